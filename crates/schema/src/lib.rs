@@ -1,0 +1,16 @@
+//! strata-schema: the model of a database schema and the pure functions over
+//! it. An [`Op`] is one schema change; [`project`] applies an op to a
+//! [`Schema`] or says precisely why it does not fit; [`Op::invert`] gives the
+//! op that undoes it. Nothing here does I/O or knows any database engine.
+
+pub mod model;
+pub mod op;
+mod project;
+pub mod sql_text;
+
+pub use model::{
+    key, same_name, Check, Column, FkAction, ForeignKey, Generated, Index, IndexTerm,
+    IndexedColumn, PrimaryKey, Schema, Table, Trigger, Unique, View,
+};
+pub use op::{invert_all, Op};
+pub use project::{project, project_all, ProjectError};

@@ -1,0 +1,208 @@
+//! Operations: the facts a change event is made of.
+//!
+//! An op that removes or replaces something carries the whole definition of
+//! what it removes or replaces. That makes every op invertible on its own,
+//! without replaying history, and lets `show` say exactly what was lost.
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::{Check, Column, ForeignKey, Index, Table, Trigger, Unique, View};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Op {
+    CreateTable {
+        table: Table,
+    },
+    DropTable {
+        table: Table,
+    },
+    RenameTable {
+        from: String,
+        to: String,
+    },
+    /// `position` is the column's index once added (the end, for ADD COLUMN).
+    AddColumn {
+        table: String,
+        column: Column,
+        position: u32,
+    },
+    DropColumn {
+        table: String,
+        column: Column,
+        position: u32,
+    },
+    RenameColumn {
+        table: String,
+        from: String,
+        to: String,
+    },
+    /// Type, nullability, default or collation of one column; the name stays.
+    AlterColumn {
+        table: String,
+        from: Column,
+        to: Column,
+    },
+    CreateIndex {
+        index: Index,
+    },
+    DropIndex {
+        index: Index,
+    },
+    AddForeignKey {
+        table: String,
+        foreign_key: ForeignKey,
+    },
+    DropForeignKey {
+        table: String,
+        foreign_key: ForeignKey,
+    },
+    AddUnique {
+        table: String,
+        unique: Unique,
+    },
+    DropUnique {
+        table: String,
+        unique: Unique,
+    },
+    AddCheck {
+        table: String,
+        check: Check,
+    },
+    DropCheck {
+        table: String,
+        check: Check,
+    },
+    CreateView {
+        view: View,
+    },
+    DropView {
+        view: View,
+    },
+    CreateTrigger {
+        trigger: Trigger,
+    },
+    DropTrigger {
+        trigger: Trigger,
+    },
+    /// A data step (INSERT, UPDATE, DELETE) recorded verbatim. It leaves the
+    /// schema as it is and has no automatic inverse.
+    Data {
+        sql: String,
+    },
+}
+
+impl Op {
+    /// The op that undoes this one, or `None` for a data step.
+    pub fn invert(&self) -> Option<Op> {
+        use Op::*;
+        Some(match self.clone() {
+            CreateTable { table } => DropTable { table },
+            DropTable { table } => CreateTable { table },
+            RenameTable { from, to } => RenameTable { from: to, to: from },
+            AddColumn {
+                table,
+                column,
+                position,
+            } => DropColumn {
+                table,
+                column,
+                position,
+            },
+            DropColumn {
+                table,
+                column,
+                position,
+            } => AddColumn {
+                table,
+                column,
+                position,
+            },
+            RenameColumn { table, from, to } => RenameColumn {
+                table,
+                from: to,
+                to: from,
+            },
+            AlterColumn { table, from, to } => AlterColumn {
+                table,
+                from: to,
+                to: from,
+            },
+            CreateIndex { index } => DropIndex { index },
+            DropIndex { index } => CreateIndex { index },
+            AddForeignKey { table, foreign_key } => DropForeignKey { table, foreign_key },
+            DropForeignKey { table, foreign_key } => AddForeignKey { table, foreign_key },
+            AddUnique { table, unique } => DropUnique { table, unique },
+            DropUnique { table, unique } => AddUnique { table, unique },
+            AddCheck { table, check } => DropCheck { table, check },
+            DropCheck { table, check } => AddCheck { table, check },
+            CreateView { view } => DropView { view },
+            DropView { view } => CreateView { view },
+            CreateTrigger { trigger } => DropTrigger { trigger },
+            DropTrigger { trigger } => CreateTrigger { trigger },
+            Data { .. } => return None,
+        })
+    }
+
+    /// The short name of the op's kind, as used in JSON and in `log`.
+    pub fn kind(&self) -> &'static str {
+        use Op::*;
+        match self {
+            CreateTable { .. } => "create_table",
+            DropTable { .. } => "drop_table",
+            RenameTable { .. } => "rename_table",
+            AddColumn { .. } => "add_column",
+            DropColumn { .. } => "drop_column",
+            RenameColumn { .. } => "rename_column",
+            AlterColumn { .. } => "alter_column",
+            CreateIndex { .. } => "create_index",
+            DropIndex { .. } => "drop_index",
+            AddForeignKey { .. } => "add_foreign_key",
+            DropForeignKey { .. } => "drop_foreign_key",
+            AddUnique { .. } => "add_unique",
+            DropUnique { .. } => "drop_unique",
+            AddCheck { .. } => "add_check",
+            DropCheck { .. } => "drop_check",
+            CreateView { .. } => "create_view",
+            DropView { .. } => "drop_view",
+            CreateTrigger { .. } => "create_trigger",
+            DropTrigger { .. } => "drop_trigger",
+            Data { .. } => "data",
+        }
+    }
+
+    /// The tables this op touches, by the names it uses. A rename names both.
+    pub fn tables(&self) -> Vec<&str> {
+        use Op::*;
+        match self {
+            CreateTable { table } | DropTable { table } => vec![&table.name],
+            RenameTable { from, to } => vec![from, to],
+            AddColumn { table, .. }
+            | DropColumn { table, .. }
+            | RenameColumn { table, .. }
+            | AlterColumn { table, .. }
+            | AddForeignKey { table, .. }
+            | DropForeignKey { table, .. }
+            | AddUnique { table, .. }
+            | DropUnique { table, .. }
+            | AddCheck { table, .. }
+            | DropCheck { table, .. } => vec![table],
+            CreateIndex { index } | DropIndex { index } => vec![&index.table],
+            CreateView { view } | DropView { view } => {
+                view.depends_on.iter().map(String::as_str).collect()
+            }
+            CreateTrigger { trigger } | DropTrigger { trigger } => {
+                let mut t = vec![trigger.table.as_str()];
+                t.extend(trigger.depends_on.iter().map(String::as_str));
+                t
+            }
+            Data { .. } => vec![],
+        }
+    }
+}
+
+/// The ops that undo `ops`: each inverted, in reverse order. `None` when a
+/// data step is among them.
+pub fn invert_all(ops: &[Op]) -> Option<Vec<Op>> {
+    ops.iter().rev().map(Op::invert).collect()
+}

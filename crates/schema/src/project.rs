@@ -1,7 +1,10 @@
-//! Projection: applying an op to a schema.
+//! Projection: applying an op to a schema, or saying precisely why it does
+//! not fit. Every arm checks first and changes the schema only once all its
+//! checks have passed, so an error leaves the schema as it was.
 
-use crate::model::Schema;
+use crate::model::{key, same_name, Column, ForeignKey, IndexTerm, Schema, Table};
 use crate::op::Op;
+use crate::sql_text;
 
 /// Why an op does not fit the schema it is applied to.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -22,10 +25,244 @@ pub enum ProjectError {
     Invalid(String),
 }
 
+use ProjectError as E;
+
+/// The types a STRICT table accepts.
+const STRICT_TYPES: [&str; 6] = ["INT", "INTEGER", "REAL", "TEXT", "BLOB", "ANY"];
+
 /// Apply `op` to `schema`. On error the schema is unchanged.
 pub fn project(schema: &mut Schema, op: &Op) -> Result<(), ProjectError> {
-    let _ = (schema, op);
-    todo!("projection")
+    match op {
+        Op::CreateTable { table } => {
+            free_name(schema, &table.name)?;
+            check_table(schema, table)?;
+            schema.tables.insert(key(&table.name), table.clone());
+        }
+        Op::DropTable { table } => {
+            let current = table_ref(schema, &table.name)?;
+            if current != table {
+                return Err(mismatch(
+                    format!("table {}", table.name),
+                    "its definition differs",
+                ));
+            }
+            let what = || format!("table {}", table.name);
+            if let Some(i) = schema
+                .indexes
+                .values()
+                .find(|i| same_name(&i.table, &table.name))
+            {
+                return Err(in_use(what(), format!("index {}", i.name)));
+            }
+            refuse_dependents(schema, &table.name, what)?;
+            for other in schema.tables.values() {
+                if same_name(&other.name, &table.name) {
+                    continue;
+                }
+                if let Some(fk) = other
+                    .foreign_keys
+                    .iter()
+                    .find(|fk| same_name(&fk.ref_table, &table.name))
+                {
+                    return Err(in_use(what(), describe_fk(&other.name, fk)));
+                }
+            }
+            schema.tables.remove(&key(&table.name));
+        }
+        Op::RenameTable { from, to } => {
+            table_ref(schema, from)?;
+            free_name(schema, to)?;
+            rename_table(schema, from, to);
+        }
+        Op::AddColumn {
+            table,
+            column,
+            position,
+        } => {
+            let t = table_ref(schema, table)?;
+            if t.column(&column.name).is_some() {
+                return Err(E::AlreadyExists {
+                    kind: "column",
+                    name: format!("{table}.{}", column.name),
+                });
+            }
+            let position = *position as usize;
+            if position > t.columns.len() {
+                return Err(E::Invalid(format!(
+                    "cannot add column {table}.{} at position {position}: the table has {} columns",
+                    column.name,
+                    t.columns.len()
+                )));
+            }
+            check_column(t, column)?;
+            table_mut(schema, table)
+                .columns
+                .insert(position, column.clone());
+        }
+        Op::DropColumn {
+            table,
+            column,
+            position,
+        } => {
+            let t = table_ref(schema, table)?;
+            let at = column_index(t, &column.name)?;
+            if at != *position as usize || t.columns[at] != *column {
+                return Err(mismatch(
+                    format!("column {table}.{}", column.name),
+                    "its definition or position differs",
+                ));
+            }
+            if t.columns.len() == 1 {
+                return Err(E::Invalid(format!(
+                    "cannot drop column {table}.{}: it is the table's only column; drop the table instead",
+                    column.name
+                )));
+            }
+            if let Some(by) = column_user(schema, t, &column.name) {
+                return Err(in_use(format!("column {table}.{}", column.name), by));
+            }
+            table_mut(schema, table).columns.remove(at);
+        }
+        Op::RenameColumn { table, from, to } => {
+            let t = table_ref(schema, table)?;
+            column_index(t, from)?;
+            if t.column(to).is_some() {
+                return Err(E::AlreadyExists {
+                    kind: "column",
+                    name: format!("{table}.{to}"),
+                });
+            }
+            refuse_ambiguous_rename(schema, &t.name, from)?;
+            rename_column(schema, table, from, to);
+        }
+        Op::AlterColumn { table, from, to } => {
+            let t = table_ref(schema, table)?;
+            let at = column_index(t, &from.name)?;
+            if t.columns[at] != *from {
+                return Err(mismatch(
+                    format!("column {table}.{}", from.name),
+                    "its definition differs",
+                ));
+            }
+            if from.name != to.name {
+                return Err(E::Invalid(format!(
+                    "alter column cannot rename {table}.{} to {}; rename the column instead",
+                    from.name, to.name
+                )));
+            }
+            check_column(t, to)?;
+            table_mut(schema, table).columns[at] = to.clone();
+        }
+        Op::CreateIndex { index } => {
+            free_name(schema, &index.name)?;
+            let t = table_ref(schema, &index.table)?;
+            if index.columns.is_empty() {
+                return Err(E::Invalid(format!("index {} has no columns", index.name)));
+            }
+            for c in &index.columns {
+                if let IndexTerm::Column(name) = &c.term {
+                    column_index(t, name)?;
+                }
+            }
+            schema.indexes.insert(key(&index.name), index.clone());
+        }
+        Op::DropIndex { index } => {
+            let current = object(&schema.indexes, "index", &index.name)?;
+            if current != index {
+                return Err(mismatch(
+                    format!("index {}", index.name),
+                    "its definition differs",
+                ));
+            }
+            schema.indexes.remove(&key(&index.name));
+        }
+        Op::AddForeignKey { table, foreign_key } => {
+            let t = table_ref(schema, table)?;
+            free_constraint_name(t, foreign_key.name.as_deref())?;
+            check_fk(schema, t, foreign_key)?;
+            table_mut(schema, table)
+                .foreign_keys
+                .push(foreign_key.clone());
+        }
+        Op::DropForeignKey { table, foreign_key } => {
+            let t = table_ref(schema, table)?;
+            let at = find_constraint(&t.foreign_keys, foreign_key, || {
+                describe_fk(table, foreign_key)
+            })?;
+            table_mut(schema, table).foreign_keys.remove(at);
+        }
+        Op::AddUnique { table, unique } => {
+            let t = table_ref(schema, table)?;
+            free_constraint_name(t, unique.name.as_deref())?;
+            columns_exist(t, &unique.columns)?;
+            table_mut(schema, table).uniques.push(unique.clone());
+        }
+        Op::DropUnique { table, unique } => {
+            let t = table_ref(schema, table)?;
+            let at = find_constraint(&t.uniques, unique, || {
+                format!(
+                    "unique constraint ({}) on {table}",
+                    unique.columns.join(", ")
+                )
+            })?;
+            table_mut(schema, table).uniques.remove(at);
+        }
+        Op::AddCheck { table, check } => {
+            let t = table_ref(schema, table)?;
+            free_constraint_name(t, check.name.as_deref())?;
+            table_mut(schema, table).checks.push(check.clone());
+        }
+        Op::DropCheck { table, check } => {
+            let t = table_ref(schema, table)?;
+            let at = find_constraint(&t.checks, check, || {
+                format!("check ({}) on {table}", check.expr)
+            })?;
+            table_mut(schema, table).checks.remove(at);
+        }
+        Op::CreateView { view } => {
+            free_name(schema, &view.name)?;
+            for d in &view.depends_on {
+                relation_exists(schema, d)?;
+            }
+            schema.views.insert(key(&view.name), view.clone());
+        }
+        Op::DropView { view } => {
+            let current = object(&schema.views, "view", &view.name)?;
+            if current != view {
+                return Err(mismatch(
+                    format!("view {}", view.name),
+                    "its definition differs",
+                ));
+            }
+            refuse_dependents(schema, &view.name, || format!("view {}", view.name))?;
+            schema.views.remove(&key(&view.name));
+        }
+        Op::CreateTrigger { trigger } => {
+            if schema.triggers.contains_key(&key(&trigger.name)) {
+                return Err(E::AlreadyExists {
+                    kind: "trigger",
+                    name: trigger.name.clone(),
+                });
+            }
+            relation_exists(schema, &trigger.table)?;
+            for d in &trigger.depends_on {
+                relation_exists(schema, d)?;
+            }
+            schema.triggers.insert(key(&trigger.name), trigger.clone());
+        }
+        Op::DropTrigger { trigger } => {
+            let current = object(&schema.triggers, "trigger", &trigger.name)?;
+            if current != trigger {
+                return Err(mismatch(
+                    format!("trigger {}", trigger.name),
+                    "its definition differs",
+                ));
+            }
+            schema.triggers.remove(&key(&trigger.name));
+        }
+        Op::Data { .. } => {}
+    }
+    Ok(())
 }
 
 /// Apply `ops` in order. On error the schema is unchanged and the error
@@ -37,4 +274,513 @@ pub fn project_all(schema: &mut Schema, ops: &[Op]) -> Result<(), (usize, Projec
     }
     *schema = next;
     Ok(())
+}
+
+fn mismatch(what: String, reason: &str) -> ProjectError {
+    E::Mismatch {
+        what,
+        reason: reason.to_string(),
+    }
+}
+
+fn in_use(what: String, by: String) -> ProjectError {
+    E::InUse { what, by }
+}
+
+fn describe_fk(table: &str, fk: &ForeignKey) -> String {
+    match &fk.name {
+        Some(n) => format!("foreign key {n} of {table}"),
+        None => format!(
+            "foreign key {table}({}) -> {}",
+            fk.columns.join(", "),
+            fk.ref_table
+        ),
+    }
+}
+
+fn table_ref<'a>(schema: &'a Schema, name: &str) -> Result<&'a Table, ProjectError> {
+    schema
+        .tables
+        .get(&key(name))
+        .ok_or_else(|| E::NoSuchTable(name.to_string()))
+}
+
+/// The table `name`, which the caller has checked exists.
+fn table_mut<'a>(schema: &'a mut Schema, name: &str) -> &'a mut Table {
+    schema
+        .tables
+        .get_mut(&key(name))
+        .expect("the caller checked that the table exists")
+}
+
+fn object<'a, T>(
+    map: &'a std::collections::BTreeMap<String, T>,
+    kind: &'static str,
+    name: &str,
+) -> Result<&'a T, ProjectError> {
+    map.get(&key(name)).ok_or_else(|| E::NoSuchObject {
+        kind,
+        name: name.to_string(),
+    })
+}
+
+fn column_index(t: &Table, column: &str) -> Result<usize, ProjectError> {
+    t.column_position(column).ok_or_else(|| E::NoSuchColumn {
+        table: t.name.clone(),
+        column: column.to_string(),
+    })
+}
+
+fn columns_exist(t: &Table, columns: &[String]) -> Result<(), ProjectError> {
+    if columns.is_empty() {
+        return Err(E::Invalid(format!(
+            "a constraint on {} names no columns",
+            t.name
+        )));
+    }
+    columns
+        .iter()
+        .try_for_each(|c| column_index(t, c).map(drop))
+}
+
+/// Tables, views and indexes share one namespace.
+fn free_name(schema: &Schema, name: &str) -> Result<(), ProjectError> {
+    if name.is_empty() {
+        return Err(E::Invalid("a name cannot be empty".into()));
+    }
+    if name.to_ascii_lowercase().starts_with("sqlite_")
+        || name.to_ascii_lowercase().starts_with("_strata_")
+    {
+        return Err(E::Invalid(format!(
+            "the name {name} is reserved: names starting with sqlite_ or _strata_ belong to the database and to strata"
+        )));
+    }
+    let k = key(name);
+    let kind = if schema.tables.contains_key(&k) {
+        "table"
+    } else if schema.views.contains_key(&k) {
+        "view"
+    } else if schema.indexes.contains_key(&k) {
+        "index"
+    } else {
+        return Ok(());
+    };
+    Err(E::AlreadyExists {
+        kind,
+        name: name.to_string(),
+    })
+}
+
+fn relation_exists(schema: &Schema, name: &str) -> Result<(), ProjectError> {
+    let k = key(name);
+    if schema.tables.contains_key(&k) || schema.views.contains_key(&k) {
+        Ok(())
+    } else {
+        Err(E::NoSuchObject {
+            kind: "table or view",
+            name: name.to_string(),
+        })
+    }
+}
+
+/// Views and triggers that read the relation `name` (or fire on it).
+fn refuse_dependents(
+    schema: &Schema,
+    name: &str,
+    what: impl Fn() -> String,
+) -> Result<(), ProjectError> {
+    let uses = |deps: &[String]| deps.iter().any(|d| same_name(d, name));
+    if let Some(v) = schema
+        .views
+        .values()
+        .find(|v| !same_name(&v.name, name) && uses(&v.depends_on))
+    {
+        return Err(in_use(what(), format!("view {}", v.name)));
+    }
+    if let Some(t) = schema
+        .triggers
+        .values()
+        .find(|t| same_name(&t.table, name) || uses(&t.depends_on))
+    {
+        return Err(in_use(what(), format!("trigger {}", t.name)));
+    }
+    Ok(())
+}
+
+fn free_constraint_name(t: &Table, name: Option<&str>) -> Result<(), ProjectError> {
+    let Some(name) = name else { return Ok(()) };
+    let taken = t
+        .primary_key
+        .as_ref()
+        .and_then(|p| p.name.as_deref())
+        .into_iter()
+        .chain(t.uniques.iter().filter_map(|u| u.name.as_deref()))
+        .chain(t.checks.iter().filter_map(|c| c.name.as_deref()))
+        .chain(t.foreign_keys.iter().filter_map(|f| f.name.as_deref()))
+        .any(|n| same_name(n, name));
+    if taken {
+        return Err(E::AlreadyExists {
+            kind: "constraint",
+            name: format!("{name} on {}", t.name),
+        });
+    }
+    Ok(())
+}
+
+fn find_constraint<T: PartialEq>(
+    list: &[T],
+    wanted: &T,
+    describe: impl Fn() -> String,
+) -> Result<usize, ProjectError> {
+    list.iter()
+        .position(|c| c == wanted)
+        .ok_or_else(|| E::NoSuchObject {
+            kind: "constraint",
+            name: describe(),
+        })
+}
+
+fn check_column(t: &Table, c: &Column) -> Result<(), ProjectError> {
+    if c.name.is_empty() {
+        return Err(E::Invalid(format!(
+            "a column of {} has an empty name",
+            t.name
+        )));
+    }
+    if t.strict
+        && !STRICT_TYPES
+            .iter()
+            .any(|s| s.eq_ignore_ascii_case(c.ty.trim()))
+    {
+        return Err(E::Invalid(format!(
+            "column {}.{} has type {:?}, which a STRICT table does not allow (use INT, INTEGER, REAL, TEXT, BLOB or ANY)",
+            t.name, c.name, c.ty
+        )));
+    }
+    Ok(())
+}
+
+/// Checks a whole table definition, which may refer to itself.
+fn check_table(schema: &Schema, t: &Table) -> Result<(), ProjectError> {
+    if t.columns.is_empty() {
+        return Err(E::Invalid(format!("table {} has no columns", t.name)));
+    }
+    for (i, c) in t.columns.iter().enumerate() {
+        check_column(t, c)?;
+        if t.columns[..i].iter().any(|o| same_name(&o.name, &c.name)) {
+            return Err(E::AlreadyExists {
+                kind: "column",
+                name: format!("{}.{}", t.name, c.name),
+            });
+        }
+    }
+    let mut names: Vec<String> = Vec::new();
+    let mut claim = |n: Option<&str>| -> Result<(), ProjectError> {
+        if let Some(n) = n {
+            if names.iter().any(|o| same_name(o, n)) {
+                return Err(E::AlreadyExists {
+                    kind: "constraint",
+                    name: format!("{n} on {}", t.name),
+                });
+            }
+            names.push(n.to_string());
+        }
+        Ok(())
+    };
+    match &t.primary_key {
+        Some(pk) => {
+            claim(pk.name.as_deref())?;
+            columns_exist(t, &pk.columns)?;
+            if pk.autoincrement {
+                let integer = pk.columns.len() == 1
+                    && t.column(&pk.columns[0])
+                        .is_some_and(|c| c.ty.eq_ignore_ascii_case("integer"));
+                if !integer || t.without_rowid {
+                    return Err(E::Invalid(format!(
+                        "table {}: AUTOINCREMENT is only allowed on a single INTEGER PRIMARY KEY of a rowid table",
+                        t.name
+                    )));
+                }
+            }
+        }
+        None if t.without_rowid => {
+            return Err(E::Invalid(format!(
+                "table {} is WITHOUT ROWID and so needs a PRIMARY KEY",
+                t.name
+            )))
+        }
+        None => {}
+    }
+    for u in &t.uniques {
+        claim(u.name.as_deref())?;
+        columns_exist(t, &u.columns)?;
+    }
+    for c in &t.checks {
+        claim(c.name.as_deref())?;
+    }
+    for fk in &t.foreign_keys {
+        claim(fk.name.as_deref())?;
+        check_fk(schema, t, fk)?;
+    }
+    Ok(())
+}
+
+fn check_fk(schema: &Schema, t: &Table, fk: &ForeignKey) -> Result<(), ProjectError> {
+    columns_exist(t, &fk.columns)?;
+    let parent = if same_name(&t.name, &fk.ref_table) {
+        t
+    } else {
+        schema.tables.get(&key(&fk.ref_table)).ok_or_else(|| {
+            E::Invalid(format!(
+                "{} refers to {}, which is not a table",
+                describe_fk(&t.name, fk),
+                fk.ref_table
+            ))
+        })?
+    };
+    let parent_columns: Vec<String> = if fk.ref_columns.is_empty() {
+        match &parent.primary_key {
+            Some(pk) => pk.columns.clone(),
+            None => {
+                return Err(E::Invalid(format!(
+                    "{} names no parent columns and {} has no primary key",
+                    describe_fk(&t.name, fk),
+                    parent.name
+                )))
+            }
+        }
+    } else {
+        fk.ref_columns.clone()
+    };
+    for c in &parent_columns {
+        column_index(parent, c)?;
+    }
+    if parent_columns.len() != fk.columns.len() {
+        return Err(E::Invalid(format!(
+            "{} has {} columns but refers to {}",
+            describe_fk(&t.name, fk),
+            fk.columns.len(),
+            parent_columns.len()
+        )));
+    }
+    Ok(())
+}
+
+/// What still uses column `column` of table `t`, if anything.
+fn column_user(schema: &Schema, t: &Table, column: &str) -> Option<String> {
+    let named = |cols: &[String]| cols.iter().any(|c| same_name(c, column));
+    if t.primary_key.as_ref().is_some_and(|pk| named(&pk.columns)) {
+        return Some(format!("the primary key of {}", t.name));
+    }
+    if let Some(u) = t.uniques.iter().find(|u| named(&u.columns)) {
+        return Some(match &u.name {
+            Some(n) => format!("unique constraint {n}"),
+            None => format!("unique constraint ({})", u.columns.join(", ")),
+        });
+    }
+    if let Some(c) = t
+        .checks
+        .iter()
+        .find(|c| sql_text::mentions(&c.expr, column))
+    {
+        return Some(match &c.name {
+            Some(n) => format!("check constraint {n}"),
+            None => format!("check ({})", c.expr),
+        });
+    }
+    if let Some(fk) = t.foreign_keys.iter().find(|fk| named(&fk.columns)) {
+        return Some(describe_fk(&t.name, fk));
+    }
+    for other in schema.tables.values() {
+        for fk in &other.foreign_keys {
+            if same_name(&fk.ref_table, &t.name) && named(&fk.ref_columns) {
+                return Some(describe_fk(&other.name, fk));
+            }
+        }
+    }
+    if let Some(g) = t.columns.iter().find(|c| {
+        !same_name(&c.name, column)
+            && c.generated
+                .as_ref()
+                .is_some_and(|g| sql_text::mentions(&g.expr, column))
+    }) {
+        return Some(format!("generated column {}.{}", t.name, g.name));
+    }
+    for i in schema
+        .indexes
+        .values()
+        .filter(|i| same_name(&i.table, &t.name))
+    {
+        let uses = i.columns.iter().any(|c| match &c.term {
+            IndexTerm::Column(n) => same_name(n, column),
+            IndexTerm::Expr(e) => sql_text::mentions(e, column),
+        }) || i
+            .predicate
+            .as_deref()
+            .is_some_and(|p| sql_text::mentions(p, column));
+        if uses {
+            return Some(format!("index {}", i.name));
+        }
+    }
+    let reads = |deps: &[String]| deps.iter().any(|d| same_name(d, &t.name));
+    let body_mentions = |sql: &str| sql_text::mentions(&sql[sql_text::body_start(sql)..], column);
+    if let Some(v) = schema
+        .views
+        .values()
+        .find(|v| reads(&v.depends_on) && body_mentions(&v.sql))
+    {
+        return Some(format!("view {}", v.name));
+    }
+    if let Some(tr) = schema.triggers.values().find(|tr| {
+        (same_name(&tr.table, &t.name) || reads(&tr.depends_on)) && body_mentions(&tr.sql)
+    }) {
+        return Some(format!("trigger {}", tr.name));
+    }
+    None
+}
+
+/// A column rename is carried into view and trigger text lexically, which is
+/// exact only when no other relation the text reads has a column of the same
+/// name. Otherwise refuse, rather than guess.
+fn refuse_ambiguous_rename(schema: &Schema, table: &str, column: &str) -> Result<(), ProjectError> {
+    let other_has_column = |deps: &[String], fires_on: Option<&str>| {
+        deps.iter()
+            .chain(fires_on.map(|s| s.to_string()).iter())
+            .filter(|d| !same_name(d, table))
+            .find(|d| {
+                schema.table(d).is_some_and(|o| o.column(column).is_some())
+                    || schema.views.contains_key(&key(d))
+            })
+            .cloned()
+    };
+    let body_mentions = |sql: &str| sql_text::mentions(&sql[sql_text::body_start(sql)..], column);
+    let ambiguous = |kind: &str, name: &str, other: String| {
+        E::Invalid(format!(
+            "cannot carry the rename of {table}.{column} into {kind} {name}: it also reads {other}, which may have a column {column}; drop {kind} {name} before the rename and create it again after, in the same change"
+        ))
+    };
+    for v in schema.views.values() {
+        if v.depends_on.iter().any(|d| same_name(d, table)) && body_mentions(&v.sql) {
+            if let Some(other) = other_has_column(&v.depends_on, None) {
+                return Err(ambiguous("view", &v.name, other));
+            }
+        }
+    }
+    for tr in schema.triggers.values() {
+        let reads =
+            same_name(&tr.table, table) || tr.depends_on.iter().any(|d| same_name(d, table));
+        if reads && body_mentions(&tr.sql) {
+            if let Some(other) = other_has_column(&tr.depends_on, Some(&tr.table)) {
+                return Err(ambiguous("trigger", &tr.name, other));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn rename_in(list: &mut [String], from: &str, to: &str) {
+    for n in list.iter_mut().filter(|n| same_name(n, from)) {
+        *n = to.to_string();
+    }
+}
+
+fn rename_table(schema: &mut Schema, from: &str, to: &str) {
+    if let Some(mut t) = schema.tables.remove(&key(from)) {
+        t.name = to.to_string();
+        schema.tables.insert(key(to), t);
+    }
+    for t in schema.tables.values_mut() {
+        for fk in t
+            .foreign_keys
+            .iter_mut()
+            .filter(|fk| same_name(&fk.ref_table, from))
+        {
+            fk.ref_table = to.to_string();
+        }
+    }
+    for i in schema
+        .indexes
+        .values_mut()
+        .filter(|i| same_name(&i.table, from))
+    {
+        i.table = to.to_string();
+    }
+    for v in schema.views.values_mut() {
+        if v.depends_on.iter().any(|d| same_name(d, from)) {
+            v.sql = sql_text::in_body(&v.sql, |b| sql_text::rename_table(b, from, to));
+            rename_in(&mut v.depends_on, from, to);
+        }
+    }
+    for tr in schema.triggers.values_mut() {
+        let fires_on = same_name(&tr.table, from);
+        if fires_on || tr.depends_on.iter().any(|d| same_name(d, from)) {
+            tr.sql = sql_text::in_body(&tr.sql, |b| sql_text::rename_table(b, from, to));
+            rename_in(&mut tr.depends_on, from, to);
+            if fires_on {
+                tr.table = to.to_string();
+            }
+        }
+    }
+}
+
+fn rename_column(schema: &mut Schema, table: &str, from: &str, to: &str) {
+    let rewrite = |sql: &str| sql_text::rename_column(sql, from, to);
+    let t = table_mut(schema, table);
+    let table_name = t.name.clone();
+    for c in t.columns.iter_mut() {
+        if same_name(&c.name, from) {
+            c.name = to.to_string();
+        }
+        if let Some(g) = c.generated.as_mut() {
+            g.expr = rewrite(&g.expr);
+        }
+    }
+    if let Some(pk) = t.primary_key.as_mut() {
+        rename_in(&mut pk.columns, from, to);
+    }
+    for u in t.uniques.iter_mut() {
+        rename_in(&mut u.columns, from, to);
+    }
+    for c in t.checks.iter_mut() {
+        c.expr = rewrite(&c.expr);
+    }
+    for fk in t.foreign_keys.iter_mut() {
+        rename_in(&mut fk.columns, from, to);
+    }
+    for other in schema.tables.values_mut() {
+        for fk in other
+            .foreign_keys
+            .iter_mut()
+            .filter(|fk| same_name(&fk.ref_table, &table_name))
+        {
+            rename_in(&mut fk.ref_columns, from, to);
+        }
+    }
+    for i in schema
+        .indexes
+        .values_mut()
+        .filter(|i| same_name(&i.table, &table_name))
+    {
+        for c in i.columns.iter_mut() {
+            match &mut c.term {
+                IndexTerm::Column(n) if same_name(n, from) => *n = to.to_string(),
+                IndexTerm::Expr(e) => *e = rewrite(e),
+                IndexTerm::Column(_) => {}
+            }
+        }
+        if let Some(p) = i.predicate.as_mut() {
+            *p = rewrite(p);
+        }
+    }
+    let reads = |deps: &[String]| deps.iter().any(|d| same_name(d, &table_name));
+    for v in schema.views.values_mut().filter(|v| reads(&v.depends_on)) {
+        v.sql = sql_text::in_body(&v.sql, rewrite);
+    }
+    for tr in schema
+        .triggers
+        .values_mut()
+        .filter(|tr| same_name(&tr.table, &table_name) || reads(&tr.depends_on))
+    {
+        tr.sql = sql_text::in_body(&tr.sql, rewrite);
+    }
 }

@@ -1,1 +1,36 @@
-//! strata-ledger
+//! strata-ledger: the append-only, hash-chained ledger of schema events and
+//! its sled store.
+//!
+//! An [`Event`] records one step (a change of ops, a revert, a baseline or a
+//! tag) with the hash of the event before it and the fingerprint of the schema
+//! it produces. [`Ledger`] keeps events in a sled store, appends them in one
+//! transaction after checking that they project onto head, answers "the schema
+//! at this point" from snapshots, resolves [`Point`]s, and verifies the whole
+//! chain. It knows the schema model but no database engine.
+//!
+//! The bytes of events and schemas are the ledger format: see
+//! docs/ledger-format.md and the golden vectors in `event.rs`.
+
+mod error;
+mod event;
+mod hash;
+mod point;
+mod store;
+mod timestamp;
+mod verify;
+
+#[cfg(test)]
+mod tests;
+#[cfg(test)]
+mod workload;
+
+pub use error::{LedgerError, Result};
+pub use event::{
+    apply_body, decode, encode, event_hash, fingerprint, fingerprint_bytes, hash_event_bytes,
+    ApplyError, Body, CodecError, Event, EVENT_DOMAIN, FORMAT_VERSION, SCHEMA_DOMAIN,
+};
+pub use hash::{Hash, ParseHashError};
+pub use point::{check_tag_name, is_hash_prefix, Point, PointError, TagNameError};
+pub use store::{Draft, Entry, Events, Ledger, Prepared, Tag, SNAPSHOT_EVERY, STORE_DIR};
+pub use timestamp::{ParseTimestampError, Timestamp};
+pub use verify::{Problem, VerifyReport, VerifySummary};

@@ -1,0 +1,146 @@
+//! [`LedgerError`]: everything that can go wrong opening, reading or
+//! appending to a ledger. Each message is one lowercase line that names the
+//! offending value and, where there is one, the fix. Findings of `verify` are
+//! not errors: they are [`crate::VerifyReport`]s.
+
+use std::path::PathBuf;
+
+use strata_schema::ProjectError;
+
+use crate::event::CodecError;
+use crate::hash::Hash;
+use crate::point::TagNameError;
+use crate::timestamp::Timestamp;
+
+pub type Result<T, E = LedgerError> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum LedgerError {
+    // Opening and creating.
+    #[error("no ledger at {}: run `strata init` to create one", dir.display())]
+    NoLedger { dir: PathBuf },
+    #[error("a ledger already exists at {}: use it, or give another directory", dir.display())]
+    AlreadyExists { dir: PathBuf },
+    #[error("ledger {} is in use by another strata process", dir.display())]
+    InUse { dir: PathBuf },
+    #[error("{} does not hold a strata ledger ({reason})", dir.display())]
+    NotALedger { dir: PathBuf, reason: String },
+    #[error("ledger {} has format version {found}, but this strata reads version {}", dir.display(), crate::FORMAT_VERSION)]
+    FormatVersion { dir: PathBuf, found: u32 },
+    #[error("cannot create {}: {source}", dir.display())]
+    Create {
+        dir: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("ledger store {}: {source}", dir.display())]
+    Store { dir: PathBuf, source: sled::Error },
+    #[error("the ledger is damaged at {}: {reason}; run `strata verify` for the whole picture", place(*seq))]
+    Damaged { seq: Option<u64>, reason: String },
+
+    // Appending.
+    #[error("the message is empty: say what the event does")]
+    EmptyMessage,
+    #[error("a {kind} needs at least one op")]
+    NoOps { kind: &'static str },
+    #[error("op {index} ({kind}) does not fit the schema at event {head}: {error}")]
+    DoesNotFit {
+        /// The op's index in the body, from 0.
+        index: usize,
+        kind: &'static str,
+        /// The seq of the head it was projected onto (0 = empty schema).
+        head: u64,
+        error: ProjectError,
+    },
+    #[error("time {at} is earlier than event {head}'s ({head_at}): times never decrease along the ledger; give a time at or after it")]
+    TimeGoesBack {
+        at: Timestamp,
+        head: u64,
+        head_at: Timestamp,
+    },
+    #[error(transparent)]
+    TagName(#[from] TagNameError),
+    #[error("tag {name} already exists (it names event {target}): choose another name")]
+    TagExists { name: String, target: u64 },
+    #[error("cannot tag event {target}: {}", head_says(*head))]
+    TagTarget { target: u64, head: u64 },
+    #[error("a revert names no events to revert")]
+    RevertOfNothing,
+    #[error("cannot revert event {seq}: {}", head_says(*head))]
+    RevertTarget { seq: u64, head: u64 },
+    #[error("the ledger changed while this event was prepared: prepare it again")]
+    Conflict,
+    #[error("{0}")]
+    Codec(#[from] CodecError),
+
+    // Resolving points.
+    #[error("there is no event {seq}: {}", head_says(*head))]
+    NoSuchEvent { seq: u64, head: u64 },
+    #[error("head~{back} is before the first event: the ledger has {events} events, so head~{events} is the empty schema")]
+    BeforeStart { back: u64, events: u64 },
+    #[error("no tag named {name}: {}", tags_say(tags))]
+    NoSuchTag { name: String, tags: Vec<String> },
+    #[error("no event's hash starts with {prefix}")]
+    NoSuchHash { prefix: String },
+    #[error(
+        "hash prefix {prefix} is ambiguous: {}; give more characters",
+        candidates_say(candidates)
+    )]
+    AmbiguousHash {
+        prefix: String,
+        candidates: Vec<(u64, Hash)>,
+    },
+    #[error("no event at or before {at}: {}", first_says(*first))]
+    BeforeFirstEvent {
+        at: Timestamp,
+        first: Option<Timestamp>,
+    },
+}
+
+fn place(seq: Option<u64>) -> String {
+    match seq {
+        Some(s) => format!("event {s}"),
+        None => "its indexes".to_string(),
+    }
+}
+
+fn head_says(head: u64) -> String {
+    if head == 0 {
+        "the ledger is empty".to_string()
+    } else {
+        format!("the ledger's head is event {head}")
+    }
+}
+
+/// At most this many names or candidates in a message.
+const LIST_MAX: usize = 10;
+
+fn list(items: impl ExactSizeIterator<Item = String>) -> String {
+    let n = items.len();
+    let mut s: Vec<String> = items.take(LIST_MAX).collect();
+    if n > LIST_MAX {
+        s.push(format!("and {} more", n - LIST_MAX));
+    }
+    s.join(", ")
+}
+
+fn tags_say(tags: &[String]) -> String {
+    if tags.is_empty() {
+        "the ledger has no tags".to_string()
+    } else {
+        format!("the tags are {}", list(tags.iter().cloned()))
+    }
+}
+
+fn candidates_say(c: &[(u64, Hash)]) -> String {
+    list(
+        c.iter()
+            .map(|(seq, h)| format!("event {seq} ({})", h.short(16))),
+    )
+}
+
+fn first_says(first: Option<Timestamp>) -> String {
+    match first {
+        Some(t) => format!("the first event is at {t}"),
+        None => "the ledger is empty".to_string(),
+    }
+}

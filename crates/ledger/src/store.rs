@@ -1,0 +1,865 @@
+//! The sled store: [`Ledger`] opens or creates it, reads events, schemas,
+//! tags and points from it, and appends events in one transaction.
+//!
+//! Layout (docs/ledger-format.md has the whole of it): the sled database lives
+//! in `DIR/store`, so `DIR` can hold other files. Trees:
+//!
+//! - `events`: seq (u64 big endian) -> bincode(event)
+//! - `hashes`: event hash (32 bytes) -> seq (u64 big endian)
+//! - `tags`: tag name (UTF-8) -> target seq (u64 BE) ++ the tag event's seq (u64 BE)
+//! - `meta`: `format_version` -> u32 BE, `head_seq` -> u64 BE, `head_hash` -> 32 bytes
+//! - `snapshots`: seq (u64 BE) -> bincode(schema after that event), every
+//!   [`SNAPSHOT_EVERY`] events
+//!
+//! A process holds the store exclusively (sled locks its file), so the head
+//! kept in memory is the truth while the `Ledger` lives.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+
+use sled::transaction::{ConflictableTransactionError, TransactionError};
+use sled::Transactional;
+use strata_schema::Schema;
+
+use crate::error::{LedgerError, Result};
+use crate::event::{
+    decode, decode_prefix, encode, fingerprint, fingerprint_bytes, hash_event_bytes, replay_body,
+    ApplyError, Body, Event, FORMAT_VERSION,
+};
+use crate::hash::{nibble, Hash};
+use crate::point::{check_tag_name, is_hash_prefix, Point};
+use crate::timestamp::Timestamp;
+
+/// A snapshot of the projected schema is stored after every event whose seq
+/// is a multiple of this, so the schema at any point costs one snapshot
+/// decode and at most `SNAPSHOT_EVERY - 1` replays. docs/performance.md has
+/// the measurements behind the number.
+pub const SNAPSHOT_EVERY: u64 = 512;
+
+/// sled's page cache; its default (1 GiB) lets a full scan grow the process
+/// to hundreds of MiB. See docs/performance.md.
+const CACHE_CAPACITY: u64 = 64 * 1024 * 1024;
+
+/// The folder inside a ledger directory that holds the sled store.
+pub const STORE_DIR: &str = "store";
+
+pub(crate) const META_FORMAT: &[u8] = b"format_version";
+pub(crate) const META_HEAD_SEQ: &[u8] = b"head_seq";
+pub(crate) const META_HEAD_HASH: &[u8] = b"head_hash";
+
+/// An event as stored, with its hash (computed from the stored bytes).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub hash: Hash,
+    pub event: Event,
+}
+
+/// A named point.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tag {
+    pub name: String,
+    /// The seq the tag names (0 = the empty schema).
+    pub target: u64,
+    /// The seq of the tag event that created it.
+    pub seq: u64,
+}
+
+/// What a caller wants to append; the ledger fills in seq, prev, the
+/// fingerprint and, when `at` is `None`, the time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Draft {
+    /// When; `None` is now (or head's time, if the clock is behind it).
+    pub at: Option<Timestamp>,
+    pub author: String,
+    pub message: String,
+    pub body: Body,
+}
+
+/// An event checked against head and ready to be committed: it fits, and its
+/// hash and resulting schema are known. Only [`Ledger::prepare`] makes one.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    event: Event,
+    hash: Hash,
+    bytes: Vec<u8>,
+    schema: Schema,
+}
+
+impl Prepared {
+    pub fn event(&self) -> &Event {
+        &self.event
+    }
+
+    pub fn hash(&self) -> Hash {
+        self.hash
+    }
+
+    /// The schema after the event.
+    pub fn schema(&self) -> &Schema {
+        &self.schema
+    }
+
+    /// The event's bincode bytes, as they would be stored.
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Head {
+    seq: u64,
+    hash: Hash,
+    at: Timestamp,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    head: Option<Head>,
+    id: Option<Hash>,
+    /// The schema at some seq, kept after an append so that the next one does
+    /// not replay from a snapshot.
+    schema: Option<(u64, Schema)>,
+}
+
+/// An open ledger.
+#[derive(Debug)]
+pub struct Ledger {
+    dir: PathBuf,
+    db: sled::Db,
+    pub(crate) events: sled::Tree,
+    pub(crate) hashes: sled::Tree,
+    pub(crate) tags: sled::Tree,
+    pub(crate) meta: sled::Tree,
+    pub(crate) snapshots: sled::Tree,
+    pub(crate) snapshot_every: u64,
+    state: Mutex<State>,
+}
+
+pub(crate) fn seq_key(seq: u64) -> [u8; 8] {
+    seq.to_be_bytes()
+}
+
+pub(crate) fn read_u64(bytes: &[u8]) -> Option<u64> {
+    bytes.try_into().ok().map(u64::from_be_bytes)
+}
+
+fn read_hash(bytes: &[u8]) -> Option<Hash> {
+    bytes.try_into().ok().map(Hash)
+}
+
+pub(crate) fn tag_value(target: u64, seq: u64) -> [u8; 16] {
+    let mut v = [0u8; 16];
+    v[..8].copy_from_slice(&target.to_be_bytes());
+    v[8..].copy_from_slice(&seq.to_be_bytes());
+    v
+}
+
+pub(crate) fn read_tag_value(bytes: &[u8]) -> Option<(u64, u64)> {
+    if bytes.len() != 16 {
+        return None;
+    }
+    Some((read_u64(&bytes[..8])?, read_u64(&bytes[8..])?))
+}
+
+fn is_lock_error(e: &sled::Error) -> bool {
+    match e {
+        sled::Error::Io(io) => {
+            io.kind() == std::io::ErrorKind::WouldBlock
+                || io.to_string().contains("could not acquire lock")
+        }
+        _ => false,
+    }
+}
+
+impl Ledger {
+    /// Create a new, empty ledger in `dir` (created if missing). Refuses when
+    /// `dir` already holds one.
+    pub fn init(dir: impl AsRef<Path>) -> Result<Ledger> {
+        let dir = dir.as_ref().to_path_buf();
+        let store = dir.join(STORE_DIR);
+        if store.exists() {
+            return Err(LedgerError::AlreadyExists { dir });
+        }
+        std::fs::create_dir_all(&dir).map_err(|source| LedgerError::Create {
+            dir: dir.clone(),
+            source,
+        })?;
+        let db = open_sled(&dir, &store, true)?;
+        let ledger = Ledger::from_db(dir, db)?;
+        let meta = &ledger.meta;
+        let err = |source| LedgerError::Store {
+            dir: ledger.dir.clone(),
+            source,
+        };
+        meta.insert(META_FORMAT, &FORMAT_VERSION.to_be_bytes())
+            .map_err(err)?;
+        meta.insert(META_HEAD_SEQ, &seq_key(0)).map_err(err)?;
+        meta.insert(META_HEAD_HASH, Hash::ZERO.as_bytes())
+            .map_err(err)?;
+        ledger.db.flush().map_err(err)?;
+        Ok(ledger)
+    }
+
+    /// Open the ledger in `dir`.
+    pub fn open(dir: impl AsRef<Path>) -> Result<Ledger> {
+        let dir = dir.as_ref().to_path_buf();
+        let store = dir.join(STORE_DIR);
+        if !store.exists() {
+            return Err(LedgerError::NoLedger { dir });
+        }
+        if !store.is_dir() {
+            return Err(LedgerError::NotALedger {
+                reason: format!("{} is not a folder", store.display()),
+                dir,
+            });
+        }
+        for file in ["conf", "db"] {
+            if !store.join(file).is_file() {
+                return Err(LedgerError::NotALedger {
+                    reason: format!("{} has no sled file {file}", store.display()),
+                    dir,
+                });
+            }
+        }
+        let db = open_sled(&dir, &store, false)?;
+        let ledger = Ledger::from_db(dir, db)?;
+        ledger.load_head()?;
+        Ok(ledger)
+    }
+
+    fn from_db(dir: PathBuf, db: sled::Db) -> Result<Ledger> {
+        let tree = |name: &str| {
+            db.open_tree(name).map_err(|source| LedgerError::Store {
+                dir: dir.clone(),
+                source,
+            })
+        };
+        Ok(Ledger {
+            events: tree("events")?,
+            hashes: tree("hashes")?,
+            tags: tree("tags")?,
+            meta: tree("meta")?,
+            snapshots: tree("snapshots")?,
+            snapshot_every: SNAPSHOT_EVERY,
+            state: Mutex::new(State::default()),
+            db,
+            dir,
+        })
+    }
+
+    /// Read the format version and the head from `meta`.
+    fn load_head(&self) -> Result<()> {
+        let not_a_ledger = |reason: &str| LedgerError::NotALedger {
+            dir: self.dir.clone(),
+            reason: reason.to_string(),
+        };
+        let version = self
+            .meta
+            .get(META_FORMAT)
+            .map_err(|e| self.store_err(e))?
+            .ok_or_else(|| not_a_ledger("its store has no format version"))?;
+        let version = <[u8; 4]>::try_from(version.as_ref())
+            .map(u32::from_be_bytes)
+            .map_err(|_| not_a_ledger("its format version is not a number"))?;
+        if version != FORMAT_VERSION {
+            return Err(LedgerError::FormatVersion {
+                dir: self.dir.clone(),
+                found: version,
+            });
+        }
+        let damaged = |reason: &str| LedgerError::Damaged {
+            seq: None,
+            reason: reason.to_string(),
+        };
+        let head_seq = self
+            .meta
+            .get(META_HEAD_SEQ)
+            .map_err(|e| self.store_err(e))?
+            .and_then(|v| read_u64(&v))
+            .ok_or_else(|| damaged("the head record has no valid seq"))?;
+        let head_hash = self
+            .meta
+            .get(META_HEAD_HASH)
+            .map_err(|e| self.store_err(e))?
+            .and_then(|v| read_hash(&v))
+            .ok_or_else(|| damaged("the head record has no valid hash"))?;
+        let mut state = self.lock();
+        if head_seq == 0 {
+            state.head = None;
+            state.id = None;
+            return Ok(());
+        }
+        let bytes = self.raw(head_seq)?.ok_or_else(|| LedgerError::Damaged {
+            seq: Some(head_seq),
+            reason: "the head record names it but it is not stored".to_string(),
+        })?;
+        if hash_event_bytes(&bytes) != head_hash {
+            return Err(LedgerError::Damaged {
+                seq: Some(head_seq),
+                reason: "its hash differs from the head record's".to_string(),
+            });
+        }
+        let prefix = decode_prefix(&bytes).map_err(|e| LedgerError::Damaged {
+            seq: Some(head_seq),
+            reason: e.to_string(),
+        })?;
+        let first = self.raw(1)?.ok_or_else(|| LedgerError::Damaged {
+            seq: Some(1),
+            reason: "it is not stored".to_string(),
+        })?;
+        state.head = Some(Head {
+            seq: head_seq,
+            hash: head_hash,
+            at: prefix.at,
+        });
+        state.id = Some(hash_event_bytes(&first));
+        Ok(())
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub(crate) fn store_err(&self, source: sled::Error) -> LedgerError {
+        LedgerError::Store {
+            dir: self.dir.clone(),
+            source,
+        }
+    }
+
+    /// The ledger's directory (the store is in its `store` folder).
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The last event's seq and hash; `None` for an empty ledger.
+    pub fn head(&self) -> Option<(u64, Hash)> {
+        self.lock().head.map(|h| (h.seq, h.hash))
+    }
+
+    /// The seq of head, 0 for an empty ledger.
+    pub fn head_seq(&self) -> u64 {
+        self.lock().head.map_or(0, |h| h.seq)
+    }
+
+    /// The ledger's id: the hash of event 1; `None` for an empty ledger.
+    pub fn id(&self) -> Option<Hash> {
+        self.lock().id
+    }
+
+    pub(crate) fn raw(&self, seq: u64) -> Result<Option<sled::IVec>> {
+        self.events.get(seq_key(seq)).map_err(|e| self.store_err(e))
+    }
+
+    /// Event `seq`, if stored.
+    pub fn event(&self, seq: u64) -> Result<Option<Entry>> {
+        self.raw(seq)?
+            .map(|bytes| decode_entry(seq, &bytes))
+            .transpose()
+    }
+
+    /// The event with this hash, if any.
+    pub fn event_by_hash(&self, hash: &Hash) -> Result<Option<Entry>> {
+        let Some(v) = self
+            .hashes
+            .get(hash.as_bytes())
+            .map_err(|e| self.store_err(e))?
+        else {
+            return Ok(None);
+        };
+        let seq = read_u64(&v).ok_or_else(|| LedgerError::Damaged {
+            seq: None,
+            reason: format!("the hash index entry of {hash} is not a seq"),
+        })?;
+        let entry = self.event(seq)?.ok_or_else(|| LedgerError::Damaged {
+            seq: Some(seq),
+            reason: format!("the hash index names it for {hash} but it is not stored"),
+        })?;
+        if entry.hash != *hash {
+            return Err(LedgerError::Damaged {
+                seq: Some(seq),
+                reason: format!(
+                    "the hash index names it for {hash} but its hash is {}",
+                    entry.hash
+                ),
+            });
+        }
+        Ok(Some(entry))
+    }
+
+    /// Events oldest first, starting at `seq` (streamed from the store).
+    pub fn events_from(&self, seq: u64) -> Events {
+        Events {
+            iter: self.events.range(seq_key(seq)..),
+            newest_first: false,
+            dir: self.dir.clone(),
+        }
+    }
+
+    /// Events newest first, starting at `seq` and going down to event 1.
+    pub fn events_back_from(&self, seq: u64) -> Events {
+        Events {
+            iter: self.events.range(..=seq_key(seq)),
+            newest_first: true,
+            dir: self.dir.clone(),
+        }
+    }
+
+    /// Events newest first, from head.
+    pub fn events_newest_first(&self) -> Events {
+        self.events_back_from(u64::MAX)
+    }
+
+    /// The tags, by name.
+    pub fn tags(&self) -> Result<Vec<Tag>> {
+        self.tags
+            .iter()
+            .map(|item| {
+                let (k, v) = item.map_err(|e| self.store_err(e))?;
+                self.decode_tag(&k, &v)
+            })
+            .collect()
+    }
+
+    /// The tag named `name`, if any.
+    pub fn tag(&self, name: &str) -> Result<Option<Tag>> {
+        self.tags
+            .get(name.as_bytes())
+            .map_err(|e| self.store_err(e))?
+            .map(|v| self.decode_tag(name.as_bytes(), &v))
+            .transpose()
+    }
+
+    fn decode_tag(&self, k: &[u8], v: &[u8]) -> Result<Tag> {
+        let name = String::from_utf8_lossy(k).into_owned();
+        let (target, seq) = read_tag_value(v).ok_or_else(|| LedgerError::Damaged {
+            seq: None,
+            reason: format!("the tag index entry of {name} is malformed"),
+        })?;
+        Ok(Tag { name, target, seq })
+    }
+
+    /// The schema after event `seq` (0 = the empty schema): the nearest
+    /// snapshot at or below `seq`, then at most K-1 replays.
+    pub fn schema_at(&self, seq: u64) -> Result<Schema> {
+        let head = self.head_seq();
+        if seq > head {
+            return Err(LedgerError::NoSuchEvent { seq, head });
+        }
+        if let Some((s, schema)) = &self.lock().schema {
+            if *s == seq {
+                return Ok(schema.clone());
+            }
+        }
+        self.schema_at_uncached(seq)
+    }
+
+    fn schema_at_uncached(&self, seq: u64) -> Result<Schema> {
+        if seq == 0 {
+            return Ok(Schema::default());
+        }
+        let snapshot = self
+            .snapshots
+            .range(..=seq_key(seq))
+            .next_back()
+            .transpose()
+            .map_err(|e| self.store_err(e))?;
+        let (mut schema, from) = match snapshot {
+            None => (Schema::default(), 1),
+            Some((k, v)) => {
+                let at = read_u64(&k).ok_or_else(|| LedgerError::Damaged {
+                    seq: None,
+                    reason: "a snapshot key is not a seq".to_string(),
+                })?;
+                let event = self.event(at)?.ok_or_else(|| LedgerError::Damaged {
+                    seq: Some(at),
+                    reason: "it has a snapshot but is not stored".to_string(),
+                })?;
+                let damaged = |reason: String| LedgerError::Damaged {
+                    seq: Some(at),
+                    reason,
+                };
+                if fingerprint_bytes(&v) != event.event.fingerprint {
+                    return Err(damaged(
+                        "its snapshot does not match its fingerprint".to_string(),
+                    ));
+                }
+                let schema: Schema = decode(&v)
+                    .map_err(|e| damaged(format!("its snapshot does not decode: {e}")))?;
+                (schema, at + 1)
+            }
+        };
+        for item in self.events.range(seq_key(from)..=seq_key(seq)) {
+            let (k, v) = item.map_err(|e| self.store_err(e))?;
+            let at = read_u64(&k).unwrap_or(0);
+            let event: Event = decode(&v).map_err(|e| LedgerError::Damaged {
+                seq: Some(at),
+                reason: e.to_string(),
+            })?;
+            replay_body(&mut schema, event.seq, &event.body).map_err(|e| LedgerError::Damaged {
+                seq: Some(at),
+                reason: format!("it does not replay: {e}"),
+            })?;
+        }
+        Ok(schema)
+    }
+
+    /// The seq `point` stands at (0 = the empty schema).
+    pub fn resolve(&self, point: &Point) -> Result<u64> {
+        let head = self.head_seq();
+        match point {
+            Point::Seq(seq) if *seq <= head => Ok(*seq),
+            Point::Seq(seq) => Err(LedgerError::NoSuchEvent { seq: *seq, head }),
+            Point::Head { back } => head.checked_sub(*back).ok_or(LedgerError::BeforeStart {
+                back: *back,
+                events: head,
+            }),
+            Point::Name(name) => {
+                if let Some(tag) = self.tag(name)? {
+                    return Ok(tag.target);
+                }
+                if is_hash_prefix(name) {
+                    return self.resolve_hash_prefix(name);
+                }
+                Err(LedgerError::NoSuchTag {
+                    name: name.clone(),
+                    tags: self.tags()?.into_iter().map(|t| t.name).collect(),
+                })
+            }
+            Point::Time(at) => self.resolve_time(*at, head),
+        }
+    }
+
+    /// The events whose hash starts with `prefix` (hex, either case).
+    pub fn find_hash_prefix(&self, prefix: &str) -> Result<Vec<(u64, Hash)>> {
+        let digits: Vec<u8> = prefix.bytes().filter_map(nibble).collect();
+        let whole: Vec<u8> = digits.chunks_exact(2).map(|p| (p[0] << 4) | p[1]).collect();
+        let odd = (digits.len() % 2 == 1).then(|| digits[digits.len() - 1]);
+        let mut found = Vec::new();
+        for item in self.hashes.scan_prefix(&whole) {
+            let (k, v) = item.map_err(|e| self.store_err(e))?;
+            if let Some(n) = odd {
+                if k.get(whole.len()).map(|b| b >> 4) != Some(n) {
+                    continue;
+                }
+            }
+            let (Some(hash), Some(seq)) = (read_hash(&k), read_u64(&v)) else {
+                return Err(LedgerError::Damaged {
+                    seq: None,
+                    reason: "a hash index entry is malformed".to_string(),
+                });
+            };
+            found.push((seq, hash));
+        }
+        found.sort();
+        Ok(found)
+    }
+
+    fn resolve_hash_prefix(&self, prefix: &str) -> Result<u64> {
+        let found = self.find_hash_prefix(prefix)?;
+        match found.as_slice() {
+            [] => Err(LedgerError::NoSuchHash {
+                prefix: prefix.to_string(),
+            }),
+            [(seq, _)] => Ok(*seq),
+            _ => Err(LedgerError::AmbiguousHash {
+                prefix: prefix.to_string(),
+                candidates: found,
+            }),
+        }
+    }
+
+    fn at_of(&self, seq: u64) -> Result<Timestamp> {
+        let bytes = self.raw(seq)?.ok_or_else(|| LedgerError::Damaged {
+            seq: Some(seq),
+            reason: "it is not stored".to_string(),
+        })?;
+        decode_prefix(&bytes)
+            .map(|p| p.at)
+            .map_err(|e| LedgerError::Damaged {
+                seq: Some(seq),
+                reason: e.to_string(),
+            })
+    }
+
+    /// The last event at or before `at`, by binary search (times never
+    /// decrease along the chain).
+    fn resolve_time(&self, at: Timestamp, head: u64) -> Result<u64> {
+        if head == 0 {
+            return Err(LedgerError::BeforeFirstEvent { at, first: None });
+        }
+        let first = self.at_of(1)?;
+        if first > at {
+            return Err(LedgerError::BeforeFirstEvent {
+                at,
+                first: Some(first),
+            });
+        }
+        // Invariant: at_of(lo) <= at; at_of(hi + 1) > at or hi == head.
+        let (mut lo, mut hi) = (1, head);
+        while lo < hi {
+            let mid = lo + (hi - lo).div_ceil(2);
+            if self.at_of(mid)? <= at {
+                lo = mid;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        Ok(lo)
+    }
+
+    /// Check `draft` against head and compute the event it would append,
+    /// without writing anything.
+    pub fn prepare(&self, draft: Draft) -> Result<Prepared> {
+        let state = self.lock();
+        self.prepare_locked(&state, draft)
+    }
+
+    fn prepare_locked(&self, state: &State, draft: Draft) -> Result<Prepared> {
+        let Draft {
+            at,
+            author,
+            message,
+            body,
+        } = draft;
+        if message.trim().is_empty() {
+            return Err(LedgerError::EmptyMessage);
+        }
+        let (head, prev, head_at) = match state.head {
+            Some(h) => (h.seq, h.hash, Some(h.at)),
+            None => (0, Hash::ZERO, None),
+        };
+        let seq = head + 1;
+        let at = match (at, head_at) {
+            (Some(at), Some(head_at)) if at < head_at => {
+                return Err(LedgerError::TimeGoesBack { at, head, head_at })
+            }
+            (Some(at), _) => at,
+            (None, head_at) => Timestamp::now().max(head_at.unwrap_or(Timestamp(i64::MIN))),
+        };
+        match &body {
+            Body::Change { ops, .. } if ops.is_empty() => {
+                return Err(LedgerError::NoOps { kind: "change" })
+            }
+            Body::Revert { of, .. } => {
+                if of.is_empty() {
+                    return Err(LedgerError::RevertOfNothing);
+                }
+                if let Some(bad) = of.iter().find(|s| **s == 0 || **s > head) {
+                    return Err(LedgerError::RevertTarget { seq: *bad, head });
+                }
+            }
+            Body::Tag { name, target } => {
+                check_tag_name(name)?;
+                if let Some(tag) = self.tag(name)? {
+                    return Err(LedgerError::TagExists {
+                        name: name.clone(),
+                        target: tag.target,
+                    });
+                }
+                if *target > head {
+                    return Err(LedgerError::TagTarget {
+                        target: *target,
+                        head,
+                    });
+                }
+            }
+            _ => {}
+        }
+        let mut schema = match &state.schema {
+            Some((s, schema)) if *s == head => schema.clone(),
+            _ => self.schema_at_uncached(head)?,
+        };
+        // Working on a copy: a failed op leaves it part-way, and it is dropped.
+        replay_body(&mut schema, seq, &body).map_err(|e| match e {
+            ApplyError::Op { index, kind, error } => LedgerError::DoesNotFit {
+                index,
+                kind,
+                head,
+                error,
+            },
+            ApplyError::TagTarget { target, .. } => LedgerError::TagTarget { target, head },
+        })?;
+        let event = Event {
+            seq,
+            prev,
+            at,
+            author,
+            message,
+            body,
+            fingerprint: fingerprint(&schema)?,
+        };
+        let bytes = encode(&event)?;
+        Ok(Prepared {
+            hash: hash_event_bytes(&bytes),
+            event,
+            bytes,
+            schema,
+        })
+    }
+
+    /// Append a prepared event: one transaction over every tree, which
+    /// re-checks that head has not moved, then a flush to disk.
+    pub fn commit(&self, prepared: Prepared) -> Result<Entry> {
+        let mut state = self.lock();
+        self.commit_locked(&mut state, prepared)
+    }
+
+    /// Prepare and commit `draft` as one step.
+    pub fn append(&self, draft: Draft) -> Result<Entry> {
+        let mut state = self.lock();
+        let prepared = self.prepare_locked(&state, draft)?;
+        self.commit_locked(&mut state, prepared)
+    }
+
+    fn commit_locked(&self, state: &mut State, prepared: Prepared) -> Result<Entry> {
+        let Prepared {
+            event,
+            hash,
+            bytes,
+            schema,
+        } = prepared;
+        let seq = event.seq;
+        let head = state.head.map_or((0, Hash::ZERO), |h| (h.seq, h.hash));
+        if head != (seq - 1, event.prev) {
+            return Err(LedgerError::Conflict);
+        }
+        let snapshot = if seq % self.snapshot_every == 0 {
+            Some(encode(&schema)?)
+        } else {
+            None
+        };
+        let tag = match &event.body {
+            Body::Tag { name, target } => Some((name.as_bytes(), tag_value(*target, seq))),
+            _ => None,
+        };
+        let key = seq_key(seq);
+        let result = (
+            &self.events,
+            &self.hashes,
+            &self.tags,
+            &self.meta,
+            &self.snapshots,
+        )
+            .transaction(|(events, hashes, tags, meta, snapshots)| {
+                let abort = |e| Err(ConflictableTransactionError::Abort(e));
+                let meta_seq = meta.get(META_HEAD_SEQ)?.and_then(|v| read_u64(&v));
+                let meta_hash = meta.get(META_HEAD_HASH)?.and_then(|v| read_hash(&v));
+                if meta_seq != Some(seq - 1) || meta_hash != Some(event.prev) {
+                    return abort(LedgerError::Conflict);
+                }
+                if events.get(key)?.is_some() || hashes.get(hash.as_bytes())?.is_some() {
+                    return abort(LedgerError::Conflict);
+                }
+                if let Some((name, value)) = &tag {
+                    if let Some(old) = tags.get(name)? {
+                        return abort(LedgerError::TagExists {
+                            name: String::from_utf8_lossy(name).into_owned(),
+                            target: read_tag_value(&old).map_or(0, |(t, _)| t),
+                        });
+                    }
+                    tags.insert(*name, value.as_slice())?;
+                }
+                events.insert(&key, bytes.as_slice())?;
+                hashes.insert(hash.as_bytes(), &key)?;
+                meta.insert(META_HEAD_SEQ, &key)?;
+                meta.insert(META_HEAD_HASH, hash.as_bytes())?;
+                if let Some(s) = &snapshot {
+                    snapshots.insert(&key, s.as_slice())?;
+                }
+                Ok(())
+            });
+        match result {
+            Ok(()) => {}
+            Err(TransactionError::Abort(e)) => return Err(e),
+            Err(TransactionError::Storage(e)) => return Err(self.store_err(e)),
+        }
+        self.db.flush().map_err(|e| self.store_err(e))?;
+        state.head = Some(Head {
+            seq,
+            hash,
+            at: event.at,
+        });
+        if seq == 1 {
+            state.id = Some(hash);
+        }
+        state.schema = Some((seq, schema));
+        Ok(Entry { hash, event })
+    }
+
+    /// Change how often snapshots are written by this handle (for tests and
+    /// benchmarks that compare intervals; the store works with any mix).
+    #[doc(hidden)]
+    pub fn set_snapshot_every(&mut self, k: u64) {
+        self.snapshot_every = k.max(1);
+    }
+}
+
+fn open_sled(dir: &Path, store: &Path, create: bool) -> Result<sled::Db> {
+    let config = sled::Config::new()
+        .path(store)
+        .cache_capacity(CACHE_CAPACITY)
+        .create_new(create);
+    // sled can panic on a damaged store instead of returning an error; the
+    // caller gets an error either way.
+    let opened = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| config.open()));
+    match opened {
+        Ok(Ok(db)) => Ok(db),
+        Ok(Err(e)) if is_lock_error(&e) => Err(LedgerError::InUse {
+            dir: dir.to_path_buf(),
+        }),
+        Ok(Err(sled::Error::Corruption { .. })) => Err(LedgerError::NotALedger {
+            dir: dir.to_path_buf(),
+            reason: "sled finds its store corrupted".to_string(),
+        }),
+        Ok(Err(sled::Error::Unsupported(e))) => Err(LedgerError::NotALedger {
+            dir: dir.to_path_buf(),
+            reason: format!("sled cannot open its store: {e}"),
+        }),
+        Ok(Err(source)) => Err(LedgerError::Store {
+            dir: dir.to_path_buf(),
+            source,
+        }),
+        Err(_) => Err(LedgerError::NotALedger {
+            dir: dir.to_path_buf(),
+            reason: "its store is damaged beyond what sled can open".to_string(),
+        }),
+    }
+}
+
+fn decode_entry(seq: u64, bytes: &[u8]) -> Result<Entry> {
+    let event: Event = decode(bytes).map_err(|e| LedgerError::Damaged {
+        seq: Some(seq),
+        reason: e.to_string(),
+    })?;
+    Ok(Entry {
+        hash: hash_event_bytes(bytes),
+        event,
+    })
+}
+
+/// A stream of events from the store, oldest or newest first.
+pub struct Events {
+    iter: sled::Iter,
+    newest_first: bool,
+    dir: PathBuf,
+}
+
+impl Iterator for Events {
+    type Item = Result<Entry>;
+
+    fn next(&mut self) -> Option<Result<Entry>> {
+        let item = if self.newest_first {
+            self.iter.next_back()
+        } else {
+            self.iter.next()
+        }?;
+        Some(match item {
+            Ok((k, v)) => decode_entry(read_u64(&k).unwrap_or(0), &v),
+            Err(e) => Err(LedgerError::Store {
+                dir: self.dir.clone(),
+                source: e,
+            }),
+        })
+    }
+}

@@ -1,0 +1,538 @@
+//! DDL accepted by `strata record`: a script of SQL statements turned into
+//! the ops of one change event, resolved against the head schema.
+//!
+//! The script is cut into statements with sqlparser's tokenizer and each is
+//! parsed with sqlparser's SQLite dialect (see [`grammar`] for the parts
+//! driven clause by clause). Statements are resolved in order against the
+//! schema as it stands after the ones before them, which is advanced with
+//! [`strata_schema::project`]; so an op that removes or replaces something
+//! carries its full current definition, and a script that does not fit its
+//! schema is refused with the statement that does not fit. Everything kept as
+//! SQL text (defaults, checks, generated columns, index terms and
+//! predicates, views and triggers) is the exact source text.
+//!
+//! Accepted, besides the DDL: INSERT, UPDATE, DELETE and REPLACE as data
+//! steps, and BEGIN / COMMIT / END [TRANSACTION], which are ignored because
+//! migration files often wrap themselves in a transaction (strata runs each
+//! change in one transaction of its own).
+
+mod cursor;
+mod grammar;
+mod relations;
+mod script;
+
+use std::fmt;
+
+use sqlparser::ast::{SetExpr, Statement as SqlStatement};
+use sqlparser::tokenizer::{Span, Token, TokenWithSpan, TokenizerError, Whitespace};
+use strata_schema::{key, project, same_name, Index, Op, ProjectError, Schema, Trigger, View};
+
+use cursor::{object_name, Cursor};
+use grammar::{Alteration, ColumnChange, Constraint, DropKind};
+use relations::Relations;
+use script::{is_significant, is_word, Source, Statement};
+
+/// Why a script could not be recorded, and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DdlError {
+    /// The statement's number in the script, from 1.
+    pub statement: usize,
+    /// Where the statement starts (1-based; columns count characters).
+    pub line: u64,
+    pub column: u64,
+    /// The start of the statement, on one line.
+    pub excerpt: String,
+    pub kind: DdlErrorKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DdlErrorKind {
+    /// A statement strata does not record (SELECT, PRAGMA, GRANT, ...).
+    Unsupported,
+    /// Not valid SQL; the message says where the parser stopped.
+    Syntax(String),
+    /// Valid SQL that strata's model cannot hold as written.
+    NotRecordable(String),
+    /// The statement does not fit the schema as it stands at that point.
+    Project(ProjectError),
+}
+
+const ACCEPTED: &str = "strata records CREATE/DROP/ALTER TABLE, CREATE/DROP INDEX, VIEW and TRIGGER, and INSERT/UPDATE/DELETE data steps";
+
+impl fmt::Display for DdlError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "statement {} (line {}, column {}): ",
+            self.statement, self.line, self.column
+        )?;
+        match &self.kind {
+            DdlErrorKind::Unsupported => {
+                write!(f, "unsupported statement {}: {ACCEPTED}", self.excerpt)
+            }
+            DdlErrorKind::Syntax(m) => write!(f, "syntax error in {}: {m}", self.excerpt),
+            DdlErrorKind::NotRecordable(m) => write!(f, "{}: {m}", self.excerpt),
+            DdlErrorKind::Project(e) => write!(f, "{}: {e}", self.excerpt),
+        }
+    }
+}
+
+impl std::error::Error for DdlError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match &self.kind {
+            DdlErrorKind::Project(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+use DdlErrorKind as Fault;
+
+/// The ops of one change event, from the statements of `sql` resolved in
+/// order against `head`. The ops project cleanly onto `head`.
+pub fn parse_change(sql: &str, head: &Schema) -> Result<Vec<Op>, DdlError> {
+    let source = Source::new(sql);
+    let tokens = script::tokenize(sql).map_err(|e| tokenizer_error(&source, e))?;
+    let mut schema = head.clone();
+    let mut ops = Vec::new();
+    for statement in script::split(&source, tokens) {
+        let fail = |kind| DdlError {
+            statement: statement.number,
+            line: statement.start.line,
+            column: statement.start.column,
+            excerpt: statement.excerpt(),
+            kind,
+        };
+        let new_ops = statement_ops(&source, &statement, &schema).map_err(fail)?;
+        for op in &new_ops {
+            project(&mut schema, op).map_err(|e| fail(Fault::Project(e)))?;
+        }
+        ops.extend(new_ops);
+    }
+    Ok(ops)
+}
+
+/// A script the tokenizer gives up on (an unterminated string or quoted
+/// name): the error names the statement it happened in, found by splitting
+/// the text before the error.
+fn tokenizer_error(source: &Source, e: TokenizerError) -> DdlError {
+    let at = source.offset(e.location);
+    let mut tokens = script::tokenize(&source.text[..at]).unwrap_or_default();
+    // A stand-in for the token that failed, so the split ends in the
+    // statement that holds it.
+    tokens.push(TokenWithSpan::new(
+        Token::make_word("x", None),
+        Span::new(e.location, e.location),
+    ));
+    let statements = script::split(source, tokens);
+    let (number, start) = statements
+        .last()
+        .map_or((1, e.location), |s| (s.number, s.start));
+    let message = e.message.to_lowercase();
+    DdlError {
+        statement: number,
+        line: start.line,
+        column: start.column,
+        excerpt: script::excerpt(&source.text[source.offset(start)..]),
+        kind: Fault::Syntax(format!(
+            "{message} at line {}, column {}",
+            e.location.line, e.location.column
+        )),
+    }
+}
+
+/// The ops of one statement against `schema`.
+fn statement_ops(
+    source: &Source,
+    statement: &Statement,
+    schema: &Schema,
+) -> Result<Vec<Op>, Fault> {
+    let lead: Vec<String> = statement
+        .tokens
+        .iter()
+        .filter(|t| is_significant(&t.token))
+        .take(3)
+        .map(|t| match &t.token {
+            Token::Word(w) if w.quote_style.is_none() => w.value.to_ascii_uppercase(),
+            _ => String::new(),
+        })
+        .collect();
+    let word = |i: usize| lead.get(i).map_or("", String::as_str);
+    let mut c = Cursor::new(source, statement);
+    match word(0) {
+        "CREATE" => match word(1) {
+            "TABLE" => create_table(&mut c, schema),
+            "UNIQUE" | "INDEX" => create_index(&mut c, schema),
+            "VIEW" => create_view(&mut c, statement, schema),
+            "TRIGGER" => create_trigger(source, statement, schema),
+            "TEMP" | "TEMPORARY" => Err(Fault::NotRecordable(
+                "temporary objects live in one connection only and are not part of the schema; remove TEMP".into(),
+            )),
+            "VIRTUAL" => Err(Fault::NotRecordable(
+                "virtual tables are not recorded".into(),
+            )),
+            _ => Err(Fault::Unsupported),
+        },
+        "ALTER" if word(1) == "TABLE" => alter_table(&mut c, schema),
+        "DROP" if matches!(word(1), "TABLE" | "INDEX" | "VIEW" | "TRIGGER") => drop(&mut c, schema),
+        "INSERT" | "UPDATE" | "DELETE" | "REPLACE" | "WITH" => data(&mut c, statement),
+        "BEGIN" | "COMMIT" | "END" => {
+            match c.statement()? {
+                SqlStatement::StartTransaction { .. } | SqlStatement::Commit { .. } => {}
+                _ => return Err(Fault::Unsupported),
+            }
+            c.expect_end()?;
+            Ok(vec![])
+        }
+        _ => Err(Fault::Unsupported),
+    }
+}
+
+/// Whether a table, view or index (one namespace in SQLite) is named `name`.
+fn name_taken(schema: &Schema, name: &str) -> bool {
+    let k = key(name);
+    schema.tables.contains_key(&k)
+        || schema.views.contains_key(&k)
+        || schema.indexes.contains_key(&k)
+}
+
+fn create_table(c: &mut Cursor, schema: &Schema) -> Result<Vec<Op>, Fault> {
+    let create = grammar::create_table(c)?;
+    if create.if_not_exists && name_taken(schema, &create.table.name) {
+        return Ok(vec![]);
+    }
+    Ok(vec![Op::CreateTable {
+        table: create.table,
+    }])
+}
+
+fn create_index(c: &mut Cursor, schema: &Schema) -> Result<Vec<Op>, Fault> {
+    let create = grammar::create_index(c)?;
+    if create.if_not_exists && name_taken(schema, &create.name) {
+        return Ok(vec![]);
+    }
+    // The table as the schema names it, as SQLite records it.
+    let table = schema
+        .table(&create.table)
+        .map_or(create.table, |t| t.name.clone());
+    Ok(vec![Op::CreateIndex {
+        index: Index {
+            name: create.name,
+            table,
+            unique: create.unique,
+            columns: create.columns,
+            predicate: create.predicate,
+        },
+    }])
+}
+
+fn create_view(c: &mut Cursor, statement: &Statement, schema: &Schema) -> Result<Vec<Op>, Fault> {
+    let SqlStatement::CreateView(view) = c.statement()? else {
+        return Err(Fault::Unsupported);
+    };
+    c.expect_end()?;
+    if view.temporary {
+        return Err(Fault::NotRecordable(
+            "temporary views are not part of the schema; remove TEMP".into(),
+        ));
+    }
+    if view.or_replace || view.or_alter || view.materialized {
+        return Err(Fault::NotRecordable(
+            "SQLite views are plain CREATE VIEW; to change a view, DROP VIEW and CREATE VIEW in the same change".into(),
+        ));
+    }
+    let name = object_name(&view.name)?;
+    if view.if_not_exists && name_taken(schema, &name) {
+        return Ok(vec![]);
+    }
+    let mut relations = Relations::default();
+    relations.read(&view.query);
+    Ok(vec![Op::CreateView {
+        view: View {
+            name,
+            sql: statement.text.to_string(),
+            depends_on: relations.names(None),
+        },
+    }])
+}
+
+/// sqlparser does not know `CREATE TRIGGER IF NOT EXISTS`; those three
+/// words are taken out of the token stream (turned into whitespace, so
+/// every other token keeps its place) before the statement is parsed.
+fn create_trigger(
+    source: &Source,
+    statement: &Statement,
+    schema: &Schema,
+) -> Result<Vec<Op>, Fault> {
+    let mut tokens = statement.tokens.clone();
+    let significant: Vec<usize> = (0..tokens.len())
+        .filter(|&i| is_significant(&tokens[i].token))
+        .take(6)
+        .collect();
+    let words: Vec<&Token> = significant.iter().map(|&i| &tokens[i].token).collect();
+    let after_trigger = words
+        .iter()
+        .position(|t| is_word(t, "TRIGGER"))
+        .map_or(0, |p| p + 1);
+    let if_not_exists = ["IF", "NOT", "EXISTS"]
+        .iter()
+        .enumerate()
+        .all(|(k, w)| words.get(after_trigger + k).is_some_and(|t| is_word(t, w)));
+    if if_not_exists {
+        for &i in &significant[after_trigger..after_trigger + 3] {
+            tokens[i].token = Token::Whitespace(Whitespace::Space);
+        }
+    }
+    let mut c = Cursor::over(source, tokens);
+    let SqlStatement::CreateTrigger(trigger) = c.statement()? else {
+        return Err(Fault::Unsupported);
+    };
+    c.expect_end()?;
+    if trigger.temporary {
+        return Err(Fault::NotRecordable(
+            "temporary triggers are not part of the schema; remove TEMP".into(),
+        ));
+    }
+    if trigger.or_replace || trigger.or_alter || trigger.exec_body.is_some() {
+        return Err(Fault::NotRecordable(
+            "a SQLite trigger is CREATE TRIGGER ... BEGIN ... END".into(),
+        ));
+    }
+    let name = object_name(&trigger.name)?;
+    if if_not_exists && schema.triggers.contains_key(&key(&name)) {
+        return Ok(vec![]);
+    }
+    let written = object_name(&trigger.table_name)?;
+    // The table as the schema names it, as SQLite records it.
+    let table = schema
+        .table(&written)
+        .map(|t| t.name.clone())
+        .or_else(|| schema.views.get(&key(&written)).map(|v| v.name.clone()))
+        .unwrap_or(written);
+    let mut relations = Relations::default();
+    relations.read(&trigger.condition);
+    relations.read(&trigger.statements);
+    Ok(vec![Op::CreateTrigger {
+        trigger: Trigger {
+            name,
+            depends_on: relations.names(Some(&table)),
+            table,
+            sql: statement.text.to_string(),
+        },
+    }])
+}
+
+fn alter_table(c: &mut Cursor, schema: &Schema) -> Result<Vec<Op>, Fault> {
+    let (written, alteration) = grammar::alter_table(c)?;
+    let Some(t) = schema.table(&written) else {
+        if schema.views.contains_key(&key(&written)) {
+            return Err(Fault::NotRecordable(format!(
+                "{written} is a view: ALTER TABLE changes tables only"
+            )));
+        }
+        return Err(Fault::Project(ProjectError::NoSuchTable(written)));
+    };
+    let table = t.name.clone();
+    let column_at = |name: &str| {
+        t.column_position(name)
+            .ok_or_else(|| {
+                Fault::Project(ProjectError::NoSuchColumn {
+                    table: table.clone(),
+                    column: name.to_string(),
+                })
+            })
+            .and_then(|at| Ok((at, position(at)?)))
+    };
+    Ok(match alteration {
+        Alteration::RenameTo(to) => vec![Op::RenameTable { from: table, to }],
+        Alteration::RenameColumn { from, to } => {
+            let (at, _) = column_at(&from)?;
+            vec![Op::RenameColumn {
+                from: t.columns[at].name.clone(),
+                table,
+                to,
+            }]
+        }
+        Alteration::AddColumn(def) => {
+            if def.primary_key.is_some() {
+                return Err(Fault::NotRecordable(format!(
+                    "cannot add a PRIMARY KEY column to {table}: create the table with it"
+                )));
+            }
+            let mut ops = vec![Op::AddColumn {
+                table: table.clone(),
+                column: def.column,
+                position: position(t.columns.len())?,
+            }];
+            for constraint in def.constraints {
+                ops.push(add_constraint(&table, constraint)?);
+            }
+            ops
+        }
+        Alteration::DropColumn(name) => {
+            let (at, position) = column_at(&name)?;
+            vec![Op::DropColumn {
+                table,
+                column: t.columns[at].clone(),
+                position,
+            }]
+        }
+        Alteration::AlterColumn { column, change } => {
+            let (at, _) = column_at(&column)?;
+            let from = t.columns[at].clone();
+            let mut to = from.clone();
+            match change {
+                ColumnChange::Type(ty) => to.ty = ty,
+                ColumnChange::SetNotNull => to.not_null = true,
+                ColumnChange::DropNotNull => to.not_null = false,
+                ColumnChange::SetDefault(e) => to.default = Some(e),
+                ColumnChange::DropDefault => to.default = None,
+            }
+            // A change to what is already there records nothing.
+            if to == from {
+                vec![]
+            } else {
+                vec![Op::AlterColumn { table, from, to }]
+            }
+        }
+        Alteration::AddConstraint(k) => vec![add_constraint(&table, k)?],
+        Alteration::DropConstraint(name) => {
+            let named = |n: &Option<String>| n.as_deref().is_some_and(|n| same_name(n, &name));
+            if let Some(foreign_key) = t.foreign_keys.iter().find(|k| named(&k.name)) {
+                vec![Op::DropForeignKey {
+                    table,
+                    foreign_key: foreign_key.clone(),
+                }]
+            } else if let Some(unique) = t.uniques.iter().find(|k| named(&k.name)) {
+                vec![Op::DropUnique {
+                    table,
+                    unique: unique.clone(),
+                }]
+            } else if let Some(check) = t.checks.iter().find(|k| named(&k.name)) {
+                vec![Op::DropCheck {
+                    table,
+                    check: check.clone(),
+                }]
+            } else if t.primary_key.as_ref().is_some_and(|k| named(&k.name)) {
+                return Err(Fault::NotRecordable(format!(
+                    "{name} is the primary key of {table}, which cannot be dropped"
+                )));
+            } else {
+                return Err(Fault::Project(ProjectError::NoSuchObject {
+                    kind: "constraint",
+                    name: format!("{name} on {table}"),
+                }));
+            }
+        }
+    })
+}
+
+fn position(at: usize) -> Result<u32, Fault> {
+    u32::try_from(at).map_err(|_| Fault::NotRecordable("the table has too many columns".into()))
+}
+
+fn add_constraint(table: &str, constraint: Constraint) -> Result<Op, Fault> {
+    let table = table.to_string();
+    Ok(match constraint {
+        Constraint::Unique(unique) => Op::AddUnique { table, unique },
+        Constraint::Check(check) => Op::AddCheck { table, check },
+        Constraint::ForeignKey(foreign_key) => Op::AddForeignKey { table, foreign_key },
+        Constraint::PrimaryKey(_) => {
+            return Err(Fault::NotRecordable(format!(
+                "cannot add a primary key to {table}: create the table with it"
+            )))
+        }
+    })
+}
+
+/// DROP TABLE also drops the table's triggers and indexes, as SQLite does;
+/// the ops say so explicitly, each carrying what it drops.
+fn drop(c: &mut Cursor, schema: &Schema) -> Result<Vec<Op>, Fault> {
+    let drop = grammar::drop(c)?;
+    let name = drop.name;
+    let k = key(&name);
+    let missing = |kind: &'static str| {
+        if drop.if_exists {
+            Ok(vec![])
+        } else if kind == "table" {
+            Err(Fault::Project(ProjectError::NoSuchTable(name.clone())))
+        } else {
+            Err(Fault::Project(ProjectError::NoSuchObject {
+                kind,
+                name: name.clone(),
+            }))
+        }
+    };
+    match drop.kind {
+        DropKind::Table => {
+            let Some(table) = schema.tables.get(&k) else {
+                if schema.views.contains_key(&k) {
+                    return Err(Fault::NotRecordable(format!(
+                        "{name} is a view: use DROP VIEW"
+                    )));
+                }
+                return missing("table");
+            };
+            let mut ops: Vec<Op> = schema
+                .triggers
+                .values()
+                .filter(|t| same_name(&t.table, &table.name))
+                .map(|t| Op::DropTrigger { trigger: t.clone() })
+                .collect();
+            ops.extend(
+                schema
+                    .indexes
+                    .values()
+                    .filter(|i| same_name(&i.table, &table.name))
+                    .map(|i| Op::DropIndex { index: i.clone() }),
+            );
+            ops.push(Op::DropTable {
+                table: table.clone(),
+            });
+            Ok(ops)
+        }
+        DropKind::Index => match schema.indexes.get(&k) {
+            Some(index) => Ok(vec![Op::DropIndex {
+                index: index.clone(),
+            }]),
+            None => missing("index"),
+        },
+        DropKind::View => match schema.views.get(&k) {
+            Some(view) => Ok(vec![Op::DropView { view: view.clone() }]),
+            None if schema.tables.contains_key(&k) => Err(Fault::NotRecordable(format!(
+                "{name} is a table: use DROP TABLE"
+            ))),
+            None => missing("view"),
+        },
+        DropKind::Trigger => match schema.triggers.get(&k) {
+            Some(trigger) => Ok(vec![Op::DropTrigger {
+                trigger: trigger.clone(),
+            }]),
+            None => missing("trigger"),
+        },
+    }
+}
+
+/// INSERT, UPDATE, DELETE and REPLACE, kept verbatim as a data step once
+/// sqlparser has read them; `WITH ...` only when it leads into one of those.
+fn data(c: &mut Cursor, statement: &Statement) -> Result<Vec<Op>, Fault> {
+    let parsed = c.statement()?;
+    c.expect_end()?;
+    let is_data = match &parsed {
+        SqlStatement::Insert(_) | SqlStatement::Update(_) | SqlStatement::Delete(_) => true,
+        SqlStatement::Query(q) => matches!(
+            *q.body,
+            SetExpr::Insert(_) | SetExpr::Update(_) | SetExpr::Delete(_)
+        ),
+        _ => false,
+    };
+    if !is_data {
+        return Err(Fault::Unsupported);
+    }
+    Ok(vec![Op::Data {
+        sql: statement.text.to_string(),
+    }])
+}
+
+#[cfg(test)]
+mod tests;

@@ -24,7 +24,7 @@ use strata_schema::{
 };
 
 use super::cursor::{object_name, Cursor};
-use super::script::is_word;
+use super::script::{is_significant, is_word, tokenize};
 use super::DdlErrorKind as Fault;
 
 /// Words that end a declared type: each starts a column constraint.
@@ -277,19 +277,45 @@ fn default_value(c: &mut Cursor) -> Result<String, Fault> {
     match &c.peek().token {
         Token::LParen => return Ok(c.parenthesized_expr()?.1),
         Token::Plus | Token::Minus => signed_number(c)?,
-        Token::Number(..) | Token::SingleQuotedString(_) | Token::HexStringLiteral(_) => {
-            c.next();
-        }
-        Token::Word(w)
-            if w.quote_style.is_some()
-                || w.value.eq_ignore_ascii_case("NULL")
-                || !TYPE_ENDS.iter().any(|e| w.value.eq_ignore_ascii_case(e)) =>
-        {
+        t if is_default_literal(t) => {
             c.next();
         }
         _ => return Err(c.expected("a default value")),
     }
     Ok(c.text_since(from))
+}
+
+/// A token DEFAULT takes on its own: a number, a string or blob literal, or
+/// a name (`NULL`, `CURRENT_TIMESTAMP`, ...) that does not start a column
+/// constraint.
+fn is_default_literal(token: &Token) -> bool {
+    match token {
+        Token::Number(..) | Token::SingleQuotedString(_) | Token::HexStringLiteral(_) => true,
+        Token::Word(w) => {
+            w.quote_style.is_some()
+                || w.value.eq_ignore_ascii_case("NULL")
+                || !TYPE_ENDS.iter().any(|e| w.value.eq_ignore_ascii_case(e))
+        }
+        _ => false,
+    }
+}
+
+/// Whether DEFAULT takes `text` as it is, without parentheses: a single
+/// literal or name, or a signed number.
+pub(crate) fn is_bare_default(text: &str) -> bool {
+    let Ok(tokens) = tokenize(text) else {
+        return false;
+    };
+    let tokens: Vec<&Token> = tokens
+        .iter()
+        .map(|t| &t.token)
+        .filter(|t| is_significant(t))
+        .collect();
+    match tokens.as_slice() {
+        [t] => is_default_literal(t),
+        [Token::Plus | Token::Minus, Token::Number(..)] => true,
+        _ => false,
+    }
 }
 
 /// `ON CONFLICT ...` is SQLite-only and has no place in the model.

@@ -27,6 +27,8 @@ use sqlparser::ast::{SetExpr, Statement as SqlStatement};
 use sqlparser::tokenizer::{Span, Token, TokenWithSpan, TokenizerError, Whitespace};
 use strata_schema::{key, project, same_name, Index, Op, ProjectError, Schema, Trigger, View};
 
+pub(crate) use grammar::is_bare_default;
+
 use cursor::{object_name, Cursor};
 use grammar::{Alteration, ColumnChange, Constraint, DropKind};
 use relations::Relations;

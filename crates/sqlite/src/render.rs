@@ -1,0 +1,273 @@
+//! A schema as SQLite SQL: the CREATE statements that build exactly that
+//! schema in an empty database. Used by `strata schema --format sql`, by
+//! `checkout`, and by the table rebuilds of `apply`. Every identifier goes
+//! through [`quote_ident`]; SQL text the model keeps (defaults, checks,
+//! generated columns, index terms, views and triggers) is written as kept,
+//! so reading the output back with [`crate::ddl::parse_change`] gives the
+//! same schema.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use strata_schema::sql_text::quote_ident;
+use strata_schema::{
+    key, Column, FkAction, ForeignKey, Index, IndexTerm, PrimaryKey, Schema, Table,
+};
+
+use crate::ddl::is_bare_default;
+
+/// The statements (without semicolons) that build `schema` in an empty
+/// SQLite database, in an order SQLite accepts: tables (each after the
+/// tables its foreign keys name), then indexes, then views (each after the
+/// views it reads), then triggers.
+pub fn render_schema(schema: &Schema) -> Vec<String> {
+    let mut out: Vec<String> = dependency_order(&schema.tables, |t| {
+        t.foreign_keys
+            .iter()
+            .map(|fk| fk.ref_table.as_str())
+            .collect()
+    })
+    .into_iter()
+    .map(render_table)
+    .collect();
+    out.extend(schema.indexes.values().map(render_index));
+    out.extend(
+        dependency_order(&schema.views, |v| {
+            v.depends_on.iter().map(String::as_str).collect()
+        })
+        .into_iter()
+        .map(|v| v.sql.clone()),
+    );
+    out.extend(schema.triggers.values().map(|t| t.sql.clone()));
+    out
+}
+
+/// The objects of `objects` ordered so that each comes after those it
+/// depends on (by the names `depends_on` gives; names of other kinds are
+/// ignored), otherwise in key order. A cycle is emitted in key order rather
+/// than lost.
+fn dependency_order<T>(
+    objects: &BTreeMap<String, T>,
+    depends_on: impl Fn(&T) -> Vec<&str>,
+) -> Vec<&T> {
+    let mut done: BTreeSet<&str> = BTreeSet::new();
+    let mut out = Vec::with_capacity(objects.len());
+    while out.len() < objects.len() {
+        let waiting = objects.iter().filter(|(k, _)| !done.contains(k.as_str()));
+        let ready: Vec<(&String, &T)> = waiting
+            .clone()
+            .filter(|(k, o)| {
+                depends_on(o).into_iter().all(|d| {
+                    let d = key(d);
+                    d == **k || done.contains(d.as_str()) || !objects.contains_key(&d)
+                })
+            })
+            .collect();
+        // Nothing is ready only in a cycle: break it at the first name.
+        let batch = if ready.is_empty() {
+            waiting.take(1).collect()
+        } else {
+            ready
+        };
+        for (k, o) in batch {
+            done.insert(k);
+            out.push(o);
+        }
+    }
+    out
+}
+
+/// `CREATE TABLE` for `table`. A primary key on one column declared exactly
+/// `INTEGER` is written on the column, so that it is the rowid (and can be
+/// AUTOINCREMENT); any other primary key is a table constraint.
+pub fn render_table(table: &Table) -> String {
+    let inline_pk = table.primary_key.as_ref().filter(|pk| {
+        pk.columns.len() == 1
+            && table
+                .column(&pk.columns[0])
+                .is_some_and(|c| c.ty.eq_ignore_ascii_case("INTEGER"))
+    });
+    let mut lines: Vec<String> = table
+        .columns
+        .iter()
+        .map(|c| {
+            let pk = inline_pk.filter(|pk| strata_schema::same_name(&pk.columns[0], &c.name));
+            render_column(c, pk)
+        })
+        .collect();
+    if let Some(pk) = table.primary_key.as_ref().filter(|_| inline_pk.is_none()) {
+        let columns: Vec<String> = pk
+            .columns
+            .iter()
+            .map(|c| {
+                if pk.autoincrement {
+                    format!("{} AUTOINCREMENT", quote_ident(c))
+                } else {
+                    quote_ident(c)
+                }
+            })
+            .collect();
+        lines.push(format!(
+            "{}PRIMARY KEY ({})",
+            constraint_name(&pk.name),
+            columns.join(", ")
+        ));
+    }
+    for u in &table.uniques {
+        lines.push(format!(
+            "{}UNIQUE ({})",
+            constraint_name(&u.name),
+            ident_list(&u.columns)
+        ));
+    }
+    for c in &table.checks {
+        lines.push(format!("{}CHECK ({})", constraint_name(&c.name), c.expr));
+    }
+    for fk in &table.foreign_keys {
+        lines.push(render_foreign_key(fk));
+    }
+    let mut options = Vec::new();
+    if table.without_rowid {
+        options.push("WITHOUT ROWID");
+    }
+    if table.strict {
+        options.push("STRICT");
+    }
+    let options = if options.is_empty() {
+        String::new()
+    } else {
+        format!(" {}", options.join(", "))
+    };
+    format!(
+        "CREATE TABLE {} (\n  {}\n){options}",
+        quote_ident(&table.name),
+        lines.join(",\n  ")
+    )
+}
+
+fn render_column(c: &Column, primary_key: Option<&PrimaryKey>) -> String {
+    let mut out = quote_ident(&c.name);
+    if !c.ty.is_empty() {
+        out.push(' ');
+        out.push_str(&c.ty);
+    }
+    if let Some(pk) = primary_key {
+        out.push(' ');
+        out.push_str(&constraint_name(&pk.name));
+        out.push_str("PRIMARY KEY");
+        if pk.autoincrement {
+            out.push_str(" AUTOINCREMENT");
+        }
+    }
+    if c.not_null {
+        out.push_str(" NOT NULL");
+    }
+    if let Some(d) = &c.default {
+        out.push_str(" DEFAULT ");
+        out.push_str(&default_term(d));
+    }
+    if let Some(collation) = &c.collation {
+        out.push_str(" COLLATE ");
+        out.push_str(&quote_ident(collation));
+    }
+    if let Some(g) = &c.generated {
+        out.push_str(&format!(
+            " GENERATED ALWAYS AS ({}) {}",
+            g.expr,
+            if g.stored { "STORED" } else { "VIRTUAL" }
+        ));
+    }
+    out
+}
+
+/// A default as SQLite's DEFAULT takes it: a single literal, name or signed
+/// number as it is, anything else in parentheses (which SQLite, and
+/// [`crate::ddl`], take off again when they read it back).
+fn default_term(text: &str) -> String {
+    if is_bare_default(text) {
+        text.to_string()
+    } else {
+        format!("({text})")
+    }
+}
+
+fn render_foreign_key(fk: &ForeignKey) -> String {
+    let mut out = format!(
+        "{}FOREIGN KEY ({}) REFERENCES {}",
+        constraint_name(&fk.name),
+        ident_list(&fk.columns),
+        quote_ident(&fk.ref_table)
+    );
+    if !fk.ref_columns.is_empty() {
+        out.push_str(&format!(" ({})", ident_list(&fk.ref_columns)));
+    }
+    for (event, action) in [("DELETE", fk.on_delete), ("UPDATE", fk.on_update)] {
+        if action != FkAction::NoAction {
+            out.push_str(&format!(" ON {event} {}", fk_action(action)));
+        }
+    }
+    if fk.deferred {
+        out.push_str(" DEFERRABLE INITIALLY DEFERRED");
+    }
+    out
+}
+
+fn fk_action(action: FkAction) -> &'static str {
+    match action {
+        FkAction::NoAction => "NO ACTION",
+        FkAction::Restrict => "RESTRICT",
+        FkAction::SetNull => "SET NULL",
+        FkAction::SetDefault => "SET DEFAULT",
+        FkAction::Cascade => "CASCADE",
+    }
+}
+
+/// `CONSTRAINT "name" ` for a named constraint, nothing otherwise.
+fn constraint_name(name: &Option<String>) -> String {
+    name.as_deref()
+        .map_or(String::new(), |n| format!("CONSTRAINT {} ", quote_ident(n)))
+}
+
+fn ident_list(names: &[String]) -> String {
+    names
+        .iter()
+        .map(|n| quote_ident(n))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `CREATE [UNIQUE] INDEX` for `index`.
+pub fn render_index(index: &Index) -> String {
+    let terms: Vec<String> = index
+        .columns
+        .iter()
+        .map(|c| {
+            let mut term = match &c.term {
+                IndexTerm::Column(name) => quote_ident(name),
+                IndexTerm::Expr(expr) => expr.clone(),
+            };
+            if let Some(collation) = &c.collation {
+                term.push_str(" COLLATE ");
+                term.push_str(&quote_ident(collation));
+            }
+            if c.desc {
+                term.push_str(" DESC");
+            }
+            term
+        })
+        .collect();
+    let mut out = format!(
+        "CREATE {}INDEX {} ON {} ({})",
+        if index.unique { "UNIQUE " } else { "" },
+        quote_ident(&index.name),
+        quote_ident(&index.table),
+        terms.join(", ")
+    );
+    if let Some(p) = &index.predicate {
+        out.push_str(" WHERE ");
+        out.push_str(p);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;

@@ -190,17 +190,17 @@ fn statement_ops(
     }
 }
 
-/// Whether a table, view or index (one namespace in SQLite) is named `name`.
-fn name_taken(schema: &Schema, name: &str) -> bool {
+/// Whether a table or view is named `name`: what IF NOT EXISTS looks at in
+/// CREATE TABLE and CREATE VIEW, as in SQLite (an index of that name is
+/// still an error, which projection reports).
+fn relation_exists(schema: &Schema, name: &str) -> bool {
     let k = key(name);
-    schema.tables.contains_key(&k)
-        || schema.views.contains_key(&k)
-        || schema.indexes.contains_key(&k)
+    schema.tables.contains_key(&k) || schema.views.contains_key(&k)
 }
 
 fn create_table(c: &mut Cursor, schema: &Schema) -> Result<Vec<Op>, Fault> {
     let create = grammar::create_table(c)?;
-    if create.if_not_exists && name_taken(schema, &create.table.name) {
+    if create.if_not_exists && relation_exists(schema, &create.table.name) {
         return Ok(vec![]);
     }
     Ok(vec![Op::CreateTable {
@@ -210,7 +210,7 @@ fn create_table(c: &mut Cursor, schema: &Schema) -> Result<Vec<Op>, Fault> {
 
 fn create_index(c: &mut Cursor, schema: &Schema) -> Result<Vec<Op>, Fault> {
     let create = grammar::create_index(c)?;
-    if create.if_not_exists && name_taken(schema, &create.name) {
+    if create.if_not_exists && schema.indexes.contains_key(&key(&create.name)) {
         return Ok(vec![]);
     }
     // The table as the schema names it, as SQLite records it.
@@ -244,7 +244,7 @@ fn create_view(c: &mut Cursor, statement: &Statement, schema: &Schema) -> Result
         ));
     }
     let name = object_name(&view.name)?;
-    if view.if_not_exists && name_taken(schema, &name) {
+    if view.if_not_exists && relation_exists(schema, &name) {
         return Ok(vec![]);
     }
     let mut relations = Relations::default();

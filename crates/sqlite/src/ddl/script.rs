@@ -12,14 +12,21 @@ pub(crate) static DIALECT: SQLiteDialect = SQLiteDialect {};
 pub(crate) struct Source<'a> {
     pub text: &'a str,
     line_starts: Vec<usize>,
+    /// Per line: whether it is all ASCII, so a column is a byte count.
+    ascii: Vec<bool>,
 }
 
 impl<'a> Source<'a> {
     pub fn new(text: &'a str) -> Source<'a> {
-        let line_starts = std::iter::once(0)
+        let line_starts: Vec<usize> = std::iter::once(0)
             .chain(text.match_indices('\n').map(|(i, _)| i + 1))
             .collect();
-        Source { text, line_starts }
+        let ascii = text.split('\n').map(str::is_ascii).collect();
+        Source {
+            text,
+            line_starts,
+            ascii,
+        }
     }
 
     /// The byte offset of `loc`; the end of the text for a location past it.
@@ -32,6 +39,10 @@ impl<'a> Source<'a> {
             return self.text.len();
         };
         let skip = usize::try_from(loc.column.saturating_sub(1)).unwrap_or(usize::MAX);
+        let line = usize::try_from(loc.line.saturating_sub(1)).unwrap_or(usize::MAX);
+        if self.ascii.get(line) == Some(&true) {
+            return start.saturating_add(skip).min(self.text.len());
+        }
         self.text[start..]
             .char_indices()
             .nth(skip)

@@ -614,3 +614,48 @@ proptest! {
         check(&gen_schema(values));
     }
 }
+
+/// Column types and defaults as `ddl` keeps them are what SQLite itself
+/// reports for the rendered table, so introspection can compare them as
+/// they are.
+#[test]
+fn types_and_defaults_are_kept_as_sqlite_reports_them() {
+    let s = schema(
+        "CREATE TABLE t (
+           a UNSIGNED   BIG INT DEFAULT ( 1 + 2 ),
+           b DECIMAL( 10 , 2 ) DEFAULT 'x',
+           c DEFAULT ((1)),
+           d varchar(5) NOT NULL DEFAULT (datetime('now')),
+           e INT DEFAULT +1 COLLATE NOCASE,
+           f INT DEFAULT -1,
+           g TEXT DEFAULT CURRENT_TIMESTAMP,
+           h BLOB DEFAULT x'00'
+         )",
+    );
+    let db = check(&s);
+    let mut query = db
+        .prepare("SELECT name, type, \"notnull\", dflt_value FROM pragma_table_xinfo('t')")
+        .expect("prepare");
+    let reported: Vec<Column> = query
+        .query_map([], |r| {
+            Ok(Column {
+                name: r.get(0)?,
+                ty: r.get(1)?,
+                not_null: r.get::<_, i64>(2)? != 0,
+                default: r.get(3)?,
+                ..Column::default()
+            })
+        })
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("rows");
+    let kept: Vec<Column> = table(&s, "t")
+        .columns
+        .iter()
+        .map(|c| Column {
+            collation: None,
+            ..c.clone()
+        })
+        .collect();
+    assert_eq!(reported, kept);
+}

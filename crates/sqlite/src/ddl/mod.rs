@@ -149,18 +149,14 @@ fn statement_ops(
     statement: &Statement,
     schema: &Schema,
 ) -> Result<Vec<Op>, Fault> {
-    let lead: Vec<String> = statement
-        .tokens
-        .iter()
-        .filter(|t| is_significant(&t.token))
-        .take(3)
-        .map(|t| match &t.token {
+    let mut c = Cursor::new(source, statement);
+    let lead: Vec<String> = (0..2)
+        .map(|i| match &c.peek_nth(i).token {
             Token::Word(w) if w.quote_style.is_none() => w.value.to_ascii_uppercase(),
             _ => String::new(),
         })
         .collect();
-    let word = |i: usize| lead.get(i).map_or("", String::as_str);
-    let mut c = Cursor::new(source, statement);
+    let word = |i: usize| lead[i].as_str();
     match word(0) {
         "CREATE" => match word(1) {
             "TABLE" => create_table(&mut c, schema),

@@ -41,7 +41,10 @@ impl<'a> Source<'a> {
         let skip = usize::try_from(loc.column.saturating_sub(1)).unwrap_or(usize::MAX);
         let line = usize::try_from(loc.line.saturating_sub(1)).unwrap_or(usize::MAX);
         if self.ascii.get(line) == Some(&true) {
-            return start.saturating_add(skip).min(self.text.len());
+            let at = start.saturating_add(skip).min(self.text.len());
+            if self.text.is_char_boundary(at) {
+                return at;
+            }
         }
         self.text[start..]
             .char_indices()

@@ -80,6 +80,20 @@ pub(crate) fn config() -> bincode::config::Configuration {
     bincode::config::standard()
 }
 
+/// Decoding checks every length it reads against this many bytes. The limit
+/// changes no byte of the format; it only keeps a damaged length from making
+/// the process try to allocate an absurd amount (which would abort it, not
+/// return an error). No real event or schema comes near it.
+const DECODE_LIMIT: usize = 1 << 30;
+
+fn decode_config() -> bincode::config::Configuration<
+    bincode::config::LittleEndian,
+    bincode::config::Varint,
+    bincode::config::Limit<DECODE_LIMIT>,
+> {
+    config().with_limit::<DECODE_LIMIT>()
+}
+
 /// Why bytes could not be encoded or decoded.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CodecError {
@@ -98,7 +112,7 @@ pub fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, CodecError> {
 
 /// A value from its bincode bytes; every byte must be used.
 pub fn decode<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, CodecError> {
-    let (value, used) = bincode::serde::decode_from_slice(bytes, config())
+    let (value, used) = bincode::serde::decode_from_slice(bytes, decode_config())
         .map_err(|e| CodecError::Decode(e.to_string()))?;
     if used != bytes.len() {
         return Err(CodecError::Trailing(bytes.len() - used));
@@ -118,7 +132,7 @@ pub(crate) struct EventPrefix {
 }
 
 pub(crate) fn decode_prefix(bytes: &[u8]) -> Result<EventPrefix, CodecError> {
-    bincode::serde::decode_from_slice(bytes, config())
+    bincode::serde::decode_from_slice(bytes, decode_config())
         .map(|(p, _)| p)
         .map_err(|e| CodecError::Decode(e.to_string()))
 }
@@ -151,6 +165,8 @@ pub fn fingerprint_bytes(bytes: &[u8]) -> Hash {
 /// The fingerprint of a schema. Its maps are ordered, so equal schemas have
 /// equal bytes and equal fingerprints.
 pub fn fingerprint(schema: &Schema) -> Result<Hash, CodecError> {
+    // Through a buffer rather than streamed into the hasher: bincode's many
+    // small writes are cheaper into a Vec than through an io::Write adapter.
     Ok(fingerprint_bytes(&encode(schema)?))
 }
 
@@ -286,6 +302,28 @@ mod tests {
     }
 
     #[test]
+    fn a_damaged_length_is_an_error_not_an_allocation() {
+        let mut bytes = encode(&golden_event()).unwrap();
+        // seq (1 byte), prev (32), at (9): then the author's length, which
+        // becomes 2^62.
+        let author = 1 + 32 + 9;
+        assert_eq!(bytes[author], 3);
+        let mut huge = vec![0xfd];
+        huge.extend_from_slice(&(1u64 << 62).to_le_bytes());
+        bytes.splice(author..=author, huge);
+        let e = decode::<Event>(&bytes).unwrap_err();
+        assert!(e.to_string().starts_with("cannot decode"), "{e}");
+        // Same for a sequence length (the ops of the change).
+        let mut bytes = encode(&golden_event()).unwrap();
+        let ops = author + 4 + 6 + 1;
+        assert_eq!(bytes[ops], 2);
+        let mut huge = vec![0xfd];
+        huge.extend_from_slice(&(1u64 << 62).to_le_bytes());
+        bytes.splice(ops..=ops, huge);
+        assert!(decode::<Event>(&bytes).is_err());
+    }
+
+    #[test]
     fn golden_schema_fingerprint() {
         let mut schema = Schema::default();
         schema.tables.insert("users".into(), users());
@@ -295,6 +333,7 @@ mod tests {
             fingerprint(&schema).unwrap().to_string(),
             GOLDEN_SCHEMA_FINGERPRINT
         );
+        assert_eq!(fingerprint_bytes(&bytes), fingerprint(&schema).unwrap());
         assert_eq!(
             fingerprint(&Schema::default()).unwrap(),
             fingerprint_bytes(&[0, 0, 0, 0]),

@@ -611,11 +611,11 @@ impl Ledger {
     /// Check `draft` against head and compute the event it would append,
     /// without writing anything.
     pub fn prepare(&self, draft: Draft) -> Result<Prepared> {
-        let state = self.lock();
-        self.prepare_locked(&state, draft)
+        let mut state = self.lock();
+        self.prepare_locked(&mut state, draft)
     }
 
-    fn prepare_locked(&self, state: &State, draft: Draft) -> Result<Prepared> {
+    fn prepare_locked(&self, state: &mut State, draft: Draft) -> Result<Prepared> {
         let Draft {
             at,
             author,
@@ -666,11 +666,14 @@ impl Ledger {
             }
             _ => {}
         }
-        let mut schema = match &state.schema {
-            Some((s, schema)) if *s == head => schema.clone(),
+        // The head schema moves out of the cache into the prepared event (and
+        // back on commit): copying it would cost more than the rest of an
+        // append. When the ops do not fit, it is left part-way and dropped; the
+        // next prepare rebuilds it from a snapshot.
+        let mut schema = match state.schema.take() {
+            Some((s, schema)) if s == head => schema,
             _ => self.schema_at_uncached(head)?,
         };
-        // Working on a copy: a failed op leaves it part-way, and it is dropped.
         replay_body(&mut schema, seq, &body).map_err(|e| match e {
             ApplyError::Op { index, kind, error } => LedgerError::DoesNotFit {
                 index,
@@ -708,7 +711,7 @@ impl Ledger {
     /// Prepare and commit `draft` as one step.
     pub fn append(&self, draft: Draft) -> Result<Entry> {
         let mut state = self.lock();
-        let prepared = self.prepare_locked(&state, draft)?;
+        let prepared = self.prepare_locked(&mut state, draft)?;
         self.commit_locked(&mut state, prepared)
     }
 

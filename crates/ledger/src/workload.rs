@@ -86,12 +86,12 @@ impl Workload {
             .filter(|i| i.table == t.name)
             .collect();
         match kind {
-            12..=39 if t.columns.len() < self.max_columns => Op::AddColumn {
+            12..=33 if t.columns.len() < self.max_columns => Op::AddColumn {
                 table: t.name.clone(),
                 column: self.column(pick),
                 position: t.columns.len() as u32,
             },
-            40..=54 if !free.is_empty() => {
+            34..=48 if !free.is_empty() => {
                 let (_, c) = free[(pick % free.len() as u64) as usize];
                 Op::RenameColumn {
                     table: t.name.clone(),
@@ -99,7 +99,7 @@ impl Workload {
                     to: self.fresh("c"),
                 }
             }
-            55..=69 if t.columns.len() >= 2 && !free.is_empty() => {
+            49..=69 if t.columns.len() >= 2 && !free.is_empty() => {
                 let (at, c) = free[(pick % free.len() as u64) as usize];
                 Op::DropColumn {
                     table: t.name.clone(),

@@ -1,0 +1,106 @@
+//! The ledger's costs on a 100,000-event ledger of a realistic mix (see
+//! `support::fill`): open, verify, schema at a point, append. The ledger is
+//! built once into cargo's target tmpdir and reused; set
+//! `STRATA_BENCH_DIR` to keep it elsewhere. `cargo bench -p strata-ledger`.
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use strata_ledger::{Body, Draft, Ledger, Timestamp, SNAPSHOT_EVERY};
+use strata_schema::project;
+
+const EVENTS: u64 = 100_000;
+
+fn bench_dir() -> PathBuf {
+    std::env::var_os("STRATA_BENCH_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_TARGET_TMPDIR")))
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("read_dir") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("type").is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).expect("copy");
+        }
+    }
+}
+
+fn benches(c: &mut Criterion) {
+    let path = support::cached_ledger(&bench_dir(), EVENTS);
+
+    c.bench_function("open 100k", |b| {
+        b.iter(|| Ledger::open(&path).expect("open"))
+    });
+
+    let ledger = Ledger::open(&path).expect("open");
+    let head = ledger.head_seq();
+
+    let mut g = c.benchmark_group("verify 100k");
+    g.sample_size(10).throughput(Throughput::Elements(head));
+    g.bench_function("plain", |b| {
+        b.iter(|| assert!(ledger.verify(false).expect("verify").is_ok()))
+    });
+    g.finish();
+
+    let mut g = c.benchmark_group("schema_at 100k");
+    let mut rng = support::Rng(7);
+    g.bench_function("random point", |b| {
+        b.iter(|| ledger.schema_at(1 + rng.next_u64() % head).expect("schema"))
+    });
+    // The most replays a point can need: just below a snapshot.
+    let worst = (head / SNAPSHOT_EVERY) * SNAPSHOT_EVERY - 1;
+    g.bench_function("worst point (K-1 replays)", |b| {
+        b.iter(|| ledger.schema_at(worst).expect("schema"))
+    });
+    let snapshot = (head / SNAPSHOT_EVERY) * SNAPSHOT_EVERY;
+    g.bench_function("snapshot point (0 replays)", |b| {
+        b.iter(|| ledger.schema_at(snapshot).expect("schema"))
+    });
+    g.finish();
+    drop(ledger);
+
+    // Appends go to a copy, so the cached ledger stays as built.
+    let scratch = tempfile::tempdir().expect("tempdir");
+    let copy = scratch.path().join("ledger");
+    copy_dir(&path, &copy);
+    let ledger = Ledger::open(&copy).expect("open copy");
+    let mut schema = ledger.schema_at(ledger.head_seq()).expect("schema");
+    let mut w = support::Workload::new(400, 24);
+    let mut rng = support::Rng(99);
+    let mut g = c.benchmark_group("append 100k");
+    g.throughput(Throughput::Elements(1));
+    g.bench_function("one change event, flushed", |b| {
+        b.iter_custom(|iters| {
+            let mut took = Duration::ZERO;
+            for _ in 0..iters {
+                let op = w.next_op(&schema, rng.next_u64());
+                project(&mut schema, &op).expect("fits");
+                let draft = Draft {
+                    at: Some(Timestamp::now()),
+                    author: "bench".to_string(),
+                    message: "one more".to_string(),
+                    body: Body::Change {
+                        ops: vec![op],
+                        revert_sql: None,
+                    },
+                };
+                let t = Instant::now();
+                ledger.append(draft).expect("append");
+                took += t.elapsed();
+            }
+            took
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(ledger, benches);
+criterion_main!(ledger);

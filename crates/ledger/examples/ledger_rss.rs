@@ -1,0 +1,111 @@
+//! Build a benchmark ledger, or verify one, so that peak memory can be
+//! measured from outside:
+//!
+//! ```text
+//! cargo run --release -p strata-ledger --example ledger_rss -- build /tmp/l100k 100000
+//! /usr/bin/time -v target/release/examples/ledger_rss verify /tmp/l100k
+//! /usr/bin/time -v target/release/examples/ledger_rss verify-deep /tmp/l100k
+//! ```
+
+#[path = "../benches/support/mod.rs"]
+mod support;
+
+use std::time::Instant;
+
+use strata_ledger::{Ledger, VerifyReport};
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let usage = "usage: ledger_rss (build DIR N | verify DIR | verify-deep DIR | sizes DIR)";
+    let (Some(cmd), Some(dir)) = (args.get(1), args.get(2)) else {
+        eprintln!("{usage}");
+        std::process::exit(2);
+    };
+    match cmd.as_str() {
+        "build" => {
+            let n: u64 = args.get(3).and_then(|n| n.parse().ok()).unwrap_or(100_000);
+            let l = Ledger::init(dir).expect("init");
+            let t = Instant::now();
+            support::fill(&l, n, 42);
+            let s = l.schema_at(l.head_seq()).expect("schema");
+            println!(
+                "built {n} events in {:.2?}; head schema: {}",
+                t.elapsed(),
+                support::describe(&s)
+            );
+        }
+        "verify" | "verify-deep" => {
+            let l = Ledger::open(dir).expect("open");
+            let t = Instant::now();
+            let report = l.verify(cmd == "verify-deep").expect("verify");
+            let took = t.elapsed();
+            match report {
+                VerifyReport::Ok(s) => println!(
+                    "{cmd}: {} events in {took:.2?} ({:.0} events/s)",
+                    s.events,
+                    s.events as f64 / took.as_secs_f64()
+                ),
+                VerifyReport::Broken(p) => {
+                    println!("{cmd}: {p}");
+                    std::process::exit(3);
+                }
+            }
+        }
+        "simulate" => {
+            // The workload's schema over time, without a ledger.
+            let n: u64 = dir.parse().unwrap_or(100_000);
+            let mut w = support::Workload::new(400, 24);
+            let mut rng = support::Rng(42);
+            let mut schema = strata_schema::Schema::default();
+            for i in 1..=n {
+                let op = w.next_op(&schema, rng.next_u64());
+                strata_schema::project(&mut schema, &op).expect("fits");
+                if i == n {
+                    let t = Instant::now();
+                    for _ in 0..100 {
+                        std::hint::black_box(strata_ledger::fingerprint(&schema).expect("fp"));
+                    }
+                    println!("fingerprint (streamed): {:?}", t.elapsed() / 100);
+                    let t = Instant::now();
+                    for _ in 0..100 {
+                        let b = strata_ledger::encode(&schema).expect("encode");
+                        std::hint::black_box(strata_ledger::fingerprint_bytes(&b));
+                    }
+                    println!("fingerprint (via vec): {:?}", t.elapsed() / 100);
+                    let t = Instant::now();
+                    for _ in 0..100 {
+                        std::hint::black_box(strata_ledger::encode(&schema).expect("encode"));
+                    }
+                    println!("encode only: {:?}", t.elapsed() / 100);
+                }
+                if i % (n / 10).max(1) == 0 {
+                    let bytes = strata_ledger::encode(&schema).expect("encode").len();
+                    println!("{i}: {} ({bytes} bytes)", support::describe(&schema));
+                }
+            }
+        }
+        "sizes" => {
+            let l = Ledger::open(dir).expect("open");
+            let s = l.schema_at(l.head_seq()).expect("schema");
+            let schema_bytes = strata_ledger::encode(&s).expect("encode").len();
+            let events: usize = l
+                .events_from(1)
+                .map(|e| {
+                    strata_ledger::encode(&e.expect("event").event)
+                        .expect("encode")
+                        .len()
+                })
+                .sum();
+            println!(
+                "head schema: {} ({} bytes encoded); events: {} bytes in all",
+                support::describe(&s),
+                schema_bytes,
+                events
+            );
+        }
+        _ => {
+            eprintln!("{usage}");
+            std::process::exit(2);
+        }
+    }
+}

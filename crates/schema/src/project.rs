@@ -72,6 +72,7 @@ pub fn project(schema: &mut Schema, op: &Op) -> Result<(), ProjectError> {
         Op::RenameTable { from, to } => {
             table_ref(schema, from)?;
             free_name(schema, to)?;
+            refuse_ambiguous_table_rename(schema, from, to)?;
             rename_table(schema, from, to);
         }
         Op::AddColumn {
@@ -125,14 +126,22 @@ pub fn project(schema: &mut Schema, op: &Op) -> Result<(), ProjectError> {
         }
         Op::RenameColumn { table, from, to } => {
             let t = table_ref(schema, table)?;
-            column_index(t, from)?;
-            if t.column(to).is_some() {
+            let at = column_index(t, from)?;
+            // A rename that only changes the case is allowed, as in SQLite.
+            if t.column_position(to).is_some_and(|p| p != at) {
                 return Err(E::AlreadyExists {
                     kind: "column",
                     name: format!("{table}.{to}"),
                 });
             }
-            refuse_ambiguous_rename(schema, &t.name, from)?;
+            check_column(
+                t,
+                &Column {
+                    name: to.clone(),
+                    ..t.columns[at].clone()
+                },
+            )?;
+            refuse_ambiguous_rename(schema, &t.name, from, to)?;
             rename_column(schema, table, from, to);
         }
         Op::AlterColumn { table, from, to } => {
@@ -151,6 +160,9 @@ pub fn project(schema: &mut Schema, op: &Op) -> Result<(), ProjectError> {
                 )));
             }
             check_column(t, to)?;
+            let mut altered = t.clone();
+            altered.columns[at] = to.clone();
+            check_autoincrement(&altered)?;
             table_mut(schema, table).columns[at] = to.clone();
         }
         Op::CreateIndex { index } => {
@@ -238,6 +250,7 @@ pub fn project(schema: &mut Schema, op: &Op) -> Result<(), ProjectError> {
             schema.views.remove(&key(&view.name));
         }
         Op::CreateTrigger { trigger } => {
+            check_name(&trigger.name)?;
             if schema.triggers.contains_key(&key(&trigger.name)) {
                 return Err(E::AlreadyExists {
                     kind: "trigger",
@@ -345,16 +358,7 @@ fn columns_exist(t: &Table, columns: &[String]) -> Result<(), ProjectError> {
 
 /// Tables, views and indexes share one namespace.
 fn free_name(schema: &Schema, name: &str) -> Result<(), ProjectError> {
-    if name.is_empty() {
-        return Err(E::Invalid("a name cannot be empty".into()));
-    }
-    if name.to_ascii_lowercase().starts_with("sqlite_")
-        || name.to_ascii_lowercase().starts_with("_strata_")
-    {
-        return Err(E::Invalid(format!(
-            "the name {name} is reserved: names starting with sqlite_ or _strata_ belong to the database and to strata"
-        )));
-    }
+    check_name(name)?;
     let k = key(name);
     let kind = if schema.tables.contains_key(&k) {
         "table"
@@ -369,6 +373,21 @@ fn free_name(schema: &Schema, name: &str) -> Result<(), ProjectError> {
         kind,
         name: name.to_string(),
     })
+}
+
+/// A name any object may have: not empty, not reserved.
+fn check_name(name: &str) -> Result<(), ProjectError> {
+    if name.is_empty() {
+        return Err(E::Invalid("a name cannot be empty".into()));
+    }
+    if name.to_ascii_lowercase().starts_with("sqlite_")
+        || name.to_ascii_lowercase().starts_with("_strata_")
+    {
+        return Err(E::Invalid(format!(
+            "the name {name} is reserved: names starting with sqlite_ or _strata_ belong to the database and to strata"
+        )));
+    }
+    Ok(())
 }
 
 fn relation_exists(schema: &Schema, name: &str) -> Result<(), ProjectError> {
@@ -491,17 +510,7 @@ fn check_table(schema: &Schema, t: &Table) -> Result<(), ProjectError> {
         Some(pk) => {
             claim(pk.name.as_deref())?;
             columns_exist(t, &pk.columns)?;
-            if pk.autoincrement {
-                let integer = pk.columns.len() == 1
-                    && t.column(&pk.columns[0])
-                        .is_some_and(|c| c.ty.eq_ignore_ascii_case("integer"));
-                if !integer || t.without_rowid {
-                    return Err(E::Invalid(format!(
-                        "table {}: AUTOINCREMENT is only allowed on a single INTEGER PRIMARY KEY of a rowid table",
-                        t.name
-                    )));
-                }
-            }
+            check_autoincrement(t)?;
         }
         None if t.without_rowid => {
             return Err(E::Invalid(format!(
@@ -521,6 +530,22 @@ fn check_table(schema: &Schema, t: &Table) -> Result<(), ProjectError> {
     for fk in &t.foreign_keys {
         claim(fk.name.as_deref())?;
         check_fk(schema, t, fk)?;
+    }
+    Ok(())
+}
+
+fn check_autoincrement(t: &Table) -> Result<(), ProjectError> {
+    let Some(pk) = t.primary_key.as_ref().filter(|pk| pk.autoincrement) else {
+        return Ok(());
+    };
+    let integer = pk.columns.len() == 1
+        && t.column(&pk.columns[0])
+            .is_some_and(|c| c.ty.eq_ignore_ascii_case("integer"));
+    if !integer || t.without_rowid {
+        return Err(E::Invalid(format!(
+            "table {}: AUTOINCREMENT is only allowed on a single INTEGER PRIMARY KEY of a rowid table",
+            t.name
+        )));
     }
     Ok(())
 }
@@ -581,7 +606,7 @@ fn column_user(schema: &Schema, t: &Table, column: &str) -> Option<String> {
     if let Some(c) = t
         .checks
         .iter()
-        .find(|c| sql_text::mentions(&c.expr, column))
+        .find(|c| sql_text::mentions_column(&c.expr, column))
     {
         return Some(match &c.name {
             Some(n) => format!("check constraint {n}"),
@@ -602,7 +627,7 @@ fn column_user(schema: &Schema, t: &Table, column: &str) -> Option<String> {
         !same_name(&c.name, column)
             && c.generated
                 .as_ref()
-                .is_some_and(|g| sql_text::mentions(&g.expr, column))
+                .is_some_and(|g| sql_text::mentions_column(&g.expr, column))
     }) {
         return Some(format!("generated column {}.{}", t.name, g.name));
     }
@@ -613,17 +638,18 @@ fn column_user(schema: &Schema, t: &Table, column: &str) -> Option<String> {
     {
         let uses = i.columns.iter().any(|c| match &c.term {
             IndexTerm::Column(n) => same_name(n, column),
-            IndexTerm::Expr(e) => sql_text::mentions(e, column),
+            IndexTerm::Expr(e) => sql_text::mentions_column(e, column),
         }) || i
             .predicate
             .as_deref()
-            .is_some_and(|p| sql_text::mentions(p, column));
+            .is_some_and(|p| sql_text::mentions_column(p, column));
         if uses {
             return Some(format!("index {}", i.name));
         }
     }
     let reads = |deps: &[String]| deps.iter().any(|d| same_name(d, &t.name));
-    let body_mentions = |sql: &str| sql_text::mentions(&sql[sql_text::body_start(sql)..], column);
+    let body_mentions =
+        |sql: &str| sql_text::mentions_column(&sql[sql_text::body_start(sql)..], column);
     if let Some(v) = schema
         .views
         .values()
@@ -640,39 +666,110 @@ fn column_user(schema: &Schema, t: &Table, column: &str) -> Option<String> {
 }
 
 /// A column rename is carried into view and trigger text lexically, which is
-/// exact only when no other relation the text reads has a column of the same
-/// name. Otherwise refuse, rather than guess.
-fn refuse_ambiguous_rename(schema: &Schema, table: &str, column: &str) -> Result<(), ProjectError> {
-    let other_has_column = |deps: &[String], fires_on: Option<&str>| {
-        deps.iter()
-            .chain(fires_on.map(|s| s.to_string()).iter())
-            .filter(|d| !same_name(d, table))
-            .find(|d| {
-                schema.table(d).is_some_and(|o| o.column(column).is_some())
-                    || schema.views.contains_key(&key(d))
-            })
-            .cloned()
-    };
-    let body_mentions = |sql: &str| sql_text::mentions(&sql[sql_text::body_start(sql)..], column);
-    let ambiguous = |kind: &str, name: &str, other: String| {
-        E::Invalid(format!(
-            "cannot carry the rename of {table}.{column} into {kind} {name}: it also reads {other}, which may have a column {column}; drop {kind} {name} before the rename and create it again after, in the same change"
-        ))
-    };
-    for v in schema.views.values() {
-        if v.depends_on.iter().any(|d| same_name(d, table)) && body_mentions(&v.sql) {
-            if let Some(other) = other_has_column(&v.depends_on, None) {
-                return Err(ambiguous("view", &v.name, other));
+/// exact only when nothing else the text reads or names could be taken for
+/// the column under its old or its new name: another relation with a column
+/// of either name (or a view, whose columns are not known here), a relation
+/// named like the column, or the new name already in the text. Otherwise
+/// refuse, rather than guess; the same checks keep the rename's inverse
+/// exact.
+fn refuse_ambiguous_rename(
+    schema: &Schema,
+    table: &str,
+    column: &str,
+    to: &str,
+) -> Result<(), ProjectError> {
+    let check = |kind: &str, name: &str, sql: &str, reads: Vec<&str>| {
+        let body = &sql[sql_text::body_start(sql)..];
+        if !sql_text::mentions_column(body, column) {
+            return Ok(());
+        }
+        let refuse = |why: String| {
+            E::Invalid(format!(
+                "cannot carry the rename of {table}.{column} into {kind} {name}: {why}; drop {kind} {name} before the rename and create it again after, in the same change"
+            ))
+        };
+        for r in reads {
+            if same_name(r, column) || same_name(r, to) {
+                return Err(refuse(format!(
+                    "it reads {r}, whose name a column reference could be taken for"
+                )));
+            }
+            if same_name(r, table) {
+                continue;
+            }
+            if schema.views.contains_key(&key(r)) {
+                return Err(refuse(format!(
+                    "it also reads {r}, which may have a column {column}"
+                )));
+            }
+            if let Some(o) = schema.table(r) {
+                if let Some(c) = [column, to].into_iter().find(|c| o.column(c).is_some()) {
+                    return Err(refuse(format!(
+                        "it also reads {r}, which may have a column {c}"
+                    )));
+                }
             }
         }
+        if !same_name(column, to) && sql_text::mentions_column(body, to) {
+            return Err(refuse(format!("it already names {to}")));
+        }
+        Ok(())
+    };
+    let reads = |deps: &[String]| deps.iter().any(|d| same_name(d, table));
+    for v in schema.views.values().filter(|v| reads(&v.depends_on)) {
+        let relations = v.depends_on.iter().map(String::as_str).collect();
+        check("view", &v.name, &v.sql, relations)?;
     }
     for tr in schema.triggers.values() {
-        let reads =
-            same_name(&tr.table, table) || tr.depends_on.iter().any(|d| same_name(d, table));
-        if reads && body_mentions(&tr.sql) {
-            if let Some(other) = other_has_column(&tr.depends_on, Some(&tr.table)) {
-                return Err(ambiguous("trigger", &tr.name, other));
+        if same_name(&tr.table, table) || reads(&tr.depends_on) {
+            let mut relations: Vec<&str> = vec![&tr.table];
+            relations.extend(tr.depends_on.iter().map(String::as_str));
+            check("trigger", &tr.name, &tr.sql, relations)?;
+        }
+    }
+    Ok(())
+}
+
+/// A table rename is carried into view and trigger text lexically too, so
+/// it is refused where a column named like the table under its old or new
+/// name could be taken for it, or where the text already names the new
+/// name.
+fn refuse_ambiguous_table_rename(
+    schema: &Schema,
+    from: &str,
+    to: &str,
+) -> Result<(), ProjectError> {
+    let check = |kind: &str, name: &str, sql: &str, reads: Vec<&str>| {
+        let refuse = |why: String| {
+            E::Invalid(format!(
+                "cannot carry the rename of table {from} to {to} into {kind} {name}: {why}; drop {kind} {name} before the rename and create it again after, in the same change"
+            ))
+        };
+        for r in reads {
+            if let Some(o) = schema.table(r) {
+                if let Some(c) = [from, to].into_iter().find(|c| o.column(c).is_some()) {
+                    return Err(refuse(format!(
+                        "{} has a column {c}, which a table reference could be taken for",
+                        o.name
+                    )));
+                }
             }
+        }
+        if sql_text::mentions(&sql[sql_text::body_start(sql)..], to) {
+            return Err(refuse(format!("it already names {to}")));
+        }
+        Ok(())
+    };
+    let reads = |deps: &[String]| deps.iter().any(|d| same_name(d, from));
+    for v in schema.views.values().filter(|v| reads(&v.depends_on)) {
+        let relations = v.depends_on.iter().map(String::as_str).collect();
+        check("view", &v.name, &v.sql, relations)?;
+    }
+    for tr in schema.triggers.values() {
+        if same_name(&tr.table, from) || reads(&tr.depends_on) {
+            let mut relations: Vec<&str> = vec![&tr.table];
+            relations.extend(tr.depends_on.iter().map(String::as_str));
+            check("trigger", &tr.name, &tr.sql, relations)?;
         }
     }
     Ok(())

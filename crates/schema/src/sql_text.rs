@@ -7,7 +7,10 @@
 //! grammar. Renames replace identifier tokens and keep everything else byte
 //! for byte. Two rules keep the rewrite from touching what is not a
 //! reference: a word right after `AS` is an alias and is left alone, and a
-//! bare word followed by `(` is a function name, never a column.
+//! bare word followed by `(` is a function name, never a column. A bare word
+//! that SQLite reserves (`SELECT`, `FROM`, `ORDER`, ...) is always the
+//! keyword, so a name spelled like one is only ever seen quoted; and a name
+//! followed by `.` qualifies a column and is never the column itself.
 
 /// `name` as a double-quoted SQL identifier. Every identifier strata writes
 /// into SQL goes through this function.
@@ -123,6 +126,76 @@ fn lex(sql: &str) -> Vec<Token> {
     tokens
 }
 
+/// The keywords SQLite never takes as a bare identifier (the ones without a
+/// fallback to ID in its grammar, found by trying each one as a column
+/// name), and the three `CURRENT_*` words, which in an expression are always
+/// the keyword. A bare word among these is never a reference.
+const RESERVED: [&str; 63] = [
+    "add",
+    "all",
+    "alter",
+    "and",
+    "as",
+    "autoincrement",
+    "between",
+    "case",
+    "cast",
+    "check",
+    "collate",
+    "commit",
+    "constraint",
+    "create",
+    "current_date",
+    "current_time",
+    "current_timestamp",
+    "default",
+    "deferrable",
+    "delete",
+    "distinct",
+    "drop",
+    "else",
+    "escape",
+    "except",
+    "exists",
+    "foreign",
+    "from",
+    "group",
+    "having",
+    "in",
+    "index",
+    "insert",
+    "intersect",
+    "into",
+    "is",
+    "isnull",
+    "join",
+    "limit",
+    "not",
+    "nothing",
+    "notnull",
+    "null",
+    "on",
+    "or",
+    "order",
+    "primary",
+    "raise",
+    "references",
+    "returning",
+    "select",
+    "set",
+    "table",
+    "then",
+    "to",
+    "transaction",
+    "union",
+    "unique",
+    "update",
+    "using",
+    "values",
+    "when",
+    "where",
+];
+
 /// The identifier a token names, unquoted; `None` for anything else. Words
 /// starting with a digit are numbers.
 fn ident_value(sql: &str, t: &Token) -> Option<String> {
@@ -148,6 +221,13 @@ pub fn mentions(sql: &str, name: &str) -> bool {
     references(sql, name, false).next().is_some()
 }
 
+/// Whether `sql` may refer to a column `name`: as [`mentions`], leaving out
+/// function names and qualifiers too; the references [`rename_column`]
+/// rewrites.
+pub(crate) fn mentions_column(sql: &str, name: &str) -> bool {
+    references(sql, name, true).next().is_some()
+}
+
 /// The identifier tokens of `sql` equal to `name`, as byte ranges.
 fn references<'a>(
     sql: &'a str,
@@ -163,7 +243,11 @@ fn references<'a>(
         }
         let after_as = prev_word.is_some_and(|w| w.eq_ignore_ascii_case("as"));
         prev_word = (t.kind == Kind::Word).then(|| &sql[t.start..t.end]);
-        if after_as {
+        let reserved = t.kind == Kind::Word
+            && RESERVED
+                .iter()
+                .any(|r| r.eq_ignore_ascii_case(&sql[t.start..t.end]));
+        if after_as || reserved {
             continue;
         }
         let Some(value) = ident_value(sql, t) else {
@@ -172,11 +256,13 @@ fn references<'a>(
         if !value.eq_ignore_ascii_case(name) {
             continue;
         }
-        if column && t.kind == Kind::Word {
+        if column {
             let next = tokens[i + 1..]
                 .iter()
-                .find(|t| !matches!(t.kind, Kind::Space | Kind::Comment));
-            if next.is_some_and(|n| &sql[n.start..n.end] == "(") {
+                .find(|t| !matches!(t.kind, Kind::Space | Kind::Comment))
+                .map(|n| &sql[n.start..n.end]);
+            // A function name, or the table or alias qualifying a column.
+            if (t.kind == Kind::Word && next == Some("(")) || next == Some(".") {
                 continue;
             }
         }

@@ -2030,3 +2030,385 @@ fn project_all_names_the_failing_op_and_keeps_the_schema() {
     assert_eq!(err.1.to_string(), "no table named gone");
     assert_eq!(after, s);
 }
+
+// ---------------------------------------------------------------- bugs found
+//
+// Each of these failed before the fix in the same commit.
+
+/// A bare reserved word is always the keyword: renaming a column named
+/// `from` or `select` must not rewrite the keywords of the view's query.
+#[test]
+fn renames_leave_reserved_keywords_alone() {
+    let s = build(vec![
+        create(table(
+            "t",
+            &[("select", "INT"), ("from", "TEXT"), ("on", "INT"), ("k", "INT")],
+        )),
+        Op::CreateView {
+            view: view(
+                "v",
+                "CREATE VIEW \"v\" AS SELECT \"select\", \"from\" FROM \"t\" WHERE \"select\" > 0 ORDER BY 1",
+                &["t"],
+            ),
+        },
+        Op::CreateTrigger {
+            trigger: trigger(
+                "tr",
+                "t",
+                "CREATE TRIGGER \"tr\" AFTER UPDATE OF \"on\" ON \"t\" WHEN NEW.\"on\" IS NOT NULL BEGIN SELECT CURRENT_TIMESTAMP; END",
+                &[],
+            ),
+        },
+    ]);
+    let after = apply(
+        &s,
+        Op::RenameColumn {
+            table: "t".into(),
+            from: "select".into(),
+            to: "chosen".into(),
+        },
+    );
+    assert_eq!(
+        after.views["v"].sql,
+        "CREATE VIEW \"v\" AS SELECT \"chosen\", \"from\" FROM \"t\" WHERE \"chosen\" > 0 ORDER BY 1"
+    );
+    let after = apply(
+        &s,
+        Op::RenameColumn {
+            table: "t".into(),
+            from: "from".into(),
+            to: "origin".into(),
+        },
+    );
+    assert_eq!(
+        after.views["v"].sql,
+        "CREATE VIEW \"v\" AS SELECT \"select\", \"origin\" FROM \"t\" WHERE \"select\" > 0 ORDER BY 1"
+    );
+    let after = apply(
+        &s,
+        Op::RenameColumn {
+            table: "t".into(),
+            from: "on".into(),
+            to: "current_timestamp".into(),
+        },
+    );
+    assert_eq!(
+        after.triggers["tr"].sql,
+        "CREATE TRIGGER \"tr\" AFTER UPDATE OF \"current_timestamp\" ON \"t\" WHEN NEW.\"current_timestamp\" IS NOT NULL BEGIN SELECT CURRENT_TIMESTAMP; END"
+    );
+    // ON, FROM and ORDER in the text do not hold columns of those names.
+    let dropped = apply(
+        &apply(
+            &s,
+            Op::DropView {
+                view: s.views["v"].clone(),
+            },
+        ),
+        Op::DropColumn {
+            table: "t".into(),
+            column: col("from", "TEXT"),
+            position: 1,
+        },
+    );
+    assert!(t_of(&dropped, "t").column("from").is_none());
+    apply(
+        &s,
+        Op::AddColumn {
+            table: "t".into(),
+            column: col("order", "INT"),
+            position: 4,
+        },
+    );
+}
+
+/// SQLite reserves these names for triggers as for every other object.
+#[test]
+fn trigger_names_may_not_be_reserved_or_empty() {
+    let s = build(vec![create(table("t", &[("a", "INT")]))]);
+    for name in ["sqlite_x", "_strata_audit"] {
+        reject(
+            &s,
+            Op::CreateTrigger {
+                trigger: trigger(name, "t", "CREATE TRIGGER x AFTER INSERT ON t BEGIN SELECT 1; END", &[]),
+            },
+            &format!("the name {name} is reserved: names starting with sqlite_ or _strata_ belong to the database and to strata"),
+        );
+    }
+    reject(
+        &s,
+        Op::CreateTrigger {
+            trigger: trigger(
+                "",
+                "t",
+                "CREATE TRIGGER \"\" AFTER INSERT ON t BEGIN SELECT 1; END",
+                &[],
+            ),
+        },
+        "a name cannot be empty",
+    );
+}
+
+/// Altering the type of an AUTOINCREMENT key away from INTEGER left a table
+/// that CREATE TABLE itself refuses.
+#[test]
+fn alter_column_keeps_autoincrement_on_an_integer_key() {
+    let s = family();
+    reject(
+        &s,
+        Op::AlterColumn {
+            table: "parent".into(),
+            from: col("id", "INTEGER"),
+            to: col("id", "INT"),
+        },
+        "table parent: AUTOINCREMENT is only allowed on a single INTEGER PRIMARY KEY of a rowid table",
+    );
+    let mut not_null = col("id", "integer");
+    not_null.not_null = true;
+    apply(
+        &s,
+        Op::AlterColumn {
+            table: "parent".into(),
+            from: col("id", "INTEGER"),
+            to: not_null,
+        },
+    );
+}
+
+/// A rename could give a column an empty name, which no other op allows.
+#[test]
+fn rename_column_refuses_an_empty_name() {
+    reject(
+        &family(),
+        Op::RenameColumn {
+            table: "child".into(),
+            from: "qty".into(),
+            to: String::new(),
+        },
+        "a column of child has an empty name",
+    );
+}
+
+/// SQLite renames a column to another case of its name; the column was
+/// taken for a clash with itself.
+#[test]
+fn rename_column_may_change_only_the_case() {
+    let s = apply(
+        &family(),
+        Op::CreateView {
+            view: view(
+                "v",
+                "CREATE VIEW \"v\" AS SELECT \"qty\" FROM \"child\"",
+                &["child"],
+            ),
+        },
+    );
+    let after = apply(
+        &s,
+        Op::RenameColumn {
+            table: "child".into(),
+            from: "qty".into(),
+            to: "Qty".into(),
+        },
+    );
+    assert_eq!(t_of(&after, "child").columns[2], col("Qty", "INT"));
+    assert_eq!(
+        after.views["v"].sql,
+        "CREATE VIEW \"v\" AS SELECT \"Qty\" FROM \"child\""
+    );
+}
+
+/// Function names and qualifiers are not uses of a column: a column named
+/// `lower` next to an index on `lower("b")`, or named `a` next to a view
+/// that uses `a` as the alias of its table, can be dropped (and so the
+/// inverse of adding it fits).
+#[test]
+fn function_names_and_qualifiers_do_not_hold_a_column() {
+    let s = build(vec![
+        create(table("t", &[("b", "TEXT"), ("x", "INT")])),
+        Op::CreateIndex {
+            index: index("t_lower", "t", vec![expr_term("lower(\"b\")")]),
+        },
+        Op::CreateView {
+            view: view(
+                "v",
+                "CREATE VIEW \"v\" AS SELECT \"a\".\"x\" FROM \"t\" AS \"a\"",
+                &["t"],
+            ),
+        },
+    ]);
+    for name in ["lower", "a"] {
+        apply(
+            &s,
+            Op::AddColumn {
+                table: "t".into(),
+                column: col(name, "INT"),
+                position: 2,
+            },
+        );
+    }
+    // And a rename of x leaves the alias qualifying it alone.
+    let after = apply(
+        &apply(
+            &s,
+            Op::AddColumn {
+                table: "t".into(),
+                column: col("a", "INT"),
+                position: 2,
+            },
+        ),
+        Op::RenameColumn {
+            table: "t".into(),
+            from: "a".into(),
+            to: "z".into(),
+        },
+    );
+    assert_eq!(
+        after.views["v"].sql,
+        "CREATE VIEW \"v\" AS SELECT \"a\".\"x\" FROM \"t\" AS \"a\""
+    );
+}
+
+/// A lexical rename cannot tell a column from a relation of the same name,
+/// nor keep apart the new name and what the text already calls so: such a
+/// rename made a broken view, or one its inverse could not restore.
+#[test]
+fn rename_column_refuses_what_a_lexical_rewrite_cannot_tell_apart() {
+    let base = build(vec![
+        create(table("t", &[("a", "INT"), ("b", "INT")])),
+        create(table("u", &[("z", "INT")])),
+    ]);
+    let rename = |to: &str| Op::RenameColumn {
+        table: "t".into(),
+        from: "a".into(),
+        to: to.into(),
+    };
+    let tail = "drop view v before the rename and create it again after, in the same change";
+
+    // The new name is a column of another relation read: unqualified, it
+    // would become ambiguous.
+    let join = apply(
+        &base,
+        Op::CreateView {
+            view: view(
+                "v",
+                "CREATE VIEW \"v\" AS SELECT \"a\" FROM \"t\" JOIN \"u\"",
+                &["t", "u"],
+            ),
+        },
+    );
+    reject(
+        &join,
+        rename("z"),
+        &format!("cannot carry the rename of t.a into view v: it also reads u, which may have a column z; {tail}"),
+    );
+
+    // The new name already means something else in the text.
+    let sub = apply(
+        &base,
+        Op::CreateView {
+            view: view(
+                "v",
+                "CREATE VIEW \"v\" AS SELECT \"a\" FROM (SELECT \"a\", 1 AS \"y\" FROM \"t\") WHERE \"y\" = 1",
+                &["t"],
+            ),
+        },
+    );
+    reject(
+        &sub,
+        rename("y"),
+        &format!("cannot carry the rename of t.a into view v: it already names y; {tail}"),
+    );
+
+    // A relation read is named like the column, old or new.
+    let named_a = build(vec![
+        create(table("a", &[("a", "INT"), ("k", "INT")])),
+        Op::CreateView {
+            view: view("v", "CREATE VIEW \"v\" AS SELECT \"a\" FROM \"a\"", &["a"]),
+        },
+    ]);
+    reject(
+        &named_a,
+        Op::RenameColumn {
+            table: "a".into(),
+            from: "a".into(),
+            to: "b".into(),
+        },
+        &format!("cannot carry the rename of a.a into view v: it reads a, whose name a column reference could be taken for; {tail}"),
+    );
+    let reads_u = apply(
+        &base,
+        Op::CreateView {
+            view: view(
+                "v",
+                "CREATE VIEW \"v\" AS SELECT \"t\".\"a\" FROM \"t\", \"u\"",
+                &["t", "u"],
+            ),
+        },
+    );
+    reject(
+        &reads_u,
+        rename("u"),
+        &format!("cannot carry the rename of t.a into view v: it reads u, whose name a column reference could be taken for; {tail}"),
+    );
+    // Without a view in the way, the same renames are fine.
+    apply(&base, rename("u"));
+    apply(&base, rename("z"));
+}
+
+/// The same for a table rename: a column named like the table under its old
+/// or new name, or the new name already in the text.
+#[test]
+fn rename_table_refuses_what_a_lexical_rewrite_cannot_tell_apart() {
+    let tail = "drop view v before the rename and create it again after, in the same change";
+    let status = build(vec![
+        create(table("status", &[("status", "TEXT"), ("people", "INT")])),
+        Op::CreateView {
+            view: view(
+                "v",
+                "CREATE VIEW \"v\" AS SELECT \"status\" FROM \"status\"",
+                &["status"],
+            ),
+        },
+    ]);
+    reject(
+        &status,
+        Op::RenameTable {
+            from: "status".into(),
+            to: "states".into(),
+        },
+        &format!("cannot carry the rename of table status to states into view v: status has a column status, which a table reference could be taken for; {tail}"),
+    );
+    let t = build(vec![
+        create(table("t", &[("a", "INT"), ("people", "INT")])),
+        Op::CreateView {
+            view: view(
+                "v",
+                "CREATE VIEW \"v\" AS SELECT \"x\".\"a\" FROM \"t\" \"x\"",
+                &["t"],
+            ),
+        },
+    ]);
+    reject(
+        &t,
+        Op::RenameTable {
+            from: "t".into(),
+            to: "people".into(),
+        },
+        &format!("cannot carry the rename of table t to people into view v: t has a column people, which a table reference could be taken for; {tail}"),
+    );
+    reject(
+        &t,
+        Op::RenameTable {
+            from: "t".into(),
+            to: "x".into(),
+        },
+        &format!("cannot carry the rename of table t to x into view v: it already names x; {tail}"),
+    );
+    apply(
+        &t,
+        Op::RenameTable {
+            from: "t".into(),
+            to: "y".into(),
+        },
+    );
+}

@@ -3,6 +3,8 @@
 //! [`Schema`] or says precisely why it does not fit; [`Op::invert`] gives the
 //! op that undoes it. Nothing here does I/O or knows any database engine.
 
+#[cfg(feature = "arbitrary")]
+pub mod arb;
 pub mod model;
 pub mod op;
 mod project;

@@ -40,7 +40,7 @@ pub fn project(schema: &mut Schema, op: &Op) -> Result<(), ProjectError> {
         }
         Op::DropTable { table } => {
             let current = table_ref(schema, &table.name)?;
-            if current != table {
+            if !same_table(current, table) {
                 return Err(mismatch(
                     format!("table {}", table.name),
                     "its definition differs",
@@ -289,6 +289,35 @@ pub fn project_all(schema: &mut Schema, ops: &[Op]) -> Result<(), (usize, Projec
     Ok(())
 }
 
+/// Whether two definitions of a table are the same, up to the order of the
+/// constraints in each list: undoing the drop of a constraint appends it
+/// (the drop ops carry no position), so a table can come back with its
+/// constraints in another order, and must still be droppable as recorded.
+fn same_table(a: &Table, b: &Table) -> bool {
+    fn same_items<T: PartialEq>(a: &[T], b: &[T]) -> bool {
+        let count = |list: &[T], x: &T| list.iter().filter(|y| *y == x).count();
+        a.len() == b.len() && a.iter().all(|x| count(a, x) == count(b, x))
+    }
+    let Table {
+        name,
+        columns,
+        primary_key,
+        uniques,
+        checks,
+        foreign_keys,
+        without_rowid,
+        strict,
+    } = a;
+    *name == b.name
+        && *columns == b.columns
+        && *primary_key == b.primary_key
+        && same_items(uniques, &b.uniques)
+        && same_items(checks, &b.checks)
+        && same_items(foreign_keys, &b.foreign_keys)
+        && *without_rowid == b.without_rowid
+        && *strict == b.strict
+}
+
 fn mismatch(what: String, reason: &str) -> ProjectError {
     E::Mismatch {
         what,
@@ -446,13 +475,15 @@ fn free_constraint_name(t: &Table, name: Option<&str>) -> Result<(), ProjectErro
     Ok(())
 }
 
+/// The last constraint equal to `wanted`: of identical ones, the one an add
+/// appended, so that dropping undoes adding exactly.
 fn find_constraint<T: PartialEq>(
     list: &[T],
     wanted: &T,
     describe: impl Fn() -> String,
 ) -> Result<usize, ProjectError> {
     list.iter()
-        .position(|c| c == wanted)
+        .rposition(|c| c == wanted)
         .ok_or_else(|| E::NoSuchObject {
             kind: "constraint",
             name: describe(),

@@ -73,7 +73,7 @@ fn benches(c: &mut Criterion) {
     copy_dir(&path, &copy);
     let ledger = Ledger::open(&copy).expect("open copy");
     let mut schema = ledger.schema_at(ledger.head_seq()).expect("schema");
-    let mut w = support::Workload::new(400, 24);
+    let mut w = support::workload_after(ledger.head_seq());
     let mut rng = support::Rng(99);
     let mut g = c.benchmark_group("append 100k");
     g.throughput(Throughput::Elements(1));

@@ -84,6 +84,43 @@ fn main() {
                 }
             }
         }
+        "schema-at" => {
+            // schema-at DIR SEQ [TIMES]: time schema_at(SEQ).
+            let seq: u64 = args.get(3).and_then(|n| n.parse().ok()).unwrap_or(0);
+            let times: u32 = args.get(4).and_then(|n| n.parse().ok()).unwrap_or(100);
+            let l = Ledger::open(dir).expect("open");
+            let t = Instant::now();
+            for _ in 0..times {
+                std::hint::black_box(l.schema_at(seq).expect("schema"));
+            }
+            println!("schema_at({seq}): {:.2?}", t.elapsed() / times);
+        }
+        "append" => {
+            // append DIR N: time N more workload events (changes the ledger).
+            let n: u64 = args.get(3).and_then(|n| n.parse().ok()).unwrap_or(100);
+            let l = Ledger::open(dir).expect("open");
+            let t = Instant::now();
+            support::fill(&l, n, 7);
+            println!("append: {:.2?} per event", t.elapsed() / n as u32);
+        }
+        "raw-scan" => {
+            // raw-scan DIR [CACHE_MIB]: sled alone, reading every event's
+            // bytes, for comparison with verify's memory.
+            let mib: u64 = args.get(3).and_then(|n| n.parse().ok()).unwrap_or(64);
+            let db = sled::Config::new()
+                .path(std::path::Path::new(dir).join("store"))
+                .cache_capacity(mib << 20)
+                .open()
+                .expect("sled");
+            let t = Instant::now();
+            let mut bytes = 0usize;
+            for tree in ["events", "hashes"] {
+                for kv in db.open_tree(tree).expect("tree").iter() {
+                    bytes += kv.expect("kv").1.len();
+                }
+            }
+            println!("raw-scan: {bytes} bytes in {:.2?}", t.elapsed());
+        }
         "sizes" => {
             let l = Ledger::open(dir).expect("open");
             let s = l.schema_at(l.head_seq()).expect("schema");

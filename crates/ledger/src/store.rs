@@ -34,7 +34,7 @@ use crate::timestamp::Timestamp;
 /// is a multiple of this, so the schema at any point costs one snapshot
 /// decode and at most `SNAPSHOT_EVERY - 1` replays. docs/performance.md has
 /// the measurements behind the number.
-pub const SNAPSHOT_EVERY: u64 = 512;
+pub const SNAPSHOT_EVERY: u64 = 256;
 
 /// sled's page cache; its default (1 GiB) lets a full scan grow the process
 /// to hundreds of MiB. See docs/performance.md.

@@ -1016,3 +1016,11 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn a_ledger_can_be_shared_between_threads() {
+    fn shared<T: Send + Sync>() {}
+    shared::<Ledger>();
+    shared::<Prepared>();
+    shared::<LedgerError>();
+}

@@ -40,6 +40,13 @@ impl Workload {
         }
     }
 
+    /// Continue a workload on a schema it did not make: new names count from
+    /// `first`, which must be above every number already used in a name.
+    pub fn naming_from(mut self, first: u64) -> Workload {
+        self.next_name = first;
+        self
+    }
+
     fn fresh(&mut self, prefix: &str) -> String {
         let n = self.next_name;
         self.next_name += 1;

@@ -23,12 +23,10 @@ const T0: i64 = 1_767_225_600_000_000;
 /// up to 24 columns, with columns added, renamed and dropped, indexes created
 /// and dropped, tables dropped and created.
 pub fn fill(ledger: &Ledger, n: u64, seed: u64) {
-    let mut w = Workload::new(400, 24);
-    let mut rng = Rng(seed);
-    let mut schema = ledger
-        .schema_at(ledger.head_seq())
-        .expect("the ledger replays");
     let start = ledger.head_seq();
+    let mut w = workload_after(start);
+    let mut rng = Rng(seed ^ start);
+    let mut schema = ledger.schema_at(start).expect("the ledger replays");
     for i in start + 1..=start + n {
         let body = if i % 1000 == 0 {
             Body::Tag {
@@ -64,10 +62,20 @@ pub fn fill(ledger: &Ledger, n: u64, seed: u64) {
     }
 }
 
+/// The bench's workload, continuing a ledger of `events` events: an event
+/// makes at most 18 names (three ops, each a table of up to five columns), so
+/// new names start above any used before.
+pub fn workload_after(events: u64) -> Workload {
+    Workload::new(400, 24).naming_from(100 * (events + 1))
+}
+
 /// A ledger of `n` events in `dir`, built once and reused while the workload
 /// version is the same.
 pub fn cached_ledger(dir: &Path, n: u64) -> PathBuf {
-    let path = dir.join(format!("ledger-{n}-w{WORKLOAD_VERSION}"));
+    let path = dir.join(format!(
+        "ledger-{n}-w{WORKLOAD_VERSION}-k{}",
+        strata_ledger::SNAPSHOT_EVERY
+    ));
     if let Ok(l) = Ledger::open(&path) {
         if l.head_seq() >= n {
             return path;

@@ -562,7 +562,8 @@ fn gen_view(c: &mut Choices, s: &Schema) -> Option<View> {
                 depends_on: vec![t.name.clone()],
             });
         }
-        // A join of two tables, every column qualified and named.
+        // A join of two tables: every column qualified and named, or
+        // unqualified where each name is a column of one side only.
         2 if tables.len() >= 2 => {
             let a = *c.of(&tables);
             let others: Vec<&Table> = tables
@@ -571,21 +572,25 @@ fn gen_view(c: &mut Choices, s: &Schema) -> Option<View> {
                 .filter(|t| !same_name(&t.name, &a.name))
                 .collect();
             let b = *c.of(&others);
-            let ac = c.of(&a.columns);
-            let bc = c.of(&b.columns);
-            let out = aliases(c, 2);
-            (
-                format!(
-                    "SELECT {ta}.{ac} AS {o1}, {tb}.{bc} AS {o2} FROM {ta} JOIN {tb} ON {ta}.{ac} = {tb}.{bc}",
-                    ta = q(&a.name),
-                    tb = q(&b.name),
-                    ac = q(&ac.name),
-                    bc = q(&bc.name),
-                    o1 = q(&out[0]),
-                    o2 = q(&out[1]),
-                ),
-                vec![a.name.clone(), b.name.clone()],
-            )
+            let (ta, tb) = (q(&a.name), q(&b.name));
+            let only_a = a.columns.iter().find(|x| b.column(&x.name).is_none());
+            let only_b = b.columns.iter().find(|x| a.column(&x.name).is_none());
+            let body = match (only_a, only_b, c.chance(2)) {
+                (Some(x), Some(y), true) => {
+                    format!("SELECT {}, {} FROM {ta} JOIN {tb}", q(&x.name), q(&y.name))
+                }
+                _ => {
+                    let ac = q(&c.of(&a.columns).name);
+                    let bc = q(&c.of(&b.columns).name);
+                    let out = aliases(c, 2);
+                    let (o1, o2) = (q(&out[0]), q(&out[1]));
+                    format!(
+                        "SELECT {ta}.{ac} AS {o1}, {tb}.{bc} AS {o2} \
+                         FROM {ta} JOIN {tb} ON {ta}.{ac} = {tb}.{bc}"
+                    )
+                }
+            };
+            (body, vec![a.name.clone(), b.name.clone()])
         }
         // Over another view, or a count of a table.
         _ => {
@@ -1223,7 +1228,7 @@ pub fn ops_from(s: &Schema, seed: u64, len: usize) -> Vec<Op> {
 pub fn arb_ops(max: usize) -> impl Strategy<Value = (Schema, Vec<Op>)> {
     (
         prop::collection::vec(any::<u32>(), 0..300),
-        prop::collection::vec(any::<u32>(), 0..(max * 24).max(1)),
+        prop::collection::vec(any::<u32>(), 0..(max * 40).max(1)),
         0..=max,
     )
         .prop_map(|(schema_values, op_values, len)| {

@@ -169,6 +169,19 @@ fn reject(schema: &Schema, op: Op, message: &str) {
     assert_eq!(&s, schema, "a refused project_all changed the schema");
 }
 
+/// `before` changed by `edit`: the exact schema an op should leave.
+fn edited(before: &Schema, edit: impl FnOnce(&mut Schema)) -> Schema {
+    let mut s = before.clone();
+    edit(&mut s);
+    s
+}
+
+fn t_mut<'a>(s: &'a mut Schema, name: &str) -> &'a mut Table {
+    s.tables
+        .get_mut(&strata_schema::key(name))
+        .expect("table exists")
+}
+
 fn t_of<'a>(s: &'a Schema, name: &str) -> &'a Table {
     s.table(name).expect("table exists")
 }
@@ -382,10 +395,7 @@ fn add_column_goes_at_its_position() {
             position: 2,
         },
     );
-    assert_eq!(
-        t_of(&end, "t").columns,
-        vec![col("a", "INT"), col("b", "INT"), c.clone()]
-    );
+    assert_eq!(end, edited(&s, |e| t_mut(e, "t").columns.push(c.clone())));
     let middle = apply(
         &s,
         Op::AddColumn {
@@ -394,10 +404,7 @@ fn add_column_goes_at_its_position() {
             position: 0,
         },
     );
-    assert_eq!(
-        t_of(&middle, "t").columns,
-        vec![c, col("a", "INT"), col("b", "INT")]
-    );
+    assert_eq!(middle, edited(&s, |e| t_mut(e, "t").columns.insert(0, c)));
 }
 
 #[test]
@@ -415,8 +422,10 @@ fn drop_column_removes_exactly_that_column() {
         },
     );
     assert_eq!(
-        t_of(&after, "t").columns,
-        vec![col("a", "INT"), col("c", "INT")]
+        after,
+        edited(&s, |e| {
+            t_mut(e, "t").columns.remove(1);
+        })
     );
 }
 
@@ -472,39 +481,25 @@ fn rename_column_follows_into_keys_constraints_expressions_indexes_views_and_tri
             to: "id".into(),
         },
     );
-    let t = t_of(&after, "t");
-    assert_eq!(t.columns[0], col("id", "INTEGER"));
-    assert_eq!(
-        t.columns[2].generated.as_ref().expect("generated").expr,
-        "\"id\" * 2"
-    );
-    assert_eq!(
-        t.primary_key.as_ref().expect("pk").columns,
-        strings(&["id"])
-    );
-    assert_eq!(t.uniques[0].columns, strings(&["id", "b"]));
-    assert_eq!(t.checks[0].expr, "\"id\" >= 0 AND length(b) < 9");
-    assert_eq!(t.foreign_keys[0].columns, strings(&["twice"]));
-    assert_eq!(t.foreign_keys[0].ref_columns, strings(&["id"]));
-    assert_eq!(
-        t_of(&after, "other").foreign_keys[0].ref_columns,
-        strings(&["id"])
-    );
-    let i = &after.indexes["t_expr"];
-    assert_eq!(
-        i.columns,
-        vec![expr_term("abs(\"id\")"), term("b"), term("id")]
-    );
-    assert_eq!(i.predicate.as_deref(), Some("\"id\" > 0"));
-    assert_eq!(
-        after.views["v"].sql,
-        "CREATE VIEW v(a) AS SELECT \"t\".\"id\" AS a FROM t WHERE 'a' <> \"id\""
-    );
-    assert_eq!(after.views["v"].depends_on, strings(&["t"]));
-    assert_eq!(
-        after.triggers["tr"].sql,
-        "CREATE TRIGGER a AFTER UPDATE OF \"id\" ON t BEGIN SELECT NEW.\"id\", a(1); END"
-    );
+    let expected = edited(&s, |e| {
+        let t = t_mut(e, "t");
+        t.columns[0].name = "id".into();
+        t.columns[2].generated.as_mut().expect("generated").expr = "\"id\" * 2".into();
+        t.primary_key.as_mut().expect("pk").columns = strings(&["id"]);
+        t.uniques[0].columns = strings(&["id", "b"]);
+        t.checks[0].expr = "\"id\" >= 0 AND length(b) < 9".into();
+        t.foreign_keys[0].ref_columns = strings(&["id"]);
+        t_mut(e, "other").foreign_keys[0].ref_columns = strings(&["id"]);
+        let i = e.indexes.get_mut("t_expr").expect("index");
+        i.columns = vec![expr_term("abs(\"id\")"), term("b"), term("id")];
+        i.predicate = Some("\"id\" > 0".into());
+        e.views.get_mut("v").expect("view").sql =
+            "CREATE VIEW v(a) AS SELECT \"t\".\"id\" AS a FROM t WHERE 'a' <> \"id\"".into();
+        e.triggers.get_mut("tr").expect("trigger").sql =
+            "CREATE TRIGGER a AFTER UPDATE OF \"id\" ON t BEGIN SELECT NEW.\"id\", a(1); END"
+                .into();
+    });
+    assert_eq!(after, expected);
 }
 
 #[test]
@@ -529,10 +524,13 @@ fn rename_column_reaches_triggers_that_write_the_table_from_elsewhere() {
             to: "b".into(),
         },
     );
-    assert_eq!(
-        after.triggers["tr"].sql,
-        "CREATE TRIGGER \"tr\" AFTER INSERT ON \"log\" BEGIN INSERT INTO \"t\"(\"b\") VALUES (1); END"
-    );
+    let expected = edited(&s, |e| {
+        t_mut(e, "t").columns[0].name = "b".into();
+        e.triggers.get_mut("tr").expect("trigger").sql =
+            "CREATE TRIGGER \"tr\" AFTER INSERT ON \"log\" BEGIN INSERT INTO \"t\"(\"b\") VALUES (1); END"
+                .into();
+    });
+    assert_eq!(after, expected);
 }
 
 #[test]
@@ -563,7 +561,7 @@ fn alter_column_replaces_the_definition() {
             to: to.clone(),
         },
     );
-    assert_eq!(t_of(&after, "t").columns, vec![col("k", "INT"), to]);
+    assert_eq!(after, edited(&s, |e| t_mut(e, "t").columns[1] = to));
 }
 
 #[test]
@@ -588,8 +586,12 @@ fn create_and_drop_index() {
         predicate: Some("\"a\" IS NOT NULL".into()),
     };
     let after = apply(&s, Op::CreateIndex { index: i.clone() });
-    assert_eq!(after.indexes.len(), 1);
-    assert_eq!(after.indexes.get("t_ab"), Some(&i));
+    assert_eq!(
+        after,
+        edited(&s, |e| {
+            e.indexes.insert("t_ab".into(), i.clone());
+        })
+    );
     let dropped = apply(&after, Op::DropIndex { index: i });
     assert_eq!(dropped, s);
 }
@@ -609,7 +611,10 @@ fn add_and_drop_foreign_key_unique_and_check() {
             foreign_key: f.clone(),
         },
     );
-    assert_eq!(t_of(&after, "child").foreign_keys.last(), Some(&f));
+    assert_eq!(
+        after,
+        edited(&s, |e| t_mut(e, "child").foreign_keys.push(f.clone()))
+    );
     let self_ref = fk(Some("me"), &["qty"], "CHILD", &["id"]);
     let after = apply(
         &after,
@@ -642,7 +647,10 @@ fn add_and_drop_foreign_key_unique_and_check() {
             unique: u.clone(),
         },
     );
-    assert_eq!(t_of(&after, "child").uniques, vec![u.clone()]);
+    assert_eq!(
+        after,
+        edited(&s, |e| t_mut(e, "child").uniques.push(u.clone()))
+    );
     assert_eq!(
         apply(
             &after,
@@ -662,7 +670,10 @@ fn add_and_drop_foreign_key_unique_and_check() {
             check: c.clone(),
         },
     );
-    assert_eq!(t_of(&after, "child").checks, vec![c.clone()]);
+    assert_eq!(
+        after,
+        edited(&s, |e| t_mut(e, "child").checks.push(c.clone()))
+    );
     assert_eq!(
         apply(
             &after,
@@ -766,7 +777,12 @@ fn create_and_drop_views_and_triggers() {
         &["parent", "child"],
     );
     let after = apply(&s, Op::CreateView { view: v.clone() });
-    assert_eq!(after.views.get("both"), Some(&v));
+    assert_eq!(
+        after,
+        edited(&s, |e| {
+            e.views.insert("both".into(), v.clone());
+        })
+    );
     let on_view = view(
         "both2",
         "CREATE VIEW \"both2\" AS SELECT * FROM \"both\"",
@@ -791,7 +807,12 @@ fn create_and_drop_views_and_triggers() {
             trigger: tr.clone(),
         },
     );
-    assert_eq!(after3.triggers.get("both_del"), Some(&tr));
+    assert_eq!(
+        after3,
+        edited(&after2, |e| {
+            e.triggers.insert("both_del".into(), tr.clone());
+        })
+    );
     let after4 = apply(&after3, Op::DropTrigger { trigger: tr });
     assert_eq!(after4, after2);
     assert_eq!(apply(&after2, Op::DropView { view: on_view }), after);

@@ -220,6 +220,12 @@ proptest! {
         prop_assert_eq!(&serde_json::from_str::<Schema>(&json).expect("decode"), &start);
         let json = serde_json::to_string(&ops).expect("encode");
         prop_assert_eq!(&serde_json::from_str::<Vec<Op>>(&json).expect("decode"), &ops);
+        // An op is encoded under its kind, the name `log` shows.
+        for op in &ops {
+            let value = serde_json::to_value(op).expect("encode");
+            let keys: Vec<&String> = value.as_object().expect("an object").keys().collect();
+            prop_assert_eq!(keys, vec![op.kind()]);
+        }
         let mut end = start;
         project_all(&mut end, &ops).expect("generated ops fit");
         let value = serde_json::to_value(&end).expect("encode");

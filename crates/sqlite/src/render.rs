@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use strata_schema::sql_text::quote_ident;
 use strata_schema::{
-    key, Column, FkAction, ForeignKey, Index, IndexTerm, PrimaryKey, Schema, Table,
+    key, Check, Column, FkAction, ForeignKey, Index, IndexTerm, PrimaryKey, Schema, Table, Unique,
 };
 
 use crate::ddl::is_bare_default;
@@ -112,19 +112,9 @@ pub fn render_table(table: &Table) -> String {
             columns.join(", ")
         ));
     }
-    for u in &table.uniques {
-        lines.push(format!(
-            "{}UNIQUE ({})",
-            constraint_name(&u.name),
-            ident_list(&u.columns)
-        ));
-    }
-    for c in &table.checks {
-        lines.push(format!("{}CHECK ({})", constraint_name(&c.name), c.expr));
-    }
-    for fk in &table.foreign_keys {
-        lines.push(render_foreign_key(fk));
-    }
+    lines.extend(table.uniques.iter().map(render_unique));
+    lines.extend(table.checks.iter().map(render_check));
+    lines.extend(table.foreign_keys.iter().map(render_foreign_key));
     let mut options = Vec::new();
     if table.without_rowid {
         options.push("WITHOUT ROWID");
@@ -142,6 +132,26 @@ pub fn render_table(table: &Table) -> String {
         quote_ident(&table.name),
         lines.join(",\n  ")
     )
+}
+
+/// A column definition as it stands in CREATE TABLE or ADD COLUMN (without
+/// a primary key clause, which belongs to the table).
+pub fn render_column_def(c: &Column) -> String {
+    render_column(c, None)
+}
+
+/// A table constraint: `[CONSTRAINT name] UNIQUE (...)`.
+pub fn render_unique(u: &Unique) -> String {
+    format!(
+        "{}UNIQUE ({})",
+        constraint_name(&u.name),
+        ident_list(&u.columns)
+    )
+}
+
+/// A table constraint: `[CONSTRAINT name] CHECK (...)`.
+pub fn render_check(c: &Check) -> String {
+    format!("{}CHECK ({})", constraint_name(&c.name), c.expr)
 }
 
 fn render_column(c: &Column, primary_key: Option<&PrimaryKey>) -> String {
@@ -190,7 +200,8 @@ fn default_term(text: &str) -> String {
     }
 }
 
-fn render_foreign_key(fk: &ForeignKey) -> String {
+/// A table constraint: `[CONSTRAINT name] FOREIGN KEY (...) REFERENCES ...`.
+pub fn render_foreign_key(fk: &ForeignKey) -> String {
     let mut out = format!(
         "{}FOREIGN KEY ({}) REFERENCES {}",
         constraint_name(&fk.name),

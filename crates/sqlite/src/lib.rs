@@ -1,6 +1,12 @@
 //! strata-sqlite: the SQLite target of strata. It reads the DDL a user
-//! records ([`ddl`]) and writes the SQL that builds a schema ([`render`]).
-//! It knows the schema model, not the ledger.
+//! records ([`ddl`]), writes the SQL that builds a schema ([`render`]), reads
+//! a live database back into the model ([`introspect`]), plans the SQL that
+//! moves a database from one schema to another ([`plan`]) and runs it with
+//! strata's bookkeeping in one transaction ([`apply`]). It knows the schema
+//! model, not the ledger.
 
+pub mod apply;
 pub mod ddl;
+pub mod introspect;
+pub mod plan;
 pub mod render;

@@ -1,1 +1,29 @@
-fn main() {}
+//! `strata`: the command-line tool. Each command lives in its own file under
+//! `commands/`: it parses its arguments (clap), calls the ledger and the
+//! SQLite target, and renders what they return. Everything that can fail
+//! comes back as a [`Failure`], printed as one `error:` line (and a `help:`
+//! line when there is advice) with the exit code of the contract in
+//! docs/guide.md.
+
+mod cli;
+mod commands;
+mod context;
+mod describe;
+mod failure;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::cli::Cli;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match commands::run(cli) {
+        Ok(code) => ExitCode::from(code),
+        Err(failure) => {
+            failure.print();
+            ExitCode::from(failure.code)
+        }
+    }
+}

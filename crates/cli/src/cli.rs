@@ -1,0 +1,89 @@
+//! The command line as clap sees it: global options and one variant per
+//! command. Each command's arguments live with the command in `commands/`.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::commands;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "strata",
+    version,
+    about = "An event-sourced schema ledger: every schema change is a hash-chained event, \
+             and any point of the history can be rebuilt, applied or reverted.",
+    after_help = "Points (wherever a command takes POINT): 0 (the empty schema), N (after event N), \
+                  head, head~K, a tag name, 8 to 64 hex characters of an event hash, or \
+                  @2026-11-25T10:00:00Z (the last event at or before that time).\n\n\
+                  Exit codes: 0 success, 1 error, 2 usage, 3 integrity failure, 4 drift.\n\n\
+                  Example:\n  strata init\n  strata record -m 'create users' --sql 'CREATE TABLE users (id INTEGER PRIMARY KEY)'\n  strata log"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct Global {
+    /// The ledger directory.
+    #[arg(
+        long,
+        global = true,
+        env = "STRATA_LEDGER",
+        default_value = "ledger-data",
+        value_name = "DIR"
+    )]
+    pub ledger: PathBuf,
+    /// Print machine-readable JSON instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Print only what was asked for (no progress or confirmations).
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Print more detail.
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+    /// How long to wait for a ledger another strata process holds.
+    #[arg(
+        long,
+        global = true,
+        default_value_t = 5.0,
+        value_name = "SECONDS",
+        env = "STRATA_WAIT"
+    )]
+    pub wait: f64,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create an empty ledger.
+    #[command(after_help = "Example:\n  strata --ledger ./ledger-data init")]
+    Init(commands::init::Args),
+    /// Append one change event from SQL DDL statements.
+    #[command(after_help = commands::record::EXAMPLES)]
+    Record(commands::record::Args),
+    /// The history, newest first.
+    #[command(
+        after_help = "Examples:\n  strata log\n  strata log --table users --limit 5\n  strata --json log"
+    )]
+    Log(commands::log::Args),
+    /// One event in full, with every definition it adds or removes.
+    #[command(after_help = "Examples:\n  strata show head\n  strata show 3\n  strata show v1.0")]
+    Show(commands::show::Args),
+    /// The schema at a point, as the SQL that builds it or as JSON.
+    #[command(
+        after_help = "Examples:\n  strata schema\n  strata schema --at head~2\n  strata schema --at v1.0 --format json"
+    )]
+    Schema(commands::schema::Args),
+    /// Name a point (appends a tag event).
+    #[command(after_help = "Examples:\n  strata tag v1.0\n  strata tag before-cleanup head~2")]
+    Tag(commands::tag::Args),
+    /// Check every hash and link of the ledger (--deep: every schema too).
+    #[command(
+        after_help = "Exit 0 when the ledger is whole, 3 when it is not.\n\nExamples:\n  strata verify\n  strata verify --deep\n  strata verify --expect-head 3f2a9c1d"
+    )]
+    Verify(commands::verify::Args),
+}

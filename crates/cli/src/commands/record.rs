@@ -1,0 +1,149 @@
+//! `strata record`: append one change event from SQL DDL statements.
+
+use std::io::Read;
+use std::path::PathBuf;
+
+use strata_ledger::{Body, Draft, Ledger, Timestamp};
+use strata_sqlite::ddl::parse_change;
+
+use crate::context::{print_json, Context};
+use crate::describe::{event_json, short, summary};
+use crate::failure::{exit, Failure};
+
+pub const EXAMPLES: &str = "Examples:
+  strata record -m 'create users' migrations/001_users.sql
+  strata record -m 'add email' --sql 'ALTER TABLE users ADD COLUMN email varchar(100)'
+  cat change.sql | strata record -m 'from stdin' -
+  strata record -m 'try it' --dry-run change.sql";
+
+#[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("input").required(true).args(["file", "sql"])))]
+pub struct Args {
+    /// What the change does, for the history.
+    #[arg(short, long)]
+    pub message: String,
+    /// Who records it (else $STRATA_AUTHOR, else the login name).
+    #[arg(long, env = "STRATA_AUTHOR")]
+    pub author: Option<String>,
+    /// When it happened (RFC 3339); default now. Never before head's time.
+    #[arg(long, value_name = "TIME")]
+    pub timestamp: Option<String>,
+    /// A file of SQL statements, or `-` for standard input.
+    pub file: Option<PathBuf>,
+    /// The SQL statements, given inline.
+    #[arg(long)]
+    pub sql: Option<String>,
+    /// Check and show the event without appending it.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
+    let (sql, source) = read_input(&args)?;
+    let author = author(args.author)?;
+    let at = args
+        .timestamp
+        .as_deref()
+        .map(Timestamp::parse_rfc3339)
+        .transpose()
+        .map_err(|e| Failure::new(format!("--timestamp: {e}")))?;
+    let ledger = cx.ledger()?;
+    let ops = parse_against_head(&ledger, &sql, &source)?;
+    let prepared = ledger.prepare(Draft {
+        at,
+        author,
+        message: args.message,
+        body: Body::Change {
+            ops,
+            revert_sql: None,
+        },
+    })?;
+    if args.dry_run {
+        let e = prepared.event();
+        if cx.json() {
+            print_json(&event_json(&prepared.hash(), e))?;
+        } else {
+            cx.say(format_args!(
+                "would record event {} ({} ops); nothing was appended",
+                e.seq,
+                e.body.ops().len()
+            ));
+            for op in e.body.ops() {
+                cx.say(format_args!("  {}", summary(op)));
+            }
+        }
+        return Ok(exit::OK);
+    }
+    let entry = ledger.commit(prepared)?;
+    let e = &entry.event;
+    if cx.json() {
+        print_json(&event_json(&entry.hash, e))?;
+    } else {
+        cx.say(format_args!(
+            "recorded event {} ({}): {}",
+            e.seq,
+            short(&entry.hash),
+            e.message
+        ));
+        for op in e.body.ops() {
+            cx.detail(format_args!("  {}", summary(op)));
+        }
+    }
+    Ok(exit::OK)
+}
+
+/// The SQL to record and a name for where it came from.
+fn read_input(args: &Args) -> Result<(String, String), Failure> {
+    if let Some(sql) = &args.sql {
+        return Ok((sql.clone(), "--sql".to_string()));
+    }
+    let Some(file) = &args.file else {
+        return Err(Failure::new("no SQL given").help("give a FILE.sql, `-` for stdin, or --sql"));
+    };
+    if file.as_os_str() == "-" {
+        let mut sql = String::new();
+        std::io::stdin()
+            .read_to_string(&mut sql)
+            .map_err(|e| Failure::new(format!("cannot read standard input: {e}")))?;
+        return Ok((sql, "<stdin>".to_string()));
+    }
+    let bytes = std::fs::read(file)
+        .map_err(|e| Failure::new(format!("cannot read {}: {e}", file.display())))?;
+    let sql = String::from_utf8(bytes).map_err(|e| {
+        Failure::new(format!(
+            "{} is not UTF-8 text (invalid byte at offset {})",
+            file.display(),
+            e.utf8_error().valid_up_to()
+        ))
+    })?;
+    Ok((sql, file.display().to_string()))
+}
+
+/// The ops `sql` makes against head's schema, or where it does not fit.
+pub fn parse_against_head(
+    ledger: &Ledger,
+    sql: &str,
+    source: &str,
+) -> Result<Vec<strata_schema::Op>, Failure> {
+    let head = ledger.schema_at(ledger.head_seq())?;
+    let ops = parse_change(sql, &head).map_err(|e| Failure::new(e).context(source))?;
+    if ops.is_empty() {
+        return Err(
+            Failure::new(format!("{source} holds no statements to record"))
+                .help("give CREATE, ALTER or DROP statements (or data steps)"),
+        );
+    }
+    Ok(ops)
+}
+
+/// `--author`, else the login name.
+pub fn author(given: Option<String>) -> Result<String, Failure> {
+    let name = given
+        .or_else(|| std::env::var("USER").ok())
+        .or_else(|| std::env::var("LOGNAME").ok())
+        .filter(|a| !a.trim().is_empty());
+    name.ok_or_else(|| {
+        Failure::new("no author: nothing says who records this")
+            .help("give --author NAME or set STRATA_AUTHOR")
+    })
+}

@@ -1,0 +1,41 @@
+//! `strata schema`: the projected schema at a point, as the SQL that builds
+//! it in an empty SQLite database or as JSON.
+
+use strata_ledger::Point;
+
+use crate::context::{parse_point, print_json, Context};
+use crate::failure::{exit, Failure};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Sql,
+    Json,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The point (default head).
+    #[arg(long, value_parser = parse_point, default_value = "head")]
+    pub at: Point,
+    /// sql: the CREATE statements; json: the model (the default with --json).
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+}
+
+pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
+    let ledger = cx.ledger()?;
+    let seq = ledger.resolve(&args.at)?;
+    let schema = ledger.schema_at(seq)?;
+    let format = args
+        .format
+        .unwrap_or(if cx.json() { Format::Json } else { Format::Sql });
+    match format {
+        Format::Json => print_json(&schema)?,
+        Format::Sql => {
+            for stmt in strata_sqlite::render::render_schema(&schema) {
+                println!("{stmt};\n");
+            }
+        }
+    }
+    Ok(exit::OK)
+}

@@ -1,0 +1,50 @@
+//! `strata tag`: name a point, by appending a tag event.
+
+use strata_ledger::{Body, Draft, Point};
+
+use crate::context::{parse_point, print_json, Context};
+use crate::describe::{event_json, name, short};
+use crate::failure::{exit, Failure};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The name: letters, digits and . _ - /, not looking like a number or a hash.
+    pub name: String,
+    /// The point it names (default head).
+    #[arg(value_parser = parse_point, default_value = "head")]
+    pub point: Point,
+    /// Why, for the history (default "tag NAME").
+    #[arg(short, long)]
+    pub message: Option<String>,
+    /// Who tags (else $STRATA_AUTHOR, else the login name).
+    #[arg(long, env = "STRATA_AUTHOR")]
+    pub author: Option<String>,
+}
+
+pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
+    strata_ledger::check_tag_name(&args.name).map_err(Failure::new)?;
+    let author = super::record::author(args.author)?;
+    let ledger = cx.ledger()?;
+    let target = ledger.resolve(&args.point)?;
+    let message = args.message.unwrap_or_else(|| format!("tag {}", args.name));
+    let entry = ledger.append(Draft {
+        at: None,
+        author,
+        message,
+        body: Body::Tag {
+            name: args.name.clone(),
+            target,
+        },
+    })?;
+    if cx.json() {
+        print_json(&event_json(&entry.hash, &entry.event))?;
+    } else {
+        cx.say(format_args!(
+            "tagged point {target} as {} (event {}, {})",
+            name(&args.name),
+            entry.event.seq,
+            short(&entry.hash)
+        ));
+    }
+    Ok(exit::OK)
+}

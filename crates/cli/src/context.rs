@@ -1,0 +1,76 @@
+//! What every command shares: the global options, opening the ledger
+//! (waiting a while when another process holds it), and resolving points.
+
+use std::thread;
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+use strata_ledger::{Ledger, LedgerError, Point};
+
+use crate::cli::Global;
+use crate::failure::Failure;
+
+pub struct Context {
+    pub global: Global,
+}
+
+impl Context {
+    /// Open the ledger, waiting up to `--wait` seconds while another strata
+    /// process holds it.
+    pub fn ledger(&self) -> Result<Ledger, Failure> {
+        let wait = if self.global.wait.is_finite() && self.global.wait > 0.0 {
+            Duration::from_secs_f64(self.global.wait.min(86_400.0))
+        } else {
+            Duration::ZERO
+        };
+        let deadline = Instant::now() + wait;
+        let mut pause = Duration::from_millis(10);
+        loop {
+            match Ledger::open(&self.global.ledger) {
+                Err(LedgerError::InUse { .. }) if Instant::now() < deadline => {
+                    thread::sleep(pause.min(deadline.saturating_duration_since(Instant::now())));
+                    pause = (pause * 2).min(Duration::from_millis(200));
+                }
+                Err(e @ LedgerError::InUse { .. }) => {
+                    return Err(Failure::from(e).help(format!(
+                        "waited {:.1}s; let the other process finish, or give --wait SECONDS",
+                        wait.as_secs_f64()
+                    )))
+                }
+                other => return other.map_err(Failure::from),
+            }
+        }
+    }
+
+    /// Print a line unless `--quiet`.
+    pub fn say(&self, line: impl std::fmt::Display) {
+        if !self.global.quiet {
+            println!("{line}");
+        }
+    }
+
+    /// Print a line only with `--verbose`.
+    pub fn detail(&self, line: impl std::fmt::Display) {
+        if self.global.verbose {
+            println!("{line}");
+        }
+    }
+
+    pub fn json(&self) -> bool {
+        self.global.json
+    }
+}
+
+/// Print one JSON document.
+pub fn print_json(value: &impl Serialize) -> Result<(), Failure> {
+    let text = serde_json::to_string_pretty(value)
+        .map_err(|e| Failure::new(format!("cannot write JSON: {e}")))?;
+    println!("{text}");
+    Ok(())
+}
+
+/// A point argument, parsed by clap so that a malformed point is a usage
+/// error that lists the accepted forms.
+pub fn parse_point(text: &str) -> Result<Point, String> {
+    Point::parse(text).map_err(|e| e.to_string())
+}

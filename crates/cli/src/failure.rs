@@ -1,0 +1,78 @@
+//! What a command that did not succeed reports: one line saying what failed
+//! (and where), an optional line of advice, and the exit code.
+
+use std::fmt::Display;
+
+use strata_ledger::LedgerError;
+
+/// Exit codes of the command-line contract.
+pub mod exit {
+    pub const OK: u8 = 0;
+    /// Bad input, refused, not found.
+    pub const ERROR: u8 = 1;
+    /// A broken chain, or a database at a point not in this ledger.
+    pub const INTEGRITY: u8 = 3;
+    /// The live database differs from what the ledger says it should be.
+    #[allow(dead_code)] // used by apply and status
+    pub const DRIFT: u8 = 4;
+}
+
+#[derive(Debug)]
+pub struct Failure {
+    pub code: u8,
+    pub message: String,
+    pub help: Option<String>,
+}
+
+impl Failure {
+    /// An error (exit 1).
+    pub fn new(message: impl Display) -> Failure {
+        Failure {
+            code: exit::ERROR,
+            message: message.to_string(),
+            help: None,
+        }
+    }
+
+    pub fn with_code(mut self, code: u8) -> Failure {
+        self.code = code;
+        self
+    }
+
+    pub fn help(mut self, help: impl Display) -> Failure {
+        self.help = Some(help.to_string());
+        self
+    }
+
+    /// Prefix the message with where it happened (a file, a point).
+    pub fn context(mut self, place: impl Display) -> Failure {
+        self.message = format!("{place}: {}", self.message);
+        self
+    }
+
+    pub fn print(&self) {
+        eprintln!("error: {}", one_line(&self.message));
+        if let Some(help) = &self.help {
+            eprintln!("help: {}", one_line(help));
+        }
+    }
+}
+
+/// Messages may quote user text (SQL with newlines); the contract is one
+/// line per message.
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+impl From<LedgerError> for Failure {
+    fn from(e: LedgerError) -> Failure {
+        let failure = Failure::new(&e);
+        match e {
+            LedgerError::Damaged { .. } => failure.with_code(exit::INTEGRITY),
+            LedgerError::InUse { .. } => failure.help(
+                "wait for the other process to finish, or give --wait SECONDS to wait longer",
+            ),
+            _ => failure,
+        }
+    }
+}

@@ -8,7 +8,7 @@ use crate::failure::{exit, Failure};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The name: letters, digits and . _ - /, not looking like a number or a hash.
+    /// The name; it must not read as another point (all digits, head, @..., ~, spaces, 8+ hex characters).
     pub name: String,
     /// The point it names (default head).
     #[arg(value_parser = parse_point, default_value = "head")]

@@ -1,0 +1,252 @@
+use crate::Env;
+
+#[test]
+fn records_from_a_file_inline_and_stdin() {
+    let env = Env::init();
+    let file = env.file(
+        "001.sql",
+        "-- the first table\nCREATE TABLE users (id integer primary key, name text);\n",
+    );
+    env.ok(&["record", "-m", "create users", file.to_str().expect("utf8")])
+        .says("recorded event 1");
+    env.ok(&[
+        "record",
+        "-m",
+        "add email",
+        "--sql",
+        "ALTER TABLE users ADD COLUMN email varchar(100)",
+    ])
+    .says("recorded event 2");
+    env.run_stdin(
+        &["record", "-m", "index email", "-"],
+        "CREATE UNIQUE INDEX users_email ON users (email);",
+    )
+    .success()
+    .says("recorded event 3");
+    let events = env.events();
+    let kinds: Vec<&str> = events
+        .iter()
+        .map(|e| {
+            e["ops"][0]
+                .as_object()
+                .expect("op")
+                .keys()
+                .next()
+                .expect("kind")
+                .as_str()
+        })
+        .collect();
+    assert_eq!(kinds, ["create_table", "add_column", "create_index"]);
+    assert_eq!(events[0]["author"], "tester");
+    assert_eq!(events[1]["message"], "add email");
+}
+
+#[test]
+fn one_event_holds_every_statement_of_a_script() {
+    let env = Env::init();
+    env.record(
+        "two tables",
+        "BEGIN; CREATE TABLE a (id integer primary key); \
+         CREATE TABLE b (id integer primary key, a_id integer REFERENCES a(id) ON DELETE CASCADE); \
+         CREATE INDEX b_a ON b (a_id); COMMIT;",
+    );
+    let events = env.events();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0]["ops"].as_array().map(Vec::len), Some(3));
+}
+
+#[test]
+fn dry_run_shows_the_ops_and_appends_nothing() {
+    let env = Env::init();
+    env.seed();
+    env.ok(&[
+        "record",
+        "-m",
+        "drop email",
+        "--dry-run",
+        "--sql",
+        "ALTER TABLE users DROP COLUMN email",
+    ])
+    .says("would record event 3")
+    .says("drop column users.email (was \"email\" varchar(100), column 3)");
+    assert_eq!(env.head(), 2);
+}
+
+#[test]
+fn bad_sql_is_refused_with_its_place_and_nothing_is_appended() {
+    let env = Env::init();
+    env.seed();
+    let file = env.file(
+        "bad.sql",
+        "ALTER TABLE users ADD COLUMN age integer;\n\nCREATE TABLE broken (a integer,, b);\n",
+    );
+    env.fails(&["record", "-m", "bad", file.to_str().expect("utf8")], 1)
+        .says("bad.sql: statement 2 (line 3, column 1)")
+        .says("syntax error");
+    env.fails(
+        &[
+            "record",
+            "-m",
+            "x",
+            "--sql",
+            "ALTER TABLE nope ADD COLUMN a int",
+        ],
+        1,
+    )
+    .says("no table named nope");
+    env.fails(
+        &[
+            "record",
+            "-m",
+            "x",
+            "--sql",
+            "CREATE TABLE users (id integer)",
+        ],
+        1,
+    )
+    .says("users");
+    env.fails(&["record", "-m", "x", "--sql", "SELECT 1"], 1)
+        .says("unsupported statement");
+    env.fails(&["record", "-m", "x", "--sql=-- nothing\n"], 1)
+        .says("holds no statements");
+    assert_eq!(env.head(), 2);
+    env.ok(&["verify", "--deep"]);
+}
+
+#[test]
+fn unreadable_input_is_refused() {
+    let env = Env::init();
+    env.fails(&["record", "-m", "x", "missing.sql"], 1)
+        .says("cannot read missing.sql");
+    std::fs::write(env.path().join("latin1.sql"), b"CREATE TABLE caf\xe9 (a);").expect("write");
+    env.fails(&["record", "-m", "x", "latin1.sql"], 1)
+        .says("latin1.sql is not UTF-8");
+    env.fails(&["record", "-m", "x", "."], 1)
+        .says("cannot read .");
+    assert_eq!(env.head(), 0);
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let env = Env::init();
+    env.fails(&["record", "--sql", "CREATE TABLE t (a)"], 2);
+    env.fails(&["record", "-m", "x"], 2);
+    env.fails(
+        &["record", "-m", "x", "--sql", "CREATE TABLE t (a)", "f.sql"],
+        2,
+    );
+    env.fails(&["frobnicate"], 2);
+    assert_eq!(env.head(), 0);
+}
+
+#[test]
+fn an_empty_message_is_refused() {
+    let env = Env::init();
+    env.fails(&["record", "-m", "  ", "--sql", "CREATE TABLE t (a)"], 1)
+        .says("the message is empty");
+    assert_eq!(env.head(), 0);
+}
+
+#[test]
+fn author_from_flag_environment_or_login() {
+    let env = Env::init();
+    env.ok(&[
+        "record",
+        "-m",
+        "a",
+        "--author",
+        "dana",
+        "--sql",
+        "CREATE TABLE a (x)",
+    ]);
+    let run = env
+        .command(&["record", "-m", "b", "--sql", "CREATE TABLE b (x)"])
+        .env_remove("STRATA_AUTHOR")
+        .env("USER", "erin")
+        .output()
+        .expect("run");
+    assert!(run.status.success(), "{run:?}");
+    let out = env
+        .command(&["record", "-m", "c", "--sql", "CREATE TABLE c (x)"])
+        .env_remove("STRATA_AUTHOR")
+        .env_remove("USER")
+        .env_remove("LOGNAME")
+        .output()
+        .expect("run");
+    let run = env.finish(&["record"], out).failure(1).says("no author");
+    assert!(run.stderr.contains("--author"));
+    let authors: Vec<String> = env
+        .events()
+        .iter()
+        .map(|e| e["author"].as_str().expect("author").to_string())
+        .collect();
+    assert_eq!(authors, ["dana", "erin"]);
+}
+
+#[test]
+fn timestamps_are_kept_and_never_go_back() {
+    let env = Env::init();
+    env.ok(&[
+        "record",
+        "-m",
+        "a",
+        "--timestamp",
+        "2026-01-02T03:04:05+01:00",
+        "--sql",
+        "CREATE TABLE a (x)",
+    ]);
+    assert_eq!(env.events()[0]["at"], "2026-01-02T02:04:05Z");
+    env.fails(
+        &[
+            "record",
+            "-m",
+            "b",
+            "--timestamp",
+            "2025-12-31T00:00:00Z",
+            "--sql",
+            "CREATE TABLE b (x)",
+        ],
+        1,
+    )
+    .says("times never decrease");
+    env.fails(
+        &[
+            "record",
+            "-m",
+            "b",
+            "--timestamp",
+            "yesterday",
+            "--sql",
+            "CREATE TABLE b (x)",
+        ],
+        1,
+    )
+    .says("--timestamp");
+    assert_eq!(env.head(), 1);
+}
+
+#[test]
+fn the_same_input_gives_the_same_hashes() {
+    let run = |env: &Env| {
+        for (i, sql) in ["CREATE TABLE a (x)", "ALTER TABLE a ADD COLUMN y text"]
+            .iter()
+            .enumerate()
+        {
+            env.ok(&[
+                "record",
+                "-m",
+                &format!("step {i}"),
+                "--timestamp",
+                "2026-11-25T10:00:00Z",
+                "--sql",
+                sql,
+            ]);
+        }
+        env.events()
+            .iter()
+            .map(|e| e["hash"].as_str().expect("hash").to_string())
+            .collect::<Vec<_>>()
+    };
+    let (a, b) = (Env::init(), Env::init());
+    assert_eq!(run(&a), run(&b));
+}

@@ -5,6 +5,7 @@
 mod init;
 mod log;
 mod points;
+mod quickstart;
 mod record;
 mod schema;
 mod show;

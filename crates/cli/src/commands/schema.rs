@@ -32,8 +32,10 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
     match format {
         Format::Json => print_json(&schema)?,
         Format::Sql => {
-            for stmt in strata_sqlite::render::render_schema(&schema) {
-                println!("{stmt};\n");
+            let statements = strata_sqlite::render::render_schema(&schema);
+            for (i, stmt) in statements.iter().enumerate() {
+                let gap = if i + 1 < statements.len() { "\n" } else { "" };
+                println!("{stmt};{gap}");
             }
         }
     }

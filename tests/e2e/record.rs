@@ -250,3 +250,38 @@ fn the_same_input_gives_the_same_hashes() {
     let (a, b) = (Env::init(), Env::init());
     assert_eq!(run(&a), run(&b));
 }
+
+#[test]
+fn identifiers_full_of_quotes_and_semicolons_round_trip() {
+    let env = Env::init();
+    let sql = r#"CREATE TABLE "we""ird; DROP TABLE x;--" ("a;b" integer PRIMARY KEY, "c""d" text, [sp ace] text, `tick` text, "ünï" text);
+CREATE INDEX "i; x" ON "we""ird; DROP TABLE x;--" ("c""d", "ünï");"#;
+    env.record("weird names", sql);
+    env.record(
+        "rename weird",
+        r#"ALTER TABLE "we""ird; DROP TABLE x;--" RENAME COLUMN "c""d" TO "e'f""#,
+    );
+    let schema = env.ok(&["schema"]).stdout;
+    let conn = rusqlite::Connection::open_in_memory().expect("sqlite");
+    conn.execute_batch(&schema)
+        .unwrap_or_else(|e| panic!("SQLite refused ({e}):\n{schema}"));
+    let columns: Vec<String> = conn
+        .prepare(r#"SELECT name FROM pragma_table_info('we"ird; DROP TABLE x;--')"#)
+        .and_then(|mut s| {
+            s.query_map([], |r| r.get(0))
+                .and_then(|rows| rows.collect::<Result<_, _>>())
+        })
+        .expect("columns");
+    assert_eq!(columns, ["a;b", "e'f", "sp ace", "tick", "ünï"]);
+    let index: String = conn
+        .query_row(
+            "SELECT name FROM sqlite_schema WHERE type = 'index'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("index");
+    assert_eq!(index, "i; x");
+    // The log shows such names quoted, on one line each.
+    env.ok(&["log"])
+        .says(r#"rename column "we""ird; DROP TABLE x;--"."c""d" to "e'f""#);
+}

@@ -7,6 +7,7 @@ mod log;
 mod points;
 mod quickstart;
 mod record;
+mod revert;
 mod schema;
 mod show;
 mod tag;

@@ -65,6 +65,9 @@ pub enum Command {
     /// Append one change event from SQL DDL statements.
     #[command(after_help = commands::record::EXAMPLES)]
     Record(commands::record::Args),
+    /// Append a compensating event that undoes one event, or every event after a point.
+    #[command(after_help = commands::revert::EXAMPLES)]
+    Revert(commands::revert::Args),
     /// The history, newest first.
     #[command(
         after_help = "Examples:\n  strata log\n  strata log --table users --limit 5\n  strata --json log"

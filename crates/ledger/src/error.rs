@@ -67,6 +67,25 @@ pub enum LedgerError {
     RevertOfNothing,
     #[error("cannot revert event {seq}: {}", head_says(*head))]
     RevertTarget { seq: u64, head: u64 },
+    #[error("event {seq} cannot be reverted: {reason}")]
+    NotRevertible { seq: u64, reason: &'static str },
+    #[error("event {seq} cannot be reverted: its data step {} ({excerpt}) has no inverse and the event has no revert SQL", index + 1)]
+    DataStepWithoutRevert {
+        seq: u64,
+        /// The op's index in the event, from 0.
+        index: usize,
+        excerpt: String,
+    },
+    #[error("event {seq} cannot be reverted alone: later {} on it ({}); give --cascade to revert {} too, newest first", if dependents.len() == 1 { "event depends" } else { "events depend" }, dependents_say(dependents), if dependents.len() == 1 { "it" } else { "them" })]
+    RevertDependents {
+        seq: u64,
+        /// The later events (seq, message) the revert needs undone first.
+        dependents: Vec<(u64, String)>,
+    },
+    #[error("the inverse of event {seq} does not fit head's schema: {error}")]
+    RevertDoesNotFit { seq: u64, error: ProjectError },
+    #[error("nothing to revert: no event after point {target} changes the schema (head is event {head})")]
+    NothingToRevert { target: u64, head: u64 },
     #[error("the ledger changed while this event was prepared: prepare it again")]
     Conflict,
     #[error("{0}")]
@@ -121,6 +140,13 @@ fn list(items: impl ExactSizeIterator<Item = String>) -> String {
         s.push(format!("and {} more", n - LIST_MAX));
     }
     s.join(", ")
+}
+
+fn dependents_say(d: &[(u64, String)]) -> String {
+    list(
+        d.iter()
+            .map(|(seq, message)| format!("event {seq} \"{message}\"")),
+    )
 }
 
 fn tags_say(tags: &[String]) -> String {

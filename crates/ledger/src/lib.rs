@@ -15,6 +15,7 @@ mod error;
 mod event;
 mod hash;
 mod point;
+mod revert;
 mod store;
 mod timestamp;
 mod verify;

@@ -4,6 +4,7 @@
 pub mod init;
 pub mod log;
 pub mod record;
+pub mod revert;
 pub mod schema;
 pub mod show;
 pub mod tag;
@@ -18,6 +19,7 @@ pub fn run(cli: Cli) -> Result<u8, Failure> {
     match cli.command {
         Command::Init(args) => init::run(&cx, args),
         Command::Record(args) => record::run(&cx, args),
+        Command::Revert(args) => revert::run(&cx, args),
         Command::Log(args) => log::run(&cx, args),
         Command::Show(args) => show::run(&cx, args),
         Command::Schema(args) => schema::run(&cx, args),

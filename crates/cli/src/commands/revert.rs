@@ -1,0 +1,114 @@
+//! `strata revert`: append a compensating event. History is never edited:
+//! `revert POINT` undoes one event, `revert --to POINT` undoes every event
+//! after a point.
+
+use strata_ledger::{Draft, Point, Timestamp};
+
+use crate::context::{parse_point, print_json, Context};
+use crate::describe::{event_json, short, summary};
+use crate::failure::{exit, Failure};
+
+pub const EXAMPLES: &str = "Examples:
+  strata revert 3 -m 'undo the email column'
+  strata revert head -m 'undo the last change' --cascade
+  strata revert --to v1.0 -m 'back to the release'
+  strata revert --to 0 -m 'start over'";
+
+#[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("what").required(true).args(["point", "to"])))]
+pub struct Args {
+    /// The event to undo.
+    #[arg(value_parser = parse_point)]
+    pub point: Option<Point>,
+    /// Undo every event after this point, so that head's schema equals its.
+    #[arg(long, value_parser = parse_point, value_name = "POINT")]
+    pub to: Option<Point>,
+    /// Why, for the history.
+    #[arg(short, long)]
+    pub message: String,
+    /// Also undo the later events that depend on the one reverted.
+    #[arg(long, conflicts_with = "to")]
+    pub cascade: bool,
+    /// Who reverts (else $STRATA_AUTHOR, else the login name).
+    #[arg(long, env = "STRATA_AUTHOR")]
+    pub author: Option<String>,
+    /// When (RFC 3339); default now.
+    #[arg(long, value_name = "TIME")]
+    pub timestamp: Option<String>,
+    /// Show the revert without appending it.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
+    let author = super::record::author(args.author)?;
+    let at = args
+        .timestamp
+        .as_deref()
+        .map(Timestamp::parse_rfc3339)
+        .transpose()
+        .map_err(|e| Failure::new(format!("--timestamp: {e}")))?;
+    let ledger = cx.ledger()?;
+    let body = match (&args.point, &args.to) {
+        (Some(point), _) => {
+            let seq = ledger.resolve(point)?;
+            if seq == 0 {
+                return Err(
+                    Failure::new("point 0 is the empty schema, not an event to revert")
+                        .help("to undo everything, use revert --to 0"),
+                );
+            }
+            ledger.revert_body(seq, args.cascade)?
+        }
+        (None, Some(to)) => {
+            let target = ledger.resolve(to)?;
+            ledger.revert_to_body(target)?
+        }
+        (None, None) => return Err(Failure::new("say what to revert: POINT or --to POINT")),
+    };
+    let prepared = ledger.prepare(Draft {
+        at,
+        author,
+        message: args.message,
+        body,
+    })?;
+    if args.dry_run {
+        let e = prepared.event();
+        if cx.json() {
+            print_json(&event_json(&prepared.hash(), e))?;
+        } else {
+            cx.say(format_args!(
+                "would record revert event {} ({} ops); nothing was appended",
+                e.seq,
+                e.body.ops().len()
+            ));
+            for op in e.body.ops() {
+                cx.say(format_args!("  {}", summary(op)));
+            }
+        }
+        return Ok(exit::OK);
+    }
+    let entry = ledger.commit(prepared)?;
+    let e = &entry.event;
+    if cx.json() {
+        print_json(&event_json(&entry.hash, e))?;
+    } else {
+        let of = match &e.body {
+            strata_ledger::Body::Revert { of, .. } => {
+                of.iter().map(u64::to_string).collect::<Vec<_>>().join(", ")
+            }
+            _ => String::new(),
+        };
+        cx.say(format_args!(
+            "recorded revert event {} ({}) undoing event{} {of}: {}",
+            e.seq,
+            short(&entry.hash),
+            if of.contains(',') { "s" } else { "" },
+            e.message
+        ));
+        for op in e.body.ops() {
+            cx.detail(format_args!("  {}", summary(op)));
+        }
+    }
+    Ok(exit::OK)
+}

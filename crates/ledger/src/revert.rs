@@ -1,0 +1,275 @@
+//! Rollback as compensating events: the ops of a `revert` body that undoes
+//! one event (and, with `cascade`, the later events that depend on it), or
+//! every event after a point.
+//!
+//! The inverse of an event is computed from its ops alone (each carries what
+//! it removed or replaced). A data step has no automatic inverse: a change
+//! whose recorder gave revert SQL is undone by it, otherwise the revert is
+//! refused naming the step. Whether a revert fits is decided by projection,
+//! the same check every append makes: reverting event N alone means
+//! projecting N's inverse onto head, and the later events N depends on are
+//! the smallest set (found greedily) whose inverses, applied newest first,
+//! let N's inverse fit.
+
+use std::collections::BTreeSet;
+
+use strata_schema::{key, project, Op, Schema};
+
+use crate::error::{LedgerError, Result};
+use crate::event::{fingerprint, Body};
+use crate::store::{Entry, Ledger};
+
+impl Ledger {
+    /// The body of a `revert` event undoing event `seq`. When later events
+    /// depend on what it would undo, refuses naming them, unless `cascade`,
+    /// which reverts them too (newest first) in the same event.
+    pub fn revert_body(&self, seq: u64, cascade: bool) -> Result<Body> {
+        let head = self.head_seq();
+        if seq == 0 || seq > head {
+            return Err(LedgerError::RevertTarget { seq, head });
+        }
+        let target = self.entry(seq)?;
+        let inverse = self.inverse(&target)?;
+        let head_schema = self.schema_at(head)?;
+        if fits(&head_schema, &inverse).is_ok() {
+            return Ok(Body::Revert {
+                of: vec![seq],
+                ops: inverse,
+            });
+        }
+        let later = self.later_with_ops(seq)?;
+        let mut candidates = touching(&target, &later);
+        let chain = |set: &[&Entry]| -> Result<Vec<Op>> {
+            let mut ops = Vec::new();
+            for e in set.iter().rev() {
+                ops.extend(self.inverse(e)?);
+            }
+            ops.extend(inverse.iter().cloned());
+            Ok(ops)
+        };
+        if let Err(error) = fits(&head_schema, &chain(&candidates)?) {
+            // The name-based guess missed something: try everything after.
+            candidates = later.iter().collect();
+            if let Err(e) = fits(&head_schema, &chain(&candidates)?) {
+                return Err(LedgerError::RevertDoesNotFit {
+                    seq,
+                    error: if candidates.is_empty() { error } else { e },
+                });
+            }
+        }
+        // Drop every candidate the revert can do without.
+        let mut i = 0;
+        while i < candidates.len() {
+            let mut without = candidates.clone();
+            without.remove(i);
+            if fits(&head_schema, &chain(&without)?).is_ok() {
+                candidates = without;
+            } else {
+                i += 1;
+            }
+        }
+        if !cascade {
+            return Err(LedgerError::RevertDependents {
+                seq,
+                dependents: candidates
+                    .iter()
+                    .map(|e| (e.event.seq, e.event.message.clone()))
+                    .collect(),
+            });
+        }
+        let ops = chain(&candidates)?;
+        let mut of: Vec<u64> = candidates.iter().map(|e| e.event.seq).collect();
+        of.push(seq);
+        of.sort_unstable();
+        Ok(Body::Revert { of, ops })
+    }
+
+    /// The body of a `revert` event that turns head's schema into the schema
+    /// at `target`: the inverses of every event after it, newest first.
+    pub fn revert_to_body(&self, target: u64) -> Result<Body> {
+        let head = self.head_seq();
+        if target > head {
+            return Err(LedgerError::NoSuchEvent { seq: target, head });
+        }
+        let mut of = Vec::new();
+        let mut ops = Vec::new();
+        for entry in self.events_back_from(head) {
+            let entry = entry?;
+            if entry.event.seq <= target {
+                break;
+            }
+            if matches!(entry.event.body, Body::Tag { .. }) {
+                continue;
+            }
+            ops.extend(self.inverse(&entry)?);
+            of.push(entry.event.seq);
+        }
+        if of.is_empty() {
+            return Err(LedgerError::NothingToRevert { target, head });
+        }
+        of.reverse();
+        let mut schema = self.schema_at(head)?;
+        for op in &ops {
+            project(&mut schema, op)
+                .map_err(|error| LedgerError::RevertDoesNotFit { seq: of[0], error })?;
+        }
+        if fingerprint(&schema)? != fingerprint(&self.schema_at(target)?)? {
+            return Err(LedgerError::Damaged {
+                seq: Some(of[0]),
+                reason: format!(
+                    "undoing events {}..={head} does not give the schema at {target}",
+                    of[0]
+                ),
+            });
+        }
+        Ok(Body::Revert { of, ops })
+    }
+
+    fn entry(&self, seq: u64) -> Result<Entry> {
+        self.event(seq)?.ok_or(LedgerError::Damaged {
+            seq: Some(seq),
+            reason: "it is not stored".to_string(),
+        })
+    }
+
+    /// The ops that undo one event.
+    fn inverse(&self, entry: &Entry) -> Result<Vec<Op>> {
+        let seq = entry.event.seq;
+        match &entry.event.body {
+            Body::Change { ops, revert_sql } => inverse_change(seq, ops, revert_sql.as_deref()),
+            Body::Revert { of, ops } => {
+                if !ops.iter().any(|op| matches!(op, Op::Data { .. })) {
+                    return inverse_change(seq, ops, None);
+                }
+                // A revert that ran revert SQL is redone by the ops of the
+                // events it reverted, oldest first (data steps included).
+                let mut redo = Vec::new();
+                for s in of {
+                    redo.extend(self.entry(*s)?.event.body.ops().iter().cloned());
+                }
+                Ok(redo)
+            }
+            Body::Baseline { .. } => Err(LedgerError::NotRevertible {
+                seq,
+                reason: "it is a baseline, which adopts a database as it was found; record the changes you want instead",
+            }),
+            Body::Tag { .. } => Err(LedgerError::NotRevertible {
+                seq,
+                reason: "it is a tag, which changes no schema (tags are never removed)",
+            }),
+        }
+    }
+
+    /// The events after `seq` that have ops, oldest first.
+    fn later_with_ops(&self, seq: u64) -> Result<Vec<Entry>> {
+        let mut later = Vec::new();
+        for entry in self.events_from(seq + 1) {
+            let entry = entry?;
+            match entry.event.body {
+                Body::Tag { .. } => {}
+                Body::Baseline { .. } => return Err(LedgerError::NotRevertible {
+                    seq,
+                    reason:
+                        "a baseline comes after it (reverting across a baseline is not supported)",
+                }),
+                _ => later.push(entry),
+            }
+        }
+        Ok(later)
+    }
+}
+
+/// The inverse of a change's ops: each inverted, newest first; the data
+/// steps are undone by the recorder's revert SQL, run where the last data
+/// step is undone.
+fn inverse_change(seq: u64, ops: &[Op], revert_sql: Option<&str>) -> Result<Vec<Op>> {
+    let mut out = Vec::with_capacity(ops.len());
+    let mut reverted_data = false;
+    for (index, op) in ops.iter().enumerate().rev() {
+        match (op.invert(), revert_sql) {
+            (Some(inv), _) => out.push(inv),
+            (None, Some(sql)) => {
+                if !reverted_data {
+                    out.push(Op::Data {
+                        sql: sql.to_string(),
+                    });
+                    reverted_data = true;
+                }
+            }
+            (None, None) => {
+                let sql = match op {
+                    Op::Data { sql } => sql.as_str(),
+                    _ => "",
+                };
+                return Err(LedgerError::DataStepWithoutRevert {
+                    seq,
+                    index,
+                    excerpt: excerpt(sql),
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn excerpt(sql: &str) -> String {
+    let line: String = sql.split_whitespace().collect::<Vec<_>>().join(" ");
+    if line.chars().count() > 60 {
+        format!("{}...", line.chars().take(57).collect::<String>())
+    } else {
+        line
+    }
+}
+
+/// Whether `ops` project onto `schema` in order.
+fn fits(schema: &Schema, ops: &[Op]) -> std::result::Result<(), strata_schema::ProjectError> {
+    let mut s = schema.clone();
+    for op in ops {
+        project(&mut s, op)?;
+    }
+    Ok(())
+}
+
+/// The later events that touch an object `target` touched, following
+/// renames forward: the first guess at what a revert of `target` depends
+/// on, before pruning.
+fn touching<'a>(target: &Entry, later: &'a [Entry]) -> Vec<&'a Entry> {
+    let mut names: BTreeSet<String> = BTreeSet::new();
+    for op in target.event.body.ops() {
+        names.extend(op_names(op));
+    }
+    let mut out = Vec::new();
+    for entry in later {
+        let ops = entry.event.body.ops();
+        if ops
+            .iter()
+            .any(|op| op_names(op).iter().any(|n| names.contains(n)))
+        {
+            out.push(entry);
+            for op in ops {
+                names.extend(op_names(op));
+            }
+        }
+    }
+    out
+}
+
+/// The keys of the tables, indexes, views and triggers an op names.
+fn op_names(op: &Op) -> Vec<String> {
+    let mut names: Vec<String> = op.tables().iter().map(|t| key(t)).collect();
+    match op {
+        Op::CreateIndex { index } | Op::DropIndex { index } => names.push(key(&index.name)),
+        Op::CreateView { view } | Op::DropView { view } => names.push(key(&view.name)),
+        Op::CreateTrigger { trigger } | Op::DropTrigger { trigger } => {
+            names.push(key(&trigger.name))
+        }
+        Op::AddForeignKey { foreign_key, .. } | Op::DropForeignKey { foreign_key, .. } => {
+            names.push(key(&foreign_key.ref_table))
+        }
+        Op::CreateTable { table } | Op::DropTable { table } => {
+            names.extend(table.foreign_keys.iter().map(|fk| key(&fk.ref_table)))
+        }
+        _ => {}
+    }
+    names
+}

@@ -1,0 +1,139 @@
+//! `revert`: compensating events, refused or cascaded when later events
+//! depend on what would be undone.
+
+use crate::Env;
+
+#[test]
+fn revert_one_event_appends_its_inverse() {
+    let env = Env::init();
+    env.seed();
+    let before = env.ok(&["schema", "--at", "1"]).stdout;
+    env.ok(&["revert", "2", "-m", "undo created_at"])
+        .says("recorded revert event 3")
+        .says("undoing event 2");
+    assert_eq!(env.ok(&["schema"]).stdout, before);
+    let events = env.events();
+    assert_eq!(events[2]["kind"], "revert");
+    assert_eq!(events[2]["reverts"], serde_json::json!([2]));
+    let drop = &events[2]["ops"][0]["drop_column"];
+    assert_eq!(drop["column"]["name"], "created_at");
+    assert_eq!(drop["position"], 3);
+    // Reverting the revert is a redo.
+    let after = env.ok(&["schema", "--at", "2"]).stdout;
+    env.ok(&["revert", "head", "-m", "redo"]);
+    assert_eq!(env.ok(&["schema"]).stdout, after);
+    env.ok(&["verify", "--deep"]);
+    env.ok(&["show", "3"]).says("reverts event 2");
+}
+
+#[test]
+fn a_dropped_column_comes_back_at_its_position() {
+    let env = Env::init();
+    env.seed();
+    env.record("drop email", "ALTER TABLE users DROP COLUMN email");
+    env.ok(&["revert", "head", "-m", "bring email back"]);
+    assert_eq!(
+        env.ok(&["schema"]).stdout,
+        env.ok(&["schema", "--at", "2"]).stdout
+    );
+}
+
+#[test]
+fn later_dependents_are_named_and_cascade_reverts_them() {
+    let env = Env::init();
+    env.seed();
+    env.record("index email", "CREATE INDEX users_email ON users (email)"); // 3
+    env.record("unrelated", "CREATE TABLE other (a)"); // 4
+    env.record("rename table", "ALTER TABLE users RENAME TO people"); // 5
+    env.record("other column", "ALTER TABLE other ADD COLUMN b"); // 6
+                                                                  // Undoing event 2 (add created_at) needs the rename undone first.
+    env.fails(&["revert", "2", "-m", "x"], 1)
+        .says("event 2 cannot be reverted alone")
+        .says("event 5 \"rename table\"")
+        .says("--cascade");
+    assert_eq!(env.head(), 6);
+    env.ok(&["revert", "2", "-m", "undo created_at", "--cascade"])
+        .says("undoing events 2, 5");
+    let schema = env.json(&["schema"]);
+    let tables: Vec<&String> = schema["tables"]
+        .as_object()
+        .expect("tables")
+        .keys()
+        .collect();
+    assert_eq!(tables, ["other", "users"]);
+    let columns: Vec<&str> = schema["tables"]["users"]["columns"]
+        .as_array()
+        .expect("columns")
+        .iter()
+        .map(|c| c["name"].as_str().expect("name"))
+        .collect();
+    assert_eq!(columns, ["id", "name", "email"]);
+    // The index (event 3) and the unrelated table (4, 6) stay.
+    assert!(schema["indexes"].get("users_email").is_some());
+    assert_eq!(
+        schema["tables"]["other"]["columns"]
+            .as_array()
+            .map(Vec::len),
+        Some(2)
+    );
+}
+
+#[test]
+fn revert_to_a_point_gives_its_schema() {
+    let env = Env::init();
+    env.seed();
+    env.ok(&["tag", "v1"]);
+    env.record(
+        "more",
+        "CREATE TABLE orders (id integer primary key, user_id integer REFERENCES users(id)); \
+         CREATE INDEX orders_user ON orders (user_id); \
+         ALTER TABLE users RENAME COLUMN name TO full_name; \
+         ALTER TABLE users DROP COLUMN email;",
+    );
+    env.ok(&["revert", "--to", "v1", "-m", "back to v1"])
+        .says("undoing event 4");
+    assert_eq!(
+        env.ok(&["schema"]).stdout,
+        env.ok(&["schema", "--at", "v1"]).stdout
+    );
+    // The seed's roll back: revert --to 0 leaves no tables; its redo brings
+    // users back.
+    env.ok(&["revert", "--to", "0", "-m", "start over"])
+        .says("undoing events 1, 2, 4, 5");
+    assert_eq!(env.ok(&["schema"]).stdout, "");
+    env.ok(&["revert", "head", "-m", "redo"]);
+    assert_eq!(
+        env.ok(&["schema"]).stdout,
+        env.ok(&["schema", "--at", "v1"]).stdout
+    );
+    env.ok(&["verify", "--deep"]);
+}
+
+#[test]
+fn what_cannot_be_reverted_is_refused() {
+    let env = Env::init();
+    env.seed();
+    env.ok(&["tag", "v1"]);
+    env.fails(&["revert", "head", "-m", "x"], 1)
+        .says("it is a tag");
+    env.fails(&["revert", "--to", "head", "-m", "x"], 1)
+        .says("nothing to revert");
+    env.fails(&["revert", "0", "-m", "x"], 1).says("point 0");
+    env.fails(&["revert", "9", "-m", "x"], 1).says("no event 9");
+    env.fails(&["revert", "-m", "x"], 2);
+    env.fails(&["revert", "1", "--to", "0", "-m", "x"], 2);
+    env.record("backfill", "UPDATE users SET name = 'x' WHERE name IS NULL");
+    env.fails(&["revert", "head", "-m", "x"], 1)
+        .says("data step 1 (UPDATE users SET name = 'x' WHERE name IS NULL) has no inverse");
+    assert_eq!(env.head(), 4);
+}
+
+#[test]
+fn dry_run_appends_nothing() {
+    let env = Env::init();
+    env.seed();
+    env.ok(&["revert", "--to", "0", "-m", "x", "--dry-run"])
+        .says("would record revert event 3")
+        .says("drop table users");
+    assert_eq!(env.head(), 2);
+}

@@ -1024,3 +1024,163 @@ fn a_ledger_can_be_shared_between_threads() {
     shared::<Prepared>();
     shared::<LedgerError>();
 }
+
+// ---- revert ----
+
+/// A ledger of random changes of one to three ops each; returns the schema
+/// after every event (index = seq).
+fn random_history(l: &Ledger, choices: &[u64]) -> Vec<Schema> {
+    let mut w = Workload::new(4, 4);
+    let mut schema = Schema::default();
+    let mut schemas = vec![schema.clone()];
+    for (i, chunk) in choices.chunks(3).enumerate() {
+        let take = 1 + (chunk[0] % chunk.len() as u64) as usize;
+        let mut ops = Vec::new();
+        for c in &chunk[..take] {
+            let op = w.next_op(&schema, *c);
+            project(&mut schema, &op).unwrap();
+            ops.push(op);
+        }
+        l.append(change(i as i64, "step", ops)).unwrap();
+        schemas.push(schema.clone());
+    }
+    schemas
+}
+
+fn revert(minutes: i64, body: Body) -> Draft {
+    Draft {
+        at: at(minutes),
+        author: "tester".into(),
+        message: "revert".into(),
+        body,
+    }
+}
+
+proptest! {
+    #![proptest_config(proptest_config())]
+
+    /// revert --to P gives the schema at P; reverting that revert gives
+    /// back the schema before it.
+    #[test]
+    fn revert_to_any_point_and_back(
+        choices in prop::collection::vec(any::<u64>(), 3..45),
+        point in any::<prop::sample::Index>(),
+    ) {
+        let (_dir, l) = new_ledger();
+        let schemas = random_history(&l, &choices);
+        let head = l.head_seq();
+        let p = point.index(head as usize) as u64;
+        let body = l.revert_to_body(p).unwrap();
+        l.append(revert(1000, body)).unwrap();
+        prop_assert_eq!(&l.schema_at(head + 1).unwrap(), &schemas[p as usize]);
+        let redo = l.revert_body(head + 1, false).unwrap();
+        l.append(revert(1001, redo)).unwrap();
+        prop_assert_eq!(&l.schema_at(head + 2).unwrap(), &schemas[head as usize]);
+        prop_assert!(l.verify(true).unwrap().is_ok());
+    }
+
+    /// Any one event can be reverted with --cascade; without it, the revert
+    /// either fits alone or names only later events.
+    #[test]
+    fn any_event_reverts_with_cascade(
+        choices in prop::collection::vec(any::<u64>(), 3..45),
+        which in any::<prop::sample::Index>(),
+    ) {
+        let (_dir, l) = new_ledger();
+        random_history(&l, &choices);
+        let head = l.head_seq();
+        let seq = which.index(head as usize) as u64 + 1;
+        match l.revert_body(seq, false) {
+            Ok(Body::Revert { of, .. }) => prop_assert_eq!(of, vec![seq]),
+            Ok(other) => prop_assert!(false, "not a revert: {:?}", other),
+            Err(LedgerError::RevertDependents { dependents, .. }) => {
+                prop_assert!(!dependents.is_empty());
+                prop_assert!(dependents.iter().all(|(s, _)| *s > seq));
+            }
+            Err(e) => prop_assert!(false, "{}", e),
+        }
+        let body = l.revert_body(seq, true).unwrap();
+        let of = match &body { Body::Revert { of, .. } => of.clone(), _ => vec![] };
+        prop_assert!(of.contains(&seq));
+        l.append(revert(1000, body)).unwrap();
+        prop_assert!(l.verify(true).unwrap().is_ok());
+    }
+}
+
+#[test]
+fn a_data_step_is_reverted_by_the_revert_sql_or_refused() {
+    let (_dir, l) = new_ledger();
+    l.append(change(
+        0,
+        "t",
+        vec![Op::CreateTable {
+            table: table("t", &["a"]),
+        }],
+    ))
+    .unwrap();
+    let data = Op::Data {
+        sql: "INSERT INTO t VALUES (1)".into(),
+    };
+    l.append(change(1, "seed", vec![data.clone()])).unwrap();
+    match l.revert_body(2, false) {
+        Err(LedgerError::DataStepWithoutRevert {
+            seq,
+            index,
+            excerpt,
+        }) => {
+            assert_eq!((seq, index), (2, 0));
+            assert_eq!(excerpt, "INSERT INTO t VALUES (1)");
+        }
+        other => panic!("{other:?}"),
+    }
+    l.append(Draft {
+        at: at(2),
+        author: "tester".into(),
+        message: "seed with undo".into(),
+        body: Body::Change {
+            ops: vec![
+                Op::AddColumn {
+                    table: "t".into(),
+                    column: Column::new("b", ""),
+                    position: 1,
+                },
+                data,
+            ],
+            revert_sql: Some("DELETE FROM t WHERE a = 1".into()),
+        },
+    })
+    .unwrap();
+    let body = l.revert_body(3, false).unwrap();
+    assert_eq!(
+        body.ops()[0],
+        Op::Data {
+            sql: "DELETE FROM t WHERE a = 1".into()
+        }
+    );
+    assert_eq!(body.ops()[1].kind(), "drop_column");
+    l.append(revert(3, body)).unwrap();
+    // Redo brings the original data step back, not the revert SQL.
+    let redo = l.revert_body(4, false).unwrap();
+    assert_eq!(redo.ops().len(), 2);
+    assert_eq!(redo.ops()[1].kind(), "data");
+    assert_eq!(
+        redo.ops()[1],
+        Op::Data {
+            sql: "INSERT INTO t VALUES (1)".into()
+        }
+    );
+}
+
+#[test]
+fn tags_and_baselines_are_not_reverted() {
+    let (_dir, l) = new_ledger();
+    l.append(baseline(0, Schema::default()))
+        .unwrap_or_else(|e| panic!("{e}"));
+    l.append(tag(1, "v1", 1)).unwrap();
+    for seq in [1, 2] {
+        assert!(matches!(
+            l.revert_body(seq, true),
+            Err(LedgerError::NotRevertible { .. })
+        ));
+    }
+}

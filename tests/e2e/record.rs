@@ -67,7 +67,7 @@ fn dry_run_shows_the_ops_and_appends_nothing() {
         "--sql",
         "ALTER TABLE users DROP COLUMN email",
     ])
-    .says("would record event 3")
+    .says("would record change event 3")
     .says("drop column users.email (was \"email\" varchar(100), column 3)");
     assert_eq!(env.head(), 2);
 }

@@ -10,9 +10,12 @@ pub mod show;
 pub mod tag;
 pub mod verify;
 
+use strata_ledger::{Entry, Ledger, Prepared};
+
 use crate::cli::{Cli, Command};
-use crate::context::Context;
-use crate::failure::Failure;
+use crate::context::{print_json, Context};
+use crate::describe::{event_json, summary};
+use crate::failure::{exit, Failure};
 
 pub fn run(cli: Cli) -> Result<u8, Failure> {
     let cx = Context { global: cli.global };
@@ -26,4 +29,42 @@ pub fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Tag(args) => tag::run(&cx, args),
         Command::Verify(args) => verify::run(&cx, args),
     }
+}
+
+/// Commit a prepared event and report it with `headline` (ops listed with
+/// --verbose); with `dry_run`, show it with every op and commit nothing.
+pub fn commit_or_show(
+    cx: &Context,
+    ledger: &Ledger,
+    prepared: Prepared,
+    dry_run: bool,
+    headline: impl FnOnce(&Entry) -> String,
+) -> Result<u8, Failure> {
+    if dry_run {
+        let e = prepared.event();
+        if cx.json() {
+            print_json(&event_json(&prepared.hash(), e))?;
+        } else {
+            cx.say(format_args!(
+                "would record {} event {} ({} ops); nothing was appended",
+                e.body.kind(),
+                e.seq,
+                e.body.ops().len()
+            ));
+            for op in e.body.ops() {
+                cx.say(format_args!("  {}", summary(op)));
+            }
+        }
+        return Ok(exit::OK);
+    }
+    let entry = ledger.commit(prepared)?;
+    if cx.json() {
+        print_json(&event_json(&entry.hash, &entry.event))?;
+    } else {
+        cx.say(headline(&entry));
+        for op in entry.event.body.ops() {
+            cx.detail(format_args!("  {}", summary(op)));
+        }
+    }
+    Ok(exit::OK)
 }

@@ -3,12 +3,12 @@
 use std::io::Read;
 use std::path::PathBuf;
 
-use strata_ledger::{Body, Draft, Ledger, Timestamp};
+use strata_ledger::{Body, Draft, Ledger};
 use strata_sqlite::ddl::parse_change;
 
-use crate::context::{print_json, Context};
-use crate::describe::{event_json, short, summary};
-use crate::failure::{exit, Failure};
+use crate::context::{timestamp, Context};
+use crate::describe::short;
+use crate::failure::Failure;
 
 pub const EXAMPLES: &str = "Examples:
   strata record -m 'create users' migrations/001_users.sql
@@ -41,12 +41,7 @@ pub struct Args {
 pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
     let (sql, source) = read_input(&args)?;
     let author = author(args.author)?;
-    let at = args
-        .timestamp
-        .as_deref()
-        .map(Timestamp::parse_rfc3339)
-        .transpose()
-        .map_err(|e| Failure::new(format!("--timestamp: {e}")))?;
+    let at = timestamp(args.timestamp.as_deref())?;
     let ledger = cx.ledger()?;
     let ops = parse_against_head(&ledger, &sql, &source)?;
     let prepared = ledger.prepare(Draft {
@@ -58,38 +53,14 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
             revert_sql: None,
         },
     })?;
-    if args.dry_run {
-        let e = prepared.event();
-        if cx.json() {
-            print_json(&event_json(&prepared.hash(), e))?;
-        } else {
-            cx.say(format_args!(
-                "would record event {} ({} ops); nothing was appended",
-                e.seq,
-                e.body.ops().len()
-            ));
-            for op in e.body.ops() {
-                cx.say(format_args!("  {}", summary(op)));
-            }
-        }
-        return Ok(exit::OK);
-    }
-    let entry = ledger.commit(prepared)?;
-    let e = &entry.event;
-    if cx.json() {
-        print_json(&event_json(&entry.hash, e))?;
-    } else {
-        cx.say(format_args!(
+    super::commit_or_show(cx, &ledger, prepared, args.dry_run, |entry| {
+        format!(
             "recorded event {} ({}): {}",
-            e.seq,
+            entry.event.seq,
             short(&entry.hash),
-            e.message
-        ));
-        for op in e.body.ops() {
-            cx.detail(format_args!("  {}", summary(op)));
-        }
-    }
-    Ok(exit::OK)
+            entry.event.message
+        )
+    })
 }
 
 /// The SQL to record and a name for where it came from.

@@ -2,11 +2,11 @@
 //! `revert POINT` undoes one event, `revert --to POINT` undoes every event
 //! after a point.
 
-use strata_ledger::{Draft, Point, Timestamp};
+use strata_ledger::{Body, Draft, Point};
 
-use crate::context::{parse_point, print_json, Context};
-use crate::describe::{event_json, short, summary};
-use crate::failure::{exit, Failure};
+use crate::context::{parse_point, timestamp, Context};
+use crate::describe::short;
+use crate::failure::Failure;
 
 pub const EXAMPLES: &str = "Examples:
   strata revert 3 -m 'undo the email column'
@@ -42,12 +42,7 @@ pub struct Args {
 
 pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
     let author = super::record::author(args.author)?;
-    let at = args
-        .timestamp
-        .as_deref()
-        .map(Timestamp::parse_rfc3339)
-        .transpose()
-        .map_err(|e| Failure::new(format!("--timestamp: {e}")))?;
+    let at = timestamp(args.timestamp.as_deref())?;
     let ledger = cx.ledger()?;
     let body = match (&args.point, &args.to) {
         (Some(point), _) => {
@@ -72,43 +67,18 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
         message: args.message,
         body,
     })?;
-    if args.dry_run {
-        let e = prepared.event();
-        if cx.json() {
-            print_json(&event_json(&prepared.hash(), e))?;
-        } else {
-            cx.say(format_args!(
-                "would record revert event {} ({} ops); nothing was appended",
-                e.seq,
-                e.body.ops().len()
-            ));
-            for op in e.body.ops() {
-                cx.say(format_args!("  {}", summary(op)));
-            }
-        }
-        return Ok(exit::OK);
-    }
-    let entry = ledger.commit(prepared)?;
-    let e = &entry.event;
-    if cx.json() {
-        print_json(&event_json(&entry.hash, e))?;
-    } else {
-        let of = match &e.body {
-            strata_ledger::Body::Revert { of, .. } => {
-                of.iter().map(u64::to_string).collect::<Vec<_>>().join(", ")
-            }
-            _ => String::new(),
+    super::commit_or_show(cx, &ledger, prepared, args.dry_run, |entry| {
+        let of = match &entry.event.body {
+            Body::Revert { of, .. } => of.iter().map(u64::to_string).collect::<Vec<_>>(),
+            _ => Vec::new(),
         };
-        cx.say(format_args!(
-            "recorded revert event {} ({}) undoing event{} {of}: {}",
-            e.seq,
+        format!(
+            "recorded revert event {} ({}) undoing event{} {}: {}",
+            entry.event.seq,
             short(&entry.hash),
-            if of.contains(',') { "s" } else { "" },
-            e.message
-        ));
-        for op in e.body.ops() {
-            cx.detail(format_args!("  {}", summary(op)));
-        }
-    }
-    Ok(exit::OK)
+            if of.len() == 1 { "" } else { "s" },
+            of.join(", "),
+            entry.event.message
+        )
+    })
 }

@@ -132,6 +132,17 @@ impl Ledger {
         })
     }
 
+    /// The ops that undo event `seq` on their own (what a backwards apply
+    /// runs); refused for a tag, a baseline, or a data step without revert
+    /// SQL.
+    pub fn undo_ops(&self, seq: u64) -> Result<Vec<Op>> {
+        let entry = self.entry(seq)?;
+        match entry.event.body {
+            Body::Tag { .. } => Ok(Vec::new()),
+            _ => self.inverse(&entry),
+        }
+    }
+
     /// The ops that undo one event.
     fn inverse(&self, entry: &Entry) -> Result<Vec<Op>> {
         let seq = entry.event.seq;

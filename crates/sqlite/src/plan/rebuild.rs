@@ -1,0 +1,197 @@
+//! SQLite's generalized ALTER TABLE procedure (lang_altertable.html,
+//! section 7) for one table: the steps inside the transaction. Turning
+//! foreign keys off before it and checking them after belong to the whole
+//! plan.
+
+use strata_schema::sql_text::quote_ident;
+use strata_schema::{same_name, Table};
+
+use super::{
+    is_referenced, quote_literal, ArchiveKind, Dependents, Here, Pending, PlanError, Planner,
+    Rebuild,
+};
+use crate::render::{render_index, render_table};
+
+/// The archive column that holds a row's rowid.
+pub(super) const ROWID_COLUMN: &str = "_strata_rowid";
+
+/// The first of SQLite's names for the rowid that no column of `table`
+/// takes over.
+pub(super) fn rowid_name(table: &Table) -> Option<&'static str> {
+    ["rowid", "_rowid_", "oid"]
+        .into_iter()
+        .find(|n| table.column(n).is_none())
+}
+
+/// The column that is the rowid of `table` (a single-column primary key
+/// declared exactly INTEGER, as [`render_table`] writes it), if any.
+fn rowid_alias(table: &Table) -> Option<&str> {
+    if table.without_rowid {
+        return None;
+    }
+    let pk = table.primary_key.as_ref()?;
+    match pk.columns.as_slice() {
+        [c] if table
+            .column(c)
+            .is_some_and(|col| col.ty.eq_ignore_ascii_case("INTEGER")) =>
+        {
+            Some(c)
+        }
+        _ => None,
+    }
+}
+
+impl Planner {
+    /// Rebuilds the table of `p` into its shape in the current schema.
+    pub(super) fn rebuild(&mut self, p: Pending) -> Result<(), PlanError> {
+        // A table dropped later in the event was rebuilt before its drop
+        // (the drop names it), so the table is always there.
+        let Some(after) = self.schema.tables.get(&p.key).cloned() else {
+            return Ok(());
+        };
+        let before = &p.before;
+        let ops: Vec<String> = p.ops.iter().map(u32::to_string).collect();
+        let comment = format!(
+            "event {} op{} {}: rebuild of {} ({})",
+            p.seq,
+            if p.ops.len() == 1 { "" } else { "s" },
+            if ops.is_empty() {
+                "-".to_string()
+            } else {
+                ops.join(", ")
+            },
+            after.name,
+            p.kinds.join(", ")
+        );
+
+        for a in &p.archives {
+            let at = Here {
+                seq: p.seq,
+                op: a.op,
+                kind: match a.kind {
+                    ArchiveKind::Values => "alter_column",
+                    _ => "drop_column",
+                },
+            };
+            let columns = [(a.column.clone(), a.source.clone())];
+            self.archive(at, before, &before.name, a.kind, Some(&a.column), &columns)?;
+        }
+
+        let referenced = is_referenced(&self.schema, &after.name)
+            || before
+                .foreign_keys
+                .iter()
+                .any(|fk| same_name(&fk.ref_table, &before.name))
+            || self.pending.iter().any(|o| {
+                o.before
+                    .foreign_keys
+                    .iter()
+                    .any(|fk| same_name(&fk.ref_table, &before.name))
+            });
+        if referenced {
+            self.plan.foreign_keys_off = true;
+        }
+
+        // Steps 3 and 9: views and triggers that read the table go first,
+        // because the final RENAME checks every view and trigger, and those
+        // naming the dropped table would fail it.
+        let schema = self.schema.clone();
+        let deps = Dependents::of(&schema, &after.name);
+        deps.drop_all(self, &schema, &comment);
+
+        // Step 4: the new table under a temporary name.
+        let temp = format!("_strata_new_{}", after.name);
+        let mut shape = after.clone();
+        shape.name = temp.clone();
+        self.emit(comment.clone(), render_table(&shape));
+
+        // Step 5: every row, keeping its rowid.
+        let mut targets: Vec<String> = Vec::new();
+        let mut sources: Vec<String> = Vec::new();
+        for c in after.columns.iter().filter(|c| c.generated.is_none()) {
+            if let Some(origin) = p.origin(&c.name) {
+                targets.push(quote_ident(&c.name));
+                sources.push(quote_ident(origin));
+            }
+        }
+        if !before.without_rowid && !after.without_rowid {
+            let alias_copied = rowid_alias(&after).is_some_and(|a| p.origin(a).is_some());
+            if !alias_copied {
+                let from = rowid_name(before).ok_or_else(|| PlanError::RowidHidden {
+                    table: before.name.clone(),
+                })?;
+                let to = rowid_name(&after).ok_or_else(|| PlanError::RowidHidden {
+                    table: after.name.clone(),
+                })?;
+                targets.insert(0, to.to_string());
+                sources.insert(0, from.to_string());
+            }
+        }
+        if !targets.is_empty() {
+            self.emit(
+                comment.clone(),
+                format!(
+                    "INSERT INTO {} ({}) SELECT {} FROM {}",
+                    quote_ident(&temp),
+                    targets.join(", "),
+                    sources.join(", "),
+                    quote_ident(&before.name)
+                ),
+            );
+        }
+
+        // An AUTOINCREMENT counter can be ahead of the largest rowid (rows
+        // deleted at the end); DROP TABLE forgets it, so carry it over.
+        let autoincrement = |t: &Table| t.primary_key.as_ref().is_some_and(|pk| pk.autoincrement);
+        if autoincrement(before) && autoincrement(&after) {
+            self.emit(
+                comment.clone(),
+                format!(
+                    "DELETE FROM sqlite_sequence WHERE name = {}",
+                    quote_literal(&temp)
+                ),
+            );
+            self.emit(
+                comment.clone(),
+                format!(
+                    "INSERT INTO sqlite_sequence (name, seq) SELECT {}, seq FROM sqlite_sequence WHERE name = {}",
+                    quote_literal(&temp),
+                    quote_literal(&before.name)
+                ),
+            );
+        }
+
+        // Steps 6 and 7.
+        self.emit(
+            comment.clone(),
+            format!("DROP TABLE {}", quote_ident(&before.name)),
+        );
+        self.emit(
+            comment.clone(),
+            format!(
+                "ALTER TABLE {} RENAME TO {}",
+                quote_ident(&temp),
+                quote_ident(&after.name)
+            ),
+        );
+
+        // Step 8: indexes, then the views and triggers set aside.
+        let indexes: Vec<String> = schema
+            .indexes
+            .values()
+            .filter(|i| same_name(&i.table, &after.name))
+            .map(render_index)
+            .collect();
+        for sql in indexes {
+            self.emit(comment.clone(), sql);
+        }
+        deps.create_all(self, &schema, &comment);
+
+        self.plan.rebuilds.push(Rebuild {
+            seq: p.seq,
+            table: after.name.clone(),
+            ops: p.ops.clone(),
+        });
+        Ok(())
+    }
+}

@@ -1,0 +1,179 @@
+use strata_schema::{project_all, Op, Schema};
+
+use super::*;
+use crate::ddl::parse_change;
+
+/// The schema `sql` builds from nothing.
+fn schema(sql: &str) -> Schema {
+    let mut s = Schema::default();
+    let ops = parse_change(sql, &s).expect("schema");
+    project_all(&mut s, &ops).expect("fits");
+    s
+}
+
+/// The plan of one event (seq 7) of `sql` against `from`.
+fn plan_of(from: &Schema, sql: &str) -> Plan {
+    let ops = parse_change(sql, from).unwrap_or_else(|e| panic!("{sql}: {e}"));
+    plan(from, &[Step { seq: 7, ops }]).expect("plan")
+}
+
+fn sqls(p: &Plan) -> Vec<&str> {
+    p.statements.iter().map(|s| s.sql.as_str()).collect()
+}
+
+#[test]
+fn add_column_is_native_within_sqlites_limits() {
+    let s = schema("CREATE TABLE t (a INT)");
+    for native in [
+        "ALTER TABLE t ADD COLUMN b TEXT",
+        "ALTER TABLE t ADD COLUMN b TEXT DEFAULT 'x'",
+        "ALTER TABLE t ADD COLUMN b INT NOT NULL DEFAULT -1",
+        "ALTER TABLE t ADD COLUMN b INT GENERATED ALWAYS AS (a + 1) VIRTUAL",
+    ] {
+        let p = plan_of(&s, native);
+        assert!(p.rebuilds.is_empty(), "{native}: {:?}", sqls(&p));
+        assert_eq!(p.statements.len(), 1, "{native}");
+        assert!(p.statements[0]
+            .sql
+            .starts_with("ALTER TABLE \"t\" ADD COLUMN"));
+        assert!(!p.foreign_keys_off);
+    }
+    for rebuilt in [
+        "ALTER TABLE t ADD COLUMN b TEXT DEFAULT CURRENT_TIMESTAMP",
+        "ALTER TABLE t ADD COLUMN b INT NOT NULL",
+        "ALTER TABLE t ADD COLUMN b INT DEFAULT (1 + 1)",
+        "ALTER TABLE t ADD COLUMN b INT GENERATED ALWAYS AS (a + 1) STORED",
+    ] {
+        let p = plan_of(&s, rebuilt);
+        assert_eq!(p.rebuilds.len(), 1, "{rebuilt}: {:?}", sqls(&p));
+    }
+}
+
+#[test]
+fn a_data_step_splits_the_rebuilds_around_it() {
+    let s = schema("CREATE TABLE t (a INT, b INT)");
+    let p = plan_of(
+        &s,
+        "ALTER TABLE t ALTER COLUMN a TYPE TEXT; UPDATE t SET b = 1; ALTER TABLE t ALTER COLUMN b TYPE TEXT",
+    );
+    let ops: Vec<&[u32]> = p.rebuilds.iter().map(|r| r.ops.as_slice()).collect();
+    assert_eq!(ops, vec![&[0][..], &[2][..]]);
+    let update = sqls(&p)
+        .iter()
+        .position(|s| s.starts_with("UPDATE t"))
+        .expect("data step");
+    let drops: Vec<usize> = sqls(&p)
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.starts_with("DROP TABLE"))
+        .map(|(i, _)| i)
+        .collect();
+    assert!(drops[0] < update && update < drops[1], "{:?}", sqls(&p));
+}
+
+#[test]
+fn ops_on_two_tables_in_one_event_are_two_rebuilds_and_indexes_join_them() {
+    let s = schema("CREATE TABLE t (a INT); CREATE TABLE u (x INT)");
+    let p = plan_of(
+        &s,
+        "ALTER TABLE t ALTER COLUMN a TYPE TEXT; ALTER TABLE u ALTER COLUMN x TYPE TEXT; CREATE INDEX t_a ON t (a); ALTER TABLE t ALTER COLUMN a SET NOT NULL",
+    );
+    let got: Vec<(&str, &[u32])> = p
+        .rebuilds
+        .iter()
+        .map(|r| (r.table.as_str(), r.ops.as_slice()))
+        .collect();
+    assert_eq!(got, vec![("t", &[0, 2, 3][..]), ("u", &[1][..])]);
+    assert_eq!(
+        sqls(&p)
+            .iter()
+            .filter(|s| s.starts_with("CREATE INDEX"))
+            .count(),
+        1
+    );
+}
+
+#[test]
+fn renaming_a_column_a_check_names_rebuilds_to_carry_the_models_text() {
+    let s = schema("CREATE TABLE t (a INT, CHECK (a > 0))");
+    let p = plan_of(&s, "ALTER TABLE t RENAME COLUMN a TO b");
+    assert!(sqls(&p)[0].starts_with("ALTER TABLE \"t\" RENAME COLUMN"));
+    assert_eq!(p.rebuilds.len(), 1);
+    let s = schema("CREATE TABLE t (a INT, c INT CHECK (c > 0))");
+    let p = plan_of(&s, "ALTER TABLE t RENAME COLUMN a TO b");
+    assert!(p.rebuilds.is_empty(), "{:?}", sqls(&p));
+}
+
+#[test]
+fn a_column_another_table_references_is_renamed_by_sqlite_even_mid_rebuild() {
+    let s = schema(
+        "CREATE TABLE p (id INT PRIMARY KEY, k INT UNIQUE, v INT); CREATE TABLE c (k INT REFERENCES p (k))",
+    );
+    let p = plan_of(
+        &s,
+        "ALTER TABLE p ALTER COLUMN v TYPE TEXT; ALTER TABLE p RENAME COLUMN k TO kk",
+    );
+    assert_eq!(p.rebuilds.len(), 1);
+    assert!(p.foreign_keys_off);
+    let last = sqls(&p).last().copied().expect("statements");
+    assert_eq!(last, "ALTER TABLE \"p\" RENAME COLUMN \"k\" TO \"kk\"");
+}
+
+#[test]
+fn dropping_a_referenced_table_turns_foreign_keys_off() {
+    let s = schema(
+        "CREATE TABLE n (id INTEGER PRIMARY KEY, up INT REFERENCES n (id) ON DELETE CASCADE)",
+    );
+    let p = plan_of(&s, "DROP TABLE n");
+    assert!(p.foreign_keys_off);
+    assert_eq!(p.archives.len(), 1);
+    assert_eq!(p.archives[0].kind, ArchiveKind::Table);
+    let s = schema("CREATE TABLE n (id INTEGER PRIMARY KEY)");
+    assert!(!plan_of(&s, "DROP TABLE n").foreign_keys_off);
+}
+
+#[test]
+fn a_step_that_does_not_fit_is_an_error_naming_the_event_and_op() {
+    let s = schema("CREATE TABLE t (a INT)");
+    let ops = vec![Op::RenameTable {
+        from: "missing".into(),
+        to: "x".into(),
+    }];
+    let err = plan(&s, &[Step { seq: 4, ops }]).expect_err("does not fit");
+    assert_eq!(
+        err.to_string(),
+        "event 4 op 0 (rename_table) does not fit the schema before it: no table named missing; the ledger and the database's point disagree, run `strata verify --deep`"
+    );
+}
+
+#[test]
+fn the_plan_ends_at_the_projected_schema() {
+    let s = schema("CREATE TABLE t (a INT)");
+    let ops =
+        parse_change("ALTER TABLE t ADD COLUMN b INT; CREATE TABLE u (x INT)", &s).expect("ops");
+    let mut want = s.clone();
+    project_all(&mut want, &ops).expect("fits");
+    assert_eq!(
+        plan(&s, &[Step { seq: 2, ops }]).expect("plan").schema,
+        want
+    );
+}
+
+#[test]
+fn comments_stay_on_one_line() {
+    let s = schema("CREATE TABLE \"a\nb\" (x INT)");
+    let p = plan_of(&s, "DROP TABLE \"a\nb\"");
+    assert!(p.statements.iter().all(|s| !s.comment.contains('\n')));
+}
+
+#[test]
+fn constant_defaults() {
+    for yes in [
+        "1", "-2.5", "'x'", "'it''s'", "NULL", "true", "x'00'", "1e3",
+    ] {
+        assert!(constant_default(yes), "{yes}");
+    }
+    for no in ["CURRENT_TIMESTAMP", "(1)", "abs(1)", "'a' || 'b'", "", "'"] {
+        assert!(!constant_default(no), "{no}");
+    }
+}

@@ -1,1 +1,509 @@
-//! (being written)
+//! Apply: run a [`Plan`] against a SQLite file in one transaction, with
+//! strata's bookkeeping, or change nothing.
+//!
+//! The transaction is `BEGIN IMMEDIATE`, so the write lock is taken before
+//! the recorded point is read again: two applies cannot both start from the
+//! same point. Foreign keys are switched off around the transaction when the
+//! plan needs it (the pragma is a no-op inside one) and switched back to
+//! what they were afterwards, whatever happened.
+
+use std::fmt;
+use std::path::Path;
+use std::time::Duration;
+
+use rusqlite::config::DbConfig;
+use rusqlite::types::Value;
+use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior};
+use strata_schema::sql_text::quote_ident;
+use strata_schema::Schema;
+
+use crate::plan::{Plan, Role, Statement, ARCHIVE_CATALOG, STATE_TABLE};
+
+/// How long a statement waits for another connection's lock before the
+/// database counts as locked.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A point of one ledger, as a database records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Position {
+    /// The ledger's id (the hash of its first event), hex.
+    pub ledger_id: String,
+    pub seq: u64,
+    /// The hash of event `seq`, hex (all zeros at 0).
+    pub hash: String,
+}
+
+impl fmt::Display for Position {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let short: String = self.hash.chars().take(12).collect();
+        if self.seq == 0 {
+            write!(f, "event 0")
+        } else {
+            write!(f, "event {} ({short})", self.seq)
+        }
+    }
+}
+
+/// What one apply did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Applied {
+    /// The plan statements run (bookkeeping aside).
+    pub statements: usize,
+    pub archived: Vec<Archived>,
+}
+
+/// Data one apply put aside in an archive table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Archived {
+    pub table: String,
+    /// `None` when the whole table was archived.
+    pub column: Option<String>,
+    /// `table`, `column` or `values`.
+    pub kind: String,
+    pub rows: u64,
+    pub archive_table: String,
+}
+
+impl fmt::Display for Archived {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = match (&self.column, self.kind.as_str()) {
+            (Some(c), "values") => {
+                format!("the values of {}.{c} before its type change", self.table)
+            }
+            (Some(c), _) => format!("column {}.{c}", self.table),
+            (None, _) => format!("table {}", self.table),
+        };
+        write!(
+            f,
+            "{what}: {} row{} in {}",
+            self.rows,
+            if self.rows == 1 { "" } else { "s" },
+            self.archive_table
+        )
+    }
+}
+
+/// Why a database could not be opened or an apply did not happen. Every
+/// apply error leaves the database as it was.
+#[derive(Debug, thiserror::Error)]
+pub enum ApplyError {
+    #[error("{path} is not a SQLite database; give the path of a database file, or a new path to create one")]
+    NotADatabase { path: String },
+    #[error("{path} is a directory; give the path of a database file")]
+    IsDirectory { path: String },
+    #[error("{path} is read-only; make it writable, or give a copy that is")]
+    ReadOnly { path: String },
+    #[error(
+        "{path} already exists; checkout builds a new database, so give a path that does not exist"
+    )]
+    Exists { path: String },
+    #[error("cannot open {path}: {reason}")]
+    Open { path: String, reason: String },
+    #[error("the database is locked by another connection; wait for it to finish and try again")]
+    Locked,
+    #[error("the database records ledger {found}, not ledger {expected}; it belongs to another ledger, so give that ledger (nothing was changed)")]
+    ForeignLedger { expected: String, found: String },
+    #[error("the database is at {now}, not at {expected} as planned (another process applied meanwhile); nothing was changed, run apply again")]
+    Moved { expected: String, now: String },
+    #[error("the database's {STATE_TABLE} table is malformed ({reason}); restore it from a backup or check the database out anew")]
+    BadState { reason: String },
+    #[error("{comment} failed: {message}; nothing was changed")]
+    Statement {
+        comment: String,
+        sql: String,
+        message: String,
+    },
+    #[error("row {rowid} of {table} refers to a missing row of {parent} after the change; nothing was changed, fix the data (a data step can) and apply again")]
+    ForeignKey {
+        table: String,
+        rowid: String,
+        parent: String,
+    },
+    #[error("the database does not match the target schema after applying ({}); nothing was changed, this is a bug in strata, please report it", summary(.0))]
+    Mismatch(Vec<String>),
+    #[error("cannot read the database's schema: {0}")]
+    Introspect(String),
+    #[error("sqlite error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+}
+
+fn summary(diffs: &[String]) -> String {
+    let mut parts: Vec<String> = diffs.iter().take(3).map(ToString::to_string).collect();
+    if diffs.len() > 3 {
+        parts.push(format!("and {} more", diffs.len() - 3));
+    }
+    parts.join("; ")
+}
+
+/// The error an SQLite failure means for a user, where it has a plainer
+/// name than SQLite's.
+fn classify(e: rusqlite::Error, path: &str) -> ApplyError {
+    match e.sqlite_error_code() {
+        Some(ErrorCode::NotADatabase) => ApplyError::NotADatabase {
+            path: path.to_string(),
+        },
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => ApplyError::Locked,
+        Some(ErrorCode::ReadOnly) => ApplyError::ReadOnly {
+            path: path.to_string(),
+        },
+        _ => ApplyError::Sqlite(e),
+    }
+}
+
+/// Opens an existing database file, or creates a new one, the way strata
+/// uses it: a busy timeout, so a short lock is waited out; double-quoted
+/// string literals off, so a mistyped identifier fails instead of quietly
+/// becoming a string; foreign keys enforced.
+pub fn open(path: &Path) -> Result<Connection, ApplyError> {
+    let shown = path.display().to_string();
+    if path.is_dir() {
+        return Err(ApplyError::IsDirectory { path: shown });
+    }
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_URI
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|e| match classify(e, &shown) {
+        ApplyError::Sqlite(e) => ApplyError::Open {
+            path: shown.clone(),
+            reason: e.to_string(),
+        },
+        other => other,
+    })?;
+    configure(&conn).map_err(|e| classify(e, &shown))?;
+    // SQLite reads the file lazily: make it read the header now, so a
+    // file that is not a database fails here and not halfway.
+    conn.query_row("SELECT count(*) FROM sqlite_schema", [], |r| {
+        r.get::<_, i64>(0)
+    })
+    .map_err(|e| classify(e, &shown))?;
+    // SQLite opens a write-protected file read-only without a word.
+    if conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(false) {
+        return Err(ApplyError::ReadOnly { path: shown });
+    }
+    Ok(conn)
+}
+
+/// Opens a new database file for `checkout`, refusing one that exists.
+pub fn open_new(path: &Path) -> Result<Connection, ApplyError> {
+    if path.exists() {
+        return Err(ApplyError::Exists {
+            path: path.display().to_string(),
+        });
+    }
+    open(path)
+}
+
+fn configure(conn: &Connection) -> rusqlite::Result<()> {
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_DQS_DDL, false)?;
+    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_DQS_DML, false)?;
+    conn.pragma_update(None, "foreign_keys", true)?;
+    Ok(())
+}
+
+/// The point the database records, or `None` for a database strata has
+/// never applied to (a new or empty file, or one without `_strata_state`).
+pub fn read_state(conn: &Connection) -> Result<Option<Position>, ApplyError> {
+    let path = conn.path().unwrap_or("the database").to_string();
+    let exists: bool = conn
+        .query_row(
+            "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?1",
+            [STATE_TABLE],
+            |r| r.get::<_, i64>(0),
+        )
+        .map_err(|e| classify(e, &path))?
+        > 0;
+    if !exists {
+        return Ok(None);
+    }
+    let row = conn
+        .query_row(
+            &format!(
+                "SELECT \"ledger_id\", \"seq\", \"hash\" FROM {} WHERE \"id\" = 1",
+                quote_ident(STATE_TABLE)
+            ),
+            [],
+            |r| {
+                Ok((
+                    r.get::<_, Value>(0)?,
+                    r.get::<_, Value>(1)?,
+                    r.get::<_, Value>(2)?,
+                ))
+            },
+        )
+        .optional()
+        .map_err(|e| match classify(e, &path) {
+            ApplyError::Sqlite(e) => ApplyError::BadState {
+                reason: e.to_string(),
+            },
+            other => other,
+        })?;
+    let Some((ledger_id, seq, hash)) = row else {
+        return Ok(None);
+    };
+    match (ledger_id, seq, hash) {
+        (Value::Text(ledger_id), Value::Integer(seq), Value::Text(hash)) if seq >= 0 => {
+            Ok(Some(Position {
+                ledger_id,
+                seq: seq as u64,
+                hash,
+            }))
+        }
+        _ => Err(ApplyError::BadState {
+            reason: "ledger_id, seq or hash has the wrong type".into(),
+        }),
+    }
+}
+
+/// Runs `plan` and the bookkeeping in one transaction: the database moves
+/// from `from` (`None`: strata never applied to it) to `to`, or nothing
+/// changes. Before committing, the live schema is read back and compared
+/// with `target`; any difference rolls everything back.
+pub fn apply(
+    conn: &mut Connection,
+    plan: &Plan,
+    from: Option<&Position>,
+    to: &Position,
+    target: &Schema,
+    who: &str,
+    version: &str,
+) -> Result<Applied, ApplyError> {
+    let path = conn.path().unwrap_or("the database").to_string();
+    let fk_before: bool = conn
+        .pragma_query_value(None, "foreign_keys", |r| r.get(0))
+        .map_err(|e| classify(e, &path))?;
+    if plan.foreign_keys_off && fk_before {
+        conn.pragma_update(None, "foreign_keys", false)
+            .map_err(|e| classify(e, &path))?;
+    }
+    let result = run(conn, plan, from, to, target, who, version, &path);
+    // Whatever happened, foreign keys go back to what they were.
+    let restored = conn.pragma_update(None, "foreign_keys", fk_before);
+    let applied = result?;
+    restored.map_err(|e| classify(e, &path))?;
+    Ok(applied)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn run(
+    conn: &mut Connection,
+    plan: &Plan,
+    from: Option<&Position>,
+    to: &Position,
+    target: &Schema,
+    who: &str,
+    version: &str,
+    path: &str,
+) -> Result<Applied, ApplyError> {
+    if let Some(f) = from.filter(|f| f.ledger_id != to.ledger_id) {
+        return Err(ApplyError::ForeignLedger {
+            expected: to.ledger_id.clone(),
+            found: f.ledger_id.clone(),
+        });
+    }
+    // Dropped without commit, the transaction rolls back.
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(|e| classify(e, path))?;
+    let now = read_state(&tx)?;
+    if let Some(now) = &now {
+        if now.ledger_id != to.ledger_id {
+            return Err(ApplyError::ForeignLedger {
+                expected: to.ledger_id.clone(),
+                found: now.ledger_id.clone(),
+            });
+        }
+    }
+    if now.as_ref() != from {
+        let show = |p: Option<&Position>| {
+            p.map_or("no recorded point (never applied)".to_string(), |p| {
+                p.to_string()
+            })
+        };
+        return Err(ApplyError::Moved {
+            expected: show(from),
+            now: show(now.as_ref()),
+        });
+    }
+
+    let params: Vec<(&str, Value)> = vec![
+        (":who", Value::Text(who.to_string())),
+        (":ledger_id", Value::Text(to.ledger_id.clone())),
+        (
+            ":from_seq",
+            from.map_or(Value::Null, |f| Value::Integer(f.seq as i64)),
+        ),
+        (
+            ":from_hash",
+            from.map_or(Value::Null, |f| Value::Text(f.hash.clone())),
+        ),
+        (":to_seq", Value::Integer(to.seq as i64)),
+        (":to_hash", Value::Text(to.hash.clone())),
+        (":version", Value::Text(version.to_string())),
+    ];
+    for statement in plan.transaction() {
+        execute(&tx, &statement, &params)?;
+    }
+
+    let diffs = shape_differences(&tx, target)?;
+    if !diffs.is_empty() {
+        return Err(ApplyError::Mismatch(diffs));
+    }
+
+    let archived = archived_by_this_apply(&tx)?;
+    tx.commit().map_err(|e| classify(e, path))?;
+    Ok(Applied {
+        statements: plan.statements.len(),
+        archived,
+    })
+}
+
+fn execute(
+    conn: &Connection,
+    statement: &Statement,
+    params: &[(&str, Value)],
+) -> Result<(), ApplyError> {
+    let failed = |e: rusqlite::Error| match e.sqlite_error_code() {
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => ApplyError::Locked,
+        _ => ApplyError::Statement {
+            comment: statement.comment.clone(),
+            sql: statement.sql.clone(),
+            message: e.to_string(),
+        },
+    };
+    match statement.role {
+        Role::Plain | Role::Data => conn.execute_batch(&statement.sql).map_err(failed),
+        Role::Bound => {
+            let mut st = conn.prepare(&statement.sql).map_err(failed)?;
+            for (name, value) in params {
+                if let Some(i) = st.parameter_index(name).map_err(failed)? {
+                    st.raw_bind_parameter(i, value).map_err(failed)?;
+                }
+            }
+            st.raw_execute().map_err(failed)?;
+            Ok(())
+        }
+        Role::ForeignKeyCheck => {
+            let mut st = conn.prepare(&statement.sql).map_err(failed)?;
+            let first = st
+                .query_map([], |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, Value>(1)?,
+                        r.get::<_, String>(2)?,
+                    ))
+                })
+                .map_err(failed)?
+                .next()
+                .transpose()
+                .map_err(failed)?;
+            match first {
+                None => Ok(()),
+                Some((table, rowid, parent)) => Err(ApplyError::ForeignKey {
+                    table,
+                    rowid: match rowid {
+                        Value::Integer(i) => i.to_string(),
+                        _ => "(without rowid)".to_string(),
+                    },
+                    parent,
+                }),
+            }
+        }
+    }
+}
+
+fn archived_by_this_apply(conn: &Connection) -> Result<Vec<Archived>, ApplyError> {
+    let mut st = conn.prepare(&format!(
+        "SELECT \"table_name\", \"column_name\", \"kind\", \"row_count\", \"archive_table\" FROM {cat} WHERE \"log_id\" = (SELECT max(\"id\") FROM \"_strata_log\") ORDER BY \"id\"",
+        cat = quote_ident(ARCHIVE_CATALOG)
+    ))?;
+    let rows = st.query_map([], |r| {
+        Ok(Archived {
+            table: r.get(0)?,
+            column: r.get(1)?,
+            kind: r.get(2)?,
+            rows: r.get::<_, i64>(3)?.max(0) as u64,
+            archive_table: r.get(4)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// How the live database's objects differ from `target`, by name, kind,
+/// owning table and column names in order; strata's and SQLite's own
+/// objects aside.
+pub(crate) fn shape_differences(
+    conn: &Connection,
+    target: &Schema,
+) -> Result<Vec<String>, ApplyError> {
+    let mut out = Vec::new();
+    let mut st = conn.prepare(
+        "SELECT type, name, tbl_name FROM sqlite_schema WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name NOT LIKE '\\_strata\\_%' ESCAPE '\\' ORDER BY name",
+    )?;
+    let live: Vec<(String, String, String)> = st
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<Result<_, _>>()?;
+    let expected: Vec<(&str, &str, &str)> = target
+        .tables
+        .values()
+        .map(|t| ("table", t.name.as_str(), t.name.as_str()))
+        .chain(
+            target
+                .indexes
+                .values()
+                .map(|i| ("index", i.name.as_str(), i.table.as_str())),
+        )
+        .chain(
+            target
+                .views
+                .values()
+                .map(|v| ("view", v.name.as_str(), v.name.as_str())),
+        )
+        .chain(
+            target
+                .triggers
+                .values()
+                .map(|t| ("trigger", t.name.as_str(), t.table.as_str())),
+        )
+        .collect();
+    for (kind, name, table) in &expected {
+        let found = live
+            .iter()
+            .find(|(k, n, _)| k == kind && n.eq_ignore_ascii_case(name));
+        match found {
+            None => out.push(format!("{kind} {name} is missing")),
+            Some((_, _, t)) if !t.eq_ignore_ascii_case(table) => {
+                out.push(format!("{kind} {name} belongs to {t}, not {table}"))
+            }
+            Some(_) => {}
+        }
+    }
+    for (kind, name, _) in &live {
+        if !expected
+            .iter()
+            .any(|(k, n, _)| k == kind && n.eq_ignore_ascii_case(name))
+        {
+            out.push(format!("{kind} {name} is not in the target schema"));
+        }
+    }
+    for t in target.tables.values() {
+        let mut st = conn.prepare("SELECT name FROM pragma_table_xinfo(?1)")?;
+        let columns: Vec<String> = st
+            .query_map([&t.name], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        let wanted: Vec<&str> = t.columns.iter().map(|c| c.name.as_str()).collect();
+        if !columns.is_empty() && columns != wanted {
+            out.push(format!(
+                "table {} has columns ({}), not ({})",
+                t.name,
+                columns.join(", "),
+                wanted.join(", ")
+            ));
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,787 @@
+//! Planning and applying against real SQLite files: rows go in before a
+//! change and are checked, with their rowids, after it.
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::types::Value;
+use rusqlite::Connection;
+use strata_schema::{project_all, Op, Schema};
+use strata_sqlite::apply::{apply, open, open_new, read_state, Applied, ApplyError, Position};
+use strata_sqlite::ddl::parse_change;
+use strata_sqlite::plan::{plan, ArchiveKey, ArchiveKind, Plan, Step};
+use tempfile::TempDir;
+
+const LEDGER: &str = "1111111111111111111111111111111111111111111111111111111111111111";
+
+fn position(seq: u64) -> Position {
+    Position {
+        ledger_id: LEDGER.to_string(),
+        seq,
+        hash: format!("{seq:064x}"),
+    }
+}
+
+/// A database file and the ledger-side view of it: the schema at its
+/// point and the point itself.
+struct Db {
+    _dir: TempDir,
+    path: PathBuf,
+    conn: Connection,
+    schema: Schema,
+    at: Option<Position>,
+}
+
+impl Db {
+    fn new() -> Db {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("app.db");
+        let conn = open(&path).expect("open");
+        Db {
+            _dir: dir,
+            path,
+            conn,
+            schema: Schema::default(),
+            at: None,
+        }
+    }
+
+    fn seq(&self) -> u64 {
+        self.at.as_ref().map_or(0, |p| p.seq)
+    }
+
+    /// The ops `sql` records against the current schema.
+    fn ops(&self, sql: &str) -> Vec<Op> {
+        parse_change(sql, &self.schema).unwrap_or_else(|e| panic!("{sql}: {e}"))
+    }
+
+    /// Plans one event of `sql`.
+    fn plan(&self, sql: &str) -> (Plan, Vec<Op>) {
+        let ops = self.ops(sql);
+        let steps = [Step {
+            seq: self.seq() + 1,
+            ops: ops.clone(),
+        }];
+        (plan(&self.schema, &steps).expect("plan"), ops)
+    }
+
+    /// Records `sql` as the next event and applies it.
+    fn change(&mut self, sql: &str) -> (Plan, Applied) {
+        let (plan, ops) = self.plan(sql);
+        let applied = self
+            .run(&plan, &ops)
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        (plan, applied)
+    }
+
+    fn run(&mut self, plan: &Plan, ops: &[Op]) -> Result<Applied, ApplyError> {
+        let to = position(self.seq() + 1);
+        let mut target = self.schema.clone();
+        project_all(&mut target, ops).expect("ops fit");
+        let applied = apply(
+            &mut self.conn,
+            plan,
+            self.at.as_ref(),
+            &to,
+            &target,
+            "tester",
+            "0.0.0",
+        )?;
+        self.schema = target;
+        self.at = Some(to);
+        assert_clean(&self.conn);
+        Ok(applied)
+    }
+
+    fn exec(&self, sql: &str) {
+        self.conn
+            .execute_batch(sql)
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+
+    fn rows(&self, sql: &str) -> Vec<Vec<Value>> {
+        rows(&self.conn, sql)
+    }
+}
+
+fn rows(conn: &Connection, sql: &str) -> Vec<Vec<Value>> {
+    let mut st = conn.prepare(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
+    let n = st.column_count();
+    st.query_map([], |r| (0..n).map(|i| r.get::<_, Value>(i)).collect())
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("rows")
+}
+
+fn int(i: i64) -> Value {
+    Value::Integer(i)
+}
+
+fn text(s: &str) -> Value {
+    Value::Text(s.to_string())
+}
+
+/// `PRAGMA integrity_check` says ok, `foreign_key_check` finds nothing,
+/// and foreign keys are on again.
+fn assert_clean(conn: &Connection) {
+    assert_eq!(rows(conn, "PRAGMA integrity_check"), vec![vec![text("ok")]]);
+    assert_eq!(
+        rows(conn, "PRAGMA foreign_key_check"),
+        Vec::<Vec<Value>>::new()
+    );
+    assert_eq!(rows(conn, "PRAGMA foreign_keys"), vec![vec![int(1)]]);
+}
+
+/// Everything in the file, for "nothing changed" checks.
+fn dump(conn: &Connection) -> Vec<Vec<Value>> {
+    let mut out = rows(
+        conn,
+        "SELECT type, name, tbl_name, sql FROM sqlite_schema ORDER BY name",
+    );
+    let tables = rows(
+        conn,
+        "SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name",
+    );
+    for t in tables {
+        if let Value::Text(name) = &t[0] {
+            let q = strata_schema::sql_text::quote_ident(name);
+            out.extend(rows(conn, &format!("SELECT * FROM {q}")));
+        }
+    }
+    out
+}
+
+#[test]
+fn a_fresh_file_is_applied_from_point_zero_and_records_state_and_log() {
+    let mut db = Db::new();
+    assert_eq!(read_state(&db.conn).expect("state"), None);
+    db.change("CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT NULL)");
+    assert_eq!(read_state(&db.conn).expect("state"), Some(position(1)));
+    db.change("CREATE INDEX users_name ON users (name)");
+    assert_eq!(read_state(&db.conn).expect("state"), Some(position(2)));
+    let log = db.rows("SELECT who, ledger_id, from_seq, from_hash, to_seq, to_hash, version, archived_rows FROM _strata_log ORDER BY id");
+    assert_eq!(
+        log,
+        vec![
+            vec![
+                text("tester"),
+                text(LEDGER),
+                Value::Null,
+                Value::Null,
+                int(1),
+                text(&position(1).hash),
+                text("0.0.0"),
+                int(0)
+            ],
+            vec![
+                text("tester"),
+                text(LEDGER),
+                int(1),
+                text(&position(1).hash),
+                int(2),
+                text(&position(2).hash),
+                text("0.0.0"),
+                int(0)
+            ],
+        ]
+    );
+}
+
+#[test]
+fn native_changes_keep_rows_and_rowids() {
+    let mut db = Db::new();
+    db.change("CREATE TABLE t (a TEXT, b INT)");
+    db.exec("INSERT INTO t (rowid, a, b) VALUES (3, 'x', 1), (7, 'y', 2), (12, NULL, 3)");
+
+    let (p, _) = db.change("ALTER TABLE t ADD COLUMN c TEXT DEFAULT 'd'");
+    assert!(p.rebuilds.is_empty(), "{}", p.sql());
+    let (p, _) = db.change("ALTER TABLE t RENAME COLUMN a TO aa");
+    assert!(p.rebuilds.is_empty(), "{}", p.sql());
+    let (p, _) = db.change("ALTER TABLE t RENAME TO u");
+    assert!(p.rebuilds.is_empty(), "{}", p.sql());
+    let (p, applied) = db.change("ALTER TABLE u DROP COLUMN b");
+    assert!(p.rebuilds.is_empty(), "{}", p.sql());
+    assert_eq!(applied.archived.len(), 1);
+    assert_eq!(
+        db.rows("SELECT rowid, * FROM u ORDER BY rowid"),
+        vec![
+            vec![int(3), text("x"), text("d")],
+            vec![int(7), text("y"), text("d")],
+            vec![int(12), Value::Null, text("d")],
+        ]
+    );
+}
+
+#[test]
+fn indexes_views_triggers_and_data_steps_run_in_order() {
+    let mut db = Db::new();
+    db.change(
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, n INT);
+         CREATE TABLE audit (id INTEGER PRIMARY KEY, what TEXT);
+         CREATE INDEX t_n ON t (n);
+         CREATE VIEW big AS SELECT id, n FROM t WHERE n > 1;
+         CREATE TRIGGER t_ins AFTER INSERT ON t BEGIN INSERT INTO audit (what) VALUES ('ins ' || NEW.id); END;
+         INSERT INTO t (id, n) VALUES (1, 1), (2, 2), (3, 3);
+         UPDATE t SET n = n * 10 WHERE id = 3",
+    );
+    assert_eq!(
+        db.rows("SELECT id, n FROM big ORDER BY id"),
+        vec![vec![int(2), int(2)], vec![int(3), int(30)]]
+    );
+    assert_eq!(db.rows("SELECT what FROM audit ORDER BY id").len(), 3);
+    db.change("DROP TRIGGER t_ins; DROP VIEW big; DROP INDEX t_n; DELETE FROM t WHERE id = 1");
+    assert_eq!(
+        db.rows("SELECT id FROM t ORDER BY id"),
+        vec![vec![int(2)], vec![int(3)]]
+    );
+    assert_eq!(
+        db.rows("SELECT count(*) FROM sqlite_schema WHERE name IN ('t_ins', 'big', 't_n')"),
+        vec![vec![int(0)]]
+    );
+}
+
+#[test]
+fn three_alter_columns_on_one_table_are_one_rebuild_that_keeps_rows() {
+    let mut db = Db::new();
+    db.change("CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT, age TEXT, nick TEXT)");
+    db.exec("INSERT INTO users VALUES (1, 'a@x', '30', 'a'), (5, 'b@x', '41', NULL)");
+    let (p, applied) = db.change(
+        "ALTER TABLE users ALTER COLUMN age TYPE INTEGER;
+         ALTER TABLE users ALTER COLUMN email SET NOT NULL;
+         ALTER TABLE users ALTER COLUMN nick SET DEFAULT 'anon'",
+    );
+    assert_eq!(p.rebuilds.len(), 1, "{}", p.sql());
+    assert_eq!(p.rebuilds[0].ops, vec![0, 1, 2]);
+    assert_eq!(
+        p.statements
+            .iter()
+            .filter(|s| s.sql.starts_with("DROP TABLE"))
+            .count(),
+        1
+    );
+    // The type change archived the old values.
+    assert_eq!(applied.archived.len(), 1);
+    assert_eq!(applied.archived[0].kind, "values");
+    assert_eq!(
+        db.rows("SELECT id, email, age, typeof(age), nick FROM users ORDER BY id"),
+        vec![
+            vec![int(1), text("a@x"), int(30), text("integer"), text("a")],
+            vec![int(5), text("b@x"), int(41), text("integer"), Value::Null],
+        ]
+    );
+    assert_eq!(
+        db.rows("SELECT _strata_rowid, age, typeof(age) FROM _strata_archive_2_0 ORDER BY 1"),
+        vec![
+            vec![int(1), text("30"), text("text")],
+            vec![int(5), text("41"), text("text")],
+        ]
+    );
+}
+
+#[test]
+fn rebuilding_a_parent_keeps_the_children_of_on_delete_cascade() {
+    let mut db = Db::new();
+    db.change(
+        "CREATE TABLE parent (id INTEGER PRIMARY KEY, name TEXT);
+         CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER REFERENCES parent (id) ON DELETE CASCADE)",
+    );
+    db.exec("INSERT INTO parent VALUES (1, 'a'), (2, 'b'); INSERT INTO child VALUES (10, 1), (11, 2), (12, 2)");
+    let (p, _) = db.change("ALTER TABLE parent ALTER COLUMN name TYPE VARCHAR(20)");
+    assert!(p.foreign_keys_off);
+    assert!(p.sql().starts_with("-- foreign keys off"), "{}", p.sql());
+    assert_eq!(
+        db.rows("SELECT id, parent_id FROM child ORDER BY id"),
+        vec![
+            vec![int(10), int(1)],
+            vec![int(11), int(2)],
+            vec![int(12), int(2)]
+        ]
+    );
+    // The references still act: deleting a parent cascades.
+    db.exec("DELETE FROM parent WHERE id = 2");
+    assert_eq!(db.rows("SELECT id FROM child"), vec![vec![int(10)]]);
+}
+
+#[test]
+fn self_references_survive_a_rebuild() {
+    let mut db = Db::new();
+    db.change("CREATE TABLE node (id INTEGER PRIMARY KEY, up INTEGER REFERENCES node (id) ON DELETE CASCADE, label TEXT)");
+    db.exec("INSERT INTO node VALUES (1, NULL, 'root'), (2, 1, 'a'), (3, 2, 'b')");
+    db.change("ALTER TABLE node ALTER COLUMN label SET NOT NULL");
+    assert_eq!(db.rows("SELECT count(*) FROM node"), vec![vec![int(3)]]);
+    db.exec("DELETE FROM node WHERE id = 1");
+    assert_eq!(db.rows("SELECT count(*) FROM node"), vec![vec![int(0)]]);
+}
+
+#[test]
+fn views_on_views_and_triggers_survive_a_rebuild() {
+    let mut db = Db::new();
+    db.change(
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, n TEXT);
+         CREATE TABLE log (msg TEXT);
+         CREATE VIEW v1 AS SELECT id, n FROM t;
+         CREATE VIEW v2 AS SELECT count(*) AS c FROM v1;
+         CREATE TRIGGER t_upd AFTER UPDATE ON t BEGIN INSERT INTO log VALUES ('upd'); END;
+         CREATE TRIGGER log_ins AFTER INSERT ON log BEGIN SELECT count(*) FROM v1; END",
+    );
+    db.exec("INSERT INTO t VALUES (1, '5'), (2, '6')");
+    let (p, _) = db.change("ALTER TABLE t ALTER COLUMN n TYPE INTEGER");
+    assert_eq!(p.rebuilds.len(), 1);
+    let sql = p.sql();
+    for name in ["\"v1\"", "\"v2\"", "\"t_upd\"", "\"log_ins\""] {
+        assert!(
+            sql.contains(&format!(
+                "DROP {} {name}",
+                if name.starts_with("\"v") {
+                    "VIEW"
+                } else {
+                    "TRIGGER"
+                }
+            )),
+            "{name}: {sql}"
+        );
+    }
+    assert_eq!(db.rows("SELECT c FROM v2"), vec![vec![int(2)]]);
+    db.exec("UPDATE t SET n = 7 WHERE id = 1");
+    assert_eq!(db.rows("SELECT msg FROM log"), vec![vec![text("upd")]]);
+    let sqls = db.rows("SELECT sql FROM sqlite_schema WHERE name IN ('v1', 'v2', 't_upd', 'log_ins') ORDER BY name");
+    let want: Vec<Vec<Value>> = ["log_ins", "t_upd", "v1", "v2"]
+        .iter()
+        .map(|n| {
+            let sql = db
+                .schema
+                .views
+                .get(*n)
+                .map(|v| v.sql.clone())
+                .or_else(|| db.schema.triggers.get(*n).map(|t| t.sql.clone()))
+                .expect("object");
+            vec![text(&sql)]
+        })
+        .collect();
+    assert_eq!(sqls, want);
+}
+
+#[test]
+fn renames_leave_views_and_triggers_with_the_projected_text() {
+    let mut db = Db::new();
+    db.change(
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT, CHECK (length(name) < 50));
+         CREATE TABLE log (msg TEXT);
+         CREATE INDEX t_lower ON t (lower(name)) WHERE name IS NOT NULL;
+         CREATE VIEW names AS SELECT name FROM t;
+         CREATE TRIGGER t_ins AFTER INSERT ON t BEGIN INSERT INTO log VALUES (NEW.name); END",
+    );
+    db.exec("INSERT INTO t VALUES (1, 'a'), (2, 'b')");
+    db.change("ALTER TABLE t RENAME COLUMN name TO label");
+    db.change("ALTER TABLE t RENAME TO things");
+    let live = db.rows("SELECT name, sql FROM sqlite_schema WHERE name IN ('names', 't_ins', 't_lower') ORDER BY name");
+    assert_eq!(
+        live,
+        vec![
+            vec![text("names"), text(&db.schema.views["names"].sql)],
+            vec![text("t_ins"), text(&db.schema.triggers["t_ins"].sql)],
+            vec![
+                text("t_lower"),
+                text(&strata_sqlite::render::render_index(
+                    &db.schema.indexes["t_lower"]
+                ))
+            ],
+        ]
+    );
+    let create = db.rows("SELECT sql FROM sqlite_schema WHERE name = 'things'");
+    assert_eq!(
+        create,
+        vec![vec![text(&strata_sqlite::render::render_table(
+            &db.schema.tables["things"]
+        ))]]
+    );
+    db.exec("INSERT INTO things VALUES (3, 'c')");
+    assert_eq!(
+        db.rows("SELECT label FROM names ORDER BY 1"),
+        vec![vec![text("a")], vec![text("b")], vec![text("c")]]
+    );
+    assert_eq!(
+        db.rows("SELECT msg FROM log ORDER BY rowid"),
+        vec![vec![text("a")], vec![text("b")], vec![text("c")]]
+    );
+}
+
+#[test]
+fn drop_column_archives_its_values_by_rowid_and_one_update_restores_them() {
+    let mut db = Db::new();
+    db.change("CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, b BLOB)");
+    db.exec("INSERT INTO t VALUES (1, 'x', x'00ff'), (4, 'y', NULL), (9, 'z', 3.5)");
+    let (p, applied) = db.change("ALTER TABLE t DROP COLUMN b");
+    assert_eq!(p.archives.len(), 1);
+    let entry = &p.archives[0];
+    assert_eq!(entry.kind, ArchiveKind::Column);
+    assert_eq!(entry.key, ArchiveKey::Rowid);
+    assert_eq!(entry.archive_table, "_strata_archive_2_0");
+    assert_eq!(applied.archived[0].rows, 3);
+    assert_eq!(
+        applied.archived[0].to_string(),
+        "column t.b: 3 rows in _strata_archive_2_0"
+    );
+    assert_eq!(
+        db.rows("SELECT seq, op, kind, table_name, column_name, key_kind, key_columns, archive_table, row_count FROM _strata_archive"),
+        vec![vec![int(2), int(0), text("column"), text("t"), text("b"), text("rowid"), text("[\"_strata_rowid\"]"), text("_strata_archive_2_0"), int(3)]]
+    );
+    assert_eq!(
+        db.rows("SELECT archived_rows FROM _strata_log ORDER BY id DESC LIMIT 1"),
+        vec![vec![int(3)]]
+    );
+    // Restoring is one statement.
+    db.exec("ALTER TABLE t ADD COLUMN b BLOB; UPDATE t SET b = a.b FROM _strata_archive_2_0 AS a WHERE t.rowid = a._strata_rowid");
+    assert_eq!(
+        db.rows("SELECT id, b FROM t ORDER BY id"),
+        vec![
+            vec![int(1), Value::Blob(vec![0, 255])],
+            vec![int(4), Value::Null],
+            vec![int(9), Value::Real(3.5)],
+        ]
+    );
+}
+
+#[test]
+fn drop_table_archives_every_row_with_its_rowid() {
+    let mut db = Db::new();
+    db.change("CREATE TABLE t (a TEXT, b INT)");
+    db.exec("INSERT INTO t (rowid, a, b) VALUES (2, 'x', 1), (8, 'y', NULL)");
+    let (_, applied) = db.change("DROP TABLE t");
+    assert_eq!(applied.archived[0].rows, 2);
+    assert_eq!(
+        applied.archived[0].to_string(),
+        "table t: 2 rows in _strata_archive_2_0"
+    );
+    assert_eq!(
+        db.rows("SELECT _strata_rowid, a, b FROM _strata_archive_2_0 ORDER BY 1"),
+        vec![
+            vec![int(2), text("x"), int(1)],
+            vec![int(8), text("y"), Value::Null]
+        ]
+    );
+    db.exec("CREATE TABLE t (a TEXT, b INT); INSERT INTO t (rowid, a, b) SELECT _strata_rowid, a, b FROM _strata_archive_2_0");
+    assert_eq!(db.rows("SELECT rowid, a, b FROM t ORDER BY rowid").len(), 2);
+}
+
+#[test]
+fn an_empty_table_still_gets_an_archive_entry_with_no_rows() {
+    let mut db = Db::new();
+    db.change("CREATE TABLE t (a TEXT); CREATE TABLE u (x INT, y INT)");
+    let (_, applied) = db.change("DROP TABLE t; ALTER TABLE u DROP COLUMN y");
+    assert_eq!(applied.archived.len(), 2);
+    assert!(applied.archived.iter().all(|a| a.rows == 0));
+}
+
+#[test]
+fn without_rowid_tables_rebuild_and_archive_by_primary_key() {
+    let mut db = Db::new();
+    db.change(
+        "CREATE TABLE kv (k TEXT, n INT, v TEXT, extra TEXT, PRIMARY KEY (k, n)) WITHOUT ROWID",
+    );
+    db.exec("INSERT INTO kv VALUES ('a', 1, '10', 'e1'), ('b', 2, '20', NULL)");
+    let (p, _) = db.change("ALTER TABLE kv ALTER COLUMN v TYPE INTEGER");
+    assert_eq!(p.rebuilds.len(), 1);
+    assert!(!p.statements.iter().any(|s| s.sql.contains("rowid")));
+    let (p, _) = db.change("ALTER TABLE kv DROP COLUMN extra");
+    assert_eq!(
+        p.archives[0].key,
+        ArchiveKey::PrimaryKey(vec!["k".into(), "n".into()])
+    );
+    assert_eq!(
+        db.rows("SELECT k, n, extra FROM _strata_archive_3_0 ORDER BY k"),
+        vec![
+            vec![text("a"), int(1), text("e1")],
+            vec![text("b"), int(2), Value::Null]
+        ]
+    );
+    assert_eq!(
+        db.rows("SELECT k, n, v, typeof(v) FROM kv ORDER BY k"),
+        vec![
+            vec![text("a"), int(1), int(10), text("integer")],
+            vec![text("b"), int(2), int(20), text("integer")]
+        ]
+    );
+}
+
+#[test]
+fn autoincrement_counters_survive_a_rebuild() {
+    let mut db = Db::new();
+    db.change("CREATE TABLE t (id INTEGER PRIMARY KEY AUTOINCREMENT, v TEXT)");
+    db.exec("INSERT INTO t (v) VALUES ('a'), ('b'), ('c'); DELETE FROM t WHERE id = 3");
+    db.change("ALTER TABLE t ALTER COLUMN v SET DEFAULT 'z'");
+    assert_eq!(
+        db.rows("SELECT seq FROM sqlite_sequence WHERE name = 't'"),
+        vec![vec![int(3)]]
+    );
+    db.exec("INSERT INTO t DEFAULT VALUES");
+    assert_eq!(
+        db.rows("SELECT id, v FROM t ORDER BY id DESC LIMIT 1"),
+        vec![vec![int(4), text("z")]]
+    );
+}
+
+#[test]
+fn tables_without_primary_key_keep_rowids_through_a_rebuild() {
+    let mut db = Db::new();
+    db.change("CREATE TABLE t (a TEXT, b TEXT)");
+    db.exec("INSERT INTO t (rowid, a, b) VALUES (5, 'x', 'p'), (50, 'y', 'q'), (500, 'z', 'r')");
+    db.change("ALTER TABLE t ADD CONSTRAINT b_short CHECK (length(b) < 5)");
+    assert_eq!(
+        db.rows("SELECT rowid, a, b FROM t ORDER BY rowid"),
+        vec![
+            vec![int(5), text("x"), text("p")],
+            vec![int(50), text("y"), text("q")],
+            vec![int(500), text("z"), text("r")],
+        ]
+    );
+}
+
+#[test]
+fn identifiers_that_need_quoting_survive_a_rebuild() {
+    let mut db = Db::new();
+    db.change(
+        r#"CREATE TABLE "my table" ("the ""id""" INTEGER PRIMARY KEY, "order" TEXT, "x;y" TEXT)"#,
+    );
+    db.exec(r#"INSERT INTO "my table" VALUES (1, 'a', 'b')"#);
+    db.change(r#"ALTER TABLE "my table" ALTER COLUMN "order" TYPE INTEGER; ALTER TABLE "my table" DROP COLUMN "x;y""#);
+    assert_eq!(
+        db.rows(r#"SELECT "the ""id""", "order" FROM "my table""#),
+        vec![vec![int(1), text("a")]]
+    );
+}
+
+#[test]
+fn a_foreign_key_violation_rolls_everything_back() {
+    let mut db = Db::new();
+    db.change(
+        "CREATE TABLE parent (id INTEGER PRIMARY KEY, name TEXT);
+         CREATE TABLE child (id INTEGER PRIMARY KEY, parent_id INTEGER REFERENCES parent (id))",
+    );
+    db.exec("INSERT INTO parent VALUES (1, 'a'); INSERT INTO child VALUES (10, 1)");
+    let before = dump(&db.conn);
+    // The rebuild turns foreign keys off, so the delete goes through and
+    // only the final check can see the orphan.
+    let (p, ops) = db.plan(
+        "ALTER TABLE parent ALTER COLUMN name TYPE VARCHAR(9); DELETE FROM parent WHERE id = 1",
+    );
+    assert!(p.foreign_keys_off);
+    let err = db.run(&p, &ops).expect_err("violation");
+    assert!(matches!(err, ApplyError::ForeignKey { .. }), "{err}");
+    assert_eq!(err.to_string(), "row 10 of child refers to a missing row of parent after the change; nothing was changed, fix the data (a data step can) and apply again");
+    assert_eq!(dump(&db.conn), before);
+    assert_clean(&db.conn);
+}
+
+#[test]
+fn a_failing_statement_rolls_everything_back() {
+    let mut db = Db::new();
+    db.change("CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT)");
+    db.exec("INSERT INTO t VALUES (1, NULL)");
+    let before = dump(&db.conn);
+    let (p, ops) =
+        db.plan("ALTER TABLE t ADD COLUMN b INT; ALTER TABLE t ALTER COLUMN a SET NOT NULL");
+    let err = db.run(&p, &ops).expect_err("not null");
+    assert!(
+        err.to_string().starts_with(
+            "event 2 op 1: rebuild of t (alter_column) failed: NOT NULL constraint failed"
+        ),
+        "{err}"
+    );
+    assert_eq!(dump(&db.conn), before);
+}
+
+#[test]
+fn apply_refuses_a_database_that_moved_or_belongs_to_another_ledger() {
+    let mut db = Db::new();
+    db.change("CREATE TABLE t (a TEXT)");
+    let before = dump(&db.conn);
+    let (p, ops) = db.plan("ALTER TABLE t ADD COLUMN b TEXT");
+    let mut target = db.schema.clone();
+    project_all(&mut target, &ops).expect("fits");
+
+    // Planned from 0, but the database is at 1.
+    let err = apply(&mut db.conn, &p, None, &position(2), &target, "w", "v").expect_err("moved");
+    assert!(matches!(err, ApplyError::Moved { .. }), "{err}");
+    assert!(err.to_string().contains("is at event 1"), "{err}");
+
+    // Another ledger's point.
+    let other = Position {
+        ledger_id: "22".repeat(32),
+        ..position(2)
+    };
+    let err = apply(
+        &mut db.conn,
+        &p,
+        Some(&position(1)),
+        &other,
+        &target,
+        "w",
+        "v",
+    )
+    .expect_err("foreign");
+    assert!(matches!(err, ApplyError::ForeignLedger { .. }), "{err}");
+    assert_eq!(dump(&db.conn), before);
+    assert_clean(&db.conn);
+}
+
+#[test]
+fn dry_run_sql_is_the_script_and_changes_nothing() {
+    let mut db = Db::new();
+    db.change("CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, b TEXT)");
+    let before = dump(&db.conn);
+    let (p, _) = db.plan("ALTER TABLE t ALTER COLUMN a TYPE INT; ALTER TABLE t DROP COLUMN b");
+    insta::assert_snapshot!(p.sql(), @r##"
+    BEGIN IMMEDIATE;
+    -- strata bookkeeping
+    CREATE TABLE IF NOT EXISTS "_strata_state" (
+      "id" INTEGER PRIMARY KEY CHECK ("id" = 1),
+      "ledger_id" TEXT NOT NULL,
+      "seq" INTEGER NOT NULL,
+      "hash" TEXT NOT NULL,
+      "applied_at" TEXT NOT NULL
+    );
+    -- strata bookkeeping
+    CREATE TABLE IF NOT EXISTS "_strata_log" (
+      "id" INTEGER PRIMARY KEY,
+      "at" TEXT NOT NULL,
+      "who" TEXT NOT NULL,
+      "ledger_id" TEXT NOT NULL,
+      "from_seq" INTEGER,
+      "from_hash" TEXT,
+      "to_seq" INTEGER NOT NULL,
+      "to_hash" TEXT NOT NULL,
+      "version" TEXT NOT NULL,
+      "archived_rows" INTEGER NOT NULL DEFAULT 0
+    );
+    -- strata bookkeeping
+    CREATE TABLE IF NOT EXISTS "_strata_archive" (
+      "id" INTEGER PRIMARY KEY,
+      "log_id" INTEGER NOT NULL,
+      "seq" INTEGER NOT NULL,
+      "op" INTEGER NOT NULL,
+      "kind" TEXT NOT NULL CHECK ("kind" IN ('table', 'column', 'values')),
+      "table_name" TEXT NOT NULL,
+      "column_name" TEXT,
+      "key_kind" TEXT NOT NULL CHECK ("key_kind" IN ('rowid', 'primary_key')),
+      "key_columns" TEXT NOT NULL,
+      "archive_table" TEXT NOT NULL UNIQUE,
+      "row_count" INTEGER NOT NULL,
+      "created_at" TEXT NOT NULL
+    );
+    -- strata bookkeeping
+    INSERT INTO "_strata_log" ("at", "who", "ledger_id", "from_seq", "from_hash", "to_seq", "to_hash", "version") VALUES (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), :who, :ledger_id, :from_seq, :from_hash, :to_seq, :to_hash, :version);
+    -- event 2 op 0: alter_column t.a (archive values before it is lost)
+    CREATE TABLE "_strata_archive_2_0" ("_strata_rowid" INTEGER PRIMARY KEY, "a");
+    -- event 2 op 0: alter_column t.a (archive values before it is lost)
+    INSERT INTO "_strata_archive_2_0" ("_strata_rowid", "a") SELECT "rowid", "a" FROM "t";
+    -- event 2 op 0: alter_column t.a (archive values before it is lost)
+    INSERT INTO "_strata_archive" ("log_id", "seq", "op", "kind", "table_name", "column_name", "key_kind", "key_columns", "archive_table", "row_count", "created_at") SELECT (SELECT max("id") FROM "_strata_log"), 2, 0, 'values', 't', 'a', 'rowid', json_array('_strata_rowid'), '_strata_archive_2_0', count(*), strftime('%Y-%m-%dT%H:%M:%fZ', 'now') FROM "_strata_archive_2_0";
+    -- event 2 op 1: drop_column t.b (archive column before it is lost)
+    CREATE TABLE "_strata_archive_2_1" ("_strata_rowid" INTEGER PRIMARY KEY, "b");
+    -- event 2 op 1: drop_column t.b (archive column before it is lost)
+    INSERT INTO "_strata_archive_2_1" ("_strata_rowid", "b") SELECT "rowid", "b" FROM "t";
+    -- event 2 op 1: drop_column t.b (archive column before it is lost)
+    INSERT INTO "_strata_archive" ("log_id", "seq", "op", "kind", "table_name", "column_name", "key_kind", "key_columns", "archive_table", "row_count", "created_at") SELECT (SELECT max("id") FROM "_strata_log"), 2, 1, 'column', 't', 'b', 'rowid', json_array('_strata_rowid'), '_strata_archive_2_1', count(*), strftime('%Y-%m-%dT%H:%M:%fZ', 'now') FROM "_strata_archive_2_1";
+    -- event 2 ops 0, 1: rebuild of t (alter_column, drop_column)
+    CREATE TABLE "_strata_new_t" (
+      "id" INTEGER PRIMARY KEY,
+      "a" INT
+    );
+    -- event 2 ops 0, 1: rebuild of t (alter_column, drop_column)
+    INSERT INTO "_strata_new_t" ("id", "a") SELECT "id", "a" FROM "t";
+    -- event 2 ops 0, 1: rebuild of t (alter_column, drop_column)
+    DROP TABLE "t";
+    -- event 2 ops 0, 1: rebuild of t (alter_column, drop_column)
+    ALTER TABLE "_strata_new_t" RENAME TO "t";
+    -- every foreign key still finds its row
+    PRAGMA foreign_key_check;
+    -- strata bookkeeping
+    INSERT INTO "_strata_state" ("id", "ledger_id", "seq", "hash", "applied_at") VALUES (1, :ledger_id, :to_seq, :to_hash, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) ON CONFLICT ("id") DO UPDATE SET "ledger_id" = excluded."ledger_id", "seq" = excluded."seq", "hash" = excluded."hash", "applied_at" = excluded."applied_at";
+    -- strata bookkeeping
+    UPDATE "_strata_log" SET "archived_rows" = (SELECT coalesce(sum("row_count"), 0) FROM "_strata_archive" WHERE "log_id" = "_strata_log"."id") WHERE "id" = (SELECT max("id") FROM "_strata_log");
+    COMMIT;
+    "##);
+    assert_eq!(dump(&db.conn), before);
+}
+
+#[test]
+fn open_refuses_what_is_not_a_writable_database() {
+    let dir = tempfile::tempdir().expect("dir");
+    let err = open(dir.path()).expect_err("dir");
+    assert!(matches!(err, ApplyError::IsDirectory { .. }), "{err}");
+
+    let junk = dir.path().join("junk.db");
+    std::fs::write(
+        &junk,
+        b"this is not a database, just some text long enough to have a header of its own",
+    )
+    .expect("write");
+    let err = open(&junk).expect_err("junk");
+    assert!(matches!(err, ApplyError::NotADatabase { .. }), "{err}");
+    assert_eq!(err.to_string(), format!("{} is not a SQLite database; give the path of a database file, or a new path to create one", junk.display()));
+
+    let existing = dir.path().join("existing.db");
+    open(&existing)
+        .expect("new")
+        .execute_batch("CREATE TABLE t (a)")
+        .expect("create");
+    let err = open_new(&existing).expect_err("exists");
+    assert!(matches!(err, ApplyError::Exists { .. }), "{err}");
+    assert!(open_new(&dir.path().join("fresh.db")).is_ok());
+
+    let missing_dir = dir.path().join("nope").join("x.db");
+    let err = open(&missing_dir).expect_err("missing dir");
+    assert!(matches!(err, ApplyError::Open { .. }), "{err}");
+}
+
+#[test]
+fn open_refuses_a_read_only_file() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("ro.db");
+    open(&path)
+        .expect("new")
+        .execute_batch("CREATE TABLE t (a)")
+        .expect("create");
+    let mut perms = std::fs::metadata(&path).expect("meta").permissions();
+    perms.set_readonly(true);
+    std::fs::set_permissions(&path, perms).expect("chmod");
+    // Root writes anyway; only check where the file really is read-only.
+    if std::fs::OpenOptions::new().write(true).open(&path).is_err() {
+        let err = open(&path).expect_err("read-only");
+        assert!(matches!(err, ApplyError::ReadOnly { .. }), "{err}");
+    }
+}
+
+#[test]
+fn a_locked_database_is_reported_and_left_alone() {
+    let mut db = Db::new();
+    db.change("CREATE TABLE t (a TEXT)");
+    let other = Connection::open(&db.path).expect("second connection");
+    other
+        .execute_batch("BEGIN IMMEDIATE; INSERT INTO t VALUES ('x')")
+        .expect("lock");
+    db.conn
+        .busy_timeout(std::time::Duration::from_millis(50))
+        .expect("timeout");
+    let (p, ops) = db.plan("ALTER TABLE t ADD COLUMN b TEXT");
+    let err = db.run(&p, &ops).expect_err("locked");
+    assert!(matches!(err, ApplyError::Locked), "{err}");
+    other.execute_batch("ROLLBACK").expect("unlock");
+    assert_eq!(read_state(&db.conn).expect("state"), Some(position(1)));
+}
+
+#[test]
+fn double_quoted_strings_are_identifiers_not_strings() {
+    let db = Db::new();
+    let err = db
+        .conn
+        .execute_batch("CREATE TABLE t (a TEXT DEFAULT (\"oops\"))");
+    assert!(err.is_err());
+    db.exec("CREATE TABLE u (a TEXT)");
+    assert!(db.conn.execute_batch("SELECT \"missing\" FROM u").is_err());
+}
+
+#[allow(dead_code)]
+fn path_of(db: &Db) -> &Path {
+    &db.path
+}

@@ -1,7 +1,7 @@
 //! Planning and applying against real SQLite files: rows go in before a
 //! change and are checked, with their rowids, after it.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use rusqlite::types::Value;
 use rusqlite::Connection;
@@ -781,7 +781,273 @@ fn double_quoted_strings_are_identifiers_not_strings() {
     assert!(db.conn.execute_batch("SELECT \"missing\" FROM u").is_err());
 }
 
-#[allow(dead_code)]
-fn path_of(db: &Db) -> &Path {
-    &db.path
+/// The property test: random op sequences, cut into events and applied a
+/// few events at a time to a database holding rows, end where a database
+/// built fresh at the same point is, with every row kept.
+mod property {
+    use std::collections::{BTreeMap, BTreeSet};
+
+    use proptest::prelude::*;
+    use rusqlite::types::Value;
+    use rusqlite::Connection;
+    use strata_schema::arb::arb_ops;
+    use strata_schema::sql_text::quote_ident;
+    use strata_schema::{key, project_all, Op, Schema};
+    use strata_sqlite::apply::{apply, open, ApplyError};
+    use strata_sqlite::plan::{plan, ArchiveKind, Step};
+    use strata_sqlite::render::render_schema;
+
+    use super::{assert_clean, dump, position, rows};
+
+    /// The database's shape as SQLite itself reports it: columns, keys,
+    /// indexes, foreign keys, table options, and the SQL of views,
+    /// triggers and expression or partial indexes.
+    fn shape(conn: &Connection) -> Vec<String> {
+        let mut out = Vec::new();
+        let objects = rows(
+            conn,
+            "SELECT type, name, tbl_name, sql FROM sqlite_schema WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name NOT LIKE '\\_strata\\_%' ESCAPE '\\' ORDER BY lower(name), type",
+        );
+        for o in objects {
+            let (Value::Text(kind), Value::Text(name), Value::Text(table)) = (&o[0], &o[1], &o[2])
+            else {
+                continue;
+            };
+            let lit = name.replace('\'', "''");
+            match kind.as_str() {
+                "table" => {
+                    out.push(format!("table {name}"));
+                    for q in [
+                        format!("SELECT name, type, \"notnull\", dflt_value, pk, hidden FROM pragma_table_xinfo('{lit}')"),
+                        format!("SELECT type, ncol, wr, strict FROM pragma_table_list('{lit}')"),
+                        format!("SELECT id, seq, \"table\", \"from\", \"to\", on_update, on_delete FROM pragma_foreign_key_list('{lit}') ORDER BY id, seq"),
+                        format!("SELECT l.name, l.\"unique\", l.origin, l.partial, x.seqno, x.cid, x.name, x.\"desc\", x.coll, x.key FROM pragma_index_list('{lit}') AS l, pragma_index_xinfo(l.name) AS x ORDER BY l.name, x.seqno"),
+                    ] {
+                        out.push(format!("{:?}", rows(conn, &q)));
+                    }
+                }
+                "index" => {
+                    let partial_or_expr = rows(
+                        conn,
+                        &format!("SELECT count(*) FROM pragma_index_xinfo('{lit}') WHERE cid = -2"),
+                    )[0][0]
+                        != Value::Integer(0)
+                        || matches!(&o[3], Value::Text(sql) if sql.to_ascii_uppercase().contains(" WHERE "));
+                    if partial_or_expr {
+                        out.push(format!("index {name} on {table}: {:?}", o[3]));
+                    }
+                }
+                _ => out.push(format!("{kind} {name} on {table}: {:?}", o[3])),
+            }
+        }
+        out
+    }
+
+    /// A database built from nothing at `schema`, as checkout builds it.
+    fn fresh(schema: &Schema) -> (tempfile::TempDir, Connection) {
+        let dir = tempfile::tempdir().expect("dir");
+        let conn = open(&dir.path().join("fresh.db")).expect("open");
+        for sql in render_schema(schema) {
+            conn.execute_batch(&sql)
+                .unwrap_or_else(|e| panic!("fresh build: {sql}: {e}"));
+        }
+        (dir, conn)
+    }
+
+    /// Puts a few rows into every table; rows a constraint refuses are
+    /// left out.
+    fn fill(conn: &Connection, schema: &Schema, round: usize, count: usize) {
+        for t in schema.tables.values() {
+            let columns: Vec<_> = t.columns.iter().filter(|c| c.generated.is_none()).collect();
+            for k in 0..count {
+                let n = (round * 7 + k) as i64 + 1;
+                let values: Vec<String> = columns
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| {
+                        let ty = c.ty.to_ascii_lowercase();
+                        if (n + i as i64) % 5 == 0 && !c.not_null {
+                            "NULL".to_string()
+                        } else if ty.contains("int") || ty.contains("real") || ty.contains("num") {
+                            n.to_string()
+                        } else if ty.contains("blob") {
+                            format!("x'{n:02x}'")
+                        } else {
+                            format!("'v{n}'")
+                        }
+                    })
+                    .collect();
+                let names: Vec<String> = columns.iter().map(|c| quote_ident(&c.name)).collect();
+                let sql = if columns.is_empty() {
+                    format!("INSERT INTO {} DEFAULT VALUES", quote_ident(&t.name))
+                } else {
+                    format!(
+                        "INSERT INTO {} ({}) VALUES ({})",
+                        quote_ident(&t.name),
+                        names.join(", "),
+                        values.join(", ")
+                    )
+                };
+                if conn.execute_batch(&sql).is_err() {
+                    let _ = conn.execute_batch(&format!(
+                        "INSERT INTO {} DEFAULT VALUES",
+                        quote_ident(&t.name)
+                    ));
+                }
+            }
+        }
+    }
+
+    /// Each column's values (with the rowid, for a rowid table), sorted,
+    /// by table and column key; the row count under the column key "".
+    fn contents(conn: &Connection, schema: &Schema) -> BTreeMap<(String, String), Vec<String>> {
+        let mut out = BTreeMap::new();
+        for (k, t) in &schema.tables {
+            let rowid = (!t.without_rowid)
+                .then(|| {
+                    ["rowid", "_rowid_", "oid"]
+                        .into_iter()
+                        .find(|n| t.column(n).is_none())
+                })
+                .flatten();
+            let count = rows(
+                conn,
+                &format!("SELECT count(*) FROM {}", quote_ident(&t.name)),
+            );
+            out.insert((k.clone(), String::new()), vec![format!("{:?}", count)]);
+            for c in t.columns.iter().filter(|c| c.generated.is_none()) {
+                let select = match rowid {
+                    Some(r) => format!("{r}, {}", quote_ident(&c.name)),
+                    None => quote_ident(&c.name),
+                };
+                let mut values: Vec<String> = rows(
+                    conn,
+                    &format!("SELECT {select} FROM {}", quote_ident(&t.name)),
+                )
+                .into_iter()
+                .map(|r| format!("{r:?}"))
+                .collect();
+                values.sort();
+                out.insert((k.clone(), key(&c.name)), values);
+            }
+        }
+        out
+    }
+
+    /// The tables and columns whose rows the ops may rightly change.
+    fn touched(ops: &[Op]) -> (BTreeSet<String>, BTreeSet<(String, String)>) {
+        let mut tables = BTreeSet::new();
+        let mut columns = BTreeSet::new();
+        for op in ops {
+            match op {
+                Op::CreateTable { table } | Op::DropTable { table } => {
+                    tables.insert(key(&table.name));
+                }
+                Op::RenameTable { from, to } => {
+                    tables.insert(key(from));
+                    tables.insert(key(to));
+                }
+                Op::AddColumn { table, column, .. } | Op::DropColumn { table, column, .. } => {
+                    columns.insert((key(table), key(&column.name)));
+                }
+                Op::RenameColumn { table, from, to } => {
+                    columns.insert((key(table), key(from)));
+                    columns.insert((key(table), key(to)));
+                }
+                Op::AlterColumn { table, from, .. } => {
+                    columns.insert((key(table), key(&from.name)));
+                }
+                _ => {}
+            }
+        }
+        (tables, columns)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 40, ..ProptestConfig::default() })]
+        #[test]
+        fn applied_step_by_step_matches_a_fresh_build_and_keeps_rows(
+            (start, ops) in arb_ops(14),
+            cuts in proptest::collection::vec(0usize..3, 32),
+            row_count in 1usize..4,
+        ) {
+            // The start schema, as checkout would build it, with rows.
+            let dir = tempfile::tempdir().expect("dir");
+            let mut conn = open(&dir.path().join("app.db")).expect("open");
+            for sql in render_schema(&start) {
+                conn.execute_batch(&sql).expect("start schema");
+            }
+            fill(&conn, &start, 0, row_count);
+
+            // Events of one to three ops; applies of one to three events.
+            let mut events: Vec<Step> = Vec::new();
+            let mut rest = ops.as_slice();
+            let mut cut = cuts.iter().cycle();
+            while !rest.is_empty() {
+                let n = (cut.next().copied().unwrap_or(0) + 1).min(rest.len());
+                events.push(Step { seq: events.len() as u64 + 1, ops: rest[..n].to_vec() });
+                rest = &rest[n..];
+            }
+            let mut schema = start.clone();
+            let mut at = None;
+            let mut i = 0;
+            let mut round = 1;
+            while i < events.len() {
+                let n = (cut.next().copied().unwrap_or(0) + 1).min(events.len() - i);
+                let batch = &events[i..i + n];
+                let batch_ops: Vec<Op> = batch.iter().flat_map(|s| s.ops.clone()).collect();
+                let mut target = schema.clone();
+                project_all(&mut target, &batch_ops).expect("arb ops fit");
+                let p = plan(&schema, batch).expect("a plan for ops that fit");
+                prop_assert_eq!(&p.schema, &target);
+
+                let before_rows = contents(&conn, &schema);
+                let before_dump = dump(&conn);
+                let to = position(batch[n - 1].seq);
+                match apply(&mut conn, &p, at.as_ref(), &to, &target, "prop", "0") {
+                    Ok(applied) => {
+                        assert_clean(&conn);
+                        let (_fresh_dir, fresh_conn) = fresh(&target);
+                        prop_assert_eq!(shape(&conn), shape(&fresh_conn), "plan:\n{}", p.sql());
+
+                        let after_rows = contents(&conn, &target);
+                        let (tables, columns) = touched(&batch_ops);
+                        for ((t, c), values) in &before_rows {
+                            if tables.contains(t) || columns.contains(&(t.clone(), c.clone())) {
+                                continue;
+                            }
+                            if let Some(now) = after_rows.get(&(t.clone(), c.clone())) {
+                                prop_assert_eq!(values, now, "rows of {}.{} changed; plan:\n{}", t, c, p.sql());
+                            }
+                        }
+                        for (a, entry) in applied.archived.iter().zip(&p.archives) {
+                            let moved = batch_ops.iter().any(|op| matches!(op,
+                                Op::CreateTable { .. } | Op::RenameTable { .. }
+                                if op.tables().iter().any(|t| key(t) == key(&entry.table))));
+                            if entry.kind != ArchiveKind::Values && !moved {
+                                let count = before_rows
+                                    .get(&(key(&entry.table), String::new()))
+                                    .cloned()
+                                    .unwrap_or_default();
+                                prop_assert_eq!(count, vec![format!("{:?}", vec![vec![Value::Integer(a.rows as i64)]])]);
+                            }
+                        }
+                        schema = target;
+                        at = Some(to);
+                        fill(&conn, &schema, round, row_count);
+                        round += 1;
+                        i += n;
+                    }
+                    // The rows refuse the change (a NOT NULL, UNIQUE, CHECK
+                    // or foreign key they break): nothing may have changed.
+                    Err(ApplyError::Statement { .. } | ApplyError::ForeignKey { .. }) => {
+                        prop_assert_eq!(dump(&conn), before_dump);
+                        assert_clean(&conn);
+                        break;
+                    }
+                    Err(e) => prop_assert!(false, "{}\nplan:\n{}", e, p.sql()),
+                }
+            }
+        }
+    }
 }

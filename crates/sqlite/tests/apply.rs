@@ -551,6 +551,36 @@ fn identifiers_that_need_quoting_survive_a_rebuild() {
 }
 
 #[test]
+fn constraint_ops_rebuild_and_take_effect() {
+    let mut db = Db::new();
+    db.change(
+        "CREATE TABLE p (id INTEGER PRIMARY KEY, code TEXT);
+         CREATE TABLE c (id INTEGER PRIMARY KEY, p_id INTEGER, n INT, CONSTRAINT n_pos CHECK (n > 0))",
+    );
+    db.exec("INSERT INTO p VALUES (1, 'a'), (2, 'b'); INSERT INTO c VALUES (7, 1, 5), (8, 2, 6)");
+    let (p, _) = db.change(
+        "ALTER TABLE p ADD CONSTRAINT code_u UNIQUE (code);
+         ALTER TABLE c ADD CONSTRAINT c_p FOREIGN KEY (p_id) REFERENCES p (id) ON DELETE CASCADE;
+         ALTER TABLE c DROP CONSTRAINT n_pos",
+    );
+    assert_eq!(p.rebuilds.len(), 2, "{}", p.sql());
+    assert!(db
+        .conn
+        .execute_batch("INSERT INTO p VALUES (3, 'a')")
+        .is_err());
+    assert!(db
+        .conn
+        .execute_batch("INSERT INTO c VALUES (9, 99, 1)")
+        .is_err());
+    db.exec("INSERT INTO c VALUES (9, 1, -1)");
+    db.exec("DELETE FROM p WHERE id = 1");
+    assert_eq!(db.rows("SELECT id FROM c ORDER BY id"), vec![vec![int(8)]]);
+    db.change("ALTER TABLE c DROP CONSTRAINT c_p; ALTER TABLE p DROP CONSTRAINT code_u");
+    db.exec("INSERT INTO p VALUES (3, 'b'); INSERT INTO c VALUES (10, 99, 1)");
+    assert_eq!(db.rows("SELECT count(*) FROM c"), vec![vec![int(2)]]);
+}
+
+#[test]
 fn a_foreign_key_violation_rolls_everything_back() {
     let mut db = Db::new();
     db.change(

@@ -113,6 +113,8 @@ pub enum ApplyError {
         sql: String,
         message: String,
     },
+    #[error("archive table {table} (event {seq} op {op}) already exists from an earlier apply; nothing was changed, keep its data somewhere else and drop it, then apply again")]
+    ArchiveExists { table: String, seq: u64, op: u32 },
     #[error("row {rowid} of {table} refers to a missing row of {parent} after the change; nothing was changed, fix the data (a data step can) and apply again")]
     ForeignKey {
         table: String,
@@ -328,6 +330,25 @@ fn run(
             expected: show(from),
             now: show(now.as_ref()),
         });
+    }
+
+    // Archive names come from the event and op; an earlier apply through
+    // the same event may hold one already, and its data is the only copy.
+    for entry in &plan.archives {
+        let taken: i64 = tx
+            .query_row(
+                "SELECT count(*) FROM sqlite_schema WHERE lower(name) = lower(?1)",
+                [&entry.archive_table],
+                |r| r.get(0),
+            )
+            .map_err(|e| classify(e, path))?;
+        if taken > 0 {
+            return Err(ApplyError::ArchiveExists {
+                table: entry.archive_table.clone(),
+                seq: entry.seq,
+                op: entry.op,
+            });
+        }
     }
 
     let params: Vec<(&str, Value)> = vec![

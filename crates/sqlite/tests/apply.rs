@@ -581,6 +581,23 @@ fn constraint_ops_rebuild_and_take_effect() {
 }
 
 #[test]
+fn an_archive_table_left_by_an_earlier_apply_is_never_overwritten() {
+    let mut db = Db::new();
+    db.change("CREATE TABLE t (a TEXT, b TEXT)");
+    db.exec(
+        "CREATE TABLE _strata_archive_2_0 (x); INSERT INTO _strata_archive_2_0 VALUES ('kept')",
+    );
+    let before = dump(&db.conn);
+    let (p, ops) = db.plan("ALTER TABLE t DROP COLUMN b");
+    let err = db.run(&p, &ops).expect_err("taken");
+    assert!(
+        matches!(err, ApplyError::ArchiveExists { seq: 2, op: 0, .. }),
+        "{err}"
+    );
+    assert_eq!(dump(&db.conn), before);
+}
+
+#[test]
 fn a_foreign_key_violation_rolls_everything_back() {
     let mut db = Db::new();
     db.change(

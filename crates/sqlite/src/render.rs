@@ -10,10 +10,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use strata_schema::sql_text::quote_ident;
 use strata_schema::{
-    key, Check, Column, FkAction, ForeignKey, Index, IndexTerm, PrimaryKey, Schema, Table, Unique,
+    key, Check, Column, FkAction, ForeignKey, Index, IndexTerm, IndexedColumn, PrimaryKey, Schema,
+    Table, Unique,
 };
 
-use crate::ddl::is_bare_default;
+use crate::ddl::{is_bare_default, reads_as_index_term};
 
 /// The statements (without semicolons) that build `schema` in an empty
 /// SQLite database, in an order SQLite accepts: tables (each after the
@@ -257,8 +258,18 @@ pub fn render_index(index: &Index) -> String {
                 IndexTerm::Expr(expr) => expr.clone(),
             };
             if let Some(collation) = &c.collation {
-                term.push_str(" COLLATE ");
-                term.push_str(&quote_ident(collation));
+                let collate = format!(" COLLATE {}", quote_ident(collation));
+                // COLLATE binds tighter than any operator: after `a * 2` it
+                // would collate the `2` alone, so such an expression is
+                // parenthesized (and reads back with its parentheses).
+                let bare = IndexedColumn {
+                    desc: false,
+                    ..c.clone()
+                };
+                if !reads_as_index_term(&format!("{term}{collate}"), &bare) {
+                    term = format!("({term})");
+                }
+                term.push_str(&collate);
             }
             if c.desc {
                 term.push_str(" DESC");

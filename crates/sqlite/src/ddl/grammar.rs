@@ -597,6 +597,22 @@ pub(crate) fn create_index(c: &mut Cursor) -> Result<CreateIndex, Fault> {
     })
 }
 
+/// Whether `text`, read as one term of CREATE INDEX, gives exactly `term`:
+/// how [`crate::render`] tells whether a collation may follow an
+/// expression as it is (`lower(a) COLLATE x`) or needs it in parentheses
+/// (`(a * 2) COLLATE x`, where COLLATE would bind to `2` alone).
+pub(crate) fn reads_as_index_term(text: &str, term: &IndexedColumn) -> bool {
+    let Ok(tokens) = tokenize(text) else {
+        return false;
+    };
+    if tokens.is_empty() {
+        return false;
+    }
+    let source = super::script::Source::new(text);
+    let mut c = Cursor::over(&source, tokens);
+    index_term(&mut c).is_ok_and(|read| read == *term) && c.expect_end().is_ok()
+}
+
 fn index_term(c: &mut Cursor) -> Result<IndexedColumn, Fault> {
     let from = c.index();
     let (expr, text) = c.expr()?;

@@ -27,7 +27,7 @@ use sqlparser::ast::{SetExpr, Statement as SqlStatement};
 use sqlparser::tokenizer::{Span, Token, TokenWithSpan, TokenizerError, Whitespace};
 use strata_schema::{key, project, same_name, Index, Op, ProjectError, Schema, Trigger, View};
 
-pub(crate) use grammar::is_bare_default;
+pub(crate) use grammar::{is_bare_default, reads_as_index_term};
 
 use cursor::{object_name, Cursor};
 use grammar::{Alteration, ColumnChange, Constraint, DropKind};
@@ -112,6 +112,46 @@ pub fn parse_change(sql: &str, head: &Schema) -> Result<Vec<Op>, DdlError> {
         ops.extend(new_ops);
     }
     Ok(ops)
+}
+
+/// The op that creates the object of one `CREATE TABLE`, `INDEX`, `VIEW`
+/// or `TRIGGER` statement (as SQLite keeps it in `sqlite_schema`), read as
+/// `record` reads it and resolved against `schema` (which spells the tables
+/// an index or trigger is on), but not projected: introspection reads a
+/// table before the tables its foreign keys name, and SQLite holds
+/// references that projection would refuse (a foreign key to a table that
+/// does not exist). Anything but exactly one such statement is an error.
+pub(crate) fn parse_create(sql: &str, schema: &Schema) -> Result<Op, DdlError> {
+    let source = Source::new(sql);
+    let tokens = script::tokenize(sql).map_err(|e| tokenizer_error(&source, e))?;
+    let statements = script::split(&source, tokens);
+    let not_one = |statement: usize, excerpt: String| DdlError {
+        statement,
+        line: 1,
+        column: 1,
+        excerpt,
+        kind: Fault::NotRecordable("expected exactly one CREATE statement".into()),
+    };
+    let [statement] = statements.as_slice() else {
+        return Err(not_one(statements.len(), script::excerpt(sql)));
+    };
+    let fail = |kind| DdlError {
+        statement: statement.number,
+        line: statement.start.line,
+        column: statement.start.column,
+        excerpt: statement.excerpt(),
+        kind,
+    };
+    let mut ops = statement_ops(&source, statement, schema).map_err(fail)?;
+    match ops.pop() {
+        Some(
+            op @ (Op::CreateTable { .. }
+            | Op::CreateIndex { .. }
+            | Op::CreateView { .. }
+            | Op::CreateTrigger { .. }),
+        ) if ops.is_empty() => Ok(op),
+        _ => Err(not_one(statement.number, statement.excerpt())),
+    }
 }
 
 /// A script the tokenizer gives up on (an unterminated string or quoted

@@ -5,11 +5,13 @@
 
 #[cfg(feature = "arbitrary")]
 pub mod arb;
+pub mod diff;
 pub mod model;
 pub mod op;
 mod project;
 pub mod sql_text;
 
+pub use diff::{differences, Difference};
 pub use model::{
     key, same_name, Check, Column, FkAction, ForeignKey, Generated, Index, IndexTerm,
     IndexedColumn, PrimaryKey, Schema, Table, Trigger, Unique, View,

@@ -1,0 +1,574 @@
+//! How one schema differs from another, as readable findings: what drift
+//! reports (the ledger's schema against what a live database holds) and
+//! what `apply` checks its own work with.
+//!
+//! Only what means something to the database counts. Names are compared by
+//! [`key`], as SQL compares identifiers; SQL text (types, defaults, checks,
+//! generated columns, index terms and predicates, view and trigger
+//! statements) is compared by [`normalize`], so quoting, whitespace,
+//! comments and the case of keywords and identifiers are not differences.
+//! Column order counts; the order of a table's UNIQUE, CHECK and FOREIGN
+//! KEY constraints does not (it means nothing to SQLite), so they are
+//! compared as collections. What the model derives from SQL text (the
+//! `depends_on` of views and triggers, the table a trigger fires on) is
+//! compared through that text.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use crate::model::{
+    key, Check, Column, FkAction, ForeignKey, Index, IndexTerm, IndexedColumn, PrimaryKey, Schema,
+    Table, Unique,
+};
+use crate::sql_text::{normalize, quote_ident};
+
+/// The kind of a schema object, as a difference names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ObjectKind {
+    Table,
+    Index,
+    View,
+    Trigger,
+}
+
+impl fmt::Display for ObjectKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ObjectKind::Table => "table",
+            ObjectKind::Index => "index",
+            ObjectKind::View => "view",
+            ObjectKind::Trigger => "trigger",
+        })
+    }
+}
+
+/// One way `actual` differs from `expected`, about one object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Difference {
+    pub kind: ObjectKind,
+    /// The object's name, as the expected schema spells it (as the actual
+    /// one does for an object only it has).
+    pub name: String,
+    pub change: Change,
+}
+
+/// What differs about an object. Values are shown as SQL, `none` for
+/// nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// Expected, and not there.
+    Missing,
+    /// There, and not expected: not in the ledger.
+    NotInLedger,
+    /// A column expected in a table that lacks it.
+    MissingColumn(Column),
+    /// A column the table has that is not expected.
+    ColumnNotInLedger(Column),
+    /// The columns both have, in the actual and in the expected order.
+    ColumnOrder {
+        actual: Vec<String>,
+        expected: Vec<String>,
+    },
+    /// A property of a column both have (`type`, `NOT NULL`, `default`,
+    /// `collation`, `generated`).
+    Column {
+        column: String,
+        property: &'static str,
+        actual: String,
+        expected: String,
+    },
+    /// A property of the object itself (`primary key`, `WITHOUT ROWID`,
+    /// `STRICT`, an index's `table`, `UNIQUE`, `terms`, `WHERE`).
+    Property {
+        property: &'static str,
+        actual: String,
+        expected: String,
+    },
+    /// A table constraint expected and not there, as SQL.
+    MissingConstraint(String),
+    /// A table constraint there and not expected, as SQL.
+    ConstraintNotInLedger(String),
+    /// A view's or trigger's statement.
+    DefinitionDiffers,
+}
+
+impl fmt::Display for Difference {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}: ", self.kind, self.name)?;
+        match &self.change {
+            Change::Missing => write!(f, "missing from the database"),
+            Change::NotInLedger => write!(f, "not in the ledger"),
+            Change::MissingColumn(c) => {
+                write!(f, "missing column {} (expected {})", c.name, column_sql(c))
+            }
+            Change::ColumnNotInLedger(c) => write!(
+                f,
+                "column {} is not in the ledger ({})",
+                c.name,
+                column_sql(c)
+            ),
+            Change::ColumnOrder { actual, expected } => write!(
+                f,
+                "columns are in the order {}, expected {}",
+                actual.join(", "),
+                expected.join(", ")
+            ),
+            Change::Column {
+                column,
+                property,
+                actual,
+                expected,
+            } => write!(
+                f,
+                "column {column}: {property} is {actual}, expected {expected}"
+            ),
+            Change::Property {
+                property,
+                actual,
+                expected,
+            } => write!(f, "{property} is {actual}, expected {expected}"),
+            Change::MissingConstraint(c) => write!(f, "missing {c}"),
+            Change::ConstraintNotInLedger(c) => write!(f, "{c} is not in the ledger"),
+            Change::DefinitionDiffers => write!(f, "definition differs"),
+        }
+    }
+}
+
+/// Every difference of `actual` from `expected`, objects in key order
+/// (tables, indexes, views, then triggers). Empty exactly when the two are
+/// the same up to the comparison the module describes.
+pub fn differences(expected: &Schema, actual: &Schema) -> Vec<Difference> {
+    let mut out = Vec::new();
+    objects(
+        &mut out,
+        ObjectKind::Table,
+        &expected.tables,
+        &actual.tables,
+        |t| &t.name,
+        table_differences,
+    );
+    objects(
+        &mut out,
+        ObjectKind::Index,
+        &expected.indexes,
+        &actual.indexes,
+        |i| &i.name,
+        index_differences,
+    );
+    objects(
+        &mut out,
+        ObjectKind::View,
+        &expected.views,
+        &actual.views,
+        |v| &v.name,
+        |e, a| same_text(&e.sql, &a.sql),
+    );
+    objects(
+        &mut out,
+        ObjectKind::Trigger,
+        &expected.triggers,
+        &actual.triggers,
+        |t| &t.name,
+        |e, a| same_text(&e.sql, &a.sql),
+    );
+    out
+}
+
+/// What a comparison of two objects of one kind gives: a statement's
+/// sameness, or a table's or index's list of changes.
+trait Changes {
+    fn changes(self) -> Vec<Change>;
+}
+
+impl Changes for bool {
+    fn changes(self) -> Vec<Change> {
+        if self {
+            Vec::new()
+        } else {
+            vec![Change::DefinitionDiffers]
+        }
+    }
+}
+
+impl Changes for Vec<Change> {
+    fn changes(self) -> Vec<Change> {
+        self
+    }
+}
+
+fn objects<T, C: Changes>(
+    out: &mut Vec<Difference>,
+    kind: ObjectKind,
+    expected: &BTreeMap<String, T>,
+    actual: &BTreeMap<String, T>,
+    name: impl Fn(&T) -> &String,
+    compare: impl Fn(&T, &T) -> C,
+) {
+    for e in expected.values() {
+        let change = |change| Difference {
+            kind,
+            name: name(e).clone(),
+            change,
+        };
+        match actual.get(&key(name(e))) {
+            None => out.push(change(Change::Missing)),
+            Some(a) => out.extend(compare(e, a).changes().into_iter().map(change)),
+        }
+    }
+    for a in actual.values() {
+        if !expected.contains_key(&key(name(a))) {
+            out.push(Difference {
+                kind,
+                name: name(a).clone(),
+                change: Change::NotInLedger,
+            });
+        }
+    }
+}
+
+fn same_text(a: &str, b: &str) -> bool {
+    normalize(a) == normalize(b)
+}
+
+fn same_opt_text(a: Option<&str>, b: Option<&str>) -> bool {
+    a.map(normalize) == b.map(normalize)
+}
+
+fn same_names(a: &[String], b: &[String]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| key(x) == key(y))
+}
+
+fn same_opt_name(a: Option<&str>, b: Option<&str>) -> bool {
+    a.map(key) == b.map(key)
+}
+
+fn or_none(text: Option<&str>) -> String {
+    text.map_or_else(|| "none".to_string(), str::to_string)
+}
+
+fn yes_no(b: bool) -> String {
+    if b { "yes" } else { "no" }.to_string()
+}
+
+fn table_differences(e: &Table, a: &Table) -> Vec<Change> {
+    let mut out = Vec::new();
+    for ec in &e.columns {
+        match a.column(&ec.name) {
+            None => out.push(Change::MissingColumn(ec.clone())),
+            Some(ac) => column_differences(&mut out, ec, ac),
+        }
+    }
+    for ac in &a.columns {
+        if e.column(&ac.name).is_none() {
+            out.push(Change::ColumnNotInLedger(ac.clone()));
+        }
+    }
+    let shared = |t: &Table, other: &Table| -> Vec<String> {
+        t.columns
+            .iter()
+            .filter(|c| other.column(&c.name).is_some())
+            .map(|c| c.name.clone())
+            .collect()
+    };
+    let (actual_order, expected_order) = (shared(a, e), shared(e, a));
+    if !same_names(&actual_order, &expected_order) {
+        out.push(Change::ColumnOrder {
+            actual: actual_order,
+            expected: expected_order,
+        });
+    }
+    if !same_primary_key(e.primary_key.as_ref(), a.primary_key.as_ref()) {
+        out.push(Change::Property {
+            property: "primary key",
+            actual: or_none(a.primary_key.as_ref().map(primary_key_sql).as_deref()),
+            expected: or_none(e.primary_key.as_ref().map(primary_key_sql).as_deref()),
+        });
+    }
+    constraints(&mut out, &e.uniques, &a.uniques, same_unique, unique_sql);
+    constraints(&mut out, &e.checks, &a.checks, same_check, check_sql);
+    constraints(
+        &mut out,
+        &e.foreign_keys,
+        &a.foreign_keys,
+        same_foreign_key,
+        foreign_key_sql,
+    );
+    for (property, expected, actual) in [
+        ("WITHOUT ROWID", e.without_rowid, a.without_rowid),
+        ("STRICT", e.strict, a.strict),
+    ] {
+        if expected != actual {
+            out.push(Change::Property {
+                property,
+                actual: yes_no(actual),
+                expected: yes_no(expected),
+            });
+        }
+    }
+    out
+}
+
+fn column_differences(out: &mut Vec<Change>, e: &Column, a: &Column) {
+    let mut differ = |property, actual: String, expected: String| {
+        out.push(Change::Column {
+            column: e.name.clone(),
+            property,
+            actual,
+            expected,
+        })
+    };
+    if !same_text(&e.ty, &a.ty) {
+        let ty = |t: &str| or_none(Some(t).filter(|t| !t.is_empty()));
+        differ("type", ty(&a.ty), ty(&e.ty));
+    }
+    if e.not_null != a.not_null {
+        differ("NOT NULL", yes_no(a.not_null), yes_no(e.not_null));
+    }
+    if !same_opt_text(e.default.as_deref(), a.default.as_deref()) {
+        differ(
+            "default",
+            or_none(a.default.as_deref()),
+            or_none(e.default.as_deref()),
+        );
+    }
+    if !same_opt_name(e.collation.as_deref(), a.collation.as_deref()) {
+        differ(
+            "collation",
+            or_none(a.collation.as_deref()),
+            or_none(e.collation.as_deref()),
+        );
+    }
+    let generated = |c: &Column| {
+        c.generated.as_ref().map(|g| {
+            format!(
+                "AS ({}) {}",
+                g.expr,
+                if g.stored { "STORED" } else { "VIRTUAL" }
+            )
+        })
+    };
+    let same_generated = match (&e.generated, &a.generated) {
+        (None, None) => true,
+        (Some(x), Some(y)) => x.stored == y.stored && same_text(&x.expr, &y.expr),
+        _ => false,
+    };
+    if !same_generated {
+        differ(
+            "generated",
+            or_none(generated(a).as_deref()),
+            or_none(generated(e).as_deref()),
+        );
+    }
+}
+
+/// Constraints compared as collections: each expected one is matched with
+/// an actual one that is the same, at most once.
+fn constraints<T>(
+    out: &mut Vec<Change>,
+    expected: &[T],
+    actual: &[T],
+    same: impl Fn(&T, &T) -> bool,
+    sql: impl Fn(&T) -> String,
+) {
+    let mut unmatched: Vec<&T> = actual.iter().collect();
+    for e in expected {
+        match unmatched.iter().position(|a| same(e, a)) {
+            Some(i) => {
+                unmatched.remove(i);
+            }
+            None => out.push(Change::MissingConstraint(sql(e))),
+        }
+    }
+    out.extend(
+        unmatched
+            .into_iter()
+            .map(|a| Change::ConstraintNotInLedger(sql(a))),
+    );
+}
+
+fn same_primary_key(e: Option<&PrimaryKey>, a: Option<&PrimaryKey>) -> bool {
+    match (e, a) {
+        (None, None) => true,
+        (Some(e), Some(a)) => {
+            same_opt_name(e.name.as_deref(), a.name.as_deref())
+                && same_names(&e.columns, &a.columns)
+                && e.autoincrement == a.autoincrement
+        }
+        _ => false,
+    }
+}
+
+fn same_unique(e: &Unique, a: &Unique) -> bool {
+    same_opt_name(e.name.as_deref(), a.name.as_deref()) && same_names(&e.columns, &a.columns)
+}
+
+fn same_check(e: &Check, a: &Check) -> bool {
+    same_opt_name(e.name.as_deref(), a.name.as_deref()) && same_text(&e.expr, &a.expr)
+}
+
+fn same_foreign_key(e: &ForeignKey, a: &ForeignKey) -> bool {
+    same_opt_name(e.name.as_deref(), a.name.as_deref())
+        && same_names(&e.columns, &a.columns)
+        && key(&e.ref_table) == key(&a.ref_table)
+        && same_names(&e.ref_columns, &a.ref_columns)
+        && e.on_delete == a.on_delete
+        && e.on_update == a.on_update
+        && e.deferred == a.deferred
+}
+
+fn index_differences(e: &Index, a: &Index) -> Vec<Change> {
+    let mut out = Vec::new();
+    let mut differ = |property, actual: String, expected: String| {
+        out.push(Change::Property {
+            property,
+            actual,
+            expected,
+        })
+    };
+    if key(&e.table) != key(&a.table) {
+        differ("table", a.table.clone(), e.table.clone());
+    }
+    if e.unique != a.unique {
+        differ("UNIQUE", yes_no(a.unique), yes_no(e.unique));
+    }
+    let same_terms = e.columns.len() == a.columns.len()
+        && e.columns
+            .iter()
+            .zip(&a.columns)
+            .all(|(x, y)| same_term(x, y));
+    if !same_terms {
+        differ("terms", terms_sql(&a.columns), terms_sql(&e.columns));
+    }
+    if !same_opt_text(e.predicate.as_deref(), a.predicate.as_deref()) {
+        differ(
+            "WHERE",
+            or_none(a.predicate.as_deref()),
+            or_none(e.predicate.as_deref()),
+        );
+    }
+    out
+}
+
+fn same_term(e: &IndexedColumn, a: &IndexedColumn) -> bool {
+    let term = match (&e.term, &a.term) {
+        (IndexTerm::Column(x), IndexTerm::Column(y)) => key(x) == key(y),
+        (IndexTerm::Expr(x), IndexTerm::Expr(y)) => same_text(x, y),
+        _ => false,
+    };
+    term && e.desc == a.desc && same_opt_name(e.collation.as_deref(), a.collation.as_deref())
+}
+
+// ---- values as SQL, for the messages ----------------------------------------
+
+fn constraint_name(name: Option<&str>) -> String {
+    name.map_or(String::new(), |n| format!("CONSTRAINT {} ", quote_ident(n)))
+}
+
+fn ident_list(names: &[String]) -> String {
+    names
+        .iter()
+        .map(|n| quote_ident(n))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn column_sql(c: &Column) -> String {
+    let mut out = quote_ident(&c.name);
+    if !c.ty.is_empty() {
+        out.push(' ');
+        out.push_str(&c.ty);
+    }
+    if c.not_null {
+        out.push_str(" NOT NULL");
+    }
+    if let Some(d) = &c.default {
+        out.push_str(&format!(" DEFAULT {d}"));
+    }
+    if let Some(collation) = &c.collation {
+        out.push_str(&format!(" COLLATE {collation}"));
+    }
+    if let Some(g) = &c.generated {
+        out.push_str(&format!(
+            " AS ({}) {}",
+            g.expr,
+            if g.stored { "STORED" } else { "VIRTUAL" }
+        ));
+    }
+    out
+}
+
+fn primary_key_sql(pk: &PrimaryKey) -> String {
+    format!(
+        "{}PRIMARY KEY ({}){}",
+        constraint_name(pk.name.as_deref()),
+        ident_list(&pk.columns),
+        if pk.autoincrement {
+            " AUTOINCREMENT"
+        } else {
+            ""
+        }
+    )
+}
+
+fn unique_sql(u: &Unique) -> String {
+    format!(
+        "{}UNIQUE ({})",
+        constraint_name(u.name.as_deref()),
+        ident_list(&u.columns)
+    )
+}
+
+fn check_sql(c: &Check) -> String {
+    format!("{}CHECK ({})", constraint_name(c.name.as_deref()), c.expr)
+}
+
+fn action_sql(action: FkAction) -> &'static str {
+    match action {
+        FkAction::NoAction => "NO ACTION",
+        FkAction::Restrict => "RESTRICT",
+        FkAction::SetNull => "SET NULL",
+        FkAction::SetDefault => "SET DEFAULT",
+        FkAction::Cascade => "CASCADE",
+    }
+}
+
+fn foreign_key_sql(fk: &ForeignKey) -> String {
+    let mut out = format!(
+        "{}FOREIGN KEY ({}) REFERENCES {}",
+        constraint_name(fk.name.as_deref()),
+        ident_list(&fk.columns),
+        quote_ident(&fk.ref_table)
+    );
+    if !fk.ref_columns.is_empty() {
+        out.push_str(&format!(" ({})", ident_list(&fk.ref_columns)));
+    }
+    for (event, action) in [("DELETE", fk.on_delete), ("UPDATE", fk.on_update)] {
+        if action != FkAction::NoAction {
+            out.push_str(&format!(" ON {event} {}", action_sql(action)));
+        }
+    }
+    if fk.deferred {
+        out.push_str(" DEFERRABLE INITIALLY DEFERRED");
+    }
+    out
+}
+
+fn terms_sql(terms: &[IndexedColumn]) -> String {
+    let terms: Vec<String> = terms
+        .iter()
+        .map(|t| {
+            let mut out = match &t.term {
+                IndexTerm::Column(c) => quote_ident(c),
+                IndexTerm::Expr(e) => e.clone(),
+            };
+            if let Some(c) = &t.collation {
+                out.push_str(&format!(" COLLATE {c}"));
+            }
+            if t.desc {
+                out.push_str(" DESC");
+            }
+            out
+        })
+        .collect();
+    format!("({})", terms.join(", "))
+}

@@ -478,22 +478,33 @@ fn gen_table(c: &mut Choices, s: &Schema) -> Table {
 
 // ---------------------------------------------------------------- indexes
 
+/// `name(...)`: a call, which COLLATE applies to as a whole.
+fn is_call(e: &str) -> bool {
+    e.split_once('(').is_some_and(|(f, _)| {
+        !f.is_empty() && f.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    }) && e.ends_with(')')
+}
+
 fn gen_index(c: &mut Choices, s: &Schema, t: &Table) -> Index {
     let name = fresh_relation(c, s);
     let mut columns: Vec<IndexedColumn> = Vec::new();
     for _ in 0..1 + c.pick(3) {
         let col = c.of(&t.columns).clone();
-        let term = if c.chance(3) {
-            IndexTerm::Expr(expr_over(c, &col.name, &col.ty))
-        } else {
-            IndexTerm::Column(col.name.clone())
+        let expr = c.chance(3).then(|| expr_over(c, &col.name, &col.ty));
+        let collation = c.chance(4).then(|| c.of(&COLLATIONS).to_string());
+        let term = match expr {
+            // COLLATE binds tighter than any operator, so a collated
+            // expression is written in parentheses, as SQLite reads it back.
+            Some(e) if collation.is_some() && !is_call(&e) => IndexTerm::Expr(format!("({e})")),
+            Some(e) => IndexTerm::Expr(e),
+            None => IndexTerm::Column(col.name.clone()),
         };
         if columns.iter().any(|o| o.term == term) {
             continue;
         }
         columns.push(IndexedColumn {
             term,
-            collation: c.chance(4).then(|| c.of(&COLLATIONS).to_string()),
+            collation,
             desc: c.chance(3),
         });
     }

@@ -15,8 +15,9 @@ use rusqlite::config::DbConfig;
 use rusqlite::types::Value;
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior};
 use strata_schema::sql_text::quote_ident;
-use strata_schema::Schema;
+use strata_schema::{differences, Difference, Schema};
 
+use crate::introspect::introspect;
 use crate::plan::{Plan, Role, Statement, ARCHIVE_CATALOG, STATE_TABLE};
 
 /// How long a statement waits for another connection's lock before the
@@ -122,14 +123,14 @@ pub enum ApplyError {
         parent: String,
     },
     #[error("the database does not match the target schema after applying ({}); nothing was changed, this is a bug in strata, please report it", summary(.0))]
-    Mismatch(Vec<String>),
+    Mismatch(Vec<Difference>),
     #[error("cannot read the database's schema: {0}")]
     Introspect(String),
     #[error("sqlite error: {0}")]
     Sqlite(#[from] rusqlite::Error),
 }
 
-fn summary(diffs: &[String]) -> String {
+fn summary(diffs: &[Difference]) -> String {
     let mut parts: Vec<String> = diffs.iter().take(3).map(ToString::to_string).collect();
     if diffs.len() > 3 {
         parts.push(format!("and {} more", diffs.len() - 3));
@@ -454,77 +455,12 @@ fn archived_by_this_apply(conn: &Connection) -> Result<Vec<Archived>, ApplyError
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-/// How the live database's objects differ from `target`, by name, kind,
-/// owning table and column names in order; strata's and SQLite's own
-/// objects aside.
+/// How the live database's schema, read back with [`introspect`], differs
+/// from `target`.
 pub(crate) fn shape_differences(
     conn: &Connection,
     target: &Schema,
-) -> Result<Vec<String>, ApplyError> {
-    let mut out = Vec::new();
-    let mut st = conn.prepare(
-        "SELECT type, name, tbl_name FROM sqlite_schema WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name NOT LIKE '\\_strata\\_%' ESCAPE '\\' ORDER BY name",
-    )?;
-    let live: Vec<(String, String, String)> = st
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-        .collect::<Result<_, _>>()?;
-    let expected: Vec<(&str, &str, &str)> = target
-        .tables
-        .values()
-        .map(|t| ("table", t.name.as_str(), t.name.as_str()))
-        .chain(
-            target
-                .indexes
-                .values()
-                .map(|i| ("index", i.name.as_str(), i.table.as_str())),
-        )
-        .chain(
-            target
-                .views
-                .values()
-                .map(|v| ("view", v.name.as_str(), v.name.as_str())),
-        )
-        .chain(
-            target
-                .triggers
-                .values()
-                .map(|t| ("trigger", t.name.as_str(), t.table.as_str())),
-        )
-        .collect();
-    for (kind, name, table) in &expected {
-        let found = live
-            .iter()
-            .find(|(k, n, _)| k == kind && n.eq_ignore_ascii_case(name));
-        match found {
-            None => out.push(format!("{kind} {name} is missing")),
-            Some((_, _, t)) if !t.eq_ignore_ascii_case(table) => {
-                out.push(format!("{kind} {name} belongs to {t}, not {table}"))
-            }
-            Some(_) => {}
-        }
-    }
-    for (kind, name, _) in &live {
-        if !expected
-            .iter()
-            .any(|(k, n, _)| k == kind && n.eq_ignore_ascii_case(name))
-        {
-            out.push(format!("{kind} {name} is not in the target schema"));
-        }
-    }
-    for t in target.tables.values() {
-        let mut st = conn.prepare("SELECT name FROM pragma_table_xinfo(?1)")?;
-        let columns: Vec<String> = st
-            .query_map([&t.name], |r| r.get(0))?
-            .collect::<Result<_, _>>()?;
-        let wanted: Vec<&str> = t.columns.iter().map(|c| c.name.as_str()).collect();
-        if !columns.is_empty() && columns != wanted {
-            out.push(format!(
-                "table {} has columns ({}), not ({})",
-                t.name,
-                columns.join(", "),
-                wanted.join(", ")
-            ));
-        }
-    }
-    Ok(out)
+) -> Result<Vec<Difference>, ApplyError> {
+    let live = introspect(conn).map_err(|e| ApplyError::Introspect(e.to_string()))?;
+    Ok(differences(target, &live))
 }

@@ -2,6 +2,8 @@
 //! a real ledger folder (and real SQLite files where a command needs one).
 //! One module per command; `Env` is the small harness they share.
 
+mod apply;
+mod checkout;
 mod init;
 mod log;
 mod points;

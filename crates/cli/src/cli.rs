@@ -84,6 +84,19 @@ pub enum Command {
     /// Name a point (appends a tag event).
     #[command(after_help = "Examples:\n  strata tag v1.0\n  strata tag before-cleanup head~2")]
     Tag(commands::tag::Args),
+    /// Where a database stands: its point, what is pending, any drift.
+    #[command(
+        after_help = "Exit 0 when the database matches its recorded point, 4 when it drifted.\n\nExamples:\n  strata status --db app.db\n  strata --json status --db app.db"
+    )]
+    Status(commands::status::Args),
+    /// Reconcile a SQLite database to a point, forwards or backwards, in one transaction.
+    #[command(after_help = commands::apply::EXAMPLES)]
+    Apply(commands::apply::Args),
+    /// Build a fresh database at a point.
+    #[command(
+        after_help = "Examples:\n  strata checkout --to v1.0 --db v1.db\n  strata checkout --to @2026-11-01T00:00:00Z --db november.db"
+    )]
+    Checkout(commands::checkout::Args),
     /// Check every hash and link of the ledger (--deep: every schema too).
     #[command(
         after_help = "Exit 0 when the ledger is whole, 3 when it is not.\n\nExamples:\n  strata verify\n  strata verify --deep\n  strata verify --expect-head 3f2a9c1d"

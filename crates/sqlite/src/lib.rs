@@ -10,3 +10,6 @@ pub mod ddl;
 pub mod introspect;
 pub mod plan;
 pub mod render;
+
+/// The SQLite binding strata uses, for callers that hold a connection.
+pub use rusqlite;

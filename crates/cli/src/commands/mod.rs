@@ -1,13 +1,17 @@
 //! One module per command, each with its clap `Args` and a `run` that
 //! returns the exit code (or a [`Failure`]).
 
+pub mod apply;
+pub mod checkout;
 pub mod init;
 pub mod log;
 pub mod record;
 pub mod revert;
 pub mod schema;
 pub mod show;
+pub mod status;
 pub mod tag;
+mod target;
 pub mod verify;
 
 use strata_ledger::{Entry, Ledger, Prepared};
@@ -21,6 +25,9 @@ pub fn run(cli: Cli) -> Result<u8, Failure> {
     let cx = Context { global: cli.global };
     match cli.command {
         Command::Init(args) => init::run(&cx, args),
+        Command::Apply(args) => apply::run(&cx, args),
+        Command::Status(args) => status::run(&cx, args),
+        Command::Checkout(args) => checkout::run(&cx, args),
         Command::Record(args) => record::run(&cx, args),
         Command::Revert(args) => revert::run(&cx, args),
         Command::Log(args) => log::run(&cx, args),

@@ -17,6 +17,9 @@ pub struct Args {
     /// catches events lost from the end, which the chain alone cannot.
     #[arg(long, value_name = "HASH")]
     pub expect_head: Option<String>,
+    /// Also check that this database's recorded point is in the chain.
+    #[arg(long, env = "STRATA_DB", value_name = "FILE")]
+    pub db: Option<std::path::PathBuf>,
 }
 
 pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
@@ -69,9 +72,20 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
             .with_code(exit::INTEGRITY));
         }
     }
+    let db_seq = match &args.db {
+        Some(db) => {
+            if !db.is_file() {
+                return Err(Failure::new(format!("{} does not exist", db.display())));
+            }
+            let conn = strata_sqlite::apply::open(db).map_err(Failure::new)?;
+            Some(super::target::standing(&ledger, &conn, db)?.seq)
+        }
+        None => None,
+    };
     if cx.json() {
         print_json(&json!({
             "ok": true,
+            "db_seq": db_seq,
             "deep": summary.deep,
             "events": summary.events,
             "head": summary.head.map(|(seq, h)| json!({ "seq": seq, "hash": h.to_string() })),
@@ -96,6 +110,12 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
                 String::new()
             }
         ));
+        if let (Some(db), Some(seq)) = (&args.db, db_seq) {
+            cx.say(format_args!(
+                "ok: {} is at event {seq}, which is in the chain",
+                db.display()
+            ));
+        }
     }
     Ok(exit::OK)
 }

@@ -1,0 +1,109 @@
+//! `strata apply`: reconcile a SQLite database to a point of the ledger,
+//! forwards or backwards, in one transaction.
+
+use std::path::PathBuf;
+
+use serde_json::json;
+use strata_ledger::Point;
+use strata_sqlite::plan::plan;
+
+use super::target::{drift, drift_failure, position, standing, steps};
+use crate::context::{parse_point, print_json, Context};
+use crate::failure::{exit, Failure};
+
+pub const EXAMPLES: &str = "Examples:
+  strata apply --db app.db
+  strata apply --db app.db --to v1.0 --dry-run
+  strata apply --db app.db --to head~1";
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The SQLite database (created when missing).
+    #[arg(long, env = "STRATA_DB", value_name = "FILE")]
+    pub db: PathBuf,
+    /// The point to reconcile to (default head); before the database's point
+    /// moves it backwards.
+    #[arg(long, value_parser = parse_point, default_value = "head", value_name = "POINT")]
+    pub to: Point,
+    /// Print the exact SQL and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Who applies, for the database's log (else $STRATA_AUTHOR, else the login name).
+    #[arg(long, env = "STRATA_AUTHOR")]
+    pub author: Option<String>,
+}
+
+pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
+    let ledger = cx.ledger()?;
+    let to = ledger.resolve(&args.to)?;
+    let who = super::record::author(args.author)?;
+    let mut conn = strata_sqlite::apply::open(&args.db).map_err(Failure::new)?;
+    let from = standing(&ledger, &conn, &args.db)?;
+    let drifted = drift(&ledger, &conn, from.seq)?;
+    if !drifted.is_empty() {
+        if cx.json() {
+            print_json(&json!({
+                "db": args.db, "seq": from.seq,
+                "drift": drifted.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            }))?;
+        } else {
+            for d in &drifted {
+                println!("drift: {d}");
+            }
+        }
+        return Err(drift_failure(&args.db, from.seq, &drifted));
+    }
+    if from.seq == to && from.position.is_some() {
+        if cx.json() {
+            print_json(&json!({ "db": args.db, "from": from.seq, "to": to, "statements": 0 }))?;
+        } else {
+            cx.say(format_args!(
+                "{} is already at event {to}",
+                args.db.display()
+            ));
+        }
+        return Ok(exit::OK);
+    }
+    let steps = steps(&ledger, from.seq, to)?;
+    let start = ledger.schema_at(from.seq)?;
+    let target = ledger.schema_at(to)?;
+    let plan = plan(&start, &steps).map_err(Failure::new)?;
+    if args.dry_run {
+        if cx.json() {
+            print_json(&json!({ "db": args.db, "from": from.seq, "to": to, "sql": plan.sql() }))?;
+        } else {
+            print!("{}", plan.sql());
+        }
+        return Ok(exit::OK);
+    }
+    let to_position = position(&ledger, to)?;
+    let applied = strata_sqlite::apply::apply(
+        &mut conn,
+        &plan,
+        from.position.as_ref(),
+        &to_position,
+        &target,
+        &who,
+        env!("CARGO_PKG_VERSION"),
+    )
+    .map_err(|e| Failure::new(e).context(args.db.display()))?;
+    if cx.json() {
+        print_json(&json!({
+            "db": args.db, "from": from.seq, "to": to,
+            "statements": applied.statements,
+            "archived": applied.archived.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        }))?;
+    } else {
+        cx.say(format_args!(
+            "{} is now at event {to} (was {}; {} statement{})",
+            args.db.display(),
+            from.seq,
+            applied.statements,
+            if applied.statements == 1 { "" } else { "s" }
+        ));
+        for a in &applied.archived {
+            cx.say(format_args!("archived {a}"));
+        }
+    }
+    Ok(exit::OK)
+}

@@ -1,0 +1,79 @@
+//! `strata status`: where a database stands, what is pending, any drift.
+
+use std::path::PathBuf;
+
+use serde_json::json;
+
+use super::target::{drift, standing};
+use crate::context::{print_json, Context};
+use crate::failure::{exit, Failure};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The SQLite database.
+    #[arg(long, env = "STRATA_DB", value_name = "FILE")]
+    pub db: PathBuf,
+}
+
+pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
+    let ledger = cx.ledger()?;
+    if !args.db.is_file() {
+        return Err(
+            Failure::new(format!("{} does not exist", args.db.display()))
+                .help("apply creates it: strata apply --db FILE"),
+        );
+    }
+    let conn = strata_sqlite::apply::open(&args.db).map_err(Failure::new)?;
+    let at = standing(&ledger, &conn, &args.db)?;
+    let head = ledger.head_seq();
+    let drifted = drift(&ledger, &conn, at.seq)?;
+    let mut pending = Vec::new();
+    if at.seq < head {
+        for entry in ledger.events_from(at.seq + 1) {
+            let entry = entry?;
+            pending.push((
+                entry.event.seq,
+                entry.event.body.kind(),
+                entry.event.message,
+            ));
+        }
+    }
+    if cx.json() {
+        print_json(&json!({
+            "db": args.db,
+            "seq": at.seq,
+            "hash": at.position.as_ref().map(|p| p.hash.clone()),
+            "head": head,
+            "pending": pending.iter().map(|(seq, kind, message)| json!({
+                "seq": seq, "kind": kind, "message": message,
+            })).collect::<Vec<_>>(),
+            "drift": drifted.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        }))?;
+    } else {
+        match &at.position {
+            Some(p) => println!(
+                "{} is at event {} ({})",
+                args.db.display(),
+                at.seq,
+                p.hash.chars().take(12).collect::<String>()
+            ),
+            None => println!("{} has not been applied to (point 0)", args.db.display()),
+        }
+        println!("head is event {head}; {} pending", pending.len());
+        for (seq, kind, message) in &pending {
+            println!("  event {seq} {kind}: {message}");
+        }
+        if drifted.is_empty() {
+            println!("no drift");
+        } else {
+            for d in &drifted {
+                println!("drift: {d}");
+            }
+        }
+    }
+    if drifted.is_empty() {
+        Ok(exit::OK)
+    } else {
+        Err(super::target::drift_failure(&args.db, at.seq, &drifted))
+    }
+}

@@ -1,0 +1,147 @@
+//! What `apply`, `status`, `checkout` and `verify --db` share: where a
+//! database stands in the ledger, whether it drifted, and the steps between
+//! two points.
+
+use std::path::Path;
+
+use strata_ledger::{Body, Ledger};
+use strata_schema::{differences, Difference};
+use strata_sqlite::apply::{read_state, Position};
+use strata_sqlite::plan::Step;
+use strata_sqlite::rusqlite::Connection;
+
+use crate::failure::{exit, Failure};
+
+/// Where a database stands: the seq it records (0 for a database strata
+/// never applied to) and its bookkeeping row.
+pub struct Standing {
+    pub seq: u64,
+    pub position: Option<Position>,
+}
+
+/// The point `conn` records, checked against this ledger: the same ledger
+/// id, and an event that is in the chain with the recorded hash (exit 3
+/// otherwise).
+pub fn standing(ledger: &Ledger, conn: &Connection, db: &Path) -> Result<Standing, Failure> {
+    let position = read_state(conn).map_err(|e| Failure::new(e).context(db.display()))?;
+    let Some(position) = position else {
+        return Ok(Standing {
+            seq: 0,
+            position: None,
+        });
+    };
+    let id = ledger.id().map(|h| h.to_string());
+    if id.as_deref() != Some(position.ledger_id.as_str()) {
+        return Err(Failure::new(format!(
+            "{} was reconciled by another ledger (id {}), not {} (id {})",
+            db.display(),
+            short(&position.ledger_id),
+            ledger.dir().display(),
+            id.as_deref().map_or("none: it is empty".to_string(), short),
+        ))
+        .help("give the --ledger it belongs to")
+        .with_code(exit::INTEGRITY));
+    }
+    let in_chain = match ledger.event(position.seq)? {
+        Some(entry) => entry.hash.to_string() == position.hash,
+        None => position.seq == 0,
+    };
+    if !in_chain {
+        return Err(Failure::new(format!(
+            "{} records event {} with hash {}, which is not in this ledger's chain",
+            db.display(),
+            position.seq,
+            short(&position.hash)
+        ))
+        .help("the ledger lost or changed events: run `strata verify` and restore it from a copy you trust")
+        .with_code(exit::INTEGRITY));
+    }
+    Ok(Standing {
+        seq: position.seq,
+        position: Some(position),
+    })
+}
+
+fn short(hex: &str) -> String {
+    hex.chars().take(12).collect()
+}
+
+/// How the live schema differs from the schema at `seq`.
+pub fn drift(ledger: &Ledger, conn: &Connection, seq: u64) -> Result<Vec<Difference>, Failure> {
+    let expected = ledger.schema_at(seq)?;
+    let live = strata_sqlite::introspect::introspect(conn).map_err(Failure::new)?;
+    Ok(differences(&expected, &live))
+}
+
+/// The failure `apply` reports for drift, after printing each difference.
+pub fn drift_failure(db: &Path, seq: u64, drift: &[Difference]) -> Failure {
+    Failure::new(format!(
+        "{} has drifted from event {seq}: {} difference{} (listed above)",
+        db.display(),
+        drift.len(),
+        if drift.len() == 1 { "" } else { "s" }
+    ))
+    .help("undo the manual changes, or record them as a change and apply again")
+    .with_code(exit::DRIFT)
+}
+
+/// The steps from `from` to `to`: each event's ops going forwards, each
+/// event's undo ops (newest first) going backwards.
+pub fn steps(ledger: &Ledger, from: u64, to: u64) -> Result<Vec<Step>, Failure> {
+    let mut steps = Vec::new();
+    if to >= from {
+        for entry in ledger.events_from(from + 1) {
+            let entry = entry?;
+            if entry.event.seq > to {
+                break;
+            }
+            match &entry.event.body {
+                Body::Baseline { .. } => {
+                    return Err(Failure::new(format!(
+                        "event {} is a baseline: a database is adopted at a baseline, not moved through one",
+                        entry.event.seq
+                    ))
+                    .help("apply to the baseline's database, or check out a point after it"))
+                }
+                body => {
+                    if !body.ops().is_empty() {
+                        steps.push(Step {
+                            seq: entry.event.seq,
+                            ops: body.ops().to_vec(),
+                        });
+                    }
+                }
+            }
+        }
+    } else {
+        for seq in (to + 1..=from).rev() {
+            let ops = ledger.undo_ops(seq)?;
+            if !ops.is_empty() {
+                steps.push(Step { seq, ops });
+            }
+        }
+    }
+    Ok(steps)
+}
+
+/// The bookkeeping row for point `seq` of this ledger.
+pub fn position(ledger: &Ledger, seq: u64) -> Result<Position, Failure> {
+    let hash = match seq {
+        0 => strata_ledger::Hash::ZERO,
+        _ => {
+            ledger
+                .event(seq)?
+                .ok_or_else(|| Failure::new(format!("event {seq} is not stored")))?
+                .hash
+        }
+    };
+    let ledger_id = ledger.id().ok_or_else(|| {
+        Failure::new("the ledger is empty: record a change before applying")
+            .help("strata record -m MSG FILE.sql")
+    })?;
+    Ok(Position {
+        ledger_id: ledger_id.to_string(),
+        seq,
+        hash: hash.to_string(),
+    })
+}

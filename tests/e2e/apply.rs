@@ -1,0 +1,226 @@
+//! `apply`: a real SQLite file reconciled to a point of the ledger, checked
+//! with a second connection of its own.
+
+use rusqlite::Connection;
+
+use crate::Env;
+
+fn db(env: &Env) -> Connection {
+    Connection::open(env.path().join("app.db")).expect("open app.db")
+}
+
+fn rows(conn: &Connection, sql: &str) -> Vec<Vec<String>> {
+    let mut stmt = conn.prepare(sql).expect("prepare");
+    let n = stmt.column_count();
+    stmt.query_map([], |r| {
+        (0..n)
+            .map(|i| {
+                r.get::<_, rusqlite::types::Value>(i).map(|v| match v {
+                    rusqlite::types::Value::Null => "NULL".to_string(),
+                    rusqlite::types::Value::Integer(i) => i.to_string(),
+                    rusqlite::types::Value::Real(f) => f.to_string(),
+                    rusqlite::types::Value::Text(t) => t,
+                    rusqlite::types::Value::Blob(b) => format!("{b:?}"),
+                })
+            })
+            .collect()
+    })
+    .expect("query")
+    .map(|r| r.expect("row"))
+    .collect()
+}
+
+fn integrity(conn: &Connection) {
+    assert_eq!(rows(conn, "PRAGMA integrity_check"), [["ok"]]);
+    assert!(rows(conn, "PRAGMA foreign_key_check").is_empty());
+}
+
+fn columns(conn: &Connection, table: &str) -> Vec<String> {
+    rows(
+        conn,
+        &format!("SELECT name FROM pragma_table_info('{table}')"),
+    )
+    .into_iter()
+    .map(|mut r| r.remove(0))
+    .collect()
+}
+
+#[test]
+fn the_seed_applied_to_a_fresh_file() {
+    let env = Env::init();
+    env.seed();
+    env.ok(&["apply", "--db", "app.db"]).says("now at event 2");
+    let conn = db(&env);
+    assert_eq!(
+        columns(&conn, "users"),
+        ["id", "name", "email", "created_at"]
+    );
+    let events = env.events();
+    let state = rows(&conn, "SELECT seq, hash FROM _strata_state");
+    assert_eq!(
+        state,
+        [[
+            "2".to_string(),
+            events[1]["hash"].as_str().expect("hash").to_string()
+        ]]
+    );
+    assert_eq!(rows(&conn, "SELECT count(*) FROM _strata_log"), [["1"]]);
+    integrity(&conn);
+    // Nothing left to do.
+    env.ok(&["apply", "--db", "app.db"])
+        .says("already at event 2");
+    assert_eq!(rows(&conn, "SELECT count(*) FROM _strata_log"), [["1"]]);
+}
+
+#[test]
+fn rows_survive_step_by_step_apply() {
+    let env = Env::init();
+    env.seed();
+    env.ok(&["apply", "--db", "app.db", "--to", "1"]);
+    let conn = db(&env);
+    conn.execute_batch(
+        "INSERT INTO users (id, name, email) VALUES (1, 'ada', 'ada@example.com'), (7, 'bob', NULL);",
+    )
+    .expect("insert");
+    env.ok(&["apply", "--db", "app.db"]);
+    env.record(
+        "widen name, require email",
+        "ALTER TABLE users ALTER COLUMN name TYPE text; \
+         ALTER TABLE users ALTER COLUMN email SET DEFAULT 'none';",
+    );
+    env.ok(&["apply", "--db", "app.db"]);
+    assert_eq!(
+        rows(
+            &conn,
+            "SELECT rowid, id, name, email FROM users ORDER BY id"
+        ),
+        [
+            ["1", "1", "ada", "ada@example.com"],
+            ["7", "7", "bob", "NULL"]
+        ]
+    );
+    integrity(&conn);
+}
+
+#[test]
+fn a_rebuilt_parent_keeps_its_cascading_children() {
+    let env = Env::init();
+    env.record(
+        "parent and child",
+        "CREATE TABLE parent (id integer primary key, name text); \
+         CREATE TABLE child (id integer primary key, parent_id integer REFERENCES parent(id) ON DELETE CASCADE);",
+    );
+    env.ok(&["apply", "--db", "app.db"]);
+    let conn = db(&env);
+    conn.execute_batch(
+        "INSERT INTO parent VALUES (1, 'p'); INSERT INTO child VALUES (10, 1), (11, 1);",
+    )
+    .expect("insert");
+    // A type change forces the 12-step rebuild of parent.
+    env.record(
+        "retype name",
+        "ALTER TABLE parent ALTER COLUMN name TYPE varchar(20)",
+    );
+    env.ok(&["apply", "--db", "app.db"]);
+    assert_eq!(rows(&conn, "SELECT count(*) FROM child"), [["2"]]);
+    integrity(&conn);
+}
+
+#[test]
+fn dry_run_prints_the_sql_and_changes_nothing() {
+    let env = Env::init();
+    env.seed();
+    env.ok(&["apply", "--db", "app.db", "--to", "1"]);
+    let before = std::fs::read(env.path().join("app.db")).expect("read");
+    let out = env.ok(&["apply", "--db", "app.db", "--dry-run"]).stdout;
+    assert!(out.contains("BEGIN IMMEDIATE"), "{out}");
+    // SQLite's ADD COLUMN refuses a CURRENT_TIMESTAMP default: a rebuild.
+    assert!(out.contains("CREATE TABLE \"_strata_new_users\""), "{out}");
+    assert!(out.contains("PRAGMA foreign_key_check"), "{out}");
+    assert!(out.contains("COMMIT"), "{out}");
+    assert_eq!(
+        std::fs::read(env.path().join("app.db")).expect("read"),
+        before
+    );
+}
+
+#[test]
+fn drift_is_reported_and_refused() {
+    let env = Env::init();
+    env.seed();
+    env.ok(&["apply", "--db", "app.db", "--to", "1"]);
+    db(&env)
+        .execute_batch(
+            "ALTER TABLE users ADD COLUMN sneaky text; CREATE INDEX users_name ON users (name);",
+        )
+        .expect("drift");
+    let run = env.fails(&["apply", "--db", "app.db"], 4);
+    assert!(run.stdout.contains("sneaky"), "{run:?}");
+    assert!(run.stdout.contains("users_name"), "{run:?}");
+    env.fails(&["status", "--db", "app.db"], 4).says("sneaky");
+    // Untouched: still at event 1.
+    assert_eq!(rows(&db(&env), "SELECT seq FROM _strata_state"), [["1"]]);
+}
+
+#[test]
+fn a_database_of_another_ledger_is_refused() {
+    let env = Env::init();
+    env.seed();
+    env.ok(&["apply", "--db", "app.db"]);
+    env.ok(&["--ledger", "other", "init"]);
+    env.ok(&[
+        "--ledger",
+        "other",
+        "record",
+        "-m",
+        "x",
+        "--sql",
+        "CREATE TABLE x (a)",
+    ]);
+    env.fails(&["--ledger", "other", "apply", "--db", "app.db"], 3)
+        .says("another ledger");
+    env.fails(&["--ledger", "other", "verify", "--db", "app.db"], 3);
+    env.ok(&["verify", "--db", "app.db"]);
+}
+
+#[test]
+fn bad_targets_are_clear_errors_and_untouched() {
+    let env = Env::init();
+    env.seed();
+    env.file(
+        "notes.db",
+        "this is not a database, just text that is long enough to matter",
+    );
+    env.fails(&["apply", "--db", "notes.db"], 1)
+        .says("notes.db");
+    assert_eq!(
+        std::fs::read_to_string(env.path().join("notes.db")).expect("read"),
+        "this is not a database, just text that is long enough to matter"
+    );
+    std::fs::create_dir(env.path().join("dir.db")).expect("mkdir");
+    env.fails(&["apply", "--db", "dir.db"], 1).says("dir.db");
+    env.fails(&["apply", "--db", "app.db", "--to", "9"], 1)
+        .says("there is no event 9");
+    assert!(!env.path().join("app.db").exists());
+}
+
+#[test]
+fn dropped_data_is_archived() {
+    let env = Env::init();
+    env.seed();
+    env.ok(&["apply", "--db", "app.db"]);
+    let conn = db(&env);
+    conn.execute_batch(
+        "INSERT INTO users (id, name, email) VALUES (1, 'ada', 'a@x'), (2, 'bob', 'b@x');",
+    )
+    .expect("insert");
+    env.record("drop email", "ALTER TABLE users DROP COLUMN email");
+    env.ok(&["apply", "--db", "app.db"]).says("archived");
+    assert_eq!(columns(&conn, "users"), ["id", "name", "created_at"]);
+    let archives = rows(
+        &conn,
+        "SELECT name FROM sqlite_schema WHERE type = 'table' AND name LIKE '\\_strata\\_archive%' ESCAPE '\\'",
+    );
+    assert!(!archives.is_empty(), "no archive tables");
+    integrity(&conn);
+}

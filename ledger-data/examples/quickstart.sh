@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The quickstart, end to end: record the seed scenario into a fresh ledger,
-# read its history back, and check the chain. Runs in a scratch folder, so
+# read its history back, check the chain, and build a SQLite database from
+# it step by step. Runs in a scratch folder, so
 # it never touches ./ledger-data. Uses $STRATA when set (the tests set it to
 # the binary they built), else builds strata with cargo.
 set -euo pipefail
@@ -9,9 +10,13 @@ if [[ -z "${STRATA:-}" ]]; then
   cargo build --quiet --release -p strata-cli --manifest-path "$here/../../Cargo.toml"
   STRATA="$here/../../target/release/strata"
 fi
+if [[ "$STRATA" == */* ]]; then # the script moves to a scratch folder
+  STRATA="$(cd "$(dirname "$STRATA")" && pwd)/$(basename "$STRATA")"
+fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-export STRATA_LEDGER="$work/ledger" STRATA_AUTHOR="${STRATA_AUTHOR:-quickstart}"
+cd "$work"
+export STRATA_LEDGER=ledger STRATA_AUTHOR="${STRATA_AUTHOR:-quickstart}"
 step() { printf '\n$ strata %s\n' "$*"; "$STRATA" "$@"; }
 
 step init
@@ -23,3 +28,8 @@ step schema --at 1
 step schema --at v1
 step show head~1
 step verify --deep
+step apply --db app.db --to 1
+step status --db app.db
+step apply --db app.db
+step checkout --to v1 --db v1.db
+step verify --db app.db

@@ -70,3 +70,21 @@ fn status_shows_point_head_and_pending() {
     assert_eq!(json["pending"].as_array().map(Vec::len), Some(1));
     assert_eq!(json["drift"].as_array().map(Vec::len), Some(0));
 }
+
+#[test]
+fn a_locked_database_is_reported_and_left_alone() {
+    let env = Env::init();
+    env.seed();
+    env.ok(&["apply", "--db", "app.db", "--to", "1"]);
+    let mut writer = Connection::open(env.path().join("app.db")).expect("open");
+    let tx = writer
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .expect("lock");
+    env.fails(&["apply", "--db", "app.db"], 1).says("locked");
+    tx.rollback().expect("rollback");
+    let seq: i64 = writer
+        .query_row("SELECT seq FROM _strata_state", [], |r| r.get(0))
+        .expect("state");
+    assert_eq!(seq, 1);
+    env.ok(&["apply", "--db", "app.db"]);
+}

@@ -23,6 +23,9 @@ fn the_quickstart_runs_end_to_end() {
     );
     assert!(stdout.contains("recorded event 2"), "{stdout}");
     assert!(stdout.contains("ok: 3 events, 1 tags"), "{stdout}");
-    assert!(stdout.contains("app.db is now at event 3 (was 1"), "{stdout}");
+    assert!(
+        stdout.contains("app.db is now at event 3 (was 1"),
+        "{stdout}"
+    );
     assert!(stdout.contains("2 pending"), "{stdout}");
 }

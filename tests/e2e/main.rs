@@ -3,6 +3,7 @@
 //! One module per command; `Env` is the small harness they share.
 
 mod apply;
+mod archive;
 mod checkout;
 mod init;
 mod log;

@@ -92,6 +92,8 @@ pub enum Command {
     /// Reconcile a SQLite database to a point, forwards or backwards, in one transaction.
     #[command(after_help = commands::apply::EXAMPLES)]
     Apply(commands::apply::Args),
+    /// What dropped data a database keeps (list), and its explicit removal (purge).
+    Archive(commands::archive::Args),
     /// Build a fresh database at a point.
     #[command(
         after_help = "Examples:\n  strata checkout --to v1.0 --db v1.db\n  strata checkout --to @2026-11-01T00:00:00Z --db november.db"

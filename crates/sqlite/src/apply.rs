@@ -140,7 +140,7 @@ fn summary(diffs: &[Difference]) -> String {
 
 /// The error an SQLite failure means for a user, where it has a plainer
 /// name than SQLite's.
-fn classify(e: rusqlite::Error, path: &str) -> ApplyError {
+pub(crate) fn classify(e: rusqlite::Error, path: &str) -> ApplyError {
     match e.sqlite_error_code() {
         Some(ErrorCode::NotADatabase) => ApplyError::NotADatabase {
             path: path.to_string(),

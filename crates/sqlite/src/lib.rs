@@ -6,6 +6,7 @@
 //! model, not the ledger.
 
 pub mod apply;
+pub mod archive;
 pub mod ddl;
 pub mod introspect;
 pub mod plan;

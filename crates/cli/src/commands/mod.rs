@@ -2,6 +2,7 @@
 //! returns the exit code (or a [`Failure`]).
 
 pub mod apply;
+pub mod archive;
 pub mod checkout;
 pub mod init;
 pub mod log;
@@ -26,6 +27,7 @@ pub fn run(cli: Cli) -> Result<u8, Failure> {
     match cli.command {
         Command::Init(args) => init::run(&cx, args),
         Command::Apply(args) => apply::run(&cx, args),
+        Command::Archive(args) => archive::run(&cx, args),
         Command::Status(args) => status::run(&cx, args),
         Command::Checkout(args) => checkout::run(&cx, args),
         Command::Record(args) => record::run(&cx, args),

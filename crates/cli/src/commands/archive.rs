@@ -1,0 +1,107 @@
+//! `strata archive`: what dropped data a database keeps, and its explicit
+//! removal.
+
+use std::path::PathBuf;
+
+use serde_json::json;
+use strata_ledger::Point;
+use strata_sqlite::archive::Kept;
+
+use crate::context::{parse_point, print_json, Context};
+use crate::failure::{exit, Failure};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    pub action: Action,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum Action {
+    /// What is kept: for which event, how many rows and bytes.
+    #[command(after_help = "Example:\n  strata archive list --db app.db")]
+    List {
+        /// The SQLite database.
+        #[arg(long, env = "STRATA_DB", value_name = "FILE")]
+        db: PathBuf,
+    },
+    /// Remove what events before POINT archived (never automatic).
+    #[command(after_help = "Example:\n  strata archive purge --db app.db --before v2.0")]
+    Purge {
+        /// The SQLite database.
+        #[arg(long, env = "STRATA_DB", value_name = "FILE")]
+        db: PathBuf,
+        /// Remove the archives of events before this point.
+        #[arg(long, value_parser = parse_point, value_name = "POINT")]
+        before: Point,
+    },
+}
+
+pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
+    match args.action {
+        Action::List { db } => {
+            let conn = open(&db)?;
+            let kept = strata_sqlite::archive::list(&conn).map_err(Failure::new)?;
+            if cx.json() {
+                print_json(&kept.iter().map(kept_json).collect::<Vec<_>>())?;
+            } else if kept.is_empty() {
+                cx.say(format_args!("{} keeps no archived data", db.display()));
+            } else {
+                for k in &kept {
+                    println!("{}", line(k));
+                }
+            }
+        }
+        Action::Purge { db, before } => {
+            let ledger = cx.ledger()?;
+            let before = ledger.resolve(&before)?;
+            let mut conn = open(&db)?;
+            super::target::standing(&ledger, &conn, &db)?;
+            let gone = strata_sqlite::archive::purge(&mut conn, before).map_err(Failure::new)?;
+            if cx.json() {
+                print_json(&json!({ "removed": gone.iter().map(kept_json).collect::<Vec<_>>() }))?;
+            } else {
+                cx.say(format_args!(
+                    "removed {} archive entr{} made before event {before}",
+                    gone.len(),
+                    if gone.len() == 1 { "y" } else { "ies" }
+                ));
+                for k in &gone {
+                    cx.say(format_args!("  {}", line(k)));
+                }
+            }
+        }
+    }
+    Ok(exit::OK)
+}
+
+fn open(db: &std::path::Path) -> Result<strata_sqlite::rusqlite::Connection, Failure> {
+    if !db.is_file() {
+        return Err(Failure::new(format!("{} does not exist", db.display())));
+    }
+    strata_sqlite::apply::open(db).map_err(Failure::new)
+}
+
+fn line(k: &Kept) -> String {
+    let what = match &k.column {
+        Some(c) => format!("{} {}.{c}", k.kind, k.table),
+        None => format!("{} {}", k.kind, k.table),
+    };
+    format!(
+        "event {} op {}: {what}: {} rows, {} bytes in {} ({})",
+        k.seq,
+        k.op + 1,
+        k.rows,
+        k.bytes,
+        k.archive_table,
+        k.created_at
+    )
+}
+
+fn kept_json(k: &Kept) -> serde_json::Value {
+    json!({
+        "seq": k.seq, "op": k.op, "kind": k.kind, "table": k.table, "column": k.column,
+        "archive_table": k.archive_table, "rows": k.rows, "bytes": k.bytes,
+        "created_at": k.created_at,
+    })
+}

@@ -224,3 +224,92 @@ fn dropped_data_is_archived() {
     assert!(!archives.is_empty(), "no archive tables");
     integrity(&conn);
 }
+
+/// A hash of every row of `table` with its rowid, in rowid order.
+fn checksum(conn: &Connection, table: &str) -> (usize, u64) {
+    use std::hash::{Hash, Hasher};
+    let all = rows(
+        conn,
+        &format!("SELECT rowid, * FROM {table} ORDER BY rowid"),
+    );
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    all.hash(&mut h);
+    (all.len(), h.finish())
+}
+
+#[test]
+fn a_rebuild_of_a_100k_row_table_keeps_every_row_index_and_trigger() {
+    let env = Env::init();
+    env.record(
+        "items",
+        "CREATE TABLE items (id integer primary key, sku varchar(32) not null, qty integer not null, note text); \
+         CREATE INDEX items_sku ON items (sku); \
+         CREATE TRIGGER items_qty_nonneg BEFORE UPDATE OF qty ON items WHEN NEW.qty < 0 \
+         BEGIN SELECT RAISE(ABORT, 'negative qty'); END;",
+    );
+    env.ok(&["apply", "--db", "app.db"]);
+    let mut conn = db(&env);
+    let tx = conn.transaction().expect("begin");
+    {
+        let mut st = tx
+            .prepare("INSERT INTO items (id, sku, qty, note) VALUES (?1, ?2, ?3, ?4)")
+            .expect("prepare");
+        for i in 1..=100_000i64 {
+            let note = (i % 3 != 0).then(|| format!("note {i}"));
+            st.execute(rusqlite::params![
+                i * 2,
+                format!("SKU-{:06}", (i * 7_919) % 100_003),
+                (i * 31) % 10_007,
+                note
+            ])
+            .expect("insert");
+        }
+    }
+    tx.commit().expect("commit");
+    let schema_of = |conn: &Connection| {
+        rows(
+            conn,
+            "SELECT type, name, sql FROM sqlite_schema WHERE name IN ('items_sku', 'items_qty_nonneg') ORDER BY name",
+        )
+    };
+    let before = checksum(&conn, "items");
+    let extras = schema_of(&conn);
+    assert_eq!(before.0, 100_000);
+    assert_eq!(extras.len(), 2, "{extras:?}");
+
+    // A type change: SQLite cannot do it in place, so the table is rebuilt.
+    env.record(
+        "widen qty",
+        "ALTER TABLE items ALTER COLUMN qty TYPE bigint",
+    );
+    let dry = env.ok(&["apply", "--db", "app.db", "--dry-run"]).stdout;
+    assert!(dry.contains("CREATE TABLE \"_strata_new_items\""), "{dry}");
+    env.ok(&["apply", "--db", "app.db"]);
+
+    let conn = db(&env);
+    assert_eq!(
+        rows(
+            &conn,
+            "SELECT type FROM pragma_table_info('items') WHERE name = 'qty'"
+        ),
+        [["bigint"]]
+    );
+    assert_eq!(checksum(&conn, "items"), before);
+    assert_eq!(schema_of(&conn), extras);
+    // The index is used and the trigger still fires.
+    let plan = rows(
+        &conn,
+        "EXPLAIN QUERY PLAN SELECT id FROM items WHERE sku = 'SKU-000001'",
+    );
+    assert!(
+        plan.iter()
+            .any(|r| r.iter().any(|c| c.contains("items_sku"))),
+        "{plan:?}"
+    );
+    let err = conn
+        .execute("UPDATE items SET qty = -1 WHERE id = 2", [])
+        .expect_err("the trigger refuses a negative qty");
+    assert!(err.to_string().contains("negative qty"), "{err}");
+    assert_eq!(rows(&conn, "SELECT seq FROM _strata_state"), [["2"]]);
+    integrity(&conn);
+}

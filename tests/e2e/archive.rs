@@ -44,9 +44,9 @@ fn list_then_purge_what_drops_archived() {
         emails,
         [(1, Some("a@x".into())), (2, Some("b@x".into())), (3, None)]
     );
-    // Purge before event 4 removes event 3's entry only.
-    env.ok(&["archive", "purge", "--db", "app.db", "--before", "4"])
-        .says("removed 1 archive entry made before event 4");
+    // Purging up to event 3 removes event 3's entry only.
+    env.ok(&["archive", "purge", "--db", "app.db", "--before", "3"])
+        .says("removed 1 archive entry made by events up to 3");
     let kept = env.json(&["archive", "list", "--db", "app.db"]);
     assert_eq!(kept.as_array().map(Vec::len), Some(1));
     assert_eq!(kept[0]["seq"], 4);

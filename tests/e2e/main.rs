@@ -10,6 +10,7 @@ mod log;
 mod points;
 mod quickstart;
 mod record;
+mod restore;
 mod revert;
 mod schema;
 mod show;

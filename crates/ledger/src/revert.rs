@@ -133,18 +133,50 @@ impl Ledger {
     }
 
     /// The ops that undo event `seq` on their own (what a backwards apply
-    /// runs); refused for a tag, a baseline, or a data step without revert
-    /// SQL.
-    pub fn undo_ops(&self, seq: u64) -> Result<Vec<Op>> {
+    /// runs), each with the index of the op of event `seq` it undoes (`None`
+    /// for revert SQL); refused for a baseline or a data step without revert
+    /// SQL, empty for a tag.
+    pub fn undo_ops(&self, seq: u64) -> Result<Vec<(Op, Option<u32>)>> {
         let entry = self.entry(seq)?;
         match entry.event.body {
             Body::Tag { .. } => Ok(Vec::new()),
-            _ => self.inverse(&entry),
+            _ => self.inverse_indexed(&entry),
+        }
+    }
+
+    /// For each op of revert event `seq`, the event and op index it undoes,
+    /// when its ops are exactly the inverses of the events it names (as
+    /// `revert` makes them); `None` where that cannot be said.
+    pub fn revert_origins(&self, seq: u64) -> Result<Vec<Option<(u64, u32)>>> {
+        let entry = self.entry(seq)?;
+        let Body::Revert { of, ops } = &entry.event.body else {
+            return Ok(vec![None; entry.event.body.ops().len()]);
+        };
+        let mut inverse = Vec::with_capacity(ops.len());
+        for s in of.iter().rev() {
+            let undone = self.entry(*s)?;
+            for (op, i) in self.inverse_indexed(&undone)? {
+                inverse.push((op, i.map(|i| (*s, i))));
+            }
+        }
+        if inverse.len() == ops.len() && inverse.iter().zip(ops).all(|((a, _), b)| a == b) {
+            Ok(inverse.into_iter().map(|(_, origin)| origin).collect())
+        } else {
+            Ok(vec![None; ops.len()])
         }
     }
 
     /// The ops that undo one event.
     fn inverse(&self, entry: &Entry) -> Result<Vec<Op>> {
+        Ok(self
+            .inverse_indexed(entry)?
+            .into_iter()
+            .map(|(op, _)| op)
+            .collect())
+    }
+
+    /// The ops that undo one event, each with the index of the op it undoes.
+    fn inverse_indexed(&self, entry: &Entry) -> Result<Vec<(Op, Option<u32>)>> {
         let seq = entry.event.seq;
         match &entry.event.body {
             Body::Change { ops, revert_sql } => inverse_change(seq, ops, revert_sql.as_deref()),
@@ -156,7 +188,14 @@ impl Ledger {
                 // events it reverted, oldest first (data steps included).
                 let mut redo = Vec::new();
                 for s in of {
-                    redo.extend(self.entry(*s)?.event.body.ops().iter().cloned());
+                    redo.extend(
+                        self.entry(*s)?
+                            .event
+                            .body
+                            .ops()
+                            .iter()
+                            .map(|op| (op.clone(), None)),
+                    );
                 }
                 Ok(redo)
             }
@@ -193,17 +232,24 @@ impl Ledger {
 /// The inverse of a change's ops: each inverted, newest first; the data
 /// steps are undone by the recorder's revert SQL, run where the last data
 /// step is undone.
-fn inverse_change(seq: u64, ops: &[Op], revert_sql: Option<&str>) -> Result<Vec<Op>> {
+fn inverse_change(
+    seq: u64,
+    ops: &[Op],
+    revert_sql: Option<&str>,
+) -> Result<Vec<(Op, Option<u32>)>> {
     let mut out = Vec::with_capacity(ops.len());
     let mut reverted_data = false;
     for (index, op) in ops.iter().enumerate().rev() {
         match (op.invert(), revert_sql) {
-            (Some(inv), _) => out.push(inv),
+            (Some(inv), _) => out.push((inv, u32::try_from(index).ok())),
             (None, Some(sql)) => {
                 if !reverted_data {
-                    out.push(Op::Data {
-                        sql: sql.to_string(),
-                    });
+                    out.push((
+                        Op::Data {
+                            sql: sql.to_string(),
+                        },
+                        None,
+                    ));
                     reverted_data = true;
                 }
             }

@@ -51,6 +51,37 @@ pub struct Applied {
     /// The plan statements run (bookkeeping aside).
     pub statements: usize,
     pub archived: Vec<Archived>,
+    /// Data put back from archives.
+    pub restored: Vec<Restored>,
+    /// Data that could not come back: the archive a forward apply made of
+    /// it is not in the database (purged, or dropped before archives).
+    pub not_restored: Vec<Restored>,
+}
+
+/// Data one apply put back from an archive (or could not).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Restored {
+    pub table: String,
+    /// `None` for a whole table's rows.
+    pub column: Option<String>,
+    pub rows: u64,
+    pub archive_table: String,
+}
+
+impl fmt::Display for Restored {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.column {
+            Some(c) => write!(f, "the values of {}.{c}", self.table)?,
+            None => write!(f, "the rows of table {}", self.table)?,
+        }
+        write!(
+            f,
+            ": {} row{} from {}",
+            self.rows,
+            if self.rows == 1 { "" } else { "s" },
+            self.archive_table
+        )
+    }
 }
 
 /// Data one apply put aside in an archive table.
@@ -367,7 +398,32 @@ fn run(
         (":to_hash", Value::Text(to.hash.clone())),
         (":version", Value::Text(version.to_string())),
     ];
+    // A restore whose archive is not there (purged, or the drop was applied
+    // before strata kept archives) is skipped and reported: the shape comes
+    // back, the data cannot.
+    let mut present = Vec::with_capacity(plan.restores.len());
+    for r in &plan.restores {
+        let n: i64 = tx
+            .query_row(
+                "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?1",
+                [&r.archive_table],
+                |row| row.get(0),
+            )
+            .map_err(|e| classify(e, path))?;
+        present.push(n > 0);
+    }
+    let mut restored_rows = vec![0u64; plan.restores.len()];
     for statement in plan.transaction() {
+        if let Role::Restore { index, counts } = statement.role {
+            if !present.get(index).copied().unwrap_or(false) {
+                continue;
+            }
+            let rows = execute(&tx, &statement, &params)?;
+            if counts {
+                restored_rows[index] = rows as u64;
+            }
+            continue;
+        }
         execute(&tx, &statement, &params)?;
     }
 
@@ -378,17 +434,35 @@ fn run(
 
     let archived = archived_by_this_apply(&tx)?;
     tx.commit().map_err(|e| classify(e, path))?;
+    let mut restored = Vec::new();
+    let mut not_restored = Vec::new();
+    for ((r, there), rows) in plan.restores.iter().zip(present).zip(restored_rows) {
+        let entry = Restored {
+            table: r.table.clone(),
+            column: r.column.clone(),
+            rows,
+            archive_table: r.archive_table.clone(),
+        };
+        if there {
+            restored.push(entry);
+        } else if r.expected {
+            not_restored.push(entry);
+        }
+    }
     Ok(Applied {
         statements: plan.statements.len(),
         archived,
+        restored,
+        not_restored,
     })
 }
 
+/// Runs one statement; returns the rows a restore changed (0 otherwise).
 fn execute(
     conn: &Connection,
     statement: &Statement,
     params: &[(&str, Value)],
-) -> Result<(), ApplyError> {
+) -> Result<usize, ApplyError> {
     let failed = |e: rusqlite::Error| match e.sqlite_error_code() {
         Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => ApplyError::Locked,
         _ => ApplyError::Statement {
@@ -398,7 +472,11 @@ fn execute(
         },
     };
     match statement.role {
-        Role::Plain | Role::Data => conn.execute_batch(&statement.sql).map_err(failed),
+        Role::Restore { .. } => conn.execute(&statement.sql, []).map_err(failed),
+        Role::Plain | Role::Data => conn
+            .execute_batch(&statement.sql)
+            .map(|()| 0)
+            .map_err(failed),
         Role::Bound => {
             let mut st = conn.prepare(&statement.sql).map_err(failed)?;
             for (name, value) in params {
@@ -407,7 +485,7 @@ fn execute(
                 }
             }
             st.raw_execute().map_err(failed)?;
-            Ok(())
+            Ok(0)
         }
         Role::ForeignKeyCheck => {
             let mut st = conn.prepare(&statement.sql).map_err(failed)?;
@@ -424,7 +502,7 @@ fn execute(
                 .transpose()
                 .map_err(failed)?;
             match first {
-                None => Ok(()),
+                None => Ok(0),
                 Some((table, rowid, parent)) => Err(ApplyError::ForeignKey {
                     table,
                     rowid: match rowid {

@@ -31,10 +31,63 @@ pub use script::{ARCHIVE_CATALOG, LOG_TABLE, STATE_TABLE};
 
 /// The ops of one ledger event, in order. Going backwards, the ops are the
 /// event's undo ops and `seq` is still the event's.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Step {
     pub seq: u64,
     pub ops: Vec<Op>,
+    /// The ops undo event `seq` (a backwards apply). Their archives get
+    /// names of their own, so that going back and forth never reuses one.
+    pub undo: bool,
+    /// For each op (by index; missing entries are `None`), the archive whose
+    /// data it brings back: a re-added column's values, a re-created table's
+    /// rows, a column's values from before a type change.
+    pub restores: Vec<Option<ArchiveRef>>,
+}
+
+impl Step {
+    /// A forward step that restores nothing.
+    pub fn new(seq: u64, ops: Vec<Op>) -> Step {
+        Step {
+            seq,
+            ops,
+            ..Step::default()
+        }
+    }
+}
+
+/// Names the archive an op made: op `op` of event `seq`, run forwards or as
+/// an undo.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ArchiveRef {
+    pub seq: u64,
+    pub op: u32,
+    pub undo: bool,
+}
+
+impl ArchiveRef {
+    /// The archive table's name: `_strata_archive_<seq>_<op>`, with `_undo`
+    /// for an op that ran as an undo.
+    pub fn table(&self) -> String {
+        format!(
+            "_strata_archive_{}_{}{}",
+            self.seq,
+            self.op,
+            if self.undo { "_undo" } else { "" }
+        )
+    }
+}
+
+/// Data a plan puts back from an archive, when the archive is there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Restore {
+    pub archive_table: String,
+    pub table: String,
+    /// `None` for a whole table's rows.
+    pub column: Option<String>,
+    /// The archive should be there: it is a forward apply's (made by every
+    /// drop strata applied). An undo's archive exists only if the database
+    /// was moved back through the event, so its absence is not news.
+    pub expected: bool,
 }
 
 /// One SQL statement of a plan and the event and op(s) it serves.
@@ -57,6 +110,9 @@ pub(crate) enum Role {
     Data,
     /// Bookkeeping with named parameters (`:to_seq`, ...) bound by `apply`.
     Bound,
+    /// Part of restore `index` of the plan, skipped when its archive is not
+    /// in the database; `counts`: its changed rows are the rows restored.
+    Restore { index: usize, counts: bool },
     /// `PRAGMA foreign_key_check`: its rows are violations.
     ForeignKeyCheck,
 }
@@ -133,6 +189,8 @@ pub struct Plan {
     pub archives: Vec<ArchiveEntry>,
     /// The table rebuilds among the statements, in order.
     pub rebuilds: Vec<Rebuild>,
+    /// What the plan puts back from archives, in order.
+    pub restores: Vec<Restore>,
     /// The schema the plan ends at (the projection of every step).
     pub schema: Schema,
 }
@@ -160,17 +218,25 @@ pub fn plan(from: &Schema, steps: &[Step]) -> Result<Plan, PlanError> {
         schema: from.clone(),
         plan: Plan::default(),
         pending: Vec::new(),
+        undo: false,
     };
     for step in steps {
+        planner.undo = step.undo;
+        let here = |i: usize, op: &Op| Here {
+            seq: step.seq,
+            op: u32::try_from(i).unwrap_or(u32::MAX),
+            kind: op.kind(),
+        };
         for (i, op) in step.ops.iter().enumerate() {
-            let at = Here {
-                seq: step.seq,
-                op: u32::try_from(i).unwrap_or(u32::MAX),
-                kind: op.kind(),
-            };
-            planner.op(at, op)?;
+            planner.op(here(i, op), op)?;
         }
         planner.flush_all()?;
+        // Data comes back once the event's shape is complete.
+        for (i, op) in step.ops.iter().enumerate() {
+            if let Some(Some(from)) = step.restores.get(i) {
+                planner.restore(here(i, op), op, from);
+            }
+        }
     }
     planner.plan.schema = planner.schema;
     Ok(planner.plan)
@@ -275,6 +341,8 @@ struct Planner {
     plan: Plan,
     /// Rebuilds being gathered, in the order they began.
     pending: Vec<Pending>,
+    /// The current step undoes its event.
+    undo: bool,
 }
 
 impl Planner {
@@ -318,7 +386,11 @@ impl Planner {
                 self.emit(note(table.name.clone()), render_table(table));
             }
             Op::DropTable { table } => {
-                self.flush_touching(op)?;
+                // Every gathered rebuild first: one may still carry a
+                // foreign key to this table in the database (a dropped
+                // constraint not yet rebuilt away), whose ON DELETE would
+                // fire when the table goes.
+                self.flush_all()?;
                 if is_referenced(&before, &table.name) {
                     self.plan.foreign_keys_off = true;
                 }
@@ -636,7 +708,12 @@ impl Planner {
         column: Option<&str>,
         columns: &[(String, String)],
     ) -> Result<(), PlanError> {
-        let name = format!("_strata_archive_{}_{}", at.seq, at.op);
+        let name = ArchiveRef {
+            seq: at.seq,
+            op: at.op,
+            undo: self.undo,
+        }
+        .table();
         let (key, key_columns) = if table.without_rowid {
             let pk: Vec<(String, String)> = table
                 .primary_key
@@ -729,8 +806,9 @@ impl Planner {
 }
 
 /// Whether an AlterColumn can change stored values: its declared type
-/// changes (compared without case and spacing, which SQLite ignores).
-fn type_changes(from: &Column, to: &Column) -> bool {
+/// changes (compared without case and spacing, which SQLite ignores). Such
+/// an op archives the column's values first.
+pub fn type_changes(from: &Column, to: &Column) -> bool {
     let norm = |t: &str| {
         t.split_whitespace()
             .collect::<Vec<_>>()
@@ -924,3 +1002,111 @@ impl Dependents {
 
 #[cfg(test)]
 mod tests;
+
+impl Planner {
+    /// Puts back what archive `from` keeps for `op` (which re-adds a column,
+    /// re-creates a table or changes a column's type back), then removes the
+    /// archive; `apply` skips all of it when the archive is not there.
+    fn restore(&mut self, at: Here, op: &Op, from: &ArchiveRef) {
+        // The archive holds the columns the table had when it was dropped:
+        // the re-created table's definition.
+        let (table_name, column, archived) = match op {
+            Op::AddColumn { table, column, .. } if column.generated.is_none() => {
+                (table, Some(column.name.as_str()), Vec::new())
+            }
+            Op::AlterColumn { table, from, to } if type_changes(from, to) => {
+                (table, Some(to.name.as_str()), Vec::new())
+            }
+            Op::CreateTable { table } => (
+                &table.name,
+                None,
+                table
+                    .columns
+                    .iter()
+                    .filter(|c| c.generated.is_none())
+                    .map(|c| c.name.clone())
+                    .collect(),
+            ),
+            _ => return,
+        };
+        // A later op of the same event renamed or removed it: nothing to
+        // put the data into.
+        let Some(table) = self.schema.table(table_name).cloned() else {
+            return;
+        };
+        if column.is_some_and(|c| table.column(c).is_none()) {
+            return;
+        }
+        let archive = from.table();
+        // Rows come back at the end of the step, after the ops that may
+        // point foreign keys at them: checked once, by foreign_key_check
+        // before commit, not row by row on the way.
+        self.plan.foreign_keys_off = true;
+        let index = self.plan.restores.len();
+        self.plan.restores.push(Restore {
+            archive_table: archive.clone(),
+            table: table.name.clone(),
+            column: column.map(str::to_string),
+            expected: !from.undo,
+        });
+        let comment = format!(
+            "event {} op {}: {} (restore from {archive} when it is there)",
+            at.seq, at.op, at.kind
+        );
+        let a = quote_ident(&archive);
+        let t = quote_ident(&table.name);
+        let key_match = || -> Vec<String> {
+            match (&table.primary_key, table.without_rowid) {
+                (Some(pk), true) => pk
+                    .columns
+                    .iter()
+                    .map(|c| format!("{t}.{q} = a.{q}", q = quote_ident(c)))
+                    .collect(),
+                _ => vec![format!(
+                    "{t}.{} = a.{}",
+                    quote_ident(rebuild::rowid_name(&table).unwrap_or("rowid")),
+                    quote_ident(rebuild::ROWID_COLUMN)
+                )],
+            }
+        };
+        let sql = match column {
+            Some(c) => format!(
+                "UPDATE {t} SET {q} = a.{q} FROM {a} AS a WHERE {}",
+                key_match().join(" AND "),
+                q = quote_ident(c)
+            ),
+            None => {
+                let mut targets = Vec::new();
+                let mut sources = Vec::new();
+                if !table.without_rowid && rebuild::rowid_alias(&table).is_none() {
+                    targets.push(quote_ident(rebuild::rowid_name(&table).unwrap_or("rowid")));
+                    sources.push(quote_ident(rebuild::ROWID_COLUMN));
+                }
+                for c in archived
+                    .iter()
+                    .filter(|c| table.column(c).is_some_and(|now| now.generated.is_none()))
+                {
+                    targets.push(quote_ident(c));
+                    sources.push(quote_ident(c));
+                }
+                format!(
+                    "INSERT INTO {t} ({}) SELECT {} FROM {a}",
+                    targets.join(", "),
+                    sources.join(", ")
+                )
+            }
+        };
+        let role = |counts| Role::Restore { index, counts };
+        self.emit_role(comment.clone(), sql, role(true));
+        self.emit_role(comment.clone(), format!("DROP TABLE {a}"), role(false));
+        self.emit_role(
+            comment,
+            format!(
+                "DELETE FROM {} WHERE \"archive_table\" = {}",
+                quote_ident(ARCHIVE_CATALOG),
+                quote_literal(&archive)
+            ),
+            role(false),
+        );
+    }
+}

@@ -57,10 +57,7 @@ impl Db {
     /// Plans one event of `sql`.
     fn plan(&self, sql: &str) -> (Plan, Vec<Op>) {
         let ops = self.ops(sql);
-        let steps = [Step {
-            seq: self.seq() + 1,
-            ops: ops.clone(),
-        }];
+        let steps = [Step::new(self.seq() + 1, ops.clone())];
         (plan(&self.schema, &steps).expect("plan"), ops)
     }
 
@@ -1032,7 +1029,7 @@ mod property {
             let mut cut = cuts.iter().cycle();
             while !rest.is_empty() {
                 let n = (cut.next().copied().unwrap_or(0) + 1).min(rest.len());
-                events.push(Step { seq: events.len() as u64 + 1, ops: rest[..n].to_vec() });
+                events.push(Step::new(events.len() as u64 + 1, rest[..n].to_vec()));
                 rest = &rest[n..];
             }
             let mut schema = start.clone();

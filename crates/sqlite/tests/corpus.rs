@@ -307,10 +307,7 @@ fn rebuild_every_table(corpus: &Corpus) -> Counts {
     let steps: Vec<Step> = ops
         .iter()
         .enumerate()
-        .map(|(i, op)| Step {
-            seq: i as u64 + 1,
-            ops: vec![op.clone()],
-        })
+        .map(|(i, op)| Step::new(i as u64 + 1, vec![op.clone()]))
         .collect();
     let plan = plan(&schema, &steps).expect("plan");
     let rebuilt: BTreeSet<&str> = plan.rebuilds.iter().map(|r| r.table.as_str()).collect();

@@ -64,7 +64,10 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
         }
         return Ok(exit::OK);
     }
-    let steps = steps(&ledger, from.seq, to)?;
+    let mut steps = steps(&ledger, from.seq, to)?;
+    let kept = strata_sqlite::archive::list(&conn)
+        .map_err(|e| Failure::new(e).context(args.db.display()))?;
+    strata_sqlite::archive::Custody::new(&kept).settle(&mut steps);
     let start = ledger.schema_at(from.seq)?;
     let target = ledger.schema_at(to)?;
     let plan = plan(&start, &steps).map_err(Failure::new)?;
@@ -92,6 +95,8 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
             "db": args.db, "from": from.seq, "to": to,
             "statements": applied.statements,
             "archived": applied.archived.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            "restored": applied.restored.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            "not_restored": applied.not_restored.iter().map(ToString::to_string).collect::<Vec<_>>(),
         }))?;
     } else {
         cx.say(format_args!(
@@ -103,6 +108,19 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
         ));
         for a in &applied.archived {
             cx.say(format_args!("archived {a}"));
+        }
+        for r in &applied.restored {
+            cx.say(format_args!("restored {r}"));
+        }
+        for r in &applied.not_restored {
+            let what = match &r.column {
+                Some(c) => format!("the values of {}.{c}", r.table),
+                None => format!("the rows of table {}", r.table),
+            };
+            eprintln!(
+                "warning: could not restore {what}: its archive {} is not in the database (purged, or dropped before strata kept archives); the shape is back, the data is not",
+                r.archive_table
+            );
         }
     }
     Ok(exit::OK)

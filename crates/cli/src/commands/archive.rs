@@ -25,13 +25,13 @@ pub enum Action {
         #[arg(long, env = "STRATA_DB", value_name = "FILE")]
         db: PathBuf,
     },
-    /// Remove what events before POINT archived (never automatic).
+    /// Remove what the events up to POINT archived (never automatic).
     #[command(after_help = "Example:\n  strata archive purge --db app.db --before v2.0")]
     Purge {
         /// The SQLite database.
         #[arg(long, env = "STRATA_DB", value_name = "FILE")]
         db: PathBuf,
-        /// Remove the archives of events before this point.
+        /// Remove the archives of the events up to this point (inclusive).
         #[arg(long, value_parser = parse_point, value_name = "POINT")]
         before: Point,
     },
@@ -62,7 +62,7 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
                 print_json(&json!({ "removed": gone.iter().map(kept_json).collect::<Vec<_>>() }))?;
             } else {
                 cx.say(format_args!(
-                    "removed {} archive entr{} made before event {before}",
+                    "removed {} archive entr{} made by events up to {before}",
                     gone.len(),
                     if gone.len() == 1 { "y" } else { "ies" }
                 ));

@@ -7,7 +7,7 @@ use std::path::Path;
 use strata_ledger::{Body, Ledger};
 use strata_schema::{differences, Difference};
 use strata_sqlite::apply::{read_state, Position};
-use strata_sqlite::plan::Step;
+use strata_sqlite::plan::{ArchiveRef, Step};
 use strata_sqlite::rusqlite::Connection;
 
 use crate::failure::{exit, Failure};
@@ -86,38 +86,80 @@ pub fn drift_failure(db: &Path, seq: u64, drift: &[Difference]) -> Failure {
 }
 
 /// The steps from `from` to `to`: each event's ops going forwards, each
-/// event's undo ops (newest first) going backwards.
+/// event's undo ops (newest first) going backwards; with, for each op that
+/// brings something back, the archive its data would come from.
 pub fn steps(ledger: &Ledger, from: u64, to: u64) -> Result<Vec<Step>, Failure> {
     let mut steps = Vec::new();
     if to >= from {
         for entry in ledger.events_from(from + 1) {
             let entry = entry?;
-            if entry.event.seq > to {
+            let seq = entry.event.seq;
+            if seq > to {
                 break;
             }
-            match &entry.event.body {
+            let restores = match &entry.event.body {
                 Body::Baseline { .. } => {
                     return Err(Failure::new(format!(
-                        "event {} is a baseline: a database is adopted at a baseline, not moved through one",
-                        entry.event.seq
+                        "event {seq} is a baseline: a database is adopted at a baseline, not moved through one"
                     ))
                     .help("apply to the baseline's database, or check out a point after it"))
                 }
-                body => {
-                    if !body.ops().is_empty() {
-                        steps.push(Step {
-                            seq: entry.event.seq,
-                            ops: body.ops().to_vec(),
-                        });
-                    }
+                Body::Tag { .. } => continue,
+                // A revert brings back what the ops it undoes archived.
+                Body::Revert { .. } => ledger
+                    .revert_origins(seq)?
+                    .into_iter()
+                    .map(|o| o.map(|(seq, op)| ArchiveRef { seq, op, undo: false }))
+                    .collect(),
+                // Going forwards again after going back: what the undo archived.
+                Body::Change { ops, .. } => {
+                    let undo = ledger.undo_ops(seq).unwrap_or_default();
+                    (0..ops.len())
+                        .map(|i| {
+                            undo.iter()
+                                .position(|(_, origin)| *origin == u32::try_from(i).ok())
+                                .map(|j| ArchiveRef {
+                                    seq,
+                                    op: u32::try_from(j).unwrap_or(u32::MAX),
+                                    undo: true,
+                                })
+                        })
+                        .collect()
                 }
+            };
+            let ops = entry.event.body.ops().to_vec();
+            if !ops.is_empty() {
+                steps.push(Step {
+                    seq,
+                    ops,
+                    undo: false,
+                    restores,
+                });
             }
         }
     } else {
         for seq in (to + 1..=from).rev() {
-            let ops = ledger.undo_ops(seq)?;
+            let (ops, restores): (Vec<_>, Vec<_>) = ledger
+                .undo_ops(seq)?
+                .into_iter()
+                .map(|(op, origin)| {
+                    (
+                        op,
+                        origin.map(|op| ArchiveRef {
+                            seq,
+                            op,
+                            undo: false,
+                        }),
+                    )
+                })
+                .unzip();
             if !ops.is_empty() {
-                steps.push(Step { seq, ops });
+                steps.push(Step {
+                    seq,
+                    ops,
+                    undo: true,
+                    restores,
+                });
             }
         }
     }

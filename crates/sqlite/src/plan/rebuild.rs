@@ -25,7 +25,7 @@ pub(super) fn rowid_name(table: &Table) -> Option<&'static str> {
 
 /// The column that is the rowid of `table` (a single-column primary key
 /// declared exactly INTEGER, as [`render_table`] writes it), if any.
-fn rowid_alias(table: &Table) -> Option<&str> {
+pub(super) fn rowid_alias(table: &Table) -> Option<&str> {
     if table.without_rowid {
         return None;
     }

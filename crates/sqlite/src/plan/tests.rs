@@ -14,7 +14,7 @@ fn schema(sql: &str) -> Schema {
 /// The plan of one event (seq 7) of `sql` against `from`.
 fn plan_of(from: &Schema, sql: &str) -> Plan {
     let ops = parse_change(sql, from).unwrap_or_else(|e| panic!("{sql}: {e}"));
-    plan(from, &[Step { seq: 7, ops }]).expect("plan")
+    plan(from, &[Step::new(7, ops)]).expect("plan")
 }
 
 fn sqls(p: &Plan) -> Vec<&str> {
@@ -139,7 +139,7 @@ fn a_step_that_does_not_fit_is_an_error_naming_the_event_and_op() {
         from: "missing".into(),
         to: "x".into(),
     }];
-    let err = plan(&s, &[Step { seq: 4, ops }]).expect_err("does not fit");
+    let err = plan(&s, &[Step::new(4, ops)]).expect_err("does not fit");
     assert_eq!(
         err.to_string(),
         "event 4 op 0 (rename_table) does not fit the schema before it: no table named missing; the ledger and the database's point disagree, run `strata verify --deep`"
@@ -153,10 +153,7 @@ fn the_plan_ends_at_the_projected_schema() {
         parse_change("ALTER TABLE t ADD COLUMN b INT; CREATE TABLE u (x INT)", &s).expect("ops");
     let mut want = s.clone();
     project_all(&mut want, &ops).expect("fits");
-    assert_eq!(
-        plan(&s, &[Step { seq: 2, ops }]).expect("plan").schema,
-        want
-    );
+    assert_eq!(plan(&s, &[Step::new(2, ops)]).expect("plan").schema, want);
 }
 
 #[test]

@@ -1,0 +1,196 @@
+//! Rollback brings the data back: applying a revert, or applying backwards,
+//! restores what the archive kept when the drop was applied.
+
+use rusqlite::Connection;
+
+use crate::Env;
+
+fn db(env: &Env) -> Connection {
+    Connection::open(env.path().join("app.db")).expect("open app.db")
+}
+
+fn dump(conn: &Connection, sql: &str) -> Vec<Vec<rusqlite::types::Value>> {
+    let mut stmt = conn.prepare(sql).expect("prepare");
+    let n = stmt.column_count();
+    stmt.query_map([], |r| (0..n).map(|i| r.get(i)).collect())
+        .expect("query")
+        .map(|r| r.expect("row"))
+        .collect()
+}
+
+fn user_tables(conn: &Connection) -> Vec<String> {
+    dump(
+        conn,
+        "SELECT name FROM sqlite_schema WHERE type = 'table' \
+         AND name NOT LIKE '\\_strata\\_%' ESCAPE '\\' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'",
+    )
+    .into_iter()
+    .map(|r| match &r[0] {
+        rusqlite::types::Value::Text(t) => t.clone(),
+        other => panic!("{other:?}"),
+    })
+    .collect()
+}
+
+#[test]
+fn the_seed_rolled_back_to_zero_and_redone_keeps_every_row() {
+    let env = Env::init();
+    env.seed();
+    env.ok(&["apply", "--db", "app.db"]);
+    let conn = db(&env);
+    conn.execute_batch(
+        "INSERT INTO users (id, name, email, created_at) VALUES
+           (1, 'ada', 'ada@example.com', '2026-01-01'), (2, 'bob', NULL, '2026-02-02'),
+           (5, 'cy', 'cy@example.com', '2026-03-03');",
+    )
+    .expect("insert");
+    let before = dump(&conn, "SELECT rowid, * FROM users ORDER BY rowid");
+    env.ok(&["revert", "--to", "0", "-m", "roll back"]);
+    env.ok(&["apply", "--db", "app.db"]).says("archived");
+    assert!(user_tables(&conn).is_empty());
+    env.ok(&["revert", "head", "-m", "redo"]);
+    env.ok(&["apply", "--db", "app.db"])
+        .says("restored the rows of table users: 3 rows")
+        .says("restored the values of users.created_at: 3 rows");
+    assert_eq!(
+        dump(&conn, "SELECT rowid, * FROM users ORDER BY rowid"),
+        before
+    );
+    // Restored archives are gone; nothing else is.
+    env.ok(&["status", "--db", "app.db"]).says("no drift");
+    assert_eq!(
+        env.json(&["archive", "list", "--db", "app.db"])
+            .as_array()
+            .map(Vec::len),
+        Some(0)
+    );
+}
+
+#[test]
+fn a_dropped_column_of_100k_values_comes_back_exactly() {
+    let env = Env::init();
+    env.record(
+        "items",
+        "CREATE TABLE items (id integer PRIMARY KEY, label text, price real, blob blob)",
+    );
+    env.ok(&["apply", "--db", "app.db"]);
+    let mut conn = db(&env);
+    let tx = conn.transaction().expect("tx");
+    {
+        let mut ins = tx
+            .prepare("INSERT INTO items (id, label, price, blob) VALUES (?1, ?2, ?3, ?4)")
+            .expect("prepare");
+        for i in 0..100_000i64 {
+            let label = (i % 7 != 0).then(|| format!("item {i} ünï'\""));
+            let price = (i as f64) / 3.0;
+            ins.execute(rusqlite::params![
+                i * 3 + 1,
+                label,
+                price,
+                vec![(i % 251) as u8; 3]
+            ])
+            .expect("insert");
+        }
+    }
+    tx.commit().expect("commit");
+    let before = dump(&conn, "SELECT rowid, * FROM items ORDER BY rowid");
+    env.record("drop label", "ALTER TABLE items DROP COLUMN label");
+    env.ok(&["apply", "--db", "app.db"])
+        .says("archived column items.label: 100000 rows");
+    env.ok(&["revert", "head", "-m", "bring label back"]);
+    env.ok(&["apply", "--db", "app.db"])
+        .says("restored the values of items.label: 100000 rows");
+    assert_eq!(
+        dump(&conn, "SELECT rowid, * FROM items ORDER BY rowid"),
+        before
+    );
+    // And backwards apply does the same: forwards through the drop again,
+    // then back to the point before it.
+    env.ok(&["apply", "--db", "app.db", "--to", "2"]);
+    env.ok(&["apply", "--db", "app.db", "--to", "1"])
+        .says("restored the values of items.label: 100000 rows");
+    assert_eq!(
+        dump(&conn, "SELECT rowid, * FROM items ORDER BY rowid"),
+        before
+    );
+    assert_eq!(
+        dump(&conn, "PRAGMA integrity_check"),
+        [[rusqlite::types::Value::Text("ok".into())]]
+    );
+}
+
+#[test]
+fn a_dropped_parent_comes_back_with_its_rows_and_references() {
+    let env = Env::init();
+    env.record(
+        "shop",
+        "CREATE TABLE customers (id integer PRIMARY KEY, name text NOT NULL);
+         CREATE TABLE orders (id integer PRIMARY KEY, customer_id integer,
+           CONSTRAINT orders_customer FOREIGN KEY (customer_id) REFERENCES customers(id) ON DELETE CASCADE);
+         CREATE INDEX customers_name ON customers (name);",
+    );
+    env.ok(&["apply", "--db", "app.db"]);
+    let conn = db(&env);
+    conn.execute_batch(
+        "PRAGMA foreign_keys = ON;
+         INSERT INTO customers VALUES (1, 'ada'), (2, 'bob');
+         INSERT INTO orders VALUES (10, 1), (11, 1), (12, 2);",
+    )
+    .expect("insert");
+    let customers = dump(&conn, "SELECT rowid, * FROM customers ORDER BY id");
+    let orders = dump(&conn, "SELECT rowid, * FROM orders ORDER BY id");
+    env.record(
+        "drop customers",
+        "ALTER TABLE orders DROP CONSTRAINT orders_customer; DROP INDEX customers_name; DROP TABLE customers;",
+    );
+    env.ok(&["apply", "--db", "app.db"]);
+    // No cascade fired: the orders are all there.
+    assert_eq!(
+        dump(&conn, "SELECT rowid, * FROM orders ORDER BY id"),
+        orders
+    );
+    env.ok(&["revert", "head", "-m", "bring customers back"]);
+    env.ok(&["apply", "--db", "app.db"])
+        .says("restored the rows of table customers: 2 rows");
+    assert_eq!(
+        dump(&conn, "SELECT rowid, * FROM customers ORDER BY id"),
+        customers
+    );
+    assert_eq!(
+        dump(&conn, "SELECT rowid, * FROM orders ORDER BY id"),
+        orders
+    );
+    let fks = dump(
+        &conn,
+        "SELECT \"table\" FROM pragma_foreign_key_list('orders')",
+    );
+    assert_eq!(fks, [[rusqlite::types::Value::Text("customers".into())]]);
+    assert!(dump(&conn, "PRAGMA foreign_key_check").is_empty());
+    env.ok(&["status", "--db", "app.db"]).says("no drift");
+}
+
+#[test]
+fn a_purged_archive_still_lets_the_shape_come_back_and_says_so() {
+    let env = Env::init();
+    env.seed();
+    env.ok(&["apply", "--db", "app.db"]);
+    db(&env)
+        .execute_batch("INSERT INTO users (id, name, email) VALUES (1, 'ada', 'a@x');")
+        .expect("insert");
+    env.record("drop email", "ALTER TABLE users DROP COLUMN email");
+    env.ok(&["apply", "--db", "app.db"]);
+    env.ok(&["archive", "purge", "--db", "app.db", "--before", "head"])
+        .says("removed 1 archive entry");
+    let run = env.ok(&["apply", "--db", "app.db", "--to", "2"]);
+    assert!(
+        run.stderr
+            .contains("warning: could not restore the values of users.email"),
+        "{run:?}"
+    );
+    let conn = db(&env);
+    assert_eq!(
+        dump(&conn, "SELECT email FROM users"),
+        [[rusqlite::types::Value::Null]]
+    );
+    env.ok(&["status", "--db", "app.db"]).says("no drift");
+}

@@ -805,17 +805,31 @@ impl Planner {
     }
 }
 
-/// Whether an AlterColumn can change stored values: its declared type
-/// changes (compared without case and spacing, which SQLite ignores). Such
-/// an op archives the column's values first.
+/// Whether an AlterColumn can change stored values: the column's type
+/// affinity changes. Copying rows into a column of the same affinity
+/// converts nothing (`integer` to `bigint`, `varchar(50)` to `text`), so only
+/// a change of affinity archives the column's values first.
 pub fn type_changes(from: &Column, to: &Column) -> bool {
-    let norm = |t: &str| {
-        t.split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ")
-            .to_ascii_lowercase()
-    };
-    norm(&from.ty) != norm(&to.ty)
+    affinity(&from.ty) != affinity(&to.ty)
+}
+
+/// A declared type's affinity, by SQLite's rules (datatype3.html, 3.1), with
+/// STRICT's ANY apart: it keeps every value as given.
+fn affinity(ty: &str) -> &'static str {
+    let t = ty.trim().to_ascii_uppercase();
+    if t == "ANY" {
+        "any"
+    } else if t.contains("INT") {
+        "integer"
+    } else if t.contains("CHAR") || t.contains("CLOB") || t.contains("TEXT") {
+        "text"
+    } else if t.contains("BLOB") || t.is_empty() {
+        "blob"
+    } else if t.contains("REAL") || t.contains("FLOA") || t.contains("DOUB") {
+        "real"
+    } else {
+        "numeric"
+    }
 }
 
 /// Whether SQLite's ADD COLUMN can add `column` at `position` of `table`:

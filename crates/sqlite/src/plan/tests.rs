@@ -174,3 +174,28 @@ fn constant_defaults() {
         assert!(!constant_default(no), "{no}");
     }
 }
+
+#[test]
+fn only_a_change_of_affinity_can_change_stored_values() {
+    let col = |ty: &str| strata_schema::Column::new("c", ty);
+    for (from, to, changes) in [
+        ("integer", "bigint", false),
+        ("INT", "integer", false),
+        ("varchar(50)", "text", false),
+        ("nvarchar(10)", "clob", false),
+        ("", "blob", false),
+        ("double", "float", false),
+        ("decimal(10,2)", "numeric", false),
+        ("integer", "text", true),
+        ("text", "numeric", true),
+        ("real", "integer", true),
+        ("text", "ANY", true),
+        ("", "integer", true),
+    ] {
+        assert_eq!(
+            super::type_changes(&col(from), &col(to)),
+            changes,
+            "{from} -> {to}"
+        );
+    }
+}

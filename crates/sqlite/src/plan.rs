@@ -21,6 +21,7 @@ mod rebuild;
 mod script;
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use strata_schema::sql_text::{self, quote_ident};
 use strata_schema::{key, project, same_name, Column, IndexTerm, Op, ProjectError, Schema, Table};
@@ -215,7 +216,7 @@ pub enum PlanError {
 /// schema after every step.
 pub fn plan(from: &Schema, steps: &[Step]) -> Result<Plan, PlanError> {
     let mut planner = Planner {
-        schema: from.clone(),
+        schema: Arc::new(from.clone()),
         plan: Plan::default(),
         pending: Vec::new(),
         undo: false,
@@ -238,7 +239,7 @@ pub fn plan(from: &Schema, steps: &[Step]) -> Result<Plan, PlanError> {
             }
         }
     }
-    planner.plan.schema = planner.schema;
+    planner.plan.schema = Arc::unwrap_or_clone(planner.schema);
     Ok(planner.plan)
 }
 
@@ -336,8 +337,9 @@ impl Pending {
 }
 
 struct Planner {
-    /// The schema after every op seen so far (including gathered ones).
-    schema: Schema,
+    /// The schema after every op seen so far (including gathered ones);
+    /// shared, so that an op can keep the schema before it without a copy.
+    schema: Arc<Schema>,
     plan: Plan,
     /// Rebuilds being gathered, in the order they began.
     pending: Vec<Pending>,
@@ -364,8 +366,8 @@ impl Planner {
     }
 
     fn op(&mut self, at: Here, op: &Op) -> Result<(), PlanError> {
-        let before = self.schema.clone();
-        let mut after = before.clone();
+        let before = Arc::clone(&self.schema);
+        let mut after = Schema::clone(&before);
         project(&mut after, op).map_err(|error| PlanError::DoesNotFit {
             seq: at.seq,
             op: at.op,
@@ -568,7 +570,7 @@ impl Planner {
                 );
             }
         }
-        self.schema = after;
+        self.schema = Arc::new(after);
         Ok(())
     }
 

@@ -95,7 +95,7 @@ impl Planner {
         // Steps 3 and 9: views and triggers that read the table go first,
         // because the final RENAME checks every view and trigger, and those
         // naming the dropped table would fail it.
-        let schema = self.schema.clone();
+        let schema = std::sync::Arc::clone(&self.schema);
         let deps = Dependents::of(&schema, &after.name);
         deps.drop_all(self, &schema, &comment);
 

@@ -1,0 +1,567 @@
+//! The rollback property test (issue 4): random op sequences with generated
+//! rows, applied with the real `strata` binary to a real SQLite file;
+//! `revert --to` a random earlier point brings back the schema and every row
+//! the database had there, and reverting the revert brings back the later
+//! state with its rows.
+//!
+//! The ledger is built with the library (random ops have no SQL text to
+//! record), in a real ledger folder; every revert and apply runs through the
+//! binary, and the database is checked with rusqlite and the target's own
+//! introspection.
+
+use std::cell::Cell;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+use std::process::Command;
+
+use proptest::prelude::*;
+use proptest::test_runner::{Config, TestCaseError, TestRunner};
+use rusqlite::types::Value;
+use rusqlite::Connection;
+use strata_ledger::{Body, Draft, Ledger};
+use strata_schema::sql_text::quote_ident;
+use strata_schema::{differences, key, Op, Schema};
+
+/// One generated history: the ops (from a seed), how they are cut into
+/// events, the point to go back to, and how many rows each fill puts into
+/// each table.
+#[derive(Debug, Clone)]
+struct Case {
+    seed: u64,
+    len: usize,
+    cuts: Vec<usize>,
+    /// The point to revert to, as a fraction (in 1/1000) of head.
+    back: u32,
+    rows: usize,
+}
+
+fn arb_case() -> impl Strategy<Value = Case> {
+    (
+        any::<u64>(),
+        4usize..16,
+        proptest::collection::vec(0usize..3, 16),
+        0u32..1000,
+        1usize..4,
+    )
+        .prop_map(|(seed, len, cuts, back, rows)| Case {
+            seed,
+            len,
+            cuts,
+            back,
+            rows,
+        })
+}
+
+/// What one case got to: rows at the point reverted to and at head (so the
+/// run can say that most cases had rows to bring back), or refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    /// The rows refused a forward change (a NOT NULL, unique, check or
+    /// foreign key they break): the history cannot be applied with them.
+    Refused,
+    Checked {
+        rows_at_point: usize,
+        rows_at_head: usize,
+    },
+}
+
+struct World {
+    dir: tempfile::TempDir,
+}
+
+impl World {
+    fn ledger_dir(&self) -> PathBuf {
+        self.dir.path().join("ledger")
+    }
+
+    fn db(&self) -> PathBuf {
+        self.dir.path().join("app.db")
+    }
+
+    fn strata(&self, args: &[&str]) -> std::process::Output {
+        Command::new(env!("CARGO_BIN_EXE_strata"))
+            .arg("--ledger")
+            .arg(self.ledger_dir())
+            .args(args)
+            .current_dir(self.dir.path())
+            .env_remove("STRATA_LEDGER")
+            .env_remove("STRATA_DB")
+            .env_remove("STRATA_WAIT")
+            .env("STRATA_AUTHOR", "prop")
+            .output()
+            .expect("run strata")
+    }
+
+    /// `strata apply --db app.db --to N`: Ok, or Err with stderr.
+    fn apply(&self, to: u64) -> Result<String, String> {
+        let db = self.db();
+        let to = to.to_string();
+        let db = db.to_str().expect("utf-8 path");
+        let out = self.strata(&["apply", "--db", db, "--to", &to]);
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        if out.status.success() {
+            Ok(format!("{stdout}{stderr}"))
+        } else {
+            Err(format!(
+                "strata apply --to {to}: exit {:?}\n{stdout}{stderr}",
+                out.status.code()
+            ))
+        }
+    }
+
+    fn revert(&self, args: &[&str]) -> Result<(), String> {
+        let out = self.strata(args);
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(format!(
+                "strata {}: exit {:?}\n{}{}",
+                args.join(" "),
+                out.status.code(),
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ))
+        }
+    }
+
+    /// Reads from the ledger folder (closed again before the binary runs).
+    fn ledger<T>(&self, f: impl FnOnce(&Ledger) -> T) -> T {
+        let ledger = Ledger::open(self.ledger_dir()).expect("open ledger");
+        f(&ledger)
+    }
+
+    fn conn(&self) -> Connection {
+        strata_sqlite::apply::open(&self.db()).expect("open db")
+    }
+}
+
+fn rows(conn: &Connection, sql: &str) -> Vec<Vec<Value>> {
+    let mut st = conn.prepare(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
+    let n = st.column_count();
+    st.query_map([], |r| (0..n).map(|i| r.get::<_, Value>(i)).collect())
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("rows")
+}
+
+/// Every row of every table of `schema`, with its rowid where the table
+/// has one, each value with its storage class; sorted, by table.
+fn dump(conn: &Connection, schema: &Schema) -> BTreeMap<String, Vec<String>> {
+    let mut out = BTreeMap::new();
+    for (k, t) in &schema.tables {
+        let rowid = (!t.without_rowid)
+            .then(|| {
+                ["rowid", "_rowid_", "oid"]
+                    .into_iter()
+                    .find(|n| t.column(n).is_none())
+            })
+            .flatten();
+        let select = match rowid {
+            Some(r) => format!("SELECT {r}, * FROM {}", quote_ident(&t.name)),
+            None => format!("SELECT * FROM {}", quote_ident(&t.name)),
+        };
+        let mut all: Vec<String> = rows(conn, &select)
+            .into_iter()
+            .map(|r| format!("{r:?}"))
+            .collect();
+        all.sort();
+        out.insert(k.clone(), all);
+    }
+    out
+}
+
+fn row_count(dump: &BTreeMap<String, Vec<String>>) -> usize {
+    dump.values().map(Vec::len).sum()
+}
+
+/// Puts up to `count` rows into each table of `schema` that `into` accepts,
+/// values fitting each column's declared type; a row a constraint refuses
+/// falls back to the defaults, and is left out when those are refused too.
+/// A row whose triggers write anything else is taken back: after the point
+/// to revert to, only the tables made since may change.
+fn fill(
+    conn: &Connection,
+    schema: &Schema,
+    into: impl Fn(&str) -> bool,
+    round: usize,
+    count: usize,
+) {
+    for (k, t) in &schema.tables {
+        if !into(k) {
+            continue;
+        }
+        let columns: Vec<_> = t.columns.iter().filter(|c| c.generated.is_none()).collect();
+        let names: Vec<String> = columns.iter().map(|c| quote_ident(&c.name)).collect();
+        let defaults = format!("INSERT INTO {} DEFAULT VALUES", quote_ident(&t.name));
+        for r in 0..count {
+            let n = (round * 7 + r) as i64 + 1;
+            let values: Vec<String> = columns
+                .iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    let ty = c.ty.to_ascii_lowercase();
+                    if (n + i as i64) % 5 == 0 && !c.not_null {
+                        "NULL".to_string()
+                    } else if ty.contains("int") {
+                        n.to_string()
+                    } else if ty.contains("real") || ty.contains("floa") || ty.contains("doub") {
+                        format!("{n}.5")
+                    } else if ty.contains("num") || ty.contains("dec") {
+                        n.to_string()
+                    } else if ty.contains("blob") {
+                        format!("x'{n:02x}'")
+                    } else if ty.is_empty() || ty == "any" {
+                        format!("'a{n}'")
+                    } else {
+                        format!("'v{n}'")
+                    }
+                })
+                .collect();
+            let full = if columns.is_empty() {
+                defaults.clone()
+            } else {
+                format!(
+                    "INSERT INTO {} ({}) VALUES ({})",
+                    quote_ident(&t.name),
+                    names.join(", "),
+                    values.join(", ")
+                )
+            };
+            for sql in [&full, &defaults] {
+                conn.execute_batch("SAVEPOINT fill").expect("savepoint");
+                let before = conn.total_changes();
+                // (RELEASE of the outermost savepoint commits, and checks
+                // deferred foreign keys.)
+                if conn.execute_batch(sql).is_ok()
+                    && conn.total_changes() == before + 1
+                    && conn.execute_batch("RELEASE fill").is_ok()
+                {
+                    break;
+                }
+                conn.execute_batch("ROLLBACK TO fill; RELEASE fill")
+                    .expect("rollback to savepoint");
+            }
+        }
+    }
+}
+
+/// The tables made after the point, by key, as they are named after `ops`.
+fn made_since(made: &mut BTreeSet<String>, ops: &[Op]) {
+    for op in ops {
+        match op {
+            Op::CreateTable { table } => {
+                made.insert(key(&table.name));
+            }
+            Op::DropTable { table } => {
+                made.remove(&key(&table.name));
+            }
+            Op::RenameTable { from, to } if made.remove(&key(from)) => {
+                made.insert(key(to));
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Whether an apply failed because the rows refuse a change.
+fn refused_by_rows(stderr: &str) -> bool {
+    [
+        "constraint failed",
+        "foreign key",
+        "FOREIGN KEY",
+        "datatype mismatch",
+    ]
+    .iter()
+    .any(|s| stderr.contains(s))
+}
+
+/// The live database has exactly the ledger's schema at `seq`.
+fn check_schema(world: &World, seq: u64, what: &str) -> Result<Schema, TestCaseError> {
+    let expected = world.ledger(|l| l.schema_at(seq)).expect("schema_at");
+    let live = strata_sqlite::introspect::introspect(&world.conn()).expect("introspect");
+    let diff = differences(&expected, &live);
+    prop_assert!(
+        diff.is_empty(),
+        "{what}: the database differs from the schema at {seq}: {:?}",
+        diff.iter().map(ToString::to_string).collect::<Vec<_>>()
+    );
+    Ok(expected)
+}
+
+fn check_clean(conn: &Connection, what: &str) -> Result<(), TestCaseError> {
+    prop_assert_eq!(
+        rows(conn, "PRAGMA integrity_check"),
+        vec![vec![Value::Text("ok".into())]],
+        "{}",
+        what
+    );
+    prop_assert_eq!(
+        rows(conn, "PRAGMA foreign_key_check"),
+        Vec::<Vec<Value>>::new(),
+        "{}",
+        what
+    );
+    Ok(())
+}
+
+fn run_case(case: &Case) -> Result<Outcome, TestCaseError> {
+    let world = World {
+        dir: tempfile::tempdir().expect("temp dir"),
+    };
+
+    // The history: random ops, cut into change events of one to three ops.
+    // Data steps are left out: without revert SQL, the ledger refuses to
+    // revert them (they have no inverse).
+    let ops: Vec<Op> = strata_schema::arb::ops_from(&Schema::default(), case.seed, case.len)
+        .into_iter()
+        .filter(|op| !matches!(op, Op::Data { .. }))
+        .collect();
+    let mut events: Vec<Vec<Op>> = Vec::new();
+    let mut rest = ops.as_slice();
+    let mut cut = case.cuts.iter().cycle();
+    while !rest.is_empty() {
+        let n = (cut.next().copied().unwrap_or(0) + 1).min(rest.len());
+        events.push(rest[..n].to_vec());
+        rest = &rest[n..];
+    }
+    if events.is_empty() {
+        return Ok(Outcome::Refused);
+    }
+    if std::env::var_os("ROLLBACK_VERBOSE").is_some() {
+        eprintln!("{events:#?}");
+    }
+    {
+        let ledger = Ledger::init(world.ledger_dir()).expect("init ledger");
+        for (i, ops) in events.iter().enumerate() {
+            ledger
+                .append(Draft {
+                    at: None,
+                    author: "prop".into(),
+                    message: format!("change {}", i + 1),
+                    body: Body::Change {
+                        ops: ops.clone(),
+                        revert_sql: None,
+                    },
+                })
+                .unwrap_or_else(|e| panic!("event {}: {e}\n{ops:#?}", i + 1));
+        }
+    }
+    let head = events.len() as u64;
+    let point = u64::from(case.back) * head / 1000;
+
+    // Up to the point, event by event, filling every table after each.
+    let mut round = 0;
+    let mut schema = Schema::default();
+    for seq in 1..=point {
+        if let Err(e) = world.apply(seq) {
+            prop_assert!(refused_by_rows(&e), "{e}");
+            return Ok(Outcome::Refused);
+        }
+        schema = check_schema(&world, seq, "forwards")?;
+        round += 1;
+        fill(&world.conn(), &schema, |_| true, round, case.rows);
+    }
+    if point == 0 {
+        world.apply(0).map_err(TestCaseError::fail)?;
+    }
+    let at_point = dump(&world.conn(), &schema);
+
+    // On to head, filling only the tables made since the point.
+    let mut made = BTreeSet::new();
+    for seq in point + 1..=head {
+        if let Err(e) = world.apply(seq) {
+            prop_assert!(refused_by_rows(&e), "{e}");
+            return Ok(Outcome::Refused);
+        }
+        made_since(&mut made, &events[(seq - 1) as usize]);
+        schema = check_schema(&world, seq, "forwards")?;
+        round += 1;
+        fill(
+            &world.conn(),
+            &schema,
+            |k| made.contains(k),
+            round,
+            case.rows,
+        );
+    }
+    let at_head = dump(&world.conn(), &schema);
+
+    // revert --to the point, apply: the schema and rows of the point.
+    let p = point.to_string();
+    world
+        .revert(&["revert", "--to", &p, "-m", "back"])
+        .map_err(TestCaseError::fail)?;
+    let reverted = head + 1;
+    let log = world.apply(reverted).map_err(TestCaseError::fail)?;
+    prop_assert!(
+        !log.contains("could not restore"),
+        "every archive is in the database, yet:\n{}",
+        log
+    );
+    let (at_revert, at_p) = world.ledger(|l| {
+        (
+            l.schema_at(reverted).expect("schema_at"),
+            l.schema_at(point).expect("schema_at"),
+        )
+    });
+    prop_assert_eq!(&at_revert, &at_p, "the revert's schema is not the point's");
+    let live = check_schema(&world, reverted, "after revert --to")?;
+    let conn = world.conn();
+    check_clean(&conn, "after revert --to")?;
+    let now = dump(&conn, &live);
+    prop_assert_eq!(
+        &now,
+        &at_point,
+        "after revert --to {} and apply, the rows are not those at {}\n{}",
+        point,
+        point,
+        log
+    );
+    drop(conn);
+
+    // Revert the revert, apply: head's schema and rows.
+    world
+        .revert(&["revert", "head", "-m", "redo"])
+        .map_err(TestCaseError::fail)?;
+    let redone = head + 2;
+    let log = world.apply(redone).map_err(TestCaseError::fail)?;
+    prop_assert!(
+        !log.contains("could not restore"),
+        "every archive is in the database, yet:\n{}",
+        log
+    );
+    let at_redo = world.ledger(|l| l.schema_at(redone).expect("schema_at"));
+    prop_assert_eq!(&at_redo, &schema, "the redo's schema is not head's");
+    let live = check_schema(&world, redone, "after the redo")?;
+    let conn = world.conn();
+    check_clean(&conn, "after the redo")?;
+    let now = dump(&conn, &live);
+    prop_assert_eq!(
+        &now,
+        &at_head,
+        "after reverting the revert and applying, the rows are not those at head {}\n{}",
+        head,
+        log
+    );
+    Ok(Outcome::Checked {
+        rows_at_point: row_count(&at_point),
+        rows_at_head: row_count(&at_head),
+    })
+}
+
+#[test]
+#[ignore = "finds two open bugs, kept below as `found::*` cases: restores skip columns renamed later in the same event (plan.rs restore), and the inverse of a drop foreign key appends instead of putting it back in place"]
+fn revert_to_a_point_brings_back_its_schema_and_rows_and_the_redo_brings_back_head() {
+    let checked = Cell::new(0usize);
+    let with_rows = Cell::new(0usize);
+    let refused = Cell::new(0usize);
+    let mut runner = TestRunner::new(Config {
+        cases: 16,
+        failure_persistence: None,
+        ..Config::default()
+    });
+    let result = runner.run(&arb_case(), |case| {
+        match run_case(&case)? {
+            Outcome::Refused => refused.set(refused.get() + 1),
+            Outcome::Checked {
+                rows_at_point,
+                rows_at_head,
+            } => {
+                checked.set(checked.get() + 1);
+                if rows_at_point > 0 && rows_at_head > rows_at_point {
+                    with_rows.set(with_rows.get() + 1);
+                }
+            }
+        }
+        Ok(())
+    });
+    if let Err(e) = result {
+        panic!("{e}");
+    }
+    eprintln!(
+        "rollback: {} cases checked ({} with rows at the point and more at head), {} refused by their rows",
+        checked.get(),
+        with_rows.get(),
+        refused.get()
+    );
+    // The property must have been exercised, with rows, in most cases.
+    assert!(
+        checked.get() * 4 >= (checked.get() + refused.get()) * 3,
+        "too many cases refused"
+    );
+    assert!(
+        with_rows.get() * 2 >= checked.get(),
+        "too few cases with rows"
+    );
+}
+
+/// Cases the property found, kept as regressions.
+mod found {
+    use super::{run_case, Case, Outcome};
+
+    fn check(seed: u64, len: usize, cuts: &[usize], back: u32, rows: usize) {
+        let case = Case {
+            seed,
+            len,
+            cuts: cuts.to_vec(),
+            back,
+            rows,
+        };
+        match run_case(&case) {
+            Ok(Outcome::Checked { .. }) => {}
+            other => panic!("{case:?}: {other:?}"),
+        }
+    }
+
+    /// Redo of `revert --to 0` over "create tags; ...; rename tags.code to
+    /// a": the redo event re-creates `tags` (op 0) and renames `code` back
+    /// to `a` later in the same event; the restore at the end of the event
+    /// leaves out `code`, which no longer exists, so `a` is NULL and its NOT
+    /// NULL refuses the restore (a nullable column would lose its values
+    /// silently).
+    #[test]
+    #[ignore = "bug: plan.rs restore does not follow a later rename of a column of the re-created table in the same event"]
+    fn redo_restores_a_table_whose_column_the_same_event_renames() {
+        check(
+            1242250050233137501,
+            4,
+            &[0, 1, 2, 1, 0, 1, 1, 1, 1, 2, 0, 1, 0, 0, 2, 1],
+            143,
+            1,
+        );
+    }
+
+    /// `note` has two unnamed foreign keys with the same columns (NO ACTION,
+    /// then RESTRICT); event 5 drops the first, event 6 the second.
+    /// Undoing them adds them back at the end, in the opposite order, so
+    /// `revert --to 4` is refused with "the ledger is damaged at event 5:
+    /// undoing events 5..=7 does not give the schema at 4" (exit 3).
+    #[test]
+    #[ignore = "bug: the inverse of DropForeignKey appends the foreign key instead of putting it back at its position"]
+    fn revert_to_puts_back_foreign_keys_in_their_order() {
+        check(
+            11223039278374468503,
+            14,
+            &[0, 1, 2, 1, 1, 2, 0, 0, 0, 0, 0, 0, 2, 2, 1, 1],
+            685,
+            1,
+        );
+    }
+
+    /// The same bug on a WITHOUT ROWID table: `score`'s key column `tags`
+    /// is renamed to `naïve` after the point; the redo re-creates `score`
+    /// and renames the column in one event, and the restore fails on
+    /// `NOT NULL constraint failed: score.naïve`.
+    #[test]
+    #[ignore = "bug: plan.rs restore does not follow a later rename of a column of the re-created table in the same event"]
+    fn redo_restores_a_without_rowid_table_whose_key_column_the_same_event_renames() {
+        check(
+            5508404819279291021,
+            14,
+            &[2, 1, 2, 2, 2, 2, 2, 0, 2, 2, 1, 1, 2, 1, 1, 0],
+            363,
+            2,
+        );
+    }
+}

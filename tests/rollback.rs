@@ -521,7 +521,6 @@ mod found {
     /// NULL refuses the restore (a nullable column would lose its values
     /// silently).
     #[test]
-    #[ignore = "bug: plan.rs restore does not follow a later rename of a column of the re-created table in the same event"]
     fn redo_restores_a_table_whose_column_the_same_event_renames() {
         check(
             1242250050233137501,
@@ -554,7 +553,6 @@ mod found {
     /// and renames the column in one event, and the restore fails on
     /// `NOT NULL constraint failed: score.naïve`.
     #[test]
-    #[ignore = "bug: plan.rs restore does not follow a later rename of a column of the re-created table in the same event"]
     fn redo_restores_a_without_rowid_table_whose_key_column_the_same_event_renames() {
         check(
             5508404819279291021,

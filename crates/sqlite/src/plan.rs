@@ -228,14 +228,21 @@ pub fn plan(from: &Schema, steps: &[Step]) -> Result<Plan, PlanError> {
             op: u32::try_from(i).unwrap_or(u32::MAX),
             kind: op.kind(),
         };
+        // The table an op re-creates or re-adds to, as it stands right after
+        // the op: its names are the archive's.
+        let mut then: Vec<Option<Table>> = vec![None; step.ops.len()];
         for (i, op) in step.ops.iter().enumerate() {
             planner.op(here(i, op), op)?;
+            if let (Some(Some(_)), Some(t)) = (step.restores.get(i), restored_table(op)) {
+                then[i] = planner.schema.table(t).cloned();
+            }
         }
         planner.flush_all()?;
-        // Data comes back once the event's shape is complete.
+        // Data comes back once the event's shape is complete, under the
+        // names the rest of the event gave it.
         for (i, op) in step.ops.iter().enumerate() {
-            if let Some(Some(from)) = step.restores.get(i) {
-                planner.restore(here(i, op), op, from);
+            if let (Some(Some(from)), Some(table)) = (step.restores.get(i), &then[i]) {
+                planner.restore(here(i, op), op, from, table, &step.ops[i + 1..]);
             }
         }
     }
@@ -1023,18 +1030,17 @@ impl Planner {
     /// Puts back what archive `from` keeps for `op` (which re-adds a column,
     /// re-creates a table or changes a column's type back), then removes the
     /// archive; `apply` skips all of it when the archive is not there.
-    fn restore(&mut self, at: Here, op: &Op, from: &ArchiveRef) {
-        // The archive holds the columns the table had when it was dropped:
-        // the re-created table's definition.
-        let (table_name, column, archived) = match op {
-            Op::AddColumn { table, column, .. } if column.generated.is_none() => {
-                (table, Some(column.name.as_str()), Vec::new())
+    fn restore(&mut self, at: Here, op: &Op, from: &ArchiveRef, then: &Table, later: &[Op]) {
+        // What the archive holds, under the names it has there: one column,
+        // or every stored column of the re-created table.
+        let (column, archived): (Option<&str>, Vec<String>) = match op {
+            Op::AddColumn { column, .. } if column.generated.is_none() => {
+                (Some(&column.name), vec![column.name.clone()])
             }
-            Op::AlterColumn { table, from, to } if type_changes(from, to) => {
-                (table, Some(to.name.as_str()), Vec::new())
+            Op::AlterColumn { from, to, .. } if type_changes(from, to) => {
+                (Some(&to.name), vec![to.name.clone()])
             }
             Op::CreateTable { table } => (
-                &table.name,
                 None,
                 table
                     .columns
@@ -1045,14 +1051,35 @@ impl Planner {
             ),
             _ => return,
         };
-        // A later op of the same event renamed or removed it: nothing to
-        // put the data into.
-        let Some(table) = self.schema.table(table_name).cloned() else {
+        let keys: Vec<String> = match (&then.primary_key, then.without_rowid) {
+            (Some(pk), true) => pk.columns.clone(),
+            _ => Vec::new(),
+        };
+        let mut names: Vec<String> = keys.clone();
+        names.extend(archived.iter().cloned());
+        // The names the rest of the event gives them; a later drop of the
+        // table in the same event leaves the data in its archive.
+        let Some((now, renamed)) = follow(later, &then.name, &names) else {
             return;
         };
-        if column.is_some_and(|c| table.column(c).is_none()) {
+        let Some(table) = self.schema.table(&now).cloned() else {
+            return;
+        };
+        let (key_now, value_now) = renamed.split_at(keys.len());
+        let Some(key_now) = key_now.iter().cloned().collect::<Option<Vec<String>>>() else {
+            return;
+        };
+        let pairs: Vec<(&String, &String)> = archived
+            .iter()
+            .zip(value_now)
+            .filter_map(|(a, n)| n.as_ref().map(|n| (a, n)))
+            .filter(|(_, n)| table.column(n).is_some_and(|c| c.generated.is_none()))
+            .collect();
+        if pairs.is_empty() {
             return;
         }
+        // Whatever cannot be put back stays in the archive.
+        let complete = pairs.len() == archived.len();
         let archive = from.table();
         // Rows come back at the end of the step, after the ops that may
         // point foreign keys at them: checked once, by foreign_key_check
@@ -1062,7 +1089,7 @@ impl Planner {
         self.plan.restores.push(Restore {
             archive_table: archive.clone(),
             table: table.name.clone(),
-            column: column.map(str::to_string),
+            column: column.map(|_| pairs[0].1.clone()),
             expected: !from.undo,
         });
         let comment = format!(
@@ -1071,25 +1098,24 @@ impl Planner {
         );
         let a = quote_ident(&archive);
         let t = quote_ident(&table.name);
-        let key_match = || -> Vec<String> {
-            match (&table.primary_key, table.without_rowid) {
-                (Some(pk), true) => pk
-                    .columns
-                    .iter()
-                    .map(|c| format!("{t}.{q} = a.{q}", q = quote_ident(c)))
-                    .collect(),
-                _ => vec![format!(
-                    "{t}.{} = a.{}",
-                    quote_ident(rebuild::rowid_name(&table).unwrap_or("rowid")),
-                    quote_ident(rebuild::ROWID_COLUMN)
-                )],
-            }
+        let key_match: Vec<String> = if table.without_rowid {
+            keys.iter()
+                .zip(&key_now)
+                .map(|(k, n)| format!("{t}.{} = a.{}", quote_ident(n), quote_ident(k)))
+                .collect()
+        } else {
+            vec![format!(
+                "{t}.{} = a.{}",
+                quote_ident(rebuild::rowid_name(&table).unwrap_or("rowid")),
+                quote_ident(rebuild::ROWID_COLUMN)
+            )]
         };
         let sql = match column {
-            Some(c) => format!(
-                "UPDATE {t} SET {q} = a.{q} FROM {a} AS a WHERE {}",
-                key_match().join(" AND "),
-                q = quote_ident(c)
+            Some(_) => format!(
+                "UPDATE {t} SET {} = a.{} FROM {a} AS a WHERE {}",
+                quote_ident(pairs[0].1),
+                quote_ident(pairs[0].0),
+                key_match.join(" AND ")
             ),
             None => {
                 let mut targets = Vec::new();
@@ -1098,12 +1124,9 @@ impl Planner {
                     targets.push(quote_ident(rebuild::rowid_name(&table).unwrap_or("rowid")));
                     sources.push(quote_ident(rebuild::ROWID_COLUMN));
                 }
-                for c in archived
-                    .iter()
-                    .filter(|c| table.column(c).is_some_and(|now| now.generated.is_none()))
-                {
-                    targets.push(quote_ident(c));
-                    sources.push(quote_ident(c));
+                for (archived_as, now) in &pairs {
+                    targets.push(quote_ident(now));
+                    sources.push(quote_ident(archived_as));
                 }
                 format!(
                     "INSERT INTO {t} ({}) SELECT {} FROM {a}",
@@ -1114,6 +1137,9 @@ impl Planner {
         };
         let role = |counts| Role::Restore { index, counts };
         self.emit_role(comment.clone(), sql, role(true));
+        if !complete {
+            return;
+        }
         self.emit_role(comment.clone(), format!("DROP TABLE {a}"), role(false));
         self.emit_role(
             comment,
@@ -1125,4 +1151,43 @@ impl Planner {
             role(false),
         );
     }
+}
+
+/// The table an op brings data back into, by the name the op uses.
+fn restored_table(op: &Op) -> Option<&str> {
+    match op {
+        Op::AddColumn { table, .. } | Op::AlterColumn { table, .. } => Some(table),
+        Op::CreateTable { table } => Some(&table.name),
+        _ => None,
+    }
+}
+
+/// Follows a table and some of its columns through the renames of `later`
+/// ops: the table's last name (`None` when a later op drops it) and each
+/// column's (`None` when a later op drops it).
+fn follow(later: &[Op], table: &str, columns: &[String]) -> Option<(String, Vec<Option<String>>)> {
+    let mut t = table.to_string();
+    let mut cols: Vec<Option<String>> = columns.iter().cloned().map(Some).collect();
+    for op in later {
+        match op {
+            Op::RenameTable { from, to } if same_name(from, &t) => t = to.clone(),
+            Op::DropTable { table } if same_name(&table.name, &t) => return None,
+            Op::RenameColumn { table, from, to } if same_name(table, &t) => {
+                for c in cols.iter_mut().flatten() {
+                    if same_name(c, from) {
+                        *c = to.clone();
+                    }
+                }
+            }
+            Op::DropColumn { table, column, .. } if same_name(table, &t) => {
+                for c in cols.iter_mut() {
+                    if c.as_deref().is_some_and(|n| same_name(n, &column.name)) {
+                        *c = None;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    Some((t, cols))
 }

@@ -84,6 +84,8 @@ pub enum LedgerError {
     },
     #[error("the inverse of event {seq} does not fit head's schema: {error}")]
     RevertDoesNotFit { seq: u64, error: ProjectError },
+    #[error("undoing events {from}..={head} does not give the schema at point {target} exactly: a foreign key, unique or check constraint those events dropped comes back at the end of its table's list, not where it was (a known limit of the format); revert the events one by one, or record the change you want")]
+    RevertInexact { target: u64, from: u64, head: u64 },
     #[error("nothing to revert: no event after point {target} changes the schema (head is event {head})")]
     NothingToRevert { target: u64, head: u64 },
     #[error("the ledger changed while this event was prepared: prepare it again")]

@@ -24,7 +24,9 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use strata_schema::sql_text::{self, quote_ident};
-use strata_schema::{key, project, same_name, Column, IndexTerm, Op, ProjectError, Schema, Table};
+use strata_schema::{
+    key, project, same_name, Column, IndexTerm, Op, ProjectError, Schema, Table, Trigger,
+};
 
 use crate::render::{render_column_def, render_index, render_table};
 
@@ -1136,7 +1138,26 @@ impl Planner {
             }
         };
         let role = |counts| Role::Restore { index, counts };
+        // The table's own triggers must not fire on rows coming back as they
+        // were: they are set aside around the restore.
+        let triggers: Vec<Trigger> = self
+            .schema
+            .triggers
+            .values()
+            .filter(|tr| same_name(&tr.table, &table.name))
+            .cloned()
+            .collect();
+        for tr in &triggers {
+            self.emit_role(
+                comment.clone(),
+                format!("DROP TRIGGER {}", quote_ident(&tr.name)),
+                role(false),
+            );
+        }
         self.emit_role(comment.clone(), sql, role(true));
+        for tr in &triggers {
+            self.emit_role(comment.clone(), tr.sql.clone(), role(false));
+        }
         if !complete {
             return;
         }

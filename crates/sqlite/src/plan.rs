@@ -20,7 +20,7 @@
 mod rebuild;
 mod script;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use strata_schema::sql_text::{self, quote_ident};
@@ -222,9 +222,25 @@ pub fn plan(from: &Schema, steps: &[Step]) -> Result<Plan, PlanError> {
         plan: Plan::default(),
         pending: Vec::new(),
         undo: false,
+        fills: BTreeMap::new(),
     };
     for step in steps {
         planner.undo = step.undo;
+        planner.fills = step
+            .ops
+            .iter()
+            .enumerate()
+            .filter_map(|(i, op)| match (op, step.restores.get(i)) {
+                (Op::AddColumn { column, .. }, Some(Some(from)))
+                    if column.not_null
+                        && column.default.is_none()
+                        && column.generated.is_none() =>
+                {
+                    Some((u32::try_from(i).unwrap_or(u32::MAX), *from))
+                }
+                _ => None,
+            })
+            .collect();
         let here = |i: usize, op: &Op| Here {
             seq: step.seq,
             op: u32::try_from(i).unwrap_or(u32::MAX),
@@ -324,6 +340,10 @@ struct Pending {
     kinds: Vec<&'static str>,
     /// Data to archive from `before` before the rebuild.
     archives: Vec<PendingArchive>,
+    /// Columns the rebuild adds whose values come back from an archive as
+    /// the rows are copied (a NOT NULL column without a default cannot wait
+    /// for the restore at the end of the event): (column, archive table).
+    fills: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone)]
@@ -354,6 +374,9 @@ struct Planner {
     pending: Vec<Pending>,
     /// The current step undoes its event.
     undo: bool,
+    /// The current step's ops (by index) that re-add a NOT NULL column
+    /// without a default, and the archive its values come from.
+    fills: BTreeMap<u32, ArchiveRef>,
 }
 
 impl Planner {
@@ -638,6 +661,7 @@ impl Planner {
             ops: Vec::new(),
             kinds: vec![kind],
             archives: Vec::new(),
+            fills: Vec::new(),
         });
         self.pending.len() - 1
     }
@@ -653,8 +677,11 @@ impl Planner {
             Op::AddColumn {
                 column, position, ..
             } => {
-                let at = (*position as usize).min(p.origins.len());
-                p.origins.insert(at, (column.name.clone(), None));
+                let to = (*position as usize).min(p.origins.len());
+                p.origins.insert(to, (column.name.clone(), None));
+                if let Some(from) = self.fills.get(&at.op) {
+                    p.fills.push((column.name.clone(), from.table()));
+                }
             }
             Op::DropColumn { column, .. } => {
                 if let Some(source) = p.origin(&column.name).map(str::to_string) {

@@ -112,6 +112,28 @@ impl Planner {
             if let Some(origin) = p.origin(&c.name) {
                 targets.push(quote_ident(&c.name));
                 sources.push(quote_ident(origin));
+            } else if let Some((_, archive)) = p.fills.iter().find(|(f, _)| same_name(f, &c.name)) {
+                // The row's archived value, found by its key.
+                let old = quote_ident(&before.name);
+                let key: Vec<String> = match (&before.primary_key, before.without_rowid) {
+                    (Some(pk), true) => pk
+                        .columns
+                        .iter()
+                        .map(|k| format!("a.{q} = {old}.{q}", q = quote_ident(k)))
+                        .collect(),
+                    _ => vec![format!(
+                        "a.{} = {old}.{}",
+                        quote_ident(ROWID_COLUMN),
+                        quote_ident(rowid_name(before).unwrap_or("rowid"))
+                    )],
+                };
+                targets.push(quote_ident(&c.name));
+                sources.push(format!(
+                    "(SELECT a.{} FROM {} AS a WHERE {})",
+                    quote_ident(&c.name),
+                    quote_ident(archive),
+                    key.join(" AND ")
+                ));
             }
         }
         if !before.without_rowid && !after.without_rowid {

@@ -599,11 +599,15 @@ mod found {
         );
     }
 
-    /// FIXME: found with PROPTEST_RNG_SEED=2. After `revert --to` the
-    /// point and the redo, one row of the rowid table `/*c*/` (no primary
-    /// key) comes back with its values but rowid 1 instead of 29: some path
-    /// of the redo re-inserts rows without their rowids. Not yet found;
-    /// this asserts that the case still fails, so that the fix flips it.
+    /// FIXME: found with PROPTEST_RNG_SEED=2. `/*c*/`'s primary key column
+    /// `from` is declared INTEGER at the point (so it is the rowid), and
+    /// another type after it (so rows get rowids of their own: a row
+    /// inserted then has rowid 1 and `from` 29). Reverting makes `from`
+    /// INTEGER again, and SQLite sets that row's rowid to 29, as an alias
+    /// requires; the redo's rebuild keeps 29. The values all come back; the
+    /// hidden rowid of such a row cannot survive the alias state. Keeping it
+    /// would need the rowids archived when a rebuild makes a column the
+    /// alias. This asserts that the case still fails, so a fix flips it.
     #[test]
     fn redo_keeps_the_rowids_of_a_table_without_primary_key() {
         let case = Case {

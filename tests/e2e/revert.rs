@@ -137,3 +137,83 @@ fn dry_run_appends_nothing() {
         .says("drop table users");
     assert_eq!(env.head(), 2);
 }
+
+#[test]
+fn a_data_step_is_reverted_by_the_revert_sql_recorded_with_it() {
+    let env = Env::init();
+    env.record(
+        "people",
+        "CREATE TABLE people (id integer PRIMARY KEY, name text)",
+    );
+    env.ok(&["apply", "--db", "app.db"]);
+    let conn = rusqlite::Connection::open(env.path().join("app.db")).expect("open");
+    conn.execute_batch("INSERT INTO people VALUES (1, 'ada'), (2, 'bob');")
+        .expect("insert");
+    let undo = env.file("undo.sql", "UPDATE people SET name = lower(name);\n");
+    env.ok(&[
+        "record",
+        "-m",
+        "shout",
+        "--revert-sql",
+        undo.to_str().expect("utf8"),
+        "--sql",
+        "UPDATE people SET name = upper(name)",
+    ]);
+    env.ok(&["show", "head"])
+        .says("UPDATE people SET name = lower(name)");
+    env.ok(&["apply", "--db", "app.db"]);
+    let names = |conn: &rusqlite::Connection| -> Vec<String> {
+        conn.prepare("SELECT name FROM people ORDER BY id")
+            .and_then(|mut s| {
+                s.query_map([], |r| r.get(0))
+                    .and_then(|rows| rows.collect::<Result<_, _>>())
+            })
+            .expect("names")
+    };
+    assert_eq!(names(&conn), ["ADA", "BOB"]);
+    env.ok(&["revert", "head", "-m", "quiet again"]);
+    env.ok(&["apply", "--db", "app.db"]);
+    assert_eq!(names(&conn), ["ada", "bob"]);
+    // Redo runs the original data step again.
+    env.ok(&["revert", "head", "-m", "shout again"]);
+    env.ok(&["apply", "--db", "app.db"]);
+    assert_eq!(names(&conn), ["ADA", "BOB"]);
+}
+
+#[test]
+fn revert_sql_must_be_data_for_a_change_with_data_steps() {
+    let env = Env::init();
+    env.record(
+        "people",
+        "CREATE TABLE people (id integer PRIMARY KEY, name text)",
+    );
+    let ddl = env.file("ddl.sql", "DROP TABLE people;");
+    let data = env.file("data.sql", "DELETE FROM people;");
+    env.fails(
+        &[
+            "record",
+            "-m",
+            "x",
+            "--revert-sql",
+            data.to_str().expect("utf8"),
+            "--sql",
+            "ALTER TABLE people ADD COLUMN age integer",
+        ],
+        1,
+    )
+    .says("no data steps to undo");
+    env.fails(
+        &[
+            "record",
+            "-m",
+            "x",
+            "--revert-sql",
+            ddl.to_str().expect("utf8"),
+            "--sql",
+            "INSERT INTO people VALUES (1, 'a')",
+        ],
+        1,
+    )
+    .says("--revert-sql");
+    assert_eq!(env.head(), 1);
+}

@@ -14,7 +14,8 @@ pub const EXAMPLES: &str = "Examples:
   strata record -m 'create users' migrations/001_users.sql
   strata record -m 'add email' --sql 'ALTER TABLE users ADD COLUMN email varchar(100)'
   cat change.sql | strata record -m 'from stdin' -
-  strata record -m 'try it' --dry-run change.sql";
+  strata record -m 'try it' --dry-run change.sql
+  strata record -m 'backfill' --revert-sql undo_backfill.sql backfill.sql";
 
 #[derive(Debug, clap::Args)]
 #[command(group(clap::ArgGroup::new("input").required(true).args(["file", "sql"])))]
@@ -33,6 +34,10 @@ pub struct Args {
     /// The SQL statements, given inline.
     #[arg(long)]
     pub sql: Option<String>,
+    /// The SQL that undoes the change's data steps (INSERT, UPDATE, DELETE),
+    /// run when the event is reverted; without it such an event cannot be.
+    #[arg(long, value_name = "FILE")]
+    pub revert_sql: Option<PathBuf>,
     /// Check and show the event without appending it.
     #[arg(long)]
     pub dry_run: bool,
@@ -44,14 +49,15 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
     let at = timestamp(args.timestamp.as_deref())?;
     let ledger = cx.ledger()?;
     let ops = parse_against_head(&ledger, &sql, &source)?;
+    let revert_sql = match &args.revert_sql {
+        Some(path) => Some(revert_sql(path, &ops)?),
+        None => None,
+    };
     let prepared = ledger.prepare(Draft {
         at,
         author,
         message: args.message,
-        body: Body::Change {
-            ops,
-            revert_sql: None,
-        },
+        body: Body::Change { ops, revert_sql },
     })?;
     super::commit_or_show(cx, &ledger, prepared, args.dry_run, |entry| {
         format!(
@@ -78,16 +84,44 @@ fn read_input(args: &Args) -> Result<(String, String), Failure> {
             .map_err(|e| Failure::new(format!("cannot read standard input: {e}")))?;
         return Ok((sql, "<stdin>".to_string()));
     }
+    Ok((read_text(file)?, file.display().to_string()))
+}
+
+fn read_text(file: &std::path::Path) -> Result<String, Failure> {
     let bytes = std::fs::read(file)
         .map_err(|e| Failure::new(format!("cannot read {}: {e}", file.display())))?;
-    let sql = String::from_utf8(bytes).map_err(|e| {
+    String::from_utf8(bytes).map_err(|e| {
         Failure::new(format!(
             "{} is not UTF-8 text (invalid byte at offset {})",
             file.display(),
             e.utf8_error().valid_up_to()
         ))
-    })?;
-    Ok((sql, file.display().to_string()))
+    })
+}
+
+/// The revert SQL in `path`: data statements only, for a change that has
+/// data steps to undo.
+fn revert_sql(path: &std::path::Path, ops: &[strata_schema::Op]) -> Result<String, Failure> {
+    use strata_schema::Op;
+    if !ops.iter().any(|op| matches!(op, Op::Data { .. })) {
+        return Err(Failure::new(
+            "--revert-sql: the change has no data steps to undo; its schema ops undo themselves",
+        ));
+    }
+    let text = read_text(path)?;
+    let source = format!("--revert-sql {}", path.display());
+    let reverts = parse_change(&text, &strata_schema::Schema::default())
+        .map_err(|e| Failure::new(e).context(&source))?;
+    if reverts.is_empty() {
+        return Err(Failure::new(format!("{source} holds no statements")));
+    }
+    if let Some(i) = reverts.iter().position(|op| !matches!(op, Op::Data { .. })) {
+        return Err(Failure::new(format!(
+            "{source}: statement {} is not a data step (INSERT, UPDATE, DELETE): revert SQL only undoes data steps",
+            i + 1
+        )));
+    }
+    Ok(text.trim().to_string())
 }
 
 /// The ops `sql` makes against head's schema, or where it does not fit.

@@ -59,9 +59,6 @@ enum Outcome {
     /// The rows refused a forward change (a NOT NULL, unique, check or
     /// foreign key they break): the history cannot be applied with them.
     Refused,
-    /// `revert --to` was refused because a constraint the reverted events
-    /// dropped would come back out of place (see the FIXME in `run_case`).
-    ConstraintDrop,
     Checked {
         rows_at_point: usize,
         rows_at_head: usize,
@@ -396,19 +393,9 @@ fn run_case(case: &Case) -> Result<Outcome, TestCaseError> {
 
     // revert --to the point, apply: the schema and rows of the point.
     let p = point.to_string();
-    if let Err(e) = world.revert(&["revert", "--to", &p, "-m", "back"]) {
-        // FIXME: a dropped foreign key, unique or check comes back at the
-        // end of its table's list (the ops carry no position), so a revert
-        // --to across the drop of one that was not last is refused, plainly
-        // (exit 1) and changing nothing; such cases are counted apart until
-        // the ops carry positions.
-        if e.contains("exit Some(1)")
-            && e.contains(&format!("does not give the schema at point {p} exactly"))
-        {
-            return Ok(Outcome::ConstraintDrop);
-        }
-        return Err(TestCaseError::fail(e));
-    }
+    world
+        .revert(&["revert", "--to", &p, "-m", "back"])
+        .map_err(TestCaseError::fail)?;
     let reverted = head + 1;
     let log = world.apply(reverted).map_err(TestCaseError::fail)?;
     prop_assert!(
@@ -472,8 +459,6 @@ fn revert_to_a_point_brings_back_its_schema_and_rows_and_the_redo_brings_back_he
     let checked = Cell::new(0usize);
     let with_rows = Cell::new(0usize);
     let refused = Cell::new(0usize);
-    // Cases that hit the open bug named by the FIXME in `run_case`.
-    let known = Cell::new(0usize);
     // A fixed seed, so that CI runs the same cases every time; set
     // PROPTEST_RNG_SEED to explore others.
     let seed = std::env::var("PROPTEST_RNG_SEED")
@@ -497,7 +482,6 @@ fn revert_to_a_point_brings_back_its_schema_and_rows_and_the_redo_brings_back_he
     let result = runner.run(&arb_case(), |case| {
         match run_case(&case)? {
             Outcome::Refused => refused.set(refused.get() + 1),
-            Outcome::ConstraintDrop => known.set(known.get() + 1),
             Outcome::Checked {
                 rows_at_point,
                 rows_at_head,
@@ -514,11 +498,10 @@ fn revert_to_a_point_brings_back_its_schema_and_rows_and_the_redo_brings_back_he
         panic!("{e}");
     }
     eprintln!(
-        "rollback: {} cases checked ({} with rows at the point and more at head), {} refused by their rows, {} on an open bug (FIXME)",
+        "rollback: {} cases checked ({} with rows at the point and more at head), {} refused by their rows",
         checked.get(),
         with_rows.get(),
-        refused.get(),
-        known.get()
+        refused.get()
     );
     // The property must have been exercised, with rows, in most cases.
     assert!(
@@ -568,20 +551,18 @@ mod found {
 
     /// `note` has two unnamed foreign keys with the same columns (NO ACTION,
     /// then RESTRICT); event 5 drops the first, event 6 the second.
-    /// Undoing them adds them back at the end, in the opposite order.
-    /// FIXME: drop constraint ops carry no position (a format change), so
-    /// today `revert --to 4` is refused, plainly and changing nothing; this
-    /// asserts that refusal until the ops carry positions.
+    /// Their drops carry their positions, so undoing them puts each back
+    /// where it was (once, the inverses appended them in the opposite order
+    /// and `revert --to 4` had to be refused).
     #[test]
     fn revert_to_puts_back_foreign_keys_in_their_order() {
-        let case = Case {
-            seed: 11223039278374468503,
-            len: 14,
-            cuts: vec![0, 1, 2, 1, 1, 2, 0, 0, 0, 0, 0, 0, 2, 2, 1, 1],
-            back: 685,
-            rows: 1,
-        };
-        assert!(matches!(run_case(&case), Ok(Outcome::ConstraintDrop)));
+        check(
+            11223039278374468503,
+            14,
+            &[0, 1, 2, 1, 1, 2, 0, 0, 0, 0, 0, 0, 2, 2, 1, 1],
+            685,
+            1,
+        );
     }
 
     /// The same bug on a WITHOUT ROWID table: `score`'s key column `tags`

@@ -217,3 +217,55 @@ fn revert_sql_must_be_data_for_a_change_with_data_steps() {
     .says("--revert-sql");
     assert_eq!(env.head(), 1);
 }
+
+/// `revert --to` across the drops of constraints that were not last in
+/// their lists gives the point's schema exactly, constraint order included,
+/// in the ledger and in the database.
+#[test]
+fn revert_to_puts_dropped_constraints_back_in_their_places() {
+    let env = Env::init();
+    env.record(
+        "tables",
+        "CREATE TABLE a (id INTEGER PRIMARY KEY);
+         CREATE TABLE t (
+           id INTEGER PRIMARY KEY, x INT, y INT,
+           CONSTRAINT x_pos CHECK (x > 0),
+           CONSTRAINT y_pos CHECK (y > 0),
+           CONSTRAINT x_a FOREIGN KEY (x) REFERENCES a (id),
+           CONSTRAINT y_a FOREIGN KEY (y) REFERENCES a (id),
+           CONSTRAINT x_one UNIQUE (x),
+           CONSTRAINT y_one UNIQUE (y))",
+    );
+    let db = env.path().join("app.db");
+    let db = db.to_str().expect("utf-8 path");
+    env.ok(&["apply", "--db", db]);
+    let at_1 = env.ok(&["schema", "--at", "1"]).stdout;
+    env.record(
+        "drop the first of each",
+        "ALTER TABLE t DROP CONSTRAINT x_pos;
+         ALTER TABLE t DROP CONSTRAINT x_a;
+         ALTER TABLE t DROP CONSTRAINT x_one",
+    );
+    env.ok(&["apply", "--db", db]);
+    env.ok(&["revert", "--to", "1", "-m", "back"])
+        .says("undoing event 2");
+    assert_eq!(env.ok(&["schema"]).stdout, at_1);
+    env.ok(&["apply", "--db", db]);
+    env.ok(&["status", "--db", db]);
+    let fresh = env.path().join("fresh.db");
+    let fresh = fresh.to_str().expect("utf-8 path");
+    env.ok(&["checkout", "--to", "1", "--db", fresh]);
+    let table_sql = |file: &str| {
+        let conn = rusqlite::Connection::open(file).expect("open");
+        conn.query_row("SELECT sql FROM sqlite_master WHERE name = 't'", [], |r| {
+            r.get::<_, String>(0)
+        })
+        .expect("t exists")
+    };
+    let sql = table_sql(db);
+    assert_eq!(sql, table_sql(fresh));
+    let at = |name: &str| sql.find(name).expect("the constraint is there");
+    for (first, second) in [("x_pos", "y_pos"), ("x_a", "y_a"), ("x_one", "y_one")] {
+        assert!(at(first) < at(second), "{sql}");
+    }
+}

@@ -92,24 +92,30 @@ pub fn summary(op: &Op) -> String {
             name(&index.table),
             index_terms(index)
         ),
-        AddForeignKey { table, foreign_key } => {
+        AddForeignKey {
+            table, foreign_key, ..
+        } => {
             format!(
                 "add to {}: {}",
                 name(table),
                 render_foreign_key(foreign_key)
             )
         }
-        DropForeignKey { table, foreign_key } => format!(
+        DropForeignKey {
+            table, foreign_key, ..
+        } => format!(
             "drop from {}: {}",
             name(table),
             render_foreign_key(foreign_key)
         ),
-        AddUnique { table, unique } => format!("add to {}: {}", name(table), render_unique(unique)),
-        DropUnique { table, unique } => {
+        AddUnique { table, unique, .. } => {
+            format!("add to {}: {}", name(table), render_unique(unique))
+        }
+        DropUnique { table, unique, .. } => {
             format!("drop from {}: {}", name(table), render_unique(unique))
         }
-        AddCheck { table, check } => format!("add to {}: {}", name(table), render_check(check)),
-        DropCheck { table, check } => {
+        AddCheck { table, check, .. } => format!("add to {}: {}", name(table), render_check(check)),
+        DropCheck { table, check, .. } => {
             format!("drop from {}: {}", name(table), render_check(check))
         }
         CreateView { view } => format!("create view {}", name(&view.name)),

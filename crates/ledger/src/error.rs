@@ -84,7 +84,7 @@ pub enum LedgerError {
     },
     #[error("the inverse of event {seq} does not fit head's schema: {error}")]
     RevertDoesNotFit { seq: u64, error: ProjectError },
-    #[error("undoing events {from}..={head} does not give the schema at point {target} exactly: a foreign key, unique or check constraint those events dropped comes back at the end of its table's list, not where it was (a known limit of the format); revert the events one by one, or record the change you want")]
+    #[error("undoing events {from}..={head} does not give the schema at point {target} exactly, which should not happen: nothing was appended; run `strata verify --deep` and report it")]
     RevertInexact { target: u64, from: u64, head: u64 },
     #[error("nothing to revert: no event after point {target} changes the schema (head is event {head})")]
     NothingToRevert { target: u64, head: u64 },

@@ -13,7 +13,7 @@ use crate::timestamp::Timestamp;
 /// configuration and the hash definitions. It is hashed into every event and
 /// every fingerprint, so a ledger written under one version can never pass for
 /// another. Any change to how an event or a schema encodes bumps it.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 /// The domain tag hashed before an event's bytes.
 pub const EVENT_DOMAIN: &[u8] = b"strata/event";
@@ -236,7 +236,7 @@ fn check_tag_target(name: &str, target: u64, seq: u64) -> Result<(), ApplyError>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use strata_schema::{Column, Table};
+    use strata_schema::{Check, Column, Table};
 
     fn users() -> Table {
         Table {
@@ -274,6 +274,14 @@ mod tests {
                         },
                         position: 2,
                     },
+                    Op::AddCheck {
+                        table: "users".into(),
+                        check: Check {
+                            name: Some("email_set".into()),
+                            expr: "email <> ''".into(),
+                        },
+                        position: 0,
+                    },
                 ],
                 revert_sql: None,
             },
@@ -285,12 +293,12 @@ mod tests {
         bytes.iter().map(|b| format!("{b:02x}")).collect()
     }
 
-    const GOLDEN_EVENT_BYTES: &str = "02000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1ffd0050afc72dc20c00036164610575736572730002000575736572730202696407696e746567657200000000046e616d650474657874000000000000000000000305757365727305656d61696c0474657874010102272700000200abababababababababababababababababababababababababababababababab";
+    const GOLDEN_EVENT_BYTES: &str = "02000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1ffd0050afc72dc20c00036164610575736572730003000575736572730202696407696e746567657200000000046e616d650474657874000000000000000000000305757365727305656d61696c047465787401010227270000020d0575736572730109656d61696c5f7365740b656d61696c203c3e2027270000abababababababababababababababababababababababababababababababab";
     const GOLDEN_EVENT_HASH: &str =
-        "03f0435b813a37a1aafd67eac7c31ad2a9bdd1d3d73bde918222b98a288e899e";
+        "20a1af0caede9d4869c553e7c80e27e3d384f656b6bbcb54534dbe4814649900";
     const GOLDEN_SCHEMA_BYTES: &str = "010575736572730575736572730202696407696e746567657200000000046e616d65047465787400000000000000000000000000";
     const GOLDEN_SCHEMA_FINGERPRINT: &str =
-        "43b113fd60c967c3741b8900717d3bd5b9524a27005d08863607cf8ba2afe3a3";
+        "945c7b6106e7622adf2b6e431a616c913bddcc41e2088d8884244f5b812ae3a6";
 
     #[test]
     fn golden_event_bytes_and_hash() {
@@ -316,7 +324,7 @@ mod tests {
         // Same for a sequence length (the ops of the change).
         let mut bytes = encode(&golden_event()).unwrap();
         let ops = author + 4 + 6 + 1;
-        assert_eq!(bytes[ops], 2);
+        assert_eq!(bytes[ops], 3);
         let mut huge = vec![0xfd];
         huge.extend_from_slice(&(1u64 << 62).to_le_bytes());
         bytes.splice(ops..=ops, huge);

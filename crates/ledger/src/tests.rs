@@ -241,18 +241,18 @@ fn open_reports_a_damaged_store_without_panicking() {
 fn a_ledger_of_another_format_version_is_refused() {
     let (dir, l) = new_ledger();
     l.meta
-        .insert(b"format_version", &2u32.to_be_bytes())
+        .insert(b"format_version", &1u32.to_be_bytes())
         .unwrap();
     l.meta.flush().unwrap();
     drop(l);
     let e = Ledger::open(dir.path().join("ledger")).unwrap_err();
     assert!(
-        matches!(e, LedgerError::FormatVersion { found: 2, .. }),
+        matches!(e, LedgerError::FormatVersion { found: 1, .. }),
         "{e:?}"
     );
     assert!(e
         .to_string()
-        .contains("format version 2, but this strata reads version 1"));
+        .contains("format version 1, but this strata reads version 2"));
 }
 
 #[test]

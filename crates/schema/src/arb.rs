@@ -991,6 +991,7 @@ pub fn propose_kind(s: &Schema, c: &mut Choices, kind: usize) -> Option<Step> {
                     name: maybe_constraint_name(c, &t),
                     columns,
                 },
+                position: t.uniques.len() as u32,
                 table: t.name,
             }])
         }
@@ -1002,6 +1003,7 @@ pub fn propose_kind(s: &Schema, c: &mut Choices, kind: usize) -> Option<Step> {
                     name: maybe_constraint_name(c, &t),
                     expr: check_for(c, &col.name, &col.ty),
                 },
+                position: t.checks.len() as u32,
                 table: t.name,
             }])
         }
@@ -1010,6 +1012,7 @@ pub fn propose_kind(s: &Schema, c: &mut Choices, kind: usize) -> Option<Step> {
             let parent = pick_table(c)?;
             let fk = gen_fk(c, &t, &parent)?;
             sure(vec![Op::AddForeignKey {
+                position: t.foreign_keys.len() as u32,
                 table: t.name,
                 foreign_key: fk,
             }])
@@ -1145,26 +1148,33 @@ pub fn propose_kind(s: &Schema, c: &mut Choices, kind: usize) -> Option<Step> {
                     })
                 })
             };
-            let free: Vec<&Unique> = t.uniques.iter().filter(|u| !referred(u)).collect();
-            let _ = free.first()?;
+            let free: Vec<usize> = (0..t.uniques.len())
+                .filter(|&i| !referred(&t.uniques[i]))
+                .collect();
+            let at = *free.get(c.pick(free.len()))?;
             sure(vec![Op::DropUnique {
-                unique: (*c.of(&free)).clone(),
+                unique: t.uniques[at].clone(),
+                position: at as u32,
                 table: t.name.clone(),
             }])
         }
         "drop_check" => {
             let t = pick_table(c)?;
             let _ = t.checks.first()?;
+            let at = c.pick(t.checks.len());
             sure(vec![Op::DropCheck {
-                check: c.of(&t.checks).clone(),
+                check: t.checks[at].clone(),
+                position: at as u32,
                 table: t.name.clone(),
             }])
         }
         "drop_foreign_key" => {
             let t = pick_table(c)?;
             let _ = t.foreign_keys.first()?;
+            let at = c.pick(t.foreign_keys.len());
             sure(vec![Op::DropForeignKey {
-                foreign_key: c.of(&t.foreign_keys).clone(),
+                foreign_key: t.foreign_keys[at].clone(),
+                position: at as u32,
                 table: t.name.clone(),
             }])
         }
@@ -1193,13 +1203,17 @@ pub fn propose_kind(s: &Schema, c: &mut Choices, kind: usize) -> Option<Step> {
                     .map(|i| Op::DropIndex { index: i.clone() }),
             );
             for o in s.tables.values().filter(|o| !same_name(&o.name, &t.name)) {
+                // Last first, so that each position holds when it is dropped.
                 ops.extend(
                     o.foreign_keys
                         .iter()
-                        .filter(|f| same_name(&f.ref_table, &t.name))
-                        .map(|f| Op::DropForeignKey {
+                        .enumerate()
+                        .rev()
+                        .filter(|(_, f)| same_name(&f.ref_table, &t.name))
+                        .map(|(at, f)| Op::DropForeignKey {
                             table: o.name.clone(),
                             foreign_key: f.clone(),
+                            position: at as u32,
                         }),
                 );
             }

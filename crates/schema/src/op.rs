@@ -49,29 +49,38 @@ pub enum Op {
     DropIndex {
         index: Index,
     },
+    /// The constraint ops carry the constraint's index in its table's list
+    /// (of foreign keys, uniques or checks): where it is once added (the
+    /// end, for ADD CONSTRAINT), where it was when dropped.
     AddForeignKey {
         table: String,
         foreign_key: ForeignKey,
+        position: u32,
     },
     DropForeignKey {
         table: String,
         foreign_key: ForeignKey,
+        position: u32,
     },
     AddUnique {
         table: String,
         unique: Unique,
+        position: u32,
     },
     DropUnique {
         table: String,
         unique: Unique,
+        position: u32,
     },
     AddCheck {
         table: String,
         check: Check,
+        position: u32,
     },
     DropCheck {
         table: String,
         check: Check,
+        position: u32,
     },
     CreateView {
         view: View,
@@ -130,12 +139,60 @@ impl Op {
             },
             CreateIndex { index } => DropIndex { index },
             DropIndex { index } => CreateIndex { index },
-            AddForeignKey { table, foreign_key } => DropForeignKey { table, foreign_key },
-            DropForeignKey { table, foreign_key } => AddForeignKey { table, foreign_key },
-            AddUnique { table, unique } => DropUnique { table, unique },
-            DropUnique { table, unique } => AddUnique { table, unique },
-            AddCheck { table, check } => DropCheck { table, check },
-            DropCheck { table, check } => AddCheck { table, check },
+            AddForeignKey {
+                table,
+                foreign_key,
+                position,
+            } => DropForeignKey {
+                table,
+                foreign_key,
+                position,
+            },
+            DropForeignKey {
+                table,
+                foreign_key,
+                position,
+            } => AddForeignKey {
+                table,
+                foreign_key,
+                position,
+            },
+            AddUnique {
+                table,
+                unique,
+                position,
+            } => DropUnique {
+                table,
+                unique,
+                position,
+            },
+            DropUnique {
+                table,
+                unique,
+                position,
+            } => AddUnique {
+                table,
+                unique,
+                position,
+            },
+            AddCheck {
+                table,
+                check,
+                position,
+            } => DropCheck {
+                table,
+                check,
+                position,
+            },
+            DropCheck {
+                table,
+                check,
+                position,
+            } => AddCheck {
+                table,
+                check,
+                position,
+            },
             CreateView { view } => DropView { view },
             DropView { view } => CreateView { view },
             CreateTrigger { trigger } => DropTrigger { trigger },

@@ -40,7 +40,7 @@ pub fn project(schema: &mut Schema, op: &Op) -> Result<(), ProjectError> {
         }
         Op::DropTable { table } => {
             let current = table_ref(schema, &table.name)?;
-            if !same_table(current, table) {
+            if current != table {
                 return Err(mismatch(
                     format!("table {}", table.name),
                     "its definition differs",
@@ -188,48 +188,70 @@ pub fn project(schema: &mut Schema, op: &Op) -> Result<(), ProjectError> {
             }
             schema.indexes.remove(&key(&index.name));
         }
-        Op::AddForeignKey { table, foreign_key } => {
+        Op::AddForeignKey {
+            table,
+            foreign_key,
+            position,
+        } => {
             let t = table_ref(schema, table)?;
             free_constraint_name(t, foreign_key.name.as_deref())?;
             check_fk(schema, t, foreign_key)?;
-            table_mut(schema, table)
-                .foreign_keys
-                .push(foreign_key.clone());
+            let what = || describe_fk(table, foreign_key);
+            let list = &mut table_mut(schema, table).foreign_keys;
+            insert_constraint(list, *position, foreign_key, what)?;
         }
-        Op::DropForeignKey { table, foreign_key } => {
-            let t = table_ref(schema, table)?;
-            let at = find_constraint(&t.foreign_keys, foreign_key, || {
-                describe_fk(table, foreign_key)
-            })?;
-            table_mut(schema, table).foreign_keys.remove(at);
+        Op::DropForeignKey {
+            table,
+            foreign_key,
+            position,
+        } => {
+            let what = || describe_fk(table, foreign_key);
+            table_ref(schema, table)?;
+            let list = &mut table_mut(schema, table).foreign_keys;
+            remove_constraint(list, *position, foreign_key, what)?;
         }
-        Op::AddUnique { table, unique } => {
+        Op::AddUnique {
+            table,
+            unique,
+            position,
+        } => {
             let t = table_ref(schema, table)?;
             free_constraint_name(t, unique.name.as_deref())?;
             columns_exist(t, &unique.columns)?;
-            table_mut(schema, table).uniques.push(unique.clone());
+            let what = || describe_unique(table, unique);
+            let list = &mut table_mut(schema, table).uniques;
+            insert_constraint(list, *position, unique, what)?;
         }
-        Op::DropUnique { table, unique } => {
-            let t = table_ref(schema, table)?;
-            let at = find_constraint(&t.uniques, unique, || {
-                format!(
-                    "unique constraint ({}) on {table}",
-                    unique.columns.join(", ")
-                )
-            })?;
-            table_mut(schema, table).uniques.remove(at);
+        Op::DropUnique {
+            table,
+            unique,
+            position,
+        } => {
+            let what = || describe_unique(table, unique);
+            table_ref(schema, table)?;
+            let list = &mut table_mut(schema, table).uniques;
+            remove_constraint(list, *position, unique, what)?;
         }
-        Op::AddCheck { table, check } => {
+        Op::AddCheck {
+            table,
+            check,
+            position,
+        } => {
             let t = table_ref(schema, table)?;
             free_constraint_name(t, check.name.as_deref())?;
-            table_mut(schema, table).checks.push(check.clone());
+            let what = || describe_check(table, check);
+            let list = &mut table_mut(schema, table).checks;
+            insert_constraint(list, *position, check, what)?;
         }
-        Op::DropCheck { table, check } => {
-            let t = table_ref(schema, table)?;
-            let at = find_constraint(&t.checks, check, || {
-                format!("check ({}) on {table}", check.expr)
-            })?;
-            table_mut(schema, table).checks.remove(at);
+        Op::DropCheck {
+            table,
+            check,
+            position,
+        } => {
+            let what = || describe_check(table, check);
+            table_ref(schema, table)?;
+            let list = &mut table_mut(schema, table).checks;
+            remove_constraint(list, *position, check, what)?;
         }
         Op::CreateView { view } => {
             free_name(schema, &view.name)?;
@@ -289,35 +311,6 @@ pub fn project_all(schema: &mut Schema, ops: &[Op]) -> Result<(), (usize, Projec
     Ok(())
 }
 
-/// Whether two definitions of a table are the same, up to the order of the
-/// constraints in each list: undoing the drop of a constraint appends it
-/// (the drop ops carry no position), so a table can come back with its
-/// constraints in another order, and must still be droppable as recorded.
-fn same_table(a: &Table, b: &Table) -> bool {
-    fn same_items<T: PartialEq>(a: &[T], b: &[T]) -> bool {
-        let count = |list: &[T], x: &T| list.iter().filter(|y| *y == x).count();
-        a.len() == b.len() && a.iter().all(|x| count(a, x) == count(b, x))
-    }
-    let Table {
-        name,
-        columns,
-        primary_key,
-        uniques,
-        checks,
-        foreign_keys,
-        without_rowid,
-        strict,
-    } = a;
-    *name == b.name
-        && *columns == b.columns
-        && *primary_key == b.primary_key
-        && same_items(uniques, &b.uniques)
-        && same_items(checks, &b.checks)
-        && same_items(foreign_keys, &b.foreign_keys)
-        && *without_rowid == b.without_rowid
-        && *strict == b.strict
-}
-
 fn mismatch(what: String, reason: &str) -> ProjectError {
     E::Mismatch {
         what,
@@ -327,6 +320,17 @@ fn mismatch(what: String, reason: &str) -> ProjectError {
 
 fn in_use(what: String, by: String) -> ProjectError {
     E::InUse { what, by }
+}
+
+fn describe_unique(table: &str, unique: &crate::model::Unique) -> String {
+    format!(
+        "unique constraint ({}) on {table}",
+        unique.columns.join(", ")
+    )
+}
+
+fn describe_check(table: &str, check: &crate::model::Check) -> String {
+    format!("check ({}) on {table}", check.expr)
 }
 
 fn describe_fk(table: &str, fk: &ForeignKey) -> String {
@@ -475,19 +479,45 @@ fn free_constraint_name(t: &Table, name: Option<&str>) -> Result<(), ProjectErro
     Ok(())
 }
 
-/// The last constraint equal to `wanted`: of identical ones, the one an add
-/// appended, so that dropping undoes adding exactly.
-fn find_constraint<T: PartialEq>(
-    list: &[T],
+/// Put `item` at `position` of its table's list of constraints.
+fn insert_constraint<T: Clone>(
+    list: &mut Vec<T>,
+    position: u32,
+    item: &T,
+    describe: impl Fn() -> String,
+) -> Result<(), ProjectError> {
+    let at = position as usize;
+    if at > list.len() {
+        return Err(E::Invalid(format!(
+            "cannot add {} at position {position}: the table has {} such constraints",
+            describe(),
+            list.len()
+        )));
+    }
+    list.insert(at, item.clone());
+    Ok(())
+}
+
+/// Remove `wanted` from `position` of its table's list of constraints,
+/// where it must be.
+fn remove_constraint<T: PartialEq>(
+    list: &mut Vec<T>,
+    position: u32,
     wanted: &T,
     describe: impl Fn() -> String,
-) -> Result<usize, ProjectError> {
-    list.iter()
-        .rposition(|c| c == wanted)
-        .ok_or_else(|| E::NoSuchObject {
+) -> Result<(), ProjectError> {
+    let at = position as usize;
+    match list.get(at) {
+        Some(c) if c == wanted => {
+            list.remove(at);
+            Ok(())
+        }
+        _ if list.contains(wanted) => Err(mismatch(describe(), "its position differs")),
+        _ => Err(E::NoSuchObject {
             kind: "constraint",
             name: describe(),
-        })
+        }),
+    }
 }
 
 fn check_column(t: &Table, c: &Column) -> Result<(), ProjectError> {

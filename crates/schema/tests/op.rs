@@ -86,26 +86,32 @@ fn every_op() -> Vec<Op> {
         Op::AddForeignKey {
             table: "t".into(),
             foreign_key: fk.clone(),
+            position: 1,
         },
         Op::DropForeignKey {
             table: "t".into(),
             foreign_key: fk,
+            position: 1,
         },
         Op::AddUnique {
             table: "t".into(),
             unique: unique.clone(),
+            position: 1,
         },
         Op::DropUnique {
             table: "t".into(),
             unique,
+            position: 1,
         },
         Op::AddCheck {
             table: "t".into(),
             check: check.clone(),
+            position: 1,
         },
         Op::DropCheck {
             table: "t".into(),
             check,
+            position: 1,
         },
         Op::CreateView { view: view.clone() },
         Op::DropView { view },

@@ -609,6 +609,7 @@ fn add_and_drop_foreign_key_unique_and_check() {
         Op::AddForeignKey {
             table: "child".into(),
             foreign_key: f.clone(),
+            position: 1,
         },
     );
     assert_eq!(
@@ -621,6 +622,7 @@ fn add_and_drop_foreign_key_unique_and_check() {
         Op::AddForeignKey {
             table: "child".into(),
             foreign_key: self_ref.clone(),
+            position: 2,
         },
     );
     assert_eq!(t_of(&after, "child").foreign_keys.len(), 3);
@@ -629,6 +631,7 @@ fn add_and_drop_foreign_key_unique_and_check() {
         Op::DropForeignKey {
             table: "child".into(),
             foreign_key: self_ref,
+            position: 2,
         },
     );
     assert_eq!(
@@ -645,6 +648,7 @@ fn add_and_drop_foreign_key_unique_and_check() {
         Op::AddUnique {
             table: "child".into(),
             unique: u.clone(),
+            position: 0,
         },
     );
     assert_eq!(
@@ -656,7 +660,8 @@ fn add_and_drop_foreign_key_unique_and_check() {
             &after,
             Op::DropUnique {
                 table: "child".into(),
-                unique: u
+                unique: u,
+                position: 0,
             }
         ),
         s
@@ -668,6 +673,7 @@ fn add_and_drop_foreign_key_unique_and_check() {
         Op::AddCheck {
             table: "child".into(),
             check: c.clone(),
+            position: 0,
         },
     );
     assert_eq!(
@@ -679,23 +685,18 @@ fn add_and_drop_foreign_key_unique_and_check() {
             &after,
             Op::DropCheck {
                 table: "child".into(),
-                check: c
+                check: c,
+                position: 0,
             }
         ),
         s
     );
 }
 
-/// FIXME: dropping a constraint that is not the table's last one cannot be
-/// undone exactly. DropForeignKey, DropUnique and DropCheck carry no
-/// position (DropColumn does), so their inverse appends the constraint at
-/// the end: the same constraints come back in another order, and the
-/// schema's encoding (its fingerprint) differs from the one before the
-/// drop. The fix is a `position` on these ops, which changes the ledger
-/// format; until then this asserts today's behaviour (and DropTable
-/// compares constraints without regard to order, below).
+/// A dropped constraint comes back where it was: the drop ops carry the
+/// position, so undoing the drop of an inner one restores the exact list.
 #[test]
-fn undoing_the_drop_of_an_inner_constraint_moves_it_to_the_end() {
+fn undoing_the_drop_of_an_inner_constraint_puts_it_back_in_place() {
     let mut t = table("t", &[("a", "INT"), ("b", "INT")]);
     t.checks = vec![
         check(Some("first"), "a > 0"),
@@ -707,63 +708,93 @@ fn undoing_the_drop_of_an_inner_constraint_moves_it_to_the_end() {
     let round_trip = |drop: Op| {
         let mut after = s.clone();
         project(&mut after, &drop).expect("drop fits");
+        assert_ne!(after, s);
         project(&mut after, &drop.invert().expect("inverse")).expect("inverse fits");
-        t_of(&after, "t").clone()
+        after
     };
-    let back = round_trip(Op::DropCheck {
-        table: "t".into(),
-        check: t.checks[0].clone(),
-    });
-    assert_eq!(back.checks, vec![t.checks[1].clone(), t.checks[0].clone()]);
-    let back = round_trip(Op::DropUnique {
-        table: "t".into(),
-        unique: t.uniques[0].clone(),
-    });
-    assert_eq!(
-        back.uniques,
-        vec![t.uniques[1].clone(), t.uniques[0].clone()]
-    );
-    let back = round_trip(Op::DropForeignKey {
-        table: "t".into(),
-        foreign_key: t.foreign_keys[0].clone(),
-    });
-    assert_eq!(
-        back.foreign_keys,
-        vec![t.foreign_keys[1].clone(), t.foreign_keys[0].clone()]
-    );
+    for drop in [
+        Op::DropCheck {
+            table: "t".into(),
+            check: t.checks[0].clone(),
+            position: 0,
+        },
+        Op::DropUnique {
+            table: "t".into(),
+            unique: t.uniques[0].clone(),
+            position: 0,
+        },
+        Op::DropForeignKey {
+            table: "t".into(),
+            foreign_key: t.foreign_keys[0].clone(),
+            position: 0,
+        },
+    ] {
+        assert_eq!(round_trip(drop), s);
+    }
 }
 
-/// Because of the FIXME above, reverting a change that created a table and
-/// dropped one of its inner constraints failed: the inverse DropTable
-/// carries the table as created, and the table it found had its constraints
-/// in another order. A drop of a table now ignores that order.
+/// A constraint op must find the constraint where it says, and an add must
+/// fit within the list.
 #[test]
-fn a_table_whose_constraints_came_back_in_another_order_can_still_be_dropped() {
+fn constraint_positions_are_checked() {
     let mut t = table("t", &[("a", "INT"), ("b", "INT")]);
     t.checks = vec![
         check(Some("first"), "a > 0"),
         check(Some("second"), "b > 0"),
     ];
-    let ops = vec![
-        create(t.clone()),
+    let s = build(vec![create(t.clone())]);
+    reject(
+        &s,
         Op::DropCheck {
             table: "t".into(),
             check: t.checks[0].clone(),
+            position: 1,
         },
-    ];
-    let mut s = Schema::default();
-    project_all(&mut s, &ops).expect("ops fit");
-    let mut back = s.clone();
-    project_all(&mut back, &invert_all(&ops).expect("no data")).expect("the revert fits");
-    assert_eq!(back, Schema::default());
-
-    // The order is all that may differ.
-    let mut other = t.clone();
-    other.checks[1].expr = "b > 1".into();
-    let s = build(vec![create(t)]);
+        "check (a > 0) on t does not match the schema: its position differs",
+    );
     reject(
         &s,
-        Op::DropTable { table: other },
+        Op::DropCheck {
+            table: "t".into(),
+            check: check(None, "a < 0"),
+            position: 0,
+        },
+        "no constraint named check (a < 0) on t",
+    );
+    reject(
+        &s,
+        Op::AddCheck {
+            table: "t".into(),
+            check: check(None, "a < 0"),
+            position: 3,
+        },
+        "cannot add check (a < 0) on t at position 3: the table has 2 such constraints",
+    );
+    let after = apply(
+        &s,
+        Op::AddCheck {
+            table: "t".into(),
+            check: check(None, "a < 0"),
+            position: 1,
+        },
+    );
+    assert_eq!(t_of(&after, "t").checks[1], check(None, "a < 0"));
+}
+
+/// A table is dropped only as it is, constraints in their order.
+#[test]
+fn a_table_is_dropped_only_as_it_is() {
+    let mut t = table("t", &[("a", "INT"), ("b", "INT")]);
+    t.checks = vec![
+        check(Some("first"), "a > 0"),
+        check(Some("second"), "b > 0"),
+    ];
+    let s = build(vec![create(t.clone())]);
+    let mut swapped = t.clone();
+    swapped.checks.reverse();
+    reject(
+        &s,
+        Op::DropTable { table: swapped },
         "table t does not match the schema: its definition differs",
     );
 }
@@ -1147,6 +1178,7 @@ fn foreign_key_rejections_in_create_table_and_add_foreign_key() {
             Op::AddForeignKey {
                 table: "t".into(),
                 foreign_key: f.clone(),
+                position: 0,
             },
             msg,
         );
@@ -1159,6 +1191,7 @@ fn foreign_key_rejections_in_create_table_and_add_foreign_key() {
         Op::AddForeignKey {
             table: "nope".into(),
             foreign_key: fk(None, &["x"], "p", &["a"]),
+            position: 0,
         },
         "no table named nope",
     );
@@ -1789,6 +1822,7 @@ fn constraint_rejections() {
             Op::AddUnique {
                 table: "t".into(),
                 unique: unique(Some(taken), &["b"]),
+                position: 0,
             },
             &msg,
         );
@@ -1797,6 +1831,7 @@ fn constraint_rejections() {
             Op::AddCheck {
                 table: "t".into(),
                 check: check(Some(taken), "1"),
+                position: 0,
             },
             &msg,
         );
@@ -1805,6 +1840,7 @@ fn constraint_rejections() {
             Op::AddForeignKey {
                 table: "t".into(),
                 foreign_key: fk(Some(taken), &["b"], "t", &["a"]),
+                position: 0,
             },
             &msg,
         );
@@ -1814,6 +1850,7 @@ fn constraint_rejections() {
         Op::AddUnique {
             table: "nope".into(),
             unique: unique(None, &["b"]),
+            position: 0,
         },
         "no table named nope",
     );
@@ -1822,6 +1859,7 @@ fn constraint_rejections() {
         Op::AddUnique {
             table: "t".into(),
             unique: unique(None, &["b", "nope"]),
+            position: 0,
         },
         "table t has no column named nope",
     );
@@ -1830,6 +1868,7 @@ fn constraint_rejections() {
         Op::AddUnique {
             table: "t".into(),
             unique: unique(None, &[]),
+            position: 0,
         },
         "a constraint on t names no columns",
     );
@@ -1838,6 +1877,7 @@ fn constraint_rejections() {
         Op::AddCheck {
             table: "nope".into(),
             check: check(None, "1"),
+            position: 0,
         },
         "no table named nope",
     );
@@ -1846,6 +1886,7 @@ fn constraint_rejections() {
         Op::DropUnique {
             table: "nope".into(),
             unique: unique(None, &["b"]),
+            position: 0,
         },
         "no table named nope",
     );
@@ -1854,6 +1895,7 @@ fn constraint_rejections() {
         Op::DropUnique {
             table: "t".into(),
             unique: unique(None, &["a", "b"]),
+            position: 0,
         },
         "no constraint named unique constraint (a, b) on t",
     );
@@ -1863,6 +1905,7 @@ fn constraint_rejections() {
         Op::DropUnique {
             table: "t".into(),
             unique: unique(None, &["b"]),
+            position: 0,
         },
         "no constraint named unique constraint (b) on t",
     );
@@ -1871,6 +1914,7 @@ fn constraint_rejections() {
         Op::DropCheck {
             table: "nope".into(),
             check: check(None, "1"),
+            position: 0,
         },
         "no table named nope",
     );
@@ -1879,6 +1923,7 @@ fn constraint_rejections() {
         Op::DropCheck {
             table: "t".into(),
             check: check(Some("t_c"), "b >= 0"),
+            position: 0,
         },
         "no constraint named check (b >= 0) on t",
     );
@@ -1887,6 +1932,7 @@ fn constraint_rejections() {
         Op::DropForeignKey {
             table: "nope".into(),
             foreign_key: fk(None, &["b"], "t", &[]),
+            position: 0,
         },
         "no table named nope",
     );
@@ -1895,6 +1941,7 @@ fn constraint_rejections() {
         Op::DropForeignKey {
             table: "t".into(),
             foreign_key: fk(None, &["b"], "t", &[]),
+            position: 0,
         },
         "no constraint named foreign key t(b) -> t",
     );
@@ -1906,6 +1953,7 @@ fn constraint_rejections() {
                 on_delete: FkAction::Cascade,
                 ..fk(Some("t_f"), &["b"], "t", &[])
             },
+            position: 0,
         },
         "no constraint named foreign key t_f of t",
     );
@@ -2484,6 +2532,7 @@ fn undoing_the_add_of_a_duplicate_constraint_is_exact() {
         Op::AddCheck {
             table: "t".into(),
             check: t.checks[0].clone(),
+            position: 0,
         },
     );
     apply(
@@ -2491,6 +2540,7 @@ fn undoing_the_add_of_a_duplicate_constraint_is_exact() {
         Op::AddUnique {
             table: "t".into(),
             unique: t.uniques[0].clone(),
+            position: 0,
         },
     );
     apply(
@@ -2498,6 +2548,7 @@ fn undoing_the_add_of_a_duplicate_constraint_is_exact() {
         Op::AddForeignKey {
             table: "t".into(),
             foreign_key: t.foreign_keys[0].clone(),
+            position: 0,
         },
     );
 }

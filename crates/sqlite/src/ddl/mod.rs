@@ -25,7 +25,9 @@ use std::fmt;
 
 use sqlparser::ast::{SetExpr, Statement as SqlStatement};
 use sqlparser::tokenizer::{Span, Token, TokenWithSpan, TokenizerError, Whitespace};
-use strata_schema::{key, project, same_name, Index, Op, ProjectError, Schema, Trigger, View};
+use strata_schema::{
+    key, project, same_name, Index, Op, ProjectError, Schema, Table, Trigger, View,
+};
 
 pub(crate) use grammar::{is_bare_default, reads_as_index_term};
 
@@ -402,8 +404,9 @@ fn alter_table(c: &mut Cursor, schema: &Schema) -> Result<Vec<Op>, Fault> {
                 column: def.column,
                 position: position(t.columns.len())?,
             }];
+            let mut scratch = t.clone();
             for constraint in def.constraints {
-                ops.push(add_constraint(&table, constraint)?);
+                ops.push(add_constraint(&mut scratch, constraint)?);
             }
             ops
         }
@@ -433,23 +436,26 @@ fn alter_table(c: &mut Cursor, schema: &Schema) -> Result<Vec<Op>, Fault> {
                 vec![Op::AlterColumn { table, from, to }]
             }
         }
-        Alteration::AddConstraint(k) => vec![add_constraint(&table, k)?],
+        Alteration::AddConstraint(k) => vec![add_constraint(&mut t.clone(), k)?],
         Alteration::DropConstraint(name) => {
             let named = |n: &Option<String>| n.as_deref().is_some_and(|n| same_name(n, &name));
-            if let Some(foreign_key) = t.foreign_keys.iter().find(|k| named(&k.name)) {
+            if let Some(at) = t.foreign_keys.iter().position(|k| named(&k.name)) {
                 vec![Op::DropForeignKey {
                     table,
-                    foreign_key: foreign_key.clone(),
+                    foreign_key: t.foreign_keys[at].clone(),
+                    position: constraint_position(at)?,
                 }]
-            } else if let Some(unique) = t.uniques.iter().find(|k| named(&k.name)) {
+            } else if let Some(at) = t.uniques.iter().position(|k| named(&k.name)) {
                 vec![Op::DropUnique {
                     table,
-                    unique: unique.clone(),
+                    unique: t.uniques[at].clone(),
+                    position: constraint_position(at)?,
                 }]
-            } else if let Some(check) = t.checks.iter().find(|k| named(&k.name)) {
+            } else if let Some(at) = t.checks.iter().position(|k| named(&k.name)) {
                 vec![Op::DropCheck {
                     table,
-                    check: check.clone(),
+                    check: t.checks[at].clone(),
+                    position: constraint_position(at)?,
                 }]
             } else if t.primary_key.as_ref().is_some_and(|k| named(&k.name)) {
                 return Err(Fault::NotRecordable(format!(
@@ -469,12 +475,39 @@ fn position(at: usize) -> Result<u32, Fault> {
     u32::try_from(at).map_err(|_| Fault::NotRecordable("the table has too many columns".into()))
 }
 
-fn add_constraint(table: &str, constraint: Constraint) -> Result<Op, Fault> {
-    let table = table.to_string();
+fn constraint_position(at: usize) -> Result<u32, Fault> {
+    u32::try_from(at).map_err(|_| Fault::NotRecordable("the table has too many constraints".into()))
+}
+
+/// ADD CONSTRAINT puts the constraint at the end of its table's list; `t`
+/// is a working copy of the table, which gains it.
+fn add_constraint(t: &mut Table, constraint: Constraint) -> Result<Op, Fault> {
+    let table = t.name.clone();
     Ok(match constraint {
-        Constraint::Unique(unique) => Op::AddUnique { table, unique },
-        Constraint::Check(check) => Op::AddCheck { table, check },
-        Constraint::ForeignKey(foreign_key) => Op::AddForeignKey { table, foreign_key },
+        Constraint::Unique(unique) => {
+            t.uniques.push(unique.clone());
+            Op::AddUnique {
+                table,
+                unique,
+                position: constraint_position(t.uniques.len() - 1)?,
+            }
+        }
+        Constraint::Check(check) => {
+            t.checks.push(check.clone());
+            Op::AddCheck {
+                table,
+                check,
+                position: constraint_position(t.checks.len() - 1)?,
+            }
+        }
+        Constraint::ForeignKey(foreign_key) => {
+            t.foreign_keys.push(foreign_key.clone());
+            Op::AddForeignKey {
+                table,
+                foreign_key,
+                position: constraint_position(t.foreign_keys.len() - 1)?,
+            }
+        }
         Constraint::PrimaryKey(_) => {
             return Err(Fault::NotRecordable(format!(
                 "cannot add a primary key to {table}: create the table with it"

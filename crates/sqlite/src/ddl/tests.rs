@@ -371,6 +371,7 @@ fn alter_add_column_with_constraints_adds_them_after_it() {
                     name: None,
                     expr: "n >= 0".into()
                 },
+                position: 0,
             },
             Op::AddForeignKey {
                 table: "p".into(),
@@ -379,6 +380,7 @@ fn alter_add_column_with_constraints_adds_them_after_it() {
                     ref_table: "t".into(),
                     ..ForeignKey::default()
                 },
+                position: 0,
             },
         ]
     );
@@ -477,21 +479,24 @@ fn alter_add_and_drop_constraints() {
         ops_on(&head, "ALTER TABLE t DROP CONSTRAINT T_B_FK"),
         vec![Op::DropForeignKey {
             table: "t".into(),
-            foreign_key: t.foreign_keys[0].clone()
+            foreign_key: t.foreign_keys[0].clone(),
+            position: 0,
         }]
     );
     assert_eq!(
         ops_on(&head, "ALTER TABLE t DROP CONSTRAINT t_a_unique"),
         vec![Op::DropUnique {
             table: "t".into(),
-            unique: t.uniques[0].clone()
+            unique: t.uniques[0].clone(),
+            position: 0,
         }]
     );
     assert_eq!(
         ops_on(&head, "ALTER TABLE t DROP CONSTRAINT t_b_positive"),
         vec![Op::DropCheck {
             table: "t".into(),
-            check: t.checks[0].clone()
+            check: t.checks[0].clone(),
+            position: 0,
         }]
     );
     let e = error_on(&head, "ALTER TABLE t DROP CONSTRAINT nope");

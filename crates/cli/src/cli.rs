@@ -92,6 +92,9 @@ pub enum Command {
     /// Reconcile a SQLite database to a point, forwards or backwards, in one transaction.
     #[command(after_help = commands::apply::EXAMPLES)]
     Apply(commands::apply::Args),
+    /// Adopt an existing database: record its schema as a baseline event and mark it there.
+    #[command(after_help = commands::baseline::EXAMPLES)]
+    Baseline(commands::baseline::Args),
     /// What dropped data a database keeps (list), and its explicit removal (purge).
     Archive(commands::archive::Args),
     /// Build a fresh database at a point.

@@ -3,6 +3,7 @@
 
 pub mod apply;
 pub mod archive;
+pub mod baseline;
 pub mod checkout;
 pub mod init;
 pub mod log;
@@ -28,6 +29,7 @@ pub fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Init(args) => init::run(&cx, args),
         Command::Apply(args) => apply::run(&cx, args),
         Command::Archive(args) => archive::run(&cx, args),
+        Command::Baseline(args) => baseline::run(&cx, args),
         Command::Status(args) => status::run(&cx, args),
         Command::Checkout(args) => checkout::run(&cx, args),
         Command::Record(args) => record::run(&cx, args),

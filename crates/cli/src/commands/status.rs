@@ -43,6 +43,7 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
             "db": args.db,
             "seq": at.seq,
             "hash": at.position.as_ref().map(|p| p.hash.clone()),
+            "applied": at.position.is_some(),
             "head": head,
             "pending": pending.iter().map(|(seq, kind, message)| json!({
                 "seq": seq, "kind": kind, "message": message,
@@ -56,6 +57,11 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
                 args.db.display(),
                 at.seq,
                 p.hash.chars().take(12).collect::<String>()
+            ),
+            None if at.seq > 0 => println!(
+                "{} has not been applied to; its schema is that of baseline event {}, where apply adopts it",
+                args.db.display(),
+                at.seq
             ),
             None => println!("{} has not been applied to (point 0)", args.db.display()),
         }

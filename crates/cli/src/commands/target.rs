@@ -26,7 +26,7 @@ pub fn standing(ledger: &Ledger, conn: &Connection, db: &Path) -> Result<Standin
     let position = read_state(conn).map_err(|e| Failure::new(e).context(db.display()))?;
     let Some(position) = position else {
         return Ok(Standing {
-            seq: 0,
+            seq: adopted_at(ledger, conn, db)?,
             position: None,
         });
     };
@@ -60,6 +60,26 @@ pub fn standing(ledger: &Ledger, conn: &Connection, db: &Path) -> Result<Standin
         seq: position.seq,
         position: Some(position),
     })
+}
+
+/// Where a database strata never applied to starts: 0, or the newest
+/// baseline whose schema it has (a copy of the database a baseline adopted,
+/// or one whose marking failed).
+fn adopted_at(ledger: &Ledger, conn: &Connection, db: &Path) -> Result<u64, Failure> {
+    let live = strata_sqlite::introspect::introspect(conn)
+        .map_err(|e| Failure::new(e).context(db.display()))?;
+    if live.is_empty() {
+        return Ok(0);
+    }
+    for entry in ledger.events_back_from(ledger.head_seq()) {
+        let entry = entry?;
+        if let Body::Baseline { schema } = &entry.event.body {
+            if differences(schema, &live).is_empty() {
+                return Ok(entry.event.seq);
+            }
+        }
+    }
+    Ok(0)
 }
 
 fn short(hex: &str) -> String {

@@ -1,0 +1,159 @@
+//! `strata baseline`: adopt an existing database. Its schema, read back
+//! from the file, becomes a `baseline` event, and the database is marked at
+//! that event, so the next `apply` has nothing to do.
+
+use std::path::PathBuf;
+
+use serde_json::json;
+use strata_ledger::{Body, Draft, Point};
+use strata_sqlite::apply::{apply, read_state};
+use strata_sqlite::introspect::introspect;
+use strata_sqlite::plan::plan;
+
+use super::target::position;
+use crate::context::{parse_point, print_json, timestamp, Context};
+use crate::describe::{event_json, short};
+use crate::failure::{exit, Failure};
+
+pub const EXAMPLES: &str = "Examples:
+  strata baseline --db app.db -m 'adopt app.db'
+  strata baseline --db app.db -m 'adopt the hotfixed schema' --force-after head";
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The existing SQLite database to adopt.
+    #[arg(long, env = "STRATA_DB", value_name = "FILE")]
+    pub db: PathBuf,
+    /// Why, for the history.
+    #[arg(short, long)]
+    pub message: String,
+    /// Adopt the database's schema after this point, which must be head: the
+    /// baseline replaces the ledger's schema from there on.
+    #[arg(long, value_parser = parse_point, value_name = "POINT")]
+    pub force_after: Option<Point>,
+    /// Who records it (else $STRATA_AUTHOR, else the login name).
+    #[arg(long, env = "STRATA_AUTHOR")]
+    pub author: Option<String>,
+    /// When it happened (RFC 3339); default now.
+    #[arg(long, value_name = "TIME")]
+    pub timestamp: Option<String>,
+    /// Show the event without appending it or marking the database.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
+    let author = super::record::author(args.author)?;
+    let at = timestamp(args.timestamp.as_deref())?;
+    let ledger = cx.ledger()?;
+    let head = ledger.head_seq();
+    match &args.force_after {
+        None if head > 0 => {
+            return Err(Failure::new(format!(
+                "the ledger has {head} event{}: a baseline is its first event, unless forced",
+                if head == 1 { "" } else { "s" }
+            ))
+            .help(format!(
+                "to replace the ledger's schema with the database's after event {head}, give --force-after {head}"
+            )))
+        }
+        Some(point) => {
+            let after = ledger.resolve(point)?;
+            if after != head {
+                return Err(Failure::new(format!(
+                    "--force-after names event {after}, but head is event {head}: a baseline can only follow head"
+                ))
+                .help(format!("check the history with `strata log`, then give --force-after {head}")));
+            }
+        }
+        None => {}
+    }
+    if !args.db.is_file() {
+        return Err(Failure::new(format!(
+            "{} is not a database file: baseline adopts one that exists",
+            args.db.display()
+        ))
+        .help("give the path of the existing database; to start from nothing, record changes and `strata apply`"));
+    }
+    let mut conn = strata_sqlite::apply::open(&args.db).map_err(Failure::new)?;
+    let from = read_state(&conn).map_err(|e| Failure::new(e).context(args.db.display()))?;
+    if let Some(from) = &from {
+        let id = ledger.id().map(|h| h.to_string());
+        if id.as_deref() != Some(from.ledger_id.as_str()) {
+            return Err(Failure::new(format!(
+                "{} is already reconciled by another ledger (id {})",
+                args.db.display(),
+                from.ledger_id.chars().take(12).collect::<String>()
+            ))
+            .help("give the --ledger it belongs to")
+            .with_code(exit::INTEGRITY));
+        }
+    }
+    let schema = introspect(&conn).map_err(|e| {
+        Failure::new(format!("cannot adopt {}: {e}", args.db.display()))
+            .help("strata adopts what it can model; see \"What record accepts\" in the guide")
+    })?;
+    let prepared = ledger.prepare(Draft {
+        at,
+        author: author.clone(),
+        message: args.message,
+        body: Body::Baseline {
+            schema: schema.clone(),
+        },
+    })?;
+    let objects =
+        schema.tables.len() + schema.indexes.len() + schema.views.len() + schema.triggers.len();
+    if args.dry_run {
+        if cx.json() {
+            print_json(&event_json(&prepared.hash(), prepared.event()))?;
+        } else {
+            cx.say(format_args!(
+                "would record baseline event {} of {} ({} tables, {objects} objects); nothing was appended",
+                prepared.event().seq,
+                args.db.display(),
+                schema.tables.len(),
+            ));
+        }
+        return Ok(exit::OK);
+    }
+    let entry = ledger.commit(prepared)?;
+    let seq = entry.event.seq;
+    // The event is in the ledger; now the database records it. Should this
+    // fail, `apply` adopts the database later (its schema is the baseline's).
+    let empty = plan(&schema, &[]).map_err(Failure::new)?;
+    let to = position(&ledger, seq)?;
+    apply(
+        &mut conn,
+        &empty,
+        from.as_ref(),
+        &to,
+        &schema,
+        &author,
+        env!("CARGO_PKG_VERSION"),
+    )
+    .map_err(|e| {
+        Failure::new(e)
+            .context(format!(
+                "recorded baseline event {seq}, but could not mark {}",
+                args.db.display()
+            ))
+            .help(format!(
+                "run `strata apply --db {}` to mark it",
+                args.db.display()
+            ))
+    })?;
+    if cx.json() {
+        print_json(&json!({
+            "db": args.db,
+            "event": event_json(&entry.hash, &entry.event),
+        }))?;
+    } else {
+        cx.say(format_args!(
+            "recorded baseline event {seq} ({}): {} tables, {objects} objects from {}; it is marked at event {seq}",
+            short(&entry.hash),
+            schema.tables.len(),
+            args.db.display(),
+        ));
+    }
+    Ok(exit::OK)
+}

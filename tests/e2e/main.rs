@@ -4,6 +4,7 @@
 
 mod apply;
 mod archive;
+mod baseline;
 mod checkout;
 mod init;
 mod log;

@@ -92,6 +92,9 @@ pub enum Command {
     /// Reconcile a SQLite database to a point, forwards or backwards, in one transaction.
     #[command(after_help = commands::apply::EXAMPLES)]
     Apply(commands::apply::Args),
+    /// The ops that turn head into a desired schema (a file of CREATE statements, or a database), and their SQL.
+    #[command(after_help = commands::plan::EXAMPLES)]
+    Plan(commands::plan::Args),
     /// Adopt an existing database: record its schema as a baseline event and mark it there.
     #[command(after_help = commands::baseline::EXAMPLES)]
     Baseline(commands::baseline::Args),

@@ -226,7 +226,7 @@ fn objects<T, C: Changes>(
     }
 }
 
-fn same_text(a: &str, b: &str) -> bool {
+pub(crate) fn same_text(a: &str, b: &str) -> bool {
     normalize(a) == normalize(b)
 }
 
@@ -308,6 +308,13 @@ fn table_differences(e: &Table, a: &Table) -> Vec<Change> {
     out
 }
 
+/// Whether two columns are alike in everything but their names.
+pub(crate) fn same_column(e: &Column, a: &Column) -> bool {
+    let mut out = Vec::new();
+    column_differences(&mut out, e, a);
+    out.is_empty()
+}
+
 fn column_differences(out: &mut Vec<Change>, e: &Column, a: &Column) {
     let mut differ = |property, actual: String, expected: String| {
         out.push(Change::Column {
@@ -386,7 +393,7 @@ fn constraints<T>(
     );
 }
 
-fn same_primary_key(e: Option<&PrimaryKey>, a: Option<&PrimaryKey>) -> bool {
+pub(crate) fn same_primary_key(e: Option<&PrimaryKey>, a: Option<&PrimaryKey>) -> bool {
     match (e, a) {
         (None, None) => true,
         (Some(e), Some(a)) => {
@@ -398,15 +405,15 @@ fn same_primary_key(e: Option<&PrimaryKey>, a: Option<&PrimaryKey>) -> bool {
     }
 }
 
-fn same_unique(e: &Unique, a: &Unique) -> bool {
+pub(crate) fn same_unique(e: &Unique, a: &Unique) -> bool {
     same_opt_name(e.name.as_deref(), a.name.as_deref()) && same_names(&e.columns, &a.columns)
 }
 
-fn same_check(e: &Check, a: &Check) -> bool {
+pub(crate) fn same_check(e: &Check, a: &Check) -> bool {
     same_opt_name(e.name.as_deref(), a.name.as_deref()) && same_text(&e.expr, &a.expr)
 }
 
-fn same_foreign_key(e: &ForeignKey, a: &ForeignKey) -> bool {
+pub(crate) fn same_foreign_key(e: &ForeignKey, a: &ForeignKey) -> bool {
     same_opt_name(e.name.as_deref(), a.name.as_deref())
         && same_names(&e.columns, &a.columns)
         && key(&e.ref_table) == key(&a.ref_table)
@@ -416,7 +423,7 @@ fn same_foreign_key(e: &ForeignKey, a: &ForeignKey) -> bool {
         && e.deferred == a.deferred
 }
 
-fn index_differences(e: &Index, a: &Index) -> Vec<Change> {
+pub(crate) fn index_differences(e: &Index, a: &Index) -> Vec<Change> {
     let mut out = Vec::new();
     let mut differ = |property, actual: String, expected: String| {
         out.push(Change::Property {

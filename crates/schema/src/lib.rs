@@ -5,12 +5,14 @@
 
 #[cfg(feature = "arbitrary")]
 pub mod arb;
+pub mod derive;
 pub mod diff;
 pub mod model;
 pub mod op;
 mod project;
 pub mod sql_text;
 
+pub use derive::{derive, DeriveError, Derived, Rename, Suggestion};
 pub use diff::{differences, Difference};
 pub use model::{
     key, same_name, Check, Column, FkAction, ForeignKey, Generated, Index, IndexTerm,

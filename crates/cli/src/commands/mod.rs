@@ -7,6 +7,7 @@ pub mod baseline;
 pub mod checkout;
 pub mod init;
 pub mod log;
+pub mod plan;
 pub mod record;
 pub mod revert;
 pub mod schema;
@@ -35,6 +36,7 @@ pub fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Record(args) => record::run(&cx, args),
         Command::Revert(args) => revert::run(&cx, args),
         Command::Log(args) => log::run(&cx, args),
+        Command::Plan(args) => plan::run(&cx, args),
         Command::Show(args) => show::run(&cx, args),
         Command::Schema(args) => schema::run(&cx, args),
         Command::Tag(args) => tag::run(&cx, args),

@@ -18,7 +18,7 @@ pub const EXAMPLES: &str = "Examples:
   strata record -m 'backfill' --revert-sql undo_backfill.sql backfill.sql";
 
 #[derive(Debug, clap::Args)]
-#[command(group(clap::ArgGroup::new("input").required(true).args(["file", "sql"])))]
+#[command(group(clap::ArgGroup::new("input").required(true).args(["file", "sql", "desired", "from_db"])))]
 pub struct Args {
     /// What the change does, for the history.
     #[arg(short, long)]
@@ -34,6 +34,10 @@ pub struct Args {
     /// The SQL statements, given inline.
     #[arg(long)]
     pub sql: Option<String>,
+    /// Or the desired schema: the ops that turn head into it are recorded
+    /// (see `strata plan`).
+    #[command(flatten)]
+    pub target: super::plan::Desired,
     /// The SQL that undoes the change's data steps (INSERT, UPDATE, DELETE),
     /// run when the event is reverted; without it such an event cannot be.
     #[arg(long, value_name = "FILE")]
@@ -44,11 +48,28 @@ pub struct Args {
 }
 
 pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
-    let (sql, source) = read_input(&args)?;
-    let author = author(args.author)?;
+    let declarative = args.target.desired.is_some() || args.target.from_db.is_some();
+    if !declarative && !args.target.renames.is_empty() {
+        return Err(Failure::new("--rename applies to --desired and --from-db")
+            .help("in SQL, say a rename with ALTER TABLE ... RENAME"));
+    }
+    let author = author(args.author.clone())?;
     let at = timestamp(args.timestamp.as_deref())?;
     let ledger = cx.ledger()?;
-    let ops = parse_against_head(&ledger, &sql, &source)?;
+    let ops = if declarative {
+        let (head, derived) = super::plan::derive_from_head(&ledger, &args.target)?;
+        if derived.ops.is_empty() {
+            cx.say(format_args!(
+                "nothing to record: head (event {head}) has the desired schema"
+            ));
+            return Ok(crate::failure::exit::OK);
+        }
+        super::plan::warn(&derived);
+        derived.ops
+    } else {
+        let (sql, source) = read_input(&args)?;
+        parse_against_head(&ledger, &sql, &source)?
+    };
     let revert_sql = match &args.revert_sql {
         Some(path) => Some(revert_sql(path, &ops)?),
         None => None,
@@ -87,7 +108,7 @@ fn read_input(args: &Args) -> Result<(String, String), Failure> {
     Ok((read_text(file)?, file.display().to_string()))
 }
 
-fn read_text(file: &std::path::Path) -> Result<String, Failure> {
+pub(crate) fn read_text(file: &std::path::Path) -> Result<String, Failure> {
     let bytes = std::fs::read(file)
         .map_err(|e| Failure::new(format!("cannot read {}: {e}", file.display())))?;
     String::from_utf8(bytes).map_err(|e| {

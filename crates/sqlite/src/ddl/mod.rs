@@ -17,6 +17,7 @@
 //! change in one transaction of its own).
 
 mod cursor;
+pub mod desired;
 mod grammar;
 mod relations;
 mod script;

@@ -1,0 +1,221 @@
+//! `strata plan`: the ops that turn head's schema into a desired one (a
+//! file of CREATE statements, or the schema of a development database),
+//! and the SQL they run. `record --desired` / `--from-db` records them.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::json;
+use strata_ledger::Ledger;
+use strata_schema::{derive, Derived, Op, Rename, Schema};
+use strata_sqlite::ddl::desired;
+use strata_sqlite::plan::{plan, Step};
+
+use crate::context::{print_json, Context};
+use crate::describe::{name, summary};
+use crate::failure::{exit, Failure};
+
+pub const EXAMPLES: &str = "Examples:
+  strata plan --desired schema.sql
+  strata plan --from-db dev.db
+  strata plan --desired schema.sql --rename users.username=users.user_name
+  strata record -m 'sync with schema.sql' --desired schema.sql";
+
+/// Where the desired schema comes from, and the renames to take.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Desired {
+    /// A file of CREATE statements: the whole desired schema (`-` for stdin).
+    #[arg(long, value_name = "FILE.sql")]
+    pub desired: Option<PathBuf>,
+    /// A database whose schema is the desired one.
+    #[arg(long, value_name = "FILE")]
+    pub from_db: Option<PathBuf>,
+    /// Take a drop and an add as a rename: OLD=NEW for a table or index,
+    /// TABLE.OLD=TABLE.NEW for a column. Repeatable.
+    #[arg(long = "rename", value_name = "OLD=NEW", value_parser = parse_rename)]
+    pub renames: Vec<Rename>,
+}
+
+#[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("target").required(true).args(["desired", "from_db"])))]
+pub struct Args {
+    #[command(flatten)]
+    pub target: Desired,
+}
+
+pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
+    let ledger = cx.ledger()?;
+    let (head, derived) = derive_from_head(&ledger, &args.target)?;
+    let start = ledger.schema_at(head)?;
+    let sql = plan(&start, &[Step::new(head + 1, derived.ops.clone())])
+        .map_err(Failure::new)?
+        .statements
+        .iter()
+        .map(|s| format!("{};", s.sql.trim_end().trim_end_matches(';')))
+        .collect::<Vec<_>>();
+    if cx.json() {
+        print_json(&json!({
+            "head": head,
+            "ops": derived.ops,
+            "summary": derived.ops.iter().map(summary).collect::<Vec<_>>(),
+            "drops": drops(&derived.ops),
+            "suggestions": derived.suggestions.iter().map(|s| s.rename.to_string()).collect::<Vec<_>>(),
+            "sql": sql,
+        }))?;
+        return Ok(exit::OK);
+    }
+    if derived.ops.is_empty() {
+        cx.say(format_args!(
+            "nothing to do: head (event {head}) has the desired schema"
+        ));
+        return Ok(exit::OK);
+    }
+    warn(&derived);
+    println!(
+        "{} op{} turn head (event {head}) into the desired schema:",
+        derived.ops.len(),
+        if derived.ops.len() == 1 { "" } else { "s" }
+    );
+    for op in &derived.ops {
+        println!("  {}", summary(op));
+    }
+    println!();
+    println!("-- the SQL apply runs for them on a database at head");
+    for s in sql {
+        println!("{s}");
+    }
+    Ok(exit::OK)
+}
+
+/// Head, and the ops that turn its schema into the desired one.
+pub fn derive_from_head(ledger: &Ledger, target: &Desired) -> Result<(u64, Derived), Failure> {
+    let (wanted, annotated) = read_desired(target)?;
+    let head = ledger.head_seq();
+    let current = ledger.schema_at(head)?;
+    // An annotation stays in the desired file once its rename is recorded:
+    // one whose new name head has, and not its old, is done.
+    let mut renames: Vec<Rename> = annotated
+        .into_iter()
+        .filter(|r| !done(r, &current))
+        .collect();
+    renames.extend(target.renames.iter().cloned());
+    let derived = derive(&current, &wanted, &renames).map_err(|e| {
+        let f = Failure::new(e.to_string());
+        match e {
+            strata_schema::DeriveError::Rename { .. } => {
+                f.help("a rename names a table (or index) or TABLE.COLUMN of head, and its new name in the desired schema")
+            }
+            strata_schema::DeriveError::Inexpressible(_) => f,
+        }
+    })?;
+    Ok((head, derived))
+}
+
+/// Whether `schema` shows `rename` done: the new name there, the old not.
+fn done(rename: &Rename, schema: &Schema) -> bool {
+    match rename {
+        Rename::Object { from, to } => {
+            let has = |n: &str| {
+                schema.table(n).is_some() || schema.indexes.contains_key(&strata_schema::key(n))
+            };
+            has(to) && !has(from)
+        }
+        Rename::Column { table, from, to } => schema
+            .table(table)
+            .is_some_and(|t| t.column(to).is_some() && t.column(from).is_none()),
+    }
+}
+
+/// The desired schema and the renames its annotations assert.
+fn read_desired(target: &Desired) -> Result<(Schema, Vec<Rename>), Failure> {
+    if let Some(path) = &target.desired {
+        let (sql, shown) = if path.as_os_str() == "-" {
+            let mut sql = String::new();
+            std::io::Read::read_to_string(&mut std::io::stdin(), &mut sql)
+                .map_err(|e| Failure::new(format!("cannot read standard input: {e}")))?;
+            (sql, "standard input".to_string())
+        } else {
+            (super::record::read_text(path)?, path.display().to_string())
+        };
+        let d = desired::load(&sql).map_err(|e| Failure::new(format!("{shown}: {e}")))?;
+        return Ok((d.schema, d.renames));
+    }
+    let Some(path) = &target.from_db else {
+        return Err(Failure::new("no desired schema given")
+            .help("give --desired FILE.sql or --from-db FILE"));
+    };
+    Ok((from_db(path)?, Vec::new()))
+}
+
+/// The schema of an existing database, opened read-only.
+fn from_db(path: &Path) -> Result<Schema, Failure> {
+    use strata_sqlite::rusqlite::{Connection, OpenFlags};
+    if !path.is_file() {
+        return Err(
+            Failure::new(format!("{} is not a database file", path.display()))
+                .help("give the path of the database whose schema you want"),
+        );
+    }
+    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .map_err(|e| Failure::new(format!("cannot open {}: {e}", path.display())))?;
+    strata_sqlite::introspect::introspect(&conn)
+        .map_err(|e| Failure::new(format!("{}: {e}", path.display())))
+}
+
+/// What the ops take away: tables and columns, as the warnings name them.
+pub fn drops(ops: &[Op]) -> Vec<String> {
+    ops.iter()
+        .filter_map(|op| match op {
+            Op::DropTable { table } => Some(format!("table {}", name(&table.name))),
+            Op::DropColumn { table, column, .. } => {
+                Some(format!("column {}.{}", name(table), name(&column.name)))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// Say loudly what is dropped, and which drops and adds look like renames.
+pub fn warn(derived: &Derived) {
+    for d in drops(&derived.ops) {
+        eprintln!("warning: this drops {d}; apply keeps its data in the database's archive, and a revert brings it back");
+    }
+    for s in &derived.suggestions {
+        let (old, new) = match &s.rename {
+            Rename::Object { from, to } => (from.clone(), to.clone()),
+            Rename::Column { table, from, to } => {
+                (format!("{table}.{from}"), format!("{table}.{to}"))
+            }
+        };
+        eprintln!(
+            "note: {} {old} is dropped and {new} added alike; if it is a rename, give --rename {}",
+            s.kind, s.rename
+        );
+    }
+}
+
+/// `OLD=NEW` or `TABLE.OLD=TABLE.NEW`.
+fn parse_rename(text: &str) -> Result<Rename, String> {
+    let (old, new) = text
+        .split_once('=')
+        .ok_or_else(|| format!("{text:?} is not OLD=NEW or TABLE.OLD=TABLE.NEW"))?;
+    let bad = || format!("{text:?} is not OLD=NEW or TABLE.OLD=TABLE.NEW");
+    match (old.split_once('.'), new.split_once('.')) {
+        (None, None) if !old.is_empty() && !new.is_empty() => Ok(Rename::Object {
+            from: old.to_string(),
+            to: new.to_string(),
+        }),
+        (Some((t1, c1)), Some((t2, c2))) if !t1.is_empty() && !c1.is_empty() && !c2.is_empty() => {
+            if !t1.eq_ignore_ascii_case(t2) {
+                return Err(format!(
+                    "{text:?} names two tables; a column rename names its table on both sides, as the desired schema does"
+                ));
+            }
+            Ok(Rename::Column {
+                table: t2.to_string(),
+                from: c1.to_string(),
+                to: c2.to_string(),
+            })
+        }
+        _ => Err(bad()),
+    }
+}

@@ -1,0 +1,677 @@
+//! The ops that turn one schema into another: what `plan --desired` shows
+//! and `record --desired` records.
+//!
+//! Renames are never guessed: a table or column whose name differs is a
+//! drop and an add unless a [`Rename`] says otherwise. Where a drop and an
+//! add look alike (same columns, same definition), the result carries a
+//! [`Suggestion`] so the user can say which it is.
+//!
+//! The ops come in an order every step of which fits the schema it meets
+//! (each is projected as it is made): views and triggers that change go
+//! first, then renames, indexes and constraints that change, tables that
+//! go, column changes, new tables (in foreign-key order), new constraints,
+//! indexes, views and triggers. The result is checked: the ops projected
+//! onto `from` give a schema with no [`differences`] from `to`. What no op
+//! expresses (a new primary key, WITHOUT ROWID or STRICT, an order of
+//! columns) is refused by name.
+
+use std::collections::BTreeSet;
+use std::fmt;
+
+use crate::diff::{
+    differences, index_differences, same_check, same_column, same_foreign_key, same_primary_key,
+    same_text, same_unique,
+};
+use crate::model::{key, same_name, Schema, Table};
+use crate::op::Op;
+use crate::project::project;
+
+/// A rename the user asserts, by the names in `from` (old) and in `to` (new).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Rename {
+    /// A table, or an index: whichever `from` names.
+    Object { from: String, to: String },
+    /// A column of `table`, named as in either schema.
+    Column {
+        table: String,
+        from: String,
+        to: String,
+    },
+}
+
+impl fmt::Display for Rename {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Rename::Object { from, to } => write!(f, "{from}={to}"),
+            Rename::Column { table, from, to } => write!(f, "{table}.{from}={table}.{to}"),
+        }
+    }
+}
+
+/// A drop and an add that look like a rename.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Suggestion {
+    pub rename: Rename,
+    /// `table` or `column`.
+    pub kind: &'static str,
+}
+
+/// What turns `from` into `to`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Derived {
+    pub ops: Vec<Op>,
+    pub suggestions: Vec<Suggestion>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DeriveError {
+    /// A rename that names nothing, or not a rename.
+    #[error("rename {rename}: {why}")]
+    Rename { rename: String, why: String },
+    /// A change no op expresses.
+    #[error("{0}")]
+    Inexpressible(String),
+}
+
+/// The ops that turn `from` into `to`, with `renames` taken as renames.
+pub fn derive(from: &Schema, to: &Schema, renames: &[Rename]) -> Result<Derived, DeriveError> {
+    let (tables, columns) = resolve_renames(from, to, renames)?;
+    let mut d = Deriving {
+        cur: from.clone(),
+        ops: Vec::new(),
+    };
+
+    // Views and triggers that go or change, and those that read a view
+    // that does: first, so nothing they read is held by them. A view goes
+    // before the views it reads.
+    let mut views: Vec<_> = d
+        .cur
+        .views
+        .values()
+        .filter(|v| {
+            !to.views
+                .get(&key(&v.name))
+                .is_some_and(|n| same_text(&n.sql, &v.sql))
+        })
+        .cloned()
+        .collect();
+    loop {
+        let reads_gone = |deps: &[String]| {
+            deps.iter()
+                .any(|dep| views.iter().any(|v| same_name(&v.name, dep)))
+        };
+        let more: Vec<_> = d
+            .cur
+            .views
+            .values()
+            .filter(|v| !views.iter().any(|o| same_name(&o.name, &v.name)))
+            .filter(|v| reads_gone(&v.depends_on))
+            .cloned()
+            .collect();
+        if more.is_empty() {
+            break;
+        }
+        views.extend(more);
+    }
+    let triggers: Vec<_> = d
+        .cur
+        .triggers
+        .values()
+        .filter(|t| {
+            let on_gone = std::iter::once(&t.table)
+                .chain(&t.depends_on)
+                .any(|dep| views.iter().any(|v| same_name(&v.name, dep)));
+            on_gone
+                || !to
+                    .triggers
+                    .get(&key(&t.name))
+                    .is_some_and(|n| same_text(&n.sql, &t.sql))
+        })
+        .cloned()
+        .collect();
+    for trigger in triggers {
+        d.push(Op::DropTrigger { trigger })?;
+    }
+    while !views.is_empty() {
+        let free = views.iter().position(|v| {
+            !views
+                .iter()
+                .any(|o| o.depends_on.iter().any(|dep| same_name(dep, &v.name)))
+        });
+        let view = views.remove(free.unwrap_or(0));
+        d.push(Op::DropView { view })?;
+    }
+
+    // Renames: tables, then their columns.
+    for (old, new) in &tables {
+        d.push(Op::RenameTable {
+            from: old.clone(),
+            to: new.clone(),
+        })?;
+    }
+    for (table, old, new) in &columns {
+        d.push(Op::RenameColumn {
+            table: table.clone(),
+            from: old.clone(),
+            to: new.clone(),
+        })?;
+    }
+
+    // What no op changes, refused before anything is dropped for it.
+    for t in d.cur.tables.values() {
+        let Some(n) = to.table(&t.name) else { continue };
+        let refuse = |what: &str| {
+            Err(DeriveError::Inexpressible(format!(
+                "table {}: {what} differs, and strata has no op that changes it; record a new table and move the rows with a data step",
+                n.name
+            )))
+        };
+        if !same_primary_key(n.primary_key.as_ref(), t.primary_key.as_ref()) {
+            return refuse("the primary key");
+        }
+        if n.without_rowid != t.without_rowid {
+            return refuse("WITHOUT ROWID");
+        }
+        if n.strict != t.strict {
+            return refuse("STRICT");
+        }
+        let shared = |a: &Table, b: &Table| -> Vec<String> {
+            a.columns
+                .iter()
+                .filter(|c| b.column(&c.name).is_some())
+                .map(|c| key(&c.name))
+                .collect()
+        };
+        if shared(t, n) != shared(n, t) {
+            return Err(DeriveError::Inexpressible(format!(
+                "table {}: its columns are in another order, and strata has no op that reorders columns; keep their order, or drop and add the ones to move",
+                n.name
+            )));
+        }
+    }
+
+    // Indexes that go or change.
+    let indexes: Vec<_> = d
+        .cur
+        .indexes
+        .values()
+        .filter(|i| {
+            !to.indexes
+                .get(&key(&i.name))
+                .is_some_and(|n| index_differences(n, i).is_empty())
+        })
+        .cloned()
+        .collect();
+    for index in indexes {
+        d.push(Op::DropIndex { index })?;
+    }
+
+    // Constraints that go, from kept tables; last first, so positions hold.
+    let kept: Vec<String> = d
+        .cur
+        .tables
+        .values()
+        .filter(|t| to.table(&t.name).is_some())
+        .map(|t| t.name.clone())
+        .collect();
+    for name in &kept {
+        let (t, n) = (d.table(name), to.table(name).expect("kept"));
+        let mut drops = Vec::new();
+        for i in unmatched(&t.foreign_keys, &n.foreign_keys, same_foreign_key) {
+            drops.push(Op::DropForeignKey {
+                table: t.name.clone(),
+                foreign_key: t.foreign_keys[i].clone(),
+                position: i as u32,
+            });
+        }
+        for i in unmatched(&t.uniques, &n.uniques, same_unique) {
+            drops.push(Op::DropUnique {
+                table: t.name.clone(),
+                unique: t.uniques[i].clone(),
+                position: i as u32,
+            });
+        }
+        for i in unmatched(&t.checks, &n.checks, same_check) {
+            drops.push(Op::DropCheck {
+                table: t.name.clone(),
+                check: t.checks[i].clone(),
+                position: i as u32,
+            });
+        }
+        for op in drops {
+            d.push(op)?;
+        }
+    }
+
+    // Tables that go: each after the tables that refer to it. Where they
+    // refer to each other in a cycle, the cycle's foreign keys go first.
+    let mut gone: Vec<String> = d
+        .cur
+        .tables
+        .values()
+        .filter(|t| to.table(&t.name).is_none())
+        .map(|t| t.name.clone())
+        .collect();
+    while !gone.is_empty() {
+        let referred = |name: &str, cur: &Schema| {
+            gone.iter().any(|o| {
+                !same_name(o, name)
+                    && cur.table(o).is_some_and(|t| {
+                        t.foreign_keys
+                            .iter()
+                            .any(|fk| same_name(&fk.ref_table, name))
+                    })
+            })
+        };
+        match gone.iter().position(|name| !referred(name, &d.cur)) {
+            Some(i) => {
+                let name = gone.remove(i);
+                let table = d.table(&name).clone();
+                d.push(Op::DropTable { table })?;
+            }
+            None => {
+                // No table is free, so some refer to others: break there.
+                let name = gone
+                    .iter()
+                    .find(|name| {
+                        d.table(name).foreign_keys.iter().any(|fk| {
+                            !same_name(&fk.ref_table, name)
+                                && gone.iter().any(|o| same_name(o, &fk.ref_table))
+                        })
+                    })
+                    .expect("a cycle")
+                    .clone();
+                let t = d.table(&name).clone();
+                for (i, fk) in t.foreign_keys.iter().enumerate().rev() {
+                    if !same_name(&fk.ref_table, &name)
+                        && gone.iter().any(|o| same_name(o, &fk.ref_table))
+                    {
+                        d.push(Op::DropForeignKey {
+                            table: t.name.clone(),
+                            foreign_key: fk.clone(),
+                            position: i as u32,
+                        })?;
+                    }
+                }
+            }
+        }
+    }
+
+    // Columns of kept tables: changed, gone, new (at their places).
+    for name in &kept {
+        let n = to.table(name).expect("kept");
+        let t = d.table(name).clone();
+        for c in &t.columns {
+            if let Some(nc) = n.column(&c.name) {
+                if !same_column(nc, c) {
+                    d.push(Op::AlterColumn {
+                        table: t.name.clone(),
+                        from: c.clone(),
+                        to: crate::model::Column {
+                            name: c.name.clone(),
+                            ..nc.clone()
+                        },
+                    })?;
+                }
+            }
+        }
+        // Gone before new, so a new column's place is its place in `to`;
+        // unless no column stays, when the new ones come first (in front)
+        // and the table is never without columns.
+        let none_stays = t.columns.iter().all(|c| n.column(&c.name).is_none());
+        if !none_stays {
+            drop_columns(&mut d, &t, n)?;
+        }
+        for (i, c) in n.columns.iter().enumerate() {
+            if t.column(&c.name).is_none() {
+                d.push(Op::AddColumn {
+                    table: t.name.clone(),
+                    column: c.clone(),
+                    position: i as u32,
+                })?;
+            }
+        }
+        if none_stays {
+            drop_columns(&mut d, &t, n)?;
+        }
+    }
+
+    // New tables: each after the tables it refers to. A cycle is broken by
+    // creating a table without its foreign keys to tables not there yet;
+    // they are added below with the other new constraints.
+    let mut new: Vec<&Table> = to
+        .tables
+        .values()
+        .filter(|t| d.cur.table(&t.name).is_none())
+        .collect();
+    while !new.is_empty() {
+        let waits = |t: &Table, new: &[&Table]| {
+            t.foreign_keys.iter().any(|fk| {
+                !same_name(&fk.ref_table, &t.name)
+                    && new.iter().any(|o| same_name(&o.name, &fk.ref_table))
+            })
+        };
+        let (i, partial) = match new.iter().position(|t| !waits(t, &new)) {
+            Some(i) => (i, false),
+            None => (0, true),
+        };
+        let mut table = new.remove(i).clone();
+        if partial {
+            table.foreign_keys.retain(|fk| {
+                same_name(&fk.ref_table, &table.name) || d.cur.table(&fk.ref_table).is_some()
+            });
+        }
+        d.push(Op::CreateTable { table })?;
+    }
+
+    // New constraints, at the end of their lists.
+    for n in to.tables.values() {
+        let t = d.table(&n.name).clone();
+        let mut adds = Vec::new();
+        let mut new = unmatched(&n.foreign_keys, &t.foreign_keys, same_foreign_key);
+        new.reverse();
+        for (at, i) in (t.foreign_keys.len()..).zip(new) {
+            adds.push(Op::AddForeignKey {
+                table: t.name.clone(),
+                foreign_key: n.foreign_keys[i].clone(),
+                position: at as u32,
+            });
+        }
+        let mut new = unmatched(&n.uniques, &t.uniques, same_unique);
+        new.reverse();
+        for (at, i) in (t.uniques.len()..).zip(new) {
+            adds.push(Op::AddUnique {
+                table: t.name.clone(),
+                unique: n.uniques[i].clone(),
+                position: at as u32,
+            });
+        }
+        let mut new = unmatched(&n.checks, &t.checks, same_check);
+        new.reverse();
+        for (at, i) in (t.checks.len()..).zip(new) {
+            adds.push(Op::AddCheck {
+                table: t.name.clone(),
+                check: n.checks[i].clone(),
+                position: at as u32,
+            });
+        }
+        for op in adds {
+            d.push(op)?;
+        }
+    }
+
+    // New indexes, views (each after the views it reads) and triggers.
+    let indexes: Vec<_> = to
+        .indexes
+        .values()
+        .filter(|i| !d.cur.indexes.contains_key(&key(&i.name)))
+        .cloned()
+        .collect();
+    for index in indexes {
+        d.push(Op::CreateIndex { index })?;
+    }
+    let mut views: Vec<_> = to
+        .views
+        .values()
+        .filter(|v| !d.cur.views.contains_key(&key(&v.name)))
+        .cloned()
+        .collect();
+    while !views.is_empty() {
+        let ready = views.iter().position(|v| {
+            !v.depends_on
+                .iter()
+                .any(|dep| views.iter().any(|o| same_name(&o.name, dep)))
+        });
+        let view = views.remove(ready.unwrap_or(0));
+        d.push(Op::CreateView { view })?;
+    }
+    let triggers: Vec<_> = to
+        .triggers
+        .values()
+        .filter(|t| !d.cur.triggers.contains_key(&key(&t.name)))
+        .cloned()
+        .collect();
+    for trigger in triggers {
+        d.push(Op::CreateTrigger { trigger })?;
+    }
+
+    if let Some(left) = differences(to, &d.cur).first() {
+        return Err(DeriveError::Inexpressible(format!(
+            "strata cannot express this change yet: {left}"
+        )));
+    }
+    let suggestions = suggest(to, &d.ops);
+    Ok(Derived {
+        ops: d.ops,
+        suggestions,
+    })
+}
+
+/// The indexes in `have` of the constraints `want` has no match for, last
+/// first; each of `want` matches at most one of `have`, as a multiset.
+fn unmatched<T>(have: &[T], want: &[T], same: impl Fn(&T, &T) -> bool) -> Vec<usize> {
+    let mut free: Vec<&T> = want.iter().collect();
+    let mut out = Vec::new();
+    for (i, h) in have.iter().enumerate() {
+        match free.iter().position(|w| same(w, h)) {
+            Some(j) => {
+                free.remove(j);
+            }
+            None => out.push(i),
+        }
+    }
+    out.reverse();
+    out
+}
+
+/// The columns of `t` that `n` has not, last first.
+fn drop_columns(d: &mut Deriving, t: &Table, n: &Table) -> Result<(), DeriveError> {
+    for c in t.columns.iter().rev() {
+        if n.column(&c.name).is_none() {
+            let position = d.table(&t.name).column_position(&c.name).expect("there") as u32;
+            d.push(Op::DropColumn {
+                table: t.name.clone(),
+                column: c.clone(),
+                position,
+            })?;
+        }
+    }
+    Ok(())
+}
+
+/// The ops made so far and the schema they give.
+struct Deriving {
+    cur: Schema,
+    ops: Vec<Op>,
+}
+
+impl Deriving {
+    fn push(&mut self, op: Op) -> Result<(), DeriveError> {
+        project(&mut self.cur, &op).map_err(|e| {
+            DeriveError::Inexpressible(format!("cannot {}: {e}", op.kind().replace('_', " ")))
+        })?;
+        self.ops.push(op);
+        Ok(())
+    }
+
+    fn table(&self, name: &str) -> &Table {
+        self.cur
+            .table(name)
+            .expect("a table of the schema being derived")
+    }
+}
+
+type TableRenames = Vec<(String, String)>;
+type ColumnRenames = Vec<(String, String, String)>;
+
+/// The renames as (old, new) table pairs and (table, old, new) column
+/// triples, the table named as it is once tables are renamed; index renames
+/// are checked and dropped (an index is made again under its new name).
+fn resolve_renames(
+    from: &Schema,
+    to: &Schema,
+    renames: &[Rename],
+) -> Result<(TableRenames, ColumnRenames), DeriveError> {
+    let refuse = |r: &Rename, why: String| DeriveError::Rename {
+        rename: r.to_string(),
+        why,
+    };
+    let mut tables: TableRenames = Vec::new();
+    let mut columns: ColumnRenames = Vec::new();
+    let mut seen = BTreeSet::new();
+    for r in renames {
+        if !seen.insert(r.to_string().to_ascii_lowercase()) {
+            continue;
+        }
+        match r {
+            Rename::Object { from: old, to: new } => {
+                if from.table(old).is_some() {
+                    if to.table(new).is_none() {
+                        return Err(refuse(r, format!("the desired schema has no table {new}")));
+                    }
+                    if to.table(old).is_some() {
+                        return Err(refuse(
+                            r,
+                            format!("the desired schema still has table {old}"),
+                        ));
+                    }
+                    if from.table(new).is_some() {
+                        return Err(refuse(r, format!("head already has a table {new}")));
+                    }
+                    if tables
+                        .iter()
+                        .any(|(o, n)| same_name(o, old) || same_name(n, new))
+                    {
+                        return Err(refuse(r, "another rename names the same table".into()));
+                    }
+                    tables.push((from.table(old).expect("there").name.clone(), new.clone()));
+                } else if from.indexes.contains_key(&key(old)) {
+                    if !to.indexes.contains_key(&key(new)) {
+                        return Err(refuse(r, format!("the desired schema has no index {new}")));
+                    }
+                } else {
+                    return Err(refuse(r, format!("head has no table or index named {old}")));
+                }
+            }
+            Rename::Column {
+                table,
+                from: old,
+                to: new,
+            } => {
+                // The table, as head names it and as the desired schema does.
+                let (head_name, new_name) = match tables
+                    .iter()
+                    .find(|(o, n)| same_name(o, table) || same_name(n, table))
+                {
+                    Some((o, n)) => (o.clone(), n.clone()),
+                    None => (table.clone(), table.clone()),
+                };
+                let (Some(ht), Some(nt)) = (from.table(&head_name), to.table(&new_name)) else {
+                    return Err(refuse(
+                        r,
+                        format!("{table} is not a table of both head and the desired schema"),
+                    ));
+                };
+                if ht.column(old).is_none() {
+                    return Err(refuse(
+                        r,
+                        format!("head's table {} has no column {old}", ht.name),
+                    ));
+                }
+                if nt.column(new).is_none() {
+                    return Err(refuse(
+                        r,
+                        format!("the desired table {} has no column {new}", nt.name),
+                    ));
+                }
+                if nt.column(old).is_some() && !same_name(old, new) {
+                    return Err(refuse(
+                        r,
+                        format!("the desired table {} still has column {old}", nt.name),
+                    ));
+                }
+                if ht.column(new).is_some() && !same_name(old, new) {
+                    return Err(refuse(
+                        r,
+                        format!("head's table {} already has column {new}", ht.name),
+                    ));
+                }
+                columns.push((
+                    nt.name.clone(),
+                    ht.column(old).expect("there").name.clone(),
+                    new.clone(),
+                ));
+            }
+        }
+    }
+    // A column rename names its table as the desired schema does, which is
+    // the name it has once the tables are renamed.
+    Ok((tables, columns))
+}
+
+/// Drops and adds among `ops` that look like renames: a table gone and a
+/// table new with alike columns; in one table, a column gone and a column
+/// new with alike definitions.
+fn suggest(to: &Schema, ops: &[Op]) -> Vec<Suggestion> {
+    let mut out = Vec::new();
+    let dropped: Vec<&Table> = ops
+        .iter()
+        .filter_map(|op| match op {
+            Op::DropTable { table } => Some(table),
+            _ => None,
+        })
+        .collect();
+    let created: Vec<&Table> = ops
+        .iter()
+        .filter_map(|op| match op {
+            Op::CreateTable { table } => to.table(&table.name),
+            _ => None,
+        })
+        .collect();
+    let alike = |a: &Table, b: &Table| {
+        a.columns.len() == b.columns.len()
+            && a.columns
+                .iter()
+                .zip(&b.columns)
+                .all(|(x, y)| same_name(&x.name, &y.name) && same_column(x, y))
+    };
+    for d in &dropped {
+        let matches: Vec<_> = created.iter().filter(|c| alike(d, c)).collect();
+        if let [only] = matches.as_slice() {
+            out.push(Suggestion {
+                kind: "table",
+                rename: Rename::Object {
+                    from: d.name.clone(),
+                    to: only.name.clone(),
+                },
+            });
+        }
+    }
+    for op in ops {
+        let Op::DropColumn { table, column, .. } = op else {
+            continue;
+        };
+        let added: Vec<_> = ops
+            .iter()
+            .filter_map(|o| match o {
+                Op::AddColumn {
+                    table: t,
+                    column: c,
+                    ..
+                } if same_name(t, table) && same_column(c, column) => Some(c),
+                _ => None,
+            })
+            .collect();
+        if let [only] = added.as_slice() {
+            out.push(Suggestion {
+                kind: "column",
+                rename: Rename::Column {
+                    table: table.clone(),
+                    from: column.name.clone(),
+                    to: only.name.clone(),
+                },
+            });
+        }
+    }
+    out
+}

@@ -8,6 +8,7 @@ mod baseline;
 mod checkout;
 mod init;
 mod log;
+mod plan;
 mod points;
 mod quickstart;
 mod record;

@@ -84,6 +84,17 @@ fn is_internal(name: &str) -> bool {
     lower.starts_with("_strata_") || lower.starts_with("sqlite_")
 }
 
+/// The schema of the database file at `path`, opened read-only: nothing
+/// about the file changes.
+pub fn read_file(path: &std::path::Path) -> Result<Schema, IntrospectError> {
+    let conn = Connection::open_with_flags(
+        path,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    introspect(&conn)
+}
+
 /// The schema of the `main` database of `conn`, without strata's own and
 /// SQLite's internal objects.
 pub fn introspect(conn: &Connection) -> Result<Schema, IntrospectError> {

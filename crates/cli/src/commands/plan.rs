@@ -148,16 +148,13 @@ fn read_desired(target: &Desired) -> Result<(Schema, Vec<Rename>), Failure> {
 
 /// The schema of an existing database, opened read-only.
 fn from_db(path: &Path) -> Result<Schema, Failure> {
-    use strata_sqlite::rusqlite::{Connection, OpenFlags};
     if !path.is_file() {
         return Err(
             Failure::new(format!("{} is not a database file", path.display()))
                 .help("give the path of the database whose schema you want"),
         );
     }
-    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
-        .map_err(|e| Failure::new(format!("cannot open {}: {e}", path.display())))?;
-    strata_sqlite::introspect::introspect(&conn)
+    strata_sqlite::introspect::read_file(path)
         .map_err(|e| Failure::new(format!("{}: {e}", path.display())))
 }
 

@@ -1093,5 +1093,56 @@ mod property {
                 }
             }
         }
+
+        /// A declarative change: the ops `derive` finds between a schema and
+        /// what a random op sequence makes of it, applied as one event to a
+        /// database holding rows, give what a fresh build of the target
+        /// gives, and keep the rows of every table and column they do not
+        /// touch.
+        #[test]
+        fn derived_ops_applied_as_one_event_match_a_fresh_build(
+            (start, ops) in arb_ops(10),
+            row_count in 1usize..4,
+        ) {
+            let mut end = start.clone();
+            project_all(&mut end, &ops).expect("arb ops fit");
+            let Ok(derived) = strata_schema::derive(&start, &end, &[]) else {
+                // What no op expresses; the schema crate's tests check why.
+                return Ok(());
+            };
+            let dir = tempfile::tempdir().expect("dir");
+            let mut conn = open(&dir.path().join("app.db")).expect("open");
+            for sql in render_schema(&start) {
+                conn.execute_batch(&sql).expect("start schema");
+            }
+            fill(&conn, &start, 0, row_count);
+            let step = Step::new(1, derived.ops.clone());
+            let p = plan(&start, std::slice::from_ref(&step)).expect("a plan for derived ops");
+            prop_assert!(strata_schema::differences(&end, &p.schema).is_empty());
+            let before_rows = contents(&conn, &start);
+            let before_dump = dump(&conn);
+            match apply(&mut conn, &p, None, &position(1), &p.schema, "prop", "0") {
+                Ok(_) => {
+                    assert_clean(&conn);
+                    let (_fresh_dir, fresh_conn) = fresh(&p.schema);
+                    prop_assert_eq!(shape(&conn), shape(&fresh_conn), "plan:\n{}", p.sql());
+                    let after_rows = contents(&conn, &p.schema);
+                    let (tables, columns) = touched(&derived.ops);
+                    for ((t, c), values) in &before_rows {
+                        if tables.contains(t) || columns.contains(&(t.clone(), c.clone())) {
+                            continue;
+                        }
+                        if let Some(now) = after_rows.get(&(t.clone(), c.clone())) {
+                            prop_assert_eq!(values, now, "rows of {}.{} changed; plan:\n{}", t, c, p.sql());
+                        }
+                    }
+                }
+                Err(ApplyError::Statement { .. } | ApplyError::ForeignKey { .. }) => {
+                    prop_assert_eq!(dump(&conn), before_dump);
+                    assert_clean(&conn);
+                }
+                Err(e) => prop_assert!(false, "{}\nplan:\n{}", e, p.sql()),
+            }
+        }
     }
 }

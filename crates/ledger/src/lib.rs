@@ -13,6 +13,8 @@
 
 mod error;
 mod event;
+#[doc(hidden)]
+pub mod failpoint;
 mod hash;
 mod point;
 mod revert;

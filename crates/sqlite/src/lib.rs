@@ -8,6 +8,8 @@
 pub mod apply;
 pub mod archive;
 pub mod ddl;
+#[doc(hidden)]
+pub mod failpoint;
 pub mod introspect;
 pub mod plan;
 pub mod render;

@@ -6,6 +6,7 @@ mod apply;
 mod archive;
 mod baseline;
 mod checkout;
+mod concurrency;
 mod hostile;
 mod init;
 mod log;

@@ -21,8 +21,13 @@ pub enum LedgerError {
     NoLedger { dir: PathBuf },
     #[error("a ledger already exists at {}: use it, or give another directory", dir.display())]
     AlreadyExists { dir: PathBuf },
-    #[error("ledger {} is in use by another strata process", dir.display())]
-    InUse { dir: PathBuf },
+    #[error("ledger {} is in use by another strata process{}", dir.display(), holder.as_deref().map(|h| format!(" ({h})")).unwrap_or_default())]
+    InUse {
+        dir: PathBuf,
+        /// Which process, as it wrote itself down (`pid N: strata ...`),
+        /// when that process is still alive.
+        holder: Option<String>,
+    },
     #[error("{} does not hold a strata ledger ({reason})", dir.display())]
     NotALedger { dir: PathBuf, reason: String },
     #[error("ledger {} has format version {found}, but this strata reads version {}", dir.display(), crate::FORMAT_VERSION)]

@@ -801,6 +801,33 @@ impl Ledger {
     }
 }
 
+/// The file in which the process that holds the store writes itself down,
+/// so that another one can say who it waits for.
+const HOLDER_FILE: &str = "holder";
+
+/// Write down this process as the store's holder (best effort: the file
+/// only serves messages).
+fn write_holder(dir: &Path) {
+    let args: Vec<String> = std::env::args().collect();
+    let mut line = format!("pid {}: {}", std::process::id(), args.join(" "));
+    if line.chars().count() > 200 {
+        line = line.chars().take(200).collect::<String>() + " ...";
+    }
+    let _ = std::fs::write(dir.join(HOLDER_FILE), line.replace('\n', " "));
+}
+
+/// The holder, if it wrote itself down and (where that can be told) is
+/// still running.
+fn read_holder(dir: &Path) -> Option<String> {
+    let line = std::fs::read_to_string(dir.join(HOLDER_FILE)).ok()?;
+    let pid: u32 = line.strip_prefix("pid ")?.split(':').next()?.parse().ok()?;
+    let proc_dir = Path::new("/proc");
+    if proc_dir.is_dir() && !proc_dir.join(pid.to_string()).exists() {
+        return None;
+    }
+    Some(line.trim().to_string())
+}
+
 fn open_sled(dir: &Path, store: &Path, create: bool) -> Result<sled::Db> {
     let config = sled::Config::new()
         .path(store)
@@ -810,9 +837,13 @@ fn open_sled(dir: &Path, store: &Path, create: bool) -> Result<sled::Db> {
     // caller gets an error either way.
     let opened = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| config.open()));
     match opened {
-        Ok(Ok(db)) => Ok(db),
+        Ok(Ok(db)) => {
+            write_holder(dir);
+            Ok(db)
+        }
         Ok(Err(e)) if is_lock_error(&e) => Err(LedgerError::InUse {
             dir: dir.to_path_buf(),
+            holder: read_holder(dir),
         }),
         Ok(Err(sled::Error::Corruption { .. })) => Err(LedgerError::NotALedger {
             dir: dir.to_path_buf(),

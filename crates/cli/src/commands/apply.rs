@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use serde_json::json;
 use strata_ledger::Point;
+use strata_sqlite::apply::{read_state, ApplyError};
 use strata_sqlite::plan::plan;
 
 use super::target::{drift, drift_failure, position, standing, steps};
@@ -80,7 +81,10 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
         return Ok(exit::OK);
     }
     let to_position = position(&ledger, to)?;
-    let applied = strata_sqlite::apply::apply(
+    // The ledger is let go before the database work, however long: other
+    // strata processes (readers, recorders) need not wait for it.
+    drop(ledger);
+    let applied = match strata_sqlite::apply::apply(
         &mut conn,
         &plan,
         from.position.as_ref(),
@@ -88,8 +92,25 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
         &target,
         &who,
         env!("CARGO_PKG_VERSION"),
-    )
-    .map_err(|e| Failure::new(e).context(args.db.display()))?;
+    ) {
+        Ok(applied) => applied,
+        // Another process applied while this one waited for the database:
+        // if it went where this one goes, there is nothing left to do.
+        Err(ApplyError::Moved { .. })
+            if read_state(&conn).ok().flatten().as_ref() == Some(&to_position) =>
+        {
+            if cx.json() {
+                print_json(&json!({ "db": args.db, "from": to, "to": to, "statements": 0 }))?;
+            } else {
+                cx.say(format_args!(
+                    "{} is already at event {to} (another process applied it meanwhile)",
+                    args.db.display()
+                ));
+            }
+            return Ok(exit::OK);
+        }
+        Err(e) => return Err(Failure::new(e).context(args.db.display())),
+    };
     if cx.json() {
         print_json(&json!({
             "db": args.db, "from": from.seq, "to": to,

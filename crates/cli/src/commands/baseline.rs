@@ -122,6 +122,7 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
     // fail, `apply` adopts the database later (its schema is the baseline's).
     let empty = plan(&schema, &[]).map_err(Failure::new)?;
     let to = position(&ledger, seq)?;
+    drop(ledger);
     apply(
         &mut conn,
         &empty,

@@ -31,6 +31,7 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
     let target = ledger.schema_at(to)?;
     let plan = plan(&strata_schema::Schema::default(), &steps).map_err(Failure::new)?;
     let to_position = position(&ledger, to)?;
+    drop(ledger);
     let mut conn = strata_sqlite::apply::open_new(&args.db).map_err(Failure::new)?;
     let result = strata_sqlite::apply::apply(
         &mut conn,

@@ -43,8 +43,9 @@ pub struct Args {
 }
 
 pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
+    let desired = read_desired(&args.target)?;
     let ledger = cx.ledger()?;
-    let (head, derived) = derive_from_head(&ledger, &args.target)?;
+    let (head, derived) = derive_from_head(&ledger, &args.target, desired)?;
     let start = ledger.schema_at(head)?;
     let sql = plan(&start, &[Step::new(head + 1, derived.ops.clone())])
         .map_err(Failure::new)?
@@ -87,8 +88,11 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
 }
 
 /// Head, and the ops that turn its schema into the desired one.
-pub fn derive_from_head(ledger: &Ledger, target: &Desired) -> Result<(u64, Derived), Failure> {
-    let (wanted, annotated) = read_desired(target)?;
+pub fn derive_from_head(
+    ledger: &Ledger,
+    target: &Desired,
+    (wanted, annotated): (Schema, Vec<Rename>),
+) -> Result<(u64, Derived), Failure> {
     let head = ledger.head_seq();
     let current = ledger.schema_at(head)?;
     // An annotation stays in the desired file once its rename is recorded:
@@ -126,7 +130,7 @@ fn done(rename: &Rename, schema: &Schema) -> bool {
 }
 
 /// The desired schema and the renames its annotations assert.
-fn read_desired(target: &Desired) -> Result<(Schema, Vec<Rename>), Failure> {
+pub fn read_desired(target: &Desired) -> Result<(Schema, Vec<Rename>), Failure> {
     if let Some(path) = &target.desired {
         let (sql, shown) = if path.as_os_str() == "-" {
             let mut sql = String::new();

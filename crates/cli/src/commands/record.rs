@@ -55,9 +55,17 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
     }
     let author = author(args.author.clone())?;
     let at = timestamp(args.timestamp.as_deref())?;
+    // The input is read before the ledger is opened, so that a slow pipe
+    // never holds the ledger.
+    let (input, desired) = if declarative {
+        (None, Some(super::plan::read_desired(&args.target)?))
+    } else {
+        (Some(read_input(&args)?), None)
+    };
     let ledger = cx.ledger()?;
     let ops = if declarative {
-        let (head, derived) = super::plan::derive_from_head(&ledger, &args.target)?;
+        let desired = desired.expect("read above");
+        let (head, derived) = super::plan::derive_from_head(&ledger, &args.target, desired)?;
         if derived.ops.is_empty() {
             cx.say(format_args!(
                 "nothing to record: head (event {head}) has the desired schema"
@@ -67,7 +75,7 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
         super::plan::warn(&derived);
         derived.ops
     } else {
-        let (sql, source) = read_input(&args)?;
+        let (sql, source) = input.expect("read above");
         parse_against_head(&ledger, &sql, &source)?
     };
     let revert_sql = match &args.revert_sql {

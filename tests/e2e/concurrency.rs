@@ -1,0 +1,177 @@
+//! Several strata processes at once, for real: recorders into one ledger,
+//! appliers to one database, readers beside a writer.
+
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+use rusqlite::Connection;
+
+use crate::Env;
+
+fn spawn(env: &Env, args: &[&str]) -> Child {
+    env.command(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn strata")
+}
+
+fn finish(env: &Env, args: &[&str], child: Child) -> crate::Run {
+    env.finish(args, child.wait_with_output().expect("wait strata"))
+}
+
+#[test]
+fn concurrent_recorders_wait_their_turn_and_the_chain_never_forks() {
+    let env = Env::init();
+    let argv: Vec<Vec<String>> = (0..8)
+        .map(|i| {
+            [
+                "--wait",
+                "60",
+                "record",
+                "-m",
+                &format!("table {i}"),
+                "--sql",
+                &format!("CREATE TABLE t{i} (a integer)"),
+            ]
+            .map(String::from)
+            .to_vec()
+        })
+        .collect();
+    let children: Vec<(Vec<&str>, Child)> = argv
+        .iter()
+        .map(|a| {
+            let args: Vec<&str> = a.iter().map(String::as_str).collect();
+            let child = spawn(&env, &args);
+            (args, child)
+        })
+        .collect();
+    for (args, child) in children {
+        finish(&env, &args, child).success();
+    }
+    let events = env.events();
+    assert_eq!(events.len(), 8);
+    for (i, e) in events.iter().enumerate() {
+        assert_eq!(e["seq"], i as u64 + 1);
+        if i > 0 {
+            assert_eq!(e["prev"], events[i - 1]["hash"], "the chain links");
+        }
+    }
+    env.ok(&["verify", "--deep"]);
+    assert_eq!(
+        env.json(&["schema"])["tables"]
+            .as_object()
+            .expect("tables")
+            .len(),
+        8
+    );
+}
+
+#[test]
+fn a_busy_ledger_names_who_holds_it() {
+    let env = Env::init();
+    env.seed();
+    // Every strata process that opens the ledger writes itself down.
+    let holder = std::fs::read_to_string(env.path().join("ledger-data/holder")).expect("holder");
+    assert!(holder.starts_with("pid "), "{holder}");
+    assert!(holder.contains("strata"), "{holder}");
+
+    // This test process holds the store as a strata would, and says so.
+    let store = sled::open(env.path().join("ledger-data/store")).expect("open store");
+    std::fs::write(
+        env.path().join("ledger-data/holder"),
+        format!("pid {}: strata record -m slow", std::process::id()),
+    )
+    .expect("write holder");
+    let started = Instant::now();
+    env.fails(&["--wait", "0.5", "log"], 1).says(&format!(
+        "is in use by another strata process (pid {}: strata record -m slow)",
+        std::process::id()
+    ));
+    assert!(started.elapsed() >= Duration::from_millis(500));
+    drop(store);
+    env.ok(&["log"]);
+}
+
+/// A ledger whose head rebuilds a table of `rows` rows, and a database at
+/// the event before it holding them.
+fn big_change(env: &Env, rows: i64) {
+    env.record(
+        "big",
+        "CREATE TABLE big (id integer PRIMARY KEY, n integer, note text)",
+    );
+    env.ok(&["apply", "--db", "app.db"]);
+    let conn = Connection::open(env.path().join("app.db")).expect("open");
+    conn.execute(
+        "WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < ?1)
+         INSERT INTO big SELECT i, i * 3, 'note ' || i FROM k",
+        [rows],
+    )
+    .expect("fill");
+    drop(conn);
+    env.record(
+        "rebuild",
+        "ALTER TABLE big ALTER COLUMN n TYPE text; ALTER TABLE big ALTER COLUMN note SET NOT NULL",
+    );
+}
+
+#[test]
+fn two_applies_to_one_database_end_at_the_same_point() {
+    let env = Env::init();
+    big_change(&env, 200_000);
+    let args = ["apply", "--db", "app.db"];
+    let first = spawn(&env, &args);
+    std::thread::sleep(Duration::from_millis(100));
+    let second = spawn(&env, &args);
+    let (a, b) = (finish(&env, &args, first), finish(&env, &args, second));
+    let a = a.success();
+    let b = b.success();
+    let said = format!("{}{}", a.stdout, b.stdout);
+    assert_eq!(said.matches("is now at event 2").count(), 1, "{said}");
+    assert_eq!(said.matches("already at event 2").count(), 1, "{said}");
+    let conn = Connection::open(env.path().join("app.db")).expect("open");
+    let log: i64 = conn
+        .query_row("SELECT count(*) FROM _strata_log", [], |r| r.get(0))
+        .expect("log");
+    assert_eq!(log, 2, "one apply to event 1, one to event 2");
+    let rows: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM big WHERE typeof(n) = 'text'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("rows");
+    assert_eq!(rows, 200_000);
+    env.ok(&["status", "--db", "app.db"]).says("no drift");
+}
+
+#[test]
+fn readers_do_not_wait_for_a_long_apply() {
+    let env = Env::init();
+    big_change(&env, 300_000);
+    let args = ["apply", "--db", "app.db"];
+    let mut writer = spawn(&env, &args);
+    // Once the apply has let the ledger go (its log row is being written
+    // in its transaction), read the ledger while it works on.
+    let db = env.path().join("app.db-journal");
+    let started = Instant::now();
+    while !db.exists() && started.elapsed() < Duration::from_secs(30) {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert!(db.exists(), "the apply never started its transaction");
+    for read in [
+        &["--wait", "0", "log"][..],
+        &["--wait", "0", "schema"],
+        &["--wait", "0", "verify"],
+    ] {
+        let run = env.run(read);
+        assert_eq!(run.code, 0, "{read:?} while apply runs: {}", run.stderr);
+    }
+    assert!(
+        writer.try_wait().expect("wait").is_none(),
+        "the apply ended before the reads: make its table bigger"
+    );
+    let done = finish(&env, &args, writer).success();
+    assert!(done.stdout.contains("now at event 2"), "{}", done.stdout);
+    env.ok(&["status", "--db", "app.db"]).says("no drift");
+}

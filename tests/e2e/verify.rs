@@ -102,3 +102,142 @@ fn a_ledger_in_use_is_reported_not_a_crash() {
     drop(db);
     assert_eq!(env.head(), 2);
 }
+
+/// Edit the ledger's store as an attacker would, with sled itself; the
+/// store is closed again (every tree let go) when `edit` returns.
+fn with_store(env: &Env, edit: impl FnOnce(&sled::Db)) {
+    let db = sled::open(env.path().join("ledger-data/store")).expect("open store");
+    edit(&db);
+    db.flush().expect("flush");
+}
+
+/// A ledger of three changes, the store's event bytes of each.
+fn three(env: &Env) -> Vec<Vec<u8>> {
+    env.seed();
+    env.record("third", "CREATE TABLE t (a)");
+    let mut out = Vec::new();
+    with_store(env, |db| {
+        let events = db.open_tree("events").expect("tree");
+        out = (1..=3u64)
+            .map(|seq| {
+                events
+                    .get(seq.to_be_bytes())
+                    .expect("get")
+                    .expect("there")
+                    .to_vec()
+            })
+            .collect();
+    });
+    out
+}
+
+#[test]
+fn reordered_events_are_caught() {
+    let env = Env::init();
+    let bytes = three(&env);
+    with_store(&env, |db| {
+        let events = db.open_tree("events").expect("tree");
+        events
+            .insert(2u64.to_be_bytes(), bytes[2].clone())
+            .expect("insert");
+        events
+            .insert(3u64.to_be_bytes(), bytes[1].clone())
+            .expect("insert");
+    });
+    env.fails(&["verify"], 3).says("the ledger is broken");
+}
+
+#[test]
+fn an_inserted_event_is_caught() {
+    let env = Env::init();
+    let bytes = three(&env);
+    // A copy of event 2 slipped in after head, and in the middle.
+    with_store(&env, |db| {
+        let events = db.open_tree("events").expect("tree");
+        events
+            .insert(4u64.to_be_bytes(), bytes[1].clone())
+            .expect("insert");
+    });
+    env.fails(&["verify"], 3).says("the ledger is broken");
+
+    let env = Env::init();
+    let bytes = three(&env);
+    with_store(&env, |db| {
+        let events = db.open_tree("events").expect("tree");
+        events
+            .insert(2u64.to_be_bytes(), bytes[0].clone())
+            .expect("insert");
+        events
+            .insert(3u64.to_be_bytes(), bytes[1].clone())
+            .expect("insert");
+        events
+            .insert(4u64.to_be_bytes(), bytes[2].clone())
+            .expect("insert");
+    });
+    env.fails(&["verify"], 3).says("the ledger is broken");
+}
+
+#[test]
+fn a_swapped_hash_index_is_caught() {
+    let env = Env::init();
+    three(&env);
+    with_store(&env, |db| {
+        let hashes = db.open_tree("hashes").expect("tree");
+        let entries: Vec<(sled::IVec, sled::IVec)> =
+            hashes.iter().map(|e| e.expect("entry")).collect();
+        assert_eq!(entries.len(), 3);
+        hashes
+            .insert(&entries[0].0, entries[1].1.clone())
+            .expect("insert");
+        hashes
+            .insert(&entries[1].0, entries[0].1.clone())
+            .expect("insert");
+    });
+    env.ok(&["log"]);
+    env.fails(&["verify"], 3).says("the ledger is broken");
+}
+
+/// A lost tail is a shorter chain that verifies on its own; a database
+/// strata applied to, or a head kept elsewhere, tells.
+#[test]
+fn a_lost_tail_is_caught_by_a_database_or_a_kept_head() {
+    let env = Env::init();
+    three(&env);
+    env.ok(&["apply", "--db", "app.db"]);
+    let kept = env.events()[2]["hash"].as_str().expect("hash").to_string();
+    // Event 3 gone, and head put back to event 2, as a torn write would
+    // leave the store.
+    with_store(&env, |db| {
+        let events = db.open_tree("events").expect("tree");
+        let hashes = db.open_tree("hashes").expect("tree");
+        let meta = db.open_tree("meta").expect("tree");
+        let second = events.get(2u64.to_be_bytes()).expect("get").expect("there");
+        events.remove(3u64.to_be_bytes()).expect("remove");
+        let third: Vec<u8> = hex(&kept);
+        hashes.remove(&third).expect("remove");
+        let second_hash = hashes
+            .iter()
+            .map(|e| e.expect("entry"))
+            .find(|(_, seq)| seq.as_ref() == 2u64.to_be_bytes())
+            .expect("hash of event 2")
+            .0;
+        let _ = second;
+        for (k, v) in meta.iter().map(|e| e.expect("entry")) {
+            if v.as_ref() == 3u64.to_be_bytes() {
+                meta.insert(&k, &2u64.to_be_bytes()).expect("insert");
+            } else if v.as_ref() == third.as_slice() {
+                meta.insert(&k, second_hash.clone()).expect("insert");
+            }
+        }
+    });
+    env.ok(&["verify"]).says("2 events");
+    env.fails(&["verify", "--db", "app.db"], 3);
+    env.fails(&["verify", "--expect-head", &kept], 3);
+}
+
+fn hex(s: &str) -> Vec<u8> {
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex"))
+        .collect()
+}

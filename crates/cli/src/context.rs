@@ -18,6 +18,12 @@ impl Context {
     /// Open the ledger, waiting up to `--wait` seconds while another strata
     /// process holds it.
     pub fn ledger(&self) -> Result<Ledger, Failure> {
+        self.open_ledger().map_err(open_failure)
+    }
+
+    /// [`Context::ledger`], with the ledger's own error (and how long it
+    /// waited) for a caller that reads it.
+    pub fn open_ledger(&self) -> Result<Ledger, (LedgerError, Duration)> {
         let wait = if self.global.wait.is_finite() && self.global.wait > 0.0 {
             Duration::from_secs_f64(self.global.wait.min(86_400.0))
         } else {
@@ -31,13 +37,7 @@ impl Context {
                     thread::sleep(pause.min(deadline.saturating_duration_since(Instant::now())));
                     pause = (pause * 2).min(Duration::from_millis(200));
                 }
-                Err(e @ LedgerError::InUse { .. }) => {
-                    return Err(Failure::from(e).help(format!(
-                        "waited {:.1}s; let the other process finish, or give --wait SECONDS",
-                        wait.as_secs_f64()
-                    )))
-                }
-                other => return other.map_err(Failure::from),
+                other => return other.map_err(|e| (e, wait)),
             }
         }
     }
@@ -80,4 +80,15 @@ pub fn timestamp(text: Option<&str>) -> Result<Option<Timestamp>, Failure> {
     text.map(Timestamp::parse_rfc3339)
         .transpose()
         .map_err(|e| Failure::new(format!("--timestamp: {e}")))
+}
+
+/// The failure for a ledger that did not open (after waiting so long).
+pub fn open_failure((e, waited): (LedgerError, Duration)) -> Failure {
+    match e {
+        e @ LedgerError::InUse { .. } => Failure::from(e).help(format!(
+            "waited {:.1}s; let the other process finish, or give --wait SECONDS",
+            waited.as_secs_f64()
+        )),
+        e => Failure::from(e),
+    }
 }

@@ -2,7 +2,7 @@
 //! schema fingerprint), and check head against one kept elsewhere.
 
 use serde_json::json;
-use strata_ledger::VerifyReport;
+use strata_ledger::{LedgerError, Problem, VerifyReport};
 
 use crate::context::{print_json, Context};
 use crate::describe::short;
@@ -32,10 +32,16 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
             .with_code(2));
         }
     }
-    let ledger = cx.ledger()?;
-    let summary = match ledger.verify(args.deep)? {
-        VerifyReport::Ok(summary) => summary,
-        VerifyReport::Broken(problem) => {
+    // A head record that does not match its event stops the ledger from
+    // opening; to verify, that is the verdict.
+    let report = match cx.open_ledger() {
+        Ok(ledger) => Ok((ledger.verify(args.deep)?, ledger)),
+        Err((LedgerError::Damaged { seq, reason }, _)) => Err(Problem { seq, reason }),
+        Err(other) => return Err(crate::context::open_failure(other)),
+    };
+    let (summary, ledger) = match report {
+        Ok((VerifyReport::Ok(summary), ledger)) => (summary, ledger),
+        Ok((VerifyReport::Broken(problem), _)) | Err(problem) => {
             if cx.json() {
                 print_json(&json!({
                     "ok": false,

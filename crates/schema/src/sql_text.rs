@@ -271,29 +271,197 @@ fn references<'a>(
     out.into_iter()
 }
 
-fn replace_ranges(sql: &str, ranges: &[(usize, usize)], with: &str) -> String {
-    let mut out = String::with_capacity(sql.len() + ranges.len() * with.len());
+/// Every keyword of SQLite (sqlite.org/lang_keywords.html): a name spelled
+/// like one is written quoted.
+const KEYWORDS: [&str; 147] = [
+    "ABORT",
+    "ACTION",
+    "ADD",
+    "AFTER",
+    "ALL",
+    "ALTER",
+    "ALWAYS",
+    "ANALYZE",
+    "AND",
+    "AS",
+    "ASC",
+    "ATTACH",
+    "AUTOINCREMENT",
+    "BEFORE",
+    "BEGIN",
+    "BETWEEN",
+    "BY",
+    "CASCADE",
+    "CASE",
+    "CAST",
+    "CHECK",
+    "COLLATE",
+    "COLUMN",
+    "COMMIT",
+    "CONFLICT",
+    "CONSTRAINT",
+    "CREATE",
+    "CROSS",
+    "CURRENT",
+    "CURRENT_DATE",
+    "CURRENT_TIME",
+    "CURRENT_TIMESTAMP",
+    "DATABASE",
+    "DEFAULT",
+    "DEFERRABLE",
+    "DEFERRED",
+    "DELETE",
+    "DESC",
+    "DETACH",
+    "DISTINCT",
+    "DO",
+    "DROP",
+    "EACH",
+    "ELSE",
+    "END",
+    "ESCAPE",
+    "EXCEPT",
+    "EXCLUDE",
+    "EXCLUSIVE",
+    "EXISTS",
+    "EXPLAIN",
+    "FAIL",
+    "FILTER",
+    "FIRST",
+    "FOLLOWING",
+    "FOR",
+    "FOREIGN",
+    "FROM",
+    "FULL",
+    "GENERATED",
+    "GLOB",
+    "GROUP",
+    "GROUPS",
+    "HAVING",
+    "IF",
+    "IGNORE",
+    "IMMEDIATE",
+    "IN",
+    "INDEX",
+    "INDEXED",
+    "INITIALLY",
+    "INNER",
+    "INSERT",
+    "INSTEAD",
+    "INTERSECT",
+    "INTO",
+    "IS",
+    "ISNULL",
+    "JOIN",
+    "KEY",
+    "LAST",
+    "LEFT",
+    "LIKE",
+    "LIMIT",
+    "MATCH",
+    "MATERIALIZED",
+    "NATURAL",
+    "NO",
+    "NOT",
+    "NOTHING",
+    "NOTNULL",
+    "NULL",
+    "NULLS",
+    "OF",
+    "OFFSET",
+    "ON",
+    "OR",
+    "ORDER",
+    "OTHERS",
+    "OUTER",
+    "OVER",
+    "PARTITION",
+    "PLAN",
+    "PRAGMA",
+    "PRECEDING",
+    "PRIMARY",
+    "QUERY",
+    "RAISE",
+    "RANGE",
+    "RECURSIVE",
+    "REFERENCES",
+    "REGEXP",
+    "REINDEX",
+    "RELEASE",
+    "RENAME",
+    "REPLACE",
+    "RESTRICT",
+    "RETURNING",
+    "RIGHT",
+    "ROLLBACK",
+    "ROW",
+    "ROWS",
+    "SAVEPOINT",
+    "SELECT",
+    "SET",
+    "TABLE",
+    "TEMP",
+    "TEMPORARY",
+    "THEN",
+    "TIES",
+    "TO",
+    "TRANSACTION",
+    "TRIGGER",
+    "UNBOUNDED",
+    "UNION",
+    "UNIQUE",
+    "UPDATE",
+    "USING",
+    "VACUUM",
+    "VALUES",
+    "VIEW",
+    "VIRTUAL",
+    "WHEN",
+    "WHERE",
+    "WINDOW",
+    "WITH",
+    "WITHOUT",
+];
+
+/// `sql` with the identifier tokens at `ranges` replaced by `name`, spelled
+/// as the token was (bare, `"..."`, `` `...` `` or `[...]`) where `name`
+/// can be, in double quotes otherwise; so a rename and its inverse give
+/// back the very text.
+fn replace_ranges(sql: &str, ranges: &[(usize, usize)], name: &str) -> String {
+    let quoted = quote_ident(name);
+    let bare_ok = name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !KEYWORDS.iter().any(|k| k.eq_ignore_ascii_case(name));
+    let mut out = String::with_capacity(sql.len() + ranges.len() * quoted.len());
     let mut at = 0;
     for &(s, e) in ranges {
         out.push_str(&sql[at..s]);
-        out.push_str(with);
+        match sql[s..e].chars().next() {
+            Some('`') => out.push_str(&format!("`{}`", name.replace('`', "``"))),
+            Some('[') if !name.contains(']') => out.push_str(&format!("[{name}]")),
+            Some('"' | '[') => out.push_str(&quoted),
+            _ if bare_ok => out.push_str(name),
+            _ => out.push_str(&quoted),
+        }
         at = e;
     }
     out.push_str(&sql[at..]);
     out
 }
 
-/// `sql` with every reference to the table `old` replaced by `new`, quoted.
+/// `sql` with every reference to the table `old` replaced by `new` (bare
+/// where it was bare and `new` can be, quoted otherwise).
 pub fn rename_table(sql: &str, old: &str, new: &str) -> String {
     let ranges: Vec<_> = references(sql, old, false).collect();
-    replace_ranges(sql, &ranges, &quote_ident(new))
+    replace_ranges(sql, &ranges, new)
 }
 
-/// `sql` with every reference to the column `old` replaced by `new`, quoted.
-/// Function names and aliases are left alone.
+/// `sql` with every reference to the column `old` replaced by `new` (bare
+/// where it was bare and `new` can be, quoted otherwise). Function names
+/// and aliases are left alone.
 pub fn rename_column(sql: &str, old: &str, new: &str) -> String {
     let ranges: Vec<_> = references(sql, old, true).collect();
-    replace_ranges(sql, &ranges, &quote_ident(new))
+    replace_ranges(sql, &ranges, new)
 }
 
 /// The byte offset where the body of a `CREATE VIEW` (after its top-level
@@ -392,19 +560,40 @@ mod tests {
                 "users",
                 "people"
             ),
-            "SELECT u.id FROM \"people\" u JOIN users2 ON 1"
+            "SELECT u.id FROM people u JOIN users2 ON 1"
         );
         assert_eq!(
             rename_table("INSERT INTO users(a) VALUES ('users')", "users", "p"),
-            "INSERT INTO \"p\"(a) VALUES ('users')"
+            "INSERT INTO p(a) VALUES ('users')"
         );
+        // Quoted where it was quoted, or where a bare name would not do.
+        assert_eq!(
+            rename_table("SELECT * FROM \"users\" JOIN users", "users", "order"),
+            "SELECT * FROM \"order\" JOIN \"order\""
+        );
+        assert_eq!(
+            rename_table("SELECT * FROM \"users\" JOIN users", "users", "people"),
+            "SELECT * FROM \"people\" JOIN people"
+        );
+        assert_eq!(
+            rename_table("SELECT * FROM users", "users", "my people"),
+            "SELECT * FROM \"my people\""
+        );
+        // A rename and its inverse give the text back.
+        let v = "SELECT name, [name], \"name\", `name` FROM t";
+        let there = rename_column(v, "name", "fullname");
+        assert_eq!(
+            there,
+            "SELECT fullname, [fullname], \"fullname\", `fullname` FROM t"
+        );
+        assert_eq!(rename_column(&there, "fullname", "name"), v);
     }
 
     #[test]
     fn renames_columns_but_not_functions_or_aliases() {
         assert_eq!(
             rename_column("SELECT length(length) AS length FROM t", "length", "len"),
-            "SELECT length(\"len\") AS length FROM t"
+            "SELECT length(len) AS length FROM t"
         );
         assert_eq!(
             rename_column("NEW.\"a\"\"b\" > 0", "a\"b", "c"),
@@ -424,7 +613,7 @@ mod tests {
         );
         assert_eq!(
             in_body(v, |b| rename_column(b, "name", "n")),
-            "CREATE VIEW v(a, name) AS SELECT \"n\" FROM t"
+            "CREATE VIEW v(a, name) AS SELECT n FROM t"
         );
     }
 

@@ -30,7 +30,7 @@ fn a_bare_reserved_word_is_the_keyword_and_quoted_it_is_a_name() {
 fn a_qualifier_is_never_the_column() {
     assert_eq!(
         rename_column("SELECT a.a, \"a\".b FROM t AS a", "a", "z"),
-        "SELECT a.\"z\", \"a\".b FROM t AS a"
+        "SELECT a.z, \"a\".b FROM t AS a"
     );
     assert_eq!(
         rename_column("NEW.\"new\" > OLD.old", "new", "n"),
@@ -39,6 +39,6 @@ fn a_qualifier_is_never_the_column() {
     // A table rename rewrites qualifiers: they name the table.
     assert_eq!(
         rename_table("SELECT t.a FROM t", "t", "u"),
-        "SELECT \"u\".a FROM \"u\""
+        "SELECT u.a FROM u"
     );
 }

@@ -20,6 +20,7 @@ mod revert;
 mod schema;
 mod shape;
 mod show;
+mod sqldef;
 mod tag;
 mod verify;
 

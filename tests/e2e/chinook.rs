@@ -2,7 +2,8 @@
 //! rows): adopted with `baseline`, changed by a realistic series of events,
 //! applied, then reverted to the baseline and compared with a fresh load of
 //! the same script, schema and every row, through the independent reader
-//! of `shape`.
+//! of `shape`. Its AUTOINCREMENT variant checks that rebuilds carry
+//! `sqlite_sequence` along.
 
 use std::path::Path;
 
@@ -13,6 +14,8 @@ use crate::shape::{self, quote, Shape};
 use crate::Env;
 
 const CHINOOK: &str = include_str!("../corpus/chinook/Chinook_Sqlite.sql");
+const CHINOOK_AUTOINCREMENT: &str =
+    include_str!("../corpus/chinook/Chinook_Sqlite_AutoIncrementPKs.sql");
 
 /// Rows per table, as the corpus README counts them.
 const ROWS: [(&str, i64); 11] = [
@@ -30,8 +33,12 @@ const ROWS: [(&str, i64); 11] = [
 ];
 
 fn load(conn: &Connection) {
-    conn.execute_batch(CHINOOK)
-        .unwrap_or_else(|e| panic!("SQLite refused Chinook_Sqlite.sql: {e}"));
+    load_script(conn, CHINOOK);
+}
+
+fn load_script(conn: &Connection, script: &str) {
+    conn.execute_batch(script)
+        .unwrap_or_else(|e| panic!("SQLite refused the Chinook script: {e}"));
 }
 
 fn open(path: &Path) -> Connection {
@@ -319,4 +326,66 @@ fn chinook_adopted_changed_applied_and_reverted_keeps_every_row() {
     }
     env.ok(&["status", "--db", "chinook.db"]).says("no drift");
     env.ok(&["verify", "--deep", "--db", "chinook.db"]);
+}
+
+/// `INTEGER PRIMARY KEY AUTOINCREMENT` keys: a rebuild must keep each
+/// table's `sqlite_sequence` row, including a high-water mark above the
+/// largest key (a deleted last row), or a new row would reuse a key.
+#[test]
+fn chinook_autoincrement_keys_keep_their_sequence_through_rebuilds() {
+    let env = Env::init();
+    let db = env.path().join("chinook.db");
+    let conn = open(&db);
+    load_script(&conn, CHINOOK_AUTOINCREMENT);
+    // Track's sequence ends above its largest key.
+    conn.execute_batch(
+        "INSERT INTO Track (Name, MediaTypeId, Milliseconds, UnitPrice) VALUES ('gone', 1, 1, 0.99);
+         DELETE FROM Track WHERE Name = 'gone';",
+    )
+    .expect("insert and delete");
+    let sequence = |conn: &Connection| {
+        shape::strings(
+            conn,
+            "SELECT name || ' ' || seq FROM sqlite_sequence ORDER BY name",
+        )
+    };
+    let before = sequence(&conn);
+    assert_eq!(before.len(), 10);
+    assert!(before.contains(&"Track 3504".to_string()), "{before:?}");
+    let shape_before = Shape::read(&conn);
+    assert!(shape_before.tables["track"].autoincrement);
+    let rows_before = all_rows(&conn);
+    drop(conn);
+
+    env.ok(&["baseline", "--db", "chinook.db", "-m", "adopt chinook"]);
+    env.record(
+        "rebuild Track and Album",
+        "ALTER TABLE Track ALTER COLUMN Bytes TYPE TEXT;
+         ALTER TABLE Album ALTER COLUMN Title SET DEFAULT 'untitled';",
+    );
+    env.record("drop Genre.Name", "ALTER TABLE Genre DROP COLUMN Name");
+    env.ok(&["apply", "--db", "chinook.db"]);
+    let conn = open(&db);
+    shape::assert_sound(&conn);
+    assert_eq!(sequence(&conn), before);
+    assert!(Shape::read(&conn).tables["track"].autoincrement);
+    drop(conn);
+
+    env.ok(&["revert", "--to", "1", "-m", "back"]);
+    env.ok(&["apply", "--db", "chinook.db"]);
+    let conn = open(&db);
+    shape::assert_sound(&conn);
+    assert_eq!(sequence(&conn), before);
+    assert_eq!(Shape::read(&conn).diff(&shape_before), Vec::<String>::new());
+    assert!(all_rows(&conn) == rows_before, "the rows came back");
+    conn.execute(
+        "INSERT INTO Track (Name, MediaTypeId, Milliseconds, UnitPrice) VALUES ('new', 1, 1, 0.99)",
+        [],
+    )
+    .expect("insert");
+    assert_eq!(
+        count(&conn, "SELECT TrackId FROM Track WHERE Name = 'new'"),
+        3505,
+        "a new key follows the sequence, not the largest key"
+    );
 }

@@ -799,25 +799,21 @@ fn seeding_satisfies_keys_checks_and_types() {
     }
 }
 
-/// sqldef's own `up` of TriggerIfNotExists, recorded as SQL rather than
-/// derived with --desired. SQLite stores `CREATE TRIGGER IF NOT EXISTS` and
-/// `CREATE VIEW IF NOT EXISTS` without those three words, but `record`
-/// keeps them in the definition, so apply's final comparison finds a
-/// difference and refuses the whole apply (and `checkout` likewise).
-/// FIXME: record should keep the definition as SQLite stores it; this
-/// test then asserts that the apply succeeds.
+/// `CREATE VIEW/TRIGGER IF NOT EXISTS` recorded as SQL: kept as SQLite
+/// stores the definition (without the three words), so it applies, shows
+/// no drift, and builds the same database as a fresh load.
 #[test]
 fn if_not_exists_views_and_triggers_recorded_as_sql() {
     for (name, sql) in [
         (
-            "trigger users_insert",
+            "users_insert",
             "CREATE TRIGGER IF NOT EXISTS users_insert AFTER INSERT ON users
              BEGIN
                insert into logs(typ_id) values (NEW.id);
              END;",
         ),
         (
-            "view user_ids",
+            "user_ids",
             "CREATE VIEW IF NOT EXISTS user_ids AS SELECT id FROM users;",
         ),
     ] {
@@ -827,8 +823,22 @@ fn if_not_exists_views_and_triggers_recorded_as_sql() {
             "CREATE TABLE users (id integer PRIMARY KEY); CREATE TABLE logs (typ_id integer);",
         );
         env.record("if not exists", sql);
-        env.fails(&["apply", "--db", "app.db"], 1)
-            .says(&format!("{name}: definition differs"))
-            .says("this is a bug in strata");
+        env.ok(&["apply", "--db", "app.db"]);
+        env.ok(&["status", "--db", "app.db"]).says("no drift");
+        let schema = env.json(&["schema"]);
+        let kept = [&schema["views"], &schema["triggers"]]
+            .iter()
+            .find_map(|m| m.get(name).cloned())
+            .expect("recorded");
+        let text = kept["sql"].as_str().expect("sql");
+        assert!(
+            !text.to_ascii_uppercase().contains("IF NOT EXISTS"),
+            "{text}"
+        );
+        env.ok(&["checkout", "--db", "fresh.db"]);
+        // Recorded again: it exists, so there is nothing to record.
+        env.fails(&["record", "-m", "again", "--sql", sql], 1)
+            .says("holds no statements to record");
+        assert_eq!(env.head(), 2);
     }
 }

@@ -204,7 +204,7 @@ fn statement_ops(
         "CREATE" => match word(1) {
             "TABLE" => create_table(&mut c, schema),
             "UNIQUE" | "INDEX" => create_index(&mut c, schema),
-            "VIEW" => create_view(&mut c, statement, schema),
+            "VIEW" => create_view(&mut c, source, statement, schema),
             "TRIGGER" => create_trigger(source, statement, schema),
             "TEMP" | "TEMPORARY" => Err(Fault::NotRecordable(
                 "temporary objects live in one connection only and are not part of the schema; remove TEMP".into(),
@@ -267,7 +267,12 @@ fn create_index(c: &mut Cursor, schema: &Schema) -> Result<Vec<Op>, Fault> {
     }])
 }
 
-fn create_view(c: &mut Cursor, statement: &Statement, schema: &Schema) -> Result<Vec<Op>, Fault> {
+fn create_view(
+    c: &mut Cursor,
+    source: &Source,
+    statement: &Statement,
+    schema: &Schema,
+) -> Result<Vec<Op>, Fault> {
     let SqlStatement::CreateView(view) = c.statement()? else {
         return Err(Fault::Unsupported);
     };
@@ -291,7 +296,7 @@ fn create_view(c: &mut Cursor, statement: &Statement, schema: &Schema) -> Result
     Ok(vec![Op::CreateView {
         view: View {
             name,
-            sql: statement.text.to_string(),
+            sql: as_stored(source, statement),
             depends_on: relations.names(None),
         },
     }])
@@ -358,9 +363,48 @@ fn create_trigger(
             name,
             depends_on: relations.names(Some(&table)),
             table,
-            sql: statement.text.to_string(),
+            sql: as_stored(source, statement),
         },
     }])
+}
+
+/// A `CREATE VIEW` or `CREATE TRIGGER` statement's text as SQLite stores it
+/// in `sqlite_schema`: without `IF NOT EXISTS`, everything else as written.
+fn as_stored(source: &Source, statement: &Statement) -> String {
+    let significant: Vec<&TokenWithSpan> = statement
+        .tokens
+        .iter()
+        .filter(|t| is_significant(&t.token))
+        .take(7)
+        .collect();
+    let Some(kind) = significant
+        .iter()
+        .position(|t| is_word(&t.token, "VIEW") || is_word(&t.token, "TRIGGER"))
+    else {
+        return statement.text.to_string();
+    };
+    let words = ["IF", "NOT", "EXISTS"];
+    let found = words.iter().enumerate().all(|(k, w)| {
+        significant
+            .get(kind + 1 + k)
+            .is_some_and(|t| is_word(&t.token, w))
+    });
+    let (Some(from), Some(next)) = (significant.get(kind + 1), significant.get(kind + 4)) else {
+        return statement.text.to_string();
+    };
+    if !found {
+        return statement.text.to_string();
+    }
+    let base = source.offset(statement.start);
+    let (cut, resume) = (
+        source.offset(from.span.start) - base,
+        source.offset(next.span.start) - base,
+    );
+    let text = statement.text;
+    match (text.get(..cut), text.get(resume..)) {
+        (Some(head), Some(tail)) => format!("{head}{tail}"),
+        _ => text.to_string(),
+    }
 }
 
 fn alter_table(c: &mut Cursor, schema: &Schema) -> Result<Vec<Op>, Fault> {

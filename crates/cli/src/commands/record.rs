@@ -116,6 +116,8 @@ fn read_input(args: &Args) -> Result<(String, String), Failure> {
     Ok((read_text(file)?, file.display().to_string()))
 }
 
+/// A file's text; a file that is not UTF-8 is refused with the offset of
+/// its first bad byte.
 pub(crate) fn read_text(file: &std::path::Path) -> Result<String, Failure> {
     let bytes = std::fs::read(file)
         .map_err(|e| Failure::new(format!("cannot read {}: {e}", file.display())))?;
@@ -131,16 +133,28 @@ pub(crate) fn read_text(file: &std::path::Path) -> Result<String, Failure> {
 /// The revert SQL in `path`: data statements only, for a change that has
 /// data steps to undo.
 fn revert_sql(path: &std::path::Path, ops: &[strata_schema::Op]) -> Result<String, Failure> {
-    use strata_schema::Op;
-    if !ops.iter().any(|op| matches!(op, Op::Data { .. })) {
+    if !has_data_steps(ops) {
         return Err(Failure::new(
             "--revert-sql: the change has no data steps to undo; its schema ops undo themselves",
         ));
     }
     let text = read_text(path)?;
-    let source = format!("--revert-sql {}", path.display());
-    let reverts = parse_change(&text, &strata_schema::Schema::default())
-        .map_err(|e| Failure::new(e).context(&source))?;
+    check_revert_sql(&text, &format!("--revert-sql {}", path.display()))
+}
+
+/// Whether a change holds data steps (INSERT, UPDATE, DELETE), which only
+/// revert SQL can undo.
+pub(crate) fn has_data_steps(ops: &[strata_schema::Op]) -> bool {
+    ops.iter()
+        .any(|op| matches!(op, strata_schema::Op::Data { .. }))
+}
+
+/// `text` as revert SQL: data statements only, at least one; `source` says
+/// where it came from in errors.
+pub(crate) fn check_revert_sql(text: &str, source: &str) -> Result<String, Failure> {
+    use strata_schema::Op;
+    let reverts = parse_change(text, &strata_schema::Schema::default())
+        .map_err(|e| Failure::new(e).context(source))?;
     if reverts.is_empty() {
         return Err(Failure::new(format!("{source} holds no statements")));
     }
@@ -161,6 +175,15 @@ pub fn parse_against_head(
 ) -> Result<Vec<strata_schema::Op>, Failure> {
     let head = ledger.schema_at(ledger.head_seq())?;
     let ops = parse_change(sql, &head).map_err(|e| Failure::new(e).context(source))?;
+    something_to_record(ops, source)
+}
+
+/// `ops`, unless there are none (a script of comments, or only BEGIN and
+/// COMMIT).
+pub(crate) fn something_to_record(
+    ops: Vec<strata_schema::Op>,
+    source: &str,
+) -> Result<Vec<strata_schema::Op>, Failure> {
     if ops.is_empty() {
         return Err(
             Failure::new(format!("{source} holds no statements to record"))

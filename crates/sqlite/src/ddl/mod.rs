@@ -64,21 +64,31 @@ pub enum DdlErrorKind {
 
 const ACCEPTED: &str = "strata records CREATE/DROP/ALTER TABLE, CREATE/DROP INDEX, VIEW and TRIGGER, and INSERT/UPDATE/DELETE data steps";
 
+impl DdlError {
+    /// What is wrong without where it is: the start of the statement and
+    /// why, for callers that name the place their own way (`FILE:LINE`).
+    pub fn reason(&self) -> String {
+        match &self.kind {
+            DdlErrorKind::Unsupported => {
+                format!("unsupported statement {}: {ACCEPTED}", self.excerpt)
+            }
+            DdlErrorKind::Syntax(m) => format!("syntax error in {}: {m}", self.excerpt),
+            DdlErrorKind::NotRecordable(m) => format!("{}: {m}", self.excerpt),
+            DdlErrorKind::Project(e) => format!("{}: {e}", self.excerpt),
+        }
+    }
+}
+
 impl fmt::Display for DdlError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "statement {} (line {}, column {}): ",
-            self.statement, self.line, self.column
-        )?;
-        match &self.kind {
-            DdlErrorKind::Unsupported => {
-                write!(f, "unsupported statement {}: {ACCEPTED}", self.excerpt)
-            }
-            DdlErrorKind::Syntax(m) => write!(f, "syntax error in {}: {m}", self.excerpt),
-            DdlErrorKind::NotRecordable(m) => write!(f, "{}: {m}", self.excerpt),
-            DdlErrorKind::Project(e) => write!(f, "{}: {e}", self.excerpt),
-        }
+            "statement {} (line {}, column {}): {}",
+            self.statement,
+            self.line,
+            self.column,
+            self.reason()
+        )
     }
 }
 

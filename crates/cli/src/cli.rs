@@ -65,6 +65,10 @@ pub enum Command {
     /// Append one change event from SQL DDL statements.
     #[command(after_help = commands::record::EXAMPLES)]
     Record(commands::record::Args),
+    /// Record a folder of SQL migrations (Flyway, sqlx, golang-migrate or Rails
+    /// names), one change event per file, in version order.
+    #[command(after_help = commands::import_sql::EXAMPLES)]
+    ImportSql(commands::import_sql::Args),
     /// Append a compensating event that undoes one event, or every event after a point.
     #[command(after_help = commands::revert::EXAMPLES)]
     Revert(commands::revert::Args),

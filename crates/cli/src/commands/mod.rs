@@ -5,6 +5,7 @@ pub mod apply;
 pub mod archive;
 pub mod baseline;
 pub mod checkout;
+pub mod import_sql;
 pub mod init;
 pub mod log;
 pub mod plan;
@@ -34,6 +35,7 @@ pub fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Status(args) => status::run(&cx, args),
         Command::Checkout(args) => checkout::run(&cx, args),
         Command::Record(args) => record::run(&cx, args),
+        Command::ImportSql(args) => import_sql::run(&cx, args),
         Command::Revert(args) => revert::run(&cx, args),
         Command::Log(args) => log::run(&cx, args),
         Command::Plan(args) => plan::run(&cx, args),

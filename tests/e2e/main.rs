@@ -9,6 +9,7 @@ mod checkout;
 mod chinook;
 mod concurrency;
 mod hostile;
+mod import_sql;
 mod init;
 mod log;
 mod plan;

@@ -1,0 +1,520 @@
+//! `import-sql`: folders of plain SQL migrations in the common naming
+//! schemes recorded as one change event per file, checked in the ledger and
+//! in a real SQLite file.
+
+use rusqlite::Connection;
+use serde_json::Value;
+
+use crate::Env;
+
+/// A migration file: its name and its text.
+type File<'a> = (&'a str, &'a str);
+
+/// Write `files` into the folder `dir` of the Env.
+fn folder(env: &Env, dir: &str, files: &[File]) {
+    let at = env.path().join(dir);
+    std::fs::create_dir_all(&at).expect("create folder");
+    for (name, text) in files {
+        let file = at.join(name);
+        if let Some(parent) = file.parent() {
+            std::fs::create_dir_all(parent).expect("create folder");
+        }
+        std::fs::write(file, text).expect("write migration");
+    }
+}
+
+fn messages(env: &Env) -> Vec<String> {
+    env.events()
+        .iter()
+        .map(|e| e["message"].as_str().expect("message").to_string())
+        .collect()
+}
+
+/// The short hash `log` shows for event `seq`.
+fn short_hash(env: &Env, seq: usize) -> String {
+    env.events()[seq - 1]["hash"].as_str().expect("hash")[..12].to_string()
+}
+
+fn rows(conn: &Connection, sql: &str) -> Vec<Vec<String>> {
+    let mut stmt = conn.prepare(sql).expect("prepare");
+    let n = stmt.column_count();
+    stmt.query_map([], |r| {
+        (0..n)
+            .map(|i| {
+                r.get::<_, rusqlite::types::Value>(i).map(|v| match v {
+                    rusqlite::types::Value::Null => "NULL".to_string(),
+                    rusqlite::types::Value::Integer(i) => i.to_string(),
+                    rusqlite::types::Value::Text(t) => t,
+                    other => format!("{other:?}"),
+                })
+            })
+            .collect()
+    })
+    .expect("query")
+    .map(|r| r.expect("row"))
+    .collect()
+}
+
+#[test]
+fn a_flyway_folder_is_recorded_in_numeric_order_with_its_undo_file() {
+    let env = Env::init();
+    folder(
+        &env,
+        "migrations",
+        &[
+            (
+                "V1__init.sql",
+                "CREATE TABLE users (id integer PRIMARY KEY, name text);\n",
+            ),
+            (
+                "V2__seed.sql",
+                "INSERT INTO users (id, name) VALUES (1, 'ada');\n",
+            ),
+            ("U2__seed.sql", "DELETE FROM users WHERE id = 1;\n"),
+            (
+                "V10__index.sql",
+                "CREATE INDEX users_name ON users (name);\n",
+            ),
+            ("README.md", "not a migration"),
+            ("old/V3__ignored.sql", "this is no SQL"),
+        ],
+    );
+    let run = env.ok(&["import-sql", "migrations"]);
+    assert_eq!(
+        run.stdout,
+        format!(
+            "recorded event 1 ({}): V1__init.sql\n\
+             recorded event 2 ({}): V2__seed.sql\n\
+             recorded event 3 ({}): V10__index.sql\n",
+            short_hash(&env, 1),
+            short_hash(&env, 2),
+            short_hash(&env, 3)
+        )
+    );
+    assert_eq!(run.stderr, "");
+    assert_eq!(
+        messages(&env),
+        ["V1__init.sql", "V2__seed.sql", "V10__index.sql"]
+    );
+    let events = env.events();
+    assert_eq!(events[1]["revert_sql"], "DELETE FROM users WHERE id = 1;");
+    assert_eq!(events[0].get("revert_sql"), None);
+    assert_eq!(
+        events[2]["ops"][0]["create_index"]["index"]["name"],
+        "users_name"
+    );
+    assert!(events.iter().all(|e| e["author"] == "tester"));
+    env.ok(&["verify", "--deep"]);
+}
+
+#[test]
+fn a_golang_migrate_folder_applies_and_its_data_step_reverts_with_the_down_file() {
+    let env = Env::init();
+    folder(
+        &env,
+        "db",
+        &[
+            (
+                "0001_users.up.sql",
+                "CREATE TABLE users (id integer PRIMARY KEY, name text);\n",
+            ),
+            ("0001_users.down.sql", "DROP TABLE users;\n"),
+            (
+                "0002_status.up.sql",
+                "BEGIN;\n\
+                 ALTER TABLE users ADD COLUMN status text;\n\
+                 INSERT INTO users (id, name) VALUES (1, 'ada'), (2, 'bob');\n\
+                 UPDATE users SET status = 'active' WHERE id = 1;\n\
+                 COMMIT;\n",
+            ),
+            (
+                "0002_status.down.sql",
+                "DELETE FROM users WHERE id IN (1, 2);\nALTER TABLE users DROP COLUMN status;\n",
+            ),
+        ],
+    );
+    let run = env.ok(&["import-sql", "db"]);
+    assert_eq!(
+        run.stderr,
+        "note: 0001_users.down.sql ignored: strata inverts DDL on its own, \
+         and 0001_users.up.sql has no data steps to undo\n"
+    );
+    assert_eq!(messages(&env), ["0001_users.up.sql", "0002_status.up.sql"]);
+    assert_eq!(
+        env.events()[1]["revert_sql"],
+        "DELETE FROM users WHERE id IN (1, 2);"
+    );
+
+    env.ok(&["apply", "--db", "app.db"]);
+    let conn = Connection::open(env.path().join("app.db")).expect("open app.db");
+    assert_eq!(
+        rows(&conn, "SELECT id, name, status FROM users ORDER BY id"),
+        [["1", "ada", "active"], ["2", "bob", "NULL"]]
+    );
+    conn.execute_batch("INSERT INTO users (id, name) VALUES (3, 'cy')")
+        .expect("insert");
+
+    env.ok(&["revert", "2", "-m", "undo status"])
+        .says("undoing event 2");
+    env.ok(&["apply", "--db", "app.db"]);
+    // The down file's DELETE ran; its DROP COLUMN was strata's own inverse.
+    // (A new connection: the old one's statements see the old columns.)
+    let conn = Connection::open(env.path().join("app.db")).expect("open app.db");
+    assert_eq!(
+        rows(&conn, "SELECT * FROM users ORDER BY id"),
+        [["3", "cy"]]
+    );
+    env.ok(&["status", "--db", "app.db"]);
+}
+
+#[test]
+fn an_sqlx_folder_of_timestamped_files() {
+    let env = Env::init();
+    folder(
+        &env,
+        "migrations",
+        &[
+            (
+                "20240215093000_posts.sql",
+                "CREATE TABLE posts (id integer PRIMARY KEY, user_id integer REFERENCES users (id));\n",
+            ),
+            (
+                "20240101120000_users.sql",
+                "CREATE TABLE users (id integer PRIMARY KEY);\n",
+            ),
+        ],
+    );
+    env.ok(&["import-sql", "migrations"]);
+    assert_eq!(
+        messages(&env),
+        ["20240101120000_users.sql", "20240215093000_posts.sql"]
+    );
+    env.ok(&["checkout", "--to", "head", "--db", "fresh.db"]);
+    let conn = Connection::open(env.path().join("fresh.db")).expect("open");
+    assert_eq!(
+        rows(
+            &conn,
+            "SELECT name FROM sqlite_schema \
+             WHERE type = 'table' AND substr(name, 1, 8) <> '_strata_' ORDER BY name"
+        ),
+        [["posts"], ["users"]]
+    );
+}
+
+#[test]
+fn a_rails_folder_and_numbers_of_any_width_compare_as_numbers() {
+    let env = Env::init();
+    folder(
+        &env,
+        "db/migrate",
+        &[
+            (
+                "20231231235959_create_users.sql",
+                "CREATE TABLE users (id integer PRIMARY KEY);\n",
+            ),
+            (
+                "20240101000000_add_name.sql",
+                "ALTER TABLE users ADD COLUMN name text;\n",
+            ),
+            ("schema.rb", "# not read"),
+        ],
+    );
+    env.ok(&["import-sql", "db/migrate"]);
+    assert_eq!(
+        messages(&env),
+        [
+            "20231231235959_create_users.sql",
+            "20240101000000_add_name.sql"
+        ]
+    );
+
+    let env = Env::init();
+    folder(
+        &env,
+        "m",
+        &[
+            ("10_c.sql", "CREATE TABLE c (x);"),
+            ("9_b.sql", "CREATE TABLE b (x);"),
+            ("0001_a.sql", "CREATE TABLE a (x);"),
+        ],
+    );
+    env.ok(&["import-sql", "m"]);
+    assert_eq!(messages(&env), ["0001_a.sql", "9_b.sql", "10_c.sql"]);
+}
+
+#[test]
+fn an_unrecordable_statement_is_named_by_file_and_line_and_nothing_is_recorded() {
+    let env = Env::init();
+    folder(
+        &env,
+        "m",
+        &[
+            (
+                "V1__users.sql",
+                "CREATE TABLE users (id integer PRIMARY KEY);\n",
+            ),
+            (
+                "V2__email.sql",
+                "-- users get an email\n\
+                 ALTER TABLE users ADD COLUMN email text;\n\
+                 \n\
+                 ATTACH DATABASE 'other.db' AS other;\n",
+            ),
+        ],
+    );
+    let run = env.fails(&["import-sql", "m"], 1);
+    assert!(
+        run.stderr.starts_with(
+            "error: m/V2__email.sql:4: unsupported statement ATTACH DATABASE 'other.db' AS other: "
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("help: nothing was recorded"));
+    assert_eq!(run.stdout, "");
+    assert_eq!(env.ok(&["log"]).stdout, "no events yet\n");
+
+    // A statement that does not fit the schema the files before it leave.
+    std::fs::write(
+        env.path().join("m/V2__email.sql"),
+        "ALTER TABLE users ADD COLUMN email text;\nPRAGMA foreign_keys = ON;\n",
+    )
+    .expect("write");
+    env.fails(&["import-sql", "m"], 1)
+        .says("m/V2__email.sql:2: unsupported statement PRAGMA");
+    std::fs::write(
+        env.path().join("m/V2__email.sql"),
+        "ALTER TABLE users ADD COLUMN email text;\n\n\nALTER TABLE people ADD COLUMN age int;\n",
+    )
+    .expect("write");
+    env.fails(&["import-sql", "m"], 1)
+        .says("m/V2__email.sql:4: ALTER TABLE people ADD COLUMN age int: no table named people");
+    // A down file is read too, when its data statements are wanted.
+    folder(
+        &env,
+        "n",
+        &[
+            (
+                "0001_t.up.sql",
+                "CREATE TABLE t (a); INSERT INTO t VALUES (1);",
+            ),
+            ("0001_t.down.sql", "DELETE FROM t;\nSELECT 1;\n"),
+        ],
+    );
+    env.fails(&["import-sql", "n"], 1)
+        .says("n/0001_t.down.sql:2: unsupported statement SELECT 1");
+    // A file with nothing to record.
+    folder(
+        &env,
+        "e",
+        &[
+            ("V1__a.sql", "CREATE TABLE a (x);"),
+            ("V2__b.sql", "-- later\n"),
+        ],
+    );
+    env.fails(&["import-sql", "e"], 1)
+        .says("e/V2__b.sql holds no statements to record");
+    assert_eq!(env.head(), 0);
+}
+
+#[test]
+fn a_second_run_skips_what_is_imported_and_records_what_is_new() {
+    let env = Env::init();
+    folder(
+        &env,
+        "m",
+        &[
+            ("V1__a.sql", "CREATE TABLE a (x);"),
+            ("V2__b.sql", "CREATE TABLE b (x);"),
+        ],
+    );
+    env.ok(&["import-sql", "m"]);
+    env.record("by hand", "CREATE TABLE c (x)");
+    folder(&env, "m", &[("V3__d.sql", "CREATE TABLE d (x);")]);
+    let run = env.ok(&["import-sql", "m"]);
+    assert_eq!(
+        run.stdout,
+        format!(
+            "skipped V1__a.sql: already event 1\n\
+             skipped V2__b.sql: already event 2\n\
+             recorded event 4 ({}): V3__d.sql\n",
+            short_hash(&env, 4)
+        )
+    );
+    assert_eq!(
+        messages(&env),
+        ["V1__a.sql", "V2__b.sql", "by hand", "V3__d.sql"]
+    );
+    let run = env.ok(&["import-sql", "m"]);
+    assert_eq!(
+        run.stdout,
+        "skipped V1__a.sql: already event 1\n\
+         skipped V2__b.sql: already event 2\n\
+         skipped V3__d.sql: already event 4\n\
+         nothing new to import: every migration in m is in the ledger\n"
+    );
+    assert_eq!(env.head(), 4);
+    std::fs::create_dir(env.path().join("empty")).expect("mkdir");
+    assert_eq!(
+        env.ok(&["import-sql", "empty"]).stdout,
+        "no migration files in empty\n"
+    );
+    assert_eq!(env.head(), 4);
+}
+
+#[test]
+fn a_new_file_that_sorts_before_an_imported_one_is_refused() {
+    let env = Env::init();
+    folder(
+        &env,
+        "m",
+        &[
+            ("V1__a.sql", "CREATE TABLE a (x);"),
+            ("V3__c.sql", "CREATE TABLE c (x);"),
+        ],
+    );
+    env.ok(&["import-sql", "m"]);
+    folder(
+        &env,
+        "m",
+        &[
+            ("V2__b.sql", "CREATE TABLE b (x);"),
+            ("V4__d.sql", "CREATE TABLE d (x);"),
+        ],
+    );
+    let run = env.fails(&["import-sql", "m"], 1);
+    assert!(
+        run.stderr.starts_with(
+            "error: V2__b.sql is not imported yet but sorts before V3__c.sql, already imported as event 2\n"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(env.head(), 2);
+}
+
+#[test]
+fn folders_strata_cannot_order_are_refused() {
+    let env = Env::init();
+    let cases: &[(&str, &[File], &str)] = &[
+        (
+            "mixed",
+            &[("V1__a.sql", "CREATE TABLE a (x);"), ("2_b.sql", "CREATE TABLE b (x);")],
+            "error: mixed mixes naming schemes: 2_b.sql is numbered (0001_name.sql), V1__a.sql is Flyway-named (V1__name.sql)\n",
+        ),
+        (
+            "pairs",
+            &[("1_a.sql", "CREATE TABLE a (x);"), ("2_b.up.sql", "CREATE TABLE b (x);")],
+            "error: pairs mixes naming schemes: 1_a.sql is numbered (0001_name.sql), 2_b.up.sql is an up/down pair (0001_name.up.sql)\n",
+        ),
+        (
+            "repeatable",
+            &[("V1__a.sql", "CREATE TABLE a (x);"), ("R__views.sql", "CREATE VIEW v AS SELECT 1;")],
+            "error: R__views.sql is a Flyway repeatable migration: strata has no repeatable migrations\n",
+        ),
+        (
+            "twice",
+            &[("V1__a.sql", "CREATE TABLE a (x);"), ("V1.0__b.sql", "CREATE TABLE b (x);")],
+            "error: V1.0__b.sql and V1__a.sql have the same version\n",
+        ),
+        (
+            "orphan",
+            &[("1_a.up.sql", "CREATE TABLE a (x);"), ("2_b.down.sql", "DROP TABLE b;")],
+            "error: 2_b.down.sql is a down file with no up file of the same version\n",
+        ),
+        (
+            "stray",
+            &[("V1__a.sql", "CREATE TABLE a (x);"), ("seed.sql", "INSERT INTO a VALUES (1);")],
+            "error: seed.sql matches no migration naming scheme\n",
+        ),
+    ];
+    for (dir, files, error) in cases {
+        folder(&env, dir, files);
+        let run = env.fails(&["import-sql", dir], 1);
+        assert!(run.stderr.starts_with(error), "{dir}: {}", run.stderr);
+        assert_eq!(run.stdout, "");
+    }
+    env.fails(&["import-sql", "nowhere"], 1)
+        .says("cannot read folder nowhere");
+    env.file("plain.txt", "x");
+    env.fails(&["import-sql", "plain.txt"], 1)
+        .says("plain.txt is not a folder");
+    env.fails(&["import-sql"], 2);
+    assert_eq!(env.head(), 0);
+}
+
+#[test]
+fn dry_run_lists_the_events_and_appends_nothing() {
+    let env = Env::init();
+    env.record("first", "CREATE TABLE users (id integer PRIMARY KEY)");
+    folder(
+        &env,
+        "m",
+        &[
+            ("V1__email.sql", "ALTER TABLE users ADD COLUMN email text;"),
+            (
+                "V2__seed.sql",
+                "INSERT INTO users VALUES (1, 'a@example.com');\nUPDATE users SET email = lower(email);",
+            ),
+            ("U2__seed.sql", "DELETE FROM users;"),
+        ],
+    );
+    let run = env.ok(&["import-sql", "--dry-run", "m"]);
+    assert_eq!(
+        run.stdout,
+        "would record event 2: V1__email.sql (1 op)\n  \
+         add column users.email: \"email\" text\n\
+         would record event 3: V2__seed.sql (2 ops)\n  \
+         data step: INSERT INTO users VALUES (1, 'a@example.com')\n  \
+         data step: UPDATE users SET email = lower(email)\n  \
+         revert SQL from m/U2__seed.sql\n\
+         nothing was appended (dry run)\n"
+    );
+    let json = env.json(&["import-sql", "--dry-run", "m"]);
+    assert_eq!(json[1]["seq"], 3);
+    assert_eq!(json[1]["message"], "V2__seed.sql");
+    assert_eq!(json[1]["revert_sql"], "DELETE FROM users;");
+    assert_eq!(json[1]["down"], "m/U2__seed.sql");
+    assert_eq!(env.head(), 1);
+}
+
+#[test]
+fn json_lists_the_recorded_events_with_their_files() {
+    let env = Env::init();
+    folder(
+        &env,
+        "m",
+        &[
+            ("1_a.sql", "CREATE TABLE a (x);"),
+            ("2_b.sql", "CREATE TABLE b (x);"),
+        ],
+    );
+    env.ok(&["import-sql", "m", "--author", "importer"]);
+    folder(&env, "m", &[("3_c.sql", "CREATE TABLE c (x);")]);
+    let json = env.json(&["import-sql", "m", "--timestamp", "2030-01-02T03:04:05Z"]);
+    let recorded = json.as_array().expect("an array");
+    assert_eq!(recorded.len(), 1);
+    let log = env.events();
+    assert_eq!(recorded[0]["seq"], 3);
+    assert_eq!(recorded[0]["hash"], log[2]["hash"]);
+    assert_eq!(recorded[0]["message"], "3_c.sql");
+    assert_eq!(recorded[0]["file"], "m/3_c.sql");
+    assert_eq!(recorded[0]["at"], "2030-01-02T03:04:05Z");
+    assert_eq!(recorded[0]["author"], "tester");
+    assert_eq!(log[0]["author"], "importer");
+    assert_eq!(env.json(&["import-sql", "m"]), Value::Array(Vec::new()));
+    // A time before head's is refused before anything is appended.
+    folder(
+        &env,
+        "m",
+        &[
+            ("4_d.sql", "CREATE TABLE d (x);"),
+            ("5_e.sql", "CREATE TABLE e (x);"),
+        ],
+    );
+    env.fails(
+        &["import-sql", "m", "--timestamp", "2029-01-01T00:00:00Z"],
+        1,
+    );
+    assert_eq!(env.head(), 3);
+}

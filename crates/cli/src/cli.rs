@@ -65,8 +65,11 @@ pub enum Command {
     /// Append one change event from SQL DDL statements.
     #[command(after_help = commands::record::EXAMPLES)]
     Record(commands::record::Args),
-    /// Record a folder of SQL migrations (Flyway, sqlx, golang-migrate or Rails
-    /// names), one change event per file, in version order.
+    /// Record a folder of SQL migrations, one change event per file, in version order.
+    ///
+    /// The files are named as Flyway (V1__name.sql, U1__name.sql), sqlx or
+    /// Rails (0001_name.sql) or golang-migrate (0001_name.up.sql and
+    /// .down.sql) name them. Files already recorded are skipped.
     #[command(after_help = commands::import_sql::EXAMPLES)]
     ImportSql(commands::import_sql::Args),
     /// Append a compensating event that undoes one event, or every event after a point.

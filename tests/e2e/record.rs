@@ -127,6 +127,18 @@ fn unreadable_input_is_refused() {
 }
 
 #[test]
+fn a_byte_order_mark_is_not_a_statement() {
+    let env = Env::init();
+    std::fs::write(
+        env.path().join("bom.sql"),
+        b"\xEF\xBB\xBFCREATE TABLE t (a integer);",
+    )
+    .expect("write");
+    env.ok(&["record", "-m", "from a Windows editor", "bom.sql"]);
+    assert_eq!(env.json(&["schema"])["tables"]["t"]["name"], "t");
+}
+
+#[test]
 fn usage_errors_exit_2() {
     let env = Env::init();
     env.fails(&["record", "--sql", "CREATE TABLE t (a)"], 2);

@@ -116,11 +116,14 @@ fn read_input(args: &Args) -> Result<(String, String), Failure> {
     Ok((read_text(file)?, file.display().to_string()))
 }
 
-/// A file's text; a file that is not UTF-8 is refused with the offset of
-/// its first bad byte.
+/// A file's text, without the byte-order mark some editors put first; a
+/// file that is not UTF-8 is refused with the offset of its first bad byte.
 pub(crate) fn read_text(file: &std::path::Path) -> Result<String, Failure> {
-    let bytes = std::fs::read(file)
+    let mut bytes = std::fs::read(file)
         .map_err(|e| Failure::new(format!("cannot read {}: {e}", file.display())))?;
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        bytes.drain(..3);
+    }
     String::from_utf8(bytes).map_err(|e| {
         Failure::new(format!(
             "{} is not UTF-8 text (invalid byte at offset {})",

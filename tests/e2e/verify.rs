@@ -241,3 +241,55 @@ fn hex(s: &str) -> Vec<u8> {
         .map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex"))
         .collect()
 }
+
+/// Bytes that decode to an event but are not its canonical encoding (a
+/// map's entries out of order, as the event fuzz target found): a chain of
+/// them is whole, so `verify` passes, and `verify --deep` refuses it.
+#[test]
+fn a_non_canonical_encoding_is_caught_by_deep_verify() {
+    use strata_ledger::{decode, encode, hash_event_bytes, Body, Event};
+    let env = Env::init();
+    let conn = rusqlite::Connection::open(env.path().join("app.db")).expect("open");
+    conn.execute_batch("CREATE TABLE a (x integer); CREATE TABLE b (y text);")
+        .expect("tables");
+    drop(conn);
+    env.ok(&["baseline", "--db", "app.db", "-m", "adopt"]);
+    with_store(&env, |db| {
+        let events = db.open_tree("events").expect("tree");
+        let hashes = db.open_tree("hashes").expect("tree");
+        let meta = db.open_tree("meta").expect("tree");
+        let key = 1u64.to_be_bytes();
+        let bytes = events.get(key).expect("get").expect("there").to_vec();
+        let event: Event = decode(&bytes).expect("decodes");
+        let Body::Baseline { schema } = &event.body else {
+            panic!("a baseline");
+        };
+        let entries: Vec<Vec<u8>> = schema
+            .tables
+            .iter()
+            .map(|(k, t)| encode(&(k, t)).expect("encode"))
+            .collect();
+        let both = [entries[0].clone(), entries[1].clone()].concat();
+        let swapped = [entries[1].clone(), entries[0].clone()].concat();
+        let at = bytes
+            .windows(both.len())
+            .position(|w| w == both.as_slice())
+            .expect("the two tables, in order");
+        let mut forged = bytes.clone();
+        forged[at..at + both.len()].copy_from_slice(&swapped);
+        let forged_event: Event = decode(&forged).expect("the forged bytes decode");
+        assert_eq!(forged_event, event, "to the very same event");
+        let (old, new) = (hash_event_bytes(&bytes), hash_event_bytes(&forged));
+        events.insert(key, forged).expect("insert");
+        hashes.remove(old.as_bytes()).expect("remove");
+        hashes.insert(new.as_bytes(), &key).expect("insert");
+        for (k, v) in meta.iter().map(|e| e.expect("entry")) {
+            if v.as_ref() == old.as_bytes() {
+                meta.insert(&k, new.as_bytes()).expect("insert");
+            }
+        }
+    });
+    env.ok(&["verify"]);
+    env.fails(&["verify", "--deep"], 3)
+        .says("not the canonical encoding");
+}

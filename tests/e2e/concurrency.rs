@@ -160,7 +160,9 @@ fn readers_do_not_wait_for_a_long_apply() {
     }
     assert!(db.exists(), "the apply never started its transaction");
     for read in [
-        &["--wait", "0", "log"][..],
+        // The database: it shows the point the apply started from.
+        &["--wait", "0", "status", "--db", "app.db"][..],
+        &["--wait", "0", "log"],
         &["--wait", "0", "schema"],
         &["--wait", "0", "verify"],
     ] {

@@ -1,6 +1,7 @@
-//! Replays the kept fuzz corpus and every crash the fuzzers found
-//! (crates/fuzz/corpus/<target>/) through the targets' checks, on stable:
-//! the short form of fuzzing that runs with every `cargo test`.
+//! Replays the kept fuzz corpus (crates/fuzz/corpus/<target>/, minimized)
+//! and every input a fuzzer found failing (crates/fuzz/regressions/<target>/)
+//! through the targets' checks, on stable: the short form of fuzzing that
+//! runs with every `cargo test`.
 
 #[path = "fuzz/bodies.rs"]
 mod bodies;
@@ -8,18 +9,28 @@ mod bodies;
 use std::path::Path;
 
 fn replay(target: &str, check: fn(&[u8])) {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../fuzz/corpus")
-        .join(target);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz");
     let mut inputs = 0;
-    for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
-        let path = entry.expect("entry").path();
-        let data = std::fs::read(&path).expect("read input");
-        let outcome = std::panic::catch_unwind(|| check(&data));
-        assert!(outcome.is_ok(), "{target}: {} fails", path.display());
-        inputs += 1;
+    for kind in ["corpus", "regressions"] {
+        let dir = root.join(kind).join(target);
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            assert_eq!(
+                kind,
+                "regressions",
+                "{target}: no corpus in {}",
+                dir.display()
+            );
+            continue;
+        };
+        for entry in entries {
+            let path = entry.expect("entry").path();
+            let data = std::fs::read(&path).expect("read input");
+            let outcome = std::panic::catch_unwind(|| check(&data));
+            assert!(outcome.is_ok(), "{target}: {} fails", path.display());
+            inputs += 1;
+        }
     }
-    assert!(inputs > 0, "{target}: no corpus in {}", dir.display());
+    assert!(inputs > 0, "{target}: nothing to replay");
     eprintln!("{target}: {inputs} inputs replayed");
 }
 

@@ -126,8 +126,21 @@ impl World {
     }
 
     /// Reads from the ledger folder (closed again before the binary runs).
+    /// sled lets go of its lock a moment after a handle is dropped (its
+    /// flusher thread holds the store until it notices), so a reopen waits
+    /// for it a little, as the binary's `--wait` does.
     fn ledger<T>(&self, f: impl FnOnce(&Ledger) -> T) -> T {
-        let ledger = Ledger::open(self.ledger_dir()).expect("open ledger");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        let ledger = loop {
+            match Ledger::open(self.ledger_dir()) {
+                Err(strata_ledger::LedgerError::InUse { .. })
+                    if std::time::Instant::now() < deadline =>
+                {
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                other => break other.expect("open ledger"),
+            }
+        };
         f(&ledger)
     }
 

@@ -8,6 +8,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 minutes=${1:-10}
+if ! [[ $minutes =~ ^[1-9][0-9]*$ ]]; then
+  echo "MINUTES must be a whole number of minutes, 1 or more" >&2
+  exit 2
+fi
 
 echo "==> crash harness, long form"
 STRATA_CRASH_LONG=1 cargo test --release --locked --test crash -- --nocapture 2>&1 | grep -E '^crash:|test result'

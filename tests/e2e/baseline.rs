@@ -324,3 +324,87 @@ fn a_database_of_another_ledger_is_refused() {
         0
     );
 }
+
+#[test]
+fn checkout_of_an_adopted_ledger_builds_the_adopted_schema() {
+    let env = Env::init();
+    drop(existing(&env, "app.db"));
+    env.ok(&["baseline", "--db", "app.db", "-m", "adopt"]);
+    env.ok(&["checkout", "--db", "copy.db"])
+        .says("built copy.db at event 1");
+    assert_eq!(
+        shape(&env.path().join("copy.db")),
+        shape(&env.path().join("app.db"))
+    );
+    env.ok(&["status", "--db", "copy.db"]).says("no drift");
+    // A later change applies to the copy as to the original.
+    env.record("genre", "ALTER TABLE albums ADD COLUMN genre text;");
+    env.ok(&["apply", "--db", "copy.db"]).says("now at event 2");
+}
+
+#[test]
+fn reverting_across_a_baseline_takes_the_adopted_schema_away_and_back() {
+    let env = Env::init();
+    drop(existing(&env, "app.db"));
+    env.ok(&["baseline", "--db", "app.db", "-m", "adopt"]);
+    env.ok(&["revert", "--to", "0", "-m", "nothing"]);
+    env.ok(&["apply", "--db", "app.db"]);
+    let empty = shape(&env.path().join("app.db"));
+    assert!(empty.is_empty(), "{empty:?}");
+    // The redo brings back the tables with their rows.
+    env.ok(&["revert", "head", "-m", "everything again"]);
+    env.ok(&["apply", "--db", "app.db"]);
+    drop(existing(&env, "original.db"));
+    assert_eq!(
+        shape(&env.path().join("app.db")),
+        shape(&env.path().join("original.db"))
+    );
+    let conn = Connection::open(env.path().join("app.db")).expect("open");
+    let titles: Vec<String> = conn
+        .prepare("SELECT title FROM albums ORDER BY id")
+        .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
+        .expect("titles");
+    assert_eq!(titles, ["Pastel Blues", "Kind of Blue"]);
+    env.ok(&["verify", "--deep"]);
+}
+
+#[test]
+fn a_forced_baseline_is_reverted_by_the_ops_back_to_the_schema_before_it() {
+    let env = Env::init();
+    env.seed();
+    env.ok(&["apply", "--db", "app.db"]);
+    let conn = Connection::open(env.path().join("app.db")).expect("open");
+    conn.execute_batch(
+        "INSERT INTO users (id, name) VALUES (1, 'ann');
+         CREATE INDEX users_by_email ON users (email);
+         CREATE TABLE notes (id integer PRIMARY KEY, body text);",
+    )
+    .expect("hotfix");
+    drop(conn);
+    env.ok(&[
+        "baseline",
+        "--db",
+        "app.db",
+        "-m",
+        "adopt the hotfix",
+        "--force-after",
+        "head",
+    ]);
+    // Back to before the hotfix: the index and the table go, the rows stay.
+    env.ok(&["revert", "--to", "2", "-m", "undo the hotfix"]);
+    env.ok(&["apply", "--db", "app.db"]);
+    env.ok(&["status", "--db", "app.db"]).says("no drift");
+    let tables = env.json(&["schema"]);
+    assert!(tables["tables"]["notes"].is_null());
+    assert!(tables["indexes"]["users_by_email"].is_null());
+    // A database checked out at head (through the baseline) matches.
+    env.ok(&["checkout", "--db", "fresh.db", "--to", "3"]);
+    env.ok(&["status", "--db", "fresh.db"]).says("no drift");
+    let fresh = shape(&env.path().join("fresh.db"));
+    assert!(
+        fresh
+            .iter()
+            .any(|l| l.starts_with("index users users_by_email")),
+        "{fresh:?}"
+    );
+}

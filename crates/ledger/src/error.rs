@@ -74,6 +74,8 @@ pub enum LedgerError {
     RevertTarget { seq: u64, head: u64 },
     #[error("event {seq} cannot be reverted: {reason}")]
     NotRevertible { seq: u64, reason: &'static str },
+    #[error("event {seq} is a baseline that no ops reach from the schema before it: {reason}")]
+    BaselineUnreachable { seq: u64, reason: String },
     #[error("event {seq} cannot be reverted: its data step {} ({excerpt}) has no inverse and the event has no revert SQL", index + 1)]
     DataStepWithoutRevert {
         seq: u64,

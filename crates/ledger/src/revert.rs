@@ -13,7 +13,7 @@
 
 use std::collections::BTreeSet;
 
-use strata_schema::{key, project, Op, Schema};
+use strata_schema::{derive, differences, key, project, Op, Schema};
 
 use crate::error::{LedgerError, Result};
 use crate::event::{fingerprint, Body};
@@ -113,7 +113,20 @@ impl Ledger {
             project(&mut schema, op)
                 .map_err(|error| LedgerError::RevertDoesNotFit { seq: of[0], error })?;
         }
-        if fingerprint(&schema)? != fingerprint(&self.schema_at(target)?)? {
+        let wanted = self.schema_at(target)?;
+        // Across a baseline, the ops are derived (the baseline carries a
+        // schema, not ops), and reach the target up to what `differences`
+        // compares; otherwise every op's inverse is exact.
+        let across_baseline = of.iter().any(|s| {
+            self.entry(*s)
+                .is_ok_and(|e| matches!(e.event.body, Body::Baseline { .. }))
+        });
+        let reached = if across_baseline {
+            differences(&wanted, &schema).is_empty()
+        } else {
+            fingerprint(&schema)? == fingerprint(&wanted)?
+        };
+        if !reached {
             // Every op's inverse is exact, so this guards an invariant:
             // a revert --to that misses its target is never appended.
             return Err(LedgerError::RevertInexact {
@@ -130,6 +143,23 @@ impl Ledger {
             seq: Some(seq),
             reason: "it is not stored".to_string(),
         })
+    }
+
+    /// The ops that carry a database through baseline event `seq`: from the
+    /// schema before it to the schema it adopts (for a first baseline, every
+    /// object created).
+    pub fn baseline_ops(&self, seq: u64) -> Result<Vec<Op>> {
+        let entry = self.entry(seq)?;
+        let Body::Baseline { schema } = &entry.event.body else {
+            return Ok(entry.event.body.ops().to_vec());
+        };
+        let before = self.schema_at(seq - 1)?;
+        derive(&before, schema, &[])
+            .map(|d| d.ops)
+            .map_err(|e| LedgerError::BaselineUnreachable {
+                seq,
+                reason: e.to_string(),
+            })
     }
 
     /// The ops that undo event `seq` on their own (what a backwards apply
@@ -199,10 +229,17 @@ impl Ledger {
                 }
                 Ok(redo)
             }
-            Body::Baseline { .. } => Err(LedgerError::NotRevertible {
-                seq,
-                reason: "it is a baseline, which adopts a database as it was found; record the changes you want instead",
-            }),
+            // A baseline is undone by the ops that turn its schema back into
+            // the one before it.
+            Body::Baseline { schema } => {
+                let before = self.schema_at(seq - 1)?;
+                let derived =
+                    derive(schema, &before, &[]).map_err(|e| LedgerError::BaselineUnreachable {
+                        seq,
+                        reason: e.to_string(),
+                    })?;
+                Ok(derived.ops.into_iter().map(|op| (op, None)).collect())
+            }
             Body::Tag { .. } => Err(LedgerError::NotRevertible {
                 seq,
                 reason: "it is a tag, which changes no schema (tags are never removed)",

@@ -1174,15 +1174,32 @@ fn a_data_step_is_reverted_by_the_revert_sql_or_refused() {
 }
 
 #[test]
-fn tags_and_baselines_are_not_reverted() {
+fn tags_are_not_reverted_and_baselines_are_by_derived_ops() {
     let (_dir, l) = new_ledger();
-    l.append(baseline(0, Schema::default()))
+    let mut adopted = Schema::default();
+    adopted
+        .tables
+        .insert("users".into(), table("users", &["id", "name"]));
+    l.append(baseline(0, adopted.clone()))
         .unwrap_or_else(|e| panic!("{e}"));
     l.append(tag(1, "v1", 1)).unwrap();
-    for seq in [1, 2] {
-        assert!(matches!(
-            l.revert_body(seq, true),
-            Err(LedgerError::NotRevertible { .. })
-        ));
-    }
+    assert!(matches!(
+        l.revert_body(2, true),
+        Err(LedgerError::NotRevertible { .. })
+    ));
+    // The ops back to the schema before the baseline: none.
+    let body = l.revert_body(1, false).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        body.ops(),
+        [Op::DropTable {
+            table: table("users", &["id", "name"])
+        }]
+    );
+    // And the ops that carry a database through it: every object made.
+    assert_eq!(
+        l.baseline_ops(1).unwrap_or_else(|e| panic!("{e}")),
+        [Op::CreateTable {
+            table: table("users", &["id", "name"])
+        }]
+    );
 }

@@ -117,19 +117,35 @@ pub fn steps(ledger: &Ledger, from: u64, to: u64) -> Result<Vec<Step>, Failure> 
             if seq > to {
                 break;
             }
-            let restores = match &entry.event.body {
-                Body::Baseline { .. } => {
-                    return Err(Failure::new(format!(
-                        "event {seq} is a baseline: a database is adopted at a baseline, not moved through one"
-                    ))
-                    .help("apply to the baseline's database, or check out a point after it"))
+            // A baseline carries a schema, not ops: the database is carried
+            // from the schema before it to that one by derived ops.
+            if let Body::Baseline { .. } = &entry.event.body {
+                let ops = ledger.baseline_ops(seq)?;
+                if !ops.is_empty() {
+                    let restores = vec![None; ops.len()];
+                    steps.push(Step {
+                        seq,
+                        ops,
+                        undo: false,
+                        restores,
+                    });
                 }
+                continue;
+            }
+            let restores = match &entry.event.body {
+                Body::Baseline { .. } => continue,
                 Body::Tag { .. } => continue,
                 // A revert brings back what the ops it undoes archived.
                 Body::Revert { .. } => ledger
                     .revert_origins(seq)?
                     .into_iter()
-                    .map(|o| o.map(|(seq, op)| ArchiveRef { seq, op, undo: false }))
+                    .map(|o| {
+                        o.map(|(seq, op)| ArchiveRef {
+                            seq,
+                            op,
+                            undo: false,
+                        })
+                    })
                     .collect(),
                 // Going forwards again after going back: what the undo archived.
                 Body::Change { ops, .. } => {

@@ -145,20 +145,31 @@ fn two_applies_to_one_database_end_at_the_same_point() {
     env.ok(&["status", "--db", "app.db"]).says("no drift");
 }
 
+/// While an apply stands in the middle of its transaction (held there by
+/// a pause point), the ledger's readers and `status` on the database run
+/// and answer: apply let the ledger go before its database work.
 #[test]
-fn readers_do_not_wait_for_a_long_apply() {
+fn readers_do_not_wait_for_an_apply_in_progress() {
     let env = Env::init();
-    big_change(&env, 300_000);
+    big_change(&env, 1_000);
+    let go = env.path().join("go");
     let args = ["apply", "--db", "app.db"];
-    let mut writer = spawn(&env, &args);
-    // Once the apply has let the ledger go (its log row is being written
-    // in its transaction), read the ledger while it works on.
-    let db = env.path().join("app.db-journal");
+    let mut writer = env
+        .command(&args)
+        .env(
+            "STRATA_FAILPOINT",
+            format!("apply:statement:1@wait={}", go.display()),
+        )
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn strata");
+    let waiting = env.path().join("go.waiting");
     let started = Instant::now();
-    while !db.exists() && started.elapsed() < Duration::from_secs(30) {
+    while !waiting.exists() && started.elapsed() < Duration::from_secs(60) {
         std::thread::sleep(Duration::from_millis(5));
     }
-    assert!(db.exists(), "the apply never started its transaction");
+    assert!(waiting.exists(), "the apply never reached its pause point");
     for read in [
         // The database: it shows the point the apply started from.
         &["--wait", "0", "status", "--db", "app.db"][..],
@@ -168,12 +179,18 @@ fn readers_do_not_wait_for_a_long_apply() {
     ] {
         let run = env.run(read);
         assert_eq!(run.code, 0, "{read:?} while apply runs: {}", run.stderr);
+        if read.contains(&"status") {
+            assert!(run.stdout.contains("is at event 1"), "{}", run.stdout);
+        }
     }
     assert!(
         writer.try_wait().expect("wait").is_none(),
-        "the apply ended before the reads: make its table bigger"
+        "the apply is paused"
     );
-    let done = finish(&env, &args, writer).success();
+    std::fs::write(&go, "").expect("go");
+    let done = env
+        .finish(&args, writer.wait_with_output().expect("wait"))
+        .success();
     assert!(done.stdout.contains("now at event 2"), "{}", done.stdout);
     env.ok(&["status", "--db", "app.db"]).says("no drift");
 }

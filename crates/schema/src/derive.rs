@@ -464,17 +464,29 @@ fn unmatched<T>(have: &[T], want: &[T], same: impl Fn(&T, &T) -> bool) -> Vec<us
     out
 }
 
-/// The columns of `t` that `n` has not, last first.
+/// The columns of `t` that `n` has not, last first, except that a column
+/// another going column still reads (a generated column's expression) goes
+/// after it.
 fn drop_columns(d: &mut Deriving, t: &Table, n: &Table) -> Result<(), DeriveError> {
-    for c in t.columns.iter().rev() {
-        if n.column(&c.name).is_none() {
-            let position = d.table(&t.name).column_position(&c.name).expect("there") as u32;
-            d.push(Op::DropColumn {
-                table: t.name.clone(),
-                column: c.clone(),
-                position,
-            })?;
-        }
+    let mut gone: Vec<&crate::model::Column> = t
+        .columns
+        .iter()
+        .rev()
+        .filter(|c| n.column(&c.name).is_none())
+        .collect();
+    let drop = |d: &Deriving, c: &crate::model::Column| Op::DropColumn {
+        table: t.name.clone(),
+        column: c.clone(),
+        position: d.table(&t.name).column_position(&c.name).expect("there") as u32,
+    };
+    while !gone.is_empty() {
+        let free = gone.iter().position(|c| {
+            let mut probe = d.cur.clone();
+            project(&mut probe, &drop(d, c)).is_ok()
+        });
+        let c = gone.remove(free.unwrap_or(0));
+        let op = drop(d, c);
+        d.push(op)?;
     }
     Ok(())
 }

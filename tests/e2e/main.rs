@@ -18,6 +18,7 @@ mod quickstart;
 mod record;
 mod restore;
 mod revert;
+mod sakila;
 mod schema;
 mod shape;
 mod show;

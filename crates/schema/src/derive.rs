@@ -353,7 +353,7 @@ pub fn derive(from: &Schema, to: &Schema, renames: &[Rename]) -> Result<Derived,
         };
         let (i, partial) = match new.iter().position(|t| !waits(t, &new)) {
             Some(i) => (i, false),
-            None => (0, true),
+            None => (in_a_cycle(&new), true),
         };
         let mut table = new.remove(i).clone();
         if partial {
@@ -489,6 +489,30 @@ fn drop_columns(d: &mut Deriving, t: &Table, n: &Table) -> Result<(), DeriveErro
         d.push(op)?;
     }
     Ok(())
+}
+
+/// Among new tables that all wait for one another, one that is on a cycle
+/// of references: following each table's first reference to another new
+/// table from the first one must come back to a table already seen.
+fn in_a_cycle(new: &[&Table]) -> usize {
+    let next = |i: usize| {
+        new[i].foreign_keys.iter().find_map(|fk| {
+            if same_name(&fk.ref_table, &new[i].name) {
+                return None;
+            }
+            new.iter().position(|o| same_name(&o.name, &fk.ref_table))
+        })
+    };
+    let mut seen = Vec::new();
+    let mut at = 0;
+    while !seen.contains(&at) {
+        seen.push(at);
+        match next(at) {
+            Some(n) => at = n,
+            None => return 0,
+        }
+    }
+    at
 }
 
 /// The ops made so far and the schema they give.

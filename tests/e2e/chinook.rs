@@ -1,4 +1,4 @@
-//! The Chinook sample database (tests/corpus/chinook, 11 tables, 15,607
+//! The Chinook sample database (crates/sqlite/tests/corpus/chinook, 11 tables, 15,607
 //! rows): adopted with `baseline`, changed by a realistic series of events,
 //! applied, then reverted to the baseline and compared with a fresh load of
 //! the same script, schema and every row, through the independent reader
@@ -13,9 +13,9 @@ use rusqlite::Connection;
 use crate::shape::{self, quote, Shape};
 use crate::Env;
 
-const CHINOOK: &str = include_str!("../corpus/chinook/Chinook_Sqlite.sql");
+const CHINOOK: &str = include_str!("../../crates/sqlite/tests/corpus/chinook/Chinook_Sqlite.sql");
 const CHINOOK_AUTOINCREMENT: &str =
-    include_str!("../corpus/chinook/Chinook_Sqlite_AutoIncrementPKs.sql");
+    include_str!("../../crates/sqlite/tests/corpus/chinook/Chinook_Sqlite_AutoIncrementPKs.sql");
 
 /// Rows per table, as the corpus README counts them.
 const ROWS: [(&str, i64); 11] = [

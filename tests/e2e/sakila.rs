@@ -1,4 +1,4 @@
-//! The Sakila schema (tests/corpus/sakila: 16 tables, 22 named foreign keys
+//! The Sakila schema (crates/sqlite/tests/corpus/sakila: 16 tables, 22 named foreign keys
 //! with a cycle between store and staff, 30 triggers, 5 views joining up to
 //! eight tables), declared with `record --desired` from nothing, and adopted
 //! with `baseline` then rebuilt with `checkout`; compared with a fresh load
@@ -9,7 +9,8 @@ use rusqlite::Connection;
 use crate::shape::Shape;
 use crate::Env;
 
-const SAKILA: &str = include_str!("../corpus/sakila/sqlite-sakila-schema.sql");
+const SAKILA: &str =
+    include_str!("../../crates/sqlite/tests/corpus/sakila/sqlite-sakila-schema.sql");
 
 fn same_as_a_fresh_load(db: &std::path::Path) {
     let conn = Connection::open(db).expect("open");

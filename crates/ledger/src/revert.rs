@@ -93,13 +93,16 @@ impl Ledger {
         }
         let mut of = Vec::new();
         let mut ops = Vec::new();
+        let mut across_baseline = false;
         for entry in self.events_back_from(head) {
             let entry = entry?;
             if entry.event.seq <= target {
                 break;
             }
-            if matches!(entry.event.body, Body::Tag { .. }) {
-                continue;
+            match entry.event.body {
+                Body::Tag { .. } => continue,
+                Body::Baseline { .. } => across_baseline = true,
+                _ => {}
             }
             ops.extend(self.inverse(&entry)?);
             of.push(entry.event.seq);
@@ -117,18 +120,14 @@ impl Ledger {
         // Across a baseline, the ops are derived (the baseline carries a
         // schema, not ops), and reach the target up to what `differences`
         // compares; otherwise every op's inverse is exact.
-        let across_baseline = of.iter().any(|s| {
-            self.entry(*s)
-                .is_ok_and(|e| matches!(e.event.body, Body::Baseline { .. }))
-        });
         let reached = if across_baseline {
             differences(&wanted, &schema).is_empty()
         } else {
             fingerprint(&schema)? == fingerprint(&wanted)?
         };
         if !reached {
-            // Every op's inverse is exact, so this guards an invariant:
-            // a revert --to that misses its target is never appended.
+            // This guards an invariant: a revert --to that misses its
+            // target is never appended.
             return Err(LedgerError::RevertInexact {
                 target,
                 from: of[0],
@@ -153,8 +152,12 @@ impl Ledger {
         let Body::Baseline { schema } = &entry.event.body else {
             return Ok(entry.event.body.ops().to_vec());
         };
-        let before = self.schema_at(seq - 1)?;
-        derive(&before, schema, &[])
+        self.across_baseline(seq, &self.schema_at(seq - 1)?, schema)
+    }
+
+    /// The ops that turn `from` into `to` on either side of baseline `seq`.
+    fn across_baseline(&self, seq: u64, from: &Schema, to: &Schema) -> Result<Vec<Op>> {
+        derive(from, to, &[])
             .map(|d| d.ops)
             .map_err(|e| LedgerError::BaselineUnreachable {
                 seq,
@@ -164,8 +167,8 @@ impl Ledger {
 
     /// The ops that undo event `seq` on their own (what a backwards apply
     /// runs), each with the index of the op of event `seq` it undoes (`None`
-    /// for revert SQL); refused for a baseline or a data step without revert
-    /// SQL, empty for a tag.
+    /// for revert SQL, and for a baseline's derived ops); refused for a data
+    /// step without revert SQL, empty for a tag.
     pub fn undo_ops(&self, seq: u64) -> Result<Vec<(Op, Option<u32>)>> {
         let entry = self.entry(seq)?;
         match entry.event.body {
@@ -231,15 +234,11 @@ impl Ledger {
             }
             // A baseline is undone by the ops that turn its schema back into
             // the one before it.
-            Body::Baseline { schema } => {
-                let before = self.schema_at(seq - 1)?;
-                let derived =
-                    derive(schema, &before, &[]).map_err(|e| LedgerError::BaselineUnreachable {
-                        seq,
-                        reason: e.to_string(),
-                    })?;
-                Ok(derived.ops.into_iter().map(|op| (op, None)).collect())
-            }
+            Body::Baseline { schema } => Ok(self
+                .across_baseline(seq, schema, &self.schema_at(seq - 1)?)?
+                .into_iter()
+                .map(|op| (op, None))
+                .collect()),
             Body::Tag { .. } => Err(LedgerError::NotRevertible {
                 seq,
                 reason: "it is a tag, which changes no schema (tags are never removed)",

@@ -216,28 +216,37 @@ pub fn derive(from: &Schema, to: &Schema, renames: &[Rename]) -> Result<Derived,
         .collect();
     for name in &kept {
         let (t, n) = (d.table(name), to.table(name).expect("kept"));
-        let mut drops = Vec::new();
-        for i in unmatched(&t.foreign_keys, &n.foreign_keys, same_foreign_key) {
-            drops.push(Op::DropForeignKey {
-                table: t.name.clone(),
-                foreign_key: t.foreign_keys[i].clone(),
-                position: i as u32,
-            });
-        }
-        for i in unmatched(&t.uniques, &n.uniques, same_unique) {
-            drops.push(Op::DropUnique {
-                table: t.name.clone(),
-                unique: t.uniques[i].clone(),
-                position: i as u32,
-            });
-        }
-        for i in unmatched(&t.checks, &n.checks, same_check) {
-            drops.push(Op::DropCheck {
-                table: t.name.clone(),
-                check: t.checks[i].clone(),
-                position: i as u32,
-            });
-        }
+        let table = &t.name;
+        let mut drops = constraint_drops(
+            &t.foreign_keys,
+            &n.foreign_keys,
+            same_foreign_key,
+            |foreign_key, position| Op::DropForeignKey {
+                table: table.clone(),
+                foreign_key,
+                position,
+            },
+        );
+        drops.extend(constraint_drops(
+            &t.uniques,
+            &n.uniques,
+            same_unique,
+            |unique, position| Op::DropUnique {
+                table: table.clone(),
+                unique,
+                position,
+            },
+        ));
+        drops.extend(constraint_drops(
+            &t.checks,
+            &n.checks,
+            same_check,
+            |check, position| Op::DropCheck {
+                table: table.clone(),
+                check,
+                position,
+            },
+        ));
         for op in drops {
             d.push(op)?;
         }
@@ -366,35 +375,38 @@ pub fn derive(from: &Schema, to: &Schema, renames: &[Rename]) -> Result<Derived,
 
     // New constraints, at the end of their lists.
     for n in to.tables.values() {
-        let t = d.table(&n.name).clone();
-        let mut adds = Vec::new();
-        let mut new = unmatched(&n.foreign_keys, &t.foreign_keys, same_foreign_key);
-        new.reverse();
-        for (at, i) in (t.foreign_keys.len()..).zip(new) {
-            adds.push(Op::AddForeignKey {
-                table: t.name.clone(),
-                foreign_key: n.foreign_keys[i].clone(),
-                position: at as u32,
-            });
-        }
-        let mut new = unmatched(&n.uniques, &t.uniques, same_unique);
-        new.reverse();
-        for (at, i) in (t.uniques.len()..).zip(new) {
-            adds.push(Op::AddUnique {
-                table: t.name.clone(),
-                unique: n.uniques[i].clone(),
-                position: at as u32,
-            });
-        }
-        let mut new = unmatched(&n.checks, &t.checks, same_check);
-        new.reverse();
-        for (at, i) in (t.checks.len()..).zip(new) {
-            adds.push(Op::AddCheck {
-                table: t.name.clone(),
-                check: n.checks[i].clone(),
-                position: at as u32,
-            });
-        }
+        let t = d.table(&n.name);
+        let table = &t.name;
+        let mut adds = constraint_adds(
+            &t.foreign_keys,
+            &n.foreign_keys,
+            same_foreign_key,
+            |foreign_key, position| Op::AddForeignKey {
+                table: table.clone(),
+                foreign_key,
+                position,
+            },
+        );
+        adds.extend(constraint_adds(
+            &t.uniques,
+            &n.uniques,
+            same_unique,
+            |unique, position| Op::AddUnique {
+                table: table.clone(),
+                unique,
+                position,
+            },
+        ));
+        adds.extend(constraint_adds(
+            &t.checks,
+            &n.checks,
+            same_check,
+            |check, position| Op::AddCheck {
+                table: table.clone(),
+                check,
+                position,
+            },
+        ));
         for op in adds {
             d.push(op)?;
         }
@@ -445,6 +457,36 @@ pub fn derive(from: &Schema, to: &Schema, renames: &[Rename]) -> Result<Derived,
         ops: d.ops,
         suggestions,
     })
+}
+
+/// The ops that drop the constraints of `have` that `want` has no match
+/// for, last first, so each position holds when its op runs.
+fn constraint_drops<T: Clone>(
+    have: &[T],
+    want: &[T],
+    same: impl Fn(&T, &T) -> bool,
+    op: impl Fn(T, u32) -> Op,
+) -> Vec<Op> {
+    unmatched(have, want, same)
+        .into_iter()
+        .map(|i| op(have[i].clone(), i as u32))
+        .collect()
+}
+
+/// The ops that add the constraints of `want` that `have` has no match
+/// for, in `want`'s order, at the end of the list.
+fn constraint_adds<T: Clone>(
+    have: &[T],
+    want: &[T],
+    same: impl Fn(&T, &T) -> bool,
+    op: impl Fn(T, u32) -> Op,
+) -> Vec<Op> {
+    let mut new = unmatched(want, have, same);
+    new.reverse();
+    (have.len()..)
+        .zip(new)
+        .map(|(at, i)| op(want[i].clone(), at as u32))
+        .collect()
 }
 
 /// The indexes in `have` of the constraints `want` has no match for, last

@@ -57,26 +57,26 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
     let at = timestamp(args.timestamp.as_deref())?;
     // The input is read before the ledger is opened, so that a slow pipe
     // never holds the ledger.
-    let (input, desired) = if declarative {
-        (None, Some(super::plan::read_desired(&args.target)?))
+    let input = if declarative {
+        Input::Desired(super::plan::read_desired(&args.target)?)
     } else {
-        (Some(read_input(&args)?), None)
+        let (sql, source) = read_input(&args)?;
+        Input::Sql { sql, source }
     };
     let ledger = cx.ledger()?;
-    let ops = if declarative {
-        let desired = desired.expect("read above");
-        let (head, derived) = super::plan::derive_from_head(&ledger, &args.target, desired)?;
-        if derived.ops.is_empty() {
-            cx.say(format_args!(
-                "nothing to record: head (event {head}) has the desired schema"
-            ));
-            return Ok(crate::failure::exit::OK);
+    let ops = match input {
+        Input::Sql { sql, source } => parse_against_head(&ledger, &sql, &source)?,
+        Input::Desired(desired) => {
+            let (head, derived) = super::plan::derive_from_head(&ledger, &args.target, desired)?;
+            if derived.ops.is_empty() {
+                cx.say(format_args!(
+                    "nothing to record: head (event {head}) has the desired schema"
+                ));
+                return Ok(crate::failure::exit::OK);
+            }
+            super::plan::warn(&derived);
+            derived.ops
         }
-        super::plan::warn(&derived);
-        derived.ops
-    } else {
-        let (sql, source) = input.expect("read above");
-        parse_against_head(&ledger, &sql, &source)?
     };
     let revert_sql = match &args.revert_sql {
         Some(path) => Some(revert_sql(path, &ops)?),
@@ -96,6 +96,14 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
             entry.event.message
         )
     })
+}
+
+/// What a change is recorded from.
+enum Input {
+    /// SQL statements, and where they came from.
+    Sql { sql: String, source: String },
+    /// A desired schema, with the renames its annotations assert.
+    Desired((strata_schema::Schema, Vec<strata_schema::Rename>)),
 }
 
 /// The SQL to record and a name for where it came from.

@@ -117,40 +117,30 @@ pub fn steps(ledger: &Ledger, from: u64, to: u64) -> Result<Vec<Step>, Failure> 
             if seq > to {
                 break;
             }
-            // A baseline carries a schema, not ops: the database is carried
-            // from the schema before it to that one by derived ops.
-            if let Body::Baseline { .. } = &entry.event.body {
-                let ops = ledger.baseline_ops(seq)?;
-                if !ops.is_empty() {
-                    let restores = vec![None; ops.len()];
-                    steps.push(Step {
-                        seq,
-                        ops,
-                        undo: false,
-                        restores,
-                    });
-                }
-                continue;
-            }
-            let restores = match &entry.event.body {
-                Body::Baseline { .. } => continue,
+            let (ops, restores) = match &entry.event.body {
                 Body::Tag { .. } => continue,
+                // A baseline carries a schema, not ops: the database is
+                // carried to it by derived ops, which bring nothing back.
+                Body::Baseline { .. } => (ledger.baseline_ops(seq)?, Vec::new()),
                 // A revert brings back what the ops it undoes archived.
-                Body::Revert { .. } => ledger
-                    .revert_origins(seq)?
-                    .into_iter()
-                    .map(|o| {
-                        o.map(|(seq, op)| ArchiveRef {
-                            seq,
-                            op,
-                            undo: false,
+                Body::Revert { ops, .. } => (
+                    ops.clone(),
+                    ledger
+                        .revert_origins(seq)?
+                        .into_iter()
+                        .map(|o| {
+                            o.map(|(seq, op)| ArchiveRef {
+                                seq,
+                                op,
+                                undo: false,
+                            })
                         })
-                    })
-                    .collect(),
+                        .collect(),
+                ),
                 // Going forwards again after going back: what the undo archived.
                 Body::Change { ops, .. } => {
                     let undo = ledger.undo_ops(seq).unwrap_or_default();
-                    (0..ops.len())
+                    let restores = (0..ops.len())
                         .map(|i| {
                             undo.iter()
                                 .position(|(_, origin)| *origin == u32::try_from(i).ok())
@@ -160,10 +150,10 @@ pub fn steps(ledger: &Ledger, from: u64, to: u64) -> Result<Vec<Step>, Failure> 
                                     undo: true,
                                 })
                         })
-                        .collect()
+                        .collect();
+                    (ops.clone(), restores)
                 }
             };
-            let ops = entry.event.body.ops().to_vec();
             if !ops.is_empty() {
                 steps.push(Step {
                     seq,

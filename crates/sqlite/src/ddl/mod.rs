@@ -321,21 +321,9 @@ fn create_trigger(
     schema: &Schema,
 ) -> Result<Vec<Op>, Fault> {
     let mut tokens = statement.tokens.clone();
-    let significant: Vec<usize> = (0..tokens.len())
-        .filter(|&i| is_significant(&tokens[i].token))
-        .take(6)
-        .collect();
-    let words: Vec<&Token> = significant.iter().map(|&i| &tokens[i].token).collect();
-    let after_trigger = words
-        .iter()
-        .position(|t| is_word(t, "TRIGGER"))
-        .map_or(0, |p| p + 1);
-    let if_not_exists = ["IF", "NOT", "EXISTS"]
-        .iter()
-        .enumerate()
-        .all(|(k, w)| words.get(after_trigger + k).is_some_and(|t| is_word(t, w)));
-    if if_not_exists {
-        for &i in &significant[after_trigger..after_trigger + 3] {
+    let if_not_exists = if_not_exists(&tokens);
+    if let Some(words) = if_not_exists {
+        for i in words {
             tokens[i].token = Token::Whitespace(Whitespace::Space);
         }
     }
@@ -355,7 +343,7 @@ fn create_trigger(
         ));
     }
     let name = object_name(&trigger.name)?;
-    if if_not_exists && schema.triggers.contains_key(&key(&name)) {
+    if if_not_exists.is_some() && schema.triggers.contains_key(&key(&name)) {
         return Ok(vec![]);
     }
     let written = object_name(&trigger.table_name)?;
@@ -381,40 +369,46 @@ fn create_trigger(
 /// A `CREATE VIEW` or `CREATE TRIGGER` statement's text as SQLite stores it
 /// in `sqlite_schema`: without `IF NOT EXISTS`, everything else as written.
 fn as_stored(source: &Source, statement: &Statement) -> String {
-    let significant: Vec<&TokenWithSpan> = statement
-        .tokens
-        .iter()
-        .filter(|t| is_significant(&t.token))
-        .take(7)
-        .collect();
-    let Some(kind) = significant
-        .iter()
-        .position(|t| is_word(&t.token, "VIEW") || is_word(&t.token, "TRIGGER"))
-    else {
-        return statement.text.to_string();
-    };
-    let words = ["IF", "NOT", "EXISTS"];
-    let found = words.iter().enumerate().all(|(k, w)| {
-        significant
-            .get(kind + 1 + k)
-            .is_some_and(|t| is_word(&t.token, w))
-    });
-    let (Some(from), Some(next)) = (significant.get(kind + 1), significant.get(kind + 4)) else {
-        return statement.text.to_string();
-    };
-    if !found {
-        return statement.text.to_string();
-    }
-    let base = source.offset(statement.start);
-    let (cut, resume) = (
-        source.offset(from.span.start) - base,
-        source.offset(next.span.start) - base,
-    );
     let text = statement.text;
+    let Some([first, .., last]) = if_not_exists(&statement.tokens) else {
+        return text.to_string();
+    };
+    // From IF to the token after EXISTS, whose place is kept.
+    let Some(next) = statement.tokens[last + 1..]
+        .iter()
+        .find(|t| is_significant(&t.token))
+    else {
+        return text.to_string();
+    };
+    let base = source.offset(statement.start);
+    let cut = source.offset(statement.tokens[first].span.start) - base;
+    let resume = source.offset(next.span.start) - base;
     match (text.get(..cut), text.get(resume..)) {
         (Some(head), Some(tail)) => format!("{head}{tail}"),
         _ => text.to_string(),
     }
+}
+
+/// The places in `tokens` of `IF NOT EXISTS` right after `CREATE [TEMP]
+/// VIEW` or `TRIGGER`, if the statement has them there.
+fn if_not_exists(tokens: &[TokenWithSpan]) -> Option<[usize; 3]> {
+    let significant: Vec<usize> = (0..tokens.len())
+        .filter(|&i| is_significant(&tokens[i].token))
+        .take(7)
+        .collect();
+    let kind = significant
+        .iter()
+        .position(|&i| is_word(&tokens[i].token, "VIEW") || is_word(&tokens[i].token, "TRIGGER"))?;
+    let words = [
+        *significant.get(kind + 1)?,
+        *significant.get(kind + 2)?,
+        *significant.get(kind + 3)?,
+    ];
+    words
+        .iter()
+        .zip(["IF", "NOT", "EXISTS"])
+        .all(|(&i, w)| is_word(&tokens[i].token, w))
+        .then_some(words)
 }
 
 fn alter_table(c: &mut Cursor, schema: &Schema) -> Result<Vec<Op>, Fault> {

@@ -132,13 +132,11 @@ fn done(rename: &Rename, schema: &Schema) -> bool {
 /// The desired schema and the renames its annotations assert.
 pub fn read_desired(target: &Desired) -> Result<(Schema, Vec<Rename>), Failure> {
     if let Some(path) = &target.desired {
-        let (sql, shown) = if path.as_os_str() == "-" {
-            let mut sql = String::new();
-            std::io::Read::read_to_string(&mut std::io::stdin(), &mut sql)
-                .map_err(|e| Failure::new(format!("cannot read standard input: {e}")))?;
-            (sql, "standard input".to_string())
+        let sql = super::record::read_sql(path)?;
+        let shown = if path.as_os_str() == "-" {
+            "standard input".to_string()
         } else {
-            (super::record::read_text(path)?, path.display().to_string())
+            path.display().to_string()
         };
         let d = desired::load(&sql).map_err(|e| Failure::new(format!("{shown}: {e}")))?;
         return Ok((d.schema, d.renames));

@@ -114,14 +114,24 @@ fn read_input(args: &Args) -> Result<(String, String), Failure> {
     let Some(file) = &args.file else {
         return Err(Failure::new("no SQL given").help("give a FILE.sql, `-` for stdin, or --sql"));
     };
-    if file.as_os_str() == "-" {
-        let mut sql = String::new();
-        std::io::stdin()
-            .read_to_string(&mut sql)
-            .map_err(|e| Failure::new(format!("cannot read standard input: {e}")))?;
-        return Ok((sql, "<stdin>".to_string()));
+    let shown = if file.as_os_str() == "-" {
+        "<stdin>".to_string()
+    } else {
+        file.display().to_string()
+    };
+    Ok((read_sql(file)?, shown))
+}
+
+/// The SQL in `file`, or on standard input for `-`.
+pub(crate) fn read_sql(file: &std::path::Path) -> Result<String, Failure> {
+    if file.as_os_str() != "-" {
+        return read_text(file);
     }
-    Ok((read_text(file)?, file.display().to_string()))
+    let mut sql = String::new();
+    std::io::stdin()
+        .read_to_string(&mut sql)
+        .map_err(|e| Failure::new(format!("cannot read standard input: {e}")))?;
+    Ok(sql)
 }
 
 /// A file's text, without the byte-order mark some editors put first; a

@@ -737,7 +737,7 @@ impl Ledger {
             _ => None,
         };
         let key = seq_key(seq);
-        crate::failpoint::failpoint("ledger:before-transaction");
+        crate::failpoint::failpoint(format_args!("ledger:before-transaction"));
         let result = (
             &self.events,
             &self.hashes,
@@ -778,9 +778,9 @@ impl Ledger {
             Err(TransactionError::Abort(e)) => return Err(e),
             Err(TransactionError::Storage(e)) => return Err(self.store_err(e)),
         }
-        crate::failpoint::failpoint("ledger:before-flush");
+        crate::failpoint::failpoint(format_args!("ledger:before-flush"));
         self.db.flush().map_err(|e| self.store_err(e))?;
-        crate::failpoint::failpoint("ledger:after-flush");
+        crate::failpoint::failpoint(format_args!("ledger:after-flush"));
         state.head = Some(Head {
             seq,
             hash,

@@ -414,7 +414,7 @@ fn run(
     }
     let mut restored_rows = vec![0u64; plan.restores.len()];
     for (n, statement) in plan.transaction().into_iter().enumerate() {
-        crate::failpoint::failpoint(format!("apply:statement:{n}"));
+        crate::failpoint::failpoint(format_args!("apply:statement:{n}"));
         if let Role::Restore { index, counts } = statement.role {
             if !present.get(index).copied().unwrap_or(false) {
                 continue;
@@ -434,9 +434,9 @@ fn run(
     }
 
     let archived = archived_by_this_apply(&tx)?;
-    crate::failpoint::failpoint("apply:before-commit");
+    crate::failpoint::failpoint(format_args!("apply:before-commit"));
     tx.commit().map_err(|e| classify(e, path))?;
-    crate::failpoint::failpoint("apply:after-commit");
+    crate::failpoint::failpoint(format_args!("apply:after-commit"));
     let mut restored = Vec::new();
     let mut not_restored = Vec::new();
     for ((r, there), rows) in plan.restores.iter().zip(present).zip(restored_rows) {

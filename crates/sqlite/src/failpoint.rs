@@ -3,19 +3,21 @@
 //! as a power cut or SIGKILL would stop it: no destructors, no rollback, no
 //! flush. `POINT@wait=FILE` pauses there instead (creating `FILE.waiting`)
 //! until FILE exists, so a test can act while the process stands at POINT.
-//! Otherwise a point costs one comparison (the variable is read once).
+//! Otherwise a point costs one check (the variable is read once; the
+//! point's name is only formatted when it is set).
 
 use std::path::Path;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 /// Abort (or pause) the process here if `$STRATA_FAILPOINT` names `point`.
-pub fn failpoint(point: impl AsRef<str>) {
+pub fn failpoint(point: std::fmt::Arguments) {
     static WANTED: OnceLock<Option<String>> = OnceLock::new();
     let Some(wanted) = WANTED.get_or_init(|| std::env::var("STRATA_FAILPOINT").ok()) else {
         return;
     };
-    let point = point.as_ref();
+    let point = point.to_string();
+    let point = point.as_str();
     if wanted == point {
         std::process::abort();
     }

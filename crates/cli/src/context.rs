@@ -15,15 +15,35 @@ pub struct Context {
 }
 
 impl Context {
-    /// Open the ledger, waiting up to `--wait` seconds while another strata
-    /// process holds it.
+    /// Open the ledger to read it, waiting up to `--wait` seconds while
+    /// another strata process holds it. Nothing is written in the ledger
+    /// folder.
     pub fn ledger(&self) -> Result<Ledger, Failure> {
         self.open_ledger().map_err(open_failure)
+    }
+
+    /// Open the ledger to append to it (`record`, `tag`, `revert`, ...) when
+    /// `append`: as [`Context::ledger`], and this process writes itself down
+    /// as the holder, for the messages of the processes that wait for it.
+    /// A dry run opens it to read.
+    pub fn ledger_to_append(&self, append: bool) -> Result<Ledger, Failure> {
+        if !append {
+            return self.ledger();
+        }
+        self.open_as(|dir| Ledger::open_to_write(dir))
+            .map_err(open_failure)
     }
 
     /// [`Context::ledger`], with the ledger's own error (and how long it
     /// waited) for a caller that reads it.
     pub fn open_ledger(&self) -> Result<Ledger, (LedgerError, Duration)> {
+        self.open_as(|dir| Ledger::open(dir))
+    }
+
+    fn open_as(
+        &self,
+        open: impl Fn(&std::path::Path) -> strata_ledger::Result<Ledger>,
+    ) -> Result<Ledger, (LedgerError, Duration)> {
         let wait = if self.global.wait.is_finite() && self.global.wait > 0.0 {
             Duration::from_secs_f64(self.global.wait.min(86_400.0))
         } else {
@@ -32,7 +52,7 @@ impl Context {
         let deadline = Instant::now() + wait;
         let mut pause = Duration::from_millis(10);
         loop {
-            match Ledger::open(&self.global.ledger) {
+            match open(&self.global.ledger) {
                 Err(LedgerError::InUse { .. }) if Instant::now() < deadline => {
                     thread::sleep(pause.min(deadline.saturating_duration_since(Instant::now())));
                     pause = (pause * 2).min(Duration::from_millis(200));

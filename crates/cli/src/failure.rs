@@ -68,7 +68,9 @@ impl From<LedgerError> for Failure {
     fn from(e: LedgerError) -> Failure {
         let failure = Failure::new(&e);
         match e {
-            LedgerError::Damaged { .. } => failure.with_code(exit::INTEGRITY),
+            // A damaged store, whichever command finds it, is an integrity
+            // failure.
+            e if e.is_damage() => failure.with_code(exit::INTEGRITY),
             LedgerError::InUse { .. } => failure.help(
                 "wait for the other process to finish, or give --wait SECONDS to wait longer",
             ),

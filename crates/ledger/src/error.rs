@@ -41,6 +41,9 @@ pub enum LedgerError {
     Store { dir: PathBuf, source: sled::Error },
     #[error("the ledger is damaged at {}: {reason}; run `strata verify` for the whole picture", place(*seq))]
     Damaged { seq: Option<u64>, reason: String },
+    /// The store's own files are damaged: sled cannot read them back.
+    #[error("the ledger store in {} is damaged ({reason}): restore the ledger folder from a copy you trust", dir.display())]
+    Corrupt { dir: PathBuf, reason: String },
 
     // Appending.
     #[error("the message is empty: say what the event does")]
@@ -122,6 +125,18 @@ pub enum LedgerError {
         at: Timestamp,
         first: Option<Timestamp>,
     },
+}
+
+impl LedgerError {
+    /// Whether the error says the ledger is damaged (an integrity failure,
+    /// exit 3) rather than that something was asked of it that it refuses.
+    pub fn is_damage(&self) -> bool {
+        match self {
+            LedgerError::Damaged { .. } | LedgerError::Corrupt { .. } => true,
+            LedgerError::Store { source, .. } => matches!(source, sled::Error::Corruption { .. }),
+            _ => false,
+        }
+    }
 }
 
 fn place(seq: Option<u64>) -> String {

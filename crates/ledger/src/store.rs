@@ -184,7 +184,7 @@ impl Ledger {
             dir: dir.clone(),
             source,
         })?;
-        let db = open_sled(&dir, &store, true)?;
+        let db = open_sled(&dir, &store, true, Access::Write)?;
         let ledger = Ledger::from_db(dir, db)?;
         let meta = &ledger.meta;
         let err = |source| LedgerError::Store {
@@ -200,9 +200,23 @@ impl Ledger {
         Ok(ledger)
     }
 
-    /// Open the ledger in `dir`.
+    /// Open the ledger in `dir` to read it: strata writes nothing in `dir`
+    /// (sled may still rewrite its own files in the store folder, see
+    /// docs/reliability.md). A caller that appends opens with
+    /// [`Ledger::open_to_write`], so that a process waiting for the store
+    /// can say who holds it.
     pub fn open(dir: impl AsRef<Path>) -> Result<Ledger> {
-        let dir = dir.as_ref().to_path_buf();
+        Ledger::open_as(dir.as_ref(), Access::Read)
+    }
+
+    /// Open the ledger in `dir` to append to it: as [`Ledger::open`], and
+    /// this process writes itself down as the store's holder.
+    pub fn open_to_write(dir: impl AsRef<Path>) -> Result<Ledger> {
+        Ledger::open_as(dir.as_ref(), Access::Write)
+    }
+
+    fn open_as(dir: &Path, access: Access) -> Result<Ledger> {
+        let dir = dir.to_path_buf();
         let store = dir.join(STORE_DIR);
         if !store.exists() {
             return Err(LedgerError::NoLedger { dir });
@@ -221,7 +235,7 @@ impl Ledger {
                 });
             }
         }
-        let db = open_sled(&dir, &store, false)?;
+        let db = open_sled(&dir, &store, false, access)?;
         let ledger = Ledger::from_db(dir, db)?;
         ledger.load_head()?;
         Ok(ledger)
@@ -801,25 +815,85 @@ impl Ledger {
     }
 }
 
+/// Whether a ledger is opened to read or to append.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Access {
+    Read,
+    Write,
+}
+
 /// The file in which the process that holds the store writes itself down,
 /// so that another one can say who it waits for.
 const HOLDER_FILE: &str = "holder";
 
 /// Write down this process as the store's holder (best effort: the file
-/// only serves messages).
+/// only serves messages). Only a process that opens the ledger to append
+/// does, and never through a symlink (see [`replace_file`]).
 fn write_holder(dir: &Path) {
     let args: Vec<String> = std::env::args().collect();
     let mut line = format!("pid {}: {}", std::process::id(), args.join(" "));
     if line.chars().count() > 200 {
         line = line.chars().take(200).collect::<String>() + " ...";
     }
-    let _ = std::fs::write(dir.join(HOLDER_FILE), line.replace('\n', " "));
+    let _ = replace_file(dir, HOLDER_FILE, line.replace('\n', " ").as_bytes());
+}
+
+/// Put `bytes` in `dir/name` as a whole new file: they are written to a
+/// fresh file created in `dir` (`create_new`: never an existing file, never
+/// through a symlink), which is then renamed over `name`. A rename replaces
+/// a symlink at `name` itself, never the file it points to, so a symlink
+/// planted there cannot make strata write anywhere else.
+pub(crate) fn replace_file(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let mut last = None;
+    for attempt in 0..8u32 {
+        let tmp = dir.join(format!(
+            ".{name}.{}.{nanos}.{attempt}.tmp",
+            std::process::id()
+        ));
+        let mut file = match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)
+        {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                last = Some(e);
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        let written = file
+            .write_all(bytes)
+            .and_then(|()| file.sync_all())
+            .and_then(|()| std::fs::rename(&tmp, dir.join(name)));
+        if written.is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+        return written;
+    }
+    Err(last.unwrap_or_else(|| std::io::Error::other("no fresh file name")))
 }
 
 /// The holder, if it wrote itself down and (where that can be told) is
-/// still running.
+/// still running. Anything but a plain file at `holder` (a symlink, a
+/// folder) is ignored, and at most a short line is read.
 fn read_holder(dir: &Path) -> Option<String> {
-    let line = std::fs::read_to_string(dir.join(HOLDER_FILE)).ok()?;
+    use std::io::Read;
+    let path = dir.join(HOLDER_FILE);
+    if !std::fs::symlink_metadata(&path).ok()?.file_type().is_file() {
+        return None;
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(&path)
+        .ok()?
+        .take(1024)
+        .read_to_end(&mut bytes)
+        .ok()?;
+    let line = String::from_utf8(bytes).ok()?;
     let pid: u32 = line.strip_prefix("pid ")?.split(':').next()?.parse().ok()?;
     let proc_dir = Path::new("/proc");
     if proc_dir.is_dir() && !proc_dir.join(pid.to_string()).exists() {
@@ -828,7 +902,7 @@ fn read_holder(dir: &Path) -> Option<String> {
     Some(line.trim().to_string())
 }
 
-fn open_sled(dir: &Path, store: &Path, create: bool) -> Result<sled::Db> {
+fn open_sled(dir: &Path, store: &Path, create: bool, access: Access) -> Result<sled::Db> {
     let config = sled::Config::new()
         .path(store)
         .cache_capacity(CACHE_CAPACITY)
@@ -838,16 +912,18 @@ fn open_sled(dir: &Path, store: &Path, create: bool) -> Result<sled::Db> {
     let opened = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| config.open()));
     match opened {
         Ok(Ok(db)) => {
-            write_holder(dir);
+            if access == Access::Write {
+                write_holder(dir);
+            }
             Ok(db)
         }
         Ok(Err(e)) if is_lock_error(&e) => Err(LedgerError::InUse {
             dir: dir.to_path_buf(),
             holder: read_holder(dir),
         }),
-        Ok(Err(sled::Error::Corruption { .. })) => Err(LedgerError::NotALedger {
+        Ok(Err(sled::Error::Corruption { .. })) => Err(LedgerError::Corrupt {
             dir: dir.to_path_buf(),
-            reason: "sled finds its store corrupted".to_string(),
+            reason: "sled finds its files corrupted".to_string(),
         }),
         Ok(Err(sled::Error::Unsupported(e))) => Err(LedgerError::NotALedger {
             dir: dir.to_path_buf(),
@@ -857,9 +933,9 @@ fn open_sled(dir: &Path, store: &Path, create: bool) -> Result<sled::Db> {
             dir: dir.to_path_buf(),
             source,
         }),
-        Err(_) => Err(LedgerError::NotALedger {
+        Err(_) => Err(LedgerError::Corrupt {
             dir: dir.to_path_buf(),
-            reason: "its store is damaged beyond what sled can open".to_string(),
+            reason: "sled cannot open its files".to_string(),
         }),
     }
 }

@@ -229,6 +229,7 @@ fn open_reports_a_damaged_store_without_panicking() {
             matches!(
                 e,
                 LedgerError::NotALedger { .. }
+                    | LedgerError::Corrupt { .. }
                     | LedgerError::Damaged { .. }
                     | LedgerError::Store { .. }
             ),

@@ -45,7 +45,7 @@ pub struct Args {
 pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
     let author = super::record::author(args.author)?;
     let at = timestamp(args.timestamp.as_deref())?;
-    let ledger = cx.ledger()?;
+    let ledger = cx.ledger_to_append(!args.dry_run)?;
     let head = ledger.head_seq();
     match &args.force_after {
         None if head > 0 => {

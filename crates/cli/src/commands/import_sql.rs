@@ -51,7 +51,7 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
     let migrations = folder(dir)?;
     let author = record::author(args.author)?;
     let at = timestamp(args.timestamp.as_deref())?;
-    let ledger = cx.ledger()?;
+    let ledger = cx.ledger_to_append(!args.dry_run)?;
     if migrations.is_empty() {
         return nothing(cx, format_args!("no migration files in {}", dir.display()));
     }

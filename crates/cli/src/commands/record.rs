@@ -63,7 +63,7 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
         let (sql, source) = read_input(&args)?;
         Input::Sql { sql, source }
     };
-    let ledger = cx.ledger()?;
+    let ledger = cx.ledger_to_append(!args.dry_run)?;
     let ops = match input {
         Input::Sql { sql, source } => parse_against_head(&ledger, &sql, &source)?,
         Input::Desired(desired) => {

@@ -24,7 +24,7 @@ pub struct Args {
 pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
     strata_ledger::check_tag_name(&args.name).map_err(Failure::new)?;
     let author = super::record::author(args.author)?;
-    let ledger = cx.ledger()?;
+    let ledger = cx.ledger_to_append(true)?;
     let target = ledger.resolve(&args.point)?;
     let message = args.message.unwrap_or_else(|| format!("tag {}", args.name));
     let entry = ledger.append(Draft {

@@ -20,6 +20,7 @@ mod cursor;
 pub mod desired;
 mod grammar;
 mod relations;
+pub mod reserved;
 mod script;
 
 use std::fmt;
@@ -648,6 +649,12 @@ fn data(c: &mut Cursor, statement: &Statement) -> Result<Vec<Op>, Fault> {
     };
     if !is_data {
         return Err(Fault::Unsupported);
+    }
+    if let Some(name) = reserved::strata_name_in(&parsed, &statement.tokens) {
+        return Err(Fault::NotRecordable(format!(
+            "names {name}: names starting with {} are strata's own tables, which data steps may neither read nor change; leave them out of the statement",
+            reserved::STRATA_PREFIX
+        )));
     }
     Ok(vec![Op::Data {
         sql: statement.text.to_string(),

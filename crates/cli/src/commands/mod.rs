@@ -5,6 +5,7 @@ pub mod apply;
 pub mod archive;
 pub mod baseline;
 pub mod checkout;
+pub mod empty;
 pub mod import_sql;
 pub mod init;
 pub mod log;

@@ -2,11 +2,12 @@
 //! `revert POINT` undoes one event, `revert --to POINT` undoes every event
 //! after a point.
 
-use strata_ledger::{Body, Draft, Point};
+use serde_json::json;
+use strata_ledger::{Body, Draft, Ledger, LedgerError, Point};
 
-use crate::context::{parse_point, timestamp, Context};
+use crate::context::{parse_point, print_json, timestamp, Context};
 use crate::describe::short;
-use crate::failure::Failure;
+use crate::failure::{exit, Failure};
 
 pub const EXAMPLES: &str = "Examples:
   strata revert 3 -m 'undo the email column'
@@ -43,7 +44,7 @@ pub struct Args {
 pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
     let author = super::record::author(args.author)?;
     let at = timestamp(args.timestamp.as_deref())?;
-    let ledger = cx.ledger()?;
+    let ledger = cx.ledger_to_append(!args.dry_run)?;
     let body = match (&args.point, &args.to) {
         (Some(point), _) => {
             let seq = ledger.resolve(point)?;
@@ -57,7 +58,15 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
         }
         (None, Some(to)) => {
             let target = ledger.resolve(to)?;
-            ledger.revert_to_body(target)?
+            if already_at(&ledger, target)? {
+                return nothing_to_revert(cx, &ledger, target);
+            }
+            match ledger.revert_to_body(target) {
+                Err(LedgerError::NothingToRevert { .. }) => {
+                    return nothing_to_revert(cx, &ledger, target)
+                }
+                body => body?,
+            }
         }
         (None, None) => return Err(Failure::new("say what to revert: POINT or --to POINT")),
     };
@@ -81,4 +90,49 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
             entry.event.message
         )
     })
+}
+
+/// Whether head already has the schema of point `target` and no event after
+/// it carries a data step (whose revert SQL a revert would run): then
+/// `revert --to` has nothing to undo.
+fn already_at(ledger: &Ledger, target: u64) -> Result<bool, Failure> {
+    let head = ledger.head_seq();
+    if ledger.schema_at(head)? != ledger.schema_at(target)? {
+        return Ok(false);
+    }
+    for entry in ledger.events_back_from(head) {
+        let entry = entry?;
+        if entry.event.seq <= target {
+            break;
+        }
+        let data = entry
+            .event
+            .body
+            .ops()
+            .iter()
+            .any(|op| matches!(op, strata_schema::Op::Data { .. }));
+        if data {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// `revert --to` a point whose schema head already has: exit 0, nothing
+/// appended.
+fn nothing_to_revert(cx: &Context, ledger: &Ledger, target: u64) -> Result<u8, Failure> {
+    let head = ledger.head_seq();
+    if cx.json() {
+        print_json(&json!({
+            "appended": false,
+            "reason": "nothing to revert",
+            "head": head,
+            "target": target,
+        }))?;
+    } else {
+        cx.say(format_args!(
+            "nothing to revert: head (event {head}) already has the schema of point {target}; nothing was appended"
+        ));
+    }
+    Ok(exit::OK)
 }

@@ -166,9 +166,9 @@ impl Ledger {
     }
 
     /// The ops that undo event `seq` on their own (what a backwards apply
-    /// runs), each with the index of the op of event `seq` it undoes (`None`
-    /// for revert SQL, and for a baseline's derived ops); refused for a data
-    /// step without revert SQL, empty for a tag.
+    /// runs), each with the index of the op of event `seq` it undoes (for a
+    /// baseline, of its derived ops; `None` for revert SQL); refused for a
+    /// data step without revert SQL, empty for a tag.
     pub fn undo_ops(&self, seq: u64) -> Result<Vec<(Op, Option<u32>)>> {
         let entry = self.entry(seq)?;
         match entry.event.body {
@@ -232,13 +232,22 @@ impl Ledger {
                 }
                 Ok(redo)
             }
-            // A baseline is undone by the ops that turn its schema back into
-            // the one before it.
-            Body::Baseline { schema } => Ok(self
-                .across_baseline(seq, schema, &self.schema_at(seq - 1)?)?
-                .into_iter()
-                .map(|op| (op, None))
-                .collect()),
+            // A baseline is undone by the inverses of the ops that carry a
+            // database through it, newest first: each names the derived op
+            // it undoes, so what going back archives, going forwards again
+            // finds.
+            Body::Baseline { .. } => {
+                let ops = self.baseline_ops(seq)?;
+                let mut out = Vec::with_capacity(ops.len());
+                for (index, op) in ops.iter().enumerate().rev() {
+                    let inverse = op.invert().ok_or(LedgerError::NotRevertible {
+                        seq,
+                        reason: "a baseline's derived op has no inverse",
+                    })?;
+                    out.push((inverse, u32::try_from(index).ok()));
+                }
+                Ok(out)
+            }
             Body::Tag { .. } => Err(LedgerError::NotRevertible {
                 seq,
                 reason: "it is a tag, which changes no schema (tags are never removed)",

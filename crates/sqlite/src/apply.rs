@@ -53,9 +53,6 @@ pub struct Applied {
     pub archived: Vec<Archived>,
     /// Data put back from archives.
     pub restored: Vec<Restored>,
-    /// Data that could not come back: the archive a forward apply made of
-    /// it is not in the database (purged, or dropped before archives).
-    pub not_restored: Vec<Restored>,
 }
 
 /// Data one apply put back from an archive (or could not).
@@ -65,6 +62,9 @@ pub struct Restored {
     /// `None` for a whole table's rows.
     pub column: Option<String>,
     pub rows: u64,
+    /// What the archive still keeps: values whose rows changed since they
+    /// were archived, or are gone (they are not put back).
+    pub kept: u64,
     pub archive_table: String,
 }
 
@@ -80,7 +80,15 @@ impl fmt::Display for Restored {
             self.rows,
             if self.rows == 1 { "" } else { "s" },
             self.archive_table
-        )
+        )?;
+        if self.kept > 0 {
+            write!(
+                f,
+                " ({} more kept there: their rows changed or went since)",
+                self.kept
+            )?;
+        }
+        Ok(())
     }
 }
 
@@ -145,8 +153,8 @@ pub enum ApplyError {
         sql: String,
         message: String,
     },
-    #[error("archive table {table} (event {seq} op {op}) already exists from an earlier apply; nothing was changed, keep its data somewhere else and drop it, then apply again")]
-    ArchiveExists { table: String, seq: u64, op: u32 },
+    #[error("the database's archives changed since the plan was made (an `archive purge` or another apply meanwhile); nothing was changed, run apply again")]
+    ArchivesMoved,
     #[error("row {rowid} of {table} refers to a missing row of {parent} after the change; nothing was changed, fix the data (a data step can) and apply again")]
     ForeignKey {
         table: String,
@@ -364,23 +372,14 @@ fn run(
         });
     }
 
-    // Archive names come from the event and op; an earlier apply through
-    // the same event may hold one already, and its data is the only copy.
-    for entry in &plan.archives {
-        let taken: i64 = tx
-            .query_row(
-                "SELECT count(*) FROM sqlite_schema WHERE lower(name) = lower(?1)",
-                [&entry.archive_table],
-                |r| r.get(0),
-            )
-            .map_err(|e| classify(e, path))?;
-        if taken > 0 {
-            return Err(ApplyError::ArchiveExists {
-                table: entry.archive_table.clone(),
-                seq: entry.seq,
-                op: entry.op,
-            });
-        }
+    // The plan chose its archives from the catalog as it was read before
+    // the transaction: it must still be so.
+    let expected = match plan.custody.fingerprint.as_str() {
+        "" => "none",
+        seen => seen,
+    };
+    if crate::custody::fingerprint(&tx)? != expected {
+        return Err(ApplyError::ArchivesMoved);
     }
 
     let params: Vec<(&str, Value)> = vec![
@@ -397,35 +396,22 @@ fn run(
         (":to_seq", Value::Integer(to.seq as i64)),
         (":to_hash", Value::Text(to.hash.clone())),
         (":version", Value::Text(version.to_string())),
+        (":note", plan.note.clone().map_or(Value::Null, Value::Text)),
     ];
-    // A restore whose archive is not there (purged, or the drop was applied
-    // before strata kept archives) is skipped and reported: the shape comes
-    // back, the data cannot.
-    let mut present = Vec::with_capacity(plan.restores.len());
-    for r in &plan.restores {
-        let n: i64 = tx
-            .query_row(
-                "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?1",
-                [&r.archive_table],
-                |row| row.get(0),
-            )
-            .map_err(|e| classify(e, path))?;
-        present.push(n > 0);
-    }
     let mut restored_rows = vec![0u64; plan.restores.len()];
+    let mut kept_rows = vec![0u64; plan.restores.len()];
     for (n, statement) in plan.transaction().into_iter().enumerate() {
         crate::failpoint::failpoint(format_args!("apply:statement:{n}"));
-        if let Role::Restore { index, counts } = statement.role {
-            if !present.get(index).copied().unwrap_or(false) {
-                continue;
+        let rows = execute(&tx, &statement, &params)?;
+        match statement.role {
+            Role::Restore { index } => restored_rows[index] += rows as u64,
+            Role::Consume { index, id } => {
+                restored_rows[index] += rows as u64;
+                let archive = &plan.restores[index].archive_table;
+                kept_rows[index] = settle_archive(&tx, &statement, archive, id)?;
             }
-            let rows = execute(&tx, &statement, &params)?;
-            if counts {
-                restored_rows[index] = rows as u64;
-            }
-            continue;
+            _ => {}
         }
-        execute(&tx, &statement, &params)?;
     }
 
     let diffs = shape_differences(&tx, target)?;
@@ -437,27 +423,58 @@ fn run(
     crate::failpoint::failpoint(format_args!("apply:before-commit"));
     tx.commit().map_err(|e| classify(e, path))?;
     crate::failpoint::failpoint(format_args!("apply:after-commit"));
-    let mut restored = Vec::new();
-    let mut not_restored = Vec::new();
-    for ((r, there), rows) in plan.restores.iter().zip(present).zip(restored_rows) {
-        let entry = Restored {
+    let restored = plan
+        .restores
+        .iter()
+        .zip(restored_rows)
+        .zip(kept_rows)
+        .map(|((r, rows), kept)| Restored {
             table: r.table.clone(),
             column: r.column.clone(),
             rows,
+            kept,
             archive_table: r.archive_table.clone(),
-        };
-        if there {
-            restored.push(entry);
-        } else if r.expected {
-            not_restored.push(entry);
-        }
-    }
+        })
+        .collect();
     Ok(Applied {
         statements: plan.statements.len(),
         archived,
         restored,
-        not_restored,
     })
+}
+
+/// After a restore took what came back out of `archive` (catalog row
+/// `id`): removes the archive when it is empty, else counts what it keeps
+/// (values whose rows changed since, or are gone). Returns that count.
+fn settle_archive(
+    conn: &Connection,
+    statement: &Statement,
+    archive: &str,
+    id: i64,
+) -> Result<u64, ApplyError> {
+    let failed = |e: rusqlite::Error| ApplyError::Statement {
+        comment: statement.comment.clone(),
+        sql: format!("(settling archive {archive})"),
+        message: e.to_string(),
+    };
+    let a = quote_ident(archive);
+    let catalog = quote_ident(ARCHIVE_CATALOG);
+    let left: i64 = conn
+        .query_row(&format!("SELECT count(*) FROM {a}"), [], |r| r.get(0))
+        .map_err(failed)?;
+    if left == 0 {
+        conn.execute_batch(&format!(
+            "DROP TABLE {a}; DELETE FROM {catalog} WHERE \"id\" = {id}"
+        ))
+        .map_err(failed)?;
+    } else {
+        conn.execute(
+            &format!("UPDATE {catalog} SET \"row_count\" = ?1 WHERE \"id\" = {id}"),
+            [left],
+        )
+        .map_err(failed)?;
+    }
+    Ok(left.max(0) as u64)
 }
 
 /// Runs one statement; returns the rows a restore changed (0 otherwise).
@@ -475,7 +492,9 @@ fn execute(
         },
     };
     match statement.role {
-        Role::Restore { .. } => conn.execute(&statement.sql, []).map_err(failed),
+        Role::Restore { .. } | Role::Consume { .. } => {
+            conn.execute(&statement.sql, []).map_err(failed)
+        }
         Role::Plain | Role::Data => conn
             .execute_batch(&statement.sql)
             .map(|()| 0)

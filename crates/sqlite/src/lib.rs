@@ -7,6 +7,7 @@
 
 pub mod apply;
 pub mod archive;
+pub mod custody;
 pub mod ddl;
 #[doc(hidden)]
 pub mod failpoint;

@@ -17,17 +17,19 @@
 //! The plan is computed from the schema model alone, so `apply --dry-run`
 //! prints exactly what `apply` runs.
 
+mod keep;
 mod rebuild;
 mod script;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
+use std::fmt;
 use std::sync::Arc;
 
 use strata_schema::sql_text::{self, quote_ident};
-use strata_schema::{
-    key, project, same_name, Column, IndexTerm, Op, ProjectError, Schema, Table, Trigger,
-};
+use strata_schema::{key, project, same_name, Column, IndexTerm, Op, ProjectError, Schema, Table};
 
+use crate::custody::Custody;
+pub use crate::custody::Lineage;
 use crate::render::{render_column_def, render_index, render_table};
 
 pub use script::{ARCHIVE_CATALOG, LOG_TABLE, STATE_TABLE};
@@ -38,17 +40,17 @@ pub use script::{ARCHIVE_CATALOG, LOG_TABLE, STATE_TABLE};
 pub struct Step {
     pub seq: u64,
     pub ops: Vec<Op>,
-    /// The ops undo event `seq` (a backwards apply). Their archives get
-    /// names of their own, so that going back and forth never reuses one.
+    /// The ops undo event `seq` (a backwards apply).
     pub undo: bool,
-    /// For each op (by index; missing entries are `None`), the archive whose
-    /// data it brings back: a re-added column's values, a re-created table's
-    /// rows, a column's values from before a type change.
-    pub restores: Vec<Option<ArchiveRef>>,
+    /// For each op (by index), the ledger op it carries out and which way:
+    /// what its archives are made by and what it may take back (see
+    /// [`crate::custody`]). A missing entry is op `i` of event `seq`, in the
+    /// step's direction.
+    pub lineage: Vec<Lineage>,
 }
 
 impl Step {
-    /// A forward step that restores nothing.
+    /// A forward step whose ops are event `seq`'s own.
     pub fn new(seq: u64, ops: Vec<Op>) -> Step {
         Step {
             seq,
@@ -56,41 +58,54 @@ impl Step {
             ..Step::default()
         }
     }
-}
 
-/// Names the archive an op made: op `op` of event `seq`, run forwards or as
-/// an undo.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ArchiveRef {
-    pub seq: u64,
-    pub op: u32,
-    pub undo: bool,
-}
-
-impl ArchiveRef {
-    /// The archive table's name: `_strata_archive_<seq>_<op>`, with `_undo`
-    /// for an op that ran as an undo.
-    pub fn table(&self) -> String {
-        format!(
-            "_strata_archive_{}_{}{}",
-            self.seq,
-            self.op,
-            if self.undo { "_undo" } else { "" }
-        )
+    /// The lineage of op `i`.
+    pub fn lineage_of(&self, i: usize) -> Lineage {
+        self.lineage.get(i).copied().unwrap_or(Lineage {
+            seq: self.seq,
+            op: u32::try_from(i).unwrap_or(u32::MAX),
+            forward: !self.undo,
+        })
     }
 }
 
-/// Data a plan puts back from an archive, when the archive is there.
+/// Data a plan puts back from an archive.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Restore {
     pub archive_table: String,
     pub table: String,
     /// `None` for a whole table's rows.
     pub column: Option<String>,
-    /// The archive should be there: it is a forward apply's (made by every
-    /// drop strata applied). An undo's archive exists only if the database
-    /// was moved back through the event, so its absence is not news.
-    pub expected: bool,
+}
+
+/// Data a plan would bring back the shape of, but not the data: its archive
+/// was purged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Loss {
+    pub table: String,
+    /// `None` for a whole table's rows.
+    pub column: Option<String>,
+    /// The rows the archive held when it was purged.
+    pub rows: u64,
+    pub archive_table: String,
+    pub purged_at: String,
+}
+
+impl fmt::Display for Loss {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.column {
+            Some(c) => write!(f, "the values of {}.{c}", self.table)?,
+            None => write!(f, "the rows of table {}", self.table)?,
+        }
+        write!(
+            f,
+            " ({} row{}, archive {} purged at {})",
+            self.rows,
+            if self.rows == 1 { "" } else { "s" },
+            self.archive_table,
+            self.purged_at
+        )
+    }
 }
 
 /// One SQL statement of a plan and the event and op(s) it serves.
@@ -113,9 +128,12 @@ pub(crate) enum Role {
     Data,
     /// Bookkeeping with named parameters (`:to_seq`, ...) bound by `apply`.
     Bound,
-    /// Part of restore `index` of the plan, skipped when its archive is not
-    /// in the database; `counts`: its changed rows are the rows restored.
-    Restore { index: usize, counts: bool },
+    /// Restore `index` of the plan: its changed rows are the rows restored.
+    Restore { index: usize },
+    /// Takes out of an archive what restore `index` put back (its changed
+    /// rows are the rows restored); then `apply` removes the archive when
+    /// it is empty, or counts what it still holds.
+    Consume { index: usize, id: i64 },
     /// `PRAGMA foreign_key_check`: its rows are violations.
     ForeignKeyCheck,
 }
@@ -155,16 +173,35 @@ pub enum ArchiveKey {
 /// One archive table the plan creates and fills, and its catalog row.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ArchiveEntry {
+    /// The catalog row's id; the table is `_strata_archive_<id>`.
+    pub id: i64,
+    /// The step (event) and op that make it, and whether the step undoes
+    /// its event.
     pub seq: u64,
     /// The op's index within its event.
     pub op: u32,
+    pub undo: bool,
+    /// The ledger op it carries out (what may take the data back).
+    pub lineage: Lineage,
     pub kind: ArchiveKind,
     /// The table as the op names it.
     pub table: String,
     /// The column as the op names it; `None` for a whole table.
     pub column: Option<String>,
     pub key: ArchiveKey,
-    /// `_strata_archive_<seq>_<op>`.
+    /// The archive's key columns ([`crate::custody::ROWID_COLUMN`], or the
+    /// primary key's, with [`crate::custody::AFTER_COLUMN`] for a key
+    /// column whose type changes).
+    pub key_columns: Vec<String>,
+    /// The archived values' columns.
+    pub values: Vec<String>,
+    /// The row's other columns, as witnesses.
+    pub witness: Vec<String>,
+    /// The column whose converted value [`crate::custody::AFTER_COLUMN`]
+    /// holds.
+    pub after: Option<String>,
+    /// Whether the table's AUTOINCREMENT counter is kept with it.
+    pub counter: bool,
     pub archive_table: String,
 }
 
@@ -194,6 +231,14 @@ pub struct Plan {
     pub rebuilds: Vec<Rebuild>,
     /// What the plan puts back from archives, in order.
     pub restores: Vec<Restore>,
+    /// What the plan brings back without its data (purged archives).
+    pub losses: Vec<Loss>,
+    /// The database's archives as the plan found them: `apply` checks they
+    /// are still so inside its transaction.
+    pub custody: Custody,
+    /// What the database's log says of this move beyond its points (set by
+    /// the caller: for example that data was knowingly not brought back).
+    pub note: Option<String>,
     /// The schema the plan ends at (the projection of every step).
     pub schema: Schema,
 }
@@ -210,59 +255,42 @@ pub enum PlanError {
     },
     #[error("table {table} has columns named rowid, _rowid_ and oid, so its rowids cannot be read to keep them; rename one of those columns")]
     RowidHidden { table: String },
-    #[error("table {table} has a column named _strata_rowid, which strata's archive uses for rowids; rename the column")]
-    ReservedColumn { table: String },
+    #[error("table {table} has a column named {column}, a name strata's archive uses for its own columns; rename the column")]
+    ReservedColumn { table: String, column: String },
 }
 
-/// The ordered SQL that turns a database whose schema is `from` into the
-/// schema after every step.
+/// The ordered SQL that turns a database whose schema is `from`, and which
+/// keeps no archives, into the schema after every step.
 pub fn plan(from: &Schema, steps: &[Step]) -> Result<Plan, PlanError> {
+    plan_with(from, steps, &Custody::default())
+}
+
+/// The ordered SQL that turns a database whose schema is `from` and whose
+/// archives are `custody` into the schema after every step: each op that
+/// brings data back takes it from the archive [`Custody::wanted`] names,
+/// following the archives the plan itself makes on the way.
+pub fn plan_with(from: &Schema, steps: &[Step], custody: &Custody) -> Result<Plan, PlanError> {
     let mut planner = Planner {
         schema: Arc::new(from.clone()),
-        plan: Plan::default(),
+        plan: Plan {
+            custody: custody.clone(),
+            ..Plan::default()
+        },
         pending: Vec::new(),
-        undo: false,
-        fills: BTreeMap::new(),
+        custody: custody.clone(),
     };
     for step in steps {
-        planner.undo = step.undo;
-        planner.fills = step
-            .ops
-            .iter()
-            .enumerate()
-            .filter_map(|(i, op)| match (op, step.restores.get(i)) {
-                (Op::AddColumn { column, .. }, Some(Some(from)))
-                    if column.not_null
-                        && column.default.is_none()
-                        && column.generated.is_none() =>
-                {
-                    Some((u32::try_from(i).unwrap_or(u32::MAX), *from))
-                }
-                _ => None,
-            })
-            .collect();
-        let here = |i: usize, op: &Op| Here {
-            seq: step.seq,
-            op: u32::try_from(i).unwrap_or(u32::MAX),
-            kind: op.kind(),
-        };
-        // The table an op re-creates or re-adds to, as it stands right after
-        // the op: its names are the archive's.
-        let mut then: Vec<Option<Table>> = vec![None; step.ops.len()];
         for (i, op) in step.ops.iter().enumerate() {
-            planner.op(here(i, op), op)?;
-            if let (Some(Some(_)), Some(t)) = (step.restores.get(i), restored_table(op)) {
-                then[i] = planner.schema.table(t).cloned();
-            }
+            let at = Here {
+                seq: step.seq,
+                op: u32::try_from(i).unwrap_or(u32::MAX),
+                kind: op.kind(),
+                undo: step.undo,
+                lineage: step.lineage_of(i),
+            };
+            planner.op(at, op)?;
         }
         planner.flush_all()?;
-        // Data comes back once the event's shape is complete, under the
-        // names the rest of the event gave it.
-        for (i, op) in step.ops.iter().enumerate() {
-            if let (Some(Some(from)), Some(table)) = (step.restores.get(i), &then[i]) {
-                planner.restore(here(i, op), op, from, table, &step.ops[i + 1..]);
-            }
-        }
     }
     planner.plan.schema = Arc::unwrap_or_clone(planner.schema);
     Ok(planner.plan)
@@ -278,7 +306,7 @@ impl Plan {
     /// bookkeeping tables and the log row, the plan, the foreign key check,
     /// the state row.
     pub fn transaction(&self) -> Vec<Statement> {
-        let mut out = script::prologue();
+        let mut out = script::prologue(&self.custody);
         out.extend(self.statements.iter().cloned());
         out.push(script::foreign_key_check());
         out.extend(script::epilogue());
@@ -302,6 +330,14 @@ impl Plan {
             out.push('\n');
             out.push_str(s.sql.trim_end().trim_end_matches(';'));
             out.push_str(";\n");
+            if let Role::Consume { index, id } = s.role {
+                let a = quote_ident(&self.restores[index].archive_table);
+                out.push_str(&format!(
+                    "-- then, when {a} is left empty: DROP TABLE {a}; DELETE FROM {} WHERE \"id\" = {id};\n-- else: UPDATE {} SET \"row_count\" = (what it keeps) WHERE \"id\" = {id};\n",
+                    quote_ident(ARCHIVE_CATALOG),
+                    quote_ident(ARCHIVE_CATALOG)
+                ));
+            }
         }
         out.push_str("COMMIT;\n");
         if self.foreign_keys_off {
@@ -322,6 +358,9 @@ struct Here {
     seq: u64,
     op: u32,
     kind: &'static str,
+    /// The step undoes its event.
+    undo: bool,
+    lineage: Lineage,
 }
 
 /// A rebuild that ops of the current event are being gathered into.
@@ -339,21 +378,13 @@ struct Pending {
     ops: Vec<u32>,
     kinds: Vec<&'static str>,
     /// Data to archive from `before` before the rebuild.
-    archives: Vec<PendingArchive>,
-    /// Columns the rebuild adds whose values come back from an archive as
-    /// the rows are copied (a NOT NULL column without a default cannot wait
-    /// for the restore at the end of the event): (column, archive table).
-    fills: Vec<(String, String)>,
-}
-
-#[derive(Debug, Clone)]
-struct PendingArchive {
-    op: u32,
-    kind: ArchiveKind,
-    /// The column as the op names it.
-    column: String,
-    /// Where its values are in `before`.
-    source: String,
+    archives: Vec<keep::Keep>,
+    /// Columns whose values come back from an archive as the rows are
+    /// copied.
+    fills: Vec<keep::Fill>,
+    /// The columns of `before` whose values the rebuild converts (a type
+    /// change): no witness of a row, since they change on the way.
+    converted: Vec<String>,
 }
 
 impl Pending {
@@ -372,11 +403,8 @@ struct Planner {
     plan: Plan,
     /// Rebuilds being gathered, in the order they began.
     pending: Vec<Pending>,
-    /// The current step undoes its event.
-    undo: bool,
-    /// The current step's ops (by index) that re-add a NOT NULL column
-    /// without a default, and the archive its values come from.
-    fills: BTreeMap<u32, ArchiveRef>,
+    /// The database's archives as the plan leaves them so far.
+    custody: Custody,
 }
 
 impl Planner {
@@ -407,6 +435,9 @@ impl Planner {
             error,
         })?;
         let note = |what: String| format!("event {} op {}: {} {what}", at.seq, at.op, at.kind);
+        // The archive this op takes its data back from, if it is one that
+        // brings data back and the database keeps it.
+        let back = self.take_back(at, op);
         match op {
             Op::Data { sql } => {
                 self.flush_all()?;
@@ -418,6 +449,9 @@ impl Planner {
             }
             Op::CreateTable { table } => {
                 self.emit(note(table.name.clone()), render_table(table));
+                if let Some(held) = back {
+                    self.restore_table(at, table, &held);
+                }
             }
             Op::DropTable { table } => {
                 // Every gathered rebuild first: one may still carry a
@@ -428,13 +462,8 @@ impl Planner {
                 if is_referenced(&before, &table.name) {
                     self.plan.foreign_keys_off = true;
                 }
-                let columns: Vec<(String, String)> = table
-                    .columns
-                    .iter()
-                    .filter(|c| c.generated.is_none())
-                    .map(|c| (c.name.clone(), c.name.clone()))
-                    .collect();
-                self.archive(at, table, &table.name, ArchiveKind::Table, None, &columns)?;
+                let k = keep::Keep::table(at, table)?;
+                self.archive(&k, &table.name)?;
                 self.emit(
                     note(table.name.clone()),
                     format!("DROP TABLE {}", quote_ident(&table.name)),
@@ -469,6 +498,13 @@ impl Planner {
                 let current = before.table(table).cloned().unwrap_or_default();
                 if let Some(i) = self.pending_index(table) {
                     self.absorb(i, at, op);
+                    self.fill(i, at, table, column, back, None);
+                } else if let Some(held) = back {
+                    // Values come back as the rows are copied: a rebuild,
+                    // which fires none of the table's triggers.
+                    let i = self.start(at, &current, at.kind);
+                    self.absorb(i, at, op);
+                    self.fill(i, at, table, column, Some(held), None);
                 } else if native_add(&current, column, *position) {
                     self.emit(
                         note(format!("{table}.{}", column.name)),
@@ -489,15 +525,8 @@ impl Planner {
                 } else {
                     let current = before.table(table).cloned().unwrap_or_default();
                     if column.generated.is_none() {
-                        let c = [(column.name.clone(), column.name.clone())];
-                        self.archive(
-                            at,
-                            &current,
-                            table,
-                            ArchiveKind::Column,
-                            Some(&column.name),
-                            &c,
-                        )?;
+                        let k = keep::Keep::native(at, &current, column)?;
+                        self.archive(&k, table)?;
                     }
                     self.emit(
                         note(format!("{table}.{}", column.name)),
@@ -561,6 +590,9 @@ impl Planner {
                     }
                 };
                 self.absorb(i, at, op);
+                if let Op::AlterColumn { from, to, .. } = op {
+                    self.fill(i, at, table, to, back, Some(from));
+                }
             }
             Op::CreateIndex { index } => {
                 if let Some(i) = self.pending_index(&index.table) {
@@ -662,12 +694,15 @@ impl Planner {
             kinds: vec![kind],
             archives: Vec::new(),
             fills: Vec::new(),
+            converted: Vec::new(),
         });
         self.pending.len() - 1
     }
 
     /// Adds `op` to the rebuild being gathered at `i`.
     fn absorb(&mut self, i: usize, at: Here, op: &Op) {
+        // Before the op: the schema as the op finds it.
+        let now = Arc::clone(&self.schema);
         let p = &mut self.pending[i];
         p.ops.push(at.op);
         if p.kinds.last() != Some(&at.kind) {
@@ -679,37 +714,35 @@ impl Planner {
             } => {
                 let to = (*position as usize).min(p.origins.len());
                 p.origins.insert(to, (column.name.clone(), None));
-                if let Some(from) = self.fills.get(&at.op) {
-                    p.fills.push((column.name.clone(), from.table()));
-                }
             }
-            Op::DropColumn { column, .. } => {
-                if let Some(source) = p.origin(&column.name).map(str::to_string) {
-                    if column.generated.is_none() {
-                        p.archives.push(PendingArchive {
-                            op: at.op,
-                            kind: ArchiveKind::Column,
-                            column: column.name.clone(),
-                            source,
-                        });
+            Op::DropColumn { table, column, .. } => {
+                if column.generated.is_none() {
+                    if let Some(k) = keep::Keep::in_rebuild(p, at, &now, table, column, None) {
+                        p.archives.push(k);
                     }
                 }
                 p.origins.retain(|(c, _)| !same_name(c, &column.name));
+                // A value that came back in this rebuild and goes again stays
+                // where it was.
+                p.fills.retain(|f| !same_name(&f.column, &column.name));
             }
             Op::RenameColumn { from, to, .. } => {
                 for (c, _) in p.origins.iter_mut().filter(|(c, _)| same_name(c, from)) {
                     *c = to.clone();
                 }
+                for f in p.fills.iter_mut().filter(|f| same_name(&f.column, from)) {
+                    f.column = to.clone();
+                }
             }
-            Op::AlterColumn { from, to, .. } => {
-                if let Some(source) = p.origin(&from.name).map(str::to_string) {
-                    if from.generated.is_none() && type_changes(from, to) {
-                        p.archives.push(PendingArchive {
-                            op: at.op,
-                            kind: ArchiveKind::Values,
-                            column: from.name.clone(),
-                            source,
-                        });
+            Op::AlterColumn { table, from, to } => {
+                if loses_values(from, to) {
+                    if let Some(k) = keep::Keep::in_rebuild(p, at, &now, table, from, Some(to)) {
+                        p.archives.push(k);
+                    }
+                }
+                if type_changes(from, to) {
+                    if let Some(source) = p.origin(&from.name).map(str::to_string) {
+                        p.converted.push(source);
                     }
                 }
             }
@@ -733,114 +766,6 @@ impl Planner {
         }
         Ok(())
     }
-
-    /// Copies data into a new archive table and records it in the catalog.
-    /// `columns` pairs each archived column's name (as the op names it)
-    /// with where its values are in `db_table` now.
-    fn archive(
-        &mut self,
-        at: Here,
-        table: &Table,
-        db_table: &str,
-        kind: ArchiveKind,
-        column: Option<&str>,
-        columns: &[(String, String)],
-    ) -> Result<(), PlanError> {
-        let name = ArchiveRef {
-            seq: at.seq,
-            op: at.op,
-            undo: self.undo,
-        }
-        .table();
-        let (key, key_columns) = if table.without_rowid {
-            let pk: Vec<(String, String)> = table
-                .primary_key
-                .iter()
-                .flat_map(|pk| pk.columns.iter())
-                .map(|c| (c.clone(), c.clone()))
-                .collect();
-            let names = pk.iter().map(|(c, _)| c.clone()).collect();
-            (ArchiveKey::PrimaryKey(names), pk)
-        } else {
-            if table.column(rebuild::ROWID_COLUMN).is_some() {
-                return Err(PlanError::ReservedColumn {
-                    table: table.name.clone(),
-                });
-            }
-            let rowid = rebuild::rowid_name(table).ok_or_else(|| PlanError::RowidHidden {
-                table: table.name.clone(),
-            })?;
-            (
-                ArchiveKey::Rowid,
-                vec![(rebuild::ROWID_COLUMN.to_string(), rowid.to_string())],
-            )
-        };
-        let values: Vec<&(String, String)> = columns
-            .iter()
-            .filter(|(c, _)| !key_columns.iter().any(|(k, _)| same_name(k, c)))
-            .collect();
-        let mut defs: Vec<String> = key_columns
-            .iter()
-            .map(|(c, _)| {
-                if matches!(key, ArchiveKey::Rowid) {
-                    format!("{} INTEGER PRIMARY KEY", quote_ident(c))
-                } else {
-                    quote_ident(c)
-                }
-            })
-            .chain(values.iter().map(|(c, _)| quote_ident(c)))
-            .collect();
-        if let ArchiveKey::PrimaryKey(pk) = &key {
-            defs.push(format!("PRIMARY KEY ({})", ident_list(pk)));
-        }
-        let what = match column {
-            Some(c) => format!("{}.{c}", table.name),
-            None => table.name.clone(),
-        };
-        let comment = format!(
-            "event {} op {}: {} {what} (archive {} before it is lost)",
-            at.seq,
-            at.op,
-            at.kind,
-            kind.as_str()
-        );
-        self.emit(
-            comment.clone(),
-            format!("CREATE TABLE {} ({})", quote_ident(&name), defs.join(", ")),
-        );
-        let targets: Vec<String> = key_columns
-            .iter()
-            .chain(values.iter().copied())
-            .map(|(c, _)| quote_ident(c))
-            .collect();
-        let sources: Vec<String> = key_columns
-            .iter()
-            .chain(values.iter().copied())
-            .map(|(_, s)| quote_ident(s))
-            .collect();
-        self.emit(
-            comment.clone(),
-            format!(
-                "INSERT INTO {} ({}) SELECT {} FROM {}",
-                quote_ident(&name),
-                targets.join(", "),
-                sources.join(", "),
-                quote_ident(db_table)
-            ),
-        );
-        let entry = ArchiveEntry {
-            seq: at.seq,
-            op: at.op,
-            kind,
-            table: table.name.clone(),
-            column: column.map(str::to_string),
-            key,
-            archive_table: name,
-        };
-        self.emit(comment, script::catalog_row(&entry));
-        self.plan.archives.push(entry);
-        Ok(())
-    }
 }
 
 /// Whether an AlterColumn can change stored values: the column's type
@@ -849,6 +774,19 @@ impl Planner {
 /// a change of affinity archives the column's values first.
 pub fn type_changes(from: &Column, to: &Column) -> bool {
     affinity(&from.ty) != affinity(&to.ty)
+}
+
+/// Whether an AlterColumn discards or may convert the values a column
+/// stores: a change of type affinity, or a stored column becoming
+/// generated (its values are computed from then on).
+pub fn loses_values(from: &Column, to: &Column) -> bool {
+    from.generated.is_none() && (to.generated.is_some() || type_changes(from, to))
+}
+
+/// Whether an AlterColumn is one whose inverse [`loses_values`]: it may
+/// take values back from an archive.
+pub fn takes_back_values(from: &Column, to: &Column) -> bool {
+    loses_values(to, from)
 }
 
 /// A declared type's affinity, by SQLite's rules (datatype3.html, 3.1), with
@@ -939,14 +877,6 @@ fn is_referenced(schema: &Schema, table: &str) -> bool {
             .iter()
             .any(|fk| same_name(&fk.ref_table, table))
     })
-}
-
-fn ident_list(names: &[String]) -> String {
-    names
-        .iter()
-        .map(|n| quote_ident(n))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 fn one_line(text: &str) -> String {
@@ -1054,188 +984,3 @@ impl Dependents {
 
 #[cfg(test)]
 mod tests;
-
-impl Planner {
-    /// Puts back what archive `from` keeps for `op` (which re-adds a column,
-    /// re-creates a table or changes a column's type back), then removes the
-    /// archive; `apply` skips all of it when the archive is not there.
-    fn restore(&mut self, at: Here, op: &Op, from: &ArchiveRef, then: &Table, later: &[Op]) {
-        // What the archive holds, under the names it has there: one column,
-        // or every stored column of the re-created table.
-        let (column, archived): (Option<&str>, Vec<String>) = match op {
-            Op::AddColumn { column, .. } if column.generated.is_none() => {
-                (Some(&column.name), vec![column.name.clone()])
-            }
-            Op::AlterColumn { from, to, .. } if type_changes(from, to) => {
-                (Some(&to.name), vec![to.name.clone()])
-            }
-            Op::CreateTable { table } => (
-                None,
-                table
-                    .columns
-                    .iter()
-                    .filter(|c| c.generated.is_none())
-                    .map(|c| c.name.clone())
-                    .collect(),
-            ),
-            _ => return,
-        };
-        let keys: Vec<String> = match (&then.primary_key, then.without_rowid) {
-            (Some(pk), true) => pk.columns.clone(),
-            _ => Vec::new(),
-        };
-        let mut names: Vec<String> = keys.clone();
-        names.extend(archived.iter().cloned());
-        // The names the rest of the event gives them; a later drop of the
-        // table in the same event leaves the data in its archive.
-        let Some((now, renamed)) = follow(later, &then.name, &names) else {
-            return;
-        };
-        let Some(table) = self.schema.table(&now).cloned() else {
-            return;
-        };
-        let (key_now, value_now) = renamed.split_at(keys.len());
-        let Some(key_now) = key_now.iter().cloned().collect::<Option<Vec<String>>>() else {
-            return;
-        };
-        let pairs: Vec<(&String, &String)> = archived
-            .iter()
-            .zip(value_now)
-            .filter_map(|(a, n)| n.as_ref().map(|n| (a, n)))
-            .filter(|(_, n)| table.column(n).is_some_and(|c| c.generated.is_none()))
-            .collect();
-        if pairs.is_empty() {
-            return;
-        }
-        // Whatever cannot be put back stays in the archive.
-        let complete = pairs.len() == archived.len();
-        let archive = from.table();
-        // Rows come back at the end of the step, after the ops that may
-        // point foreign keys at them: checked once, by foreign_key_check
-        // before commit, not row by row on the way.
-        self.plan.foreign_keys_off = true;
-        let index = self.plan.restores.len();
-        self.plan.restores.push(Restore {
-            archive_table: archive.clone(),
-            table: table.name.clone(),
-            column: column.map(|_| pairs[0].1.clone()),
-            expected: !from.undo,
-        });
-        let comment = format!(
-            "event {} op {}: {} (restore from {archive} when it is there)",
-            at.seq, at.op, at.kind
-        );
-        let a = quote_ident(&archive);
-        let t = quote_ident(&table.name);
-        let key_match: Vec<String> = if table.without_rowid {
-            keys.iter()
-                .zip(&key_now)
-                .map(|(k, n)| format!("{t}.{} = a.{}", quote_ident(n), quote_ident(k)))
-                .collect()
-        } else {
-            vec![format!(
-                "{t}.{} = a.{}",
-                quote_ident(rebuild::rowid_name(&table).unwrap_or("rowid")),
-                quote_ident(rebuild::ROWID_COLUMN)
-            )]
-        };
-        let sql = match column {
-            Some(_) => format!(
-                "UPDATE {t} SET {} = a.{} FROM {a} AS a WHERE {}",
-                quote_ident(pairs[0].1),
-                quote_ident(pairs[0].0),
-                key_match.join(" AND ")
-            ),
-            None => {
-                let mut targets = Vec::new();
-                let mut sources = Vec::new();
-                if !table.without_rowid && rebuild::rowid_alias(&table).is_none() {
-                    targets.push(quote_ident(rebuild::rowid_name(&table).unwrap_or("rowid")));
-                    sources.push(quote_ident(rebuild::ROWID_COLUMN));
-                }
-                for (archived_as, now) in &pairs {
-                    targets.push(quote_ident(now));
-                    sources.push(quote_ident(archived_as));
-                }
-                format!(
-                    "INSERT INTO {t} ({}) SELECT {} FROM {a}",
-                    targets.join(", "),
-                    sources.join(", ")
-                )
-            }
-        };
-        let role = |counts| Role::Restore { index, counts };
-        // The table's own triggers must not fire on rows coming back as they
-        // were: they are set aside around the restore.
-        let triggers: Vec<Trigger> = self
-            .schema
-            .triggers
-            .values()
-            .filter(|tr| same_name(&tr.table, &table.name))
-            .cloned()
-            .collect();
-        for tr in &triggers {
-            self.emit_role(
-                comment.clone(),
-                format!("DROP TRIGGER {}", quote_ident(&tr.name)),
-                role(false),
-            );
-        }
-        self.emit_role(comment.clone(), sql, role(true));
-        for tr in &triggers {
-            self.emit_role(comment.clone(), tr.sql.clone(), role(false));
-        }
-        if !complete {
-            return;
-        }
-        self.emit_role(comment.clone(), format!("DROP TABLE {a}"), role(false));
-        self.emit_role(
-            comment,
-            format!(
-                "DELETE FROM {} WHERE \"archive_table\" = {}",
-                quote_ident(ARCHIVE_CATALOG),
-                quote_literal(&archive)
-            ),
-            role(false),
-        );
-    }
-}
-
-/// The table an op brings data back into, by the name the op uses.
-fn restored_table(op: &Op) -> Option<&str> {
-    match op {
-        Op::AddColumn { table, .. } | Op::AlterColumn { table, .. } => Some(table),
-        Op::CreateTable { table } => Some(&table.name),
-        _ => None,
-    }
-}
-
-/// Follows a table and some of its columns through the renames of `later`
-/// ops: the table's last name (`None` when a later op drops it) and each
-/// column's (`None` when a later op drops it).
-fn follow(later: &[Op], table: &str, columns: &[String]) -> Option<(String, Vec<Option<String>>)> {
-    let mut t = table.to_string();
-    let mut cols: Vec<Option<String>> = columns.iter().cloned().map(Some).collect();
-    for op in later {
-        match op {
-            Op::RenameTable { from, to } if same_name(from, &t) => t = to.clone(),
-            Op::DropTable { table } if same_name(&table.name, &t) => return None,
-            Op::RenameColumn { table, from, to } if same_name(table, &t) => {
-                for c in cols.iter_mut().flatten() {
-                    if same_name(c, from) {
-                        *c = to.clone();
-                    }
-                }
-            }
-            Op::DropColumn { table, column, .. } if same_name(table, &t) => {
-                for c in cols.iter_mut() {
-                    if c.as_deref().is_some_and(|n| same_name(n, &column.name)) {
-                        *c = None;
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-    Some((t, cols))
-}

@@ -7,8 +7,9 @@ use rusqlite::types::Value;
 use rusqlite::Connection;
 use strata_schema::{project_all, Op, Schema};
 use strata_sqlite::apply::{apply, open, open_new, read_state, Applied, ApplyError, Position};
+use strata_sqlite::custody::{Custody, Lineage};
 use strata_sqlite::ddl::parse_change;
-use strata_sqlite::plan::{plan, ArchiveKey, ArchiveKind, Plan, Step};
+use strata_sqlite::plan::{plan, plan_with, ArchiveKey, ArchiveKind, Plan, Step};
 use tempfile::TempDir;
 
 const LEDGER: &str = "1111111111111111111111111111111111111111111111111111111111111111";
@@ -49,6 +50,16 @@ impl Db {
         self.at.as_ref().map_or(0, |p| p.seq)
     }
 
+    /// The database's archives (this harness's plans run forwards only).
+    fn custody(&self) -> Custody {
+        Custody::load(&self.conn, &|seq, op, undo| Lineage {
+            seq,
+            op,
+            forward: !undo,
+        })
+        .expect("custody")
+    }
+
     /// The ops `sql` records against the current schema.
     fn ops(&self, sql: &str) -> Vec<Op> {
         parse_change(sql, &self.schema).unwrap_or_else(|e| panic!("{sql}: {e}"))
@@ -58,7 +69,10 @@ impl Db {
     fn plan(&self, sql: &str) -> (Plan, Vec<Op>) {
         let ops = self.ops(sql);
         let steps = [Step::new(self.seq() + 1, ops.clone())];
-        (plan(&self.schema, &steps).expect("plan"), ops)
+        (
+            plan_with(&self.schema, &steps, &self.custody()).expect("plan"),
+            ops,
+        )
     }
 
     /// Records `sql` as the next event and applies it.
@@ -266,7 +280,7 @@ fn three_alter_columns_on_one_table_are_one_rebuild_that_keeps_rows() {
         ]
     );
     assert_eq!(
-        db.rows("SELECT _strata_rowid, age, typeof(age) FROM _strata_archive_2_0 ORDER BY 1"),
+        db.rows("SELECT _strata_rowid, age, typeof(age) FROM _strata_archive_1 ORDER BY 1"),
         vec![
             vec![int(1), text("30"), text("text")],
             vec![int(5), text("41"), text("text")],
@@ -412,22 +426,22 @@ fn drop_column_archives_its_values_by_rowid_and_one_update_restores_them() {
     let entry = &p.archives[0];
     assert_eq!(entry.kind, ArchiveKind::Column);
     assert_eq!(entry.key, ArchiveKey::Rowid);
-    assert_eq!(entry.archive_table, "_strata_archive_2_0");
+    assert_eq!(entry.archive_table, "_strata_archive_1");
     assert_eq!(applied.archived[0].rows, 3);
     assert_eq!(
         applied.archived[0].to_string(),
-        "column t.b: 3 rows in _strata_archive_2_0"
+        "column t.b: 3 rows in _strata_archive_1"
     );
     assert_eq!(
         db.rows("SELECT seq, op, kind, table_name, column_name, key_kind, key_columns, archive_table, row_count FROM _strata_archive"),
-        vec![vec![int(2), int(0), text("column"), text("t"), text("b"), text("rowid"), text("[\"_strata_rowid\"]"), text("_strata_archive_2_0"), int(3)]]
+        vec![vec![int(2), int(0), text("column"), text("t"), text("b"), text("rowid"), text("[\"_strata_rowid\"]"), text("_strata_archive_1"), int(3)]]
     );
     assert_eq!(
         db.rows("SELECT archived_rows FROM _strata_log ORDER BY id DESC LIMIT 1"),
         vec![vec![int(3)]]
     );
     // Restoring is one statement.
-    db.exec("ALTER TABLE t ADD COLUMN b BLOB; UPDATE t SET b = a.b FROM _strata_archive_2_0 AS a WHERE t.rowid = a._strata_rowid");
+    db.exec("ALTER TABLE t ADD COLUMN b BLOB; UPDATE t SET b = a.b FROM _strata_archive_1 AS a WHERE t.rowid = a._strata_rowid");
     assert_eq!(
         db.rows("SELECT id, b FROM t ORDER BY id"),
         vec![
@@ -447,16 +461,16 @@ fn drop_table_archives_every_row_with_its_rowid() {
     assert_eq!(applied.archived[0].rows, 2);
     assert_eq!(
         applied.archived[0].to_string(),
-        "table t: 2 rows in _strata_archive_2_0"
+        "table t: 2 rows in _strata_archive_1"
     );
     assert_eq!(
-        db.rows("SELECT _strata_rowid, a, b FROM _strata_archive_2_0 ORDER BY 1"),
+        db.rows("SELECT _strata_rowid, a, b FROM _strata_archive_1 ORDER BY 1"),
         vec![
             vec![int(2), text("x"), int(1)],
             vec![int(8), text("y"), Value::Null]
         ]
     );
-    db.exec("CREATE TABLE t (a TEXT, b INT); INSERT INTO t (rowid, a, b) SELECT _strata_rowid, a, b FROM _strata_archive_2_0");
+    db.exec("CREATE TABLE t (a TEXT, b INT); INSERT INTO t (rowid, a, b) SELECT _strata_rowid, a, b FROM _strata_archive_1");
     assert_eq!(db.rows("SELECT rowid, a, b FROM t ORDER BY rowid").len(), 2);
 }
 
@@ -485,7 +499,7 @@ fn without_rowid_tables_rebuild_and_archive_by_primary_key() {
         ArchiveKey::PrimaryKey(vec!["k".into(), "n".into()])
     );
     assert_eq!(
-        db.rows("SELECT k, n, extra FROM _strata_archive_3_0 ORDER BY k"),
+        db.rows("SELECT k, n, extra FROM _strata_archive_2 ORDER BY k"),
         vec![
             vec![text("a"), int(1), text("e1")],
             vec![text("b"), int(2), Value::Null]
@@ -578,20 +592,26 @@ fn constraint_ops_rebuild_and_take_effect() {
 }
 
 #[test]
-fn an_archive_table_left_by_an_earlier_apply_is_never_overwritten() {
+fn a_table_with_an_archive_name_made_by_hand_is_never_overwritten() {
     let mut db = Db::new();
     db.change("CREATE TABLE t (a TEXT, b TEXT)");
-    db.exec(
-        "CREATE TABLE _strata_archive_2_0 (x); INSERT INTO _strata_archive_2_0 VALUES ('kept')",
+    db.exec("INSERT INTO t VALUES ('x', 'y')");
+    db.exec("CREATE TABLE _strata_archive_1 (x); INSERT INTO _strata_archive_1 VALUES ('kept')");
+    let (p, _) = db.change("ALTER TABLE t DROP COLUMN b");
+    assert_eq!(
+        p.archives[0].archive_table,
+        "_strata_archive_2",
+        "{}",
+        p.sql()
     );
-    let before = dump(&db.conn);
-    let (p, ops) = db.plan("ALTER TABLE t DROP COLUMN b");
-    let err = db.run(&p, &ops).expect_err("taken");
-    assert!(
-        matches!(err, ApplyError::ArchiveExists { seq: 2, op: 0, .. }),
-        "{err}"
+    assert_eq!(
+        db.rows("SELECT x FROM _strata_archive_1"),
+        vec![vec![text("kept")]]
     );
-    assert_eq!(dump(&db.conn), before);
+    assert_eq!(
+        db.rows("SELECT b FROM _strata_archive_2"),
+        vec![vec![text("y")]]
+    );
 }
 
 #[test]
@@ -695,7 +715,8 @@ fn dry_run_sql_is_the_script_and_changes_nothing() {
       "to_seq" INTEGER NOT NULL,
       "to_hash" TEXT NOT NULL,
       "version" TEXT NOT NULL,
-      "archived_rows" INTEGER NOT NULL DEFAULT 0
+      "archived_rows" INTEGER NOT NULL DEFAULT 0,
+      "note" TEXT
     );
     -- strata bookkeeping
     CREATE TABLE IF NOT EXISTS "_strata_archive" (
@@ -710,22 +731,31 @@ fn dry_run_sql_is_the_script_and_changes_nothing() {
       "key_columns" TEXT NOT NULL,
       "archive_table" TEXT NOT NULL UNIQUE,
       "row_count" INTEGER NOT NULL,
-      "created_at" TEXT NOT NULL
+      "created_at" TEXT NOT NULL,
+      "undo" INTEGER,
+      "lineage_seq" INTEGER,
+      "lineage_op" INTEGER,
+      "lineage_forward" INTEGER,
+      "value_columns" TEXT,
+      "witness_columns" TEXT,
+      "after_column" TEXT,
+      "counter" INTEGER,
+      "purged_at" TEXT
     );
     -- strata bookkeeping
-    INSERT INTO "_strata_log" ("at", "who", "ledger_id", "from_seq", "from_hash", "to_seq", "to_hash", "version") VALUES (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), :who, :ledger_id, :from_seq, :from_hash, :to_seq, :to_hash, :version);
+    INSERT INTO "_strata_log" ("at", "who", "ledger_id", "from_seq", "from_hash", "to_seq", "to_hash", "version", "note") VALUES (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), :who, :ledger_id, :from_seq, :from_hash, :to_seq, :to_hash, :version, :note);
     -- event 2 op 0: alter_column t.a (archive values before it is lost)
-    CREATE TABLE "_strata_archive_2_0" ("_strata_rowid" INTEGER PRIMARY KEY, "a");
+    CREATE TABLE "_strata_archive_1" ("_strata_rowid" INTEGER PRIMARY KEY, "a", "id", "b", "_strata_after" INT);
     -- event 2 op 0: alter_column t.a (archive values before it is lost)
-    INSERT INTO "_strata_archive_2_0" ("_strata_rowid", "a") SELECT "rowid", "a" FROM "t";
+    INSERT INTO "_strata_archive_1" ("_strata_rowid", "a", "id", "b", "_strata_after") SELECT rowid, "a", "id", "b", "a" FROM "t";
     -- event 2 op 0: alter_column t.a (archive values before it is lost)
-    INSERT INTO "_strata_archive" ("log_id", "seq", "op", "kind", "table_name", "column_name", "key_kind", "key_columns", "archive_table", "row_count", "created_at") SELECT (SELECT max("id") FROM "_strata_log"), 2, 0, 'values', 't', 'a', 'rowid', json_array('_strata_rowid'), '_strata_archive_2_0', count(*), strftime('%Y-%m-%dT%H:%M:%fZ', 'now') FROM "_strata_archive_2_0";
+    INSERT INTO "_strata_archive" ("id", "log_id", "seq", "op", "undo", "lineage_seq", "lineage_op", "lineage_forward", "kind", "table_name", "column_name", "key_kind", "key_columns", "value_columns", "witness_columns", "after_column", "counter", "archive_table", "row_count", "created_at") SELECT 1, (SELECT max("id") FROM "_strata_log"), 2, 0, 0, 2, 0, 1, 'values', 't', 'a', 'rowid', json_array('_strata_rowid'), json_array('a'), json_array('id', 'b'), 'a', NULL, '_strata_archive_1', count(*), strftime('%Y-%m-%dT%H:%M:%fZ', 'now') FROM "_strata_archive_1";
     -- event 2 op 1: drop_column t.b (archive column before it is lost)
-    CREATE TABLE "_strata_archive_2_1" ("_strata_rowid" INTEGER PRIMARY KEY, "b");
+    CREATE TABLE "_strata_archive_2" ("_strata_rowid" INTEGER PRIMARY KEY, "b", "id", "a");
     -- event 2 op 1: drop_column t.b (archive column before it is lost)
-    INSERT INTO "_strata_archive_2_1" ("_strata_rowid", "b") SELECT "rowid", "b" FROM "t";
+    INSERT INTO "_strata_archive_2" ("_strata_rowid", "b", "id", "a") SELECT rowid, "b", "id", "a" FROM "t";
     -- event 2 op 1: drop_column t.b (archive column before it is lost)
-    INSERT INTO "_strata_archive" ("log_id", "seq", "op", "kind", "table_name", "column_name", "key_kind", "key_columns", "archive_table", "row_count", "created_at") SELECT (SELECT max("id") FROM "_strata_log"), 2, 1, 'column', 't', 'b', 'rowid', json_array('_strata_rowid'), '_strata_archive_2_1', count(*), strftime('%Y-%m-%dT%H:%M:%fZ', 'now') FROM "_strata_archive_2_1";
+    INSERT INTO "_strata_archive" ("id", "log_id", "seq", "op", "undo", "lineage_seq", "lineage_op", "lineage_forward", "kind", "table_name", "column_name", "key_kind", "key_columns", "value_columns", "witness_columns", "after_column", "counter", "archive_table", "row_count", "created_at") SELECT 2, (SELECT max("id") FROM "_strata_log"), 2, 1, 0, 2, 1, 1, 'column', 't', 'b', 'rowid', json_array('_strata_rowid'), json_array('b'), json_array('id', 'a'), NULL, NULL, '_strata_archive_2', count(*), strftime('%Y-%m-%dT%H:%M:%fZ', 'now') FROM "_strata_archive_2";
     -- event 2 ops 0, 1: rebuild of t (alter_column, drop_column)
     CREATE TABLE "_strata_new_t" (
       "id" INTEGER PRIMARY KEY,
@@ -1042,7 +1072,9 @@ mod property {
                 let batch_ops: Vec<Op> = batch.iter().flat_map(|s| s.ops.clone()).collect();
                 let mut target = schema.clone();
                 project_all(&mut target, &batch_ops).expect("arb ops fit");
-                let p = plan(&schema, batch).expect("a plan for ops that fit");
+                let custody = Custody::load(&conn, &|seq, op, undo| Lineage { seq, op, forward: !undo })
+                    .expect("custody");
+                let p = plan_with(&schema, batch, &custody).expect("a plan for ops that fit");
                 prop_assert_eq!(&p.schema, &target);
 
                 let before_rows = contents(&conn, &schema);

@@ -6,9 +6,9 @@ use std::path::PathBuf;
 use serde_json::json;
 use strata_ledger::Point;
 use strata_sqlite::apply::{read_state, ApplyError};
-use strata_sqlite::plan::plan;
+use strata_sqlite::plan::{plan_with, Loss};
 
-use super::target::{drift, drift_failure, position, standing, steps};
+use super::target::{custody, drift, drift_failure, position, standing, steps};
 use crate::context::{parse_point, print_json, Context};
 use crate::failure::{exit, Failure};
 
@@ -32,6 +32,10 @@ pub struct Args {
     /// Who applies, for the database's log (else $STRATA_AUTHOR, else the login name).
     #[arg(long, env = "STRATA_AUTHOR")]
     pub author: Option<String>,
+    /// Move even where a table or column comes back without its data (its
+    /// archive was purged); the database's log says so.
+    #[arg(long)]
+    pub without_data: bool,
 }
 
 pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
@@ -65,13 +69,27 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
         }
         return Ok(exit::OK);
     }
-    let mut steps = steps(&ledger, from.seq, to)?;
-    let kept = strata_sqlite::archive::list(&conn)
-        .map_err(|e| Failure::new(e).context(args.db.display()))?;
-    strata_sqlite::archive::Custody::new(&kept).settle(&mut steps);
+    let steps = steps(&ledger, from.seq, to)?;
+    let custody = custody(&ledger, &conn, &args.db)?;
     let start = ledger.schema_at(from.seq)?;
     let target = ledger.schema_at(to)?;
-    let plan = plan(&start, &steps).map_err(Failure::new)?;
+    let mut plan = plan_with(&start, &steps, &custody).map_err(Failure::new)?;
+    if !plan.losses.is_empty() {
+        if !args.without_data {
+            for loss in &plan.losses {
+                eprintln!("would come back without its data: {loss}");
+            }
+            return Err(without_data_failure(&args.db, &plan.losses));
+        }
+        plan.note = Some(format!(
+            "--without-data: {}",
+            plan.losses
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; ")
+        ));
+    }
     if args.dry_run {
         if cx.json() {
             print_json(&json!({ "db": args.db, "from": from.seq, "to": to, "sql": plan.sql() }))?;
@@ -117,7 +135,7 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
             "statements": applied.statements,
             "archived": applied.archived.iter().map(ToString::to_string).collect::<Vec<_>>(),
             "restored": applied.restored.iter().map(ToString::to_string).collect::<Vec<_>>(),
-            "not_restored": applied.not_restored.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            "without_data": plan.losses.iter().map(ToString::to_string).collect::<Vec<_>>(),
         }))?;
     } else {
         cx.say(format_args!(
@@ -133,16 +151,27 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
         for r in &applied.restored {
             cx.say(format_args!("restored {r}"));
         }
-        for r in &applied.not_restored {
-            let what = match &r.column {
-                Some(c) => format!("the values of {}.{c}", r.table),
-                None => format!("the rows of table {}", r.table),
-            };
-            eprintln!(
-                "warning: could not restore {what}: its archive {} is not in the database (purged, or dropped before strata kept archives); the shape is back, the data is not",
-                r.archive_table
-            );
+        for loss in &plan.losses {
+            eprintln!("warning: came back without its data (--without-data): {loss}");
         }
     }
     Ok(exit::OK)
+}
+
+/// The refusal of a move that would bring back tables or columns without
+/// their data.
+pub fn without_data_failure(db: &std::path::Path, losses: &[Loss]) -> Failure {
+    let rows: u64 = losses.iter().map(|l| l.rows).sum();
+    Failure::new(format!(
+        "{} would get back {} table{} or column{} without {} row{} of data: {} archive{} purged (listed above); nothing was changed",
+        db.display(),
+        losses.len(),
+        if losses.len() == 1 { "" } else { "s" },
+        if losses.len() == 1 { "" } else { "s" },
+        rows,
+        if rows == 1 { "" } else { "s" },
+        if losses.len() == 1 { "its" } else { "their" },
+        if losses.len() == 1 { " was" } else { "s were" },
+    ))
+    .help("restore the database from a backup taken before the purge, or pass --without-data to move without that data")
 }

@@ -7,6 +7,7 @@ use serde_json::json;
 use strata_ledger::Point;
 use strata_sqlite::archive::Kept;
 
+use super::target::Lineages;
 use crate::context::{parse_point, print_json, Context};
 use crate::failure::{exit, Failure};
 
@@ -40,8 +41,13 @@ pub enum Action {
 pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
     match args.action {
         Action::List { db } => {
+            let ledger = cx.ledger()?;
             let conn = open(&db)?;
-            let kept = strata_sqlite::archive::list(&conn).map_err(Failure::new)?;
+            let lineages = std::cell::RefCell::new(Lineages::new(&ledger));
+            let kept = strata_sqlite::archive::list(&conn, &|s, o, u| {
+                lineages.borrow_mut().legacy(s, o, u)
+            })
+            .map_err(Failure::new)?;
             if cx.json() {
                 print_json(&kept.iter().map(kept_json).collect::<Vec<_>>())?;
             } else if kept.is_empty() {
@@ -57,7 +63,11 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
             let before = ledger.resolve(&before)?;
             let mut conn = open(&db)?;
             super::target::standing(&ledger, &conn, &db)?;
-            let gone = strata_sqlite::archive::purge(&mut conn, before).map_err(Failure::new)?;
+            let lineages = std::cell::RefCell::new(Lineages::new(&ledger));
+            let gone = strata_sqlite::archive::purge(&mut conn, before, &|s, o, u| {
+                lineages.borrow_mut().legacy(s, o, u)
+            })
+            .map_err(Failure::new)?;
             if cx.json() {
                 print_json(&json!({ "removed": gone.iter().map(kept_json).collect::<Vec<_>>() }))?;
             } else {
@@ -88,20 +98,44 @@ fn line(k: &Kept) -> String {
         None => format!("{} {}", k.kind, k.table),
     };
     format!(
-        "event {} op {}: {what}: {} rows, {} bytes in {} ({})",
+        "event {} op {}{}: {what}: {} rows, {} bytes in {} ({}); comes back with {}",
         k.seq,
         k.op + 1,
+        if k.lineage.forward && k.lineage.seq == k.seq {
+            ""
+        } else {
+            " (undoing)"
+        },
         k.rows,
         k.bytes,
         k.archive_table,
-        k.created_at
+        k.created_at,
+        restored_by(k)
     )
 }
 
+/// What brings an archive's data back: the op that made it, run the other
+/// way.
+fn restored_by(k: &Kept) -> String {
+    let l = k.lineage;
+    if l.forward {
+        format!("a revert of event {} (or apply --to before it)", l.seq)
+    } else {
+        format!(
+            "event {} op {} applied again (apply forwards over it, or a redo)",
+            l.seq,
+            l.op + 1
+        )
+    }
+}
+
 fn kept_json(k: &Kept) -> serde_json::Value {
+    let l = k.lineage;
     json!({
         "seq": k.seq, "op": k.op, "kind": k.kind, "table": k.table, "column": k.column,
         "archive_table": k.archive_table, "rows": k.rows, "bytes": k.bytes,
+        "lineage": { "seq": l.seq, "op": l.op, "forward": l.forward },
+        "restored_by": restored_by(k),
         "created_at": k.created_at,
     })
 }

@@ -2,12 +2,14 @@
 //! database stands in the ledger, whether it drifted, and the steps between
 //! two points.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use strata_ledger::{Body, Ledger};
 use strata_schema::{differences, Difference};
 use strata_sqlite::apply::{read_state, Position};
-use strata_sqlite::plan::{ArchiveRef, Step};
+use strata_sqlite::custody::{Custody, Lineage};
+use strata_sqlite::plan::Step;
 use strata_sqlite::rusqlite::Connection;
 
 use crate::failure::{exit, Failure};
@@ -106,9 +108,11 @@ pub fn drift_failure(db: &Path, seq: u64, drift: &[Difference]) -> Failure {
 }
 
 /// The steps from `from` to `to`: each event's ops going forwards, each
-/// event's undo ops (newest first) going backwards; with, for each op that
-/// brings something back, the archive its data would come from.
+/// event's undo ops (newest first) going backwards; with, for each op, the
+/// ledger op it carries out and which way (its lineage), which is what
+/// archives are found by.
 pub fn steps(ledger: &Ledger, from: u64, to: u64) -> Result<Vec<Step>, Failure> {
+    let mut lineages = Lineages::new(ledger);
     let mut steps = Vec::new();
     if to >= from {
         for entry in ledger.events_from(from + 1) {
@@ -117,79 +121,116 @@ pub fn steps(ledger: &Ledger, from: u64, to: u64) -> Result<Vec<Step>, Failure> 
             if seq > to {
                 break;
             }
-            let (ops, restores) = match &entry.event.body {
+            let ops = match &entry.event.body {
                 Body::Tag { .. } => continue,
                 // A baseline carries a schema, not ops: the database is
-                // carried to it by derived ops, which bring nothing back.
-                Body::Baseline { .. } => (ledger.baseline_ops(seq)?, Vec::new()),
-                // A revert brings back what the ops it undoes archived.
-                Body::Revert { ops, .. } => (
-                    ops.clone(),
-                    ledger
-                        .revert_origins(seq)?
-                        .into_iter()
-                        .map(|o| {
-                            o.map(|(seq, op)| ArchiveRef {
-                                seq,
-                                op,
-                                undo: false,
-                            })
-                        })
-                        .collect(),
-                ),
-                // Going forwards again after going back: what the undo archived.
-                Body::Change { ops, .. } => {
-                    let undo = ledger.undo_ops(seq).unwrap_or_default();
-                    let restores = (0..ops.len())
-                        .map(|i| {
-                            undo.iter()
-                                .position(|(_, origin)| *origin == u32::try_from(i).ok())
-                                .map(|j| ArchiveRef {
-                                    seq,
-                                    op: u32::try_from(j).unwrap_or(u32::MAX),
-                                    undo: true,
-                                })
-                        })
-                        .collect();
-                    (ops.clone(), restores)
-                }
+                // carried to it by derived ops.
+                Body::Baseline { .. } => ledger.baseline_ops(seq)?,
+                Body::Change { ops, .. } | Body::Revert { ops, .. } => ops.clone(),
             };
+            let lineage = (0..ops.len())
+                .map(|i| lineages.of(seq, index(i), true))
+                .collect::<Result<_, _>>()?;
             if !ops.is_empty() {
                 steps.push(Step {
                     seq,
                     ops,
                     undo: false,
-                    restores,
+                    lineage,
                 });
             }
         }
     } else {
         for seq in (to + 1..=from).rev() {
-            let (ops, restores): (Vec<_>, Vec<_>) = ledger
-                .undo_ops(seq)?
-                .into_iter()
-                .map(|(op, origin)| {
-                    (
-                        op,
-                        origin.map(|op| ArchiveRef {
-                            seq,
-                            op,
-                            undo: false,
-                        }),
-                    )
-                })
-                .unzip();
+            let mut ops = Vec::new();
+            let mut lineage = Vec::new();
+            for (k, (op, origin)) in ledger.undo_ops(seq)?.into_iter().enumerate() {
+                lineage.push(match origin {
+                    Some(i) => lineages.of(seq, i, false)?,
+                    // Revert SQL: a data step, which archives nothing.
+                    None => Lineage {
+                        seq,
+                        op: u32::MAX - index(k),
+                        forward: false,
+                    },
+                });
+                ops.push(op);
+            }
             if !ops.is_empty() {
                 steps.push(Step {
                     seq,
                     ops,
                     undo: true,
-                    restores,
+                    lineage,
                 });
             }
         }
     }
     Ok(steps)
+}
+
+fn index(i: usize) -> u32 {
+    u32::try_from(i).unwrap_or(u32::MAX)
+}
+
+/// The lineage of ledger ops: an op of a revert event carries out the op it
+/// undoes the other way (a revert of a revert, the same way again).
+pub struct Lineages<'a> {
+    ledger: &'a Ledger,
+    origins: BTreeMap<u64, Vec<Option<(u64, u32)>>>,
+}
+
+impl<'a> Lineages<'a> {
+    pub fn new(ledger: &'a Ledger) -> Lineages<'a> {
+        Lineages {
+            ledger,
+            origins: BTreeMap::new(),
+        }
+    }
+
+    /// The lineage of op `op` of event `seq` run forwards or undone.
+    pub fn of(&mut self, seq: u64, op: u32, forward: bool) -> Result<Lineage, Failure> {
+        let (mut seq, mut op, mut forward) = (seq, op, forward);
+        // Each step goes to an earlier event, so this ends.
+        loop {
+            if !self.origins.contains_key(&seq) {
+                let origins = match self.ledger.event(seq)? {
+                    Some(e) if matches!(e.event.body, Body::Revert { .. }) => {
+                        self.ledger.revert_origins(seq)?
+                    }
+                    _ => Vec::new(),
+                };
+                self.origins.insert(seq, origins);
+            }
+            match self.origins[&seq].get(op as usize).copied().flatten() {
+                Some((s, i)) if s < seq => {
+                    seq = s;
+                    op = i;
+                    forward = !forward;
+                }
+                _ => return Ok(Lineage { seq, op, forward }),
+            }
+        }
+    }
+
+    /// The lineage of what an earlier version's archive was made by: op
+    /// `op` of event `seq`, run forwards or (`undo`) backwards.
+    pub fn legacy(&mut self, seq: u64, op: u32, undo: bool) -> Lineage {
+        self.of(seq, op, !undo).unwrap_or(Lineage {
+            seq,
+            op,
+            forward: !undo,
+        })
+    }
+}
+
+/// The database's archives, each with its lineage.
+pub fn custody(ledger: &Ledger, conn: &Connection, db: &Path) -> Result<Custody, Failure> {
+    let lineages = std::cell::RefCell::new(Lineages::new(ledger));
+    Custody::load(conn, &|seq, op, undo| {
+        lineages.borrow_mut().legacy(seq, op, undo)
+    })
+    .map_err(|e| Failure::new(e).context(db.display()))
 }
 
 /// The bookkeeping row for point `seq` of this ledger.

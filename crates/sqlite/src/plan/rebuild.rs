@@ -6,14 +6,8 @@
 use strata_schema::sql_text::quote_ident;
 use strata_schema::{same_name, Table};
 
-use super::{
-    is_referenced, quote_literal, ArchiveKind, Dependents, Here, Pending, PlanError, Planner,
-    Rebuild,
-};
+use super::{is_referenced, quote_literal, Dependents, Pending, PlanError, Planner, Rebuild};
 use crate::render::{render_index, render_table};
-
-/// The archive column that holds a row's rowid.
-pub(super) const ROWID_COLUMN: &str = "_strata_rowid";
 
 /// The first of SQLite's names for the rowid that no column of `table`
 /// takes over.
@@ -64,17 +58,8 @@ impl Planner {
             p.kinds.join(", ")
         );
 
-        for a in &p.archives {
-            let at = Here {
-                seq: p.seq,
-                op: a.op,
-                kind: match a.kind {
-                    ArchiveKind::Values => "alter_column",
-                    _ => "drop_column",
-                },
-            };
-            let columns = [(a.column.clone(), a.source.clone())];
-            self.archive(at, before, &before.name, a.kind, Some(&a.column), &columns)?;
+        for k in &p.archives {
+            self.archive(k, &before.name)?;
         }
 
         let referenced = is_referenced(&self.schema, &after.name)
@@ -109,31 +94,13 @@ impl Planner {
         let mut targets: Vec<String> = Vec::new();
         let mut sources: Vec<String> = Vec::new();
         for c in after.columns.iter().filter(|c| c.generated.is_none()) {
-            if let Some(origin) = p.origin(&c.name) {
+            let origin = p.origin(&c.name);
+            if let Some(fill) = p.fills.iter().find(|f| same_name(&f.column, &c.name)) {
+                targets.push(quote_ident(&c.name));
+                sources.push(fill.source(&p, origin));
+            } else if let Some(origin) = origin {
                 targets.push(quote_ident(&c.name));
                 sources.push(quote_ident(origin));
-            } else if let Some((_, archive)) = p.fills.iter().find(|(f, _)| same_name(f, &c.name)) {
-                // The row's archived value, found by its key.
-                let old = quote_ident(&before.name);
-                let key: Vec<String> = match (&before.primary_key, before.without_rowid) {
-                    (Some(pk), true) => pk
-                        .columns
-                        .iter()
-                        .map(|k| format!("a.{q} = {old}.{q}", q = quote_ident(k)))
-                        .collect(),
-                    _ => vec![format!(
-                        "a.{} = {old}.{}",
-                        quote_ident(ROWID_COLUMN),
-                        quote_ident(rowid_name(before).unwrap_or("rowid"))
-                    )],
-                };
-                targets.push(quote_ident(&c.name));
-                sources.push(format!(
-                    "(SELECT a.{} FROM {} AS a WHERE {})",
-                    quote_ident(&c.name),
-                    quote_ident(archive),
-                    key.join(" AND ")
-                ));
             }
         }
         if !before.without_rowid && !after.without_rowid {
@@ -208,6 +175,13 @@ impl Planner {
             self.emit(comment.clone(), sql);
         }
         deps.create_all(self, &schema, &comment);
+
+        // What came back leaves its archive.
+        for fill in &p.fills {
+            if let Some((sql, role)) = fill.consume(&after) {
+                self.emit_role(comment.clone(), sql, role);
+            }
+        }
 
         self.plan.rebuilds.push(Rebuild {
             seq: p.seq,

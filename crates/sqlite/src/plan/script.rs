@@ -5,7 +5,8 @@
 
 use strata_schema::sql_text::quote_ident;
 
-use super::{quote_literal, ArchiveEntry, ArchiveKey, Role, Statement};
+use super::{Role, Statement};
+use crate::custody::{Custody, NEW_CATALOG_COLUMNS, PURGED_COLUMN};
 
 /// Where the database stands: one row (id 1).
 pub const STATE_TABLE: &str = "_strata_state";
@@ -15,11 +16,11 @@ pub const LOG_TABLE: &str = "_strata_log";
 pub const ARCHIVE_CATALOG: &str = "_strata_archive";
 
 /// The current time as SQLite writes it: RFC 3339 in UTC, milliseconds.
-const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
+pub(super) const NOW: &str = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
 
 /// The id of this apply's log row: the newest, since the transaction
 /// holds the write lock from before it is inserted.
-const THIS_APPLY: &str = "(SELECT max(\"id\") FROM \"_strata_log\")";
+pub(super) const THIS_APPLY: &str = "(SELECT max(\"id\") FROM \"_strata_log\")";
 
 fn bookkeeping(sql: String, role: Role) -> Statement {
     Statement {
@@ -30,8 +31,8 @@ fn bookkeeping(sql: String, role: Role) -> Statement {
 }
 
 /// The bookkeeping tables (created when missing) and this apply's log row.
-pub(crate) fn prologue() -> Vec<Statement> {
-    vec![
+pub(crate) fn prologue(custody: &Custody) -> Vec<Statement> {
+    let mut out = vec![
         bookkeeping(
             format!(
                 "CREATE TABLE IF NOT EXISTS {} (\n  \"id\" INTEGER PRIMARY KEY CHECK (\"id\" = 1),\n  \"ledger_id\" TEXT NOT NULL,\n  \"seq\" INTEGER NOT NULL,\n  \"hash\" TEXT NOT NULL,\n  \"applied_at\" TEXT NOT NULL\n)",
@@ -41,26 +42,54 @@ pub(crate) fn prologue() -> Vec<Statement> {
         ),
         bookkeeping(
             format!(
-                "CREATE TABLE IF NOT EXISTS {} (\n  \"id\" INTEGER PRIMARY KEY,\n  \"at\" TEXT NOT NULL,\n  \"who\" TEXT NOT NULL,\n  \"ledger_id\" TEXT NOT NULL,\n  \"from_seq\" INTEGER,\n  \"from_hash\" TEXT,\n  \"to_seq\" INTEGER NOT NULL,\n  \"to_hash\" TEXT NOT NULL,\n  \"version\" TEXT NOT NULL,\n  \"archived_rows\" INTEGER NOT NULL DEFAULT 0\n)",
+                "CREATE TABLE IF NOT EXISTS {} (\n  \"id\" INTEGER PRIMARY KEY,\n  \"at\" TEXT NOT NULL,\n  \"who\" TEXT NOT NULL,\n  \"ledger_id\" TEXT NOT NULL,\n  \"from_seq\" INTEGER,\n  \"from_hash\" TEXT,\n  \"to_seq\" INTEGER NOT NULL,\n  \"to_hash\" TEXT NOT NULL,\n  \"version\" TEXT NOT NULL,\n  \"archived_rows\" INTEGER NOT NULL DEFAULT 0,\n  \"note\" TEXT\n)",
                 quote_ident(LOG_TABLE)
             ),
             Role::Plain,
         ),
         bookkeeping(
             format!(
-                "CREATE TABLE IF NOT EXISTS {} (\n  \"id\" INTEGER PRIMARY KEY,\n  \"log_id\" INTEGER NOT NULL,\n  \"seq\" INTEGER NOT NULL,\n  \"op\" INTEGER NOT NULL,\n  \"kind\" TEXT NOT NULL CHECK (\"kind\" IN ('table', 'column', 'values')),\n  \"table_name\" TEXT NOT NULL,\n  \"column_name\" TEXT,\n  \"key_kind\" TEXT NOT NULL CHECK (\"key_kind\" IN ('rowid', 'primary_key')),\n  \"key_columns\" TEXT NOT NULL,\n  \"archive_table\" TEXT NOT NULL UNIQUE,\n  \"row_count\" INTEGER NOT NULL,\n  \"created_at\" TEXT NOT NULL\n)",
+                "CREATE TABLE IF NOT EXISTS {} (\n  \"id\" INTEGER PRIMARY KEY,\n  \"log_id\" INTEGER NOT NULL,\n  \"seq\" INTEGER NOT NULL,\n  \"op\" INTEGER NOT NULL,\n  \"kind\" TEXT NOT NULL CHECK (\"kind\" IN ('table', 'column', 'values')),\n  \"table_name\" TEXT NOT NULL,\n  \"column_name\" TEXT,\n  \"key_kind\" TEXT NOT NULL CHECK (\"key_kind\" IN ('rowid', 'primary_key')),\n  \"key_columns\" TEXT NOT NULL,\n  \"archive_table\" TEXT NOT NULL UNIQUE,\n  \"row_count\" INTEGER NOT NULL,\n  \"created_at\" TEXT NOT NULL,\n  \"undo\" INTEGER,\n  \"lineage_seq\" INTEGER,\n  \"lineage_op\" INTEGER,\n  \"lineage_forward\" INTEGER,\n  \"value_columns\" TEXT,\n  \"witness_columns\" TEXT,\n  \"after_column\" TEXT,\n  \"counter\" INTEGER,\n  \"purged_at\" TEXT\n)",
                 quote_ident(ARCHIVE_CATALOG)
             ),
             Role::Plain,
         ),
-        bookkeeping(
+    ];
+    // A catalog an earlier version made gains this version's columns.
+    if custody.catalog_outdated {
+        for (column, ty) in NEW_CATALOG_COLUMNS.iter().chain([&PURGED_COLUMN]) {
+            if !custody
+                .catalog_columns
+                .iter()
+                .any(|c| c.eq_ignore_ascii_case(column))
+            {
+                out.push(bookkeeping(
+                    format!(
+                        "ALTER TABLE {} ADD COLUMN \"{column}\" {ty}",
+                        quote_ident(ARCHIVE_CATALOG)
+                    ),
+                    Role::Plain,
+                ));
+            }
+        }
+    }
+    if custody.log_lacks_note {
+        out.push(bookkeeping(
             format!(
-                "INSERT INTO {} (\"at\", \"who\", \"ledger_id\", \"from_seq\", \"from_hash\", \"to_seq\", \"to_hash\", \"version\") VALUES ({NOW}, :who, :ledger_id, :from_seq, :from_hash, :to_seq, :to_hash, :version)",
+                "ALTER TABLE {} ADD COLUMN \"note\" TEXT",
+                quote_ident(LOG_TABLE)
+            ),
+            Role::Plain,
+        ));
+    }
+    out.push(bookkeeping(
+            format!(
+                "INSERT INTO {} (\"at\", \"who\", \"ledger_id\", \"from_seq\", \"from_hash\", \"to_seq\", \"to_hash\", \"version\", \"note\") VALUES ({NOW}, :who, :ledger_id, :from_seq, :from_hash, :to_seq, :to_hash, :version, :note)",
                 quote_ident(LOG_TABLE)
             ),
             Role::Bound,
-        ),
-    ]
+        ));
+    out
 }
 
 /// `PRAGMA foreign_key_check` over the whole database: a rebuild with
@@ -92,29 +121,4 @@ pub(crate) fn epilogue() -> Vec<Statement> {
             Role::Plain,
         ),
     ]
-}
-
-/// The catalog row of `entry`, counting the rows its table received.
-pub(crate) fn catalog_row(entry: &ArchiveEntry) -> String {
-    let (key_kind, key_columns) = match &entry.key {
-        ArchiveKey::Rowid => ("rowid", vec![super::rebuild::ROWID_COLUMN.to_string()]),
-        ArchiveKey::PrimaryKey(columns) => ("primary_key", columns.clone()),
-    };
-    let key_columns: Vec<String> = key_columns.iter().map(|c| quote_literal(c)).collect();
-    format!(
-        "INSERT INTO {} (\"log_id\", \"seq\", \"op\", \"kind\", \"table_name\", \"column_name\", \"key_kind\", \"key_columns\", \"archive_table\", \"row_count\", \"created_at\") SELECT {THIS_APPLY}, {}, {}, {}, {}, {}, {}, json_array({}), {}, count(*), {NOW} FROM {}",
-        quote_ident(ARCHIVE_CATALOG),
-        entry.seq,
-        entry.op,
-        quote_literal(entry.kind.as_str()),
-        quote_literal(&entry.table),
-        entry
-            .column
-            .as_deref()
-            .map_or("NULL".to_string(), quote_literal),
-        quote_literal(key_kind),
-        key_columns.join(", "),
-        quote_literal(&entry.archive_table),
-        quote_ident(&entry.archive_table)
-    )
 }

@@ -12,6 +12,7 @@ mod hostile;
 mod import_sql;
 mod init;
 mod log;
+mod own_files;
 mod plan;
 mod points;
 mod quickstart;

@@ -180,7 +180,7 @@ fn data_steps_cannot_read_or_change_strata_tables() {
         env.fails(&["record", "-m", "sneaky", "--sql", sql], 1)
             .says("statement 1 (line 1, column 1)")
             .says("strata's own tables")
-            .says("leave them out of the statement");
+            .says("leave it out of the statement");
     }
     // In a file: the statement and its line are named.
     let file = env.file(

@@ -652,7 +652,7 @@ fn data(c: &mut Cursor, statement: &Statement) -> Result<Vec<Op>, Fault> {
     }
     if let Some(name) = reserved::strata_name_in(&parsed, &statement.tokens) {
         return Err(Fault::NotRecordable(format!(
-            "names {name}: names starting with {} are strata's own tables, which data steps may neither read nor change; leave them out of the statement",
+            "it names {name}, and names starting with {} are strata's own tables, which data steps may neither read nor change; leave it out of the statement",
             reserved::STRATA_PREFIX
         )));
     }

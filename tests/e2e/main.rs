@@ -15,6 +15,7 @@ mod log;
 mod own_files;
 mod plan;
 mod points;
+mod prove;
 mod quickstart;
 mod record;
 mod restore;

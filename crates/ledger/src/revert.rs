@@ -93,16 +93,13 @@ impl Ledger {
         }
         let mut of = Vec::new();
         let mut ops = Vec::new();
-        let mut across_baseline = false;
         for entry in self.events_back_from(head) {
             let entry = entry?;
             if entry.event.seq <= target {
                 break;
             }
-            match entry.event.body {
-                Body::Tag { .. } => continue,
-                Body::Baseline { .. } => across_baseline = true,
-                _ => {}
+            if let Body::Tag { .. } = entry.event.body {
+                continue;
             }
             ops.extend(self.inverse(&entry)?);
             of.push(entry.event.seq);
@@ -119,12 +116,13 @@ impl Ledger {
         let wanted = self.schema_at(target)?;
         // Across a baseline, the ops are derived (the baseline carries a
         // schema, not ops), and reach the target up to what `differences`
-        // compares; otherwise every op's inverse is exact.
-        let reached = if across_baseline {
-            differences(&wanted, &schema).is_empty()
-        } else {
-            fingerprint(&schema)? == fingerprint(&wanted)?
-        };
+        // compares. Otherwise every op's inverse is exact up to the spelling
+        // of SQL text: a rename to a name that needs quoting quotes the bare
+        // references it rewrites (`lower(email)` becomes `lower("e mail")`),
+        // and the rename back cannot know they were bare (`lower("email")`),
+        // which means the same and is all `differences` compares.
+        let reached = fingerprint(&schema)? == fingerprint(&wanted)?
+            || differences(&wanted, &schema).is_empty();
         if !reached {
             // This guards an invariant: a revert --to that misses its
             // target is never appended.
@@ -251,6 +249,53 @@ impl Ledger {
             Body::Tag { .. } => Err(LedgerError::NotRevertible {
                 seq,
                 reason: "it is a tag, which changes no schema (tags are never removed)",
+            }),
+        }
+    }
+
+    /// The ops that carry a database through `body` as event `seq`, the
+    /// event that would follow head (`seq` = head + 1), not yet appended: a
+    /// change's or revert's own ops, a baseline's derived ops, none for a
+    /// tag.
+    pub fn ops_through(&self, seq: u64, body: &Body) -> Result<Vec<Op>> {
+        match body {
+            Body::Baseline { schema } => {
+                self.across_baseline(seq, &self.schema_at(seq.saturating_sub(1))?, schema)
+            }
+            _ => Ok(body.ops().to_vec()),
+        }
+    }
+
+    /// The ops that undo `body` as event `seq`, the event that would follow
+    /// head, not yet appended, as [`Ledger::undo_ops`] gives them once it is:
+    /// what proves, before it is appended, that it can be undone. A
+    /// baseline is undone by the inverses of its derived ops, newest first.
+    pub fn undo_ops_of(&self, seq: u64, body: &Body) -> Result<Vec<(Op, Option<u32>)>> {
+        match body {
+            Body::Tag { .. } => Ok(Vec::new()),
+            Body::Baseline { .. } => {
+                let ops = self.ops_through(seq, body)?;
+                let mut out = Vec::with_capacity(ops.len());
+                for (index, op) in ops.iter().enumerate().rev() {
+                    let inverse = op.invert().ok_or(LedgerError::NotRevertible {
+                        seq,
+                        reason: "a baseline's derived op has no inverse",
+                    })?;
+                    out.push((inverse, u32::try_from(index).ok()));
+                }
+                Ok(out)
+            }
+            _ => self.inverse_indexed(&Entry {
+                hash: crate::hash::Hash::ZERO,
+                event: crate::event::Event {
+                    seq,
+                    prev: crate::hash::Hash::ZERO,
+                    at: crate::timestamp::Timestamp(0),
+                    author: String::new(),
+                    message: String::new(),
+                    body: body.clone(),
+                    fingerprint: crate::hash::Hash::ZERO,
+                },
             }),
         }
     }

@@ -2,8 +2,9 @@
 //! records ([`ddl`]), writes the SQL that builds a schema ([`render`]), reads
 //! a live database back into the model ([`introspect`]), plans the SQL that
 //! moves a database from one schema to another ([`plan`]) and runs it with
-//! strata's bookkeeping in one transaction ([`apply`]). It knows the schema
-//! model, not the ledger.
+//! strata's bookkeeping in one transaction ([`apply`]); [`prove`] does the
+//! same on a scratch in-memory database before an event is appended. It
+//! knows the schema model, not the ledger.
 
 pub mod apply;
 pub mod archive;
@@ -13,6 +14,7 @@ pub mod ddl;
 pub mod failpoint;
 pub mod introspect;
 pub mod plan;
+pub mod prove;
 pub mod render;
 
 /// The SQLite binding strata uses, for callers that hold a connection.

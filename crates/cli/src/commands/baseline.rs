@@ -101,6 +101,7 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
             schema: schema.clone(),
         },
     })?;
+    super::proof::event(&ledger, &prepared)?;
     let objects =
         schema.tables.len() + schema.indexes.len() + schema.views.len() + schema.triggers.len();
     if args.dry_run {

@@ -72,6 +72,12 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
     if let Some(first) = changes.first() {
         ledger.prepare(first.draft(at, &author))?;
     }
+    // Every event applied (and undone) on a scratch database first.
+    let bodies: Vec<Body> = changes.iter().map(|c| c.draft(at, &author).body).collect();
+    super::proof::changes(&ledger, &bodies).map_err(|(i, e)| {
+        e.context(changes[i].file.display())
+            .help("nothing was recorded; fix the file and run import-sql again")
+    })?;
 
     if !cx.json() {
         for (seq, m) in &skipped {

@@ -10,6 +10,7 @@ pub mod import_sql;
 pub mod init;
 pub mod log;
 pub mod plan;
+mod proof;
 pub mod record;
 pub mod revert;
 pub mod schema;
@@ -47,8 +48,9 @@ pub fn run(cli: Cli) -> Result<u8, Failure> {
     }
 }
 
-/// Commit a prepared event and report it with `headline` (ops listed with
-/// --verbose); with `dry_run`, show it with every op and commit nothing.
+/// Prove a prepared event on a scratch database, then commit it and report
+/// it with `headline` (ops listed with --verbose); with `dry_run`, show it
+/// with every op and commit nothing.
 pub fn commit_or_show(
     cx: &Context,
     ledger: &Ledger,
@@ -56,6 +58,7 @@ pub fn commit_or_show(
     dry_run: bool,
     headline: impl FnOnce(&Entry) -> String,
 ) -> Result<u8, Failure> {
+    proof::event(ledger, &prepared)?;
     if dry_run {
         let e = prepared.event();
         if cx.json() {

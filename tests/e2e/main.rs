@@ -8,6 +8,7 @@ mod baseline;
 mod checkout;
 mod chinook;
 mod concurrency;
+mod custody;
 mod hostile;
 mod import_sql;
 mod init;

@@ -170,7 +170,7 @@ fn a_dropped_parent_comes_back_with_its_rows_and_references() {
 }
 
 #[test]
-fn a_purged_archive_still_lets_the_shape_come_back_and_says_so() {
+fn a_purged_archive_is_refused_by_default_and_the_shape_comes_back_without_data_on_request() {
     let env = Env::init();
     env.seed();
     env.ok(&["apply", "--db", "app.db"]);
@@ -181,10 +181,15 @@ fn a_purged_archive_still_lets_the_shape_come_back_and_says_so() {
     env.ok(&["apply", "--db", "app.db"]);
     env.ok(&["archive", "purge", "--db", "app.db", "--before", "head"])
         .says("removed 1 archive entry");
-    let run = env.ok(&["apply", "--db", "app.db", "--to", "2"]);
+    env.fails(&["apply", "--db", "app.db", "--to", "2"], 1)
+        .says("would come back without its data: the values of users.email (1 row")
+        .says("--without-data");
+    env.ok(&["status", "--db", "app.db"]).says("event 3");
+    let run = env.ok(&["apply", "--db", "app.db", "--to", "2", "--without-data"]);
     assert!(
-        run.stderr
-            .contains("warning: could not restore the values of users.email"),
+        run.stderr.contains(
+            "warning: came back without its data (--without-data): the values of users.email"
+        ),
         "{run:?}"
     );
     let conn = db(&env);

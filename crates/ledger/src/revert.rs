@@ -230,21 +230,28 @@ impl Ledger {
                 }
                 Ok(redo)
             }
-            // A baseline is undone by the inverses of the ops that carry a
-            // database through it, newest first: each names the derived op
-            // it undoes, so what going back archives, going forwards again
-            // finds.
-            Body::Baseline { .. } => {
-                let ops = self.baseline_ops(seq)?;
-                let mut out = Vec::with_capacity(ops.len());
-                for (index, op) in ops.iter().enumerate().rev() {
-                    let inverse = op.invert().ok_or(LedgerError::NotRevertible {
-                        seq,
-                        reason: "a baseline's derived op has no inverse",
-                    })?;
-                    out.push((inverse, u32::try_from(index).ok()));
-                }
-                Ok(out)
+            // A baseline is undone by the ops that turn its schema back into
+            // the one before it; each names the derived op (of those that
+            // carry a database through it) whose object it undoes, so that
+            // what going back archives, going forwards again finds.
+            Body::Baseline { schema } => {
+                let forward: Vec<Option<Op>> =
+                    self.baseline_ops(seq)?.iter().map(Op::invert).collect();
+                let mut used = vec![false; forward.len()];
+                Ok(self
+                    .across_baseline(seq, schema, &self.schema_at(seq - 1)?)?
+                    .into_iter()
+                    .map(|op| {
+                        let found = forward.iter().enumerate().position(|(j, f)| {
+                            !used[j] && f.as_ref().is_some_and(|f| same_object(f, &op))
+                        });
+                        if let Some(j) = found {
+                            used[j] = true;
+                        }
+                        let origin = found.and_then(|j| u32::try_from(j).ok());
+                        (op, origin)
+                    })
+                    .collect())
             }
             Body::Tag { .. } => Err(LedgerError::NotRevertible {
                 seq,
@@ -366,6 +373,24 @@ fn excerpt(sql: &str) -> String {
     } else {
         line
     }
+}
+
+/// Whether two ops act on the same object the same way: the same kind, on
+/// the same table (and column, for a column op).
+fn same_object(a: &Op, b: &Op) -> bool {
+    fn object(op: &Op) -> (&'static str, Vec<String>, Option<String>) {
+        let tables = op.tables().iter().map(|t| key(t)).collect();
+        let column = match op {
+            Op::AddColumn { column, .. } | Op::DropColumn { column, .. } => Some(key(&column.name)),
+            Op::AlterColumn { to, .. } => Some(key(&to.name)),
+            Op::CreateIndex { index } | Op::DropIndex { index } => Some(key(&index.name)),
+            Op::CreateView { view } | Op::DropView { view } => Some(key(&view.name)),
+            Op::CreateTrigger { trigger } | Op::DropTrigger { trigger } => Some(key(&trigger.name)),
+            _ => None,
+        };
+        (op.kind(), tables, column)
+    }
+    object(a) == object(b)
 }
 
 /// Whether `ops` project onto `schema` in order.

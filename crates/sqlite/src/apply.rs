@@ -153,6 +153,8 @@ pub enum ApplyError {
         sql: String,
         message: String,
     },
+    #[error("{comment}: column {column} is NOT NULL without a default, and a row has no value for it (a row added since its values were archived, or one changed since, whose value stays in the archive); nothing was changed, give such rows a value with a data step or delete them, then apply again")]
+    NoValue { comment: String, column: String },
     #[error("the database's archives changed since the plan was made (an `archive purge` or another apply meanwhile); nothing was changed, run apply again")]
     ArchivesMoved,
     #[error("row {rowid} of {table} refers to a missing row of {parent} after the change; nothing was changed, fix the data (a data step can) and apply again")]
@@ -485,6 +487,19 @@ fn execute(
 ) -> Result<usize, ApplyError> {
     let failed = |e: rusqlite::Error| match e.sqlite_error_code() {
         Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => ApplyError::Locked,
+        _ if e
+            .to_string()
+            .starts_with("NOT NULL constraint failed: _strata_new_") =>
+        {
+            let text = e.to_string();
+            let what = text
+                .trim_start_matches("NOT NULL constraint failed: _strata_new_")
+                .to_string();
+            ApplyError::NoValue {
+                comment: statement.comment.clone(),
+                column: what,
+            }
+        }
         _ => ApplyError::Statement {
             comment: statement.comment.clone(),
             sql: statement.sql.clone(),

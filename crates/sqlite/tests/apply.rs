@@ -9,7 +9,7 @@ use strata_schema::{project_all, Op, Schema};
 use strata_sqlite::apply::{apply, open, open_new, read_state, Applied, ApplyError, Position};
 use strata_sqlite::custody::{Custody, Lineage};
 use strata_sqlite::ddl::parse_change;
-use strata_sqlite::plan::{plan, plan_with, ArchiveKey, ArchiveKind, Plan, Step};
+use strata_sqlite::plan::{plan_with, ArchiveKey, ArchiveKind, Plan, Step};
 use tempfile::TempDir;
 
 const LEDGER: &str = "1111111111111111111111111111111111111111111111111111111111111111";
@@ -1072,9 +1072,12 @@ mod property {
                 let batch_ops: Vec<Op> = batch.iter().flat_map(|s| s.ops.clone()).collect();
                 let mut target = schema.clone();
                 project_all(&mut target, &batch_ops).expect("arb ops fit");
-                let custody = Custody::load(&conn, &|seq, op, undo| Lineage { seq, op, forward: !undo })
-                    .expect("custody");
-                let p = plan_with(&schema, batch, &custody).expect("a plan for ops that fit");
+                let custody = strata_sqlite::custody::Custody::load(&conn, &|seq, op, undo| {
+                    strata_sqlite::custody::Lineage { seq, op, forward: !undo }
+                })
+                .expect("custody");
+                let p = strata_sqlite::plan::plan_with(&schema, batch, &custody)
+                    .expect("a plan for ops that fit");
                 prop_assert_eq!(&p.schema, &target);
 
                 let before_rows = contents(&conn, &schema);

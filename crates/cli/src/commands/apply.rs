@@ -41,6 +41,9 @@ pub struct Args {
 pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
     let ledger = cx.ledger()?;
     let to = ledger.resolve(&args.to)?;
+    if let Some(code) = super::empty::nothing_to_apply(cx, &ledger, &args.db)? {
+        return Ok(code);
+    }
     let who = super::record::author(args.author)?;
     let mut conn = strata_sqlite::apply::open(&args.db).map_err(Failure::new)?;
     let from = standing(&ledger, &conn, &args.db)?;
@@ -77,7 +80,7 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
     if !plan.losses.is_empty() {
         if !args.without_data {
             for loss in &plan.losses {
-                eprintln!("would come back without its data: {loss}");
+                println!("would come back without its data: {loss}");
             }
             return Err(without_data_failure(&args.db, &plan.losses));
         }

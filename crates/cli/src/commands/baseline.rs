@@ -8,7 +8,7 @@ use serde_json::json;
 use strata_ledger::{Body, Draft, Point};
 use strata_sqlite::apply::{apply, read_state};
 use strata_sqlite::introspect::introspect;
-use strata_sqlite::plan::plan;
+use strata_sqlite::plan::plan_with;
 
 use super::target::position;
 use crate::context::{parse_point, print_json, timestamp, Context};
@@ -121,7 +121,8 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
     let seq = entry.event.seq;
     // The event is in the ledger; now the database records it. Should this
     // fail, `apply` adopts the database later (its schema is the baseline's).
-    let empty = plan(&schema, &[]).map_err(Failure::new)?;
+    let custody = super::target::custody(&ledger, &conn, &args.db)?;
+    let empty = plan_with(&schema, &[], &custody).map_err(Failure::new)?;
     let to = position(&ledger, seq)?;
     drop(ledger);
     apply(

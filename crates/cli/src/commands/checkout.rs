@@ -26,6 +26,9 @@ pub struct Args {
 pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
     let ledger = cx.ledger()?;
     let to = ledger.resolve(&args.to)?;
+    if let Some(code) = super::empty::nothing_to_apply(cx, &ledger, &args.db)? {
+        return Ok(code);
+    }
     let who = super::record::author(args.author)?;
     let steps = steps(&ledger, 0, to)?;
     let target = ledger.schema_at(to)?;

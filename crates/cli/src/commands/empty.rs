@@ -15,7 +15,6 @@ use crate::failure::{exit, Failure};
 /// the command returns at once. `None` when the ledger has events. Call it
 /// after the target point is resolved, so that a point the empty ledger does
 /// not have is still an error.
-#[allow(dead_code)] // until apply and checkout call it
 pub fn nothing_to_apply(cx: &Context, ledger: &Ledger, db: &Path) -> Result<Option<u8>, Failure> {
     if ledger.head_seq() > 0 {
         return Ok(None);

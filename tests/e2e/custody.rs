@@ -480,3 +480,45 @@ fn one_apply_equals_event_by_event_and_back_equals_start() {
     assert_eq!(dump(&db(&env, "one.db")), start);
     assert_eq!(dump(&db(&env, "steps.db")), start);
 }
+
+/// A database whose archives an earlier version made (a catalog without
+/// lineage columns, archive tables named `_strata_archive_<seq>_<op>`):
+/// the next apply brings the data back, and its catalog gains the columns.
+#[test]
+fn archives_an_earlier_version_made_still_come_back() {
+    let env = Env::init();
+    env.record(
+        "t",
+        "CREATE TABLE t (id integer primary key, v text, c text)",
+    );
+    env.ok(&["apply", "--db", "app.db"]);
+    let conn = db(&env, "app.db");
+    exec(&conn, "INSERT INTO t VALUES (1, 'a', 'x'), (2, 'b', 'y')");
+    let before = dump(&conn);
+    env.record("drop c", "ALTER TABLE t DROP COLUMN c");
+    env.ok(&["apply", "--db", "app.db"]);
+    // Made as the first version made it: no lineage, no witness, the name
+    // of the event and op.
+    exec(
+        &conn,
+        "ALTER TABLE _strata_archive_1 RENAME TO _strata_archive_2_0;
+         UPDATE _strata_archive SET archive_table = '_strata_archive_2_0';
+         CREATE TABLE old AS SELECT id, log_id, seq, op, kind, table_name, column_name,
+           key_kind, key_columns, archive_table, row_count, created_at FROM _strata_archive;
+         DROP TABLE _strata_archive;
+         CREATE TABLE _strata_archive (id INTEGER PRIMARY KEY, log_id INTEGER NOT NULL,
+           seq INTEGER NOT NULL, op INTEGER NOT NULL, kind TEXT NOT NULL, table_name TEXT NOT NULL,
+           column_name TEXT, key_kind TEXT NOT NULL, key_columns TEXT NOT NULL,
+           archive_table TEXT NOT NULL UNIQUE, row_count INTEGER NOT NULL, created_at TEXT NOT NULL);
+         INSERT INTO _strata_archive SELECT * FROM old; DROP TABLE old;
+         ALTER TABLE _strata_log DROP COLUMN note;",
+    );
+    env.ok(&["archive", "list", "--db", "app.db"])
+        .says("_strata_archive_2_0")
+        .says("made by event 2 op 1");
+    env.ok(&["apply", "--db", "app.db", "--to", "1"])
+        .says("restored the values of t.c: 2 rows from _strata_archive_2_0");
+    assert_eq!(dump(&conn), before);
+    let columns = rows(&conn, "SELECT count(*) FROM pragma_table_info('_strata_archive') WHERE name IN ('lineage_seq', 'purged_at')");
+    assert_eq!(columns, vec![vec![int(2)]]);
+}

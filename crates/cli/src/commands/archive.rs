@@ -98,18 +98,14 @@ fn line(k: &Kept) -> String {
         None => format!("{} {}", k.kind, k.table),
     };
     format!(
-        "event {} op {}{}: {what}: {} rows, {} bytes in {} ({}); comes back with {}",
+        "event {} op {}: {what}: {} rows, {} bytes in {} ({}); made by {}; comes back with {}",
         k.seq,
         k.op + 1,
-        if k.lineage.forward && k.lineage.seq == k.seq {
-            ""
-        } else {
-            " (undoing)"
-        },
         k.rows,
         k.bytes,
         k.archive_table,
         k.created_at,
+        k.lineage,
         restored_by(k)
     )
 }
@@ -119,12 +115,18 @@ fn line(k: &Kept) -> String {
 fn restored_by(k: &Kept) -> String {
     let l = k.lineage;
     if l.forward {
-        format!("a revert of event {} (or apply --to before it)", l.seq)
+        format!(
+            "the undo of event {} op {} (a revert of event {}, or apply --to before it)",
+            l.seq,
+            l.op + 1,
+            l.seq
+        )
     } else {
         format!(
-            "event {} op {} applied again (apply forwards over it, or a redo)",
+            "event {} op {} again (apply forwards over event {}, or a redo)",
             l.seq,
-            l.op + 1
+            l.op + 1,
+            l.seq
         )
     }
 }

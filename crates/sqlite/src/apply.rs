@@ -487,9 +487,9 @@ fn execute(
 ) -> Result<usize, ApplyError> {
     let failed = |e: rusqlite::Error| match e.sqlite_error_code() {
         Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => ApplyError::Locked,
-        _ if e
-            .to_string()
-            .starts_with("NOT NULL constraint failed: _strata_new_") =>
+        _ if statement.role == Role::Refill
+            && e.to_string()
+                .starts_with("NOT NULL constraint failed: _strata_new_") =>
         {
             let text = e.to_string();
             let what = text
@@ -510,7 +510,7 @@ fn execute(
         Role::Restore { .. } | Role::Consume { .. } => {
             conn.execute(&statement.sql, []).map_err(failed)
         }
-        Role::Plain | Role::Data => conn
+        Role::Plain | Role::Data | Role::Refill => conn
             .execute_batch(&statement.sql)
             .map(|()| 0)
             .map_err(failed),

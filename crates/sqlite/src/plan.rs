@@ -126,6 +126,9 @@ pub(crate) enum Role {
     Plain,
     /// A data step as recorded: may hold several statements.
     Data,
+    /// A rebuild's copy of the rows that brings values back from archives:
+    /// a NOT NULL column it fills may find a row without a value.
+    Refill,
     /// Bookkeeping with named parameters (`:to_seq`, ...) bound by `apply`.
     Bound,
     /// Restore `index` of the plan: its changed rows are the rows restored.

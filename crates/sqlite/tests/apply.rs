@@ -745,17 +745,17 @@ fn dry_run_sql_is_the_script_and_changes_nothing() {
     -- strata bookkeeping
     INSERT INTO "_strata_log" ("at", "who", "ledger_id", "from_seq", "from_hash", "to_seq", "to_hash", "version", "note") VALUES (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), :who, :ledger_id, :from_seq, :from_hash, :to_seq, :to_hash, :version, :note);
     -- event 2 op 0: alter_column t.a (archive values before it is lost)
-    CREATE TABLE "_strata_archive_1" ("_strata_rowid" INTEGER PRIMARY KEY, "a", "id", "b", "_strata_after" INT);
+    CREATE TABLE "_strata_archive_1" ("_strata_rowid" INTEGER PRIMARY KEY, "a", "b", "_strata_after" INT);
     -- event 2 op 0: alter_column t.a (archive values before it is lost)
-    INSERT INTO "_strata_archive_1" ("_strata_rowid", "a", "id", "b", "_strata_after") SELECT rowid, "a", "id", "b", "a" FROM "t";
+    INSERT INTO "_strata_archive_1" ("_strata_rowid", "a", "b", "_strata_after") SELECT rowid, "a", "b", "a" FROM "t";
     -- event 2 op 0: alter_column t.a (archive values before it is lost)
-    INSERT INTO "_strata_archive" ("id", "log_id", "seq", "op", "undo", "lineage_seq", "lineage_op", "lineage_forward", "kind", "table_name", "column_name", "key_kind", "key_columns", "value_columns", "witness_columns", "after_column", "counter", "archive_table", "row_count", "created_at") SELECT 1, (SELECT max("id") FROM "_strata_log"), 2, 0, 0, 2, 0, 1, 'values', 't', 'a', 'rowid', json_array('_strata_rowid'), json_array('a'), json_array('id', 'b'), 'a', NULL, '_strata_archive_1', count(*), strftime('%Y-%m-%dT%H:%M:%fZ', 'now') FROM "_strata_archive_1";
+    INSERT INTO "_strata_archive" ("id", "log_id", "seq", "op", "undo", "lineage_seq", "lineage_op", "lineage_forward", "kind", "table_name", "column_name", "key_kind", "key_columns", "value_columns", "witness_columns", "after_column", "counter", "archive_table", "row_count", "created_at") SELECT 1, (SELECT max("id") FROM "_strata_log"), 2, 0, 0, 2, 0, 1, 'values', 't', 'a', 'rowid', json_array('_strata_rowid'), json_array('a'), json_array('b'), 'a', NULL, '_strata_archive_1', count(*), strftime('%Y-%m-%dT%H:%M:%fZ', 'now') FROM "_strata_archive_1";
     -- event 2 op 1: drop_column t.b (archive column before it is lost)
-    CREATE TABLE "_strata_archive_2" ("_strata_rowid" INTEGER PRIMARY KEY, "b", "id", "a");
+    CREATE TABLE "_strata_archive_2" ("_strata_rowid" INTEGER PRIMARY KEY, "b", "a");
     -- event 2 op 1: drop_column t.b (archive column before it is lost)
-    INSERT INTO "_strata_archive_2" ("_strata_rowid", "b", "id", "a") SELECT rowid, "b", "id", "a" FROM "t";
+    INSERT INTO "_strata_archive_2" ("_strata_rowid", "b", "a") SELECT rowid, "b", "a" FROM "t";
     -- event 2 op 1: drop_column t.b (archive column before it is lost)
-    INSERT INTO "_strata_archive" ("id", "log_id", "seq", "op", "undo", "lineage_seq", "lineage_op", "lineage_forward", "kind", "table_name", "column_name", "key_kind", "key_columns", "value_columns", "witness_columns", "after_column", "counter", "archive_table", "row_count", "created_at") SELECT 2, (SELECT max("id") FROM "_strata_log"), 2, 1, 0, 2, 1, 1, 'column', 't', 'b', 'rowid', json_array('_strata_rowid'), json_array('b'), json_array('id', 'a'), NULL, NULL, '_strata_archive_2', count(*), strftime('%Y-%m-%dT%H:%M:%fZ', 'now') FROM "_strata_archive_2";
+    INSERT INTO "_strata_archive" ("id", "log_id", "seq", "op", "undo", "lineage_seq", "lineage_op", "lineage_forward", "kind", "table_name", "column_name", "key_kind", "key_columns", "value_columns", "witness_columns", "after_column", "counter", "archive_table", "row_count", "created_at") SELECT 2, (SELECT max("id") FROM "_strata_log"), 2, 1, 0, 2, 1, 1, 'column', 't', 'b', 'rowid', json_array('_strata_rowid'), json_array('b'), json_array('a'), NULL, NULL, '_strata_archive_2', count(*), strftime('%Y-%m-%dT%H:%M:%fZ', 'now') FROM "_strata_archive_2";
     -- event 2 ops 0, 1: rebuild of t (alter_column, drop_column)
     CREATE TABLE "_strata_new_t" (
       "id" INTEGER PRIMARY KEY,

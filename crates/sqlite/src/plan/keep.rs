@@ -178,6 +178,10 @@ impl Keep {
             .iter()
             .filter(|c| c.generated.is_none() && !same_name(&c.name, &column.name))
             .filter(|c| rowid.is_some() || !pk.iter().any(|k| same_name(k, &c.name)))
+            // The rowid's alias is the key already.
+            .filter(|c| {
+                rowid.is_none() || rowid_alias(table).is_none_or(|a| !same_name(a, &c.name))
+            })
             .filter_map(|c| source(&c.name).map(|s| (c.name.clone(), s)))
             .collect();
         Some(Keep {

@@ -6,7 +6,7 @@
 use strata_schema::sql_text::quote_ident;
 use strata_schema::{same_name, Table};
 
-use super::{is_referenced, quote_literal, Dependents, Pending, PlanError, Planner, Rebuild};
+use super::{is_referenced, quote_literal, Dependents, Pending, PlanError, Planner, Rebuild, Role};
 use crate::render::{render_index, render_table};
 
 /// The first of SQLite's names for the rowid that no column of `table`
@@ -117,7 +117,7 @@ impl Planner {
             }
         }
         if !targets.is_empty() {
-            self.emit(
+            self.emit_role(
                 comment.clone(),
                 format!(
                     "INSERT INTO {} ({}) SELECT {} FROM {}",
@@ -126,6 +126,11 @@ impl Planner {
                     sources.join(", "),
                     quote_ident(&before.name)
                 ),
+                if p.fills.is_empty() {
+                    Role::Plain
+                } else {
+                    Role::Refill
+                },
             );
         }
 

@@ -244,3 +244,48 @@ fn revert_to_across_a_rename_to_a_name_that_needs_quoting() {
     env.ok(&["status", "--db", "app.db"]);
     env.ok(&["verify", "--deep"]);
 }
+
+/// A ledger recorded before events were proven may hold one SQLite
+/// refuses; when head's schema cannot be built, a later event cannot be
+/// proven, and is appended with a warning so that a fix can be recorded.
+#[test]
+fn a_head_sqlite_cannot_build_warns_and_lets_a_fix_be_recorded() {
+    let env = with_users();
+    {
+        // As an older strata would have appended it, unproven.
+        let ledger =
+            strata_ledger::Ledger::open_to_write(env.path().join("ledger-data")).expect("ledger");
+        let head = ledger.schema_at(ledger.head_seq()).expect("head");
+        let ops = strata_sqlite::ddl::parse_change(
+            "CREATE TABLE bad (a INTEGER, CHECK (nosuch > 0))",
+            &head,
+        )
+        .expect("ops");
+        ledger
+            .append(strata_ledger::Draft {
+                at: None,
+                author: "old".into(),
+                message: "unproven".into(),
+                body: strata_ledger::Body::Change {
+                    ops,
+                    revert_sql: None,
+                },
+            })
+            .expect("append");
+    }
+    let run = env.ok(&["revert", "2", "-m", "drop the bad table"]);
+    assert!(
+        run.stderr.starts_with("warning: event 3 is not proven")
+            && run.stderr.contains("no such column: nosuch"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(env.head(), 3);
+    // Head builds again: the next record is proven.
+    env.record("more", "ALTER TABLE users ADD COLUMN age INTEGER");
+    refused(
+        &env,
+        "CREATE TABLE t (a TEXT COLLATE nosuchcoll)",
+        "nosuchcoll",
+    );
+}

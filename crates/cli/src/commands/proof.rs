@@ -6,7 +6,7 @@
 use strata_ledger::{Body, Ledger, LedgerError, Prepared};
 use strata_schema::{Op, Schema};
 use strata_sqlite::plan::{Lineage, Step};
-use strata_sqlite::prove::{prove, ProveError, Scratch, Stage};
+use strata_sqlite::prove::{prove, reach, ProveError, Scratch, Stage};
 
 use crate::failure::Failure;
 
@@ -36,6 +36,9 @@ pub fn event(ledger: &Ledger, prepared: &Prepared) -> Result<(), Failure> {
 pub fn changes(ledger: &Ledger, bodies: &[Body]) -> Result<(), (usize, Failure)> {
     let head = ledger.head_seq();
     let before = ledger.schema_at(head).map_err(|e| (0, Failure::from(e)))?;
+    // What the changes reach of head (their undo ops name the same
+    // objects); what they create, they create in order.
+    let before = reach(&before, bodies.iter().flat_map(|b| b.ops().iter()));
     let mut scratch = match Scratch::new(&before) {
         Ok(scratch) => scratch,
         Err(e) => return outcome(head + 1, Err(e)).map_err(|f| (0, f)),

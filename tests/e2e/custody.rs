@@ -522,3 +522,44 @@ fn archives_an_earlier_version_made_still_come_back() {
     let columns = rows(&conn, "SELECT count(*) FROM pragma_table_info('_strata_archive') WHERE name IN ('lineage_seq', 'purged_at')");
     assert_eq!(columns, vec![vec![int(2)]]);
 }
+
+/// The redo of a `revert --to` that ran revert SQL re-creates the tables
+/// it dropped with their rows; and an empty AUTOINCREMENT table taken back
+/// and forth gets no counter it did not have.
+#[test]
+fn a_redo_across_revert_sql_and_an_empty_autoincrement_table_keep_everything() {
+    let env = Env::init();
+    env.record("t", "CREATE TABLE t (id integer primary key, v text)");
+    let undo = env.file("undo.sql", "UPDATE t SET v = v || '~';");
+    env.ok(&[
+        "record",
+        "-m",
+        "d",
+        "--sql",
+        "UPDATE t SET v = substr(v, 1, length(v) - 1) WHERE v GLOB '*~'",
+        "--revert-sql",
+        undo.to_str().expect("path"),
+    ]);
+    env.ok(&["revert", "--to", "0", "-m", "back"]);
+    env.ok(&["revert", "head", "-m", "redo"]);
+    env.ok(&["apply", "--db", "app.db", "--to", "1"]);
+    let conn = db(&env, "app.db");
+    exec(&conn, "INSERT INTO t VALUES (1, 'a'), (2, 'b')");
+    let before = dump(&conn);
+    env.ok(&["apply", "--db", "app.db", "--to", "4"])
+        .says("restored the rows of table t: 2 rows");
+    assert_eq!(dump(&conn), before);
+    env.ok(&["apply", "--db", "app.db", "--to", "3"]);
+    env.ok(&["apply", "--db", "app.db", "--to", "4"]);
+    assert_eq!(dump(&conn), before);
+
+    env.record(
+        "a",
+        "CREATE TABLE a (id integer primary key autoincrement, v text)",
+    );
+    env.ok(&["apply", "--db", "app.db"]);
+    let at_head = dump(&conn);
+    env.ok(&["apply", "--db", "app.db", "--to", "4"]);
+    env.ok(&["apply", "--db", "app.db"]);
+    assert_eq!(dump(&conn), at_head);
+}

@@ -183,6 +183,12 @@ impl Ledger {
         let Body::Revert { of, ops } = &entry.event.body else {
             return Ok(vec![None; entry.event.body.ops().len()]);
         };
+        self.origins_of(of, ops)
+    }
+
+    /// For each of `ops` (a revert's, undoing the events `of`), the event
+    /// and op index it undoes, when the ops are exactly those inverses.
+    fn origins_of(&self, of: &[u64], ops: &[Op]) -> Result<Vec<Option<(u64, u32)>>> {
         let mut inverse = Vec::with_capacity(ops.len());
         for s in of.iter().rev() {
             let undone = self.entry(*s)?;
@@ -216,17 +222,20 @@ impl Ledger {
                     return inverse_change(seq, ops, None);
                 }
                 // A revert that ran revert SQL is redone by the ops of the
-                // events it reverted, oldest first (data steps included).
+                // events it reverted, oldest first (data steps included);
+                // each names the op of this revert that undid it.
+                let origins = self.origins_of(of, ops)?;
                 let mut redo = Vec::new();
                 for s in of {
-                    redo.extend(
-                        self.entry(*s)?
-                            .event
-                            .body
-                            .ops()
+                    let entry = self.entry(*s)?;
+                    for (i, op) in entry.event.body.ops().iter().enumerate() {
+                        let undone = u32::try_from(i).ok().map(|i| (*s, i));
+                        let by = origins
                             .iter()
-                            .map(|op| (op.clone(), None)),
-                    );
+                            .position(|o| o.is_some() && *o == undone)
+                            .and_then(|j| u32::try_from(j).ok());
+                        redo.push((op.clone(), by));
+                    }
                 }
                 Ok(redo)
             }

@@ -482,6 +482,12 @@ impl Planner {
                 comment.clone(),
                 format!("INSERT INTO sqlite_sequence (\"name\", \"seq\") SELECT {name}, {counter} WHERE {counter} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE \"name\" = {name})"),
             );
+            // SQLite writes a counter row on any insert, even of no rows: a
+            // table that had none gets none back.
+            self.emit(
+                comment.clone(),
+                format!("DELETE FROM sqlite_sequence WHERE \"name\" = {name} AND \"seq\" = 0 AND {counter} IS NULL"),
+            );
         }
         // What cannot be placed (a column the table no longer has) stays.
         if placed.len() == held.values.len() {

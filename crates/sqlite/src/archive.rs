@@ -6,7 +6,7 @@ use rusqlite::{Connection, TransactionBehavior};
 use strata_schema::sql_text::quote_ident;
 
 use crate::apply::{classify, ApplyError};
-use crate::custody::{Custody, Lineage, NEW_CATALOG_COLUMNS, PURGED_COLUMN};
+use crate::custody::{catalog_upgrade, Custody, Lineage};
 use crate::plan::ARCHIVE_CATALOG;
 
 /// One archived thing, as the catalog lists it.
@@ -92,20 +92,8 @@ pub fn purge(
         .filter(|k| k.seq <= upto)
         .collect();
     let custody = Custody::load(&tx, legacy)?;
-    if custody.catalog_outdated {
-        for (column, ty) in NEW_CATALOG_COLUMNS.iter().chain([&PURGED_COLUMN]) {
-            if !custody
-                .catalog_columns
-                .iter()
-                .any(|c| c.eq_ignore_ascii_case(column))
-            {
-                tx.execute_batch(&format!(
-                    "ALTER TABLE {} ADD COLUMN \"{column}\" {ty}",
-                    quote_ident(ARCHIVE_CATALOG)
-                ))
-                .map_err(|e| classify(e, &path))?;
-            }
-        }
+    for sql in catalog_upgrade(&custody) {
+        tx.execute_batch(&sql).map_err(|e| classify(e, &path))?;
     }
     for k in &gone {
         tx.execute_batch(&format!(

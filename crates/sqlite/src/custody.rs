@@ -112,7 +112,7 @@ pub struct Custody {
 }
 
 /// The catalog columns an up-to-date catalog has beyond the first version's.
-pub(crate) const NEW_CATALOG_COLUMNS: [(&str, &str); 8] = [
+const NEW_CATALOG_COLUMNS: [(&str, &str); 8] = [
     ("undo", "INTEGER"),
     ("lineage_seq", "INTEGER"),
     ("lineage_op", "INTEGER"),
@@ -123,7 +123,7 @@ pub(crate) const NEW_CATALOG_COLUMNS: [(&str, &str); 8] = [
     ("counter", "INTEGER"),
 ];
 /// Set when an archive was purged: its data is gone, its row stays.
-pub(crate) const PURGED_COLUMN: (&str, &str) = ("purged_at", "TEXT");
+const PURGED_COLUMN: (&str, &str) = ("purged_at", "TEXT");
 
 impl Custody {
     /// Reads the database's catalog. `legacy` gives the lineage of an
@@ -147,13 +147,7 @@ impl Custody {
             next_id: 1,
             ..Custody::default()
         };
-        let log_columns: Vec<String> = conn
-            .prepare("SELECT name FROM pragma_table_info('_strata_log')")
-            .and_then(|mut st| {
-                st.query_map([], |r| r.get::<_, String>(0))?
-                    .collect::<Result<Vec<_>, _>>()
-            })
-            .map_err(fail)?;
+        let log_columns = column_names(conn, crate::plan::LOG_TABLE).map_err(fail)?;
         custody.log_lacks_note =
             !log_columns.is_empty() && !log_columns.iter().any(|c| c.eq_ignore_ascii_case("note"));
         custody.taken = conn
@@ -168,16 +162,7 @@ impl Custody {
             return Ok(custody);
         }
         custody.catalog_exists = true;
-        let columns: Vec<String> = conn
-            .prepare(&format!(
-                "SELECT name FROM pragma_table_info({})",
-                crate::plan::quote_literal(ARCHIVE_CATALOG)
-            ))
-            .and_then(|mut st| {
-                st.query_map([], |r| r.get::<_, String>(0))?
-                    .collect::<Result<Vec<_>, _>>()
-            })
-            .map_err(fail)?;
+        let columns = column_names(conn, ARCHIVE_CATALOG).map_err(fail)?;
         let has = |c: &str| columns.iter().any(|x| x.eq_ignore_ascii_case(c));
         custody.catalog_columns = columns.clone();
         custody.catalog_outdated = NEW_CATALOG_COLUMNS
@@ -281,16 +266,7 @@ impl Custody {
             if h.purged_at.is_some() {
                 continue;
             }
-            let cols: Vec<String> = conn
-                .prepare(&format!(
-                    "SELECT name FROM pragma_table_info({})",
-                    crate::plan::quote_literal(&h.archive_table)
-                ))
-                .and_then(|mut st| {
-                    st.query_map([], |r| r.get::<_, String>(0))?
-                        .collect::<Result<Vec<_>, _>>()
-                })
-                .map_err(fail)?;
+            let cols = column_names(conn, &h.archive_table).map_err(fail)?;
             h.values = cols
                 .into_iter()
                 .filter(|c| !h.key.iter().any(|k| k.eq_ignore_ascii_case(c)))
@@ -327,16 +303,7 @@ impl Custody {
 pub fn fingerprint(conn: &Connection) -> Result<String, ApplyError> {
     let path = conn.path().unwrap_or("the database").to_string();
     let fail = |e| classify(e, &path);
-    let columns: Vec<String> = conn
-        .prepare(&format!(
-            "SELECT name FROM pragma_table_info({})",
-            crate::plan::quote_literal(ARCHIVE_CATALOG)
-        ))
-        .and_then(|mut st| {
-            st.query_map([], |r| r.get::<_, String>(0))?
-                .collect::<Result<Vec<_>, _>>()
-        })
-        .map_err(fail)?;
+    let columns = column_names(conn, ARCHIVE_CATALOG).map_err(fail)?;
     if columns.is_empty() {
         return Ok("none".to_string());
     }
@@ -357,6 +324,39 @@ pub fn fingerprint(conn: &Connection) -> Result<String, ApplyError> {
         |r| r.get(0),
     )
     .map_err(fail)
+}
+
+/// The columns of `table`, in order; empty when there is no such table.
+fn column_names(conn: &Connection, table: &str) -> rusqlite::Result<Vec<String>> {
+    let mut st = conn.prepare_cached("SELECT name FROM pragma_table_info(?1)")?;
+    let names = st
+        .query_map([table], |r| r.get::<_, String>(0))?
+        .collect::<Result<Vec<_>, _>>();
+    names
+}
+
+/// The statements that give an earlier version's catalog this version's
+/// columns (none when it has them, or when there is no catalog yet).
+pub(crate) fn catalog_upgrade(custody: &Custody) -> Vec<String> {
+    if !custody.catalog_outdated {
+        return Vec::new();
+    }
+    NEW_CATALOG_COLUMNS
+        .iter()
+        .chain([&PURGED_COLUMN])
+        .filter(|(column, _)| {
+            !custody
+                .catalog_columns
+                .iter()
+                .any(|c| c.eq_ignore_ascii_case(column))
+        })
+        .map(|(column, ty)| {
+            format!(
+                "ALTER TABLE {} ADD COLUMN \"{column}\" {ty}",
+                quote_ident(ARCHIVE_CATALOG)
+            )
+        })
+        .collect()
 }
 
 /// The names of a JSON array of strings, as the catalog keeps column lists

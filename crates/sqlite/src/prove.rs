@@ -566,45 +566,6 @@ mod tests {
         assert!(e.what.contains("INSERT INTO nosuch VALUES (1)"), "{e}");
     }
 
-    /// What a proof costs at head schemas of 10 and 1,000 tables (each
-    /// with an index, every tenth with a view): `cargo test --release -p
-    /// strata-sqlite --lib prove::tests::cost -- --ignored --nocapture`.
-    #[test]
-    #[ignore]
-    fn cost() {
-        for n in [10, 1000] {
-            let mut sql = String::new();
-            for i in 0..n {
-                sql.push_str(&format!(
-                    "CREATE TABLE t{i} (id INTEGER PRIMARY KEY, a TEXT NOT NULL, b INTEGER, c REAL);
-                     CREATE INDEX t{i}_a ON t{i} (a);"
-                ));
-                if i % 10 == 0 {
-                    sql.push_str(&format!("CREATE VIEW v{i} AS SELECT id, a FROM t{i};"));
-                }
-            }
-            let before = schema(&sql);
-            let start = std::time::Instant::now();
-            let scratch = Scratch::new(&before).unwrap();
-            let built = start.elapsed();
-            drop(scratch);
-            let start = std::time::Instant::now();
-            proof(&before, "ALTER TABLE t0 ADD COLUMN d TEXT").unwrap();
-            let add = start.elapsed();
-            let start = std::time::Instant::now();
-            proof(&before, "ALTER TABLE t1 ALTER COLUMN b TYPE TEXT").unwrap();
-            let rebuild = start.elapsed();
-            let start = std::time::Instant::now();
-            let mut scratch = Scratch::new(&before).unwrap();
-            let ops = parse_change("ALTER TABLE t0 ADD COLUMN d TEXT", &before).unwrap();
-            scratch.forward(&[Step::new(2, ops)]).unwrap();
-            let whole = start.elapsed();
-            println!(
-                "{n} tables: build all of head {built:?}; apply one add column on all of head {whole:?}; prove add column (native) {add:?}; prove alter column (rebuild) {rebuild:?}"
-            );
-        }
-    }
-
     #[test]
     fn the_scratch_database_holds_what_the_event_reaches() {
         let before = schema(

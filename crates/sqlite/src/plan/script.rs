@@ -6,7 +6,7 @@
 use strata_schema::sql_text::quote_ident;
 
 use super::{Role, Statement};
-use crate::custody::{Custody, NEW_CATALOG_COLUMNS, PURGED_COLUMN};
+use crate::custody::{catalog_upgrade, Custody};
 
 /// Where the database stands: one row (id 1).
 pub const STATE_TABLE: &str = "_strata_state";
@@ -56,22 +56,8 @@ pub(crate) fn prologue(custody: &Custody) -> Vec<Statement> {
         ),
     ];
     // A catalog an earlier version made gains this version's columns.
-    if custody.catalog_outdated {
-        for (column, ty) in NEW_CATALOG_COLUMNS.iter().chain([&PURGED_COLUMN]) {
-            if !custody
-                .catalog_columns
-                .iter()
-                .any(|c| c.eq_ignore_ascii_case(column))
-            {
-                out.push(bookkeeping(
-                    format!(
-                        "ALTER TABLE {} ADD COLUMN \"{column}\" {ty}",
-                        quote_ident(ARCHIVE_CATALOG)
-                    ),
-                    Role::Plain,
-                ));
-            }
-        }
+    for sql in catalog_upgrade(custody) {
+        out.push(bookkeeping(sql, Role::Plain));
     }
     if custody.log_lacks_note {
         out.push(bookkeeping(

@@ -783,6 +783,17 @@ impl Builder<'_> {
             .into_iter()
             .filter(|op| !matches!(op, Op::Data { .. }))
             .collect();
+        // FIXME (finding 3 in /work/findings.md): a table named `a` is
+        // mistaken for the archive's alias `a` when values come back; none
+        // is made until that is fixed.
+        let named_a = |n: &str| n.eq_ignore_ascii_case("a");
+        if ops.iter().any(|op| match op {
+            Op::CreateTable { table } => named_a(&table.name),
+            Op::RenameTable { to, .. } => named_a(to),
+            _ => false,
+        }) {
+            return;
+        }
         if !ops.is_empty() {
             self.append(ops, None, "change");
         }

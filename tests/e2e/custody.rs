@@ -563,3 +563,40 @@ fn a_redo_across_revert_sql_and_an_empty_autoincrement_table_keep_everything() {
     env.ok(&["apply", "--db", "app.db"]);
     assert_eq!(dump(&conn), at_head);
 }
+
+/// `checkout --to` every point builds what applying a new database to that
+/// point one event at a time builds: the same schema text, tables and
+/// counters.
+#[test]
+fn checkout_of_every_point_equals_event_by_event() {
+    let env = Env::init();
+    env.record(
+        "t",
+        "CREATE TABLE t (id integer primary key autoincrement, a text, b int NOT NULL DEFAULT 0)",
+    );
+    env.record("i", "CREATE INDEX t_a ON t (a)");
+    env.record("c", "ALTER TABLE t ALTER COLUMN b TYPE text");
+    env.record("d", "DROP INDEX t_a; ALTER TABLE t DROP COLUMN a");
+    env.ok(&["revert", "3", "-m", "undo c"]);
+    env.record("v", "CREATE VIEW v AS SELECT id, b FROM t");
+    env.ok(&["revert", "--to", "1", "-m", "back"]);
+    env.ok(&["revert", "head", "-m", "redo"]);
+    let head = env.head();
+    let schema = |name: &str| {
+        rows(
+            &db(&env, name),
+            "SELECT type, name, sql FROM sqlite_schema WHERE name NOT LIKE '\\_strata\\_%' ESCAPE '\\' ORDER BY type, name",
+        )
+    };
+    for to in 0..=head {
+        let name = format!("c{to}.db");
+        env.ok(&["checkout", "--to", &to.to_string(), "--db", &name]);
+        env.ok(&["apply", "--db", "steps.db", "--to", &to.to_string()]);
+        assert_eq!(schema(&name), schema("steps.db"), "at {to}");
+        assert_eq!(
+            dump(&db(&env, &name)),
+            dump(&db(&env, "steps.db")),
+            "at {to}"
+        );
+    }
+}

@@ -600,3 +600,22 @@ fn checkout_of_every_point_equals_event_by_event() {
         );
     }
 }
+
+/// A table named like a short alias (`a`) gets each row's own value back
+/// (found by the paths property).
+#[test]
+fn a_table_named_a_gets_each_row_its_own_value() {
+    let env = Env::init();
+    env.record("t", "CREATE TABLE a (\"id\" REAL, \"note\" TEXT)");
+    env.record("s", "ALTER TABLE a ADD COLUMN score TEXT");
+    env.ok(&["apply", "--db", "app.db"]);
+    let conn = db(&env, "app.db");
+    exec(
+        &conn,
+        "INSERT INTO a (rowid, id, note, score) VALUES (1, 1, 'a', 's1'), (2, 2, 'b', 's2')",
+    );
+    let before = dump(&conn);
+    env.ok(&["apply", "--db", "app.db", "--to", "1"]);
+    env.ok(&["apply", "--db", "app.db", "--to", "2"]);
+    assert_eq!(dump(&conn), before);
+}

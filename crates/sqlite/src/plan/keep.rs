@@ -532,6 +532,12 @@ impl Planner {
     }
 }
 
+/// The alias of an archive inside the statements that read it beside its
+/// table: a name no user table can have (the `_strata_` prefix is
+/// reserved), so that a table named like a short alias is never confused
+/// with the archive.
+const ALIAS: &str = "_strata_a";
+
 /// A source column, or the rowid under one of its names.
 fn source_sql(src: &str) -> String {
     if ["rowid", "_rowid_", "oid"].contains(&src) {
@@ -563,7 +569,7 @@ impl Fill {
             // The value as the type change left it: not changed since.
             if !self.held.key.iter().any(|k| k == AFTER_COLUMN) || !same_name(after, &self.column) {
                 conditions.push(format!(
-                    "a.{} IS {old}.{}",
+                    "{ALIAS}.{} IS {old}.{}",
                     quote_ident(AFTER_COLUMN),
                     quote_ident(o)
                 ));
@@ -577,7 +583,7 @@ impl Fill {
                     continue;
                 }
                 conditions.push(format!(
-                    "a.{} IS {old}.{}",
+                    "{ALIAS}.{} IS {old}.{}",
                     quote_ident(w),
                     quote_ident(src)
                 ));
@@ -586,7 +592,7 @@ impl Fill {
         let value = self.held.values.first().cloned().unwrap_or_default();
         let found = conditions.join(" AND ");
         format!(
-            "CASE WHEN EXISTS (SELECT 1 FROM {a} AS a WHERE {found}) THEN (SELECT a.{} FROM {a} AS a WHERE {found}) ELSE {own} END",
+            "CASE WHEN EXISTS (SELECT 1 FROM {a} AS {ALIAS} WHERE {found}) THEN (SELECT {ALIAS}.{} FROM {a} AS {ALIAS} WHERE {found}) ELSE {own} END",
             quote_ident(&value)
         )
     }
@@ -601,7 +607,10 @@ impl Fill {
                 return None;
             }
             let r = rowid_name(&p.before)?;
-            return Some(vec![format!("a.{} = {old}.{r}", quote_ident(ROWID_COLUMN))]);
+            return Some(vec![format!(
+                "{ALIAS}.{} = {old}.{r}",
+                quote_ident(ROWID_COLUMN)
+            )]);
         }
         if !p.before.without_rowid {
             return None;
@@ -615,7 +624,7 @@ impl Fill {
             };
             let src = p.origin(column)?;
             out.push(format!(
-                "a.{} IS {old}.{}",
+                "{ALIAS}.{} IS {old}.{}",
                 quote_ident(k),
                 quote_ident(src)
             ));
@@ -637,7 +646,7 @@ impl Fill {
         let mut conditions = Vec::new();
         if by_rowid {
             let r = rowid_name(after)?;
-            conditions.push(format!("{t}.{r} = a.{}", quote_ident(ROWID_COLUMN)));
+            conditions.push(format!("{t}.{r} = {ALIAS}.{}", quote_ident(ROWID_COLUMN)));
         } else {
             for k in &self.held.key {
                 // A key column whose type came back holds the archived
@@ -649,20 +658,20 @@ impl Fill {
                 };
                 after.column(column)?;
                 conditions.push(format!(
-                    "{t}.{} IS a.{}",
+                    "{t}.{} IS {ALIAS}.{}",
                     quote_ident(column),
                     quote_ident(archived)
                 ));
             }
         }
         conditions.push(format!(
-            "{t}.{} IS a.{}",
+            "{t}.{} IS {ALIAS}.{}",
             quote_ident(&self.column),
             quote_ident(value)
         ));
         Some((
             format!(
-                "DELETE FROM {a} AS a WHERE EXISTS (SELECT 1 FROM {t} WHERE {})",
+                "DELETE FROM {a} AS {ALIAS} WHERE EXISTS (SELECT 1 FROM {t} WHERE {})",
                 conditions.join(" AND ")
             ),
             Role::Consume {

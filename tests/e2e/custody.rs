@@ -619,3 +619,105 @@ fn a_table_named_a_gets_each_row_its_own_value() {
     env.ok(&["apply", "--db", "app.db", "--to", "2"]);
     assert_eq!(dump(&conn), before);
 }
+
+/// The way out of a ledger recorded before events were proven that holds
+/// an event no database can pass: reverting it (an append) cancels the
+/// pair, and every later point applies and checks out again, rows kept.
+#[test]
+fn a_void_event_is_cancelled_by_its_revert_and_later_points_build_again() {
+    let env = Env::init();
+    env.record("t", "CREATE TABLE t (id integer primary key, v text)");
+    env.ok(&["apply", "--db", "app.db"]);
+    let conn = db(&env, "app.db");
+    exec(&conn, "INSERT INTO t VALUES (1, 'a'), (2, 'b')");
+    // What an earlier strata let in: a partial index naming a column that
+    // does not exist. `record` refuses it now, so it goes in by the library.
+    {
+        let ledger = strata_ledger::Ledger::open_to_write(env.path().join("ledger-data"))
+            .expect("open ledger");
+        let head = ledger.schema_at(1).expect("schema");
+        let ops =
+            strata_sqlite::ddl::parse_change("CREATE INDEX bad ON t (v) WHERE nosuch > 0", &head)
+                .expect("parses");
+        ledger
+            .append(strata_ledger::Draft {
+                at: None,
+                author: "old".into(),
+                message: "bad index".into(),
+                body: strata_ledger::Body::Change {
+                    ops,
+                    revert_sql: None,
+                },
+            })
+            .expect("append");
+    }
+    // Appended with a warning: head cannot be built, so it cannot be proven.
+    let run = env.ok(&[
+        "record",
+        "-m",
+        "c",
+        "--sql",
+        "ALTER TABLE t ADD COLUMN c int",
+    ]);
+    assert!(run.stderr.contains("warning"), "{}", run.stderr);
+    env.fails(&["apply", "--db", "app.db"], 1).says("nosuch");
+    env.fails(&["checkout", "--to", "head", "--db", "fresh.db"], 1);
+    let before = dump(&conn);
+
+    // The way out: revert the void event.
+    env.ok(&["revert", "2", "-m", "void the bad index"]);
+    env.ok(&["apply", "--db", "app.db"]);
+    let after = dump(&conn);
+    assert_eq!(after.len(), before.len());
+    assert_eq!(
+        rows(&conn, "SELECT id, v, c FROM t ORDER BY id"),
+        vec![
+            vec![int(1), text("a"), Value::Null],
+            vec![int(2), text("b"), Value::Null]
+        ]
+    );
+    env.ok(&["status", "--db", "app.db"]).says("no drift");
+    env.ok(&["checkout", "--to", "head", "--db", "fresh.db"]);
+    // Back before the void event and forwards again, rows kept.
+    env.ok(&["apply", "--db", "app.db", "--to", "1"]);
+    env.ok(&["apply", "--db", "app.db"]);
+    assert_eq!(dump(&conn), after);
+    // A point between the void event and its revert cannot be built.
+    env.fails(&["checkout", "--to", "3", "--db", "between.db"], 1);
+}
+
+/// The same way out for a void data step (`INSERT INTO nosuch ...`): its
+/// revert needs no revert SQL, since it never ran anywhere.
+#[test]
+fn a_void_data_step_is_cancelled_by_its_revert() {
+    let env = Env::init();
+    env.record("t", "CREATE TABLE t (id integer primary key, v text)");
+    {
+        let ledger = strata_ledger::Ledger::open_to_write(env.path().join("ledger-data"))
+            .expect("open ledger");
+        ledger
+            .append(strata_ledger::Draft {
+                at: None,
+                author: "old".into(),
+                message: "bad data step".into(),
+                body: strata_ledger::Body::Change {
+                    ops: vec![strata_schema::Op::Data {
+                        sql: "INSERT INTO nosuch VALUES (1)".into(),
+                    }],
+                    revert_sql: None,
+                },
+            })
+            .expect("append");
+    }
+    env.record("u", "CREATE TABLE u (k text primary key)");
+    env.fails(&["checkout", "--to", "head", "--db", "fresh.db"], 1)
+        .says("nosuch");
+    env.ok(&["revert", "2", "-m", "void the bad data step"]);
+    env.ok(&["checkout", "--to", "head", "--db", "fresh.db"]);
+    env.ok(&["apply", "--db", "app.db"]);
+    env.ok(&["status", "--db", "app.db"]).says("no drift");
+    // A data step that runs is not void: its revert still needs revert SQL.
+    env.record("ok", "INSERT INTO t VALUES (1, 'x')");
+    env.fails(&["revert", "head", "-m", "no"], 1)
+        .says("revert SQL");
+}

@@ -84,6 +84,27 @@ impl Ledger {
         Ok(Body::Revert { of, ops })
     }
 
+    /// The body of a `revert` event undoing event `seq`, a void event (one no
+    /// database can pass, recorded before events were proven): as
+    /// [`Ledger::revert_body`] without cascade, but a data step without
+    /// revert SQL is undone by nothing, since it never ran anywhere.
+    pub fn revert_void_body(&self, seq: u64) -> Result<Body> {
+        let head = self.head_seq();
+        if seq == 0 || seq > head {
+            return Err(LedgerError::RevertTarget { seq, head });
+        }
+        let target = self.entry(seq)?;
+        let ops: Vec<Op> = match &target.event.body {
+            Body::Change { ops, .. } | Body::Revert { ops, .. } => {
+                ops.iter().rev().filter_map(Op::invert).collect()
+            }
+            _ => return self.revert_body(seq, false),
+        };
+        fits(&self.schema_at(head)?, &ops)
+            .map_err(|error| LedgerError::RevertDoesNotFit { seq, error })?;
+        Ok(Body::Revert { of: vec![seq], ops })
+    }
+
     /// The body of a `revert` event that turns head's schema into the schema
     /// at `target`: the inverses of every event after it, newest first.
     pub fn revert_to_body(&self, target: u64) -> Result<Body> {

@@ -116,3 +116,25 @@ fn outcome(seq: u64, proven: Result<(), ProveError>) -> Result<(), Failure> {
         .help("strata applies every event to a scratch SQLite database before appending it; change what SQLite refuses and record again")),
     }
 }
+
+/// Whether stored event `seq` is void: SQLite refuses it on the schema
+/// before it, so no database ever passed it (it was recorded before events
+/// were proven). `false` when the schema before it cannot be built either
+/// (an earlier event is the void one) or when it holds no ops.
+pub fn void(ledger: &Ledger, seq: u64) -> Result<bool, Failure> {
+    let Some(entry) = ledger.event(seq)? else {
+        return Ok(false);
+    };
+    let ops = match &entry.event.body {
+        Body::Change { ops, .. } | Body::Revert { ops, .. } => ops.clone(),
+        Body::Baseline { .. } | Body::Tag { .. } => return Ok(false),
+    };
+    if ops.is_empty() {
+        return Ok(false);
+    }
+    let before = ledger.schema_at(seq - 1)?;
+    match prove(&before, &[Step::new(seq, ops)], None) {
+        Err(e) => Ok(e.stage == Stage::Event),
+        Ok(()) => Ok(false),
+    }
+}

@@ -54,7 +54,16 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
                         .help("to undo everything, use revert --to 0"),
                 );
             }
-            ledger.revert_body(seq, args.cascade)?
+            match ledger.revert_body(seq, args.cascade) {
+                // A void event (no database ever passed it) is undone
+                // without its data steps, which never ran.
+                Err(LedgerError::DataStepWithoutRevert { .. })
+                    if super::proof::void(&ledger, seq)? =>
+                {
+                    ledger.revert_void_body(seq)?
+                }
+                body => body?,
+            }
         }
         (None, Some(to)) => {
             let target = ledger.resolve(to)?;

@@ -2,7 +2,7 @@
 //! database stands in the ledger, whether it drifted, and the steps between
 //! two points.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use strata_ledger::{Body, Ledger};
@@ -114,12 +114,16 @@ pub fn drift_failure(db: &Path, seq: u64, drift: &[Difference]) -> Failure {
 pub fn steps(ledger: &Ledger, from: u64, to: u64) -> Result<Vec<Step>, Failure> {
     let mut lineages = Lineages::new(ledger);
     let mut steps = Vec::new();
+    let cancelled = cancelled(ledger, from.min(to), from.max(to))?;
     if to >= from {
         for entry in ledger.events_from(from + 1) {
             let entry = entry?;
             let seq = entry.event.seq;
             if seq > to {
                 break;
+            }
+            if cancelled.contains(&seq) {
+                continue;
             }
             let ops = match &entry.event.body {
                 Body::Tag { .. } => continue,
@@ -142,6 +146,9 @@ pub fn steps(ledger: &Ledger, from: u64, to: u64) -> Result<Vec<Step>, Failure> 
         }
     } else {
         for seq in (to + 1..=from).rev() {
+            if cancelled.contains(&seq) {
+                continue;
+            }
             let mut ops = Vec::new();
             let mut lineage = Vec::new();
             for (k, (op, origin)) in ledger.undo_ops(seq)?.into_iter().enumerate() {
@@ -167,6 +174,45 @@ pub fn steps(ledger: &Ledger, from: u64, to: u64) -> Result<Vec<Step>, Failure> 
         }
     }
     Ok(steps)
+}
+
+/// The events a move between `low` and `high` (either way) leaves out: a
+/// void event (one SQLite refuses, recorded before events were proven; see
+/// [`super::proof::void`]) and the revert that undoes it, with the other
+/// events that revert undoes, when the move crosses all of them. Their net
+/// effect on the schema is nothing, and no database ever passed the void
+/// event, so leaving them out is the only way across, and loses nothing.
+/// Points between the void event and its revert cannot be built.
+fn cancelled(ledger: &Ledger, low: u64, high: u64) -> Result<BTreeSet<u64>, Failure> {
+    let mut out = BTreeSet::new();
+    for entry in ledger.events_from(low + 1) {
+        let entry = entry?;
+        if entry.event.seq > high {
+            break;
+        }
+        let Body::Revert { of, .. } = &entry.event.body else {
+            continue;
+        };
+        if !of.iter().all(|s| *s > low) {
+            continue;
+        }
+        let mut undoes_void = false;
+        for s in of {
+            if void(ledger, *s)? {
+                undoes_void = true;
+                break;
+            }
+        }
+        if undoes_void {
+            out.extend(of.iter().copied());
+            out.insert(entry.event.seq);
+        }
+    }
+    Ok(out)
+}
+
+fn void(ledger: &Ledger, seq: u64) -> Result<bool, Failure> {
+    super::proof::void(ledger, seq)
 }
 
 fn index(i: usize) -> u32 {

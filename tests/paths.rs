@@ -28,7 +28,7 @@
 //! Short form (every `cargo test`): a fixed seed and a few cases.
 //!
 //! ```sh
-//! CARGO_TARGET_DIR=/work/target-c cargo test -p strata-cli --test paths
+//! cargo test -p strata-cli --test paths
 //! ```
 //!
 //! Long form: `STRATA_PATHS_CASES` cases from `PROPTEST_RNG_SEED`;
@@ -42,7 +42,8 @@
 //! ```
 //!
 //! A failing case prints the commands that led to it: the ledger's events
-//! as built, and every `strata` command run on A and B.
+//! as built, and every `strata` command run on A and B. `PATHS_CASE="SEED
+//! START QUIET ROWS / ACTIONS / ROUTE"` runs that one case alone.
 
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
@@ -1084,6 +1085,13 @@ fn run_in(world: &World, case: &Case) -> Result<Outcome, TestCaseError> {
 
 #[test]
 fn every_route_between_points_keeps_every_row() {
+    if let Ok(text) = std::env::var("PATHS_CASE") {
+        match run_case(&parse_case(&text)) {
+            Ok(o) => eprintln!("{o:?}: ok"),
+            Err(e) => panic!("{e}"),
+        }
+        return;
+    }
     let cases = std::env::var("STRATA_PATHS_CASES")
         .ok()
         .and_then(|s| s.parse::<u32>().ok())
@@ -1168,32 +1176,30 @@ fn every_route_between_points_keeps_every_row() {
     );
 }
 
-/// One case again, from `PATHS_CASE="SEED START QUIET ROWS / ACTIONS / ROUTE"`
-/// (numbers separated by spaces), to minimize a failure by hand:
-/// `PATHS_CASE=... cargo test -p strata-cli --test paths one -- --ignored --nocapture`.
-#[test]
-#[ignore]
-fn one() {
-    let text = std::env::var("PATHS_CASE").expect("PATHS_CASE");
+/// A case from `PATHS_CASE="SEED START QUIET ROWS / ACTIONS / ROUTE"`
+/// (numbers separated by spaces), as a failure prints it: with it set, the
+/// test runs that case alone, to minimize a failure by hand
+/// (`PATHS_CASE=... cargo test -p strata-cli --test paths -- --nocapture`).
+fn parse_case(text: &str) -> Case {
     let parts: Vec<Vec<u64>> = text
         .split('/')
         .map(|p| {
             p.split_whitespace()
-                .map(|n| n.parse().expect("a number"))
+                .map(|n| n.parse().expect("PATHS_CASE: a number"))
                 .collect()
         })
         .collect();
+    assert!(
+        parts.len() == 3 && parts[0].len() == 4,
+        "PATHS_CASE: SEED START QUIET ROWS / ACTIONS / ROUTE"
+    );
     let head = &parts[0];
-    let case = Case {
+    Case {
         seed: head[0],
         start: head[1] as u32,
         quiet: head[2] != 0,
         rows: head[3] as usize,
         actions: parts[1].iter().map(|&a| a as u32).collect(),
         route: parts[2].iter().map(|&a| a as u32).collect(),
-    };
-    match run_case(&case) {
-        Ok(o) => eprintln!("{o:?}: ok"),
-        Err(e) => panic!("{e}"),
     }
 }

@@ -565,13 +565,56 @@ fn only_foreign_keys(text: &str) -> bool {
         .any(|s| text.contains(s))
 }
 
-fn check_clean(conn: &Connection, what: &str) -> Result<(), TestCaseError> {
-    prop_assert_eq!(
-        rows(conn, "PRAGMA integrity_check"),
-        vec![vec![Value::Text("ok".into())]],
-        "{}",
-        what
+/// Whether an `integrity_check` line is SQLite's own false report: the
+/// bundled SQLite says `TEXT value in T.C` for a NUMERIC column C of a
+/// table with a VIRTUAL generated column before it, with plain SQL (see
+/// docs/reliability.md). It is false when no value of T.C is TEXT.
+fn falsely_reported(conn: &Connection, line: &[Value]) -> bool {
+    let [Value::Text(text)] = line else {
+        return false;
+    };
+    let Some((table, column)) = text
+        .strip_prefix("TEXT value in ")
+        .and_then(|tc| tc.split_once('.'))
+    else {
+        return false;
+    };
+    let virtual_before = rows(
+        conn,
+        &format!(
+            "SELECT count(*) FROM pragma_table_xinfo({}) WHERE hidden = 2 AND cid < \
+             (SELECT cid FROM pragma_table_xinfo({}) WHERE name = {})",
+            quote_literal(table),
+            quote_literal(table),
+            quote_literal(column)
+        ),
     );
+    let text_values = rows(
+        conn,
+        &format!(
+            "SELECT count(*) FROM {} WHERE typeof({}) = 'text'",
+            quote_ident(table),
+            quote_ident(column)
+        ),
+    );
+    virtual_before != vec![vec![Value::Integer(0)]] && text_values == vec![vec![Value::Integer(0)]]
+}
+
+fn quote_literal(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
+fn check_clean(conn: &Connection, what: &str) -> Result<(), TestCaseError> {
+    let report: Vec<Vec<Value>> = rows(conn, "PRAGMA integrity_check")
+        .into_iter()
+        .filter(|r| !falsely_reported(conn, r))
+        .collect();
+    let report = if report.is_empty() {
+        vec![vec![Value::Text("ok".into())]]
+    } else {
+        report
+    };
+    prop_assert_eq!(report, vec![vec![Value::Text("ok".into())]], "{}", what);
     prop_assert_eq!(
         rows(conn, "PRAGMA foreign_key_check"),
         Vec::<Vec<Value>>::new(),

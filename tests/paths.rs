@@ -684,6 +684,17 @@ impl Builder<'_> {
     }
 
     fn append(&self, ops: Vec<Op>, revert_sql: Option<String>, what: &str) -> bool {
+        // What `record` would refuse (SQLite refuses it, proven on a
+        // scratch database) is not part of a history: the library appends
+        // without that proof.
+        let (head, schema) = self.head();
+        let step = strata_sqlite::plan::Step::new(head + 1, ops.clone());
+        if let Err(e) = strata_sqlite::prove::prove(&schema, &[step], None) {
+            self.world.note(format!(
+                "# not appended (record would refuse it: {e}): {ops:?}"
+            ));
+            return false;
+        }
         let body = Body::Change { ops, revert_sql };
         let shown = format!("{body:?}");
         let ok = self.world.ledger(|l| {

@@ -70,14 +70,24 @@ fn dump(conn: &Connection) -> Vec<(String, Vec<Vec<Value>>)> {
     out
 }
 
+/// A ledger whose event 1 is `create`, applied to app.db, which then gets
+/// `rows`.
+fn started(create: &str, rows: &str) -> (Env, Connection) {
+    let env = Env::init();
+    env.record("create", create);
+    env.ok(&["apply", "--db", "app.db"]);
+    let conn = db(&env, "app.db");
+    exec(&conn, rows);
+    (env, conn)
+}
+
 /// Case 1: a drop and its undo in one apply bring the rows back.
 #[test]
 fn a_drop_and_its_revert_in_one_apply_keep_every_row() {
-    let env = Env::init();
-    env.record("t", "CREATE TABLE t (id integer primary key, v text)");
-    env.ok(&["apply", "--db", "app.db"]);
-    let conn = db(&env, "app.db");
-    exec(&conn, "INSERT INTO t VALUES (1, 'a'), (2, 'b')");
+    let (env, conn) = started(
+        "CREATE TABLE t (id integer primary key, v text)",
+        "INSERT INTO t VALUES (1, 'a'), (2, 'b')",
+    );
     let before = dump(&conn);
     env.record("drop", "DROP TABLE t");
     env.ok(&["revert", "head", "-m", "undo"]);
@@ -105,14 +115,10 @@ fn a_drop_and_its_revert_in_one_apply_keep_every_row() {
 /// both; and a drop/revert/redo cycle walked back.
 #[test]
 fn going_back_over_a_revert_and_its_drop_keeps_every_row() {
-    let env = Env::init();
-    env.record(
-        "t",
+    let (env, conn) = started(
         "CREATE TABLE t (id integer primary key, v text, c int)",
+        "INSERT INTO t VALUES (1, 'a', 10), (2, 'b', 20)",
     );
-    env.ok(&["apply", "--db", "app.db"]);
-    let conn = db(&env, "app.db");
-    exec(&conn, "INSERT INTO t VALUES (1, 'a', 10), (2, 'b', 20)");
     let at_one = dump(&conn);
     env.record("drop", "DROP TABLE t");
     env.ok(&["apply", "--db", "app.db"]);
@@ -139,15 +145,8 @@ fn going_back_over_a_revert_and_its_drop_keeps_every_row() {
 /// Case 3: walking back and forth never trips on an earlier archive.
 #[test]
 fn walking_back_and_forth_never_fails_and_keeps_every_row() {
-    let env = Env::init();
-    env.record(
-        "t",
+    let (env, conn) = started(
         "CREATE TABLE t (id integer primary key, a text, b int)",
-    );
-    env.ok(&["apply", "--db", "app.db"]);
-    let conn = db(&env, "app.db");
-    exec(
-        &conn,
         "INSERT INTO t VALUES (1, 'x', 1), (2, 'y', 2), (3, NULL, 3)",
     );
     env.record("b to text", "ALTER TABLE t ALTER COLUMN b TYPE text");
@@ -185,12 +184,8 @@ fn walking_back_and_forth_never_fails_and_keeps_every_row() {
 /// tables, taken back before the baseline and forwards again.
 #[test]
 fn adopted_tables_and_columns_come_back_after_going_before_the_baseline() {
-    let env = Env::init();
-    env.record("t", "CREATE TABLE t (id integer primary key, v text)");
-    env.ok(&["apply", "--db", "app.db"]);
-    let conn = db(&env, "app.db");
-    exec(
-        &conn,
+    let (env, conn) = started(
+        "CREATE TABLE t (id integer primary key, v text)",
         "INSERT INTO t VALUES (1, 'a'), (2, 'b');
          ALTER TABLE t ADD COLUMN extra text;
          UPDATE t SET extra = 'e' || id;
@@ -231,14 +226,10 @@ fn not_null_columns_without_default_on_every_path() {
     env.ok(&["checkout", "--to", "head", "--db", "fresh.db"]);
     env.ok(&["apply", "--db", "app.db"]);
 
-    let env = Env::init();
-    env.record(
-        "t",
+    let (env, conn) = started(
         "CREATE TABLE t (id integer primary key, v text, secret TEXT NOT NULL)",
+        "INSERT INTO t VALUES (1, 'a', 's1'), (2, 'b', 's2')",
     );
-    env.ok(&["apply", "--db", "app.db"]);
-    let conn = db(&env, "app.db");
-    exec(&conn, "INSERT INTO t VALUES (1, 'a', 's1'), (2, 'b', 's2')");
     env.record("drop", "ALTER TABLE t DROP COLUMN secret");
     env.ok(&["apply", "--db", "app.db"]);
     env.ok(&["revert", "head", "-m", "undo"]);
@@ -271,14 +262,10 @@ fn not_null_columns_without_default_on_every_path() {
 /// Case 5, the loss refusal on a nullable column.
 #[test]
 fn a_purged_archive_is_never_a_silent_loss() {
-    let env = Env::init();
-    env.record(
-        "t",
+    let (env, conn) = started(
         "CREATE TABLE t (id integer primary key, v text, c text)",
+        "INSERT INTO t VALUES (1, 'a', 'x'), (2, 'b', 'y')",
     );
-    env.ok(&["apply", "--db", "app.db"]);
-    let conn = db(&env, "app.db");
-    exec(&conn, "INSERT INTO t VALUES (1, 'a', 'x'), (2, 'b', 'y')");
     env.record("drop", "ALTER TABLE t DROP COLUMN c");
     env.ok(&["apply", "--db", "app.db"]);
     env.ok(&["archive", "purge", "--db", "app.db", "--before", "head"]);
@@ -306,14 +293,10 @@ fn a_purged_archive_is_never_a_silent_loss() {
 /// the archive, and the revert brings them back.
 #[test]
 fn a_column_turned_generated_comes_back_with_its_values() {
-    let env = Env::init();
-    env.record(
-        "t",
+    let (env, conn) = started(
         "CREATE TABLE t (id integer primary key, a int, b int, total int)",
+        "INSERT INTO t VALUES (1, 1, 2, 100), (2, 5, 5, 7)",
     );
-    env.ok(&["apply", "--db", "app.db"]);
-    let conn = db(&env, "app.db");
-    exec(&conn, "INSERT INTO t VALUES (1, 1, 2, 100), (2, 5, 5, 7)");
     let before = dump(&conn);
     let desired = env.file(
         "desired.sql",
@@ -340,15 +323,8 @@ fn a_column_turned_generated_comes_back_with_its_values() {
 /// keys back exactly.
 #[test]
 fn a_without_rowid_key_type_change_reverted_gives_back_every_key() {
-    let env = Env::init();
-    env.record(
-        "w",
+    let (env, conn) = started(
         "CREATE TABLE w (k text primary key, v text) WITHOUT ROWID",
-    );
-    env.ok(&["apply", "--db", "app.db"]);
-    let conn = db(&env, "app.db");
-    exec(
-        &conn,
         "INSERT INTO w VALUES ('007', 'bond'), ('1.50', 'price'), ('x', 'ex')",
     );
     let before = dump(&conn);
@@ -366,15 +342,8 @@ fn a_without_rowid_key_type_change_reverted_gives_back_every_key() {
 /// Case 8: values go back only to the rows they came from.
 #[test]
 fn values_never_go_to_a_row_that_reused_a_rowid_or_changed_since() {
-    let env = Env::init();
-    env.record(
-        "t",
+    let (env, conn) = started(
         "CREATE TABLE t (id integer primary key, name text, note text)",
-    );
-    env.ok(&["apply", "--db", "app.db"]);
-    let conn = db(&env, "app.db");
-    exec(
-        &conn,
         "INSERT INTO t VALUES (1, 'a', 'n1'), (2, 'b', 'n2'), (3, 'c', 'n3')",
     );
     env.record("drop note", "ALTER TABLE t DROP COLUMN note");
@@ -416,15 +385,8 @@ fn values_never_go_to_a_row_that_reused_a_rowid_or_changed_since() {
 /// Case 9: an AUTOINCREMENT table dropped and reverted keeps its counter.
 #[test]
 fn a_dropped_autoincrement_table_comes_back_with_its_counter() {
-    let env = Env::init();
-    env.record(
-        "t",
+    let (env, conn) = started(
         "CREATE TABLE t (id integer primary key autoincrement, v text)",
-    );
-    env.ok(&["apply", "--db", "app.db"]);
-    let conn = db(&env, "app.db");
-    exec(
-        &conn,
         "INSERT INTO t (v) VALUES ('a'), ('b'), ('c'); DELETE FROM t WHERE id = 3",
     );
     let before = dump(&conn);
@@ -486,14 +448,10 @@ fn one_apply_equals_event_by_event_and_back_equals_start() {
 /// the next apply brings the data back, and its catalog gains the columns.
 #[test]
 fn archives_an_earlier_version_made_still_come_back() {
-    let env = Env::init();
-    env.record(
-        "t",
+    let (env, conn) = started(
         "CREATE TABLE t (id integer primary key, v text, c text)",
+        "INSERT INTO t VALUES (1, 'a', 'x'), (2, 'b', 'y')",
     );
-    env.ok(&["apply", "--db", "app.db"]);
-    let conn = db(&env, "app.db");
-    exec(&conn, "INSERT INTO t VALUES (1, 'a', 'x'), (2, 'b', 'y')");
     let before = dump(&conn);
     env.record("drop c", "ALTER TABLE t DROP COLUMN c");
     env.ok(&["apply", "--db", "app.db"]);
@@ -625,11 +583,10 @@ fn a_table_named_a_gets_each_row_its_own_value() {
 /// pair, and every later point applies and checks out again, rows kept.
 #[test]
 fn a_void_event_is_cancelled_by_its_revert_and_later_points_build_again() {
-    let env = Env::init();
-    env.record("t", "CREATE TABLE t (id integer primary key, v text)");
-    env.ok(&["apply", "--db", "app.db"]);
-    let conn = db(&env, "app.db");
-    exec(&conn, "INSERT INTO t VALUES (1, 'a'), (2, 'b')");
+    let (env, conn) = started(
+        "CREATE TABLE t (id integer primary key, v text)",
+        "INSERT INTO t VALUES (1, 'a'), (2, 'b')",
+    );
     // What an earlier strata let in: a partial index naming a column that
     // does not exist. `record` refuses it now, so it goes in by the library.
     {

@@ -226,7 +226,7 @@ fn not_null_columns_without_default_on_every_path() {
     env.ok(&["checkout", "--to", "head", "--db", "fresh.db"]);
     env.ok(&["apply", "--db", "app.db"]);
 
-    let (env, conn) = started(
+    let (env, _) = started(
         "CREATE TABLE t (id integer primary key, v text, secret TEXT NOT NULL)",
         "INSERT INTO t VALUES (1, 'a', 's1'), (2, 'b', 's2')",
     );

@@ -45,6 +45,9 @@
 //! as built, and every `strata` command run on A and B. `PATHS_CASE="SEED
 //! START QUIET ROWS / ACTIONS / ROUTE"` runs that one case alone.
 
+#[path = "support/mod.rs"]
+mod support;
+
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -58,6 +61,7 @@ use strata_ledger::{Body, Draft, Ledger};
 use strata_schema::model::{Generated, IndexTerm};
 use strata_schema::sql_text::quote_ident;
 use strata_schema::{differences, project_all, same_name, Op, Schema, Table};
+use support::rows;
 
 /// One generated case.
 #[derive(Debug, Clone)]
@@ -198,32 +202,12 @@ impl World {
     /// Opens the ledger folder (closed again before the binary runs),
     /// waiting for sled to let go of a handle just dropped.
     fn ledger<T>(&self, f: impl FnOnce(&Ledger) -> T) -> T {
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-        let ledger = loop {
-            match Ledger::open(self.ledger_dir()) {
-                Err(strata_ledger::LedgerError::InUse { .. })
-                    if std::time::Instant::now() < deadline =>
-                {
-                    std::thread::sleep(std::time::Duration::from_millis(20));
-                }
-                other => break other.expect("open ledger"),
-            }
-        };
-        f(&ledger)
+        f(&support::open_ledger(&self.ledger_dir()))
     }
 
     fn conn(&self, name: &str) -> Connection {
         strata_sqlite::apply::open(&self.db(name)).expect("open db")
     }
-}
-
-fn rows(conn: &Connection, sql: &str) -> Vec<Vec<Value>> {
-    let mut st = conn.prepare(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
-    let n = st.column_count();
-    st.query_map([], |r| (0..n).map(|i| r.get::<_, Value>(i)).collect())
-        .expect("query")
-        .collect::<Result<_, _>>()
-        .expect("rows")
 }
 
 /// Each row of `sql` as text: every value with its storage class (text

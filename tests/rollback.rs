@@ -9,6 +9,9 @@
 //! binary, and the database is checked with rusqlite and the target's own
 //! introspection.
 
+#[path = "support/mod.rs"]
+mod support;
+
 use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -21,6 +24,7 @@ use rusqlite::Connection;
 use strata_ledger::{Body, Draft, Ledger};
 use strata_schema::sql_text::quote_ident;
 use strata_schema::{differences, key, Op, Schema};
+use support::rows;
 
 /// One generated history: the ops (from a seed), how they are cut into
 /// events, the point to go back to, and how many rows each fill puts into
@@ -130,32 +134,12 @@ impl World {
     /// flusher thread holds the store until it notices), so a reopen waits
     /// for it a little, as the binary's `--wait` does.
     fn ledger<T>(&self, f: impl FnOnce(&Ledger) -> T) -> T {
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-        let ledger = loop {
-            match Ledger::open(self.ledger_dir()) {
-                Err(strata_ledger::LedgerError::InUse { .. })
-                    if std::time::Instant::now() < deadline =>
-                {
-                    std::thread::sleep(std::time::Duration::from_millis(20));
-                }
-                other => break other.expect("open ledger"),
-            }
-        };
-        f(&ledger)
+        f(&support::open_ledger(&self.ledger_dir()))
     }
 
     fn conn(&self) -> Connection {
         strata_sqlite::apply::open(&self.db()).expect("open db")
     }
-}
-
-fn rows(conn: &Connection, sql: &str) -> Vec<Vec<Value>> {
-    let mut st = conn.prepare(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
-    let n = st.column_count();
-    st.query_map([], |r| (0..n).map(|i| r.get::<_, Value>(i)).collect())
-        .expect("query")
-        .collect::<Result<_, _>>()
-        .expect("rows")
 }
 
 /// Every row of every table of `schema`, with its rowid where the table

@@ -385,7 +385,7 @@ fn a_chain_of_tags_and_baselines() {
 
     // Everything survives a reopen.
     drop(l);
-    let l = Ledger::open(dir.path().join("ledger")).unwrap();
+    let l = reopen(&dir.path().join("ledger"));
     assert_eq!(l.head(), Some((3, e3.hash)));
     assert_eq!(l.id(), Some(e1.hash));
     assert_eq!(l.tags().unwrap(), tags);
@@ -804,7 +804,7 @@ fn snapshots_every_k_events() {
     assert_eq!(report_ok(&l, true).snapshots, 4);
     drop(l);
     // A fresh handle (no cached schema) answers from snapshots.
-    let l = Ledger::open(dir.path().join("ledger")).unwrap();
+    let l = reopen(&dir.path().join("ledger"));
     for n in 0..=23 {
         assert_eq!(l.schema_at(n).unwrap(), replay(&l, n), "at {n}");
     }
@@ -955,6 +955,21 @@ fn proptest_config() -> ProptestConfig {
     }
 }
 
+/// Opens the ledger at `dir` again right after a handle to it was dropped:
+/// sled's flusher thread lets the store go a moment later, so a busy store
+/// is waited for (as the binary's `--wait` does), a few seconds at most.
+fn reopen(dir: &std::path::Path) -> Ledger {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        match Ledger::open(dir) {
+            Err(LedgerError::InUse { .. }) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            other => return other.expect("reopen the ledger"),
+        }
+    }
+}
+
 proptest! {
     #![proptest_config(proptest_config())]
 
@@ -981,7 +996,7 @@ proptest! {
         }
         prop_assert!(l.verify(true).unwrap().is_ok());
         drop(l);
-        let l = Ledger::open(dir.path().join("ledger")).unwrap();
+        let l = reopen(&dir.path().join("ledger"));
         for (n, s) in schemas.iter().enumerate() {
             prop_assert_eq!(&l.schema_at(n as u64).unwrap(), s);
         }

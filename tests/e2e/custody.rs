@@ -678,3 +678,30 @@ fn a_void_data_step_is_cancelled_by_its_revert() {
     env.fails(&["revert", "head", "-m", "no"], 1)
         .says("revert SQL");
 }
+
+/// A dropped column comes back though another column of its rows had its
+/// type changed since (by the ledger): the witness compares values as the
+/// column stores them now.
+#[test]
+fn a_column_comes_back_though_a_witness_column_was_converted_since() {
+    let (env, conn) = started(
+        "CREATE TABLE t (id integer primary key, a text, b int, c real, d text)",
+        "INSERT INTO t VALUES (1, 'x', 3, 0.5, 'd1'), (2, 'y', 6, 1.0, 'd2'), (3, 'z', 9, NULL, NULL)",
+    );
+    let before = dump(&conn);
+    env.record("drop d", "ALTER TABLE t DROP COLUMN d");
+    env.record("b text", "ALTER TABLE t ALTER COLUMN b TYPE text");
+    env.ok(&["revert", "2", "-m", "undo drop d"]);
+    env.ok(&["apply", "--db", "app.db"])
+        .says("restored the values of t.d: 3 rows");
+    assert_eq!(
+        rows(&conn, "SELECT id, d FROM t ORDER BY id"),
+        vec![
+            vec![int(1), text("d1")],
+            vec![int(2), text("d2")],
+            vec![int(3), Value::Null]
+        ]
+    );
+    env.ok(&["apply", "--db", "app.db", "--to", "1"]);
+    assert_eq!(dump(&conn), before);
+}

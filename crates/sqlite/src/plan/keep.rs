@@ -582,10 +582,13 @@ impl Fill {
                 {
                     continue;
                 }
+                // The archived value has no affinity (`+`), so SQLite
+                // compares it as the column would store it: a value a
+                // later type change of the column converted still matches.
                 conditions.push(format!(
-                    "{ALIAS}.{} IS {old}.{}",
-                    quote_ident(w),
-                    quote_ident(src)
+                    "{old}.{} IS +{ALIAS}.{}",
+                    quote_ident(src),
+                    quote_ident(w)
                 ));
             }
         }
@@ -624,9 +627,9 @@ impl Fill {
             };
             let src = p.origin(column)?;
             out.push(format!(
-                "{ALIAS}.{} IS {old}.{}",
-                quote_ident(k),
-                quote_ident(src)
+                "{old}.{} IS +{ALIAS}.{}",
+                quote_ident(src),
+                quote_ident(k)
             ));
         }
         Some(out)
@@ -658,14 +661,14 @@ impl Fill {
                 };
                 after.column(column)?;
                 conditions.push(format!(
-                    "{t}.{} IS {ALIAS}.{}",
+                    "{t}.{} IS +{ALIAS}.{}",
                     quote_ident(column),
                     quote_ident(archived)
                 ));
             }
         }
         conditions.push(format!(
-            "{t}.{} IS {ALIAS}.{}",
+            "{t}.{} IS +{ALIAS}.{}",
             quote_ident(&self.column),
             quote_ident(value)
         ));

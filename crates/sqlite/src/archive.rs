@@ -41,8 +41,12 @@ pub fn list(
     conn: &Connection,
     legacy: &dyn Fn(u64, u32, bool) -> Lineage,
 ) -> Result<Vec<Kept>, ApplyError> {
+    kept(conn, &Custody::load(conn, legacy)?)
+}
+
+/// What `custody` (read from `conn`) keeps, purged entries aside.
+fn kept(conn: &Connection, custody: &Custody) -> Result<Vec<Kept>, ApplyError> {
     let path = conn.path().unwrap_or("the database").to_string();
-    let custody = Custody::load(conn, legacy)?;
     let mut out = Vec::new();
     for h in custody.held.iter().filter(|h| h.purged_at.is_none()) {
         let (seq, op, created_at, bytes): (i64, i64, String, i64) = conn
@@ -87,11 +91,11 @@ pub fn purge(
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(|e| classify(e, &path))?;
-    let gone: Vec<Kept> = list(&tx, legacy)?
+    let custody = Custody::load(&tx, legacy)?;
+    let gone: Vec<Kept> = kept(&tx, &custody)?
         .into_iter()
         .filter(|k| k.seq <= upto)
         .collect();
-    let custody = Custody::load(&tx, legacy)?;
     for sql in catalog_upgrade(&custody) {
         tx.execute_batch(&sql).map_err(|e| classify(e, &path))?;
     }

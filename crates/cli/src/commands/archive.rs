@@ -7,7 +7,7 @@ use serde_json::json;
 use strata_ledger::Point;
 use strata_sqlite::archive::Kept;
 
-use super::target::Lineages;
+use super::target::with_legacy;
 use crate::context::{parse_point, print_json, Context};
 use crate::failure::{exit, Failure};
 
@@ -43,9 +43,8 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
         Action::List { db } => {
             let ledger = cx.ledger()?;
             let conn = open(&db)?;
-            let lineages = std::cell::RefCell::new(Lineages::new(&ledger));
-            let kept = strata_sqlite::archive::list(&conn, &|s, o, u| {
-                lineages.borrow_mut().legacy(s, o, u)
+            let kept = with_legacy(&ledger, |legacy| {
+                strata_sqlite::archive::list(&conn, legacy)
             })
             .map_err(Failure::new)?;
             if cx.json() {
@@ -63,9 +62,8 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
             let before = ledger.resolve(&before)?;
             let mut conn = open(&db)?;
             super::target::standing(&ledger, &conn, &db)?;
-            let lineages = std::cell::RefCell::new(Lineages::new(&ledger));
-            let gone = strata_sqlite::archive::purge(&mut conn, before, &|s, o, u| {
-                lineages.borrow_mut().legacy(s, o, u)
+            let gone = with_legacy(&ledger, |legacy| {
+                strata_sqlite::archive::purge(&mut conn, before, legacy)
             })
             .map_err(Failure::new)?;
             if cx.json() {

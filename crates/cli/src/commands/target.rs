@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-use strata_ledger::{Body, Ledger};
+use strata_ledger::{Body, Entry, Ledger};
 use strata_schema::{differences, Difference};
 use strata_sqlite::apply::{read_state, Position};
 use strata_sqlite::custody::{Custody, Lineage};
@@ -114,14 +114,19 @@ pub fn drift_failure(db: &Path, seq: u64, drift: &[Difference]) -> Failure {
 pub fn steps(ledger: &Ledger, from: u64, to: u64) -> Result<Vec<Step>, Failure> {
     let mut lineages = Lineages::new(ledger);
     let mut steps = Vec::new();
-    let cancelled = cancelled(ledger, from.min(to), from.max(to))?;
+    // The events of the move, read once.
+    let mut range = Vec::new();
+    for entry in ledger.events_from(from.min(to) + 1) {
+        let entry = entry?;
+        if entry.event.seq > from.max(to) {
+            break;
+        }
+        range.push(entry);
+    }
+    let cancelled = cancelled(ledger, from.min(to), &range)?;
     if to >= from {
-        for entry in ledger.events_from(from + 1) {
-            let entry = entry?;
+        for entry in &range {
             let seq = entry.event.seq;
-            if seq > to {
-                break;
-            }
             if cancelled.contains(&seq) {
                 continue;
             }
@@ -182,14 +187,11 @@ pub fn steps(ledger: &Ledger, from: u64, to: u64) -> Result<Vec<Step>, Failure> 
 /// events that revert undoes, when the move crosses all of them. Their net
 /// effect on the schema is nothing, and no database ever passed the void
 /// event, so leaving them out is the only way across, and loses nothing.
-/// Points between the void event and its revert cannot be built.
-fn cancelled(ledger: &Ledger, low: u64, high: u64) -> Result<BTreeSet<u64>, Failure> {
+/// Points between the void event and its revert cannot be built. `range`
+/// holds the events after `low` that the move crosses.
+fn cancelled(ledger: &Ledger, low: u64, range: &[Entry]) -> Result<BTreeSet<u64>, Failure> {
     let mut out = BTreeSet::new();
-    for entry in ledger.events_from(low + 1) {
-        let entry = entry?;
-        if entry.event.seq > high {
-            break;
-        }
+    for entry in range {
         let Body::Revert { of, .. } = &entry.event.body else {
             continue;
         };
@@ -198,7 +200,7 @@ fn cancelled(ledger: &Ledger, low: u64, high: u64) -> Result<BTreeSet<u64>, Fail
         }
         let mut undoes_void = false;
         for s in of {
-            if void(ledger, *s)? {
+            if super::proof::void(ledger, *s)? {
                 undoes_void = true;
                 break;
             }
@@ -209,10 +211,6 @@ fn cancelled(ledger: &Ledger, low: u64, high: u64) -> Result<BTreeSet<u64>, Fail
         }
     }
     Ok(out)
-}
-
-fn void(ledger: &Ledger, seq: u64) -> Result<bool, Failure> {
-    super::proof::void(ledger, seq)
 }
 
 fn index(i: usize) -> u32 {
@@ -270,13 +268,21 @@ impl<'a> Lineages<'a> {
     }
 }
 
+/// Calls `f` with the function that gives the lineage of an archive an
+/// earlier version made (see [`Lineages::legacy`]), as the target's
+/// catalog readers take it.
+pub fn with_legacy<T>(
+    ledger: &Ledger,
+    f: impl FnOnce(&dyn Fn(u64, u32, bool) -> Lineage) -> T,
+) -> T {
+    let lineages = std::cell::RefCell::new(Lineages::new(ledger));
+    f(&|seq, op, undo| lineages.borrow_mut().legacy(seq, op, undo))
+}
+
 /// The database's archives, each with its lineage.
 pub fn custody(ledger: &Ledger, conn: &Connection, db: &Path) -> Result<Custody, Failure> {
-    let lineages = std::cell::RefCell::new(Lineages::new(ledger));
-    Custody::load(conn, &|seq, op, undo| {
-        lineages.borrow_mut().legacy(seq, op, undo)
-    })
-    .map_err(|e| Failure::new(e).context(db.display()))
+    with_legacy(ledger, |legacy| Custody::load(conn, legacy))
+        .map_err(|e| Failure::new(e).context(db.display()))
 }
 
 /// The bookkeeping row for point `seq` of this ledger.

@@ -70,10 +70,11 @@ pub struct Restored {
 
 impl fmt::Display for Restored {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.column {
-            Some(c) => write!(f, "the values of {}.{c}", self.table)?,
-            None => write!(f, "the rows of table {}", self.table)?,
-        }
+        write!(
+            f,
+            "{}",
+            crate::plan::data_of(&self.table, self.column.as_deref())
+        )?;
         write!(
             f,
             ": {} row{} from {}",

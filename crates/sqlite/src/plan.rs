@@ -93,10 +93,11 @@ pub struct Loss {
 
 impl fmt::Display for Loss {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.column {
-            Some(c) => write!(f, "the values of {}.{c}", self.table)?,
-            None => write!(f, "the rows of table {}", self.table)?,
-        }
+        write!(
+            f,
+            "{}",
+            crate::plan::data_of(&self.table, self.column.as_deref())
+        )?;
         write!(
             f,
             " ({} row{}, archive {} purged at {})",
@@ -347,6 +348,15 @@ impl Plan {
             out.push_str("PRAGMA foreign_keys = ON;\n");
         }
         out
+    }
+}
+
+/// What data of `table` a restore or a loss is about: its rows, or one
+/// column's values.
+pub(crate) fn data_of(table: &str, column: Option<&str>) -> String {
+    match column {
+        Some(c) => format!("the values of {table}.{c}"),
+        None => format!("the rows of table {table}"),
     }
 }
 

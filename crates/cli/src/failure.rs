@@ -78,3 +78,23 @@ impl From<LedgerError> for Failure {
         }
     }
 }
+
+impl From<strata_reconcile::Error> for Failure {
+    fn from(e: strata_reconcile::Error) -> Failure {
+        use strata_reconcile::{Error, Kind};
+        let code = match e.kind() {
+            Kind::Refused => exit::ERROR,
+            Kind::Integrity => exit::INTEGRITY,
+            Kind::Drift => exit::DRIFT,
+        };
+        let help = e.help();
+        let failure = match e {
+            Error::Ledger(e) => return Failure::from(e),
+            e => Failure::new(e).with_code(code),
+        };
+        match help {
+            Some(help) => failure.help(help),
+            None => failure,
+        }
+    }
+}

@@ -4,7 +4,6 @@
 
 use std::fmt;
 
-use crate::hash::nibble;
 use crate::timestamp::Timestamp;
 
 /// A place in the ledger, as written by a user.
@@ -119,7 +118,7 @@ impl fmt::Display for Point {
 /// 8 to 64 hex characters (either case), not all digits.
 pub fn is_hash_prefix(s: &str) -> bool {
     (8..=64).contains(&s.len())
-        && s.bytes().all(|b| nibble(b).is_some())
+        && s.bytes().all(|b| b.is_ascii_hexdigit())
         && !s.bytes().all(|b| b.is_ascii_digit())
 }
 
@@ -146,7 +145,7 @@ pub fn check_tag_name(name: &str) -> Result<(), TagNameError> {
         Some("it contains ~")
     } else if name.chars().any(char::is_whitespace) {
         Some("it contains whitespace")
-    } else if (8..=64).contains(&name.len()) && name.bytes().all(|b| nibble(b).is_some()) {
+    } else if (8..=64).contains(&name.len()) && name.bytes().all(|b| b.is_ascii_hexdigit()) {
         Some("8 to 64 hex characters read as a hash prefix")
     } else if name.chars().any(char::is_control) {
         Some("it contains a control character")

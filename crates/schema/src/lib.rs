@@ -7,6 +7,7 @@
 pub mod arb;
 pub mod derive;
 pub mod diff;
+pub mod hash;
 pub mod model;
 pub mod op;
 mod project;
@@ -14,6 +15,7 @@ pub mod sql_text;
 
 pub use derive::{derive, DeriveError, Derived, Rename, Suggestion};
 pub use diff::{differences, Difference};
+pub use hash::{Hash, ParseHashError};
 pub use model::{
     key, same_name, Check, Column, FkAction, ForeignKey, Generated, Index, IndexTerm,
     IndexedColumn, PrimaryKey, Schema, Table, Trigger, Unique, View,

@@ -23,9 +23,9 @@ const ROWS: i64 = 1_000_000;
 
 fn position(seq: u64) -> Position {
     Position {
-        ledger_id: LEDGER.to_string(),
+        ledger_id: LEDGER.parse().expect("a hash"),
         seq,
-        hash: format!("{seq:064x}"),
+        hash: format!("{seq:064x}").parse().expect("a hash"),
     }
 }
 

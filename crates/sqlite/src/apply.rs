@@ -7,7 +7,6 @@
 //! plan needs it (the pragma is a no-op inside one) and switched back to
 //! what they were afterwards, whatever happened.
 
-use std::fmt;
 use std::path::Path;
 use std::time::Duration;
 
@@ -24,105 +23,7 @@ use crate::plan::{Plan, Role, Statement, ARCHIVE_CATALOG, STATE_TABLE};
 /// database counts as locked.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// A point of one ledger, as a database records it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Position {
-    /// The ledger's id (the hash of its first event), hex.
-    pub ledger_id: String,
-    pub seq: u64,
-    /// The hash of event `seq`, hex (all zeros at 0).
-    pub hash: String,
-}
-
-impl fmt::Display for Position {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let short: String = self.hash.chars().take(12).collect();
-        if self.seq == 0 {
-            write!(f, "event 0")
-        } else {
-            write!(f, "event {} ({short})", self.seq)
-        }
-    }
-}
-
-/// What one apply did.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Applied {
-    /// The plan statements run (bookkeeping aside).
-    pub statements: usize,
-    pub archived: Vec<Archived>,
-    /// Data put back from archives.
-    pub restored: Vec<Restored>,
-}
-
-/// Data one apply put back from an archive (or could not).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Restored {
-    pub table: String,
-    /// `None` for a whole table's rows.
-    pub column: Option<String>,
-    pub rows: u64,
-    /// What the archive still keeps: values whose rows changed since they
-    /// were archived, or are gone (they are not put back).
-    pub kept: u64,
-    pub archive_table: String,
-}
-
-impl fmt::Display for Restored {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}",
-            crate::plan::data_of(&self.table, self.column.as_deref())
-        )?;
-        write!(
-            f,
-            ": {} row{} from {}",
-            self.rows,
-            if self.rows == 1 { "" } else { "s" },
-            self.archive_table
-        )?;
-        if self.kept > 0 {
-            write!(
-                f,
-                " ({} more kept there: their rows changed or went since)",
-                self.kept
-            )?;
-        }
-        Ok(())
-    }
-}
-
-/// Data one apply put aside in an archive table.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Archived {
-    pub table: String,
-    /// `None` when the whole table was archived.
-    pub column: Option<String>,
-    /// `table`, `column` or `values`.
-    pub kind: String,
-    pub rows: u64,
-    pub archive_table: String,
-}
-
-impl fmt::Display for Archived {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let what = match (&self.column, self.kind.as_str()) {
-            (Some(c), "values") => {
-                format!("the values of {}.{c} before its type change", self.table)
-            }
-            (Some(c), _) => format!("column {}.{c}", self.table),
-            (None, _) => format!("table {}", self.table),
-        };
-        write!(
-            f,
-            "{what}: {} row{} in {}",
-            self.rows,
-            if self.rows == 1 { "" } else { "s" },
-            self.archive_table
-        )
-    }
-}
+pub use strata_target::{Applied, Archived, Position, Restored};
 
 /// Why a database could not be opened or an apply did not happen. Every
 /// apply error leaves the database as it was.
@@ -168,6 +69,12 @@ pub enum ApplyError {
     Mismatch(Vec<Difference>),
     #[error("cannot read the database's schema: {0}")]
     Introspect(String),
+    /// The steps could not be planned.
+    #[error(transparent)]
+    Plan(#[from] crate::plan::PlanError),
+    /// The live schema could not be read into the model.
+    #[error(transparent)]
+    Schema(#[from] crate::introspect::IntrospectError),
     #[error("sqlite error: {0}")]
     Sqlite(#[from] rusqlite::Error),
 }
@@ -290,17 +197,20 @@ pub fn read_state(conn: &Connection) -> Result<Option<Position>, ApplyError> {
     let Some((ledger_id, seq, hash)) = row else {
         return Ok(None);
     };
+    let bad = |reason: &str| ApplyError::BadState {
+        reason: reason.to_string(),
+    };
     match (ledger_id, seq, hash) {
         (Value::Text(ledger_id), Value::Integer(seq), Value::Text(hash)) if seq >= 0 => {
             Ok(Some(Position {
-                ledger_id,
+                ledger_id: ledger_id
+                    .parse()
+                    .map_err(|_| bad("ledger_id is not a hash"))?,
                 seq: seq as u64,
-                hash,
+                hash: hash.parse().map_err(|_| bad("hash is not a hash"))?,
             }))
         }
-        _ => Err(ApplyError::BadState {
-            reason: "ledger_id, seq or hash has the wrong type".into(),
-        }),
+        _ => Err(bad("ledger_id, seq or hash has the wrong type")),
     }
 }
 
@@ -346,8 +256,8 @@ fn run(
 ) -> Result<Applied, ApplyError> {
     if let Some(f) = from.filter(|f| f.ledger_id != to.ledger_id) {
         return Err(ApplyError::ForeignLedger {
-            expected: to.ledger_id.clone(),
-            found: f.ledger_id.clone(),
+            expected: to.ledger_id.to_string(),
+            found: f.ledger_id.to_string(),
         });
     }
     // Dropped without commit, the transaction rolls back.
@@ -358,8 +268,8 @@ fn run(
     if let Some(now) = &now {
         if now.ledger_id != to.ledger_id {
             return Err(ApplyError::ForeignLedger {
-                expected: to.ledger_id.clone(),
-                found: now.ledger_id.clone(),
+                expected: to.ledger_id.to_string(),
+                found: now.ledger_id.to_string(),
             });
         }
     }
@@ -387,17 +297,17 @@ fn run(
 
     let params: Vec<(&str, Value)> = vec![
         (":who", Value::Text(who.to_string())),
-        (":ledger_id", Value::Text(to.ledger_id.clone())),
+        (":ledger_id", Value::Text(to.ledger_id.to_string())),
         (
             ":from_seq",
             from.map_or(Value::Null, |f| Value::Integer(f.seq as i64)),
         ),
         (
             ":from_hash",
-            from.map_or(Value::Null, |f| Value::Text(f.hash.clone())),
+            from.map_or(Value::Null, |f| Value::Text(f.hash.to_string())),
         ),
         (":to_seq", Value::Integer(to.seq as i64)),
-        (":to_hash", Value::Text(to.hash.clone())),
+        (":to_hash", Value::Text(to.hash.to_string())),
         (":version", Value::Text(version.to_string())),
         (":note", plan.note.clone().map_or(Value::Null, Value::Text)),
     ];

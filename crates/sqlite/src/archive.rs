@@ -9,29 +9,7 @@ use crate::apply::{classify, ApplyError};
 use crate::custody::{catalog_upgrade, Custody, Lineage};
 use crate::plan::ARCHIVE_CATALOG;
 
-/// One archived thing, as the catalog lists it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Kept {
-    /// The catalog row's id: later archives have larger ids.
-    pub id: i64,
-    /// The event whose op archived it.
-    pub seq: u64,
-    /// The op's index in the event, from 0.
-    pub op: u32,
-    /// `table`, `column` or `values`.
-    pub kind: String,
-    pub table: String,
-    pub column: Option<String>,
-    pub archive_table: String,
-    /// The ledger op whose run made it: what takes it back is that op run
-    /// the other way.
-    pub lineage: Lineage,
-    pub rows: u64,
-    /// The archive table's size on disk (its pages, as SQLite's dbstat counts
-    /// them).
-    pub bytes: u64,
-    pub created_at: String,
-}
+pub use strata_target::Kept;
 
 /// Everything the archive keeps (purged entries aside), oldest first;
 /// empty when strata never archived anything in this database. `legacy`

@@ -21,35 +21,7 @@ use strata_schema::sql_text::quote_ident;
 use crate::apply::{classify, ApplyError};
 use crate::plan::{ArchiveKind, ARCHIVE_CATALOG};
 
-/// A ledger op carried out in one direction: op `op` of event `seq`, as
-/// recorded (`forward`) or undone. The op of a revert event has the lineage
-/// of what it undoes, inverted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Lineage {
-    pub seq: u64,
-    pub op: u32,
-    pub forward: bool,
-}
-
-impl Lineage {
-    /// The same op carried out the other way.
-    pub fn inverse(self) -> Lineage {
-        Lineage {
-            forward: !self.forward,
-            ..self
-        }
-    }
-}
-
-impl std::fmt::Display for Lineage {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if self.forward {
-            write!(f, "event {} op {}", self.seq, self.op + 1)
-        } else {
-            write!(f, "the undo of event {} op {}", self.seq, self.op + 1)
-        }
-    }
-}
+pub use strata_target::Lineage;
 
 /// The archive column that holds a row's rowid.
 pub const ROWID_COLUMN: &str = "_strata_rowid";

@@ -16,6 +16,9 @@ pub mod introspect;
 pub mod plan;
 pub mod prove;
 pub mod render;
+mod target;
+
+pub use target::{Sqlite, SqliteDb};
 
 /// The SQLite binding strata uses, for callers that hold a connection.
 pub use rusqlite;

@@ -22,52 +22,16 @@ mod rebuild;
 mod script;
 
 use std::collections::BTreeSet;
-use std::fmt;
 use std::sync::Arc;
 
 use strata_schema::sql_text::{self, quote_ident};
 use strata_schema::{key, project, same_name, Column, IndexTerm, Op, ProjectError, Schema, Table};
 
 use crate::custody::Custody;
-pub use crate::custody::Lineage;
 use crate::render::{render_column_def, render_index, render_table};
+pub use strata_target::{Lineage, Loss, Step};
 
 pub use script::{ARCHIVE_CATALOG, LOG_TABLE, STATE_TABLE};
-
-/// The ops of one ledger event, in order. Going backwards, the ops are the
-/// event's undo ops and `seq` is still the event's.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Step {
-    pub seq: u64,
-    pub ops: Vec<Op>,
-    /// The ops undo event `seq` (a backwards apply).
-    pub undo: bool,
-    /// For each op (by index), the ledger op it carries out and which way:
-    /// what its archives are made by and what it may take back (see
-    /// [`crate::custody`]). A missing entry is op `i` of event `seq`, in the
-    /// step's direction.
-    pub lineage: Vec<Lineage>,
-}
-
-impl Step {
-    /// A forward step whose ops are event `seq`'s own.
-    pub fn new(seq: u64, ops: Vec<Op>) -> Step {
-        Step {
-            seq,
-            ops,
-            ..Step::default()
-        }
-    }
-
-    /// The lineage of op `i`.
-    pub fn lineage_of(&self, i: usize) -> Lineage {
-        self.lineage.get(i).copied().unwrap_or(Lineage {
-            seq: self.seq,
-            op: u32::try_from(i).unwrap_or(u32::MAX),
-            forward: !self.undo,
-        })
-    }
-}
 
 /// Data a plan puts back from an archive.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,37 +40,6 @@ pub struct Restore {
     pub table: String,
     /// `None` for a whole table's rows.
     pub column: Option<String>,
-}
-
-/// Data a plan would bring back the shape of, but not the data: its archive
-/// was purged.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Loss {
-    pub table: String,
-    /// `None` for a whole table's rows.
-    pub column: Option<String>,
-    /// The rows the archive held when it was purged.
-    pub rows: u64,
-    pub archive_table: String,
-    pub purged_at: String,
-}
-
-impl fmt::Display for Loss {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}",
-            crate::plan::data_of(&self.table, self.column.as_deref())
-        )?;
-        write!(
-            f,
-            " ({} row{}, archive {} purged at {})",
-            self.rows,
-            if self.rows == 1 { "" } else { "s" },
-            self.archive_table,
-            self.purged_at
-        )
-    }
 }
 
 /// One SQL statement of a plan and the event and op(s) it serves.
@@ -348,15 +281,6 @@ impl Plan {
             out.push_str("PRAGMA foreign_keys = ON;\n");
         }
         out
-    }
-}
-
-/// What data of `table` a restore or a loss is about: its rows, or one
-/// column's values.
-pub(crate) fn data_of(table: &str, column: Option<&str>) -> String {
-    match column {
-        Some(c) => format!("the values of {table}.{c}"),
-        None => format!("the rows of table {table}"),
     }
 }
 

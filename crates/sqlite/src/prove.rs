@@ -25,24 +25,18 @@ use std::fmt;
 use rusqlite::config::DbConfig;
 use rusqlite::Connection;
 use strata_schema::sql_text::quote_ident;
-use strata_schema::{differences, key, Op, Schema};
+use strata_schema::{differences, key, Hash, Op, Schema};
 
 use crate::apply::{apply, ApplyError, Position};
 use crate::custody::{Custody, Lineage};
 use crate::plan::{plan_with, Step};
 use crate::render::render_schema;
 
-/// Which part of the proof failed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Stage {
-    /// Building the schema before the event: the ledger already holds an
-    /// event SQLite cannot pass (recorded before events were proven).
-    Before,
-    /// Applying the event.
-    Event,
-    /// Applying the ops that undo the event, after it.
-    Undo,
-}
+pub use strata_target::Stage;
+
+/// The ledger id a scratch database records: no ledger's (a ledger id is a
+/// BLAKE3 hash, and this is not one of any bytes anyone has found).
+const PROVE_LEDGER: Hash = Hash([0xff; 32]);
 
 /// Why an event cannot be appended: what SQLite refused and where.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -283,9 +277,9 @@ impl Scratch {
         let plan = plan_with(&self.schema, &steps, &custody)
             .map_err(|e| fail(seqs(&steps), e.to_string()))?;
         let to = Position {
-            ledger_id: "strata-prove".to_string(),
+            ledger_id: PROVE_LEDGER,
             seq: self.at.as_ref().map_or(1, |p| p.seq + 1),
-            hash: "0".repeat(64),
+            hash: Hash::ZERO,
         };
         apply(
             &mut self.conn,

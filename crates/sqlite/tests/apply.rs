@@ -16,9 +16,9 @@ const LEDGER: &str = "1111111111111111111111111111111111111111111111111111111111
 
 fn position(seq: u64) -> Position {
     Position {
-        ledger_id: LEDGER.to_string(),
+        ledger_id: LEDGER.parse().expect("a hash"),
         seq,
-        hash: format!("{seq:064x}"),
+        hash: format!("{seq:064x}").parse().expect("a hash"),
     }
 }
 
@@ -179,7 +179,7 @@ fn a_fresh_file_is_applied_from_point_zero_and_records_state_and_log() {
                 Value::Null,
                 Value::Null,
                 int(1),
-                text(&position(1).hash),
+                text(&position(1).hash.to_string()),
                 text("0.0.0"),
                 int(0)
             ],
@@ -187,9 +187,9 @@ fn a_fresh_file_is_applied_from_point_zero_and_records_state_and_log() {
                 text("tester"),
                 text(LEDGER),
                 int(1),
-                text(&position(1).hash),
+                text(&position(1).hash.to_string()),
                 int(2),
-                text(&position(2).hash),
+                text(&position(2).hash.to_string()),
                 text("0.0.0"),
                 int(0)
             ],
@@ -670,7 +670,7 @@ fn apply_refuses_a_database_that_moved_or_belongs_to_another_ledger() {
 
     // Another ledger's point.
     let other = Position {
-        ledger_id: "22".repeat(32),
+        ledger_id: "22".repeat(32).parse().expect("a hash"),
         ..position(2)
     };
     let err = apply(

@@ -322,9 +322,9 @@ fn rebuild_every_table(corpus: &Corpus) -> Counts {
     }
 
     let to = Position {
-        ledger_id: LEDGER.to_string(),
+        ledger_id: LEDGER.parse().expect("a hash"),
         seq: steps.len() as u64,
-        hash: format!("{:064x}", steps.len()),
+        hash: format!("{:064x}", steps.len()).parse().expect("a hash"),
     };
     apply(&mut conn, &plan, None, &to, &plan.schema, "corpus", "0.0.0").expect("apply");
     assert_eq!(read_state(&conn).expect("state"), Some(to));

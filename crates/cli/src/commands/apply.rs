@@ -5,10 +5,10 @@ use std::path::PathBuf;
 
 use serde_json::json;
 use strata_ledger::Point;
-use strata_sqlite::apply::{read_state, ApplyError};
-use strata_sqlite::plan::{plan_with, Loss};
+use strata_reconcile::{Mover, Outcome};
+use strata_target::Plan;
 
-use super::target::{custody, drift, drift_failure, position, standing, steps};
+use super::target::reconciler;
 use crate::context::{parse_point, print_json, Context};
 use crate::failure::{exit, Failure};
 
@@ -44,26 +44,28 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
     if let Some(code) = super::empty::nothing_to_apply(cx, &ledger, &args.db)? {
         return Ok(code);
     }
-    let who = super::record::author(args.author)?;
-    let mut conn = strata_sqlite::apply::open(&args.db).map_err(Failure::new)?;
-    let from = standing(&ledger, &conn, &args.db)?;
-    let drifted = drift(&ledger, &conn, from.seq)?;
-    if !drifted.is_empty() {
+    let mover = Mover::named(super::record::author(args.author)?);
+    let r = reconciler(&ledger);
+    let mut db = r.open(&args.db)?;
+    let survey = r.survey(&db)?;
+    if !survey.drift.is_empty() {
         if cx.json() {
             print_json(&json!({
-                "db": args.db, "seq": from.seq,
-                "drift": drifted.iter().map(ToString::to_string).collect::<Vec<_>>(),
+                "db": args.db, "seq": survey.seq(),
+                "drift": survey.drift.iter().map(ToString::to_string).collect::<Vec<_>>(),
             }))?;
         } else {
-            for d in &drifted {
+            for d in &survey.drift {
                 println!("drift: {d}");
             }
         }
-        return Err(drift_failure(&args.db, from.seq, &drifted));
+        survey.refuse_drift()?;
     }
-    if from.seq == to && from.position.is_some() {
+    let from = survey.seq();
+    let mut planned = r.plan(&db, survey, to)?;
+    if planned.is_done() {
         if cx.json() {
-            print_json(&json!({ "db": args.db, "from": from.seq, "to": to, "statements": 0 }))?;
+            print_json(&json!({ "db": args.db, "from": from, "to": to, "statements": 0 }))?;
         } else {
             cx.say(format_args!(
                 "{} is already at event {to}",
@@ -72,54 +74,30 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
         }
         return Ok(exit::OK);
     }
-    let steps = steps(&ledger, from.seq, to)?;
-    let custody = custody(&ledger, &conn, &args.db)?;
-    let start = ledger.schema_at(from.seq)?;
-    let target = ledger.schema_at(to)?;
-    let mut plan = plan_with(&start, &steps, &custody).map_err(Failure::new)?;
-    if !plan.losses.is_empty() {
-        if !args.without_data {
-            for loss in &plan.losses {
-                println!("would come back without its data: {loss}");
-            }
-            return Err(without_data_failure(&args.db, &plan.losses));
+    if let Err(e) = planned.check_losses(args.without_data) {
+        for loss in planned.plan.losses() {
+            println!("would come back without its data: {loss}");
         }
-        plan.note = Some(format!(
-            "--without-data: {}",
-            plan.losses
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join("; ")
-        ));
+        return Err(e.into());
     }
     if args.dry_run {
         if cx.json() {
-            print_json(&json!({ "db": args.db, "from": from.seq, "to": to, "sql": plan.sql() }))?;
+            print_json(
+                &json!({ "db": args.db, "from": from, "to": to, "sql": planned.plan.sql() }),
+            )?;
         } else {
-            print!("{}", plan.sql());
+            print!("{}", planned.plan.sql());
         }
         return Ok(exit::OK);
     }
-    let to_position = position(&ledger, to)?;
     // The ledger is let go before the database work, however long: other
     // strata processes (readers, recorders) need not wait for it.
     drop(ledger);
-    let applied = match strata_sqlite::apply::apply(
-        &mut conn,
-        &plan,
-        from.position.as_ref(),
-        &to_position,
-        &target,
-        &who,
-        env!("CARGO_PKG_VERSION"),
-    ) {
-        Ok(applied) => applied,
+    let applied = match strata_reconcile::apply(&mut db, &planned, &mover)? {
+        Outcome::Applied(applied) => applied,
         // Another process applied while this one waited for the database:
-        // if it went where this one goes, there is nothing left to do.
-        Err(ApplyError::Moved { .. })
-            if read_state(&conn).ok().flatten().as_ref() == Some(&to_position) =>
-        {
+        // it went where this one goes, so there is nothing left to do.
+        Outcome::AlreadyThere => {
             if cx.json() {
                 print_json(&json!({ "db": args.db, "from": to, "to": to, "statements": 0 }))?;
             } else {
@@ -130,21 +108,20 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
             }
             return Ok(exit::OK);
         }
-        Err(e) => return Err(Failure::new(e).context(args.db.display())),
     };
+    let losses = planned.plan.losses();
     if cx.json() {
         print_json(&json!({
-            "db": args.db, "from": from.seq, "to": to,
+            "db": args.db, "from": from, "to": to,
             "statements": applied.statements,
             "archived": applied.archived.iter().map(ToString::to_string).collect::<Vec<_>>(),
             "restored": applied.restored.iter().map(ToString::to_string).collect::<Vec<_>>(),
-            "without_data": plan.losses.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            "without_data": losses.iter().map(ToString::to_string).collect::<Vec<_>>(),
         }))?;
     } else {
         cx.say(format_args!(
-            "{} is now at event {to} (was {}; {} statement{})",
+            "{} is now at event {to} (was {from}; {} statement{})",
             args.db.display(),
-            from.seq,
             applied.statements,
             if applied.statements == 1 { "" } else { "s" }
         ));
@@ -154,27 +131,9 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
         for r in &applied.restored {
             cx.say(format_args!("restored {r}"));
         }
-        for loss in &plan.losses {
+        for loss in losses {
             eprintln!("warning: came back without its data (--without-data): {loss}");
         }
     }
     Ok(exit::OK)
-}
-
-/// The refusal of a move that would bring back tables or columns without
-/// their data.
-pub fn without_data_failure(db: &std::path::Path, losses: &[Loss]) -> Failure {
-    let rows: u64 = losses.iter().map(|l| l.rows).sum();
-    Failure::new(format!(
-        "{} would get back {} table{} or column{} without {} row{} of data: {} archive{} purged (listed above); nothing was changed",
-        db.display(),
-        losses.len(),
-        if losses.len() == 1 { "" } else { "s" },
-        if losses.len() == 1 { "" } else { "s" },
-        rows,
-        if rows == 1 { "" } else { "s" },
-        if losses.len() == 1 { "its" } else { "their" },
-        if losses.len() == 1 { " was" } else { "s were" },
-    ))
-    .help("restore the database from a backup taken before the purge, or pass --without-data to move without that data")
 }

@@ -5,9 +5,10 @@ use std::path::PathBuf;
 
 use serde_json::json;
 use strata_ledger::Point;
-use strata_sqlite::archive::Kept;
+use strata_reconcile::{Kept, Reconciler};
+use strata_sqlite::{Sqlite, SqliteDb};
 
-use super::target::with_legacy;
+use super::target::reconciler;
 use crate::context::{parse_point, print_json, Context};
 use crate::failure::{exit, Failure};
 
@@ -42,11 +43,8 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
     match args.action {
         Action::List { db } => {
             let ledger = cx.ledger()?;
-            let conn = open(&db)?;
-            let kept = with_legacy(&ledger, |legacy| {
-                strata_sqlite::archive::list(&conn, legacy)
-            })
-            .map_err(Failure::new)?;
+            let r = reconciler(&ledger);
+            let kept = r.archives(&open(&r, &db)?)?;
             if cx.json() {
                 print_json(&kept.iter().map(kept_json).collect::<Vec<_>>())?;
             } else if kept.is_empty() {
@@ -60,12 +58,8 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
         Action::Purge { db, before } => {
             let ledger = cx.ledger()?;
             let before = ledger.resolve(&before)?;
-            let mut conn = open(&db)?;
-            super::target::standing(&ledger, &conn, &db)?;
-            let gone = with_legacy(&ledger, |legacy| {
-                strata_sqlite::archive::purge(&mut conn, before, legacy)
-            })
-            .map_err(Failure::new)?;
+            let r = reconciler(&ledger);
+            let gone = r.purge(&mut open(&r, &db)?, before)?;
             if cx.json() {
                 print_json(&json!({ "removed": gone.iter().map(kept_json).collect::<Vec<_>>() }))?;
             } else {
@@ -83,11 +77,11 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
     Ok(exit::OK)
 }
 
-fn open(db: &std::path::Path) -> Result<strata_sqlite::rusqlite::Connection, Failure> {
+fn open(r: &Reconciler<'_, Sqlite>, db: &std::path::Path) -> Result<SqliteDb, Failure> {
     if !db.is_file() {
         return Err(Failure::new(format!("{} does not exist", db.display())));
     }
-    strata_sqlite::apply::open(db).map_err(Failure::new)
+    Ok(r.open(db)?)
 }
 
 fn line(k: &Kept) -> String {

@@ -6,11 +6,10 @@ use std::path::PathBuf;
 
 use serde_json::json;
 use strata_ledger::{Body, Draft, Point};
-use strata_sqlite::apply::{apply, read_state};
-use strata_sqlite::introspect::introspect;
-use strata_sqlite::plan::plan_with;
+use strata_reconcile::Mover;
+use strata_target::Database;
 
-use super::target::position;
+use super::target::reconciler;
 use crate::context::{parse_point, print_json, timestamp, Context};
 use crate::describe::{event_json, short};
 use crate::failure::{exit, Failure};
@@ -75,21 +74,23 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
         ))
         .help("give the path of the existing database; to start from nothing, record changes and `strata apply`"));
     }
-    let mut conn = strata_sqlite::apply::open(&args.db).map_err(Failure::new)?;
-    let from = read_state(&conn).map_err(|e| Failure::new(e).context(args.db.display()))?;
+    let r = reconciler(&ledger);
+    let mut db = r.open(&args.db)?;
+    let from = db
+        .position()
+        .map_err(|e| Failure::new(e).context(args.db.display()))?;
     if let Some(from) = &from {
-        let id = ledger.id().map(|h| h.to_string());
-        if id.as_deref() != Some(from.ledger_id.as_str()) {
+        if ledger.id() != Some(from.ledger_id) {
             return Err(Failure::new(format!(
                 "{} is already reconciled by another ledger (id {})",
                 args.db.display(),
-                from.ledger_id.chars().take(12).collect::<String>()
+                from.ledger_id.short(12)
             ))
             .help("give the --ledger it belongs to")
             .with_code(exit::INTEGRITY));
         }
     }
-    let schema = introspect(&conn).map_err(|e| {
+    let schema = db.introspect().map_err(|e| {
         Failure::new(format!("cannot adopt {}: {e}", args.db.display()))
             .help("strata adopts what it can model; see \"What record accepts\" in the guide")
     })?;
@@ -101,7 +102,7 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
             schema: schema.clone(),
         },
     })?;
-    super::proof::event(&ledger, &prepared)?;
+    super::target::prove(&ledger, &prepared)?;
     let objects =
         schema.tables.len() + schema.indexes.len() + schema.views.len() + schema.triggers.len();
     if args.dry_run {
@@ -121,18 +122,14 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
     let seq = entry.event.seq;
     // The event is in the ledger; now the database records it. Should this
     // fail, `apply` adopts the database later (its schema is the baseline's).
-    let custody = super::target::custody(&ledger, &conn, &args.db)?;
-    let empty = plan_with(&schema, &[], &custody).map_err(Failure::new)?;
-    let to = position(&ledger, seq)?;
+    let marking = r.adopt(&db, schema.clone(), seq)?;
     drop(ledger);
-    apply(
-        &mut conn,
-        &empty,
-        from.as_ref(),
-        &to,
-        &schema,
-        &author,
-        env!("CARGO_PKG_VERSION"),
+    db.apply(
+        &marking.plan,
+        marking.from.position.as_ref(),
+        &marking.to,
+        &marking.target,
+        &Mover::named(author),
     )
     .map_err(|e| {
         Failure::new(e)

@@ -4,9 +4,9 @@ use std::path::PathBuf;
 
 use serde_json::json;
 use strata_ledger::Point;
-use strata_sqlite::plan::plan;
+use strata_reconcile::Mover;
 
-use super::target::{position, steps};
+use super::target::{reconciler, TARGET};
 use crate::context::{parse_point, print_json, Context};
 use crate::failure::{exit, Failure};
 
@@ -29,28 +29,10 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
     if let Some(code) = super::empty::nothing_to_apply(cx, &ledger, &args.db)? {
         return Ok(code);
     }
-    let who = super::record::author(args.author)?;
-    let steps = steps(&ledger, 0, to)?;
-    let target = ledger.schema_at(to)?;
-    let plan = plan(&strata_schema::Schema::default(), &steps).map_err(Failure::new)?;
-    let to_position = position(&ledger, to)?;
+    let mover = Mover::named(super::record::author(args.author)?);
+    let checkout = reconciler(&ledger).checkout(to)?;
     drop(ledger);
-    let mut conn = strata_sqlite::apply::open_new(&args.db).map_err(Failure::new)?;
-    let result = strata_sqlite::apply::apply(
-        &mut conn,
-        &plan,
-        None,
-        &to_position,
-        &target,
-        &who,
-        env!("CARGO_PKG_VERSION"),
-    );
-    if let Err(e) = result {
-        drop(conn);
-        // The file is ours (open_new made it): leave nothing half-built.
-        let _ = std::fs::remove_file(&args.db);
-        return Err(Failure::new(e).context(args.db.display()));
-    }
+    checkout.build(&TARGET, &args.db, &mover)?;
     if cx.json() {
         print_json(&json!({ "db": args.db, "to": to }))?;
     } else {

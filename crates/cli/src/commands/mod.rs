@@ -10,7 +10,6 @@ pub mod import_sql;
 pub mod init;
 pub mod log;
 pub mod plan;
-mod proof;
 pub mod record;
 pub mod revert;
 pub mod schema;
@@ -58,7 +57,7 @@ pub fn commit_or_show(
     dry_run: bool,
     headline: impl FnOnce(&Entry) -> String,
 ) -> Result<u8, Failure> {
-    proof::event(ledger, &prepared)?;
+    target::prove(ledger, &prepared)?;
     if dry_run {
         let e = prepared.event();
         if cx.json() {

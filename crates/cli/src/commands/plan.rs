@@ -8,7 +8,9 @@ use serde_json::json;
 use strata_ledger::Ledger;
 use strata_schema::{derive, Derived, Op, Rename, Schema};
 use strata_sqlite::ddl::desired;
-use strata_sqlite::plan::{plan, Step};
+use strata_target::{Step, Target};
+
+use super::target::TARGET;
 
 use crate::context::{print_json, Context};
 use crate::describe::{name, summary};
@@ -47,12 +49,9 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
     let ledger = cx.ledger()?;
     let (head, derived) = derive_from_head(&ledger, &args.target, desired)?;
     let start = ledger.schema_at(head)?;
-    let sql = plan(&start, &[Step::new(head + 1, derived.ops.clone())])
-        .map_err(Failure::new)?
-        .statements
-        .iter()
-        .map(|s| format!("{};", s.sql.trim_end().trim_end_matches(';')))
-        .collect::<Vec<_>>();
+    let sql = TARGET
+        .statements(&start, &[Step::new(head + 1, derived.ops.clone())])
+        .map_err(Failure::new)?;
     if cx.json() {
         print_json(&json!({
             "head": head,
@@ -156,7 +155,8 @@ fn from_db(path: &Path) -> Result<Schema, Failure> {
                 .help("give the path of the database whose schema you want"),
         );
     }
-    strata_sqlite::introspect::read_file(path)
+    TARGET
+        .read_schema(path)
         .map_err(|e| Failure::new(format!("{}: {e}", path.display())))
 }
 

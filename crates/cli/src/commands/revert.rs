@@ -58,7 +58,7 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
                 // A void event (no database ever passed it) is undone
                 // without its data steps, which never ran.
                 Err(LedgerError::DataStepWithoutRevert { .. })
-                    if super::proof::void(&ledger, seq)? =>
+                    if super::target::void(&ledger, seq)? =>
                 {
                     ledger.revert_void_body(seq)?
                 }

@@ -32,7 +32,7 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
     match format {
         Format::Json => print_json(&schema)?,
         Format::Sql => {
-            let statements = strata_sqlite::render::render_schema(&schema);
+            let statements = super::target::render(&schema);
             for (i, stmt) in statements.iter().enumerate() {
                 let gap = if i + 1 < statements.len() { "\n" } else { "" };
                 println!("{stmt};{gap}");

@@ -70,7 +70,7 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
             }
         }
         Body::Baseline { schema } => {
-            for stmt in strata_sqlite::render::render_schema(schema) {
+            for stmt in crate::commands::target::render(schema) {
                 println!("{stmt};");
             }
         }

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use serde_json::json;
 
-use super::target::{drift, standing};
+use super::target::reconciler;
 use crate::context::{print_json, Context};
 use crate::failure::{exit, Failure};
 
@@ -23,10 +23,11 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
                 .help("apply creates it: strata apply --db FILE"),
         );
     }
-    let conn = strata_sqlite::apply::open(&args.db).map_err(Failure::new)?;
-    let at = standing(&ledger, &conn, &args.db)?;
+    let r = reconciler(&ledger);
+    let survey = r.survey(&r.open(&args.db)?)?;
+    let at = &survey.standing;
     let head = ledger.head_seq();
-    let drifted = drift(&ledger, &conn, at.seq)?;
+    let drifted = &survey.drift;
     let mut pending = Vec::new();
     if at.seq < head {
         for entry in ledger.events_from(at.seq + 1) {
@@ -42,7 +43,7 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
         print_json(&json!({
             "db": args.db,
             "seq": at.seq,
-            "hash": at.position.as_ref().map(|p| p.hash.clone()),
+            "hash": at.position.as_ref().map(|p| p.hash.to_string()),
             "applied": at.position.is_some(),
             "head": head,
             "pending": pending.iter().map(|(seq, kind, message)| json!({
@@ -56,7 +57,7 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
                 "{} is at event {} ({})",
                 args.db.display(),
                 at.seq,
-                p.hash.chars().take(12).collect::<String>()
+                p.hash.short(12)
             ),
             None if at.seq > 0 => println!(
                 "{} has not been applied to; its schema is that of baseline event {}, where apply adopts it",
@@ -72,14 +73,11 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
         if drifted.is_empty() {
             println!("no drift");
         } else {
-            for d in &drifted {
+            for d in drifted {
                 println!("drift: {d}");
             }
         }
     }
-    if drifted.is_empty() {
-        Ok(exit::OK)
-    } else {
-        Err(super::target::drift_failure(&args.db, at.seq, &drifted))
-    }
+    survey.refuse_drift()?;
+    Ok(exit::OK)
 }

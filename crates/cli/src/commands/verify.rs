@@ -83,8 +83,8 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
             if !db.is_file() {
                 return Err(Failure::new(format!("{} does not exist", db.display())));
             }
-            let conn = strata_sqlite::apply::open(db).map_err(Failure::new)?;
-            Some(super::target::standing(&ledger, &conn, db)?.seq)
+            let r = super::target::reconciler(&ledger);
+            Some(r.standing(&r.open(db)?)?.seq)
         }
         None => None,
     };

@@ -9,6 +9,7 @@ mod checkout;
 mod chinook;
 mod concurrency;
 mod custody;
+mod format;
 mod hostile;
 mod import_sql;
 mod init;

@@ -98,3 +98,13 @@ impl From<strata_reconcile::Error> for Failure {
         }
     }
 }
+
+impl From<strata_reconcile::migrations::FolderError> for Failure {
+    fn from(e: strata_reconcile::migrations::FolderError) -> Failure {
+        let failure = Failure::new(&e.message);
+        match e.help {
+            Some(help) => failure.help(help),
+            None => failure,
+        }
+    }
+}

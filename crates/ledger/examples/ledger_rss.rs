@@ -63,13 +63,20 @@ fn main() {
                 if i == n {
                     let t = Instant::now();
                     for _ in 0..100 {
-                        std::hint::black_box(strata_ledger::fingerprint(&schema).expect("fp"));
+                        std::hint::black_box(
+                            strata_ledger::Format::new(strata_ledger::Dialect::Sqlite)
+                                .fingerprint(&schema)
+                                .expect("fp"),
+                        );
                     }
                     println!("fingerprint (streamed): {:?}", t.elapsed() / 100);
                     let t = Instant::now();
                     for _ in 0..100 {
                         let b = strata_ledger::encode(&schema).expect("encode");
-                        std::hint::black_box(strata_ledger::fingerprint_bytes(&b));
+                        std::hint::black_box(
+                            strata_ledger::Format::new(strata_ledger::Dialect::Sqlite)
+                                .fingerprint_bytes(&b),
+                        );
                     }
                     println!("fingerprint (via vec): {:?}", t.elapsed() / 100);
                     let t = Instant::now();

@@ -30,7 +30,7 @@ pub enum LedgerError {
     },
     #[error("{} does not hold a strata ledger ({reason})", dir.display())]
     NotALedger { dir: PathBuf, reason: String },
-    #[error("ledger {} has format version {found}, but this strata reads version {}", dir.display(), crate::FORMAT_VERSION)]
+    #[error("ledger {} has format version {found}, but this strata reads versions {} to {}", dir.display(), crate::OLDEST_FORMAT_VERSION, crate::FORMAT_VERSION)]
     FormatVersion { dir: PathBuf, found: u32 },
     #[error("cannot create {}: {source}", dir.display())]
     Create {

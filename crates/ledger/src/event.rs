@@ -9,11 +9,116 @@ use strata_schema::{project, project_all, Op, ProjectError, Schema};
 use crate::hash::Hash;
 use crate::timestamp::Timestamp;
 
-/// The version of the ledger's bytes: the event layout, the bincode
-/// configuration and the hash definitions. It is hashed into every event and
-/// every fingerprint, so a ledger written under one version can never pass for
-/// another. Any change to how an event or a schema encodes bumps it.
-pub const FORMAT_VERSION: u32 = 2;
+/// The version of the ledger's bytes new ledgers are written in: the event
+/// layout, the bincode configuration and the hash definitions. It is hashed
+/// into every event and every fingerprint, so a ledger written under one
+/// version can never pass for another. Any change to how an event or a
+/// schema encodes or hashes bumps it. Version 3 hashes the ledger's
+/// [`Dialect`] too.
+pub const FORMAT_VERSION: u32 = 3;
+
+/// The oldest version this strata reads and appends to. A ledger keeps the
+/// version it was created in: its hashes never change.
+pub const OLDEST_FORMAT_VERSION: u32 = 2;
+
+/// The SQL dialect a ledger's SQL text (views, triggers, defaults, checks,
+/// data steps) is written in, and whose rules its names follow. Chosen when
+/// the ledger is created; version 3 hashes it into every event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+impl Dialect {
+    /// Every dialect, for messages that list them.
+    pub const ALL: [Dialect; 2] = [Dialect::Sqlite, Dialect::Postgres];
+
+    /// The dialect's name, as the store, `init --dialect` and JSON write it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "sqlite",
+            Dialect::Postgres => "postgres",
+        }
+    }
+
+    /// The dialect named `name`.
+    pub fn parse(name: &str) -> Option<Dialect> {
+        Dialect::ALL.into_iter().find(|d| d.as_str() == name)
+    }
+}
+
+impl std::fmt::Display for Dialect {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How one ledger's hashes are made: its format version and its dialect.
+///
+/// - Version 2: `blake3(domain || 2u32 LE || bytes)`; the dialect is SQLite
+///   and is not hashed.
+/// - Version 3: `blake3(domain || 3u32 LE || len(dialect) as u8 || dialect
+///   || bytes)`, the dialect's name in ASCII.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Format {
+    pub version: u32,
+    pub dialect: Dialect,
+}
+
+impl Format {
+    /// What ledgers written before dialects were recorded are: version 2,
+    /// SQLite.
+    pub const V2: Format = Format {
+        version: 2,
+        dialect: Dialect::Sqlite,
+    };
+
+    /// The format a new ledger of `dialect` is written in.
+    pub const fn new(dialect: Dialect) -> Format {
+        Format {
+            version: FORMAT_VERSION,
+            dialect,
+        }
+    }
+
+    fn domain_hash(&self, domain: &[u8], bytes: &[u8]) -> Hash {
+        let mut h = blake3::Hasher::new();
+        h.update(domain);
+        h.update(&self.version.to_le_bytes());
+        if self.version >= 3 {
+            let name = self.dialect.as_str().as_bytes();
+            h.update(&[name.len() as u8]);
+            h.update(name);
+        }
+        h.update(bytes);
+        Hash(*h.finalize().as_bytes())
+    }
+
+    /// The hash of an event from its bincode bytes.
+    pub fn hash_event_bytes(&self, bytes: &[u8]) -> Hash {
+        self.domain_hash(EVENT_DOMAIN, bytes)
+    }
+
+    /// The hash of an event.
+    pub fn event_hash(&self, event: &Event) -> Result<Hash, CodecError> {
+        Ok(self.hash_event_bytes(&encode(event)?))
+    }
+
+    /// The fingerprint of a schema from its bincode bytes.
+    pub fn fingerprint_bytes(&self, bytes: &[u8]) -> Hash {
+        self.domain_hash(SCHEMA_DOMAIN, bytes)
+    }
+
+    /// The fingerprint of a schema. Its maps are ordered, so equal schemas
+    /// have equal bytes and equal fingerprints.
+    pub fn fingerprint(&self, schema: &Schema) -> Result<Hash, CodecError> {
+        // Through a buffer rather than streamed into the hasher: bincode's
+        // many small writes are cheaper into a Vec than through an io::Write
+        // adapter.
+        Ok(self.fingerprint_bytes(&encode(schema)?))
+    }
+}
 
 /// The domain tag hashed before an event's bytes.
 pub const EVENT_DOMAIN: &[u8] = b"strata/event";
@@ -135,39 +240,6 @@ pub(crate) fn decode_prefix(bytes: &[u8]) -> Result<EventPrefix, CodecError> {
     bincode::serde::decode_from_slice(bytes, decode_config())
         .map(|(p, _)| p)
         .map_err(|e| CodecError::Decode(e.to_string()))
-}
-
-fn domain_hash(domain: &[u8], bytes: &[u8]) -> Hash {
-    let mut h = blake3::Hasher::new();
-    h.update(domain);
-    h.update(&FORMAT_VERSION.to_le_bytes());
-    h.update(bytes);
-    Hash(*h.finalize().as_bytes())
-}
-
-/// The hash of an event from its bincode bytes:
-/// `blake3("strata/event" || FORMAT_VERSION as u32 LE || bytes)`.
-pub fn hash_event_bytes(bytes: &[u8]) -> Hash {
-    domain_hash(EVENT_DOMAIN, bytes)
-}
-
-/// The hash of an event.
-pub fn event_hash(event: &Event) -> Result<Hash, CodecError> {
-    Ok(hash_event_bytes(&encode(event)?))
-}
-
-/// The fingerprint of a schema from its bincode bytes:
-/// `blake3("strata/schema" || FORMAT_VERSION as u32 LE || bytes)`.
-pub fn fingerprint_bytes(bytes: &[u8]) -> Hash {
-    domain_hash(SCHEMA_DOMAIN, bytes)
-}
-
-/// The fingerprint of a schema. Its maps are ordered, so equal schemas have
-/// equal bytes and equal fingerprints.
-pub fn fingerprint(schema: &Schema) -> Result<Hash, CodecError> {
-    // Through a buffer rather than streamed into the hasher: bincode's many
-    // small writes are cheaper into a Vec than through an io::Write adapter.
-    Ok(fingerprint_bytes(&encode(schema)?))
 }
 
 /// Why a body does not fit the schema it is applied to.
@@ -305,8 +377,50 @@ mod tests {
         let e = golden_event();
         let bytes = encode(&e).unwrap();
         assert_eq!(hex(&bytes), GOLDEN_EVENT_BYTES);
-        assert_eq!(event_hash(&e).unwrap().to_string(), GOLDEN_EVENT_HASH);
+        assert_eq!(
+            Format::V2.event_hash(&e).unwrap().to_string(),
+            GOLDEN_EVENT_HASH
+        );
         assert_eq!(decode::<Event>(&bytes).unwrap(), e);
+    }
+
+    /// Version 3 hashes the dialect: the same bytes hash differently in a
+    /// SQLite and a PostgreSQL ledger, and differently from version 2.
+    /// (These values were computed by an independent BLAKE3
+    /// implementation from the bytes above.)
+    #[test]
+    fn golden_hashes_of_format_3() {
+        let e = golden_event();
+        let mut schema = Schema::default();
+        schema.tables.insert("users".into(), users());
+        for (dialect, event, fingerprint) in [
+            (
+                Dialect::Sqlite,
+                "a124aecb36bdfaf2775f28eee138406f7642fcabc7f452ea602fc29c8a8a04a4",
+                "6a3f00fbbf4900deee89fec350d82de0939d4fcc6038ad7b28ffc530fd6ec96b",
+            ),
+            (
+                Dialect::Postgres,
+                "93f68a28fb805f472b8780e82d50f56f785b325a2b83fa2c1d1bb01cbb5b1a81",
+                "4e5f7b7d9dbe725b6a677587ee119384bbf5045e2468999902355f2812fce529",
+            ),
+        ] {
+            let format = Format::new(dialect);
+            assert_eq!(format.version, 3);
+            assert_eq!(format.event_hash(&e).unwrap().to_string(), event);
+            assert_eq!(
+                format.fingerprint(&schema).unwrap().to_string(),
+                fingerprint
+            );
+        }
+    }
+
+    #[test]
+    fn dialects_parse_by_name() {
+        for d in Dialect::ALL {
+            assert_eq!(Dialect::parse(d.as_str()), Some(d));
+        }
+        assert_eq!(Dialect::parse("SQLite"), None);
     }
 
     #[test]
@@ -338,13 +452,17 @@ mod tests {
         let bytes = encode(&schema).unwrap();
         assert_eq!(hex(&bytes), GOLDEN_SCHEMA_BYTES);
         assert_eq!(
-            fingerprint(&schema).unwrap().to_string(),
+            Format::V2.fingerprint(&schema).unwrap().to_string(),
             GOLDEN_SCHEMA_FINGERPRINT
         );
-        assert_eq!(fingerprint_bytes(&bytes), fingerprint(&schema).unwrap());
+        let v2 = Format::V2;
         assert_eq!(
-            fingerprint(&Schema::default()).unwrap(),
-            fingerprint_bytes(&[0, 0, 0, 0]),
+            v2.fingerprint_bytes(&bytes),
+            v2.fingerprint(&schema).unwrap()
+        );
+        assert_eq!(
+            v2.fingerprint(&Schema::default()).unwrap(),
+            v2.fingerprint_bytes(&[0, 0, 0, 0]),
             "the empty schema is four empty maps"
         );
     }

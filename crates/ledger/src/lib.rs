@@ -29,8 +29,8 @@ mod workload;
 
 pub use error::{LedgerError, Result};
 pub use event::{
-    apply_body, decode, encode, event_hash, fingerprint, fingerprint_bytes, hash_event_bytes,
-    ApplyError, Body, CodecError, Event, EVENT_DOMAIN, FORMAT_VERSION, SCHEMA_DOMAIN,
+    apply_body, decode, encode, ApplyError, Body, CodecError, Dialect, Event, Format, EVENT_DOMAIN,
+    FORMAT_VERSION, OLDEST_FORMAT_VERSION, SCHEMA_DOMAIN,
 };
 pub use hash::{Hash, ParseHashError};
 pub use point::{check_tag_name, is_hash_prefix, Point, PointError, TagNameError};

@@ -16,7 +16,7 @@ use std::collections::BTreeSet;
 use strata_schema::{derive, differences, key, project, Op, Schema};
 
 use crate::error::{LedgerError, Result};
-use crate::event::{fingerprint, Body};
+use crate::event::Body;
 use crate::store::{Entry, Ledger};
 
 impl Ledger {
@@ -142,7 +142,7 @@ impl Ledger {
         // references it rewrites (`lower(email)` becomes `lower("e mail")`),
         // and the rename back cannot know they were bare (`lower("email")`),
         // which means the same and is all `differences` compares.
-        let reached = fingerprint(&schema)? == fingerprint(&wanted)?
+        let reached = self.format.fingerprint(&schema)? == self.format.fingerprint(&wanted)?
             || differences(&wanted, &schema).is_empty();
         if !reached {
             // This guards an invariant: a revert --to that misses its

@@ -23,8 +23,8 @@ use strata_schema::Schema;
 
 use crate::error::{LedgerError, Result};
 use crate::event::{
-    decode, decode_prefix, encode, fingerprint, fingerprint_bytes, hash_event_bytes, replay_body,
-    ApplyError, Body, Event, FORMAT_VERSION,
+    decode, decode_prefix, encode, replay_body, ApplyError, Body, Dialect, Event, Format,
+    FORMAT_VERSION, OLDEST_FORMAT_VERSION,
 };
 use crate::hash::{nibble, Hash};
 use crate::point::{check_tag_name, is_hash_prefix, Point};
@@ -44,6 +44,8 @@ const CACHE_CAPACITY: u64 = 64 * 1024 * 1024;
 pub const STORE_DIR: &str = "store";
 
 pub(crate) const META_FORMAT: &[u8] = b"format_version";
+/// The ledger's dialect, by name (format 3 on).
+pub(crate) const META_DIALECT: &[u8] = b"dialect";
 pub(crate) const META_HEAD_SEQ: &[u8] = b"head_seq";
 pub(crate) const META_HEAD_HASH: &[u8] = b"head_hash";
 
@@ -132,6 +134,8 @@ pub struct Ledger {
     pub(crate) meta: sled::Tree,
     pub(crate) snapshots: sled::Tree,
     pub(crate) snapshot_every: u64,
+    /// How its hashes are made.
+    pub(crate) format: Format,
     state: Mutex<State>,
 }
 
@@ -172,9 +176,15 @@ fn is_lock_error(e: &sled::Error) -> bool {
 }
 
 impl Ledger {
-    /// Create a new, empty ledger in `dir` (created if missing). Refuses when
-    /// `dir` already holds one.
+    /// Create a new, empty SQLite ledger in `dir` (created if missing).
+    /// Refuses when `dir` already holds one.
     pub fn init(dir: impl AsRef<Path>) -> Result<Ledger> {
+        Ledger::init_with(dir, Dialect::Sqlite)
+    }
+
+    /// Create a new, empty ledger of `dialect` in `dir`, in the current
+    /// format version.
+    pub fn init_with(dir: impl AsRef<Path>, dialect: Dialect) -> Result<Ledger> {
         let dir = dir.as_ref().to_path_buf();
         let store = dir.join(STORE_DIR);
         if store.exists() {
@@ -185,13 +195,16 @@ impl Ledger {
             source,
         })?;
         let db = open_sled(&dir, &store, true, Access::Write)?;
-        let ledger = Ledger::from_db(dir, db)?;
+        let mut ledger = Ledger::from_db(dir, db)?;
+        ledger.format = Format::new(dialect);
         let meta = &ledger.meta;
         let err = |source| LedgerError::Store {
             dir: ledger.dir.clone(),
             source,
         };
         meta.insert(META_FORMAT, &FORMAT_VERSION.to_be_bytes())
+            .map_err(err)?;
+        meta.insert(META_DIALECT, dialect.as_str().as_bytes())
             .map_err(err)?;
         meta.insert(META_HEAD_SEQ, &seq_key(0)).map_err(err)?;
         meta.insert(META_HEAD_HASH, Hash::ZERO.as_bytes())
@@ -236,7 +249,8 @@ impl Ledger {
             }
         }
         let db = open_sled(&dir, &store, false, access)?;
-        let ledger = Ledger::from_db(dir, db)?;
+        let mut ledger = Ledger::from_db(dir, db)?;
+        ledger.format = ledger.read_format()?;
         ledger.load_head()?;
         Ok(ledger)
     }
@@ -255,14 +269,25 @@ impl Ledger {
             meta: tree("meta")?,
             snapshots: tree("snapshots")?,
             snapshot_every: SNAPSHOT_EVERY,
+            format: Format::new(Dialect::Sqlite),
             state: Mutex::new(State::default()),
             db,
             dir,
         })
     }
 
-    /// Read the format version and the head from `meta`.
-    fn load_head(&self) -> Result<()> {
+    /// How this ledger's hashes are made: its format version and dialect.
+    pub fn format(&self) -> Format {
+        self.format
+    }
+
+    /// The dialect of the ledger's SQL text.
+    pub fn dialect(&self) -> Dialect {
+        self.format.dialect
+    }
+
+    /// Read the format version and the dialect from `meta`.
+    fn read_format(&self) -> Result<Format> {
         let not_a_ledger = |reason: &str| LedgerError::NotALedger {
             dir: self.dir.clone(),
             reason: reason.to_string(),
@@ -275,12 +300,29 @@ impl Ledger {
         let version = <[u8; 4]>::try_from(version.as_ref())
             .map(u32::from_be_bytes)
             .map_err(|_| not_a_ledger("its format version is not a number"))?;
-        if version != FORMAT_VERSION {
+        if !(OLDEST_FORMAT_VERSION..=FORMAT_VERSION).contains(&version) {
             return Err(LedgerError::FormatVersion {
                 dir: self.dir.clone(),
                 found: version,
             });
         }
+        if version == 2 {
+            return Ok(Format::V2);
+        }
+        let dialect = self
+            .meta
+            .get(META_DIALECT)
+            .map_err(|e| self.store_err(e))?
+            .ok_or_else(|| not_a_ledger("its store has no dialect"))?;
+        let dialect = std::str::from_utf8(&dialect)
+            .ok()
+            .and_then(Dialect::parse)
+            .ok_or_else(|| not_a_ledger("its dialect is not one strata knows"))?;
+        Ok(Format { version, dialect })
+    }
+
+    /// Read the head from `meta`.
+    fn load_head(&self) -> Result<()> {
         let damaged = |reason: &str| LedgerError::Damaged {
             seq: None,
             reason: reason.to_string(),
@@ -307,7 +349,7 @@ impl Ledger {
             seq: Some(head_seq),
             reason: "the head record names it but it is not stored".to_string(),
         })?;
-        if hash_event_bytes(&bytes) != head_hash {
+        if self.format.hash_event_bytes(&bytes) != head_hash {
             return Err(LedgerError::Damaged {
                 seq: Some(head_seq),
                 reason: "its hash differs from the head record's".to_string(),
@@ -326,7 +368,7 @@ impl Ledger {
             hash: head_hash,
             at: prefix.at,
         });
-        state.id = Some(hash_event_bytes(&first));
+        state.id = Some(self.format.hash_event_bytes(&first));
         Ok(())
     }
 
@@ -368,7 +410,7 @@ impl Ledger {
     /// Event `seq`, if stored.
     pub fn event(&self, seq: u64) -> Result<Option<Entry>> {
         self.raw(seq)?
-            .map(|bytes| decode_entry(seq, &bytes))
+            .map(|bytes| decode_entry(self.format, seq, &bytes))
             .transpose()
     }
 
@@ -407,6 +449,7 @@ impl Ledger {
             iter: self.events.range(seq_key(seq)..),
             newest_first: false,
             dir: self.dir.clone(),
+            format: self.format,
         }
     }
 
@@ -416,6 +459,7 @@ impl Ledger {
             iter: self.events.range(..=seq_key(seq)),
             newest_first: true,
             dir: self.dir.clone(),
+            format: self.format,
         }
     }
 
@@ -493,7 +537,7 @@ impl Ledger {
                     seq: Some(at),
                     reason,
                 };
-                if fingerprint_bytes(&v) != event.event.fingerprint {
+                if self.format.fingerprint_bytes(&v) != event.event.fingerprint {
                     return Err(damaged(
                         "its snapshot does not match its fingerprint".to_string(),
                     ));
@@ -704,11 +748,11 @@ impl Ledger {
             author,
             message,
             body,
-            fingerprint: fingerprint(&schema)?,
+            fingerprint: self.format.fingerprint(&schema)?,
         };
         let bytes = encode(&event)?;
         Ok(Prepared {
-            hash: hash_event_bytes(&bytes),
+            hash: self.format.hash_event_bytes(&bytes),
             event,
             bytes,
             schema,
@@ -940,13 +984,13 @@ fn open_sled(dir: &Path, store: &Path, create: bool, access: Access) -> Result<s
     }
 }
 
-fn decode_entry(seq: u64, bytes: &[u8]) -> Result<Entry> {
+fn decode_entry(format: Format, seq: u64, bytes: &[u8]) -> Result<Entry> {
     let event: Event = decode(bytes).map_err(|e| LedgerError::Damaged {
         seq: Some(seq),
         reason: e.to_string(),
     })?;
     Ok(Entry {
-        hash: hash_event_bytes(bytes),
+        hash: format.hash_event_bytes(bytes),
         event,
     })
 }
@@ -956,6 +1000,7 @@ pub struct Events {
     iter: sled::Iter,
     newest_first: bool,
     dir: PathBuf,
+    format: Format,
 }
 
 impl Iterator for Events {
@@ -968,7 +1013,7 @@ impl Iterator for Events {
             self.iter.next()
         }?;
         Some(match item {
-            Ok((k, v)) => decode_entry(read_u64(&k).unwrap_or(0), &v),
+            Ok((k, v)) => decode_entry(self.format, read_u64(&k).unwrap_or(0), &v),
             Err(e) => Err(LedgerError::Store {
                 dir: self.dir.clone(),
                 source: e,

@@ -253,7 +253,45 @@ fn a_ledger_of_another_format_version_is_refused() {
     );
     assert!(e
         .to_string()
-        .contains("format version 1, but this strata reads version 2"));
+        .contains("format version 1, but this strata reads versions 2 to 3"));
+}
+
+#[test]
+fn a_new_ledger_records_its_dialect_and_hashes_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut hashes = Vec::new();
+    for dialect in Dialect::ALL {
+        let path = dir.path().join(dialect.as_str());
+        let l = Ledger::init_with(&path, dialect).unwrap();
+        assert_eq!(l.format(), Format::new(dialect));
+        let e = l
+            .append(change(1, "users", vec![create("users", &["id"])]))
+            .unwrap();
+        hashes.push(e.hash);
+        drop(l);
+        let l = Ledger::open(&path).unwrap();
+        assert_eq!(l.dialect(), dialect);
+        assert_eq!(l.format().version, FORMAT_VERSION);
+        assert!(l.verify(true).unwrap().is_ok());
+    }
+    // The same event, in two dialects: two ledgers, never one.
+    assert_ne!(hashes[0], hashes[1]);
+}
+
+#[test]
+fn a_ledger_whose_dialect_is_unknown_or_missing_is_refused() {
+    for bad in [Some(&b"oracle"[..]), None] {
+        let (dir, l) = new_ledger();
+        match bad {
+            Some(name) => l.meta.insert(b"dialect", name).unwrap(),
+            None => l.meta.remove(b"dialect").unwrap(),
+        };
+        l.meta.flush().unwrap();
+        drop(l);
+        let e = Ledger::open(dir.path().join("ledger")).unwrap_err();
+        assert!(matches!(e, LedgerError::NotALedger { .. }), "{e:?}");
+        assert!(e.to_string().contains("dialect"), "{e}");
+    }
 }
 
 #[test]
@@ -337,10 +375,13 @@ fn a_chain_of_tags_and_baselines() {
     assert_eq!(e1.event.prev, Hash::ZERO);
     assert_eq!(e2.event.prev, e1.hash);
     assert_eq!(e3.event.prev, e2.hash);
-    assert_eq!(e1.hash, event_hash(&e1.event).unwrap());
+    assert_eq!(e1.hash, l.format().event_hash(&e1.event).unwrap());
     assert_eq!(l.head(), Some((3, e3.hash)));
     assert_eq!(l.id(), Some(e1.hash));
-    assert_eq!(e1.event.fingerprint, fingerprint(&schema).unwrap());
+    assert_eq!(
+        e1.event.fingerprint,
+        l.format().fingerprint(&schema).unwrap()
+    );
     assert_eq!(e3.event.fingerprint, e1.event.fingerprint);
     assert_eq!(l.schema_at(3).unwrap(), schema);
     assert_eq!(l.schema_at(0).unwrap(), Schema::default());
@@ -420,7 +461,10 @@ fn changes_project_onto_head() {
         assert_eq!(l.schema_at(n).unwrap(), replay(&l, n), "at {n}");
         let fp = l.event(n).unwrap().map(|e| e.event.fingerprint);
         if let Some(fp) = fp {
-            assert_eq!(fingerprint(&l.schema_at(n).unwrap()).unwrap(), fp);
+            assert_eq!(
+                l.format().fingerprint(&l.schema_at(n).unwrap()).unwrap(),
+                fp
+            );
         }
     }
     let e = l.schema_at(6).unwrap_err();
@@ -437,7 +481,7 @@ fn prepare_writes_nothing_and_commit_appends_it() {
         .prepare(change(5, "tags", vec![create("tags", &["id"])]))
         .unwrap();
     assert_eq!(p.event().seq, 6);
-    assert_eq!(p.hash(), hash_event_bytes(p.bytes()));
+    assert_eq!(p.hash(), l.format().hash_event_bytes(p.bytes()));
     assert!(p.schema().table("tags").is_some());
     assert_eq!(l.head_seq(), 5);
     assert_eq!(l.event(6).unwrap(), None);
@@ -911,7 +955,10 @@ fn rewrite(l: &Ledger, seq: u64, f: impl FnOnce(&mut Event)) {
     l.events.insert(seq_key(seq), bytes.clone()).unwrap();
     l.hashes.remove(old.hash.as_bytes()).unwrap();
     l.hashes
-        .insert(hash_event_bytes(&bytes).as_bytes(), &seq_key(seq))
+        .insert(
+            l.format().hash_event_bytes(&bytes).as_bytes(),
+            &seq_key(seq),
+        )
         .unwrap();
 }
 

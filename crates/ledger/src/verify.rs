@@ -9,9 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use strata_schema::Schema;
 
 use crate::error::Result;
-use crate::event::{
-    config, decode, fingerprint_bytes, hash_event_bytes, replay_body, Body, CodecError, Event,
-};
+use crate::event::{config, decode, replay_body, Body, CodecError, Event};
 use crate::hash::Hash;
 use crate::store::{read_tag_value, read_u64, Ledger, META_HEAD_HASH, META_HEAD_SEQ};
 use crate::timestamp::Timestamp;
@@ -140,7 +138,7 @@ impl Ledger {
                 }
                 let item = item
                     .map(|(k, v)| {
-                        let hash = hash_event_bytes(&v);
+                        let hash = self.format.hash_event_bytes(&v);
                         (k, v, hash)
                     })
                     .map_err(|e| self.store_err(e));
@@ -306,7 +304,7 @@ impl Ledger {
                 buf.clear();
                 bincode::serde::encode_into_std_write(&schema, &mut buf, config())
                     .map_err(|e| CodecError::Encode(e.to_string()))?;
-                let fp = fingerprint_bytes(&buf);
+                let fp = self.format.fingerprint_bytes(&buf);
                 check!(
                     fp == event.fingerprint,
                     here,
@@ -321,7 +319,7 @@ impl Ledger {
                     match read_u64(sk) {
                         Some(s) if s == seq => {
                             check!(
-                                fingerprint_bytes(sv) == fp,
+                                self.format.fingerprint_bytes(sv) == fp,
                                 here,
                                 "its snapshot differs from the replayed schema"
                             );
@@ -429,7 +427,7 @@ impl Ledger {
         for item in self.events.iter() {
             let (k, v) = item.map_err(|e| self.store_err(e))?;
             let seq = read_u64(&k).unwrap_or(0);
-            let hash = hash_event_bytes(&v);
+            let hash = self.format.hash_event_bytes(&v);
             match self.indexed(&hash)? {
                 Some(Some(s)) if s == seq => {}
                 Some(Some(s)) => {

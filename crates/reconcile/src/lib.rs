@@ -24,6 +24,7 @@
 //! point once; a plan reuses them.
 
 mod error;
+pub mod migrations;
 pub mod proof;
 mod steps;
 

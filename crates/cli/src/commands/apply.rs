@@ -45,7 +45,7 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
         return Ok(code);
     }
     let mover = Mover::named(super::record::author(args.author)?);
-    let r = reconciler(&ledger);
+    let r = reconciler(&ledger)?;
     let mut db = r.open(&args.db)?;
     let survey = r.survey(&db)?;
     if !survey.drift.is_empty() {

@@ -43,7 +43,7 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
     match args.action {
         Action::List { db } => {
             let ledger = cx.ledger()?;
-            let r = reconciler(&ledger);
+            let r = reconciler(&ledger)?;
             let kept = r.archives(&open(&r, &db)?)?;
             if cx.json() {
                 print_json(&kept.iter().map(kept_json).collect::<Vec<_>>())?;
@@ -58,7 +58,7 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
         Action::Purge { db, before } => {
             let ledger = cx.ledger()?;
             let before = ledger.resolve(&before)?;
-            let r = reconciler(&ledger);
+            let r = reconciler(&ledger)?;
             let gone = r.purge(&mut open(&r, &db)?, before)?;
             if cx.json() {
                 print_json(&json!({ "removed": gone.iter().map(kept_json).collect::<Vec<_>>() }))?;

@@ -74,7 +74,7 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
         ))
         .help("give the path of the existing database; to start from nothing, record changes and `strata apply`"));
     }
-    let r = reconciler(&ledger);
+    let r = reconciler(&ledger)?;
     let mut db = r.open(&args.db)?;
     let from = db
         .position()

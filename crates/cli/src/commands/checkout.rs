@@ -30,7 +30,7 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
         return Ok(code);
     }
     let mover = Mover::named(super::record::author(args.author)?);
-    let checkout = reconciler(&ledger).checkout(to)?;
+    let checkout = reconciler(&ledger)?.checkout(to)?;
     drop(ledger);
     checkout.build(&TARGET, &args.db, &mover)?;
     if cx.json() {

@@ -45,8 +45,10 @@ pub struct Args {
 }
 
 pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
+    // Read before the ledger is opened, as `record` does.
     let desired = read_desired(&args.target)?;
     let ledger = cx.ledger()?;
+    super::target::dialect_of(&ledger)?;
     let (head, derived) = derive_from_head(&ledger, &args.target, desired)?;
     let start = ledger.schema_at(head)?;
     let sql = TARGET

@@ -64,6 +64,7 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
         Input::Sql { sql, source }
     };
     let ledger = cx.ledger_to_append(!args.dry_run)?;
+    super::target::dialect_of(&ledger)?;
     let ops = match input {
         Input::Sql { sql, source } => parse_against_head(&ledger, &sql, &source)?,
         Input::Desired(desired) => {

@@ -32,6 +32,7 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
     match format {
         Format::Json => print_json(&schema)?,
         Format::Sql => {
+            super::target::dialect_of(&ledger)?;
             let statements = super::target::render(&schema);
             for (i, stmt) in statements.iter().enumerate() {
                 let gap = if i + 1 < statements.len() { "\n" } else { "" };

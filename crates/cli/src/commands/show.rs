@@ -70,6 +70,7 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
             }
         }
         Body::Baseline { schema } => {
+            crate::commands::target::dialect_of(&ledger)?;
             for stmt in crate::commands::target::render(schema) {
                 println!("{stmt};");
             }

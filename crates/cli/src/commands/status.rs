@@ -23,7 +23,7 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
                 .help("apply creates it: strata apply --db FILE"),
         );
     }
-    let r = reconciler(&ledger);
+    let r = reconciler(&ledger)?;
     let survey = r.survey(&r.open(&args.db)?)?;
     let at = &survey.standing;
     let head = ledger.head_seq();

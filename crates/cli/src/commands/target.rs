@@ -3,23 +3,45 @@
 //! through `strata_reconcile`; this is the one place that names the
 //! target.
 
-use strata_ledger::{Ledger, Prepared};
+use strata_ledger::{Dialect, Ledger, Prepared};
 use strata_reconcile::Reconciler;
 use strata_sqlite::Sqlite;
+use strata_target::Target;
 
 use crate::failure::Failure;
 
 /// The target: SQLite files.
 pub const TARGET: Sqlite = Sqlite;
 
-/// The reconciler over `ledger`.
-pub fn reconciler(ledger: &Ledger) -> Reconciler<'_, Sqlite> {
-    Reconciler::new(&TARGET, ledger)
+/// The reconciler over `ledger`, refused for a ledger whose dialect the
+/// target does not read.
+pub fn reconciler(ledger: &Ledger) -> Result<Reconciler<'_, Sqlite>, Failure> {
+    dialect_of(ledger)?;
+    Ok(Reconciler::new(&TARGET, ledger))
+}
+
+/// Whether this strata reads SQL in `dialect`.
+pub fn supported(dialect: Dialect) -> Result<(), Failure> {
+    if dialect.as_str() == TARGET.dialect() {
+        return Ok(());
+    }
+    Err(Failure::new(format!(
+        "the ledger's SQL is in the {dialect} dialect, and this strata reads only {}",
+        TARGET.dialect()
+    ))
+    .help("use a strata that has the target of this ledger's dialect"))
+}
+
+/// Refused unless this strata reads the SQL of `ledger`: every command
+/// that reads or writes SQL text asks first.
+pub fn dialect_of(ledger: &Ledger) -> Result<(), Failure> {
+    supported(ledger.dialect())
 }
 
 /// Prove `prepared`, the event that would follow head, on a scratch
 /// database (see `strata_reconcile::proof`); a warning goes to stderr.
 pub fn prove(ledger: &Ledger, prepared: &Prepared) -> Result<(), Failure> {
+    dialect_of(ledger)?;
     if let Some(warning) = strata_reconcile::proof::event(&TARGET, ledger, prepared)? {
         eprintln!("warning: {warning}");
     }
@@ -33,6 +55,5 @@ pub fn void(ledger: &Ledger, seq: u64) -> Result<bool, Failure> {
 
 /// The statements that build `schema` on an empty database.
 pub fn render(schema: &strata_schema::Schema) -> Vec<String> {
-    use strata_target::Target;
     TARGET.render(schema)
 }

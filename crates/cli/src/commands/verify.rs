@@ -83,7 +83,7 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
             if !db.is_file() {
                 return Err(Failure::new(format!("{} does not exist", db.display())));
             }
-            let r = super::target::reconciler(&ledger);
+            let r = super::target::reconciler(&ledger)?;
             Some(r.standing(&r.open(db)?)?.seq)
         }
         None => None,
@@ -91,6 +91,8 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
     if cx.json() {
         print_json(&json!({
             "ok": true,
+            "format_version": ledger.format().version,
+            "dialect": ledger.dialect().as_str(),
             "db_seq": db_seq,
             "deep": summary.deep,
             "events": summary.events,

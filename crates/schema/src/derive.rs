@@ -20,7 +20,7 @@ use std::fmt;
 
 use crate::diff::{
     differences, index_differences, same_check, same_column, same_foreign_key, same_primary_key,
-    same_text, same_unique,
+    same_text, same_unique, Change, Difference,
 };
 use crate::model::{key, same_name, Schema, Table, Trigger, View};
 use crate::op::Op;
@@ -96,7 +96,8 @@ pub fn derive(from: &Schema, to: &Schema, renames: &[Rename]) -> Result<Derived,
     d.create_indexes_views_and_triggers(to)?;
     if let Some(left) = differences(to, &d.cur).first() {
         return Err(DeriveError::Inexpressible(format!(
-            "strata cannot express this change yet: {left}"
+            "strata cannot express this change yet: {}",
+            unexpressed(left)
         )));
     }
     let suggestions = suggest(to, &d.ops);
@@ -104,6 +105,26 @@ pub fn derive(from: &Schema, to: &Schema, renames: &[Rename]) -> Result<Derived,
         ops: d.ops,
         suggestions,
     })
+}
+
+/// The object `d` is about and what of it differs, without the values
+/// (a target renders those): for the message of a change no op made.
+fn unexpressed(d: &Difference) -> String {
+    let what = match &d.change {
+        Change::Column {
+            column, property, ..
+        } => format!("column {column}: {property}"),
+        Change::Property { property, .. } => property.to_string(),
+        Change::MissingColumn(c) | Change::ColumnNotInLedger(c) => format!("column {}", c.name),
+        Change::ColumnOrder { .. } => "the order of its columns".to_string(),
+        Change::MissingConstraint(_) | Change::ConstraintNotInLedger(_) => {
+            "a constraint".to_string()
+        }
+        Change::Missing | Change::NotInLedger | Change::DefinitionDiffers => {
+            "its definition".to_string()
+        }
+    };
+    format!("{} {}: {what} differs", d.kind, d.name)
 }
 
 /// What no op changes (a primary key, WITHOUT ROWID, STRICT, the order of

@@ -52,11 +52,11 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
         if cx.json() {
             print_json(&json!({
                 "db": args.db, "seq": from.seq,
-                "drift": drifted.iter().map(ToString::to_string).collect::<Vec<_>>(),
+                "drift": drifted.iter().map(strata_sqlite::render::difference).collect::<Vec<_>>(),
             }))?;
         } else {
             for d in &drifted {
-                println!("drift: {d}");
+                println!("drift: {}", strata_sqlite::render::difference(d));
             }
         }
         return Err(drift_failure(&args.db, from.seq, &drifted));

@@ -48,7 +48,7 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
             "pending": pending.iter().map(|(seq, kind, message)| json!({
                 "seq": seq, "kind": kind, "message": message,
             })).collect::<Vec<_>>(),
-            "drift": drifted.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            "drift": drifted.iter().map(strata_sqlite::render::difference).collect::<Vec<_>>(),
         }))?;
     } else {
         match &at.position {
@@ -73,7 +73,7 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
             println!("no drift");
         } else {
             for d in &drifted {
-                println!("drift: {d}");
+                println!("drift: {}", strata_sqlite::render::difference(d));
             }
         }
     }

@@ -1000,7 +1000,9 @@ fn check_same(
         if !diff.is_empty() {
             return Err(fail(format!(
                 "{name} differs from the schema at {seq}: {:?}",
-                diff.iter().map(ToString::to_string).collect::<Vec<_>>()
+                diff.iter()
+                    .map(strata_sqlite::render::difference)
+                    .collect::<Vec<_>>()
             )));
         }
         check_clean(&conn, &format!("{what}: {name}"))?;

@@ -285,7 +285,9 @@ fn check_schema(world: &World, seq: u64, what: &str) -> Result<Schema, TestCaseE
     prop_assert!(
         diff.is_empty(),
         "{what}: the database differs from the schema at {seq}: {:?}",
-        diff.iter().map(ToString::to_string).collect::<Vec<_>>()
+        diff.iter()
+            .map(strata_sqlite::render::difference)
+            .collect::<Vec<_>>()
     );
     Ok(expected)
 }

@@ -20,9 +20,9 @@ use std::fmt;
 
 use crate::diff::{
     differences, index_differences, same_check, same_column, same_foreign_key, same_primary_key,
-    same_text, same_unique,
+    same_text, same_unique, Change, Difference,
 };
-use crate::model::{key, same_name, Schema, Table};
+use crate::model::{key, same_name, Schema, Table, Trigger, View};
 use crate::op::Op;
 use crate::project::project;
 
@@ -74,91 +74,64 @@ pub enum DeriveError {
 }
 
 /// The ops that turn `from` into `to`, with `renames` taken as renames.
+///
+/// The phases run in the order the module describes, each a method of
+/// `Deriving` that pushes (and so projects) its ops.
 pub fn derive(from: &Schema, to: &Schema, renames: &[Rename]) -> Result<Derived, DeriveError> {
     let (tables, columns) = resolve_renames(from, to, renames)?;
     let mut d = Deriving {
         cur: from.clone(),
         ops: Vec::new(),
     };
+    d.drop_changed_views_and_triggers(to)?;
+    d.rename(&tables, &columns)?;
+    refuse_inexpressible(&d.cur, to)?;
+    d.drop_changed_indexes(to)?;
+    let kept = d.kept_tables(to);
+    d.drop_constraints(to, &kept)?;
+    d.drop_tables(to)?;
+    d.change_columns(to, &kept)?;
+    d.create_tables(to)?;
+    d.add_constraints(to)?;
+    d.create_indexes_views_and_triggers(to)?;
+    if let Some(left) = differences(to, &d.cur).first() {
+        return Err(DeriveError::Inexpressible(format!(
+            "strata cannot express this change yet: {}",
+            unexpressed(left)
+        )));
+    }
+    let suggestions = suggest(to, &d.ops);
+    Ok(Derived {
+        ops: d.ops,
+        suggestions,
+    })
+}
 
-    // Views and triggers that go or change, and those that read a view
-    // that does: first, so nothing they read is held by them. A view goes
-    // before the views it reads.
-    let mut views: Vec<_> = d
-        .cur
-        .views
-        .values()
-        .filter(|v| {
-            !to.views
-                .get(&key(&v.name))
-                .is_some_and(|n| same_text(&n.sql, &v.sql))
-        })
-        .cloned()
-        .collect();
-    loop {
-        let reads_gone = |deps: &[String]| {
-            deps.iter()
-                .any(|dep| views.iter().any(|v| same_name(&v.name, dep)))
-        };
-        let more: Vec<_> = d
-            .cur
-            .views
-            .values()
-            .filter(|v| !views.iter().any(|o| same_name(&o.name, &v.name)))
-            .filter(|v| reads_gone(&v.depends_on))
-            .cloned()
-            .collect();
-        if more.is_empty() {
-            break;
+/// The object `d` is about and what of it differs, without the values
+/// (a target renders those): for the message of a change no op made.
+fn unexpressed(d: &Difference) -> String {
+    let what = match &d.change {
+        Change::Column {
+            column, property, ..
+        } => format!("column {column}: {property}"),
+        Change::Property { property, .. } => property.to_string(),
+        Change::MissingColumn(c) | Change::ColumnNotInLedger(c) => format!("column {}", c.name),
+        Change::ColumnOrder { .. } => "the order of its columns".to_string(),
+        Change::MissingConstraint(_) | Change::ConstraintNotInLedger(_) => {
+            "a constraint".to_string()
         }
-        views.extend(more);
-    }
-    let triggers: Vec<_> = d
-        .cur
-        .triggers
-        .values()
-        .filter(|t| {
-            let on_gone = std::iter::once(&t.table)
-                .chain(&t.depends_on)
-                .any(|dep| views.iter().any(|v| same_name(&v.name, dep)));
-            on_gone
-                || !to
-                    .triggers
-                    .get(&key(&t.name))
-                    .is_some_and(|n| same_text(&n.sql, &t.sql))
-        })
-        .cloned()
-        .collect();
-    for trigger in triggers {
-        d.push(Op::DropTrigger { trigger })?;
-    }
-    while !views.is_empty() {
-        let free = views.iter().position(|v| {
-            !views
-                .iter()
-                .any(|o| o.depends_on.iter().any(|dep| same_name(dep, &v.name)))
-        });
-        let view = views.remove(free.unwrap_or(0));
-        d.push(Op::DropView { view })?;
-    }
+        Change::Missing | Change::NotInLedger | Change::DefinitionDiffers => {
+            "its definition".to_string()
+        }
+    };
+    format!("{} {}: {what} differs", d.kind, d.name)
+}
 
-    // Renames: tables, then their columns.
-    for (old, new) in &tables {
-        d.push(Op::RenameTable {
-            from: old.clone(),
-            to: new.clone(),
-        })?;
-    }
-    for (table, old, new) in &columns {
-        d.push(Op::RenameColumn {
-            table: table.clone(),
-            from: old.clone(),
-            to: new.clone(),
-        })?;
-    }
-
-    // What no op changes, refused before anything is dropped for it.
-    for t in d.cur.tables.values() {
+/// What no op changes (a primary key, WITHOUT ROWID, STRICT, the order of
+/// the columns two tables share), refused before anything is dropped for
+/// it.
+fn refuse_inexpressible(cur: &Schema, to: &Schema) -> Result<(), DeriveError> {
+    for t in cur.tables.values() {
         let Some(n) = to.table(&t.name) else { continue };
         let refuse = |what: &str| {
             Err(DeriveError::Inexpressible(format!(
@@ -189,274 +162,59 @@ pub fn derive(from: &Schema, to: &Schema, renames: &[Rename]) -> Result<Derived,
             )));
         }
     }
+    Ok(())
+}
 
-    // Indexes that go or change.
-    let indexes: Vec<_> = d
-        .cur
-        .indexes
+/// The views of `cur` that go or change in `to`, with every view that
+/// reads one of them (directly or through others).
+fn views_to_drop(cur: &Schema, to: &Schema) -> Vec<View> {
+    let mut views: Vec<_> = cur
+        .views
         .values()
-        .filter(|i| {
-            !to.indexes
-                .get(&key(&i.name))
-                .is_some_and(|n| index_differences(n, i).is_empty())
+        .filter(|v| {
+            !to.views
+                .get(&key(&v.name))
+                .is_some_and(|n| same_text(&n.sql, &v.sql))
         })
         .cloned()
         .collect();
-    for index in indexes {
-        d.push(Op::DropIndex { index })?;
-    }
-
-    // Constraints that go, from kept tables; last first, so positions hold.
-    let kept: Vec<String> = d
-        .cur
-        .tables
-        .values()
-        .filter(|t| to.table(&t.name).is_some())
-        .map(|t| t.name.clone())
-        .collect();
-    for name in &kept {
-        let (t, n) = (d.table(name), to.table(name).expect("kept"));
-        let table = &t.name;
-        let mut drops = constraint_drops(
-            &t.foreign_keys,
-            &n.foreign_keys,
-            same_foreign_key,
-            |foreign_key, position| Op::DropForeignKey {
-                table: table.clone(),
-                foreign_key,
-                position,
-            },
-        );
-        drops.extend(constraint_drops(
-            &t.uniques,
-            &n.uniques,
-            same_unique,
-            |unique, position| Op::DropUnique {
-                table: table.clone(),
-                unique,
-                position,
-            },
-        ));
-        drops.extend(constraint_drops(
-            &t.checks,
-            &n.checks,
-            same_check,
-            |check, position| Op::DropCheck {
-                table: table.clone(),
-                check,
-                position,
-            },
-        ));
-        for op in drops {
-            d.push(op)?;
-        }
-    }
-
-    // Tables that go: each after the tables that refer to it. Where they
-    // refer to each other in a cycle, the cycle's foreign keys go first.
-    let mut gone: Vec<String> = d
-        .cur
-        .tables
-        .values()
-        .filter(|t| to.table(&t.name).is_none())
-        .map(|t| t.name.clone())
-        .collect();
-    while !gone.is_empty() {
-        let referred = |name: &str, cur: &Schema| {
-            gone.iter().any(|o| {
-                !same_name(o, name)
-                    && cur.table(o).is_some_and(|t| {
-                        t.foreign_keys
-                            .iter()
-                            .any(|fk| same_name(&fk.ref_table, name))
-                    })
-            })
+    loop {
+        let reads_gone = |deps: &[String]| {
+            deps.iter()
+                .any(|dep| views.iter().any(|v| same_name(&v.name, dep)))
         };
-        match gone.iter().position(|name| !referred(name, &d.cur)) {
-            Some(i) => {
-                let name = gone.remove(i);
-                let table = d.table(&name).clone();
-                d.push(Op::DropTable { table })?;
-            }
-            None => {
-                // No table is free, so some refer to others: break there.
-                let name = gone
-                    .iter()
-                    .find(|name| {
-                        d.table(name).foreign_keys.iter().any(|fk| {
-                            !same_name(&fk.ref_table, name)
-                                && gone.iter().any(|o| same_name(o, &fk.ref_table))
-                        })
-                    })
-                    .expect("a cycle")
-                    .clone();
-                let t = d.table(&name).clone();
-                for (i, fk) in t.foreign_keys.iter().enumerate().rev() {
-                    if !same_name(&fk.ref_table, &name)
-                        && gone.iter().any(|o| same_name(o, &fk.ref_table))
-                    {
-                        d.push(Op::DropForeignKey {
-                            table: t.name.clone(),
-                            foreign_key: fk.clone(),
-                            position: i as u32,
-                        })?;
-                    }
-                }
-            }
+        let more: Vec<_> = cur
+            .views
+            .values()
+            .filter(|v| !views.iter().any(|o| same_name(&o.name, &v.name)))
+            .filter(|v| reads_gone(&v.depends_on))
+            .cloned()
+            .collect();
+        if more.is_empty() {
+            break;
         }
+        views.extend(more);
     }
+    views
+}
 
-    // Columns of kept tables: changed, gone, new (at their places).
-    for name in &kept {
-        let n = to.table(name).expect("kept");
-        let t = d.table(name).clone();
-        for c in &t.columns {
-            if let Some(nc) = n.column(&c.name) {
-                if !same_column(nc, c) {
-                    d.push(Op::AlterColumn {
-                        table: t.name.clone(),
-                        from: c.clone(),
-                        to: crate::model::Column {
-                            name: c.name.clone(),
-                            ..nc.clone()
-                        },
-                    })?;
-                }
-            }
-        }
-        // Gone before new, so a new column's place is its place in `to`;
-        // unless no column stays, when the new ones come first (in front)
-        // and the table is never without columns.
-        let none_stays = t.columns.iter().all(|c| n.column(&c.name).is_none());
-        if !none_stays {
-            drop_columns(&mut d, &t, n)?;
-        }
-        for (i, c) in n.columns.iter().enumerate() {
-            if t.column(&c.name).is_none() {
-                d.push(Op::AddColumn {
-                    table: t.name.clone(),
-                    column: c.clone(),
-                    position: i as u32,
-                })?;
-            }
-        }
-        if none_stays {
-            drop_columns(&mut d, &t, n)?;
-        }
-    }
-
-    // New tables: each after the tables it refers to. A cycle is broken by
-    // creating a table without its foreign keys to tables not there yet;
-    // they are added below with the other new constraints.
-    let mut new: Vec<&Table> = to
-        .tables
+/// The triggers of `cur` that go or change in `to`, or that fire on or
+/// read one of `views` (the views that go).
+fn triggers_to_drop(cur: &Schema, to: &Schema, views: &[View]) -> Vec<Trigger> {
+    cur.triggers
         .values()
-        .filter(|t| d.cur.table(&t.name).is_none())
-        .collect();
-    while !new.is_empty() {
-        let waits = |t: &Table, new: &[&Table]| {
-            t.foreign_keys.iter().any(|fk| {
-                !same_name(&fk.ref_table, &t.name)
-                    && new.iter().any(|o| same_name(&o.name, &fk.ref_table))
-            })
-        };
-        let (i, partial) = match new.iter().position(|t| !waits(t, &new)) {
-            Some(i) => (i, false),
-            None => (in_a_cycle(&new), true),
-        };
-        let mut table = new.remove(i).clone();
-        if partial {
-            table.foreign_keys.retain(|fk| {
-                same_name(&fk.ref_table, &table.name) || d.cur.table(&fk.ref_table).is_some()
-            });
-        }
-        d.push(Op::CreateTable { table })?;
-    }
-
-    // New constraints, at the end of their lists.
-    for n in to.tables.values() {
-        let t = d.table(&n.name);
-        let table = &t.name;
-        let mut adds = constraint_adds(
-            &t.foreign_keys,
-            &n.foreign_keys,
-            same_foreign_key,
-            |foreign_key, position| Op::AddForeignKey {
-                table: table.clone(),
-                foreign_key,
-                position,
-            },
-        );
-        adds.extend(constraint_adds(
-            &t.uniques,
-            &n.uniques,
-            same_unique,
-            |unique, position| Op::AddUnique {
-                table: table.clone(),
-                unique,
-                position,
-            },
-        ));
-        adds.extend(constraint_adds(
-            &t.checks,
-            &n.checks,
-            same_check,
-            |check, position| Op::AddCheck {
-                table: table.clone(),
-                check,
-                position,
-            },
-        ));
-        for op in adds {
-            d.push(op)?;
-        }
-    }
-
-    // New indexes, views (each after the views it reads) and triggers.
-    let indexes: Vec<_> = to
-        .indexes
-        .values()
-        .filter(|i| !d.cur.indexes.contains_key(&key(&i.name)))
+        .filter(|t| {
+            let on_gone = std::iter::once(&t.table)
+                .chain(&t.depends_on)
+                .any(|dep| views.iter().any(|v| same_name(&v.name, dep)));
+            on_gone
+                || !to
+                    .triggers
+                    .get(&key(&t.name))
+                    .is_some_and(|n| same_text(&n.sql, &t.sql))
+        })
         .cloned()
-        .collect();
-    for index in indexes {
-        d.push(Op::CreateIndex { index })?;
-    }
-    let mut views: Vec<_> = to
-        .views
-        .values()
-        .filter(|v| !d.cur.views.contains_key(&key(&v.name)))
-        .cloned()
-        .collect();
-    while !views.is_empty() {
-        let ready = views.iter().position(|v| {
-            !v.depends_on
-                .iter()
-                .any(|dep| views.iter().any(|o| same_name(&o.name, dep)))
-        });
-        let view = views.remove(ready.unwrap_or(0));
-        d.push(Op::CreateView { view })?;
-    }
-    let triggers: Vec<_> = to
-        .triggers
-        .values()
-        .filter(|t| !d.cur.triggers.contains_key(&key(&t.name)))
-        .cloned()
-        .collect();
-    for trigger in triggers {
-        d.push(Op::CreateTrigger { trigger })?;
-    }
-
-    if let Some(left) = differences(to, &d.cur).first() {
-        return Err(DeriveError::Inexpressible(format!(
-            "strata cannot express this change yet: {left}"
-        )));
-    }
-    let suggestions = suggest(to, &d.ops);
-    Ok(Derived {
-        ops: d.ops,
-        suggestions,
-    })
+        .collect()
 }
 
 /// The ops that drop the constraints of `have` that `want` has no match
@@ -564,6 +322,8 @@ struct Deriving {
 }
 
 impl Deriving {
+    /// Adds `op`, projected onto the schema so far; one that does not fit
+    /// is a change strata cannot express.
     fn push(&mut self, op: Op) -> Result<(), DeriveError> {
         project(&mut self.cur, &op).map_err(|e| {
             DeriveError::Inexpressible(format!("cannot {}: {e}", op.kind().replace('_', " ")))
@@ -572,10 +332,346 @@ impl Deriving {
         Ok(())
     }
 
+    /// The table `name` of the schema so far, which the caller knows is
+    /// there.
     fn table(&self, name: &str) -> &Table {
         self.cur
             .table(name)
             .expect("a table of the schema being derived")
+    }
+
+    /// Views and triggers that go or change, and those that read a view
+    /// that does: first, so nothing they read is held by them. A view goes
+    /// before the views it reads.
+    fn drop_changed_views_and_triggers(&mut self, to: &Schema) -> Result<(), DeriveError> {
+        let mut views = views_to_drop(&self.cur, to);
+        for trigger in triggers_to_drop(&self.cur, to, &views) {
+            self.push(Op::DropTrigger { trigger })?;
+        }
+        while !views.is_empty() {
+            let free = views.iter().position(|v| {
+                !views
+                    .iter()
+                    .any(|o| o.depends_on.iter().any(|dep| same_name(dep, &v.name)))
+            });
+            let view = views.remove(free.unwrap_or(0));
+            self.push(Op::DropView { view })?;
+        }
+        Ok(())
+    }
+
+    /// Renames: tables, then their columns.
+    fn rename(
+        &mut self,
+        tables: &TableRenames,
+        columns: &ColumnRenames,
+    ) -> Result<(), DeriveError> {
+        for (old, new) in tables {
+            self.push(Op::RenameTable {
+                from: old.clone(),
+                to: new.clone(),
+            })?;
+        }
+        for (table, old, new) in columns {
+            self.push(Op::RenameColumn {
+                table: table.clone(),
+                from: old.clone(),
+                to: new.clone(),
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Indexes that go or change.
+    fn drop_changed_indexes(&mut self, to: &Schema) -> Result<(), DeriveError> {
+        let indexes: Vec<_> = self
+            .cur
+            .indexes
+            .values()
+            .filter(|i| {
+                !to.indexes
+                    .get(&key(&i.name))
+                    .is_some_and(|n| index_differences(n, i).is_empty())
+            })
+            .cloned()
+            .collect();
+        for index in indexes {
+            self.push(Op::DropIndex { index })?;
+        }
+        Ok(())
+    }
+
+    /// The names of the tables `to` keeps, in key order.
+    fn kept_tables(&self, to: &Schema) -> Vec<String> {
+        self.cur
+            .tables
+            .values()
+            .filter(|t| to.table(&t.name).is_some())
+            .map(|t| t.name.clone())
+            .collect()
+    }
+
+    /// Constraints that go, from kept tables; last first, so positions hold.
+    fn drop_constraints(&mut self, to: &Schema, kept: &[String]) -> Result<(), DeriveError> {
+        for name in kept {
+            let (t, n) = (self.table(name), to.table(name).expect("kept"));
+            let table = &t.name;
+            let mut drops = constraint_drops(
+                &t.foreign_keys,
+                &n.foreign_keys,
+                same_foreign_key,
+                |foreign_key, position| Op::DropForeignKey {
+                    table: table.clone(),
+                    foreign_key,
+                    position,
+                },
+            );
+            drops.extend(constraint_drops(
+                &t.uniques,
+                &n.uniques,
+                same_unique,
+                |unique, position| Op::DropUnique {
+                    table: table.clone(),
+                    unique,
+                    position,
+                },
+            ));
+            drops.extend(constraint_drops(
+                &t.checks,
+                &n.checks,
+                same_check,
+                |check, position| Op::DropCheck {
+                    table: table.clone(),
+                    check,
+                    position,
+                },
+            ));
+            for op in drops {
+                self.push(op)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Tables that go: each after the tables that refer to it. Where they
+    /// refer to each other in a cycle, the cycle's foreign keys go first.
+    fn drop_tables(&mut self, to: &Schema) -> Result<(), DeriveError> {
+        let mut gone: Vec<String> = self
+            .cur
+            .tables
+            .values()
+            .filter(|t| to.table(&t.name).is_none())
+            .map(|t| t.name.clone())
+            .collect();
+        while !gone.is_empty() {
+            let referred = |name: &str, cur: &Schema| {
+                gone.iter().any(|o| {
+                    !same_name(o, name)
+                        && cur.table(o).is_some_and(|t| {
+                            t.foreign_keys
+                                .iter()
+                                .any(|fk| same_name(&fk.ref_table, name))
+                        })
+                })
+            };
+            match gone.iter().position(|name| !referred(name, &self.cur)) {
+                Some(i) => {
+                    let name = gone.remove(i);
+                    let table = self.table(&name).clone();
+                    self.push(Op::DropTable { table })?;
+                }
+                None => self.break_drop_cycle(&gone)?,
+            }
+        }
+        Ok(())
+    }
+
+    /// Where every table of `gone` is referred to by another, drops the
+    /// foreign keys of one of them that refer to the others, so it is free
+    /// to go.
+    fn break_drop_cycle(&mut self, gone: &[String]) -> Result<(), DeriveError> {
+        let name = gone
+            .iter()
+            .find(|name| {
+                self.table(name).foreign_keys.iter().any(|fk| {
+                    !same_name(&fk.ref_table, name)
+                        && gone.iter().any(|o| same_name(o, &fk.ref_table))
+                })
+            })
+            .expect("a cycle")
+            .clone();
+        let t = self.table(&name).clone();
+        for (i, fk) in t.foreign_keys.iter().enumerate().rev() {
+            if !same_name(&fk.ref_table, &name) && gone.iter().any(|o| same_name(o, &fk.ref_table))
+            {
+                self.push(Op::DropForeignKey {
+                    table: t.name.clone(),
+                    foreign_key: fk.clone(),
+                    position: i as u32,
+                })?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Columns of kept tables: changed, gone, new (at their places).
+    fn change_columns(&mut self, to: &Schema, kept: &[String]) -> Result<(), DeriveError> {
+        for name in kept {
+            let n = to.table(name).expect("kept");
+            let t = self.table(name).clone();
+            self.alter_columns(&t, n)?;
+            // Gone before new, so a new column's place is its place in `to`;
+            // unless no column stays, when the new ones come first (in front)
+            // and the table is never without columns.
+            let none_stays = t.columns.iter().all(|c| n.column(&c.name).is_none());
+            if !none_stays {
+                drop_columns(self, &t, n)?;
+            }
+            for (i, c) in n.columns.iter().enumerate() {
+                if t.column(&c.name).is_none() {
+                    self.push(Op::AddColumn {
+                        table: t.name.clone(),
+                        column: c.clone(),
+                        position: i as u32,
+                    })?;
+                }
+            }
+            if none_stays {
+                drop_columns(self, &t, n)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The columns `t` and `n` share whose definitions differ, altered to
+    /// `n`'s (under `t`'s spelling of the name).
+    fn alter_columns(&mut self, t: &Table, n: &Table) -> Result<(), DeriveError> {
+        for c in &t.columns {
+            if let Some(nc) = n.column(&c.name) {
+                if !same_column(nc, c) {
+                    self.push(Op::AlterColumn {
+                        table: t.name.clone(),
+                        from: c.clone(),
+                        to: crate::model::Column {
+                            name: c.name.clone(),
+                            ..nc.clone()
+                        },
+                    })?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// New tables: each after the tables it refers to. A cycle is broken by
+    /// creating a table without its foreign keys to tables not there yet;
+    /// they are added later with the other new constraints.
+    fn create_tables(&mut self, to: &Schema) -> Result<(), DeriveError> {
+        let mut new: Vec<&Table> = to
+            .tables
+            .values()
+            .filter(|t| self.cur.table(&t.name).is_none())
+            .collect();
+        while !new.is_empty() {
+            let waits = |t: &Table, new: &[&Table]| {
+                t.foreign_keys.iter().any(|fk| {
+                    !same_name(&fk.ref_table, &t.name)
+                        && new.iter().any(|o| same_name(&o.name, &fk.ref_table))
+                })
+            };
+            let (i, partial) = match new.iter().position(|t| !waits(t, &new)) {
+                Some(i) => (i, false),
+                None => (in_a_cycle(&new), true),
+            };
+            let mut table = new.remove(i).clone();
+            if partial {
+                table.foreign_keys.retain(|fk| {
+                    same_name(&fk.ref_table, &table.name) || self.cur.table(&fk.ref_table).is_some()
+                });
+            }
+            self.push(Op::CreateTable { table })?;
+        }
+        Ok(())
+    }
+
+    /// New constraints, at the end of their lists.
+    fn add_constraints(&mut self, to: &Schema) -> Result<(), DeriveError> {
+        for n in to.tables.values() {
+            let t = self.table(&n.name);
+            let table = &t.name;
+            let mut adds = constraint_adds(
+                &t.foreign_keys,
+                &n.foreign_keys,
+                same_foreign_key,
+                |foreign_key, position| Op::AddForeignKey {
+                    table: table.clone(),
+                    foreign_key,
+                    position,
+                },
+            );
+            adds.extend(constraint_adds(
+                &t.uniques,
+                &n.uniques,
+                same_unique,
+                |unique, position| Op::AddUnique {
+                    table: table.clone(),
+                    unique,
+                    position,
+                },
+            ));
+            adds.extend(constraint_adds(
+                &t.checks,
+                &n.checks,
+                same_check,
+                |check, position| Op::AddCheck {
+                    table: table.clone(),
+                    check,
+                    position,
+                },
+            ));
+            for op in adds {
+                self.push(op)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// New indexes, views (each after the views it reads) and triggers.
+    fn create_indexes_views_and_triggers(&mut self, to: &Schema) -> Result<(), DeriveError> {
+        let indexes: Vec<_> = to
+            .indexes
+            .values()
+            .filter(|i| !self.cur.indexes.contains_key(&key(&i.name)))
+            .cloned()
+            .collect();
+        for index in indexes {
+            self.push(Op::CreateIndex { index })?;
+        }
+        let mut views: Vec<_> = to
+            .views
+            .values()
+            .filter(|v| !self.cur.views.contains_key(&key(&v.name)))
+            .cloned()
+            .collect();
+        while !views.is_empty() {
+            let ready = views.iter().position(|v| {
+                !v.depends_on
+                    .iter()
+                    .any(|dep| views.iter().any(|o| same_name(&o.name, dep)))
+            });
+            let view = views.remove(ready.unwrap_or(0));
+            self.push(Op::CreateView { view })?;
+        }
+        let triggers: Vec<_> = to
+            .triggers
+            .values()
+            .filter(|t| !self.cur.triggers.contains_key(&key(&t.name)))
+            .cloned()
+            .collect();
+        for trigger in triggers {
+            self.push(Op::CreateTrigger { trigger })?;
+        }
+        Ok(())
     }
 }
 
@@ -590,10 +686,6 @@ fn resolve_renames(
     to: &Schema,
     renames: &[Rename],
 ) -> Result<(TableRenames, ColumnRenames), DeriveError> {
-    let refuse = |r: &Rename, why: String| DeriveError::Rename {
-        rename: r.to_string(),
-        why,
-    };
     let mut tables: TableRenames = Vec::new();
     let mut columns: ColumnRenames = Vec::new();
     let mut seen = BTreeSet::new();
@@ -603,83 +695,15 @@ fn resolve_renames(
         }
         match r {
             Rename::Object { from: old, to: new } => {
-                if from.table(old).is_some() {
-                    if to.table(new).is_none() {
-                        return Err(refuse(r, format!("the desired schema has no table {new}")));
-                    }
-                    if to.table(old).is_some() {
-                        return Err(refuse(
-                            r,
-                            format!("the desired schema still has table {old}"),
-                        ));
-                    }
-                    if from.table(new).is_some() {
-                        return Err(refuse(r, format!("head already has a table {new}")));
-                    }
-                    if tables
-                        .iter()
-                        .any(|(o, n)| same_name(o, old) || same_name(n, new))
-                    {
-                        return Err(refuse(r, "another rename names the same table".into()));
-                    }
-                    tables.push((from.table(old).expect("there").name.clone(), new.clone()));
-                } else if from.indexes.contains_key(&key(old)) {
-                    if !to.indexes.contains_key(&key(new)) {
-                        return Err(refuse(r, format!("the desired schema has no index {new}")));
-                    }
-                } else {
-                    return Err(refuse(r, format!("head has no table or index named {old}")));
+                if let Some(pair) = object_rename(from, to, &tables, r, old, new)? {
+                    tables.push(pair);
                 }
             }
             Rename::Column {
                 table,
                 from: old,
                 to: new,
-            } => {
-                // The table, as head names it and as the desired schema does.
-                let (head_name, new_name) = match tables
-                    .iter()
-                    .find(|(o, n)| same_name(o, table) || same_name(n, table))
-                {
-                    Some((o, n)) => (o.clone(), n.clone()),
-                    None => (table.clone(), table.clone()),
-                };
-                let (Some(ht), Some(nt)) = (from.table(&head_name), to.table(&new_name)) else {
-                    return Err(refuse(
-                        r,
-                        format!("{table} is not a table of both head and the desired schema"),
-                    ));
-                };
-                if ht.column(old).is_none() {
-                    return Err(refuse(
-                        r,
-                        format!("head's table {} has no column {old}", ht.name),
-                    ));
-                }
-                if nt.column(new).is_none() {
-                    return Err(refuse(
-                        r,
-                        format!("the desired table {} has no column {new}", nt.name),
-                    ));
-                }
-                if nt.column(old).is_some() && !same_name(old, new) {
-                    return Err(refuse(
-                        r,
-                        format!("the desired table {} still has column {old}", nt.name),
-                    ));
-                }
-                if ht.column(new).is_some() && !same_name(old, new) {
-                    return Err(refuse(
-                        r,
-                        format!("head's table {} already has column {new}", ht.name),
-                    ));
-                }
-                columns.push((
-                    nt.name.clone(),
-                    ht.column(old).expect("there").name.clone(),
-                    new.clone(),
-                ));
-            }
+            } => columns.push(column_rename(from, to, &tables, r, table, old, new)?),
         }
     }
     // A column rename names its table as the desired schema does, which is
@@ -687,10 +711,132 @@ fn resolve_renames(
     Ok((tables, columns))
 }
 
+/// The error for rename `r`, refused for `why`.
+fn refuse_rename(r: &Rename, why: String) -> DeriveError {
+    DeriveError::Rename {
+        rename: r.to_string(),
+        why,
+    }
+}
+
+/// Checks the rename `r` of the table or index `old` in `from` to `new` in
+/// `to`, given the table renames so far: the (old, new) pair of a table
+/// rename, or nothing for an index's.
+fn object_rename(
+    from: &Schema,
+    to: &Schema,
+    tables: &TableRenames,
+    r: &Rename,
+    old: &str,
+    new: &str,
+) -> Result<Option<(String, String)>, DeriveError> {
+    if let Some(head) = from.table(old) {
+        if to.table(new).is_none() {
+            return Err(refuse_rename(
+                r,
+                format!("the desired schema has no table {new}"),
+            ));
+        }
+        if to.table(old).is_some() {
+            return Err(refuse_rename(
+                r,
+                format!("the desired schema still has table {old}"),
+            ));
+        }
+        if from.table(new).is_some() {
+            return Err(refuse_rename(r, format!("head already has a table {new}")));
+        }
+        if tables
+            .iter()
+            .any(|(o, n)| same_name(o, old) || same_name(n, new))
+        {
+            return Err(refuse_rename(
+                r,
+                "another rename names the same table".into(),
+            ));
+        }
+        Ok(Some((head.name.clone(), new.to_string())))
+    } else if from.indexes.contains_key(&key(old)) {
+        if !to.indexes.contains_key(&key(new)) {
+            return Err(refuse_rename(
+                r,
+                format!("the desired schema has no index {new}"),
+            ));
+        }
+        Ok(None)
+    } else {
+        Err(refuse_rename(
+            r,
+            format!("head has no table or index named {old}"),
+        ))
+    }
+}
+
+/// Checks the rename `r` of column `old` of `table` to `new`, given the
+/// table renames: the (table, old, new) triple, the table named as the
+/// desired schema names it and the old column as head spells it.
+fn column_rename(
+    from: &Schema,
+    to: &Schema,
+    tables: &TableRenames,
+    r: &Rename,
+    table: &str,
+    old: &str,
+    new: &str,
+) -> Result<(String, String, String), DeriveError> {
+    // The table, as head names it and as the desired schema does.
+    let (head_name, new_name) = match tables
+        .iter()
+        .find(|(o, n)| same_name(o, table) || same_name(n, table))
+    {
+        Some((o, n)) => (o.clone(), n.clone()),
+        None => (table.to_string(), table.to_string()),
+    };
+    let (Some(ht), Some(nt)) = (from.table(&head_name), to.table(&new_name)) else {
+        return Err(refuse_rename(
+            r,
+            format!("{table} is not a table of both head and the desired schema"),
+        ));
+    };
+    let Some(head_column) = ht.column(old) else {
+        return Err(refuse_rename(
+            r,
+            format!("head's table {} has no column {old}", ht.name),
+        ));
+    };
+    if nt.column(new).is_none() {
+        return Err(refuse_rename(
+            r,
+            format!("the desired table {} has no column {new}", nt.name),
+        ));
+    }
+    if nt.column(old).is_some() && !same_name(old, new) {
+        return Err(refuse_rename(
+            r,
+            format!("the desired table {} still has column {old}", nt.name),
+        ));
+    }
+    if ht.column(new).is_some() && !same_name(old, new) {
+        return Err(refuse_rename(
+            r,
+            format!("head's table {} already has column {new}", ht.name),
+        ));
+    }
+    Ok((nt.name.clone(), head_column.name.clone(), new.to_string()))
+}
+
 /// Drops and adds among `ops` that look like renames: a table gone and a
 /// table new with alike columns; in one table, a column gone and a column
 /// new with alike definitions.
 fn suggest(to: &Schema, ops: &[Op]) -> Vec<Suggestion> {
+    let mut out = table_suggestions(to, ops);
+    out.extend(column_suggestions(ops));
+    out
+}
+
+/// A table dropped and a table created with alike columns (names and
+/// definitions, in order), where only one created table is alike.
+fn table_suggestions(to: &Schema, ops: &[Op]) -> Vec<Suggestion> {
     let mut out = Vec::new();
     let dropped: Vec<&Table> = ops
         .iter()
@@ -725,6 +871,13 @@ fn suggest(to: &Schema, ops: &[Op]) -> Vec<Suggestion> {
             });
         }
     }
+    out
+}
+
+/// In one table, a column dropped and a column added with an alike
+/// definition, where only one added column is alike.
+fn column_suggestions(ops: &[Op]) -> Vec<Suggestion> {
+    let mut out = Vec::new();
     for op in ops {
         let Op::DropColumn { table, column, .. } = op else {
             continue;

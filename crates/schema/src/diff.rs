@@ -1,6 +1,9 @@
-//! How one schema differs from another, as readable findings: what drift
-//! reports (the ledger's schema against what a live database holds) and
-//! what `apply` checks its own work with.
+//! How one schema differs from another, as values: what drift reports (the
+//! ledger's schema against what a live database holds) and what `apply`
+//! checks its own work with. A difference carries what differs (the
+//! column, the constraint, the property's values as each schema has them),
+//! not text: a target renders it in its own SQL (for SQLite,
+//! `strata_sqlite::render::difference`).
 //!
 //! Only what means something to the database counts. Names are compared by
 //! [`key`], as SQL compares identifiers; SQL text (types, defaults, checks,
@@ -17,10 +20,10 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use crate::model::{
-    key, Check, Column, FkAction, ForeignKey, Index, IndexTerm, IndexedColumn, PrimaryKey, Schema,
+    key, Check, Column, ForeignKey, Generated, Index, IndexTerm, IndexedColumn, PrimaryKey, Schema,
     Table, Unique,
 };
-use crate::sql_text::{normalize, quote_ident};
+use crate::sql_text::normalize;
 
 /// The kind of a schema object, as a difference names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,8 +55,7 @@ pub struct Difference {
     pub change: Change,
 }
 
-/// What differs about an object. Values are shown as SQL, `none` for
-/// nothing.
+/// What differs about an object, with the values that differ.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Change {
     /// Expected, and not there.
@@ -74,64 +76,47 @@ pub enum Change {
     Column {
         column: String,
         property: &'static str,
-        actual: String,
-        expected: String,
+        actual: Value,
+        expected: Value,
     },
     /// A property of the object itself (`primary key`, `WITHOUT ROWID`,
     /// `STRICT`, an index's `table`, `UNIQUE`, `terms`, `WHERE`).
     Property {
         property: &'static str,
-        actual: String,
-        expected: String,
+        actual: Value,
+        expected: Value,
     },
-    /// A table constraint expected and not there, as SQL.
-    MissingConstraint(String),
-    /// A table constraint there and not expected, as SQL.
-    ConstraintNotInLedger(String),
+    /// A table constraint expected and not there.
+    MissingConstraint(Constraint),
+    /// A table constraint there and not expected.
+    ConstraintNotInLedger(Constraint),
     /// A view's or trigger's statement.
     DefinitionDiffers,
 }
 
-impl fmt::Display for Difference {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} {}: ", self.kind, self.name)?;
-        match &self.change {
-            Change::Missing => write!(f, "missing from the database"),
-            Change::NotInLedger => write!(f, "not in the ledger"),
-            Change::MissingColumn(c) => {
-                write!(f, "missing column {} (expected {})", c.name, column_sql(c))
-            }
-            Change::ColumnNotInLedger(c) => write!(
-                f,
-                "column {} is not in the ledger ({})",
-                c.name,
-                column_sql(c)
-            ),
-            Change::ColumnOrder { actual, expected } => write!(
-                f,
-                "columns are in the order {}, expected {}",
-                actual.join(", "),
-                expected.join(", ")
-            ),
-            Change::Column {
-                column,
-                property,
-                actual,
-                expected,
-            } => write!(
-                f,
-                "column {column}: {property} is {actual}, expected {expected}"
-            ),
-            Change::Property {
-                property,
-                actual,
-                expected,
-            } => write!(f, "{property} is {actual}, expected {expected}"),
-            Change::MissingConstraint(c) => write!(f, "missing {c}"),
-            Change::ConstraintNotInLedger(c) => write!(f, "{c} is not in the ledger"),
-            Change::DefinitionDiffers => write!(f, "definition differs"),
-        }
-    }
+/// The value of a property as one schema has it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Value {
+    /// Whether a column is NOT NULL, an index UNIQUE, a table WITHOUT
+    /// ROWID or STRICT.
+    Flag(bool),
+    /// A name or SQL text as the schema keeps it (a column's type, default
+    /// or collation, an index's table or WHERE clause); `None` for none.
+    Text(Option<String>),
+    /// How a column is generated; `None` for a stored column.
+    Generated(Option<Generated>),
+    /// A table's primary key; `None` for none.
+    PrimaryKey(Option<PrimaryKey>),
+    /// An index's terms, in order.
+    Terms(Vec<IndexedColumn>),
+}
+
+/// A table constraint, as a difference carries it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Constraint {
+    Unique(Unique),
+    Check(Check),
+    ForeignKey(ForeignKey),
 }
 
 /// Every difference of `actual` from `expected`, objects in key order
@@ -242,12 +227,9 @@ fn same_opt_name(a: Option<&str>, b: Option<&str>) -> bool {
     a.map(key) == b.map(key)
 }
 
-fn or_none(text: Option<&str>) -> String {
-    text.map_or_else(|| "none".to_string(), str::to_string)
-}
-
-fn yes_no(b: bool) -> String {
-    if b { "yes" } else { "no" }.to_string()
+/// Optional text as a value.
+fn text(text: Option<&str>) -> Value {
+    Value::Text(text.map(str::to_string))
 }
 
 fn table_differences(e: &Table, a: &Table) -> Vec<Change> {
@@ -280,18 +262,30 @@ fn table_differences(e: &Table, a: &Table) -> Vec<Change> {
     if !same_primary_key(e.primary_key.as_ref(), a.primary_key.as_ref()) {
         out.push(Change::Property {
             property: "primary key",
-            actual: or_none(a.primary_key.as_ref().map(primary_key_sql).as_deref()),
-            expected: or_none(e.primary_key.as_ref().map(primary_key_sql).as_deref()),
+            actual: Value::PrimaryKey(a.primary_key.clone()),
+            expected: Value::PrimaryKey(e.primary_key.clone()),
         });
     }
-    constraints(&mut out, &e.uniques, &a.uniques, same_unique, unique_sql);
-    constraints(&mut out, &e.checks, &a.checks, same_check, check_sql);
+    constraints(
+        &mut out,
+        &e.uniques,
+        &a.uniques,
+        same_unique,
+        Constraint::Unique,
+    );
+    constraints(
+        &mut out,
+        &e.checks,
+        &a.checks,
+        same_check,
+        Constraint::Check,
+    );
     constraints(
         &mut out,
         &e.foreign_keys,
         &a.foreign_keys,
         same_foreign_key,
-        foreign_key_sql,
+        Constraint::ForeignKey,
     );
     for (property, expected, actual) in [
         ("WITHOUT ROWID", e.without_rowid, a.without_rowid),
@@ -300,8 +294,8 @@ fn table_differences(e: &Table, a: &Table) -> Vec<Change> {
         if expected != actual {
             out.push(Change::Property {
                 property,
-                actual: yes_no(actual),
-                expected: yes_no(expected),
+                actual: Value::Flag(actual),
+                expected: Value::Flag(expected),
             });
         }
     }
@@ -316,7 +310,7 @@ pub(crate) fn same_column(e: &Column, a: &Column) -> bool {
 }
 
 fn column_differences(out: &mut Vec<Change>, e: &Column, a: &Column) {
-    let mut differ = |property, actual: String, expected: String| {
+    let mut differ = |property, actual: Value, expected: Value| {
         out.push(Change::Column {
             column: e.name.clone(),
             property,
@@ -325,35 +319,26 @@ fn column_differences(out: &mut Vec<Change>, e: &Column, a: &Column) {
         })
     };
     if !same_text(&e.ty, &a.ty) {
-        let ty = |t: &str| or_none(Some(t).filter(|t| !t.is_empty()));
+        let ty = |t: &str| text(Some(t).filter(|t| !t.is_empty()));
         differ("type", ty(&a.ty), ty(&e.ty));
     }
     if e.not_null != a.not_null {
-        differ("NOT NULL", yes_no(a.not_null), yes_no(e.not_null));
+        differ("NOT NULL", Value::Flag(a.not_null), Value::Flag(e.not_null));
     }
     if !same_opt_text(e.default.as_deref(), a.default.as_deref()) {
         differ(
             "default",
-            or_none(a.default.as_deref()),
-            or_none(e.default.as_deref()),
+            text(a.default.as_deref()),
+            text(e.default.as_deref()),
         );
     }
     if !same_opt_name(e.collation.as_deref(), a.collation.as_deref()) {
         differ(
             "collation",
-            or_none(a.collation.as_deref()),
-            or_none(e.collation.as_deref()),
+            text(a.collation.as_deref()),
+            text(e.collation.as_deref()),
         );
     }
-    let generated = |c: &Column| {
-        c.generated.as_ref().map(|g| {
-            format!(
-                "AS ({}) {}",
-                g.expr,
-                if g.stored { "STORED" } else { "VIRTUAL" }
-            )
-        })
-    };
     let same_generated = match (&e.generated, &a.generated) {
         (None, None) => true,
         (Some(x), Some(y)) => x.stored == y.stored && same_text(&x.expr, &y.expr),
@@ -362,20 +347,20 @@ fn column_differences(out: &mut Vec<Change>, e: &Column, a: &Column) {
     if !same_generated {
         differ(
             "generated",
-            or_none(generated(a).as_deref()),
-            or_none(generated(e).as_deref()),
+            Value::Generated(a.generated.clone()),
+            Value::Generated(e.generated.clone()),
         );
     }
 }
 
 /// Constraints compared as collections: each expected one is matched with
 /// an actual one that is the same, at most once.
-fn constraints<T>(
+fn constraints<T: Clone>(
     out: &mut Vec<Change>,
     expected: &[T],
     actual: &[T],
     same: impl Fn(&T, &T) -> bool,
-    sql: impl Fn(&T) -> String,
+    constraint: impl Fn(T) -> Constraint,
 ) {
     let mut unmatched: Vec<&T> = actual.iter().collect();
     for e in expected {
@@ -383,13 +368,13 @@ fn constraints<T>(
             Some(i) => {
                 unmatched.remove(i);
             }
-            None => out.push(Change::MissingConstraint(sql(e))),
+            None => out.push(Change::MissingConstraint(constraint(e.clone()))),
         }
     }
     out.extend(
         unmatched
             .into_iter()
-            .map(|a| Change::ConstraintNotInLedger(sql(a))),
+            .map(|a| Change::ConstraintNotInLedger(constraint(a.clone()))),
     );
 }
 
@@ -425,7 +410,7 @@ pub(crate) fn same_foreign_key(e: &ForeignKey, a: &ForeignKey) -> bool {
 
 pub(crate) fn index_differences(e: &Index, a: &Index) -> Vec<Change> {
     let mut out = Vec::new();
-    let mut differ = |property, actual: String, expected: String| {
+    let mut differ = |property, actual: Value, expected: Value| {
         out.push(Change::Property {
             property,
             actual,
@@ -433,10 +418,14 @@ pub(crate) fn index_differences(e: &Index, a: &Index) -> Vec<Change> {
         })
     };
     if key(&e.table) != key(&a.table) {
-        differ("table", a.table.clone(), e.table.clone());
+        differ(
+            "table",
+            text(Some(a.table.as_str())),
+            text(Some(e.table.as_str())),
+        );
     }
     if e.unique != a.unique {
-        differ("UNIQUE", yes_no(a.unique), yes_no(e.unique));
+        differ("UNIQUE", Value::Flag(a.unique), Value::Flag(e.unique));
     }
     let same_terms = e.columns.len() == a.columns.len()
         && e.columns
@@ -444,13 +433,17 @@ pub(crate) fn index_differences(e: &Index, a: &Index) -> Vec<Change> {
             .zip(&a.columns)
             .all(|(x, y)| same_term(x, y));
     if !same_terms {
-        differ("terms", terms_sql(&a.columns), terms_sql(&e.columns));
+        differ(
+            "terms",
+            Value::Terms(a.columns.clone()),
+            Value::Terms(e.columns.clone()),
+        );
     }
     if !same_opt_text(e.predicate.as_deref(), a.predicate.as_deref()) {
         differ(
             "WHERE",
-            or_none(a.predicate.as_deref()),
-            or_none(e.predicate.as_deref()),
+            text(a.predicate.as_deref()),
+            text(e.predicate.as_deref()),
         );
     }
     out
@@ -463,119 +456,4 @@ fn same_term(e: &IndexedColumn, a: &IndexedColumn) -> bool {
         _ => false,
     };
     term && e.desc == a.desc && same_opt_name(e.collation.as_deref(), a.collation.as_deref())
-}
-
-// ---- values as SQL, for the messages ----------------------------------------
-
-fn constraint_name(name: Option<&str>) -> String {
-    name.map_or(String::new(), |n| format!("CONSTRAINT {} ", quote_ident(n)))
-}
-
-fn ident_list(names: &[String]) -> String {
-    names
-        .iter()
-        .map(|n| quote_ident(n))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
-fn column_sql(c: &Column) -> String {
-    let mut out = quote_ident(&c.name);
-    if !c.ty.is_empty() {
-        out.push(' ');
-        out.push_str(&c.ty);
-    }
-    if c.not_null {
-        out.push_str(" NOT NULL");
-    }
-    if let Some(d) = &c.default {
-        out.push_str(&format!(" DEFAULT {d}"));
-    }
-    if let Some(collation) = &c.collation {
-        out.push_str(&format!(" COLLATE {collation}"));
-    }
-    if let Some(g) = &c.generated {
-        out.push_str(&format!(
-            " AS ({}) {}",
-            g.expr,
-            if g.stored { "STORED" } else { "VIRTUAL" }
-        ));
-    }
-    out
-}
-
-fn primary_key_sql(pk: &PrimaryKey) -> String {
-    format!(
-        "{}PRIMARY KEY ({}){}",
-        constraint_name(pk.name.as_deref()),
-        ident_list(&pk.columns),
-        if pk.autoincrement {
-            " AUTOINCREMENT"
-        } else {
-            ""
-        }
-    )
-}
-
-fn unique_sql(u: &Unique) -> String {
-    format!(
-        "{}UNIQUE ({})",
-        constraint_name(u.name.as_deref()),
-        ident_list(&u.columns)
-    )
-}
-
-fn check_sql(c: &Check) -> String {
-    format!("{}CHECK ({})", constraint_name(c.name.as_deref()), c.expr)
-}
-
-fn action_sql(action: FkAction) -> &'static str {
-    match action {
-        FkAction::NoAction => "NO ACTION",
-        FkAction::Restrict => "RESTRICT",
-        FkAction::SetNull => "SET NULL",
-        FkAction::SetDefault => "SET DEFAULT",
-        FkAction::Cascade => "CASCADE",
-    }
-}
-
-fn foreign_key_sql(fk: &ForeignKey) -> String {
-    let mut out = format!(
-        "{}FOREIGN KEY ({}) REFERENCES {}",
-        constraint_name(fk.name.as_deref()),
-        ident_list(&fk.columns),
-        quote_ident(&fk.ref_table)
-    );
-    if !fk.ref_columns.is_empty() {
-        out.push_str(&format!(" ({})", ident_list(&fk.ref_columns)));
-    }
-    for (event, action) in [("DELETE", fk.on_delete), ("UPDATE", fk.on_update)] {
-        if action != FkAction::NoAction {
-            out.push_str(&format!(" ON {event} {}", action_sql(action)));
-        }
-    }
-    if fk.deferred {
-        out.push_str(" DEFERRABLE INITIALLY DEFERRED");
-    }
-    out
-}
-
-fn terms_sql(terms: &[IndexedColumn]) -> String {
-    let terms: Vec<String> = terms
-        .iter()
-        .map(|t| {
-            let mut out = match &t.term {
-                IndexTerm::Column(c) => quote_ident(c),
-                IndexTerm::Expr(e) => e.clone(),
-            };
-            if let Some(c) = &t.collation {
-                out.push_str(&format!(" COLLATE {c}"));
-            }
-            if t.desc {
-                out.push_str(" DESC");
-            }
-            out
-        })
-        .collect();
-    format!("({})", terms.join(", "))
 }

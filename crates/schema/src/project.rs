@@ -1,8 +1,12 @@
 //! Projection: applying an op to a schema, or saying precisely why it does
-//! not fit. Every arm checks first and changes the schema only once all its
-//! checks have passed, so an error leaves the schema as it was.
+//! not fit. Each kind of op has a function of its own, which checks first
+//! and changes the schema only once all its checks have passed, so an
+//! error leaves the schema as it was.
 
-use crate::model::{key, same_name, Column, ForeignKey, IndexTerm, Schema, Table};
+use crate::model::{
+    key, same_name, Check, Column, ForeignKey, Index, IndexTerm, Schema, Table, Trigger, Unique,
+    View,
+};
 use crate::op::Op;
 use crate::sql_text;
 
@@ -31,272 +35,402 @@ use ProjectError as E;
 const STRICT_TYPES: [&str; 6] = ["INT", "INTEGER", "REAL", "TEXT", "BLOB", "ANY"];
 
 /// Apply `op` to `schema`. On error the schema is unchanged.
+///
+/// Each op has a function of its own below, in the order of [`Op`]'s
+/// variants: tables, columns, indexes, constraints, views, triggers.
 pub fn project(schema: &mut Schema, op: &Op) -> Result<(), ProjectError> {
     match op {
-        Op::CreateTable { table } => {
-            free_name(schema, &table.name)?;
-            check_table(schema, table)?;
-            schema.tables.insert(key(&table.name), table.clone());
-        }
-        Op::DropTable { table } => {
-            let current = table_ref(schema, &table.name)?;
-            if current != table {
-                return Err(mismatch(
-                    format!("table {}", table.name),
-                    "its definition differs",
-                ));
-            }
-            let what = || format!("table {}", table.name);
-            if let Some(i) = schema
-                .indexes
-                .values()
-                .find(|i| same_name(&i.table, &table.name))
-            {
-                return Err(in_use(what(), format!("index {}", i.name)));
-            }
-            refuse_dependents(schema, &table.name, what)?;
-            for other in schema.tables.values() {
-                if same_name(&other.name, &table.name) {
-                    continue;
-                }
-                if let Some(fk) = other
-                    .foreign_keys
-                    .iter()
-                    .find(|fk| same_name(&fk.ref_table, &table.name))
-                {
-                    return Err(in_use(what(), describe_fk(&other.name, fk)));
-                }
-            }
-            schema.tables.remove(&key(&table.name));
-        }
-        Op::RenameTable { from, to } => {
-            table_ref(schema, from)?;
-            free_name(schema, to)?;
-            refuse_ambiguous_table_rename(schema, from, to)?;
-            rename_table(schema, from, to);
-        }
+        Op::CreateTable { table } => create_table(schema, table),
+        Op::DropTable { table } => drop_table(schema, table),
+        Op::RenameTable { from, to } => rename_table(schema, from, to),
         Op::AddColumn {
             table,
             column,
             position,
-        } => {
-            let t = table_ref(schema, table)?;
-            if t.column(&column.name).is_some() {
-                return Err(E::AlreadyExists {
-                    kind: "column",
-                    name: format!("{table}.{}", column.name),
-                });
-            }
-            let position = *position as usize;
-            if position > t.columns.len() {
-                return Err(E::Invalid(format!(
-                    "cannot add column {table}.{} at position {position}: the table has {} columns",
-                    column.name,
-                    t.columns.len()
-                )));
-            }
-            check_column(t, column)?;
-            table_mut(schema, table)
-                .columns
-                .insert(position, column.clone());
-        }
+        } => add_column(schema, table, column, *position),
         Op::DropColumn {
             table,
             column,
             position,
-        } => {
-            let t = table_ref(schema, table)?;
-            let at = column_index(t, &column.name)?;
-            if at != *position as usize || t.columns[at] != *column {
-                return Err(mismatch(
-                    format!("column {table}.{}", column.name),
-                    "its definition or position differs",
-                ));
-            }
-            if t.columns.len() == 1 {
-                return Err(E::Invalid(format!(
-                    "cannot drop column {table}.{}: it is the table's only column; drop the table instead",
-                    column.name
-                )));
-            }
-            if let Some(by) = column_user(schema, t, &column.name) {
-                return Err(in_use(format!("column {table}.{}", column.name), by));
-            }
-            table_mut(schema, table).columns.remove(at);
-        }
-        Op::RenameColumn { table, from, to } => {
-            let t = table_ref(schema, table)?;
-            let at = column_index(t, from)?;
-            // A rename that only changes the case is allowed, as in SQLite.
-            if t.column_position(to).is_some_and(|p| p != at) {
-                return Err(E::AlreadyExists {
-                    kind: "column",
-                    name: format!("{table}.{to}"),
-                });
-            }
-            check_column(
-                t,
-                &Column {
-                    name: to.clone(),
-                    ..t.columns[at].clone()
-                },
-            )?;
-            refuse_ambiguous_rename(schema, &t.name, from, to)?;
-            rename_column(schema, table, from, to);
-        }
-        Op::AlterColumn { table, from, to } => {
-            let t = table_ref(schema, table)?;
-            let at = column_index(t, &from.name)?;
-            if t.columns[at] != *from {
-                return Err(mismatch(
-                    format!("column {table}.{}", from.name),
-                    "its definition differs",
-                ));
-            }
-            if from.name != to.name {
-                return Err(E::Invalid(format!(
-                    "alter column cannot rename {table}.{} to {}; rename the column instead",
-                    from.name, to.name
-                )));
-            }
-            check_column(t, to)?;
-            let mut altered = t.clone();
-            altered.columns[at] = to.clone();
-            check_autoincrement(&altered)?;
-            table_mut(schema, table).columns[at] = to.clone();
-        }
-        Op::CreateIndex { index } => {
-            free_name(schema, &index.name)?;
-            let t = table_ref(schema, &index.table)?;
-            if index.columns.is_empty() {
-                return Err(E::Invalid(format!("index {} has no columns", index.name)));
-            }
-            for c in &index.columns {
-                if let IndexTerm::Column(name) = &c.term {
-                    column_index(t, name)?;
-                }
-            }
-            schema.indexes.insert(key(&index.name), index.clone());
-        }
-        Op::DropIndex { index } => {
-            let current = object(&schema.indexes, "index", &index.name)?;
-            if current != index {
-                return Err(mismatch(
-                    format!("index {}", index.name),
-                    "its definition differs",
-                ));
-            }
-            schema.indexes.remove(&key(&index.name));
-        }
+        } => drop_column(schema, table, column, *position),
+        Op::RenameColumn { table, from, to } => rename_column(schema, table, from, to),
+        Op::AlterColumn { table, from, to } => alter_column(schema, table, from, to),
+        Op::CreateIndex { index } => create_index(schema, index),
+        Op::DropIndex { index } => drop_index(schema, index),
         Op::AddForeignKey {
             table,
             foreign_key,
             position,
-        } => {
-            let t = table_ref(schema, table)?;
-            free_constraint_name(t, foreign_key.name.as_deref())?;
-            check_fk(schema, t, foreign_key)?;
-            let what = || describe_fk(table, foreign_key);
-            let list = &mut table_mut(schema, table).foreign_keys;
-            insert_constraint(list, *position, foreign_key, what)?;
-        }
+        } => add_foreign_key(schema, table, foreign_key, *position),
         Op::DropForeignKey {
             table,
             foreign_key,
             position,
-        } => {
-            let what = || describe_fk(table, foreign_key);
-            table_ref(schema, table)?;
-            let list = &mut table_mut(schema, table).foreign_keys;
-            remove_constraint(list, *position, foreign_key, what)?;
-        }
+        } => drop_foreign_key(schema, table, foreign_key, *position),
         Op::AddUnique {
             table,
             unique,
             position,
-        } => {
-            let t = table_ref(schema, table)?;
-            free_constraint_name(t, unique.name.as_deref())?;
-            columns_exist(t, &unique.columns)?;
-            let what = || describe_unique(table, unique);
-            let list = &mut table_mut(schema, table).uniques;
-            insert_constraint(list, *position, unique, what)?;
-        }
+        } => add_unique(schema, table, unique, *position),
         Op::DropUnique {
             table,
             unique,
             position,
-        } => {
-            let what = || describe_unique(table, unique);
-            table_ref(schema, table)?;
-            let list = &mut table_mut(schema, table).uniques;
-            remove_constraint(list, *position, unique, what)?;
-        }
+        } => drop_unique(schema, table, unique, *position),
         Op::AddCheck {
             table,
             check,
             position,
-        } => {
-            let t = table_ref(schema, table)?;
-            free_constraint_name(t, check.name.as_deref())?;
-            let what = || describe_check(table, check);
-            let list = &mut table_mut(schema, table).checks;
-            insert_constraint(list, *position, check, what)?;
-        }
+        } => add_check(schema, table, check, *position),
         Op::DropCheck {
             table,
             check,
             position,
-        } => {
-            let what = || describe_check(table, check);
-            table_ref(schema, table)?;
-            let list = &mut table_mut(schema, table).checks;
-            remove_constraint(list, *position, check, what)?;
-        }
-        Op::CreateView { view } => {
-            free_name(schema, &view.name)?;
-            for d in &view.depends_on {
-                relation_exists(schema, d)?;
-            }
-            schema.views.insert(key(&view.name), view.clone());
-        }
-        Op::DropView { view } => {
-            let current = object(&schema.views, "view", &view.name)?;
-            if current != view {
-                return Err(mismatch(
-                    format!("view {}", view.name),
-                    "its definition differs",
-                ));
-            }
-            refuse_dependents(schema, &view.name, || format!("view {}", view.name))?;
-            schema.views.remove(&key(&view.name));
-        }
-        Op::CreateTrigger { trigger } => {
-            check_name(&trigger.name)?;
-            if schema.triggers.contains_key(&key(&trigger.name)) {
-                return Err(E::AlreadyExists {
-                    kind: "trigger",
-                    name: trigger.name.clone(),
-                });
-            }
-            relation_exists(schema, &trigger.table)?;
-            for d in &trigger.depends_on {
-                relation_exists(schema, d)?;
-            }
-            schema.triggers.insert(key(&trigger.name), trigger.clone());
-        }
-        Op::DropTrigger { trigger } => {
-            let current = object(&schema.triggers, "trigger", &trigger.name)?;
-            if current != trigger {
-                return Err(mismatch(
-                    format!("trigger {}", trigger.name),
-                    "its definition differs",
-                ));
-            }
-            schema.triggers.remove(&key(&trigger.name));
-        }
-        Op::Data { .. } => {}
+        } => drop_check(schema, table, check, *position),
+        Op::CreateView { view } => create_view(schema, view),
+        Op::DropView { view } => drop_view(schema, view),
+        Op::CreateTrigger { trigger } => create_trigger(schema, trigger),
+        Op::DropTrigger { trigger } => drop_trigger(schema, trigger),
+        Op::Data { .. } => Ok(()),
     }
+}
+
+/// A new table: its name free, its definition whole.
+fn create_table(schema: &mut Schema, table: &Table) -> Result<(), ProjectError> {
+    free_name(schema, &table.name)?;
+    check_table(schema, table)?;
+    schema.tables.insert(key(&table.name), table.clone());
+    Ok(())
+}
+
+/// A table dropped as it is defined, that no index, view, trigger or other
+/// table's foreign key still uses.
+fn drop_table(schema: &mut Schema, table: &Table) -> Result<(), ProjectError> {
+    let current = table_ref(schema, &table.name)?;
+    if current != table {
+        return Err(mismatch(
+            format!("table {}", table.name),
+            "its definition differs",
+        ));
+    }
+    let what = || format!("table {}", table.name);
+    if let Some(i) = schema
+        .indexes
+        .values()
+        .find(|i| same_name(&i.table, &table.name))
+    {
+        return Err(in_use(what(), format!("index {}", i.name)));
+    }
+    refuse_dependents(schema, &table.name, what)?;
+    for other in schema.tables.values() {
+        if same_name(&other.name, &table.name) {
+            continue;
+        }
+        if let Some(fk) = other
+            .foreign_keys
+            .iter()
+            .find(|fk| same_name(&fk.ref_table, &table.name))
+        {
+            return Err(in_use(what(), describe_fk(&other.name, fk)));
+        }
+    }
+    schema.tables.remove(&key(&table.name));
+    Ok(())
+}
+
+/// A table renamed to a free name, carried everywhere it is named.
+fn rename_table(schema: &mut Schema, from: &str, to: &str) -> Result<(), ProjectError> {
+    table_ref(schema, from)?;
+    free_name(schema, to)?;
+    refuse_ambiguous_table_rename(schema, from, to)?;
+    rename_table_everywhere(schema, from, to);
+    Ok(())
+}
+
+/// A new column at `position` of its table (at most the end).
+fn add_column(
+    schema: &mut Schema,
+    table: &str,
+    column: &Column,
+    position: u32,
+) -> Result<(), ProjectError> {
+    let t = table_ref(schema, table)?;
+    if t.column(&column.name).is_some() {
+        return Err(E::AlreadyExists {
+            kind: "column",
+            name: format!("{table}.{}", column.name),
+        });
+    }
+    let position = position as usize;
+    if position > t.columns.len() {
+        return Err(E::Invalid(format!(
+            "cannot add column {table}.{} at position {position}: the table has {} columns",
+            column.name,
+            t.columns.len()
+        )));
+    }
+    check_column(t, column)?;
+    table_mut(schema, table)
+        .columns
+        .insert(position, column.clone());
+    Ok(())
+}
+
+/// A column dropped as it is defined and where it is, that is not the
+/// table's only one and that nothing still uses.
+fn drop_column(
+    schema: &mut Schema,
+    table: &str,
+    column: &Column,
+    position: u32,
+) -> Result<(), ProjectError> {
+    let t = table_ref(schema, table)?;
+    let at = column_index(t, &column.name)?;
+    if at != position as usize || t.columns[at] != *column {
+        return Err(mismatch(
+            format!("column {table}.{}", column.name),
+            "its definition or position differs",
+        ));
+    }
+    if t.columns.len() == 1 {
+        return Err(E::Invalid(format!(
+            "cannot drop column {table}.{}: it is the table's only column; drop the table instead",
+            column.name
+        )));
+    }
+    if let Some(by) = column_user(schema, t, &column.name) {
+        return Err(in_use(format!("column {table}.{}", column.name), by));
+    }
+    table_mut(schema, table).columns.remove(at);
+    Ok(())
+}
+
+/// A column renamed to a name no other column of its table has, carried
+/// everywhere it is named.
+fn rename_column(
+    schema: &mut Schema,
+    table: &str,
+    from: &str,
+    to: &str,
+) -> Result<(), ProjectError> {
+    let t = table_ref(schema, table)?;
+    let at = column_index(t, from)?;
+    // A rename that only changes the case is allowed, as in SQLite.
+    if t.column_position(to).is_some_and(|p| p != at) {
+        return Err(E::AlreadyExists {
+            kind: "column",
+            name: format!("{table}.{to}"),
+        });
+    }
+    check_column(
+        t,
+        &Column {
+            name: to.to_string(),
+            ..t.columns[at].clone()
+        },
+    )?;
+    refuse_ambiguous_rename(schema, &t.name, from, to)?;
+    rename_column_everywhere(schema, table, from, to);
+    Ok(())
+}
+
+/// A column's definition changed from `from` (as it is) to `to`, under the
+/// same name.
+fn alter_column(
+    schema: &mut Schema,
+    table: &str,
+    from: &Column,
+    to: &Column,
+) -> Result<(), ProjectError> {
+    let t = table_ref(schema, table)?;
+    let at = column_index(t, &from.name)?;
+    if t.columns[at] != *from {
+        return Err(mismatch(
+            format!("column {table}.{}", from.name),
+            "its definition differs",
+        ));
+    }
+    if from.name != to.name {
+        return Err(E::Invalid(format!(
+            "alter column cannot rename {table}.{} to {}; rename the column instead",
+            from.name, to.name
+        )));
+    }
+    check_column(t, to)?;
+    let mut altered = t.clone();
+    altered.columns[at] = to.clone();
+    check_autoincrement(&altered)?;
+    table_mut(schema, table).columns[at] = to.clone();
+    Ok(())
+}
+
+/// A new index under a free name, on columns its table has.
+fn create_index(schema: &mut Schema, index: &Index) -> Result<(), ProjectError> {
+    free_name(schema, &index.name)?;
+    let t = table_ref(schema, &index.table)?;
+    if index.columns.is_empty() {
+        return Err(E::Invalid(format!("index {} has no columns", index.name)));
+    }
+    for c in &index.columns {
+        if let IndexTerm::Column(name) = &c.term {
+            column_index(t, name)?;
+        }
+    }
+    schema.indexes.insert(key(&index.name), index.clone());
+    Ok(())
+}
+
+/// An index dropped as it is defined.
+fn drop_index(schema: &mut Schema, index: &Index) -> Result<(), ProjectError> {
+    let current = object(&schema.indexes, "index", &index.name)?;
+    if current != index {
+        return Err(mismatch(
+            format!("index {}", index.name),
+            "its definition differs",
+        ));
+    }
+    schema.indexes.remove(&key(&index.name));
+    Ok(())
+}
+
+/// A foreign key under a free constraint name, whose columns and parent
+/// exist, at `position` of its table's list.
+fn add_foreign_key(
+    schema: &mut Schema,
+    table: &str,
+    foreign_key: &ForeignKey,
+    position: u32,
+) -> Result<(), ProjectError> {
+    let t = table_ref(schema, table)?;
+    free_constraint_name(t, foreign_key.name.as_deref())?;
+    check_fk(schema, t, foreign_key)?;
+    let what = || describe_fk(table, foreign_key);
+    let list = &mut table_mut(schema, table).foreign_keys;
+    insert_constraint(list, position, foreign_key, what)
+}
+
+/// A foreign key taken from `position` of its table's list.
+fn drop_foreign_key(
+    schema: &mut Schema,
+    table: &str,
+    foreign_key: &ForeignKey,
+    position: u32,
+) -> Result<(), ProjectError> {
+    let what = || describe_fk(table, foreign_key);
+    table_ref(schema, table)?;
+    let list = &mut table_mut(schema, table).foreign_keys;
+    remove_constraint(list, position, foreign_key, what)
+}
+
+/// A UNIQUE constraint under a free constraint name, on columns its table
+/// has, at `position` of its table's list.
+fn add_unique(
+    schema: &mut Schema,
+    table: &str,
+    unique: &Unique,
+    position: u32,
+) -> Result<(), ProjectError> {
+    let t = table_ref(schema, table)?;
+    free_constraint_name(t, unique.name.as_deref())?;
+    columns_exist(t, &unique.columns)?;
+    let what = || describe_unique(table, unique);
+    let list = &mut table_mut(schema, table).uniques;
+    insert_constraint(list, position, unique, what)
+}
+
+/// A UNIQUE constraint taken from `position` of its table's list.
+fn drop_unique(
+    schema: &mut Schema,
+    table: &str,
+    unique: &Unique,
+    position: u32,
+) -> Result<(), ProjectError> {
+    let what = || describe_unique(table, unique);
+    table_ref(schema, table)?;
+    let list = &mut table_mut(schema, table).uniques;
+    remove_constraint(list, position, unique, what)
+}
+
+/// A CHECK constraint under a free constraint name, at `position` of its
+/// table's list.
+fn add_check(
+    schema: &mut Schema,
+    table: &str,
+    check: &Check,
+    position: u32,
+) -> Result<(), ProjectError> {
+    let t = table_ref(schema, table)?;
+    free_constraint_name(t, check.name.as_deref())?;
+    let what = || describe_check(table, check);
+    let list = &mut table_mut(schema, table).checks;
+    insert_constraint(list, position, check, what)
+}
+
+/// A CHECK constraint taken from `position` of its table's list.
+fn drop_check(
+    schema: &mut Schema,
+    table: &str,
+    check: &Check,
+    position: u32,
+) -> Result<(), ProjectError> {
+    let what = || describe_check(table, check);
+    table_ref(schema, table)?;
+    let list = &mut table_mut(schema, table).checks;
+    remove_constraint(list, position, check, what)
+}
+
+/// A new view under a free name, reading relations that exist.
+fn create_view(schema: &mut Schema, view: &View) -> Result<(), ProjectError> {
+    free_name(schema, &view.name)?;
+    for d in &view.depends_on {
+        relation_exists(schema, d)?;
+    }
+    schema.views.insert(key(&view.name), view.clone());
+    Ok(())
+}
+
+/// A view dropped as it is defined, that no other view or trigger reads.
+fn drop_view(schema: &mut Schema, view: &View) -> Result<(), ProjectError> {
+    let current = object(&schema.views, "view", &view.name)?;
+    if current != view {
+        return Err(mismatch(
+            format!("view {}", view.name),
+            "its definition differs",
+        ));
+    }
+    refuse_dependents(schema, &view.name, || format!("view {}", view.name))?;
+    schema.views.remove(&key(&view.name));
+    Ok(())
+}
+
+/// A new trigger under a name no trigger has, on and reading relations
+/// that exist.
+fn create_trigger(schema: &mut Schema, trigger: &Trigger) -> Result<(), ProjectError> {
+    check_name(&trigger.name)?;
+    if schema.triggers.contains_key(&key(&trigger.name)) {
+        return Err(E::AlreadyExists {
+            kind: "trigger",
+            name: trigger.name.clone(),
+        });
+    }
+    relation_exists(schema, &trigger.table)?;
+    for d in &trigger.depends_on {
+        relation_exists(schema, d)?;
+    }
+    schema.triggers.insert(key(&trigger.name), trigger.clone());
+    Ok(())
+}
+
+/// A trigger dropped as it is defined.
+fn drop_trigger(schema: &mut Schema, trigger: &Trigger) -> Result<(), ProjectError> {
+    let current = object(&schema.triggers, "trigger", &trigger.name)?;
+    if current != trigger {
+        return Err(mismatch(
+            format!("trigger {}", trigger.name),
+            "its definition differs",
+        ));
+    }
+    schema.triggers.remove(&key(&trigger.name));
     Ok(())
 }
 
@@ -652,8 +786,17 @@ fn check_fk(schema: &Schema, t: &Table, fk: &ForeignKey) -> Result<(), ProjectEr
     Ok(())
 }
 
-/// What still uses column `column` of table `t`, if anything.
+/// What still uses column `column` of table `t`, if anything: a
+/// constraint first, then a generated column, an index, a view or a
+/// trigger.
 fn column_user(schema: &Schema, t: &Table, column: &str) -> Option<String> {
+    constraint_user(schema, t, column).or_else(|| text_user(schema, t, column))
+}
+
+/// The constraint that still uses column `column` of table `t`: its
+/// primary key, a UNIQUE or CHECK constraint, a foreign key of its own or
+/// one of another table that refers to the column.
+fn constraint_user(schema: &Schema, t: &Table, column: &str) -> Option<String> {
     let named = |cols: &[String]| cols.iter().any(|c| same_name(c, column));
     if t.primary_key.as_ref().is_some_and(|pk| named(&pk.columns)) {
         return Some(format!("the primary key of {}", t.name));
@@ -684,6 +827,12 @@ fn column_user(schema: &Schema, t: &Table, column: &str) -> Option<String> {
             }
         }
     }
+    None
+}
+
+/// The generated column, index, view or trigger whose SQL text still uses
+/// column `column` of table `t`.
+fn text_user(schema: &Schema, t: &Table, column: &str) -> Option<String> {
     if let Some(g) = t.columns.iter().find(|c| {
         !same_name(&c.name, column)
             && c.generated
@@ -842,7 +991,9 @@ fn rename_in(list: &mut [String], from: &str, to: &str) {
     }
 }
 
-fn rename_table(schema: &mut Schema, from: &str, to: &str) {
+/// Renames table `from` to `to`, and the table's name in foreign keys,
+/// indexes, and the SQL text and dependencies of views and triggers.
+fn rename_table_everywhere(schema: &mut Schema, from: &str, to: &str) {
     if let Some(mut t) = schema.tables.remove(&key(from)) {
         t.name = to.to_string();
         schema.tables.insert(key(to), t);
@@ -881,7 +1032,10 @@ fn rename_table(schema: &mut Schema, from: &str, to: &str) {
     }
 }
 
-fn rename_column(schema: &mut Schema, table: &str, from: &str, to: &str) {
+/// Renames column `from` of `table` to `to`, and the column's name in the
+/// table's constraints and generated columns, in other tables' foreign
+/// keys, and in the SQL text of indexes, views and triggers.
+fn rename_column_everywhere(schema: &mut Schema, table: &str, from: &str, to: &str) {
     let rewrite = |sql: &str| sql_text::rename_column(sql, from, to);
     let t = table_mut(schema, table);
     let table_name = t.name.clone();

@@ -1,8 +1,9 @@
-//! Differences between schemas, as drift reports them: each kind of
-//! difference with its line, what is not a difference (quoting, case,
+//! Differences between schemas as values: each kind of difference with
+//! what it carries (the lines drift shows are checked where they are
+//! rendered, in strata-sqlite), what is not a difference (quoting, case,
 //! whitespace, constraint order), and properties over generated schemas.
 
-use strata_schema::diff::{differences, Change, Difference, ObjectKind};
+use strata_schema::diff::{differences, Change, Constraint, Difference, ObjectKind, Value};
 use strata_schema::{
     key, Check, Column, FkAction, ForeignKey, Generated, Index, IndexTerm, IndexedColumn,
     PrimaryKey, Schema, Table, Trigger, Unique, View,
@@ -108,37 +109,30 @@ fn table_mut<'a>(s: &'a mut Schema, name: &str) -> &'a mut Table {
     s.tables.get_mut(&key(name)).expect("table")
 }
 
-/// The lines `actual` differs from `expected` by.
-fn lines(expected: &Schema, actual: &Schema) -> Vec<String> {
-    differences(expected, actual)
-        .iter()
-        .map(ToString::to_string)
-        .collect()
-}
-
-/// The one line a change to a copy of the shop schema makes, and the line
-/// the reverse comparison gives.
-fn one(change: impl FnOnce(&mut Schema)) -> String {
+/// The one change a change to a copy of the shop schema makes, about
+/// `users` or the index; the reverse comparison finds one too.
+fn one(change: impl FnOnce(&mut Schema)) -> Change {
     let expected = shop();
     let mut actual = shop();
     change(&mut actual);
-    let found = lines(&expected, &actual);
+    let mut found = differences(&expected, &actual);
     assert_eq!(found.len(), 1, "{found:#?}");
     assert_eq!(
         differences(&actual, &expected).len(),
         1,
         "the reverse comparison finds it too"
     );
-    found.into_iter().next().unwrap_or_default()
+    found.remove(0).change
+}
+
+fn index(s: &mut Schema) -> &mut Index {
+    s.indexes.get_mut("users_lname").expect("index")
 }
 
 #[test]
 fn equal_schemas_have_no_differences() {
-    assert_eq!(lines(&shop(), &shop()), Vec::<String>::new());
-    assert_eq!(
-        lines(&Schema::default(), &Schema::default()),
-        Vec::<String>::new()
-    );
+    assert_eq!(differences(&shop(), &shop()), vec![]);
+    assert_eq!(differences(&Schema::default(), &Schema::default()), vec![]);
 }
 
 #[test]
@@ -164,34 +158,22 @@ fn quoting_case_whitespace_and_constraint_order_are_not_differences() {
     let index = actual.indexes.get_mut("users_lname").expect("index");
     index.table = "Users".into();
     index.predicate = Some("email is not null".into());
-    assert_eq!(lines(&shop(), &actual), Vec::<String>::new());
+    assert_eq!(differences(&shop(), &actual), vec![]);
 }
 
 #[test]
 fn objects_missing_or_not_in_the_ledger() {
-    assert_eq!(
-        one(|s| {
-            s.indexes.clear();
-        }),
-        "index users_lname: missing from the database"
-    );
-    assert_eq!(
-        one(|s| {
-            let mut extra = s.views["v"].clone();
-            extra.name = "users_email".into();
-            s.views.insert("users_email".into(), extra);
-        }),
-        "view users_email: not in the ledger"
-    );
     let mut no_users = shop();
     no_users.tables.clear();
+    let users = |change| Difference {
+        kind: ObjectKind::Table,
+        name: "users".into(),
+        change,
+    };
+    assert_eq!(differences(&shop(), &no_users), [users(Change::Missing)]);
     assert_eq!(
-        lines(&shop(), &no_users),
-        ["table users: missing from the database"]
-    );
-    assert_eq!(
-        lines(&no_users, &shop()),
-        ["table users: not in the ledger"]
+        differences(&no_users, &shop()),
+        [users(Change::NotInLedger)]
     );
     let found = differences(&Schema::default(), &shop());
     let kinds: Vec<ObjectKind> = found.iter().map(|d| d.kind).collect();
@@ -208,210 +190,156 @@ fn objects_missing_or_not_in_the_ledger() {
 }
 
 #[test]
-fn columns_missing_extra_and_out_of_order() {
+fn a_column_change_carries_the_column_or_its_values() {
+    let email = users().columns[2].clone();
     assert_eq!(
         one(|s| {
             table_mut(s, "users").columns.remove(2);
         }),
-        "table users: missing column email (expected \"email\" varchar(100) DEFAULT 'x')"
+        Change::MissingColumn(email)
     );
+    let nick = Column::new("nick", "TEXT");
     assert_eq!(
-        one(|s| {
-            table_mut(s, "users").columns.push(Column {
-                not_null: true,
-                ..Column::new("nick", "TEXT")
-            });
-        }),
-        "table users: column nick is not in the ledger (\"nick\" TEXT NOT NULL)"
+        one(|s| table_mut(s, "users").columns.push(nick.clone())),
+        Change::ColumnNotInLedger(nick)
     );
-    assert_eq!(
-        one(|s| {
-            table_mut(s, "users").columns.swap(0, 1);
-        }),
-        "table users: columns are in the order name, id, email, lname, expected id, name, email, lname"
-    );
-}
-
-#[test]
-fn each_column_property() {
-    assert_eq!(
-        one(|s| table_mut(s, "users").columns[1].ty = "TEXT".into()),
-        "table users: column name: type is TEXT, expected varchar(50)"
-    );
+    let column = |property, actual, expected| Change::Column {
+        column: "name".into(),
+        property,
+        actual,
+        expected,
+    };
+    let text = |t: Option<&str>| Value::Text(t.map(str::to_string));
     assert_eq!(
         one(|s| table_mut(s, "users").columns[1].ty = String::new()),
-        "table users: column name: type is none, expected varchar(50)"
+        column("type", text(None), text(Some("varchar(50)")))
     );
     assert_eq!(
-        one(|s| table_mut(s, "users").columns[0].not_null = false),
-        "table users: column id: NOT NULL is no, expected yes"
+        one(|s| table_mut(s, "users").columns[1].not_null = true),
+        column("NOT NULL", Value::Flag(true), Value::Flag(false))
     );
     assert_eq!(
-        one(|s| table_mut(s, "users").columns[2].default = Some("'X'".into())),
-        "table users: column email: default is 'X', expected 'x'"
+        one(|s| table_mut(s, "users").columns[1].collation = None),
+        column("collation", text(None), text(Some("NOCASE")))
     );
-    assert_eq!(
-        one(|s| table_mut(s, "users").columns[2].default = None),
-        "table users: column email: default is none, expected 'x'"
-    );
-    assert_eq!(
-        one(|s| table_mut(s, "users").columns[1].collation = Some("RTRIM".into())),
-        "table users: column name: collation is RTRIM, expected NOCASE"
-    );
-    assert_eq!(
-        one(|s| {
-            if let Some(g) = &mut table_mut(s, "users").columns[3].generated {
-                g.stored = true;
-            }
-        }),
-        "table users: column lname: generated is AS (lower(\"name\")) STORED, expected AS (lower(\"name\")) VIRTUAL"
-    );
+    let generated = users().columns[3].generated.clone();
     assert_eq!(
         one(|s| table_mut(s, "users").columns[3].generated = None),
-        "table users: column lname: generated is none, expected AS (lower(\"name\")) VIRTUAL"
+        Change::Column {
+            column: "lname".into(),
+            property: "generated",
+            actual: Value::Generated(None),
+            expected: Value::Generated(generated),
+        }
     );
 }
 
 #[test]
-fn keys_constraints_and_table_options() {
-    assert_eq!(
-        one(|s| {
-            if let Some(pk) = &mut table_mut(s, "users").primary_key {
-                pk.autoincrement = false;
-            }
-        }),
-        "table users: primary key is PRIMARY KEY (\"id\"), expected PRIMARY KEY (\"id\") AUTOINCREMENT"
-    );
+fn a_table_change_carries_its_key_constraints_and_options() {
+    let pk = users().primary_key;
     assert_eq!(
         one(|s| table_mut(s, "users").primary_key = None),
-        "table users: primary key is none, expected PRIMARY KEY (\"id\") AUTOINCREMENT"
+        Change::Property {
+            property: "primary key",
+            actual: Value::PrimaryKey(None),
+            expected: Value::PrimaryKey(pk),
+        }
     );
+    let unique = users().uniques[0].clone();
     assert_eq!(
         one(|s| {
             table_mut(s, "users").uniques.remove(0);
         }),
-        "table users: missing CONSTRAINT \"users_email\" UNIQUE (\"email\")"
+        Change::MissingConstraint(Constraint::Unique(unique))
     );
+    let check = Check {
+        name: Some("c".into()),
+        expr: "id > 0".into(),
+    };
     assert_eq!(
-        one(|s| {
-            table_mut(s, "users").checks.push(Check {
-                name: Some("c".into()),
-                expr: "id > 0".into(),
-            });
-        }),
-        "table users: CONSTRAINT \"c\" CHECK (id > 0) is not in the ledger"
-    );
-    let changed = differences(&shop(), &{
-        let mut s = shop();
-        table_mut(&mut s, "users").foreign_keys[0].on_delete = FkAction::SetNull;
-        s
-    });
-    let found: Vec<String> = changed.iter().map(ToString::to_string).collect();
-    assert_eq!(
-        found,
-        [
-            "table users: missing CONSTRAINT \"boss\" FOREIGN KEY (\"id\") REFERENCES \"users\" ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED",
-            "table users: CONSTRAINT \"boss\" FOREIGN KEY (\"id\") REFERENCES \"users\" ON DELETE SET NULL DEFERRABLE INITIALLY DEFERRED is not in the ledger",
-        ]
+        one(|s| table_mut(s, "users").checks.push(check.clone())),
+        Change::ConstraintNotInLedger(Constraint::Check(check))
     );
     // A changed constraint is one the ledger has and the database lacks,
     // and one the database has that the ledger lacks.
-    let undeferred = lines(&shop(), &{
+    let fk = users().foreign_keys[0].clone();
+    let changed = ForeignKey {
+        on_delete: FkAction::SetNull,
+        ..fk.clone()
+    };
+    let found: Vec<Change> = differences(&shop(), &{
         let mut s = shop();
-        table_mut(&mut s, "users").foreign_keys[0].deferred = false;
+        table_mut(&mut s, "users").foreign_keys[0] = changed.clone();
         s
-    });
-    assert_eq!(undeferred.len(), 2, "{undeferred:#?}");
-    assert!(undeferred[1].ends_with("ON DELETE CASCADE is not in the ledger"));
+    })
+    .into_iter()
+    .map(|d| d.change)
+    .collect();
+    assert_eq!(
+        found,
+        [
+            Change::MissingConstraint(Constraint::ForeignKey(fk)),
+            Change::ConstraintNotInLedger(Constraint::ForeignKey(changed)),
+        ]
+    );
     assert_eq!(
         one(|s| table_mut(s, "users").strict = true),
-        "table users: STRICT is yes, expected no"
+        Change::Property {
+            property: "STRICT",
+            actual: Value::Flag(true),
+            expected: Value::Flag(false),
+        }
     );
-    assert_eq!(
-        one(|s| table_mut(s, "users").without_rowid = true),
-        "table users: WITHOUT ROWID is yes, expected no"
-    );
-}
-
-fn index(s: &mut Schema) -> &mut Index {
-    s.indexes.get_mut("users_lname").expect("index")
 }
 
 #[test]
-fn each_index_property() {
-    assert_eq!(
-        one(|s| index(s).unique = true),
-        "index users_lname: UNIQUE is yes, expected no"
-    );
-    assert_eq!(
-        one(|s| index(s).table = "other".into()),
-        "index users_lname: table is other, expected users"
-    );
-    assert_eq!(
-        one(|s| index(s).columns[0].desc = false),
-        "index users_lname: terms is (\"lname\" COLLATE NOCASE, length(\"email\")), expected (\"lname\" COLLATE NOCASE DESC, length(\"email\"))"
-    );
-    assert_eq!(
-        one(|s| index(s).columns[1].term = IndexTerm::Column("email".into())),
-        "index users_lname: terms is (\"lname\" COLLATE NOCASE DESC, \"email\"), expected (\"lname\" COLLATE NOCASE DESC, length(\"email\"))"
-    );
-    assert_eq!(
-        one(|s| index(s).columns[0].collation = None),
-        "index users_lname: terms is (\"lname\" DESC, length(\"email\")), expected (\"lname\" COLLATE NOCASE DESC, length(\"email\"))"
-    );
+fn an_index_change_carries_its_values() {
+    let terms = shop().indexes["users_lname"].columns.clone();
+    let mut fewer = terms.clone();
+    fewer.pop();
     assert_eq!(
         one(|s| {
             index(s).columns.pop();
         }),
-        "index users_lname: terms is (\"lname\" COLLATE NOCASE DESC), expected (\"lname\" COLLATE NOCASE DESC, length(\"email\"))"
+        Change::Property {
+            property: "terms",
+            actual: Value::Terms(fewer),
+            expected: Value::Terms(terms),
+        }
     );
     assert_eq!(
         one(|s| index(s).predicate = None),
-        "index users_lname: WHERE is none, expected \"email\" IS NOT NULL"
+        Change::Property {
+            property: "WHERE",
+            actual: Value::Text(None),
+            expected: Value::Text(Some("\"email\" IS NOT NULL".into())),
+        }
+    );
+    assert_eq!(
+        one(|s| index(s).table = "other".into()),
+        Change::Property {
+            property: "table",
+            actual: Value::Text(Some("other".into())),
+            expected: Value::Text(Some("users".into())),
+        }
     );
 }
 
 #[test]
-fn view_and_trigger_definitions() {
+fn a_view_or_trigger_differs_by_its_definition() {
+    let found = differences(&shop(), &{
+        let mut s = shop();
+        let t = s.triggers.get_mut("t").expect("trigger");
+        t.sql = t.sql.replace("SELECT 1", "SELECT 'a'");
+        s
+    });
     assert_eq!(
-        one(|s| {
-            let v = s.views.get_mut("v").expect("view");
-            v.sql = "CREATE VIEW \"v\" AS SELECT \"email\" FROM \"users\"".into();
-        }),
-        "view v: definition differs"
-    );
-    assert_eq!(
-        one(|s| {
-            let t = s.triggers.get_mut("t").expect("trigger");
-            t.sql = t.sql.replace("SELECT 1", "SELECT 2");
-        }),
-        "trigger t: definition differs"
-    );
-    // A string's case is part of the text.
-    assert_eq!(
-        one(|s| {
-            let t = s.triggers.get_mut("t").expect("trigger");
-            t.sql = t.sql.replace("SELECT 1", "SELECT 'a'");
-        }),
-        "trigger t: definition differs"
-    );
-}
-
-#[test]
-fn a_difference_is_a_value_with_its_parts() {
-    let d = Difference {
-        kind: ObjectKind::Table,
-        name: "users".into(),
-        change: Change::Column {
-            column: "name".into(),
-            property: "type",
-            actual: "TEXT".into(),
-            expected: "varchar(50)".into(),
-        },
-    };
-    assert_eq!(
-        d.to_string(),
-        "table users: column name: type is TEXT, expected varchar(50)"
+        found,
+        [Difference {
+            kind: ObjectKind::Trigger,
+            name: "t".into(),
+            change: Change::DefinitionDiffers,
+        }]
     );
 }
 

@@ -80,7 +80,11 @@ pub enum ApplyError {
 }
 
 fn summary(diffs: &[Difference]) -> String {
-    let mut parts: Vec<String> = diffs.iter().take(3).map(ToString::to_string).collect();
+    let mut parts: Vec<String> = diffs
+        .iter()
+        .take(3)
+        .map(crate::render::difference)
+        .collect();
     if diffs.len() > 3 {
         parts.push(format!("and {} more", diffs.len() - 3));
     }

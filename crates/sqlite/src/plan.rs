@@ -18,6 +18,7 @@
 //! prints exactly what `apply` runs.
 
 mod keep;
+mod ops;
 mod rebuild;
 mod script;
 
@@ -28,7 +29,8 @@ use strata_schema::sql_text::{self, quote_ident};
 use strata_schema::{key, project, same_name, Column, IndexTerm, Op, ProjectError, Schema, Table};
 
 use crate::custody::Custody;
-use crate::render::{render_column_def, render_index, render_table};
+use crate::render::render_index;
+use ops::OpAt;
 pub use strata_target::{Lineage, Loss, Step};
 
 pub use script::{ARCHIVE_CATALOG, LOG_TABLE, STATE_TABLE};
@@ -362,6 +364,9 @@ impl Planner {
         self.pending.iter().position(|p| p.key == k)
     }
 
+    /// Plans one op: projects it (an op that does not fit means the ledger
+    /// and the database disagree), finds the archive it takes data back
+    /// from, and hands it to the function for its kind (in `ops`).
     fn op(&mut self, at: Here, op: &Op) -> Result<(), PlanError> {
         let before = Arc::clone(&self.schema);
         let mut after = Schema::clone(&before);
@@ -371,204 +376,47 @@ impl Planner {
             kind: at.kind,
             error,
         })?;
-        let note = |what: String| format!("event {} op {}: {} {what}", at.seq, at.op, at.kind);
         // The archive this op takes its data back from, if it is one that
         // brings data back and the database keeps it.
         let back = self.take_back(at, op);
+        let o = OpAt {
+            at,
+            op,
+            before: &before,
+            after: &after,
+        };
         match op {
-            Op::Data { sql } => {
-                self.flush_all()?;
-                self.emit_role(
-                    note("(data step, as recorded)".into()),
-                    sql.clone(),
-                    Role::Data,
-                );
-            }
-            Op::CreateTable { table } => {
-                self.emit(note(table.name.clone()), render_table(table));
-                if let Some(held) = back {
-                    self.restore_table(at, table, &held);
-                }
-            }
-            Op::DropTable { table } => {
-                // Every gathered rebuild first: one may still carry a
-                // foreign key to this table in the database (a dropped
-                // constraint not yet rebuilt away), whose ON DELETE would
-                // fire when the table goes.
-                self.flush_all()?;
-                if is_referenced(&before, &table.name) {
-                    self.plan.foreign_keys_off = true;
-                }
-                let k = keep::Keep::table(at, table)?;
-                self.archive(&k, &table.name)?;
-                self.emit(
-                    note(table.name.clone()),
-                    format!("DROP TABLE {}", quote_ident(&table.name)),
-                );
-            }
-            Op::RenameTable { from, to } => {
-                self.flush_touching(op)?;
-                let sql = format!(
-                    "ALTER TABLE {} RENAME TO {}",
-                    quote_ident(from),
-                    quote_ident(to)
-                );
-                self.native_rename(
-                    at,
-                    &before,
-                    &after,
-                    from,
-                    sql,
-                    note(format!("{from} to {to}")),
-                );
-                let t = after.table(to).cloned().unwrap_or_default();
-                if own_text_mentions(&t, from) {
-                    let i = self.start(at, &t, "refresh of the table's own SQL text");
-                    self.pending[i].ops.push(at.op);
-                }
-            }
+            Op::Data { sql } => self.data_step(o, sql)?,
+            Op::CreateTable { table } => self.create_table(o, table, back),
+            Op::DropTable { table } => self.drop_table(o, table)?,
+            Op::RenameTable { from, to } => self.rename_table(o, from, to)?,
             Op::AddColumn {
                 table,
                 column,
                 position,
-            } => {
-                let current = before.table(table).cloned().unwrap_or_default();
-                if let Some(i) = self.pending_index(table) {
-                    self.absorb(i, at, op);
-                    self.fill(i, at, table, column, back, None);
-                } else if let Some(held) = back {
-                    // Values come back as the rows are copied: a rebuild,
-                    // which fires none of the table's triggers.
-                    let i = self.start(at, &current, at.kind);
-                    self.absorb(i, at, op);
-                    self.fill(i, at, table, column, Some(held), None);
-                } else if native_add(&current, column, *position) {
-                    self.emit(
-                        note(format!("{table}.{}", column.name)),
-                        format!(
-                            "ALTER TABLE {} ADD COLUMN {}",
-                            quote_ident(table),
-                            render_column_def(column)
-                        ),
-                    );
-                } else {
-                    let i = self.start(at, &current, at.kind);
-                    self.absorb(i, at, op);
-                }
-            }
-            Op::DropColumn { table, column, .. } => {
-                if let Some(i) = self.pending_index(table) {
-                    self.absorb(i, at, op);
-                } else {
-                    let current = before.table(table).cloned().unwrap_or_default();
-                    if column.generated.is_none() {
-                        let k = keep::Keep::native(at, &current, column)?;
-                        self.archive(&k, table)?;
-                    }
-                    self.emit(
-                        note(format!("{table}.{}", column.name)),
-                        format!(
-                            "ALTER TABLE {} DROP COLUMN {}",
-                            quote_ident(table),
-                            quote_ident(&column.name)
-                        ),
-                    );
-                }
-            }
-            Op::RenameColumn { table, from, to } => {
-                let child_names_it = before.tables.values().any(|o| {
-                    !same_name(&o.name, table)
-                        && o.foreign_keys.iter().any(|fk| {
-                            same_name(&fk.ref_table, table)
-                                && fk.ref_columns.iter().any(|c| same_name(c, from))
-                        })
-                });
-                match self.pending_index(table) {
-                    // A rebuild writes the table, not the other tables'
-                    // REFERENCES clauses: a column another table names
-                    // is renamed by SQLite itself, which rewrites them.
-                    Some(i) if !child_names_it => self.absorb(i, at, op),
-                    _ => {
-                        self.flush_touching(op)?;
-                        let sql = format!(
-                            "ALTER TABLE {} RENAME COLUMN {} TO {}",
-                            quote_ident(table),
-                            quote_ident(from),
-                            quote_ident(to)
-                        );
-                        self.native_rename(
-                            at,
-                            &before,
-                            &after,
-                            table,
-                            sql,
-                            note(format!("{table}.{from} to {to}")),
-                        );
-                        let t = after.table(table).cloned().unwrap_or_default();
-                        if own_text_mentions(&t, to) {
-                            let i = self.start(at, &t, "refresh of the table's own SQL text");
-                            self.pending[i].ops.push(at.op);
-                        }
-                    }
-                }
-            }
+            } => self.add_column(o, table, column, *position, back),
+            Op::DropColumn { table, column, .. } => self.drop_column(o, table, column)?,
+            Op::RenameColumn { table, from, to } => self.rename_column(o, table, from, to)?,
             Op::AlterColumn { table, .. }
             | Op::AddForeignKey { table, .. }
             | Op::DropForeignKey { table, .. }
             | Op::AddUnique { table, .. }
             | Op::DropUnique { table, .. }
             | Op::AddCheck { table, .. }
-            | Op::DropCheck { table, .. } => {
-                let i = match self.pending_index(table) {
-                    Some(i) => i,
-                    None => {
-                        let current = before.table(table).cloned().unwrap_or_default();
-                        self.start(at, &current, at.kind)
-                    }
-                };
-                self.absorb(i, at, op);
-                if let Op::AlterColumn { from, to, .. } = op {
-                    self.fill(i, at, table, to, back, Some(from));
-                }
-            }
-            Op::CreateIndex { index } => {
-                if let Some(i) = self.pending_index(&index.table) {
-                    self.absorb(i, at, op);
-                } else {
-                    self.emit(note(index.name.clone()), render_index(index));
-                }
-            }
-            Op::DropIndex { index } => {
-                if let Some(i) = self.pending_index(&index.table) {
-                    self.absorb(i, at, op);
-                } else {
-                    self.emit(
-                        note(index.name.clone()),
-                        format!("DROP INDEX {}", quote_ident(&index.name)),
-                    );
-                }
-            }
-            Op::CreateView { view } => {
-                self.flush_touching(op)?;
-                self.emit(note(view.name.clone()), view.sql.clone());
-            }
+            | Op::DropCheck { table, .. } => self.by_rebuild(o, table, back),
+            Op::CreateIndex { index } => self.create_index(o, index),
+            Op::DropIndex { index } => self.drop_index(o, index),
+            Op::CreateView { view } => self.view_or_trigger(o, &view.name, view.sql.clone())?,
             Op::DropView { view } => {
-                self.flush_touching(op)?;
-                self.emit(
-                    note(view.name.clone()),
-                    format!("DROP VIEW {}", quote_ident(&view.name)),
-                );
+                let sql = format!("DROP VIEW {}", quote_ident(&view.name));
+                self.view_or_trigger(o, &view.name, sql)?;
             }
             Op::CreateTrigger { trigger } => {
-                self.flush_touching(op)?;
-                self.emit(note(trigger.name.clone()), trigger.sql.clone());
+                self.view_or_trigger(o, &trigger.name, trigger.sql.clone())?;
             }
             Op::DropTrigger { trigger } => {
-                self.flush_touching(op)?;
-                self.emit(
-                    note(trigger.name.clone()),
-                    format!("DROP TRIGGER {}", quote_ident(&trigger.name)),
-                );
+                let sql = format!("DROP TRIGGER {}", quote_ident(&trigger.name));
+                self.view_or_trigger(o, &trigger.name, sql)?;
             }
         }
         self.schema = Arc::new(after);

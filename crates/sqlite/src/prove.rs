@@ -253,7 +253,10 @@ impl Scratch {
             return Err(ProveError {
                 stage: Stage::Undo,
                 what: seqs(steps),
-                reason: format!("it does not give back the schema before the event ({first})"),
+                reason: format!(
+                    "it does not give back the schema before the event ({})",
+                    crate::render::difference(first)
+                ),
             });
         }
         Ok(())
@@ -306,7 +309,7 @@ impl Scratch {
                     diffs
                         .iter()
                         .take(3)
-                        .map(ToString::to_string)
+                        .map(crate::render::difference)
                         .collect::<Vec<_>>()
                         .join("; ")
                 ),

@@ -4,7 +4,8 @@
 //! through [`quote_ident`]; SQL text the model keeps (defaults, checks,
 //! generated columns, index terms, views and triggers) is written as kept,
 //! so reading the output back with [`crate::ddl::parse_change`] gives the
-//! same schema.
+//! same schema. [`difference`] writes a difference between two schemas
+//! (`strata_schema::diff`) as the one line drift reports show.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -15,6 +16,10 @@ use strata_schema::{
 };
 
 use crate::ddl::{is_bare_default, reads_as_index_term};
+
+mod differences;
+
+pub use differences::difference;
 
 /// The statements (without semicolons) that build `schema` in an empty
 /// SQLite database, in an order SQLite accepts: tables (each after the

@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use rusqlite::Connection;
-use strata_schema::{Op, Schema};
+use strata_schema::{Difference, Op, Schema};
 use strata_target::{Applied, Kept, Legacy, Mover, Position, Stage, Step, TargetError};
 
 use crate::apply::ApplyError;
@@ -61,6 +61,10 @@ impl strata_target::Target for Sqlite {
 
     fn render(&self, schema: &Schema) -> Vec<String> {
         crate::render::render_schema(schema)
+    }
+
+    fn difference(&self, difference: &Difference) -> String {
+        crate::render::difference(difference)
     }
 
     fn statements(&self, from: &Schema, steps: &[Step]) -> Result<Vec<String>, ApplyError> {

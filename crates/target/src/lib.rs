@@ -17,7 +17,7 @@ mod step;
 
 use std::path::Path;
 
-use strata_schema::{Op, Schema};
+use strata_schema::{Difference, Op, Schema};
 
 pub use report::{data_of, Applied, Archived, Kept, Loss, Restored};
 pub use step::{Lineage, Position, Step};
@@ -68,6 +68,10 @@ pub trait Target {
     /// The DDL statements that build `schema` on an empty database, in an
     /// order that runs.
     fn render(&self, schema: &Schema) -> Vec<String>;
+
+    /// One difference between two schemas (drift, a failed check), on one
+    /// line, values written in the dialect's SQL.
+    fn difference(&self, difference: &Difference) -> String;
 
     /// The statements that carry a database at schema `from`, which keeps
     /// no archives, through `steps` (bookkeeping aside): what `plan` shows.

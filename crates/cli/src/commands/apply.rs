@@ -8,7 +8,7 @@ use strata_ledger::Point;
 use strata_reconcile::{Mover, Outcome};
 use strata_target::Plan;
 
-use super::target::reconciler;
+use super::target::{reconciler, render_difference};
 use crate::context::{parse_point, print_json, Context};
 use crate::failure::{exit, Failure};
 
@@ -52,11 +52,11 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
         if cx.json() {
             print_json(&json!({
                 "db": args.db, "seq": survey.seq(),
-                "drift": survey.drift.iter().map(ToString::to_string).collect::<Vec<_>>(),
+                "drift": survey.drift.iter().map(render_difference).collect::<Vec<_>>(),
             }))?;
         } else {
             for d in &survey.drift {
-                println!("drift: {d}");
+                println!("drift: {}", render_difference(d));
             }
         }
         survey.refuse_drift()?;

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use serde_json::json;
 
-use super::target::reconciler;
+use super::target::{reconciler, render_difference};
 use crate::context::{print_json, Context};
 use crate::failure::{exit, Failure};
 
@@ -49,7 +49,7 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
             "pending": pending.iter().map(|(seq, kind, message)| json!({
                 "seq": seq, "kind": kind, "message": message,
             })).collect::<Vec<_>>(),
-            "drift": drifted.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            "drift": drifted.iter().map(render_difference).collect::<Vec<_>>(),
         }))?;
     } else {
         match &at.position {
@@ -74,7 +74,7 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
             println!("no drift");
         } else {
             for d in drifted {
-                println!("drift: {d}");
+                println!("drift: {}", render_difference(d));
             }
         }
     }

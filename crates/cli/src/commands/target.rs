@@ -57,3 +57,8 @@ pub fn void(ledger: &Ledger, seq: u64) -> Result<bool, Failure> {
 pub fn render(schema: &strata_schema::Schema) -> Vec<String> {
     TARGET.render(schema)
 }
+
+/// One difference between two schemas, as the target writes it.
+pub fn render_difference(d: &strata_schema::Difference) -> String {
+    TARGET.difference(d)
+}

@@ -9,7 +9,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use strata_schema::{differences, project, Op, Schema};
+use strata_schema::{differences, project, Difference, Op, Schema};
 use strata_target::{
     Applied, Archived, Database, Kept, Legacy, Lineage, Loss, Mover, Plan, Position, Restored,
     Scratch, Stage, Step, Target, TargetError,
@@ -196,6 +196,10 @@ impl Target for Toy {
             .collect()
     }
 
+    fn difference(&self, d: &Difference) -> String {
+        format!("{} {}: {:?}", d.kind, d.name, d.change)
+    }
+
     fn statements(&self, from: &Schema, steps: &[Step]) -> Result<Vec<String>, ToyError> {
         Ok(run(from, steps, &[], Stage::Event)?.0)
     }
@@ -266,7 +270,7 @@ impl Database for ToyDb {
             return Err(ToyError::Moved);
         }
         if let Some(d) = differences(target, &plan.schema).first() {
-            return Err(ToyError::Mismatch(d.to_string()));
+            return Err(ToyError::Mismatch(self.toy.difference(d)));
         }
         let mut archived = Vec::new();
         for l in &plan.archives {
@@ -362,7 +366,10 @@ impl Scratch for ToyScratch {
     fn undo(&mut self, steps: &[Step], back_to: &Schema) -> Result<(), ToyError> {
         self.schema = run(&self.schema, steps, &[], Stage::Undo)?.1;
         match differences(back_to, &self.schema).first() {
-            Some(d) => Err(ToyError::Refused(Stage::Undo, d.to_string())),
+            Some(d) => Err(ToyError::Refused(
+                Stage::Undo,
+                format!("{} {}", d.kind, d.name),
+            )),
             None => Ok(()),
         }
     }

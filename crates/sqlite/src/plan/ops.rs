@@ -1,0 +1,252 @@
+//! What each op becomes in a plan, one function per kind of op (or per
+//! family, where ops plan alike): native DDL where SQLite can make the
+//! change in place, a place in the rebuild of its table otherwise, with
+//! the archives and restores that keep its data. [`Planner::op`] projects
+//! the op and hands it here.
+
+use strata_schema::sql_text::quote_ident;
+use strata_schema::{same_name, Column, Index, Op, Schema, Table};
+
+use super::{is_referenced, keep, native_add, own_text_mentions, Here, PlanError, Planner, Role};
+use crate::custody::Held;
+use crate::render::{render_column_def, render_index, render_table};
+
+/// An op in the plan: where it comes from, and the schema as it finds it
+/// and as it leaves it.
+#[derive(Clone, Copy)]
+pub(super) struct OpAt<'a> {
+    pub(super) at: Here,
+    pub(super) op: &'a Op,
+    pub(super) before: &'a Schema,
+    pub(super) after: &'a Schema,
+}
+
+impl OpAt<'_> {
+    /// The comment of a statement the op makes about `what`.
+    fn note(&self, what: &str) -> String {
+        format!(
+            "event {} op {}: {} {what}",
+            self.at.seq, self.at.op, self.at.kind
+        )
+    }
+}
+
+impl Planner {
+    /// A data step, as recorded, after every gathered rebuild.
+    pub(super) fn data_step(&mut self, o: OpAt, sql: &str) -> Result<(), PlanError> {
+        self.flush_all()?;
+        self.emit_role(
+            o.note("(data step, as recorded)"),
+            sql.to_string(),
+            Role::Data,
+        );
+        Ok(())
+    }
+
+    /// CREATE TABLE, then the rows of the table back from `back`, the
+    /// archive of its drop, when the database keeps one.
+    pub(super) fn create_table(&mut self, o: OpAt, table: &Table, back: Option<Held>) {
+        self.emit(o.note(&table.name), render_table(table));
+        if let Some(held) = back {
+            self.restore_table(o.at, table, &held);
+        }
+    }
+
+    /// DROP TABLE, with its rows archived first. Every gathered rebuild
+    /// goes first: one may still carry a foreign key to this table in the
+    /// database (a dropped constraint not yet rebuilt away), whose ON
+    /// DELETE would fire when the table goes.
+    pub(super) fn drop_table(&mut self, o: OpAt, table: &Table) -> Result<(), PlanError> {
+        self.flush_all()?;
+        if is_referenced(o.before, &table.name) {
+            self.plan.foreign_keys_off = true;
+        }
+        let k = keep::Keep::table(o.at, table)?;
+        self.archive(&k, &table.name)?;
+        self.emit(
+            o.note(&table.name),
+            format!("DROP TABLE {}", quote_ident(&table.name)),
+        );
+        Ok(())
+    }
+
+    /// ALTER TABLE ... RENAME TO, after the gathered rebuilds of the tables
+    /// it names.
+    pub(super) fn rename_table(&mut self, o: OpAt, from: &str, to: &str) -> Result<(), PlanError> {
+        self.flush_touching(o.op)?;
+        let sql = format!(
+            "ALTER TABLE {} RENAME TO {}",
+            quote_ident(from),
+            quote_ident(to)
+        );
+        let comment = o.note(&format!("{from} to {to}"));
+        self.native_rename(o.at, o.before, o.after, from, sql, comment);
+        self.refresh_own_text(o, to, from);
+        Ok(())
+    }
+
+    /// After a native rename: where the table's own SQL text names `name`,
+    /// a rebuild of `table` from the model, which carries the model's
+    /// text.
+    fn refresh_own_text(&mut self, o: OpAt, table: &str, name: &str) {
+        let t = o.after.table(table).cloned().unwrap_or_default();
+        if own_text_mentions(&t, name) {
+            let i = self.start(o.at, &t, "refresh of the table's own SQL text");
+            self.pending[i].ops.push(o.at.op);
+        }
+    }
+
+    /// A new column: part of the rebuild its table is gathered into; a
+    /// rebuild of its own when its values come back from `back` (as the
+    /// rows are copied, which fires none of the table's triggers); native
+    /// ADD COLUMN where SQLite can add it; a rebuild otherwise.
+    pub(super) fn add_column(
+        &mut self,
+        o: OpAt,
+        table: &str,
+        column: &Column,
+        position: u32,
+        back: Option<Held>,
+    ) {
+        let current = o.before.table(table).cloned().unwrap_or_default();
+        if let Some(i) = self.pending_index(table) {
+            self.absorb(i, o.at, o.op);
+            self.fill(i, o.at, table, column, back, None);
+        } else if let Some(held) = back {
+            let i = self.start(o.at, &current, o.at.kind);
+            self.absorb(i, o.at, o.op);
+            self.fill(i, o.at, table, column, Some(held), None);
+        } else if native_add(&current, column, position) {
+            self.emit(
+                o.note(&format!("{table}.{}", column.name)),
+                format!(
+                    "ALTER TABLE {} ADD COLUMN {}",
+                    quote_ident(table),
+                    render_column_def(column)
+                ),
+            );
+        } else {
+            let i = self.start(o.at, &current, o.at.kind);
+            self.absorb(i, o.at, o.op);
+        }
+    }
+
+    /// A dropped column: part of the rebuild its table is gathered into, or
+    /// native DROP COLUMN with its values archived first (a generated
+    /// column keeps none).
+    pub(super) fn drop_column(
+        &mut self,
+        o: OpAt,
+        table: &str,
+        column: &Column,
+    ) -> Result<(), PlanError> {
+        if let Some(i) = self.pending_index(table) {
+            self.absorb(i, o.at, o.op);
+            return Ok(());
+        }
+        let current = o.before.table(table).cloned().unwrap_or_default();
+        if column.generated.is_none() {
+            let k = keep::Keep::native(o.at, &current, column)?;
+            self.archive(&k, table)?;
+        }
+        self.emit(
+            o.note(&format!("{table}.{}", column.name)),
+            format!(
+                "ALTER TABLE {} DROP COLUMN {}",
+                quote_ident(table),
+                quote_ident(&column.name)
+            ),
+        );
+        Ok(())
+    }
+
+    /// A renamed column: part of the rebuild its table is gathered into,
+    /// unless another table's foreign key names the column (a rebuild
+    /// writes the table, not the other tables' REFERENCES clauses, which
+    /// SQLite's own rename rewrites); native RENAME COLUMN otherwise.
+    pub(super) fn rename_column(
+        &mut self,
+        o: OpAt,
+        table: &str,
+        from: &str,
+        to: &str,
+    ) -> Result<(), PlanError> {
+        let child_names_it = o.before.tables.values().any(|t| {
+            !same_name(&t.name, table)
+                && t.foreign_keys.iter().any(|fk| {
+                    same_name(&fk.ref_table, table)
+                        && fk.ref_columns.iter().any(|c| same_name(c, from))
+                })
+        });
+        match self.pending_index(table) {
+            Some(i) if !child_names_it => self.absorb(i, o.at, o.op),
+            _ => {
+                self.flush_touching(o.op)?;
+                let sql = format!(
+                    "ALTER TABLE {} RENAME COLUMN {} TO {}",
+                    quote_ident(table),
+                    quote_ident(from),
+                    quote_ident(to)
+                );
+                let comment = o.note(&format!("{table}.{from} to {to}"));
+                self.native_rename(o.at, o.before, o.after, table, sql, comment);
+                self.refresh_own_text(o, table, to);
+            }
+        }
+        Ok(())
+    }
+
+    /// An op only a rebuild of `table` carries out (a column's new
+    /// definition, a constraint added or dropped): into the rebuild its
+    /// table is gathered into, or one it begins. A column whose type goes
+    /// back takes its values back from `back`.
+    pub(super) fn by_rebuild(&mut self, o: OpAt, table: &str, back: Option<Held>) {
+        let i = match self.pending_index(table) {
+            Some(i) => i,
+            None => {
+                let current = o.before.table(table).cloned().unwrap_or_default();
+                self.start(o.at, &current, o.at.kind)
+            }
+        };
+        self.absorb(i, o.at, o.op);
+        if let Op::AlterColumn { from, to, .. } = o.op {
+            self.fill(i, o.at, table, to, back, Some(from));
+        }
+    }
+
+    /// CREATE INDEX, unless the index's table is being rebuilt, which
+    /// makes its indexes.
+    pub(super) fn create_index(&mut self, o: OpAt, index: &Index) {
+        if let Some(i) = self.pending_index(&index.table) {
+            self.absorb(i, o.at, o.op);
+        } else {
+            self.emit(o.note(&index.name), render_index(index));
+        }
+    }
+
+    /// DROP INDEX, unless the index's table is being rebuilt, which drops
+    /// its indexes with it.
+    pub(super) fn drop_index(&mut self, o: OpAt, index: &Index) {
+        if let Some(i) = self.pending_index(&index.table) {
+            self.absorb(i, o.at, o.op);
+        } else {
+            self.emit(
+                o.note(&index.name),
+                format!("DROP INDEX {}", quote_ident(&index.name)),
+            );
+        }
+    }
+
+    /// `sql`, which creates or drops the view or trigger `name`, after the
+    /// gathered rebuilds of the tables it reads.
+    pub(super) fn view_or_trigger(
+        &mut self,
+        o: OpAt,
+        name: &str,
+        sql: String,
+    ) -> Result<(), PlanError> {
+        self.flush_touching(o.op)?;
+        self.emit(o.note(name), sql);
+        Ok(())
+    }
+}

@@ -5,7 +5,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
-use strata_ledger::{Ledger, LedgerError, Point, Timestamp};
+use strata_ledger::{Ledger, LedgerError, Point};
 
 use crate::cli::Global;
 use crate::failure::Failure;
@@ -93,13 +93,6 @@ pub fn print_json(value: &impl Serialize) -> Result<(), Failure> {
 /// error that lists the accepted forms.
 pub fn parse_point(text: &str) -> Result<Point, String> {
     Point::parse(text).map_err(|e| e.to_string())
-}
-
-/// `--timestamp`, when given.
-pub fn timestamp(text: Option<&str>) -> Result<Option<Timestamp>, Failure> {
-    text.map(Timestamp::parse_rfc3339)
-        .transpose()
-        .map_err(|e| Failure::new(format!("--timestamp: {e}")))
 }
 
 /// The failure for a ledger that did not open (after waiting so long).

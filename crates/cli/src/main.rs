@@ -10,6 +10,8 @@ mod commands;
 mod context;
 mod describe;
 mod failure;
+mod flags;
+mod input;
 
 use std::process::ExitCode;
 

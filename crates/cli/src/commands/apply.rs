@@ -1,16 +1,14 @@
 //! `strata apply`: reconcile a SQLite database to a point of the ledger,
 //! forwards or backwards, in one transaction.
 
-use std::path::PathBuf;
-
 use serde_json::json;
-use strata_ledger::Point;
 use strata_reconcile::{Mover, Outcome};
 use strata_target::Plan;
 
 use super::target::{reconciler, render_difference};
-use crate::context::{parse_point, print_json, Context};
+use crate::context::{print_json, Context};
 use crate::failure::{exit, Failure};
+use crate::flags::{Author, Db, To};
 
 pub const EXAMPLES: &str = "Examples:
   strata apply --db app.db
@@ -19,19 +17,15 @@ pub const EXAMPLES: &str = "Examples:
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The SQLite database (created when missing).
-    #[arg(long, env = "STRATA_DB", value_name = "FILE")]
-    pub db: PathBuf,
-    /// The point to reconcile to (default head); before the database's point
-    /// moves it backwards.
-    #[arg(long, value_parser = parse_point, default_value = "head", value_name = "POINT")]
-    pub to: Point,
+    #[command(flatten)]
+    pub db: Db,
+    #[command(flatten)]
+    pub to: To,
     /// Print the exact SQL and change nothing.
     #[arg(long)]
     pub dry_run: bool,
-    /// Who applies, for the database's log (else $STRATA_AUTHOR, else the login name).
-    #[arg(long, env = "STRATA_AUTHOR")]
-    pub author: Option<String>,
+    #[command(flatten)]
+    pub author: Author,
     /// Move even where a table or column comes back without its data (its
     /// archive was purged); the database's log says so.
     #[arg(long)]
@@ -39,19 +33,26 @@ pub struct Args {
 }
 
 pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
+    let Args {
+        db: Db { db: path },
+        to: To { to },
+        dry_run,
+        author,
+        without_data,
+    } = args;
     let ledger = cx.ledger()?;
-    let to = ledger.resolve(&args.to)?;
-    if let Some(code) = super::empty::nothing_to_apply(cx, &ledger, &args.db)? {
+    let to = ledger.resolve(&to)?;
+    if let Some(code) = super::empty::nothing_to_apply(cx, &ledger, &path)? {
         return Ok(code);
     }
-    let mover = Mover::named(super::record::author(args.author)?);
+    let mover = Mover::named(author.name()?);
     let r = reconciler(&ledger)?;
-    let mut db = r.open(&args.db)?;
+    let mut db = r.open(&path)?;
     let survey = r.survey(&db)?;
     if !survey.drift.is_empty() {
         if cx.json() {
             print_json(&json!({
-                "db": args.db, "seq": survey.seq(),
+                "db": path, "seq": survey.seq(),
                 "drift": survey.drift.iter().map(render_difference).collect::<Vec<_>>(),
             }))?;
         } else {
@@ -65,26 +66,21 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
     let mut planned = r.plan(&db, survey, to)?;
     if planned.is_done() {
         if cx.json() {
-            print_json(&json!({ "db": args.db, "from": from, "to": to, "statements": 0 }))?;
+            print_json(&json!({ "db": path, "from": from, "to": to, "statements": 0 }))?;
         } else {
-            cx.say(format_args!(
-                "{} is already at event {to}",
-                args.db.display()
-            ));
+            cx.say(format_args!("{} is already at event {to}", path.display()));
         }
         return Ok(exit::OK);
     }
-    if let Err(e) = planned.check_losses(args.without_data) {
+    if let Err(e) = planned.check_losses(without_data) {
         for loss in planned.plan.losses() {
             println!("would come back without its data: {loss}");
         }
         return Err(e.into());
     }
-    if args.dry_run {
+    if dry_run {
         if cx.json() {
-            print_json(
-                &json!({ "db": args.db, "from": from, "to": to, "sql": planned.plan.sql() }),
-            )?;
+            print_json(&json!({ "db": path, "from": from, "to": to, "sql": planned.plan.sql() }))?;
         } else {
             print!("{}", planned.plan.sql());
         }
@@ -99,11 +95,11 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
         // it went where this one goes, so there is nothing left to do.
         Outcome::AlreadyThere => {
             if cx.json() {
-                print_json(&json!({ "db": args.db, "from": to, "to": to, "statements": 0 }))?;
+                print_json(&json!({ "db": path, "from": to, "to": to, "statements": 0 }))?;
             } else {
                 cx.say(format_args!(
                     "{} is already at event {to} (another process applied it meanwhile)",
-                    args.db.display()
+                    path.display()
                 ));
             }
             return Ok(exit::OK);
@@ -112,7 +108,7 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
     let losses = planned.plan.losses();
     if cx.json() {
         print_json(&json!({
-            "db": args.db, "from": from, "to": to,
+            "db": path, "from": from, "to": to,
             "statements": applied.statements,
             "archived": applied.archived.iter().map(ToString::to_string).collect::<Vec<_>>(),
             "restored": applied.restored.iter().map(ToString::to_string).collect::<Vec<_>>(),
@@ -121,7 +117,7 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
     } else {
         cx.say(format_args!(
             "{} is now at event {to} (was {from}; {} statement{})",
-            args.db.display(),
+            path.display(),
             applied.statements,
             if applied.statements == 1 { "" } else { "s" }
         ));

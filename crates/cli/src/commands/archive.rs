@@ -1,8 +1,6 @@
 //! `strata archive`: what dropped data a database keeps, and its explicit
 //! removal.
 
-use std::path::PathBuf;
-
 use serde_json::json;
 use strata_ledger::Point;
 use strata_reconcile::{Kept, Reconciler};
@@ -11,6 +9,7 @@ use strata_sqlite::{Sqlite, SqliteDb};
 use super::target::reconciler;
 use crate::context::{parse_point, print_json, Context};
 use crate::failure::{exit, Failure};
+use crate::flags::Db;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -23,16 +22,14 @@ pub enum Action {
     /// What is kept: for which event, how many rows and bytes.
     #[command(after_help = "Example:\n  strata archive list --db app.db")]
     List {
-        /// The SQLite database.
-        #[arg(long, env = "STRATA_DB", value_name = "FILE")]
-        db: PathBuf,
+        #[command(flatten)]
+        db: Db,
     },
     /// Remove what the events up to POINT archived (never automatic).
     #[command(after_help = "Example:\n  strata archive purge --db app.db --before v2.0")]
     Purge {
-        /// The SQLite database.
-        #[arg(long, env = "STRATA_DB", value_name = "FILE")]
-        db: PathBuf,
+        #[command(flatten)]
+        db: Db,
         /// Remove the archives of the events up to this point (inclusive).
         #[arg(long, value_parser = parse_point, value_name = "POINT")]
         before: Point,
@@ -41,7 +38,7 @@ pub enum Action {
 
 pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
     match args.action {
-        Action::List { db } => {
+        Action::List { db: Db { db } } => {
             let ledger = cx.ledger()?;
             let r = reconciler(&ledger)?;
             let kept = r.archives(&open(&r, &db)?)?;
@@ -55,7 +52,10 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
                 }
             }
         }
-        Action::Purge { db, before } => {
+        Action::Purge {
+            db: Db { db },
+            before,
+        } => {
             let ledger = cx.ledger()?;
             let before = ledger.resolve(&before)?;
             let r = reconciler(&ledger)?;

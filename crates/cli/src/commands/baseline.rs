@@ -2,17 +2,16 @@
 //! from the file, becomes a `baseline` event, and the database is marked at
 //! that event, so the next `apply` has nothing to do.
 
-use std::path::PathBuf;
-
 use serde_json::json;
 use strata_ledger::{Body, Draft, Point};
 use strata_reconcile::Mover;
 use strata_target::Database;
 
 use super::target::reconciler;
-use crate::context::{parse_point, print_json, timestamp, Context};
+use crate::context::{parse_point, print_json, Context};
 use crate::describe::{event_json, short};
 use crate::failure::{exit, Failure};
+use crate::flags::{Author, Db, DryRun, Message, When};
 
 pub const EXAMPLES: &str = "Examples:
   strata baseline --db app.db -m 'adopt app.db'
@@ -20,31 +19,28 @@ pub const EXAMPLES: &str = "Examples:
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The existing SQLite database to adopt.
-    #[arg(long, env = "STRATA_DB", value_name = "FILE")]
-    pub db: PathBuf,
-    /// Why, for the history.
-    #[arg(short, long)]
-    pub message: String,
+    #[command(flatten)]
+    pub db: Db,
+    #[command(flatten)]
+    pub message: Message,
     /// Adopt the database's schema after this point, which must be head: the
     /// baseline replaces the ledger's schema from there on.
     #[arg(long, value_parser = parse_point, value_name = "POINT")]
     pub force_after: Option<Point>,
-    /// Who records it (else $STRATA_AUTHOR, else the login name).
-    #[arg(long, env = "STRATA_AUTHOR")]
-    pub author: Option<String>,
-    /// When it happened (RFC 3339); default now.
-    #[arg(long, value_name = "TIME")]
-    pub timestamp: Option<String>,
-    /// Show the event without appending it or marking the database.
-    #[arg(long)]
-    pub dry_run: bool,
+    #[command(flatten)]
+    pub author: Author,
+    #[command(flatten)]
+    pub when: When,
+    #[command(flatten)]
+    pub dry_run: DryRun,
 }
 
 pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
-    let author = super::record::author(args.author)?;
-    let at = timestamp(args.timestamp.as_deref())?;
-    let ledger = cx.ledger_to_append(!args.dry_run)?;
+    let author = args.author.name()?;
+    let at = args.when.at()?;
+    let path = args.db.db;
+    let dry_run = args.dry_run.dry_run;
+    let ledger = cx.ledger_to_append(!dry_run)?;
     let head = ledger.head_seq();
     match &args.force_after {
         None if head > 0 => {
@@ -67,23 +63,23 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
         }
         None => {}
     }
-    if !args.db.is_file() {
+    if !path.is_file() {
         return Err(Failure::new(format!(
             "{} is not a database file: baseline adopts one that exists",
-            args.db.display()
+            path.display()
         ))
         .help("give the path of the existing database; to start from nothing, record changes and `strata apply`"));
     }
     let r = reconciler(&ledger)?;
-    let mut db = r.open(&args.db)?;
+    let mut db = r.open(&path)?;
     let from = db
         .position()
-        .map_err(|e| Failure::new(e).context(args.db.display()))?;
+        .map_err(|e| Failure::new(e).context(path.display()))?;
     if let Some(from) = &from {
         if ledger.id() != Some(from.ledger_id) {
             return Err(Failure::new(format!(
                 "{} is already reconciled by another ledger (id {})",
-                args.db.display(),
+                path.display(),
                 from.ledger_id.short(12)
             ))
             .help("give the --ledger it belongs to")
@@ -91,13 +87,13 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
         }
     }
     let schema = db.introspect().map_err(|e| {
-        Failure::new(format!("cannot adopt {}: {e}", args.db.display()))
+        Failure::new(format!("cannot adopt {}: {e}", path.display()))
             .help("strata adopts what it can model; see \"What record accepts\" in the guide")
     })?;
     let prepared = ledger.prepare(Draft {
         at,
         author: author.clone(),
-        message: args.message,
+        message: args.message.message,
         body: Body::Baseline {
             schema: schema.clone(),
         },
@@ -105,14 +101,14 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
     super::target::prove(&ledger, &prepared)?;
     let objects =
         schema.tables.len() + schema.indexes.len() + schema.views.len() + schema.triggers.len();
-    if args.dry_run {
+    if dry_run {
         if cx.json() {
             print_json(&event_json(&prepared.hash(), prepared.event()))?;
         } else {
             cx.say(format_args!(
                 "would record baseline event {} of {} ({} tables, {objects} objects); nothing was appended",
                 prepared.event().seq,
-                args.db.display(),
+                path.display(),
                 schema.tables.len(),
             ));
         }
@@ -135,16 +131,16 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
         Failure::new(e)
             .context(format!(
                 "recorded baseline event {seq}, but could not mark {}",
-                args.db.display()
+                path.display()
             ))
             .help(format!(
                 "run `strata apply --db {}` to mark it",
-                args.db.display()
+                path.display()
             ))
     })?;
     if cx.json() {
         print_json(&json!({
-            "db": args.db,
+            "db": path,
             "event": event_json(&entry.hash, &entry.event),
         }))?;
     } else {
@@ -152,7 +148,7 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
             "recorded baseline event {seq} ({}): {} tables, {objects} objects from {}; it is marked at event {seq}",
             short(&entry.hash),
             schema.tables.len(),
-            args.db.display(),
+            path.display(),
         ));
     }
     Ok(exit::OK)

@@ -3,33 +3,31 @@
 use std::path::PathBuf;
 
 use serde_json::json;
-use strata_ledger::Point;
 use strata_reconcile::Mover;
 
 use super::target::{reconciler, TARGET};
-use crate::context::{parse_point, print_json, Context};
+use crate::context::{print_json, Context};
 use crate::failure::{exit, Failure};
+use crate::flags::{Author, To};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The point to build (default head).
-    #[arg(long, value_parser = parse_point, default_value = "head", value_name = "POINT")]
-    pub to: Point,
+    #[command(flatten)]
+    pub to: To,
     /// The new database file; an existing file is never overwritten.
     #[arg(long, value_name = "FILE")]
     pub db: PathBuf,
-    /// Who builds it, for the database's log.
-    #[arg(long, env = "STRATA_AUTHOR")]
-    pub author: Option<String>,
+    #[command(flatten)]
+    pub author: Author,
 }
 
 pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
     let ledger = cx.ledger()?;
-    let to = ledger.resolve(&args.to)?;
+    let to = ledger.resolve(&args.to.to)?;
     if let Some(code) = super::empty::nothing_to_apply(cx, &ledger, &args.db)? {
         return Ok(code);
     }
-    let mover = Mover::named(super::record::author(args.author)?);
+    let mover = Mover::named(args.author.name()?);
     let checkout = reconciler(&ledger)?.checkout(to)?;
     drop(ledger);
     checkout.build(&TARGET, &args.db, &mover)?;

@@ -21,10 +21,11 @@ use strata_reconcile::migrations::{folder, Migration};
 use strata_schema::{project, Op};
 use strata_sqlite::ddl::{parse_change, DdlError};
 
-use super::record;
-use crate::context::{print_json, timestamp, Context};
+use crate::context::{print_json, Context};
 use crate::describe::{event_json, short, summary, EventJson};
 use crate::failure::{exit, Failure};
+use crate::flags::{Author, DryRun, When};
+use crate::input;
 
 pub const EXAMPLES: &str = "Examples:
   strata import-sql migrations/
@@ -35,23 +36,21 @@ pub const EXAMPLES: &str = "Examples:
 pub struct Args {
     /// The folder of migration files (other files and subfolders are ignored).
     pub dir: PathBuf,
-    /// Who records them (else $STRATA_AUTHOR, else the login name).
-    #[arg(long, env = "STRATA_AUTHOR")]
-    pub author: Option<String>,
-    /// When they happened (RFC 3339), for every event; default now.
-    #[arg(long, value_name = "TIME")]
-    pub timestamp: Option<String>,
-    /// Check every file and list the events, without appending any.
-    #[arg(long)]
-    pub dry_run: bool,
+    #[command(flatten)]
+    pub author: Author,
+    #[command(flatten)]
+    pub when: When,
+    #[command(flatten)]
+    pub dry_run: DryRun,
 }
 
 pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
     let dir = &args.dir;
     let migrations = folder(dir).map_err(Failure::from)?;
-    let author = record::author(args.author)?;
-    let at = timestamp(args.timestamp.as_deref())?;
-    let ledger = cx.ledger_to_append(!args.dry_run)?;
+    let author = args.author.name()?;
+    let at = args.when.at()?;
+    let dry_run = args.dry_run.dry_run;
+    let ledger = cx.ledger_to_append(!dry_run)?;
     super::target::dialect_of(&ledger)?;
     if migrations.is_empty() {
         return nothing(cx, format_args!("no migration files in {}", dir.display()));
@@ -104,7 +103,7 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
             eprintln!("note: {note}");
         }
     }
-    if args.dry_run {
+    if dry_run {
         show(cx, &ledger, &changes)
     } else {
         commit(cx, &ledger, changes, at, &author)
@@ -181,9 +180,9 @@ fn read_changes(ledger: &Ledger, dir: &Path, new: &[Migration]) -> Result<Vec<Ch
     let mut changes = Vec::new();
     for m in new {
         let file = dir.join(&m.up);
-        let text = record::read_text(&file)?;
+        let text = input::read_text(&file)?;
         let ops = parse_change(&text, &schema).map_err(|e| at_line(&file, &e))?;
-        let ops = record::something_to_record(ops, &file.display().to_string())?;
+        let ops = input::something_to_record(ops, &file.display().to_string())?;
         for op in &ops {
             project(&mut schema, op)
                 .map_err(|e| Failure::new(format!("{}: {e}", file.display())))?;
@@ -197,7 +196,7 @@ fn read_changes(ledger: &Ledger, dir: &Path, new: &[Migration]) -> Result<Vec<Ch
             note: None,
         };
         if let Some(down) = &m.down {
-            if record::has_data_steps(&change.ops) {
+            if input::has_data_steps(&change.ops) {
                 let path = dir.join(down);
                 change.revert_sql = revert_sql(&path, &schema)?;
                 if change.revert_sql.is_some() {
@@ -225,7 +224,7 @@ fn read_changes(ledger: &Ledger, dir: &Path, new: &[Migration]) -> Result<Vec<Ch
 /// `schema`, the schema its up file leaves, where a down file runs; its DDL
 /// is not kept, since strata inverts DDL itself.
 fn revert_sql(path: &Path, schema: &strata_schema::Schema) -> Result<Option<String>, Failure> {
-    let text = record::read_text(path)?;
+    let text = input::read_text(path)?;
     let ops = parse_change(&text, schema).map_err(|e| at_line(path, &e))?;
     let data: Vec<&str> = ops
         .iter()
@@ -238,7 +237,7 @@ fn revert_sql(path: &Path, schema: &strata_schema::Schema) -> Result<Option<Stri
         return Ok(None);
     }
     let sql = format!("{};", data.join(";\n"));
-    record::check_revert_sql(&sql, &path.display().to_string()).map(Some)
+    input::check_revert_sql(&sql, &path.display().to_string()).map(Some)
 }
 
 /// A statement that does not parse, is not recordable or does not fit, as

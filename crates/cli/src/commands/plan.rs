@@ -133,7 +133,7 @@ fn done(rename: &Rename, schema: &Schema) -> bool {
 /// The desired schema and the renames its annotations assert.
 pub fn read_desired(target: &Desired) -> Result<(Schema, Vec<Rename>), Failure> {
     if let Some(path) = &target.desired {
-        let sql = super::record::read_sql(path)?;
+        let sql = crate::input::read_sql(path)?;
         let shown = if path.as_os_str() == "-" {
             "standard input".to_string()
         } else {

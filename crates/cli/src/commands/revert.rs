@@ -5,9 +5,10 @@
 use serde_json::json;
 use strata_ledger::{Body, Draft, Ledger, LedgerError, Point};
 
-use crate::context::{parse_point, print_json, timestamp, Context};
+use crate::context::{parse_point, print_json, Context};
 use crate::describe::short;
 use crate::failure::{exit, Failure};
+use crate::flags::{Author, DryRun, Message, When};
 
 pub const EXAMPLES: &str = "Examples:
   strata revert 3 -m 'undo the email column'
@@ -24,27 +25,23 @@ pub struct Args {
     /// Undo every event after this point, so that head's schema equals its.
     #[arg(long, value_parser = parse_point, value_name = "POINT")]
     pub to: Option<Point>,
-    /// Why, for the history.
-    #[arg(short, long)]
-    pub message: String,
+    #[command(flatten)]
+    pub message: Message,
     /// Also undo the later events that depend on the one reverted.
     #[arg(long, conflicts_with = "to")]
     pub cascade: bool,
-    /// Who reverts (else $STRATA_AUTHOR, else the login name).
-    #[arg(long, env = "STRATA_AUTHOR")]
-    pub author: Option<String>,
-    /// When (RFC 3339); default now.
-    #[arg(long, value_name = "TIME")]
-    pub timestamp: Option<String>,
-    /// Show the revert without appending it.
-    #[arg(long)]
-    pub dry_run: bool,
+    #[command(flatten)]
+    pub author: Author,
+    #[command(flatten)]
+    pub when: When,
+    #[command(flatten)]
+    pub dry_run: DryRun,
 }
 
 pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
-    let author = super::record::author(args.author)?;
-    let at = timestamp(args.timestamp.as_deref())?;
-    let ledger = cx.ledger_to_append(!args.dry_run)?;
+    let author = args.author.name()?;
+    let at = args.when.at()?;
+    let ledger = cx.ledger_to_append(!args.dry_run.dry_run)?;
     let body = match (&args.point, &args.to) {
         (Some(point), _) => {
             let seq = ledger.resolve(point)?;
@@ -82,10 +79,10 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
     let prepared = ledger.prepare(Draft {
         at,
         author,
-        message: args.message,
+        message: args.message.message,
         body,
     })?;
-    super::commit_or_show(cx, &ledger, prepared, args.dry_run, |entry| {
+    super::commit_or_show(cx, &ledger, prepared, args.dry_run.dry_run, |entry| {
         let of = match &entry.event.body {
             Body::Revert { of, .. } => of.iter().map(u64::to_string).collect::<Vec<_>>(),
             _ => Vec::new(),

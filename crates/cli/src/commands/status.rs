@@ -1,30 +1,27 @@
 //! `strata status`: where a database stands, what is pending, any drift.
 
-use std::path::PathBuf;
-
 use serde_json::json;
 
 use super::target::{reconciler, render_difference};
 use crate::context::{print_json, Context};
 use crate::failure::{exit, Failure};
+use crate::flags::Db;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The SQLite database.
-    #[arg(long, env = "STRATA_DB", value_name = "FILE")]
-    pub db: PathBuf,
+    #[command(flatten)]
+    pub db: Db,
 }
 
 pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
+    let path = args.db.db;
     let ledger = cx.ledger()?;
-    if !args.db.is_file() {
-        return Err(
-            Failure::new(format!("{} does not exist", args.db.display()))
-                .help("apply creates it: strata apply --db FILE"),
-        );
+    if !path.is_file() {
+        return Err(Failure::new(format!("{} does not exist", path.display()))
+            .help("apply creates it: strata apply --db FILE"));
     }
     let r = reconciler(&ledger)?;
-    let survey = r.survey(&r.open(&args.db)?)?;
+    let survey = r.survey(&r.open(&path)?)?;
     let at = &survey.standing;
     let head = ledger.head_seq();
     let drifted = &survey.drift;
@@ -41,7 +38,7 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
     }
     if cx.json() {
         print_json(&json!({
-            "db": args.db,
+            "db": path,
             "seq": at.seq,
             "hash": at.position.as_ref().map(|p| p.hash.to_string()),
             "applied": at.position.is_some(),
@@ -55,16 +52,16 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
         match &at.position {
             Some(p) => println!(
                 "{} is at event {} ({})",
-                args.db.display(),
+                path.display(),
                 at.seq,
                 p.hash.short(12)
             ),
             None if at.seq > 0 => println!(
                 "{} has not been applied to; its schema is that of baseline event {}, where apply adopts it",
-                args.db.display(),
+                path.display(),
                 at.seq
             ),
-            None => println!("{} has not been applied to (point 0)", args.db.display()),
+            None => println!("{} has not been applied to (point 0)", path.display()),
         }
         println!("head is event {head}; {} pending", pending.len());
         for (seq, kind, message) in &pending {

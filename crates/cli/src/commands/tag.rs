@@ -5,6 +5,7 @@ use strata_ledger::{Body, Draft, Point};
 use crate::context::{parse_point, print_json, Context};
 use crate::describe::{event_json, name, short};
 use crate::failure::{exit, Failure};
+use crate::flags::Author;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -16,14 +17,13 @@ pub struct Args {
     /// Why, for the history (default "tag NAME").
     #[arg(short, long)]
     pub message: Option<String>,
-    /// Who tags (else $STRATA_AUTHOR, else the login name).
-    #[arg(long, env = "STRATA_AUTHOR")]
-    pub author: Option<String>,
+    #[command(flatten)]
+    pub author: Author,
 }
 
 pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
     strata_ledger::check_tag_name(&args.name).map_err(Failure::new)?;
-    let author = super::record::author(args.author)?;
+    let author = args.author.name()?;
     let ledger = cx.ledger_to_append(true)?;
     let target = ledger.resolve(&args.point)?;
     let message = args.message.unwrap_or_else(|| format!("tag {}", args.name));

@@ -10,6 +10,7 @@
 //! introspection.
 
 #[path = "support/mod.rs"]
+#[allow(dead_code)] // (what the other test binaries use)
 mod support;
 
 use std::cell::Cell;
@@ -19,12 +20,11 @@ use std::process::Command;
 
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
-use rusqlite::types::Value;
 use rusqlite::Connection;
 use strata_ledger::{Body, Draft, Ledger};
 use strata_schema::sql_text::quote_ident;
 use strata_schema::{differences, key, Op, Schema};
-use support::rows;
+use support::{check_clean, rowid_name, rows};
 
 /// One generated history: the ops (from a seed), how they are cut into
 /// events, the point to go back to, and how many rows each fill puts into
@@ -147,14 +147,7 @@ impl World {
 fn dump(conn: &Connection, schema: &Schema) -> BTreeMap<String, Vec<String>> {
     let mut out = BTreeMap::new();
     for (k, t) in &schema.tables {
-        let rowid = (!t.without_rowid)
-            .then(|| {
-                ["rowid", "_rowid_", "oid"]
-                    .into_iter()
-                    .find(|n| t.column(n).is_none())
-            })
-            .flatten();
-        let select = match rowid {
+        let select = match rowid_name(t) {
             Some(r) => format!("SELECT {r}, * FROM {}", quote_ident(&t.name)),
             None => format!("SELECT * FROM {}", quote_ident(&t.name)),
         };
@@ -288,22 +281,6 @@ fn check_schema(world: &World, seq: u64, what: &str) -> Result<Schema, TestCaseE
         diff.iter().map(ToString::to_string).collect::<Vec<_>>()
     );
     Ok(expected)
-}
-
-fn check_clean(conn: &Connection, what: &str) -> Result<(), TestCaseError> {
-    prop_assert_eq!(
-        rows(conn, "PRAGMA integrity_check"),
-        vec![vec![Value::Text("ok".into())]],
-        "{}",
-        what
-    );
-    prop_assert_eq!(
-        rows(conn, "PRAGMA foreign_key_check"),
-        Vec::<Vec<Value>>::new(),
-        "{}",
-        what
-    );
-    Ok(())
 }
 
 fn run_case(case: &Case) -> Result<Outcome, TestCaseError> {

@@ -26,6 +26,9 @@ mod schema;
 mod shape;
 mod show;
 mod sqldef;
+#[path = "../support/mod.rs"]
+#[allow(dead_code)] // (what the other test binaries use)
+mod support;
 mod tag;
 mod verify;
 
@@ -72,6 +75,12 @@ impl Env {
 
     pub fn path(&self) -> &Path {
         self.dir.path()
+    }
+
+    /// A connection of its own to the database file `name` in the Env.
+    pub fn db(&self, name: &str) -> rusqlite::Connection {
+        rusqlite::Connection::open(self.path().join(name))
+            .unwrap_or_else(|e| panic!("open {name}: {e}"))
     }
 
     pub fn file(&self, name: &str, contents: &str) -> PathBuf {

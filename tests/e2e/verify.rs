@@ -249,7 +249,7 @@ fn hex(s: &str) -> Vec<u8> {
 fn a_non_canonical_encoding_is_caught_by_deep_verify() {
     use strata_ledger::{decode, encode, hash_event_bytes, Body, Event};
     let env = Env::init();
-    let conn = rusqlite::Connection::open(env.path().join("app.db")).expect("open");
+    let conn = env.db("app.db");
     conn.execute_batch("CREATE TABLE a (x integer); CREATE TABLE b (y text);")
         .expect("tables");
     drop(conn);

@@ -1,6 +1,9 @@
 //! End-to-end tests: the real `strata` binary, run in a fresh directory with
 //! a real ledger folder (and real SQLite files where a command needs one).
-//! One module per command; `Env` is the small harness they share.
+//! One module per command, and one per harness that drives the binary
+//! (the rollback and paths properties, the crash harness, the fuzz
+//! replay); `Env` is the small harness the command modules share, and
+//! `support` reads SQLite files for all of them.
 
 mod apply;
 mod archive;
@@ -8,12 +11,15 @@ mod baseline;
 mod checkout;
 mod chinook;
 mod concurrency;
+mod crash;
 mod custody;
+mod fuzz_replay;
 mod hostile;
 mod import_sql;
 mod init;
 mod log;
 mod own_files;
+mod paths;
 mod plan;
 mod points;
 mod prove;
@@ -21,13 +27,12 @@ mod quickstart;
 mod record;
 mod restore;
 mod revert;
+mod rollback;
 mod sakila;
 mod schema;
 mod shape;
 mod show;
 mod sqldef;
-#[path = "../support/mod.rs"]
-#[allow(dead_code)] // (what the other test binaries use)
 mod support;
 mod tag;
 mod verify;

@@ -1,8 +1,8 @@
 //! What the tests that drive the binary share: reading a SQLite file
 //! through a connection of their own (rows, a dump of what a user sees,
 //! SQLite's own integrity checks) and opening a ledger built with the
-//! library. Nothing here goes through strata's code, so it can witness
-//! what strata did.
+//! library. No database is read through strata's code here, so these
+//! readings witness what strata did.
 
 use std::path::Path;
 use std::time::{Duration, Instant};

@@ -14,8 +14,6 @@ use strata_sqlite::ddl::parse_change;
 use strata_sqlite::introspect::{introspect, IntrospectError};
 use strata_sqlite::render::render_schema;
 
-#[allow(dead_code)] // (what the other test binaries use)
-mod support;
 use crate::support::memory_db;
 
 fn read(conn: &Connection) -> Schema {

@@ -24,8 +24,6 @@ use strata_sqlite::introspect::introspect;
 use strata_sqlite::plan::{plan, Step};
 use tempfile::TempDir;
 
-#[allow(dead_code)] // (what the other test binaries use)
-mod support;
 use crate::support::{assert_clean, position, rows, text};
 
 fn corpus(path: &str) -> String {

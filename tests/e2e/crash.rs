@@ -7,21 +7,20 @@
 //! consistent (a backwards apply brings every dropped value back), and a
 //! rerun completes.
 //!
-//! The short form runs in CI. The long form: `STRATA_CRASH_LONG=1 cargo
-//! test --release --test crash -- --nocapture` (300k rows for every
-//! failpoint, and 40 kills). docs/reliability.md has the figures.
-
-#[path = "support/mod.rs"]
-#[allow(dead_code)] // (what the other test binaries use)
-mod support;
+//! The short form runs in CI. The long form (300k rows for every
+//! failpoint, and 40 kills; docs/reliability.md has the figures):
+//!
+//! ```sh
+//! STRATA_CRASH_LONG=1 cargo test --release -p strata-cli --test e2e crash:: -- --nocapture
+//! ```
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::support::{check_clean, rows};
 use rusqlite::Connection;
 use serde_json::Value;
-use support::{check_clean, rows};
 
 fn long() -> bool {
     std::env::var_os("STRATA_CRASH_LONG").is_some()

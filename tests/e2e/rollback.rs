@@ -9,22 +9,18 @@
 //! binary, and the database is checked with rusqlite and the target's own
 //! introspection.
 
-#[path = "support/mod.rs"]
-#[allow(dead_code)] // (what the other test binaries use)
-mod support;
-
 use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::process::Command;
 
+use crate::support::{check_clean, rowid_name, rows};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use rusqlite::Connection;
 use strata_ledger::{Body, Draft, Ledger};
 use strata_schema::sql_text::quote_ident;
 use strata_schema::{differences, key, Op, Schema};
-use support::{check_clean, rowid_name, rows};
 
 /// One generated history: the ops (from a seed), how they are cut into
 /// events, the point to go back to, and how many rows each fill puts into
@@ -134,7 +130,7 @@ impl World {
     /// flusher thread holds the store until it notices), so a reopen waits
     /// for it a little, as the binary's `--wait` does.
     fn ledger<T>(&self, f: impl FnOnce(&Ledger) -> T) -> T {
-        f(&support::open_ledger(&self.ledger_dir()))
+        f(&crate::support::open_ledger(&self.ledger_dir()))
     }
 
     fn conn(&self) -> Connection {

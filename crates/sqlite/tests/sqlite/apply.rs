@@ -12,8 +12,6 @@ use strata_sqlite::ddl::parse_change;
 use strata_sqlite::plan::{plan_with, ArchiveKey, ArchiveKind, Plan, Step};
 use tempfile::TempDir;
 
-#[allow(dead_code)] // (what the other test binaries use)
-mod support;
 use crate::support::{assert_clean_with_foreign_keys_on, dump, int, position, rows, text, LEDGER};
 
 /// A database file and the ledger-side view of it: the schema at its

@@ -28,7 +28,7 @@
 //! Short form (every `cargo test`): a fixed seed and a few cases.
 //!
 //! ```sh
-//! cargo test -p strata-cli --test paths
+//! cargo test -p strata-cli --test e2e paths::
 //! ```
 //!
 //! Long form: `STRATA_PATHS_CASES` cases from `PROPTEST_RNG_SEED`;
@@ -38,22 +38,19 @@
 //!
 //! ```sh
 //! STRATA_PATHS_CASES=1000 PROPTEST_RNG_SEED=7 STRATA_PATHS_KEEP_GOING=1 \
-//!   cargo test --release -p strata-cli --test paths -- --nocapture
+//!   cargo test --release -p strata-cli --test e2e paths:: -- --nocapture
 //! ```
 //!
 //! A failing case prints the commands that led to it: the ledger's events
 //! as built, and every `strata` command run on A and B. `PATHS_CASE="SEED
 //! START QUIET ROWS / ACTIONS / ROUTE"` runs that one case alone.
 
-#[path = "support/mod.rs"]
-#[allow(dead_code)] // (what the other test binaries use)
-mod support;
-
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::Command;
 
+use crate::support::{check_clean_except, rowid_name, rows};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use rusqlite::types::{Value, ValueRef};
@@ -62,7 +59,6 @@ use strata_ledger::{Body, Draft, Ledger};
 use strata_schema::model::{Generated, IndexTerm};
 use strata_schema::sql_text::quote_ident;
 use strata_schema::{differences, project_all, same_name, Op, Schema, Table};
-use support::{check_clean_except, rowid_name, rows};
 
 /// One generated case.
 #[derive(Debug, Clone)]
@@ -203,7 +199,7 @@ impl World {
     /// Opens the ledger folder (closed again before the binary runs),
     /// waiting for sled to let go of a handle just dropped.
     fn ledger<T>(&self, f: impl FnOnce(&Ledger) -> T) -> T {
-        f(&support::open_ledger(&self.ledger_dir()))
+        f(&crate::support::open_ledger(&self.ledger_dir()))
     }
 
     fn conn(&self, name: &str) -> Connection {
@@ -1200,7 +1196,7 @@ fn every_route_between_points_keeps_every_row() {
 /// A case from `PATHS_CASE="SEED START QUIET ROWS / ACTIONS / ROUTE"`
 /// (numbers separated by spaces), as a failure prints it: with it set, the
 /// test runs that case alone, to minimize a failure by hand
-/// (`PATHS_CASE=... cargo test -p strata-cli --test paths -- --nocapture`).
+/// (`PATHS_CASE=... cargo test -p strata-cli --test e2e paths:: -- --nocapture`).
 fn parse_case(text: &str) -> Case {
     let parts: Vec<Vec<u64>> = text
         .split('/')

@@ -4,5 +4,6 @@
 mod apply;
 mod corpus;
 mod introspect;
+mod planner;
 mod quoting;
 mod support;

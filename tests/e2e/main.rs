@@ -32,6 +32,7 @@ mod sakila;
 mod schema;
 mod shape;
 mod show;
+mod snapshots;
 mod sqldef;
 mod support;
 mod tag;

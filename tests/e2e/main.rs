@@ -36,6 +36,7 @@ mod snapshots;
 mod sqldef;
 mod support;
 mod tag;
+mod tidy;
 mod verify;
 
 use std::io::Write;

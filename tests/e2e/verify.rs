@@ -1,3 +1,7 @@
+//! `verify`: a whole ledger passes; an edited, removed, reordered or
+//! inserted event, a swapped hash index, a lost tail or a non-canonical
+//! encoding is caught (exit 3).
+
 use std::time::Duration;
 
 use crate::Env;

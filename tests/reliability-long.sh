@@ -14,7 +14,7 @@ if ! [[ $minutes =~ ^[1-9][0-9]*$ ]]; then
 fi
 
 echo "==> crash harness, long form"
-STRATA_CRASH_LONG=1 cargo test --release --locked --test crash -- --nocapture 2>&1 | grep -E '^crash:|test result'
+STRATA_CRASH_LONG=1 cargo test --release --locked -p strata-cli --test e2e crash:: -- --nocapture 2>&1 | grep -E '^crash:|test result'
 
 for target in ddl point event projector; do
   echo "==> fuzz $target for $minutes minutes"
@@ -24,4 +24,4 @@ for target in ddl point event projector; do
 done
 
 echo "==> replay of the kept corpus"
-cargo test --locked --test fuzz_replay -- --nocapture 2>&1 | grep -E 'inputs replayed|test result'
+cargo test --locked -p strata-cli --test e2e fuzz_replay:: -- --nocapture 2>&1 | grep -E 'inputs replayed|test result'

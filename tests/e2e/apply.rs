@@ -3,46 +3,14 @@
 
 use rusqlite::Connection;
 
+use crate::support::{assert_clean, strings, text_rows};
 use crate::Env;
 
-fn db(env: &Env) -> Connection {
-    Connection::open(env.path().join("app.db")).expect("open app.db")
-}
-
-fn rows(conn: &Connection, sql: &str) -> Vec<Vec<String>> {
-    let mut stmt = conn.prepare(sql).expect("prepare");
-    let n = stmt.column_count();
-    stmt.query_map([], |r| {
-        (0..n)
-            .map(|i| {
-                r.get::<_, rusqlite::types::Value>(i).map(|v| match v {
-                    rusqlite::types::Value::Null => "NULL".to_string(),
-                    rusqlite::types::Value::Integer(i) => i.to_string(),
-                    rusqlite::types::Value::Real(f) => f.to_string(),
-                    rusqlite::types::Value::Text(t) => t,
-                    rusqlite::types::Value::Blob(b) => format!("{b:?}"),
-                })
-            })
-            .collect()
-    })
-    .expect("query")
-    .map(|r| r.expect("row"))
-    .collect()
-}
-
-fn integrity(conn: &Connection) {
-    assert_eq!(rows(conn, "PRAGMA integrity_check"), [["ok"]]);
-    assert!(rows(conn, "PRAGMA foreign_key_check").is_empty());
-}
-
 fn columns(conn: &Connection, table: &str) -> Vec<String> {
-    rows(
+    strings(
         conn,
         &format!("SELECT name FROM pragma_table_info('{table}')"),
     )
-    .into_iter()
-    .map(|mut r| r.remove(0))
-    .collect()
 }
 
 #[test]
@@ -50,13 +18,13 @@ fn the_seed_applied_to_a_fresh_file() {
     let env = Env::init();
     env.seed();
     env.ok(&["apply", "--db", "app.db"]).says("now at event 2");
-    let conn = db(&env);
+    let conn = env.db("app.db");
     assert_eq!(
         columns(&conn, "users"),
         ["id", "name", "email", "created_at"]
     );
     let events = env.events();
-    let state = rows(&conn, "SELECT seq, hash FROM _strata_state");
+    let state = text_rows(&conn, "SELECT seq, hash FROM _strata_state");
     assert_eq!(
         state,
         [[
@@ -64,12 +32,18 @@ fn the_seed_applied_to_a_fresh_file() {
             events[1]["hash"].as_str().expect("hash").to_string()
         ]]
     );
-    assert_eq!(rows(&conn, "SELECT count(*) FROM _strata_log"), [["1"]]);
-    integrity(&conn);
+    assert_eq!(
+        text_rows(&conn, "SELECT count(*) FROM _strata_log"),
+        [["1"]]
+    );
+    assert_clean(&conn);
     // Nothing left to do.
     env.ok(&["apply", "--db", "app.db"])
         .says("already at event 2");
-    assert_eq!(rows(&conn, "SELECT count(*) FROM _strata_log"), [["1"]]);
+    assert_eq!(
+        text_rows(&conn, "SELECT count(*) FROM _strata_log"),
+        [["1"]]
+    );
 }
 
 #[test]
@@ -77,7 +51,7 @@ fn rows_survive_step_by_step_apply() {
     let env = Env::init();
     env.seed();
     env.ok(&["apply", "--db", "app.db", "--to", "1"]);
-    let conn = db(&env);
+    let conn = env.db("app.db");
     conn.execute_batch(
         "INSERT INTO users (id, name, email) VALUES (1, 'ada', 'ada@example.com'), (7, 'bob', NULL);",
     )
@@ -90,7 +64,7 @@ fn rows_survive_step_by_step_apply() {
     );
     env.ok(&["apply", "--db", "app.db"]);
     assert_eq!(
-        rows(
+        text_rows(
             &conn,
             "SELECT rowid, id, name, email FROM users ORDER BY id"
         ),
@@ -99,7 +73,7 @@ fn rows_survive_step_by_step_apply() {
             ["7", "7", "bob", "NULL"]
         ]
     );
-    integrity(&conn);
+    assert_clean(&conn);
 }
 
 #[test]
@@ -111,7 +85,7 @@ fn a_rebuilt_parent_keeps_its_cascading_children() {
          CREATE TABLE child (id integer primary key, parent_id integer REFERENCES parent(id) ON DELETE CASCADE);",
     );
     env.ok(&["apply", "--db", "app.db"]);
-    let conn = db(&env);
+    let conn = env.db("app.db");
     conn.execute_batch(
         "INSERT INTO parent VALUES (1, 'p'); INSERT INTO child VALUES (10, 1), (11, 1);",
     )
@@ -122,8 +96,8 @@ fn a_rebuilt_parent_keeps_its_cascading_children() {
         "ALTER TABLE parent ALTER COLUMN name TYPE varchar(20)",
     );
     env.ok(&["apply", "--db", "app.db"]);
-    assert_eq!(rows(&conn, "SELECT count(*) FROM child"), [["2"]]);
-    integrity(&conn);
+    assert_eq!(text_rows(&conn, "SELECT count(*) FROM child"), [["2"]]);
+    assert_clean(&conn);
 }
 
 #[test]
@@ -149,7 +123,7 @@ fn drift_is_reported_and_refused() {
     let env = Env::init();
     env.seed();
     env.ok(&["apply", "--db", "app.db", "--to", "1"]);
-    db(&env)
+    env.db("app.db")
         .execute_batch(
             "ALTER TABLE users ADD COLUMN sneaky text; CREATE INDEX users_name ON users (name);",
         )
@@ -159,7 +133,10 @@ fn drift_is_reported_and_refused() {
     assert!(run.stdout.contains("users_name"), "{run:?}");
     env.fails(&["status", "--db", "app.db"], 4).says("sneaky");
     // Untouched: still at event 1.
-    assert_eq!(rows(&db(&env), "SELECT seq FROM _strata_state"), [["1"]]);
+    assert_eq!(
+        text_rows(&env.db("app.db"), "SELECT seq FROM _strata_state"),
+        [["1"]]
+    );
 }
 
 #[test]
@@ -209,7 +186,7 @@ fn dropped_data_is_archived() {
     let env = Env::init();
     env.seed();
     env.ok(&["apply", "--db", "app.db"]);
-    let conn = db(&env);
+    let conn = env.db("app.db");
     conn.execute_batch(
         "INSERT INTO users (id, name, email) VALUES (1, 'ada', 'a@x'), (2, 'bob', 'b@x');",
     )
@@ -217,18 +194,18 @@ fn dropped_data_is_archived() {
     env.record("drop email", "ALTER TABLE users DROP COLUMN email");
     env.ok(&["apply", "--db", "app.db"]).says("archived");
     assert_eq!(columns(&conn, "users"), ["id", "name", "created_at"]);
-    let archives = rows(
+    let archives = text_rows(
         &conn,
         "SELECT name FROM sqlite_schema WHERE type = 'table' AND name LIKE '\\_strata\\_archive%' ESCAPE '\\'",
     );
     assert!(!archives.is_empty(), "no archive tables");
-    integrity(&conn);
+    assert_clean(&conn);
 }
 
 /// A hash of every row of `table` with its rowid, in rowid order.
 fn checksum(conn: &Connection, table: &str) -> (usize, u64) {
     use std::hash::{Hash, Hasher};
-    let all = rows(
+    let all = text_rows(
         conn,
         &format!("SELECT rowid, * FROM {table} ORDER BY rowid"),
     );
@@ -248,7 +225,7 @@ fn a_rebuild_of_a_100k_row_table_keeps_every_row_index_and_trigger() {
          BEGIN SELECT RAISE(ABORT, 'negative qty'); END;",
     );
     env.ok(&["apply", "--db", "app.db"]);
-    let mut conn = db(&env);
+    let mut conn = env.db("app.db");
     let tx = conn.transaction().expect("begin");
     {
         let mut st = tx
@@ -267,7 +244,7 @@ fn a_rebuild_of_a_100k_row_table_keeps_every_row_index_and_trigger() {
     }
     tx.commit().expect("commit");
     let schema_of = |conn: &Connection| {
-        rows(
+        text_rows(
             conn,
             "SELECT type, name, sql FROM sqlite_schema WHERE name IN ('items_sku', 'items_qty_nonneg') ORDER BY name",
         )
@@ -286,9 +263,9 @@ fn a_rebuild_of_a_100k_row_table_keeps_every_row_index_and_trigger() {
     assert!(dry.contains("CREATE TABLE \"_strata_new_items\""), "{dry}");
     env.ok(&["apply", "--db", "app.db"]);
 
-    let conn = db(&env);
+    let conn = env.db("app.db");
     assert_eq!(
-        rows(
+        text_rows(
             &conn,
             "SELECT type FROM pragma_table_info('items') WHERE name = 'qty'"
         ),
@@ -297,7 +274,7 @@ fn a_rebuild_of_a_100k_row_table_keeps_every_row_index_and_trigger() {
     assert_eq!(checksum(&conn, "items"), before);
     assert_eq!(schema_of(&conn), extras);
     // The index is used and the trigger still fires.
-    let plan = rows(
+    let plan = text_rows(
         &conn,
         "EXPLAIN QUERY PLAN SELECT id FROM items WHERE sku = 'SKU-000001'",
     );
@@ -310,6 +287,6 @@ fn a_rebuild_of_a_100k_row_table_keeps_every_row_index_and_trigger() {
         .execute("UPDATE items SET qty = -1 WHERE id = 2", [])
         .expect_err("the trigger refuses a negative qty");
     assert!(err.to_string().contains("negative qty"), "{err}");
-    assert_eq!(rows(&conn, "SELECT seq FROM _strata_state"), [["2"]]);
-    integrity(&conn);
+    assert_eq!(text_rows(&conn, "SELECT seq FROM _strata_state"), [["2"]]);
+    assert_clean(&conn);
 }

@@ -1,8 +1,6 @@
 //! `archive list` and `archive purge`: what dropped data is kept, and its
 //! explicit removal.
 
-use rusqlite::Connection;
-
 use crate::Env;
 
 #[test]
@@ -12,7 +10,7 @@ fn list_then_purge_what_drops_archived() {
     env.ok(&["apply", "--db", "app.db"]);
     env.ok(&["archive", "list", "--db", "app.db"])
         .says("keeps no archived data");
-    let conn = Connection::open(env.path().join("app.db")).expect("open");
+    let conn = env.db("app.db");
     conn.execute_batch("INSERT INTO users (id, name, email) VALUES (1, 'ada', 'a@x'), (2, 'bob', 'b@x'), (3, 'cy', NULL);")
         .expect("insert");
     env.record("drop email", "ALTER TABLE users DROP COLUMN email"); // 3

@@ -5,6 +5,7 @@ use std::path::Path;
 
 use rusqlite::Connection;
 
+use crate::support::text_rows;
 use crate::Env;
 
 const EXISTING: &str = "
@@ -32,7 +33,7 @@ fn status_of(env: &Env, db: &str) -> serde_json::Value {
 }
 
 fn existing(env: &Env, name: &str) -> Connection {
-    let conn = Connection::open(env.path().join(name)).expect("open");
+    let conn = env.db(name);
     conn.execute_batch(EXISTING).expect("load");
     conn
 }
@@ -43,26 +44,7 @@ fn existing(env: &Env, name: &str) -> Connection {
 /// SQL of views and triggers. strata's own bookkeeping is left out.
 fn shape(path: &Path) -> Vec<String> {
     let conn = Connection::open(path).expect("open");
-    let list = |sql: &str| -> Vec<Vec<String>> {
-        let mut stmt = conn.prepare(sql).expect("prepare");
-        let n = stmt.column_count();
-        stmt.query_map([], |r| {
-            (0..n)
-                .map(|i| {
-                    r.get::<_, rusqlite::types::Value>(i).map(|v| match v {
-                        rusqlite::types::Value::Null => "NULL".into(),
-                        rusqlite::types::Value::Integer(i) => i.to_string(),
-                        rusqlite::types::Value::Real(f) => f.to_string(),
-                        rusqlite::types::Value::Text(t) => t,
-                        rusqlite::types::Value::Blob(_) => "blob".into(),
-                    })
-                })
-                .collect()
-        })
-        .expect("query")
-        .map(|r| r.expect("row"))
-        .collect()
-    };
+    let list = |sql: &str| text_rows(&conn, sql);
     let mut out = Vec::new();
     let objects = list(
         "SELECT type, name, tbl_name, coalesce(sql, '') FROM sqlite_schema \
@@ -125,7 +107,7 @@ fn a_database_is_adopted_as_the_first_event_object_for_object() {
     // The ledger's schema at the baseline builds a database SQLite
     // describes exactly as it describes the adopted one.
     let sql = env.ok(&["schema", "--at", "1"]).stdout;
-    let fresh = Connection::open(env.path().join("fresh.db")).expect("open");
+    let fresh = env.db("fresh.db");
     fresh.execute_batch(&sql).expect("schema --at 1 loads");
     drop(fresh);
     let adopted = shape(&env.path().join("app.db"));
@@ -139,7 +121,7 @@ fn a_database_is_adopted_as_the_first_event_object_for_object() {
     assert_eq!(status["drift"].as_array().expect("drift").len(), 0);
     env.ok(&["apply", "--db", "app.db"])
         .says("already at event 1");
-    let conn = Connection::open(env.path().join("app.db")).expect("open");
+    let conn = env.db("app.db");
     let titles: Vec<String> = conn
         .prepare("SELECT title FROM albums ORDER BY id")
         .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
@@ -167,7 +149,7 @@ fn later_changes_apply_on_top_and_revert_to_the_baseline_brings_the_data_back() 
 
     env.ok(&["revert", "--to", "1", "-m", "back to the adopted schema"]);
     env.ok(&["apply", "--db", "app.db"]);
-    let conn = Connection::open(env.path().join("app.db")).expect("open");
+    let conn = env.db("app.db");
     let years: Vec<i64> = conn
         .prepare("SELECT year FROM albums ORDER BY id")
         .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
@@ -261,7 +243,7 @@ fn drift_in_an_applied_database_is_adopted_with_force_after() {
     let env = Env::init();
     env.seed();
     env.ok(&["apply", "--db", "app.db"]);
-    let conn = Connection::open(env.path().join("app.db")).expect("open");
+    let conn = env.db("app.db");
     conn.execute_batch("CREATE INDEX users_by_email ON users (email);")
         .expect("hotfix");
     drop(conn);
@@ -359,7 +341,7 @@ fn reverting_across_a_baseline_takes_the_adopted_schema_away_and_back() {
         shape(&env.path().join("app.db")),
         shape(&env.path().join("original.db"))
     );
-    let conn = Connection::open(env.path().join("app.db")).expect("open");
+    let conn = env.db("app.db");
     let titles: Vec<String> = conn
         .prepare("SELECT title FROM albums ORDER BY id")
         .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
@@ -373,7 +355,7 @@ fn a_forced_baseline_is_reverted_by_the_ops_back_to_the_schema_before_it() {
     let env = Env::init();
     env.seed();
     env.ok(&["apply", "--db", "app.db"]);
-    let conn = Connection::open(env.path().join("app.db")).expect("open");
+    let conn = env.db("app.db");
     conn.execute_batch(
         "INSERT INTO users (id, name) VALUES (1, 'ann');
          CREATE INDEX users_by_email ON users (email);

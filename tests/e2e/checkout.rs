@@ -3,20 +3,15 @@
 
 use rusqlite::Connection;
 
+use crate::support::strings;
 use crate::Env;
 
 fn schema_sql(path: &std::path::Path) -> Vec<String> {
-    let conn = Connection::open(path).expect("open");
-    let mut stmt = conn
-        .prepare(
-            "SELECT sql FROM sqlite_schema WHERE name NOT LIKE '\\_strata\\_%' ESCAPE '\\' \
-             AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND sql IS NOT NULL ORDER BY name",
-        )
-        .expect("prepare");
-    stmt.query_map([], |r| r.get(0))
-        .expect("query")
-        .map(|r| r.expect("row"))
-        .collect()
+    strings(
+        &Connection::open(path).expect("open"),
+        "SELECT sql FROM sqlite_schema WHERE name NOT LIKE '\\_strata\\_%' ESCAPE '\\' \
+         AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND sql IS NOT NULL ORDER BY name",
+    )
 }
 
 #[test]
@@ -76,7 +71,7 @@ fn a_locked_database_is_reported_and_left_alone() {
     let env = Env::init();
     env.seed();
     env.ok(&["apply", "--db", "app.db", "--to", "1"]);
-    let mut writer = Connection::open(env.path().join("app.db")).expect("open");
+    let mut writer = env.db("app.db");
     let tx = writer
         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
         .expect("lock");

@@ -7,10 +7,10 @@
 
 use std::path::Path;
 
-use rusqlite::types::Value;
 use rusqlite::Connection;
 
-use crate::shape::{self, quote, Shape};
+use crate::shape::Shape;
+use crate::support::{assert_clean, dump, strings};
 use crate::Env;
 
 const CHINOOK: &str = include_str!("../../crates/sqlite/tests/corpus/chinook/Chinook_Sqlite.sql");
@@ -51,28 +51,10 @@ fn count(conn: &Connection, sql: &str) -> i64 {
 }
 
 fn columns(conn: &Connection, table: &str) -> Vec<String> {
-    shape::strings(
+    strings(
         conn,
         &format!("SELECT name FROM pragma_table_info('{table}') ORDER BY cid"),
     )
-}
-
-/// Every row of every table, rowid first, in rowid order.
-fn all_rows(conn: &Connection) -> Vec<(String, Vec<Vec<Value>>)> {
-    shape::table_names(conn)
-        .into_iter()
-        .map(|t| {
-            let sql = format!("SELECT rowid, * FROM {} ORDER BY rowid", quote(&t));
-            let mut stmt = conn.prepare(&sql).expect("prepare");
-            let n = stmt.column_count();
-            let rows = stmt
-                .query_map([], |r| (0..n).map(|i| r.get(i)).collect())
-                .expect("query")
-                .map(|r| r.expect("row"))
-                .collect();
-            (t, rows)
-        })
-        .collect()
 }
 
 fn write(env: &Env, name: &str, sql: &str) -> String {
@@ -90,7 +72,7 @@ fn chinook_adopted_changed_applied_and_reverted_keeps_every_row() {
     let fresh = Connection::open_in_memory().expect("sqlite");
     load(&fresh);
     let original = Shape::read(&fresh);
-    let original_rows = all_rows(&fresh);
+    let original_rows = dump(&fresh);
     assert_eq!(original.tables.len(), 11);
     for (table, n) in ROWS {
         assert_eq!(count(&fresh, &format!("SELECT count(*) FROM {table}")), n);
@@ -173,7 +155,7 @@ fn chinook_adopted_changed_applied_and_reverted_keeps_every_row() {
         .says("archived the values of Track.Bytes");
 
     let conn = open(&db);
-    shape::assert_sound(&conn);
+    assert_clean(&conn);
     for (table, n) in ROWS {
         assert_eq!(
             count(&conn, &format!("SELECT count(*) FROM {table}")),
@@ -207,7 +189,7 @@ fn chinook_adopted_changed_applied_and_reverted_keeps_every_row() {
         59
     );
     assert_eq!(
-        shape::strings(
+        strings(
             &conn,
             "SELECT FullName FROM Customer WHERE CustomerId IN (1, 2) ORDER BY CustomerId"
         ),
@@ -243,7 +225,7 @@ fn chinook_adopted_changed_applied_and_reverted_keeps_every_row() {
     );
     // The same values, now as text, each in its row.
     let bytes = |conn: &Connection| {
-        shape::strings(
+        strings(
             conn,
             "SELECT TrackId || ':' || CAST(Bytes AS TEXT) FROM Track ORDER BY TrackId",
         )
@@ -311,9 +293,9 @@ fn chinook_adopted_changed_applied_and_reverted_keeps_every_row() {
         .says("restored the values of Track.Bytes: 3503 rows");
 
     let conn = open(&db);
-    shape::assert_sound(&conn);
+    assert_clean(&conn);
     assert_eq!(Shape::read(&conn).diff(&original), Vec::<String>::new());
-    let back_rows = all_rows(&conn);
+    let back_rows = dump(&conn);
     assert_eq!(
         back_rows.iter().map(|(t, _)| t).collect::<Vec<_>>(),
         original_rows.iter().map(|(t, _)| t).collect::<Vec<_>>()
@@ -344,7 +326,7 @@ fn chinook_autoincrement_keys_keep_their_sequence_through_rebuilds() {
     )
     .expect("insert and delete");
     let sequence = |conn: &Connection| {
-        shape::strings(
+        strings(
             conn,
             "SELECT name || ' ' || seq FROM sqlite_sequence ORDER BY name",
         )
@@ -354,7 +336,7 @@ fn chinook_autoincrement_keys_keep_their_sequence_through_rebuilds() {
     assert!(before.contains(&"Track 3504".to_string()), "{before:?}");
     let shape_before = Shape::read(&conn);
     assert!(shape_before.tables["track"].autoincrement);
-    let rows_before = all_rows(&conn);
+    let rows_before = dump(&conn);
     drop(conn);
 
     env.ok(&["baseline", "--db", "chinook.db", "-m", "adopt chinook"]);
@@ -366,7 +348,7 @@ fn chinook_autoincrement_keys_keep_their_sequence_through_rebuilds() {
     env.record("drop Genre.Name", "ALTER TABLE Genre DROP COLUMN Name");
     env.ok(&["apply", "--db", "chinook.db"]);
     let conn = open(&db);
-    shape::assert_sound(&conn);
+    assert_clean(&conn);
     assert_eq!(sequence(&conn), before);
     assert!(Shape::read(&conn).tables["track"].autoincrement);
     drop(conn);
@@ -374,10 +356,10 @@ fn chinook_autoincrement_keys_keep_their_sequence_through_rebuilds() {
     env.ok(&["revert", "--to", "1", "-m", "back"]);
     env.ok(&["apply", "--db", "chinook.db"]);
     let conn = open(&db);
-    shape::assert_sound(&conn);
+    assert_clean(&conn);
     assert_eq!(sequence(&conn), before);
     assert_eq!(Shape::read(&conn).diff(&shape_before), Vec::<String>::new());
-    assert!(all_rows(&conn) == rows_before, "the rows came back");
+    assert!(dump(&conn) == rows_before, "the rows came back");
     conn.execute(
         "INSERT INTO Track (Name, MediaTypeId, Milliseconds, UnitPrice) VALUES ('new', 1, 1, 0.99)",
         [],

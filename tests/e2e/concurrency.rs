@@ -4,8 +4,6 @@
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-use rusqlite::Connection;
-
 use crate::Env;
 
 fn spawn(env: &Env, args: &[&str]) -> Child {
@@ -101,7 +99,7 @@ fn big_change(env: &Env, rows: i64) {
         "CREATE TABLE big (id integer PRIMARY KEY, n integer, note text)",
     );
     env.ok(&["apply", "--db", "app.db"]);
-    let conn = Connection::open(env.path().join("app.db")).expect("open");
+    let conn = env.db("app.db");
     conn.execute(
         "WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < ?1)
          INSERT INTO big SELECT i, i * 3, 'note ' || i FROM k",
@@ -129,7 +127,7 @@ fn two_applies_to_one_database_end_at_the_same_point() {
     let said = format!("{}{}", a.stdout, b.stdout);
     assert_eq!(said.matches("is now at event 2").count(), 1, "{said}");
     assert_eq!(said.matches("already at event 2").count(), 1, "{said}");
-    let conn = Connection::open(env.path().join("app.db")).expect("open");
+    let conn = env.db("app.db");
     let log: i64 = conn
         .query_row("SELECT count(*) FROM _strata_log", [], |r| r.get(0))
         .expect("log");

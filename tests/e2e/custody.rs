@@ -7,68 +7,8 @@
 use rusqlite::types::Value;
 use rusqlite::Connection;
 
+use crate::support::{dump, exec, int, rows, text};
 use crate::Env;
-
-fn db(env: &Env, name: &str) -> Connection {
-    Connection::open(env.path().join(name)).expect("open db")
-}
-
-fn rows(conn: &Connection, sql: &str) -> Vec<Vec<Value>> {
-    let mut stmt = conn.prepare(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
-    let n = stmt.column_count();
-    stmt.query_map([], |r| (0..n).map(|i| r.get(i)).collect())
-        .expect("query")
-        .map(|r| r.expect("row"))
-        .collect()
-}
-
-fn exec(conn: &Connection, sql: &str) {
-    conn.execute_batch(sql)
-        .unwrap_or_else(|e| panic!("{sql}: {e}"));
-}
-
-fn int(i: i64) -> Value {
-    Value::Integer(i)
-}
-
-fn text(s: &str) -> Value {
-    Value::Text(s.to_string())
-}
-
-/// Every user table's rows with their rowids (or in key order for a
-/// WITHOUT ROWID table), and sqlite_sequence: what a user sees.
-fn dump(conn: &Connection) -> Vec<(String, Vec<Vec<Value>>)> {
-    let tables = rows(
-        conn,
-        "SELECT name, sql LIKE '%WITHOUT ROWID%' FROM sqlite_schema WHERE type = 'table' \
-         AND name NOT LIKE '\\_strata\\_%' ESCAPE '\\' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' \
-         ORDER BY name",
-    );
-    let mut out = Vec::new();
-    for t in tables {
-        let (Value::Text(name), Value::Integer(wr)) = (&t[0], &t[1]) else {
-            panic!("{t:?}");
-        };
-        let q = format!("\"{}\"", name.replace('"', "\"\""));
-        let sql = if *wr == 1 {
-            format!("SELECT * FROM {q} ORDER BY 1")
-        } else {
-            format!("SELECT rowid, * FROM {q} ORDER BY rowid")
-        };
-        out.push((name.clone(), rows(conn, &sql)));
-    }
-    let seq = rows(
-        conn,
-        "SELECT count(*) FROM sqlite_schema WHERE name = 'sqlite_sequence'",
-    );
-    if seq[0][0] == int(1) {
-        out.push((
-            "sqlite_sequence".into(),
-            rows(conn, "SELECT name, seq FROM sqlite_sequence ORDER BY name"),
-        ));
-    }
-    out
-}
 
 /// A ledger whose event 1 is `create`, applied to app.db, which then gets
 /// `rows`.
@@ -76,7 +16,7 @@ fn started(create: &str, rows: &str) -> (Env, Connection) {
     let env = Env::init();
     env.record("create", create);
     env.ok(&["apply", "--db", "app.db"]);
-    let conn = db(&env, "app.db");
+    let conn = env.db("app.db");
     exec(&conn, rows);
     (env, conn)
 }
@@ -235,7 +175,7 @@ fn not_null_columns_without_default_on_every_path() {
     env.ok(&["revert", "head", "-m", "undo"]);
     // Rows inserted since have no value for the NOT NULL column. (A new
     // connection: this one's schema predates the drop.)
-    let conn = db(&env, "app.db");
+    let conn = env.db("app.db");
     exec(&conn, "INSERT INTO t VALUES (3, 'c')");
     env.fails(&["apply", "--db", "app.db"], 1).says("NOT NULL");
     exec(&conn, "DELETE FROM t WHERE id = 3");
@@ -414,12 +354,12 @@ fn one_apply_equals_event_by_event_and_back_equals_start() {
     env.ok(&["apply", "--db", "steps.db"]);
     for name in ["one.db", "steps.db"] {
         exec(
-            &db(&env, name),
+            &env.db(name),
             "INSERT INTO t VALUES (1, 'x', x'00ff', 1.5), (5, NULL, NULL, NULL), (9, 'long', zeroblob(10), -2);
              INSERT INTO k VALUES ('a', 1), ('b', 2);",
         );
     }
-    let start = dump(&db(&env, "one.db"));
+    let start = dump(&env.db("one.db"));
     env.record("drop b", "ALTER TABLE t DROP COLUMN b");
     env.record("a int", "ALTER TABLE t ALTER COLUMN a TYPE integer");
     env.record("rename", "ALTER TABLE t RENAME COLUMN c TO cc");
@@ -434,13 +374,13 @@ fn one_apply_equals_event_by_event_and_back_equals_start() {
     for to in 2..=head {
         env.ok(&["apply", "--db", "steps.db", "--to", &to.to_string()]);
     }
-    assert_eq!(dump(&db(&env, "one.db")), dump(&db(&env, "steps.db")));
+    assert_eq!(dump(&env.db("one.db")), dump(&env.db("steps.db")));
     env.ok(&["apply", "--db", "one.db", "--to", "1"]);
     for to in (1..head).rev() {
         env.ok(&["apply", "--db", "steps.db", "--to", &to.to_string()]);
     }
-    assert_eq!(dump(&db(&env, "one.db")), start);
-    assert_eq!(dump(&db(&env, "steps.db")), start);
+    assert_eq!(dump(&env.db("one.db")), start);
+    assert_eq!(dump(&env.db("steps.db")), start);
 }
 
 /// A database whose archives an earlier version made (a catalog without
@@ -501,7 +441,7 @@ fn a_redo_across_revert_sql_and_an_empty_autoincrement_table_keep_everything() {
     env.ok(&["revert", "--to", "0", "-m", "back"]);
     env.ok(&["revert", "head", "-m", "redo"]);
     env.ok(&["apply", "--db", "app.db", "--to", "1"]);
-    let conn = db(&env, "app.db");
+    let conn = env.db("app.db");
     exec(&conn, "INSERT INTO t VALUES (1, 'a'), (2, 'b')");
     let before = dump(&conn);
     env.ok(&["apply", "--db", "app.db", "--to", "4"])
@@ -542,7 +482,7 @@ fn checkout_of_every_point_equals_event_by_event() {
     let head = env.head();
     let schema = |name: &str| {
         rows(
-            &db(&env, name),
+            &env.db(name),
             "SELECT type, name, sql FROM sqlite_schema WHERE name NOT LIKE '\\_strata\\_%' ESCAPE '\\' ORDER BY type, name",
         )
     };
@@ -551,11 +491,7 @@ fn checkout_of_every_point_equals_event_by_event() {
         env.ok(&["checkout", "--to", &to.to_string(), "--db", &name]);
         env.ok(&["apply", "--db", "steps.db", "--to", &to.to_string()]);
         assert_eq!(schema(&name), schema("steps.db"), "at {to}");
-        assert_eq!(
-            dump(&db(&env, &name)),
-            dump(&db(&env, "steps.db")),
-            "at {to}"
-        );
+        assert_eq!(dump(&env.db(&name)), dump(&env.db("steps.db")), "at {to}");
     }
 }
 
@@ -567,7 +503,7 @@ fn a_table_named_a_gets_each_row_its_own_value() {
     env.record("t", "CREATE TABLE a (\"id\" REAL, \"note\" TEXT)");
     env.record("s", "ALTER TABLE a ADD COLUMN score TEXT");
     env.ok(&["apply", "--db", "app.db"]);
-    let conn = db(&env, "app.db");
+    let conn = env.db("app.db");
     exec(
         &conn,
         "INSERT INTO a (rowid, id, note, score) VALUES (1, 1, 'a', 's1'), (2, 2, 'b', 's2')",

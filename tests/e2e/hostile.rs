@@ -6,6 +6,7 @@
 
 use rusqlite::Connection;
 
+use crate::support::strings;
 use crate::Env;
 
 /// `name` as a SQL identifier: double-quoted, inner quotes doubled.
@@ -45,14 +46,10 @@ fn names() -> Vec<String> {
 }
 
 fn tables(db: &std::path::Path) -> Vec<String> {
-    let conn = Connection::open(db).expect("open");
-    let mut stmt = conn
-        .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE '\\_strata\\_%' ESCAPE '\\' ORDER BY name")
-        .expect("prepare");
-    stmt.query_map([], |r| r.get(0))
-        .expect("query")
-        .map(|r| r.expect("row"))
-        .collect()
+    strings(
+        &Connection::open(db).expect("open"),
+        "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE '\\_strata\\_%' ESCAPE '\\' ORDER BY name",
+    )
 }
 
 #[test]
@@ -67,7 +64,7 @@ fn identifiers_that_break_naive_quoting_round_trip() {
         );
         env.record("hostile", &sql);
         env.ok(&["apply", "--db", "app.db"]);
-        let conn = Connection::open(env.path().join("app.db")).expect("open");
+        let conn = env.db("app.db");
         conn.execute_batch(&format!("INSERT INTO {q} VALUES (1, 'one')"))
             .expect("insert");
         drop(conn);
@@ -152,7 +149,7 @@ fn sql_of_ten_megabytes_is_handled() {
     );
     env.ok(&["record", "-m", "big", "big.sql"]);
     env.ok(&["apply", "--db", "app.db"]);
-    let conn = Connection::open(env.path().join("app.db")).expect("open");
+    let conn = env.db("app.db");
     let len: i64 = conn
         .query_row("SELECT length(body) FROM t", [], |r| r.get(0))
         .expect("row");
@@ -307,7 +304,7 @@ fn targets_that_are_not_plain_database_files() {
     // A WAL-mode database with a reader holding a snapshot: apply goes
     // ahead, the reader keeps its snapshot, and sees the change after.
     env.ok(&["apply", "--db", "wal.db", "--to", "1"]);
-    let reader = Connection::open(env.path().join("wal.db")).expect("open");
+    let reader = env.db("wal.db");
     let mode: String = reader
         .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
         .expect("wal");

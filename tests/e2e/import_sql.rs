@@ -2,9 +2,9 @@
 //! schemes recorded as one change event per file, checked in the ledger and
 //! in a real SQLite file.
 
-use rusqlite::Connection;
 use serde_json::Value;
 
+use crate::support::text_rows;
 use crate::Env;
 
 /// A migration file: its name and its text.
@@ -33,26 +33,6 @@ fn messages(env: &Env) -> Vec<String> {
 /// The short hash `log` shows for event `seq`.
 fn short_hash(env: &Env, seq: usize) -> String {
     env.events()[seq - 1]["hash"].as_str().expect("hash")[..12].to_string()
-}
-
-fn rows(conn: &Connection, sql: &str) -> Vec<Vec<String>> {
-    let mut stmt = conn.prepare(sql).expect("prepare");
-    let n = stmt.column_count();
-    stmt.query_map([], |r| {
-        (0..n)
-            .map(|i| {
-                r.get::<_, rusqlite::types::Value>(i).map(|v| match v {
-                    rusqlite::types::Value::Null => "NULL".to_string(),
-                    rusqlite::types::Value::Integer(i) => i.to_string(),
-                    rusqlite::types::Value::Text(t) => t,
-                    other => format!("{other:?}"),
-                })
-            })
-            .collect()
-    })
-    .expect("query")
-    .map(|r| r.expect("row"))
-    .collect()
 }
 
 #[test]
@@ -146,9 +126,9 @@ fn a_golang_migrate_folder_applies_and_its_data_step_reverts_with_the_down_file(
     );
 
     env.ok(&["apply", "--db", "app.db"]);
-    let conn = Connection::open(env.path().join("app.db")).expect("open app.db");
+    let conn = env.db("app.db");
     assert_eq!(
-        rows(&conn, "SELECT id, name, status FROM users ORDER BY id"),
+        text_rows(&conn, "SELECT id, name, status FROM users ORDER BY id"),
         [["1", "ada", "active"], ["2", "bob", "NULL"]]
     );
     conn.execute_batch("INSERT INTO users (id, name) VALUES (3, 'cy')")
@@ -159,9 +139,9 @@ fn a_golang_migrate_folder_applies_and_its_data_step_reverts_with_the_down_file(
     env.ok(&["apply", "--db", "app.db"]);
     // The down file's DELETE ran; its DROP COLUMN was strata's own inverse.
     // (A new connection: the old one's statements see the old columns.)
-    let conn = Connection::open(env.path().join("app.db")).expect("open app.db");
+    let conn = env.db("app.db");
     assert_eq!(
-        rows(&conn, "SELECT * FROM users ORDER BY id"),
+        text_rows(&conn, "SELECT * FROM users ORDER BY id"),
         [["3", "cy"]]
     );
     env.ok(&["status", "--db", "app.db"]);
@@ -190,9 +170,9 @@ fn an_sqlx_folder_of_timestamped_files() {
         ["20240101120000_users.sql", "20240215093000_posts.sql"]
     );
     env.ok(&["checkout", "--to", "head", "--db", "fresh.db"]);
-    let conn = Connection::open(env.path().join("fresh.db")).expect("open");
+    let conn = env.db("fresh.db");
     assert_eq!(
-        rows(
+        text_rows(
             &conn,
             "SELECT name FROM sqlite_schema \
              WHERE type = 'table' AND substr(name, 1, 8) <> '_strata_' ORDER BY name"

@@ -1,3 +1,6 @@
+//! `init`: an empty ledger in the default folder or the one given, made
+//! once; commands on a folder that is not a ledger say what to do.
+
 use crate::Env;
 
 #[test]

@@ -1,3 +1,6 @@
+//! `log`: the history newest first, as text and JSON, limited or
+//! filtered by table (across renames), into a pipe closed early.
+
 use crate::Env;
 
 #[test]

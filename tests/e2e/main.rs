@@ -1,6 +1,9 @@
 //! End-to-end tests: the real `strata` binary, run in a fresh directory with
 //! a real ledger folder (and real SQLite files where a command needs one).
-//! One module per command; `Env` is the small harness they share.
+//! One module per command, and one per harness that drives the binary
+//! (the rollback and paths properties, the crash harness, the fuzz
+//! replay); `Env` is the small harness the command modules share, and
+//! `support` reads SQLite files for all of them.
 
 mod apply;
 mod archive;
@@ -8,13 +11,16 @@ mod baseline;
 mod checkout;
 mod chinook;
 mod concurrency;
+mod crash;
 mod custody;
 mod format;
+mod fuzz_replay;
 mod hostile;
 mod import_sql;
 mod init;
 mod log;
 mod own_files;
+mod paths;
 mod plan;
 mod points;
 mod prove;
@@ -22,12 +28,16 @@ mod quickstart;
 mod record;
 mod restore;
 mod revert;
+mod rollback;
 mod sakila;
 mod schema;
 mod shape;
 mod show;
+mod snapshots;
 mod sqldef;
+mod support;
 mod tag;
+mod tidy;
 mod verify;
 
 use std::io::Write;
@@ -73,6 +83,12 @@ impl Env {
 
     pub fn path(&self) -> &Path {
         self.dir.path()
+    }
+
+    /// A connection of its own to the database file `name` in the Env.
+    pub fn db(&self, name: &str) -> rusqlite::Connection {
+        rusqlite::Connection::open(self.path().join(name))
+            .unwrap_or_else(|e| panic!("open {name}: {e}"))
     }
 
     pub fn file(&self, name: &str, contents: &str) -> PathBuf {

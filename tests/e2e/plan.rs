@@ -1,8 +1,7 @@
 //! `plan --desired / --from-db` and `record --desired / --from-db`: the ops
 //! that turn head into a desired schema, renames only where said.
 
-use rusqlite::Connection;
-
+use crate::support::text_rows;
 use crate::Env;
 
 const START: &str = "CREATE TABLE users (id integer PRIMARY KEY, username text, age integer);
@@ -12,7 +11,7 @@ CREATE INDEX posts_by_title ON posts (title);";
 fn started(env: &Env) {
     env.record("start", START);
     env.ok(&["apply", "--db", "app.db"]);
-    let conn = Connection::open(env.path().join("app.db")).expect("open");
+    let conn = env.db("app.db");
     conn.execute_batch(
         "INSERT INTO users VALUES (1, 'ann', 31), (2, 'bob', 42);
          INSERT INTO posts VALUES (1, 1, 'hello'), (2, 2, 'again');",
@@ -20,26 +19,12 @@ fn started(env: &Env) {
     .expect("rows");
 }
 
+/// Each row of `sql` in app.db, its values joined by `|`.
 fn query(env: &Env, sql: &str) -> Vec<String> {
-    let conn = Connection::open(env.path().join("app.db")).expect("open");
-    let mut stmt = conn.prepare(sql).expect("prepare");
-    let n = stmt.column_count();
-    stmt.query_map([], |r| {
-        (0..n)
-            .map(|i| {
-                r.get::<_, rusqlite::types::Value>(i).map(|v| match v {
-                    rusqlite::types::Value::Null => "NULL".into(),
-                    rusqlite::types::Value::Integer(i) => i.to_string(),
-                    rusqlite::types::Value::Text(t) => t,
-                    v => format!("{v:?}"),
-                })
-            })
-            .collect::<Result<Vec<_>, _>>()
-            .map(|v| v.join("|"))
-    })
-    .expect("query")
-    .map(|r| r.expect("row"))
-    .collect()
+    text_rows(&env.db("app.db"), sql)
+        .into_iter()
+        .map(|r| r.join("|"))
+        .collect()
 }
 
 #[test]
@@ -226,7 +211,7 @@ CREATE INDEX posts_by_title ON posts (title);",
 fn the_schema_of_a_development_database_is_a_desired_schema() {
     let env = Env::init();
     started(&env);
-    let dev = Connection::open(env.path().join("dev.db")).expect("open");
+    let dev = env.db("dev.db");
     dev.execute_batch(START).expect("start");
     dev.execute_batch(
         "ALTER TABLE users ADD COLUMN email text;
@@ -246,7 +231,7 @@ fn the_schema_of_a_development_database_is_a_desired_schema() {
     env.ok(&["plan", "--from-db", "dev.db"])
         .says("nothing to do");
     // The development database was only read.
-    let dev = Connection::open(env.path().join("dev.db")).expect("open");
+    let dev = env.db("dev.db");
     let tables: i64 = dev
         .query_row(
             "SELECT count(*) FROM sqlite_schema WHERE name LIKE '_strata%'",

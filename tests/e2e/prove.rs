@@ -145,7 +145,7 @@ fn a_rename_under_a_view_that_reads_another_view_by_star_applies() {
     env.ok(&["apply", "--db", "app.db"]);
     env.record("rename", "ALTER TABLE users RENAME COLUMN email TO mail");
     env.ok(&["apply", "--db", "app.db"]);
-    let conn = rusqlite::Connection::open(env.path().join("app.db")).expect("db");
+    let conn = env.db("app.db");
     let columns: Vec<String> = conn
         .prepare("SELECT * FROM w")
         .expect("w reads")
@@ -165,7 +165,7 @@ fn a_data_step_naming_rows_the_real_database_holds_is_proven_on_empty_tables() {
     // The parent row is in a real database, not in the scratch one.
     env.record("seed", "INSERT INTO orders (user_id) VALUES (42)");
     env.ok(&["apply", "--db", "app.db", "--to", "2"]);
-    let conn = rusqlite::Connection::open(env.path().join("app.db")).expect("db");
+    let conn = env.db("app.db");
     conn.execute("INSERT INTO users (id) VALUES (42)", [])
         .expect("insert");
     drop(conn);

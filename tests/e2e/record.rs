@@ -1,3 +1,7 @@
+//! `record`: SQL from a file, `--sql` or stdin appended as one event;
+//! what is refused (bad SQL, unreadable input, an empty message, a time
+//! before head's) appends nothing; author and time as given.
+
 use crate::Env;
 
 #[test]

@@ -1,50 +1,22 @@
 //! Rollback brings the data back: applying a revert, or applying backwards,
 //! restores what the archive kept when the drop was applied.
 
-use rusqlite::Connection;
-
+use crate::support::{rows, text, user_tables};
 use crate::Env;
-
-fn db(env: &Env) -> Connection {
-    Connection::open(env.path().join("app.db")).expect("open app.db")
-}
-
-fn dump(conn: &Connection, sql: &str) -> Vec<Vec<rusqlite::types::Value>> {
-    let mut stmt = conn.prepare(sql).expect("prepare");
-    let n = stmt.column_count();
-    stmt.query_map([], |r| (0..n).map(|i| r.get(i)).collect())
-        .expect("query")
-        .map(|r| r.expect("row"))
-        .collect()
-}
-
-fn user_tables(conn: &Connection) -> Vec<String> {
-    dump(
-        conn,
-        "SELECT name FROM sqlite_schema WHERE type = 'table' \
-         AND name NOT LIKE '\\_strata\\_%' ESCAPE '\\' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'",
-    )
-    .into_iter()
-    .map(|r| match &r[0] {
-        rusqlite::types::Value::Text(t) => t.clone(),
-        other => panic!("{other:?}"),
-    })
-    .collect()
-}
 
 #[test]
 fn the_seed_rolled_back_to_zero_and_redone_keeps_every_row() {
     let env = Env::init();
     env.seed();
     env.ok(&["apply", "--db", "app.db"]);
-    let conn = db(&env);
+    let conn = env.db("app.db");
     conn.execute_batch(
         "INSERT INTO users (id, name, email, created_at) VALUES
            (1, 'ada', 'ada@example.com', '2026-01-01'), (2, 'bob', NULL, '2026-02-02'),
            (5, 'cy', 'cy@example.com', '2026-03-03');",
     )
     .expect("insert");
-    let before = dump(&conn, "SELECT rowid, * FROM users ORDER BY rowid");
+    let before = rows(&conn, "SELECT rowid, * FROM users ORDER BY rowid");
     env.ok(&["revert", "--to", "0", "-m", "roll back"]);
     env.ok(&["apply", "--db", "app.db"]).says("archived");
     assert!(user_tables(&conn).is_empty());
@@ -53,7 +25,7 @@ fn the_seed_rolled_back_to_zero_and_redone_keeps_every_row() {
         .says("restored the rows of table users: 3 rows")
         .says("restored the values of users.created_at: 3 rows");
     assert_eq!(
-        dump(&conn, "SELECT rowid, * FROM users ORDER BY rowid"),
+        rows(&conn, "SELECT rowid, * FROM users ORDER BY rowid"),
         before
     );
     // Restored archives are gone; nothing else is.
@@ -74,7 +46,7 @@ fn a_dropped_column_of_100k_values_comes_back_exactly() {
         "CREATE TABLE items (id integer PRIMARY KEY, label text, price real, blob blob)",
     );
     env.ok(&["apply", "--db", "app.db"]);
-    let mut conn = db(&env);
+    let mut conn = env.db("app.db");
     let tx = conn.transaction().expect("tx");
     {
         let mut ins = tx
@@ -93,7 +65,7 @@ fn a_dropped_column_of_100k_values_comes_back_exactly() {
         }
     }
     tx.commit().expect("commit");
-    let before = dump(&conn, "SELECT rowid, * FROM items ORDER BY rowid");
+    let before = rows(&conn, "SELECT rowid, * FROM items ORDER BY rowid");
     env.record("drop label", "ALTER TABLE items DROP COLUMN label");
     env.ok(&["apply", "--db", "app.db"])
         .says("archived column items.label: 100000 rows");
@@ -101,7 +73,7 @@ fn a_dropped_column_of_100k_values_comes_back_exactly() {
     env.ok(&["apply", "--db", "app.db"])
         .says("restored the values of items.label: 100000 rows");
     assert_eq!(
-        dump(&conn, "SELECT rowid, * FROM items ORDER BY rowid"),
+        rows(&conn, "SELECT rowid, * FROM items ORDER BY rowid"),
         before
     );
     // And backwards apply does the same: forwards through the drop again,
@@ -110,13 +82,10 @@ fn a_dropped_column_of_100k_values_comes_back_exactly() {
     env.ok(&["apply", "--db", "app.db", "--to", "1"])
         .says("restored the values of items.label: 100000 rows");
     assert_eq!(
-        dump(&conn, "SELECT rowid, * FROM items ORDER BY rowid"),
+        rows(&conn, "SELECT rowid, * FROM items ORDER BY rowid"),
         before
     );
-    assert_eq!(
-        dump(&conn, "PRAGMA integrity_check"),
-        [[rusqlite::types::Value::Text("ok".into())]]
-    );
+    assert_eq!(rows(&conn, "PRAGMA integrity_check"), [[text("ok")]]);
 }
 
 #[test]
@@ -130,15 +99,15 @@ fn a_dropped_parent_comes_back_with_its_rows_and_references() {
          CREATE INDEX customers_name ON customers (name);",
     );
     env.ok(&["apply", "--db", "app.db"]);
-    let conn = db(&env);
+    let conn = env.db("app.db");
     conn.execute_batch(
         "PRAGMA foreign_keys = ON;
          INSERT INTO customers VALUES (1, 'ada'), (2, 'bob');
          INSERT INTO orders VALUES (10, 1), (11, 1), (12, 2);",
     )
     .expect("insert");
-    let customers = dump(&conn, "SELECT rowid, * FROM customers ORDER BY id");
-    let orders = dump(&conn, "SELECT rowid, * FROM orders ORDER BY id");
+    let customers = rows(&conn, "SELECT rowid, * FROM customers ORDER BY id");
+    let orders = rows(&conn, "SELECT rowid, * FROM orders ORDER BY id");
     env.record(
         "drop customers",
         "ALTER TABLE orders DROP CONSTRAINT orders_customer; DROP INDEX customers_name; DROP TABLE customers;",
@@ -146,26 +115,26 @@ fn a_dropped_parent_comes_back_with_its_rows_and_references() {
     env.ok(&["apply", "--db", "app.db"]);
     // No cascade fired: the orders are all there.
     assert_eq!(
-        dump(&conn, "SELECT rowid, * FROM orders ORDER BY id"),
+        rows(&conn, "SELECT rowid, * FROM orders ORDER BY id"),
         orders
     );
     env.ok(&["revert", "head", "-m", "bring customers back"]);
     env.ok(&["apply", "--db", "app.db"])
         .says("restored the rows of table customers: 2 rows");
     assert_eq!(
-        dump(&conn, "SELECT rowid, * FROM customers ORDER BY id"),
+        rows(&conn, "SELECT rowid, * FROM customers ORDER BY id"),
         customers
     );
     assert_eq!(
-        dump(&conn, "SELECT rowid, * FROM orders ORDER BY id"),
+        rows(&conn, "SELECT rowid, * FROM orders ORDER BY id"),
         orders
     );
-    let fks = dump(
+    let fks = rows(
         &conn,
         "SELECT \"table\" FROM pragma_foreign_key_list('orders')",
     );
-    assert_eq!(fks, [[rusqlite::types::Value::Text("customers".into())]]);
-    assert!(dump(&conn, "PRAGMA foreign_key_check").is_empty());
+    assert_eq!(fks, [[text("customers")]]);
+    assert!(rows(&conn, "PRAGMA foreign_key_check").is_empty());
     env.ok(&["status", "--db", "app.db"]).says("no drift");
 }
 
@@ -174,7 +143,7 @@ fn a_purged_archive_is_refused_by_default_and_the_shape_comes_back_without_data_
     let env = Env::init();
     env.seed();
     env.ok(&["apply", "--db", "app.db"]);
-    db(&env)
+    env.db("app.db")
         .execute_batch("INSERT INTO users (id, name, email) VALUES (1, 'ada', 'a@x');")
         .expect("insert");
     env.record("drop email", "ALTER TABLE users DROP COLUMN email");
@@ -192,9 +161,9 @@ fn a_purged_archive_is_refused_by_default_and_the_shape_comes_back_without_data_
         ),
         "{run:?}"
     );
-    let conn = db(&env);
+    let conn = env.db("app.db");
     assert_eq!(
-        dump(&conn, "SELECT email FROM users"),
+        rows(&conn, "SELECT email FROM users"),
         [[rusqlite::types::Value::Null]]
     );
     env.ok(&["status", "--db", "app.db"]).says("no drift");
@@ -208,12 +177,12 @@ fn a_reverted_lossy_type_change_brings_the_original_values_back() {
         "CREATE TABLE measures (id integer PRIMARY KEY, reading text)",
     );
     env.ok(&["apply", "--db", "app.db"]);
-    let conn = db(&env);
+    let conn = env.db("app.db");
     conn.execute_batch(
         "INSERT INTO measures VALUES (1, '007'), (2, '3.50'), (3, 'n/a'), (4, NULL), (5, '1e3');",
     )
     .expect("insert");
-    let before = dump(
+    let before = rows(
         &conn,
         "SELECT rowid, id, reading, typeof(reading) FROM measures ORDER BY id",
     );
@@ -225,7 +194,7 @@ fn a_reverted_lossy_type_change_brings_the_original_values_back() {
     env.ok(&["apply", "--db", "app.db"])
         .says("archived the values of measures.reading before its type change: 5 rows");
     assert_ne!(
-        dump(
+        rows(
             &conn,
             "SELECT rowid, id, reading, typeof(reading) FROM measures ORDER BY id"
         ),
@@ -235,7 +204,7 @@ fn a_reverted_lossy_type_change_brings_the_original_values_back() {
     env.ok(&["apply", "--db", "app.db"])
         .says("restored the values of measures.reading: 5 rows");
     assert_eq!(
-        dump(
+        rows(
             &conn,
             "SELECT rowid, id, reading, typeof(reading) FROM measures ORDER BY id"
         ),
@@ -262,12 +231,8 @@ fn checkout_of_a_past_point_and_backwards_apply_agree() {
         env.ok(&["checkout", "--to", point, "--db", &file]);
         // SQLite's own DROP COLUMN rewrites the stored text with other
         // spacing: compare the schemas, read back.
-        let schema = |f: &str| {
-            strata_sqlite::introspect::introspect(
-                &Connection::open(env.path().join(f)).expect("open"),
-            )
-            .expect("introspect")
-        };
+        let schema =
+            |f: &str| strata_sqlite::introspect::introspect(&env.db(f)).expect("introspect");
         assert_eq!(schema("app.db"), schema(&file), "point {point}");
         env.ok(&["status", "--db", "app.db"]).says("no drift");
     }
@@ -284,10 +249,10 @@ fn a_not_null_column_without_default_comes_back_with_its_values() {
         "CREATE TABLE items (id integer PRIMARY KEY, label text, qty integer NOT NULL)",
     );
     env.ok(&["apply", "--db", "app.db"]);
-    let conn = db(&env);
+    let conn = env.db("app.db");
     conn.execute_batch("INSERT INTO items VALUES (1, 'a', 10), (2, 'b', 20);")
         .expect("insert");
-    let before = dump(&conn, "SELECT rowid, * FROM items ORDER BY id");
+    let before = rows(&conn, "SELECT rowid, * FROM items ORDER BY id");
     env.record("drop qty", "ALTER TABLE items DROP COLUMN qty");
     env.ok(&["apply", "--db", "app.db"])
         .says("archived column items.qty: 2 rows");
@@ -295,7 +260,7 @@ fn a_not_null_column_without_default_comes_back_with_its_values() {
     env.ok(&["apply", "--db", "app.db"])
         .says("restored the values of items.qty: 2 rows");
     assert_eq!(
-        dump(&conn, "SELECT rowid, * FROM items ORDER BY id"),
+        rows(&conn, "SELECT rowid, * FROM items ORDER BY id"),
         before
     );
     // Backwards and forwards again, through the undo's own archive.
@@ -303,7 +268,7 @@ fn a_not_null_column_without_default_comes_back_with_its_values() {
     env.ok(&["apply", "--db", "app.db", "--to", "3"])
         .says("restored the values of items.qty: 2 rows");
     assert_eq!(
-        dump(&conn, "SELECT rowid, * FROM items ORDER BY id"),
+        rows(&conn, "SELECT rowid, * FROM items ORDER BY id"),
         before
     );
     env.ok(&["status", "--db", "app.db"]).says("no drift");

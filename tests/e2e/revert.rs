@@ -148,7 +148,7 @@ fn a_data_step_is_reverted_by_the_revert_sql_recorded_with_it() {
         "CREATE TABLE people (id integer PRIMARY KEY, name text)",
     );
     env.ok(&["apply", "--db", "app.db"]);
-    let conn = rusqlite::Connection::open(env.path().join("app.db")).expect("open");
+    let conn = env.db("app.db");
     conn.execute_batch("INSERT INTO people VALUES (1, 'ada'), (2, 'bob');")
         .expect("insert");
     let undo = env.file("undo.sql", "UPDATE people SET name = lower(name);\n");

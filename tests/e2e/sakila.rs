@@ -41,7 +41,7 @@ fn the_whole_schema_declared_from_nothing() {
 #[test]
 fn adopted_rebuilt_and_taken_back_and_forth() {
     let env = Env::init();
-    let conn = Connection::open(env.path().join("app.db")).expect("open");
+    let conn = env.db("app.db");
     conn.execute_batch(SAKILA).expect("load");
     conn.execute_batch(
         "INSERT INTO language (language_id, name, last_update) VALUES (1, 'English', '2026-01-01'), (2, 'Italian', '2026-01-01');
@@ -56,13 +56,13 @@ fn adopted_rebuilt_and_taken_back_and_forth() {
 
     env.ok(&["revert", "--to", "0", "-m", "nothing"]);
     env.ok(&["apply", "--db", "app.db"]);
-    let conn = Connection::open(env.path().join("app.db")).expect("open");
+    let conn = env.db("app.db");
     assert!(Shape::read(&conn).diff(&Shape::of_sql("")).is_empty());
     drop(conn);
     env.ok(&["revert", "head", "-m", "sakila again"]);
     env.ok(&["apply", "--db", "app.db"]);
     same_as_a_fresh_load(&env.path().join("app.db"));
-    let conn = Connection::open(env.path().join("app.db")).expect("open");
+    let conn = env.db("app.db");
     let actors: Vec<String> = conn
         .prepare("SELECT first_name || ' ' || last_name FROM actor ORDER BY actor_id")
         .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())

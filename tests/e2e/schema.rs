@@ -1,3 +1,6 @@
+//! `schema`: the SQL (or JSON) of the schema at a point, which SQLite
+//! loads as printed.
+
 use crate::{load_sql, Env};
 
 #[test]

@@ -16,6 +16,8 @@ use std::fmt::Write as _;
 use rusqlite::types::Value;
 use rusqlite::Connection;
 
+use crate::support::{internal, rows_with};
+
 /// Everything a user can see of a database's schema, keyed by lower-cased
 /// name. strata's own objects (`_strata_*`) and SQLite's (`sqlite_*`) are
 /// left out.
@@ -79,16 +81,6 @@ pub struct IndexShape {
     pub definition: Option<String>,
 }
 
-fn query(conn: &Connection, sql: &str, params: &[&dyn rusqlite::ToSql]) -> Vec<Vec<Value>> {
-    let mut stmt = conn.prepare(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
-    let n = stmt.column_count();
-    let rows = stmt
-        .query_map(params, |r| (0..n).map(|i| r.get::<_, Value>(i)).collect())
-        .unwrap_or_else(|e| panic!("{sql}: {e}"));
-    rows.map(|r| r.unwrap_or_else(|e| panic!("{sql}: {e}")))
-        .collect()
-}
-
 fn text(v: &Value) -> String {
     match v {
         Value::Null => String::new(),
@@ -113,31 +105,10 @@ fn int(v: &Value) -> i64 {
     }
 }
 
-/// Whether a catalog name is SQLite's or strata's rather than the user's.
-pub fn internal(name: &str) -> bool {
-    let lower = name.to_lowercase();
-    lower.starts_with("sqlite_") || lower.starts_with("_strata_")
-}
-
-/// The user's tables (not views), in name order, with their spelling.
-pub fn table_names(conn: &Connection) -> Vec<String> {
-    let mut names: Vec<String> = query(
-        conn,
-        "SELECT name FROM pragma_table_list WHERE schema = 'main' AND type = 'table'",
-        &[],
-    )
-    .iter()
-    .map(|r| text(&r[0]))
-    .filter(|n| !internal(n))
-    .collect();
-    names.sort_by_key(|n| n.to_lowercase());
-    names
-}
-
 impl Shape {
     pub fn read(conn: &Connection) -> Shape {
         let mut tables = BTreeMap::new();
-        for row in query(
+        for row in rows_with(
             conn,
             "SELECT name, type, wr, strict FROM pragma_table_list WHERE schema = 'main'",
             &[],
@@ -153,7 +124,7 @@ impl Shape {
         }
         let mut views = BTreeMap::new();
         let mut triggers = BTreeMap::new();
-        for row in query(
+        for row in rows_with(
             conn,
             "SELECT type, name, sql FROM sqlite_schema WHERE type IN ('view', 'trigger')",
             &[],
@@ -220,7 +191,7 @@ fn diff_maps<V: PartialEq + std::fmt::Debug>(
 
 impl TableShape {
     fn read(conn: &Connection, table: &str, without_rowid: bool, strict: bool) -> TableShape {
-        let columns = query(
+        let columns = rows_with(
             conn,
             "SELECT name, type, \"notnull\", dflt_value, pk, hidden FROM pragma_table_xinfo(?1) ORDER BY cid",
             &[&table],
@@ -237,7 +208,7 @@ impl TableShape {
         .collect();
 
         let mut by_id: BTreeMap<i64, ForeignKeyShape> = BTreeMap::new();
-        for r in query(
+        for r in rows_with(
             conn,
             "SELECT id, seq, \"table\", \"from\", \"to\", on_update, on_delete, \"match\" \
              FROM pragma_foreign_key_list(?1) ORDER BY id, seq",
@@ -258,14 +229,14 @@ impl TableShape {
         foreign_keys.sort();
 
         let mut indexes = Vec::new();
-        for r in query(
+        for r in rows_with(
             conn,
             "SELECT name, \"unique\", origin, partial FROM pragma_index_list(?1)",
             &[&table],
         ) {
             let name = text(&r[0]);
             let origin = text(&r[2]);
-            let columns = query(
+            let columns = rows_with(
                 conn,
                 "SELECT name, \"desc\", coll FROM pragma_index_xinfo(?1) WHERE key = 1 ORDER BY seqno",
                 &[&name],
@@ -487,19 +458,6 @@ fn index_definition(toks: &[Token]) -> String {
 /// `name` as a double-quoted SQL identifier.
 pub fn quote(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
-}
-
-/// One-column results, as strings.
-pub fn strings(conn: &Connection, sql: &str) -> Vec<String> {
-    query(conn, sql, &[]).iter().map(|r| text(&r[0])).collect()
-}
-
-/// `PRAGMA integrity_check` says ok and `PRAGMA foreign_key_check` finds
-/// nothing.
-pub fn assert_sound(conn: &Connection) {
-    assert_eq!(strings(conn, "PRAGMA integrity_check"), ["ok"]);
-    let fk = query(conn, "PRAGMA foreign_key_check", &[]);
-    assert!(fk.is_empty(), "foreign_key_check: {fk:?}");
 }
 
 #[test]

@@ -1,3 +1,6 @@
+//! `show`: one event in full, with the whole definition of what it
+//! adds or removes.
+
 use crate::Env;
 
 #[test]

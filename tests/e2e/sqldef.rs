@@ -20,6 +20,7 @@ use rusqlite::Connection;
 use yaml_rust2::{Yaml, YamlLoader};
 
 use crate::shape::{self, quote, Shape};
+use crate::support::{rows, strings, user_tables};
 use crate::{Env, Run};
 
 const FILES: [(&str, &str); 5] = [
@@ -309,11 +310,11 @@ fn same_as_fresh(conn: &Connection, sql: &str, when: &str) -> Result<(), String>
             diff.join("\n  ")
         ));
     }
-    let integrity = shape::strings(conn, "PRAGMA integrity_check");
+    let integrity = strings(conn, "PRAGMA integrity_check");
     if integrity != ["ok"] {
         return Err(format!("{when}, integrity_check: {integrity:?}"));
     }
-    let fk = shape::strings(conn, "PRAGMA foreign_key_check");
+    let fk = strings(conn, "PRAGMA foreign_key_check");
     if !fk.is_empty() {
         return Err(format!("{when}, foreign_key_check finds rows in {fk:?}"));
     }
@@ -348,17 +349,14 @@ fn plain_columns(conn: &Connection, table: &str) -> Vec<(String, String, bool, i
 
 fn select(conn: &Connection, table: &str, columns: &[String]) -> Vec<Vec<Value>> {
     let list: Vec<String> = columns.iter().map(|c| quote(c)).collect();
-    let sql = format!("SELECT {} FROM {}", list.join(", "), quote(table));
-    let mut stmt = conn.prepare(&sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
-    let n = stmt.column_count();
-    stmt.query_map([], |r| (0..n).map(|i| r.get(i)).collect())
-        .unwrap_or_else(|e| panic!("{sql}: {e}"))
-        .map(|r| r.expect("a row"))
-        .collect()
+    rows(
+        conn,
+        &format!("SELECT {} FROM {}", list.join(", "), quote(table)),
+    )
 }
 
 fn snapshot(conn: &Connection) -> Seeded {
-    shape::table_names(conn)
+    user_tables(conn)
         .into_iter()
         .map(|table| {
             let columns: Vec<(String, String)> = plain_columns(conn, &table)
@@ -391,7 +389,7 @@ fn seed(conn: &Connection) -> Vec<String> {
     conn.execute_batch("PRAGMA foreign_keys = ON")
         .expect("foreign keys on");
     let mut done: BTreeMap<String, Vec<BTreeMap<String, Value>>> = BTreeMap::new();
-    let mut pending = shape::table_names(conn);
+    let mut pending = user_tables(conn);
     let mut why: BTreeMap<String, String> = BTreeMap::new();
     loop {
         let before = pending.len();
@@ -650,7 +648,7 @@ fn rows_survive(
     renames: &Renames,
 ) -> Result<Vec<String>, String> {
     let mut notes = Vec::new();
-    let live: BTreeMap<String, String> = shape::table_names(conn)
+    let live: BTreeMap<String, String> = user_tables(conn)
         .into_iter()
         .map(|t| (t.to_lowercase(), t))
         .collect();
@@ -683,10 +681,7 @@ fn rows_survive(
         let expected = sorted_rows(&before.rows, &picks);
         let columns: Vec<String> = kept.iter().map(|(_, c, _)| c.clone()).collect();
         let found = if columns.is_empty() {
-            vec![
-                Vec::new();
-                shape::strings(conn, &format!("SELECT 1 FROM {}", quote(live_name))).len()
-            ]
+            vec![Vec::new(); strings(conn, &format!("SELECT 1 FROM {}", quote(live_name))).len()]
         } else {
             let positions: Vec<(usize, bool)> = kept
                 .iter()
@@ -795,7 +790,7 @@ fn seeding_satisfies_keys_checks_and_types() {
         .expect("pragma");
     for table in ["child", "node"] {
         let check = format!("PRAGMA foreign_key_check({table})");
-        assert!(shape::strings(&conn, &check).is_empty(), "{table}");
+        assert!(strings(&conn, &check).is_empty(), "{table}");
     }
 }
 

@@ -1,3 +1,6 @@
+//! `tag`: a name for a point, appended as an event; names that would
+//! read as another point are refused.
+
 use crate::Env;
 
 #[test]

@@ -1,3 +1,7 @@
+//! `verify`: a whole ledger passes; an edited, removed, reordered or
+//! inserted event, a swapped hash index, a lost tail or a non-canonical
+//! encoding is caught (exit 3).
+
 use std::time::Duration;
 
 use crate::Env;
@@ -249,7 +253,7 @@ fn hex(s: &str) -> Vec<u8> {
 fn a_non_canonical_encoding_is_caught_by_deep_verify() {
     use strata_ledger::{decode, encode, Body, Dialect, Event, Format};
     let env = Env::init();
-    let conn = rusqlite::Connection::open(env.path().join("app.db")).expect("open");
+    let conn = env.db("app.db");
     conn.execute_batch("CREATE TABLE a (x integer); CREATE TABLE b (y text);")
         .expect("tables");
     drop(conn);

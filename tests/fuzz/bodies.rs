@@ -1,9 +1,9 @@
-#![allow(dead_code)]
-
 //! What each fuzz target checks, as plain functions over bytes: run by
 //! libFuzzer in crates/fuzz (see docs/reliability.md) and replayed over the
-//! kept corpus and every crash found, on stable, by tests/fuzz_replay.rs.
+//! kept corpus and every crash found, on stable, by tests/e2e/fuzz_replay.rs.
 //! A panic here is a finding.
+
+#![allow(dead_code)]
 
 use strata_ledger::{decode, encode, Event, Point};
 use strata_schema::arb::{ops_with, schema_from, Choices};

@@ -1,4 +1,4 @@
-//! Crash points for the crash harness (tests/crash.rs) and the concurrency
+//! Crash points for the crash harness (tests/e2e/crash.rs) and the concurrency
 //! tests: when `$STRATA_FAILPOINT` names a point, the process aborts there,
 //! as a power cut or SIGKILL would stop it: no destructors, no rollback, no
 //! flush. `POINT@wait=FILE` pauses there instead (creating `FILE.waiting`)

@@ -1,3 +1,6 @@
+//! Unit tests of `ddl`: statements cut and read into ops, every form
+//! `record` accepts, and every refusal with its place and reason.
+
 use strata_schema::{
     project_all, Check, Column, FkAction, ForeignKey, Generated, IndexTerm, IndexedColumn,
     PrimaryKey, Table, Unique,

@@ -1,3 +1,6 @@
+//! Unit tests of the planner: which ops are native and which share a
+//! rebuild, and how data steps and foreign keys shape a plan.
+
 use strata_schema::{project_all, Op, Schema};
 
 use super::*;

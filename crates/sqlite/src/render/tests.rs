@@ -1,3 +1,7 @@
+//! Unit tests of `render`: schemas rendered, loaded into SQLite and read
+//! back the same, hostile names included, and the order of what is
+//! rendered.
+
 use proptest::prelude::*;
 use rusqlite::Connection;
 use strata_schema::{project_all, Check, Generated, IndexedColumn, Trigger, Unique, View};

@@ -14,13 +14,7 @@ use strata_sqlite::ddl::parse_change;
 use strata_sqlite::introspect::{introspect, IntrospectError};
 use strata_sqlite::render::render_schema;
 
-/// A fresh in-memory database holding `sql`.
-fn db(sql: &str) -> Connection {
-    let conn = Connection::open_in_memory().expect("in-memory database");
-    conn.execute_batch(sql)
-        .unwrap_or_else(|e| panic!("SQLite refused\n{sql}\n: {e}"));
-    conn
-}
+use crate::support::memory_db;
 
 fn read(conn: &Connection) -> Schema {
     introspect(conn).unwrap_or_else(|e| panic!("{e}"))
@@ -37,14 +31,14 @@ fn recorded(sql: &str) -> Schema {
 /// Render `s` into a fresh database and read it back.
 fn round_trip(s: &Schema) -> Schema {
     let script = render_schema(s).join(";\n");
-    read(&db(&script))
+    read(&memory_db(&script))
 }
 
 /// `sql` run in SQLite reads back as `record` reads `sql`, and the
 /// rendering of that reads back the same again.
 fn same_as_recorded(sql: &str) -> Schema {
     let expected = recorded(sql);
-    assert_eq!(read(&db(sql)), expected, "introspecting\n{sql}");
+    assert_eq!(read(&memory_db(sql)), expected, "introspecting\n{sql}");
     assert_eq!(round_trip(&expected), expected, "rendering\n{sql}");
     expected
 }
@@ -60,7 +54,7 @@ proptest! {
     #[test]
     fn render_then_introspect_is_the_identity(s in arb_schema()) {
         let script = render_schema(&s).join(";\n");
-        let conn = db(&script);
+        let conn = memory_db(&script);
         let back = introspect(&conn);
         prop_assert!(back.is_ok(), "{}\n{script}", back.err().map(|e| e.to_string()).unwrap_or_default());
         prop_assert_eq!(back.ok(), Some(s), "{}", script);
@@ -289,7 +283,7 @@ fn a_collated_expression_term_keeps_its_collation_in_sqlite() {
     };
     let mut s = recorded("CREATE TABLE t (c INT)");
     s.indexes.insert(key("i"), index);
-    let conn = db(&render_schema(&s).join(";\n"));
+    let conn = memory_db(&render_schema(&s).join(";\n"));
     let coll: String = conn
         .query_row(
             "SELECT coll FROM pragma_index_xinfo('i') WHERE key",
@@ -347,7 +341,7 @@ fn quoted_and_odd_identifiers() {
 
 #[test]
 fn a_table_changed_by_sqlites_own_alter_table_reads_its_rewritten_text() {
-    let conn = db(
+    let conn = memory_db(
         "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, b INT, CHECK (a <> ''));
          CREATE TABLE other (x INT PRIMARY KEY REFERENCES t (id));
          CREATE INDEX t_a ON t (a);
@@ -403,7 +397,8 @@ fn a_table_changed_by_sqlites_own_alter_table_reads_its_rewritten_text() {
 
 #[test]
 fn strata_and_sqlite_objects_are_left_out() {
-    let conn = db("CREATE TABLE _strata_state (ledger TEXT, seq INT);
+    let conn = memory_db(
+        "CREATE TABLE _strata_state (ledger TEXT, seq INT);
          CREATE TABLE _STRATA_Archive_7 (k INT, v TEXT);
          CREATE INDEX _strata_log_seq ON _strata_state (seq);
          CREATE INDEX strata_state_ledger ON _strata_state (ledger);
@@ -411,7 +406,8 @@ fn strata_and_sqlite_objects_are_left_out() {
          CREATE TABLE counter (id INTEGER PRIMARY KEY AUTOINCREMENT, n INT);
          INSERT INTO counter (n) VALUES (1);
          CREATE INDEX counter_n ON counter (n);
-         ANALYZE;");
+         ANALYZE;",
+    );
     let internal: i64 = conn
         .query_row(
             "SELECT count(*) FROM sqlite_schema WHERE name IN ('sqlite_sequence', 'sqlite_stat1')",
@@ -428,7 +424,7 @@ fn strata_and_sqlite_objects_are_left_out() {
 
 #[test]
 fn an_empty_database_is_the_empty_schema() {
-    assert_eq!(read(&db("")), Schema::default());
+    assert_eq!(read(&memory_db("")), Schema::default());
 }
 
 #[test]
@@ -436,7 +432,7 @@ fn foreign_key_cycles_and_missing_parents_are_read_as_sqlite_holds_them() {
     let sql = "CREATE TABLE a (id INTEGER PRIMARY KEY, b INT REFERENCES b (id));
          CREATE TABLE b (id INTEGER PRIMARY KEY, a INT REFERENCES a (id));
          CREATE TABLE c (x INT REFERENCES gone (y))";
-    let s = read(&db(sql));
+    let s = read(&memory_db(sql));
     assert_eq!(table(&s, "a").foreign_keys[0].ref_table, "b");
     assert_eq!(table(&s, "b").foreign_keys[0].ref_table, "a");
     assert_eq!(table(&s, "c").foreign_keys[0].ref_table, "gone");
@@ -480,7 +476,7 @@ fn a_file_that_is_not_a_database_is_an_error() {
 
 #[test]
 fn a_table_strata_cannot_read_is_an_error_naming_it() {
-    let e = introspect(&db(
+    let e = introspect(&memory_db(
         "CREATE TABLE ok (a INT); CREATE TABLE t (a INT UNIQUE ON CONFLICT REPLACE)",
     ))
     .expect_err("ON CONFLICT is not in the model");
@@ -499,7 +495,7 @@ fn a_table_strata_cannot_read_is_an_error_naming_it() {
 
 #[test]
 fn a_virtual_table_is_an_error_naming_it() {
-    let e = introspect(&db("CREATE VIRTUAL TABLE docs USING fts5(body)"))
+    let e = introspect(&memory_db("CREATE VIRTUAL TABLE docs USING fts5(body)"))
         .expect_err("virtual tables are not in the model");
     assert_eq!(
         e.to_string(),
@@ -511,7 +507,7 @@ fn a_virtual_table_is_an_error_naming_it() {
 fn stored_text_that_disagrees_with_sqlite_is_an_error_not_a_silent_schema() {
     // With writable_schema, the stored text can be changed under SQLite's
     // feet: this connection still holds the table as first created.
-    let conn = db("CREATE TABLE t (a INT NOT NULL, b TEXT)");
+    let conn = memory_db("CREATE TABLE t (a INT NOT NULL, b TEXT)");
     conn.execute_batch(
         "PRAGMA writable_schema = ON;
          UPDATE sqlite_schema SET sql = 'CREATE TABLE t (a INT, b TEXT)' WHERE name = 't';
@@ -527,7 +523,7 @@ fn stored_text_that_disagrees_with_sqlite_is_an_error_not_a_silent_schema() {
 
 #[test]
 fn an_index_whose_text_disagrees_with_sqlite_is_an_error() {
-    let conn = db("CREATE TABLE t (a INT, b INT); CREATE INDEX i ON t (a, b DESC)");
+    let conn = memory_db("CREATE TABLE t (a INT, b INT); CREATE INDEX i ON t (a, b DESC)");
     conn.execute_batch(
         "PRAGMA writable_schema = ON;
          UPDATE sqlite_schema SET sql = 'CREATE INDEX i ON t (a, b)' WHERE name = 'i';

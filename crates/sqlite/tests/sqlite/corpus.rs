@@ -19,31 +19,18 @@ use rusqlite::types::Value;
 use rusqlite::Connection;
 use strata_schema::sql_text::quote_ident;
 use strata_schema::{Column, Op, Schema};
-use strata_sqlite::apply::{apply, open, read_state, Position};
+use strata_sqlite::apply::{apply, open, read_state};
 use strata_sqlite::introspect::introspect;
 use strata_sqlite::plan::{plan, Step};
 use tempfile::TempDir;
 
-const LEDGER: &str = "c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0c0";
+use crate::support::{assert_clean, position, rows, text};
 
 fn corpus(path: &str) -> String {
     let file = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/corpus")
         .join(path);
     std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()))
-}
-
-fn rows(conn: &Connection, sql: &str) -> Vec<Vec<Value>> {
-    let mut st = conn.prepare(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
-    let n = st.column_count();
-    st.query_map([], |r| (0..n).map(|i| r.get::<_, Value>(i)).collect())
-        .unwrap_or_else(|e| panic!("{sql}: {e}"))
-        .collect::<Result<_, _>>()
-        .unwrap_or_else(|e| panic!("{sql}: {e}"))
-}
-
-fn text(s: &str) -> Value {
-    Value::Text(s.to_string())
 }
 
 fn names(conn: &Connection, kind: &str) -> Vec<String> {
@@ -202,15 +189,6 @@ impl Snapshot {
     }
 }
 
-/// `PRAGMA integrity_check` says ok, `foreign_key_check` finds nothing.
-fn assert_clean(conn: &Connection) {
-    assert_eq!(rows(conn, "PRAGMA integrity_check"), vec![vec![text("ok")]]);
-    assert_eq!(
-        rows(conn, "PRAGMA foreign_key_check"),
-        Vec::<Vec<Value>>::new()
-    );
-}
-
 /// SQLite's affinity rules (datatype3.html, section 3.1), in their order.
 fn affinity(ty: &str) -> &'static str {
     let t = ty.to_ascii_uppercase();
@@ -321,11 +299,7 @@ fn rebuild_every_table(corpus: &Corpus) -> Counts {
         );
     }
 
-    let to = Position {
-        ledger_id: LEDGER.parse().expect("a hash"),
-        seq: steps.len() as u64,
-        hash: format!("{:064x}", steps.len()).parse().expect("a hash"),
-    };
+    let to = position(steps.len() as u64);
     apply(&mut conn, &plan, None, &to, &plan.schema, "corpus", "0.0.0").expect("apply");
     assert_eq!(read_state(&conn).expect("state"), Some(to));
     assert_eq!(

@@ -7,14 +7,18 @@
 //! consistent (a backwards apply brings every dropped value back), and a
 //! rerun completes.
 //!
-//! The short form runs in CI. The long form: `STRATA_CRASH_LONG=1 cargo
-//! test --release --test crash -- --nocapture` (300k rows for every
-//! failpoint, and 40 kills). docs/reliability.md has the figures.
+//! The short form runs in CI. The long form (300k rows for every
+//! failpoint, and 40 kills; docs/reliability.md has the figures):
+//!
+//! ```sh
+//! STRATA_CRASH_LONG=1 cargo test --release -p strata-cli --test e2e crash:: -- --nocapture
+//! ```
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::support::{check_clean, rows};
 use rusqlite::Connection;
 use serde_json::Value;
 
@@ -150,18 +154,9 @@ impl Bench {
     fn check_after_crash(&self, what: &str) {
         let p = self.path();
         let db = p.join("app.db");
-        let conn = Connection::open(&db).expect("open");
-        let integrity: String = conn
-            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-            .expect("integrity");
-        assert_eq!(integrity, "ok", "{what}");
-        let fk: i64 = conn
-            .query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
-                r.get(0)
-            })
-            .expect("fk");
-        assert_eq!(fk, 0, "{what}");
-        drop(conn);
+        if let Err(e) = check_clean(&Connection::open(&db).expect("open"), what) {
+            panic!("{e}");
+        }
         // The schema is exactly a point's, and the one recorded.
         let (code, out, err) = run(p, &["--json", "status", "--db", "app.db"]);
         assert_eq!(
@@ -220,18 +215,11 @@ fn sums(db: &Path, extra: bool) -> Vec<String> {
     queries
         .into_iter()
         .map(|q| {
-            let mut st = conn.prepare(q).expect("prepare");
-            let n = st.column_count();
-            st.query_row([], |r| {
-                (0..n)
-                    .map(|i| {
-                        r.get::<_, rusqlite::types::Value>(i)
-                            .map(|v| format!("{v:?}"))
-                    })
-                    .collect::<Result<Vec<_>, _>>()
-            })
-            .expect("row")
-            .join(" ")
+            rows(&conn, q)[0]
+                .iter()
+                .map(|v| format!("{v:?}"))
+                .collect::<Vec<_>>()
+                .join(" ")
         })
         .collect()
 }

@@ -28,7 +28,7 @@
 //! Short form (every `cargo test`): a fixed seed and a few cases.
 //!
 //! ```sh
-//! cargo test -p strata-cli --test paths
+//! cargo test -p strata-cli --test e2e paths::
 //! ```
 //!
 //! Long form: `STRATA_PATHS_CASES` cases from `PROPTEST_RNG_SEED`;
@@ -38,21 +38,19 @@
 //!
 //! ```sh
 //! STRATA_PATHS_CASES=1000 PROPTEST_RNG_SEED=7 STRATA_PATHS_KEEP_GOING=1 \
-//!   cargo test --release -p strata-cli --test paths -- --nocapture
+//!   cargo test --release -p strata-cli --test e2e paths:: -- --nocapture
 //! ```
 //!
 //! A failing case prints the commands that led to it: the ledger's events
 //! as built, and every `strata` command run on A and B. `PATHS_CASE="SEED
 //! START QUIET ROWS / ACTIONS / ROUTE"` runs that one case alone.
 
-#[path = "support/mod.rs"]
-mod support;
-
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::Command;
 
+use crate::support::{check_clean_except, rowid_name, rows};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use rusqlite::types::{Value, ValueRef};
@@ -61,7 +59,6 @@ use strata_ledger::{Body, Draft, Ledger};
 use strata_schema::model::{Generated, IndexTerm};
 use strata_schema::sql_text::quote_ident;
 use strata_schema::{differences, project_all, same_name, Op, Schema, Table};
-use support::rows;
 
 /// One generated case.
 #[derive(Debug, Clone)]
@@ -202,7 +199,7 @@ impl World {
     /// Opens the ledger folder (closed again before the binary runs),
     /// waiting for sled to let go of a handle just dropped.
     fn ledger<T>(&self, f: impl FnOnce(&Ledger) -> T) -> T {
-        f(&support::open_ledger(&self.ledger_dir()))
+        f(&crate::support::open_ledger(&self.ledger_dir()))
     }
 
     fn conn(&self, name: &str) -> Connection {
@@ -247,16 +244,6 @@ fn is_clock(t: &str) -> bool {
         .map(|c| if c.is_ascii_digit() { '9' } else { c })
         .collect();
     ["9999-99-99 99:99:99", "9999-99-99", "99:99:99"].contains(&shape.as_str())
-}
-
-/// The name the rowid answers to in `t`, if it has one.
-fn rowid_name(t: &Table) -> Option<&'static str> {
-    if t.without_rowid {
-        return None;
-    }
-    ["rowid", "_rowid_", "oid"]
-        .into_iter()
-        .find(|n| t.column(n).is_none())
 }
 
 /// Whether `t` has an INTEGER PRIMARY KEY column (the rowid's alias).
@@ -596,26 +583,6 @@ fn falsely_reported(conn: &Connection, line: &[Value]) -> bool {
 
 fn quote_literal(text: &str) -> String {
     format!("'{}'", text.replace('\'', "''"))
-}
-
-fn check_clean(conn: &Connection, what: &str) -> Result<(), TestCaseError> {
-    let report: Vec<Vec<Value>> = rows(conn, "PRAGMA integrity_check")
-        .into_iter()
-        .filter(|r| !falsely_reported(conn, r))
-        .collect();
-    let report = if report.is_empty() {
-        vec![vec![Value::Text("ok".into())]]
-    } else {
-        report
-    };
-    prop_assert_eq!(report, vec![vec![Value::Text("ok".into())]], "{}", what);
-    prop_assert_eq!(
-        rows(conn, "PRAGMA foreign_key_check"),
-        Vec::<Vec<Value>>::new(),
-        "{}",
-        what
-    );
-    Ok(())
 }
 
 /// The columns a data step may change: stored, in no key, unique, index or
@@ -1005,7 +972,9 @@ fn check_same(
                     .collect::<Vec<_>>()
             )));
         }
-        check_clean(&conn, &format!("{what}: {name}"))?;
+        check_clean_except(&conn, &format!("{what}: {name}"), |line| {
+            falsely_reported(&conn, line)
+        })?;
         let state: i64 = conn
             .query_row("SELECT seq FROM _strata_state", [], |r| r.get(0))
             .expect("state");
@@ -1229,7 +1198,7 @@ fn every_route_between_points_keeps_every_row() {
 /// A case from `PATHS_CASE="SEED START QUIET ROWS / ACTIONS / ROUTE"`
 /// (numbers separated by spaces), as a failure prints it: with it set, the
 /// test runs that case alone, to minimize a failure by hand
-/// (`PATHS_CASE=... cargo test -p strata-cli --test paths -- --nocapture`).
+/// (`PATHS_CASE=... cargo test -p strata-cli --test e2e paths:: -- --nocapture`).
 fn parse_case(text: &str) -> Case {
     let parts: Vec<Vec<u64>> = text
         .split('/')

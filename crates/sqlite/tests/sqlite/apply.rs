@@ -12,15 +12,7 @@ use strata_sqlite::ddl::parse_change;
 use strata_sqlite::plan::{plan_with, ArchiveKey, ArchiveKind, Plan, Step};
 use tempfile::TempDir;
 
-const LEDGER: &str = "1111111111111111111111111111111111111111111111111111111111111111";
-
-fn position(seq: u64) -> Position {
-    Position {
-        ledger_id: LEDGER.parse().expect("a hash"),
-        seq,
-        hash: format!("{seq:064x}").parse().expect("a hash"),
-    }
-}
+use crate::support::{assert_clean_with_foreign_keys_on, dump, int, position, rows, text, LEDGER};
 
 /// A database file and the ledger-side view of it: the schema at its
 /// point and the point itself.
@@ -99,7 +91,7 @@ impl Db {
         )?;
         self.schema = target;
         self.at = Some(to);
-        assert_clean(&self.conn);
+        assert_clean_with_foreign_keys_on(&self.conn);
         Ok(applied)
     }
 
@@ -112,53 +104,6 @@ impl Db {
     fn rows(&self, sql: &str) -> Vec<Vec<Value>> {
         rows(&self.conn, sql)
     }
-}
-
-fn rows(conn: &Connection, sql: &str) -> Vec<Vec<Value>> {
-    let mut st = conn.prepare(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
-    let n = st.column_count();
-    st.query_map([], |r| (0..n).map(|i| r.get::<_, Value>(i)).collect())
-        .expect("query")
-        .collect::<Result<_, _>>()
-        .expect("rows")
-}
-
-fn int(i: i64) -> Value {
-    Value::Integer(i)
-}
-
-fn text(s: &str) -> Value {
-    Value::Text(s.to_string())
-}
-
-/// `PRAGMA integrity_check` says ok, `foreign_key_check` finds nothing,
-/// and foreign keys are on again.
-fn assert_clean(conn: &Connection) {
-    assert_eq!(rows(conn, "PRAGMA integrity_check"), vec![vec![text("ok")]]);
-    assert_eq!(
-        rows(conn, "PRAGMA foreign_key_check"),
-        Vec::<Vec<Value>>::new()
-    );
-    assert_eq!(rows(conn, "PRAGMA foreign_keys"), vec![vec![int(1)]]);
-}
-
-/// Everything in the file, for "nothing changed" checks.
-fn dump(conn: &Connection) -> Vec<Vec<Value>> {
-    let mut out = rows(
-        conn,
-        "SELECT type, name, tbl_name, sql FROM sqlite_schema ORDER BY name",
-    );
-    let tables = rows(
-        conn,
-        "SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name",
-    );
-    for t in tables {
-        if let Value::Text(name) = &t[0] {
-            let q = strata_schema::sql_text::quote_ident(name);
-            out.extend(rows(conn, &format!("SELECT * FROM {q}")));
-        }
-    }
-    out
 }
 
 #[test]
@@ -633,7 +578,7 @@ fn a_foreign_key_violation_rolls_everything_back() {
     assert!(matches!(err, ApplyError::ForeignKey { .. }), "{err}");
     assert_eq!(err.to_string(), "row 10 of child refers to a missing row of parent after the change; nothing was changed, fix the data (a data step can) and apply again");
     assert_eq!(dump(&db.conn), before);
-    assert_clean(&db.conn);
+    assert_clean_with_foreign_keys_on(&db.conn);
 }
 
 #[test]
@@ -685,7 +630,7 @@ fn apply_refuses_a_database_that_moved_or_belongs_to_another_ledger() {
     .expect_err("foreign");
     assert!(matches!(err, ApplyError::ForeignLedger { .. }), "{err}");
     assert_eq!(dump(&db.conn), before);
-    assert_clean(&db.conn);
+    assert_clean_with_foreign_keys_on(&db.conn);
 }
 
 #[test]
@@ -871,7 +816,7 @@ mod property {
     use strata_sqlite::plan::{plan, ArchiveKind, Step};
     use strata_sqlite::render::render_schema;
 
-    use super::{assert_clean, dump, position, rows};
+    use crate::support::{assert_clean_with_foreign_keys_on, dump, position, rows};
 
     /// The database's shape as SQLite itself reports it: columns, keys,
     /// indexes, foreign keys, table options, and the SQL of views,
@@ -1085,7 +1030,7 @@ mod property {
                 let to = position(batch[n - 1].seq);
                 match apply(&mut conn, &p, at.as_ref(), &to, &target, "prop", "0") {
                     Ok(applied) => {
-                        assert_clean(&conn);
+                        assert_clean_with_foreign_keys_on(&conn);
                         let (_fresh_dir, fresh_conn) = fresh(&target);
                         prop_assert_eq!(shape(&conn), shape(&fresh_conn), "plan:\n{}", p.sql());
 
@@ -1121,7 +1066,7 @@ mod property {
                     // or foreign key they break): nothing may have changed.
                     Err(ApplyError::Statement { .. } | ApplyError::ForeignKey { .. }) => {
                         prop_assert_eq!(dump(&conn), before_dump);
-                        assert_clean(&conn);
+                        assert_clean_with_foreign_keys_on(&conn);
                         break;
                     }
                     Err(e) => prop_assert!(false, "{}\nplan:\n{}", e, p.sql()),
@@ -1158,7 +1103,7 @@ mod property {
             let before_dump = dump(&conn);
             match apply(&mut conn, &p, None, &position(1), &p.schema, "prop", "0") {
                 Ok(_) => {
-                    assert_clean(&conn);
+                    assert_clean_with_foreign_keys_on(&conn);
                     let (_fresh_dir, fresh_conn) = fresh(&p.schema);
                     prop_assert_eq!(shape(&conn), shape(&fresh_conn), "plan:\n{}", p.sql());
                     let after_rows = contents(&conn, &p.schema);
@@ -1174,7 +1119,7 @@ mod property {
                 }
                 Err(ApplyError::Statement { .. } | ApplyError::ForeignKey { .. }) => {
                     prop_assert_eq!(dump(&conn), before_dump);
-                    assert_clean(&conn);
+                    assert_clean_with_foreign_keys_on(&conn);
                 }
                 Err(e) => prop_assert!(false, "{}\nplan:\n{}", e, p.sql()),
             }

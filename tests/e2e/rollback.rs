@@ -9,22 +9,18 @@
 //! binary, and the database is checked with rusqlite and the target's own
 //! introspection.
 
-#[path = "support/mod.rs"]
-mod support;
-
 use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::process::Command;
 
+use crate::support::{check_clean, rowid_name, rows};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
-use rusqlite::types::Value;
 use rusqlite::Connection;
 use strata_ledger::{Body, Draft, Ledger};
 use strata_schema::sql_text::quote_ident;
 use strata_schema::{differences, key, Op, Schema};
-use support::rows;
 
 /// One generated history: the ops (from a seed), how they are cut into
 /// events, the point to go back to, and how many rows each fill puts into
@@ -134,7 +130,7 @@ impl World {
     /// flusher thread holds the store until it notices), so a reopen waits
     /// for it a little, as the binary's `--wait` does.
     fn ledger<T>(&self, f: impl FnOnce(&Ledger) -> T) -> T {
-        f(&support::open_ledger(&self.ledger_dir()))
+        f(&crate::support::open_ledger(&self.ledger_dir()))
     }
 
     fn conn(&self) -> Connection {
@@ -147,14 +143,7 @@ impl World {
 fn dump(conn: &Connection, schema: &Schema) -> BTreeMap<String, Vec<String>> {
     let mut out = BTreeMap::new();
     for (k, t) in &schema.tables {
-        let rowid = (!t.without_rowid)
-            .then(|| {
-                ["rowid", "_rowid_", "oid"]
-                    .into_iter()
-                    .find(|n| t.column(n).is_none())
-            })
-            .flatten();
-        let select = match rowid {
+        let select = match rowid_name(t) {
             Some(r) => format!("SELECT {r}, * FROM {}", quote_ident(&t.name)),
             None => format!("SELECT * FROM {}", quote_ident(&t.name)),
         };
@@ -290,22 +279,6 @@ fn check_schema(world: &World, seq: u64, what: &str) -> Result<Schema, TestCaseE
             .collect::<Vec<_>>()
     );
     Ok(expected)
-}
-
-fn check_clean(conn: &Connection, what: &str) -> Result<(), TestCaseError> {
-    prop_assert_eq!(
-        rows(conn, "PRAGMA integrity_check"),
-        vec![vec![Value::Text("ok".into())]],
-        "{}",
-        what
-    );
-    prop_assert_eq!(
-        rows(conn, "PRAGMA foreign_key_check"),
-        Vec::<Vec<Value>>::new(),
-        "{}",
-        what
-    );
-    Ok(())
 }
 
 fn run_case(case: &Case) -> Result<Outcome, TestCaseError> {

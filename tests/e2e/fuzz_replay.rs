@@ -3,7 +3,7 @@
 //! through the targets' checks, on stable: the short form of fuzzing that
 //! runs with every `cargo test`.
 
-#[path = "fuzz/bodies.rs"]
+#[path = "../fuzz/bodies.rs"]
 mod bodies;
 
 use std::path::Path;
@@ -55,8 +55,8 @@ fn projector() {
 }
 
 /// Writes seed inputs for the event and point targets from a real ledger
-/// (`cargo test --test fuzz_replay -- --ignored write_seeds`); kept in the
-/// corpus.
+/// (`cargo test -p strata-cli --test e2e -- --ignored write_seeds`); kept
+/// in the corpus.
 #[test]
 #[ignore]
 fn write_seeds() {

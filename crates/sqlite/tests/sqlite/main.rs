@@ -1,0 +1,9 @@
+//! The SQLite target's tests against real SQLite databases, one binary
+//! with a module per area; `support` is what they share.
+
+mod apply;
+mod corpus;
+mod introspect;
+mod planner;
+mod quoting;
+mod support;

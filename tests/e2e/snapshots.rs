@@ -1,0 +1,2133 @@
+//! Every command's output as it is today, text and `--json`, with the
+//! `--dry-run` forms and the main errors (their exit code and stderr):
+//! inline insta snapshots that guard the CLI's rendering. A change of
+//! output shows up as a diff to review (`INSTA_UPDATE=always cargo test -p
+//! strata-cli --test e2e snapshots::`, then `cargo insta review`).
+//!
+//! Hashes are part of the output, so they are kept deterministic: the
+//! author is fixed (`STRATA_AUTHOR`, set by `Env`) and every event gets a
+//! fixed `--timestamp` in 2099. An event recorded without one (a tag)
+//! takes the head's time when the head is ahead of the clock, so it is
+//! deterministic too. What is not is replaced: the Env's directory by
+//! `[dir]`, and the wall-clock times SQLite writes (`...T08:20:34.683Z`,
+//! always with a fraction of a second) by `[now]`.
+
+use crate::{Env, Run};
+
+/// The seed of these snapshots: users created (event 1), a column added
+/// (2), a table of orders (3).
+fn seeded() -> Env {
+    let env = Env::init();
+    record_at(
+        &env,
+        "create users",
+        "2099-01-01T00:00:00Z",
+        "CREATE TABLE users (id integer PRIMARY KEY, name text NOT NULL, email text UNIQUE)",
+    );
+    record_at(
+        &env,
+        "add age",
+        "2099-01-02T00:00:00Z",
+        "ALTER TABLE users ADD COLUMN age integer",
+    );
+    record_at(
+        &env,
+        "create orders",
+        "2099-01-03T00:00:00Z",
+        "CREATE TABLE orders (id integer PRIMARY KEY, user_id integer REFERENCES users (id), total real);
+         CREATE INDEX orders_by_user ON orders (user_id)",
+    );
+    env
+}
+
+/// `record -m MESSAGE --timestamp AT --sql SQL`, which must succeed.
+fn record_at(env: &Env, message: &str, at: &str, sql: &str) {
+    env.ok(&["record", "-m", message, "--timestamp", at, "--sql", sql]);
+}
+
+/// The seed applied to app.db, with a row in each table.
+fn applied() -> Env {
+    let env = seeded();
+    env.ok(&["apply", "--db", "app.db"]);
+    env.db("app.db")
+        .execute_batch(
+            "INSERT INTO users VALUES (1, 'ada', 'ada@example.com', 36);
+             INSERT INTO orders VALUES (10, 1, 9.5);",
+        )
+        .expect("rows");
+    env
+}
+
+/// What `strata ARGS` did: its exit code, its stdout, and its stderr when
+/// it wrote any.
+fn run(env: &Env, args: &[&str]) -> String {
+    shown(env, &env.run(args))
+}
+
+/// [`run`] with `--json` first.
+fn json(env: &Env, args: &[&str]) -> String {
+    let mut all = vec!["--json"];
+    all.extend_from_slice(args);
+    run(env, &all)
+}
+
+fn shown(env: &Env, run: &Run) -> String {
+    let mut out = format!("exit {}\n{}", run.code, run.stdout);
+    if !run.stderr.is_empty() {
+        out.push_str("--- stderr\n");
+        out.push_str(&run.stderr);
+    }
+    scrub(env, &out)
+}
+
+/// `text` with the Env's directory as `[dir]` and wall-clock times as
+/// `[now]`.
+fn scrub(env: &Env, text: &str) -> String {
+    let mut text = text.to_string();
+    let dir = env.path();
+    for d in [
+        dir.canonicalize().unwrap_or(dir.to_path_buf()),
+        dir.to_path_buf(),
+    ] {
+        text = text.replace(&*d.to_string_lossy(), "[dir]");
+    }
+    clock_as_now(&text)
+}
+
+/// Every `YYYY-MM-DDTHH:MM:SS.F...Z` (a time with a fraction of a second:
+/// the clock's, never a `--timestamp` of these tests) as `[now]`.
+fn clock_as_now(text: &str) -> String {
+    let shape = |c: u8, p: u8| match p {
+        b'9' => c.is_ascii_digit(),
+        p => c == p,
+    };
+    let pattern = b"9999-99-99T99:99:99.";
+    let bytes = text.as_bytes();
+    let mut out = String::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        let rest = &bytes[i..];
+        if rest.len() > pattern.len() && rest.iter().zip(pattern).all(|(&c, &p)| shape(c, p)) {
+            let digits = rest[pattern.len()..]
+                .iter()
+                .take_while(|c| c.is_ascii_digit())
+                .count();
+            if digits > 0 && rest.get(pattern.len() + digits) == Some(&b'Z') {
+                out.push_str("[now]");
+                i += pattern.len() + digits + 1;
+                continue;
+            }
+        }
+        let c = text[i..].chars().next().expect("a char");
+        out.push(c);
+        i += c.len_utf8();
+    }
+    out
+}
+
+#[test]
+fn the_scrub_replaces_the_clock_and_keeps_fixed_times() {
+    assert_eq!(
+        clock_as_now("a 2026-11-30T08:20:34.683Z b 2099-01-01T00:00:00Z c 2026-11-30T08:20:34.Z"),
+        "a [now] b 2099-01-01T00:00:00Z c 2026-11-30T08:20:34.Z"
+    );
+}
+
+#[test]
+fn init() {
+    let env = Env::new();
+    insta::assert_snapshot!(run(&env, &["init"]), @r#"
+    exit 0
+    created an empty ledger in ledger-data
+    "#);
+    insta::assert_snapshot!(json(&env, &["--ledger", "other", "init"]), @r#"
+    exit 0
+    {
+      "dialect": "sqlite",
+      "events": 0,
+      "format_version": 3,
+      "ledger": "other"
+    }
+    "#);
+    insta::assert_snapshot!(run(&env, &["init"]), @r#"
+    exit 1
+    --- stderr
+    error: a ledger already exists at ledger-data: use it, or give another directory
+    "#);
+}
+
+#[test]
+fn record() {
+    let env = seeded();
+    let sql = "ALTER TABLE users ADD COLUMN city text DEFAULT 'x'";
+    let at = "2099-02-01T00:00:00Z";
+    // FIXME: "1 ops" (and "1 tables", "1 rows" further on).
+    insta::assert_snapshot!(run(&env, &["record", "-m", "add city", "--timestamp", at, "--dry-run", "--sql", sql]), @r#"
+    exit 0
+    would record change event 4 (1 ops); nothing was appended
+      add column users.city: "city" text DEFAULT 'x'
+    "#);
+    insta::assert_snapshot!(json(&env, &["record", "-m", "add city", "--timestamp", at, "--dry-run", "--sql", sql]), @r#"
+    exit 0
+    {
+      "seq": 4,
+      "hash": "b42b04f15341bfbeb3abaa1f40f7eb8b10fa50d1e1ae6978275c547c4aabb84f",
+      "prev": "fec8dbc1b74356c0a3fcadb479b23e8c5fb7332f87818a40ac1e70c5e6e232fa",
+      "at": "2099-02-01T00:00:00Z",
+      "author": "tester",
+      "message": "add city",
+      "kind": "change",
+      "ops": [
+        {
+          "add_column": {
+            "table": "users",
+            "column": {
+              "name": "city",
+              "ty": "text",
+              "not_null": false,
+              "default": "'x'",
+              "collation": null,
+              "generated": null
+            },
+            "position": 4
+          }
+        }
+      ],
+      "fingerprint": "359e9770038d8da3aa368516a2e21ce1edb96d1695dc8f2d2e91e3ae25eb6c32"
+    }
+    "#);
+    insta::assert_snapshot!(run(&env, &["-v", "record", "-m", "add city", "--timestamp", at, "--dry-run", "--sql", sql]), @r#"
+    exit 0
+    would record change event 4 (1 ops); nothing was appended
+      add column users.city: "city" text DEFAULT 'x'
+    "#);
+    insta::assert_snapshot!(run(&env, &["record", "-m", "add city", "--timestamp", at, "--sql", sql]), @"
+    exit 0
+    recorded event 4 (b42b04f15341): add city
+    ");
+    insta::assert_snapshot!(json(&env, &["record", "-m", "drop city", "--timestamp", "2099-02-02T00:00:00Z", "--sql", "ALTER TABLE users DROP COLUMN city"]), @r#"
+    exit 0
+    {
+      "seq": 5,
+      "hash": "89c8eab02821370ddda4cda30ccf2f0ef4499d9817c8bfcaa0dce63a7f95646b",
+      "prev": "b42b04f15341bfbeb3abaa1f40f7eb8b10fa50d1e1ae6978275c547c4aabb84f",
+      "at": "2099-02-02T00:00:00Z",
+      "author": "tester",
+      "message": "drop city",
+      "kind": "change",
+      "ops": [
+        {
+          "drop_column": {
+            "table": "users",
+            "column": {
+              "name": "city",
+              "ty": "text",
+              "not_null": false,
+              "default": "'x'",
+              "collation": null,
+              "generated": null
+            },
+            "position": 4
+          }
+        }
+      ],
+      "fingerprint": "439db74c35cf1507a80cc258c685d401f68245c36bd82af8af5d6a603b716f66"
+    }
+    "#);
+    env.file(
+        "change.sql",
+        "CREATE TABLE tags (name text PRIMARY KEY) WITHOUT ROWID;\n",
+    );
+    insta::assert_snapshot!(run(&env, &["record", "-m", "from a file", "--timestamp", "2099-02-03T00:00:00Z", "change.sql"]), @"
+    exit 0
+    recorded event 6 (468ceac1826c): from a file
+    ");
+}
+
+#[test]
+fn record_errors() {
+    let env = seeded();
+    let at = "2099-02-01T00:00:00Z";
+    // Bad SQL, SQL that does not fit, nothing to record, an empty message.
+    insta::assert_snapshot!(run(&env, &["record", "-m", "x", "--timestamp", at, "--sql", "CREATE TABLE t (a"]), @r#"
+    exit 1
+    --- stderr
+    error: --sql: statement 1 (line 1, column 1): syntax error in CREATE TABLE t (a: expected ), found the end of the statement at line 1, column 18
+    "#);
+    insta::assert_snapshot!(run(&env, &["record", "-m", "x", "--timestamp", at, "--sql", "SELECT 1"]), @r#"
+    exit 1
+    --- stderr
+    error: --sql: statement 1 (line 1, column 1): unsupported statement SELECT 1: strata records CREATE/DROP/ALTER TABLE, CREATE/DROP INDEX, VIEW and TRIGGER, and INSERT/UPDATE/DELETE data steps
+    "#);
+    insta::assert_snapshot!(run(&env, &["record", "-m", "x", "--timestamp", at, "--sql", "ALTER TABLE nope ADD COLUMN a text"]), @r#"
+    exit 1
+    --- stderr
+    error: --sql: statement 1 (line 1, column 1): ALTER TABLE nope ADD COLUMN a text: no table named nope
+    "#);
+    insta::assert_snapshot!(run(&env, &["record", "-m", "x", "--timestamp", at, "--sql", "CREATE TABLE t (a);\nCREATE TABLE t (b);"]), @r#"
+    exit 1
+    --- stderr
+    error: --sql: statement 2 (line 2, column 1): CREATE TABLE t (b): table t already exists
+    "#);
+    insta::assert_snapshot!(run(&env, &["record", "-m", "x", "--timestamp", at, "--sql", "ALTER TABLE users ALTER COLUMN name TYPE text"]), @r#"
+    exit 1
+    --- stderr
+    error: --sql holds no statements to record
+    help: give CREATE, ALTER or DROP statements (or data steps)
+    "#);
+    insta::assert_snapshot!(run(&env, &["record", "-m", "", "--timestamp", at, "--sql", "CREATE TABLE t (a)"]), @r#"
+    exit 1
+    --- stderr
+    error: the message is empty: say what the event does
+    "#);
+    // The model takes it, SQLite refuses it: refused before the append.
+    insta::assert_snapshot!(run(&env, &["record", "-m", "x", "--timestamp", at, "--sql", "CREATE TABLE t (a TEXT COLLATE nosuchcoll)"]), @r#"
+    exit 1
+    --- stderr
+    error: SQLite refuses event 4 op 0: create_table t, running CREATE TABLE "t" ( "a" TEXT COLLATE "nosuchcoll" ): no such collation sequence: nosuchcoll; nothing was appended
+    help: strata applies every event to a scratch SQLite database before appending it; change what SQLite refuses and record again
+    "#);
+    insta::assert_snapshot!(run(&env, &["record", "-m", "x", "--timestamp", at, "--sql", "CREATE INDEX i ON users (nope)"]), @r#"
+    exit 1
+    --- stderr
+    error: --sql: statement 1 (line 1, column 1): CREATE INDEX i ON users (nope): table users has no column named nope
+    "#);
+    // Times never go back; a bad time; no such file; a usage error.
+    insta::assert_snapshot!(run(&env, &["record", "-m", "x", "--timestamp", "2098-01-01T00:00:00Z", "--sql", "CREATE TABLE t (a)"]), @r#"
+    exit 1
+    --- stderr
+    error: time 2098-01-01T00:00:00Z is earlier than event 3's (2099-01-03T00:00:00Z): times never decrease along the ledger; give a time at or after it
+    "#);
+    insta::assert_snapshot!(run(&env, &["record", "-m", "x", "--timestamp", "yesterday", "--sql", "CREATE TABLE t (a)"]), @r#"
+    exit 1
+    --- stderr
+    error: --timestamp: "yesterday" is not an RFC 3339 timestamp such as 2026-11-25T10:00:00Z (the 'year' component could not be parsed)
+    "#);
+    insta::assert_snapshot!(run(&env, &["record", "-m", "x", "--timestamp", at, "missing.sql"]), @r#"
+    exit 1
+    --- stderr
+    error: cannot read missing.sql: No such file or directory (os error 2)
+    "#);
+    insta::assert_snapshot!(run(&env, &["record", "-m", "x"]), @r#"
+    exit 2
+    --- stderr
+    error: the following required arguments were not provided:
+      <FILE|--sql <SQL>|--desired <FILE.sql>|--from-db <FILE>>
+
+    Usage: strata record --message <MESSAGE> --author <AUTHOR> <FILE|--sql <SQL>|--desired <FILE.sql>|--from-db <FILE>>
+
+    For more information, try '--help'.
+    "#);
+    // No ledger.
+    insta::assert_snapshot!(run(&Env::new(), &["record", "-m", "x", "--sql", "CREATE TABLE t (a)"]), @r#"
+    exit 1
+    --- stderr
+    error: no ledger at ledger-data: run `strata init` to create one
+    "#);
+}
+
+#[test]
+fn log() {
+    let env = seeded();
+    insta::assert_snapshot!(run(&env, &["log"]), @r#"
+    exit 0
+    event 3  fec8dbc1b743  2099-01-03T00:00:00Z  tester  change
+        create orders
+          create table orders
+          create index orders_by_user on orders (user_id)
+
+    event 2  cd440eb3860b  2099-01-02T00:00:00Z  tester  change
+        add age
+          add column users.age: "age" integer
+
+    event 1  a38d41dd0436  2099-01-01T00:00:00Z  tester  change
+        create users
+          create table users
+    "#);
+    insta::assert_snapshot!(run(&env, &["log", "--limit", "1"]), @"
+    exit 0
+    event 3  fec8dbc1b743  2099-01-03T00:00:00Z  tester  change
+        create orders
+          create table orders
+          create index orders_by_user on orders (user_id)
+    ");
+    insta::assert_snapshot!(run(&env, &["log", "--table", "orders"]), @"
+    exit 0
+    event 3  fec8dbc1b743  2099-01-03T00:00:00Z  tester  change
+        create orders
+          create table orders
+          create index orders_by_user on orders (user_id)
+    ");
+    insta::assert_snapshot!(json(&env, &["log", "--limit", "1"]), @r#"
+    exit 0
+    [
+    {
+      "seq": 3,
+      "hash": "fec8dbc1b74356c0a3fcadb479b23e8c5fb7332f87818a40ac1e70c5e6e232fa",
+      "prev": "cd440eb3860b2bb6ed48111722c2c47e4b0415163ca6b33564b05b90c0bbe9a0",
+      "at": "2099-01-03T00:00:00Z",
+      "author": "tester",
+      "message": "create orders",
+      "kind": "change",
+      "ops": [
+        {
+          "create_table": {
+            "table": {
+              "name": "orders",
+              "columns": [
+                {
+                  "name": "id",
+                  "ty": "integer",
+                  "not_null": false,
+                  "default": null,
+                  "collation": null,
+                  "generated": null
+                },
+                {
+                  "name": "user_id",
+                  "ty": "integer",
+                  "not_null": false,
+                  "default": null,
+                  "collation": null,
+                  "generated": null
+                },
+                {
+                  "name": "total",
+                  "ty": "real",
+                  "not_null": false,
+                  "default": null,
+                  "collation": null,
+                  "generated": null
+                }
+              ],
+              "primary_key": {
+                "name": null,
+                "columns": [
+                  "id"
+                ],
+                "autoincrement": false
+              },
+              "uniques": [],
+              "checks": [],
+              "foreign_keys": [
+                {
+                  "name": null,
+                  "columns": [
+                    "user_id"
+                  ],
+                  "ref_table": "users",
+                  "ref_columns": [
+                    "id"
+                  ],
+                  "on_delete": "no_action",
+                  "on_update": "no_action",
+                  "deferred": false
+                }
+              ],
+              "without_rowid": false,
+              "strict": false
+            }
+          }
+        },
+        {
+          "create_index": {
+            "index": {
+              "name": "orders_by_user",
+              "table": "orders",
+              "unique": false,
+              "columns": [
+                {
+                  "term": {
+                    "column": "user_id"
+                  },
+                  "collation": null,
+                  "desc": false
+                }
+              ],
+              "predicate": null
+            }
+          }
+        }
+      ],
+      "fingerprint": "439db74c35cf1507a80cc258c685d401f68245c36bd82af8af5d6a603b716f66"
+    }
+    ]
+    "#);
+    insta::assert_snapshot!(run(&Env::init(), &["log"]), @r#"
+    exit 0
+    no events yet
+    "#);
+    insta::assert_snapshot!(json(&Env::init(), &["log"]), @r#"
+    exit 0
+    []
+    "#);
+}
+
+#[test]
+fn show() {
+    let env = seeded();
+    record_at(
+        &env,
+        "retype age",
+        "2099-01-04T00:00:00Z",
+        "ALTER TABLE users ALTER COLUMN age TYPE text; DROP INDEX orders_by_user",
+    );
+    insta::assert_snapshot!(run(&env, &["show"]), @r#"
+    exit 0
+    event 4
+    hash        3aedd8ee90c25db7031fbed5b00096ff22f6dcf508c520a7f9982d2fc55ce98c
+    prev        fec8dbc1b74356c0a3fcadb479b23e8c5fb7332f87818a40ac1e70c5e6e232fa
+    at          2099-01-04T00:00:00Z
+    author      tester
+    kind        change
+    fingerprint af9be5cc00a86b64a9ddc2be1ab12afce5729fcf42763693a44beecaa8f89f23
+
+        retype age
+
+    1. alter column users.age: "age" integer -> "age" text
+    2. drop index orders_by_user on orders (user_id)
+       removed: CREATE INDEX "orders_by_user" ON "orders" ("user_id")
+    "#);
+    insta::assert_snapshot!(run(&env, &["show", "1"]), @r#"
+    exit 0
+    event 1
+    hash        a38d41dd0436fceff92679b29144ec0100df5e0d7b5fca30e456f01011bf238d
+    prev        0000000000000000000000000000000000000000000000000000000000000000
+    at          2099-01-01T00:00:00Z
+    author      tester
+    kind        change
+    fingerprint dbb2664612948468c972e193d0170a38332f7a9a67d323c3452b744c032a0c6e
+
+        create users
+
+    1. create table users
+       sql: CREATE TABLE "users" (
+              "id" integer PRIMARY KEY,
+              "name" text NOT NULL,
+              "email" text,
+              UNIQUE ("email")
+            )
+    "#);
+    insta::assert_snapshot!(json(&env, &["show", "2"]), @r#"
+    exit 0
+    {
+      "seq": 2,
+      "hash": "cd440eb3860b2bb6ed48111722c2c47e4b0415163ca6b33564b05b90c0bbe9a0",
+      "prev": "a38d41dd0436fceff92679b29144ec0100df5e0d7b5fca30e456f01011bf238d",
+      "at": "2099-01-02T00:00:00Z",
+      "author": "tester",
+      "message": "add age",
+      "kind": "change",
+      "ops": [
+        {
+          "add_column": {
+            "table": "users",
+            "column": {
+              "name": "age",
+              "ty": "integer",
+              "not_null": false,
+              "default": null,
+              "collation": null,
+              "generated": null
+            },
+            "position": 3
+          }
+        }
+      ],
+      "fingerprint": "f27c06fcc72567aa659ed5cced7d39b0982cd13bb2257c4de9a58428024f2057"
+    }
+    "#);
+    // A bad point, an event that is not there, point 0, an unknown tag.
+    insta::assert_snapshot!(run(&env, &["show", "nope~"]), @r#"
+    exit 2
+    --- stderr
+    error: invalid value 'nope~' for '[POINT]': "nope~" is not a point: a point is 0, N, head, head~K, a tag name, 8 to 64 hex characters of a hash, or @TIME
+
+    For more information, try '--help'.
+    "#);
+    insta::assert_snapshot!(run(&env, &["show", "99"]), @r#"
+    exit 1
+    --- stderr
+    error: there is no event 99: the ledger's head is event 4
+    "#);
+    insta::assert_snapshot!(run(&env, &["show", "0"]), @r#"
+    exit 1
+    --- stderr
+    error: point 0 is the empty schema before event 1, not an event
+    help: show 1 or a later event; `strata log` lists them
+    "#);
+    insta::assert_snapshot!(run(&env, &["show", "v9"]), @r#"
+    exit 1
+    --- stderr
+    error: no tag named v9: the ledger has no tags
+    "#);
+}
+
+#[test]
+fn schema() {
+    let env = seeded();
+    insta::assert_snapshot!(run(&env, &["schema"]), @r#"
+    exit 0
+    CREATE TABLE "users" (
+      "id" integer PRIMARY KEY,
+      "name" text NOT NULL,
+      "email" text,
+      "age" integer,
+      UNIQUE ("email")
+    );
+
+    CREATE TABLE "orders" (
+      "id" integer PRIMARY KEY,
+      "user_id" integer,
+      "total" real,
+      FOREIGN KEY ("user_id") REFERENCES "users" ("id")
+    );
+
+    CREATE INDEX "orders_by_user" ON "orders" ("user_id");
+    "#);
+    insta::assert_snapshot!(run(&env, &["schema", "--at", "1"]), @r#"
+    exit 0
+    CREATE TABLE "users" (
+      "id" integer PRIMARY KEY,
+      "name" text NOT NULL,
+      "email" text,
+      UNIQUE ("email")
+    );
+    "#);
+    insta::assert_snapshot!(run(&env, &["schema", "--at", "0"]), @r#"
+    exit 0
+    "#);
+    insta::assert_snapshot!(run(&env, &["schema", "--at", "1", "--format", "json"]), @r#"
+    exit 0
+    {
+      "tables": {
+        "users": {
+          "name": "users",
+          "columns": [
+            {
+              "name": "id",
+              "ty": "integer",
+              "not_null": false,
+              "default": null,
+              "collation": null,
+              "generated": null
+            },
+            {
+              "name": "name",
+              "ty": "text",
+              "not_null": true,
+              "default": null,
+              "collation": null,
+              "generated": null
+            },
+            {
+              "name": "email",
+              "ty": "text",
+              "not_null": false,
+              "default": null,
+              "collation": null,
+              "generated": null
+            }
+          ],
+          "primary_key": {
+            "name": null,
+            "columns": [
+              "id"
+            ],
+            "autoincrement": false
+          },
+          "uniques": [
+            {
+              "name": null,
+              "columns": [
+                "email"
+              ]
+            }
+          ],
+          "checks": [],
+          "foreign_keys": [],
+          "without_rowid": false,
+          "strict": false
+        }
+      },
+      "indexes": {},
+      "views": {},
+      "triggers": {}
+    }
+    "#);
+    insta::assert_snapshot!(json(&env, &["schema", "--at", "1"]), @r#"
+    exit 0
+    {
+      "tables": {
+        "users": {
+          "name": "users",
+          "columns": [
+            {
+              "name": "id",
+              "ty": "integer",
+              "not_null": false,
+              "default": null,
+              "collation": null,
+              "generated": null
+            },
+            {
+              "name": "name",
+              "ty": "text",
+              "not_null": true,
+              "default": null,
+              "collation": null,
+              "generated": null
+            },
+            {
+              "name": "email",
+              "ty": "text",
+              "not_null": false,
+              "default": null,
+              "collation": null,
+              "generated": null
+            }
+          ],
+          "primary_key": {
+            "name": null,
+            "columns": [
+              "id"
+            ],
+            "autoincrement": false
+          },
+          "uniques": [
+            {
+              "name": null,
+              "columns": [
+                "email"
+              ]
+            }
+          ],
+          "checks": [],
+          "foreign_keys": [],
+          "without_rowid": false,
+          "strict": false
+        }
+      },
+      "indexes": {},
+      "views": {},
+      "triggers": {}
+    }
+    "#);
+    insta::assert_snapshot!(run(&env, &["schema", "--at", "v9"]), @r#"
+    exit 1
+    --- stderr
+    error: no tag named v9: the ledger has no tags
+    "#);
+    insta::assert_snapshot!(run(&env, &["schema", "--at", "head~5"]), @r#"
+    exit 1
+    --- stderr
+    error: head~5 is before the first event: the ledger has 3 events, so head~3 is the empty schema
+    "#);
+}
+
+#[test]
+fn tag() {
+    let env = seeded();
+    insta::assert_snapshot!(run(&env, &["tag", "v1", "2"]), @"
+    exit 0
+    tagged point 2 as v1 (event 4, 06bcc42e829e)
+    ");
+    insta::assert_snapshot!(json(&env, &["tag", "v2", "-m", "the release"]), @r#"
+    exit 0
+    {
+      "seq": 5,
+      "hash": "6b2b508bf0ef628290de375e5ceb08d6583a6a6489a544dd1c3ae536a17d2b73",
+      "prev": "06bcc42e829ed7231b0febd19e377fbe90934c2dfe6d8bb9f029dfc06d083856",
+      "at": "2099-01-03T00:00:00Z",
+      "author": "tester",
+      "message": "the release",
+      "kind": "tag",
+      "ops": [],
+      "tag": {
+        "name": "v2",
+        "target": 4
+      },
+      "fingerprint": "439db74c35cf1507a80cc258c685d401f68245c36bd82af8af5d6a603b716f66"
+    }
+    "#);
+    insta::assert_snapshot!(run(&env, &["log", "--limit", "3"]), @"
+    exit 0
+    event 5  6b2b508bf0ef  2099-01-03T00:00:00Z  tester  tag
+        the release
+        tag v2 names point 4
+
+    event 4  06bcc42e829e  2099-01-03T00:00:00Z  tester  tag  (tag: v2)
+        tag v1
+        tag v1 names point 2
+
+    event 3  fec8dbc1b743  2099-01-03T00:00:00Z  tester  change
+        create orders
+          create table orders
+          create index orders_by_user on orders (user_id)
+    ");
+    insta::assert_snapshot!(run(&env, &["schema", "--at", "v1"]), @r#"
+    exit 0
+    CREATE TABLE "users" (
+      "id" integer PRIMARY KEY,
+      "name" text NOT NULL,
+      "email" text,
+      "age" integer,
+      UNIQUE ("email")
+    );
+    "#);
+    insta::assert_snapshot!(run(&env, &["tag", "v1"]), @r#"
+    exit 1
+    --- stderr
+    error: tag v1 already exists (it names event 2): choose another name
+    "#);
+    insta::assert_snapshot!(run(&env, &["tag", "head"]), @r#"
+    exit 1
+    --- stderr
+    error: "head" cannot be a tag name: head and head~K are points already
+    "#);
+    insta::assert_snapshot!(run(&env, &["tag", "5"]), @r#"
+    exit 1
+    --- stderr
+    error: "5" cannot be a tag name: it is all digits, which names an event number
+    "#);
+    insta::assert_snapshot!(run(&env, &["tag", "v3", "99"]), @r#"
+    exit 1
+    --- stderr
+    error: there is no event 99: the ledger's head is event 5
+    "#);
+}
+
+#[test]
+fn verify() {
+    let env = applied();
+    insta::assert_snapshot!(run(&env, &["verify"]), @"
+    exit 0
+    ok: 3 events, 0 tags, head event 3 fec8dbc1b74356c0a3fcadb479b23e8c5fb7332f87818a40ac1e70c5e6e232fa
+    ");
+    insta::assert_snapshot!(run(&env, &["verify", "--deep"]), @"
+    exit 0
+    ok: 3 events, 0 tags, head event 3 fec8dbc1b74356c0a3fcadb479b23e8c5fb7332f87818a40ac1e70c5e6e232fa; every schema re-projected, 0 snapshots checked
+    ");
+    insta::assert_snapshot!(json(&env, &["verify", "--deep", "--db", "app.db"]), @r#"
+    exit 0
+    {
+      "db_seq": 3,
+      "deep": true,
+      "dialect": "sqlite",
+      "events": 3,
+      "format_version": 3,
+      "head": {
+        "hash": "fec8dbc1b74356c0a3fcadb479b23e8c5fb7332f87818a40ac1e70c5e6e232fa",
+        "seq": 3
+      },
+      "ok": true,
+      "snapshots": 0,
+      "tags": 0
+    }
+    "#);
+    insta::assert_snapshot!(run(&env, &["verify", "--db", "app.db"]), @"
+    exit 0
+    ok: 3 events, 0 tags, head event 3 fec8dbc1b74356c0a3fcadb479b23e8c5fb7332f87818a40ac1e70c5e6e232fa
+    ok: app.db is at event 3, which is in the chain
+    ");
+    // A head other than the one expected: an integrity failure.
+    insta::assert_snapshot!(run(&env, &["verify", "--expect-head", "deadbeef"]), @"
+    exit 3
+    --- stderr
+    error: head is event 3 (fec8dbc1b743), not deadbeef: events may have been lost from the end or added
+    help: compare with `strata log`; restore the ledger from a copy you trust
+    ");
+    insta::assert_snapshot!(json(&env, &["verify", "--expect-head", "deadbeef"]), @r#"
+    exit 3
+    {
+      "deep": false,
+      "ok": false,
+      "problem": {
+        "reason": "head is event 3 (fec8dbc1b743), not deadbeef",
+        "seq": null
+      }
+    }
+    --- stderr
+    error: head is event 3 (fec8dbc1b743), not deadbeef: events may have been lost from the end or added
+    help: compare with `strata log`; restore the ledger from a copy you trust
+    "#);
+    insta::assert_snapshot!(run(&Env::new(), &["verify"]), @r#"
+    exit 1
+    --- stderr
+    error: no ledger at ledger-data: run `strata init` to create one
+    "#);
+}
+
+#[test]
+fn status() {
+    let env = applied();
+    insta::assert_snapshot!(run(&env, &["status", "--db", "app.db"]), @"
+    exit 0
+    app.db is at event 3 (fec8dbc1b743)
+    head is event 3; 0 pending
+    no drift
+    ");
+    record_at(
+        &env,
+        "add note",
+        "2099-01-04T00:00:00Z",
+        "ALTER TABLE orders ADD COLUMN note text",
+    );
+    insta::assert_snapshot!(run(&env, &["status", "--db", "app.db"]), @"
+    exit 0
+    app.db is at event 3 (fec8dbc1b743)
+    head is event 4; 1 pending
+      event 4 change: add note
+    no drift
+    ");
+    insta::assert_snapshot!(json(&env, &["status", "--db", "app.db"]), @r#"
+    exit 0
+    {
+      "applied": true,
+      "db": "app.db",
+      "drift": [],
+      "hash": "fec8dbc1b74356c0a3fcadb479b23e8c5fb7332f87818a40ac1e70c5e6e232fa",
+      "head": 4,
+      "pending": [
+        {
+          "kind": "change",
+          "message": "add note",
+          "seq": 4
+        }
+      ],
+      "seq": 3
+    }
+    "#);
+    // A database strata never applied to.
+    insta::assert_snapshot!(run(&env, &["status", "--db", "fresh.db"]), @r#"
+    exit 1
+    --- stderr
+    error: fresh.db does not exist
+    help: apply creates it: strata apply --db FILE
+    "#);
+    insta::assert_snapshot!(json(&env, &["status", "--db", "fresh.db"]), @r#"
+    exit 1
+    --- stderr
+    error: fresh.db does not exist
+    help: apply creates it: strata apply --db FILE
+    "#);
+}
+
+#[test]
+fn drift_is_exit_4() {
+    let env = applied();
+    env.db("app.db")
+        .execute_batch(
+            "ALTER TABLE users ADD COLUMN sneaky text; CREATE INDEX users_by_name ON users (name);",
+        )
+        .expect("drift");
+    insta::assert_snapshot!(run(&env, &["status", "--db", "app.db"]), @r#"
+    exit 4
+    app.db is at event 3 (fec8dbc1b743)
+    head is event 3; 0 pending
+    drift: table users: column sneaky is not in the ledger ("sneaky" text)
+    drift: index users_by_name: not in the ledger
+    --- stderr
+    error: app.db has drifted from event 3: 2 differences (listed above)
+    help: undo the manual changes, or record them as a change and apply again
+    "#);
+    insta::assert_snapshot!(json(&env, &["status", "--db", "app.db"]), @r#"
+    exit 4
+    {
+      "applied": true,
+      "db": "app.db",
+      "drift": [
+        "table users: column sneaky is not in the ledger (\"sneaky\" text)",
+        "index users_by_name: not in the ledger"
+      ],
+      "hash": "fec8dbc1b74356c0a3fcadb479b23e8c5fb7332f87818a40ac1e70c5e6e232fa",
+      "head": 3,
+      "pending": [],
+      "seq": 3
+    }
+    --- stderr
+    error: app.db has drifted from event 3: 2 differences (listed above)
+    help: undo the manual changes, or record them as a change and apply again
+    "#);
+    insta::assert_snapshot!(run(&env, &["apply", "--db", "app.db", "--to", "2"]), @r#"
+    exit 4
+    drift: table users: column sneaky is not in the ledger ("sneaky" text)
+    drift: index users_by_name: not in the ledger
+    --- stderr
+    error: app.db has drifted from event 3: 2 differences (listed above)
+    help: undo the manual changes, or record them as a change and apply again
+    "#);
+    insta::assert_snapshot!(run(&env, &["verify", "--db", "app.db"]), @"
+    exit 0
+    ok: 3 events, 0 tags, head event 3 fec8dbc1b74356c0a3fcadb479b23e8c5fb7332f87818a40ac1e70c5e6e232fa
+    ok: app.db is at event 3, which is in the chain
+    ");
+}
+
+#[test]
+fn a_database_of_another_ledger_is_exit_3() {
+    let env = applied();
+    env.ok(&["--ledger", "other", "init"]);
+    env.ok(&[
+        "--ledger",
+        "other",
+        "record",
+        "-m",
+        "other",
+        "--timestamp",
+        "2099-01-01T00:00:00Z",
+        "--sql",
+        "CREATE TABLE users (id integer PRIMARY KEY)",
+    ]);
+    insta::assert_snapshot!(run(&env, &["--ledger", "other", "status", "--db", "app.db"]), @"
+    exit 3
+    --- stderr
+    error: app.db was reconciled by another ledger (id a38d41dd0436), not other (id 46ded710b15f)
+    help: give the --ledger it belongs to
+    ");
+    insta::assert_snapshot!(json(&env, &["--ledger", "other", "apply", "--db", "app.db"]), @"
+    exit 3
+    --- stderr
+    error: app.db was reconciled by another ledger (id a38d41dd0436), not other (id 46ded710b15f)
+    help: give the --ledger it belongs to
+    ");
+    insta::assert_snapshot!(run(&env, &["--ledger", "other", "archive", "list", "--db", "app.db"]), @r#"
+    exit 0
+    app.db keeps no archived data
+    "#);
+}
+
+#[test]
+fn apply() {
+    let env = seeded();
+    insta::assert_snapshot!(run(&env, &["apply", "--db", "app.db", "--to", "1"]), @r#"
+    exit 0
+    app.db is now at event 1 (was 0; 1 statement)
+    "#);
+    insta::assert_snapshot!(run(&env, &["apply", "--db", "app.db", "--dry-run"]), @r#"
+    exit 0
+    BEGIN IMMEDIATE;
+    -- strata bookkeeping
+    CREATE TABLE IF NOT EXISTS "_strata_state" (
+      "id" INTEGER PRIMARY KEY CHECK ("id" = 1),
+      "ledger_id" TEXT NOT NULL,
+      "seq" INTEGER NOT NULL,
+      "hash" TEXT NOT NULL,
+      "applied_at" TEXT NOT NULL
+    );
+    -- strata bookkeeping
+    CREATE TABLE IF NOT EXISTS "_strata_log" (
+      "id" INTEGER PRIMARY KEY,
+      "at" TEXT NOT NULL,
+      "who" TEXT NOT NULL,
+      "ledger_id" TEXT NOT NULL,
+      "from_seq" INTEGER,
+      "from_hash" TEXT,
+      "to_seq" INTEGER NOT NULL,
+      "to_hash" TEXT NOT NULL,
+      "version" TEXT NOT NULL,
+      "archived_rows" INTEGER NOT NULL DEFAULT 0,
+      "note" TEXT
+    );
+    -- strata bookkeeping
+    CREATE TABLE IF NOT EXISTS "_strata_archive" (
+      "id" INTEGER PRIMARY KEY,
+      "log_id" INTEGER NOT NULL,
+      "seq" INTEGER NOT NULL,
+      "op" INTEGER NOT NULL,
+      "kind" TEXT NOT NULL CHECK ("kind" IN ('table', 'column', 'values')),
+      "table_name" TEXT NOT NULL,
+      "column_name" TEXT,
+      "key_kind" TEXT NOT NULL CHECK ("key_kind" IN ('rowid', 'primary_key')),
+      "key_columns" TEXT NOT NULL,
+      "archive_table" TEXT NOT NULL UNIQUE,
+      "row_count" INTEGER NOT NULL,
+      "created_at" TEXT NOT NULL,
+      "undo" INTEGER,
+      "lineage_seq" INTEGER,
+      "lineage_op" INTEGER,
+      "lineage_forward" INTEGER,
+      "value_columns" TEXT,
+      "witness_columns" TEXT,
+      "after_column" TEXT,
+      "counter" INTEGER,
+      "purged_at" TEXT
+    );
+    -- strata bookkeeping
+    INSERT INTO "_strata_log" ("at", "who", "ledger_id", "from_seq", "from_hash", "to_seq", "to_hash", "version", "note") VALUES (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), :who, :ledger_id, :from_seq, :from_hash, :to_seq, :to_hash, :version, :note);
+    -- event 2 op 0: add_column users.age
+    ALTER TABLE "users" ADD COLUMN "age" integer;
+    -- event 3 op 0: create_table orders
+    CREATE TABLE "orders" (
+      "id" integer PRIMARY KEY,
+      "user_id" integer,
+      "total" real,
+      FOREIGN KEY ("user_id") REFERENCES "users" ("id")
+    );
+    -- event 3 op 1: create_index orders_by_user
+    CREATE INDEX "orders_by_user" ON "orders" ("user_id");
+    -- every foreign key still finds its row
+    PRAGMA foreign_key_check;
+    -- strata bookkeeping
+    INSERT INTO "_strata_state" ("id", "ledger_id", "seq", "hash", "applied_at") VALUES (1, :ledger_id, :to_seq, :to_hash, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) ON CONFLICT ("id") DO UPDATE SET "ledger_id" = excluded."ledger_id", "seq" = excluded."seq", "hash" = excluded."hash", "applied_at" = excluded."applied_at";
+    -- strata bookkeeping
+    UPDATE "_strata_log" SET "archived_rows" = (SELECT coalesce(sum("row_count"), 0) FROM "_strata_archive" WHERE "log_id" = "_strata_log"."id") WHERE "id" = (SELECT max("id") FROM "_strata_log");
+    COMMIT;
+    "#);
+    insta::assert_snapshot!(json(&env, &["apply", "--db", "app.db", "--dry-run"]), @r#"
+    exit 0
+    {
+      "db": "app.db",
+      "from": 1,
+      "sql": "BEGIN IMMEDIATE;\n-- strata bookkeeping\nCREATE TABLE IF NOT EXISTS \"_strata_state\" (\n  \"id\" INTEGER PRIMARY KEY CHECK (\"id\" = 1),\n  \"ledger_id\" TEXT NOT NULL,\n  \"seq\" INTEGER NOT NULL,\n  \"hash\" TEXT NOT NULL,\n  \"applied_at\" TEXT NOT NULL\n);\n-- strata bookkeeping\nCREATE TABLE IF NOT EXISTS \"_strata_log\" (\n  \"id\" INTEGER PRIMARY KEY,\n  \"at\" TEXT NOT NULL,\n  \"who\" TEXT NOT NULL,\n  \"ledger_id\" TEXT NOT NULL,\n  \"from_seq\" INTEGER,\n  \"from_hash\" TEXT,\n  \"to_seq\" INTEGER NOT NULL,\n  \"to_hash\" TEXT NOT NULL,\n  \"version\" TEXT NOT NULL,\n  \"archived_rows\" INTEGER NOT NULL DEFAULT 0,\n  \"note\" TEXT\n);\n-- strata bookkeeping\nCREATE TABLE IF NOT EXISTS \"_strata_archive\" (\n  \"id\" INTEGER PRIMARY KEY,\n  \"log_id\" INTEGER NOT NULL,\n  \"seq\" INTEGER NOT NULL,\n  \"op\" INTEGER NOT NULL,\n  \"kind\" TEXT NOT NULL CHECK (\"kind\" IN ('table', 'column', 'values')),\n  \"table_name\" TEXT NOT NULL,\n  \"column_name\" TEXT,\n  \"key_kind\" TEXT NOT NULL CHECK (\"key_kind\" IN ('rowid', 'primary_key')),\n  \"key_columns\" TEXT NOT NULL,\n  \"archive_table\" TEXT NOT NULL UNIQUE,\n  \"row_count\" INTEGER NOT NULL,\n  \"created_at\" TEXT NOT NULL,\n  \"undo\" INTEGER,\n  \"lineage_seq\" INTEGER,\n  \"lineage_op\" INTEGER,\n  \"lineage_forward\" INTEGER,\n  \"value_columns\" TEXT,\n  \"witness_columns\" TEXT,\n  \"after_column\" TEXT,\n  \"counter\" INTEGER,\n  \"purged_at\" TEXT\n);\n-- strata bookkeeping\nINSERT INTO \"_strata_log\" (\"at\", \"who\", \"ledger_id\", \"from_seq\", \"from_hash\", \"to_seq\", \"to_hash\", \"version\", \"note\") VALUES (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), :who, :ledger_id, :from_seq, :from_hash, :to_seq, :to_hash, :version, :note);\n-- event 2 op 0: add_column users.age\nALTER TABLE \"users\" ADD COLUMN \"age\" integer;\n-- event 3 op 0: create_table orders\nCREATE TABLE \"orders\" (\n  \"id\" integer PRIMARY KEY,\n  \"user_id\" integer,\n  \"total\" real,\n  FOREIGN KEY (\"user_id\") REFERENCES \"users\" (\"id\")\n);\n-- event 3 op 1: create_index orders_by_user\nCREATE INDEX \"orders_by_user\" ON \"orders\" (\"user_id\");\n-- every foreign key still finds its row\nPRAGMA foreign_key_check;\n-- strata bookkeeping\nINSERT INTO \"_strata_state\" (\"id\", \"ledger_id\", \"seq\", \"hash\", \"applied_at\") VALUES (1, :ledger_id, :to_seq, :to_hash, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) ON CONFLICT (\"id\") DO UPDATE SET \"ledger_id\" = excluded.\"ledger_id\", \"seq\" = excluded.\"seq\", \"hash\" = excluded.\"hash\", \"applied_at\" = excluded.\"applied_at\";\n-- strata bookkeeping\nUPDATE \"_strata_log\" SET \"archived_rows\" = (SELECT coalesce(sum(\"row_count\"), 0) FROM \"_strata_archive\" WHERE \"log_id\" = \"_strata_log\".\"id\") WHERE \"id\" = (SELECT max(\"id\") FROM \"_strata_log\");\nCOMMIT;\n",
+      "to": 3
+    }
+    "#);
+    insta::assert_snapshot!(json(&env, &["apply", "--db", "app.db"]), @r#"
+    exit 0
+    {
+      "archived": [],
+      "db": "app.db",
+      "from": 1,
+      "restored": [],
+      "statements": 3,
+      "to": 3,
+      "without_data": []
+    }
+    "#);
+    insta::assert_snapshot!(run(&env, &["apply", "--db", "app.db"]), @r#"
+    exit 0
+    app.db is already at event 3
+    "#);
+    env.db("app.db")
+        .execute_batch("INSERT INTO users VALUES (1, 'ada', 'ada@example.com', 36);")
+        .expect("rows");
+    // Backwards: a dropped column archived, then brought back.
+    insta::assert_snapshot!(run(&env, &["apply", "--db", "app.db", "--to", "1"]), @r#"
+    exit 0
+    app.db is now at event 1 (was 3; 9 statements)
+    archived table orders: 0 rows in _strata_archive_1
+    archived column users.age: 1 row in _strata_archive_2
+    "#);
+    insta::assert_snapshot!(json(&env, &["apply", "--db", "app.db", "--to", "2"]), @r#"
+    exit 0
+    {
+      "archived": [],
+      "db": "app.db",
+      "from": 1,
+      "restored": [
+        "the values of users.age: 1 row from _strata_archive_2"
+      ],
+      "statements": 5,
+      "to": 2,
+      "without_data": []
+    }
+    "#);
+    insta::assert_snapshot!(run(&env, &["-q", "apply", "--db", "app.db"]), @r#"
+    exit 0
+    "#);
+}
+
+#[test]
+fn apply_errors() {
+    let env = seeded();
+    insta::assert_snapshot!(run(&env, &["apply", "--db", "app.db", "--to", "nope~"]), @r#"
+    exit 2
+    --- stderr
+    error: invalid value 'nope~' for '--to <POINT>': "nope~" is not a point: a point is 0, N, head, head~K, a tag name, 8 to 64 hex characters of a hash, or @TIME
+
+    For more information, try '--help'.
+    "#);
+    insta::assert_snapshot!(run(&env, &["apply", "--db", "app.db", "--to", "v9"]), @r#"
+    exit 1
+    --- stderr
+    error: no tag named v9: the ledger has no tags
+    "#);
+    insta::assert_snapshot!(run(&env, &["apply", "--db", "app.db", "--to", "9"]), @r#"
+    exit 1
+    --- stderr
+    error: there is no event 9: the ledger's head is event 3
+    "#);
+    std::fs::create_dir(env.path().join("dir.db")).expect("mkdir");
+    insta::assert_snapshot!(run(&env, &["apply", "--db", "dir.db"]), @r#"
+    exit 1
+    --- stderr
+    error: dir.db is a directory; give the path of a database file
+    "#);
+    env.file(
+        "text.db",
+        "not a database, long enough for SQLite to read a header",
+    );
+    insta::assert_snapshot!(run(&env, &["apply", "--db", "text.db"]), @r#"
+    exit 1
+    --- stderr
+    error: text.db is not a SQLite database; give the path of a database file, or a new path to create one
+    "#);
+    insta::assert_snapshot!(run(&env, &["apply"]), @r#"
+    exit 2
+    --- stderr
+    error: the following required arguments were not provided:
+      --db <FILE>
+
+    Usage: strata apply --db <FILE> --author <AUTHOR>
+
+    For more information, try '--help'.
+    "#);
+}
+
+#[test]
+fn checkout() {
+    let env = seeded();
+    insta::assert_snapshot!(run(&env, &["checkout", "--to", "1", "--db", "one.db"]), @r#"
+    exit 0
+    built one.db at event 1
+    "#);
+    insta::assert_snapshot!(json(&env, &["checkout", "--db", "head.db"]), @r#"
+    exit 0
+    {
+      "db": "head.db",
+      "to": 3
+    }
+    "#);
+    insta::assert_snapshot!(run(&env, &["status", "--db", "one.db"]), @"
+    exit 0
+    one.db is at event 1 (a38d41dd0436)
+    head is event 3; 2 pending
+      event 2 change: add age
+      event 3 change: create orders
+    no drift
+    ");
+    insta::assert_snapshot!(run(&env, &["checkout", "--db", "one.db"]), @r#"
+    exit 1
+    --- stderr
+    error: one.db already exists; checkout builds a new database, so give a path that does not exist
+    "#);
+    insta::assert_snapshot!(run(&env, &["checkout", "--to", "v9", "--db", "v9.db"]), @r#"
+    exit 1
+    --- stderr
+    error: no tag named v9: the ledger has no tags
+    "#);
+}
+
+#[test]
+fn revert() {
+    let env = applied();
+    record_at(
+        &env,
+        "drop age",
+        "2099-01-04T00:00:00Z",
+        "ALTER TABLE users DROP COLUMN age",
+    );
+    env.ok(&["apply", "--db", "app.db"]);
+    let at = "2099-01-05T00:00:00Z";
+    insta::assert_snapshot!(run(&env, &["revert", "head", "-m", "undo", "--timestamp", at, "--dry-run"]), @r#"
+    exit 0
+    would record revert event 5 (1 ops); nothing was appended
+      add column users.age: "age" integer
+    "#);
+    insta::assert_snapshot!(json(&env, &["revert", "head", "-m", "undo", "--timestamp", at, "--dry-run"]), @r#"
+    exit 0
+    {
+      "seq": 5,
+      "hash": "ddad31286601ed80057d1abf847ef3047c8b91ccf508a10f8acce40325ec1564",
+      "prev": "51eccf19c1202729626fa1545724f690d6ae5bc010044409d08c77ba9c807028",
+      "at": "2099-01-05T00:00:00Z",
+      "author": "tester",
+      "message": "undo",
+      "kind": "revert",
+      "ops": [
+        {
+          "add_column": {
+            "table": "users",
+            "column": {
+              "name": "age",
+              "ty": "integer",
+              "not_null": false,
+              "default": null,
+              "collation": null,
+              "generated": null
+            },
+            "position": 3
+          }
+        }
+      ],
+      "reverts": [
+        4
+      ],
+      "fingerprint": "439db74c35cf1507a80cc258c685d401f68245c36bd82af8af5d6a603b716f66"
+    }
+    "#);
+    insta::assert_snapshot!(run(&env, &["revert", "head", "-m", "undo", "--timestamp", at]), @"
+    exit 0
+    recorded revert event 5 (ddad31286601) undoing event 4: undo
+    ");
+    insta::assert_snapshot!(run(&env, &["apply", "--db", "app.db"]), @r#"
+    exit 0
+    app.db is now at event 5 (was 4; 5 statements)
+    restored the values of users.age: 1 row from _strata_archive_1
+    "#);
+    insta::assert_snapshot!(json(&env, &["revert", "--to", "2", "-m", "back to 2", "--timestamp", "2099-01-06T00:00:00Z"]), @r#"
+    exit 0
+    {
+      "seq": 6,
+      "hash": "4a6065fc684b77189ccbc54f4800ab90827d149c05b0abaf6a0ba1c54d7b93b9",
+      "prev": "ddad31286601ed80057d1abf847ef3047c8b91ccf508a10f8acce40325ec1564",
+      "at": "2099-01-06T00:00:00Z",
+      "author": "tester",
+      "message": "back to 2",
+      "kind": "revert",
+      "ops": [
+        {
+          "drop_column": {
+            "table": "users",
+            "column": {
+              "name": "age",
+              "ty": "integer",
+              "not_null": false,
+              "default": null,
+              "collation": null,
+              "generated": null
+            },
+            "position": 3
+          }
+        },
+        {
+          "add_column": {
+            "table": "users",
+            "column": {
+              "name": "age",
+              "ty": "integer",
+              "not_null": false,
+              "default": null,
+              "collation": null,
+              "generated": null
+            },
+            "position": 3
+          }
+        },
+        {
+          "drop_index": {
+            "index": {
+              "name": "orders_by_user",
+              "table": "orders",
+              "unique": false,
+              "columns": [
+                {
+                  "term": {
+                    "column": "user_id"
+                  },
+                  "collation": null,
+                  "desc": false
+                }
+              ],
+              "predicate": null
+            }
+          }
+        },
+        {
+          "drop_table": {
+            "table": {
+              "name": "orders",
+              "columns": [
+                {
+                  "name": "id",
+                  "ty": "integer",
+                  "not_null": false,
+                  "default": null,
+                  "collation": null,
+                  "generated": null
+                },
+                {
+                  "name": "user_id",
+                  "ty": "integer",
+                  "not_null": false,
+                  "default": null,
+                  "collation": null,
+                  "generated": null
+                },
+                {
+                  "name": "total",
+                  "ty": "real",
+                  "not_null": false,
+                  "default": null,
+                  "collation": null,
+                  "generated": null
+                }
+              ],
+              "primary_key": {
+                "name": null,
+                "columns": [
+                  "id"
+                ],
+                "autoincrement": false
+              },
+              "uniques": [],
+              "checks": [],
+              "foreign_keys": [
+                {
+                  "name": null,
+                  "columns": [
+                    "user_id"
+                  ],
+                  "ref_table": "users",
+                  "ref_columns": [
+                    "id"
+                  ],
+                  "on_delete": "no_action",
+                  "on_update": "no_action",
+                  "deferred": false
+                }
+              ],
+              "without_rowid": false,
+              "strict": false
+            }
+          }
+        }
+      ],
+      "reverts": [
+        3,
+        4,
+        5
+      ],
+      "fingerprint": "f27c06fcc72567aa659ed5cced7d39b0982cd13bb2257c4de9a58428024f2057"
+    }
+    "#);
+    insta::assert_snapshot!(run(&env, &["apply", "--db", "app.db"]), @r#"
+    exit 0
+    app.db is now at event 6 (was 5; 14 statements)
+    archived table orders: 1 row in _strata_archive_2
+    restored the values of users.age: 1 row from _strata_archive_1
+    "#);
+    insta::assert_snapshot!(run(&env, &["archive", "list", "--db", "app.db"]), @r#"
+    exit 0
+    event 6 op 4: table orders: 1 rows, 4096 bytes in _strata_archive_2 ([now]); made by the undo of event 3 op 1; comes back with event 3 op 1 again (apply forwards over event 3, or a redo)
+    "#);
+}
+
+#[test]
+fn revert_errors() {
+    let env = seeded();
+    let at = "2099-02-01T00:00:00Z";
+    // Later events depend on it; cascade takes them along.
+    insta::assert_snapshot!(run(&env, &["revert", "1", "-m", "x", "--timestamp", at]), @r#"
+    exit 1
+    --- stderr
+    error: event 1 cannot be reverted alone: later events depend on it (event 2 "add age", event 3 "create orders"); give --cascade to revert them too, newest first
+    "#);
+    insta::assert_snapshot!(run(&env, &["revert", "1", "-m", "x", "--timestamp", at, "--cascade", "--dry-run"]), @r#"
+    exit 0
+    would record revert event 4 (4 ops); nothing was appended
+      drop index orders_by_user on orders (user_id)
+      drop table orders (3 columns)
+      drop column users.age (was "age" integer, column 4)
+      drop table users (3 columns)
+    "#);
+    insta::assert_snapshot!(run(&env, &["revert", "0", "-m", "x", "--timestamp", at]), @r#"
+    exit 1
+    --- stderr
+    error: point 0 is the empty schema, not an event to revert
+    help: to undo everything, use revert --to 0
+    "#);
+    insta::assert_snapshot!(run(&env, &["revert", "9", "-m", "x", "--timestamp", at]), @r#"
+    exit 1
+    --- stderr
+    error: there is no event 9: the ledger's head is event 3
+    "#);
+    insta::assert_snapshot!(run(&env, &["revert", "--to", "head", "-m", "x", "--timestamp", at]), @r#"
+    exit 0
+    nothing to revert: head (event 3) already has the schema of point 3; nothing was appended
+    "#);
+    insta::assert_snapshot!(run(&env, &["revert", "-m", "x"]), @r#"
+    exit 2
+    --- stderr
+    error: the following required arguments were not provided:
+      <POINT|--to <POINT>>
+
+    Usage: strata revert --message <MESSAGE> --author <AUTHOR> <POINT|--to <POINT>>
+
+    For more information, try '--help'.
+    "#);
+}
+
+#[test]
+fn baseline() {
+    let env = Env::init();
+    env.db("legacy.db")
+        .execute_batch(
+            "CREATE TABLE items (id integer PRIMARY KEY, label text NOT NULL DEFAULT '');
+             CREATE INDEX items_by_label ON items (label);
+             CREATE VIEW labels AS SELECT label FROM items;
+             INSERT INTO items VALUES (1, 'one');",
+        )
+        .expect("legacy");
+    let at = "2099-01-01T00:00:00Z";
+    insta::assert_snapshot!(run(&env, &["baseline", "--db", "legacy.db", "-m", "adopt", "--timestamp", at, "--dry-run"]), @r#"
+    exit 0
+    would record baseline event 1 of legacy.db (1 tables, 3 objects); nothing was appended
+    "#);
+    insta::assert_snapshot!(json(&env, &["baseline", "--db", "legacy.db", "-m", "adopt", "--timestamp", at, "--dry-run"]), @r#"
+    exit 0
+    {
+      "seq": 1,
+      "hash": "0df005c15a4f2552b0c6944755520f96a3cb91c12864bf792535c4ea748ee2e4",
+      "prev": "0000000000000000000000000000000000000000000000000000000000000000",
+      "at": "2099-01-01T00:00:00Z",
+      "author": "tester",
+      "message": "adopt",
+      "kind": "baseline",
+      "ops": [],
+      "schema": {
+        "tables": {
+          "items": {
+            "name": "items",
+            "columns": [
+              {
+                "name": "id",
+                "ty": "integer",
+                "not_null": false,
+                "default": null,
+                "collation": null,
+                "generated": null
+              },
+              {
+                "name": "label",
+                "ty": "text",
+                "not_null": true,
+                "default": "''",
+                "collation": null,
+                "generated": null
+              }
+            ],
+            "primary_key": {
+              "name": null,
+              "columns": [
+                "id"
+              ],
+              "autoincrement": false
+            },
+            "uniques": [],
+            "checks": [],
+            "foreign_keys": [],
+            "without_rowid": false,
+            "strict": false
+          }
+        },
+        "indexes": {
+          "items_by_label": {
+            "name": "items_by_label",
+            "table": "items",
+            "unique": false,
+            "columns": [
+              {
+                "term": {
+                  "column": "label"
+                },
+                "collation": null,
+                "desc": false
+              }
+            ],
+            "predicate": null
+          }
+        },
+        "views": {
+          "labels": {
+            "name": "labels",
+            "sql": "CREATE VIEW labels AS SELECT label FROM items",
+            "depends_on": [
+              "items"
+            ]
+          }
+        },
+        "triggers": {}
+      },
+      "fingerprint": "c9e8344a1ef7599d069e30512b39591bf187c80b5422a2d42df86e0de1c7db46"
+    }
+    "#);
+    insta::assert_snapshot!(run(&env, &["baseline", "--db", "legacy.db", "-m", "adopt", "--timestamp", at]), @"
+    exit 0
+    recorded baseline event 1 (0df005c15a4f): 1 tables, 3 objects from legacy.db; it is marked at event 1
+    ");
+    insta::assert_snapshot!(run(&env, &["show", "1"]), @r#"
+    exit 0
+    event 1
+    hash        0df005c15a4f2552b0c6944755520f96a3cb91c12864bf792535c4ea748ee2e4
+    prev        0000000000000000000000000000000000000000000000000000000000000000
+    at          2099-01-01T00:00:00Z
+    author      tester
+    kind        baseline
+    fingerprint c9e8344a1ef7599d069e30512b39591bf187c80b5422a2d42df86e0de1c7db46
+
+        adopt
+
+    baseline: 1 tables, 1 indexes, 1 views, 0 triggers
+    CREATE TABLE "items" (
+      "id" integer PRIMARY KEY,
+      "label" text NOT NULL DEFAULT ''
+    );
+    CREATE INDEX "items_by_label" ON "items" ("label");
+    CREATE VIEW labels AS SELECT label FROM items;
+    "#);
+    insta::assert_snapshot!(run(&env, &["status", "--db", "legacy.db"]), @"
+    exit 0
+    legacy.db is at event 1 (0df005c15a4f)
+    head is event 1; 0 pending
+    no drift
+    ");
+    // A ledger with events needs --force-after; with it, the database's
+    // schema replaces head's.
+    env.db("other.db")
+        .execute_batch("CREATE TABLE other (a)")
+        .expect("other");
+    insta::assert_snapshot!(run(&env, &["baseline", "--db", "other.db", "-m", "adopt", "--timestamp", "2099-01-02T00:00:00Z"]), @r#"
+    exit 1
+    --- stderr
+    error: the ledger has 1 event: a baseline is its first event, unless forced
+    help: to replace the ledger's schema with the database's after event 1, give --force-after 1
+    "#);
+    // FIXME: --json of a baseline is the event itself with --dry-run (as
+    // record prints it), but {db, event} with the keys sorted without.
+    insta::assert_snapshot!(json(&env, &["baseline", "--db", "other.db", "-m", "adopt", "--timestamp", "2099-01-02T00:00:00Z", "--force-after", "head"]), @r#"
+    exit 0
+    {
+      "db": "other.db",
+      "event": {
+        "at": "2099-01-02T00:00:00Z",
+        "author": "tester",
+        "fingerprint": "a2ec07fee4c691e741a12cdeb1458cfa9f203bba48cebcd3e916af165f58238f",
+        "hash": "de7b944670c47f0dcc081add68d78d5757072078e473bf7a09b1762da8469469",
+        "kind": "baseline",
+        "message": "adopt",
+        "ops": [],
+        "prev": "0df005c15a4f2552b0c6944755520f96a3cb91c12864bf792535c4ea748ee2e4",
+        "schema": {
+          "indexes": {},
+          "tables": {
+            "other": {
+              "checks": [],
+              "columns": [
+                {
+                  "collation": null,
+                  "default": null,
+                  "generated": null,
+                  "name": "a",
+                  "not_null": false,
+                  "ty": ""
+                }
+              ],
+              "foreign_keys": [],
+              "name": "other",
+              "primary_key": null,
+              "strict": false,
+              "uniques": [],
+              "without_rowid": false
+            }
+          },
+          "triggers": {},
+          "views": {}
+        },
+        "seq": 2
+      }
+    }
+    "#);
+    insta::assert_snapshot!(run(&env, &["baseline", "--db", "other.db", "-m", "again", "--timestamp", "2099-01-03T00:00:00Z", "--force-after", "head~1"]), @r#"
+    exit 1
+    --- stderr
+    error: --force-after names event 1, but head is event 2: a baseline can only follow head
+    help: check the history with `strata log`, then give --force-after 2
+    "#);
+    // A missing database; one of another ledger.
+    let fresh = Env::init();
+    insta::assert_snapshot!(run(&fresh, &["baseline", "--db", "missing.db", "-m", "adopt", "--timestamp", at]), @r#"
+    exit 1
+    --- stderr
+    error: missing.db is not a database file: baseline adopts one that exists
+    help: give the path of the existing database; to start from nothing, record changes and `strata apply`
+    "#);
+    std::fs::copy(env.path().join("legacy.db"), fresh.path().join("legacy.db")).expect("copy");
+    insta::assert_snapshot!(run(&fresh, &["baseline", "--db", "legacy.db", "-m", "adopt", "--timestamp", at]), @"
+    exit 3
+    --- stderr
+    error: legacy.db is already reconciled by another ledger (id 0df005c15a4f)
+    help: give the --ledger it belongs to
+    ");
+}
+
+#[test]
+fn plan() {
+    let env = seeded();
+    let orders = "CREATE TABLE orders (id integer PRIMARY KEY, user_id integer REFERENCES users (id), total real, paid integer NOT NULL DEFAULT 0);
+         CREATE INDEX orders_by_user ON orders (user_id);";
+    env.file(
+        "plain.sql",
+        &format!("CREATE TABLE users (id integer PRIMARY KEY, full_name text NOT NULL, email text UNIQUE, age integer);\n{orders}"),
+    );
+    env.file(
+        "desired.sql",
+        &format!("CREATE TABLE users (\n  id integer PRIMARY KEY,\n  full_name text NOT NULL, -- @renamed from=name\n  email text UNIQUE,\n  age integer\n);\n{orders}"),
+    );
+    // Without a rename, a drop and an add, and the suggestion.
+    insta::assert_snapshot!(run(&env, &["plan", "--desired", "plain.sql"]), @r#"
+    exit 0
+    3 ops turn head (event 3) into the desired schema:
+      add column orders.paid: "paid" integer NOT NULL DEFAULT 0
+      drop column users.name (was "name" text NOT NULL, column 2)
+      add column users.full_name: "full_name" text NOT NULL
+
+    -- the SQL apply runs for them on a database at head
+    ALTER TABLE "orders" ADD COLUMN "paid" integer NOT NULL DEFAULT 0;
+    CREATE TABLE "_strata_archive_1" ("_strata_rowid" INTEGER PRIMARY KEY, "name", "email", "age");
+    INSERT INTO "_strata_archive_1" ("_strata_rowid", "name", "email", "age") SELECT rowid, "name", "email", "age" FROM "users";
+    INSERT INTO "_strata_archive" ("id", "log_id", "seq", "op", "undo", "lineage_seq", "lineage_op", "lineage_forward", "kind", "table_name", "column_name", "key_kind", "key_columns", "value_columns", "witness_columns", "after_column", "counter", "archive_table", "row_count", "created_at") SELECT 1, (SELECT max("id") FROM "_strata_log"), 4, 1, 0, 4, 1, 1, 'column', 'users', 'name', 'rowid', json_array('_strata_rowid'), json_array('name'), json_array('email', 'age'), NULL, NULL, '_strata_archive_1', count(*), strftime('%Y-%m-%dT%H:%M:%fZ', 'now') FROM "_strata_archive_1";
+    ALTER TABLE "users" DROP COLUMN "name";
+    CREATE TABLE "_strata_new_users" (
+      "id" integer PRIMARY KEY,
+      "full_name" text NOT NULL,
+      "email" text,
+      "age" integer,
+      UNIQUE ("email")
+    );
+    INSERT INTO "_strata_new_users" ("id", "email", "age") SELECT "id", "email", "age" FROM "users";
+    DROP TABLE "users";
+    ALTER TABLE "_strata_new_users" RENAME TO "users";
+    --- stderr
+    warning: this drops column users.name; apply keeps its data in the database's archive, and a revert brings it back
+    note: column users.name is dropped and users.full_name added alike; if it is a rename, give --rename users.name=users.full_name
+    "#);
+    // FIXME: the ops' keys come sorted here; record, log and show print
+    // them in the model's field order.
+    insta::assert_snapshot!(json(&env, &["plan", "--desired", "plain.sql", "--rename", "users.name=users.full_name"]), @r#"
+    exit 0
+    {
+      "drops": [],
+      "head": 3,
+      "ops": [
+        {
+          "rename_column": {
+            "from": "name",
+            "table": "users",
+            "to": "full_name"
+          }
+        },
+        {
+          "add_column": {
+            "column": {
+              "collation": null,
+              "default": "0",
+              "generated": null,
+              "name": "paid",
+              "not_null": true,
+              "ty": "integer"
+            },
+            "position": 3,
+            "table": "orders"
+          }
+        }
+      ],
+      "sql": [
+        "ALTER TABLE \"users\" RENAME COLUMN \"name\" TO \"full_name\";",
+        "ALTER TABLE \"orders\" ADD COLUMN \"paid\" integer NOT NULL DEFAULT 0;"
+      ],
+      "suggestions": [],
+      "summary": [
+        "rename column users.name to full_name",
+        "add column orders.paid: \"paid\" integer NOT NULL DEFAULT 0"
+      ]
+    }
+    "#);
+    insta::assert_snapshot!(run(&env, &["plan", "--desired", "desired.sql"]), @r#"
+    exit 0
+    2 ops turn head (event 3) into the desired schema:
+      rename column users.name to full_name
+      add column orders.paid: "paid" integer NOT NULL DEFAULT 0
+
+    -- the SQL apply runs for them on a database at head
+    ALTER TABLE "users" RENAME COLUMN "name" TO "full_name";
+    ALTER TABLE "orders" ADD COLUMN "paid" integer NOT NULL DEFAULT 0;
+    "#);
+    env.db("dev.db")
+        .execute_batch("CREATE TABLE users (id integer PRIMARY KEY, name text NOT NULL);")
+        .expect("dev");
+    insta::assert_snapshot!(run(&env, &["plan", "--from-db", "dev.db"]), @r#"
+    exit 0
+    5 ops turn head (event 3) into the desired schema:
+      drop index orders_by_user on orders (user_id)
+      drop from users: UNIQUE ("email")
+      drop table orders (3 columns)
+      drop column users.age (was "age" integer, column 4)
+      drop column users.email (was "email" text, column 3)
+
+    -- the SQL apply runs for them on a database at head
+    DROP INDEX "orders_by_user";
+    CREATE TABLE "_strata_new_users" (
+      "id" integer PRIMARY KEY,
+      "name" text NOT NULL,
+      "email" text,
+      "age" integer
+    );
+    INSERT INTO "_strata_new_users" ("id", "name", "email", "age") SELECT "id", "name", "email", "age" FROM "users";
+    DROP TABLE "users";
+    ALTER TABLE "_strata_new_users" RENAME TO "users";
+    CREATE TABLE "_strata_archive_1" ("_strata_rowid" INTEGER PRIMARY KEY, "id", "user_id", "total");
+    INSERT INTO "_strata_archive_1" ("_strata_rowid", "id", "user_id", "total") SELECT rowid, "id", "user_id", "total" FROM "orders";
+    INSERT INTO "_strata_archive" ("id", "log_id", "seq", "op", "undo", "lineage_seq", "lineage_op", "lineage_forward", "kind", "table_name", "column_name", "key_kind", "key_columns", "value_columns", "witness_columns", "after_column", "counter", "archive_table", "row_count", "created_at") SELECT 1, (SELECT max("id") FROM "_strata_log"), 4, 2, 0, 4, 2, 1, 'table', 'orders', NULL, 'rowid', json_array('_strata_rowid'), json_array('id', 'user_id', 'total'), json_array(), NULL, NULL, '_strata_archive_1', count(*), strftime('%Y-%m-%dT%H:%M:%fZ', 'now') FROM "_strata_archive_1";
+    DROP TABLE "orders";
+    CREATE TABLE "_strata_archive_2" ("_strata_rowid" INTEGER PRIMARY KEY, "age", "name", "email");
+    INSERT INTO "_strata_archive_2" ("_strata_rowid", "age", "name", "email") SELECT rowid, "age", "name", "email" FROM "users";
+    INSERT INTO "_strata_archive" ("id", "log_id", "seq", "op", "undo", "lineage_seq", "lineage_op", "lineage_forward", "kind", "table_name", "column_name", "key_kind", "key_columns", "value_columns", "witness_columns", "after_column", "counter", "archive_table", "row_count", "created_at") SELECT 2, (SELECT max("id") FROM "_strata_log"), 4, 3, 0, 4, 3, 1, 'column', 'users', 'age', 'rowid', json_array('_strata_rowid'), json_array('age'), json_array('name', 'email'), NULL, NULL, '_strata_archive_2', count(*), strftime('%Y-%m-%dT%H:%M:%fZ', 'now') FROM "_strata_archive_2";
+    ALTER TABLE "users" DROP COLUMN "age";
+    CREATE TABLE "_strata_archive_3" ("_strata_rowid" INTEGER PRIMARY KEY, "email", "name");
+    INSERT INTO "_strata_archive_3" ("_strata_rowid", "email", "name") SELECT rowid, "email", "name" FROM "users";
+    INSERT INTO "_strata_archive" ("id", "log_id", "seq", "op", "undo", "lineage_seq", "lineage_op", "lineage_forward", "kind", "table_name", "column_name", "key_kind", "key_columns", "value_columns", "witness_columns", "after_column", "counter", "archive_table", "row_count", "created_at") SELECT 3, (SELECT max("id") FROM "_strata_log"), 4, 4, 0, 4, 4, 1, 'column', 'users', 'email', 'rowid', json_array('_strata_rowid'), json_array('email'), json_array('name'), NULL, NULL, '_strata_archive_3', count(*), strftime('%Y-%m-%dT%H:%M:%fZ', 'now') FROM "_strata_archive_3";
+    ALTER TABLE "users" DROP COLUMN "email";
+    --- stderr
+    warning: this drops table orders; apply keeps its data in the database's archive, and a revert brings it back
+    warning: this drops column users.age; apply keeps its data in the database's archive, and a revert brings it back
+    warning: this drops column users.email; apply keeps its data in the database's archive, and a revert brings it back
+    "#);
+    insta::assert_snapshot!(run(&env, &["record", "-m", "sync", "--timestamp", "2099-02-01T00:00:00Z", "--desired", "desired.sql"]), @"
+    exit 0
+    recorded event 4 (b217dcf6b7fe): sync
+    ");
+    // Nothing to change; bad desired SQL; no file.
+    insta::assert_snapshot!(run(&env, &["plan", "--desired", "desired.sql"]), @r#"
+    exit 0
+    nothing to do: head (event 4) has the desired schema
+    "#);
+    env.file("bad.sql", "CREATE TABLE t (a integer");
+    insta::assert_snapshot!(run(&env, &["plan", "--desired", "bad.sql"]), @r#"
+    exit 1
+    --- stderr
+    error: bad.sql: line 1: SQLite refused CREATE TABLE t (a integer: incomplete input
+    "#);
+    insta::assert_snapshot!(run(&env, &["plan", "--desired", "missing.sql"]), @r#"
+    exit 1
+    --- stderr
+    error: cannot read missing.sql: No such file or directory (os error 2)
+    "#);
+    insta::assert_snapshot!(run(&env, &["plan"]), @r#"
+    exit 2
+    --- stderr
+    error: the following required arguments were not provided:
+      <--desired <FILE.sql>|--from-db <FILE>>
+
+    Usage: strata plan <--desired <FILE.sql>|--from-db <FILE>>
+
+    For more information, try '--help'.
+    "#);
+}
+
+#[test]
+fn import_sql() {
+    let env = Env::init();
+    let dir = env.path().join("migrations");
+    std::fs::create_dir(&dir).expect("mkdir");
+    for (name, sql) in [
+        (
+            "V1__users.sql",
+            "CREATE TABLE users (id integer PRIMARY KEY, name text);\n",
+        ),
+        (
+            "V2__email.sql",
+            "ALTER TABLE users ADD COLUMN email text;\nUPDATE users SET email = '';\n",
+        ),
+        ("U2__email.sql", "UPDATE users SET email = NULL;\n"),
+        ("notes.txt", "not a migration\n"),
+    ] {
+        std::fs::write(dir.join(name), sql).expect("write");
+    }
+    let at = "2099-01-01T00:00:00Z";
+    insta::assert_snapshot!(run(&env, &["import-sql", "--timestamp", at, "--dry-run", "migrations"]), @r#"
+    exit 0
+    would record event 1: V1__users.sql (1 op)
+      create table users
+    would record event 2: V2__email.sql (2 ops)
+      add column users.email: "email" text
+      data step: UPDATE users SET email = ''
+      revert SQL from migrations/U2__email.sql
+    nothing was appended (dry run)
+    "#);
+    insta::assert_snapshot!(json(&env, &["import-sql", "--timestamp", at, "--dry-run", "migrations"]), @r#"
+    exit 0
+    [
+      {
+        "seq": 1,
+        "message": "V1__users.sql",
+        "file": "migrations/V1__users.sql",
+        "kind": "change",
+        "ops": [
+          {
+            "create_table": {
+              "table": {
+                "name": "users",
+                "columns": [
+                  {
+                    "name": "id",
+                    "ty": "integer",
+                    "not_null": false,
+                    "default": null,
+                    "collation": null,
+                    "generated": null
+                  },
+                  {
+                    "name": "name",
+                    "ty": "text",
+                    "not_null": false,
+                    "default": null,
+                    "collation": null,
+                    "generated": null
+                  }
+                ],
+                "primary_key": {
+                  "name": null,
+                  "columns": [
+                    "id"
+                  ],
+                  "autoincrement": false
+                },
+                "uniques": [],
+                "checks": [],
+                "foreign_keys": [],
+                "without_rowid": false,
+                "strict": false
+              }
+            }
+          }
+        ]
+      },
+      {
+        "seq": 2,
+        "message": "V2__email.sql",
+        "file": "migrations/V2__email.sql",
+        "down": "migrations/U2__email.sql",
+        "kind": "change",
+        "ops": [
+          {
+            "add_column": {
+              "table": "users",
+              "column": {
+                "name": "email",
+                "ty": "text",
+                "not_null": false,
+                "default": null,
+                "collation": null,
+                "generated": null
+              },
+              "position": 2
+            }
+          },
+          {
+            "data": {
+              "sql": "UPDATE users SET email = ''"
+            }
+          }
+        ],
+        "revert_sql": "UPDATE users SET email = NULL;"
+      }
+    ]
+    "#);
+    insta::assert_snapshot!(run(&env, &["import-sql", "--timestamp", at, "migrations"]), @"
+    exit 0
+    recorded event 1 (e9ab59060956): V1__users.sql
+    recorded event 2 (8245d0534d60): V2__email.sql
+    ");
+    insta::assert_snapshot!(json(&env, &["import-sql", "--timestamp", "2099-01-02T00:00:00Z", "migrations"]), @r#"
+    exit 0
+    []
+    "#);
+    insta::assert_snapshot!(run(&env, &["log"]), @r#"
+    exit 0
+    event 2  8245d0534d60  2099-01-01T00:00:00Z  tester  change
+        V2__email.sql
+          add column users.email: "email" text
+          data step: UPDATE users SET email = ''
+
+    event 1  e9ab59060956  2099-01-01T00:00:00Z  tester  change
+        V1__users.sql
+          create table users
+    "#);
+    // Not a folder; a file SQL refuses.
+    insta::assert_snapshot!(run(&env, &["import-sql", "--timestamp", at, "nope"]), @r#"
+    exit 1
+    --- stderr
+    error: cannot read folder nope: No such file or directory (os error 2)
+    "#);
+    std::fs::write(dir.join("V3__bad.sql"), "CREATE TABLE t (a").expect("write");
+    insta::assert_snapshot!(run(&env, &["import-sql", "--timestamp", "2099-01-03T00:00:00Z", "migrations"]), @r#"
+    exit 1
+    --- stderr
+    error: migrations/V3__bad.sql:1: syntax error in CREATE TABLE t (a: expected ), found the end of the statement at line 1, column 18
+    help: nothing was recorded; fix the file and run import-sql again
+    "#);
+}
+
+#[test]
+fn archive() {
+    let env = applied();
+    record_at(
+        &env,
+        "drop orders",
+        "2099-01-04T00:00:00Z",
+        "DROP TABLE orders",
+    );
+    record_at(
+        &env,
+        "drop age",
+        "2099-01-05T00:00:00Z",
+        "ALTER TABLE users DROP COLUMN age",
+    );
+    env.ok(&["apply", "--db", "app.db"]);
+    // FIXME: the text numbers ops from 1 (as `show` does), the JSON and
+    // the comments of `apply --dry-run` from 0: "event 4 op 2" here is
+    // "op": 1 below and "event 4 op 1" in a plan.
+    insta::assert_snapshot!(run(&env, &["archive", "list", "--db", "app.db"]), @r#"
+    exit 0
+    event 4 op 2: table orders: 1 rows, 4096 bytes in _strata_archive_1 ([now]); made by event 4 op 2; comes back with the undo of event 4 op 2 (a revert of event 4, or apply --to before it)
+    event 5 op 1: column users.age: 1 rows, 4096 bytes in _strata_archive_2 ([now]); made by event 5 op 1; comes back with the undo of event 5 op 1 (a revert of event 5, or apply --to before it)
+    "#);
+    insta::assert_snapshot!(json(&env, &["archive", "list", "--db", "app.db"]), @r#"
+    exit 0
+    [
+      {
+        "archive_table": "_strata_archive_1",
+        "bytes": 4096,
+        "column": null,
+        "created_at": "[now]",
+        "kind": "table",
+        "lineage": {
+          "forward": true,
+          "op": 1,
+          "seq": 4
+        },
+        "op": 1,
+        "restored_by": "the undo of event 4 op 2 (a revert of event 4, or apply --to before it)",
+        "rows": 1,
+        "seq": 4,
+        "table": "orders"
+      },
+      {
+        "archive_table": "_strata_archive_2",
+        "bytes": 4096,
+        "column": "age",
+        "created_at": "[now]",
+        "kind": "column",
+        "lineage": {
+          "forward": true,
+          "op": 0,
+          "seq": 5
+        },
+        "op": 0,
+        "restored_by": "the undo of event 5 op 1 (a revert of event 5, or apply --to before it)",
+        "rows": 1,
+        "seq": 5,
+        "table": "users"
+      }
+    ]
+    "#);
+    insta::assert_snapshot!(run(&env, &["archive", "purge", "--db", "app.db", "--before", "4"]), @r#"
+    exit 0
+    removed 1 archive entry made by events up to 4
+      event 4 op 2: table orders: 1 rows, 4096 bytes in _strata_archive_1 ([now]); made by event 4 op 2; comes back with the undo of event 4 op 2 (a revert of event 4, or apply --to before it)
+    "#);
+    insta::assert_snapshot!(json(&env, &["archive", "purge", "--db", "app.db", "--before", "head"]), @r#"
+    exit 0
+    {
+      "removed": [
+        {
+          "archive_table": "_strata_archive_2",
+          "bytes": 4096,
+          "column": "age",
+          "created_at": "[now]",
+          "kind": "column",
+          "lineage": {
+            "forward": true,
+            "op": 0,
+            "seq": 5
+          },
+          "op": 0,
+          "restored_by": "the undo of event 5 op 1 (a revert of event 5, or apply --to before it)",
+          "rows": 1,
+          "seq": 5,
+          "table": "users"
+        }
+      ]
+    }
+    "#);
+    insta::assert_snapshot!(run(&env, &["archive", "list", "--db", "app.db"]), @r#"
+    exit 0
+    app.db keeps no archived data
+    "#);
+    // What was purged is refused on the way back, unless without data.
+    insta::assert_snapshot!(run(&env, &["apply", "--db", "app.db", "--to", "3"]), @r#"
+    exit 1
+    would come back without its data: the values of users.age (1 row, archive _strata_archive_2 purged at [now])
+    would come back without its data: the rows of table orders (1 row, archive _strata_archive_1 purged at [now])
+    --- stderr
+    error: app.db would get back 2 tables or columns without 2 rows of data: their archives were purged (listed above); nothing was changed
+    help: restore the database from a backup taken before the purge, or pass --without-data to move without that data
+    "#);
+    insta::assert_snapshot!(run(&env, &["apply", "--db", "app.db", "--to", "3", "--without-data"]), @r#"
+    exit 0
+    app.db is now at event 3 (was 5; 3 statements)
+    --- stderr
+    warning: came back without its data (--without-data): the values of users.age (1 row, archive _strata_archive_2 purged at [now])
+    warning: came back without its data (--without-data): the rows of table orders (1 row, archive _strata_archive_1 purged at [now])
+    "#);
+    insta::assert_snapshot!(run(&env, &["archive", "list", "--db", "fresh.db"]), @r#"
+    exit 1
+    --- stderr
+    error: fresh.db does not exist
+    "#);
+    insta::assert_snapshot!(run(&env, &["archive", "purge", "--db", "app.db", "--before", "nope~"]), @r#"
+    exit 2
+    --- stderr
+    error: invalid value 'nope~' for '--before <POINT>': "nope~" is not a point: a point is 0, N, head, head~K, a tag name, 8 to 64 hex characters of a hash, or @TIME
+
+    For more information, try '--help'.
+    "#);
+}
+
+/// FIXME: every command but `log` panics (exit 101) when its stdout is a
+/// pipe nobody reads any more (`strata schema | head -0`), and `tag` does
+/// so after appending its event. `log` shows what they should do: stop
+/// writing and exit 0.
+#[test]
+fn a_closed_stdout_panics_every_command_but_log() {
+    let env = applied();
+    let mut out = String::new();
+    for args in [
+        &["log"][..],
+        &["schema"],
+        &["--json", "schema"],
+        &["show"],
+        &["verify"],
+        &["status", "--db", "app.db"],
+        &["tag", "v1"],
+    ] {
+        let mut child = env
+            .command(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn strata");
+        drop(child.stdout.take());
+        let done = child.wait_with_output().expect("wait strata");
+        let panicked = String::from_utf8_lossy(&done.stderr).contains("panicked");
+        out.push_str(&format!(
+            "strata {}: exit {}{}\n",
+            args.join(" "),
+            done.status.code().unwrap_or(-1),
+            if panicked { ", panicked" } else { "" }
+        ));
+    }
+    out.push_str(&format!("head is event {}\n", env.head()));
+    insta::assert_snapshot!(out, @r#"
+    strata log: exit 0
+    strata schema: exit 101, panicked
+    strata --json schema: exit 101, panicked
+    strata show: exit 101, panicked
+    strata verify: exit 101, panicked
+    strata status --db app.db: exit 101, panicked
+    strata tag v1: exit 101, panicked
+    head is event 4
+    "#);
+}

@@ -1149,20 +1149,22 @@ fn apply_errors() {
     error: there is no event 9: the ledger's head is event 3
     "#);
     std::fs::create_dir(env.path().join("dir.db")).expect("mkdir");
-    insta::assert_snapshot!(run(&env, &["apply", "--db", "dir.db"]), @r#"
+    insta::assert_snapshot!(run(&env, &["apply", "--db", "dir.db"]), @"
     exit 1
     --- stderr
-    error: dir.db is a directory; give the path of a database file
-    "#);
+    error: dir.db is a directory
+    help: give the path of a database file
+    ");
     env.file(
         "text.db",
         "not a database, long enough for SQLite to read a header",
     );
-    insta::assert_snapshot!(run(&env, &["apply", "--db", "text.db"]), @r#"
+    insta::assert_snapshot!(run(&env, &["apply", "--db", "text.db"]), @"
     exit 1
     --- stderr
-    error: text.db is not a SQLite database; give the path of a database file, or a new path to create one
-    "#);
+    error: text.db is not a SQLite database
+    help: give the path of a database file, or a new path to create one
+    ");
     insta::assert_snapshot!(run(&env, &["apply"]), @r#"
     exit 2
     --- stderr
@@ -1197,11 +1199,12 @@ fn checkout() {
       event 3 change: create orders
     no drift
     ");
-    insta::assert_snapshot!(run(&env, &["checkout", "--db", "one.db"]), @r#"
+    insta::assert_snapshot!(run(&env, &["checkout", "--db", "one.db"]), @"
     exit 1
     --- stderr
-    error: one.db already exists; checkout builds a new database, so give a path that does not exist
-    "#);
+    error: one.db already exists, and checkout builds a new database
+    help: give a path that does not exist
+    ");
     insta::assert_snapshot!(run(&env, &["checkout", "--to", "v9", "--db", "v9.db"]), @r#"
     exit 1
     --- stderr

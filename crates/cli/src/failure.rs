@@ -34,6 +34,16 @@ impl Failure {
         }
     }
 
+    /// A target's error (exit 1), with the target's advice.
+    pub fn target(e: impl strata_target::TargetError) -> Failure {
+        let help = e.help();
+        let failure = Failure::new(e);
+        match help {
+            Some(help) => failure.help(help),
+            None => failure,
+        }
+    }
+
     pub fn with_code(mut self, code: u8) -> Failure {
         self.code = code;
         self

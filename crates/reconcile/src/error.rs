@@ -5,7 +5,7 @@ use std::fmt;
 
 use strata_ledger::{Hash, LedgerError};
 use strata_schema::Difference;
-use strata_target::Loss;
+use strata_target::{Loss, TargetError};
 
 /// What kind of failure an [`Error`] is; the command line maps each to its
 /// exit code.
@@ -30,6 +30,8 @@ pub enum Error {
     Target {
         place: Option<String>,
         error: Box<dyn std::error::Error + Send + Sync>,
+        /// The target's advice.
+        help: Option<String>,
     },
     #[error("{db} was reconciled by another ledger (id {}), not {ledger} (id {})", found.short(12), expected.map_or("none: it is empty".to_string(), |h| h.short(12)))]
     ForeignLedger {
@@ -77,12 +79,10 @@ fn without_data(db: &str, losses: &[Loss]) -> String {
 
 impl Error {
     /// A target's error, about the database `place` when given.
-    pub fn target(
-        place: Option<&str>,
-        error: impl std::error::Error + Send + Sync + 'static,
-    ) -> Error {
+    pub fn target(place: Option<&str>, error: impl TargetError) -> Error {
         Error::Target {
             place: place.map(str::to_string),
+            help: error.help(),
             error: Box::new(error),
         }
     }
@@ -105,6 +105,7 @@ impl Error {
             Error::Drift { .. } => "undo the manual changes, or record them as a change and apply again".to_string(),
             Error::EmptyLedger => "strata record -m MSG FILE.sql".to_string(),
             Error::WithoutData { .. } => "restore the database from a backup taken before the purge, or pass --without-data to move without that data".to_string(),
+            Error::Target { help, .. } => return help.clone(),
             Error::Unprovable { engine, .. } => format!("strata applies every event to a scratch {engine} database before appending it; change what {engine} refuses and record again"),
             _ => return None,
         })

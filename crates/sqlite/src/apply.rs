@@ -29,25 +29,23 @@ pub use strata_target::{Applied, Archived, Position, Restored};
 /// apply error leaves the database as it was.
 #[derive(Debug, thiserror::Error)]
 pub enum ApplyError {
-    #[error("{path} is not a SQLite database; give the path of a database file, or a new path to create one")]
+    #[error("{path} is not a SQLite database")]
     NotADatabase { path: String },
-    #[error("{path} is a directory; give the path of a database file")]
+    #[error("{path} is a directory")]
     IsDirectory { path: String },
-    #[error("{path} is read-only; make it writable, or give a copy that is")]
+    #[error("{path} is read-only")]
     ReadOnly { path: String },
-    #[error(
-        "{path} already exists; checkout builds a new database, so give a path that does not exist"
-    )]
+    #[error("{path} already exists, and checkout builds a new database")]
     Exists { path: String },
     #[error("cannot open {path}: {reason}")]
     Open { path: String, reason: String },
-    #[error("the database is locked by another connection; wait for it to finish and try again")]
+    #[error("the database is locked by another connection")]
     Locked,
-    #[error("the database records ledger {found}, not ledger {expected}; it belongs to another ledger, so give that ledger (nothing was changed)")]
+    #[error("the database records ledger {found}, not ledger {expected}: it belongs to another ledger; nothing was changed")]
     ForeignLedger { expected: String, found: String },
-    #[error("the database is at {now}, not at {expected} as planned (another process applied meanwhile); nothing was changed, run apply again")]
+    #[error("the database is at {now}, not at {expected} as planned (another process applied meanwhile); nothing was changed")]
     Moved { expected: String, now: String },
-    #[error("the database's {STATE_TABLE} table is malformed ({reason}); restore it from a backup or check the database out anew")]
+    #[error("the database's {STATE_TABLE} table is malformed ({reason})")]
     BadState { reason: String },
     #[error("{comment} failed: {message}; nothing was changed")]
     Statement {
@@ -55,17 +53,17 @@ pub enum ApplyError {
         sql: String,
         message: String,
     },
-    #[error("{comment}: column {column} is NOT NULL without a default, and a row has no value for it (a row added since its values were archived, or one changed since, whose value stays in the archive); nothing was changed, give such rows a value with a data step or delete them, then apply again")]
+    #[error("{comment}: column {column} is NOT NULL without a default, and a row has no value for it (a row added since its values were archived, or one changed since, whose value stays in the archive); nothing was changed")]
     NoValue { comment: String, column: String },
-    #[error("the database's archives changed since the plan was made (an `archive purge` or another apply meanwhile); nothing was changed, run apply again")]
+    #[error("the database's archives changed since the plan was made (an `archive purge` or another apply meanwhile); nothing was changed")]
     ArchivesMoved,
-    #[error("row {rowid} of {table} refers to a missing row of {parent} after the change; nothing was changed, fix the data (a data step can) and apply again")]
+    #[error("row {rowid} of {table} refers to a missing row of {parent} after the change; nothing was changed")]
     ForeignKey {
         table: String,
         rowid: String,
         parent: String,
     },
-    #[error("the database does not match the target schema after applying ({}); nothing was changed, this is a bug in strata, please report it", summary(.0))]
+    #[error("the database does not match the target schema after applying ({}); nothing was changed", summary(.0))]
     Mismatch(Vec<Difference>),
     #[error("cannot read the database's schema: {0}")]
     Introspect(String),
@@ -77,6 +75,33 @@ pub enum ApplyError {
     Schema(#[from] crate::introspect::IntrospectError),
     #[error("sqlite error: {0}")]
     Sqlite(#[from] rusqlite::Error),
+}
+
+impl ApplyError {
+    /// What to do about it, when there is advice to give.
+    pub fn help(&self) -> Option<&'static str> {
+        Some(match self {
+            ApplyError::NotADatabase { .. } => {
+                "give the path of a database file, or a new path to create one"
+            }
+            ApplyError::IsDirectory { .. } => "give the path of a database file",
+            ApplyError::ReadOnly { .. } => "make it writable, or give a copy that is",
+            ApplyError::Exists { .. } => "give a path that does not exist",
+            ApplyError::Locked => "wait for the other connection to finish and try again",
+            ApplyError::ForeignLedger { .. } => "give the --ledger it belongs to",
+            ApplyError::Moved { .. } | ApplyError::ArchivesMoved => "run apply again",
+            ApplyError::BadState { .. } => {
+                "restore the database from a backup, or check it out anew"
+            }
+            ApplyError::NoValue { .. } => {
+                "give such rows a value with a data step or delete them, then apply again"
+            }
+            ApplyError::ForeignKey { .. } => "fix the data (a data step can) and apply again",
+            ApplyError::Mismatch(_) => "this is a bug in strata: please report it",
+            ApplyError::Plan(e) => return e.help(),
+            _ => return None,
+        })
+    }
 }
 
 fn summary(diffs: &[Difference]) -> String {

@@ -185,17 +185,28 @@ pub struct Plan {
 /// Why no plan could be made.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PlanError {
-    #[error("event {seq} op {op} ({kind}) does not fit the schema before it: {error}; the ledger and the database's point disagree, run `strata verify --deep`")]
+    #[error("event {seq} op {op} ({kind}) does not fit the schema before it: {error}; the ledger and the database's point disagree")]
     DoesNotFit {
         seq: u64,
         op: u32,
         kind: &'static str,
         error: ProjectError,
     },
-    #[error("table {table} has columns named rowid, _rowid_ and oid, so its rowids cannot be read to keep them; rename one of those columns")]
+    #[error("table {table} has columns named rowid, _rowid_ and oid, so its rowids cannot be read to keep them")]
     RowidHidden { table: String },
-    #[error("table {table} has a column named {column}, a name strata's archive uses for its own columns; rename the column")]
+    #[error("table {table} has a column named {column}, a name strata's archive uses for its own columns")]
     ReservedColumn { table: String, column: String },
+}
+
+impl PlanError {
+    /// What to do about it.
+    pub fn help(&self) -> Option<&'static str> {
+        Some(match self {
+            PlanError::DoesNotFit { .. } => "run `strata verify --deep`",
+            PlanError::RowidHidden { .. } => "rename one of those columns",
+            PlanError::ReservedColumn { .. } => "rename the column",
+        })
+    }
 }
 
 /// The ordered SQL that turns a database whose schema is `from`, and which

@@ -184,6 +184,10 @@ impl TargetError for ApplyError {
     fn moved(&self) -> bool {
         matches!(self, ApplyError::Moved { .. })
     }
+
+    fn help(&self) -> Option<String> {
+        ApplyError::help(self).map(str::to_string)
+    }
 }
 
 impl TargetError for ProveError {

@@ -40,6 +40,11 @@ pub trait TargetError: std::error::Error + Send + Sync + 'static {
     fn stage(&self) -> Option<Stage> {
         None
     }
+
+    /// What to do about it, when the target has advice to give.
+    fn help(&self) -> Option<String> {
+        None
+    }
 }
 
 /// One kind of database: how to reach one, and what needs no database at

@@ -74,7 +74,7 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
     let mut db = r.open(&path)?;
     let from = db
         .position()
-        .map_err(|e| Failure::new(e).context(path.display()))?;
+        .map_err(|e| Failure::target(e).context(path.display()))?;
     if let Some(from) = &from {
         if ledger.id() != Some(from.ledger_id) {
             return Err(Failure::new(format!(

@@ -53,7 +53,7 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
     let start = ledger.schema_at(head)?;
     let sql = TARGET
         .statements(&start, &[Step::new(head + 1, derived.ops.clone())])
-        .map_err(Failure::new)?;
+        .map_err(Failure::target)?;
     if cx.json() {
         print_json(&json!({
             "head": head,

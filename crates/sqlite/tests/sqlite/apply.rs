@@ -576,7 +576,14 @@ fn a_foreign_key_violation_rolls_everything_back() {
     assert!(p.foreign_keys_off);
     let err = db.run(&p, &ops).expect_err("violation");
     assert!(matches!(err, ApplyError::ForeignKey { .. }), "{err}");
-    assert_eq!(err.to_string(), "row 10 of child refers to a missing row of parent after the change; nothing was changed, fix the data (a data step can) and apply again");
+    assert_eq!(
+        err.to_string(),
+        "row 10 of child refers to a missing row of parent after the change; nothing was changed"
+    );
+    assert_eq!(
+        err.help(),
+        Some("fix the data (a data step can) and apply again")
+    );
     assert_eq!(dump(&db.conn), before);
     assert_clean_with_foreign_keys_on(&db.conn);
 }
@@ -737,7 +744,14 @@ fn open_refuses_what_is_not_a_writable_database() {
     .expect("write");
     let err = open(&junk).expect_err("junk");
     assert!(matches!(err, ApplyError::NotADatabase { .. }), "{err}");
-    assert_eq!(err.to_string(), format!("{} is not a SQLite database; give the path of a database file, or a new path to create one", junk.display()));
+    assert_eq!(
+        err.to_string(),
+        format!("{} is not a SQLite database", junk.display())
+    );
+    assert_eq!(
+        err.help(),
+        Some("give the path of a database file, or a new path to create one")
+    );
 
     let existing = dir.path().join("existing.db");
     open(&existing)

@@ -149,11 +149,12 @@ fn init() {
       "ledger": "other"
     }
     "#);
-    insta::assert_snapshot!(run(&env, &["init"]), @r#"
+    insta::assert_snapshot!(run(&env, &["init"]), @"
     exit 1
     --- stderr
-    error: a ledger already exists at ledger-data: use it, or give another directory
-    "#);
+    error: a ledger already exists at ledger-data
+    help: use it, or give another directory
+    ");
 }
 
 #[test]
@@ -275,11 +276,12 @@ fn record_errors() {
     error: --sql holds no statements to record
     help: give CREATE, ALTER or DROP statements (or data steps)
     "#);
-    insta::assert_snapshot!(run(&env, &["record", "-m", "", "--timestamp", at, "--sql", "CREATE TABLE t (a)"]), @r#"
+    insta::assert_snapshot!(run(&env, &["record", "-m", "", "--timestamp", at, "--sql", "CREATE TABLE t (a)"]), @"
     exit 1
     --- stderr
-    error: the message is empty: say what the event does
-    "#);
+    error: the message is empty
+    help: say what the event does
+    ");
     // The model takes it, SQLite refuses it: refused before the append.
     insta::assert_snapshot!(run(&env, &["record", "-m", "x", "--timestamp", at, "--sql", "CREATE TABLE t (a TEXT COLLATE nosuchcoll)"]), @r#"
     exit 1
@@ -293,11 +295,12 @@ fn record_errors() {
     error: --sql: statement 1 (line 1, column 1): CREATE INDEX i ON users (nope): table users has no column named nope
     "#);
     // Times never go back; a bad time; no such file; a usage error.
-    insta::assert_snapshot!(run(&env, &["record", "-m", "x", "--timestamp", "2098-01-01T00:00:00Z", "--sql", "CREATE TABLE t (a)"]), @r#"
+    insta::assert_snapshot!(run(&env, &["record", "-m", "x", "--timestamp", "2098-01-01T00:00:00Z", "--sql", "CREATE TABLE t (a)"]), @"
     exit 1
     --- stderr
-    error: time 2098-01-01T00:00:00Z is earlier than event 3's (2099-01-03T00:00:00Z): times never decrease along the ledger; give a time at or after it
-    "#);
+    error: time 2098-01-01T00:00:00Z is earlier than event 3's (2099-01-03T00:00:00Z): times never decrease along the ledger
+    help: give a time at or after it
+    ");
     insta::assert_snapshot!(run(&env, &["record", "-m", "x", "--timestamp", "yesterday", "--sql", "CREATE TABLE t (a)"]), @r#"
     exit 1
     --- stderr
@@ -319,11 +322,12 @@ fn record_errors() {
     For more information, try '--help'.
     "#);
     // No ledger.
-    insta::assert_snapshot!(run(&Env::new(), &["record", "-m", "x", "--sql", "CREATE TABLE t (a)"]), @r#"
+    insta::assert_snapshot!(run(&Env::new(), &["record", "-m", "x", "--sql", "CREATE TABLE t (a)"]), @"
     exit 1
     --- stderr
-    error: no ledger at ledger-data: run `strata init` to create one
-    "#);
+    error: no ledger at ledger-data
+    help: run `strata init` to create one
+    ");
 }
 
 #[test]
@@ -775,11 +779,12 @@ fn tag() {
       UNIQUE ("email")
     );
     "#);
-    insta::assert_snapshot!(run(&env, &["tag", "v1"]), @r#"
+    insta::assert_snapshot!(run(&env, &["tag", "v1"]), @"
     exit 1
     --- stderr
-    error: tag v1 already exists (it names event 2): choose another name
-    "#);
+    error: tag v1 already exists (it names event 2)
+    help: choose another name
+    ");
     insta::assert_snapshot!(run(&env, &["tag", "head"]), @r#"
     exit 1
     --- stderr
@@ -851,11 +856,12 @@ fn verify() {
     error: head is event 3 (fec8dbc1b743), not deadbeef: events may have been lost from the end or added
     help: compare with `strata log`; restore the ledger from a copy you trust
     "#);
-    insta::assert_snapshot!(run(&Env::new(), &["verify"]), @r#"
+    insta::assert_snapshot!(run(&Env::new(), &["verify"]), @"
     exit 1
     --- stderr
-    error: no ledger at ledger-data: run `strata init` to create one
-    "#);
+    error: no ledger at ledger-data
+    help: run `strata init` to create one
+    ");
 }
 
 #[test]
@@ -1415,7 +1421,8 @@ fn revert_errors() {
     insta::assert_snapshot!(run(&env, &["revert", "1", "-m", "x", "--timestamp", at]), @r#"
     exit 1
     --- stderr
-    error: event 1 cannot be reverted alone: later events depend on it (event 2 "add age", event 3 "create orders"); give --cascade to revert them too, newest first
+    error: event 1 cannot be reverted alone: later events depend on it (event 2 "add age", event 3 "create orders")
+    help: give --cascade to revert them too, newest first
     "#);
     insta::assert_snapshot!(run(&env, &["revert", "1", "-m", "x", "--timestamp", at, "--cascade", "--dry-run"]), @r#"
     exit 0

@@ -77,6 +77,10 @@ fn one_line(text: &str) -> String {
 impl From<LedgerError> for Failure {
     fn from(e: LedgerError) -> Failure {
         let failure = Failure::new(&e);
+        let failure = match e.help() {
+            Some(help) => failure.help(help),
+            None => failure,
+        };
         match e {
             // A damaged store, whichever command finds it, is an integrity
             // failure.

@@ -17,9 +17,9 @@ pub type Result<T, E = LedgerError> = std::result::Result<T, E>;
 #[derive(Debug, thiserror::Error)]
 pub enum LedgerError {
     // Opening and creating.
-    #[error("no ledger at {}: run `strata init` to create one", dir.display())]
+    #[error("no ledger at {}", dir.display())]
     NoLedger { dir: PathBuf },
-    #[error("a ledger already exists at {}: use it, or give another directory", dir.display())]
+    #[error("a ledger already exists at {}", dir.display())]
     AlreadyExists { dir: PathBuf },
     #[error("ledger {} is in use by another strata process{}", dir.display(), holder.as_deref().map(|h| format!(" ({h})")).unwrap_or_default())]
     InUse {
@@ -39,14 +39,14 @@ pub enum LedgerError {
     },
     #[error("ledger store {}: {source}", dir.display())]
     Store { dir: PathBuf, source: sled::Error },
-    #[error("the ledger is damaged at {}: {reason}; run `strata verify` for the whole picture", place(*seq))]
+    #[error("the ledger is damaged at {}: {reason}", place(*seq))]
     Damaged { seq: Option<u64>, reason: String },
     /// The store's own files are damaged: sled cannot read them back.
-    #[error("the ledger store in {} is damaged ({reason}): restore the ledger folder from a copy you trust", dir.display())]
+    #[error("the ledger store in {} is damaged ({reason})", dir.display())]
     Corrupt { dir: PathBuf, reason: String },
 
     // Appending.
-    #[error("the message is empty: say what the event does")]
+    #[error("the message is empty")]
     EmptyMessage,
     #[error("a {kind} needs at least one op")]
     NoOps { kind: &'static str },
@@ -59,7 +59,7 @@ pub enum LedgerError {
         head: u64,
         error: ProjectError,
     },
-    #[error("time {at} is earlier than event {head}'s ({head_at}): times never decrease along the ledger; give a time at or after it")]
+    #[error("time {at} is earlier than event {head}'s ({head_at}): times never decrease along the ledger")]
     TimeGoesBack {
         at: Timestamp,
         head: u64,
@@ -67,7 +67,7 @@ pub enum LedgerError {
     },
     #[error(transparent)]
     TagName(#[from] TagNameError),
-    #[error("tag {name} already exists (it names event {target}): choose another name")]
+    #[error("tag {name} already exists (it names event {target})")]
     TagExists { name: String, target: u64 },
     #[error("cannot tag event {target}: {}", head_says(*head))]
     TagTarget { target: u64, head: u64 },
@@ -86,7 +86,7 @@ pub enum LedgerError {
         index: usize,
         excerpt: String,
     },
-    #[error("event {seq} cannot be reverted alone: later {} on it ({}); give --cascade to revert {} too, newest first", if dependents.len() == 1 { "event depends" } else { "events depend" }, dependents_say(dependents), if dependents.len() == 1 { "it" } else { "them" })]
+    #[error("event {seq} cannot be reverted alone: later {} on it ({})", if dependents.len() == 1 { "event depends" } else { "events depend" }, dependents_say(dependents))]
     RevertDependents {
         seq: u64,
         /// The later events (seq, message) the revert needs undone first.
@@ -94,11 +94,11 @@ pub enum LedgerError {
     },
     #[error("the inverse of event {seq} does not fit head's schema: {error}")]
     RevertDoesNotFit { seq: u64, error: ProjectError },
-    #[error("undoing events {from}..={head} does not give the schema at point {target} exactly, which should not happen: nothing was appended; run `strata verify --deep` and report it")]
+    #[error("undoing events {from}..={head} does not give the schema at point {target} exactly, which should not happen: nothing was appended")]
     RevertInexact { target: u64, from: u64, head: u64 },
     #[error("nothing to revert: no event after point {target} changes the schema (head is event {head})")]
     NothingToRevert { target: u64, head: u64 },
-    #[error("the ledger changed while this event was prepared: prepare it again")]
+    #[error("the ledger changed while this event was prepared")]
     Conflict,
     #[error("{0}")]
     Codec(#[from] CodecError),
@@ -112,10 +112,7 @@ pub enum LedgerError {
     NoSuchTag { name: String, tags: Vec<String> },
     #[error("no event's hash starts with {prefix}")]
     NoSuchHash { prefix: String },
-    #[error(
-        "hash prefix {prefix} is ambiguous: {}; give more characters",
-        candidates_say(candidates)
-    )]
+    #[error("hash prefix {prefix} is ambiguous: {}", candidates_say(candidates))]
     AmbiguousHash {
         prefix: String,
         candidates: Vec<(u64, Hash)>,
@@ -128,6 +125,31 @@ pub enum LedgerError {
 }
 
 impl LedgerError {
+    /// What to do about it, when there is advice to give.
+    pub fn help(&self) -> Option<String> {
+        Some(match self {
+            LedgerError::NoLedger { .. } => "run `strata init` to create one".to_string(),
+            LedgerError::AlreadyExists { .. } => "use it, or give another directory".to_string(),
+            LedgerError::Damaged { .. } => "run `strata verify` for the whole picture".to_string(),
+            LedgerError::Corrupt { .. } => {
+                "restore the ledger folder from a copy you trust".to_string()
+            }
+            LedgerError::EmptyMessage => "say what the event does".to_string(),
+            LedgerError::TimeGoesBack { .. } => "give a time at or after it".to_string(),
+            LedgerError::TagExists { .. } => "choose another name".to_string(),
+            LedgerError::RevertDependents { dependents, .. } => format!(
+                "give --cascade to revert {} too, newest first",
+                if dependents.len() == 1 { "it" } else { "them" }
+            ),
+            LedgerError::RevertInexact { .. } => {
+                "run `strata verify --deep` and report it".to_string()
+            }
+            LedgerError::Conflict => "run the command again".to_string(),
+            LedgerError::AmbiguousHash { .. } => "give more characters".to_string(),
+            _ => return None,
+        })
+    }
+
     /// Whether the error says the ledger is damaged (an integrity failure,
     /// exit 3) rather than that something was asked of it that it refuses.
     pub fn is_damage(&self) -> bool {

@@ -163,13 +163,8 @@ fn open_without_a_ledger_says_to_init() {
     for path in [dir.path().join("missing"), dir.path().to_path_buf()] {
         let e = Ledger::open(&path).unwrap_err();
         assert!(matches!(e, LedgerError::NoLedger { .. }), "{e:?}");
-        assert_eq!(
-            e.to_string(),
-            format!(
-                "no ledger at {}: run `strata init` to create one",
-                path.display()
-            )
-        );
+        assert_eq!(e.to_string(), format!("no ledger at {}", path.display()));
+        assert_eq!(e.help().as_deref(), Some("run `strata init` to create one"));
     }
     // Opening did not create anything.
     assert!(!dir.path().join("missing").exists());
@@ -578,10 +573,8 @@ fn every_other_rejection_writes_nothing() {
     assert!(matches!(refused(&l, d.clone()), LedgerError::EmptyMessage));
     d.message = String::new();
     let e = refused(&l, d);
-    assert_eq!(
-        e.to_string(),
-        "the message is empty: say what the event does"
-    );
+    assert_eq!(e.to_string(), "the message is empty");
+    assert_eq!(e.help().as_deref(), Some("say what the event does"));
     let e = refused(&l, change(9, "nothing", vec![]));
     assert_eq!(e.to_string(), "a change needs at least one op");
     let revert = |of: Vec<u64>| Draft {
@@ -601,10 +594,8 @@ fn every_other_rejection_writes_nothing() {
     assert!(matches!(e, LedgerError::RevertTarget { seq: 0, .. }));
     // Tags.
     let e = refused(&l, tag(9, "v1", 5));
-    assert_eq!(
-        e.to_string(),
-        "tag v1 already exists (it names event 2): choose another name"
-    );
+    assert_eq!(e.to_string(), "tag v1 already exists (it names event 2)");
+    assert_eq!(e.help().as_deref(), Some("choose another name"));
     let e = refused(&l, tag(9, "v3", 6));
     assert_eq!(
         e.to_string(),
@@ -640,8 +631,9 @@ fn times_never_decrease() {
     assert_eq!(
         e.to_string(),
         "time 2026-11-25T10:09:00Z is earlier than event 1's (2026-11-25T10:10:00Z): \
-         times never decrease along the ledger; give a time at or after it"
+         times never decrease along the ledger"
     );
+    assert_eq!(e.help().as_deref(), Some("give a time at or after it"));
     // The same time is fine.
     l.append(tag(10, "b", 0)).unwrap();
     // A missing time is now...
@@ -800,7 +792,7 @@ fn an_ambiguous_hash_prefix_lists_the_candidates() {
         msg.starts_with(&format!("hash prefix {prefix} is ambiguous: event ")),
         "{msg}"
     );
-    assert!(msg.ends_with("; give more characters"), "{msg}");
+    assert_eq!(e.help().as_deref(), Some("give more characters"));
     // The full hash is not ambiguous.
     assert_eq!(
         l.resolve(&Point::parse(&hash.to_string()).unwrap())

@@ -22,6 +22,9 @@ pub struct Failure {
     pub code: u8,
     pub message: String,
     pub help: Option<String>,
+    /// Nothing to print: standard output was closed (see
+    /// [`Failure::output_closed`]).
+    quiet: bool,
 }
 
 impl Failure {
@@ -31,6 +34,20 @@ impl Failure {
             code: exit::ERROR,
             message: message.to_string(),
             help: None,
+            quiet: false,
+        }
+    }
+
+    /// Standard output's reader has gone (`strata log | head -1`): the
+    /// command stops printing and ends quietly with exit 0, as ripgrep and
+    /// most Unix tools do. Whatever it did before stands; a command with
+    /// work left after a line it prints (import-sql) does that work first.
+    pub fn output_closed() -> Failure {
+        Failure {
+            code: exit::OK,
+            message: "standard output was closed".to_string(),
+            help: None,
+            quiet: true,
         }
     }
 
@@ -51,6 +68,9 @@ impl Failure {
     }
 
     pub fn print(&self) {
+        if self.quiet {
+            return;
+        }
         eprintln!("error: {}", one_line(&self.message));
         if let Some(help) = &self.help {
             eprintln!("help: {}", one_line(help));

@@ -2247,3 +2247,42 @@ fn a_closed_stdout_does_not_stop_an_import() {
           create table users
     "#);
 }
+
+/// With stderr closed too (`strata ... 2>&1 | head -0`), a warning or an
+/// error that cannot be written is no panic (exit 101): the command's own
+/// exit code stands.
+#[test]
+fn a_closed_stderr_leaves_the_exit_code() {
+    let env = applied();
+    env.file(
+        "desired.sql",
+        "CREATE TABLE users (id integer PRIMARY KEY, name text NOT NULL, email text UNIQUE, age integer);",
+    );
+    let mut out = String::new();
+    for args in [
+        // A warning (orders is dropped), then the plan.
+        &["plan", "--desired", "desired.sql"][..],
+        // An error.
+        &["show", "99"],
+    ] {
+        let mut child = env
+            .command(args)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn strata");
+        drop(child.stdout.take());
+        drop(child.stderr.take());
+        let done = child.wait().expect("wait strata");
+        out.push_str(&format!(
+            "strata {}: exit {}\n",
+            args.join(" "),
+            done.code().unwrap_or(-1)
+        ));
+    }
+    insta::assert_snapshot!(out, @"
+    strata plan --desired desired.sql: exit 0
+    strata show 99: exit 1
+    ");
+}

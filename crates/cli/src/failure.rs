@@ -5,6 +5,8 @@ use std::fmt::Display;
 
 use strata_ledger::LedgerError;
 
+use crate::output;
+
 /// Exit codes of the command-line contract.
 pub mod exit {
     pub const OK: u8 = 0;
@@ -71,9 +73,9 @@ impl Failure {
         if self.quiet {
             return;
         }
-        eprintln!("error: {}", one_line(&self.message));
+        output::diagnostic(format_args!("error: {}", one_line(&self.message)));
         if let Some(help) = &self.help {
-            eprintln!("help: {}", one_line(help));
+            output::diagnostic(format_args!("help: {}", one_line(help)));
         }
     }
 }

@@ -5,6 +5,8 @@
 //! the command stops printing and, unless its work failed, exits 0 with
 //! nothing on stderr; what it already did (an appended event, an applied
 //! database) stands. Any other write error is `cannot write output`.
+//! Errors, warnings and notes go to stderr through [`diagnostic`], which
+//! never panics either.
 
 use std::fmt::Display;
 use std::io::{self, Write};
@@ -34,4 +36,11 @@ pub fn written(result: io::Result<()>) -> Result<(), Failure> {
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Err(Failure::output_closed()),
         Err(e) => Err(Failure::new(format!("cannot write output: {e}"))),
     }
+}
+
+/// Print `line` (an error, a warning, a note) and a newline to standard
+/// error. A failure to write there is left unreported: stderr is where it
+/// would be reported.
+pub fn diagnostic(line: impl Display) {
+    let _ = writeln!(io::stderr().lock(), "{line}");
 }

@@ -134,7 +134,9 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
             cx.say(format_args!("restored {r}"))?;
         }
         for loss in losses {
-            eprintln!("warning: came back without its data (--without-data): {loss}");
+            output::diagnostic(format_args!(
+                "warning: came back without its data (--without-data): {loss}"
+            ));
         }
     }
     Ok(exit::OK)

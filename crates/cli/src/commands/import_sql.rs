@@ -26,6 +26,7 @@ use crate::describe::{event_json, short, summary, EventJson};
 use crate::failure::{exit, Failure};
 use crate::flags::{Author, DryRun, When};
 use crate::input;
+use crate::output;
 
 pub const EXAMPLES: &str = "Examples:
   strata import-sql migrations/
@@ -81,7 +82,7 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
                 .help("nothing was recorded; fix the file and run import-sql again")
         })?;
     for warning in warnings {
-        eprintln!("warning: {warning}");
+        output::diagnostic(format_args!("warning: {warning}"));
     }
 
     // A closed stdout while the skipped files are listed does not stop the
@@ -104,7 +105,7 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
     } else {
         for change in &changes {
             if let Some(note) = &change.note {
-                eprintln!("note: {note}");
+                output::diagnostic(format_args!("note: {note}"));
             }
         }
         if dry_run {

@@ -179,7 +179,7 @@ pub fn drops(ops: &[Op]) -> Vec<String> {
 /// Say loudly what is dropped, and which drops and adds look like renames.
 pub fn warn(derived: &Derived) {
     for d in drops(&derived.ops) {
-        eprintln!("warning: this drops {d}; apply keeps its data in the database's archive, and a revert brings it back");
+        output::diagnostic(format_args!("warning: this drops {d}; apply keeps its data in the database's archive, and a revert brings it back"));
     }
     for s in &derived.suggestions {
         let (old, new) = match &s.rename {
@@ -188,10 +188,10 @@ pub fn warn(derived: &Derived) {
                 (format!("{table}.{from}"), format!("{table}.{to}"))
             }
         };
-        eprintln!(
+        output::diagnostic(format_args!(
             "note: {} {old} is dropped and {new} added alike; if it is a rename, give --rename {}",
             s.kind, s.rename
-        );
+        ));
     }
 }
 

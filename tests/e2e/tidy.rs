@@ -1,8 +1,9 @@
 //! Checks of the source tree itself, run with the tests: every Rust file
-//! opens with a `//!` paragraph saying what it is for, and SQLite stays
+//! opens with a `//!` paragraph saying what it is for, SQLite stays
 //! behind the SQLite target (nothing outside `crates/sqlite` names
 //! rusqlite in its source; `.ci/run` checks the dependency graph, this
-//! checks the code, re-exports included).
+//! checks the code, re-exports included), and the CLI prints only through
+//! its output module.
 
 use std::path::{Path, PathBuf};
 
@@ -100,6 +101,32 @@ fn only_the_sqlite_crate_names_rusqlite() {
     assert!(
         offenders.is_empty(),
         "only crates/sqlite speaks SQLite; these lines name rusqlite:\n  {}",
+        offenders.join("\n  ")
+    );
+}
+
+#[test]
+fn the_cli_prints_through_its_output_module() {
+    // println!, eprintln! and their kin panic when a write fails (a pipe
+    // closed early); crates/cli/src/output.rs turns that into a Failure.
+    let src = root().join("crates/cli/src");
+    let mut offenders = Vec::new();
+    for path in rust_files(&src) {
+        if path.ends_with("output.rs") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        offenders.extend(
+            text.lines()
+                .enumerate()
+                .filter(|(_, l)| !l.trim_start().starts_with("//"))
+                .filter(|(_, l)| l.contains("print!(") || l.contains("println!("))
+                .map(|(i, l)| format!("{}:{}: {}", shown(&path), i + 1, l.trim())),
+        );
+    }
+    assert!(
+        offenders.is_empty(),
+        "the CLI prints through output::line, output::text and output::diagnostic; these lines print directly:\n  {}",
         offenders.join("\n  ")
     );
 }

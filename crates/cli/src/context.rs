@@ -9,6 +9,7 @@ use strata_ledger::{Ledger, LedgerError, Point};
 
 use crate::cli::Global;
 use crate::failure::Failure;
+use crate::output;
 
 pub struct Context {
     pub global: Global,
@@ -63,17 +64,19 @@ impl Context {
     }
 
     /// Print a line unless `--quiet`.
-    pub fn say(&self, line: impl std::fmt::Display) {
-        if !self.global.quiet {
-            println!("{line}");
+    pub fn say(&self, line: impl std::fmt::Display) -> Result<(), Failure> {
+        if self.global.quiet {
+            return Ok(());
         }
+        output::line(line)
     }
 
     /// Print a line only with `--verbose`.
-    pub fn detail(&self, line: impl std::fmt::Display) {
-        if self.global.verbose {
-            println!("{line}");
+    pub fn detail(&self, line: impl std::fmt::Display) -> Result<(), Failure> {
+        if !self.global.verbose {
+            return Ok(());
         }
+        output::line(line)
     }
 
     pub fn json(&self) -> bool {
@@ -85,8 +88,7 @@ impl Context {
 pub fn print_json(value: &impl Serialize) -> Result<(), Failure> {
     let text = serde_json::to_string_pretty(value)
         .map_err(|e| Failure::new(format!("cannot write JSON: {e}")))?;
-    println!("{text}");
-    Ok(())
+    output::line(text)
 }
 
 /// A point argument, parsed by clap so that a malformed point is a usage

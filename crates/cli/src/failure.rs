@@ -5,6 +5,8 @@ use std::fmt::Display;
 
 use strata_ledger::LedgerError;
 
+use crate::output;
+
 /// Exit codes of the command-line contract.
 pub mod exit {
     pub const OK: u8 = 0;
@@ -22,6 +24,9 @@ pub struct Failure {
     pub code: u8,
     pub message: String,
     pub help: Option<String>,
+    /// Nothing to print: standard output was closed (see
+    /// [`Failure::output_closed`]).
+    quiet: bool,
 }
 
 impl Failure {
@@ -31,6 +36,20 @@ impl Failure {
             code: exit::ERROR,
             message: message.to_string(),
             help: None,
+            quiet: false,
+        }
+    }
+
+    /// Standard output's reader has gone (`strata log | head -1`): the
+    /// command stops printing and ends quietly with exit 0, as ripgrep and
+    /// most Unix tools do. Whatever it did before stands; a command with
+    /// work left after a line it prints (import-sql) does that work first.
+    pub fn output_closed() -> Failure {
+        Failure {
+            code: exit::OK,
+            message: "standard output was closed".to_string(),
+            help: None,
+            quiet: true,
         }
     }
 
@@ -61,9 +80,12 @@ impl Failure {
     }
 
     pub fn print(&self) {
-        eprintln!("error: {}", one_line(&self.message));
+        if self.quiet {
+            return;
+        }
+        output::diagnostic(format_args!("error: {}", one_line(&self.message)));
         if let Some(help) = &self.help {
-            eprintln!("help: {}", one_line(help));
+            output::diagnostic(format_args!("help: {}", one_line(help)));
         }
     }
 }

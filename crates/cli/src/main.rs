@@ -3,7 +3,8 @@
 //! SQLite target, and renders what they return. Everything that can fail
 //! comes back as a [`Failure`], printed as one `error:` line (and a `help:`
 //! line when there is advice) with the exit code of the contract in
-//! docs/guide.md.
+//! docs/guide.md. What they print goes through `output`, so that a closed
+//! stdout ends a command quietly instead of a panic.
 
 mod cli;
 mod commands;
@@ -12,6 +13,7 @@ mod describe;
 mod failure;
 mod flags;
 mod input;
+mod output;
 
 use std::process::ExitCode;
 
@@ -21,7 +23,9 @@ use crate::cli::Cli;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match commands::run(cli) {
+    // Output a command left without a newline is written out here, so that
+    // a failure to write it is reported too.
+    match commands::run(cli).and_then(|code| output::flush().map(|()| code)) {
         Ok(code) => ExitCode::from(code),
         Err(failure) => {
             failure.print();

@@ -9,6 +9,7 @@ use super::target::{reconciler, render_difference};
 use crate::context::{print_json, Context};
 use crate::failure::{exit, Failure};
 use crate::flags::{Author, Db, To};
+use crate::output;
 
 pub const EXAMPLES: &str = "Examples:
   strata apply --db app.db
@@ -50,17 +51,21 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
     let mut db = r.open(&path)?;
     let survey = r.survey(&db)?;
     if !survey.drift.is_empty() {
-        if cx.json() {
+        let shown = if cx.json() {
             print_json(&json!({
                 "db": path, "seq": survey.seq(),
                 "drift": survey.drift.iter().map(render_difference).collect::<Vec<_>>(),
-            }))?;
+            }))
         } else {
-            for d in &survey.drift {
-                println!("drift: {}", render_difference(d));
-            }
-        }
+            survey
+                .drift
+                .iter()
+                .try_for_each(|d| output::line(format_args!("drift: {}", render_difference(d))))
+        };
+        // The refusal (exit 4) is the outcome even when the drift cannot be
+        // shown.
         survey.refuse_drift()?;
+        shown?;
     }
     let from = survey.seq();
     let mut planned = r.plan(&db, survey, to)?;
@@ -68,21 +73,22 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
         if cx.json() {
             print_json(&json!({ "db": path, "from": from, "to": to, "statements": 0 }))?;
         } else {
-            cx.say(format_args!("{} is already at event {to}", path.display()));
+            cx.say(format_args!("{} is already at event {to}", path.display()))?;
         }
         return Ok(exit::OK);
     }
     if let Err(e) = planned.check_losses(without_data) {
-        for loss in planned.plan.losses() {
-            println!("would come back without its data: {loss}");
-        }
+        // The refusal is the outcome, whether or not the losses can be shown.
+        let _ = planned.plan.losses().iter().try_for_each(|loss| {
+            output::line(format_args!("would come back without its data: {loss}"))
+        });
         return Err(e.into());
     }
     if dry_run {
         if cx.json() {
             print_json(&json!({ "db": path, "from": from, "to": to, "sql": planned.plan.sql() }))?;
         } else {
-            print!("{}", planned.plan.sql());
+            output::text(&planned.plan.sql())?;
         }
         return Ok(exit::OK);
     }
@@ -100,7 +106,7 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
                 cx.say(format_args!(
                     "{} is already at event {to} (another process applied it meanwhile)",
                     path.display()
-                ));
+                ))?;
             }
             return Ok(exit::OK);
         }
@@ -120,15 +126,17 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
             path.display(),
             applied.statements,
             if applied.statements == 1 { "" } else { "s" }
-        ));
+        ))?;
         for a in &applied.archived {
-            cx.say(format_args!("archived {a}"));
+            cx.say(format_args!("archived {a}"))?;
         }
         for r in &applied.restored {
-            cx.say(format_args!("restored {r}"));
+            cx.say(format_args!("restored {r}"))?;
         }
         for loss in losses {
-            eprintln!("warning: came back without its data (--without-data): {loss}");
+            output::diagnostic(format_args!(
+                "warning: came back without its data (--without-data): {loss}"
+            ));
         }
     }
     Ok(exit::OK)

@@ -10,6 +10,7 @@ use super::target::reconciler;
 use crate::context::{parse_point, print_json, Context};
 use crate::failure::{exit, Failure};
 use crate::flags::Db;
+use crate::output;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -45,10 +46,10 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
             if cx.json() {
                 print_json(&kept.iter().map(kept_json).collect::<Vec<_>>())?;
             } else if kept.is_empty() {
-                cx.say(format_args!("{} keeps no archived data", db.display()));
+                cx.say(format_args!("{} keeps no archived data", db.display()))?;
             } else {
                 for k in &kept {
-                    println!("{}", line(k));
+                    output::line(line(k))?;
                 }
             }
         }
@@ -67,9 +68,9 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
                     "removed {} archive entr{} made by events up to {before}",
                     gone.len(),
                     if gone.len() == 1 { "y" } else { "ies" }
-                ));
+                ))?;
                 for k in &gone {
-                    cx.say(format_args!("  {}", line(k)));
+                    cx.say(format_args!("  {}", line(k)))?;
                 }
             }
         }

@@ -110,7 +110,7 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
                 prepared.event().seq,
                 path.display(),
                 schema.tables.len(),
-            ));
+            ))?;
         }
         return Ok(exit::OK);
     }
@@ -149,7 +149,7 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
             short(&entry.hash),
             schema.tables.len(),
             path.display(),
-        ));
+        ))?;
     }
     Ok(exit::OK)
 }

@@ -34,7 +34,7 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
     if cx.json() {
         print_json(&json!({ "db": args.db, "to": to }))?;
     } else {
-        cx.say(format_args!("built {} at event {to}", args.db.display()));
+        cx.say(format_args!("built {} at event {to}", args.db.display()))?;
     }
     Ok(exit::OK)
 }

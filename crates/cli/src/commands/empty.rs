@@ -37,7 +37,7 @@ pub fn nothing_to_apply(cx: &Context, ledger: &Ledger, db: &Path) -> Result<Opti
             } else {
                 "was not created"
             }
-        ));
+        ))?;
     }
     Ok(Some(exit::OK))
 }

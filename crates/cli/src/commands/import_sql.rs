@@ -26,6 +26,7 @@ use crate::describe::{event_json, short, summary, EventJson};
 use crate::failure::{exit, Failure};
 use crate::flags::{Author, DryRun, When};
 use crate::input;
+use crate::output;
 
 pub const EXAMPLES: &str = "Examples:
   strata import-sql migrations/
@@ -81,33 +82,40 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
                 .help("nothing was recorded; fix the file and run import-sql again")
         })?;
     for warning in warnings {
-        eprintln!("warning: {warning}");
+        output::diagnostic(format_args!("warning: {warning}"));
     }
 
-    if !cx.json() {
-        for (seq, m) in &skipped {
-            cx.say(format_args!("skipped {}: already event {seq}", m.up));
-        }
-    }
-    if changes.is_empty() {
-        return nothing(
+    // A closed stdout while the skipped files are listed does not stop the
+    // import: that failure is returned once the events are appended.
+    let listed = if cx.json() {
+        Ok(())
+    } else {
+        skipped
+            .iter()
+            .try_for_each(|(seq, m)| cx.say(format_args!("skipped {}: already event {seq}", m.up)))
+    };
+    let code = if changes.is_empty() {
+        nothing(
             cx,
             format_args!(
                 "nothing new to import: every migration in {} is in the ledger",
                 dir.display()
             ),
-        );
-    }
-    for change in &changes {
-        if let Some(note) = &change.note {
-            eprintln!("note: {note}");
-        }
-    }
-    if dry_run {
-        show(cx, &ledger, &changes)
+        )
     } else {
-        commit(cx, &ledger, changes, at, &author)
-    }
+        for change in &changes {
+            if let Some(note) = &change.note {
+                output::diagnostic(format_args!("note: {note}"));
+            }
+        }
+        if dry_run {
+            show(cx, &ledger, &changes)
+        } else {
+            commit(cx, &ledger, changes, at, &author)
+        }
+    }?;
+    listed?;
+    Ok(code)
 }
 
 /// Nothing to record: say why (an empty array under --json).
@@ -115,7 +123,7 @@ fn nothing(cx: &Context, why: fmt::Arguments) -> Result<u8, Failure> {
     if cx.json() {
         print_json(&Vec::<()>::new())?;
     } else {
-        cx.say(why);
+        cx.say(why)?;
     }
     Ok(exit::OK)
 }
@@ -301,15 +309,15 @@ fn show(cx: &Context, ledger: &Ledger, changes: &[Change]) -> Result<u8, Failure
             c.message,
             c.ops.len(),
             if c.ops.len() == 1 { "" } else { "s" }
-        ));
+        ))?;
         for op in &c.ops {
-            cx.say(format_args!("  {}", summary(op)));
+            cx.say(format_args!("  {}", summary(op)))?;
         }
         if let Some(down) = &c.down {
-            cx.say(format_args!("  revert SQL from {}", down.display()));
+            cx.say(format_args!("  revert SQL from {}", down.display()))?;
         }
     }
-    cx.say("nothing was appended (dry run)");
+    cx.say("nothing was appended (dry run)")?;
     Ok(exit::OK)
 }
 
@@ -324,21 +332,30 @@ fn commit(
     author: &str,
 ) -> Result<u8, Failure> {
     let mut recorded = Vec::new();
+    // Every event is appended even when its line cannot be shown (a closed
+    // stdout): the first failure to show one is returned after the last.
+    let mut shown = Ok(());
     for change in changes {
         let entry = ledger.commit(ledger.prepare(change.draft(at, author))?)?;
         if !cx.json() {
-            cx.say(format_args!(
-                "recorded event {} ({}): {}",
-                entry.event.seq,
-                short(&entry.hash),
-                entry.event.message
-            ));
-            for op in entry.event.body.ops() {
-                cx.detail(format_args!("  {}", summary(op)));
-            }
+            shown = shown.and_then(|()| {
+                cx.say(format_args!(
+                    "recorded event {} ({}): {}",
+                    entry.event.seq,
+                    short(&entry.hash),
+                    entry.event.message
+                ))?;
+                entry
+                    .event
+                    .body
+                    .ops()
+                    .iter()
+                    .try_for_each(|op| cx.detail(format_args!("  {}", summary(op))))
+            });
         }
         recorded.push((entry, change));
     }
+    shown?;
     if cx.json() {
         let out: Vec<RecordedJson> = recorded
             .iter()

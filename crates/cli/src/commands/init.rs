@@ -43,7 +43,7 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
         cx.say(format_args!(
             "created an empty ledger in {}",
             ledger.dir().display()
-        ));
+        ))?;
     }
     Ok(exit::OK)
 }

@@ -9,6 +9,7 @@ use strata_schema::{key, Op};
 use crate::context::Context;
 use crate::describe::{body_line, event_json, name, short, summary};
 use crate::failure::{exit, Failure};
+use crate::output;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -65,13 +66,10 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
     Ok(exit::OK)
 }
 
+/// `text` to stdout, through the lock `log` holds for the whole stream; a
+/// closed pipe (`strata log | head`) ends the stream quietly.
 fn write(out: &mut impl Write, text: &str) -> Result<(), Failure> {
-    match out.write_all(text.as_bytes()) {
-        Ok(()) => Ok(()),
-        // `strata log | head` closes the pipe early: not a failure.
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
-        Err(e) => Err(Failure::new(format!("cannot write output: {e}"))),
-    }
+    output::written(out.write_all(text.as_bytes()))
 }
 
 fn text_entry(entry: &Entry, tags: Option<&Vec<String>>) -> String {

@@ -68,9 +68,9 @@ pub fn commit_or_show(
                 e.body.kind(),
                 e.seq,
                 e.body.ops().len()
-            ));
+            ))?;
             for op in e.body.ops() {
-                cx.say(format_args!("  {}", summary(op)));
+                cx.say(format_args!("  {}", summary(op)))?;
             }
         }
         return Ok(exit::OK);
@@ -79,9 +79,9 @@ pub fn commit_or_show(
     if cx.json() {
         print_json(&event_json(&entry.hash, &entry.event))?;
     } else {
-        cx.say(headline(&entry));
+        cx.say(headline(&entry))?;
         for op in entry.event.body.ops() {
-            cx.detail(format_args!("  {}", summary(op)));
+            cx.detail(format_args!("  {}", summary(op)))?;
         }
     }
     Ok(exit::OK)

@@ -15,6 +15,7 @@ use super::target::TARGET;
 use crate::context::{print_json, Context};
 use crate::describe::{name, summary};
 use crate::failure::{exit, Failure};
+use crate::output;
 
 pub const EXAMPLES: &str = "Examples:
   strata plan --desired schema.sql
@@ -68,22 +69,22 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
     if derived.ops.is_empty() {
         cx.say(format_args!(
             "nothing to do: head (event {head}) has the desired schema"
-        ));
+        ))?;
         return Ok(exit::OK);
     }
     warn(&derived);
-    println!(
+    output::line(format_args!(
         "{} op{} turn head (event {head}) into the desired schema:",
         derived.ops.len(),
         if derived.ops.len() == 1 { "" } else { "s" }
-    );
+    ))?;
     for op in &derived.ops {
-        println!("  {}", summary(op));
+        output::line(format_args!("  {}", summary(op)))?;
     }
-    println!();
-    println!("-- the SQL apply runs for them on a database at head");
+    output::line("")?;
+    output::line("-- the SQL apply runs for them on a database at head")?;
     for s in sql {
-        println!("{s}");
+        output::line(s)?;
     }
     Ok(exit::OK)
 }
@@ -178,7 +179,7 @@ pub fn drops(ops: &[Op]) -> Vec<String> {
 /// Say loudly what is dropped, and which drops and adds look like renames.
 pub fn warn(derived: &Derived) {
     for d in drops(&derived.ops) {
-        eprintln!("warning: this drops {d}; apply keeps its data in the database's archive, and a revert brings it back");
+        output::diagnostic(format_args!("warning: this drops {d}; apply keeps its data in the database's archive, and a revert brings it back"));
     }
     for s in &derived.suggestions {
         let (old, new) = match &s.rename {
@@ -187,10 +188,10 @@ pub fn warn(derived: &Derived) {
                 (format!("{table}.{from}"), format!("{table}.{to}"))
             }
         };
-        eprintln!(
+        output::diagnostic(format_args!(
             "note: {} {old} is dropped and {new} added alike; if it is a rename, give --rename {}",
             s.kind, s.rename
-        );
+        ));
     }
 }
 

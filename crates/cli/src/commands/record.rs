@@ -67,7 +67,7 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
             if derived.ops.is_empty() {
                 cx.say(format_args!(
                     "nothing to record: head (event {head}) has the desired schema"
-                ));
+                ))?;
                 return Ok(crate::failure::exit::OK);
             }
             super::plan::warn(&derived);

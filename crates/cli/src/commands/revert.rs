@@ -138,7 +138,7 @@ fn nothing_to_revert(cx: &Context, ledger: &Ledger, target: u64) -> Result<u8, F
     } else {
         cx.say(format_args!(
             "nothing to revert: head (event {head}) already has the schema of point {target}; nothing was appended"
-        ));
+        ))?;
     }
     Ok(exit::OK)
 }

@@ -5,6 +5,7 @@ use strata_ledger::Point;
 
 use crate::context::{parse_point, print_json, Context};
 use crate::failure::{exit, Failure};
+use crate::output;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -36,7 +37,7 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
             let statements = super::target::render(&schema);
             for (i, stmt) in statements.iter().enumerate() {
                 let gap = if i + 1 < statements.len() { "\n" } else { "" };
-                println!("{stmt};{gap}");
+                output::line(format_args!("{stmt};{gap}"))?;
             }
         }
     }

@@ -6,6 +6,7 @@ use strata_ledger::{Body, Point};
 use crate::context::{parse_point, print_json, Context};
 use crate::describe::{body_line, definition, event_json, removes, summary};
 use crate::failure::{exit, Failure};
+use crate::output;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -31,31 +32,31 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
         print_json(&event_json(&entry.hash, e))?;
         return Ok(exit::OK);
     }
-    println!("event {}", e.seq);
-    println!("hash        {}", entry.hash);
-    println!("prev        {}", e.prev);
-    println!("at          {}", e.at);
-    println!("author      {}", e.author);
-    println!("kind        {}", e.body.kind());
-    println!("fingerprint {}", e.fingerprint);
-    println!();
+    output::line(format_args!("event {}", e.seq))?;
+    output::line(format_args!("hash        {}", entry.hash))?;
+    output::line(format_args!("prev        {}", e.prev))?;
+    output::line(format_args!("at          {}", e.at))?;
+    output::line(format_args!("author      {}", e.author))?;
+    output::line(format_args!("kind        {}", e.body.kind()))?;
+    output::line(format_args!("fingerprint {}", e.fingerprint))?;
+    output::line("")?;
     for line in e.message.lines() {
-        println!("    {line}");
+        output::line(format_args!("    {line}"))?;
     }
-    println!();
+    output::line("")?;
     if let Some(line) = body_line(&e.body) {
-        println!("{line}");
+        output::line(line)?;
     }
     for (i, op) in e.body.ops().iter().enumerate() {
-        println!("{}. {}", i + 1, summary(op));
+        output::line(format_args!("{}. {}", i + 1, summary(op)))?;
         if let Some(sql) = definition(op) {
             let label = if removes(op) { "removed" } else { "sql" };
             let mut lines = sql.lines();
             if let Some(first) = lines.next() {
-                println!("   {label}: {first}");
+                output::line(format_args!("   {label}: {first}"))?;
             }
             for line in lines {
-                println!("   {}{line}", " ".repeat(label.len() + 2));
+                output::line(format_args!("   {}{line}", " ".repeat(label.len() + 2)))?;
             }
         }
     }
@@ -64,15 +65,15 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
             revert_sql: Some(sql),
             ..
         } => {
-            println!("revert sql:");
+            output::line("revert sql:")?;
             for line in sql.lines() {
-                println!("   {line}");
+                output::line(format_args!("   {line}"))?;
             }
         }
         Body::Baseline { schema } => {
             crate::commands::target::dialect_of(&ledger)?;
             for stmt in crate::commands::target::render(schema) {
-                println!("{stmt};");
+                output::line(format_args!("{stmt};"))?;
             }
         }
         _ => {}

@@ -1,11 +1,15 @@
 //! `strata status`: where a database stands, what is pending, any drift.
 
+use std::path::Path;
+
 use serde_json::json;
+use strata_reconcile::Survey;
 
 use super::target::{reconciler, render_difference};
 use crate::context::{print_json, Context};
 use crate::failure::{exit, Failure};
 use crate::flags::Db;
+use crate::output;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -24,7 +28,6 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
     let survey = r.survey(&r.open(&path)?)?;
     let at = &survey.standing;
     let head = ledger.head_seq();
-    let drifted = &survey.drift;
     let mut pending = Vec::new();
     if at.seq < head {
         for entry in ledger.events_from(at.seq + 1) {
@@ -36,6 +39,23 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
             ));
         }
     }
+    // A drifted database is exit 4 even when its report cannot be shown.
+    let shown = show(cx, &path, &survey, head, &pending);
+    survey.refuse_drift()?;
+    shown?;
+    Ok(exit::OK)
+}
+
+/// Where the database stands, what is pending and any drift.
+fn show(
+    cx: &Context,
+    path: &Path,
+    survey: &Survey,
+    head: u64,
+    pending: &[(u64, &str, String)],
+) -> Result<(), Failure> {
+    let at = &survey.standing;
+    let drifted = &survey.drift;
     if cx.json() {
         print_json(&json!({
             "db": path,
@@ -50,31 +70,33 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
         }))?;
     } else {
         match &at.position {
-            Some(p) => println!(
+            Some(p) => output::line(format_args!(
                 "{} is at event {} ({})",
                 path.display(),
                 at.seq,
                 p.hash.short(12)
-            ),
-            None if at.seq > 0 => println!(
+            )),
+            None if at.seq > 0 => output::line(format_args!(
                 "{} has not been applied to; its schema is that of baseline event {}, where apply adopts it",
                 path.display(),
                 at.seq
-            ),
-            None => println!("{} has not been applied to (point 0)", path.display()),
-        }
-        println!("head is event {head}; {} pending", pending.len());
-        for (seq, kind, message) in &pending {
-            println!("  event {seq} {kind}: {message}");
+            )),
+            None => output::line(format_args!("{} has not been applied to (point 0)", path.display())),
+        }?;
+        output::line(format_args!(
+            "head is event {head}; {} pending",
+            pending.len()
+        ))?;
+        for (seq, kind, message) in pending {
+            output::line(format_args!("  event {seq} {kind}: {message}"))?;
         }
         if drifted.is_empty() {
-            println!("no drift");
+            output::line("no drift")?;
         } else {
             for d in drifted {
-                println!("drift: {}", render_difference(d));
+                output::line(format_args!("drift: {}", render_difference(d)))?;
             }
         }
     }
-    survey.refuse_drift()?;
-    Ok(exit::OK)
+    Ok(())
 }

@@ -44,7 +44,7 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
             name(&args.name),
             entry.event.seq,
             short(&entry.hash)
-        ));
+        ))?;
     }
     Ok(exit::OK)
 }

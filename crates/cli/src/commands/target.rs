@@ -9,6 +9,7 @@ use strata_sqlite::Sqlite;
 use strata_target::Target;
 
 use crate::failure::Failure;
+use crate::output;
 
 /// The target: SQLite files.
 pub const TARGET: Sqlite = Sqlite;
@@ -43,7 +44,7 @@ pub fn dialect_of(ledger: &Ledger) -> Result<(), Failure> {
 pub fn prove(ledger: &Ledger, prepared: &Prepared) -> Result<(), Failure> {
     dialect_of(ledger)?;
     if let Some(warning) = strata_reconcile::proof::event(&TARGET, ledger, prepared)? {
-        eprintln!("warning: {warning}");
+        output::diagnostic(format_args!("warning: {warning}"));
     }
     Ok(())
 }

@@ -42,12 +42,13 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
     let (summary, ledger) = match report {
         Ok((VerifyReport::Ok(summary), ledger)) => (summary, ledger),
         Ok((VerifyReport::Broken(problem), _)) | Err(problem) => {
+            // The verdict (exit 3) stands, whether or not it can be shown.
             if cx.json() {
-                print_json(&json!({
+                let _ = print_json(&json!({
                     "ok": false,
                     "deep": args.deep,
                     "problem": { "seq": problem.seq, "reason": problem.reason },
-                }))?;
+                }));
             }
             return Err(Failure::new(format!("the ledger is broken: {problem}"))
                 .help("the events up to the one named are intact; restore the ledger from a copy you trust")
@@ -65,11 +66,11 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
                 None => "the ledger is empty".to_string(),
             };
             if cx.json() {
-                print_json(&json!({
+                let _ = print_json(&json!({
                     "ok": false,
                     "deep": args.deep,
                     "problem": { "seq": null, "reason": format!("{now}, not {expected}") },
-                }))?;
+                }));
             }
             return Err(Failure::new(format!(
                 "{now}, not {expected}: events may have been lost from the end or added"
@@ -117,12 +118,12 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
             } else {
                 String::new()
             }
-        ));
+        ))?;
         if let (Some(db), Some(seq)) = (&args.db, db_seq) {
             cx.say(format_args!(
                 "ok: {} is at event {seq}, which is in the chain",
                 db.display()
-            ));
+            ))?;
         }
     }
     Ok(exit::OK)

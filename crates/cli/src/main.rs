@@ -14,6 +14,7 @@ mod failure;
 mod flags;
 mod input;
 mod output;
+mod report;
 
 use std::process::ExitCode;
 

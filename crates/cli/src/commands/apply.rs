@@ -1,15 +1,18 @@
 //! `strata apply`: reconcile a SQLite database to a point of the ledger,
 //! forwards or backwards, in one transaction.
 
-use serde_json::json;
+use std::path::Path;
+
+use serde::Serialize;
 use strata_reconcile::{Mover, Outcome};
 use strata_target::Plan;
 
 use super::target::{reconciler, render_difference};
-use crate::context::{print_json, Context};
+use crate::context::Context;
 use crate::failure::{exit, Failure};
 use crate::flags::{Author, Db, To};
 use crate::output;
+use crate::report::{self, plural, Text};
 
 pub const EXAMPLES: &str = "Examples:
   strata apply --db app.db
@@ -51,17 +54,12 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
     let mut db = r.open(&path)?;
     let survey = r.survey(&db)?;
     if !survey.drift.is_empty() {
-        let shown = if cx.json() {
-            print_json(&json!({
-                "db": path, "seq": survey.seq(),
-                "drift": survey.drift.iter().map(render_difference).collect::<Vec<_>>(),
-            }))
-        } else {
-            survey
-                .drift
-                .iter()
-                .try_for_each(|d| output::line(format_args!("drift: {}", render_difference(d))))
-        };
+        let drift = survey.drift.iter().map(render_difference).collect();
+        let shown = cx.report(&Report::Drifted {
+            db: &path,
+            drift,
+            seq: survey.seq(),
+        });
         // The refusal (exit 4) is the outcome even when the drift cannot be
         // shown.
         survey.refuse_drift()?;
@@ -70,11 +68,13 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
     let from = survey.seq();
     let mut planned = r.plan(&db, survey, to)?;
     if planned.is_done() {
-        if cx.json() {
-            print_json(&json!({ "db": path, "from": from, "to": to, "statements": 0 }))?;
-        } else {
-            cx.say(format_args!("{} is already at event {to}", path.display()))?;
-        }
+        cx.report(&Report::Done {
+            db: &path,
+            from,
+            statements: 0,
+            to,
+            meanwhile: false,
+        })?;
         return Ok(exit::OK);
     }
     if let Err(e) = planned.check_losses(without_data) {
@@ -85,11 +85,13 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
         return Err(e.into());
     }
     if dry_run {
-        if cx.json() {
-            print_json(&json!({ "db": path, "from": from, "to": to, "sql": planned.plan.sql() }))?;
-        } else {
-            output::text(&planned.plan.sql())?;
-        }
+        let sql = planned.plan.sql();
+        cx.report(&Report::DryRun {
+            db: &path,
+            from,
+            sql,
+            to,
+        })?;
         return Ok(exit::OK);
     }
     // The ledger is let go before the database work, however long: other
@@ -100,44 +102,120 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
         // Another process applied while this one waited for the database:
         // it went where this one goes, so there is nothing left to do.
         Outcome::AlreadyThere => {
-            if cx.json() {
-                print_json(&json!({ "db": path, "from": to, "to": to, "statements": 0 }))?;
-            } else {
-                cx.say(format_args!(
-                    "{} is already at event {to} (another process applied it meanwhile)",
-                    path.display()
-                ))?;
-            }
+            cx.report(&Report::Done {
+                db: &path,
+                from: to,
+                statements: 0,
+                to,
+                meanwhile: true,
+            })?;
             return Ok(exit::OK);
         }
     };
-    let losses = planned.plan.losses();
-    if cx.json() {
-        print_json(&json!({
-            "db": path, "from": from, "to": to,
-            "statements": applied.statements,
-            "archived": applied.archived.iter().map(ToString::to_string).collect::<Vec<_>>(),
-            "restored": applied.restored.iter().map(ToString::to_string).collect::<Vec<_>>(),
-            "without_data": losses.iter().map(ToString::to_string).collect::<Vec<_>>(),
-        }))?;
-    } else {
-        cx.say(format_args!(
-            "{} is now at event {to} (was {from}; {} statement{})",
-            path.display(),
-            applied.statements,
-            if applied.statements == 1 { "" } else { "s" }
-        ))?;
-        for a in &applied.archived {
-            cx.say(format_args!("archived {a}"))?;
-        }
-        for r in &applied.restored {
-            cx.say(format_args!("restored {r}"))?;
-        }
-        for loss in losses {
-            output::diagnostic(format_args!(
-                "warning: came back without its data (--without-data): {loss}"
-            ));
-        }
-    }
+    cx.report(&Report::Moved {
+        archived: shown(&applied.archived),
+        db: &path,
+        from,
+        restored: shown(&applied.restored),
+        statements: applied.statements,
+        to,
+        without_data: shown(planned.plan.losses()),
+    })?;
     Ok(exit::OK)
+}
+
+/// What `apply` reports. (The JSON fields are in alphabetical order, as
+/// they have always been printed.)
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Report<'a> {
+    /// The database drifted from its point: nothing was done (exit 4).
+    Drifted {
+        db: &'a Path,
+        drift: Vec<String>,
+        seq: u64,
+    },
+    /// The database is at the point already (`meanwhile`: another process
+    /// moved it there while this one waited).
+    Done {
+        db: &'a Path,
+        from: u64,
+        statements: u64,
+        to: u64,
+        #[serde(skip)]
+        meanwhile: bool,
+    },
+    /// The script a dry run shows.
+    DryRun {
+        db: &'a Path,
+        from: u64,
+        sql: String,
+        to: u64,
+    },
+    /// The database moved.
+    Moved {
+        archived: Vec<String>,
+        db: &'a Path,
+        from: u64,
+        restored: Vec<String>,
+        statements: usize,
+        to: u64,
+        without_data: Vec<String>,
+    },
+}
+
+impl report::Report for Report<'_> {
+    fn text(&self, out: &Text<'_>) -> Result<(), Failure> {
+        match self {
+            Report::Drifted { drift, .. } => {
+                for d in drift {
+                    out.line(format_args!("drift: {d}"))?;
+                }
+            }
+            Report::Done {
+                db, to, meanwhile, ..
+            } => out.say(format_args!(
+                "{} is already at event {to}{}",
+                db.display(),
+                if *meanwhile {
+                    " (another process applied it meanwhile)"
+                } else {
+                    ""
+                }
+            ))?,
+            Report::DryRun { sql, .. } => out.raw(sql)?,
+            Report::Moved {
+                archived,
+                db,
+                from,
+                restored,
+                statements,
+                to,
+                without_data,
+            } => {
+                out.say(format_args!(
+                    "{} is now at event {to} (was {from}; {statements} statement{})",
+                    db.display(),
+                    plural(*statements as u64)
+                ))?;
+                for a in archived {
+                    out.say(format_args!("archived {a}"))?;
+                }
+                for r in restored {
+                    out.say(format_args!("restored {r}"))?;
+                }
+                for loss in without_data {
+                    out.warn(format_args!(
+                        "came back without its data (--without-data): {loss}"
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Each item as its one line of text.
+fn shown<T: std::fmt::Display>(items: &[T]) -> Vec<String> {
+    items.iter().map(ToString::to_string).collect()
 }

@@ -1,16 +1,16 @@
 //! `strata archive`: what dropped data a database keeps, and its explicit
 //! removal.
 
-use serde_json::json;
+use serde::Serialize;
 use strata_ledger::Point;
 use strata_reconcile::{Kept, Reconciler};
 use strata_sqlite::{Sqlite, SqliteDb};
 
 use super::target::reconciler;
-use crate::context::{parse_point, print_json, Context};
+use crate::context::{parse_point, Context};
 use crate::failure::{exit, Failure};
 use crate::flags::Db;
-use crate::output;
+use crate::report::{self, Text};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -43,15 +43,10 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
             let ledger = cx.ledger()?;
             let r = reconciler(&ledger)?;
             let kept = r.archives(&open(&r, &db)?)?;
-            if cx.json() {
-                print_json(&kept.iter().map(kept_json).collect::<Vec<_>>())?;
-            } else if kept.is_empty() {
-                cx.say(format_args!("{} keeps no archived data", db.display()))?;
-            } else {
-                for k in &kept {
-                    output::line(line(k))?;
-                }
-            }
+            cx.report(&Listed {
+                db: &db,
+                kept: kept.iter().map(Entry::of).collect(),
+            })?;
         }
         Action::Purge {
             db: Db { db },
@@ -61,21 +56,104 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
             let before = ledger.resolve(&before)?;
             let r = reconciler(&ledger)?;
             let gone = r.purge(&mut open(&r, &db)?, before)?;
-            if cx.json() {
-                print_json(&json!({ "removed": gone.iter().map(kept_json).collect::<Vec<_>>() }))?;
-            } else {
-                cx.say(format_args!(
-                    "removed {} archive entr{} made by events up to {before}",
-                    gone.len(),
-                    if gone.len() == 1 { "y" } else { "ies" }
-                ))?;
-                for k in &gone {
-                    cx.say(format_args!("  {}", line(k)))?;
-                }
-            }
+            cx.report(&Purged {
+                before,
+                removed: gone.iter().map(Entry::of).collect(),
+            })?;
         }
     }
     Ok(exit::OK)
+}
+
+/// What `archive list` reports: what the database keeps (in JSON, the
+/// list itself).
+#[derive(Serialize)]
+#[serde(transparent)]
+struct Listed<'a> {
+    #[serde(skip)]
+    db: &'a std::path::Path,
+    kept: Vec<Entry>,
+}
+
+impl report::Report for Listed<'_> {
+    fn text(&self, out: &Text<'_>) -> Result<(), Failure> {
+        if self.kept.is_empty() {
+            return out.say(format_args!("{} keeps no archived data", self.db.display()));
+        }
+        self.kept.iter().try_for_each(|k| out.line(&k.line))
+    }
+}
+
+/// What `archive purge` reports: what it removed.
+#[derive(Serialize)]
+struct Purged {
+    #[serde(skip)]
+    before: u64,
+    removed: Vec<Entry>,
+}
+
+impl report::Report for Purged {
+    fn text(&self, out: &Text<'_>) -> Result<(), Failure> {
+        let n = self.removed.len();
+        out.say(format_args!(
+            "removed {n} archive entr{} made by events up to {}",
+            if n == 1 { "y" } else { "ies" },
+            self.before
+        ))?;
+        self.removed
+            .iter()
+            .try_for_each(|k| out.say(format_args!("  {}", k.line)))
+    }
+}
+
+/// One archive, as the reports show it. (JSON fields in alphabetical
+/// order, as always printed.)
+#[derive(Serialize)]
+struct Entry {
+    archive_table: String,
+    bytes: u64,
+    column: Option<String>,
+    created_at: String,
+    kind: String,
+    lineage: Lineage,
+    op: u32,
+    restored_by: String,
+    rows: u64,
+    seq: u64,
+    table: String,
+    /// Its line of text.
+    #[serde(skip)]
+    line: String,
+}
+
+#[derive(Serialize)]
+struct Lineage {
+    forward: bool,
+    op: u32,
+    seq: u64,
+}
+
+impl Entry {
+    fn of(k: &Kept) -> Entry {
+        Entry {
+            archive_table: k.archive_table.clone(),
+            bytes: k.bytes,
+            column: k.column.clone(),
+            created_at: k.created_at.clone(),
+            kind: k.kind.clone(),
+            lineage: Lineage {
+                forward: k.lineage.forward,
+                op: k.lineage.op,
+                seq: k.lineage.seq,
+            },
+            op: k.op,
+            restored_by: restored_by(k),
+            rows: k.rows,
+            seq: k.seq,
+            table: k.table.clone(),
+            line: line(k),
+        }
+    }
 }
 
 fn open(r: &Reconciler<'_, Sqlite>, db: &std::path::Path) -> Result<SqliteDb, Failure> {
@@ -122,15 +200,4 @@ fn restored_by(k: &Kept) -> String {
             l.seq
         )
     }
-}
-
-fn kept_json(k: &Kept) -> serde_json::Value {
-    let l = k.lineage;
-    json!({
-        "seq": k.seq, "op": k.op, "kind": k.kind, "table": k.table, "column": k.column,
-        "archive_table": k.archive_table, "rows": k.rows, "bytes": k.bytes,
-        "lineage": { "seq": l.seq, "op": l.op, "forward": l.forward },
-        "restored_by": restored_by(k),
-        "created_at": k.created_at,
-    })
 }

@@ -1,14 +1,15 @@
 //! `strata checkout`: build a fresh database at a point.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use serde_json::json;
+use serde::Serialize;
 use strata_reconcile::Mover;
 
 use super::target::{reconciler, TARGET};
-use crate::context::{print_json, Context};
+use crate::context::Context;
 use crate::failure::{exit, Failure};
 use crate::flags::{Author, To};
+use crate::report::{self, Text};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -31,10 +32,23 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
     let checkout = reconciler(&ledger)?.checkout(to)?;
     drop(ledger);
     checkout.build(&TARGET, &args.db, &mover)?;
-    if cx.json() {
-        print_json(&json!({ "db": args.db, "to": to }))?;
-    } else {
-        cx.say(format_args!("built {} at event {to}", args.db.display()))?;
-    }
+    cx.report(&Report { db: &args.db, to })?;
     Ok(exit::OK)
+}
+
+/// What `checkout` reports: the database it built, and at which point.
+#[derive(Serialize)]
+struct Report<'a> {
+    db: &'a Path,
+    to: u64,
+}
+
+impl report::Report for Report<'_> {
+    fn text(&self, out: &Text<'_>) -> Result<(), Failure> {
+        out.say(format_args!(
+            "built {} at event {}",
+            self.db.display(),
+            self.to
+        ))
+    }
 }

@@ -5,11 +5,12 @@
 
 use std::path::Path;
 
-use serde_json::json;
+use serde::Serialize;
 use strata_ledger::Ledger;
 
-use crate::context::{print_json, Context};
+use crate::context::Context;
 use crate::failure::{exit, Failure};
+use crate::report::{self, Text};
 
 /// When `ledger` has no events: say so for `db` and give the exit code (0)
 /// the command returns at once. `None` when the ledger has events. Call it
@@ -19,25 +20,39 @@ pub fn nothing_to_apply(cx: &Context, ledger: &Ledger, db: &Path) -> Result<Opti
     if ledger.head_seq() > 0 {
         return Ok(None);
     }
-    if cx.json() {
-        print_json(&json!({
-            "db": db,
-            "from": null,
-            "to": 0,
-            "statements": 0,
-            "applied": false,
-            "reason": "the ledger has no events",
-        }))?;
-    } else {
-        cx.say(format_args!(
+    cx.report(&Report {
+        applied: false,
+        db,
+        from: None,
+        reason: "the ledger has no events",
+        statements: 0,
+        to: 0,
+    })?;
+    Ok(Some(exit::OK))
+}
+
+/// What `apply` and `checkout` report on an empty ledger. (JSON fields in
+/// alphabetical order, as always printed.)
+#[derive(Serialize)]
+struct Report<'a> {
+    applied: bool,
+    db: &'a Path,
+    from: Option<u64>,
+    reason: &'static str,
+    statements: u64,
+    to: u64,
+}
+
+impl report::Report for Report<'_> {
+    fn text(&self, out: &Text<'_>) -> Result<(), Failure> {
+        out.say(format_args!(
             "the ledger has no events: nothing to apply; {} {}",
-            db.display(),
-            if db.exists() {
+            self.db.display(),
+            if self.db.exists() {
                 "is left as it was"
             } else {
                 "was not created"
             }
-        ))?;
+        ))
     }
-    Ok(Some(exit::OK))
 }

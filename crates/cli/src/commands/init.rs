@@ -1,10 +1,11 @@
 //! `strata init`: create an empty ledger of one SQL dialect.
 
-use serde_json::json;
+use serde::Serialize;
 use strata_ledger::{Dialect, Ledger};
 
-use crate::context::{print_json, Context};
+use crate::context::Context;
 use crate::failure::{exit, Failure};
+use crate::report::{self, Text};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -32,18 +33,30 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
     };
     super::target::supported(dialect)?;
     let ledger = Ledger::init_with(&cx.global.ledger, dialect)?;
-    if cx.json() {
-        print_json(&json!({
-            "ledger": ledger.dir(),
-            "events": 0,
-            "dialect": dialect.as_str(),
-            "format_version": ledger.format().version,
-        }))?;
-    } else {
-        cx.say(format_args!(
-            "created an empty ledger in {}",
-            ledger.dir().display()
-        ))?;
-    }
+    cx.report(&Report {
+        dialect: dialect.as_str(),
+        events: 0,
+        format_version: ledger.format().version,
+        ledger: ledger.dir(),
+    })?;
     Ok(exit::OK)
+}
+
+/// What `init` reports: the new ledger. (JSON fields in alphabetical
+/// order, as always printed.)
+#[derive(Serialize)]
+struct Report<'a> {
+    dialect: &'static str,
+    events: u64,
+    format_version: u32,
+    ledger: &'a std::path::Path,
+}
+
+impl report::Report for Report<'_> {
+    fn text(&self, out: &Text<'_>) -> Result<(), Failure> {
+        out.say(format_args!(
+            "created an empty ledger in {}",
+            self.ledger.display()
+        ))
+    }
 }

@@ -19,12 +19,14 @@ pub mod tag;
 mod target;
 pub mod verify;
 
+use serde::Serialize;
 use strata_ledger::{Entry, Ledger, Prepared};
 
 use crate::cli::{Cli, Command};
-use crate::context::{print_json, Context};
-use crate::describe::{event_json, summary};
+use crate::context::Context;
+use crate::describe::{event_json, summary, EventJson};
 use crate::failure::{exit, Failure};
+use crate::report::{self, Text};
 
 pub fn run(cli: Cli) -> Result<u8, Failure> {
     let cx = Context { global: cli.global };
@@ -60,29 +62,49 @@ pub fn commit_or_show(
     target::prove(ledger, &prepared)?;
     if dry_run {
         let e = prepared.event();
-        if cx.json() {
-            print_json(&event_json(&prepared.hash(), e))?;
-        } else {
-            cx.say(format_args!(
-                "would record {} event {} ({} ops); nothing was appended",
-                e.body.kind(),
-                e.seq,
-                e.body.ops().len()
-            ))?;
-            for op in e.body.ops() {
-                cx.say(format_args!("  {}", summary(op)))?;
-            }
-        }
+        cx.report(&Recorded {
+            event: event_json(&prepared.hash(), e),
+            headline: None,
+        })?;
         return Ok(exit::OK);
     }
     let entry = ledger.commit(prepared)?;
-    if cx.json() {
-        print_json(&event_json(&entry.hash, &entry.event))?;
-    } else {
-        cx.say(headline(&entry))?;
-        for op in entry.event.body.ops() {
-            cx.detail(format_args!("  {}", summary(op)))?;
-        }
-    }
+    cx.report(&Recorded {
+        event: event_json(&entry.hash, &entry.event),
+        headline: Some(headline(&entry)),
+    })?;
     Ok(exit::OK)
+}
+
+/// What a command that appends one event reports: the event (in JSON, the
+/// event as `log` shows it), and the headline of its text; without one, the
+/// event was only planned (a dry run).
+#[derive(Serialize)]
+#[serde(transparent)]
+pub struct Recorded<'a> {
+    pub event: EventJson<'a>,
+    #[serde(skip)]
+    pub headline: Option<String>,
+}
+
+impl report::Report for Recorded<'_> {
+    fn text(&self, out: &Text<'_>) -> Result<(), Failure> {
+        let e = &self.event;
+        let Some(headline) = &self.headline else {
+            out.say(format_args!(
+                "would record {} event {} ({} ops); nothing was appended",
+                e.kind,
+                e.seq,
+                e.ops.len()
+            ))?;
+            return e
+                .ops
+                .iter()
+                .try_for_each(|op| out.say(format_args!("  {}", summary(op))));
+        };
+        out.say(headline)?;
+        e.ops
+            .iter()
+            .try_for_each(|op| out.detail(format_args!("  {}", summary(op))))
+    }
 }

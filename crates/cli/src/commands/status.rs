@@ -2,14 +2,13 @@
 
 use std::path::Path;
 
-use serde_json::json;
-use strata_reconcile::Survey;
+use serde::Serialize;
 
 use super::target::{reconciler, render_difference};
-use crate::context::{print_json, Context};
+use crate::context::Context;
 use crate::failure::{exit, Failure};
 use crate::flags::Db;
-use crate::output;
+use crate::report::{self, Text};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -32,71 +31,77 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
     if at.seq < head {
         for entry in ledger.events_from(at.seq + 1) {
             let entry = entry?;
-            pending.push((
-                entry.event.seq,
-                entry.event.body.kind(),
-                entry.event.message,
-            ));
+            pending.push(Pending {
+                seq: entry.event.seq,
+                kind: entry.event.body.kind(),
+                message: entry.event.message,
+            });
         }
     }
+    let report = Report {
+        applied: at.position.is_some(),
+        db: &path,
+        drift: survey.drift.iter().map(render_difference).collect(),
+        hash: at.position.map(|p| p.hash.to_string()),
+        head,
+        pending,
+        seq: at.seq,
+    };
     // A drifted database is exit 4 even when its report cannot be shown.
-    let shown = show(cx, &path, &survey, head, &pending);
+    let shown = cx.report(&report);
     survey.refuse_drift()?;
     shown?;
     Ok(exit::OK)
 }
 
-/// Where the database stands, what is pending and any drift.
-fn show(
-    cx: &Context,
-    path: &Path,
-    survey: &Survey,
+/// What `status` reports: where the database stands, what is pending and
+/// any drift. (JSON fields in alphabetical order, as always printed.)
+#[derive(Serialize)]
+struct Report<'a> {
+    /// strata has applied to it (it records a point).
+    applied: bool,
+    db: &'a Path,
+    drift: Vec<String>,
+    /// The hash of the point it records.
+    hash: Option<String>,
     head: u64,
-    pending: &[(u64, &str, String)],
-) -> Result<(), Failure> {
-    let at = &survey.standing;
-    let drifted = &survey.drift;
-    if cx.json() {
-        print_json(&json!({
-            "db": path,
-            "seq": at.seq,
-            "hash": at.position.as_ref().map(|p| p.hash.to_string()),
-            "applied": at.position.is_some(),
-            "head": head,
-            "pending": pending.iter().map(|(seq, kind, message)| json!({
-                "seq": seq, "kind": kind, "message": message,
-            })).collect::<Vec<_>>(),
-            "drift": drifted.iter().map(render_difference).collect::<Vec<_>>(),
-        }))?;
-    } else {
-        match &at.position {
-            Some(p) => output::line(format_args!(
-                "{} is at event {} ({})",
-                path.display(),
-                at.seq,
-                p.hash.short(12)
+    pending: Vec<Pending>,
+    seq: u64,
+}
+
+/// An event the database has not had yet.
+#[derive(Serialize)]
+struct Pending {
+    kind: &'static str,
+    message: String,
+    seq: u64,
+}
+
+impl report::Report for Report<'_> {
+    fn text(&self, out: &Text<'_>) -> Result<(), Failure> {
+        let db = self.db.display();
+        let seq = self.seq;
+        match &self.hash {
+            Some(hash) => out.line(format_args!("{db} is at event {seq} ({})", &hash[..12])),
+            None if seq > 0 => out.line(format_args!(
+                "{db} has not been applied to; its schema is that of baseline event {seq}, where apply adopts it"
             )),
-            None if at.seq > 0 => output::line(format_args!(
-                "{} has not been applied to; its schema is that of baseline event {}, where apply adopts it",
-                path.display(),
-                at.seq
-            )),
-            None => output::line(format_args!("{} has not been applied to (point 0)", path.display())),
+            None => out.line(format_args!("{db} has not been applied to (point 0)")),
         }?;
-        output::line(format_args!(
-            "head is event {head}; {} pending",
-            pending.len()
+        out.line(format_args!(
+            "head is event {}; {} pending",
+            self.head,
+            self.pending.len()
         ))?;
-        for (seq, kind, message) in pending {
-            output::line(format_args!("  event {seq} {kind}: {message}"))?;
+        for p in &self.pending {
+            out.line(format_args!("  event {} {}: {}", p.seq, p.kind, p.message))?;
         }
-        if drifted.is_empty() {
-            output::line("no drift")?;
-        } else {
-            for d in drifted {
-                output::line(format_args!("drift: {}", render_difference(d)))?;
-            }
+        if self.drift.is_empty() {
+            out.line("no drift")?;
         }
+        for d in &self.drift {
+            out.line(format_args!("drift: {d}"))?;
+        }
+        Ok(())
     }
-    Ok(())
 }

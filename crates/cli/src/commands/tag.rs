@@ -2,7 +2,8 @@
 
 use strata_ledger::{Body, Draft, Point};
 
-use crate::context::{parse_point, print_json, Context};
+use super::Recorded;
+use crate::context::{parse_point, Context};
 use crate::describe::{event_json, name, short};
 use crate::failure::{exit, Failure};
 use crate::flags::Author;
@@ -36,15 +37,15 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
             target,
         },
     })?;
-    if cx.json() {
-        print_json(&event_json(&entry.hash, &entry.event))?;
-    } else {
-        cx.say(format_args!(
-            "tagged point {target} as {} (event {}, {})",
-            name(&args.name),
-            entry.event.seq,
-            short(&entry.hash)
-        ))?;
-    }
+    let headline = format!(
+        "tagged point {target} as {} (event {}, {})",
+        name(&args.name),
+        entry.event.seq,
+        short(&entry.hash)
+    );
+    cx.report(&Recorded {
+        event: event_json(&entry.hash, &entry.event),
+        headline: Some(headline),
+    })?;
     Ok(exit::OK)
 }

@@ -1,12 +1,14 @@
 //! `strata verify`: recompute every hash and link (and with `--deep`, every
 //! schema fingerprint), and check head against one kept elsewhere.
 
+use serde::Serialize;
 use serde_json::json;
 use strata_ledger::{LedgerError, Problem, VerifyReport};
 
 use crate::context::{print_json, Context};
 use crate::describe::short;
 use crate::failure::{exit, Failure};
+use crate::report::{self, Text};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -89,42 +91,72 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
         }
         None => None,
     };
-    if cx.json() {
-        print_json(&json!({
-            "ok": true,
-            "format_version": ledger.format().version,
-            "dialect": ledger.dialect().as_str(),
-            "db_seq": db_seq,
-            "deep": summary.deep,
-            "events": summary.events,
-            "head": summary.head.map(|(seq, h)| json!({ "seq": seq, "hash": h.to_string() })),
-            "tags": summary.tags,
-            "snapshots": summary.snapshots,
-        }))?;
-    } else {
-        let head = match summary.head {
-            Some((seq, h)) => format!("head event {seq} {h}"),
+    cx.report(&Report {
+        db: args.db.as_deref(),
+        db_seq,
+        deep: summary.deep,
+        dialect: ledger.dialect().as_str(),
+        events: summary.events,
+        format_version: ledger.format().version,
+        head: summary.head.map(|(seq, h)| Head {
+            hash: h.to_string(),
+            seq,
+        }),
+        ok: true,
+        snapshots: summary.snapshots,
+        tags: summary.tags,
+    })?;
+    Ok(exit::OK)
+}
+
+/// What `verify` reports when the ledger is whole. (JSON fields in
+/// alphabetical order, as always printed.)
+#[derive(Serialize)]
+struct Report<'a> {
+    #[serde(skip)]
+    db: Option<&'a std::path::Path>,
+    /// The point the database records, which is in the chain.
+    db_seq: Option<u64>,
+    deep: bool,
+    dialect: &'static str,
+    events: u64,
+    format_version: u32,
+    head: Option<Head>,
+    ok: bool,
+    snapshots: u64,
+    tags: u64,
+}
+
+#[derive(Serialize)]
+struct Head {
+    hash: String,
+    seq: u64,
+}
+
+impl report::Report for Report<'_> {
+    fn text(&self, out: &Text<'_>) -> Result<(), Failure> {
+        let head = match &self.head {
+            Some(h) => format!("head event {} {}", h.seq, h.hash),
             None => "empty".to_string(),
         };
-        cx.say(format_args!(
-            "ok: {} events, {} tags, {head}{}",
-            summary.events,
-            summary.tags,
-            if summary.deep {
-                format!(
-                    "; every schema re-projected, {} snapshots checked",
-                    summary.snapshots
-                )
-            } else {
-                String::new()
-            }
+        let deep = if self.deep {
+            format!(
+                "; every schema re-projected, {} snapshots checked",
+                self.snapshots
+            )
+        } else {
+            String::new()
+        };
+        out.say(format_args!(
+            "ok: {} events, {} tags, {head}{deep}",
+            self.events, self.tags
         ))?;
-        if let (Some(db), Some(seq)) = (&args.db, db_seq) {
-            cx.say(format_args!(
+        if let (Some(db), Some(seq)) = (self.db, self.db_seq) {
+            out.say(format_args!(
                 "ok: {} is at event {seq}, which is in the chain",
                 db.display()
             ))?;
         }
+        Ok(())
     }
-    Ok(exit::OK)
 }

@@ -1594,48 +1594,48 @@ fn baseline() {
     error: the ledger has 1 event: a baseline is its first event, unless forced
     help: to replace the ledger's schema with the database's after event 1, give --force-after 1
     "#);
-    // FIXME: --json of a baseline is the event itself with --dry-run (as
-    // record prints it), but {db, event} with the keys sorted without.
+    // --json of a baseline is the event itself with --dry-run (as record
+    // prints it), and {db, event} once the database is marked.
     insta::assert_snapshot!(json(&env, &["baseline", "--db", "other.db", "-m", "adopt", "--timestamp", "2099-01-02T00:00:00Z", "--force-after", "head"]), @r#"
     exit 0
     {
       "db": "other.db",
       "event": {
+        "seq": 2,
+        "hash": "de7b944670c47f0dcc081add68d78d5757072078e473bf7a09b1762da8469469",
+        "prev": "0df005c15a4f2552b0c6944755520f96a3cb91c12864bf792535c4ea748ee2e4",
         "at": "2099-01-02T00:00:00Z",
         "author": "tester",
-        "fingerprint": "a2ec07fee4c691e741a12cdeb1458cfa9f203bba48cebcd3e916af165f58238f",
-        "hash": "de7b944670c47f0dcc081add68d78d5757072078e473bf7a09b1762da8469469",
-        "kind": "baseline",
         "message": "adopt",
+        "kind": "baseline",
         "ops": [],
-        "prev": "0df005c15a4f2552b0c6944755520f96a3cb91c12864bf792535c4ea748ee2e4",
         "schema": {
-          "indexes": {},
           "tables": {
             "other": {
-              "checks": [],
+              "name": "other",
               "columns": [
                 {
-                  "collation": null,
-                  "default": null,
-                  "generated": null,
                   "name": "a",
+                  "ty": "",
                   "not_null": false,
-                  "ty": ""
+                  "default": null,
+                  "collation": null,
+                  "generated": null
                 }
               ],
-              "foreign_keys": [],
-              "name": "other",
               "primary_key": null,
-              "strict": false,
               "uniques": [],
-              "without_rowid": false
+              "checks": [],
+              "foreign_keys": [],
+              "without_rowid": false,
+              "strict": false
             }
           },
-          "triggers": {},
-          "views": {}
+          "indexes": {},
+          "views": {},
+          "triggers": {}
         },
-        "seq": 2
+        "fingerprint": "a2ec07fee4c691e741a12cdeb1458cfa9f203bba48cebcd3e916af165f58238f"
       }
     }
     "#);
@@ -1703,8 +1703,8 @@ fn plan() {
     warning: this drops column users.name; apply keeps its data in the database's archive, and a revert brings it back
     note: column users.name is dropped and users.full_name added alike; if it is a rename, give --rename users.name=users.full_name
     "#);
-    // FIXME: the ops' keys come sorted here; record, log and show print
-    // them in the model's field order.
+    // The ops' keys in the model's field order, as record, log and show
+    // print them.
     insta::assert_snapshot!(json(&env, &["plan", "--desired", "plain.sql", "--rename", "users.name=users.full_name"]), @r#"
     exit 0
     {
@@ -1713,23 +1713,23 @@ fn plan() {
       "ops": [
         {
           "rename_column": {
-            "from": "name",
             "table": "users",
+            "from": "name",
             "to": "full_name"
           }
         },
         {
           "add_column": {
+            "table": "orders",
             "column": {
-              "collation": null,
-              "default": "0",
-              "generated": null,
               "name": "paid",
+              "ty": "integer",
               "not_null": true,
-              "ty": "integer"
+              "default": "0",
+              "collation": null,
+              "generated": null
             },
-            "position": 3,
-            "table": "orders"
+            "position": 3
           }
         }
       ],

@@ -2,16 +2,19 @@
 //! from the file, becomes a `baseline` event, and the database is marked at
 //! that event, so the next `apply` has nothing to do.
 
-use serde_json::json;
+use std::path::Path;
+
+use serde::Serialize;
 use strata_ledger::{Body, Draft, Point};
 use strata_reconcile::Mover;
 use strata_target::Database;
 
 use super::target::reconciler;
-use crate::context::{parse_point, print_json, Context};
-use crate::describe::{event_json, short};
+use crate::context::{parse_point, Context};
+use crate::describe::{event_json, EventJson};
 use crate::failure::{exit, Failure};
 use crate::flags::{Author, Db, DryRun, Message, When};
+use crate::report::{self, Text};
 
 pub const EXAMPLES: &str = "Examples:
   strata baseline --db app.db -m 'adopt app.db'
@@ -102,16 +105,12 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
     let objects =
         schema.tables.len() + schema.indexes.len() + schema.views.len() + schema.triggers.len();
     if dry_run {
-        if cx.json() {
-            print_json(&event_json(&prepared.hash(), prepared.event()))?;
-        } else {
-            cx.say(format_args!(
-                "would record baseline event {} of {} ({} tables, {objects} objects); nothing was appended",
-                prepared.event().seq,
-                path.display(),
-                schema.tables.len(),
-            ))?;
-        }
+        cx.report(&Planned {
+            event: event_json(&prepared.hash(), prepared.event()),
+            db: &path,
+            tables: schema.tables.len(),
+            objects,
+        })?;
         return Ok(exit::OK);
     }
     let entry = ledger.commit(prepared)?;
@@ -138,18 +137,61 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
                 path.display()
             ))
     })?;
-    if cx.json() {
-        print_json(&json!({
-            "db": path,
-            "event": event_json(&entry.hash, &entry.event),
-        }))?;
-    } else {
-        cx.say(format_args!(
-            "recorded baseline event {seq} ({}): {} tables, {objects} objects from {}; it is marked at event {seq}",
-            short(&entry.hash),
-            schema.tables.len(),
-            path.display(),
-        ))?;
-    }
+    cx.report(&Adopted {
+        db: &path,
+        event: event_json(&entry.hash, &entry.event),
+        tables: schema.tables.len(),
+        objects,
+    })?;
     Ok(exit::OK)
+}
+
+/// What `baseline --dry-run` reports: the event it would record (in JSON,
+/// the event itself).
+#[derive(Serialize)]
+#[serde(transparent)]
+struct Planned<'a> {
+    event: EventJson<'a>,
+    #[serde(skip)]
+    db: &'a Path,
+    #[serde(skip)]
+    tables: usize,
+    #[serde(skip)]
+    objects: usize,
+}
+
+impl report::Report for Planned<'_> {
+    fn text(&self, out: &Text<'_>) -> Result<(), Failure> {
+        out.say(format_args!(
+            "would record baseline event {} of {} ({} tables, {} objects); nothing was appended",
+            self.event.seq,
+            self.db.display(),
+            self.tables,
+            self.objects
+        ))
+    }
+}
+
+/// What `baseline` reports: the database and the event that adopted it.
+#[derive(Serialize)]
+struct Adopted<'a> {
+    db: &'a Path,
+    event: EventJson<'a>,
+    #[serde(skip)]
+    tables: usize,
+    #[serde(skip)]
+    objects: usize,
+}
+
+impl report::Report for Adopted<'_> {
+    fn text(&self, out: &Text<'_>) -> Result<(), Failure> {
+        let seq = self.event.seq;
+        out.say(format_args!(
+            "recorded baseline event {seq} ({}): {} tables, {} objects from {}; it is marked at event {seq}",
+            &self.event.hash[..12],
+            self.tables,
+            self.objects,
+            self.db.display(),
+        ))
+    }
 }

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use serde_json::json;
+use serde::Serialize;
 use strata_ledger::Ledger;
 use strata_schema::{derive, Derived, Op, Rename, Schema};
 use strata_sqlite::ddl::desired;
@@ -12,10 +12,11 @@ use strata_target::{Step, Target};
 
 use super::target::TARGET;
 
-use crate::context::{print_json, Context};
+use crate::context::Context;
 use crate::describe::{name, summary};
 use crate::failure::{exit, Failure};
 use crate::output;
+use crate::report::{self, Text};
 
 pub const EXAMPLES: &str = "Examples:
   strata plan --desired schema.sql
@@ -55,38 +56,58 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
     let sql = TARGET
         .statements(&start, &[Step::new(head + 1, derived.ops.clone())])
         .map_err(Failure::target)?;
-    if cx.json() {
-        print_json(&json!({
-            "head": head,
-            "ops": derived.ops,
-            "summary": derived.ops.iter().map(summary).collect::<Vec<_>>(),
-            "drops": drops(&derived.ops),
-            "suggestions": derived.suggestions.iter().map(|s| s.rename.to_string()).collect::<Vec<_>>(),
-            "sql": sql,
-        }))?;
-        return Ok(exit::OK);
-    }
-    if derived.ops.is_empty() {
-        cx.say(format_args!(
-            "nothing to do: head (event {head}) has the desired schema"
-        ))?;
-        return Ok(exit::OK);
-    }
-    warn(&derived);
-    output::line(format_args!(
-        "{} op{} turn head (event {head}) into the desired schema:",
-        derived.ops.len(),
-        if derived.ops.len() == 1 { "" } else { "s" }
-    ))?;
-    for op in &derived.ops {
-        output::line(format_args!("  {}", summary(op)))?;
-    }
-    output::line("")?;
-    output::line("-- the SQL apply runs for them on a database at head")?;
-    for s in sql {
-        output::line(s)?;
-    }
+    cx.report(&Report {
+        drops: drops(&derived.ops),
+        head,
+        ops: &derived.ops,
+        sql,
+        suggestions: derived
+            .suggestions
+            .iter()
+            .map(|s| s.rename.to_string())
+            .collect(),
+        summary: derived.ops.iter().map(summary).collect(),
+        derived: &derived,
+    })?;
     Ok(exit::OK)
+}
+
+/// What `plan` reports: the ops from head to the desired schema, what they
+/// drop, the renames it could not tell from a drop and an add, and the SQL
+/// they run. (JSON fields in alphabetical order, as always printed.)
+#[derive(Serialize)]
+struct Report<'a> {
+    drops: Vec<String>,
+    head: u64,
+    ops: &'a [Op],
+    sql: Vec<String>,
+    suggestions: Vec<String>,
+    summary: Vec<String>,
+    #[serde(skip)]
+    derived: &'a Derived,
+}
+
+impl report::Report for Report<'_> {
+    fn text(&self, out: &Text<'_>) -> Result<(), Failure> {
+        let head = self.head;
+        if self.ops.is_empty() {
+            return out.say(format_args!(
+                "nothing to do: head (event {head}) has the desired schema"
+            ));
+        }
+        warn(self.derived);
+        out.line(format_args!(
+            "{} op{} turn head (event {head}) into the desired schema:",
+            self.ops.len(),
+            if self.ops.len() == 1 { "" } else { "s" }
+        ))?;
+        for s in &self.summary {
+            out.line(format_args!("  {s}"))?;
+        }
+        out.line("")?;
+        out.line("-- the SQL apply runs for them on a database at head")?;
+        self.sql.iter().try_for_each(|s| out.line(s))
+    }
 }
 
 /// Head, and the ops that turn its schema into the desired one.

@@ -2,13 +2,14 @@
 //! `revert POINT` undoes one event, `revert --to POINT` undoes every event
 //! after a point.
 
-use serde_json::json;
+use serde::Serialize;
 use strata_ledger::{Body, Draft, Ledger, LedgerError, Point};
 
-use crate::context::{parse_point, print_json, Context};
+use crate::context::{parse_point, Context};
 use crate::describe::short;
 use crate::failure::{exit, Failure};
 use crate::flags::{Author, DryRun, Message, When};
+use crate::report::{self, Text};
 
 pub const EXAMPLES: &str = "Examples:
   strata revert 3 -m 'undo the email column'
@@ -127,18 +128,30 @@ fn already_at(ledger: &Ledger, target: u64) -> Result<bool, Failure> {
 /// `revert --to` a point whose schema head already has: exit 0, nothing
 /// appended.
 fn nothing_to_revert(cx: &Context, ledger: &Ledger, target: u64) -> Result<u8, Failure> {
-    let head = ledger.head_seq();
-    if cx.json() {
-        print_json(&json!({
-            "appended": false,
-            "reason": "nothing to revert",
-            "head": head,
-            "target": target,
-        }))?;
-    } else {
-        cx.say(format_args!(
-            "nothing to revert: head (event {head}) already has the schema of point {target}; nothing was appended"
-        ))?;
-    }
+    cx.report(&NothingToRevert {
+        appended: false,
+        head: ledger.head_seq(),
+        reason: "nothing to revert",
+        target,
+    })?;
     Ok(exit::OK)
+}
+
+/// What `revert --to` reports when head has the point's schema already.
+/// (JSON fields in alphabetical order, as always printed.)
+#[derive(Serialize)]
+struct NothingToRevert {
+    appended: bool,
+    head: u64,
+    reason: &'static str,
+    target: u64,
+}
+
+impl report::Report for NothingToRevert {
+    fn text(&self, out: &Text<'_>) -> Result<(), Failure> {
+        out.say(format_args!(
+            "nothing to revert: head (event {}) already has the schema of point {}; nothing was appended",
+            self.head, self.target
+        ))
+    }
 }

@@ -75,7 +75,7 @@ fn a_busy_ledger_names_who_holds_it() {
     assert!(holder.contains("strata"), "{holder}");
 
     // This test process holds the store as a strata would, and says so.
-    let store = sled::open(env.path().join("ledger-data/store")).expect("open store");
+    let store = crate::support::open_store(&env.path().join("ledger-data/store"));
     std::fs::write(
         env.path().join("ledger-data/holder"),
         format!("pid {}: strata record -m slow", std::process::id()),

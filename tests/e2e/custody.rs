@@ -305,7 +305,7 @@ fn values_never_go_to_a_row_that_reused_a_rowid_or_changed_since() {
     );
     // The value not put back is still kept, and listed.
     env.ok(&["archive", "list", "--db", "app.db"])
-        .says("1 rows");
+        .says("1 row,");
 
     // After a type change, an update made since is never overwritten.
     env.record("p", "CREATE TABLE p (id integer primary key, price text)");

@@ -380,7 +380,7 @@ fn a_damaged_event_record_is_an_integrity_failure() {
     // sled is intact, but event 1's bytes are not an event.
     let env = damaged_ledger_env();
     {
-        let store = sled::open(ledger_dir(&env).join("store")).expect("open store");
+        let store = crate::support::open_store(&ledger_dir(&env).join("store"));
         let events = store.open_tree("events").expect("events");
         events
             .insert(1u64.to_be_bytes(), b"not an event".as_slice())

@@ -162,10 +162,10 @@ fn record() {
     let env = seeded();
     let sql = "ALTER TABLE users ADD COLUMN city text DEFAULT 'x'";
     let at = "2099-02-01T00:00:00Z";
-    // FIXME: "1 ops" (and "1 tables", "1 rows" further on).
+    // Counts agree with their nouns: "1 op", "1 table", "1 row".
     insta::assert_snapshot!(run(&env, &["record", "-m", "add city", "--timestamp", at, "--dry-run", "--sql", sql]), @r#"
     exit 0
-    would record change event 4 (1 ops); nothing was appended
+    would record change event 4 (1 op); nothing was appended
       add column users.city: "city" text DEFAULT 'x'
     "#);
     insta::assert_snapshot!(json(&env, &["record", "-m", "add city", "--timestamp", at, "--dry-run", "--sql", sql]), @r#"
@@ -199,7 +199,7 @@ fn record() {
     "#);
     insta::assert_snapshot!(run(&env, &["-v", "record", "-m", "add city", "--timestamp", at, "--dry-run", "--sql", sql]), @r#"
     exit 0
-    would record change event 4 (1 ops); nothing was appended
+    would record change event 4 (1 op); nothing was appended
       add column users.city: "city" text DEFAULT 'x'
     "#);
     insta::assert_snapshot!(run(&env, &["record", "-m", "add city", "--timestamp", at, "--sql", sql]), @"
@@ -1231,7 +1231,7 @@ fn revert() {
     let at = "2099-01-05T00:00:00Z";
     insta::assert_snapshot!(run(&env, &["revert", "head", "-m", "undo", "--timestamp", at, "--dry-run"]), @r#"
     exit 0
-    would record revert event 5 (1 ops); nothing was appended
+    would record revert event 5 (1 op); nothing was appended
       add column users.age: "age" integer
     "#);
     insta::assert_snapshot!(json(&env, &["revert", "head", "-m", "undo", "--timestamp", at, "--dry-run"]), @r#"
@@ -1407,10 +1407,10 @@ fn revert() {
     archived table orders: 1 row in _strata_archive_2
     restored the values of users.age: 1 row from _strata_archive_1
     "#);
-    insta::assert_snapshot!(run(&env, &["archive", "list", "--db", "app.db"]), @r#"
+    insta::assert_snapshot!(run(&env, &["archive", "list", "--db", "app.db"]), @"
     exit 0
-    event 6 op 4: table orders: 1 rows, 4096 bytes in _strata_archive_2 ([now]); made by the undo of event 3 op 1; comes back with event 3 op 1 again (apply forwards over event 3, or a redo)
-    "#);
+    event 6 op 4: table orders: 1 row, 4096 bytes in _strata_archive_2 ([now]); made by the undo of event 3 op 1; comes back with event 3 op 1 again (apply forwards over event 3, or a redo)
+    ");
 }
 
 #[test]
@@ -1471,10 +1471,10 @@ fn baseline() {
         )
         .expect("legacy");
     let at = "2099-01-01T00:00:00Z";
-    insta::assert_snapshot!(run(&env, &["baseline", "--db", "legacy.db", "-m", "adopt", "--timestamp", at, "--dry-run"]), @r#"
+    insta::assert_snapshot!(run(&env, &["baseline", "--db", "legacy.db", "-m", "adopt", "--timestamp", at, "--dry-run"]), @"
     exit 0
-    would record baseline event 1 of legacy.db (1 tables, 3 objects); nothing was appended
-    "#);
+    would record baseline event 1 of legacy.db (1 table, 3 objects); nothing was appended
+    ");
     insta::assert_snapshot!(json(&env, &["baseline", "--db", "legacy.db", "-m", "adopt", "--timestamp", at, "--dry-run"]), @r#"
     exit 0
     {
@@ -1555,7 +1555,7 @@ fn baseline() {
     "#);
     insta::assert_snapshot!(run(&env, &["baseline", "--db", "legacy.db", "-m", "adopt", "--timestamp", at]), @"
     exit 0
-    recorded baseline event 1 (0df005c15a4f): 1 tables, 3 objects from legacy.db; it is marked at event 1
+    recorded baseline event 1 (0df005c15a4f): 1 table, 3 objects from legacy.db; it is marked at event 1
     ");
     insta::assert_snapshot!(run(&env, &["show", "1"]), @r#"
     exit 0
@@ -1569,7 +1569,7 @@ fn baseline() {
 
         adopt
 
-    baseline: 1 tables, 1 indexes, 1 views, 0 triggers
+    baseline: 1 table, 1 index, 1 view, 0 triggers
     CREATE TABLE "items" (
       "id" integer PRIMARY KEY,
       "label" text NOT NULL DEFAULT ''
@@ -1989,11 +1989,11 @@ fn archive() {
     // FIXME: the text numbers ops from 1 (as `show` does), the JSON and
     // the comments of `apply --dry-run` from 0: "event 4 op 2" here is
     // "op": 1 below and "event 4 op 1" in a plan.
-    insta::assert_snapshot!(run(&env, &["archive", "list", "--db", "app.db"]), @r#"
+    insta::assert_snapshot!(run(&env, &["archive", "list", "--db", "app.db"]), @"
     exit 0
-    event 4 op 2: table orders: 1 rows, 4096 bytes in _strata_archive_1 ([now]); made by event 4 op 2; comes back with the undo of event 4 op 2 (a revert of event 4, or apply --to before it)
-    event 5 op 1: column users.age: 1 rows, 4096 bytes in _strata_archive_2 ([now]); made by event 5 op 1; comes back with the undo of event 5 op 1 (a revert of event 5, or apply --to before it)
-    "#);
+    event 4 op 2: table orders: 1 row, 4096 bytes in _strata_archive_1 ([now]); made by event 4 op 2; comes back with the undo of event 4 op 2 (a revert of event 4, or apply --to before it)
+    event 5 op 1: column users.age: 1 row, 4096 bytes in _strata_archive_2 ([now]); made by event 5 op 1; comes back with the undo of event 5 op 1 (a revert of event 5, or apply --to before it)
+    ");
     insta::assert_snapshot!(json(&env, &["archive", "list", "--db", "app.db"]), @r#"
     exit 0
     [
@@ -2033,11 +2033,11 @@ fn archive() {
       }
     ]
     "#);
-    insta::assert_snapshot!(run(&env, &["archive", "purge", "--db", "app.db", "--before", "4"]), @r#"
+    insta::assert_snapshot!(run(&env, &["archive", "purge", "--db", "app.db", "--before", "4"]), @"
     exit 0
     removed 1 archive entry made by events up to 4
-      event 4 op 2: table orders: 1 rows, 4096 bytes in _strata_archive_1 ([now]); made by event 4 op 2; comes back with the undo of event 4 op 2 (a revert of event 4, or apply --to before it)
-    "#);
+      event 4 op 2: table orders: 1 row, 4096 bytes in _strata_archive_1 ([now]); made by event 4 op 2; comes back with the undo of event 4 op 2 (a revert of event 4, or apply --to before it)
+    ");
     insta::assert_snapshot!(json(&env, &["archive", "purge", "--db", "app.db", "--before", "head"]), @r#"
     exit 0
     {

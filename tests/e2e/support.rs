@@ -29,6 +29,23 @@ pub fn open_ledger(dir: &Path) -> Ledger {
     }
 }
 
+/// The sled store at `store`, opened by the test itself (to tamper with it
+/// as an attacker would). A store this process dropped a moment ago may
+/// still be held by sled's flusher thread, so a refusal is retried for a
+/// few seconds, as strata itself waits (`--wait`).
+pub fn open_store(store: &Path) -> sled::Db {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        match sled::open(store) {
+            Ok(db) => return db,
+            Err(_) if Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            Err(e) => panic!("cannot open {}: {e}", store.display()),
+        }
+    }
+}
+
 /// Every row of `sql`, each value as SQLite gives it.
 pub fn rows(conn: &Connection, sql: &str) -> Vec<Vec<Value>> {
     rows_with(conn, sql, &[])

@@ -36,7 +36,7 @@ fn expect_head_catches_a_different_head() {
 /// Rewrite the stored bytes of event `seq` with `edit`, as an attacker with
 /// the files would (sled itself, so the store stays readable).
 fn tamper(env: &Env, seq: u64, edit: impl FnOnce(&mut Vec<u8>)) {
-    let db = sled::open(env.path().join("ledger-data/store")).expect("open store");
+    let db = crate::support::open_store(&env.path().join("ledger-data/store"));
     let events = db.open_tree("events").expect("tree");
     let key = seq.to_be_bytes();
     let mut bytes = events.get(key).expect("get").expect("stored").to_vec();
@@ -68,7 +68,7 @@ fn a_removed_event_is_caught() {
     let env = Env::init();
     env.seed();
     env.record("third", "CREATE TABLE t (a)");
-    let db = sled::open(env.path().join("ledger-data/store")).expect("open store");
+    let db = crate::support::open_store(&env.path().join("ledger-data/store"));
     db.open_tree("events")
         .expect("tree")
         .remove(2u64.to_be_bytes())
@@ -85,7 +85,7 @@ fn a_ledger_in_use_is_reported_not_a_crash() {
     let env = Env::init();
     env.seed();
     // This test process holds the store, as another strata would.
-    let db = sled::open(env.path().join("ledger-data/store")).expect("open store");
+    let db = crate::support::open_store(&env.path().join("ledger-data/store"));
     let started = std::time::Instant::now();
     env.fails(&["--wait", "0.3", "log"], 1)
         .says("is in use by another strata process");
@@ -110,7 +110,7 @@ fn a_ledger_in_use_is_reported_not_a_crash() {
 /// Edit the ledger's store as an attacker would, with sled itself; the
 /// store is closed again (every tree let go) when `edit` returns.
 fn with_store(env: &Env, edit: impl FnOnce(&sled::Db)) {
-    let db = sled::open(env.path().join("ledger-data/store")).expect("open store");
+    let db = crate::support::open_store(&env.path().join("ledger-data/store"));
     edit(&db);
     db.flush().expect("flush");
 }

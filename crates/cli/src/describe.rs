@@ -12,6 +12,8 @@ use strata_sqlite::render::{
     render_check, render_column_def, render_foreign_key, render_index, render_table, render_unique,
 };
 
+use crate::report::count;
+
 /// A name as it reads in prose: bare when it is a plain identifier, quoted
 /// otherwise (and never spanning lines).
 pub fn name(name: &str) -> String {
@@ -191,11 +193,11 @@ pub fn body_line(body: &Body) -> Option<String> {
     match body {
         Body::Tag { name: n, target } => Some(format!("tag {} names point {target}", name(n))),
         Body::Baseline { schema } => Some(format!(
-            "baseline: {} tables, {} indexes, {} views, {} triggers",
-            schema.tables.len(),
-            schema.indexes.len(),
-            schema.views.len(),
-            schema.triggers.len()
+            "baseline: {}, {}, {}, {}",
+            count(schema.tables.len(), "table", "tables"),
+            count(schema.indexes.len(), "index", "indexes"),
+            count(schema.views.len(), "view", "views"),
+            count(schema.triggers.len(), "trigger", "triggers")
         )),
         Body::Revert { of, .. } => Some(format!(
             "reverts event{} {}",

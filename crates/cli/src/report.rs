@@ -66,3 +66,8 @@ pub fn plural(n: impl Into<u64>) -> &'static str {
         "s"
     }
 }
+
+/// `n` and the noun that goes with it: `1 table`, `2 tables`.
+pub fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}

@@ -10,7 +10,7 @@ use super::target::reconciler;
 use crate::context::{parse_point, Context};
 use crate::failure::{exit, Failure};
 use crate::flags::Db;
-use crate::report::{self, Text};
+use crate::report::{self, plural, Text};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -169,10 +169,11 @@ fn line(k: &Kept) -> String {
         None => format!("{} {}", k.kind, k.table),
     };
     format!(
-        "event {} op {}: {what}: {} rows, {} bytes in {} ({}); made by {}; comes back with {}",
+        "event {} op {}: {what}: {} row{}, {} bytes in {} ({}); made by {}; comes back with {}",
         k.seq,
         k.op + 1,
         k.rows,
+        plural(k.rows),
         k.bytes,
         k.archive_table,
         k.created_at,

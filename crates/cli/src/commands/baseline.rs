@@ -14,7 +14,7 @@ use crate::context::{parse_point, Context};
 use crate::describe::{event_json, EventJson};
 use crate::failure::{exit, Failure};
 use crate::flags::{Author, Db, DryRun, Message, When};
-use crate::report::{self, Text};
+use crate::report::{self, plural, Text};
 
 pub const EXAMPLES: &str = "Examples:
   strata baseline --db app.db -m 'adopt app.db'
@@ -163,11 +163,13 @@ struct Planned<'a> {
 impl report::Report for Planned<'_> {
     fn text(&self, out: &Text<'_>) -> Result<(), Failure> {
         out.say(format_args!(
-            "would record baseline event {} of {} ({} tables, {} objects); nothing was appended",
+            "would record baseline event {} of {} ({} table{}, {} object{}); nothing was appended",
             self.event.seq,
             self.db.display(),
             self.tables,
-            self.objects
+            plural(self.tables as u64),
+            self.objects,
+            plural(self.objects as u64)
         ))
     }
 }
@@ -187,10 +189,12 @@ impl report::Report for Adopted<'_> {
     fn text(&self, out: &Text<'_>) -> Result<(), Failure> {
         let seq = self.event.seq;
         out.say(format_args!(
-            "recorded baseline event {seq} ({}): {} tables, {} objects from {}; it is marked at event {seq}",
+            "recorded baseline event {seq} ({}): {} table{}, {} object{} from {}; it is marked at event {seq}",
             &self.event.hash[..12],
             self.tables,
+            plural(self.tables as u64),
             self.objects,
+            plural(self.objects as u64),
             self.db.display(),
         ))
     }

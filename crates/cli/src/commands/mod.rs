@@ -26,7 +26,7 @@ use crate::cli::{Cli, Command};
 use crate::context::Context;
 use crate::describe::{event_json, summary, EventJson};
 use crate::failure::{exit, Failure};
-use crate::report::{self, Text};
+use crate::report::{self, plural, Text};
 
 pub fn run(cli: Cli) -> Result<u8, Failure> {
     let cx = Context { global: cli.global };
@@ -92,10 +92,11 @@ impl report::Report for Recorded<'_> {
         let e = &self.event;
         let Some(headline) = &self.headline else {
             out.say(format_args!(
-                "would record {} event {} ({} ops); nothing was appended",
+                "would record {} event {} ({} op{}); nothing was appended",
                 e.kind,
                 e.seq,
-                e.ops.len()
+                e.ops.len(),
+                plural(e.ops.len() as u64)
             ))?;
             return e
                 .ops

@@ -310,9 +310,9 @@ struct Pending {
     key: String,
     /// The table as the database has it.
     before: Table,
-    /// Each column of the table as it will be, with the column of `before`
-    /// its values come from (`None` for a column added by the rebuild).
-    origins: Vec<(String, Option<String>)>,
+    /// Each column of the table as it will be, with where its values come
+    /// from.
+    origins: Vec<(String, Source)>,
     seq: u64,
     ops: Vec<u32>,
     kinds: Vec<&'static str>,
@@ -326,12 +326,59 @@ struct Pending {
     converted: Vec<String>,
 }
 
+/// Where the values of a column of a rebuilt table come from.
+#[derive(Debug, Clone)]
+enum Source {
+    /// This column of the table as the database has it.
+    Column(String),
+    /// An ADD COLUMN the rebuild carries out, with the column as it was
+    /// added: the rows already in the table hold what that ADD COLUMN gave
+    /// them (its default then, NULL when none), whatever later ops of the
+    /// event do to the column's default.
+    Added(Column),
+}
+
 impl Pending {
+    /// The column of `before` the values of `column` come from.
     fn origin(&self, column: &str) -> Option<&str> {
+        match self.source(column)? {
+            Source::Column(c) => Some(c),
+            Source::Added(_) => None,
+        }
+    }
+
+    /// The column as an ADD COLUMN of this rebuild added it.
+    fn added(&self, column: &str) -> Option<&Column> {
+        match self.source(column)? {
+            Source::Column(_) => None,
+            Source::Added(c) => Some(c),
+        }
+    }
+
+    fn source(&self, column: &str) -> Option<&Source> {
         self.origins
             .iter()
             .find(|(c, _)| same_name(c, column))
-            .and_then(|(_, o)| o.as_deref())
+            .map(|(_, s)| s)
+    }
+
+    /// Whether the AlterColumn `from` to `to` needs the column's values as
+    /// the ops gathered so far leave them, which the single copy of the
+    /// rows cannot give. The copy converts a value to the final type only,
+    /// so a change of type affinity must find the values already in the
+    /// table when this rebuild adds the column with a value (ADD COLUMN
+    /// gives the default the affinity of the column's type then). And a
+    /// column this rebuild adds as generated holds what its expression
+    /// computes only once it is there, so it is there before it becomes
+    /// stored.
+    fn needs_values_first(&self, from: &Column, to: &Column) -> bool {
+        let Some(added) = self.added(&from.name) else {
+            return false;
+        };
+        let holds_values = added.default.as_deref().is_some_and(|d| !is_null(d))
+            || self.fills.iter().any(|f| same_name(&f.column, &from.name));
+        let becomes_stored = from.generated.is_some() && to.generated.is_none();
+        (type_changes(from, to) && holds_values) || becomes_stored
     }
 }
 
@@ -403,7 +450,7 @@ impl Planner {
             | Op::AddUnique { table, .. }
             | Op::DropUnique { table, .. }
             | Op::AddCheck { table, .. }
-            | Op::DropCheck { table, .. } => self.by_rebuild(o, table, back),
+            | Op::DropCheck { table, .. } => self.by_rebuild(o, table, back)?,
             Op::CreateIndex { index } => self.create_index(o, index),
             Op::DropIndex { index } => self.drop_index(o, index),
             Op::CreateView { view } => self.view_or_trigger(o, &view.name, view.sql.clone())?,
@@ -472,7 +519,7 @@ impl Planner {
             origins: table
                 .columns
                 .iter()
-                .map(|c| (c.name.clone(), Some(c.name.clone())))
+                .map(|c| (c.name.clone(), Source::Column(c.name.clone())))
                 .collect(),
             seq: at.seq,
             ops: Vec::new(),
@@ -498,7 +545,8 @@ impl Planner {
                 column, position, ..
             } => {
                 let to = (*position as usize).min(p.origins.len());
-                p.origins.insert(to, (column.name.clone(), None));
+                p.origins
+                    .insert(to, (column.name.clone(), Source::Added(column.clone())));
             }
             Op::DropColumn { table, column, .. } => {
                 if column.generated.is_none() {
@@ -605,11 +653,13 @@ fn native_add(table: &Table, column: &Column, position: u32) -> bool {
     }
     match &column.default {
         None => !column.not_null,
-        Some(d) => {
-            let null = d.trim().eq_ignore_ascii_case("null");
-            constant_default(d) && !(null && column.not_null)
-        }
+        Some(d) => constant_default(d) && !(is_null(d) && column.not_null),
     }
+}
+
+/// Whether a default is NULL.
+fn is_null(default: &str) -> bool {
+    default.trim().eq_ignore_ascii_case("null")
 }
 
 /// A literal: a number, a string, a blob, NULL, TRUE or FALSE. SQLite's

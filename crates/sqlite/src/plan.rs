@@ -366,19 +366,31 @@ impl Pending {
     /// the ops gathered so far leave them, which the single copy of the
     /// rows cannot give. The copy converts a value to the final type only,
     /// so a change of type affinity must find the values already in the
-    /// table when this rebuild adds the column with a value (ADD COLUMN
-    /// gives the default the affinity of the column's type then). And a
-    /// column this rebuild adds as generated holds what its expression
-    /// computes only once it is there, so it is there before it becomes
-    /// stored.
+    /// table when this rebuild gives them an affinity of its own: a column
+    /// it adds with a value (ADD COLUMN gives the default the affinity of
+    /// the column's type then), or one whose affinity it already changes.
+    /// And a generated column that becomes stored keeps what its
+    /// expression computes, which the table holds only once the column is
+    /// there as generated: when this rebuild adds the column, or changes
+    /// whether or how it is generated, that comes first.
     fn needs_values_first(&self, from: &Column, to: &Column) -> bool {
-        let Some(added) = self.added(&from.name) else {
-            return false;
-        };
-        let holds_values = added.default.as_deref().is_some_and(|d| !is_null(d))
-            || self.fills.iter().any(|f| same_name(&f.column, &from.name));
         let becomes_stored = from.generated.is_some() && to.generated.is_none();
-        (type_changes(from, to) && holds_values) || becomes_stored
+        match self.source(&from.name) {
+            Some(Source::Added(added)) => {
+                let holds_values = added.default.as_deref().is_some_and(|d| !is_null(d))
+                    || self.fills.iter().any(|f| same_name(&f.column, &from.name));
+                (type_changes(from, to) && holds_values) || becomes_stored
+            }
+            Some(Source::Column(origin)) => {
+                let converted = self.converted.iter().any(|c| same_name(c, origin));
+                let regenerated = self
+                    .before
+                    .column(origin)
+                    .is_some_and(|c| c.generated != from.generated);
+                (type_changes(from, to) && converted) || (becomes_stored && regenerated)
+            }
+            None => false,
+        }
     }
 }
 

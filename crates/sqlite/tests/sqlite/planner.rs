@@ -1020,6 +1020,48 @@ fn a_type_change_of_a_column_added_with_a_default_finds_the_column_there() {
 }
 
 #[test]
+fn a_second_change_of_a_columns_type_affinity_finds_the_first_done() {
+    // TEXT makes the integers text, which BLOB keeps; one copy into BLOB
+    // would keep the integers.
+    let (plan, db) = applied(
+        T,
+        "ALTER TABLE t ALTER COLUMN n TYPE TEXT; ALTER TABLE t ALTER COLUMN n TYPE BLOB",
+    );
+    assert_eq!(
+        rows(&db.conn, "SELECT id, n FROM t ORDER BY id"),
+        vec![vec![int(1), text("1")], vec![int(2), text("2")]]
+    );
+    insta::assert_snapshot!(plan, @r#"
+    -- event 2 op 0: alter_column t.n (archive values before it is lost)
+    CREATE TABLE "_strata_archive_1" ("_strata_rowid" INTEGER PRIMARY KEY, "n", "a", "_strata_after" TEXT);
+    INSERT INTO "_strata_archive_1" ("_strata_rowid", "n", "a", "_strata_after") SELECT rowid, "n", "a", "n" FROM "t";
+    INSERT INTO "_strata_archive" ("id", "log_id", "seq", "op", "undo", "lineage_seq", "lineage_op", "lineage_forward", "kind", "table_name", "column_name", "key_kind", "key_columns", "value_columns", "witness_columns", "after_column", "counter", "archive_table", "row_count", "created_at") SELECT 1, (SELECT max("id") FROM "_strata_log"), 2, 0, 0, 2, 0, 1, 'values', 't', 'n', 'rowid', json_array('_strata_rowid'), json_array('n'), json_array('a'), 'n', NULL, '_strata_archive_1', count(*), strftime('%Y-%m-%dT%H:%M:%fZ', 'now') FROM "_strata_archive_1";
+    -- event 2 op 0: rebuild of t (alter_column)
+    CREATE TABLE "_strata_new_t" (
+      "id" INTEGER PRIMARY KEY,
+      "a" TEXT,
+      "n" TEXT
+    );
+    INSERT INTO "_strata_new_t" ("id", "a", "n") SELECT "id", "a", "n" FROM "t";
+    DROP TABLE "t";
+    ALTER TABLE "_strata_new_t" RENAME TO "t";
+    -- event 2 op 1: alter_column t.n (archive values before it is lost)
+    CREATE TABLE "_strata_archive_2" ("_strata_rowid" INTEGER PRIMARY KEY, "n", "a", "_strata_after" BLOB);
+    INSERT INTO "_strata_archive_2" ("_strata_rowid", "n", "a", "_strata_after") SELECT rowid, "n", "a", "n" FROM "t";
+    INSERT INTO "_strata_archive" ("id", "log_id", "seq", "op", "undo", "lineage_seq", "lineage_op", "lineage_forward", "kind", "table_name", "column_name", "key_kind", "key_columns", "value_columns", "witness_columns", "after_column", "counter", "archive_table", "row_count", "created_at") SELECT 2, (SELECT max("id") FROM "_strata_log"), 2, 1, 0, 2, 1, 1, 'values', 't', 'n', 'rowid', json_array('_strata_rowid'), json_array('n'), json_array('a'), 'n', NULL, '_strata_archive_2', count(*), strftime('%Y-%m-%dT%H:%M:%fZ', 'now') FROM "_strata_archive_2";
+    -- event 2 op 1: rebuild of t (alter_column)
+    CREATE TABLE "_strata_new_t" (
+      "id" INTEGER PRIMARY KEY,
+      "a" TEXT,
+      "n" BLOB
+    );
+    INSERT INTO "_strata_new_t" ("id", "a", "n") SELECT "id", "a", "n" FROM "t";
+    DROP TABLE "t";
+    ALTER TABLE "_strata_new_t" RENAME TO "t";
+    "#);
+}
+
+#[test]
 fn a_data_step_splits_the_rebuilds_around_it() {
     insta::assert_snapshot!(check(
         T,

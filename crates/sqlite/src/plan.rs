@@ -321,9 +321,9 @@ struct Pending {
     key: String,
     /// The table as the database has it.
     before: Table,
-    /// Each column of the table as it will be, with the column of `before`
-    /// its values come from (`None` for a column added by the rebuild).
-    origins: Vec<(String, Option<String>)>,
+    /// Each column of the table as it will be, with where its values come
+    /// from.
+    origins: Vec<(String, Source)>,
     seq: u64,
     ops: Vec<u32>,
     kinds: Vec<&'static str>,
@@ -337,12 +337,71 @@ struct Pending {
     converted: Vec<String>,
 }
 
+/// Where the values of a column of a rebuilt table come from.
+#[derive(Debug, Clone)]
+enum Source {
+    /// This column of the table as the database has it.
+    Column(String),
+    /// An ADD COLUMN the rebuild carries out, with the column as it was
+    /// added: the rows already in the table hold what that ADD COLUMN gave
+    /// them (its default then, NULL when none), whatever later ops of the
+    /// event do to the column's default.
+    Added(Column),
+}
+
 impl Pending {
+    /// The column of `before` the values of `column` come from.
     fn origin(&self, column: &str) -> Option<&str> {
+        match self.source(column)? {
+            Source::Column(c) => Some(c),
+            Source::Added(_) => None,
+        }
+    }
+
+    /// The column as an ADD COLUMN of this rebuild added it.
+    fn added(&self, column: &str) -> Option<&Column> {
+        match self.source(column)? {
+            Source::Column(_) => None,
+            Source::Added(c) => Some(c),
+        }
+    }
+
+    fn source(&self, column: &str) -> Option<&Source> {
         self.origins
             .iter()
             .find(|(c, _)| same_name(c, column))
-            .and_then(|(_, o)| o.as_deref())
+            .map(|(_, s)| s)
+    }
+
+    /// Whether the AlterColumn `from` to `to` needs the column's values as
+    /// the ops gathered so far leave them, which the single copy of the
+    /// rows cannot give. The copy converts a value to the final type only,
+    /// so a change of type affinity must find the values already in the
+    /// table when this rebuild gives them an affinity of its own: a column
+    /// it adds with a value (ADD COLUMN gives the default the affinity of
+    /// the column's type then), or one whose affinity it already changes.
+    /// And a generated column that becomes stored keeps what its
+    /// expression computes, which the table holds only once the column is
+    /// there as generated: when this rebuild adds the column, or changes
+    /// whether or how it is generated, that comes first.
+    fn needs_values_first(&self, from: &Column, to: &Column) -> bool {
+        let becomes_stored = from.generated.is_some() && to.generated.is_none();
+        match self.source(&from.name) {
+            Some(Source::Added(added)) => {
+                let holds_values = added.default.as_deref().is_some_and(|d| !is_null(d))
+                    || self.fills.iter().any(|f| same_name(&f.column, &from.name));
+                (type_changes(from, to) && holds_values) || becomes_stored
+            }
+            Some(Source::Column(origin)) => {
+                let converted = self.converted.iter().any(|c| same_name(c, origin));
+                let regenerated = self
+                    .before
+                    .column(origin)
+                    .is_some_and(|c| c.generated != from.generated);
+                (type_changes(from, to) && converted) || (becomes_stored && regenerated)
+            }
+            None => false,
+        }
     }
 }
 
@@ -414,7 +473,7 @@ impl Planner {
             | Op::AddUnique { table, .. }
             | Op::DropUnique { table, .. }
             | Op::AddCheck { table, .. }
-            | Op::DropCheck { table, .. } => self.by_rebuild(o, table, back),
+            | Op::DropCheck { table, .. } => self.by_rebuild(o, table, back)?,
             Op::CreateIndex { index } => self.create_index(o, index),
             Op::DropIndex { index } => self.drop_index(o, index),
             Op::CreateView { view } => self.view_or_trigger(o, &view.name, view.sql.clone())?,
@@ -483,7 +542,7 @@ impl Planner {
             origins: table
                 .columns
                 .iter()
-                .map(|c| (c.name.clone(), Some(c.name.clone())))
+                .map(|c| (c.name.clone(), Source::Column(c.name.clone())))
                 .collect(),
             seq: at.seq,
             ops: Vec::new(),
@@ -509,7 +568,8 @@ impl Planner {
                 column, position, ..
             } => {
                 let to = (*position as usize).min(p.origins.len());
-                p.origins.insert(to, (column.name.clone(), None));
+                p.origins
+                    .insert(to, (column.name.clone(), Source::Added(column.clone())));
             }
             Op::DropColumn { table, column, .. } => {
                 if column.generated.is_none() {
@@ -616,11 +676,13 @@ fn native_add(table: &Table, column: &Column, position: u32) -> bool {
     }
     match &column.default {
         None => !column.not_null,
-        Some(d) => {
-            let null = d.trim().eq_ignore_ascii_case("null");
-            constant_default(d) && !(null && column.not_null)
-        }
+        Some(d) => constant_default(d) && !(is_null(d) && column.not_null),
     }
+}
+
+/// Whether a default is NULL.
+fn is_null(default: &str) -> bool {
+    default.trim().eq_ignore_ascii_case("null")
 }
 
 /// A literal: a number, a string, a blob, NULL, TRUE or FALSE. SQLite's

@@ -318,6 +318,37 @@ pub(crate) fn is_bare_default(text: &str) -> bool {
     }
 }
 
+/// A default (as the model keeps it) as an expression that gives, in a
+/// SELECT, the value SQLite's DEFAULT gives: a name other than NULL, TRUE,
+/// FALSE and CURRENT_TIME/DATE/TIMESTAMP is a string there (`DEFAULT
+/// hello` is `'hello'`), where a SELECT would read a column; anything else
+/// is the expression in parentheses.
+pub(crate) fn default_as_expr(text: &str) -> String {
+    const VALUES: [&str; 6] = [
+        "NULL",
+        "TRUE",
+        "FALSE",
+        "CURRENT_TIME",
+        "CURRENT_DATE",
+        "CURRENT_TIMESTAMP",
+    ];
+    let tokens = tokenize(text).unwrap_or_default();
+    let tokens: Vec<&Token> = tokens
+        .iter()
+        .map(|t| &t.token)
+        .filter(|t| is_significant(t))
+        .collect();
+    match tokens.as_slice() {
+        [Token::Word(w)]
+            if w.quote_style.is_some()
+                || !VALUES.iter().any(|v| w.value.eq_ignore_ascii_case(v)) =>
+        {
+            format!("'{}'", w.value.replace('\'', "''"))
+        }
+        _ => format!("({text})"),
+    }
+}
+
 /// `ON CONFLICT ...` is SQLite-only and has no place in the model.
 fn conflict_clause(c: &mut Cursor) -> Result<(), Fault> {
     if c.peek_is("ON") && is_word(&c.peek_nth(1).token, "CONFLICT") {

@@ -31,7 +31,7 @@ use strata_schema::{
     key, project, same_name, Index, Op, ProjectError, Schema, Table, Trigger, View,
 };
 
-pub(crate) use grammar::{is_bare_default, reads_as_index_term};
+pub(crate) use grammar::{default_as_expr, is_bare_default, reads_as_index_term};
 
 use cursor::{object_name, Cursor};
 use grammar::{Alteration, ColumnChange, Constraint, DropKind};

@@ -475,6 +475,26 @@ fn alter_column_forms() {
 }
 
 #[test]
+fn a_default_as_an_expression_gives_what_default_gives() {
+    // A name is a string to DEFAULT, and a column to a SELECT.
+    assert_eq!(default_as_expr("hello"), "'hello'");
+    assert_eq!(default_as_expr("\"it's\""), "'it''s'");
+    assert_eq!(default_as_expr("[x]"), "'x'");
+    for (text, expr) in [
+        ("'x'", "('x')"),
+        ("-2", "(-2)"),
+        ("x'00'", "(x'00')"),
+        ("NULL", "(NULL)"),
+        ("true", "(true)"),
+        ("CURRENT_TIMESTAMP", "(CURRENT_TIMESTAMP)"),
+        ("1 + 2", "(1 + 2)"),
+        ("lower('Y' || 'Z')", "(lower('Y' || 'Z'))"),
+    ] {
+        assert_eq!(default_as_expr(text), expr, "{text}");
+    }
+}
+
+#[test]
 fn alter_add_and_drop_constraints() {
     let head = base();
     let t = table(&head, "t").clone();

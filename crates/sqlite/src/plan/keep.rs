@@ -20,6 +20,7 @@ use super::{
     PlanError, Planner, Restore, Role, ARCHIVE_CATALOG,
 };
 use crate::custody::{Held, AFTER_COLUMN, ROWID_COLUMN};
+use crate::ddl::default_as_expr;
 
 /// What one archive takes from a table: each archive column with the
 /// column (or rowid name) of the table as the database has it that fills
@@ -557,7 +558,7 @@ impl Fill {
         let old = quote_ident(&p.before.name);
         let own = match (&self.otherwise, origin) {
             (Otherwise::Own, Some(o)) => format!("{old}.{}", quote_ident(o)),
-            (Otherwise::Default(Some(d)), _) => format!("({d})"),
+            (Otherwise::Default(Some(d)), _) => default_as_expr(d),
             _ => "NULL".to_string(),
         };
         let Some(mut conditions) = self.key_match(p, &old) else {

@@ -200,7 +200,18 @@ impl Planner {
     /// definition, a constraint added or dropped): into the rebuild its
     /// table is gathered into, or one it begins. A column whose type goes
     /// back takes its values back from `back`.
-    pub(super) fn by_rebuild(&mut self, o: OpAt, table: &str, back: Option<Held>) {
+    pub(super) fn by_rebuild(
+        &mut self,
+        o: OpAt,
+        table: &str,
+        back: Option<Held>,
+    ) -> Result<(), PlanError> {
+        if let (Op::AlterColumn { from, to, .. }, Some(i)) = (o.op, self.pending_index(table)) {
+            if self.pending[i].needs_values_first(from, to) {
+                let p = self.pending.remove(i);
+                self.rebuild(p)?;
+            }
+        }
         let i = match self.pending_index(table) {
             Some(i) => i,
             None => {
@@ -212,6 +223,7 @@ impl Planner {
         if let Op::AlterColumn { from, to, .. } = o.op {
             self.fill(i, o.at, table, to, back, Some(from));
         }
+        Ok(())
     }
 
     /// CREATE INDEX, unless the index's table is being rebuilt, which

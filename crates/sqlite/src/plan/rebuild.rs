@@ -4,9 +4,10 @@
 //! plan.
 
 use strata_schema::sql_text::quote_ident;
-use strata_schema::{same_name, Table};
+use strata_schema::{same_name, Column, Table};
 
 use super::{is_referenced, quote_literal, Dependents, Pending, PlanError, Planner, Rebuild, Role};
+use crate::ddl::default_as_expr;
 use crate::render::{render_index, render_table};
 
 /// The first of SQLite's names for the rowid that no column of `table`
@@ -33,6 +34,24 @@ pub(super) fn rowid_alias(table: &Table) -> Option<&str> {
         }
         _ => None,
     }
+}
+
+/// What the copy puts into a column that an ADD COLUMN of the rebuild
+/// added as `added` and that the new table declares as `now`, for the rows
+/// already in the table: what that ADD COLUMN gave them, its default of
+/// then (NULL when none), evaluated as the default is. `None` when leaving
+/// the column out of the copy gives the same, because the default is still
+/// the one it was added with; a generated column is not copied.
+fn added_value(added: &Column, now: &Column) -> Option<String> {
+    if added.generated.is_some() || added.default == now.default {
+        return None;
+    }
+    Some(
+        added
+            .default
+            .as_deref()
+            .map_or_else(|| "NULL".to_string(), default_as_expr),
+    )
 }
 
 impl Planner {
@@ -101,6 +120,9 @@ impl Planner {
             } else if let Some(origin) = origin {
                 targets.push(quote_ident(&c.name));
                 sources.push(quote_ident(origin));
+            } else if let Some(value) = p.added(&c.name).and_then(|a| added_value(a, c)) {
+                targets.push(quote_ident(&c.name));
+                sources.push(value);
             }
         }
         if !before.without_rowid && !after.without_rowid {

@@ -2,6 +2,7 @@
 //! with a module per area; `support` is what they share.
 
 mod apply;
+mod coalescing;
 mod corpus;
 mod introspect;
 mod planner;

@@ -24,7 +24,9 @@ use strata_sqlite::custody::{Custody, Lineage};
 use strata_sqlite::ddl::parse_change;
 use strata_sqlite::plan::{plan, plan_with, Plan, Step};
 
-use crate::support::{assert_clean_with_foreign_keys_on, dump, position};
+use rusqlite::types::Value;
+
+use crate::support::{assert_clean_with_foreign_keys_on, dump, int, position, rows, text};
 
 /// A database at event 1, which built the schema `from`.
 struct Db {
@@ -90,11 +92,16 @@ impl Db {
 /// The plan of `change` against the schema `from` builds, as it is
 /// applied: the SQL of its statements.
 fn check(from: &str, change: &str) -> String {
+    applied(from, change).0
+}
+
+/// [`check`], and the database the plan was applied to.
+fn applied(from: &str, change: &str) -> (String, Db) {
     let mut db = Db::at(from);
     let ops = db.ops(change);
     let plan = plan_with(&db.schema, &[Step::new(2, ops)], &db.custody()).expect("plan");
     db.apply(&plan, 1, 2);
-    shown(&plan)
+    (shown(&plan), db)
 }
 
 /// What SQLite says when the plan of `change` against the schema `from`
@@ -907,10 +914,10 @@ fn rebuild_sets_aside_the_views_and_triggers_that_read_the_table() {
 #[test]
 fn ops_of_one_event_on_one_table_share_one_rebuild() {
     // The column added, dropped and renamed, and the index, ride along.
-    // FIXME: the rows already there get 'z', the default `c` ends the
-    // event with, where the statements run one by one leave them NULL
-    // (ADD COLUMN fills the rows with the default of its time).
-    insta::assert_snapshot!(check(
+    // The rows already there hold what ADD COLUMN gave them (NULL), as the
+    // statements run one by one leave them: the default `c` ends the event
+    // with is for rows inserted later.
+    let (plan, db) = applied(
         T,
         "ALTER TABLE t ALTER COLUMN a SET NOT NULL;
          ALTER TABLE t ADD COLUMN b TEXT;
@@ -918,7 +925,12 @@ fn ops_of_one_event_on_one_table_share_one_rebuild() {
          ALTER TABLE t RENAME COLUMN b TO c;
          CREATE INDEX t_c ON t (c);
          ALTER TABLE t ALTER COLUMN c SET DEFAULT 'z'",
-    ), @r#"
+    );
+    assert_eq!(
+        rows(&db.conn, "SELECT id, c FROM t ORDER BY id"),
+        vec![vec![int(1), Value::Null], vec![int(2), Value::Null]]
+    );
+    insta::assert_snapshot!(plan, @r#"
     -- event 2 op 2: drop_column t.n (archive column before it is lost)
     CREATE TABLE "_strata_archive_1" ("_strata_rowid" INTEGER PRIMARY KEY, "n", "a");
     INSERT INTO "_strata_archive_1" ("_strata_rowid", "n", "a") SELECT rowid, "n", "a" FROM "t";
@@ -929,10 +941,123 @@ fn ops_of_one_event_on_one_table_share_one_rebuild() {
       "a" TEXT NOT NULL,
       "c" TEXT DEFAULT 'z'
     );
-    INSERT INTO "_strata_new_t" ("id", "a") SELECT "id", "a" FROM "t";
+    INSERT INTO "_strata_new_t" ("id", "a", "c") SELECT "id", "a", NULL FROM "t";
     DROP TABLE "t";
     ALTER TABLE "_strata_new_t" RENAME TO "t";
     CREATE INDEX "t_c" ON "t" ("c");
+    "#);
+}
+
+#[test]
+fn a_column_added_then_given_another_default_keeps_the_first_in_the_rows_there() {
+    // ADD COLUMN gave the rows 'x'; the copy puts it in, evaluated as the
+    // default is, since the new table's default is another.
+    let (plan, db) = applied(
+        T,
+        "ALTER TABLE t ALTER COLUMN a SET NOT NULL;
+         ALTER TABLE t ADD COLUMN c TEXT DEFAULT 'x';
+         ALTER TABLE t ALTER COLUMN c SET DEFAULT 'z'",
+    );
+    assert_eq!(
+        rows(&db.conn, "SELECT id, c FROM t ORDER BY id"),
+        vec![vec![int(1), text("x")], vec![int(2), text("x")]]
+    );
+    insta::assert_snapshot!(plan, @r#"
+    -- event 2 ops 0, 1, 2: rebuild of t (alter_column, add_column, alter_column)
+    CREATE TABLE "_strata_new_t" (
+      "id" INTEGER PRIMARY KEY,
+      "a" TEXT NOT NULL,
+      "n" INTEGER,
+      "c" TEXT DEFAULT 'z'
+    );
+    INSERT INTO "_strata_new_t" ("id", "a", "n", "c") SELECT "id", "a", "n", ('x') FROM "t";
+    DROP TABLE "t";
+    ALTER TABLE "_strata_new_t" RENAME TO "t";
+    "#);
+}
+
+#[test]
+fn a_type_change_of_a_column_added_with_a_default_finds_the_column_there() {
+    // The rows hold '5' (ADD COLUMN gives the default the TEXT affinity),
+    // which BLOB keeps as text; one copy would store the integer 5. So the
+    // column is added by a rebuild of its own first.
+    let (plan, db) = applied(
+        T,
+        "ALTER TABLE t ALTER COLUMN a SET NOT NULL;
+         ALTER TABLE t ADD COLUMN c TEXT DEFAULT 5;
+         ALTER TABLE t ALTER COLUMN c TYPE BLOB",
+    );
+    assert_eq!(
+        rows(&db.conn, "SELECT id, c FROM t ORDER BY id"),
+        vec![vec![int(1), text("5")], vec![int(2), text("5")]]
+    );
+    insta::assert_snapshot!(plan, @r#"
+    -- event 2 ops 0, 1: rebuild of t (alter_column, add_column)
+    CREATE TABLE "_strata_new_t" (
+      "id" INTEGER PRIMARY KEY,
+      "a" TEXT NOT NULL,
+      "n" INTEGER,
+      "c" TEXT DEFAULT 5
+    );
+    INSERT INTO "_strata_new_t" ("id", "a", "n") SELECT "id", "a", "n" FROM "t";
+    DROP TABLE "t";
+    ALTER TABLE "_strata_new_t" RENAME TO "t";
+    -- event 2 op 2: alter_column t.c (archive values before it is lost)
+    CREATE TABLE "_strata_archive_1" ("_strata_rowid" INTEGER PRIMARY KEY, "c", "a", "n", "_strata_after" BLOB);
+    INSERT INTO "_strata_archive_1" ("_strata_rowid", "c", "a", "n", "_strata_after") SELECT rowid, "c", "a", "n", "c" FROM "t";
+    INSERT INTO "_strata_archive" ("id", "log_id", "seq", "op", "undo", "lineage_seq", "lineage_op", "lineage_forward", "kind", "table_name", "column_name", "key_kind", "key_columns", "value_columns", "witness_columns", "after_column", "counter", "archive_table", "row_count", "created_at") SELECT 1, (SELECT max("id") FROM "_strata_log"), 2, 2, 0, 2, 2, 1, 'values', 't', 'c', 'rowid', json_array('_strata_rowid'), json_array('c'), json_array('a', 'n'), 'c', NULL, '_strata_archive_1', count(*), strftime('%Y-%m-%dT%H:%M:%fZ', 'now') FROM "_strata_archive_1";
+    -- event 2 op 2: rebuild of t (alter_column)
+    CREATE TABLE "_strata_new_t" (
+      "id" INTEGER PRIMARY KEY,
+      "a" TEXT NOT NULL,
+      "n" INTEGER,
+      "c" BLOB DEFAULT 5
+    );
+    INSERT INTO "_strata_new_t" ("id", "a", "n", "c") SELECT "id", "a", "n", "c" FROM "t";
+    DROP TABLE "t";
+    ALTER TABLE "_strata_new_t" RENAME TO "t";
+    "#);
+}
+
+#[test]
+fn a_second_change_of_a_columns_type_affinity_finds_the_first_done() {
+    // TEXT makes the integers text, which BLOB keeps; one copy into BLOB
+    // would keep the integers.
+    let (plan, db) = applied(
+        T,
+        "ALTER TABLE t ALTER COLUMN n TYPE TEXT; ALTER TABLE t ALTER COLUMN n TYPE BLOB",
+    );
+    assert_eq!(
+        rows(&db.conn, "SELECT id, n FROM t ORDER BY id"),
+        vec![vec![int(1), text("1")], vec![int(2), text("2")]]
+    );
+    insta::assert_snapshot!(plan, @r#"
+    -- event 2 op 0: alter_column t.n (archive values before it is lost)
+    CREATE TABLE "_strata_archive_1" ("_strata_rowid" INTEGER PRIMARY KEY, "n", "a", "_strata_after" TEXT);
+    INSERT INTO "_strata_archive_1" ("_strata_rowid", "n", "a", "_strata_after") SELECT rowid, "n", "a", "n" FROM "t";
+    INSERT INTO "_strata_archive" ("id", "log_id", "seq", "op", "undo", "lineage_seq", "lineage_op", "lineage_forward", "kind", "table_name", "column_name", "key_kind", "key_columns", "value_columns", "witness_columns", "after_column", "counter", "archive_table", "row_count", "created_at") SELECT 1, (SELECT max("id") FROM "_strata_log"), 2, 0, 0, 2, 0, 1, 'values', 't', 'n', 'rowid', json_array('_strata_rowid'), json_array('n'), json_array('a'), 'n', NULL, '_strata_archive_1', count(*), strftime('%Y-%m-%dT%H:%M:%fZ', 'now') FROM "_strata_archive_1";
+    -- event 2 op 0: rebuild of t (alter_column)
+    CREATE TABLE "_strata_new_t" (
+      "id" INTEGER PRIMARY KEY,
+      "a" TEXT,
+      "n" TEXT
+    );
+    INSERT INTO "_strata_new_t" ("id", "a", "n") SELECT "id", "a", "n" FROM "t";
+    DROP TABLE "t";
+    ALTER TABLE "_strata_new_t" RENAME TO "t";
+    -- event 2 op 1: alter_column t.n (archive values before it is lost)
+    CREATE TABLE "_strata_archive_2" ("_strata_rowid" INTEGER PRIMARY KEY, "n", "a", "_strata_after" BLOB);
+    INSERT INTO "_strata_archive_2" ("_strata_rowid", "n", "a", "_strata_after") SELECT rowid, "n", "a", "n" FROM "t";
+    INSERT INTO "_strata_archive" ("id", "log_id", "seq", "op", "undo", "lineage_seq", "lineage_op", "lineage_forward", "kind", "table_name", "column_name", "key_kind", "key_columns", "value_columns", "witness_columns", "after_column", "counter", "archive_table", "row_count", "created_at") SELECT 2, (SELECT max("id") FROM "_strata_log"), 2, 1, 0, 2, 1, 1, 'values', 't', 'n', 'rowid', json_array('_strata_rowid'), json_array('n'), json_array('a'), 'n', NULL, '_strata_archive_2', count(*), strftime('%Y-%m-%dT%H:%M:%fZ', 'now') FROM "_strata_archive_2";
+    -- event 2 op 1: rebuild of t (alter_column)
+    CREATE TABLE "_strata_new_t" (
+      "id" INTEGER PRIMARY KEY,
+      "a" TEXT,
+      "n" BLOB
+    );
+    INSERT INTO "_strata_new_t" ("id", "a", "n") SELECT "id", "a", "n" FROM "t";
+    DROP TABLE "t";
+    ALTER TABLE "_strata_new_t" RENAME TO "t";
     "#);
 }
 

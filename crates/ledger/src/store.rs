@@ -185,7 +185,22 @@ impl Ledger {
     /// Create a new, empty ledger of `dialect` in `dir`, in the current
     /// format version.
     pub fn init_with(dir: impl AsRef<Path>, dialect: Dialect) -> Result<Ledger> {
+        Ledger::init_format(dir, Format::new(dialect))
+    }
+
+    /// Create a new, empty ledger in `dir` whose hashes are made by
+    /// `format`: a version this strata reads (a version-2 ledger is SQLite).
+    /// `import` uses it to copy a ledger from its text form, hashes and all.
+    pub fn init_format(dir: impl AsRef<Path>, format: Format) -> Result<Ledger> {
         let dir = dir.as_ref().to_path_buf();
+        if !(OLDEST_FORMAT_VERSION..=FORMAT_VERSION).contains(&format.version)
+            || (format.version == 2 && format.dialect != Dialect::Sqlite)
+        {
+            return Err(LedgerError::FormatVersion {
+                dir,
+                found: format.version,
+            });
+        }
         let store = dir.join(STORE_DIR);
         if store.exists() {
             return Err(LedgerError::AlreadyExists { dir });
@@ -196,16 +211,18 @@ impl Ledger {
         })?;
         let db = open_sled(&dir, &store, true, Access::Write)?;
         let mut ledger = Ledger::from_db(dir, db)?;
-        ledger.format = Format::new(dialect);
+        ledger.format = format;
         let meta = &ledger.meta;
         let err = |source| LedgerError::Store {
             dir: ledger.dir.clone(),
             source,
         };
-        meta.insert(META_FORMAT, &FORMAT_VERSION.to_be_bytes())
+        meta.insert(META_FORMAT, &format.version.to_be_bytes())
             .map_err(err)?;
-        meta.insert(META_DIALECT, dialect.as_str().as_bytes())
-            .map_err(err)?;
+        if format.version >= 3 {
+            meta.insert(META_DIALECT, format.dialect.as_str().as_bytes())
+                .map_err(err)?;
+        }
         meta.insert(META_HEAD_SEQ, &seq_key(0)).map_err(err)?;
         meta.insert(META_HEAD_HASH, Hash::ZERO.as_bytes())
             .map_err(err)?;
@@ -771,6 +788,63 @@ impl Ledger {
         let mut state = self.lock();
         let prepared = self.prepare_locked(&mut state, draft)?;
         self.commit_locked(&mut state, prepared)
+    }
+
+    /// Check that `event`, whole as another ledger or its text form holds
+    /// it, follows head exactly and fits: its seq and prev are head's next,
+    /// and it passes every check [`Ledger::prepare`] makes of a draft with
+    /// its time, author, message and body, giving the fingerprint it
+    /// records. Nothing is filled in, so the prepared event is `event`,
+    /// byte for byte, and has its hash.
+    pub fn prepare_event(&self, event: Event) -> Result<Prepared> {
+        let mut state = self.lock();
+        self.prepare_event_locked(&mut state, event)
+    }
+
+    /// Prepare and commit a whole `event` as one step (see
+    /// [`Ledger::prepare_event`]).
+    pub fn append_event(&self, event: Event) -> Result<Entry> {
+        let mut state = self.lock();
+        let prepared = self.prepare_event_locked(&mut state, event)?;
+        self.commit_locked(&mut state, prepared)
+    }
+
+    fn prepare_event_locked(&self, state: &mut State, event: Event) -> Result<Prepared> {
+        let (head, head_hash) = state.head.map_or((0, Hash::ZERO), |h| (h.seq, h.hash));
+        let Event {
+            seq,
+            prev,
+            at,
+            author,
+            message,
+            body,
+            fingerprint,
+        } = event;
+        if seq != head + 1 || prev != head_hash {
+            return Err(LedgerError::NotNext {
+                seq,
+                prev,
+                head,
+                head_hash,
+            });
+        }
+        let prepared = self.prepare_locked(
+            state,
+            Draft {
+                at: Some(at),
+                author,
+                message,
+                body,
+            },
+        )?;
+        if prepared.event.fingerprint != fingerprint {
+            return Err(LedgerError::FingerprintDiffers {
+                seq,
+                recorded: fingerprint,
+                projected: prepared.event.fingerprint,
+            });
+        }
+        Ok(prepared)
     }
 
     fn commit_locked(&self, state: &mut State, prepared: Prepared) -> Result<Entry> {

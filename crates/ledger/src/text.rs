@@ -249,7 +249,7 @@ pub enum TextError {
         text: Hash,
     },
     /// An export would overwrite a file that holds something else.
-    #[error("{} holds another event {seq} than the ledger's ({ledger}): {reason}", path.display())]
+    #[error("{} does not hold the ledger's event {seq} ({ledger}): {reason}", path.display())]
     Differs {
         path: PathBuf,
         seq: u64,

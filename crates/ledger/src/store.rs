@@ -780,14 +780,14 @@ impl Ledger {
     /// re-checks that head has not moved, then a flush to disk.
     pub fn commit(&self, prepared: Prepared) -> Result<Entry> {
         let mut state = self.lock();
-        self.commit_locked(&mut state, prepared)
+        self.commit_locked(&mut state, prepared, true)
     }
 
     /// Prepare and commit `draft` as one step.
     pub fn append(&self, draft: Draft) -> Result<Entry> {
         let mut state = self.lock();
         let prepared = self.prepare_locked(&mut state, draft)?;
-        self.commit_locked(&mut state, prepared)
+        self.commit_locked(&mut state, prepared, true)
     }
 
     /// Check that `event`, whole as another ledger or its text form holds
@@ -806,7 +806,23 @@ impl Ledger {
     pub fn append_event(&self, event: Event) -> Result<Entry> {
         let mut state = self.lock();
         let prepared = self.prepare_event_locked(&mut state, event)?;
-        self.commit_locked(&mut state, prepared)
+        self.commit_locked(&mut state, prepared, true)
+    }
+
+    /// [`Ledger::append_event`] without waiting for the disk: for a run of
+    /// events (an import), which ends with [`Ledger::flush`]. The append is
+    /// one transaction as always; a crash before the flush can lose the
+    /// last events of the run, never leave one in part or out of order.
+    pub fn append_event_unflushed(&self, event: Event) -> Result<Entry> {
+        let mut state = self.lock();
+        let prepared = self.prepare_event_locked(&mut state, event)?;
+        self.commit_locked(&mut state, prepared, false)
+    }
+
+    /// Write everything appended so far to disk.
+    pub fn flush(&self) -> Result<()> {
+        self.db.flush().map_err(|e| self.store_err(e))?;
+        Ok(())
     }
 
     fn prepare_event_locked(&self, state: &mut State, event: Event) -> Result<Prepared> {
@@ -847,7 +863,7 @@ impl Ledger {
         Ok(prepared)
     }
 
-    fn commit_locked(&self, state: &mut State, prepared: Prepared) -> Result<Entry> {
+    fn commit_locked(&self, state: &mut State, prepared: Prepared, flush: bool) -> Result<Entry> {
         let Prepared {
             event,
             hash,
@@ -910,9 +926,11 @@ impl Ledger {
             Err(TransactionError::Abort(e)) => return Err(e),
             Err(TransactionError::Storage(e)) => return Err(self.store_err(e)),
         }
-        crate::failpoint::failpoint(format_args!("ledger:before-flush"));
-        self.db.flush().map_err(|e| self.store_err(e))?;
-        crate::failpoint::failpoint(format_args!("ledger:after-flush"));
+        if flush {
+            crate::failpoint::failpoint(format_args!("ledger:before-flush"));
+            self.db.flush().map_err(|e| self.store_err(e))?;
+            crate::failpoint::failpoint(format_args!("ledger:after-flush"));
+        }
         state.head = Some(Head {
             seq,
             hash,
@@ -962,6 +980,13 @@ fn write_holder(dir: &Path) {
 /// a symlink at `name` itself, never the file it points to, so a symlink
 /// planted there cannot make strata write anywhere else.
 pub(crate) fn replace_file(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<()> {
+    write_file(dir, name, bytes, true)
+}
+
+/// [`replace_file`], with `sync` saying whether to wait for the disk
+/// before the rename (a caller that writes many files syncs them once
+/// at the end).
+pub(crate) fn write_file(dir: &Path, name: &str, bytes: &[u8], sync: bool) -> std::io::Result<()> {
     use std::io::Write;
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -986,7 +1011,7 @@ pub(crate) fn replace_file(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Res
         };
         let written = file
             .write_all(bytes)
-            .and_then(|()| file.sync_all())
+            .and_then(|()| if sync { file.sync_all() } else { Ok(()) })
             .and_then(|()| std::fs::rename(&tmp, dir.join(name)));
         if written.is_err() {
             let _ = std::fs::remove_file(&tmp);

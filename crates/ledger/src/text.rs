@@ -22,7 +22,7 @@ use crate::error::LedgerError;
 use crate::event::{replay_body, Body, Dialect, Event, Format};
 use crate::hash::Hash;
 use crate::point::check_tag_name;
-use crate::store::{replace_file, Entry, Ledger};
+use crate::store::{write_file, Entry, Ledger};
 use crate::timestamp::Timestamp;
 
 /// The version of the text form's layout, written in its header. Any change
@@ -593,7 +593,7 @@ pub fn export(ledger: &Ledger, dir: &Path) -> Result<Exported, TextError> {
     let want = render_header(format);
     match read_file(&header)? {
         None => {
-            replace_file(dir, HEADER_FILE, &want).map_err(io(&header))?;
+            write_file(dir, HEADER_FILE, &want, false).map_err(io(&header))?;
             written += 1;
         }
         Some(bytes) if bytes == want => unchanged += 1,
@@ -608,6 +608,7 @@ pub fn export(ledger: &Ledger, dir: &Path) -> Result<Exported, TextError> {
     }
     let mut prev = Hash::ZERO;
     let mut last = 0;
+    let mut first_written: Option<u64> = None;
     for entry in ledger.events_from(1) {
         let Entry { hash, event } = entry?;
         let seq = last + 1;
@@ -640,7 +641,8 @@ pub fn export(ledger: &Ledger, dir: &Path) -> Result<Exported, TextError> {
         let bytes = render_event(&hash, &event).map_err(damaged)?;
         match read_file(&path)? {
             None => {
-                replace_file(dir, &name, &bytes).map_err(io(&path))?;
+                write_file(dir, &name, &bytes, false).map_err(io(&path))?;
+                first_written.get_or_insert(seq);
                 written += 1;
             }
             Some(old) if old == bytes => unchanged += 1,
@@ -659,6 +661,22 @@ pub fn export(ledger: &Ledger, dir: &Path) -> Result<Exported, TextError> {
         }
         prev = hash;
         last = seq;
+    }
+    if written > 0 {
+        // The files were written without waiting for the disk, one by one;
+        // they are synced here together, which costs far less. A file of
+        // this run that a crash left empty or cut short is refused by
+        // verify and by the next export, naming it.
+        let sync = |path: &Path| {
+            std::fs::File::open(path)
+                .and_then(|f| f.sync_all())
+                .map_err(io(path))
+        };
+        sync(&header)?;
+        for seq in first_written.unwrap_or(last + 1)..=last {
+            sync(&dir.join(file_name(seq)))?;
+        }
+        sync(dir)?;
     }
     let ahead = std::fs::symlink_metadata(dir.join(file_name(last + 1))).is_ok();
     Ok(Exported {
@@ -727,10 +745,11 @@ pub fn import(ledger: &Ledger, dir: &Path) -> Result<Imported, TextError> {
             if entry.event.seq <= head {
                 continue;
             }
-            let appended = ledger.append_event(entry.event)?;
+            let appended = ledger.append_event_unflushed(entry.event)?;
             debug_assert_eq!(appended.hash, entry.hash);
             imported += 1;
         }
+        ledger.flush()?;
     }
     Ok(Imported {
         imported,

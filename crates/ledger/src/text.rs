@@ -289,6 +289,11 @@ impl TextError {
                 "give the folder `strata export` wrote".to_string()
             }
             TextError::Version { .. } => "use the strata that wrote it".to_string(),
+            TextError::Broken { path, .. }
+                if path.file_name().is_some_and(|n| n == HEADER_FILE) =>
+            {
+                "restore the folder from a copy you trust (git checkout), or export it again from a ledger that verifies".to_string()
+            }
             TextError::Broken { .. } => {
                 "the files before it are intact; restore the folder from a copy you trust (git checkout), or export it again from a ledger that verifies".to_string()
             }
@@ -1061,5 +1066,36 @@ mod tests {
         ));
         let first = a.event(1).unwrap().unwrap();
         assert_eq!(b.append_event(first.event).unwrap().hash, first.hash);
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig {
+            cases: 64,
+            failure_persistence: None,
+            ..proptest::prelude::ProptestConfig::default()
+        })]
+
+        /// Any one byte of any file changed, and the text form no longer
+        /// verifies: each file has one rendering, and its hash covers
+        /// everything else in it.
+        #[test]
+        fn any_changed_byte_fails_verify_text(file in 0u64..5, at in 0usize..10_000, xor in 1u8..=255) {
+            let tmp = tempfile::tempdir().unwrap();
+            let a = small_ledger(&tmp.path().join("a"));
+            let text = tmp.path().join("text");
+            export(&a, &text).unwrap();
+            let path = if file == 0 { text.join(HEADER_FILE) } else { text.join(file_name(file)) };
+            let mut bytes = std::fs::read(&path).unwrap();
+            let i = at % bytes.len();
+            bytes[i] ^= xor;
+            std::fs::write(&path, &bytes).unwrap();
+            let e = verify_text(&text, false).unwrap_err();
+            match e {
+                TextError::Broken { path: p, .. } => proptest::prop_assert_eq!(p, path),
+                // A header can also turn into another version or no header.
+                TextError::Version { path: p, .. } => proptest::prop_assert_eq!(p, path),
+                other => proptest::prop_assert!(false, "{other}"),
+            }
+        }
     }
 }

@@ -37,6 +37,7 @@ mod snapshots;
 mod sqldef;
 mod support;
 mod tag;
+mod text;
 mod tidy;
 mod verify;
 

@@ -865,6 +865,165 @@ fn verify() {
 }
 
 #[test]
+fn text_form() {
+    let env = seeded();
+    env.ok(&["tag", "v1"]);
+    insta::assert_snapshot!(run(&env, &["export", "text"]), @"
+    exit 0
+    exported 4 events to text (5 files written, 0 unchanged)
+    ");
+    insta::assert_snapshot!(run(&env, &["export", "text"]), @"
+    exit 0
+    text is up to date: 4 events, no file written
+    ");
+    insta::assert_snapshot!(json(&env, &["export", "text"]), @r#"
+    exit 0
+    {
+      "ahead": false,
+      "dialect": "sqlite",
+      "dir": "text",
+      "events": 4,
+      "format_version": 3,
+      "head": {
+        "hash": "0731e2384d553758cac6ebe497013ffd6bd4e60045fdad80dedf003dd646fafc",
+        "seq": 4
+      },
+      "text_version": 1,
+      "unchanged": 5,
+      "written": 0
+    }
+    "#);
+    insta::assert_snapshot!(
+        std::fs::read_to_string(env.path().join("text/000004.json")).expect("file"),
+        @r#"
+    {
+      "seq": 4,
+      "hash": "0731e2384d553758cac6ebe497013ffd6bd4e60045fdad80dedf003dd646fafc",
+      "prev": "fec8dbc1b74356c0a3fcadb479b23e8c5fb7332f87818a40ac1e70c5e6e232fa",
+      "at": "2099-01-03T00:00:00Z",
+      "author": "tester",
+      "message": "tag v1",
+      "body": {
+        "tag": {
+          "name": "v1",
+          "target": 3
+        }
+      },
+      "fingerprint": "439db74c35cf1507a80cc258c685d401f68245c36bd82af8af5d6a603b716f66"
+    }
+    "#
+    );
+    insta::assert_snapshot!(run(&env, &["verify", "--text", "text"]), @"
+    exit 0
+    ok: text: 4 events, 1 tag, head event 4 0731e2384d553758cac6ebe497013ffd6bd4e60045fdad80dedf003dd646fafc
+    ");
+    insta::assert_snapshot!(json(&env, &["verify", "--text", "text", "--deep"]), @r#"
+    exit 0
+    {
+      "deep": true,
+      "dialect": "sqlite",
+      "dir": "text",
+      "events": 4,
+      "format_version": 3,
+      "head": {
+        "hash": "0731e2384d553758cac6ebe497013ffd6bd4e60045fdad80dedf003dd646fafc",
+        "seq": 4
+      },
+      "ok": true,
+      "tags": 1,
+      "text_version": 1
+    }
+    "#);
+    insta::assert_snapshot!(run(&env, &["--ledger", "copy", "import", "text"]), @"
+    exit 0
+    created a format-3 sqlite ledger in copy
+    imported 4 events from text; head is event 4 0731e2384d553758cac6ebe497013ffd6bd4e60045fdad80dedf003dd646fafc
+    ");
+    insta::assert_snapshot!(run(&env, &["--ledger", "copy", "import", "text"]), @"
+    exit 0
+    nothing to import: the ledger holds all 4 events of text; head is event 4 0731e2384d553758cac6ebe497013ffd6bd4e60045fdad80dedf003dd646fafc
+    ");
+    insta::assert_snapshot!(json(&env, &["--ledger", "copy2", "import", "text"]), @r#"
+    exit 0
+    {
+      "created": true,
+      "dialect": "sqlite",
+      "dir": "text",
+      "events": 4,
+      "format_version": 3,
+      "head": {
+        "hash": "0731e2384d553758cac6ebe497013ffd6bd4e60045fdad80dedf003dd646fafc",
+        "seq": 4
+      },
+      "imported": 4,
+      "ledger": "copy2"
+    }
+    "#);
+    // A fork: the copy records its own event 5, the ledger another.
+    record_at(
+        &env,
+        "create items",
+        "2099-01-05T00:00:00Z",
+        "CREATE TABLE items (id integer)",
+    );
+    env.ok(&["export", "text"]);
+    env.ok(&[
+        "--ledger",
+        "copy",
+        "record",
+        "-m",
+        "create things",
+        "--timestamp",
+        "2099-01-05T00:00:00Z",
+        "--sql",
+        "CREATE TABLE things (id integer)",
+    ]);
+    insta::assert_snapshot!(run(&env, &["--ledger", "copy", "import", "text"]), @"
+    exit 3
+    --- stderr
+    error: the ledger and text part at event 5: the ledger's has hash cb15f135f15d1a3a0953ebf67ebe70c9713d7e29f9dbeb104fc0e4ebdf2d71cc, text's has b0bfcf3ef5759da5b34caf3cfea1644f1cb74227ab9197894743989d26a2bea6
+    help: the two histories diverged there; keep one, or export this ledger to another folder
+    ");
+    insta::assert_snapshot!(run(&env, &["--ledger", "copy", "export", "text"]), @"
+    exit 3
+    --- stderr
+    error: text/000005.json does not hold the ledger's event 5 (cb15f135f15d1a3a0953ebf67ebe70c9713d7e29f9dbeb104fc0e4ebdf2d71cc): it holds one with hash b0bfcf3ef5759da5b34caf3cfea1644f1cb74227ab9197894743989d26a2bea6
+    help: import the folder first (it may hold another history), or export to another folder
+    ");
+    // A tampered file.
+    let path = env.path().join("text/000002.json");
+    let file = std::fs::read_to_string(&path).expect("file");
+    std::fs::write(&path, file.replace("\"age\"", "\"years\"")).expect("write");
+    insta::assert_snapshot!(run(&env, &["verify", "--text", "text"]), @"
+    exit 3
+    --- stderr
+    error: the text form is broken: text/000002.json: it records hash cd440eb3860b2bb6ed48111722c2c47e4b0415163ca6b33564b05b90c0bbe9a0, but what it holds hashes to 519473e859b99921cf0997f7cd5304ff96a887f6ea8c0477e39af65a34c59b7b: it was changed
+    help: the files before it are intact; restore the folder from a copy you trust (git checkout), or export it again from a ledger that verifies
+    ");
+    insta::assert_snapshot!(json(&env, &["verify", "--text", "text"]), @r#"
+    exit 3
+    {
+      "deep": false,
+      "ok": false,
+      "problem": {
+        "file": "text/000002.json",
+        "reason": "it records hash cd440eb3860b2bb6ed48111722c2c47e4b0415163ca6b33564b05b90c0bbe9a0, but what it holds hashes to 519473e859b99921cf0997f7cd5304ff96a887f6ea8c0477e39af65a34c59b7b: it was changed"
+      }
+    }
+    --- stderr
+    error: the text form is broken: text/000002.json: it records hash cd440eb3860b2bb6ed48111722c2c47e4b0415163ca6b33564b05b90c0bbe9a0, but what it holds hashes to 519473e859b99921cf0997f7cd5304ff96a887f6ea8c0477e39af65a34c59b7b: it was changed
+    help: the files before it are intact; restore the folder from a copy you trust (git checkout), or export it again from a ledger that verifies
+    "#);
+    std::fs::remove_file(&path).expect("rm");
+    insta::assert_snapshot!(run(&env, &["--ledger", "copy3", "import", "text"]), @"
+    exit 3
+    --- stderr
+    error: text/000002.json: it is missing, but 000003.json follows
+    help: the files before it are intact; restore the folder from a copy you trust (git checkout), or export it again from a ledger that verifies
+    ");
+}
+
+#[test]
 fn status() {
     let env = applied();
     insta::assert_snapshot!(run(&env, &["status", "--db", "app.db"]), @"

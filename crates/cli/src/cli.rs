@@ -112,9 +112,19 @@ pub enum Command {
         after_help = "Examples:\n  strata checkout --to v1.0 --db v1.db\n  strata checkout --to @2026-11-01T00:00:00Z --db november.db"
     )]
     Checkout(commands::checkout::Args),
+    /// Write the ledger's text form into a folder: one JSON file per event, for git and review.
+    #[command(after_help = commands::export::EXAMPLES)]
+    Export(commands::export::Args),
+    /// Bring the events of a text form into the ledger (created if missing), checking every hash and link.
+    ///
+    /// The ledger must be empty or hold a prefix of the folder's events; a
+    /// fork (another event at the same seq) or a damaged file is refused
+    /// with exit 3 and nothing is appended.
+    #[command(after_help = commands::import::EXAMPLES)]
+    Import(commands::import::Args),
     /// Check every hash and link of the ledger (--deep: every schema too).
     #[command(
-        after_help = "Exit 0 when the ledger is whole, 3 when it is not.\n\nExamples:\n  strata verify\n  strata verify --deep\n  strata verify --expect-head 3f2a9c1d"
+        after_help = "Exit 0 when the ledger is whole, 3 when it is not.\n\nExamples:\n  strata verify\n  strata verify --deep\n  strata verify --expect-head 3f2a9c1d\n  strata verify --text ledger-text"
     )]
     Verify(commands::verify::Args),
 }

@@ -144,3 +144,23 @@ impl From<strata_reconcile::migrations::FolderError> for Failure {
         }
     }
 }
+
+impl From<strata_ledger::text::TextError> for Failure {
+    fn from(e: strata_ledger::text::TextError) -> Failure {
+        use strata_ledger::text::TextError;
+        let code = if e.is_integrity() {
+            exit::INTEGRITY
+        } else {
+            exit::ERROR
+        };
+        let help = e.help();
+        let failure = match e {
+            TextError::Ledger(e) => return Failure::from(e),
+            e => Failure::new(e).with_code(code),
+        };
+        match help {
+            Some(help) => failure.help(help),
+            None => failure,
+        }
+    }
+}

@@ -98,6 +98,19 @@ pub enum LedgerError {
     RevertInexact { target: u64, from: u64, head: u64 },
     #[error("nothing to revert: no event after point {target} changes the schema (head is event {head})")]
     NothingToRevert { target: u64, head: u64 },
+    #[error("event {seq} (prev {prev}) does not follow head ({}, hash {head_hash})", if *head == 0 { "the ledger is empty".to_string() } else { format!("event {head}") })]
+    NotNext {
+        seq: u64,
+        prev: Hash,
+        head: u64,
+        head_hash: Hash,
+    },
+    #[error("event {seq} records fingerprint {recorded}, but the schema it gives has {projected}")]
+    FingerprintDiffers {
+        seq: u64,
+        recorded: Hash,
+        projected: Hash,
+    },
     #[error("the ledger changed while this event was prepared")]
     Conflict,
     #[error("{0}")]

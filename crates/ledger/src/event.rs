@@ -306,7 +306,7 @@ fn check_tag_target(name: &str, target: u64, seq: u64) -> Result<(), ApplyError>
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use strata_schema::{Check, Column, Table};
 
@@ -321,7 +321,7 @@ mod tests {
     /// The golden event. Its bytes and hash below are the ledger format: if
     /// this test fails, the encoding changed, and that needs a FORMAT_VERSION
     /// bump and a note in docs/ledger-format.md, not a new expectation.
-    fn golden_event() -> Event {
+    pub(crate) fn golden_event() -> Event {
         let mut prev = [0u8; 32];
         for (i, b) in prev.iter_mut().enumerate() {
             *b = i as u8;

@@ -19,6 +19,7 @@ mod hash;
 mod point;
 mod revert;
 mod store;
+pub mod text;
 mod timestamp;
 mod verify;
 

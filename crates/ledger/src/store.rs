@@ -185,7 +185,22 @@ impl Ledger {
     /// Create a new, empty ledger of `dialect` in `dir`, in the current
     /// format version.
     pub fn init_with(dir: impl AsRef<Path>, dialect: Dialect) -> Result<Ledger> {
+        Ledger::init_format(dir, Format::new(dialect))
+    }
+
+    /// Create a new, empty ledger in `dir` whose hashes are made by
+    /// `format`: a version this strata reads (a version-2 ledger is SQLite).
+    /// `import` uses it to copy a ledger from its text form, hashes and all.
+    pub fn init_format(dir: impl AsRef<Path>, format: Format) -> Result<Ledger> {
         let dir = dir.as_ref().to_path_buf();
+        if !(OLDEST_FORMAT_VERSION..=FORMAT_VERSION).contains(&format.version)
+            || (format.version == 2 && format.dialect != Dialect::Sqlite)
+        {
+            return Err(LedgerError::FormatVersion {
+                dir,
+                found: format.version,
+            });
+        }
         let store = dir.join(STORE_DIR);
         if store.exists() {
             return Err(LedgerError::AlreadyExists { dir });
@@ -196,16 +211,18 @@ impl Ledger {
         })?;
         let db = open_sled(&dir, &store, true, Access::Write)?;
         let mut ledger = Ledger::from_db(dir, db)?;
-        ledger.format = Format::new(dialect);
+        ledger.format = format;
         let meta = &ledger.meta;
         let err = |source| LedgerError::Store {
             dir: ledger.dir.clone(),
             source,
         };
-        meta.insert(META_FORMAT, &FORMAT_VERSION.to_be_bytes())
+        meta.insert(META_FORMAT, &format.version.to_be_bytes())
             .map_err(err)?;
-        meta.insert(META_DIALECT, dialect.as_str().as_bytes())
-            .map_err(err)?;
+        if format.version >= 3 {
+            meta.insert(META_DIALECT, format.dialect.as_str().as_bytes())
+                .map_err(err)?;
+        }
         meta.insert(META_HEAD_SEQ, &seq_key(0)).map_err(err)?;
         meta.insert(META_HEAD_HASH, Hash::ZERO.as_bytes())
             .map_err(err)?;
@@ -763,17 +780,90 @@ impl Ledger {
     /// re-checks that head has not moved, then a flush to disk.
     pub fn commit(&self, prepared: Prepared) -> Result<Entry> {
         let mut state = self.lock();
-        self.commit_locked(&mut state, prepared)
+        self.commit_locked(&mut state, prepared, true)
     }
 
     /// Prepare and commit `draft` as one step.
     pub fn append(&self, draft: Draft) -> Result<Entry> {
         let mut state = self.lock();
         let prepared = self.prepare_locked(&mut state, draft)?;
-        self.commit_locked(&mut state, prepared)
+        self.commit_locked(&mut state, prepared, true)
     }
 
-    fn commit_locked(&self, state: &mut State, prepared: Prepared) -> Result<Entry> {
+    /// Check that `event`, whole as another ledger or its text form holds
+    /// it, follows head exactly and fits: its seq and prev are head's next,
+    /// and it passes every check [`Ledger::prepare`] makes of a draft with
+    /// its time, author, message and body, giving the fingerprint it
+    /// records. Nothing is filled in, so the prepared event is `event`,
+    /// byte for byte, and has its hash.
+    pub fn prepare_event(&self, event: Event) -> Result<Prepared> {
+        let mut state = self.lock();
+        self.prepare_event_locked(&mut state, event)
+    }
+
+    /// Prepare and commit a whole `event` as one step (see
+    /// [`Ledger::prepare_event`]).
+    pub fn append_event(&self, event: Event) -> Result<Entry> {
+        let mut state = self.lock();
+        let prepared = self.prepare_event_locked(&mut state, event)?;
+        self.commit_locked(&mut state, prepared, true)
+    }
+
+    /// [`Ledger::append_event`] without waiting for the disk: for a run of
+    /// events (an import), which ends with [`Ledger::flush`]. The append is
+    /// one transaction as always; a crash before the flush can lose the
+    /// last events of the run, never leave one in part or out of order.
+    pub fn append_event_unflushed(&self, event: Event) -> Result<Entry> {
+        let mut state = self.lock();
+        let prepared = self.prepare_event_locked(&mut state, event)?;
+        self.commit_locked(&mut state, prepared, false)
+    }
+
+    /// Write everything appended so far to disk.
+    pub fn flush(&self) -> Result<()> {
+        self.db.flush().map_err(|e| self.store_err(e))?;
+        Ok(())
+    }
+
+    fn prepare_event_locked(&self, state: &mut State, event: Event) -> Result<Prepared> {
+        let (head, head_hash) = state.head.map_or((0, Hash::ZERO), |h| (h.seq, h.hash));
+        let Event {
+            seq,
+            prev,
+            at,
+            author,
+            message,
+            body,
+            fingerprint,
+        } = event;
+        if seq != head + 1 || prev != head_hash {
+            return Err(LedgerError::NotNext {
+                seq,
+                prev,
+                head,
+                head_hash,
+            });
+        }
+        let prepared = self.prepare_locked(
+            state,
+            Draft {
+                at: Some(at),
+                author,
+                message,
+                body,
+            },
+        )?;
+        if prepared.event.fingerprint != fingerprint {
+            return Err(LedgerError::FingerprintDiffers {
+                seq,
+                recorded: fingerprint,
+                projected: prepared.event.fingerprint,
+            });
+        }
+        Ok(prepared)
+    }
+
+    fn commit_locked(&self, state: &mut State, prepared: Prepared, flush: bool) -> Result<Entry> {
         let Prepared {
             event,
             hash,
@@ -836,9 +926,11 @@ impl Ledger {
             Err(TransactionError::Abort(e)) => return Err(e),
             Err(TransactionError::Storage(e)) => return Err(self.store_err(e)),
         }
-        crate::failpoint::failpoint(format_args!("ledger:before-flush"));
-        self.db.flush().map_err(|e| self.store_err(e))?;
-        crate::failpoint::failpoint(format_args!("ledger:after-flush"));
+        if flush {
+            crate::failpoint::failpoint(format_args!("ledger:before-flush"));
+            self.db.flush().map_err(|e| self.store_err(e))?;
+            crate::failpoint::failpoint(format_args!("ledger:after-flush"));
+        }
         state.head = Some(Head {
             seq,
             hash,
@@ -888,6 +980,13 @@ fn write_holder(dir: &Path) {
 /// a symlink at `name` itself, never the file it points to, so a symlink
 /// planted there cannot make strata write anywhere else.
 pub(crate) fn replace_file(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<()> {
+    write_file(dir, name, bytes, true)
+}
+
+/// [`replace_file`], with `sync` saying whether to wait for the disk
+/// before the rename (a caller that writes many files syncs them once
+/// at the end).
+pub(crate) fn write_file(dir: &Path, name: &str, bytes: &[u8], sync: bool) -> std::io::Result<()> {
     use std::io::Write;
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -912,7 +1011,7 @@ pub(crate) fn replace_file(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Res
         };
         let written = file
             .write_all(bytes)
-            .and_then(|()| file.sync_all())
+            .and_then(|()| if sync { file.sync_all() } else { Ok(()) })
             .and_then(|()| std::fs::rename(&tmp, dir.join(name)));
         if written.is_err() {
             let _ = std::fs::remove_file(&tmp);

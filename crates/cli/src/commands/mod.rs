@@ -6,6 +6,8 @@ pub mod archive;
 pub mod baseline;
 pub mod checkout;
 pub mod empty;
+pub mod export;
+pub mod import;
 pub mod import_sql;
 pub mod init;
 pub mod log;
@@ -39,6 +41,8 @@ pub fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Checkout(args) => checkout::run(&cx, args),
         Command::Record(args) => record::run(&cx, args),
         Command::ImportSql(args) => import_sql::run(&cx, args),
+        Command::Export(args) => export::run(&cx, args),
+        Command::Import(args) => import::run(&cx, args),
         Command::Revert(args) => revert::run(&cx, args),
         Command::Log(args) => log::run(&cx, args),
         Command::Plan(args) => plan::run(&cx, args),
@@ -74,6 +78,14 @@ pub fn commit_or_show(
         headline: Some(headline(&entry)),
     })?;
     Ok(exit::OK)
+}
+
+/// An event's seq and hash, as reports of a whole ledger or text form
+/// name its head.
+#[derive(Serialize)]
+pub struct HeadJson {
+    pub hash: String,
+    pub seq: u64,
 }
 
 /// What a command that appends one event reports: the event (in JSON, the

@@ -3,12 +3,13 @@
 
 use serde::Serialize;
 use serde_json::json;
-use strata_ledger::{LedgerError, Problem, VerifyReport};
+use strata_ledger::text::{self, TextError};
+use strata_ledger::{Hash, LedgerError, Problem, VerifyReport};
 
 use crate::context::{print_json, Context};
 use crate::describe::short;
 use crate::failure::{exit, Failure};
-use crate::report::{self, Text};
+use crate::report::{self, count, Text};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -22,6 +23,9 @@ pub struct Args {
     /// Also check that this database's recorded point is in the chain.
     #[arg(long, env = "STRATA_DB", value_name = "FILE")]
     pub db: Option<std::path::PathBuf>,
+    /// Check the text form in this folder (`strata export`'s) alone, without a ledger.
+    #[arg(long, value_name = "DIR", conflicts_with = "db")]
+    pub text: Option<std::path::PathBuf>,
 }
 
 pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
@@ -33,6 +37,9 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
             ))
             .with_code(2));
         }
+    }
+    if let Some(dir) = &args.text {
+        return run_text(cx, &args, dir);
     }
     // A head record that does not match its event stops the ledger from
     // opening; to verify, that is the verdict.
@@ -57,30 +64,7 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
                 .with_code(exit::INTEGRITY));
         }
     };
-    if let Some(expected) = &args.expect_head {
-        let found = summary.head.map(|(_, h)| h.to_string());
-        let matches = found
-            .as_deref()
-            .is_some_and(|f| f.starts_with(&expected.to_ascii_lowercase()));
-        if !matches {
-            let now = match summary.head {
-                Some((seq, h)) => format!("head is event {seq} ({})", short(&h)),
-                None => "the ledger is empty".to_string(),
-            };
-            if cx.json() {
-                let _ = print_json(&json!({
-                    "ok": false,
-                    "deep": args.deep,
-                    "problem": { "seq": null, "reason": format!("{now}, not {expected}") },
-                }));
-            }
-            return Err(Failure::new(format!(
-                "{now}, not {expected}: events may have been lost from the end or added"
-            ))
-            .help("compare with `strata log`; restore the ledger from a copy you trust")
-            .with_code(exit::INTEGRITY));
-        }
-    }
+    expect_head(cx, &args, summary.head)?;
     let db_seq = match &args.db {
         Some(db) => {
             if !db.is_file() {
@@ -107,6 +91,120 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
         tags: summary.tags,
     })?;
     Ok(exit::OK)
+}
+
+/// Refused (exit 3) unless head is the one `--expect-head` gives.
+fn expect_head(cx: &Context, args: &Args, head: Option<(u64, Hash)>) -> Result<(), Failure> {
+    let Some(expected) = &args.expect_head else {
+        return Ok(());
+    };
+    let found = head.map(|(_, h)| h.to_string());
+    let matches = found
+        .as_deref()
+        .is_some_and(|f| f.starts_with(&expected.to_ascii_lowercase()));
+    if matches {
+        return Ok(());
+    }
+    let now = match head {
+        Some((seq, h)) => format!("head is event {seq} ({})", short(&h)),
+        None if args.text.is_some() => "the text form has no events".to_string(),
+        None => "the ledger is empty".to_string(),
+    };
+    if cx.json() {
+        let _ = print_json(&json!({
+            "ok": false,
+            "deep": args.deep,
+            "problem": { "seq": null, "reason": format!("{now}, not {expected}") },
+        }));
+    }
+    let help = if args.text.is_some() {
+        "compare with `strata log`; restore the folder from a copy you trust"
+    } else {
+        "compare with `strata log`; restore the ledger from a copy you trust"
+    };
+    Err(Failure::new(format!(
+        "{now}, not {expected}: events may have been lost from the end or added"
+    ))
+    .help(help)
+    .with_code(exit::INTEGRITY))
+}
+
+/// `verify --text DIR`: the text form alone, no store opened.
+fn run_text(cx: &Context, args: &Args, dir: &std::path::Path) -> Result<u8, Failure> {
+    let summary = match text::verify_text(dir, args.deep) {
+        Ok(summary) => summary,
+        Err(e) => {
+            if cx.json() && e.is_integrity() {
+                let (file, reason) = match &e {
+                    TextError::Broken { path, reason } => {
+                        (Some(path.display().to_string()), reason.clone())
+                    }
+                    e => (None, e.to_string()),
+                };
+                let _ = print_json(&json!({
+                    "ok": false,
+                    "deep": args.deep,
+                    "problem": { "file": file, "reason": reason },
+                }));
+            }
+            let mut failure = Failure::from(e);
+            if failure.code == exit::INTEGRITY {
+                failure.message = format!("the text form is broken: {}", failure.message);
+            }
+            return Err(failure);
+        }
+    };
+    expect_head(cx, args, summary.head)?;
+    cx.report(&TextReport {
+        deep: summary.deep,
+        dialect: summary.format.dialect.as_str(),
+        dir,
+        events: summary.events,
+        format_version: summary.format.version,
+        head: summary.head.map(|(seq, h)| Head {
+            hash: h.to_string(),
+            seq,
+        }),
+        ok: true,
+        tags: summary.tags,
+        text_version: text::TEXT_VERSION,
+    })?;
+    Ok(exit::OK)
+}
+
+/// What `verify --text` reports when the text form is whole. (JSON fields
+/// in alphabetical order, as always printed.)
+#[derive(Serialize)]
+struct TextReport<'a> {
+    deep: bool,
+    dialect: &'static str,
+    dir: &'a std::path::Path,
+    events: u64,
+    format_version: u32,
+    head: Option<Head>,
+    ok: bool,
+    tags: u64,
+    text_version: u32,
+}
+
+impl report::Report for TextReport<'_> {
+    fn text(&self, out: &Text<'_>) -> Result<(), Failure> {
+        let head = match &self.head {
+            Some(h) => format!("head event {} {}", h.seq, h.hash),
+            None => "empty".to_string(),
+        };
+        let deep = if self.deep {
+            "; every schema re-projected"
+        } else {
+            ""
+        };
+        out.say(format_args!(
+            "ok: {}: {}, {}, {head}{deep}",
+            self.dir.display(),
+            count(self.events as usize, "event", "events"),
+            count(self.tags as usize, "tag", "tags"),
+        ))
+    }
 }
 
 /// What `verify` reports when the ledger is whole. (JSON fields in

@@ -1,0 +1,86 @@
+//! `strata export`: write the ledger's text form into a folder (one JSON
+//! file per event), leaving alone every file already there as it should be.
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use strata_ledger::text;
+
+use crate::context::Context;
+use crate::failure::{exit, Failure};
+use crate::report::{self, count, Text};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The folder to write (created if missing); files already there with
+    /// the right bytes are left alone.
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+}
+
+pub const EXAMPLES: &str = "Examples:\n  strata export ledger-text\n  git add ledger-text && git commit -m 'schema: add users'";
+
+pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
+    let ledger = cx.ledger()?;
+    let done = text::export(&ledger, &args.dir)?;
+    cx.report(&Report {
+        ahead: done.ahead,
+        dialect: done.format.dialect.as_str(),
+        dir: &args.dir,
+        events: done.events,
+        format_version: done.format.version,
+        head: done.head.map(|(seq, hash)| super::HeadJson {
+            hash: hash.to_string(),
+            seq,
+        }),
+        text_version: text::TEXT_VERSION,
+        unchanged: done.unchanged,
+        written: done.written,
+    })?;
+    Ok(exit::OK)
+}
+
+/// What `export` reports. (JSON fields in alphabetical order, as always
+/// printed.)
+#[derive(Serialize)]
+struct Report<'a> {
+    /// The folder holds events after the ledger's head (left alone).
+    ahead: bool,
+    dialect: &'static str,
+    dir: &'a Path,
+    events: u64,
+    format_version: u32,
+    head: Option<super::HeadJson>,
+    text_version: u32,
+    /// Files already there with the right bytes.
+    unchanged: u64,
+    /// Files written (the header counts).
+    written: u64,
+}
+
+impl report::Report for Report<'_> {
+    fn text(&self, out: &Text<'_>) -> Result<(), Failure> {
+        let events = count(self.events as usize, "event", "events");
+        if self.written == 0 {
+            out.say(format_args!(
+                "{} is up to date: {events}, no file written",
+                self.dir.display()
+            ))?;
+        } else {
+            out.say(format_args!(
+                "exported {events} to {} ({} written, {} unchanged)",
+                self.dir.display(),
+                count(self.written as usize, "file", "files"),
+                self.unchanged
+            ))?;
+        }
+        if self.ahead {
+            out.warn(format_args!(
+                "{} holds events after the ledger's head; `strata import {}` brings them in",
+                self.dir.display(),
+                self.dir.display()
+            ));
+        }
+        Ok(())
+    }
+}

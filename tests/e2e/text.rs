@@ -66,6 +66,7 @@ fn export_then_import_into_a_fresh_ledger_gives_the_same_ledger() {
     assert_eq!(
         names,
         [
+            ".gitattributes",
             "000001.json",
             "000002.json",
             "000003.json",
@@ -129,6 +130,27 @@ fn a_second_export_changes_no_file() {
         assert_eq!(after.get(name), Some(file), "{name}");
     }
     assert!(after.contains_key("000006.json"));
+}
+
+#[test]
+fn export_keeps_git_from_changing_line_endings_and_leaves_a_users_attributes_alone() {
+    let env = history();
+    env.ok(&["export", "text"]);
+    let attributes = env.path().join("text/.gitattributes");
+    let written = std::fs::read_to_string(&attributes).expect(".gitattributes");
+    assert!(written.lines().any(|l| l == "*.json -text"), "{written}");
+    // Not part of the text form: it verifies and imports as before.
+    env.ok(&["verify", "--text", "text"]);
+    // A folder whose attributes the user wrote keeps them.
+    let mine = env.path().join("mine");
+    std::fs::create_dir_all(&mine).expect("mkdir");
+    std::fs::write(mine.join(".gitattributes"), "* text=auto\n").expect("write");
+    env.ok(&["export", "mine"]);
+    assert_eq!(
+        std::fs::read_to_string(mine.join(".gitattributes")).expect("read"),
+        "* text=auto\n"
+    );
+    env.ok(&["verify", "--text", "mine"]);
 }
 
 #[test]

@@ -32,6 +32,14 @@ pub const TEXT_VERSION: u32 = 1;
 /// The header file of a text-form folder.
 pub const HEADER_FILE: &str = "ledger.json";
 
+/// The git attributes file `export` writes into a text-form folder that
+/// has none, and what it says: the files are compared byte for byte, so git
+/// must never convert their line endings (`core.autocrlf`). Like any dot
+/// file, it is not part of the text form: `verify --text` leaves it alone.
+pub const GITATTRIBUTES_FILE: &str = ".gitattributes";
+const GITATTRIBUTES: &str =
+    "# strata's text form is compared byte for byte: keep its line endings.\n*.json -text\n";
+
 /// Event file names are zero-padded to this many digits, so `ls` lists
 /// events 1 to 999999 in order; past that the names are the plain number
 /// (`1000000.json`), which `ls -v` still sorts right and strata reads by
@@ -610,6 +618,13 @@ pub fn export(ledger: &Ledger, dir: &Path) -> Result<Exported, TextError> {
                 ledger: format,
             });
         }
+    }
+    // Files are compared byte for byte, so git must not change their line
+    // endings on checkout. A `.gitattributes` the user wrote is theirs.
+    let attributes = dir.join(GITATTRIBUTES_FILE);
+    if read_file(&attributes)?.is_none() {
+        write_file(dir, GITATTRIBUTES_FILE, GITATTRIBUTES.as_bytes(), false)
+            .map_err(io(&attributes))?;
     }
     let mut prev = Hash::ZERO;
     let mut last = 0;

@@ -104,7 +104,7 @@ fn renaming_a_rowid_alias_is_refused() {
     refused(
         &env,
         "ALTER TABLE users RENAME COLUMN id TO oid",
-        "event 2 op 0",
+        "event 2 op 1",
     );
 }
 

@@ -286,7 +286,7 @@ fn record_errors() {
     insta::assert_snapshot!(run(&env, &["record", "-m", "x", "--timestamp", at, "--sql", "CREATE TABLE t (a TEXT COLLATE nosuchcoll)"]), @r#"
     exit 1
     --- stderr
-    error: SQLite refuses event 4 op 0: create_table t, running CREATE TABLE "t" ( "a" TEXT COLLATE "nosuchcoll" ): no such collation sequence: nosuchcoll; nothing was appended
+    error: SQLite refuses event 4 op 1: create_table t, running CREATE TABLE "t" ( "a" TEXT COLLATE "nosuchcoll" ): no such collation sequence: nosuchcoll; nothing was appended
     help: strata applies every event to a scratch SQLite database before appending it; change what SQLite refuses and record again
     "#);
     insta::assert_snapshot!(run(&env, &["record", "-m", "x", "--timestamp", at, "--sql", "CREATE INDEX i ON users (nope)"]), @r#"
@@ -1220,16 +1220,16 @@ fn apply() {
     );
     -- strata bookkeeping
     INSERT INTO "_strata_log" ("at", "who", "ledger_id", "from_seq", "from_hash", "to_seq", "to_hash", "version", "note") VALUES (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), :who, :ledger_id, :from_seq, :from_hash, :to_seq, :to_hash, :version, :note);
-    -- event 2 op 0: add_column users.age
+    -- event 2 op 1: add_column users.age
     ALTER TABLE "users" ADD COLUMN "age" integer;
-    -- event 3 op 0: create_table orders
+    -- event 3 op 1: create_table orders
     CREATE TABLE "orders" (
       "id" integer PRIMARY KEY,
       "user_id" integer,
       "total" real,
       FOREIGN KEY ("user_id") REFERENCES "users" ("id")
     );
-    -- event 3 op 1: create_index orders_by_user
+    -- event 3 op 2: create_index orders_by_user
     CREATE INDEX "orders_by_user" ON "orders" ("user_id");
     -- every foreign key still finds its row
     PRAGMA foreign_key_check;
@@ -1244,7 +1244,7 @@ fn apply() {
     {
       "db": "app.db",
       "from": 1,
-      "sql": "BEGIN IMMEDIATE;\n-- strata bookkeeping\nCREATE TABLE IF NOT EXISTS \"_strata_state\" (\n  \"id\" INTEGER PRIMARY KEY CHECK (\"id\" = 1),\n  \"ledger_id\" TEXT NOT NULL,\n  \"seq\" INTEGER NOT NULL,\n  \"hash\" TEXT NOT NULL,\n  \"applied_at\" TEXT NOT NULL\n);\n-- strata bookkeeping\nCREATE TABLE IF NOT EXISTS \"_strata_log\" (\n  \"id\" INTEGER PRIMARY KEY,\n  \"at\" TEXT NOT NULL,\n  \"who\" TEXT NOT NULL,\n  \"ledger_id\" TEXT NOT NULL,\n  \"from_seq\" INTEGER,\n  \"from_hash\" TEXT,\n  \"to_seq\" INTEGER NOT NULL,\n  \"to_hash\" TEXT NOT NULL,\n  \"version\" TEXT NOT NULL,\n  \"archived_rows\" INTEGER NOT NULL DEFAULT 0,\n  \"note\" TEXT\n);\n-- strata bookkeeping\nCREATE TABLE IF NOT EXISTS \"_strata_archive\" (\n  \"id\" INTEGER PRIMARY KEY,\n  \"log_id\" INTEGER NOT NULL,\n  \"seq\" INTEGER NOT NULL,\n  \"op\" INTEGER NOT NULL,\n  \"kind\" TEXT NOT NULL CHECK (\"kind\" IN ('table', 'column', 'values')),\n  \"table_name\" TEXT NOT NULL,\n  \"column_name\" TEXT,\n  \"key_kind\" TEXT NOT NULL CHECK (\"key_kind\" IN ('rowid', 'primary_key')),\n  \"key_columns\" TEXT NOT NULL,\n  \"archive_table\" TEXT NOT NULL UNIQUE,\n  \"row_count\" INTEGER NOT NULL,\n  \"created_at\" TEXT NOT NULL,\n  \"undo\" INTEGER,\n  \"lineage_seq\" INTEGER,\n  \"lineage_op\" INTEGER,\n  \"lineage_forward\" INTEGER,\n  \"value_columns\" TEXT,\n  \"witness_columns\" TEXT,\n  \"after_column\" TEXT,\n  \"counter\" INTEGER,\n  \"purged_at\" TEXT\n);\n-- strata bookkeeping\nINSERT INTO \"_strata_log\" (\"at\", \"who\", \"ledger_id\", \"from_seq\", \"from_hash\", \"to_seq\", \"to_hash\", \"version\", \"note\") VALUES (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), :who, :ledger_id, :from_seq, :from_hash, :to_seq, :to_hash, :version, :note);\n-- event 2 op 0: add_column users.age\nALTER TABLE \"users\" ADD COLUMN \"age\" integer;\n-- event 3 op 0: create_table orders\nCREATE TABLE \"orders\" (\n  \"id\" integer PRIMARY KEY,\n  \"user_id\" integer,\n  \"total\" real,\n  FOREIGN KEY (\"user_id\") REFERENCES \"users\" (\"id\")\n);\n-- event 3 op 1: create_index orders_by_user\nCREATE INDEX \"orders_by_user\" ON \"orders\" (\"user_id\");\n-- every foreign key still finds its row\nPRAGMA foreign_key_check;\n-- strata bookkeeping\nINSERT INTO \"_strata_state\" (\"id\", \"ledger_id\", \"seq\", \"hash\", \"applied_at\") VALUES (1, :ledger_id, :to_seq, :to_hash, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) ON CONFLICT (\"id\") DO UPDATE SET \"ledger_id\" = excluded.\"ledger_id\", \"seq\" = excluded.\"seq\", \"hash\" = excluded.\"hash\", \"applied_at\" = excluded.\"applied_at\";\n-- strata bookkeeping\nUPDATE \"_strata_log\" SET \"archived_rows\" = (SELECT coalesce(sum(\"row_count\"), 0) FROM \"_strata_archive\" WHERE \"log_id\" = \"_strata_log\".\"id\") WHERE \"id\" = (SELECT max(\"id\") FROM \"_strata_log\");\nCOMMIT;\n",
+      "sql": "BEGIN IMMEDIATE;\n-- strata bookkeeping\nCREATE TABLE IF NOT EXISTS \"_strata_state\" (\n  \"id\" INTEGER PRIMARY KEY CHECK (\"id\" = 1),\n  \"ledger_id\" TEXT NOT NULL,\n  \"seq\" INTEGER NOT NULL,\n  \"hash\" TEXT NOT NULL,\n  \"applied_at\" TEXT NOT NULL\n);\n-- strata bookkeeping\nCREATE TABLE IF NOT EXISTS \"_strata_log\" (\n  \"id\" INTEGER PRIMARY KEY,\n  \"at\" TEXT NOT NULL,\n  \"who\" TEXT NOT NULL,\n  \"ledger_id\" TEXT NOT NULL,\n  \"from_seq\" INTEGER,\n  \"from_hash\" TEXT,\n  \"to_seq\" INTEGER NOT NULL,\n  \"to_hash\" TEXT NOT NULL,\n  \"version\" TEXT NOT NULL,\n  \"archived_rows\" INTEGER NOT NULL DEFAULT 0,\n  \"note\" TEXT\n);\n-- strata bookkeeping\nCREATE TABLE IF NOT EXISTS \"_strata_archive\" (\n  \"id\" INTEGER PRIMARY KEY,\n  \"log_id\" INTEGER NOT NULL,\n  \"seq\" INTEGER NOT NULL,\n  \"op\" INTEGER NOT NULL,\n  \"kind\" TEXT NOT NULL CHECK (\"kind\" IN ('table', 'column', 'values')),\n  \"table_name\" TEXT NOT NULL,\n  \"column_name\" TEXT,\n  \"key_kind\" TEXT NOT NULL CHECK (\"key_kind\" IN ('rowid', 'primary_key')),\n  \"key_columns\" TEXT NOT NULL,\n  \"archive_table\" TEXT NOT NULL UNIQUE,\n  \"row_count\" INTEGER NOT NULL,\n  \"created_at\" TEXT NOT NULL,\n  \"undo\" INTEGER,\n  \"lineage_seq\" INTEGER,\n  \"lineage_op\" INTEGER,\n  \"lineage_forward\" INTEGER,\n  \"value_columns\" TEXT,\n  \"witness_columns\" TEXT,\n  \"after_column\" TEXT,\n  \"counter\" INTEGER,\n  \"purged_at\" TEXT\n);\n-- strata bookkeeping\nINSERT INTO \"_strata_log\" (\"at\", \"who\", \"ledger_id\", \"from_seq\", \"from_hash\", \"to_seq\", \"to_hash\", \"version\", \"note\") VALUES (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), :who, :ledger_id, :from_seq, :from_hash, :to_seq, :to_hash, :version, :note);\n-- event 2 op 1: add_column users.age\nALTER TABLE \"users\" ADD COLUMN \"age\" integer;\n-- event 3 op 1: create_table orders\nCREATE TABLE \"orders\" (\n  \"id\" integer PRIMARY KEY,\n  \"user_id\" integer,\n  \"total\" real,\n  FOREIGN KEY (\"user_id\") REFERENCES \"users\" (\"id\")\n);\n-- event 3 op 2: create_index orders_by_user\nCREATE INDEX \"orders_by_user\" ON \"orders\" (\"user_id\");\n-- every foreign key still finds its row\nPRAGMA foreign_key_check;\n-- strata bookkeeping\nINSERT INTO \"_strata_state\" (\"id\", \"ledger_id\", \"seq\", \"hash\", \"applied_at\") VALUES (1, :ledger_id, :to_seq, :to_hash, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) ON CONFLICT (\"id\") DO UPDATE SET \"ledger_id\" = excluded.\"ledger_id\", \"seq\" = excluded.\"seq\", \"hash\" = excluded.\"hash\", \"applied_at\" = excluded.\"applied_at\";\n-- strata bookkeeping\nUPDATE \"_strata_log\" SET \"archived_rows\" = (SELECT coalesce(sum(\"row_count\"), 0) FROM \"_strata_archive\" WHERE \"log_id\" = \"_strata_log\".\"id\") WHERE \"id\" = (SELECT max(\"id\") FROM \"_strata_log\");\nCOMMIT;\n",
       "to": 3
     }
     "#);
@@ -2145,9 +2145,9 @@ fn archive() {
         "ALTER TABLE users DROP COLUMN age",
     );
     env.ok(&["apply", "--db", "app.db"]);
-    // FIXME: the text numbers ops from 1 (as `show` does), the JSON and
-    // the comments of `apply --dry-run` from 0: "event 4 op 2" here is
-    // "op": 1 below and "event 4 op 1" in a plan.
+    // Text numbers ops from 1, as `show` and the comments of `apply
+    // --dry-run` do ("event 4 op 2"); JSON gives the op's index in its
+    // event, from 0 ("op": 1).
     insta::assert_snapshot!(run(&env, &["archive", "list", "--db", "app.db"]), @"
     exit 0
     event 4 op 2: table orders: 1 row, 4096 bytes in _strata_archive_1 ([now]); made by event 4 op 2; comes back with the undo of event 4 op 2 (a revert of event 4, or apply --to before it)

@@ -185,7 +185,7 @@ pub struct Plan {
 /// Why no plan could be made.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PlanError {
-    #[error("event {seq} op {op} ({kind}) does not fit the schema before it: {error}; the ledger and the database's point disagree")]
+    #[error("event {seq} op {} ({kind}) does not fit the schema before it: {error}; the ledger and the database's point disagree", op.saturating_add(1))]
     DoesNotFit {
         seq: u64,
         op: u32,
@@ -516,7 +516,9 @@ impl Planner {
             .collect();
         let why = format!(
             "event {} op {}: {} (set aside around the rename)",
-            at.seq, at.op, at.kind
+            at.seq,
+            at.op.saturating_add(1),
+            at.kind
         );
         deps.drop_all(self, before, &why);
         for k in &exprs {

@@ -557,7 +557,7 @@ mod tests {
         let e = proof(&before, "CREATE TABLE u (a TEXT COLLATE nosuchcoll)").unwrap_err();
         assert_eq!(e.stage, Stage::Event);
         assert!(e.reason.contains("no such collation sequence"), "{e}");
-        assert!(e.what.starts_with("event 2 op 0"), "{e}");
+        assert!(e.what.starts_with("event 2 op 1"), "{e}");
         let e = proof(&before, "INSERT INTO nosuch VALUES (1)").unwrap_err();
         assert!(e.reason.contains("no such table: nosuch"), "{e}");
         assert!(e.what.contains("INSERT INTO nosuch VALUES (1)"), "{e}");

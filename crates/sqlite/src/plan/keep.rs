@@ -276,7 +276,7 @@ impl Planner {
         let comment = format!(
             "event {} op {}: {} {what} (archive {} before it is lost)",
             k.at.seq,
-            k.at.op,
+            k.at.op.saturating_add(1),
             k.at.kind,
             k.kind.as_str()
         );
@@ -422,7 +422,10 @@ impl Planner {
     pub(super) fn restore_table(&mut self, at: Here, table: &Table, held: &Held) {
         let comment = format!(
             "event {} op {}: {} (rows back from {})",
-            at.seq, at.op, at.kind, held.archive_table
+            at.seq,
+            at.op.saturating_add(1),
+            at.kind,
+            held.archive_table
         );
         let a = quote_ident(&held.archive_table);
         let t = quote_ident(&table.name);

@@ -26,7 +26,9 @@ impl OpAt<'_> {
     fn note(&self, what: &str) -> String {
         format!(
             "event {} op {}: {} {what}",
-            self.at.seq, self.at.op, self.at.kind
+            self.at.seq,
+            self.at.op.saturating_add(1),
+            self.at.kind
         )
     }
 }

@@ -63,7 +63,12 @@ impl Planner {
             return Ok(());
         };
         let before = &p.before;
-        let ops: Vec<String> = p.ops.iter().map(u32::to_string).collect();
+        // Ops are numbered from 1 in text, as `show` lists them.
+        let ops: Vec<String> = p
+            .ops
+            .iter()
+            .map(|o| o.saturating_add(1).to_string())
+            .collect();
         let comment = format!(
             "event {} op{} {}: rebuild of {} ({})",
             p.seq,

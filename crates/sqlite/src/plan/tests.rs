@@ -145,7 +145,7 @@ fn a_step_that_does_not_fit_is_an_error_naming_the_event_and_op() {
     let err = plan(&s, &[Step::new(4, ops)]).expect_err("does not fit");
     assert_eq!(
         err.to_string(),
-        "event 4 op 0 (rename_table) does not fit the schema before it: no table named missing; the ledger and the database's point disagree"
+        "event 4 op 1 (rename_table) does not fit the schema before it: no table named missing; the ledger and the database's point disagree"
     );
     assert_eq!(err.help(), Some("run `strata verify --deep`"));
 }

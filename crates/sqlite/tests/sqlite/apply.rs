@@ -599,7 +599,7 @@ fn a_failing_statement_rolls_everything_back() {
     let err = db.run(&p, &ops).expect_err("not null");
     assert!(
         err.to_string().starts_with(
-            "event 2 op 1: rebuild of t (alter_column) failed: NOT NULL constraint failed"
+            "event 2 op 2: rebuild of t (alter_column) failed: NOT NULL constraint failed"
         ),
         "{err}"
     );
@@ -646,7 +646,7 @@ fn dry_run_sql_is_the_script_and_changes_nothing() {
     db.change("CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, b TEXT)");
     let before = dump(&db.conn);
     let (p, _) = db.plan("ALTER TABLE t ALTER COLUMN a TYPE INT; ALTER TABLE t DROP COLUMN b");
-    insta::assert_snapshot!(p.sql(), @r##"
+    insta::assert_snapshot!(p.sql(), @r#"
     BEGIN IMMEDIATE;
     -- strata bookkeeping
     CREATE TABLE IF NOT EXISTS "_strata_state" (
@@ -696,28 +696,28 @@ fn dry_run_sql_is_the_script_and_changes_nothing() {
     );
     -- strata bookkeeping
     INSERT INTO "_strata_log" ("at", "who", "ledger_id", "from_seq", "from_hash", "to_seq", "to_hash", "version", "note") VALUES (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), :who, :ledger_id, :from_seq, :from_hash, :to_seq, :to_hash, :version, :note);
-    -- event 2 op 0: alter_column t.a (archive values before it is lost)
+    -- event 2 op 1: alter_column t.a (archive values before it is lost)
     CREATE TABLE "_strata_archive_1" ("_strata_rowid" INTEGER PRIMARY KEY, "a", "b", "_strata_after" INT);
-    -- event 2 op 0: alter_column t.a (archive values before it is lost)
+    -- event 2 op 1: alter_column t.a (archive values before it is lost)
     INSERT INTO "_strata_archive_1" ("_strata_rowid", "a", "b", "_strata_after") SELECT rowid, "a", "b", "a" FROM "t";
-    -- event 2 op 0: alter_column t.a (archive values before it is lost)
+    -- event 2 op 1: alter_column t.a (archive values before it is lost)
     INSERT INTO "_strata_archive" ("id", "log_id", "seq", "op", "undo", "lineage_seq", "lineage_op", "lineage_forward", "kind", "table_name", "column_name", "key_kind", "key_columns", "value_columns", "witness_columns", "after_column", "counter", "archive_table", "row_count", "created_at") SELECT 1, (SELECT max("id") FROM "_strata_log"), 2, 0, 0, 2, 0, 1, 'values', 't', 'a', 'rowid', json_array('_strata_rowid'), json_array('a'), json_array('b'), 'a', NULL, '_strata_archive_1', count(*), strftime('%Y-%m-%dT%H:%M:%fZ', 'now') FROM "_strata_archive_1";
-    -- event 2 op 1: drop_column t.b (archive column before it is lost)
+    -- event 2 op 2: drop_column t.b (archive column before it is lost)
     CREATE TABLE "_strata_archive_2" ("_strata_rowid" INTEGER PRIMARY KEY, "b", "a");
-    -- event 2 op 1: drop_column t.b (archive column before it is lost)
+    -- event 2 op 2: drop_column t.b (archive column before it is lost)
     INSERT INTO "_strata_archive_2" ("_strata_rowid", "b", "a") SELECT rowid, "b", "a" FROM "t";
-    -- event 2 op 1: drop_column t.b (archive column before it is lost)
+    -- event 2 op 2: drop_column t.b (archive column before it is lost)
     INSERT INTO "_strata_archive" ("id", "log_id", "seq", "op", "undo", "lineage_seq", "lineage_op", "lineage_forward", "kind", "table_name", "column_name", "key_kind", "key_columns", "value_columns", "witness_columns", "after_column", "counter", "archive_table", "row_count", "created_at") SELECT 2, (SELECT max("id") FROM "_strata_log"), 2, 1, 0, 2, 1, 1, 'column', 't', 'b', 'rowid', json_array('_strata_rowid'), json_array('b'), json_array('a'), NULL, NULL, '_strata_archive_2', count(*), strftime('%Y-%m-%dT%H:%M:%fZ', 'now') FROM "_strata_archive_2";
-    -- event 2 ops 0, 1: rebuild of t (alter_column, drop_column)
+    -- event 2 ops 1, 2: rebuild of t (alter_column, drop_column)
     CREATE TABLE "_strata_new_t" (
       "id" INTEGER PRIMARY KEY,
       "a" INT
     );
-    -- event 2 ops 0, 1: rebuild of t (alter_column, drop_column)
+    -- event 2 ops 1, 2: rebuild of t (alter_column, drop_column)
     INSERT INTO "_strata_new_t" ("id", "a") SELECT "id", "a" FROM "t";
-    -- event 2 ops 0, 1: rebuild of t (alter_column, drop_column)
+    -- event 2 ops 1, 2: rebuild of t (alter_column, drop_column)
     DROP TABLE "t";
-    -- event 2 ops 0, 1: rebuild of t (alter_column, drop_column)
+    -- event 2 ops 1, 2: rebuild of t (alter_column, drop_column)
     ALTER TABLE "_strata_new_t" RENAME TO "t";
     -- every foreign key still finds its row
     PRAGMA foreign_key_check;
@@ -726,7 +726,7 @@ fn dry_run_sql_is_the_script_and_changes_nothing() {
     -- strata bookkeeping
     UPDATE "_strata_log" SET "archived_rows" = (SELECT coalesce(sum("row_count"), 0) FROM "_strata_archive" WHERE "log_id" = "_strata_log"."id") WHERE "id" = (SELECT max("id") FROM "_strata_log");
     COMMIT;
-    "##);
+    "#);
     assert_eq!(dump(&db.conn), before);
 }
 

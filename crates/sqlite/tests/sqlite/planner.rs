@@ -183,7 +183,7 @@ INSERT INTO p VALUES (1, 'a'); INSERT INTO c VALUES (10, 1);";
 #[test]
 fn create_table() {
     insta::assert_snapshot!(check(T, "CREATE TABLE u (id INTEGER PRIMARY KEY, t_id INTEGER REFERENCES t (id), note TEXT NOT NULL DEFAULT '')"), @r#"
-    -- event 2 op 0: create_table u
+    -- event 2 op 1: create_table u
     CREATE TABLE "u" (
       "id" INTEGER PRIMARY KEY,
       "t_id" INTEGER,
@@ -196,11 +196,11 @@ fn create_table() {
 #[test]
 fn drop_table_archives_its_rows_first() {
     insta::assert_snapshot!(check(T, "DROP TABLE t"), @r#"
-    -- event 2 op 0: drop_table t (archive table before it is lost)
+    -- event 2 op 1: drop_table t (archive table before it is lost)
     CREATE TABLE "_strata_archive_1" ("_strata_rowid" INTEGER PRIMARY KEY, "id", "a", "n");
     INSERT INTO "_strata_archive_1" ("_strata_rowid", "id", "a", "n") SELECT rowid, "id", "a", "n" FROM "t";
     INSERT INTO "_strata_archive" ("id", "log_id", "seq", "op", "undo", "lineage_seq", "lineage_op", "lineage_forward", "kind", "table_name", "column_name", "key_kind", "key_columns", "value_columns", "witness_columns", "after_column", "counter", "archive_table", "row_count", "created_at") SELECT 1, (SELECT max("id") FROM "_strata_log"), 2, 0, 0, 2, 0, 1, 'table', 't', NULL, 'rowid', json_array('_strata_rowid'), json_array('id', 'a', 'n'), json_array(), NULL, NULL, '_strata_archive_1', count(*), strftime('%Y-%m-%dT%H:%M:%fZ', 'now') FROM "_strata_archive_1";
-    -- event 2 op 0: drop_table t
+    -- event 2 op 1: drop_table t
     DROP TABLE "t";
     "#);
 }
@@ -214,11 +214,11 @@ fn drop_table_a_foreign_key_points_at_turns_foreign_keys_off() {
         "DROP TABLE node",
     ), @r#"
     -- (foreign keys off around the transaction)
-    -- event 2 op 0: drop_table node (archive table before it is lost)
+    -- event 2 op 1: drop_table node (archive table before it is lost)
     CREATE TABLE "_strata_archive_1" ("_strata_rowid" INTEGER PRIMARY KEY, "id", "up");
     INSERT INTO "_strata_archive_1" ("_strata_rowid", "id", "up") SELECT rowid, "id", "up" FROM "node";
     INSERT INTO "_strata_archive" ("id", "log_id", "seq", "op", "undo", "lineage_seq", "lineage_op", "lineage_forward", "kind", "table_name", "column_name", "key_kind", "key_columns", "value_columns", "witness_columns", "after_column", "counter", "archive_table", "row_count", "created_at") SELECT 1, (SELECT max("id") FROM "_strata_log"), 2, 0, 0, 2, 0, 1, 'table', 'node', NULL, 'rowid', json_array('_strata_rowid'), json_array('id', 'up'), json_array(), NULL, NULL, '_strata_archive_1', count(*), strftime('%Y-%m-%dT%H:%M:%fZ', 'now') FROM "_strata_archive_1";
-    -- event 2 op 0: drop_table node
+    -- event 2 op 1: drop_table node
     DROP TABLE "node";
     "#);
 }
@@ -227,17 +227,17 @@ fn drop_table_a_foreign_key_points_at_turns_foreign_keys_off() {
 fn drop_the_child_then_the_parent_keeps_foreign_keys_on() {
     // Once the child is gone nothing points at the parent.
     insta::assert_snapshot!(check(PARENT_CHILD, "DROP TABLE c; DROP TABLE p"), @r#"
-    -- event 2 op 0: drop_table c (archive table before it is lost)
+    -- event 2 op 1: drop_table c (archive table before it is lost)
     CREATE TABLE "_strata_archive_1" ("_strata_rowid" INTEGER PRIMARY KEY, "id", "p_id");
     INSERT INTO "_strata_archive_1" ("_strata_rowid", "id", "p_id") SELECT rowid, "id", "p_id" FROM "c";
     INSERT INTO "_strata_archive" ("id", "log_id", "seq", "op", "undo", "lineage_seq", "lineage_op", "lineage_forward", "kind", "table_name", "column_name", "key_kind", "key_columns", "value_columns", "witness_columns", "after_column", "counter", "archive_table", "row_count", "created_at") SELECT 1, (SELECT max("id") FROM "_strata_log"), 2, 0, 0, 2, 0, 1, 'table', 'c', NULL, 'rowid', json_array('_strata_rowid'), json_array('id', 'p_id'), json_array(), NULL, NULL, '_strata_archive_1', count(*), strftime('%Y-%m-%dT%H:%M:%fZ', 'now') FROM "_strata_archive_1";
-    -- event 2 op 0: drop_table c
+    -- event 2 op 1: drop_table c
     DROP TABLE "c";
-    -- event 2 op 1: drop_table p (archive table before it is lost)
+    -- event 2 op 2: drop_table p (archive table before it is lost)
     CREATE TABLE "_strata_archive_2" ("_strata_rowid" INTEGER PRIMARY KEY, "id", "name");
     INSERT INTO "_strata_archive_2" ("_strata_rowid", "id", "name") SELECT rowid, "id", "name" FROM "p";
     INSERT INTO "_strata_archive" ("id", "log_id", "seq", "op", "undo", "lineage_seq", "lineage_op", "lineage_forward", "kind", "table_name", "column_name", "key_kind", "key_columns", "value_columns", "witness_columns", "after_column", "counter", "archive_table", "row_count", "created_at") SELECT 2, (SELECT max("id") FROM "_strata_log"), 2, 1, 0, 2, 1, 1, 'table', 'p', NULL, 'rowid', json_array('_strata_rowid'), json_array('id', 'name'), json_array(), NULL, NULL, '_strata_archive_2', count(*), strftime('%Y-%m-%dT%H:%M:%fZ', 'now') FROM "_strata_archive_2";
-    -- event 2 op 1: drop_table p
+    -- event 2 op 2: drop_table p
     DROP TABLE "p";
     "#);
 }
@@ -245,7 +245,7 @@ fn drop_the_child_then_the_parent_keeps_foreign_keys_on() {
 #[test]
 fn rename_table() {
     insta::assert_snapshot!(check(T, "ALTER TABLE t RENAME TO t2"), @r#"
-    -- event 2 op 0: rename_table t to t2
+    -- event 2 op 1: rename_table t to t2
     ALTER TABLE "t" RENAME TO "t2";
     "#);
 }
@@ -261,14 +261,14 @@ fn rename_table_sets_aside_the_views_triggers_and_expression_indexes_that_read_i
          CREATE TRIGGER t_ins AFTER INSERT ON t BEGIN INSERT INTO log VALUES (new.a); END;",
         "ALTER TABLE t RENAME TO t2",
     ), @r#"
-    -- event 2 op 0: rename_table (set aside around the rename)
+    -- event 2 op 1: rename_table (set aside around the rename)
     DROP TRIGGER "t_ins";
     DROP VIEW "w";
     DROP VIEW "v";
     DROP INDEX "t_lower";
-    -- event 2 op 0: rename_table t to t2
+    -- event 2 op 1: rename_table t to t2
     ALTER TABLE "t" RENAME TO "t2";
-    -- event 2 op 0: rename_table (set aside around the rename)
+    -- event 2 op 1: rename_table (set aside around the rename)
     CREATE INDEX "t_lower" ON "t2" (lower(a));
     CREATE VIEW v AS SELECT a FROM t2;
     CREATE VIEW w AS SELECT a FROM v;
@@ -279,7 +279,7 @@ fn rename_table_sets_aside_the_views_triggers_and_expression_indexes_that_read_i
 #[test]
 fn add_column() {
     insta::assert_snapshot!(check(T, "ALTER TABLE t ADD COLUMN b TEXT NOT NULL DEFAULT 'x'"), @r#"
-    -- event 2 op 0: add_column t.b
+    -- event 2 op 1: add_column t.b
     ALTER TABLE "t" ADD COLUMN "b" TEXT NOT NULL DEFAULT 'x';
     "#);
 }
@@ -287,7 +287,7 @@ fn add_column() {
 #[test]
 fn add_column_virtual_generated() {
     insta::assert_snapshot!(check(T, "ALTER TABLE t ADD COLUMN twice INTEGER GENERATED ALWAYS AS (n * 2) VIRTUAL"), @r#"
-    -- event 2 op 0: add_column t.twice
+    -- event 2 op 1: add_column t.twice
     ALTER TABLE "t" ADD COLUMN "twice" INTEGER GENERATED ALWAYS AS (n * 2) VIRTUAL;
     "#);
 }
@@ -295,11 +295,11 @@ fn add_column_virtual_generated() {
 #[test]
 fn drop_column_archives_its_values_first() {
     insta::assert_snapshot!(check(T, "ALTER TABLE t DROP COLUMN a"), @r#"
-    -- event 2 op 0: drop_column t.a (archive column before it is lost)
+    -- event 2 op 1: drop_column t.a (archive column before it is lost)
     CREATE TABLE "_strata_archive_1" ("_strata_rowid" INTEGER PRIMARY KEY, "a", "n");
     INSERT INTO "_strata_archive_1" ("_strata_rowid", "a", "n") SELECT rowid, "a", "n" FROM "t";
     INSERT INTO "_strata_archive" ("id", "log_id", "seq", "op", "undo", "lineage_seq", "lineage_op", "lineage_forward", "kind", "table_name", "column_name", "key_kind", "key_columns", "value_columns", "witness_columns", "after_column", "counter", "archive_table", "row_count", "created_at") SELECT 1, (SELECT max("id") FROM "_strata_log"), 2, 0, 0, 2, 0, 1, 'column', 't', 'a', 'rowid', json_array('_strata_rowid'), json_array('a'), json_array('n'), NULL, NULL, '_strata_archive_1', count(*), strftime('%Y-%m-%dT%H:%M:%fZ', 'now') FROM "_strata_archive_1";
-    -- event 2 op 0: drop_column t.a
+    -- event 2 op 1: drop_column t.a
     ALTER TABLE "t" DROP COLUMN "a";
     "#);
 }
@@ -307,7 +307,7 @@ fn drop_column_archives_its_values_first() {
 #[test]
 fn rename_column() {
     insta::assert_snapshot!(check(T, "ALTER TABLE t RENAME COLUMN a TO label"), @r#"
-    -- event 2 op 0: rename_column t.a to label
+    -- event 2 op 1: rename_column t.a to label
     ALTER TABLE "t" RENAME COLUMN "a" TO "label";
     "#);
 }
@@ -315,11 +315,11 @@ fn rename_column() {
 #[test]
 fn alter_column_type_of_another_affinity_archives_the_values_it_converts() {
     insta::assert_snapshot!(check(T, "ALTER TABLE t ALTER COLUMN n TYPE TEXT"), @r#"
-    -- event 2 op 0: alter_column t.n (archive values before it is lost)
+    -- event 2 op 1: alter_column t.n (archive values before it is lost)
     CREATE TABLE "_strata_archive_1" ("_strata_rowid" INTEGER PRIMARY KEY, "n", "a", "_strata_after" TEXT);
     INSERT INTO "_strata_archive_1" ("_strata_rowid", "n", "a", "_strata_after") SELECT rowid, "n", "a", "n" FROM "t";
     INSERT INTO "_strata_archive" ("id", "log_id", "seq", "op", "undo", "lineage_seq", "lineage_op", "lineage_forward", "kind", "table_name", "column_name", "key_kind", "key_columns", "value_columns", "witness_columns", "after_column", "counter", "archive_table", "row_count", "created_at") SELECT 1, (SELECT max("id") FROM "_strata_log"), 2, 0, 0, 2, 0, 1, 'values', 't', 'n', 'rowid', json_array('_strata_rowid'), json_array('n'), json_array('a'), 'n', NULL, '_strata_archive_1', count(*), strftime('%Y-%m-%dT%H:%M:%fZ', 'now') FROM "_strata_archive_1";
-    -- event 2 op 0: rebuild of t (alter_column)
+    -- event 2 op 1: rebuild of t (alter_column)
     CREATE TABLE "_strata_new_t" (
       "id" INTEGER PRIMARY KEY,
       "a" TEXT,
@@ -334,7 +334,7 @@ fn alter_column_type_of_another_affinity_archives_the_values_it_converts() {
 #[test]
 fn alter_column_type_of_the_same_affinity_converts_nothing() {
     insta::assert_snapshot!(check(T, "ALTER TABLE t ALTER COLUMN a TYPE varchar(50)"), @r#"
-    -- event 2 op 0: rebuild of t (alter_column)
+    -- event 2 op 1: rebuild of t (alter_column)
     CREATE TABLE "_strata_new_t" (
       "id" INTEGER PRIMARY KEY,
       "a" varchar(50),
@@ -349,7 +349,7 @@ fn alter_column_type_of_the_same_affinity_converts_nothing() {
 #[test]
 fn alter_column_set_not_null() {
     insta::assert_snapshot!(check(T, "ALTER TABLE t ALTER COLUMN a SET NOT NULL"), @r#"
-    -- event 2 op 0: rebuild of t (alter_column)
+    -- event 2 op 1: rebuild of t (alter_column)
     CREATE TABLE "_strata_new_t" (
       "id" INTEGER PRIMARY KEY,
       "a" TEXT NOT NULL,
@@ -367,7 +367,7 @@ fn alter_column_drop_not_null() {
         "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT NOT NULL); INSERT INTO t VALUES (1, 'one');",
         "ALTER TABLE t ALTER COLUMN a DROP NOT NULL",
     ), @r#"
-    -- event 2 op 0: rebuild of t (alter_column)
+    -- event 2 op 1: rebuild of t (alter_column)
     CREATE TABLE "_strata_new_t" (
       "id" INTEGER PRIMARY KEY,
       "a" TEXT
@@ -381,7 +381,7 @@ fn alter_column_drop_not_null() {
 #[test]
 fn alter_column_set_default() {
     insta::assert_snapshot!(check(T, "ALTER TABLE t ALTER COLUMN n SET DEFAULT 0"), @r#"
-    -- event 2 op 0: rebuild of t (alter_column)
+    -- event 2 op 1: rebuild of t (alter_column)
     CREATE TABLE "_strata_new_t" (
       "id" INTEGER PRIMARY KEY,
       "a" TEXT,
@@ -399,7 +399,7 @@ fn alter_column_drop_default() {
         "CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER DEFAULT 0); INSERT INTO t VALUES (1, 5);",
         "ALTER TABLE t ALTER COLUMN n DROP DEFAULT",
     ), @r#"
-    -- event 2 op 0: rebuild of t (alter_column)
+    -- event 2 op 1: rebuild of t (alter_column)
     CREATE TABLE "_strata_new_t" (
       "id" INTEGER PRIMARY KEY,
       "n" INTEGER
@@ -417,7 +417,7 @@ fn add_foreign_key() {
          INSERT INTO p VALUES (1); INSERT INTO c VALUES (10, 1);",
         "ALTER TABLE c ADD CONSTRAINT c_p FOREIGN KEY (p_id) REFERENCES p (id) ON DELETE CASCADE",
     ), @r#"
-    -- event 2 op 0: rebuild of c (add_foreign_key)
+    -- event 2 op 1: rebuild of c (add_foreign_key)
     CREATE TABLE "_strata_new_c" (
       "id" INTEGER PRIMARY KEY,
       "p_id" INTEGER,
@@ -437,7 +437,7 @@ fn drop_foreign_key() {
          INSERT INTO p VALUES (1); INSERT INTO c VALUES (10, 1);",
         "ALTER TABLE c DROP CONSTRAINT c_p",
     ), @r#"
-    -- event 2 op 0: rebuild of c (drop_foreign_key)
+    -- event 2 op 1: rebuild of c (drop_foreign_key)
     CREATE TABLE "_strata_new_c" (
       "id" INTEGER PRIMARY KEY,
       "p_id" INTEGER
@@ -451,7 +451,7 @@ fn drop_foreign_key() {
 #[test]
 fn add_unique() {
     insta::assert_snapshot!(check(T, "ALTER TABLE t ADD CONSTRAINT t_a UNIQUE (a)"), @r#"
-    -- event 2 op 0: rebuild of t (add_unique)
+    -- event 2 op 1: rebuild of t (add_unique)
     CREATE TABLE "_strata_new_t" (
       "id" INTEGER PRIMARY KEY,
       "a" TEXT,
@@ -470,7 +470,7 @@ fn drop_unique() {
         "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, CONSTRAINT t_a UNIQUE (a)); INSERT INTO t VALUES (1, 'one');",
         "ALTER TABLE t DROP CONSTRAINT t_a",
     ), @r#"
-    -- event 2 op 0: rebuild of t (drop_unique)
+    -- event 2 op 1: rebuild of t (drop_unique)
     CREATE TABLE "_strata_new_t" (
       "id" INTEGER PRIMARY KEY,
       "a" TEXT
@@ -484,7 +484,7 @@ fn drop_unique() {
 #[test]
 fn add_check() {
     insta::assert_snapshot!(check(T, "ALTER TABLE t ADD CONSTRAINT t_n CHECK (n > 0)"), @r#"
-    -- event 2 op 0: rebuild of t (add_check)
+    -- event 2 op 1: rebuild of t (add_check)
     CREATE TABLE "_strata_new_t" (
       "id" INTEGER PRIMARY KEY,
       "a" TEXT,
@@ -503,7 +503,7 @@ fn drop_check() {
         "CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER, CONSTRAINT t_n CHECK (n > 0)); INSERT INTO t VALUES (1, 1);",
         "ALTER TABLE t DROP CONSTRAINT t_n",
     ), @r#"
-    -- event 2 op 0: rebuild of t (drop_check)
+    -- event 2 op 1: rebuild of t (drop_check)
     CREATE TABLE "_strata_new_t" (
       "id" INTEGER PRIMARY KEY,
       "n" INTEGER
@@ -517,7 +517,7 @@ fn drop_check() {
 #[test]
 fn create_index() {
     insta::assert_snapshot!(check(T, "CREATE UNIQUE INDEX t_a ON t (a DESC) WHERE n > 0"), @r#"
-    -- event 2 op 0: create_index t_a
+    -- event 2 op 1: create_index t_a
     CREATE UNIQUE INDEX "t_a" ON "t" ("a" DESC) WHERE n > 0;
     "#);
 }
@@ -528,17 +528,17 @@ fn drop_index() {
         "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT); CREATE INDEX t_a ON t (a);",
         "DROP INDEX t_a",
     ), @r#"
-    -- event 2 op 0: drop_index t_a
+    -- event 2 op 1: drop_index t_a
     DROP INDEX "t_a";
     "#);
 }
 
 #[test]
 fn create_view() {
-    insta::assert_snapshot!(check(T, "CREATE VIEW big AS SELECT id, a FROM t WHERE n > 1"), @r#"
-    -- event 2 op 0: create_view big
+    insta::assert_snapshot!(check(T, "CREATE VIEW big AS SELECT id, a FROM t WHERE n > 1"), @"
+    -- event 2 op 1: create_view big
     CREATE VIEW big AS SELECT id, a FROM t WHERE n > 1;
-    "#);
+    ");
 }
 
 #[test]
@@ -547,7 +547,7 @@ fn drop_view() {
         "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT); CREATE VIEW v AS SELECT a FROM t;",
         "DROP VIEW v",
     ), @r#"
-    -- event 2 op 0: drop_view v
+    -- event 2 op 1: drop_view v
     DROP VIEW "v";
     "#);
 }
@@ -557,10 +557,10 @@ fn create_trigger() {
     insta::assert_snapshot!(check(
         "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT); CREATE TABLE log (msg TEXT);",
         "CREATE TRIGGER t_ins AFTER INSERT ON t BEGIN INSERT INTO log VALUES (new.a); END",
-    ), @r#"
-    -- event 2 op 0: create_trigger t_ins
+    ), @"
+    -- event 2 op 1: create_trigger t_ins
     CREATE TRIGGER t_ins AFTER INSERT ON t BEGIN INSERT INTO log VALUES (new.a); END;
-    "#);
+    ");
 }
 
 #[test]
@@ -570,17 +570,17 @@ fn drop_trigger() {
          CREATE TRIGGER t_ins AFTER INSERT ON t BEGIN INSERT INTO log VALUES (new.a); END;",
         "DROP TRIGGER t_ins",
     ), @r#"
-    -- event 2 op 0: drop_trigger t_ins
+    -- event 2 op 1: drop_trigger t_ins
     DROP TRIGGER "t_ins";
     "#);
 }
 
 #[test]
 fn data_step_runs_as_recorded() {
-    insta::assert_snapshot!(check(T, "UPDATE t SET n = n + 1 WHERE id = 2"), @r#"
-    -- event 2 op 0: data (data step, as recorded)
+    insta::assert_snapshot!(check(T, "UPDATE t SET n = n + 1 WHERE id = 2"), @"
+    -- event 2 op 1: data (data step, as recorded)
     UPDATE t SET n = n + 1 WHERE id = 2;
-    "#);
+    ");
 }
 
 // Each reason to rebuild rather than alter in place.
@@ -591,7 +591,7 @@ fn rebuild_to_add_a_not_null_column_without_default() {
         "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT)",
         "ALTER TABLE t ADD COLUMN b INTEGER NOT NULL",
     ), @r#"
-    -- event 2 op 0: rebuild of t (add_column)
+    -- event 2 op 1: rebuild of t (add_column)
     CREATE TABLE "_strata_new_t" (
       "id" INTEGER PRIMARY KEY,
       "a" TEXT,
@@ -609,7 +609,7 @@ fn rebuild_to_add_a_not_null_column_whose_default_is_null() {
         "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT)",
         "ALTER TABLE t ADD COLUMN b INTEGER NOT NULL DEFAULT NULL",
     ), @r#"
-    -- event 2 op 0: rebuild of t (add_column)
+    -- event 2 op 1: rebuild of t (add_column)
     CREATE TABLE "_strata_new_t" (
       "id" INTEGER PRIMARY KEY,
       "a" TEXT,
@@ -624,7 +624,7 @@ fn rebuild_to_add_a_not_null_column_whose_default_is_null() {
 #[test]
 fn rebuild_to_add_a_column_whose_default_is_the_clock() {
     insta::assert_snapshot!(check(T, "ALTER TABLE t ADD COLUMN at TEXT DEFAULT CURRENT_TIMESTAMP"), @r#"
-    -- event 2 op 0: rebuild of t (add_column)
+    -- event 2 op 1: rebuild of t (add_column)
     CREATE TABLE "_strata_new_t" (
       "id" INTEGER PRIMARY KEY,
       "a" TEXT,
@@ -640,7 +640,7 @@ fn rebuild_to_add_a_column_whose_default_is_the_clock() {
 #[test]
 fn rebuild_to_add_a_column_whose_default_is_an_expression() {
     insta::assert_snapshot!(check(T, "ALTER TABLE t ADD COLUMN b INTEGER DEFAULT (1 + 1)"), @r#"
-    -- event 2 op 0: rebuild of t (add_column)
+    -- event 2 op 1: rebuild of t (add_column)
     CREATE TABLE "_strata_new_t" (
       "id" INTEGER PRIMARY KEY,
       "a" TEXT,
@@ -656,7 +656,7 @@ fn rebuild_to_add_a_column_whose_default_is_an_expression() {
 #[test]
 fn rebuild_to_add_a_stored_generated_column() {
     insta::assert_snapshot!(check(T, "ALTER TABLE t ADD COLUMN twice INTEGER GENERATED ALWAYS AS (n * 2) STORED"), @r#"
-    -- event 2 op 0: rebuild of t (add_column)
+    -- event 2 op 1: rebuild of t (add_column)
     CREATE TABLE "_strata_new_t" (
       "id" INTEGER PRIMARY KEY,
       "a" TEXT,
@@ -678,7 +678,7 @@ fn rebuild_to_add_a_column_anywhere_but_at_the_end() {
          INSERT INTO t (id, n, a) VALUES (1, 1, 'one');",
         "ALTER TABLE t DROP COLUMN twice",
     ), @r#"
-    -- event 2 op 0: rebuild of t (add_column)
+    -- event 2 op 1: rebuild of t (add_column)
     CREATE TABLE "_strata_new_t" (
       "id" INTEGER PRIMARY KEY,
       "n" INTEGER,
@@ -694,7 +694,7 @@ fn rebuild_to_add_a_column_anywhere_but_at_the_end() {
 #[test]
 fn rebuild_to_bring_a_dropped_columns_values_back() {
     insta::assert_snapshot!(check_undo(T, "ALTER TABLE t DROP COLUMN n"), @r#"
-    -- event 2 op 0: rebuild of t (add_column)
+    -- event 2 op 1: rebuild of t (add_column)
     CREATE TABLE "_strata_new_t" (
       "id" INTEGER PRIMARY KEY,
       "a" TEXT,
@@ -711,13 +711,13 @@ fn rebuild_to_bring_a_dropped_columns_values_back() {
 fn a_dropped_table_comes_back_with_its_rows_without_a_rebuild() {
     insta::assert_snapshot!(check_undo(T, "DROP TABLE t"), @r#"
     -- (foreign keys off around the transaction)
-    -- event 2 op 0: create_table t
+    -- event 2 op 1: create_table t
     CREATE TABLE "t" (
       "id" INTEGER PRIMARY KEY,
       "a" TEXT,
       "n" INTEGER
     );
-    -- event 2 op 0: create_table (rows back from _strata_archive_1)
+    -- event 2 op 1: create_table (rows back from _strata_archive_1)
     INSERT INTO "t" ("id", "a", "n") SELECT "id", "a", "n" FROM "_strata_archive_1";
     DROP TABLE "_strata_archive_1";
     DELETE FROM "_strata_archive" WHERE "id" = 1;
@@ -727,11 +727,11 @@ fn a_dropped_table_comes_back_with_its_rows_without_a_rebuild() {
 #[test]
 fn rebuild_to_bring_back_values_a_type_change_converted() {
     insta::assert_snapshot!(check_undo(T, "ALTER TABLE t ALTER COLUMN n TYPE TEXT"), @r#"
-    -- event 2 op 0: alter_column t.n (archive values before it is lost)
+    -- event 2 op 1: alter_column t.n (archive values before it is lost)
     CREATE TABLE "_strata_archive_2" ("_strata_rowid" INTEGER PRIMARY KEY, "n", "a", "_strata_after" INTEGER);
     INSERT INTO "_strata_archive_2" ("_strata_rowid", "n", "a", "_strata_after") SELECT rowid, "n", "a", "n" FROM "t";
     INSERT INTO "_strata_archive" ("id", "log_id", "seq", "op", "undo", "lineage_seq", "lineage_op", "lineage_forward", "kind", "table_name", "column_name", "key_kind", "key_columns", "value_columns", "witness_columns", "after_column", "counter", "archive_table", "row_count", "created_at") SELECT 2, (SELECT max("id") FROM "_strata_log"), 2, 0, 1, 2, 0, 0, 'values', 't', 'n', 'rowid', json_array('_strata_rowid'), json_array('n'), json_array('a'), 'n', NULL, '_strata_archive_2', count(*), strftime('%Y-%m-%dT%H:%M:%fZ', 'now') FROM "_strata_archive_2";
-    -- event 2 op 0: rebuild of t (alter_column)
+    -- event 2 op 1: rebuild of t (alter_column)
     CREATE TABLE "_strata_new_t" (
       "id" INTEGER PRIMARY KEY,
       "a" TEXT,
@@ -752,9 +752,9 @@ fn rebuild_after_renaming_a_column_the_tables_own_check_names() {
         "CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER, CHECK (n > 0)); INSERT INTO t VALUES (1, 1);",
         "ALTER TABLE t RENAME COLUMN n TO m",
     ), @r#"
-    -- event 2 op 0: rename_column t.n to m
+    -- event 2 op 1: rename_column t.n to m
     ALTER TABLE "t" RENAME COLUMN "n" TO "m";
-    -- event 2 op 0: rebuild of t (refresh of the table's own SQL text)
+    -- event 2 op 1: rebuild of t (refresh of the table's own SQL text)
     CREATE TABLE "_strata_new_t" (
       "id" INTEGER PRIMARY KEY,
       "m" INTEGER,
@@ -772,9 +772,9 @@ fn rebuild_after_renaming_a_column_a_generated_column_reads() {
         "CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER, twice INTEGER AS (n * 2)); INSERT INTO t (id, n) VALUES (1, 1);",
         "ALTER TABLE t RENAME COLUMN n TO m",
     ), @r#"
-    -- event 2 op 0: rename_column t.n to m
+    -- event 2 op 1: rename_column t.n to m
     ALTER TABLE "t" RENAME COLUMN "n" TO "m";
-    -- event 2 op 0: rebuild of t (refresh of the table's own SQL text)
+    -- event 2 op 1: rebuild of t (refresh of the table's own SQL text)
     CREATE TABLE "_strata_new_t" (
       "id" INTEGER PRIMARY KEY,
       "m" INTEGER,
@@ -796,9 +796,9 @@ fn rebuild_after_renaming_a_table_the_tables_own_check_names() {
         "CREATE TABLE t (id INTEGER PRIMARY KEY, n INTEGER, CHECK (t.n > 0)); INSERT INTO t VALUES (1, 1);",
         "ALTER TABLE t RENAME TO u",
     ), @r#"
-    -- event 2 op 0: rename_table t to u
+    -- event 2 op 1: rename_table t to u
     ALTER TABLE "t" RENAME TO "u";
-    -- event 2 op 0: rebuild of u (refresh of the table's own SQL text)
+    -- event 2 op 1: rebuild of u (refresh of the table's own SQL text)
     CREATE TABLE "_strata_new_u" (
       "id" INTEGER PRIMARY KEY,
       "n" INTEGER,
@@ -808,7 +808,7 @@ fn rebuild_after_renaming_a_table_the_tables_own_check_names() {
     DROP TABLE "u";
     ALTER TABLE "_strata_new_u" RENAME TO "u";
 
-    event 2 op 0: rebuild of u (refresh of the table's own SQL text) failed: no such column: t.n in CREATE TABLE "_strata_new_u" (
+    event 2 op 1: rebuild of u (refresh of the table's own SQL text) failed: no such column: t.n in CREATE TABLE "_strata_new_u" (
       "id" INTEGER PRIMARY KEY,
       "n" INTEGER,
       CHECK (t.n > 0)
@@ -820,7 +820,7 @@ fn rebuild_after_renaming_a_table_the_tables_own_check_names() {
 fn rebuild_of_a_parent_turns_foreign_keys_off() {
     insta::assert_snapshot!(check(PARENT_CHILD, "ALTER TABLE p ALTER COLUMN name SET NOT NULL"), @r#"
     -- (foreign keys off around the transaction)
-    -- event 2 op 0: rebuild of p (alter_column)
+    -- event 2 op 1: rebuild of p (alter_column)
     CREATE TABLE "_strata_new_p" (
       "id" INTEGER PRIMARY KEY,
       "name" TEXT NOT NULL
@@ -837,7 +837,7 @@ fn rebuild_keeps_the_rowids_of_a_table_without_a_primary_key() {
         "CREATE TABLE t (a TEXT, n INTEGER); INSERT INTO t VALUES ('one', 1);",
         "ALTER TABLE t ALTER COLUMN a SET DEFAULT ''",
     ), @r#"
-    -- event 2 op 0: rebuild of t (alter_column)
+    -- event 2 op 1: rebuild of t (alter_column)
     CREATE TABLE "_strata_new_t" (
       "a" TEXT DEFAULT '',
       "n" INTEGER
@@ -854,7 +854,7 @@ fn rebuild_of_a_without_rowid_table_copies_by_key() {
         "CREATE TABLE t (k TEXT PRIMARY KEY, n INTEGER) WITHOUT ROWID; INSERT INTO t VALUES ('a', 1);",
         "ALTER TABLE t ALTER COLUMN n SET NOT NULL",
     ), @r#"
-    -- event 2 op 0: rebuild of t (alter_column)
+    -- event 2 op 1: rebuild of t (alter_column)
     CREATE TABLE "_strata_new_t" (
       "k" TEXT,
       "n" INTEGER NOT NULL,
@@ -873,7 +873,7 @@ fn rebuild_carries_the_autoincrement_counter() {
          INSERT INTO t (a) VALUES ('one'), ('two'); DELETE FROM t WHERE id = 2;",
         "ALTER TABLE t ALTER COLUMN a SET NOT NULL",
     ), @r#"
-    -- event 2 op 0: rebuild of t (alter_column)
+    -- event 2 op 1: rebuild of t (alter_column)
     CREATE TABLE "_strata_new_t" (
       "id" INTEGER PRIMARY KEY AUTOINCREMENT,
       "a" TEXT NOT NULL
@@ -895,7 +895,7 @@ fn rebuild_sets_aside_the_views_and_triggers_that_read_the_table() {
          CREATE TRIGGER t_ins AFTER INSERT ON t BEGIN INSERT INTO log VALUES (new.a); END;",
         "ALTER TABLE t ALTER COLUMN a TYPE varchar(20)",
     ), @r#"
-    -- event 2 op 0: rebuild of t (alter_column)
+    -- event 2 op 1: rebuild of t (alter_column)
     DROP TRIGGER "t_ins";
     DROP VIEW "v";
     CREATE TABLE "_strata_new_t" (
@@ -931,11 +931,11 @@ fn ops_of_one_event_on_one_table_share_one_rebuild() {
         vec![vec![int(1), Value::Null], vec![int(2), Value::Null]]
     );
     insta::assert_snapshot!(plan, @r#"
-    -- event 2 op 2: drop_column t.n (archive column before it is lost)
+    -- event 2 op 3: drop_column t.n (archive column before it is lost)
     CREATE TABLE "_strata_archive_1" ("_strata_rowid" INTEGER PRIMARY KEY, "n", "a");
     INSERT INTO "_strata_archive_1" ("_strata_rowid", "n", "a") SELECT rowid, "n", "a" FROM "t";
     INSERT INTO "_strata_archive" ("id", "log_id", "seq", "op", "undo", "lineage_seq", "lineage_op", "lineage_forward", "kind", "table_name", "column_name", "key_kind", "key_columns", "value_columns", "witness_columns", "after_column", "counter", "archive_table", "row_count", "created_at") SELECT 1, (SELECT max("id") FROM "_strata_log"), 2, 2, 0, 2, 2, 1, 'column', 't', 'n', 'rowid', json_array('_strata_rowid'), json_array('n'), json_array('a'), NULL, NULL, '_strata_archive_1', count(*), strftime('%Y-%m-%dT%H:%M:%fZ', 'now') FROM "_strata_archive_1";
-    -- event 2 ops 0, 1, 2, 3, 4, 5: rebuild of t (alter_column, add_column, drop_column, rename_column, create_index, alter_column)
+    -- event 2 ops 1, 2, 3, 4, 5, 6: rebuild of t (alter_column, add_column, drop_column, rename_column, create_index, alter_column)
     CREATE TABLE "_strata_new_t" (
       "id" INTEGER PRIMARY KEY,
       "a" TEXT NOT NULL,
@@ -963,7 +963,7 @@ fn a_column_added_then_given_another_default_keeps_the_first_in_the_rows_there()
         vec![vec![int(1), text("x")], vec![int(2), text("x")]]
     );
     insta::assert_snapshot!(plan, @r#"
-    -- event 2 ops 0, 1, 2: rebuild of t (alter_column, add_column, alter_column)
+    -- event 2 ops 1, 2, 3: rebuild of t (alter_column, add_column, alter_column)
     CREATE TABLE "_strata_new_t" (
       "id" INTEGER PRIMARY KEY,
       "a" TEXT NOT NULL,
@@ -992,7 +992,7 @@ fn a_type_change_of_a_column_added_with_a_default_finds_the_column_there() {
         vec![vec![int(1), text("5")], vec![int(2), text("5")]]
     );
     insta::assert_snapshot!(plan, @r#"
-    -- event 2 ops 0, 1: rebuild of t (alter_column, add_column)
+    -- event 2 ops 1, 2: rebuild of t (alter_column, add_column)
     CREATE TABLE "_strata_new_t" (
       "id" INTEGER PRIMARY KEY,
       "a" TEXT NOT NULL,
@@ -1002,11 +1002,11 @@ fn a_type_change_of_a_column_added_with_a_default_finds_the_column_there() {
     INSERT INTO "_strata_new_t" ("id", "a", "n") SELECT "id", "a", "n" FROM "t";
     DROP TABLE "t";
     ALTER TABLE "_strata_new_t" RENAME TO "t";
-    -- event 2 op 2: alter_column t.c (archive values before it is lost)
+    -- event 2 op 3: alter_column t.c (archive values before it is lost)
     CREATE TABLE "_strata_archive_1" ("_strata_rowid" INTEGER PRIMARY KEY, "c", "a", "n", "_strata_after" BLOB);
     INSERT INTO "_strata_archive_1" ("_strata_rowid", "c", "a", "n", "_strata_after") SELECT rowid, "c", "a", "n", "c" FROM "t";
     INSERT INTO "_strata_archive" ("id", "log_id", "seq", "op", "undo", "lineage_seq", "lineage_op", "lineage_forward", "kind", "table_name", "column_name", "key_kind", "key_columns", "value_columns", "witness_columns", "after_column", "counter", "archive_table", "row_count", "created_at") SELECT 1, (SELECT max("id") FROM "_strata_log"), 2, 2, 0, 2, 2, 1, 'values', 't', 'c', 'rowid', json_array('_strata_rowid'), json_array('c'), json_array('a', 'n'), 'c', NULL, '_strata_archive_1', count(*), strftime('%Y-%m-%dT%H:%M:%fZ', 'now') FROM "_strata_archive_1";
-    -- event 2 op 2: rebuild of t (alter_column)
+    -- event 2 op 3: rebuild of t (alter_column)
     CREATE TABLE "_strata_new_t" (
       "id" INTEGER PRIMARY KEY,
       "a" TEXT NOT NULL,
@@ -1032,11 +1032,11 @@ fn a_second_change_of_a_columns_type_affinity_finds_the_first_done() {
         vec![vec![int(1), text("1")], vec![int(2), text("2")]]
     );
     insta::assert_snapshot!(plan, @r#"
-    -- event 2 op 0: alter_column t.n (archive values before it is lost)
+    -- event 2 op 1: alter_column t.n (archive values before it is lost)
     CREATE TABLE "_strata_archive_1" ("_strata_rowid" INTEGER PRIMARY KEY, "n", "a", "_strata_after" TEXT);
     INSERT INTO "_strata_archive_1" ("_strata_rowid", "n", "a", "_strata_after") SELECT rowid, "n", "a", "n" FROM "t";
     INSERT INTO "_strata_archive" ("id", "log_id", "seq", "op", "undo", "lineage_seq", "lineage_op", "lineage_forward", "kind", "table_name", "column_name", "key_kind", "key_columns", "value_columns", "witness_columns", "after_column", "counter", "archive_table", "row_count", "created_at") SELECT 1, (SELECT max("id") FROM "_strata_log"), 2, 0, 0, 2, 0, 1, 'values', 't', 'n', 'rowid', json_array('_strata_rowid'), json_array('n'), json_array('a'), 'n', NULL, '_strata_archive_1', count(*), strftime('%Y-%m-%dT%H:%M:%fZ', 'now') FROM "_strata_archive_1";
-    -- event 2 op 0: rebuild of t (alter_column)
+    -- event 2 op 1: rebuild of t (alter_column)
     CREATE TABLE "_strata_new_t" (
       "id" INTEGER PRIMARY KEY,
       "a" TEXT,
@@ -1045,11 +1045,11 @@ fn a_second_change_of_a_columns_type_affinity_finds_the_first_done() {
     INSERT INTO "_strata_new_t" ("id", "a", "n") SELECT "id", "a", "n" FROM "t";
     DROP TABLE "t";
     ALTER TABLE "_strata_new_t" RENAME TO "t";
-    -- event 2 op 1: alter_column t.n (archive values before it is lost)
+    -- event 2 op 2: alter_column t.n (archive values before it is lost)
     CREATE TABLE "_strata_archive_2" ("_strata_rowid" INTEGER PRIMARY KEY, "n", "a", "_strata_after" BLOB);
     INSERT INTO "_strata_archive_2" ("_strata_rowid", "n", "a", "_strata_after") SELECT rowid, "n", "a", "n" FROM "t";
     INSERT INTO "_strata_archive" ("id", "log_id", "seq", "op", "undo", "lineage_seq", "lineage_op", "lineage_forward", "kind", "table_name", "column_name", "key_kind", "key_columns", "value_columns", "witness_columns", "after_column", "counter", "archive_table", "row_count", "created_at") SELECT 2, (SELECT max("id") FROM "_strata_log"), 2, 1, 0, 2, 1, 1, 'values', 't', 'n', 'rowid', json_array('_strata_rowid'), json_array('n'), json_array('a'), 'n', NULL, '_strata_archive_2', count(*), strftime('%Y-%m-%dT%H:%M:%fZ', 'now') FROM "_strata_archive_2";
-    -- event 2 op 1: rebuild of t (alter_column)
+    -- event 2 op 2: rebuild of t (alter_column)
     CREATE TABLE "_strata_new_t" (
       "id" INTEGER PRIMARY KEY,
       "a" TEXT,
@@ -1067,7 +1067,7 @@ fn a_data_step_splits_the_rebuilds_around_it() {
         T,
         "ALTER TABLE t ALTER COLUMN a SET NOT NULL; UPDATE t SET n = 0; ALTER TABLE t ALTER COLUMN n SET NOT NULL",
     ), @r#"
-    -- event 2 op 0: rebuild of t (alter_column)
+    -- event 2 op 1: rebuild of t (alter_column)
     CREATE TABLE "_strata_new_t" (
       "id" INTEGER PRIMARY KEY,
       "a" TEXT NOT NULL,
@@ -1076,9 +1076,9 @@ fn a_data_step_splits_the_rebuilds_around_it() {
     INSERT INTO "_strata_new_t" ("id", "a", "n") SELECT "id", "a", "n" FROM "t";
     DROP TABLE "t";
     ALTER TABLE "_strata_new_t" RENAME TO "t";
-    -- event 2 op 1: data (data step, as recorded)
+    -- event 2 op 2: data (data step, as recorded)
     UPDATE t SET n = 0;
-    -- event 2 op 2: rebuild of t (alter_column)
+    -- event 2 op 3: rebuild of t (alter_column)
     CREATE TABLE "_strata_new_t" (
       "id" INTEGER PRIMARY KEY,
       "a" TEXT NOT NULL,
@@ -1099,11 +1099,11 @@ fn a_column_another_table_references_is_renamed_by_sqlite_even_mid_rebuild() {
         "ALTER TABLE p ALTER COLUMN v TYPE TEXT; ALTER TABLE p RENAME COLUMN k TO kk",
     ), @r#"
     -- (foreign keys off around the transaction)
-    -- event 2 op 0: alter_column p.v (archive values before it is lost)
+    -- event 2 op 1: alter_column p.v (archive values before it is lost)
     CREATE TABLE "_strata_archive_1" ("_strata_rowid" INTEGER PRIMARY KEY, "v", "k", "_strata_after" TEXT);
     INSERT INTO "_strata_archive_1" ("_strata_rowid", "v", "k", "_strata_after") SELECT rowid, "v", "k", "v" FROM "p";
     INSERT INTO "_strata_archive" ("id", "log_id", "seq", "op", "undo", "lineage_seq", "lineage_op", "lineage_forward", "kind", "table_name", "column_name", "key_kind", "key_columns", "value_columns", "witness_columns", "after_column", "counter", "archive_table", "row_count", "created_at") SELECT 1, (SELECT max("id") FROM "_strata_log"), 2, 0, 0, 2, 0, 1, 'values', 'p', 'v', 'rowid', json_array('_strata_rowid'), json_array('v'), json_array('k'), 'v', NULL, '_strata_archive_1', count(*), strftime('%Y-%m-%dT%H:%M:%fZ', 'now') FROM "_strata_archive_1";
-    -- event 2 op 0: rebuild of p (alter_column)
+    -- event 2 op 1: rebuild of p (alter_column)
     CREATE TABLE "_strata_new_p" (
       "id" INTEGER PRIMARY KEY,
       "k" INTEGER,
@@ -1113,7 +1113,7 @@ fn a_column_another_table_references_is_renamed_by_sqlite_even_mid_rebuild() {
     INSERT INTO "_strata_new_p" ("id", "k", "v") SELECT "id", "k", "v" FROM "p";
     DROP TABLE "p";
     ALTER TABLE "_strata_new_p" RENAME TO "p";
-    -- event 2 op 1: rename_column p.k to kk
+    -- event 2 op 2: rename_column p.k to kk
     ALTER TABLE "p" RENAME COLUMN "k" TO "kk";
     "#);
 }

@@ -551,8 +551,16 @@ fn recordable(event: &[String]) -> String {
     kept.join(";\n")
 }
 
+/// `PROPTEST_CASES` when set (the long form), else `short`.
+fn case_count(short: u32) -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(short)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: case_count(128), ..ProptestConfig::default() })]
     /// No DROP NOT NULL: a rebuild checks the NOT NULL the table ends the
     /// event with, not one an earlier statement of the event set and a
     /// later one dropped (docs/sqlite-target.md, Limits).
@@ -677,7 +685,7 @@ fn contents(conn: &Connection, schema: &Schema) -> Vec<String> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: case_count(64), ..ProptestConfig::default() })]
     /// Random ops (`strata_schema::arb`) on a random schema with rows, as
     /// one event, leave the rows they leave as one event each. Where the
     /// ops one by one are refused, the event may apply (see Limits in

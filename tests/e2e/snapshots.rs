@@ -1156,10 +1156,12 @@ fn a_database_of_another_ledger_is_exit_3() {
     error: app.db was reconciled by another ledger (id a38d41dd0436), not other (id 46ded710b15f)
     help: give the --ledger it belongs to
     ");
-    insta::assert_snapshot!(run(&env, &["--ledger", "other", "archive", "list", "--db", "app.db"]), @r#"
-    exit 0
-    app.db keeps no archived data
-    "#);
+    insta::assert_snapshot!(run(&env, &["--ledger", "other", "archive", "list", "--db", "app.db"]), @"
+    exit 3
+    --- stderr
+    error: app.db was reconciled by another ledger (id a38d41dd0436), not other (id 46ded710b15f)
+    help: give the --ledger it belongs to
+    ");
 }
 
 #[test]

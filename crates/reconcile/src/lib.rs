@@ -345,8 +345,12 @@ impl<'a, T: Target> Reconciler<'a, T> {
         })
     }
 
-    /// What `db` keeps of dropped data, oldest first.
+    /// What `db` keeps of dropped data, oldest first, after checking that
+    /// `db` belongs to this ledger.
     pub fn archives(&self, db: &T::Database) -> Result<Vec<Kept>> {
+        // Archives are named by the events of the ledger that made them:
+        // read under another ledger, they would name the wrong events.
+        self.standing(db)?;
         with_legacy(self.ledger, |legacy| db.archives(legacy)).map_err(|e| Error::target(None, e))
     }
 

@@ -335,6 +335,12 @@ fn a_database_of_another_ledger_is_refused<H: Harness>(h: &H) {
     assert!(matches!(e, Error::ForeignLedger { .. }), "{e}");
     assert_eq!(e.kind(), Kind::Integrity);
     assert!(e.help().is_some());
+    // Nor are its archives listed or purged under this ledger.
+    let mut open = r.open(&db).expect("open");
+    let listed = r.archives(&open).expect_err("foreign");
+    assert_eq!(listed.kind(), Kind::Integrity);
+    let purged = r.purge(&mut open, 2).expect_err("foreign");
+    assert_eq!(purged.kind(), Kind::Integrity);
 }
 
 fn drift_is_found_and_refused<H: Harness>(h: &H) {

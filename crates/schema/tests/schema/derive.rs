@@ -29,7 +29,13 @@ fn plain_renames(ops: &[Op]) -> bool {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::default())]
+    #![proptest_config(ProptestConfig {
+        // Beside this file, where its regressions are kept.
+        failure_persistence: Some(Box::new(
+            proptest::test_runner::FileFailurePersistence::WithSource("proptest-regressions"),
+        )),
+        ..ProptestConfig::default()
+    })]
 
     /// Between a schema and what an op sequence makes of it, in both
     /// directions: the derived ops fit step by step, give the target

@@ -55,7 +55,13 @@ fn creation_ops(s: &Schema) -> Vec<Op> {
 
 proptest! {
     // 256 cases each by default; PROPTEST_CASES=n for more.
-    #![proptest_config(ProptestConfig::default())]
+    #![proptest_config(ProptestConfig {
+        // Beside this file, where its regressions are kept.
+        failure_persistence: Some(Box::new(
+            proptest::test_runner::FileFailurePersistence::WithSource("proptest-regressions"),
+        )),
+        ..ProptestConfig::default()
+    })]
 
     /// A generated schema is one that ops can build: every object fits.
     #[test]

@@ -967,8 +967,24 @@ mod property {
         out
     }
 
-    /// The tables and columns whose rows the ops may rightly change.
-    fn touched(ops: &[Op]) -> (BTreeSet<String>, BTreeSet<(String, String)>) {
+    /// The tables and columns whose rows the ops may rightly change. A type
+    /// change that makes a table's primary key its rowid (INTEGER PRIMARY
+    /// KEY), or stops it being, renumbers every row of the table: each
+    /// row's rowid becomes its key.
+    fn touched(
+        ops: &[Op],
+        before: &Schema,
+        after: &Schema,
+    ) -> (BTreeSet<String>, BTreeSet<(String, String)>) {
+        // The one column of a rowid table's primary key.
+        let keyed = |s: &Schema, table: &str, column: &str| {
+            s.table(table).is_some_and(|t| {
+                !t.without_rowid
+                    && t.primary_key.as_ref().is_some_and(|pk| {
+                        pk.columns.len() == 1 && key(&pk.columns[0]) == key(column)
+                    })
+            })
+        };
         let mut tables = BTreeSet::new();
         let mut columns = BTreeSet::new();
         for op in ops {
@@ -987,8 +1003,14 @@ mod property {
                     columns.insert((key(table), key(from)));
                     columns.insert((key(table), key(to)));
                 }
-                Op::AlterColumn { table, from, .. } => {
+                Op::AlterColumn { table, from, to } => {
                     columns.insert((key(table), key(&from.name)));
+                    let integer = |ty: &str| ty.eq_ignore_ascii_case("integer");
+                    let key_column =
+                        keyed(before, table, &from.name) || keyed(after, table, &to.name);
+                    if key_column && integer(&from.ty) != integer(&to.ty) {
+                        tables.insert(key(table));
+                    }
                 }
                 _ => {}
             }
@@ -997,7 +1019,10 @@ mod property {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig { cases: 40, ..ProptestConfig::default() })]
+        #![proptest_config(ProptestConfig { cases: 40, failure_persistence: Some(Box::new(
+                proptest::test_runner::FileFailurePersistence::WithSource("proptest-regressions"),
+            )),
+            ..ProptestConfig::default() })]
         #[test]
         fn applied_step_by_step_matches_a_fresh_build_and_keeps_rows(
             (start, ops) in arb_ops(14),
@@ -1049,7 +1074,7 @@ mod property {
                         prop_assert_eq!(shape(&conn), shape(&fresh_conn), "plan:\n{}", p.sql());
 
                         let after_rows = contents(&conn, &target);
-                        let (tables, columns) = touched(&batch_ops);
+                        let (tables, columns) = touched(&batch_ops, &schema, &target);
                         for ((t, c), values) in &before_rows {
                             if tables.contains(t) || columns.contains(&(t.clone(), c.clone())) {
                                 continue;
@@ -1121,7 +1146,7 @@ mod property {
                     let (_fresh_dir, fresh_conn) = fresh(&p.schema);
                     prop_assert_eq!(shape(&conn), shape(&fresh_conn), "plan:\n{}", p.sql());
                     let after_rows = contents(&conn, &p.schema);
-                    let (tables, columns) = touched(&derived.ops);
+                    let (tables, columns) = touched(&derived.ops, &start, &p.schema);
                     for ((t, c), values) in &before_rows {
                         if tables.contains(t) || columns.contains(&(t.clone(), c.clone())) {
                             continue;

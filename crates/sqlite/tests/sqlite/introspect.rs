@@ -49,7 +49,10 @@ fn table<'a>(s: &'a Schema, name: &str) -> &'a Table {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 256, failure_persistence: Some(Box::new(
+                proptest::test_runner::FileFailurePersistence::WithSource("proptest-regressions"),
+            )),
+            ..ProptestConfig::default() })]
 
     #[test]
     fn render_then_introspect_is_the_identity(s in arb_schema()) {

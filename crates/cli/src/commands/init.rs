@@ -31,7 +31,6 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
             .help("create a SQLite ledger: strata init (or --dialect sqlite)"))
         }
     };
-    super::target::supported(dialect)?;
     let ledger = Ledger::init_with(&cx.global.ledger, dialect)?;
     cx.report(&Report {
         dialect: dialect.as_str(),

@@ -1,8 +1,9 @@
-//! The ledger's format versions and its dialect: a ledger written before
-//! dialects were recorded (format 2, kept in tests/fixtures/ledger-format-2
-//! exactly as that strata wrote it) keeps verifying with its original
-//! hashes and takes new events in its own format; a new ledger is format 3,
-//! whose hashes include its dialect.
+//! The ledger's format versions and its dialect: ledgers written before
+//! dialects were recorded (format 2) and before table options were the
+//! dialect's (format 3), kept in tests/fixtures/ exactly as those stratas
+//! wrote them, keep verifying with their original hashes and take new
+//! events in their own format; a new ledger is format 4, whose hashes
+//! include its dialect.
 
 use std::path::Path;
 
@@ -10,14 +11,23 @@ use serde_json::Value;
 
 use crate::Env;
 
-/// A copy of the format-2 fixture as the env's ledger (sled writes to a
-/// store it opens, so the kept one is never opened in place).
-fn with_format_2_ledger() -> Env {
+/// A copy of a fixture's store as the env's ledger (sled writes to a store
+/// it opens, so the kept one is never opened in place).
+fn with_fixture(name: &str) -> Env {
     let env = Env::new();
-    let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/ledger-format-2");
     let to = env.path().join("ledger-data");
-    copy_dir(&from.join("store"), &to.join("store"));
+    copy_dir(&fixture(name).join("store"), &to.join("store"));
     env
+}
+
+fn with_format_2_ledger() -> Env {
+    with_fixture("ledger-format-2")
+}
+
+fn fixture(name: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures")
+        .join(name)
 }
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -33,10 +43,50 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
+/// A fixture's `log --json` as its strata printed it, with its tables in
+/// today's JSON: the flags `without_rowid` and `strict` and the primary
+/// key's `autoincrement` became the table's list of `options`. Nothing
+/// else of it (no hash, no link, no other field) is touched.
+fn fixture_log_of(name: &str) -> Value {
+    let path = fixture(name).join("log.json");
+    let mut log =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("log.json")).expect("json");
+    modern_tables(&mut log);
+    log
+}
+
 fn fixture_log() -> Value {
-    let path =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/ledger-format-2/log.json");
-    serde_json::from_str(&std::fs::read_to_string(path).expect("log.json")).expect("json")
+    fixture_log_of("ledger-format-2")
+}
+
+fn modern_tables(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            if let (Some(Value::Bool(without_rowid)), Some(Value::Bool(strict))) =
+                (map.remove("without_rowid"), map.remove("strict"))
+            {
+                let autoincrement = map
+                    .get_mut("primary_key")
+                    .and_then(Value::as_object_mut)
+                    .and_then(|pk| pk.remove("autoincrement"))
+                    .and_then(|a| a.as_bool())
+                    .unwrap_or(false);
+                let options: Vec<Value> = [
+                    ("autoincrement", autoincrement),
+                    ("strict", strict),
+                    ("without_rowid", without_rowid),
+                ]
+                .into_iter()
+                .filter(|(_, on)| *on)
+                .map(|(o, _)| Value::String(o.to_string()))
+                .collect();
+                map.insert("options".to_string(), Value::Array(options));
+            }
+            map.values_mut().for_each(modern_tables);
+        }
+        Value::Array(items) => items.iter_mut().for_each(modern_tables),
+        _ => {}
+    }
 }
 
 #[test]
@@ -75,33 +125,116 @@ fn a_format_2_ledger_takes_new_events_in_its_own_format() {
     env.ok(&["verify", "--db", "app.db"]);
 }
 
+/// The format-3 fixture: tables with every SQLite option, a revert, a
+/// baseline and a tag, as the strata before table options were the
+/// dialect's wrote them.
+fn with_format_3_ledger() -> Env {
+    with_fixture("ledger-format-3")
+}
+
 #[test]
-fn a_new_ledger_is_format_3_and_hashes_its_dialect() {
+fn a_format_3_ledger_verifies_with_its_original_hashes() {
+    let env = with_format_3_ledger();
+    let verified = env.json(&["verify", "--deep"]);
+    assert_eq!(verified["ok"], true);
+    assert_eq!(verified["format_version"], 3);
+    assert_eq!(verified["dialect"], "sqlite");
+    assert_eq!(verified["events"], 6);
+    // Every event, hash, fingerprint and link as that strata wrote them;
+    // its flags read as today's options.
+    let log = env.json(&["log"]);
+    assert_eq!(log, fixture_log_of("ledger-format-3"));
+    let schema = env.json(&["schema"]);
+    let mut expected: Value = serde_json::from_str(
+        &std::fs::read_to_string(fixture("ledger-format-3").join("schema.json")).expect("read"),
+    )
+    .expect("json");
+    modern_tables(&mut expected);
+    assert_eq!(schema, expected);
+    let flags = &schema["tables"]["flags"]["options"];
+    assert_eq!(flags, &serde_json::json!(["strict", "without_rowid"]));
+    let counters = &schema["tables"]["counters"]["options"];
+    assert_eq!(counters, &serde_json::json!(["autoincrement", "strict"]));
+    env.ok(&["schema", "--at", "v1"])
+        .says("WITHOUT ROWID")
+        .says("AUTOINCREMENT")
+        .says("STRICT");
+}
+
+#[test]
+fn a_format_3_ledger_takes_new_events_with_options_in_its_own_layout() {
+    let env = with_format_3_ledger();
+    env.ok(&["--quiet", "apply", "--db", "app.db"]);
+    env.ok(&[
+        "record",
+        "-m",
+        "more options",
+        "--author",
+        "a",
+        "--sql",
+        "CREATE TABLE kv (k TEXT PRIMARY KEY, v ANY) STRICT, WITHOUT ROWID; \
+         CREATE TABLE seqs (id INTEGER PRIMARY KEY AUTOINCREMENT, n INT) STRICT; \
+         DROP TABLE flags;",
+    ]);
+    let verified = env.json(&["verify", "--deep"]);
+    assert_eq!(verified["format_version"], 3);
+    assert_eq!(verified["events"], 7);
+    let log = env.json(&["log"]);
+    let log = log.as_array().expect("array");
+    assert_eq!(
+        Value::Array(log[1..].to_vec()),
+        fixture_log_of("ledger-format-3")
+    );
+    assert_eq!(log[0]["prev"], log[1]["hash"]);
+    // The new event's options survive the old layout, and the database
+    // moves forward, back through the fixture's revert and baseline, and
+    // forward again.
+    let schema = env.json(&["schema"]);
+    assert_eq!(
+        schema["tables"]["kv"]["options"],
+        serde_json::json!(["strict", "without_rowid"])
+    );
+    assert_eq!(
+        schema["tables"]["seqs"]["options"],
+        serde_json::json!(["autoincrement", "strict"])
+    );
+    env.ok(&["apply", "--db", "app.db"])
+        .says("is now at event 7");
+    env.ok(&["apply", "--db", "app.db", "--to", "1"])
+        .says("is now at event 1");
+    env.ok(&["apply", "--db", "app.db"])
+        .says("is now at event 7");
+    env.ok(&["verify", "--db", "app.db"]);
+}
+
+#[test]
+fn a_new_ledger_is_format_4_and_hashes_its_dialect() {
     let env = Env::new();
     env.ok(&["init", "--dialect", "sqlite"]);
     let verified = env.json(&["verify"]);
-    assert_eq!(verified["format_version"], 3);
+    assert_eq!(verified["format_version"], 4);
     assert_eq!(verified["dialect"], "sqlite");
     let init = Env::new();
     let made = init.json(&["init"]);
     assert_eq!(made["dialect"], "sqlite");
-    assert_eq!(made["format_version"], 3);
-    // The fixture's first event, recorded again with the same time and
-    // author, is another event under format 3: its hash differs.
-    let sql = include_str!("../fixtures/ledger-format-2/users.sql");
-    let file = env.file("users.sql", sql);
+    assert_eq!(made["format_version"], 4);
+    // The format-3 fixture's first event, recorded again with the same time
+    // and author, is the same change and another event under format 4: its
+    // hash differs.
+    let sql = include_str!("../fixtures/ledger-format-3/tables.sql");
+    let file = env.file("tables.sql", sql);
     env.ok(&[
         "record",
         "-m",
-        "users",
+        "counters and pairs",
         "--author",
         "fixture",
         "--timestamp",
-        "2026-11-30T08:00:00Z",
+        "2026-11-30T09:00:00Z",
         file.to_str().expect("utf-8"),
     ]);
     let ours = &env.events()[0];
-    let theirs = &fixture_log()[4];
+    let theirs = &fixture_log_of("ledger-format-3")[5];
     assert_eq!(theirs["seq"], 1);
     assert_eq!(ours["ops"], theirs["ops"]);
     assert_ne!(ours["hash"], theirs["hash"]);
@@ -114,53 +247,4 @@ fn a_dialect_without_a_target_is_refused_and_nothing_is_created() {
         .says("no PostgreSQL target");
     assert!(!env.path().join("ledger-data").exists());
     env.fails(&["init", "--dialect", "oracle"], 2);
-}
-
-#[test]
-fn a_ledger_of_a_dialect_this_strata_cannot_read_is_read_but_never_applied() {
-    let env = Env::new();
-    let ledger = strata_ledger::Ledger::init_with(
-        env.path().join("ledger-data"),
-        strata_ledger::Dialect::Postgres,
-    )
-    .expect("init");
-    let table = strata_schema::Table {
-        name: "t".to_string(),
-        columns: vec![strata_schema::Column::new("a", "text")],
-        ..strata_schema::Table::default()
-    };
-    ledger
-        .append(strata_ledger::Draft {
-            at: None,
-            author: "a".to_string(),
-            message: "t".to_string(),
-            body: strata_ledger::Body::Change {
-                ops: vec![strata_schema::Op::CreateTable { table }],
-                revert_sql: None,
-            },
-        })
-        .expect("append");
-    drop(ledger);
-    // History is readable whatever the dialect.
-    let verified = env.json(&["verify"]);
-    assert_eq!(verified["dialect"], "postgres");
-    env.ok(&["log"]);
-    // Nothing reads or writes its SQL.
-    for args in [
-        &[
-            "record",
-            "-m",
-            "t",
-            "--author",
-            "a",
-            "--sql",
-            "CREATE TABLE t (a)",
-        ][..],
-        &["apply", "--db", "app.db"],
-        &["schema"],
-    ] {
-        env.fails(args, 1)
-            .says("the ledger's SQL is in the postgres dialect");
-    }
-    assert!(!env.path().join("app.db").exists());
 }

@@ -2,7 +2,7 @@
 //! between their points, on real SQLite files with rows.
 //!
 //! A case builds a ledger (with the library for random ops from
-//! `strata_schema::arb`, and with the real binary for `revert N`,
+//! `strata_dialect::sqlite::arb`, and with the real binary for `revert N`,
 //! `revert --to P`, the redo of a revert and a `baseline --force-after head`
 //! of a database with a hand-made change), plus data steps with revert SQL
 //! and columns made generated. Two databases, A and B, are brought to head
@@ -55,10 +55,12 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use rusqlite::types::{Value, ValueRef};
 use rusqlite::Connection;
+use strata_dialect::sqlite::same_name;
+use strata_dialect::sqlite::text::quote_ident;
+use strata_dialect::sqlite::RULES;
 use strata_ledger::{Body, Draft, Ledger};
 use strata_schema::model::{Generated, IndexTerm};
-use strata_schema::sql_text::quote_ident;
-use strata_schema::{differences, project_all, same_name, Op, Schema, Table};
+use strata_schema::{differences, project_all, Op, Schema, Table};
 
 /// One generated case.
 #[derive(Debug, Clone)]
@@ -248,10 +250,10 @@ fn is_clock(t: &str) -> bool {
 
 /// Whether `t` has an INTEGER PRIMARY KEY column (the rowid's alias).
 fn has_alias(t: &Table) -> bool {
-    !t.without_rowid
+    !t.has_option(strata_dialect::sqlite::WITHOUT_ROWID)
         && t.primary_key.as_ref().is_some_and(|p| {
             p.columns.len() == 1
-                && t.column(&p.columns[0])
+                && t.column(RULES, &p.columns[0])
                     .is_some_and(|c| c.ty.trim().eq_ignore_ascii_case("integer"))
         })
 }
@@ -767,7 +769,7 @@ impl Builder<'_> {
     /// Random ops from the schema at head (their data steps left out:
     /// without revert SQL they have no inverse).
     fn change(&mut self, schema: &Schema, seed: u64, len: usize) {
-        let ops: Vec<Op> = strata_schema::arb::ops_from(schema, seed, len)
+        let ops: Vec<Op> = strata_dialect::sqlite::arb::ops_from(schema, seed, len)
             .into_iter()
             .filter(|op| !matches!(op, Op::Data { .. }))
             .collect();
@@ -841,7 +843,7 @@ impl Builder<'_> {
             from,
             to,
         }];
-        if project_all(&mut schema.clone(), &ops).is_err() {
+        if project_all(RULES, &mut schema.clone(), &ops).is_err() {
             return false;
         }
         self.append(ops, None, "make generated")
@@ -858,7 +860,10 @@ impl Builder<'_> {
         let rowid_tables: Vec<&Table> = schema
             .tables
             .values()
-            .filter(|t| !t.without_rowid && !t.strict)
+            .filter(|t| {
+                !t.has_option(strata_dialect::sqlite::WITHOUT_ROWID)
+                    && !t.has_option(strata_dialect::sqlite::STRICT)
+            })
             .collect();
         let sql = if p % 2 == 0 && !rowid_tables.is_empty() {
             let t = rowid_tables[p / 2 % rowid_tables.len()];
@@ -963,7 +968,7 @@ fn check_same(
     for name in ["a.db", "b.db"] {
         let conn = world.conn(name);
         let live = strata_sqlite::introspect::introspect(&conn).expect("introspect");
-        let diff = differences(&expected, &live);
+        let diff = differences(RULES, &expected, &live);
         if !diff.is_empty() {
             return Err(fail(format!(
                 "{name} differs from the schema at {seq}: {:?}",

@@ -18,9 +18,11 @@ use crate::support::{check_clean, rowid_name, rows};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use rusqlite::Connection;
+use strata_dialect::sqlite::key;
+use strata_dialect::sqlite::text::quote_ident;
+use strata_dialect::sqlite::RULES;
 use strata_ledger::{Body, Draft, Ledger};
-use strata_schema::sql_text::quote_ident;
-use strata_schema::{differences, key, Op, Schema};
+use strata_schema::{differences, Op, Schema};
 
 /// One generated history: the ops (from a seed), how they are cut into
 /// events, the point to go back to, and how many rows each fill puts into
@@ -270,7 +272,7 @@ fn refused_by_rows(stderr: &str) -> bool {
 fn check_schema(world: &World, seq: u64, what: &str) -> Result<Schema, TestCaseError> {
     let expected = world.ledger(|l| l.schema_at(seq)).expect("schema_at");
     let live = strata_sqlite::introspect::introspect(&world.conn()).expect("introspect");
-    let diff = differences(&expected, &live);
+    let diff = differences(RULES, &expected, &live);
     prop_assert!(
         diff.is_empty(),
         "{what}: the database differs from the schema at {seq}: {:?}",
@@ -289,10 +291,11 @@ fn run_case(case: &Case) -> Result<Outcome, TestCaseError> {
     // The history: random ops, cut into change events of one to three ops.
     // Data steps are left out: without revert SQL, the ledger refuses to
     // revert them (they have no inverse).
-    let ops: Vec<Op> = strata_schema::arb::ops_from(&Schema::default(), case.seed, case.len)
-        .into_iter()
-        .filter(|op| !matches!(op, Op::Data { .. }))
-        .collect();
+    let ops: Vec<Op> =
+        strata_dialect::sqlite::arb::ops_from(&Schema::default(), case.seed, case.len)
+            .into_iter()
+            .filter(|op| !matches!(op, Op::Data { .. }))
+            .collect();
     let mut events: Vec<Vec<Op>> = Vec::new();
     let mut rest = ops.as_slice();
     let mut cut = case.cuts.iter().cycle();

@@ -145,7 +145,7 @@ fn init() {
     {
       "dialect": "sqlite",
       "events": 0,
-      "format_version": 3,
+      "format_version": 4,
       "ledger": "other"
     }
     "#);
@@ -172,8 +172,8 @@ fn record() {
     exit 0
     {
       "seq": 4,
-      "hash": "b42b04f15341bfbeb3abaa1f40f7eb8b10fa50d1e1ae6978275c547c4aabb84f",
-      "prev": "fec8dbc1b74356c0a3fcadb479b23e8c5fb7332f87818a40ac1e70c5e6e232fa",
+      "hash": "1d9111ee85ead1caf4ce4fe04811b715f52ce9c570d31dce8c26bbc6413f2273",
+      "prev": "110843abd0c23a83f7c9c340dd1342c918ce46eddd70adf71721cc844ca434b6",
       "at": "2099-02-01T00:00:00Z",
       "author": "tester",
       "message": "add city",
@@ -194,7 +194,7 @@ fn record() {
           }
         }
       ],
-      "fingerprint": "359e9770038d8da3aa368516a2e21ce1edb96d1695dc8f2d2e91e3ae25eb6c32"
+      "fingerprint": "e5a26f40e14f8313401eb23490b52eb7230762f11a4b219a647b03250f901ca9"
     }
     "#);
     insta::assert_snapshot!(run(&env, &["-v", "record", "-m", "add city", "--timestamp", at, "--dry-run", "--sql", sql]), @r#"
@@ -204,14 +204,14 @@ fn record() {
     "#);
     insta::assert_snapshot!(run(&env, &["record", "-m", "add city", "--timestamp", at, "--sql", sql]), @"
     exit 0
-    recorded event 4 (b42b04f15341): add city
+    recorded event 4 (1d9111ee85ea): add city
     ");
     insta::assert_snapshot!(json(&env, &["record", "-m", "drop city", "--timestamp", "2099-02-02T00:00:00Z", "--sql", "ALTER TABLE users DROP COLUMN city"]), @r#"
     exit 0
     {
       "seq": 5,
-      "hash": "89c8eab02821370ddda4cda30ccf2f0ef4499d9817c8bfcaa0dce63a7f95646b",
-      "prev": "b42b04f15341bfbeb3abaa1f40f7eb8b10fa50d1e1ae6978275c547c4aabb84f",
+      "hash": "601d73fae529e5f4f564850a261bf128a220b3d74e345042998bc90d772cfff0",
+      "prev": "1d9111ee85ead1caf4ce4fe04811b715f52ce9c570d31dce8c26bbc6413f2273",
       "at": "2099-02-02T00:00:00Z",
       "author": "tester",
       "message": "drop city",
@@ -232,7 +232,7 @@ fn record() {
           }
         }
       ],
-      "fingerprint": "439db74c35cf1507a80cc258c685d401f68245c36bd82af8af5d6a603b716f66"
+      "fingerprint": "a6de59ac42a9c68a0b39e962be84dd4bfaa33afc8e12056c84a48490b9627cc7"
     }
     "#);
     env.file(
@@ -241,7 +241,7 @@ fn record() {
     );
     insta::assert_snapshot!(run(&env, &["record", "-m", "from a file", "--timestamp", "2099-02-03T00:00:00Z", "change.sql"]), @"
     exit 0
-    recorded event 6 (468ceac1826c): from a file
+    recorded event 6 (6a37253f3090): from a file
     ");
 }
 
@@ -335,29 +335,29 @@ fn log() {
     let env = seeded();
     insta::assert_snapshot!(run(&env, &["log"]), @r#"
     exit 0
-    event 3  fec8dbc1b743  2099-01-03T00:00:00Z  tester  change
+    event 3  110843abd0c2  2099-01-03T00:00:00Z  tester  change
         create orders
           create table orders
           create index orders_by_user on orders (user_id)
 
-    event 2  cd440eb3860b  2099-01-02T00:00:00Z  tester  change
+    event 2  9903c754d92f  2099-01-02T00:00:00Z  tester  change
         add age
           add column users.age: "age" integer
 
-    event 1  a38d41dd0436  2099-01-01T00:00:00Z  tester  change
+    event 1  44a19d680ccf  2099-01-01T00:00:00Z  tester  change
         create users
           create table users
     "#);
     insta::assert_snapshot!(run(&env, &["log", "--limit", "1"]), @"
     exit 0
-    event 3  fec8dbc1b743  2099-01-03T00:00:00Z  tester  change
+    event 3  110843abd0c2  2099-01-03T00:00:00Z  tester  change
         create orders
           create table orders
           create index orders_by_user on orders (user_id)
     ");
     insta::assert_snapshot!(run(&env, &["log", "--table", "orders"]), @"
     exit 0
-    event 3  fec8dbc1b743  2099-01-03T00:00:00Z  tester  change
+    event 3  110843abd0c2  2099-01-03T00:00:00Z  tester  change
         create orders
           create table orders
           create index orders_by_user on orders (user_id)
@@ -367,8 +367,8 @@ fn log() {
     [
     {
       "seq": 3,
-      "hash": "fec8dbc1b74356c0a3fcadb479b23e8c5fb7332f87818a40ac1e70c5e6e232fa",
-      "prev": "cd440eb3860b2bb6ed48111722c2c47e4b0415163ca6b33564b05b90c0bbe9a0",
+      "hash": "110843abd0c23a83f7c9c340dd1342c918ce46eddd70adf71721cc844ca434b6",
+      "prev": "9903c754d92f7dcbbacdaa00f6e02881191822f77dadf196f59c9e6ad57c03dc",
       "at": "2099-01-03T00:00:00Z",
       "author": "tester",
       "message": "create orders",
@@ -408,8 +408,7 @@ fn log() {
                 "name": null,
                 "columns": [
                   "id"
-                ],
-                "autoincrement": false
+                ]
               },
               "uniques": [],
               "checks": [],
@@ -428,8 +427,7 @@ fn log() {
                   "deferred": false
                 }
               ],
-              "without_rowid": false,
-              "strict": false
+              "options": []
             }
           }
         },
@@ -453,7 +451,7 @@ fn log() {
           }
         }
       ],
-      "fingerprint": "439db74c35cf1507a80cc258c685d401f68245c36bd82af8af5d6a603b716f66"
+      "fingerprint": "a6de59ac42a9c68a0b39e962be84dd4bfaa33afc8e12056c84a48490b9627cc7"
     }
     ]
     "#);
@@ -479,12 +477,12 @@ fn show() {
     insta::assert_snapshot!(run(&env, &["show"]), @r#"
     exit 0
     event 4
-    hash        3aedd8ee90c25db7031fbed5b00096ff22f6dcf508c520a7f9982d2fc55ce98c
-    prev        fec8dbc1b74356c0a3fcadb479b23e8c5fb7332f87818a40ac1e70c5e6e232fa
+    hash        87f14ec750d1106bc10456526fcaa1799375284c427afe6332a39e91031e19e6
+    prev        110843abd0c23a83f7c9c340dd1342c918ce46eddd70adf71721cc844ca434b6
     at          2099-01-04T00:00:00Z
     author      tester
     kind        change
-    fingerprint af9be5cc00a86b64a9ddc2be1ab12afce5729fcf42763693a44beecaa8f89f23
+    fingerprint e18005281f2c1c08e396cdd20831d0acc9821aa2bb717469ce790c9bce0448e0
 
         retype age
 
@@ -495,12 +493,12 @@ fn show() {
     insta::assert_snapshot!(run(&env, &["show", "1"]), @r#"
     exit 0
     event 1
-    hash        a38d41dd0436fceff92679b29144ec0100df5e0d7b5fca30e456f01011bf238d
+    hash        44a19d680ccf7d50f81f0109eb2bde1738a385582641b57cd152973d27473cbd
     prev        0000000000000000000000000000000000000000000000000000000000000000
     at          2099-01-01T00:00:00Z
     author      tester
     kind        change
-    fingerprint dbb2664612948468c972e193d0170a38332f7a9a67d323c3452b744c032a0c6e
+    fingerprint 4e93d671ab753c3e89a926804869bf57809a8f1f6b7118219e06c5a0ab6c21d1
 
         create users
 
@@ -516,8 +514,8 @@ fn show() {
     exit 0
     {
       "seq": 2,
-      "hash": "cd440eb3860b2bb6ed48111722c2c47e4b0415163ca6b33564b05b90c0bbe9a0",
-      "prev": "a38d41dd0436fceff92679b29144ec0100df5e0d7b5fca30e456f01011bf238d",
+      "hash": "9903c754d92f7dcbbacdaa00f6e02881191822f77dadf196f59c9e6ad57c03dc",
+      "prev": "44a19d680ccf7d50f81f0109eb2bde1738a385582641b57cd152973d27473cbd",
       "at": "2099-01-02T00:00:00Z",
       "author": "tester",
       "message": "add age",
@@ -538,7 +536,7 @@ fn show() {
           }
         }
       ],
-      "fingerprint": "f27c06fcc72567aa659ed5cced7d39b0982cd13bb2257c4de9a58428024f2057"
+      "fingerprint": "57a301e5cef2c722c5fd3670d48cfc67e677cbe800e8849acd04c012606b5b59"
     }
     "#);
     // A bad point, an event that is not there, point 0, an unknown tag.
@@ -637,8 +635,7 @@ fn schema() {
             "name": null,
             "columns": [
               "id"
-            ],
-            "autoincrement": false
+            ]
           },
           "uniques": [
             {
@@ -650,8 +647,7 @@ fn schema() {
           ],
           "checks": [],
           "foreign_keys": [],
-          "without_rowid": false,
-          "strict": false
+          "options": []
         }
       },
       "indexes": {},
@@ -695,8 +691,7 @@ fn schema() {
             "name": null,
             "columns": [
               "id"
-            ],
-            "autoincrement": false
+            ]
           },
           "uniques": [
             {
@@ -708,8 +703,7 @@ fn schema() {
           ],
           "checks": [],
           "foreign_keys": [],
-          "without_rowid": false,
-          "strict": false
+          "options": []
         }
       },
       "indexes": {},
@@ -734,14 +728,14 @@ fn tag() {
     let env = seeded();
     insta::assert_snapshot!(run(&env, &["tag", "v1", "2"]), @"
     exit 0
-    tagged point 2 as v1 (event 4, 06bcc42e829e)
+    tagged point 2 as v1 (event 4, 71478cf9cb81)
     ");
     insta::assert_snapshot!(json(&env, &["tag", "v2", "-m", "the release"]), @r#"
     exit 0
     {
       "seq": 5,
-      "hash": "6b2b508bf0ef628290de375e5ceb08d6583a6a6489a544dd1c3ae536a17d2b73",
-      "prev": "06bcc42e829ed7231b0febd19e377fbe90934c2dfe6d8bb9f029dfc06d083856",
+      "hash": "662affd62b4f16947bcbcd5be754d9541ec1f16b96df908a92d570e2fad49785",
+      "prev": "71478cf9cb81843e0ed9110f17ac5a95d215850dd168d8943ec86e3ddddd2dc7",
       "at": "2099-01-03T00:00:00Z",
       "author": "tester",
       "message": "the release",
@@ -751,20 +745,20 @@ fn tag() {
         "name": "v2",
         "target": 4
       },
-      "fingerprint": "439db74c35cf1507a80cc258c685d401f68245c36bd82af8af5d6a603b716f66"
+      "fingerprint": "a6de59ac42a9c68a0b39e962be84dd4bfaa33afc8e12056c84a48490b9627cc7"
     }
     "#);
     insta::assert_snapshot!(run(&env, &["log", "--limit", "3"]), @"
     exit 0
-    event 5  6b2b508bf0ef  2099-01-03T00:00:00Z  tester  tag
+    event 5  662affd62b4f  2099-01-03T00:00:00Z  tester  tag
         the release
         tag v2 names point 4
 
-    event 4  06bcc42e829e  2099-01-03T00:00:00Z  tester  tag  (tag: v2)
+    event 4  71478cf9cb81  2099-01-03T00:00:00Z  tester  tag  (tag: v2)
         tag v1
         tag v1 names point 2
 
-    event 3  fec8dbc1b743  2099-01-03T00:00:00Z  tester  change
+    event 3  110843abd0c2  2099-01-03T00:00:00Z  tester  change
         create orders
           create table orders
           create index orders_by_user on orders (user_id)
@@ -807,11 +801,11 @@ fn verify() {
     let env = applied();
     insta::assert_snapshot!(run(&env, &["verify"]), @"
     exit 0
-    ok: 3 events, 0 tags, head event 3 fec8dbc1b74356c0a3fcadb479b23e8c5fb7332f87818a40ac1e70c5e6e232fa
+    ok: 3 events, 0 tags, head event 3 110843abd0c23a83f7c9c340dd1342c918ce46eddd70adf71721cc844ca434b6
     ");
     insta::assert_snapshot!(run(&env, &["verify", "--deep"]), @"
     exit 0
-    ok: 3 events, 0 tags, head event 3 fec8dbc1b74356c0a3fcadb479b23e8c5fb7332f87818a40ac1e70c5e6e232fa; every schema re-projected, 0 snapshots checked
+    ok: 3 events, 0 tags, head event 3 110843abd0c23a83f7c9c340dd1342c918ce46eddd70adf71721cc844ca434b6; every schema re-projected, 0 snapshots checked
     ");
     insta::assert_snapshot!(json(&env, &["verify", "--deep", "--db", "app.db"]), @r#"
     exit 0
@@ -820,9 +814,9 @@ fn verify() {
       "deep": true,
       "dialect": "sqlite",
       "events": 3,
-      "format_version": 3,
+      "format_version": 4,
       "head": {
-        "hash": "fec8dbc1b74356c0a3fcadb479b23e8c5fb7332f87818a40ac1e70c5e6e232fa",
+        "hash": "110843abd0c23a83f7c9c340dd1342c918ce46eddd70adf71721cc844ca434b6",
         "seq": 3
       },
       "ok": true,
@@ -832,14 +826,14 @@ fn verify() {
     "#);
     insta::assert_snapshot!(run(&env, &["verify", "--db", "app.db"]), @"
     exit 0
-    ok: 3 events, 0 tags, head event 3 fec8dbc1b74356c0a3fcadb479b23e8c5fb7332f87818a40ac1e70c5e6e232fa
+    ok: 3 events, 0 tags, head event 3 110843abd0c23a83f7c9c340dd1342c918ce46eddd70adf71721cc844ca434b6
     ok: app.db is at event 3, which is in the chain
     ");
     // A head other than the one expected: an integrity failure.
     insta::assert_snapshot!(run(&env, &["verify", "--expect-head", "deadbeef"]), @"
     exit 3
     --- stderr
-    error: head is event 3 (fec8dbc1b743), not deadbeef: events may have been lost from the end or added
+    error: head is event 3 (110843abd0c2), not deadbeef: events may have been lost from the end or added
     help: compare with `strata log`; restore the ledger from a copy you trust
     ");
     insta::assert_snapshot!(json(&env, &["verify", "--expect-head", "deadbeef"]), @r#"
@@ -848,12 +842,12 @@ fn verify() {
       "deep": false,
       "ok": false,
       "problem": {
-        "reason": "head is event 3 (fec8dbc1b743), not deadbeef",
+        "reason": "head is event 3 (110843abd0c2), not deadbeef",
         "seq": null
       }
     }
     --- stderr
-    error: head is event 3 (fec8dbc1b743), not deadbeef: events may have been lost from the end or added
+    error: head is event 3 (110843abd0c2), not deadbeef: events may have been lost from the end or added
     help: compare with `strata log`; restore the ledger from a copy you trust
     "#);
     insta::assert_snapshot!(run(&Env::new(), &["verify"]), @"
@@ -883,12 +877,12 @@ fn text_form() {
       "dialect": "sqlite",
       "dir": "text",
       "events": 4,
-      "format_version": 3,
+      "format_version": 4,
       "head": {
-        "hash": "0731e2384d553758cac6ebe497013ffd6bd4e60045fdad80dedf003dd646fafc",
+        "hash": "0bcd43ebbfaebd9538ec04c29286616c241b04fbf2cc0dc7cce544e74d3066d3",
         "seq": 4
       },
-      "text_version": 1,
+      "text_version": 2,
       "unchanged": 5,
       "written": 0
     }
@@ -898,8 +892,8 @@ fn text_form() {
         @r#"
     {
       "seq": 4,
-      "hash": "0731e2384d553758cac6ebe497013ffd6bd4e60045fdad80dedf003dd646fafc",
-      "prev": "fec8dbc1b74356c0a3fcadb479b23e8c5fb7332f87818a40ac1e70c5e6e232fa",
+      "hash": "0bcd43ebbfaebd9538ec04c29286616c241b04fbf2cc0dc7cce544e74d3066d3",
+      "prev": "110843abd0c23a83f7c9c340dd1342c918ce46eddd70adf71721cc844ca434b6",
       "at": "2099-01-03T00:00:00Z",
       "author": "tester",
       "message": "tag v1",
@@ -909,13 +903,13 @@ fn text_form() {
           "target": 3
         }
       },
-      "fingerprint": "439db74c35cf1507a80cc258c685d401f68245c36bd82af8af5d6a603b716f66"
+      "fingerprint": "a6de59ac42a9c68a0b39e962be84dd4bfaa33afc8e12056c84a48490b9627cc7"
     }
     "#
     );
     insta::assert_snapshot!(run(&env, &["verify", "--text", "text"]), @"
     exit 0
-    ok: text: 4 events, 1 tag, head event 4 0731e2384d553758cac6ebe497013ffd6bd4e60045fdad80dedf003dd646fafc
+    ok: text: 4 events, 1 tag, head event 4 0bcd43ebbfaebd9538ec04c29286616c241b04fbf2cc0dc7cce544e74d3066d3
     ");
     insta::assert_snapshot!(json(&env, &["verify", "--text", "text", "--deep"]), @r#"
     exit 0
@@ -924,24 +918,24 @@ fn text_form() {
       "dialect": "sqlite",
       "dir": "text",
       "events": 4,
-      "format_version": 3,
+      "format_version": 4,
       "head": {
-        "hash": "0731e2384d553758cac6ebe497013ffd6bd4e60045fdad80dedf003dd646fafc",
+        "hash": "0bcd43ebbfaebd9538ec04c29286616c241b04fbf2cc0dc7cce544e74d3066d3",
         "seq": 4
       },
       "ok": true,
       "tags": 1,
-      "text_version": 1
+      "text_version": 2
     }
     "#);
     insta::assert_snapshot!(run(&env, &["--ledger", "copy", "import", "text"]), @"
     exit 0
-    created a format-3 sqlite ledger in copy
-    imported 4 events from text; head is event 4 0731e2384d553758cac6ebe497013ffd6bd4e60045fdad80dedf003dd646fafc
+    created a format-4 sqlite ledger in copy
+    imported 4 events from text; head is event 4 0bcd43ebbfaebd9538ec04c29286616c241b04fbf2cc0dc7cce544e74d3066d3
     ");
     insta::assert_snapshot!(run(&env, &["--ledger", "copy", "import", "text"]), @"
     exit 0
-    nothing to import: the ledger holds all 4 events of text; head is event 4 0731e2384d553758cac6ebe497013ffd6bd4e60045fdad80dedf003dd646fafc
+    nothing to import: the ledger holds all 4 events of text; head is event 4 0bcd43ebbfaebd9538ec04c29286616c241b04fbf2cc0dc7cce544e74d3066d3
     ");
     insta::assert_snapshot!(json(&env, &["--ledger", "copy2", "import", "text"]), @r#"
     exit 0
@@ -950,9 +944,9 @@ fn text_form() {
       "dialect": "sqlite",
       "dir": "text",
       "events": 4,
-      "format_version": 3,
+      "format_version": 4,
       "head": {
-        "hash": "0731e2384d553758cac6ebe497013ffd6bd4e60045fdad80dedf003dd646fafc",
+        "hash": "0bcd43ebbfaebd9538ec04c29286616c241b04fbf2cc0dc7cce544e74d3066d3",
         "seq": 4
       },
       "imported": 4,
@@ -981,13 +975,13 @@ fn text_form() {
     insta::assert_snapshot!(run(&env, &["--ledger", "copy", "import", "text"]), @"
     exit 3
     --- stderr
-    error: the ledger and text part at event 5: the ledger's has hash cb15f135f15d1a3a0953ebf67ebe70c9713d7e29f9dbeb104fc0e4ebdf2d71cc, text's has b0bfcf3ef5759da5b34caf3cfea1644f1cb74227ab9197894743989d26a2bea6
+    error: the ledger and text part at event 5: the ledger's has hash 3b5957ae34375eaafb9da9fef2b720b7855e8088cd016f227eb2f790df9d42a5, text's has 7a082657aa67b6febecff5e4d0fe86fdaced52e091e06f5a86c879c76f907391
     help: the two histories diverged there; keep one, or export this ledger to another folder
     ");
     insta::assert_snapshot!(run(&env, &["--ledger", "copy", "export", "text"]), @"
     exit 3
     --- stderr
-    error: text/000005.json does not hold the ledger's event 5 (cb15f135f15d1a3a0953ebf67ebe70c9713d7e29f9dbeb104fc0e4ebdf2d71cc): it holds one with hash b0bfcf3ef5759da5b34caf3cfea1644f1cb74227ab9197894743989d26a2bea6
+    error: text/000005.json does not hold the ledger's event 5 (3b5957ae34375eaafb9da9fef2b720b7855e8088cd016f227eb2f790df9d42a5): it holds one with hash 7a082657aa67b6febecff5e4d0fe86fdaced52e091e06f5a86c879c76f907391
     help: import the folder first (it may hold another history), or export to another folder
     ");
     // A tampered file.
@@ -997,7 +991,7 @@ fn text_form() {
     insta::assert_snapshot!(run(&env, &["verify", "--text", "text"]), @"
     exit 3
     --- stderr
-    error: the text form is broken: text/000002.json: it records hash cd440eb3860b2bb6ed48111722c2c47e4b0415163ca6b33564b05b90c0bbe9a0, but what it holds hashes to 519473e859b99921cf0997f7cd5304ff96a887f6ea8c0477e39af65a34c59b7b: it was changed
+    error: the text form is broken: text/000002.json: it records hash 9903c754d92f7dcbbacdaa00f6e02881191822f77dadf196f59c9e6ad57c03dc, but what it holds hashes to 73500b0e75e7e472aaf3b8d7a55b018954b4c27f8415c15af96cd11a3166edd6: it was changed
     help: the files before it are intact; restore the folder from a copy you trust (git checkout), or export it again from a ledger that verifies
     ");
     insta::assert_snapshot!(json(&env, &["verify", "--text", "text"]), @r#"
@@ -1007,11 +1001,11 @@ fn text_form() {
       "ok": false,
       "problem": {
         "file": "text/000002.json",
-        "reason": "it records hash cd440eb3860b2bb6ed48111722c2c47e4b0415163ca6b33564b05b90c0bbe9a0, but what it holds hashes to 519473e859b99921cf0997f7cd5304ff96a887f6ea8c0477e39af65a34c59b7b: it was changed"
+        "reason": "it records hash 9903c754d92f7dcbbacdaa00f6e02881191822f77dadf196f59c9e6ad57c03dc, but what it holds hashes to 73500b0e75e7e472aaf3b8d7a55b018954b4c27f8415c15af96cd11a3166edd6: it was changed"
       }
     }
     --- stderr
-    error: the text form is broken: text/000002.json: it records hash cd440eb3860b2bb6ed48111722c2c47e4b0415163ca6b33564b05b90c0bbe9a0, but what it holds hashes to 519473e859b99921cf0997f7cd5304ff96a887f6ea8c0477e39af65a34c59b7b: it was changed
+    error: the text form is broken: text/000002.json: it records hash 9903c754d92f7dcbbacdaa00f6e02881191822f77dadf196f59c9e6ad57c03dc, but what it holds hashes to 73500b0e75e7e472aaf3b8d7a55b018954b4c27f8415c15af96cd11a3166edd6: it was changed
     help: the files before it are intact; restore the folder from a copy you trust (git checkout), or export it again from a ledger that verifies
     "#);
     std::fs::remove_file(&path).expect("rm");
@@ -1028,7 +1022,7 @@ fn status() {
     let env = applied();
     insta::assert_snapshot!(run(&env, &["status", "--db", "app.db"]), @"
     exit 0
-    app.db is at event 3 (fec8dbc1b743)
+    app.db is at event 3 (110843abd0c2)
     head is event 3; 0 pending
     no drift
     ");
@@ -1040,7 +1034,7 @@ fn status() {
     );
     insta::assert_snapshot!(run(&env, &["status", "--db", "app.db"]), @"
     exit 0
-    app.db is at event 3 (fec8dbc1b743)
+    app.db is at event 3 (110843abd0c2)
     head is event 4; 1 pending
       event 4 change: add note
     no drift
@@ -1051,7 +1045,7 @@ fn status() {
       "applied": true,
       "db": "app.db",
       "drift": [],
-      "hash": "fec8dbc1b74356c0a3fcadb479b23e8c5fb7332f87818a40ac1e70c5e6e232fa",
+      "hash": "110843abd0c23a83f7c9c340dd1342c918ce46eddd70adf71721cc844ca434b6",
       "head": 4,
       "pending": [
         {
@@ -1088,7 +1082,7 @@ fn drift_is_exit_4() {
         .expect("drift");
     insta::assert_snapshot!(run(&env, &["status", "--db", "app.db"]), @r#"
     exit 4
-    app.db is at event 3 (fec8dbc1b743)
+    app.db is at event 3 (110843abd0c2)
     head is event 3; 0 pending
     drift: table users: column sneaky is not in the ledger ("sneaky" text)
     drift: index users_by_name: not in the ledger
@@ -1105,7 +1099,7 @@ fn drift_is_exit_4() {
         "table users: column sneaky is not in the ledger (\"sneaky\" text)",
         "index users_by_name: not in the ledger"
       ],
-      "hash": "fec8dbc1b74356c0a3fcadb479b23e8c5fb7332f87818a40ac1e70c5e6e232fa",
+      "hash": "110843abd0c23a83f7c9c340dd1342c918ce46eddd70adf71721cc844ca434b6",
       "head": 3,
       "pending": [],
       "seq": 3
@@ -1124,7 +1118,7 @@ fn drift_is_exit_4() {
     "#);
     insta::assert_snapshot!(run(&env, &["verify", "--db", "app.db"]), @"
     exit 0
-    ok: 3 events, 0 tags, head event 3 fec8dbc1b74356c0a3fcadb479b23e8c5fb7332f87818a40ac1e70c5e6e232fa
+    ok: 3 events, 0 tags, head event 3 110843abd0c23a83f7c9c340dd1342c918ce46eddd70adf71721cc844ca434b6
     ok: app.db is at event 3, which is in the chain
     ");
 }
@@ -1147,19 +1141,19 @@ fn a_database_of_another_ledger_is_exit_3() {
     insta::assert_snapshot!(run(&env, &["--ledger", "other", "status", "--db", "app.db"]), @"
     exit 3
     --- stderr
-    error: app.db was reconciled by another ledger (id a38d41dd0436), not other (id 46ded710b15f)
+    error: app.db was reconciled by another ledger (id 44a19d680ccf), not other (id 259d7e35ee7e)
     help: give the --ledger it belongs to
     ");
     insta::assert_snapshot!(json(&env, &["--ledger", "other", "apply", "--db", "app.db"]), @"
     exit 3
     --- stderr
-    error: app.db was reconciled by another ledger (id a38d41dd0436), not other (id 46ded710b15f)
+    error: app.db was reconciled by another ledger (id 44a19d680ccf), not other (id 259d7e35ee7e)
     help: give the --ledger it belongs to
     ");
     insta::assert_snapshot!(run(&env, &["--ledger", "other", "archive", "list", "--db", "app.db"]), @"
     exit 3
     --- stderr
-    error: app.db was reconciled by another ledger (id a38d41dd0436), not other (id 46ded710b15f)
+    error: app.db was reconciled by another ledger (id 44a19d680ccf), not other (id 259d7e35ee7e)
     help: give the --ledger it belongs to
     ");
 }
@@ -1360,7 +1354,7 @@ fn checkout() {
     "#);
     insta::assert_snapshot!(run(&env, &["status", "--db", "one.db"]), @"
     exit 0
-    one.db is at event 1 (a38d41dd0436)
+    one.db is at event 1 (44a19d680ccf)
     head is event 3; 2 pending
       event 2 change: add age
       event 3 change: create orders
@@ -1399,8 +1393,8 @@ fn revert() {
     exit 0
     {
       "seq": 5,
-      "hash": "ddad31286601ed80057d1abf847ef3047c8b91ccf508a10f8acce40325ec1564",
-      "prev": "51eccf19c1202729626fa1545724f690d6ae5bc010044409d08c77ba9c807028",
+      "hash": "f7ed863fa6db39881a5c873bf528c10507962950e169a3f8b205a85afddc4172",
+      "prev": "f25c4813437a8f9f0f1a39db4ecd4d81388741fcafa0b9b475fe138be530ba37",
       "at": "2099-01-05T00:00:00Z",
       "author": "tester",
       "message": "undo",
@@ -1424,12 +1418,12 @@ fn revert() {
       "reverts": [
         4
       ],
-      "fingerprint": "439db74c35cf1507a80cc258c685d401f68245c36bd82af8af5d6a603b716f66"
+      "fingerprint": "a6de59ac42a9c68a0b39e962be84dd4bfaa33afc8e12056c84a48490b9627cc7"
     }
     "#);
     insta::assert_snapshot!(run(&env, &["revert", "head", "-m", "undo", "--timestamp", at]), @"
     exit 0
-    recorded revert event 5 (ddad31286601) undoing event 4: undo
+    recorded revert event 5 (f7ed863fa6db) undoing event 4: undo
     ");
     insta::assert_snapshot!(run(&env, &["apply", "--db", "app.db"]), @r#"
     exit 0
@@ -1440,8 +1434,8 @@ fn revert() {
     exit 0
     {
       "seq": 6,
-      "hash": "4a6065fc684b77189ccbc54f4800ab90827d149c05b0abaf6a0ba1c54d7b93b9",
-      "prev": "ddad31286601ed80057d1abf847ef3047c8b91ccf508a10f8acce40325ec1564",
+      "hash": "30cb458c2d1d25b229e2a06fbd0981876792d26cd7350723571a27650df9cc11",
+      "prev": "f7ed863fa6db39881a5c873bf528c10507962950e169a3f8b205a85afddc4172",
       "at": "2099-01-06T00:00:00Z",
       "author": "tester",
       "message": "back to 2",
@@ -1528,8 +1522,7 @@ fn revert() {
                 "name": null,
                 "columns": [
                   "id"
-                ],
-                "autoincrement": false
+                ]
               },
               "uniques": [],
               "checks": [],
@@ -1548,8 +1541,7 @@ fn revert() {
                   "deferred": false
                 }
               ],
-              "without_rowid": false,
-              "strict": false
+              "options": []
             }
           }
         }
@@ -1559,7 +1551,7 @@ fn revert() {
         4,
         5
       ],
-      "fingerprint": "f27c06fcc72567aa659ed5cced7d39b0982cd13bb2257c4de9a58428024f2057"
+      "fingerprint": "57a301e5cef2c722c5fd3670d48cfc67e677cbe800e8849acd04c012606b5b59"
     }
     "#);
     insta::assert_snapshot!(run(&env, &["apply", "--db", "app.db"]), @r#"
@@ -1640,7 +1632,7 @@ fn baseline() {
     exit 0
     {
       "seq": 1,
-      "hash": "0df005c15a4f2552b0c6944755520f96a3cb91c12864bf792535c4ea748ee2e4",
+      "hash": "48ca680603ab524cf6f64fc024c67e6dd7d80c3e53b0bfb03265033527c4cbba",
       "prev": "0000000000000000000000000000000000000000000000000000000000000000",
       "at": "2099-01-01T00:00:00Z",
       "author": "tester",
@@ -1673,14 +1665,12 @@ fn baseline() {
               "name": null,
               "columns": [
                 "id"
-              ],
-              "autoincrement": false
+              ]
             },
             "uniques": [],
             "checks": [],
             "foreign_keys": [],
-            "without_rowid": false,
-            "strict": false
+            "options": []
           }
         },
         "indexes": {
@@ -1711,22 +1701,22 @@ fn baseline() {
         },
         "triggers": {}
       },
-      "fingerprint": "c9e8344a1ef7599d069e30512b39591bf187c80b5422a2d42df86e0de1c7db46"
+      "fingerprint": "0be7bb2bd5186a5a0232077d83adb22b214f9481b77b1eee88e6fabf15a1f67d"
     }
     "#);
     insta::assert_snapshot!(run(&env, &["baseline", "--db", "legacy.db", "-m", "adopt", "--timestamp", at]), @"
     exit 0
-    recorded baseline event 1 (0df005c15a4f): 1 table, 3 objects from legacy.db; it is marked at event 1
+    recorded baseline event 1 (48ca680603ab): 1 table, 3 objects from legacy.db; it is marked at event 1
     ");
     insta::assert_snapshot!(run(&env, &["show", "1"]), @r#"
     exit 0
     event 1
-    hash        0df005c15a4f2552b0c6944755520f96a3cb91c12864bf792535c4ea748ee2e4
+    hash        48ca680603ab524cf6f64fc024c67e6dd7d80c3e53b0bfb03265033527c4cbba
     prev        0000000000000000000000000000000000000000000000000000000000000000
     at          2099-01-01T00:00:00Z
     author      tester
     kind        baseline
-    fingerprint c9e8344a1ef7599d069e30512b39591bf187c80b5422a2d42df86e0de1c7db46
+    fingerprint 0be7bb2bd5186a5a0232077d83adb22b214f9481b77b1eee88e6fabf15a1f67d
 
         adopt
 
@@ -1740,7 +1730,7 @@ fn baseline() {
     "#);
     insta::assert_snapshot!(run(&env, &["status", "--db", "legacy.db"]), @"
     exit 0
-    legacy.db is at event 1 (0df005c15a4f)
+    legacy.db is at event 1 (48ca680603ab)
     head is event 1; 0 pending
     no drift
     ");
@@ -1763,8 +1753,8 @@ fn baseline() {
       "db": "other.db",
       "event": {
         "seq": 2,
-        "hash": "de7b944670c47f0dcc081add68d78d5757072078e473bf7a09b1762da8469469",
-        "prev": "0df005c15a4f2552b0c6944755520f96a3cb91c12864bf792535c4ea748ee2e4",
+        "hash": "b066fedbbc3b1a1605b00a842e7ec1c9d6ceb23c13e9997b4cf927a91fc12204",
+        "prev": "48ca680603ab524cf6f64fc024c67e6dd7d80c3e53b0bfb03265033527c4cbba",
         "at": "2099-01-02T00:00:00Z",
         "author": "tester",
         "message": "adopt",
@@ -1788,15 +1778,14 @@ fn baseline() {
               "uniques": [],
               "checks": [],
               "foreign_keys": [],
-              "without_rowid": false,
-              "strict": false
+              "options": []
             }
           },
           "indexes": {},
           "views": {},
           "triggers": {}
         },
-        "fingerprint": "a2ec07fee4c691e741a12cdeb1458cfa9f203bba48cebcd3e916af165f58238f"
+        "fingerprint": "e906156ce4aa5acb210d9dd369cd227f3aaf2ccb82a91358290392075bcce0e6"
       }
     }
     "#);
@@ -1818,7 +1807,7 @@ fn baseline() {
     insta::assert_snapshot!(run(&fresh, &["baseline", "--db", "legacy.db", "-m", "adopt", "--timestamp", at]), @"
     exit 3
     --- stderr
-    error: legacy.db is already reconciled by another ledger (id 0df005c15a4f)
+    error: legacy.db is already reconciled by another ledger (id 48ca680603ab)
     help: give the --ledger it belongs to
     ");
 }
@@ -1957,7 +1946,7 @@ fn plan() {
     "#);
     insta::assert_snapshot!(run(&env, &["record", "-m", "sync", "--timestamp", "2099-02-01T00:00:00Z", "--desired", "desired.sql"]), @"
     exit 0
-    recorded event 4 (b217dcf6b7fe): sync
+    recorded event 4 (4110f38d81b9): sync
     ");
     // Nothing to change; bad desired SQL; no file.
     insta::assert_snapshot!(run(&env, &["plan", "--desired", "desired.sql"]), @r#"
@@ -2052,14 +2041,12 @@ fn import_sql() {
                   "name": null,
                   "columns": [
                     "id"
-                  ],
-                  "autoincrement": false
+                  ]
                 },
                 "uniques": [],
                 "checks": [],
                 "foreign_keys": [],
-                "without_rowid": false,
-                "strict": false
+                "options": []
               }
             }
           }
@@ -2098,8 +2085,8 @@ fn import_sql() {
     "#);
     insta::assert_snapshot!(run(&env, &["import-sql", "--timestamp", at, "migrations"]), @"
     exit 0
-    recorded event 1 (e9ab59060956): V1__users.sql
-    recorded event 2 (8245d0534d60): V2__email.sql
+    recorded event 1 (ad6345a356bd): V1__users.sql
+    recorded event 2 (19d8ed891c9f): V2__email.sql
     ");
     insta::assert_snapshot!(json(&env, &["import-sql", "--timestamp", "2099-01-02T00:00:00Z", "migrations"]), @r#"
     exit 0
@@ -2107,12 +2094,12 @@ fn import_sql() {
     "#);
     insta::assert_snapshot!(run(&env, &["log"]), @r#"
     exit 0
-    event 2  8245d0534d60  2099-01-01T00:00:00Z  tester  change
+    event 2  19d8ed891c9f  2099-01-01T00:00:00Z  tester  change
         V2__email.sql
           add column users.email: "email" text
           data step: UPDATE users SET email = ''
 
-    event 1  e9ab59060956  2099-01-01T00:00:00Z  tester  change
+    event 1  ad6345a356bd  2099-01-01T00:00:00Z  tester  change
         V1__users.sql
           create table users
     "#);
@@ -2315,11 +2302,11 @@ fn a_closed_stdout_ends_a_command_quietly() {
     strata checkout --db copy.db: exit 0
     head is event 6
     exit 0
-    app.db is at event 6 (99cfbc89aa11)
+    app.db is at event 6 (8a3c3e4d711e)
     head is event 6; 0 pending
     no drift
     exit 0
-    copy.db is at event 6 (99cfbc89aa11)
+    copy.db is at event 6 (8a3c3e4d711e)
     head is event 6; 0 pending
     no drift
     ");
@@ -2405,15 +2392,15 @@ fn a_closed_stdout_does_not_stop_an_import() {
     insta::assert_snapshot!(out, @r#"
     strata import-sql --timestamp 2099-01-01T00:00:00Z migrations: exit 0
     exit 0
-    event 3  8bd3cfe313cb  2099-01-01T00:00:00Z  tester  change
+    event 3  1473c5333b53  2099-01-01T00:00:00Z  tester  change
         V3__email.sql
           add column users.email: "email" text
 
-    event 2  2c42d13f7729  2099-01-01T00:00:00Z  tester  change
+    event 2  8b78d3262312  2099-01-01T00:00:00Z  tester  change
         V2__name.sql
           add column users.name: "name" text
 
-    event 1  8fc9d19bb6eb  2099-01-01T00:00:00Z  tester  change
+    event 1  7dce206cf8f5  2099-01-01T00:00:00Z  tester  change
         V1__users.sql
           create table users
     "#);

@@ -6,6 +6,7 @@
 
 use std::path::Path;
 use std::time::{Duration, Instant};
+use strata_dialect::sqlite::RULES;
 
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
@@ -121,12 +122,12 @@ pub fn user_tables(conn: &Connection) -> Vec<String> {
 /// The name the rowid answers to in `t`, if it has one (a column may take
 /// `rowid`, `_rowid_` and `oid`).
 pub fn rowid_name(t: &Table) -> Option<&'static str> {
-    if t.without_rowid {
+    if t.has_option(strata_dialect::sqlite::WITHOUT_ROWID) {
         return None;
     }
     ["rowid", "_rowid_", "oid"]
         .into_iter()
-        .find(|n| t.column(n).is_none())
+        .find(|n| t.column(RULES, n).is_none())
 }
 
 /// What a user sees: every user table's rows with their rowids, in rowid

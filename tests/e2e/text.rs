@@ -422,7 +422,7 @@ fn a_format_2_ledger_travels_with_its_own_hashes() {
     let three = Env::init();
     three
         .fails(&["import", &env.path().join("text").to_string_lossy()], 1)
-        .says("is the text form of a format-2 sqlite ledger, and the ledger is format 3 sqlite");
+        .says("is the text form of a format-2 sqlite ledger, and the ledger is format 4 sqlite");
 }
 
 fn copy_tree(from: &Path, to: &Path) {
@@ -449,5 +449,5 @@ fn a_folder_that_is_not_a_text_form_is_exit_1() {
     std::fs::create_dir(env.path().join("future")).expect("mkdir");
     env.file("future/ledger.json", "{\"text_version\": 9}\n");
     env.fails(&["verify", "--text", "future"], 1)
-        .says("has text-form version 9, but this strata reads version 1");
+        .says("has text-form version 9, but this strata reads version 2");
 }

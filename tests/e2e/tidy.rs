@@ -2,8 +2,9 @@
 //! opens with a `//!` paragraph saying what it is for, SQLite stays
 //! behind the SQLite target (nothing outside `crates/sqlite` names
 //! rusqlite in its source; `.ci/run` checks the dependency graph, this
-//! checks the code, re-exports included), and the CLI prints only through
-//! its output module.
+//! checks the code, re-exports included), the model names no dialect
+//! (what depends on one it asks of its `Rules`), and the CLI prints only
+//! through its output module.
 
 use std::path::{Path, PathBuf};
 
@@ -67,6 +68,28 @@ fn every_rust_file_opens_with_a_module_doc() {
         missing.is_empty(),
         "these files do not open with a `//!` comment saying what they are for:\n  {}",
         missing.join("\n  ")
+    );
+}
+
+#[test]
+fn the_model_names_no_dialect() {
+    let mut offenders = Vec::new();
+    for path in rust_files(&root().join("crates/schema/src")) {
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        for (i, line) in text.lines().enumerate() {
+            let lower = line.to_ascii_lowercase();
+            if ["sqlite", "postgres", "keywords"]
+                .iter()
+                .any(|w| lower.contains(w))
+            {
+                offenders.push(format!("{}:{}: {}", shown(&path), i + 1, line.trim()));
+            }
+        }
+    }
+    assert!(
+        offenders.is_empty(),
+        "the model knows no dialect (strata-dialect does); these lines name one:\n  {}",
+        offenders.join("\n  ")
     );
 }
 

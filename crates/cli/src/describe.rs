@@ -25,7 +25,7 @@ pub fn name(name: &str) -> String {
     if plain {
         name.to_string()
     } else {
-        strata_schema::sql_text::quote_ident(name)
+        format!("\"{}\"", name.replace('"', "\"\""))
             .replace('\n', "\\n")
             .replace('\r', "\\r")
     }

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use strata_dialect::sqlite::RULES;
 use strata_ledger::{Body, Draft, Ledger, Timestamp, SNAPSHOT_EVERY};
 use strata_schema::project;
 
@@ -82,7 +83,7 @@ fn benches(c: &mut Criterion) {
             let mut took = Duration::ZERO;
             for _ in 0..iters {
                 let op = w.next_op(&schema, rng.next_u64());
-                project(&mut schema, &op).expect("fits");
+                project(RULES, &mut schema, &op).expect("fits");
                 let draft = Draft {
                     at: Some(Timestamp::now()),
                     author: "bench".to_string(),

@@ -59,7 +59,8 @@ fn main() {
             let mut schema = strata_schema::Schema::default();
             for i in 1..=n {
                 let op = w.next_op(&schema, rng.next_u64());
-                strata_schema::project(&mut schema, &op).expect("fits");
+                strata_schema::project(strata_dialect::sqlite::RULES, &mut schema, &op)
+                    .expect("fits");
                 if i == n {
                     let t = Instant::now();
                     for _ in 0..100 {

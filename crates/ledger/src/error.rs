@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use strata_schema::ProjectError;
 
-use crate::event::CodecError;
+use crate::event::{CodecError, Dialect};
 use crate::hash::Hash;
 use crate::point::TagNameError;
 use crate::timestamp::Timestamp;
@@ -32,6 +32,8 @@ pub enum LedgerError {
     NotALedger { dir: PathBuf, reason: String },
     #[error("ledger {} has format version {found}, but this strata reads versions {} to {}", dir.display(), crate::OLDEST_FORMAT_VERSION, crate::FORMAT_VERSION)]
     FormatVersion { dir: PathBuf, found: u32 },
+    #[error("ledger {} is written in the {dialect} dialect, which this strata cannot read yet", dir.display())]
+    Dialect { dir: PathBuf, dialect: Dialect },
     #[error("cannot create {}: {source}", dir.display())]
     Create {
         dir: PathBuf,
@@ -159,6 +161,9 @@ impl LedgerError {
             }
             LedgerError::Conflict => "run the command again".to_string(),
             LedgerError::AmbiguousHash { .. } => "give more characters".to_string(),
+            LedgerError::FormatVersion { .. } | LedgerError::Dialect { .. } => {
+                "use the strata that wrote it, or a later one".to_string()
+            }
             _ => return None,
         })
     }

@@ -4,9 +4,10 @@
 //! lives here; docs/ledger-format.md describes it for readers of the store.
 
 use serde::{Deserialize, Serialize};
-use strata_schema::{project, project_all, Op, ProjectError, Schema};
+use strata_schema::{project, project_all, Op, ProjectError, Rules, Schema};
 
 use crate::hash::Hash;
+use crate::legacy;
 use crate::timestamp::Timestamp;
 
 /// The version of the ledger's bytes new ledgers are written in: the event
@@ -14,52 +15,25 @@ use crate::timestamp::Timestamp;
 /// into every event and every fingerprint, so a ledger written under one
 /// version can never pass for another. Any change to how an event or a
 /// schema encodes or hashes bumps it. Version 3 hashes the ledger's
-/// [`Dialect`] too.
-pub const FORMAT_VERSION: u32 = 3;
+/// [`Dialect`] too; version 4 keeps a table's options as the dialect's list
+/// ([`strata_schema::Table::options`]) where 2 and 3 had SQLite's flags.
+pub const FORMAT_VERSION: u32 = 4;
 
 /// The oldest version this strata reads and appends to. A ledger keeps the
 /// version it was created in: its hashes never change.
 pub const OLDEST_FORMAT_VERSION: u32 = 2;
 
-/// The SQL dialect a ledger's SQL text (views, triggers, defaults, checks,
-/// data steps) is written in, and whose rules its names follow. Chosen when
-/// the ledger is created; version 3 hashes it into every event.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Dialect {
-    Sqlite,
-    Postgres,
-}
-
-impl Dialect {
-    /// Every dialect, for messages that list them.
-    pub const ALL: [Dialect; 2] = [Dialect::Sqlite, Dialect::Postgres];
-
-    /// The dialect's name, as the store, `init --dialect` and JSON write it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Dialect::Sqlite => "sqlite",
-            Dialect::Postgres => "postgres",
-        }
-    }
-
-    /// The dialect named `name`.
-    pub fn parse(name: &str) -> Option<Dialect> {
-        Dialect::ALL.into_iter().find(|d| d.as_str() == name)
-    }
-}
-
-impl std::fmt::Display for Dialect {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use strata_dialect::Dialect;
 
 /// How one ledger's hashes are made: its format version and its dialect.
 ///
 /// - Version 2: `blake3(domain || 2u32 LE || bytes)`; the dialect is SQLite
 ///   and is not hashed.
-/// - Version 3: `blake3(domain || 3u32 LE || len(dialect) as u8 || dialect
-///   || bytes)`, the dialect's name in ASCII.
+/// - Version 3 and on: `blake3(domain || version u32 LE || len(dialect) as
+///   u8 || dialect || bytes)`, the dialect's name in ASCII.
+///
+/// Versions 2 and 3 lay tables out as [`crate::legacy`] describes; the
+/// codec functions here read and write each version in its own layout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Format {
     pub version: u32,
@@ -102,7 +76,74 @@ impl Format {
 
     /// The hash of an event.
     pub fn event_hash(&self, event: &Event) -> Result<Hash, CodecError> {
-        Ok(self.hash_event_bytes(&encode(event)?))
+        Ok(self.hash_event_bytes(&self.encode_event(event)?))
+    }
+
+    /// Whether tables are laid out as in versions 2 and 3.
+    fn legacy(&self) -> bool {
+        self.version <= 3
+    }
+
+    /// The rules of the ledger's dialect, or `None` for a dialect this
+    /// strata cannot read.
+    pub fn rules(&self) -> Option<&'static dyn Rules> {
+        self.dialect.rules()
+    }
+
+    /// An event's bytes in this format.
+    pub fn encode_event(&self, event: &Event) -> Result<Vec<u8>, CodecError> {
+        if self.legacy() {
+            encode(&legacy::event3(event)?)
+        } else {
+            encode(event)
+        }
+    }
+
+    /// An event's bytes in this format, into `buf` (cleared first).
+    pub fn encode_event_into(&self, event: &Event, buf: &mut Vec<u8>) -> Result<(), CodecError> {
+        buf.clear();
+        if self.legacy() {
+            encode_into(&legacy::event3(event)?, buf)
+        } else {
+            encode_into(event, buf)
+        }
+    }
+
+    /// An event from its bytes in this format; every byte must be used.
+    pub fn decode_event(&self, bytes: &[u8]) -> Result<Event, CodecError> {
+        if self.legacy() {
+            decode::<legacy::Event3>(bytes)?.try_into()
+        } else {
+            decode(bytes)
+        }
+    }
+
+    /// A schema's bytes in this format (what fingerprints and snapshots
+    /// hold), into `buf` (cleared first).
+    pub fn encode_schema_into(&self, schema: &Schema, buf: &mut Vec<u8>) -> Result<(), CodecError> {
+        buf.clear();
+        if self.legacy() {
+            legacy::check_schema(schema)?;
+            encode_into(&legacy::Schema3Ref(schema), buf)
+        } else {
+            encode_into(schema, buf)
+        }
+    }
+
+    /// A schema's bytes in this format.
+    pub fn encode_schema(&self, schema: &Schema) -> Result<Vec<u8>, CodecError> {
+        let mut buf = Vec::new();
+        self.encode_schema_into(schema, &mut buf)?;
+        Ok(buf)
+    }
+
+    /// A schema from its bytes in this format; every byte must be used.
+    pub fn decode_schema(&self, bytes: &[u8]) -> Result<Schema, CodecError> {
+        if self.legacy() {
+            Ok(decode::<legacy::Schema3>(bytes)?.into())
+        } else {
+            decode(bytes)
+        }
     }
 
     /// The fingerprint of a schema from its bincode bytes.
@@ -116,7 +157,7 @@ impl Format {
         // Through a buffer rather than streamed into the hasher: bincode's
         // many small writes are cheaper into a Vec than through an io::Write
         // adapter.
-        Ok(self.fingerprint_bytes(&encode(schema)?))
+        Ok(self.fingerprint_bytes(&self.encode_schema(schema)?))
     }
 }
 
@@ -215,6 +256,13 @@ pub fn encode<T: Serialize>(value: &T) -> Result<Vec<u8>, CodecError> {
     bincode::serde::encode_to_vec(value, config()).map_err(|e| CodecError::Encode(e.to_string()))
 }
 
+/// bincode bytes of any value, in the ledger's configuration, into `buf`.
+pub fn encode_into<T: Serialize>(value: &T, buf: &mut Vec<u8>) -> Result<(), CodecError> {
+    bincode::serde::encode_into_std_write(value, buf, config())
+        .map(drop)
+        .map_err(|e| CodecError::Encode(e.to_string()))
+}
+
 /// A value from its bincode bytes; every byte must be used.
 pub fn decode<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, CodecError> {
     let (value, used) = bincode::serde::decode_from_slice(bytes, decode_config())
@@ -258,10 +306,15 @@ pub enum ApplyError {
 
 /// Apply the body of event `seq` to `schema`, all or nothing: a change or a
 /// revert projects its ops, a baseline replaces the schema, a tag leaves it.
-pub fn apply_body(schema: &mut Schema, seq: u64, body: &Body) -> Result<(), ApplyError> {
+pub fn apply_body(
+    r: &dyn Rules,
+    schema: &mut Schema,
+    seq: u64,
+    body: &Body,
+) -> Result<(), ApplyError> {
     match body {
         Body::Change { ops, .. } | Body::Revert { ops, .. } => {
-            project_all(schema, ops).map_err(|(index, error)| ApplyError::Op {
+            project_all(r, schema, ops).map_err(|(index, error)| ApplyError::Op {
                 index,
                 kind: ops[index].kind(),
                 error,
@@ -278,11 +331,16 @@ pub fn apply_body(schema: &mut Schema, seq: u64, body: &Body) -> Result<(), Appl
 /// Like [`apply_body`] for an event already in the ledger, without
 /// `project_all`'s copy of the schema (replays of stored events fit by
 /// construction; a failure leaves `schema` part-way and means damage).
-pub(crate) fn replay_body(schema: &mut Schema, seq: u64, body: &Body) -> Result<(), ApplyError> {
+pub(crate) fn replay_body(
+    r: &dyn Rules,
+    schema: &mut Schema,
+    seq: u64,
+    body: &Body,
+) -> Result<(), ApplyError> {
     match body {
         Body::Change { ops, .. } | Body::Revert { ops, .. } => {
             for (index, op) in ops.iter().enumerate() {
-                project(schema, op).map_err(|error| ApplyError::Op {
+                project(r, schema, op).map_err(|error| ApplyError::Op {
                     index,
                     kind: op.kind(),
                     error,
@@ -290,7 +348,7 @@ pub(crate) fn replay_body(schema: &mut Schema, seq: u64, body: &Body) -> Result<
             }
             Ok(())
         }
-        _ => apply_body(schema, seq, body),
+        _ => apply_body(r, schema, seq, body),
     }
 }
 
@@ -375,14 +433,23 @@ pub(crate) mod tests {
     #[test]
     fn golden_event_bytes_and_hash() {
         let e = golden_event();
-        let bytes = encode(&e).unwrap();
-        assert_eq!(hex(&bytes), GOLDEN_EVENT_BYTES);
+        // Versions 2 and 3 lay the event out alike.
+        for format in [Format::V2, V3] {
+            let bytes = format.encode_event(&e).unwrap();
+            assert_eq!(hex(&bytes), GOLDEN_EVENT_BYTES);
+            assert_eq!(format.decode_event(&bytes).unwrap(), e);
+        }
         assert_eq!(
             Format::V2.event_hash(&e).unwrap().to_string(),
             GOLDEN_EVENT_HASH
         );
-        assert_eq!(decode::<Event>(&bytes).unwrap(), e);
     }
+
+    /// A SQLite ledger of version 3.
+    const V3: Format = Format {
+        version: 3,
+        dialect: Dialect::Sqlite,
+    };
 
     /// Version 3 hashes the dialect: the same bytes hash differently in a
     /// SQLite and a PostgreSQL ledger, and differently from version 2.
@@ -405,14 +472,98 @@ pub(crate) mod tests {
                 "4e5f7b7d9dbe725b6a677587ee119384bbf5045e2468999902355f2812fce529",
             ),
         ] {
-            let format = Format::new(dialect);
-            assert_eq!(format.version, 3);
+            let format = Format {
+                version: 3,
+                dialect,
+            };
             assert_eq!(format.event_hash(&e).unwrap().to_string(), event);
             assert_eq!(
                 format.fingerprint(&schema).unwrap().to_string(),
                 fingerprint
             );
         }
+    }
+
+    /// The golden event of version 4, whose table has a primary key and
+    /// two options; its bytes and hashes were built by hand and hashed by
+    /// an independent BLAKE3 implementation.
+    fn golden_event_v4() -> Event {
+        let mut e = golden_event();
+        if let Body::Change { ops, .. } = &mut e.body {
+            if let Op::CreateTable { table } = &mut ops[0] {
+                *table = users_with_options();
+            }
+        }
+        e
+    }
+
+    fn users_with_options() -> Table {
+        Table {
+            primary_key: Some(strata_schema::PrimaryKey {
+                name: None,
+                columns: vec!["id".into()],
+            }),
+            options: vec!["autoincrement".into(), "strict".into()],
+            ..users()
+        }
+    }
+
+    const GOLDEN_EVENT_BYTES_V4: &str = "02000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1ffd0050afc72dc20c00036164610575736572730003000575736572730202696407696e746567657200000000046e616d65047465787400000000010001026964000000020d6175746f696e6372656d656e74067374726963740305757365727305656d61696c047465787401010227270000020d0575736572730109656d61696c5f7365740b656d61696c203c3e2027270000abababababababababababababababababababababababababababababababab";
+    const GOLDEN_SCHEMA_BYTES_V4: &str = "010575736572730575736572730202696407696e746567657200000000046e616d65047465787400000000010001026964000000020d6175746f696e6372656d656e7406737472696374000000";
+
+    #[test]
+    fn golden_bytes_and_hashes_of_format_4() {
+        let e = golden_event_v4();
+        let mut schema = Schema::default();
+        schema.tables.insert("users".into(), users_with_options());
+        for (dialect, event, fingerprint) in [
+            (
+                Dialect::Sqlite,
+                "b7270eb31a6a03ee5c481838d9b8765f8b396130b5f2f3b274278f4169c36658",
+                "5bace1d296d8bae249393b76a25fb72d79447d11a74152f57fd2946e60f282f5",
+            ),
+            (
+                Dialect::Postgres,
+                "ccb0ad25f9bc021db0710f30583ae30074e3ad45832acdf530634c2910864b70",
+                "",
+            ),
+        ] {
+            let format = Format::new(dialect);
+            assert_eq!(format.version, 4);
+            let bytes = format.encode_event(&e).unwrap();
+            assert_eq!(hex(&bytes), GOLDEN_EVENT_BYTES_V4);
+            assert_eq!(format.decode_event(&bytes).unwrap(), e);
+            assert_eq!(format.event_hash(&e).unwrap().to_string(), event);
+            let bytes = format.encode_schema(&schema).unwrap();
+            assert_eq!(hex(&bytes), GOLDEN_SCHEMA_BYTES_V4);
+            assert_eq!(format.decode_schema(&bytes).unwrap(), schema);
+            if !fingerprint.is_empty() {
+                assert_eq!(
+                    format.fingerprint(&schema).unwrap().to_string(),
+                    fingerprint
+                );
+            }
+        }
+    }
+
+    /// The same event in version 3 keeps the flags of the old layout, and
+    /// reads back with its options.
+    #[test]
+    fn format_3_keeps_its_layout_for_options() {
+        let e = golden_event_v4();
+        let bytes = V3.encode_event(&e).unwrap();
+        let old_table = "0575736572730202696407696e746567657200000000046e616d65047465787400000000010001026964010000000001";
+        assert!(hex(&bytes).contains(old_table), "{}", hex(&bytes));
+        assert_eq!(V3.decode_event(&bytes).unwrap(), e);
+        // An option the old layout has no flag for cannot be written in it.
+        let mut odd = e.clone();
+        if let Body::Change { ops, .. } = &mut odd.body {
+            if let Op::CreateTable { table } = &mut ops[0] {
+                table.options.push("unlogged".into());
+            }
+        }
+        let err = V3.encode_event(&odd).unwrap_err().to_string();
+        assert!(err.contains("cannot hold"), "{err}");
     }
 
     #[test]
@@ -449,7 +600,8 @@ pub(crate) mod tests {
     fn golden_schema_fingerprint() {
         let mut schema = Schema::default();
         schema.tables.insert("users".into(), users());
-        let bytes = encode(&schema).unwrap();
+        let bytes = Format::V2.encode_schema(&schema).unwrap();
+        assert_eq!(Format::V2.decode_schema(&bytes).unwrap(), schema);
         assert_eq!(hex(&bytes), GOLDEN_SCHEMA_BYTES);
         assert_eq!(
             Format::V2.fingerprint(&schema).unwrap().to_string(),

@@ -16,6 +16,7 @@ mod event;
 #[doc(hidden)]
 pub mod failpoint;
 mod hash;
+mod legacy;
 mod point;
 mod revert;
 mod store;

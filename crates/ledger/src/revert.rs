@@ -13,7 +13,7 @@
 
 use std::collections::BTreeSet;
 
-use strata_schema::{derive, differences, key, project, Op, Schema};
+use strata_schema::{derive, differences, project, Op, Rules, Schema};
 
 use crate::error::{LedgerError, Result};
 use crate::event::Body;
@@ -31,14 +31,14 @@ impl Ledger {
         let target = self.entry(seq)?;
         let inverse = self.inverse(&target)?;
         let head_schema = self.schema_at(head)?;
-        if fits(&head_schema, &inverse).is_ok() {
+        if fits(self.rules, &head_schema, &inverse).is_ok() {
             return Ok(Body::Revert {
                 of: vec![seq],
                 ops: inverse,
             });
         }
         let later = self.later_with_ops(seq)?;
-        let mut candidates = touching(&target, &later);
+        let mut candidates = touching(self.rules, &target, &later);
         let chain = |set: &[&Entry]| -> Result<Vec<Op>> {
             let mut ops = Vec::new();
             for e in set.iter().rev() {
@@ -47,10 +47,10 @@ impl Ledger {
             ops.extend(inverse.iter().cloned());
             Ok(ops)
         };
-        if let Err(error) = fits(&head_schema, &chain(&candidates)?) {
+        if let Err(error) = fits(self.rules, &head_schema, &chain(&candidates)?) {
             // The name-based guess missed something: try everything after.
             candidates = later.iter().collect();
-            if let Err(e) = fits(&head_schema, &chain(&candidates)?) {
+            if let Err(e) = fits(self.rules, &head_schema, &chain(&candidates)?) {
                 return Err(LedgerError::RevertDoesNotFit {
                     seq,
                     error: if candidates.is_empty() { error } else { e },
@@ -62,7 +62,7 @@ impl Ledger {
         while i < candidates.len() {
             let mut without = candidates.clone();
             without.remove(i);
-            if fits(&head_schema, &chain(&without)?).is_ok() {
+            if fits(self.rules, &head_schema, &chain(&without)?).is_ok() {
                 candidates = without;
             } else {
                 i += 1;
@@ -100,7 +100,7 @@ impl Ledger {
             }
             _ => return self.revert_body(seq, false),
         };
-        fits(&self.schema_at(head)?, &ops)
+        fits(self.rules, &self.schema_at(head)?, &ops)
             .map_err(|error| LedgerError::RevertDoesNotFit { seq, error })?;
         Ok(Body::Revert { of: vec![seq], ops })
     }
@@ -131,7 +131,7 @@ impl Ledger {
         of.reverse();
         let mut schema = self.schema_at(head)?;
         for op in &ops {
-            project(&mut schema, op)
+            project(self.rules, &mut schema, op)
                 .map_err(|error| LedgerError::RevertDoesNotFit { seq: of[0], error })?;
         }
         let wanted = self.schema_at(target)?;
@@ -143,7 +143,7 @@ impl Ledger {
         // and the rename back cannot know they were bare (`lower("email")`),
         // which means the same and is all `differences` compares.
         let reached = self.format.fingerprint(&schema)? == self.format.fingerprint(&wanted)?
-            || differences(&wanted, &schema).is_empty();
+            || differences(self.rules, &wanted, &schema).is_empty();
         if !reached {
             // This guards an invariant: a revert --to that misses its
             // target is never appended.
@@ -176,7 +176,7 @@ impl Ledger {
 
     /// The ops that turn `from` into `to` on either side of baseline `seq`.
     fn across_baseline(&self, seq: u64, from: &Schema, to: &Schema) -> Result<Vec<Op>> {
-        derive(from, to, &[])
+        derive(self.rules, from, to, &[])
             .map(|d| d.ops)
             .map_err(|e| LedgerError::BaselineUnreachable {
                 seq,
@@ -273,7 +273,7 @@ impl Ledger {
                     .into_iter()
                     .map(|op| {
                         let found = forward.iter().enumerate().position(|(j, f)| {
-                            !used[j] && f.as_ref().is_some_and(|f| same_object(f, &op))
+                            !used[j] && f.as_ref().is_some_and(|f| same_object(self.rules, f, &op))
                         });
                         if let Some(j) = found {
                             used[j] = true;
@@ -407,27 +407,35 @@ fn excerpt(sql: &str) -> String {
 
 /// Whether two ops act on the same object the same way: the same kind, on
 /// the same table (and column, for a column op).
-fn same_object(a: &Op, b: &Op) -> bool {
-    fn object(op: &Op) -> (&'static str, Vec<String>, Option<String>) {
-        let tables = op.tables().iter().map(|t| key(t)).collect();
+fn same_object(r: &dyn Rules, a: &Op, b: &Op) -> bool {
+    let object = |op: &Op| -> (&'static str, Vec<String>, Option<String>) {
+        let tables = op.tables().iter().map(|t| r.key(t)).collect();
         let column = match op {
-            Op::AddColumn { column, .. } | Op::DropColumn { column, .. } => Some(key(&column.name)),
-            Op::AlterColumn { to, .. } => Some(key(&to.name)),
-            Op::CreateIndex { index } | Op::DropIndex { index } => Some(key(&index.name)),
-            Op::CreateView { view } | Op::DropView { view } => Some(key(&view.name)),
-            Op::CreateTrigger { trigger } | Op::DropTrigger { trigger } => Some(key(&trigger.name)),
+            Op::AddColumn { column, .. } | Op::DropColumn { column, .. } => {
+                Some(r.key(&column.name))
+            }
+            Op::AlterColumn { to, .. } => Some(r.key(&to.name)),
+            Op::CreateIndex { index } | Op::DropIndex { index } => Some(r.key(&index.name)),
+            Op::CreateView { view } | Op::DropView { view } => Some(r.key(&view.name)),
+            Op::CreateTrigger { trigger } | Op::DropTrigger { trigger } => {
+                Some(r.key(&trigger.name))
+            }
             _ => None,
         };
         (op.kind(), tables, column)
-    }
+    };
     object(a) == object(b)
 }
 
 /// Whether `ops` project onto `schema` in order.
-fn fits(schema: &Schema, ops: &[Op]) -> std::result::Result<(), strata_schema::ProjectError> {
+fn fits(
+    r: &dyn Rules,
+    schema: &Schema,
+    ops: &[Op],
+) -> std::result::Result<(), strata_schema::ProjectError> {
     let mut s = schema.clone();
     for op in ops {
-        project(&mut s, op)?;
+        project(r, &mut s, op)?;
     }
     Ok(())
 }
@@ -435,21 +443,21 @@ fn fits(schema: &Schema, ops: &[Op]) -> std::result::Result<(), strata_schema::P
 /// The later events that touch an object `target` touched, following
 /// renames forward: the first guess at what a revert of `target` depends
 /// on, before pruning.
-fn touching<'a>(target: &Entry, later: &'a [Entry]) -> Vec<&'a Entry> {
+fn touching<'a>(r: &dyn Rules, target: &Entry, later: &'a [Entry]) -> Vec<&'a Entry> {
     let mut names: BTreeSet<String> = BTreeSet::new();
     for op in target.event.body.ops() {
-        names.extend(op_names(op));
+        names.extend(op_names(r, op));
     }
     let mut out = Vec::new();
     for entry in later {
         let ops = entry.event.body.ops();
         if ops
             .iter()
-            .any(|op| op_names(op).iter().any(|n| names.contains(n)))
+            .any(|op| op_names(r, op).iter().any(|n| names.contains(n)))
         {
             out.push(entry);
             for op in ops {
-                names.extend(op_names(op));
+                names.extend(op_names(r, op));
             }
         }
     }
@@ -457,19 +465,19 @@ fn touching<'a>(target: &Entry, later: &'a [Entry]) -> Vec<&'a Entry> {
 }
 
 /// The keys of the tables, indexes, views and triggers an op names.
-fn op_names(op: &Op) -> Vec<String> {
-    let mut names: Vec<String> = op.tables().iter().map(|t| key(t)).collect();
+fn op_names(r: &dyn Rules, op: &Op) -> Vec<String> {
+    let mut names: Vec<String> = op.tables().iter().map(|t| r.key(t)).collect();
     match op {
-        Op::CreateIndex { index } | Op::DropIndex { index } => names.push(key(&index.name)),
-        Op::CreateView { view } | Op::DropView { view } => names.push(key(&view.name)),
+        Op::CreateIndex { index } | Op::DropIndex { index } => names.push(r.key(&index.name)),
+        Op::CreateView { view } | Op::DropView { view } => names.push(r.key(&view.name)),
         Op::CreateTrigger { trigger } | Op::DropTrigger { trigger } => {
-            names.push(key(&trigger.name))
+            names.push(r.key(&trigger.name))
         }
         Op::AddForeignKey { foreign_key, .. } | Op::DropForeignKey { foreign_key, .. } => {
-            names.push(key(&foreign_key.ref_table))
+            names.push(r.key(&foreign_key.ref_table))
         }
         Op::CreateTable { table } | Op::DropTable { table } => {
-            names.extend(table.foreign_keys.iter().map(|fk| key(&fk.ref_table)))
+            names.extend(table.foreign_keys.iter().map(|fk| r.key(&fk.ref_table)))
         }
         _ => {}
     }

@@ -19,12 +19,12 @@ use std::sync::{Mutex, MutexGuard};
 
 use sled::transaction::{ConflictableTransactionError, TransactionError};
 use sled::Transactional;
-use strata_schema::Schema;
+use strata_schema::{Rules, Schema};
 
 use crate::error::{LedgerError, Result};
 use crate::event::{
-    decode, decode_prefix, encode, replay_body, ApplyError, Body, Dialect, Event, Format,
-    FORMAT_VERSION, OLDEST_FORMAT_VERSION,
+    decode_prefix, replay_body, ApplyError, Body, Dialect, Event, Format, FORMAT_VERSION,
+    OLDEST_FORMAT_VERSION,
 };
 use crate::hash::{nibble, Hash};
 use crate::point::{check_tag_name, is_hash_prefix, Point};
@@ -136,6 +136,8 @@ pub struct Ledger {
     pub(crate) snapshot_every: u64,
     /// How its hashes are made.
     pub(crate) format: Format,
+    /// Its dialect's rules, which every projection follows.
+    pub(crate) rules: &'static dyn Rules,
     state: Mutex<State>,
 }
 
@@ -175,6 +177,15 @@ fn is_lock_error(e: &sled::Error) -> bool {
     }
 }
 
+/// The rules of `format`'s dialect, or why the ledger in `dir` cannot be
+/// read.
+pub(crate) fn rules_of(dir: &Path, format: Format) -> Result<&'static dyn Rules> {
+    format.rules().ok_or_else(|| LedgerError::Dialect {
+        dir: dir.to_path_buf(),
+        dialect: format.dialect,
+    })
+}
+
 impl Ledger {
     /// Create a new, empty SQLite ledger in `dir` (created if missing).
     /// Refuses when `dir` already holds one.
@@ -201,6 +212,7 @@ impl Ledger {
                 found: format.version,
             });
         }
+        let rules = rules_of(&dir, format)?;
         let store = dir.join(STORE_DIR);
         if store.exists() {
             return Err(LedgerError::AlreadyExists { dir });
@@ -212,6 +224,7 @@ impl Ledger {
         let db = open_sled(&dir, &store, true, Access::Write)?;
         let mut ledger = Ledger::from_db(dir, db)?;
         ledger.format = format;
+        ledger.rules = rules;
         let meta = &ledger.meta;
         let err = |source| LedgerError::Store {
             dir: ledger.dir.clone(),
@@ -268,6 +281,7 @@ impl Ledger {
         let db = open_sled(&dir, &store, false, access)?;
         let mut ledger = Ledger::from_db(dir, db)?;
         ledger.format = ledger.read_format()?;
+        ledger.rules = rules_of(&ledger.dir, ledger.format)?;
         ledger.load_head()?;
         Ok(ledger)
     }
@@ -287,6 +301,7 @@ impl Ledger {
             snapshots: tree("snapshots")?,
             snapshot_every: SNAPSHOT_EVERY,
             format: Format::new(Dialect::Sqlite),
+            rules: strata_dialect::sqlite::RULES,
             state: Mutex::new(State::default()),
             db,
             dir,
@@ -301,6 +316,11 @@ impl Ledger {
     /// The dialect of the ledger's SQL text.
     pub fn dialect(&self) -> Dialect {
         self.format.dialect
+    }
+
+    /// The rules of the ledger's dialect, which its schemas follow.
+    pub fn rules(&self) -> &'static dyn Rules {
+        self.rules
     }
 
     /// Read the format version and the dialect from `meta`.
@@ -559,7 +579,9 @@ impl Ledger {
                         "its snapshot does not match its fingerprint".to_string(),
                     ));
                 }
-                let schema: Schema = decode(&v)
+                let schema = self
+                    .format
+                    .decode_schema(&v)
                     .map_err(|e| damaged(format!("its snapshot does not decode: {e}")))?;
                 (schema, at + 1)
             }
@@ -567,13 +589,18 @@ impl Ledger {
         for item in self.events.range(seq_key(from)..=seq_key(seq)) {
             let (k, v) = item.map_err(|e| self.store_err(e))?;
             let at = read_u64(&k).unwrap_or(0);
-            let event: Event = decode(&v).map_err(|e| LedgerError::Damaged {
-                seq: Some(at),
-                reason: e.to_string(),
-            })?;
-            replay_body(&mut schema, event.seq, &event.body).map_err(|e| LedgerError::Damaged {
-                seq: Some(at),
-                reason: format!("it does not replay: {e}"),
+            let event = self
+                .format
+                .decode_event(&v)
+                .map_err(|e| LedgerError::Damaged {
+                    seq: Some(at),
+                    reason: e.to_string(),
+                })?;
+            replay_body(self.rules, &mut schema, event.seq, &event.body).map_err(|e| {
+                LedgerError::Damaged {
+                    seq: Some(at),
+                    reason: format!("it does not replay: {e}"),
+                }
             })?;
         }
         Ok(schema)
@@ -749,7 +776,7 @@ impl Ledger {
             Some((s, schema)) if s == head => schema,
             _ => self.schema_at_uncached(head)?,
         };
-        replay_body(&mut schema, seq, &body).map_err(|e| match e {
+        replay_body(self.rules, &mut schema, seq, &body).map_err(|e| match e {
             ApplyError::Op { index, kind, error } => LedgerError::DoesNotFit {
                 index,
                 kind,
@@ -767,7 +794,7 @@ impl Ledger {
             body,
             fingerprint: self.format.fingerprint(&schema)?,
         };
-        let bytes = encode(&event)?;
+        let bytes = self.format.encode_event(&event)?;
         Ok(Prepared {
             hash: self.format.hash_event_bytes(&bytes),
             event,
@@ -876,7 +903,7 @@ impl Ledger {
             return Err(LedgerError::Conflict);
         }
         let snapshot = if seq % self.snapshot_every == 0 {
-            Some(encode(&schema)?)
+            Some(self.format.encode_schema(&schema)?)
         } else {
             None
         };
@@ -1084,10 +1111,12 @@ fn open_sled(dir: &Path, store: &Path, create: bool, access: Access) -> Result<s
 }
 
 fn decode_entry(format: Format, seq: u64, bytes: &[u8]) -> Result<Entry> {
-    let event: Event = decode(bytes).map_err(|e| LedgerError::Damaged {
-        seq: Some(seq),
-        reason: e.to_string(),
-    })?;
+    let event = format
+        .decode_event(bytes)
+        .map_err(|e| LedgerError::Damaged {
+            seq: Some(seq),
+            reason: e.to_string(),
+        })?;
     Ok(Entry {
         hash: format.hash_event_bytes(bytes),
         event,

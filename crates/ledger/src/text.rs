@@ -16,7 +16,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
-use strata_schema::Schema;
+use strata_schema::{Rules, Schema};
 
 use crate::error::LedgerError;
 use crate::event::{replay_body, Body, Dialect, Event, Format};
@@ -26,8 +26,10 @@ use crate::store::{write_file, Entry, Ledger};
 use crate::timestamp::Timestamp;
 
 /// The version of the text form's layout, written in its header. Any change
-/// to the files' names or bytes for the same events bumps it.
-pub const TEXT_VERSION: u32 = 1;
+/// to the files' names or bytes for the same events bumps it. Version 2
+/// writes a table's options as a list (format version 4's model), where 1
+/// had SQLite's flags.
+pub const TEXT_VERSION: u32 = 2;
 
 /// The header file of a text-form folder.
 pub const HEADER_FILE: &str = "ledger.json";
@@ -149,6 +151,11 @@ fn parse_header(path: &Path, bytes: &[u8]) -> Result<Format, TextError> {
     }
     if format.version == 2 && dialect != Dialect::Sqlite {
         return Err(broken("a format-2 ledger is SQLite".to_string()));
+    }
+    if format.rules().is_none() {
+        return Err(broken(format!(
+            "its dialect {dialect} is not one this strata can read yet"
+        )));
     }
     if render_header(format) != bytes {
         return Err(broken(
@@ -385,6 +392,7 @@ pub struct TextSummary {
 pub struct TextReader {
     dir: PathBuf,
     format: Format,
+    rules: &'static dyn Rules,
     deep: bool,
     next: u64,
     prev: Hash,
@@ -402,8 +410,17 @@ impl TextReader {
                 dir: dir.to_path_buf(),
             });
         }
+        let format = read_format(dir)?;
+        let rules = format.rules().ok_or_else(|| TextError::Broken {
+            path: dir.join(HEADER_FILE),
+            reason: format!(
+                "its dialect {} is not one this strata can read yet",
+                format.dialect
+            ),
+        })?;
         Ok(TextReader {
-            format: read_format(dir)?,
+            format,
+            rules,
             dir: dir.to_path_buf(),
             deep,
             next: 1,
@@ -500,7 +517,7 @@ impl TextReader {
             _ => {}
         }
         if self.deep {
-            replay_body(&mut self.schema, seq, &e.body)
+            replay_body(self.rules, &mut self.schema, seq, &e.body)
                 .map_err(|err| format!("it does not fit the schema before it: {err}"))?;
             let fp = self
                 .format
@@ -804,6 +821,12 @@ mod tests {
         }
     }
 
+    /// A SQLite ledger of format 3, the one the golden event file is of.
+    const V3: Format = Format {
+        version: 3,
+        dialect: Dialect::Sqlite,
+    };
+
     /// The golden header. Its bytes are the text form: a failing test means
     /// a TEXT_VERSION bump, never a new expectation.
     #[test]
@@ -811,7 +834,7 @@ mod tests {
         let bytes = render_header(Format::new(Dialect::Sqlite));
         assert_eq!(
             String::from_utf8(bytes.clone()).unwrap(),
-            "{\n  \"text_version\": 1,\n  \"format_version\": 3,\n  \"dialect\": \"sqlite\"\n}\n"
+            "{\n  \"text_version\": 2,\n  \"format_version\": 4,\n  \"dialect\": \"sqlite\"\n}\n"
         );
         let path = Path::new(HEADER_FILE);
         assert_eq!(
@@ -820,11 +843,13 @@ mod tests {
         );
         let v2 = render_header(Format::V2);
         assert_eq!(parse_header(path, &v2).unwrap(), Format::V2);
-        let future = b"{\n  \"text_version\": 2\n}\n";
-        assert!(matches!(
-            parse_header(path, future),
-            Err(TextError::Version { found: 2, .. })
-        ));
+        for other in [1, 3] {
+            let header = format!("{{\n  \"text_version\": {other}\n}}\n");
+            assert!(matches!(
+                parse_header(path, header.as_bytes()),
+                Err(TextError::Version { found, .. }) if found == other
+            ));
+        }
     }
 
     const GOLDEN_EVENT_FILE: &str = r#"{
@@ -863,8 +888,7 @@ mod tests {
               "uniques": [],
               "checks": [],
               "foreign_keys": [],
-              "without_rowid": false,
-              "strict": false
+              "options": []
             }
           }
         },
@@ -906,7 +930,7 @@ mod tests {
     /// back the event, whose bincode bytes hash to that hash again.
     #[test]
     fn golden_event_file() {
-        let format = Format::new(Dialect::Sqlite);
+        let format = V3;
         let event = golden_event();
         let hash = format.event_hash(&event).unwrap();
         assert_eq!(
@@ -919,8 +943,8 @@ mod tests {
         assert_eq!(back.event, event);
         assert_eq!(back.hash, hash);
         assert_eq!(
-            crate::encode(&back.event).unwrap(),
-            crate::encode(&event).unwrap()
+            format.encode_event(&back.event).unwrap(),
+            format.encode_event(&event).unwrap()
         );
         // Under format 2 the same file records the wrong hash.
         let e = parse_event(&bytes, Format::V2).unwrap_err();
@@ -929,7 +953,7 @@ mod tests {
 
     #[test]
     fn an_edit_a_reformat_or_an_unknown_field_is_refused() {
-        let format = Format::new(Dialect::Sqlite);
+        let format = V3;
         let edited = GOLDEN_EVENT_FILE.replace("\"ada\"", "\"eve\"");
         let e = parse_event(edited.as_bytes(), format).unwrap_err();
         assert!(e.contains("it was changed"), "{e}");

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use strata_schema::Schema;
 
 use crate::error::Result;
-use crate::event::{config, decode, replay_body, Body, CodecError, Event};
+use crate::event::{replay_body, Body, Event};
 use crate::hash::Hash;
 use crate::store::{read_tag_value, read_u64, Ledger, META_HEAD_HASH, META_HEAD_SEQ};
 use crate::timestamp::Timestamp;
@@ -251,7 +251,7 @@ impl Ledger {
                 "it is missing: the next stored event is {seq}"
             );
             let here = Some(seq);
-            let event: Event = match decode(&v) {
+            let event: Event = match self.format.decode_event(&v) {
                 Ok(e) => e,
                 Err(e) => return Ok(Err(problem(here, e.to_string()))),
             };
@@ -290,20 +290,16 @@ impl Ledger {
                 tag_events += 1;
             }
             if deep {
-                buf.clear();
-                bincode::serde::encode_into_std_write(&event, &mut buf, config())
-                    .map_err(|e| CodecError::Encode(e.to_string()))?;
+                self.format.encode_event_into(&event, &mut buf)?;
                 check!(
                     buf == v.as_ref(),
                     here,
                     "its bytes are not the canonical encoding of the event they decode to"
                 );
-                if let Err(e) = replay_body(&mut schema, seq, &event.body) {
+                if let Err(e) = replay_body(self.rules, &mut schema, seq, &event.body) {
                     return Ok(Err(problem(here, format!("it does not replay: {e}"))));
                 }
-                buf.clear();
-                bincode::serde::encode_into_std_write(&schema, &mut buf, config())
-                    .map_err(|e| CodecError::Encode(e.to_string()))?;
+                self.format.encode_schema_into(&schema, &mut buf)?;
                 let fp = self.format.fingerprint_bytes(&buf);
                 check!(
                     fp == event.fingerprint,

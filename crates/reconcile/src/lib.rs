@@ -238,7 +238,7 @@ impl<'a, T: Target> Reconciler<'a, T> {
         for entry in self.ledger.events_back_from(self.ledger.head_seq()) {
             let entry = entry?;
             if let Body::Baseline { schema } = &entry.event.body {
-                if differences(schema, live).is_empty() {
+                if differences(self.ledger.rules(), schema, live).is_empty() {
                     return Ok(entry.event.seq);
                 }
             }
@@ -257,7 +257,7 @@ impl<'a, T: Target> Reconciler<'a, T> {
                 .map_err(|e| Error::target(Some(&standing.db), e))?,
         };
         let expected = self.ledger.schema_at(standing.seq)?;
-        let drift = differences(&expected, &live);
+        let drift = differences(self.ledger.rules(), &expected, &live);
         Ok(Survey {
             standing,
             expected,

@@ -12,19 +12,20 @@
 //! go, column changes, new tables (in foreign-key order), new constraints,
 //! indexes, views and triggers. The result is checked: the ops projected
 //! onto `from` give a schema with no [`differences`] from `to`. What no op
-//! expresses (a new primary key, WITHOUT ROWID or STRICT, an order of
-//! columns) is refused by name.
+//! expresses (a new primary key, a table option of the dialect's, an order
+//! of columns) is refused by name.
 
 use std::collections::BTreeSet;
 use std::fmt;
 
 use crate::diff::{
-    differences, index_differences, same_check, same_column, same_foreign_key, same_primary_key,
-    same_text, same_unique, Change, Difference,
+    differences, index_differences, option_differences, same_check, same_column, same_foreign_key,
+    same_primary_key, same_text, same_unique, Change, Difference,
 };
-use crate::model::{key, same_name, Schema, Table, Trigger, View};
+use crate::model::{Schema, Table, Trigger, View};
 use crate::op::Op;
 use crate::project::project;
+use crate::rules::Rules;
 
 /// A rename the user asserts, by the names in `from` (old) and in `to` (new).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -77,15 +78,21 @@ pub enum DeriveError {
 ///
 /// The phases run in the order the module describes, each a method of
 /// `Deriving` that pushes (and so projects) its ops.
-pub fn derive(from: &Schema, to: &Schema, renames: &[Rename]) -> Result<Derived, DeriveError> {
-    let (tables, columns) = resolve_renames(from, to, renames)?;
+pub fn derive(
+    r: &dyn Rules,
+    from: &Schema,
+    to: &Schema,
+    renames: &[Rename],
+) -> Result<Derived, DeriveError> {
+    let (tables, columns) = resolve_renames(r, from, to, renames)?;
     let mut d = Deriving {
+        r,
         cur: from.clone(),
         ops: Vec::new(),
     };
     d.drop_changed_views_and_triggers(to)?;
     d.rename(&tables, &columns)?;
-    refuse_inexpressible(&d.cur, to)?;
+    refuse_inexpressible(r, &d.cur, to)?;
     d.drop_changed_indexes(to)?;
     let kept = d.kept_tables(to);
     d.drop_constraints(to, &kept)?;
@@ -94,13 +101,13 @@ pub fn derive(from: &Schema, to: &Schema, renames: &[Rename]) -> Result<Derived,
     d.create_tables(to)?;
     d.add_constraints(to)?;
     d.create_indexes_views_and_triggers(to)?;
-    if let Some(left) = differences(to, &d.cur).first() {
+    if let Some(left) = differences(r, to, &d.cur).first() {
         return Err(DeriveError::Inexpressible(format!(
             "strata cannot express this change yet: {}",
             unexpressed(left)
         )));
     }
-    let suggestions = suggest(to, &d.ops);
+    let suggestions = suggest(r, to, &d.ops);
     Ok(Derived {
         ops: d.ops,
         suggestions,
@@ -115,6 +122,7 @@ fn unexpressed(d: &Difference) -> String {
             column, property, ..
         } => format!("column {column}: {property}"),
         Change::Property { property, .. } => property.to_string(),
+        Change::TableOption { option, .. } => format!("the option {option}"),
         Change::MissingColumn(c) | Change::ColumnNotInLedger(c) => format!("column {}", c.name),
         Change::ColumnOrder { .. } => "the order of its columns".to_string(),
         Change::MissingConstraint(_) | Change::ConstraintNotInLedger(_) => {
@@ -127,32 +135,31 @@ fn unexpressed(d: &Difference) -> String {
     format!("{} {}: {what} differs", d.kind, d.name)
 }
 
-/// What no op changes (a primary key, WITHOUT ROWID, STRICT, the order of
-/// the columns two tables share), refused before anything is dropped for
+/// What no op changes (a primary key, a table option, the order of the
+/// columns two tables share), refused before anything is dropped for
 /// it.
-fn refuse_inexpressible(cur: &Schema, to: &Schema) -> Result<(), DeriveError> {
+fn refuse_inexpressible(r: &dyn Rules, cur: &Schema, to: &Schema) -> Result<(), DeriveError> {
     for t in cur.tables.values() {
-        let Some(n) = to.table(&t.name) else { continue };
+        let Some(n) = to.table(r, &t.name) else {
+            continue;
+        };
         let refuse = |what: &str| {
             Err(DeriveError::Inexpressible(format!(
                 "table {}: {what} differs, and strata has no op that changes it; record a new table and move the rows with a data step",
                 n.name
             )))
         };
-        if !same_primary_key(n.primary_key.as_ref(), t.primary_key.as_ref()) {
+        if !same_primary_key(r, n.primary_key.as_ref(), t.primary_key.as_ref()) {
             return refuse("the primary key");
         }
-        if n.without_rowid != t.without_rowid {
-            return refuse("WITHOUT ROWID");
-        }
-        if n.strict != t.strict {
-            return refuse("STRICT");
+        if let Some(option) = option_differences(n, t).first() {
+            return refuse(&r.describe_option(option));
         }
         let shared = |a: &Table, b: &Table| -> Vec<String> {
             a.columns
                 .iter()
-                .filter(|c| b.column(&c.name).is_some())
-                .map(|c| key(&c.name))
+                .filter(|c| b.column(r, &c.name).is_some())
+                .map(|c| r.key(&c.name))
                 .collect()
         };
         if shared(t, n) != shared(n, t) {
@@ -167,26 +174,26 @@ fn refuse_inexpressible(cur: &Schema, to: &Schema) -> Result<(), DeriveError> {
 
 /// The views of `cur` that go or change in `to`, with every view that
 /// reads one of them (directly or through others).
-fn views_to_drop(cur: &Schema, to: &Schema) -> Vec<View> {
+fn views_to_drop(r: &dyn Rules, cur: &Schema, to: &Schema) -> Vec<View> {
     let mut views: Vec<_> = cur
         .views
         .values()
         .filter(|v| {
             !to.views
-                .get(&key(&v.name))
-                .is_some_and(|n| same_text(&n.sql, &v.sql))
+                .get(&r.key(&v.name))
+                .is_some_and(|n| same_text(r, &n.sql, &v.sql))
         })
         .cloned()
         .collect();
     loop {
         let reads_gone = |deps: &[String]| {
             deps.iter()
-                .any(|dep| views.iter().any(|v| same_name(&v.name, dep)))
+                .any(|dep| views.iter().any(|v| r.same_name(&v.name, dep)))
         };
         let more: Vec<_> = cur
             .views
             .values()
-            .filter(|v| !views.iter().any(|o| same_name(&o.name, &v.name)))
+            .filter(|v| !views.iter().any(|o| r.same_name(&o.name, &v.name)))
             .filter(|v| reads_gone(&v.depends_on))
             .cloned()
             .collect();
@@ -200,18 +207,18 @@ fn views_to_drop(cur: &Schema, to: &Schema) -> Vec<View> {
 
 /// The triggers of `cur` that go or change in `to`, or that fire on or
 /// read one of `views` (the views that go).
-fn triggers_to_drop(cur: &Schema, to: &Schema, views: &[View]) -> Vec<Trigger> {
+fn triggers_to_drop(r: &dyn Rules, cur: &Schema, to: &Schema, views: &[View]) -> Vec<Trigger> {
     cur.triggers
         .values()
         .filter(|t| {
             let on_gone = std::iter::once(&t.table)
                 .chain(&t.depends_on)
-                .any(|dep| views.iter().any(|v| same_name(&v.name, dep)));
+                .any(|dep| views.iter().any(|v| r.same_name(&v.name, dep)));
             on_gone
                 || !to
                     .triggers
-                    .get(&key(&t.name))
-                    .is_some_and(|n| same_text(&n.sql, &t.sql))
+                    .get(&r.key(&t.name))
+                    .is_some_and(|n| same_text(r, &n.sql, &t.sql))
         })
         .cloned()
         .collect()
@@ -267,22 +274,22 @@ fn unmatched<T>(have: &[T], want: &[T], same: impl Fn(&T, &T) -> bool) -> Vec<us
 /// The columns of `t` that `n` has not, last first, except that a column
 /// another going column still reads (a generated column's expression) goes
 /// after it.
-fn drop_columns(d: &mut Deriving, t: &Table, n: &Table) -> Result<(), DeriveError> {
+fn drop_columns(r: &dyn Rules, d: &mut Deriving, t: &Table, n: &Table) -> Result<(), DeriveError> {
     let mut gone: Vec<&crate::model::Column> = t
         .columns
         .iter()
         .rev()
-        .filter(|c| n.column(&c.name).is_none())
+        .filter(|c| n.column(r, &c.name).is_none())
         .collect();
     let drop = |d: &Deriving, c: &crate::model::Column| Op::DropColumn {
         table: t.name.clone(),
         column: c.clone(),
-        position: d.table(&t.name).column_position(&c.name).expect("there") as u32,
+        position: d.table(&t.name).column_position(r, &c.name).expect("there") as u32,
     };
     while !gone.is_empty() {
         let free = gone.iter().position(|c| {
             let mut probe = d.cur.clone();
-            project(&mut probe, &drop(d, c)).is_ok()
+            project(r, &mut probe, &drop(d, c)).is_ok()
         });
         let c = gone.remove(free.unwrap_or(0));
         let op = drop(d, c);
@@ -294,13 +301,13 @@ fn drop_columns(d: &mut Deriving, t: &Table, n: &Table) -> Result<(), DeriveErro
 /// Among new tables that all wait for one another, one that is on a cycle
 /// of references: following each table's first reference to another new
 /// table from the first one must come back to a table already seen.
-fn in_a_cycle(new: &[&Table]) -> usize {
+fn in_a_cycle(r: &dyn Rules, new: &[&Table]) -> usize {
     let next = |i: usize| {
         new[i].foreign_keys.iter().find_map(|fk| {
-            if same_name(&fk.ref_table, &new[i].name) {
+            if r.same_name(&fk.ref_table, &new[i].name) {
                 return None;
             }
-            new.iter().position(|o| same_name(&o.name, &fk.ref_table))
+            new.iter().position(|o| r.same_name(&o.name, &fk.ref_table))
         })
     };
     let mut seen = Vec::new();
@@ -316,16 +323,17 @@ fn in_a_cycle(new: &[&Table]) -> usize {
 }
 
 /// The ops made so far and the schema they give.
-struct Deriving {
+struct Deriving<'r> {
+    r: &'r dyn Rules,
     cur: Schema,
     ops: Vec<Op>,
 }
 
-impl Deriving {
+impl Deriving<'_> {
     /// Adds `op`, projected onto the schema so far; one that does not fit
     /// is a change strata cannot express.
     fn push(&mut self, op: Op) -> Result<(), DeriveError> {
-        project(&mut self.cur, &op).map_err(|e| {
+        project(self.r, &mut self.cur, &op).map_err(|e| {
             DeriveError::Inexpressible(format!("cannot {}: {e}", op.kind().replace('_', " ")))
         })?;
         self.ops.push(op);
@@ -336,7 +344,7 @@ impl Deriving {
     /// there.
     fn table(&self, name: &str) -> &Table {
         self.cur
-            .table(name)
+            .table(self.r, name)
             .expect("a table of the schema being derived")
     }
 
@@ -344,15 +352,16 @@ impl Deriving {
     /// that does: first, so nothing they read is held by them. A view goes
     /// before the views it reads.
     fn drop_changed_views_and_triggers(&mut self, to: &Schema) -> Result<(), DeriveError> {
-        let mut views = views_to_drop(&self.cur, to);
-        for trigger in triggers_to_drop(&self.cur, to, &views) {
+        let r = self.r;
+        let mut views = views_to_drop(r, &self.cur, to);
+        for trigger in triggers_to_drop(r, &self.cur, to, &views) {
             self.push(Op::DropTrigger { trigger })?;
         }
         while !views.is_empty() {
             let free = views.iter().position(|v| {
                 !views
                     .iter()
-                    .any(|o| o.depends_on.iter().any(|dep| same_name(dep, &v.name)))
+                    .any(|o| o.depends_on.iter().any(|dep| r.same_name(dep, &v.name)))
             });
             let view = views.remove(free.unwrap_or(0));
             self.push(Op::DropView { view })?;
@@ -384,14 +393,15 @@ impl Deriving {
 
     /// Indexes that go or change.
     fn drop_changed_indexes(&mut self, to: &Schema) -> Result<(), DeriveError> {
+        let r = self.r;
         let indexes: Vec<_> = self
             .cur
             .indexes
             .values()
             .filter(|i| {
                 !to.indexes
-                    .get(&key(&i.name))
-                    .is_some_and(|n| index_differences(n, i).is_empty())
+                    .get(&r.key(&i.name))
+                    .is_some_and(|n| index_differences(r, n, i).is_empty())
             })
             .cloned()
             .collect();
@@ -403,23 +413,25 @@ impl Deriving {
 
     /// The names of the tables `to` keeps, in key order.
     fn kept_tables(&self, to: &Schema) -> Vec<String> {
+        let r = self.r;
         self.cur
             .tables
             .values()
-            .filter(|t| to.table(&t.name).is_some())
+            .filter(|t| to.table(r, &t.name).is_some())
             .map(|t| t.name.clone())
             .collect()
     }
 
     /// Constraints that go, from kept tables; last first, so positions hold.
     fn drop_constraints(&mut self, to: &Schema, kept: &[String]) -> Result<(), DeriveError> {
+        let r = self.r;
         for name in kept {
-            let (t, n) = (self.table(name), to.table(name).expect("kept"));
+            let (t, n) = (self.table(name), to.table(r, name).expect("kept"));
             let table = &t.name;
             let mut drops = constraint_drops(
                 &t.foreign_keys,
                 &n.foreign_keys,
-                same_foreign_key,
+                |x, y| same_foreign_key(r, x, y),
                 |foreign_key, position| Op::DropForeignKey {
                     table: table.clone(),
                     foreign_key,
@@ -429,7 +441,7 @@ impl Deriving {
             drops.extend(constraint_drops(
                 &t.uniques,
                 &n.uniques,
-                same_unique,
+                |x, y| same_unique(r, x, y),
                 |unique, position| Op::DropUnique {
                     table: table.clone(),
                     unique,
@@ -439,7 +451,7 @@ impl Deriving {
             drops.extend(constraint_drops(
                 &t.checks,
                 &n.checks,
-                same_check,
+                |x, y| same_check(r, x, y),
                 |check, position| Op::DropCheck {
                     table: table.clone(),
                     check,
@@ -456,21 +468,22 @@ impl Deriving {
     /// Tables that go: each after the tables that refer to it. Where they
     /// refer to each other in a cycle, the cycle's foreign keys go first.
     fn drop_tables(&mut self, to: &Schema) -> Result<(), DeriveError> {
+        let r = self.r;
         let mut gone: Vec<String> = self
             .cur
             .tables
             .values()
-            .filter(|t| to.table(&t.name).is_none())
+            .filter(|t| to.table(r, &t.name).is_none())
             .map(|t| t.name.clone())
             .collect();
         while !gone.is_empty() {
             let referred = |name: &str, cur: &Schema| {
                 gone.iter().any(|o| {
-                    !same_name(o, name)
-                        && cur.table(o).is_some_and(|t| {
+                    !r.same_name(o, name)
+                        && cur.table(r, o).is_some_and(|t| {
                             t.foreign_keys
                                 .iter()
-                                .any(|fk| same_name(&fk.ref_table, name))
+                                .any(|fk| r.same_name(&fk.ref_table, name))
                         })
                 })
             };
@@ -490,19 +503,21 @@ impl Deriving {
     /// foreign keys of one of them that refer to the others, so it is free
     /// to go.
     fn break_drop_cycle(&mut self, gone: &[String]) -> Result<(), DeriveError> {
+        let r = self.r;
         let name = gone
             .iter()
             .find(|name| {
                 self.table(name).foreign_keys.iter().any(|fk| {
-                    !same_name(&fk.ref_table, name)
-                        && gone.iter().any(|o| same_name(o, &fk.ref_table))
+                    !r.same_name(&fk.ref_table, name)
+                        && gone.iter().any(|o| r.same_name(o, &fk.ref_table))
                 })
             })
             .expect("a cycle")
             .clone();
         let t = self.table(&name).clone();
         for (i, fk) in t.foreign_keys.iter().enumerate().rev() {
-            if !same_name(&fk.ref_table, &name) && gone.iter().any(|o| same_name(o, &fk.ref_table))
+            if !r.same_name(&fk.ref_table, &name)
+                && gone.iter().any(|o| r.same_name(o, &fk.ref_table))
             {
                 self.push(Op::DropForeignKey {
                     table: t.name.clone(),
@@ -516,19 +531,20 @@ impl Deriving {
 
     /// Columns of kept tables: changed, gone, new (at their places).
     fn change_columns(&mut self, to: &Schema, kept: &[String]) -> Result<(), DeriveError> {
+        let r = self.r;
         for name in kept {
-            let n = to.table(name).expect("kept");
+            let n = to.table(r, name).expect("kept");
             let t = self.table(name).clone();
             self.alter_columns(&t, n)?;
             // Gone before new, so a new column's place is its place in `to`;
             // unless no column stays, when the new ones come first (in front)
             // and the table is never without columns.
-            let none_stays = t.columns.iter().all(|c| n.column(&c.name).is_none());
+            let none_stays = t.columns.iter().all(|c| n.column(r, &c.name).is_none());
             if !none_stays {
-                drop_columns(self, &t, n)?;
+                drop_columns(r, self, &t, n)?;
             }
             for (i, c) in n.columns.iter().enumerate() {
-                if t.column(&c.name).is_none() {
+                if t.column(r, &c.name).is_none() {
                     self.push(Op::AddColumn {
                         table: t.name.clone(),
                         column: c.clone(),
@@ -537,7 +553,7 @@ impl Deriving {
                 }
             }
             if none_stays {
-                drop_columns(self, &t, n)?;
+                drop_columns(r, self, &t, n)?;
             }
         }
         Ok(())
@@ -546,9 +562,10 @@ impl Deriving {
     /// The columns `t` and `n` share whose definitions differ, altered to
     /// `n`'s (under `t`'s spelling of the name).
     fn alter_columns(&mut self, t: &Table, n: &Table) -> Result<(), DeriveError> {
+        let r = self.r;
         for c in &t.columns {
-            if let Some(nc) = n.column(&c.name) {
-                if !same_column(nc, c) {
+            if let Some(nc) = n.column(r, &c.name) {
+                if !same_column(r, nc, c) {
                     self.push(Op::AlterColumn {
                         table: t.name.clone(),
                         from: c.clone(),
@@ -567,26 +584,28 @@ impl Deriving {
     /// creating a table without its foreign keys to tables not there yet;
     /// they are added later with the other new constraints.
     fn create_tables(&mut self, to: &Schema) -> Result<(), DeriveError> {
+        let r = self.r;
         let mut new: Vec<&Table> = to
             .tables
             .values()
-            .filter(|t| self.cur.table(&t.name).is_none())
+            .filter(|t| self.cur.table(r, &t.name).is_none())
             .collect();
         while !new.is_empty() {
             let waits = |t: &Table, new: &[&Table]| {
                 t.foreign_keys.iter().any(|fk| {
-                    !same_name(&fk.ref_table, &t.name)
-                        && new.iter().any(|o| same_name(&o.name, &fk.ref_table))
+                    !r.same_name(&fk.ref_table, &t.name)
+                        && new.iter().any(|o| r.same_name(&o.name, &fk.ref_table))
                 })
             };
             let (i, partial) = match new.iter().position(|t| !waits(t, &new)) {
                 Some(i) => (i, false),
-                None => (in_a_cycle(&new), true),
+                None => (in_a_cycle(r, &new), true),
             };
             let mut table = new.remove(i).clone();
             if partial {
                 table.foreign_keys.retain(|fk| {
-                    same_name(&fk.ref_table, &table.name) || self.cur.table(&fk.ref_table).is_some()
+                    r.same_name(&fk.ref_table, &table.name)
+                        || self.cur.table(r, &fk.ref_table).is_some()
                 });
             }
             self.push(Op::CreateTable { table })?;
@@ -596,13 +615,14 @@ impl Deriving {
 
     /// New constraints, at the end of their lists.
     fn add_constraints(&mut self, to: &Schema) -> Result<(), DeriveError> {
+        let r = self.r;
         for n in to.tables.values() {
             let t = self.table(&n.name);
             let table = &t.name;
             let mut adds = constraint_adds(
                 &t.foreign_keys,
                 &n.foreign_keys,
-                same_foreign_key,
+                |x, y| same_foreign_key(r, x, y),
                 |foreign_key, position| Op::AddForeignKey {
                     table: table.clone(),
                     foreign_key,
@@ -612,7 +632,7 @@ impl Deriving {
             adds.extend(constraint_adds(
                 &t.uniques,
                 &n.uniques,
-                same_unique,
+                |x, y| same_unique(r, x, y),
                 |unique, position| Op::AddUnique {
                     table: table.clone(),
                     unique,
@@ -622,7 +642,7 @@ impl Deriving {
             adds.extend(constraint_adds(
                 &t.checks,
                 &n.checks,
-                same_check,
+                |x, y| same_check(r, x, y),
                 |check, position| Op::AddCheck {
                     table: table.clone(),
                     check,
@@ -638,10 +658,11 @@ impl Deriving {
 
     /// New indexes, views (each after the views it reads) and triggers.
     fn create_indexes_views_and_triggers(&mut self, to: &Schema) -> Result<(), DeriveError> {
+        let r = self.r;
         let indexes: Vec<_> = to
             .indexes
             .values()
-            .filter(|i| !self.cur.indexes.contains_key(&key(&i.name)))
+            .filter(|i| !self.cur.indexes.contains_key(&r.key(&i.name)))
             .cloned()
             .collect();
         for index in indexes {
@@ -650,14 +671,14 @@ impl Deriving {
         let mut views: Vec<_> = to
             .views
             .values()
-            .filter(|v| !self.cur.views.contains_key(&key(&v.name)))
+            .filter(|v| !self.cur.views.contains_key(&r.key(&v.name)))
             .cloned()
             .collect();
         while !views.is_empty() {
             let ready = views.iter().position(|v| {
                 !v.depends_on
                     .iter()
-                    .any(|dep| views.iter().any(|o| same_name(&o.name, dep)))
+                    .any(|dep| views.iter().any(|o| r.same_name(&o.name, dep)))
             });
             let view = views.remove(ready.unwrap_or(0));
             self.push(Op::CreateView { view })?;
@@ -665,7 +686,7 @@ impl Deriving {
         let triggers: Vec<_> = to
             .triggers
             .values()
-            .filter(|t| !self.cur.triggers.contains_key(&key(&t.name)))
+            .filter(|t| !self.cur.triggers.contains_key(&r.key(&t.name)))
             .cloned()
             .collect();
         for trigger in triggers {
@@ -682,6 +703,7 @@ type ColumnRenames = Vec<(String, String, String)>;
 /// triples, the table named as it is once tables are renamed; index renames
 /// are checked and dropped (an index is made again under its new name).
 fn resolve_renames(
+    r: &dyn Rules,
     from: &Schema,
     to: &Schema,
     renames: &[Rename],
@@ -689,13 +711,13 @@ fn resolve_renames(
     let mut tables: TableRenames = Vec::new();
     let mut columns: ColumnRenames = Vec::new();
     let mut seen = BTreeSet::new();
-    for r in renames {
-        if !seen.insert(r.to_string().to_ascii_lowercase()) {
+    for rename in renames {
+        if !seen.insert(r.key(&rename.to_string())) {
             continue;
         }
-        match r {
+        match rename {
             Rename::Object { from: old, to: new } => {
-                if let Some(pair) = object_rename(from, to, &tables, r, old, new)? {
+                if let Some(pair) = object_rename(r, from, to, &tables, rename, old, new)? {
                     tables.push(pair);
                 }
             }
@@ -703,7 +725,15 @@ fn resolve_renames(
                 table,
                 from: old,
                 to: new,
-            } => columns.push(column_rename(from, to, &tables, r, table, old, new)?),
+            } => columns.push(column_rename(
+                r,
+                (from, to),
+                &tables,
+                rename,
+                table,
+                old,
+                new,
+            )?),
         }
     }
     // A column rename names its table as the desired schema does, which is
@@ -719,67 +749,71 @@ fn refuse_rename(r: &Rename, why: String) -> DeriveError {
     }
 }
 
-/// Checks the rename `r` of the table or index `old` in `from` to `new` in
+/// Checks the rename `rename` of the table or index `old` in `from` to `new` in
 /// `to`, given the table renames so far: the (old, new) pair of a table
 /// rename, or nothing for an index's.
 fn object_rename(
+    r: &dyn Rules,
     from: &Schema,
     to: &Schema,
     tables: &TableRenames,
-    r: &Rename,
+    rename: &Rename,
     old: &str,
     new: &str,
 ) -> Result<Option<(String, String)>, DeriveError> {
-    if let Some(head) = from.table(old) {
-        if to.table(new).is_none() {
+    if let Some(head) = from.table(r, old) {
+        if to.table(r, new).is_none() {
             return Err(refuse_rename(
-                r,
+                rename,
                 format!("the desired schema has no table {new}"),
             ));
         }
-        if to.table(old).is_some() {
+        if to.table(r, old).is_some() {
             return Err(refuse_rename(
-                r,
+                rename,
                 format!("the desired schema still has table {old}"),
             ));
         }
-        if from.table(new).is_some() {
-            return Err(refuse_rename(r, format!("head already has a table {new}")));
+        if from.table(r, new).is_some() {
+            return Err(refuse_rename(
+                rename,
+                format!("head already has a table {new}"),
+            ));
         }
         if tables
             .iter()
-            .any(|(o, n)| same_name(o, old) || same_name(n, new))
+            .any(|(o, n)| r.same_name(o, old) || r.same_name(n, new))
         {
             return Err(refuse_rename(
-                r,
+                rename,
                 "another rename names the same table".into(),
             ));
         }
         Ok(Some((head.name.clone(), new.to_string())))
-    } else if from.indexes.contains_key(&key(old)) {
-        if !to.indexes.contains_key(&key(new)) {
+    } else if from.indexes.contains_key(&r.key(old)) {
+        if !to.indexes.contains_key(&r.key(new)) {
             return Err(refuse_rename(
-                r,
+                rename,
                 format!("the desired schema has no index {new}"),
             ));
         }
         Ok(None)
     } else {
         Err(refuse_rename(
-            r,
+            rename,
             format!("head has no table or index named {old}"),
         ))
     }
 }
 
-/// Checks the rename `r` of column `old` of `table` to `new`, given the
+/// Checks the rename `rename` of column `old` of `table` to `new`, given the
 /// table renames: the (table, old, new) triple, the table named as the
 /// desired schema names it and the old column as head spells it.
 fn column_rename(
-    from: &Schema,
-    to: &Schema,
+    r: &dyn Rules,
+    (from, to): (&Schema, &Schema),
     tables: &TableRenames,
-    r: &Rename,
+    rename: &Rename,
     table: &str,
     old: &str,
     new: &str,
@@ -787,38 +821,38 @@ fn column_rename(
     // The table, as head names it and as the desired schema does.
     let (head_name, new_name) = match tables
         .iter()
-        .find(|(o, n)| same_name(o, table) || same_name(n, table))
+        .find(|(o, n)| r.same_name(o, table) || r.same_name(n, table))
     {
         Some((o, n)) => (o.clone(), n.clone()),
         None => (table.to_string(), table.to_string()),
     };
-    let (Some(ht), Some(nt)) = (from.table(&head_name), to.table(&new_name)) else {
+    let (Some(ht), Some(nt)) = (from.table(r, &head_name), to.table(r, &new_name)) else {
         return Err(refuse_rename(
-            r,
+            rename,
             format!("{table} is not a table of both head and the desired schema"),
         ));
     };
-    let Some(head_column) = ht.column(old) else {
+    let Some(head_column) = ht.column(r, old) else {
         return Err(refuse_rename(
-            r,
+            rename,
             format!("head's table {} has no column {old}", ht.name),
         ));
     };
-    if nt.column(new).is_none() {
+    if nt.column(r, new).is_none() {
         return Err(refuse_rename(
-            r,
+            rename,
             format!("the desired table {} has no column {new}", nt.name),
         ));
     }
-    if nt.column(old).is_some() && !same_name(old, new) {
+    if nt.column(r, old).is_some() && !r.same_name(old, new) {
         return Err(refuse_rename(
-            r,
+            rename,
             format!("the desired table {} still has column {old}", nt.name),
         ));
     }
-    if ht.column(new).is_some() && !same_name(old, new) {
+    if ht.column(r, new).is_some() && !r.same_name(old, new) {
         return Err(refuse_rename(
-            r,
+            rename,
             format!("head's table {} already has column {new}", ht.name),
         ));
     }
@@ -828,15 +862,15 @@ fn column_rename(
 /// Drops and adds among `ops` that look like renames: a table gone and a
 /// table new with alike columns; in one table, a column gone and a column
 /// new with alike definitions.
-fn suggest(to: &Schema, ops: &[Op]) -> Vec<Suggestion> {
-    let mut out = table_suggestions(to, ops);
-    out.extend(column_suggestions(ops));
+fn suggest(r: &dyn Rules, to: &Schema, ops: &[Op]) -> Vec<Suggestion> {
+    let mut out = table_suggestions(r, to, ops);
+    out.extend(column_suggestions(r, ops));
     out
 }
 
 /// A table dropped and a table created with alike columns (names and
 /// definitions, in order), where only one created table is alike.
-fn table_suggestions(to: &Schema, ops: &[Op]) -> Vec<Suggestion> {
+fn table_suggestions(r: &dyn Rules, to: &Schema, ops: &[Op]) -> Vec<Suggestion> {
     let mut out = Vec::new();
     let dropped: Vec<&Table> = ops
         .iter()
@@ -848,7 +882,7 @@ fn table_suggestions(to: &Schema, ops: &[Op]) -> Vec<Suggestion> {
     let created: Vec<&Table> = ops
         .iter()
         .filter_map(|op| match op {
-            Op::CreateTable { table } => to.table(&table.name),
+            Op::CreateTable { table } => to.table(r, &table.name),
             _ => None,
         })
         .collect();
@@ -857,7 +891,7 @@ fn table_suggestions(to: &Schema, ops: &[Op]) -> Vec<Suggestion> {
             && a.columns
                 .iter()
                 .zip(&b.columns)
-                .all(|(x, y)| same_name(&x.name, &y.name) && same_column(x, y))
+                .all(|(x, y)| r.same_name(&x.name, &y.name) && same_column(r, x, y))
     };
     for d in &dropped {
         let matches: Vec<_> = created.iter().filter(|c| alike(d, c)).collect();
@@ -876,7 +910,7 @@ fn table_suggestions(to: &Schema, ops: &[Op]) -> Vec<Suggestion> {
 
 /// In one table, a column dropped and a column added with an alike
 /// definition, where only one added column is alike.
-fn column_suggestions(ops: &[Op]) -> Vec<Suggestion> {
+fn column_suggestions(r: &dyn Rules, ops: &[Op]) -> Vec<Suggestion> {
     let mut out = Vec::new();
     for op in ops {
         let Op::DropColumn { table, column, .. } = op else {
@@ -889,7 +923,7 @@ fn column_suggestions(ops: &[Op]) -> Vec<Suggestion> {
                     table: t,
                     column: c,
                     ..
-                } if same_name(t, table) && same_column(c, column) => Some(c),
+                } if r.same_name(t, table) && same_column(r, c, column) => Some(c),
                 _ => None,
             })
             .collect();

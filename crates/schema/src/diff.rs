@@ -2,16 +2,15 @@
 //! ledger's schema against what a live database holds) and what `apply`
 //! checks its own work with. A difference carries what differs (the
 //! column, the constraint, the property's values as each schema has them),
-//! not text: a target renders it in its own SQL (for SQLite,
-//! `strata_sqlite::render::difference`).
+//! not text: a target renders it in its own SQL.
 //!
 //! Only what means something to the database counts. Names are compared by
-//! [`key`], as SQL compares identifiers; SQL text (types, defaults, checks,
-//! generated columns, index terms and predicates, view and trigger
-//! statements) is compared by [`normalize`], so quoting, whitespace,
-//! comments and the case of keywords and identifiers are not differences.
-//! Column order counts; the order of a table's UNIQUE, CHECK and FOREIGN
-//! KEY constraints does not (it means nothing to SQLite), so they are
+//! the dialect's rule ([`Rules::same_name`]); SQL text (types, defaults,
+//! checks, generated columns, index terms and predicates, view and trigger
+//! statements) by [`Rules::same_text`], so quoting, whitespace, comments
+//! and the case the dialect ignores are not differences. Column order
+//! counts; the order of a table's UNIQUE, CHECK and FOREIGN KEY
+//! constraints does not (it means nothing to a database), so they are
 //! compared as collections. What the model derives from SQL text (the
 //! `depends_on` of views and triggers, the table a trigger fires on) is
 //! compared through that text.
@@ -20,10 +19,10 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use crate::model::{
-    key, Check, Column, ForeignKey, Generated, Index, IndexTerm, IndexedColumn, PrimaryKey, Schema,
+    Check, Column, ForeignKey, Generated, Index, IndexTerm, IndexedColumn, PrimaryKey, Schema,
     Table, Unique,
 };
-use crate::sql_text::normalize;
+use crate::rules::Rules;
 
 /// The kind of a schema object, as a difference names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,12 +78,19 @@ pub enum Change {
         actual: Value,
         expected: Value,
     },
-    /// A property of the object itself (`primary key`, `WITHOUT ROWID`,
-    /// `STRICT`, an index's `table`, `UNIQUE`, `terms`, `WHERE`).
+    /// A property of the object itself (`primary key`, an index's `table`,
+    /// `UNIQUE`, `terms`, `WHERE`).
     Property {
         property: &'static str,
         actual: Value,
         expected: Value,
+    },
+    /// A table option of the dialect's ([`Table::options`]) that one of
+    /// the two tables has.
+    TableOption {
+        option: String,
+        actual: bool,
+        expected: bool,
     },
     /// A table constraint expected and not there.
     MissingConstraint(Constraint),
@@ -97,8 +103,7 @@ pub enum Change {
 /// The value of a property as one schema has it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Value {
-    /// Whether a column is NOT NULL, an index UNIQUE, a table WITHOUT
-    /// ROWID or STRICT.
+    /// Whether a column is NOT NULL, an index UNIQUE.
     Flag(bool),
     /// A name or SQL text as the schema keeps it (a column's type, default
     /// or collation, an index's table or WHERE clause); `None` for none.
@@ -122,39 +127,43 @@ pub enum Constraint {
 /// Every difference of `actual` from `expected`, objects in key order
 /// (tables, indexes, views, then triggers). Empty exactly when the two are
 /// the same up to the comparison the module describes.
-pub fn differences(expected: &Schema, actual: &Schema) -> Vec<Difference> {
+pub fn differences(r: &dyn Rules, expected: &Schema, actual: &Schema) -> Vec<Difference> {
     let mut out = Vec::new();
     objects(
+        r,
         &mut out,
         ObjectKind::Table,
         &expected.tables,
         &actual.tables,
         |t| &t.name,
-        table_differences,
+        |e, a| table_differences(r, e, a),
     );
     objects(
+        r,
         &mut out,
         ObjectKind::Index,
         &expected.indexes,
         &actual.indexes,
         |i| &i.name,
-        index_differences,
+        |e, a| index_differences(r, e, a),
     );
     objects(
+        r,
         &mut out,
         ObjectKind::View,
         &expected.views,
         &actual.views,
         |v| &v.name,
-        |e, a| same_text(&e.sql, &a.sql),
+        |e, a| same_text(r, &e.sql, &a.sql),
     );
     objects(
+        r,
         &mut out,
         ObjectKind::Trigger,
         &expected.triggers,
         &actual.triggers,
         |t| &t.name,
-        |e, a| same_text(&e.sql, &a.sql),
+        |e, a| same_text(r, &e.sql, &a.sql),
     );
     out
 }
@@ -182,6 +191,7 @@ impl Changes for Vec<Change> {
 }
 
 fn objects<T, C: Changes>(
+    r: &dyn Rules,
     out: &mut Vec<Difference>,
     kind: ObjectKind,
     expected: &BTreeMap<String, T>,
@@ -195,13 +205,13 @@ fn objects<T, C: Changes>(
             name: name(e).clone(),
             change,
         };
-        match actual.get(&key(name(e))) {
+        match actual.get(&r.key(name(e))) {
             None => out.push(change(Change::Missing)),
             Some(a) => out.extend(compare(e, a).changes().into_iter().map(change)),
         }
     }
     for a in actual.values() {
-        if !expected.contains_key(&key(name(a))) {
+        if !expected.contains_key(&r.key(name(a))) {
             out.push(Difference {
                 kind,
                 name: name(a).clone(),
@@ -211,20 +221,26 @@ fn objects<T, C: Changes>(
     }
 }
 
-pub(crate) fn same_text(a: &str, b: &str) -> bool {
-    normalize(a) == normalize(b)
+pub(crate) fn same_text(r: &dyn Rules, a: &str, b: &str) -> bool {
+    r.same_text(a, b)
 }
 
-fn same_opt_text(a: Option<&str>, b: Option<&str>) -> bool {
-    a.map(normalize) == b.map(normalize)
+fn same_opt_text(r: &dyn Rules, a: Option<&str>, b: Option<&str>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => r.same_text(a, b),
+        (a, b) => a.is_none() && b.is_none(),
+    }
 }
 
-fn same_names(a: &[String], b: &[String]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| key(x) == key(y))
+fn same_names(r: &dyn Rules, a: &[String], b: &[String]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| r.key(x) == r.key(y))
 }
 
-fn same_opt_name(a: Option<&str>, b: Option<&str>) -> bool {
-    a.map(key) == b.map(key)
+fn same_opt_name(r: &dyn Rules, a: Option<&str>, b: Option<&str>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => r.same_name(a, b),
+        (a, b) => a.is_none() && b.is_none(),
+    }
 }
 
 /// Optional text as a value.
@@ -232,34 +248,34 @@ fn text(text: Option<&str>) -> Value {
     Value::Text(text.map(str::to_string))
 }
 
-fn table_differences(e: &Table, a: &Table) -> Vec<Change> {
+fn table_differences(r: &dyn Rules, e: &Table, a: &Table) -> Vec<Change> {
     let mut out = Vec::new();
     for ec in &e.columns {
-        match a.column(&ec.name) {
+        match a.column(r, &ec.name) {
             None => out.push(Change::MissingColumn(ec.clone())),
-            Some(ac) => column_differences(&mut out, ec, ac),
+            Some(ac) => column_differences(r, &mut out, ec, ac),
         }
     }
     for ac in &a.columns {
-        if e.column(&ac.name).is_none() {
+        if e.column(r, &ac.name).is_none() {
             out.push(Change::ColumnNotInLedger(ac.clone()));
         }
     }
     let shared = |t: &Table, other: &Table| -> Vec<String> {
         t.columns
             .iter()
-            .filter(|c| other.column(&c.name).is_some())
+            .filter(|c| other.column(r, &c.name).is_some())
             .map(|c| c.name.clone())
             .collect()
     };
     let (actual_order, expected_order) = (shared(a, e), shared(e, a));
-    if !same_names(&actual_order, &expected_order) {
+    if !same_names(r, &actual_order, &expected_order) {
         out.push(Change::ColumnOrder {
             actual: actual_order,
             expected: expected_order,
         });
     }
-    if !same_primary_key(e.primary_key.as_ref(), a.primary_key.as_ref()) {
+    if !same_primary_key(r, e.primary_key.as_ref(), a.primary_key.as_ref()) {
         out.push(Change::Property {
             property: "primary key",
             actual: Value::PrimaryKey(a.primary_key.clone()),
@@ -270,46 +286,54 @@ fn table_differences(e: &Table, a: &Table) -> Vec<Change> {
         &mut out,
         &e.uniques,
         &a.uniques,
-        same_unique,
+        |x, y| same_unique(r, x, y),
         Constraint::Unique,
     );
     constraints(
         &mut out,
         &e.checks,
         &a.checks,
-        same_check,
+        |x, y| same_check(r, x, y),
         Constraint::Check,
     );
     constraints(
         &mut out,
         &e.foreign_keys,
         &a.foreign_keys,
-        same_foreign_key,
+        |x, y| same_foreign_key(r, x, y),
         Constraint::ForeignKey,
     );
-    for (property, expected, actual) in [
-        ("WITHOUT ROWID", e.without_rowid, a.without_rowid),
-        ("STRICT", e.strict, a.strict),
-    ] {
-        if expected != actual {
-            out.push(Change::Property {
-                property,
-                actual: Value::Flag(actual),
-                expected: Value::Flag(expected),
-            });
-        }
+    for option in option_differences(e, a) {
+        out.push(Change::TableOption {
+            actual: a.has_option(option),
+            expected: e.has_option(option),
+            option: option.to_string(),
+        });
     }
     out
 }
 
+/// The options one of two tables has and the other has not, in order.
+pub(crate) fn option_differences<'a>(e: &'a Table, a: &'a Table) -> Vec<&'a str> {
+    let mut out: Vec<&str> = e
+        .options
+        .iter()
+        .chain(&a.options)
+        .filter(|o| e.has_option(o) != a.has_option(o))
+        .map(String::as_str)
+        .collect();
+    out.sort_unstable();
+    out
+}
+
 /// Whether two columns are alike in everything but their names.
-pub(crate) fn same_column(e: &Column, a: &Column) -> bool {
+pub(crate) fn same_column(r: &dyn Rules, e: &Column, a: &Column) -> bool {
     let mut out = Vec::new();
-    column_differences(&mut out, e, a);
+    column_differences(r, &mut out, e, a);
     out.is_empty()
 }
 
-fn column_differences(out: &mut Vec<Change>, e: &Column, a: &Column) {
+fn column_differences(r: &dyn Rules, out: &mut Vec<Change>, e: &Column, a: &Column) {
     let mut differ = |property, actual: Value, expected: Value| {
         out.push(Change::Column {
             column: e.name.clone(),
@@ -318,21 +342,21 @@ fn column_differences(out: &mut Vec<Change>, e: &Column, a: &Column) {
             expected,
         })
     };
-    if !same_text(&e.ty, &a.ty) {
+    if !same_text(r, &e.ty, &a.ty) {
         let ty = |t: &str| text(Some(t).filter(|t| !t.is_empty()));
         differ("type", ty(&a.ty), ty(&e.ty));
     }
     if e.not_null != a.not_null {
         differ("NOT NULL", Value::Flag(a.not_null), Value::Flag(e.not_null));
     }
-    if !same_opt_text(e.default.as_deref(), a.default.as_deref()) {
+    if !same_opt_text(r, e.default.as_deref(), a.default.as_deref()) {
         differ(
             "default",
             text(a.default.as_deref()),
             text(e.default.as_deref()),
         );
     }
-    if !same_opt_name(e.collation.as_deref(), a.collation.as_deref()) {
+    if !same_opt_name(r, e.collation.as_deref(), a.collation.as_deref()) {
         differ(
             "collation",
             text(a.collation.as_deref()),
@@ -341,7 +365,7 @@ fn column_differences(out: &mut Vec<Change>, e: &Column, a: &Column) {
     }
     let same_generated = match (&e.generated, &a.generated) {
         (None, None) => true,
-        (Some(x), Some(y)) => x.stored == y.stored && same_text(&x.expr, &y.expr),
+        (Some(x), Some(y)) => x.stored == y.stored && same_text(r, &x.expr, &y.expr),
         _ => false,
     };
     if !same_generated {
@@ -378,37 +402,40 @@ fn constraints<T: Clone>(
     );
 }
 
-pub(crate) fn same_primary_key(e: Option<&PrimaryKey>, a: Option<&PrimaryKey>) -> bool {
+pub(crate) fn same_primary_key(
+    r: &dyn Rules,
+    e: Option<&PrimaryKey>,
+    a: Option<&PrimaryKey>,
+) -> bool {
     match (e, a) {
         (None, None) => true,
         (Some(e), Some(a)) => {
-            same_opt_name(e.name.as_deref(), a.name.as_deref())
-                && same_names(&e.columns, &a.columns)
-                && e.autoincrement == a.autoincrement
+            same_opt_name(r, e.name.as_deref(), a.name.as_deref())
+                && same_names(r, &e.columns, &a.columns)
         }
         _ => false,
     }
 }
 
-pub(crate) fn same_unique(e: &Unique, a: &Unique) -> bool {
-    same_opt_name(e.name.as_deref(), a.name.as_deref()) && same_names(&e.columns, &a.columns)
+pub(crate) fn same_unique(r: &dyn Rules, e: &Unique, a: &Unique) -> bool {
+    same_opt_name(r, e.name.as_deref(), a.name.as_deref()) && same_names(r, &e.columns, &a.columns)
 }
 
-pub(crate) fn same_check(e: &Check, a: &Check) -> bool {
-    same_opt_name(e.name.as_deref(), a.name.as_deref()) && same_text(&e.expr, &a.expr)
+pub(crate) fn same_check(r: &dyn Rules, e: &Check, a: &Check) -> bool {
+    same_opt_name(r, e.name.as_deref(), a.name.as_deref()) && same_text(r, &e.expr, &a.expr)
 }
 
-pub(crate) fn same_foreign_key(e: &ForeignKey, a: &ForeignKey) -> bool {
-    same_opt_name(e.name.as_deref(), a.name.as_deref())
-        && same_names(&e.columns, &a.columns)
-        && key(&e.ref_table) == key(&a.ref_table)
-        && same_names(&e.ref_columns, &a.ref_columns)
+pub(crate) fn same_foreign_key(r: &dyn Rules, e: &ForeignKey, a: &ForeignKey) -> bool {
+    same_opt_name(r, e.name.as_deref(), a.name.as_deref())
+        && same_names(r, &e.columns, &a.columns)
+        && r.key(&e.ref_table) == r.key(&a.ref_table)
+        && same_names(r, &e.ref_columns, &a.ref_columns)
         && e.on_delete == a.on_delete
         && e.on_update == a.on_update
         && e.deferred == a.deferred
 }
 
-pub(crate) fn index_differences(e: &Index, a: &Index) -> Vec<Change> {
+pub(crate) fn index_differences(r: &dyn Rules, e: &Index, a: &Index) -> Vec<Change> {
     let mut out = Vec::new();
     let mut differ = |property, actual: Value, expected: Value| {
         out.push(Change::Property {
@@ -417,7 +444,7 @@ pub(crate) fn index_differences(e: &Index, a: &Index) -> Vec<Change> {
             expected,
         })
     };
-    if key(&e.table) != key(&a.table) {
+    if r.key(&e.table) != r.key(&a.table) {
         differ(
             "table",
             text(Some(a.table.as_str())),
@@ -431,7 +458,7 @@ pub(crate) fn index_differences(e: &Index, a: &Index) -> Vec<Change> {
         && e.columns
             .iter()
             .zip(&a.columns)
-            .all(|(x, y)| same_term(x, y));
+            .all(|(x, y)| same_term(r, x, y));
     if !same_terms {
         differ(
             "terms",
@@ -439,7 +466,7 @@ pub(crate) fn index_differences(e: &Index, a: &Index) -> Vec<Change> {
             Value::Terms(e.columns.clone()),
         );
     }
-    if !same_opt_text(e.predicate.as_deref(), a.predicate.as_deref()) {
+    if !same_opt_text(r, e.predicate.as_deref(), a.predicate.as_deref()) {
         differ(
             "WHERE",
             text(a.predicate.as_deref()),
@@ -449,11 +476,11 @@ pub(crate) fn index_differences(e: &Index, a: &Index) -> Vec<Change> {
     out
 }
 
-fn same_term(e: &IndexedColumn, a: &IndexedColumn) -> bool {
+fn same_term(r: &dyn Rules, e: &IndexedColumn, a: &IndexedColumn) -> bool {
     let term = match (&e.term, &a.term) {
-        (IndexTerm::Column(x), IndexTerm::Column(y)) => key(x) == key(y),
-        (IndexTerm::Expr(x), IndexTerm::Expr(y)) => same_text(x, y),
+        (IndexTerm::Column(x), IndexTerm::Column(y)) => r.key(x) == r.key(y),
+        (IndexTerm::Expr(x), IndexTerm::Expr(y)) => same_text(r, x, y),
         _ => false,
     };
-    term && e.desc == a.desc && same_opt_name(e.collation.as_deref(), a.collation.as_deref())
+    term && e.desc == a.desc && same_opt_name(r, e.collation.as_deref(), a.collation.as_deref())
 }

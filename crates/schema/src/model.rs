@@ -1,23 +1,15 @@
 //! The schema model: plain data, ordered canonically so that two equal
 //! schemas have equal encodings (the ledger fingerprints them).
 //!
-//! Objects are keyed by their name folded to ASCII lower case, because SQL
-//! identifiers (and SQLite's in particular) compare that way; the name as
-//! written is kept inside the object.
+//! Objects are keyed by [`Rules::key`] of their name, the dialect's rule
+//! for which names are the same; the name as written is kept inside the
+//! object.
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-/// The key under which an object named `name` is stored.
-pub fn key(name: &str) -> String {
-    name.to_ascii_lowercase()
-}
-
-/// Whether two identifiers name the same object.
-pub fn same_name(a: &str, b: &str) -> bool {
-    a.eq_ignore_ascii_case(b)
-}
+use crate::rules::Rules;
 
 /// A whole database schema.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -37,8 +29,10 @@ pub struct Table {
     pub uniques: Vec<Unique>,
     pub checks: Vec<Check>,
     pub foreign_keys: Vec<ForeignKey>,
-    pub without_rowid: bool,
-    pub strict: bool,
+    /// The dialect's table options, by the names the dialect gives them,
+    /// sorted, each once. What they mean, and which a
+    /// table may have, is the dialect's ([`Rules::check_table`]).
+    pub options: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -65,7 +59,6 @@ pub struct Generated {
 pub struct PrimaryKey {
     pub name: Option<String>,
     pub columns: Vec<String>,
-    pub autoincrement: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -153,8 +146,8 @@ pub struct Trigger {
 }
 
 impl Schema {
-    pub fn table(&self, name: &str) -> Option<&Table> {
-        self.tables.get(&key(name))
+    pub fn table(&self, r: &dyn Rules, name: &str) -> Option<&Table> {
+        self.tables.get(&r.key(name))
     }
 
     pub fn is_empty(&self) -> bool {
@@ -166,12 +159,32 @@ impl Schema {
 }
 
 impl Table {
-    pub fn column(&self, name: &str) -> Option<&Column> {
-        self.columns.iter().find(|c| same_name(&c.name, name))
+    pub fn column(&self, r: &dyn Rules, name: &str) -> Option<&Column> {
+        self.columns.iter().find(|c| r.same_name(&c.name, name))
     }
 
-    pub fn column_position(&self, name: &str) -> Option<usize> {
-        self.columns.iter().position(|c| same_name(&c.name, name))
+    pub fn column_position(&self, r: &dyn Rules, name: &str) -> Option<usize> {
+        self.columns.iter().position(|c| r.same_name(&c.name, name))
+    }
+
+    /// Whether the table has the dialect's option `option`.
+    pub fn has_option(&self, option: &str) -> bool {
+        self.options.iter().any(|o| o == option)
+    }
+
+    /// Gives the table the option `option`, or takes it away, keeping the
+    /// list sorted.
+    pub fn set_option(&mut self, option: &str, on: bool) {
+        match (
+            self.options.binary_search_by(|o| o.as_str().cmp(option)),
+            on,
+        ) {
+            (Err(at), true) => self.options.insert(at, option.to_string()),
+            (Ok(at), false) => {
+                self.options.remove(at);
+            }
+            _ => {}
+        }
     }
 }
 

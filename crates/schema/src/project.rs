@@ -4,11 +4,10 @@
 //! error leaves the schema as it was.
 
 use crate::model::{
-    key, same_name, Check, Column, ForeignKey, Index, IndexTerm, Schema, Table, Trigger, Unique,
-    View,
+    Check, Column, ForeignKey, Index, IndexTerm, Schema, Table, Trigger, Unique, View,
 };
 use crate::op::Op;
-use crate::sql_text;
+use crate::rules::Rules;
 
 /// Why an op does not fit the schema it is applied to.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -31,82 +30,79 @@ pub enum ProjectError {
 
 use ProjectError as E;
 
-/// The types a STRICT table accepts.
-const STRICT_TYPES: [&str; 6] = ["INT", "INTEGER", "REAL", "TEXT", "BLOB", "ANY"];
-
 /// Apply `op` to `schema`. On error the schema is unchanged.
 ///
 /// Each op has a function of its own below, in the order of [`Op`]'s
 /// variants: tables, columns, indexes, constraints, views, triggers.
-pub fn project(schema: &mut Schema, op: &Op) -> Result<(), ProjectError> {
+pub fn project(r: &dyn Rules, schema: &mut Schema, op: &Op) -> Result<(), ProjectError> {
     match op {
-        Op::CreateTable { table } => create_table(schema, table),
-        Op::DropTable { table } => drop_table(schema, table),
-        Op::RenameTable { from, to } => rename_table(schema, from, to),
+        Op::CreateTable { table } => create_table(r, schema, table),
+        Op::DropTable { table } => drop_table(r, schema, table),
+        Op::RenameTable { from, to } => rename_table(r, schema, from, to),
         Op::AddColumn {
             table,
             column,
             position,
-        } => add_column(schema, table, column, *position),
+        } => add_column(r, schema, table, column, *position),
         Op::DropColumn {
             table,
             column,
             position,
-        } => drop_column(schema, table, column, *position),
-        Op::RenameColumn { table, from, to } => rename_column(schema, table, from, to),
-        Op::AlterColumn { table, from, to } => alter_column(schema, table, from, to),
-        Op::CreateIndex { index } => create_index(schema, index),
-        Op::DropIndex { index } => drop_index(schema, index),
+        } => drop_column(r, schema, table, column, *position),
+        Op::RenameColumn { table, from, to } => rename_column(r, schema, table, from, to),
+        Op::AlterColumn { table, from, to } => alter_column(r, schema, table, from, to),
+        Op::CreateIndex { index } => create_index(r, schema, index),
+        Op::DropIndex { index } => drop_index(r, schema, index),
         Op::AddForeignKey {
             table,
             foreign_key,
             position,
-        } => add_foreign_key(schema, table, foreign_key, *position),
+        } => add_foreign_key(r, schema, table, foreign_key, *position),
         Op::DropForeignKey {
             table,
             foreign_key,
             position,
-        } => drop_foreign_key(schema, table, foreign_key, *position),
+        } => drop_foreign_key(r, schema, table, foreign_key, *position),
         Op::AddUnique {
             table,
             unique,
             position,
-        } => add_unique(schema, table, unique, *position),
+        } => add_unique(r, schema, table, unique, *position),
         Op::DropUnique {
             table,
             unique,
             position,
-        } => drop_unique(schema, table, unique, *position),
+        } => drop_unique(r, schema, table, unique, *position),
         Op::AddCheck {
             table,
             check,
             position,
-        } => add_check(schema, table, check, *position),
+        } => add_check(r, schema, table, check, *position),
         Op::DropCheck {
             table,
             check,
             position,
-        } => drop_check(schema, table, check, *position),
-        Op::CreateView { view } => create_view(schema, view),
-        Op::DropView { view } => drop_view(schema, view),
-        Op::CreateTrigger { trigger } => create_trigger(schema, trigger),
-        Op::DropTrigger { trigger } => drop_trigger(schema, trigger),
+        } => drop_check(r, schema, table, check, *position),
+        Op::CreateView { view } => create_view(r, schema, view),
+        Op::DropView { view } => drop_view(r, schema, view),
+        Op::CreateTrigger { trigger } => create_trigger(r, schema, trigger),
+        Op::DropTrigger { trigger } => drop_trigger(r, schema, trigger),
         Op::Data { .. } => Ok(()),
     }
 }
 
 /// A new table: its name free, its definition whole.
-fn create_table(schema: &mut Schema, table: &Table) -> Result<(), ProjectError> {
-    free_name(schema, &table.name)?;
-    check_table(schema, table)?;
-    schema.tables.insert(key(&table.name), table.clone());
+fn create_table(r: &dyn Rules, schema: &mut Schema, table: &Table) -> Result<(), ProjectError> {
+    free_name(r, schema, &table.name)?;
+    check_table(r, schema, table)?;
+    schema.tables.insert(r.key(&table.name), table.clone());
     Ok(())
 }
 
 /// A table dropped as it is defined, that no index, view, trigger or other
 /// table's foreign key still uses.
-fn drop_table(schema: &mut Schema, table: &Table) -> Result<(), ProjectError> {
-    let current = table_ref(schema, &table.name)?;
+fn drop_table(r: &dyn Rules, schema: &mut Schema, table: &Table) -> Result<(), ProjectError> {
+    let current = table_ref(r, schema, &table.name)?;
     if current != table {
         return Err(mismatch(
             format!("table {}", table.name),
@@ -117,45 +113,51 @@ fn drop_table(schema: &mut Schema, table: &Table) -> Result<(), ProjectError> {
     if let Some(i) = schema
         .indexes
         .values()
-        .find(|i| same_name(&i.table, &table.name))
+        .find(|i| r.same_name(&i.table, &table.name))
     {
         return Err(in_use(what(), format!("index {}", i.name)));
     }
-    refuse_dependents(schema, &table.name, what)?;
+    refuse_dependents(r, schema, &table.name, what)?;
     for other in schema.tables.values() {
-        if same_name(&other.name, &table.name) {
+        if r.same_name(&other.name, &table.name) {
             continue;
         }
         if let Some(fk) = other
             .foreign_keys
             .iter()
-            .find(|fk| same_name(&fk.ref_table, &table.name))
+            .find(|fk| r.same_name(&fk.ref_table, &table.name))
         {
             return Err(in_use(what(), describe_fk(&other.name, fk)));
         }
     }
-    schema.tables.remove(&key(&table.name));
+    schema.tables.remove(&r.key(&table.name));
     Ok(())
 }
 
 /// A table renamed to a free name, carried everywhere it is named.
-fn rename_table(schema: &mut Schema, from: &str, to: &str) -> Result<(), ProjectError> {
-    table_ref(schema, from)?;
-    free_name(schema, to)?;
-    refuse_ambiguous_table_rename(schema, from, to)?;
-    rename_table_everywhere(schema, from, to);
+fn rename_table(
+    r: &dyn Rules,
+    schema: &mut Schema,
+    from: &str,
+    to: &str,
+) -> Result<(), ProjectError> {
+    table_ref(r, schema, from)?;
+    free_name(r, schema, to)?;
+    refuse_ambiguous_table_rename(r, schema, from, to)?;
+    rename_table_everywhere(r, schema, from, to);
     Ok(())
 }
 
 /// A new column at `position` of its table (at most the end).
 fn add_column(
+    r: &dyn Rules,
     schema: &mut Schema,
     table: &str,
     column: &Column,
     position: u32,
 ) -> Result<(), ProjectError> {
-    let t = table_ref(schema, table)?;
-    if t.column(&column.name).is_some() {
+    let t = table_ref(r, schema, table)?;
+    if t.column(r, &column.name).is_some() {
         return Err(E::AlreadyExists {
             kind: "column",
             name: format!("{table}.{}", column.name),
@@ -170,22 +172,26 @@ fn add_column(
         )));
     }
     check_column(t, column)?;
-    table_mut(schema, table)
-        .columns
-        .insert(position, column.clone());
+    let t = table_mut(r, schema, table);
+    t.columns.insert(position, column.clone());
+    if let Err(e) = check_options(r, t) {
+        t.columns.remove(position);
+        return Err(e);
+    }
     Ok(())
 }
 
 /// A column dropped as it is defined and where it is, that is not the
 /// table's only one and that nothing still uses.
 fn drop_column(
+    r: &dyn Rules,
     schema: &mut Schema,
     table: &str,
     column: &Column,
     position: u32,
 ) -> Result<(), ProjectError> {
-    let t = table_ref(schema, table)?;
-    let at = column_index(t, &column.name)?;
+    let t = table_ref(r, schema, table)?;
+    let at = column_index(r, t, &column.name)?;
     if at != position as usize || t.columns[at] != *column {
         return Err(mismatch(
             format!("column {table}.{}", column.name),
@@ -198,25 +204,27 @@ fn drop_column(
             column.name
         )));
     }
-    if let Some(by) = column_user(schema, t, &column.name) {
+    if let Some(by) = column_user(r, schema, t, &column.name) {
         return Err(in_use(format!("column {table}.{}", column.name), by));
     }
-    table_mut(schema, table).columns.remove(at);
+    table_mut(r, schema, table).columns.remove(at);
     Ok(())
 }
 
 /// A column renamed to a name no other column of its table has, carried
 /// everywhere it is named.
 fn rename_column(
+    r: &dyn Rules,
     schema: &mut Schema,
     table: &str,
     from: &str,
     to: &str,
 ) -> Result<(), ProjectError> {
-    let t = table_ref(schema, table)?;
-    let at = column_index(t, from)?;
-    // A rename that only changes the case is allowed, as in SQLite.
-    if t.column_position(to).is_some_and(|p| p != at) {
+    let t = table_ref(r, schema, table)?;
+    let at = column_index(r, t, from)?;
+    // A rename to a name the dialect takes for the same one (only the case
+    // differs, say) is allowed.
+    if t.column_position(r, to).is_some_and(|p| p != at) {
         return Err(E::AlreadyExists {
             kind: "column",
             name: format!("{table}.{to}"),
@@ -229,21 +237,22 @@ fn rename_column(
             ..t.columns[at].clone()
         },
     )?;
-    refuse_ambiguous_rename(schema, &t.name, from, to)?;
-    rename_column_everywhere(schema, table, from, to);
+    refuse_ambiguous_rename(r, schema, &t.name, from, to)?;
+    rename_column_everywhere(r, schema, table, from, to);
     Ok(())
 }
 
 /// A column's definition changed from `from` (as it is) to `to`, under the
 /// same name.
 fn alter_column(
+    r: &dyn Rules,
     schema: &mut Schema,
     table: &str,
     from: &Column,
     to: &Column,
 ) -> Result<(), ProjectError> {
-    let t = table_ref(schema, table)?;
-    let at = column_index(t, &from.name)?;
+    let t = table_ref(r, schema, table)?;
+    let at = column_index(r, t, &from.name)?;
     if t.columns[at] != *from {
         return Err(mismatch(
             format!("column {table}.{}", from.name),
@@ -259,187 +268,203 @@ fn alter_column(
     check_column(t, to)?;
     let mut altered = t.clone();
     altered.columns[at] = to.clone();
-    check_autoincrement(&altered)?;
-    table_mut(schema, table).columns[at] = to.clone();
+    check_options(r, &altered)?;
+    table_mut(r, schema, table).columns[at] = to.clone();
     Ok(())
 }
 
 /// A new index under a free name, on columns its table has.
-fn create_index(schema: &mut Schema, index: &Index) -> Result<(), ProjectError> {
-    free_name(schema, &index.name)?;
-    let t = table_ref(schema, &index.table)?;
+fn create_index(r: &dyn Rules, schema: &mut Schema, index: &Index) -> Result<(), ProjectError> {
+    free_name(r, schema, &index.name)?;
+    let t = table_ref(r, schema, &index.table)?;
     if index.columns.is_empty() {
         return Err(E::Invalid(format!("index {} has no columns", index.name)));
     }
     for c in &index.columns {
         if let IndexTerm::Column(name) = &c.term {
-            column_index(t, name)?;
+            column_index(r, t, name)?;
         }
     }
-    schema.indexes.insert(key(&index.name), index.clone());
+    schema.indexes.insert(r.key(&index.name), index.clone());
     Ok(())
 }
 
 /// An index dropped as it is defined.
-fn drop_index(schema: &mut Schema, index: &Index) -> Result<(), ProjectError> {
-    let current = object(&schema.indexes, "index", &index.name)?;
+fn drop_index(r: &dyn Rules, schema: &mut Schema, index: &Index) -> Result<(), ProjectError> {
+    let current = object(r, &schema.indexes, "index", &index.name)?;
     if current != index {
         return Err(mismatch(
             format!("index {}", index.name),
             "its definition differs",
         ));
     }
-    schema.indexes.remove(&key(&index.name));
+    schema.indexes.remove(&r.key(&index.name));
     Ok(())
 }
 
 /// A foreign key under a free constraint name, whose columns and parent
 /// exist, at `position` of its table's list.
 fn add_foreign_key(
+    r: &dyn Rules,
     schema: &mut Schema,
     table: &str,
     foreign_key: &ForeignKey,
     position: u32,
 ) -> Result<(), ProjectError> {
-    let t = table_ref(schema, table)?;
-    free_constraint_name(t, foreign_key.name.as_deref())?;
-    check_fk(schema, t, foreign_key)?;
+    let t = table_ref(r, schema, table)?;
+    free_constraint_name(r, t, foreign_key.name.as_deref())?;
+    check_fk(r, schema, t, foreign_key)?;
     let what = || describe_fk(table, foreign_key);
-    let list = &mut table_mut(schema, table).foreign_keys;
+    let list = &mut table_mut(r, schema, table).foreign_keys;
     insert_constraint(list, position, foreign_key, what)
 }
 
 /// A foreign key taken from `position` of its table's list.
 fn drop_foreign_key(
+    r: &dyn Rules,
     schema: &mut Schema,
     table: &str,
     foreign_key: &ForeignKey,
     position: u32,
 ) -> Result<(), ProjectError> {
     let what = || describe_fk(table, foreign_key);
-    table_ref(schema, table)?;
-    let list = &mut table_mut(schema, table).foreign_keys;
+    table_ref(r, schema, table)?;
+    let list = &mut table_mut(r, schema, table).foreign_keys;
     remove_constraint(list, position, foreign_key, what)
 }
 
 /// A UNIQUE constraint under a free constraint name, on columns its table
 /// has, at `position` of its table's list.
 fn add_unique(
+    r: &dyn Rules,
     schema: &mut Schema,
     table: &str,
     unique: &Unique,
     position: u32,
 ) -> Result<(), ProjectError> {
-    let t = table_ref(schema, table)?;
-    free_constraint_name(t, unique.name.as_deref())?;
-    columns_exist(t, &unique.columns)?;
+    let t = table_ref(r, schema, table)?;
+    free_constraint_name(r, t, unique.name.as_deref())?;
+    columns_exist(r, t, &unique.columns)?;
     let what = || describe_unique(table, unique);
-    let list = &mut table_mut(schema, table).uniques;
+    let list = &mut table_mut(r, schema, table).uniques;
     insert_constraint(list, position, unique, what)
 }
 
 /// A UNIQUE constraint taken from `position` of its table's list.
 fn drop_unique(
+    r: &dyn Rules,
     schema: &mut Schema,
     table: &str,
     unique: &Unique,
     position: u32,
 ) -> Result<(), ProjectError> {
     let what = || describe_unique(table, unique);
-    table_ref(schema, table)?;
-    let list = &mut table_mut(schema, table).uniques;
+    table_ref(r, schema, table)?;
+    let list = &mut table_mut(r, schema, table).uniques;
     remove_constraint(list, position, unique, what)
 }
 
 /// A CHECK constraint under a free constraint name, at `position` of its
 /// table's list.
 fn add_check(
+    r: &dyn Rules,
     schema: &mut Schema,
     table: &str,
     check: &Check,
     position: u32,
 ) -> Result<(), ProjectError> {
-    let t = table_ref(schema, table)?;
-    free_constraint_name(t, check.name.as_deref())?;
+    let t = table_ref(r, schema, table)?;
+    free_constraint_name(r, t, check.name.as_deref())?;
     let what = || describe_check(table, check);
-    let list = &mut table_mut(schema, table).checks;
+    let list = &mut table_mut(r, schema, table).checks;
     insert_constraint(list, position, check, what)
 }
 
 /// A CHECK constraint taken from `position` of its table's list.
 fn drop_check(
+    r: &dyn Rules,
     schema: &mut Schema,
     table: &str,
     check: &Check,
     position: u32,
 ) -> Result<(), ProjectError> {
     let what = || describe_check(table, check);
-    table_ref(schema, table)?;
-    let list = &mut table_mut(schema, table).checks;
+    table_ref(r, schema, table)?;
+    let list = &mut table_mut(r, schema, table).checks;
     remove_constraint(list, position, check, what)
 }
 
 /// A new view under a free name, reading relations that exist.
-fn create_view(schema: &mut Schema, view: &View) -> Result<(), ProjectError> {
-    free_name(schema, &view.name)?;
+fn create_view(r: &dyn Rules, schema: &mut Schema, view: &View) -> Result<(), ProjectError> {
+    free_name(r, schema, &view.name)?;
     for d in &view.depends_on {
-        relation_exists(schema, d)?;
+        relation_exists(r, schema, d)?;
     }
-    schema.views.insert(key(&view.name), view.clone());
+    schema.views.insert(r.key(&view.name), view.clone());
     Ok(())
 }
 
 /// A view dropped as it is defined, that no other view or trigger reads.
-fn drop_view(schema: &mut Schema, view: &View) -> Result<(), ProjectError> {
-    let current = object(&schema.views, "view", &view.name)?;
+fn drop_view(r: &dyn Rules, schema: &mut Schema, view: &View) -> Result<(), ProjectError> {
+    let current = object(r, &schema.views, "view", &view.name)?;
     if current != view {
         return Err(mismatch(
             format!("view {}", view.name),
             "its definition differs",
         ));
     }
-    refuse_dependents(schema, &view.name, || format!("view {}", view.name))?;
-    schema.views.remove(&key(&view.name));
+    refuse_dependents(r, schema, &view.name, || format!("view {}", view.name))?;
+    schema.views.remove(&r.key(&view.name));
     Ok(())
 }
 
 /// A new trigger under a name no trigger has, on and reading relations
 /// that exist.
-fn create_trigger(schema: &mut Schema, trigger: &Trigger) -> Result<(), ProjectError> {
-    check_name(&trigger.name)?;
-    if schema.triggers.contains_key(&key(&trigger.name)) {
+fn create_trigger(
+    r: &dyn Rules,
+    schema: &mut Schema,
+    trigger: &Trigger,
+) -> Result<(), ProjectError> {
+    check_name(r, &trigger.name)?;
+    if schema.triggers.contains_key(&r.key(&trigger.name)) {
         return Err(E::AlreadyExists {
             kind: "trigger",
             name: trigger.name.clone(),
         });
     }
-    relation_exists(schema, &trigger.table)?;
+    relation_exists(r, schema, &trigger.table)?;
     for d in &trigger.depends_on {
-        relation_exists(schema, d)?;
+        relation_exists(r, schema, d)?;
     }
-    schema.triggers.insert(key(&trigger.name), trigger.clone());
+    schema
+        .triggers
+        .insert(r.key(&trigger.name), trigger.clone());
     Ok(())
 }
 
 /// A trigger dropped as it is defined.
-fn drop_trigger(schema: &mut Schema, trigger: &Trigger) -> Result<(), ProjectError> {
-    let current = object(&schema.triggers, "trigger", &trigger.name)?;
+fn drop_trigger(r: &dyn Rules, schema: &mut Schema, trigger: &Trigger) -> Result<(), ProjectError> {
+    let current = object(r, &schema.triggers, "trigger", &trigger.name)?;
     if current != trigger {
         return Err(mismatch(
             format!("trigger {}", trigger.name),
             "its definition differs",
         ));
     }
-    schema.triggers.remove(&key(&trigger.name));
+    schema.triggers.remove(&r.key(&trigger.name));
     Ok(())
 }
 
 /// Apply `ops` in order. On error the schema is unchanged and the error
 /// carries the index of the op that failed.
-pub fn project_all(schema: &mut Schema, ops: &[Op]) -> Result<(), (usize, ProjectError)> {
+pub fn project_all(
+    r: &dyn Rules,
+    schema: &mut Schema,
+    ops: &[Op],
+) -> Result<(), (usize, ProjectError)> {
     let mut next = schema.clone();
     for (i, op) in ops.iter().enumerate() {
-        project(&mut next, op).map_err(|e| (i, e))?;
+        project(r, &mut next, op).map_err(|e| (i, e))?;
     }
     *schema = next;
     Ok(())
@@ -478,40 +503,41 @@ fn describe_fk(table: &str, fk: &ForeignKey) -> String {
     }
 }
 
-fn table_ref<'a>(schema: &'a Schema, name: &str) -> Result<&'a Table, ProjectError> {
+fn table_ref<'a>(r: &dyn Rules, schema: &'a Schema, name: &str) -> Result<&'a Table, ProjectError> {
     schema
         .tables
-        .get(&key(name))
+        .get(&r.key(name))
         .ok_or_else(|| E::NoSuchTable(name.to_string()))
 }
 
 /// The table `name`, which the caller has checked exists.
-fn table_mut<'a>(schema: &'a mut Schema, name: &str) -> &'a mut Table {
+fn table_mut<'a>(r: &dyn Rules, schema: &'a mut Schema, name: &str) -> &'a mut Table {
     schema
         .tables
-        .get_mut(&key(name))
+        .get_mut(&r.key(name))
         .expect("the caller checked that the table exists")
 }
 
 fn object<'a, T>(
+    r: &dyn Rules,
     map: &'a std::collections::BTreeMap<String, T>,
     kind: &'static str,
     name: &str,
 ) -> Result<&'a T, ProjectError> {
-    map.get(&key(name)).ok_or_else(|| E::NoSuchObject {
+    map.get(&r.key(name)).ok_or_else(|| E::NoSuchObject {
         kind,
         name: name.to_string(),
     })
 }
 
-fn column_index(t: &Table, column: &str) -> Result<usize, ProjectError> {
-    t.column_position(column).ok_or_else(|| E::NoSuchColumn {
+fn column_index(r: &dyn Rules, t: &Table, column: &str) -> Result<usize, ProjectError> {
+    t.column_position(r, column).ok_or_else(|| E::NoSuchColumn {
         table: t.name.clone(),
         column: column.to_string(),
     })
 }
 
-fn columns_exist(t: &Table, columns: &[String]) -> Result<(), ProjectError> {
+fn columns_exist(r: &dyn Rules, t: &Table, columns: &[String]) -> Result<(), ProjectError> {
     if columns.is_empty() {
         return Err(E::Invalid(format!(
             "a constraint on {} names no columns",
@@ -520,13 +546,13 @@ fn columns_exist(t: &Table, columns: &[String]) -> Result<(), ProjectError> {
     }
     columns
         .iter()
-        .try_for_each(|c| column_index(t, c).map(drop))
+        .try_for_each(|c| column_index(r, t, c).map(drop))
 }
 
 /// Tables, views and indexes share one namespace.
-fn free_name(schema: &Schema, name: &str) -> Result<(), ProjectError> {
-    check_name(name)?;
-    let k = key(name);
+fn free_name(r: &dyn Rules, schema: &Schema, name: &str) -> Result<(), ProjectError> {
+    check_name(r, name)?;
+    let k = r.key(name);
     let kind = if schema.tables.contains_key(&k) {
         "table"
     } else if schema.views.contains_key(&k) {
@@ -542,23 +568,19 @@ fn free_name(schema: &Schema, name: &str) -> Result<(), ProjectError> {
     })
 }
 
-/// A name any object may have: not empty, not reserved.
-fn check_name(name: &str) -> Result<(), ProjectError> {
+/// A name any object may have: not empty, not reserved by the dialect.
+fn check_name(r: &dyn Rules, name: &str) -> Result<(), ProjectError> {
     if name.is_empty() {
         return Err(E::Invalid("a name cannot be empty".into()));
     }
-    if name.to_ascii_lowercase().starts_with("sqlite_")
-        || name.to_ascii_lowercase().starts_with("_strata_")
-    {
-        return Err(E::Invalid(format!(
-            "the name {name} is reserved: names starting with sqlite_ or _strata_ belong to the database and to strata"
-        )));
+    match r.reserved(name) {
+        Some(why) => Err(E::Invalid(why)),
+        None => Ok(()),
     }
-    Ok(())
 }
 
-fn relation_exists(schema: &Schema, name: &str) -> Result<(), ProjectError> {
-    let k = key(name);
+fn relation_exists(r: &dyn Rules, schema: &Schema, name: &str) -> Result<(), ProjectError> {
+    let k = r.key(name);
     if schema.tables.contains_key(&k) || schema.views.contains_key(&k) {
         Ok(())
     } else {
@@ -571,29 +593,30 @@ fn relation_exists(schema: &Schema, name: &str) -> Result<(), ProjectError> {
 
 /// Views and triggers that read the relation `name` (or fire on it).
 fn refuse_dependents(
+    r: &dyn Rules,
     schema: &Schema,
     name: &str,
     what: impl Fn() -> String,
 ) -> Result<(), ProjectError> {
-    let uses = |deps: &[String]| deps.iter().any(|d| same_name(d, name));
+    let uses = |deps: &[String]| deps.iter().any(|d| r.same_name(d, name));
     if let Some(v) = schema
         .views
         .values()
-        .find(|v| !same_name(&v.name, name) && uses(&v.depends_on))
+        .find(|v| !r.same_name(&v.name, name) && uses(&v.depends_on))
     {
         return Err(in_use(what(), format!("view {}", v.name)));
     }
     if let Some(t) = schema
         .triggers
         .values()
-        .find(|t| same_name(&t.table, name) || uses(&t.depends_on))
+        .find(|t| r.same_name(&t.table, name) || uses(&t.depends_on))
     {
         return Err(in_use(what(), format!("trigger {}", t.name)));
     }
     Ok(())
 }
 
-fn free_constraint_name(t: &Table, name: Option<&str>) -> Result<(), ProjectError> {
+fn free_constraint_name(r: &dyn Rules, t: &Table, name: Option<&str>) -> Result<(), ProjectError> {
     let Some(name) = name else { return Ok(()) };
     let taken = t
         .primary_key
@@ -603,7 +626,7 @@ fn free_constraint_name(t: &Table, name: Option<&str>) -> Result<(), ProjectErro
         .chain(t.uniques.iter().filter_map(|u| u.name.as_deref()))
         .chain(t.checks.iter().filter_map(|c| c.name.as_deref()))
         .chain(t.foreign_keys.iter().filter_map(|f| f.name.as_deref()))
-        .any(|n| same_name(n, name));
+        .any(|n| r.same_name(n, name));
     if taken {
         return Err(E::AlreadyExists {
             kind: "constraint",
@@ -661,27 +684,29 @@ fn check_column(t: &Table, c: &Column) -> Result<(), ProjectError> {
             t.name
         )));
     }
-    if t.strict
-        && !STRICT_TYPES
-            .iter()
-            .any(|s| s.eq_ignore_ascii_case(c.ty.trim()))
-    {
-        return Err(E::Invalid(format!(
-            "column {}.{} has type {:?}, which a STRICT table does not allow (use INT, INTEGER, REAL, TEXT, BLOB or ANY)",
-            t.name, c.name, c.ty
-        )));
-    }
     Ok(())
 }
 
+/// What the dialect demands of the table `t` will be once changed, and
+/// options kept as the model keeps them: sorted, each once.
+fn check_options(r: &dyn Rules, t: &Table) -> Result<(), ProjectError> {
+    if !t.options.windows(2).all(|w| w[0] < w[1]) {
+        return Err(E::Invalid(format!(
+            "table {}: its options {:?} are not sorted and each once",
+            t.name, t.options
+        )));
+    }
+    r.check_table(t).map_err(E::Invalid)
+}
+
 /// Checks a whole table definition, which may refer to itself.
-fn check_table(schema: &Schema, t: &Table) -> Result<(), ProjectError> {
+fn check_table(r: &dyn Rules, schema: &Schema, t: &Table) -> Result<(), ProjectError> {
     if t.columns.is_empty() {
         return Err(E::Invalid(format!("table {} has no columns", t.name)));
     }
     for (i, c) in t.columns.iter().enumerate() {
         check_column(t, c)?;
-        if t.columns[..i].iter().any(|o| same_name(&o.name, &c.name)) {
+        if t.columns[..i].iter().any(|o| r.same_name(&o.name, &c.name)) {
             return Err(E::AlreadyExists {
                 kind: "column",
                 name: format!("{}.{}", t.name, c.name),
@@ -691,7 +716,7 @@ fn check_table(schema: &Schema, t: &Table) -> Result<(), ProjectError> {
     let mut names: Vec<String> = Vec::new();
     let mut claim = |n: Option<&str>| -> Result<(), ProjectError> {
         if let Some(n) = n {
-            if names.iter().any(|o| same_name(o, n)) {
+            if names.iter().any(|o| r.same_name(o, n)) {
                 return Err(E::AlreadyExists {
                     kind: "constraint",
                     name: format!("{n} on {}", t.name),
@@ -701,56 +726,35 @@ fn check_table(schema: &Schema, t: &Table) -> Result<(), ProjectError> {
         }
         Ok(())
     };
-    match &t.primary_key {
-        Some(pk) => {
-            claim(pk.name.as_deref())?;
-            columns_exist(t, &pk.columns)?;
-            check_autoincrement(t)?;
-        }
-        None if t.without_rowid => {
-            return Err(E::Invalid(format!(
-                "table {} is WITHOUT ROWID and so needs a PRIMARY KEY",
-                t.name
-            )))
-        }
-        None => {}
+    if let Some(pk) = &t.primary_key {
+        claim(pk.name.as_deref())?;
+        columns_exist(r, t, &pk.columns)?;
     }
     for u in &t.uniques {
         claim(u.name.as_deref())?;
-        columns_exist(t, &u.columns)?;
+        columns_exist(r, t, &u.columns)?;
     }
     for c in &t.checks {
         claim(c.name.as_deref())?;
     }
     for fk in &t.foreign_keys {
         claim(fk.name.as_deref())?;
-        check_fk(schema, t, fk)?;
+        check_fk(r, schema, t, fk)?;
     }
-    Ok(())
+    check_options(r, t)
 }
 
-fn check_autoincrement(t: &Table) -> Result<(), ProjectError> {
-    let Some(pk) = t.primary_key.as_ref().filter(|pk| pk.autoincrement) else {
-        return Ok(());
-    };
-    let integer = pk.columns.len() == 1
-        && t.column(&pk.columns[0])
-            .is_some_and(|c| c.ty.eq_ignore_ascii_case("integer"));
-    if !integer || t.without_rowid {
-        return Err(E::Invalid(format!(
-            "table {}: AUTOINCREMENT is only allowed on a single INTEGER PRIMARY KEY of a rowid table",
-            t.name
-        )));
-    }
-    Ok(())
-}
-
-fn check_fk(schema: &Schema, t: &Table, fk: &ForeignKey) -> Result<(), ProjectError> {
-    columns_exist(t, &fk.columns)?;
-    let parent = if same_name(&t.name, &fk.ref_table) {
+fn check_fk(
+    r: &dyn Rules,
+    schema: &Schema,
+    t: &Table,
+    fk: &ForeignKey,
+) -> Result<(), ProjectError> {
+    columns_exist(r, t, &fk.columns)?;
+    let parent = if r.same_name(&t.name, &fk.ref_table) {
         t
     } else {
-        schema.tables.get(&key(&fk.ref_table)).ok_or_else(|| {
+        schema.tables.get(&r.key(&fk.ref_table)).ok_or_else(|| {
             E::Invalid(format!(
                 "{} refers to {}, which is not a table",
                 describe_fk(&t.name, fk),
@@ -773,7 +777,7 @@ fn check_fk(schema: &Schema, t: &Table, fk: &ForeignKey) -> Result<(), ProjectEr
         fk.ref_columns.clone()
     };
     for c in &parent_columns {
-        column_index(parent, c)?;
+        column_index(r, parent, c)?;
     }
     if parent_columns.len() != fk.columns.len() {
         return Err(E::Invalid(format!(
@@ -789,15 +793,15 @@ fn check_fk(schema: &Schema, t: &Table, fk: &ForeignKey) -> Result<(), ProjectEr
 /// What still uses column `column` of table `t`, if anything: a
 /// constraint first, then a generated column, an index, a view or a
 /// trigger.
-fn column_user(schema: &Schema, t: &Table, column: &str) -> Option<String> {
-    constraint_user(schema, t, column).or_else(|| text_user(schema, t, column))
+fn column_user(r: &dyn Rules, schema: &Schema, t: &Table, column: &str) -> Option<String> {
+    constraint_user(r, schema, t, column).or_else(|| text_user(r, schema, t, column))
 }
 
 /// The constraint that still uses column `column` of table `t`: its
 /// primary key, a UNIQUE or CHECK constraint, a foreign key of its own or
 /// one of another table that refers to the column.
-fn constraint_user(schema: &Schema, t: &Table, column: &str) -> Option<String> {
-    let named = |cols: &[String]| cols.iter().any(|c| same_name(c, column));
+fn constraint_user(r: &dyn Rules, schema: &Schema, t: &Table, column: &str) -> Option<String> {
+    let named = |cols: &[String]| cols.iter().any(|c| r.same_name(c, column));
     if t.primary_key.as_ref().is_some_and(|pk| named(&pk.columns)) {
         return Some(format!("the primary key of {}", t.name));
     }
@@ -807,11 +811,7 @@ fn constraint_user(schema: &Schema, t: &Table, column: &str) -> Option<String> {
             None => format!("unique constraint ({})", u.columns.join(", ")),
         });
     }
-    if let Some(c) = t
-        .checks
-        .iter()
-        .find(|c| sql_text::mentions_column(&c.expr, column))
-    {
+    if let Some(c) = t.checks.iter().find(|c| r.mentions_column(&c.expr, column)) {
         return Some(match &c.name {
             Some(n) => format!("check constraint {n}"),
             None => format!("check ({})", c.expr),
@@ -822,7 +822,7 @@ fn constraint_user(schema: &Schema, t: &Table, column: &str) -> Option<String> {
     }
     for other in schema.tables.values() {
         for fk in &other.foreign_keys {
-            if same_name(&fk.ref_table, &t.name) && named(&fk.ref_columns) {
+            if r.same_name(&fk.ref_table, &t.name) && named(&fk.ref_columns) {
                 return Some(describe_fk(&other.name, fk));
             }
         }
@@ -832,34 +832,33 @@ fn constraint_user(schema: &Schema, t: &Table, column: &str) -> Option<String> {
 
 /// The generated column, index, view or trigger whose SQL text still uses
 /// column `column` of table `t`.
-fn text_user(schema: &Schema, t: &Table, column: &str) -> Option<String> {
+fn text_user(r: &dyn Rules, schema: &Schema, t: &Table, column: &str) -> Option<String> {
     if let Some(g) = t.columns.iter().find(|c| {
-        !same_name(&c.name, column)
+        !r.same_name(&c.name, column)
             && c.generated
                 .as_ref()
-                .is_some_and(|g| sql_text::mentions_column(&g.expr, column))
+                .is_some_and(|g| r.mentions_column(&g.expr, column))
     }) {
         return Some(format!("generated column {}.{}", t.name, g.name));
     }
     for i in schema
         .indexes
         .values()
-        .filter(|i| same_name(&i.table, &t.name))
+        .filter(|i| r.same_name(&i.table, &t.name))
     {
         let uses = i.columns.iter().any(|c| match &c.term {
-            IndexTerm::Column(n) => same_name(n, column),
-            IndexTerm::Expr(e) => sql_text::mentions_column(e, column),
+            IndexTerm::Column(n) => r.same_name(n, column),
+            IndexTerm::Expr(e) => r.mentions_column(e, column),
         }) || i
             .predicate
             .as_deref()
-            .is_some_and(|p| sql_text::mentions_column(p, column));
+            .is_some_and(|p| r.mentions_column(p, column));
         if uses {
             return Some(format!("index {}", i.name));
         }
     }
-    let reads = |deps: &[String]| deps.iter().any(|d| same_name(d, &t.name));
-    let body_mentions =
-        |sql: &str| sql_text::mentions_column(&sql[sql_text::body_start(sql)..], column);
+    let reads = |deps: &[String]| deps.iter().any(|d| r.same_name(d, &t.name));
+    let body_mentions = |sql: &str| r.mentions_column(&sql[r.body_start(sql)..], column);
     if let Some(v) = schema
         .views
         .values()
@@ -868,7 +867,7 @@ fn text_user(schema: &Schema, t: &Table, column: &str) -> Option<String> {
         return Some(format!("view {}", v.name));
     }
     if let Some(tr) = schema.triggers.values().find(|tr| {
-        (same_name(&tr.table, &t.name) || reads(&tr.depends_on)) && body_mentions(&tr.sql)
+        (r.same_name(&tr.table, &t.name) || reads(&tr.depends_on)) && body_mentions(&tr.sql)
     }) {
         return Some(format!("trigger {}", tr.name));
     }
@@ -883,14 +882,15 @@ fn text_user(schema: &Schema, t: &Table, column: &str) -> Option<String> {
 /// refuse, rather than guess; the same checks keep the rename's inverse
 /// exact.
 fn refuse_ambiguous_rename(
+    r: &dyn Rules,
     schema: &Schema,
     table: &str,
     column: &str,
     to: &str,
 ) -> Result<(), ProjectError> {
     let check = |kind: &str, name: &str, sql: &str, reads: Vec<&str>| {
-        let body = &sql[sql_text::body_start(sql)..];
-        if !sql_text::mentions_column(body, column) {
+        let body = &sql[r.body_start(sql)..];
+        if !r.mentions_column(body, column) {
             return Ok(());
         }
         let refuse = |why: String| {
@@ -898,40 +898,40 @@ fn refuse_ambiguous_rename(
                 "cannot carry the rename of {table}.{column} into {kind} {name}: {why}; drop {kind} {name} before the rename and create it again after, in the same change"
             ))
         };
-        for r in reads {
-            if same_name(r, column) || same_name(r, to) {
+        for read in reads {
+            if r.same_name(read, column) || r.same_name(read, to) {
                 return Err(refuse(format!(
-                    "it reads {r}, whose name a column reference could be taken for"
+                    "it reads {read}, whose name a column reference could be taken for"
                 )));
             }
-            if same_name(r, table) {
+            if r.same_name(read, table) {
                 continue;
             }
-            if schema.views.contains_key(&key(r)) {
+            if schema.views.contains_key(&r.key(read)) {
                 return Err(refuse(format!(
-                    "it also reads {r}, which may have a column {column}"
+                    "it also reads {read}, which may have a column {column}"
                 )));
             }
-            if let Some(o) = schema.table(r) {
-                if let Some(c) = [column, to].into_iter().find(|c| o.column(c).is_some()) {
+            if let Some(o) = schema.table(r, read) {
+                if let Some(c) = [column, to].into_iter().find(|c| o.column(r, c).is_some()) {
                     return Err(refuse(format!(
-                        "it also reads {r}, which may have a column {c}"
+                        "it also reads {read}, which may have a column {c}"
                     )));
                 }
             }
         }
-        if !same_name(column, to) && sql_text::mentions_column(body, to) {
+        if !r.same_name(column, to) && r.mentions_column(body, to) {
             return Err(refuse(format!("it already names {to}")));
         }
         Ok(())
     };
-    let reads = |deps: &[String]| deps.iter().any(|d| same_name(d, table));
+    let reads = |deps: &[String]| deps.iter().any(|d| r.same_name(d, table));
     for v in schema.views.values().filter(|v| reads(&v.depends_on)) {
         let relations = v.depends_on.iter().map(String::as_str).collect();
         check("view", &v.name, &v.sql, relations)?;
     }
     for tr in schema.triggers.values() {
-        if same_name(&tr.table, table) || reads(&tr.depends_on) {
+        if r.same_name(&tr.table, table) || reads(&tr.depends_on) {
             let mut relations: Vec<&str> = vec![&tr.table];
             relations.extend(tr.depends_on.iter().map(String::as_str));
             check("trigger", &tr.name, &tr.sql, relations)?;
@@ -945,6 +945,7 @@ fn refuse_ambiguous_rename(
 /// name could be taken for it, or where the text already names the new
 /// name.
 fn refuse_ambiguous_table_rename(
+    r: &dyn Rules,
     schema: &Schema,
     from: &str,
     to: &str,
@@ -955,9 +956,9 @@ fn refuse_ambiguous_table_rename(
                 "cannot carry the rename of table {from} to {to} into {kind} {name}: {why}; drop {kind} {name} before the rename and create it again after, in the same change"
             ))
         };
-        for r in reads {
-            if let Some(o) = schema.table(r) {
-                if let Some(c) = [from, to].into_iter().find(|c| o.column(c).is_some()) {
+        for read in reads {
+            if let Some(o) = schema.table(r, read) {
+                if let Some(c) = [from, to].into_iter().find(|c| o.column(r, c).is_some()) {
                     return Err(refuse(format!(
                         "{} has a column {c}, which a table reference could be taken for",
                         o.name
@@ -965,18 +966,18 @@ fn refuse_ambiguous_table_rename(
                 }
             }
         }
-        if sql_text::mentions(&sql[sql_text::body_start(sql)..], to) {
+        if r.mentions(&sql[r.body_start(sql)..], to) {
             return Err(refuse(format!("it already names {to}")));
         }
         Ok(())
     };
-    let reads = |deps: &[String]| deps.iter().any(|d| same_name(d, from));
+    let reads = |deps: &[String]| deps.iter().any(|d| r.same_name(d, from));
     for v in schema.views.values().filter(|v| reads(&v.depends_on)) {
         let relations = v.depends_on.iter().map(String::as_str).collect();
         check("view", &v.name, &v.sql, relations)?;
     }
     for tr in schema.triggers.values() {
-        if same_name(&tr.table, from) || reads(&tr.depends_on) {
+        if r.same_name(&tr.table, from) || reads(&tr.depends_on) {
             let mut relations: Vec<&str> = vec![&tr.table];
             relations.extend(tr.depends_on.iter().map(String::as_str));
             check("trigger", &tr.name, &tr.sql, relations)?;
@@ -985,24 +986,24 @@ fn refuse_ambiguous_table_rename(
     Ok(())
 }
 
-fn rename_in(list: &mut [String], from: &str, to: &str) {
-    for n in list.iter_mut().filter(|n| same_name(n, from)) {
+fn rename_in(r: &dyn Rules, list: &mut [String], from: &str, to: &str) {
+    for n in list.iter_mut().filter(|n| r.same_name(n, from)) {
         *n = to.to_string();
     }
 }
 
 /// Renames table `from` to `to`, and the table's name in foreign keys,
 /// indexes, and the SQL text and dependencies of views and triggers.
-fn rename_table_everywhere(schema: &mut Schema, from: &str, to: &str) {
-    if let Some(mut t) = schema.tables.remove(&key(from)) {
+fn rename_table_everywhere(r: &dyn Rules, schema: &mut Schema, from: &str, to: &str) {
+    if let Some(mut t) = schema.tables.remove(&r.key(from)) {
         t.name = to.to_string();
-        schema.tables.insert(key(to), t);
+        schema.tables.insert(r.key(to), t);
     }
     for t in schema.tables.values_mut() {
         for fk in t
             .foreign_keys
             .iter_mut()
-            .filter(|fk| same_name(&fk.ref_table, from))
+            .filter(|fk| r.same_name(&fk.ref_table, from))
         {
             fk.ref_table = to.to_string();
         }
@@ -1010,21 +1011,21 @@ fn rename_table_everywhere(schema: &mut Schema, from: &str, to: &str) {
     for i in schema
         .indexes
         .values_mut()
-        .filter(|i| same_name(&i.table, from))
+        .filter(|i| r.same_name(&i.table, from))
     {
         i.table = to.to_string();
     }
     for v in schema.views.values_mut() {
-        if v.depends_on.iter().any(|d| same_name(d, from)) {
-            v.sql = sql_text::in_body(&v.sql, |b| sql_text::rename_table(b, from, to));
-            rename_in(&mut v.depends_on, from, to);
+        if v.depends_on.iter().any(|d| r.same_name(d, from)) {
+            v.sql = r.in_body(&v.sql, &|b| r.rename_table(b, from, to));
+            rename_in(r, &mut v.depends_on, from, to);
         }
     }
     for tr in schema.triggers.values_mut() {
-        let fires_on = same_name(&tr.table, from);
-        if fires_on || tr.depends_on.iter().any(|d| same_name(d, from)) {
-            tr.sql = sql_text::in_body(&tr.sql, |b| sql_text::rename_table(b, from, to));
-            rename_in(&mut tr.depends_on, from, to);
+        let fires_on = r.same_name(&tr.table, from);
+        if fires_on || tr.depends_on.iter().any(|d| r.same_name(d, from)) {
+            tr.sql = r.in_body(&tr.sql, &|b| r.rename_table(b, from, to));
+            rename_in(r, &mut tr.depends_on, from, to);
             if fires_on {
                 tr.table = to.to_string();
             }
@@ -1035,12 +1036,12 @@ fn rename_table_everywhere(schema: &mut Schema, from: &str, to: &str) {
 /// Renames column `from` of `table` to `to`, and the column's name in the
 /// table's constraints and generated columns, in other tables' foreign
 /// keys, and in the SQL text of indexes, views and triggers.
-fn rename_column_everywhere(schema: &mut Schema, table: &str, from: &str, to: &str) {
-    let rewrite = |sql: &str| sql_text::rename_column(sql, from, to);
-    let t = table_mut(schema, table);
+fn rename_column_everywhere(r: &dyn Rules, schema: &mut Schema, table: &str, from: &str, to: &str) {
+    let rewrite = |sql: &str| r.rename_column(sql, from, to);
+    let t = table_mut(r, schema, table);
     let table_name = t.name.clone();
     for c in t.columns.iter_mut() {
-        if same_name(&c.name, from) {
+        if r.same_name(&c.name, from) {
             c.name = to.to_string();
         }
         if let Some(g) = c.generated.as_mut() {
@@ -1048,34 +1049,34 @@ fn rename_column_everywhere(schema: &mut Schema, table: &str, from: &str, to: &s
         }
     }
     if let Some(pk) = t.primary_key.as_mut() {
-        rename_in(&mut pk.columns, from, to);
+        rename_in(r, &mut pk.columns, from, to);
     }
     for u in t.uniques.iter_mut() {
-        rename_in(&mut u.columns, from, to);
+        rename_in(r, &mut u.columns, from, to);
     }
     for c in t.checks.iter_mut() {
         c.expr = rewrite(&c.expr);
     }
     for fk in t.foreign_keys.iter_mut() {
-        rename_in(&mut fk.columns, from, to);
+        rename_in(r, &mut fk.columns, from, to);
     }
     for other in schema.tables.values_mut() {
         for fk in other
             .foreign_keys
             .iter_mut()
-            .filter(|fk| same_name(&fk.ref_table, &table_name))
+            .filter(|fk| r.same_name(&fk.ref_table, &table_name))
         {
-            rename_in(&mut fk.ref_columns, from, to);
+            rename_in(r, &mut fk.ref_columns, from, to);
         }
     }
     for i in schema
         .indexes
         .values_mut()
-        .filter(|i| same_name(&i.table, &table_name))
+        .filter(|i| r.same_name(&i.table, &table_name))
     {
         for c in i.columns.iter_mut() {
             match &mut c.term {
-                IndexTerm::Column(n) if same_name(n, from) => *n = to.to_string(),
+                IndexTerm::Column(n) if r.same_name(n, from) => *n = to.to_string(),
                 IndexTerm::Expr(e) => *e = rewrite(e),
                 IndexTerm::Column(_) => {}
             }
@@ -1084,15 +1085,15 @@ fn rename_column_everywhere(schema: &mut Schema, table: &str, from: &str, to: &s
             *p = rewrite(p);
         }
     }
-    let reads = |deps: &[String]| deps.iter().any(|d| same_name(d, &table_name));
+    let reads = |deps: &[String]| deps.iter().any(|d| r.same_name(d, &table_name));
     for v in schema.views.values_mut().filter(|v| reads(&v.depends_on)) {
-        v.sql = sql_text::in_body(&v.sql, rewrite);
+        v.sql = r.in_body(&v.sql, &rewrite);
     }
     for tr in schema
         .triggers
         .values_mut()
-        .filter(|tr| same_name(&tr.table, &table_name) || reads(&tr.depends_on))
+        .filter(|tr| r.same_name(&tr.table, &table_name) || reads(&tr.depends_on))
     {
-        tr.sql = sql_text::in_body(&tr.sql, rewrite);
+        tr.sql = r.in_body(&tr.sql, &rewrite);
     }
 }

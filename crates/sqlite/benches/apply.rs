@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
 use rusqlite::Connection;
+use strata_dialect::sqlite::RULES;
 use strata_schema::{Op, Schema};
 use strata_sqlite::apply::{apply, open, Position};
 use strata_sqlite::ddl::parse_change;
@@ -84,7 +85,7 @@ fn changes() -> Vec<Step> {
     let mut steps = Vec::with_capacity(CHANGES);
     for (i, sql) in change_sql().iter().enumerate() {
         let ops: Vec<Op> = parse_change(sql, &schema).unwrap_or_else(|e| panic!("{sql}: {e}"));
-        strata_schema::project_all(&mut schema, &ops).expect("ops fit");
+        strata_schema::project_all(RULES, &mut schema, &ops).expect("ops fit");
         steps.push(Step::new(i as u64 + 1, ops));
     }
     steps

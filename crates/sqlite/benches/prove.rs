@@ -6,6 +6,7 @@
 //! docs/performance.md.
 
 use criterion::{criterion_group, criterion_main, Criterion};
+use strata_dialect::sqlite::RULES;
 use strata_schema::{project, Op, Schema};
 use strata_sqlite::ddl::parse_change;
 use strata_sqlite::plan::Step;
@@ -24,7 +25,7 @@ fn head(tables: usize) -> Schema {
     }
     let mut schema = Schema::default();
     for op in parse_change(&sql, &Schema::default()).expect("head parses") {
-        project(&mut schema, &op).expect("head projects");
+        project(RULES, &mut schema, &op).expect("head projects");
     }
     schema
 }

@@ -13,7 +13,8 @@ use std::time::Duration;
 use rusqlite::config::DbConfig;
 use rusqlite::types::Value;
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior};
-use strata_schema::sql_text::quote_ident;
+use strata_dialect::sqlite::text::quote_ident;
+use strata_dialect::sqlite::RULES;
 use strata_schema::{differences, Difference, Schema};
 
 use crate::introspect::introspect;
@@ -517,5 +518,5 @@ pub(crate) fn shape_differences(
     target: &Schema,
 ) -> Result<Vec<Difference>, ApplyError> {
     let live = introspect(conn).map_err(|e| ApplyError::Introspect(e.to_string()))?;
-    Ok(differences(target, &live))
+    Ok(differences(RULES, target, &live))
 }

@@ -3,7 +3,7 @@
 //! explicit removal. Nothing here runs unless a user asks for it.
 
 use rusqlite::{Connection, TransactionBehavior};
-use strata_schema::sql_text::quote_ident;
+use strata_dialect::sqlite::text::quote_ident;
 
 use crate::apply::{classify, ApplyError};
 use crate::custody::{catalog_upgrade, Custody, Lineage};

@@ -16,7 +16,7 @@
 //! would bring the data back knows it is gone and says so.
 
 use rusqlite::{Connection, OptionalExtension};
-use strata_schema::sql_text::quote_ident;
+use strata_dialect::sqlite::text::quote_ident;
 
 use crate::apply::{classify, ApplyError};
 use crate::plan::{ArchiveKind, ARCHIVE_CATALOG};

@@ -25,7 +25,7 @@
 //! Limits: the model keeps view and trigger statements as text, and SQLite
 //! stores that text with its leading keywords upper-cased (`create view` is
 //! kept as `CREATE VIEW`), so such text reads back equal only up to
-//! [`strata_schema::sql_text::normalize`]; what `render` writes (and what
+//! [`strata_dialect::sqlite::text::normalize`]; what `render` writes (and what
 //! the model's generators produce) is already in that form. A foreign key
 //! may name a table that does not exist, or form a cycle: both are read as
 //! they are, since SQLite allows them; so the schema read is not always one
@@ -34,8 +34,11 @@
 use std::collections::BTreeSet;
 
 use rusqlite::{Connection, OptionalExtension};
-use strata_schema::sql_text::normalize;
-use strata_schema::{key, same_name, FkAction, Index, IndexTerm, Op, Schema, Table};
+use strata_dialect::sqlite::text::normalize;
+use strata_dialect::sqlite::RULES;
+use strata_dialect::sqlite::{key, same_name};
+use strata_dialect::sqlite::{STRICT, WITHOUT_ROWID};
+use strata_schema::{FkAction, Index, IndexTerm, Op, Schema, Table};
 use thiserror::Error;
 
 use crate::ddl::{parse_create, DdlError};
@@ -276,10 +279,10 @@ fn check_table(conn: &Connection, t: &Table) -> Result<(), Check> {
         )
         .optional()?
         .ok_or_else(|| Check::Differs("SQLite lists no such table".into()))?;
-    if without_rowid != t.without_rowid {
+    if without_rowid != t.has_option(WITHOUT_ROWID) {
         return differs(format!("WITHOUT ROWID is {without_rowid} in SQLite"));
     }
-    if strict != t.strict {
+    if strict != t.has_option(STRICT) {
         return differs(format!("STRICT is {strict} in SQLite"));
     }
     check_columns(conn, t)?;
@@ -322,7 +325,7 @@ fn check_columns(conn: &Connection, t: &Table) -> Result<(), Check> {
         }
         // The key columns of a WITHOUT ROWID or STRICT table are NOT NULL
         // whether declared so or not, and SQLite reports them so.
-        let implied = (t.without_rowid || t.strict) && r.pk > 0;
+        let implied = (t.has_option(WITHOUT_ROWID) || t.has_option(STRICT)) && r.pk > 0;
         if c.not_null != r.not_null && !(implied && r.not_null) {
             return differs(column(&format!("NOT NULL is {} in SQLite", r.not_null)));
         }
@@ -396,9 +399,9 @@ fn check_unique_indexes(conn: &Connection, t: &Table) -> Result<(), Check> {
     }
     let mut read: BTreeSet<Vec<String>> = t.uniques.iter().map(|u| lower_all(&u.columns)).collect();
     if let Some(pk) = &t.primary_key {
-        let rowid = !t.without_rowid
+        let rowid = !t.has_option(WITHOUT_ROWID)
             && pk.columns.len() == 1
-            && t.column(&pk.columns[0])
+            && t.column(RULES, &pk.columns[0])
                 .is_some_and(|c| c.ty.eq_ignore_ascii_case("INTEGER"));
         if !rowid {
             read.insert(lower_all(&pk.columns));

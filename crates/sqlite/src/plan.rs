@@ -25,8 +25,10 @@ mod script;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use strata_schema::sql_text::{self, quote_ident};
-use strata_schema::{key, project, same_name, Column, IndexTerm, Op, ProjectError, Schema, Table};
+use strata_dialect::sqlite::text::{self, quote_ident};
+use strata_dialect::sqlite::RULES;
+use strata_dialect::sqlite::{key, same_name};
+use strata_schema::{project, Column, IndexTerm, Op, ProjectError, Schema, Table};
 
 use crate::custody::Custody;
 use crate::render::render_index;
@@ -396,7 +398,7 @@ impl Pending {
                 let converted = self.converted.iter().any(|c| same_name(c, origin));
                 let regenerated = self
                     .before
-                    .column(origin)
+                    .column(RULES, origin)
                     .is_some_and(|c| c.generated != from.generated);
                 (type_changes(from, to) && converted) || (becomes_stored && regenerated)
             }
@@ -440,7 +442,7 @@ impl Planner {
     fn op(&mut self, at: Here, op: &Op) -> Result<(), PlanError> {
         let before = Arc::clone(&self.schema);
         let mut after = Schema::clone(&before);
-        project(&mut after, op).map_err(|error| PlanError::DoesNotFit {
+        project(RULES, &mut after, op).map_err(|error| PlanError::DoesNotFit {
             seq: at.seq,
             op: at.op,
             kind: at.kind,
@@ -714,11 +716,11 @@ fn constant_default(text: &str) -> bool {
 /// `name`: after a native rename SQLite rewrites that text its own way, so
 /// the table is rebuilt from the model to carry the model's text.
 fn own_text_mentions(t: &Table, name: &str) -> bool {
-    t.checks.iter().any(|c| sql_text::mentions(&c.expr, name))
+    t.checks.iter().any(|c| text::mentions(&c.expr, name))
         || t.columns.iter().any(|c| {
             c.generated
                 .as_ref()
-                .is_some_and(|g| sql_text::mentions(&g.expr, name))
+                .is_some_and(|g| text::mentions(&g.expr, name))
         })
 }
 

@@ -24,8 +24,10 @@ use std::fmt;
 
 use rusqlite::config::DbConfig;
 use rusqlite::Connection;
-use strata_schema::sql_text::quote_ident;
-use strata_schema::{differences, key, Hash, Op, Schema};
+use strata_dialect::sqlite::key;
+use strata_dialect::sqlite::text::quote_ident;
+use strata_dialect::sqlite::RULES;
+use strata_schema::{differences, Hash, Op, Schema};
 
 use crate::apply::{apply, ApplyError, Position};
 use crate::custody::{Custody, Lineage};
@@ -248,7 +250,7 @@ impl Scratch {
     /// which must be `back_to` (the schema before the event).
     pub fn undo(&mut self, steps: &[Step], back_to: &Schema) -> Result<(), ProveError> {
         self.run(steps, Stage::Undo)?;
-        let diffs = differences(back_to, &self.schema);
+        let diffs = differences(RULES, back_to, &self.schema);
         if let Some(first) = diffs.first() {
             return Err(ProveError {
                 stage: Stage::Undo,
@@ -346,11 +348,11 @@ impl Scratch {
             .values()
             .map(|t| t.table.as_str())
             .collect();
-        fired.sort_by_key(|t| strata_schema::key(t));
-        fired.dedup_by_key(|t| strata_schema::key(t));
+        fired.sort_by_key(|t| strata_dialect::sqlite::key(t));
+        fired.dedup_by_key(|t| strata_dialect::sqlite::key(t));
         for on in fired {
             let name = quote_ident(on);
-            let (statements, is_view) = match self.schema.table(on) {
+            let (statements, is_view) = match self.schema.table(RULES, on) {
                 Some(table) => {
                     let sets: Vec<String> = table
                         .columns
@@ -504,7 +506,7 @@ mod tests {
     fn schema(sql: &str) -> Schema {
         let mut s = Schema::default();
         for op in parse_change(sql, &Schema::default()).unwrap() {
-            strata_schema::project(&mut s, &op).unwrap();
+            strata_schema::project(strata_dialect::sqlite::RULES, &mut s, &op).unwrap();
         }
         s
     }
@@ -513,7 +515,7 @@ mod tests {
         let ops = parse_change(sql, before).unwrap();
         let mut after = before.clone();
         for op in &ops {
-            strata_schema::project(&mut after, op).unwrap();
+            strata_schema::project(strata_dialect::sqlite::RULES, &mut after, op).unwrap();
         }
         let inverse: Option<Vec<Op>> = ops.iter().rev().map(Op::invert).collect();
         let inverse = inverse.map(|ops| {

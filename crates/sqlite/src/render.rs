@@ -9,9 +9,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use strata_schema::sql_text::quote_ident;
+use strata_dialect::sqlite::text::quote_ident;
+use strata_dialect::sqlite::{key, same_name, AUTOINCREMENT, RULES, STRICT, WITHOUT_ROWID};
 use strata_schema::{
-    key, Check, Column, FkAction, ForeignKey, Index, IndexTerm, IndexedColumn, PrimaryKey, Schema,
+    Check, Column, FkAction, ForeignKey, Index, IndexTerm, IndexedColumn, PrimaryKey, Schema,
     Table, Unique,
 };
 
@@ -89,15 +90,15 @@ pub fn render_table(table: &Table) -> String {
     let inline_pk = table.primary_key.as_ref().filter(|pk| {
         pk.columns.len() == 1
             && table
-                .column(&pk.columns[0])
+                .column(RULES, &pk.columns[0])
                 .is_some_and(|c| c.ty.eq_ignore_ascii_case("INTEGER"))
     });
     let mut lines: Vec<String> = table
         .columns
         .iter()
         .map(|c| {
-            let pk = inline_pk.filter(|pk| strata_schema::same_name(&pk.columns[0], &c.name));
-            render_column(c, pk)
+            let pk = inline_pk.filter(|pk| same_name(&pk.columns[0], &c.name));
+            render_column(c, pk.map(|pk| (pk, table.has_option(AUTOINCREMENT))))
         })
         .collect();
     if let Some(pk) = table.primary_key.as_ref().filter(|_| inline_pk.is_none()) {
@@ -105,7 +106,7 @@ pub fn render_table(table: &Table) -> String {
             .columns
             .iter()
             .map(|c| {
-                if pk.autoincrement {
+                if table.has_option(AUTOINCREMENT) {
                     format!("{} AUTOINCREMENT", quote_ident(c))
                 } else {
                     quote_ident(c)
@@ -122,10 +123,10 @@ pub fn render_table(table: &Table) -> String {
     lines.extend(table.checks.iter().map(render_check));
     lines.extend(table.foreign_keys.iter().map(render_foreign_key));
     let mut options = Vec::new();
-    if table.without_rowid {
+    if table.has_option(WITHOUT_ROWID) {
         options.push("WITHOUT ROWID");
     }
-    if table.strict {
+    if table.has_option(STRICT) {
         options.push("STRICT");
     }
     let options = if options.is_empty() {
@@ -160,17 +161,19 @@ pub fn render_check(c: &Check) -> String {
     format!("{}CHECK ({})", constraint_name(&c.name), c.expr)
 }
 
-fn render_column(c: &Column, primary_key: Option<&PrimaryKey>) -> String {
+/// A column, with the primary key written on it (and whether that key is
+/// AUTOINCREMENT).
+fn render_column(c: &Column, primary_key: Option<(&PrimaryKey, bool)>) -> String {
     let mut out = quote_ident(&c.name);
     if !c.ty.is_empty() {
         out.push(' ');
         out.push_str(&c.ty);
     }
-    if let Some(pk) = primary_key {
+    if let Some((pk, autoincrement)) = primary_key {
         out.push(' ');
         out.push_str(&constraint_name(&pk.name));
         out.push_str("PRIMARY KEY");
-        if pk.autoincrement {
+        if autoincrement {
             out.push_str(" AUTOINCREMENT");
         }
     }

@@ -192,7 +192,7 @@ fn read_changes(ledger: &Ledger, dir: &Path, new: &[Migration]) -> Result<Vec<Ch
         let ops = parse_change(&text, &schema).map_err(|e| at_line(&file, &e))?;
         let ops = input::something_to_record(ops, &file.display().to_string())?;
         for op in &ops {
-            project(&mut schema, op)
+            project(ledger.rules(), &mut schema, op)
                 .map_err(|e| Failure::new(format!("{}: {e}", file.display())))?;
         }
         let mut change = Change {

@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 
 use strata_ledger::{Body, Entry};
-use strata_schema::{key, Op};
+use strata_schema::{Op, Rules};
 
 use crate::context::Context;
 use crate::describe::{body_line, event_json, name, short, summary};
@@ -27,7 +27,10 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
     for tag in ledger.tags()? {
         tags.entry(tag.target).or_default().push(tag.name);
     }
-    let mut filter = args.table.as_deref().map(TableFilter::new);
+    let mut filter = args
+        .table
+        .as_deref()
+        .map(|t| TableFilter::new(ledger.rules(), t));
     let limit = args.limit.unwrap_or(u64::MAX);
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
@@ -104,13 +107,15 @@ fn text_entry(entry: &Entry, tags: Option<&Vec<String>>) -> String {
 /// onto a name being followed adds the old name, so events from before the
 /// rename still match.
 struct TableFilter {
+    rules: &'static dyn Rules,
     names: BTreeSet<String>,
 }
 
 impl TableFilter {
-    fn new(table: &str) -> TableFilter {
+    fn new(rules: &'static dyn Rules, table: &str) -> TableFilter {
         TableFilter {
-            names: BTreeSet::from([key(table)]),
+            rules,
+            names: BTreeSet::from([rules.key(table)]),
         }
     }
 
@@ -123,12 +128,16 @@ impl TableFilter {
                 // Later ops first, so a rename inside this event is followed
                 // before the ops that came ahead of it.
                 for op in ops.iter().rev() {
-                    if op.tables().iter().any(|t| self.names.contains(&key(t))) {
+                    if op
+                        .tables()
+                        .iter()
+                        .any(|t| self.names.contains(&self.rules.key(t)))
+                    {
                         hit = true;
                     }
                     if let Op::RenameTable { from, to } = op {
-                        if self.names.contains(&key(to)) {
-                            self.names.insert(key(from));
+                        if self.names.contains(&self.rules.key(to)) {
+                            self.names.insert(self.rules.key(from));
                         }
                     }
                 }

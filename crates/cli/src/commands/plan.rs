@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 use strata_ledger::Ledger;
-use strata_schema::{derive, Derived, Op, Rename, Schema};
+use strata_schema::{derive, Derived, Op, Rename, Rules, Schema};
 use strata_sqlite::ddl::desired;
 use strata_target::{Step, Target};
 
@@ -122,10 +122,10 @@ pub fn derive_from_head(
     // one whose new name head has, and not its old, is done.
     let mut renames: Vec<Rename> = annotated
         .into_iter()
-        .filter(|r| !done(r, &current))
+        .filter(|r| !done(ledger.rules(), r, &current))
         .collect();
     renames.extend(target.renames.iter().cloned());
-    let derived = derive(&current, &wanted, &renames).map_err(|e| {
+    let derived = derive(ledger.rules(), &current, &wanted, &renames).map_err(|e| {
         let f = Failure::new(e.to_string());
         match e {
             strata_schema::DeriveError::Rename { .. } => {
@@ -138,17 +138,16 @@ pub fn derive_from_head(
 }
 
 /// Whether `schema` shows `rename` done: the new name there, the old not.
-fn done(rename: &Rename, schema: &Schema) -> bool {
+fn done(r: &dyn Rules, rename: &Rename, schema: &Schema) -> bool {
     match rename {
         Rename::Object { from, to } => {
-            let has = |n: &str| {
-                schema.table(n).is_some() || schema.indexes.contains_key(&strata_schema::key(n))
-            };
+            let has =
+                |n: &str| schema.table(r, n).is_some() || schema.indexes.contains_key(&r.key(n));
             has(to) && !has(from)
         }
         Rename::Column { table, from, to } => schema
-            .table(table)
-            .is_some_and(|t| t.column(to).is_some() && t.column(from).is_none()),
+            .table(r, table)
+            .is_some_and(|t| t.column(r, to).is_some() && t.column(r, from).is_none()),
     }
 }
 

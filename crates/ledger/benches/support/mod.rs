@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
+use strata_dialect::sqlite::RULES;
 use strata_ledger::{Body, Draft, Ledger, Timestamp};
 use strata_schema::{project, Schema};
 
@@ -42,7 +43,7 @@ pub fn fill(ledger: &Ledger, n: u64, seed: u64) {
             let ops = (0..count)
                 .map(|_| {
                     let op = w.next_op(&schema, rng.next_u64());
-                    project(&mut schema, &op).expect("workload ops fit");
+                    project(RULES, &mut schema, &op).expect("workload ops fit");
                     op
                 })
                 .collect();

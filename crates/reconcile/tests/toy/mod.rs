@@ -9,6 +9,9 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
+// The toy speaks its ledgers' dialect, SQLite's: names and SQL text follow
+// that dialect's rules. Everything else about it is its own.
+use strata_dialect::sqlite::RULES;
 use strata_schema::{differences, project, Difference, Op, Schema};
 use strata_target::{
     Applied, Archived, Database, Kept, Legacy, Lineage, Loss, Mover, Plan, Position, Restored,
@@ -104,7 +107,7 @@ fn run(
                     return Err(ToyError::Refused(stage, format!("table {}", table.name)));
                 }
             }
-            project(&mut schema, op).map_err(|e| ToyError::Refused(stage, e.to_string()))?;
+            project(RULES, &mut schema, op).map_err(|e| ToyError::Refused(stage, e.to_string()))?;
             let mut line = format!("{lineage}: {}", op.kind());
             match op {
                 Op::DropTable { .. } | Op::DropColumn { .. } => archives.push(lineage),
@@ -269,7 +272,7 @@ impl Database for ToyDb {
         if state.position.as_ref() != from {
             return Err(ToyError::Moved);
         }
-        if let Some(d) = differences(target, &plan.schema).first() {
+        if let Some(d) = differences(RULES, target, &plan.schema).first() {
             return Err(ToyError::Mismatch(self.toy.difference(d)));
         }
         let mut archived = Vec::new();
@@ -365,7 +368,7 @@ impl Scratch for ToyScratch {
 
     fn undo(&mut self, steps: &[Step], back_to: &Schema) -> Result<(), ToyError> {
         self.schema = run(&self.schema, steps, &[], Stage::Undo)?.1;
-        match differences(back_to, &self.schema).first() {
+        match differences(RULES, back_to, &self.schema).first() {
             Some(d) => Err(ToyError::Refused(
                 Stage::Undo,
                 format!("{} {}", d.kind, d.name),

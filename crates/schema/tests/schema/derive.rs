@@ -1,9 +1,9 @@
 //! `derive`: the ops that turn one schema into another, tried on generated
 //! schemas and on the changes generated op sequences make to them.
-#![cfg(feature = "arbitrary")]
 
 use proptest::prelude::*;
-use strata_schema::arb::arb_ops;
+use strata_dialect::sqlite::arb::arb_ops;
+use strata_dialect::sqlite::RULES;
 use strata_schema::{
     derive, differences, project_all, Column, DeriveError, Op, Rename, Schema, Table,
 };
@@ -44,17 +44,17 @@ proptest! {
     #[test]
     fn derived_ops_turn_one_schema_into_the_other((start, ops) in arb_ops(12)) {
         let mut end = start.clone();
-        project_all(&mut end, &ops).expect("generated ops fit");
+        project_all(RULES, &mut end, &ops).expect("generated ops fit");
         for (from, to) in [(&start, &end), (&end, &start)] {
-            match derive(from, to, &[]) {
+            match derive(RULES, from, to, &[]) {
                 Ok(d) => {
                     let mut got = from.clone();
-                    if let Err((i, e)) = project_all(&mut got, &d.ops) {
+                    if let Err((i, e)) = project_all(RULES, &mut got, &d.ops) {
                         panic!("derived op {i} ({:?}) does not fit: {e}", d.ops[i]);
                     }
-                    let left = differences(to, &got);
+                    let left = differences(RULES, to, &got);
                     prop_assert!(left.is_empty(), "left: {left:?}");
-                    let again = derive(&got, to, &[]).expect("derive again");
+                    let again = derive(RULES, &got, to, &[]).expect("derive again");
                     prop_assert!(again.ops.is_empty(), "again: {:?}", again.ops);
                 }
                 Err(e) => {
@@ -76,7 +76,8 @@ fn table(name: &str, columns: &[(&str, &str)]) -> Table {
 fn schema(tables: &[Table]) -> Schema {
     let mut s = Schema::default();
     for t in tables {
-        s.tables.insert(strata_schema::key(&t.name), t.clone());
+        s.tables
+            .insert(strata_dialect::sqlite::key(&t.name), t.clone());
     }
     s
 }
@@ -86,7 +87,7 @@ fn a_rename_is_a_rename_only_when_said() {
     let from = schema(&[table("users", &[("id", "integer"), ("username", "text")])]);
     let to = schema(&[table("users", &[("id", "integer"), ("user_name", "text")])]);
 
-    let d = derive(&from, &to, &[]).expect("derive");
+    let d = derive(RULES, &from, &to, &[]).expect("derive");
     let kinds: Vec<&str> = d.ops.iter().map(Op::kind).collect();
     assert_eq!(kinds, ["drop_column", "add_column"]);
     assert_eq!(
@@ -102,7 +103,7 @@ fn a_rename_is_a_rename_only_when_said() {
         from: "username".into(),
         to: "user_name".into(),
     };
-    let d = derive(&from, &to, &[rename]).expect("derive");
+    let d = derive(RULES, &from, &to, &[rename]).expect("derive");
     assert_eq!(
         d.ops,
         [Op::RenameColumn {
@@ -119,6 +120,7 @@ fn a_table_rename_carries_its_column_renames() {
     let from = schema(&[table("accounts_old", &[("id", "integer"), ("nm", "text")])]);
     let to = schema(&[table("accounts", &[("id", "integer"), ("name", "text")])]);
     let d = derive(
+        RULES,
         &from,
         &to,
         &[
@@ -166,7 +168,7 @@ fn renames_that_name_nothing_are_refused() {
             "is not a table of both",
         ),
     ] {
-        let e = derive(&from, &to, &[rename]).expect_err("refused");
+        let e = derive(RULES, &from, &to, &[rename]).expect_err("refused");
         assert!(e.to_string().contains(why), "{e}");
     }
 }
@@ -180,7 +182,7 @@ fn a_new_primary_key_is_refused_by_name() {
         ..Default::default()
     });
     let to = schema(&[t]);
-    let e = derive(&from, &to, &[]).expect_err("refused");
+    let e = derive(RULES, &from, &to, &[]).expect_err("refused");
     assert!(
         e.to_string()
             .contains("table users: the primary key differs"),
@@ -207,9 +209,9 @@ fn tables_that_refer_to_each_other_come_and_go() {
     let empty = Schema::default();
     let both = schema(&[a, b]);
     for (from, to) in [(&empty, &both), (&both, &empty)] {
-        let d = derive(from, to, &[]).expect("derive");
+        let d = derive(RULES, from, to, &[]).expect("derive");
         let mut got = from.clone();
-        project_all(&mut got, &d.ops).expect("fits");
-        assert!(differences(to, &got).is_empty());
+        project_all(RULES, &mut got, &d.ops).expect("fits");
+        assert!(differences(RULES, to, &got).is_empty());
     }
 }

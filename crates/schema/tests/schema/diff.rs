@@ -3,10 +3,12 @@
 //! rendered, in strata-sqlite), what is not a difference (quoting, case,
 //! whitespace, constraint order), and properties over generated schemas.
 
+use strata_dialect::sqlite::key;
+use strata_dialect::sqlite::RULES;
 use strata_schema::diff::{differences, Change, Constraint, Difference, ObjectKind, Value};
 use strata_schema::{
-    key, Check, Column, FkAction, ForeignKey, Generated, Index, IndexTerm, IndexedColumn,
-    PrimaryKey, Schema, Table, Trigger, Unique, View,
+    Check, Column, FkAction, ForeignKey, Generated, Index, IndexTerm, IndexedColumn, PrimaryKey,
+    Schema, Table, Trigger, Unique, View,
 };
 
 fn users() -> Table {
@@ -36,7 +38,6 @@ fn users() -> Table {
         primary_key: Some(PrimaryKey {
             name: None,
             columns: vec!["id".into()],
-            autoincrement: true,
         }),
         uniques: vec![
             Unique {
@@ -61,8 +62,7 @@ fn users() -> Table {
             on_update: FkAction::NoAction,
             deferred: true,
         }],
-        without_rowid: false,
-        strict: false,
+        options: vec!["autoincrement".to_string()],
     }
 }
 
@@ -115,10 +115,10 @@ fn one(change: impl FnOnce(&mut Schema)) -> Change {
     let expected = shop();
     let mut actual = shop();
     change(&mut actual);
-    let mut found = differences(&expected, &actual);
+    let mut found = differences(RULES, &expected, &actual);
     assert_eq!(found.len(), 1, "{found:#?}");
     assert_eq!(
-        differences(&actual, &expected).len(),
+        differences(RULES, &actual, &expected).len(),
         1,
         "the reverse comparison finds it too"
     );
@@ -131,8 +131,11 @@ fn index(s: &mut Schema) -> &mut Index {
 
 #[test]
 fn equal_schemas_have_no_differences() {
-    assert_eq!(differences(&shop(), &shop()), vec![]);
-    assert_eq!(differences(&Schema::default(), &Schema::default()), vec![]);
+    assert_eq!(differences(RULES, &shop(), &shop()), vec![]);
+    assert_eq!(
+        differences(RULES, &Schema::default(), &Schema::default()),
+        vec![]
+    );
 }
 
 #[test]
@@ -158,7 +161,7 @@ fn quoting_case_whitespace_and_constraint_order_are_not_differences() {
     let index = actual.indexes.get_mut("users_lname").expect("index");
     index.table = "Users".into();
     index.predicate = Some("email is not null".into());
-    assert_eq!(differences(&shop(), &actual), vec![]);
+    assert_eq!(differences(RULES, &shop(), &actual), vec![]);
 }
 
 #[test]
@@ -170,12 +173,15 @@ fn objects_missing_or_not_in_the_ledger() {
         name: "users".into(),
         change,
     };
-    assert_eq!(differences(&shop(), &no_users), [users(Change::Missing)]);
     assert_eq!(
-        differences(&no_users, &shop()),
+        differences(RULES, &shop(), &no_users),
+        [users(Change::Missing)]
+    );
+    assert_eq!(
+        differences(RULES, &no_users, &shop()),
         [users(Change::NotInLedger)]
     );
-    let found = differences(&Schema::default(), &shop());
+    let found = differences(RULES, &Schema::default(), &shop());
     let kinds: Vec<ObjectKind> = found.iter().map(|d| d.kind).collect();
     assert_eq!(
         kinds,
@@ -267,7 +273,7 @@ fn a_table_change_carries_its_key_constraints_and_options() {
         on_delete: FkAction::SetNull,
         ..fk.clone()
     };
-    let found: Vec<Change> = differences(&shop(), &{
+    let found: Vec<Change> = differences(RULES, &shop(), &{
         let mut s = shop();
         table_mut(&mut s, "users").foreign_keys[0] = changed.clone();
         s
@@ -283,11 +289,11 @@ fn a_table_change_carries_its_key_constraints_and_options() {
         ]
     );
     assert_eq!(
-        one(|s| table_mut(s, "users").strict = true),
-        Change::Property {
-            property: "STRICT",
-            actual: Value::Flag(true),
-            expected: Value::Flag(false),
+        one(|s| table_mut(s, "users").set_option(strata_dialect::sqlite::STRICT, true)),
+        Change::TableOption {
+            option: "strict".to_string(),
+            actual: true,
+            expected: false,
         }
     );
 }
@@ -327,7 +333,7 @@ fn an_index_change_carries_its_values() {
 
 #[test]
 fn a_view_or_trigger_differs_by_its_definition() {
-    let found = differences(&shop(), &{
+    let found = differences(RULES, &shop(), &{
         let mut s = shop();
         let t = s.triggers.get_mut("t").expect("trigger");
         t.sql = t.sql.replace("SELECT 1", "SELECT 'a'");
@@ -343,13 +349,13 @@ fn a_view_or_trigger_differs_by_its_definition() {
     );
 }
 
-#[cfg(feature = "arbitrary")]
 mod properties {
     use proptest::prelude::*;
-    use strata_schema::arb::{arb_ops, arb_schema};
+    use strata_dialect::sqlite::arb::{arb_ops, arb_schema};
+    use strata_dialect::sqlite::text::normalize;
+    use strata_dialect::sqlite::{key, RULES};
     use strata_schema::diff::differences;
-    use strata_schema::sql_text::normalize;
-    use strata_schema::{key, project_all, IndexTerm, Schema};
+    use strata_schema::{project_all, IndexTerm, Schema};
 
     /// `s` with everything the comparison ignores taken out: names folded,
     /// SQL text normalized, table constraints in a fixed order, and what is
@@ -422,7 +428,7 @@ mod properties {
 
         #[test]
         fn a_schema_does_not_differ_from_itself(s in arb_schema()) {
-            prop_assert_eq!(differences(&s, &s.clone()), vec![]);
+            prop_assert_eq!(differences(RULES, &s, &s.clone()), vec![]);
         }
 
         #[test]
@@ -430,17 +436,17 @@ mod properties {
             (start, ops) in arb_ops(4),
         ) {
             let mut after = start.clone();
-            prop_assume!(project_all(&mut after, &ops).is_ok());
+            prop_assume!(project_all(RULES, &mut after, &ops).is_ok());
             let same = canonical(&start) == canonical(&after);
-            let found = differences(&start, &after);
+            let found = differences(RULES, &start, &after);
             prop_assert_eq!(found.is_empty(), same, "{:#?}", found);
-            prop_assert_eq!(differences(&after, &start).is_empty(), same);
+            prop_assert_eq!(differences(RULES, &after, &start).is_empty(), same);
         }
 
         #[test]
         fn unrelated_schemas_differ_unless_the_same(a in arb_schema(), b in arb_schema()) {
             let same = canonical(&a) == canonical(&b);
-            prop_assert_eq!(differences(&a, &b).is_empty(), same);
+            prop_assert_eq!(differences(RULES, &a, &b).is_empty(), same);
         }
     }
 }

@@ -1,11 +1,13 @@
 //! The schema model's tests, one binary with a module per area: ops,
-//! projection, inversion, diff, derive, the SQL text helpers, and the
-//! properties over generated schemas (`derive` and `properties` need the
-//! `arbitrary` feature, which the workspace's other crates turn on).
+//! projection, inversion, diff, derive, the model under another dialect's
+//! rules, and the properties over generated schemas. Most run under
+//! SQLite's rules (`strata-dialect`, a dev-dependency); `rules` runs the
+//! model under rules of its own, to show that what depends on a dialect
+//! comes from its rules.
 
 mod derive;
 mod diff;
 mod op;
 mod project;
 mod properties;
-mod sql_text;
+mod rules;

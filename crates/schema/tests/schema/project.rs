@@ -3,6 +3,7 @@
 //! schema left as it was. Renames are followed into everything that names
 //! the renamed object.
 
+use strata_dialect::sqlite::RULES;
 use strata_schema::{
     invert_all, project, project_all, Check, Column, FkAction, ForeignKey, Generated, Index,
     IndexTerm, IndexedColumn, Op, PrimaryKey, Schema, Table, Trigger, Unique, View,
@@ -26,7 +27,6 @@ fn with_pk(mut t: Table, columns: &[&str]) -> Table {
     t.primary_key = Some(PrimaryKey {
         name: None,
         columns: strings(columns),
-        autoincrement: false,
     });
     t
 }
@@ -109,7 +109,7 @@ fn create(t: Table) -> Op {
 /// The schema the ops build from nothing; they must all fit.
 fn build(ops: Vec<Op>) -> Schema {
     let mut s = Schema::default();
-    if let Err((i, e)) = project_all(&mut s, &ops) {
+    if let Err((i, e)) = project_all(RULES, &mut s, &ops) {
         panic!("fixture op {i} ({}) does not fit: {e}", ops[i].kind());
     }
     s
@@ -121,7 +121,7 @@ fn apply(schema: &Schema, op: Op) -> Schema {
     let s = apply_once(schema, op.clone());
     if let Some(inverse) = op.invert() {
         let mut back = s.clone();
-        if let Err(e) = project(&mut back, &inverse) {
+        if let Err(e) = project(RULES, &mut back, &inverse) {
             panic!("the inverse of {} does not fit: {e}", op.kind());
         }
         assert_eq!(&back, schema, "the inverse of {} is not exact", op.kind());
@@ -135,11 +135,11 @@ fn apply(schema: &Schema, op: Op) -> Schema {
 /// same schema up to quoting and case but not byte for byte.
 fn apply_once(schema: &Schema, op: Op) -> Schema {
     let mut s = schema.clone();
-    if let Err(e) = project(&mut s, &op) {
+    if let Err(e) = project(RULES, &mut s, &op) {
         panic!("{} does not fit: {e}", op.kind());
     }
     if let Some(inverse) = op.invert() {
-        if let Err(e) = project(&mut s.clone(), &inverse) {
+        if let Err(e) = project(RULES, &mut s.clone(), &inverse) {
             panic!("the inverse of {} does not fit: {e}", op.kind());
         }
     }
@@ -151,11 +151,12 @@ fn apply_once(schema: &Schema, op: Op) -> Schema {
 #[track_caller]
 fn reject(schema: &Schema, op: Op, message: &str) {
     let mut s = schema.clone();
-    let err = project(&mut s, &op).expect_err("the op should be refused");
+    let err = project(RULES, &mut s, &op).expect_err("the op should be refused");
     assert_eq!(err.to_string(), message);
     assert_eq!(&s, schema, "a refused op changed the schema");
     let mut s = schema.clone();
     let (at, err2) = project_all(
+        RULES,
         &mut s,
         &[
             Op::Data {
@@ -178,12 +179,13 @@ fn edited(before: &Schema, edit: impl FnOnce(&mut Schema)) -> Schema {
 
 fn t_mut<'a>(s: &'a mut Schema, name: &str) -> &'a mut Table {
     s.tables
-        .get_mut(&strata_schema::key(name))
+        .get_mut(&strata_dialect::sqlite::key(name))
         .expect("table exists")
 }
 
 fn t_of<'a>(s: &'a Schema, name: &str) -> &'a Table {
-    s.table(name).expect("table exists")
+    s.table(strata_dialect::sqlite::RULES, name)
+        .expect("table exists")
 }
 
 /// parent(id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT), and
@@ -193,7 +195,7 @@ fn family() -> Schema {
         table("parent", &[("id", "INTEGER"), ("name", "TEXT")]),
         &["id"],
     );
-    parent.primary_key.as_mut().expect("pk").autoincrement = true;
+    parent.set_option(strata_dialect::sqlite::AUTOINCREMENT, true);
     let mut child = with_pk(
         table(
             "child",
@@ -250,14 +252,14 @@ fn create_table_accepts_strict_without_rowid_composite_keys_and_generated_column
         ),
         &["a", "b"],
     );
-    t.strict = true;
-    t.without_rowid = true;
+    t.set_option(strata_dialect::sqlite::STRICT, true);
+    t.set_option(strata_dialect::sqlite::WITHOUT_ROWID, true);
     t.columns[3].generated = Some(Generated {
         expr: "\"a\" * 2".into(),
         stored: true,
     });
     let s = apply(&Schema::default(), create(t.clone()));
-    assert_eq!(s.table("PAIR"), Some(&t));
+    assert_eq!(s.table(strata_dialect::sqlite::RULES, "PAIR"), Some(&t));
 }
 
 #[test]
@@ -378,7 +380,7 @@ fn rename_table_follows_a_self_reference() {
     let f = t_of(&after, "forest");
     assert_eq!(f.name, "forest");
     assert_eq!(f.foreign_keys[0].ref_table, "forest");
-    assert!(after.table("tree").is_none());
+    assert!(after.table(strata_dialect::sqlite::RULES, "tree").is_none());
 }
 
 #[test]
@@ -706,9 +708,9 @@ fn undoing_the_drop_of_an_inner_constraint_puts_it_back_in_place() {
     let s = build(vec![create(t.clone())]);
     let round_trip = |drop: Op| {
         let mut after = s.clone();
-        project(&mut after, &drop).expect("drop fits");
+        project(RULES, &mut after, &drop).expect("drop fits");
         assert_ne!(after, s);
-        project(&mut after, &drop.invert().expect("inverse")).expect("inverse fits");
+        project(RULES, &mut after, &drop.invert().expect("inverse")).expect("inverse fits");
         after
     };
     for drop in [
@@ -894,13 +896,13 @@ fn project_all_applies_in_order_and_inverts_back() {
         },
     ];
     let mut s = Schema::default();
-    project_all(&mut s, &ops).expect("ops fit");
+    project_all(RULES, &mut s, &ops).expect("ops fit");
     assert_eq!(
         s.tables.get("b"),
         Some(&table("b", &[("z", "INT"), ("y", "TEXT")]))
     );
     let back = invert_all(&ops).expect("no data steps");
-    project_all(&mut s, &back).expect("inverse fits");
+    project_all(RULES, &mut s, &back).expect("inverse fits");
     assert_eq!(s, Schema::default());
 }
 
@@ -1019,7 +1021,7 @@ fn create_table_rejections() {
         "column t.A already exists",
     );
     let mut strict = table("t", &[("a", "INT"), ("b", "varchar(5)")]);
-    strict.strict = true;
+    strict.set_option(strata_dialect::sqlite::STRICT, true);
     reject(
         &s,
         create(strict.clone()),
@@ -1032,7 +1034,7 @@ fn create_table_rejections() {
         "column t.b has type \"\", which a STRICT table does not allow (use INT, INTEGER, REAL, TEXT, BLOB or ANY)",
     );
     let mut no_pk = table("t", &[("a", "INT")]);
-    no_pk.without_rowid = true;
+    no_pk.set_option(strata_dialect::sqlite::WITHOUT_ROWID, true);
     reject(
         &s,
         create(no_pk),
@@ -1062,7 +1064,7 @@ fn autoincrement_needs_a_single_integer_primary_key_of_a_rowid_table() {
         "table t: AUTOINCREMENT is only allowed on a single INTEGER PRIMARY KEY of a rowid table";
     let auto = |t: Table| {
         let mut t = t;
-        t.primary_key.as_mut().expect("pk").autoincrement = true;
+        t.set_option(strata_dialect::sqlite::AUTOINCREMENT, true);
         t
     };
     reject(
@@ -1079,7 +1081,7 @@ fn autoincrement_needs_a_single_integer_primary_key_of_a_rowid_table() {
         msg,
     );
     let mut no_rowid = auto(with_pk(table("t", &[("id", "INTEGER")]), &["id"]));
-    no_rowid.without_rowid = true;
+    no_rowid.set_option(strata_dialect::sqlite::WITHOUT_ROWID, true);
     reject(&s, create(no_rowid), msg);
     // The type is compared without regard to case.
     let ok = auto(with_pk(table("t", &[("id", "integer")]), &["id"]));
@@ -1391,7 +1393,7 @@ fn add_column_rejections() {
         "a column of child has an empty name",
     );
     let mut strict = table("s", &[("a", "INT")]);
-    strict.strict = true;
+    strict.set_option(strata_dialect::sqlite::STRICT, true);
     let with_strict = apply(&s, create(strict));
     reject(
         &with_strict,
@@ -1451,7 +1453,9 @@ fn refuse_drop(extra: Vec<Op>, column: &str, by: &str) {
     }
     ops.insert(0, create(t.clone()));
     let s = build(ops);
-    let position = t.column_position(column).expect("column");
+    let position = t
+        .column_position(strata_dialect::sqlite::RULES, column)
+        .expect("column");
     reject(
         &s,
         Op::DropColumn {
@@ -1738,7 +1742,7 @@ fn alter_column_rejections() {
         "alter column cannot rename child.qty to QTY; rename the column instead",
     );
     let mut strict = table("s", &[("a", "INT")]);
-    strict.strict = true;
+    strict.set_option(strata_dialect::sqlite::STRICT, true);
     let with_strict = apply(&s, create(strict));
     reject(
         &with_strict,
@@ -2129,7 +2133,7 @@ fn project_all_names_the_failing_op_and_keeps_the_schema() {
         },
     ];
     let mut after = s.clone();
-    let err = project_all(&mut after, &ops).expect_err("the third op fails");
+    let err = project_all(RULES, &mut after, &ops).expect_err("the third op fails");
     assert_eq!(err.0, 2);
     assert_eq!(err.1.to_string(), "no table named gone");
     assert_eq!(after, s);
@@ -2214,7 +2218,9 @@ fn renames_leave_reserved_keywords_alone() {
             position: 1,
         },
     );
-    assert!(t_of(&dropped, "t").column("from").is_none());
+    assert!(t_of(&dropped, "t")
+        .column(strata_dialect::sqlite::RULES, "from")
+        .is_none());
     apply(
         &s,
         Op::AddColumn {

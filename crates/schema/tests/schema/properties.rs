@@ -1,14 +1,17 @@
 //! Property tests of projection and inversion over generated schemas and op
 //! sequences (the `arb` module, feature `arbitrary`).
-#![cfg(feature = "arbitrary")]
 
 use std::collections::BTreeSet;
 
 use proptest::prelude::*;
-use strata_schema::arb::{arb_ops, arb_schema, ops_from, propose_kind, Choices, STEP_KINDS};
+use strata_dialect::sqlite::arb::{
+    arb_ops, arb_schema, ops_from, propose_kind, Choices, STEP_KINDS,
+};
+use strata_dialect::sqlite::RULES;
+use strata_dialect::sqlite::{key, same_name};
 use strata_schema::{
-    invert_all, key, project, project_all, same_name, Column, Index, IndexTerm, IndexedColumn, Op,
-    Schema, Table, View,
+    invert_all, project, project_all, Column, Index, IndexTerm, IndexedColumn, Op, Schema, Table,
+    View,
 };
 
 /// The ops that build `s` from nothing: tables with their parents first,
@@ -68,7 +71,7 @@ proptest! {
     fn generated_schemas_are_valid(s in arb_schema()) {
         let mut built = Schema::default();
         let ops = creation_ops(&s);
-        if let Err((i, e)) = project_all(&mut built, &ops) {
+        if let Err((i, e)) = project_all(RULES, &mut built, &ops) {
             panic!("op {i} ({}) of building the schema does not fit: {e}", ops[i].kind());
         }
         prop_assert_eq!(built, s);
@@ -88,7 +91,7 @@ proptest! {
             for (kind, name) in STEP_KINDS.iter().enumerate() {
                 let Some(step) = propose_kind(&s, &mut c, kind) else { continue };
                 let mut next = s.clone();
-                if let Err((i, e)) = project_all(&mut next, &step.ops) {
+                if let Err((i, e)) = project_all(RULES, &mut next, &step.ops) {
                     prop_assert!(
                         !step.sure,
                         "a sure {} step does not fit: op {i} ({:?}): {e}",
@@ -98,7 +101,7 @@ proptest! {
                 }
             }
             if let Some(op) = op {
-                project(&mut s, op).expect("generated ops fit");
+                project(RULES, &mut s, op).expect("generated ops fit");
             }
         }
     }
@@ -109,8 +112,8 @@ proptest! {
     fn projection_is_deterministic((start, ops) in arb_ops(30)) {
         let mut a = start.clone();
         let mut b = start;
-        project_all(&mut a, &ops).expect("generated ops fit");
-        project_all(&mut b, &ops).expect("generated ops fit");
+        project_all(RULES, &mut a, &ops).expect("generated ops fit");
+        project_all(RULES, &mut b, &ops).expect("generated ops fit");
         prop_assert_eq!(
             serde_json::to_string(&a).expect("encode"),
             serde_json::to_string(&b).expect("encode")
@@ -125,7 +128,7 @@ proptest! {
         let mut s = start;
         for (i, op) in ops.iter().enumerate() {
             let before = s.clone();
-            if let Err(e) = project(&mut s, op) {
+            if let Err(e) = project(RULES, &mut s, op) {
                 panic!("generated op {i} does not fit: {e}\n{op:?}");
             }
             let Some(inverse) = op.invert() else {
@@ -133,7 +136,7 @@ proptest! {
                 continue;
             };
             let mut back = s.clone();
-            if let Err(e) = project(&mut back, &inverse) {
+            if let Err(e) = project(RULES, &mut back, &inverse) {
                 panic!("the inverse of op {i} does not fit: {e}\n{op:?}\n{inverse:?}");
             }
             prop_assert_eq!(&back, &before, "op {}: {:?}", i, op);
@@ -147,10 +150,10 @@ proptest! {
         let ops: Vec<Op> = ops.into_iter().filter(|op| !matches!(op, Op::Data { .. })).collect();
         let mut s = start.clone();
         for op in &ops {
-            project(&mut s, op).expect("generated ops fit");
+            project(RULES, &mut s, op).expect("generated ops fit");
         }
         let back = invert_all(&ops).expect("no data steps");
-        if let Err((i, e)) = project_all(&mut s, &back) {
+        if let Err((i, e)) = project_all(RULES, &mut s, &back) {
             panic!("inverted op {i} does not fit: {e}\n{:?}", back[i]);
         }
         prop_assert_eq!(s, start);
@@ -177,11 +180,11 @@ proptest! {
         let mut with_bad = ops.clone();
         with_bad.insert(i, bad);
         let mut s = start.clone();
-        let (failed, _) = project_all(&mut s, &with_bad).expect_err("the bad op fails");
+        let (failed, _) = project_all(RULES, &mut s, &with_bad).expect_err("the bad op fails");
         prop_assert_eq!(failed, i);
         prop_assert_eq!(&s, &start);
         // And without it, the same ops go through.
-        project_all(&mut s, &ops).expect("generated ops fit");
+        project_all(RULES, &mut s, &ops).expect("generated ops fit");
     }
 
     /// Schemas and ops survive a JSON round trip unchanged.
@@ -198,7 +201,7 @@ proptest! {
             prop_assert_eq!(keys, vec![op.kind()]);
         }
         let mut end = start;
-        project_all(&mut end, &ops).expect("generated ops fit");
+        project_all(RULES, &mut end, &ops).expect("generated ops fit");
         let value = serde_json::to_value(&end).expect("encode");
         prop_assert_eq!(serde_json::from_value::<Schema>(value).expect("decode"), end);
     }
@@ -222,9 +225,9 @@ fn the_generator_covers_every_op() {
                     renames_through_text += 1;
                 }
             }
-            project(&mut s, op).expect("generated ops fit");
+            project(RULES, &mut s, op).expect("generated ops fit");
             if let Op::CreateTable { table } = op {
-                if strata_schema::arb::HOSTILE.iter().any(|h| {
+                if strata_dialect::sqlite::arb::HOSTILE.iter().any(|h| {
                     table.name.starts_with(h) || table.columns.iter().any(|c| c.name.starts_with(h))
                 }) {
                     hostile += 1;
@@ -284,11 +287,14 @@ fn generated_schemas_have_every_feature() {
                     seen.insert(f);
                 }
             };
-            saw("strict", t.strict);
-            saw("without_rowid", t.without_rowid);
+            saw("strict", t.has_option(strata_dialect::sqlite::STRICT));
+            saw(
+                "without_rowid",
+                t.has_option(strata_dialect::sqlite::WITHOUT_ROWID),
+            );
             saw(
                 "autoincrement",
-                t.primary_key.as_ref().is_some_and(|p| p.autoincrement),
+                t.has_option(strata_dialect::sqlite::AUTOINCREMENT),
             );
             saw(
                 "composite_key",

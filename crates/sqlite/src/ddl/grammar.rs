@@ -18,6 +18,7 @@
 
 use sqlparser::ast::Expr;
 use sqlparser::tokenizer::Token;
+use strata_dialect::sqlite::{AUTOINCREMENT, STRICT, WITHOUT_ROWID};
 use strata_schema::{
     Check, Column, FkAction, ForeignKey, Generated, IndexTerm, IndexedColumn, PrimaryKey, Table,
     Unique,
@@ -47,14 +48,16 @@ const TYPE_ENDS: [&str; 11] = [
 #[derive(Debug)]
 pub(crate) struct ColumnDef {
     pub column: Column,
-    pub primary_key: Option<PrimaryKey>,
+    /// The key written on the column, and whether it is AUTOINCREMENT.
+    pub primary_key: Option<(PrimaryKey, bool)>,
     pub constraints: Vec<Constraint>,
 }
 
 /// A table constraint (or a column constraint that means the same).
 #[derive(Debug)]
 pub(crate) enum Constraint {
-    PrimaryKey(PrimaryKey),
+    /// A primary key, and whether it is AUTOINCREMENT.
+    PrimaryKey(PrimaryKey, bool),
     Unique(Unique),
     Check(Check),
     ForeignKey(ForeignKey),
@@ -94,8 +97,8 @@ pub(crate) fn create_table(c: &mut Cursor) -> Result<CreateTable, Fault> {
         } else {
             let def = column_def(c)?;
             table.columns.push(def.column);
-            if let Some(pk) = def.primary_key {
-                add_constraint(&mut table, Constraint::PrimaryKey(pk))?;
+            if let Some((pk, autoincrement)) = def.primary_key {
+                add_constraint(&mut table, Constraint::PrimaryKey(pk, autoincrement))?;
             }
             for constraint in def.constraints {
                 add_constraint(&mut table, constraint)?;
@@ -109,9 +112,9 @@ pub(crate) fn create_table(c: &mut Cursor) -> Result<CreateTable, Fault> {
     if c.peek().token != Token::EOF {
         loop {
             if c.eat_all(&["WITHOUT", "ROWID"]) {
-                table.without_rowid = true;
+                table.set_option(WITHOUT_ROWID, true);
             } else if c.eat("STRICT") {
-                table.strict = true;
+                table.set_option(STRICT, true);
             } else {
                 return Err(c.expected("WITHOUT ROWID or STRICT"));
             }
@@ -129,7 +132,7 @@ pub(crate) fn create_table(c: &mut Cursor) -> Result<CreateTable, Fault> {
 
 fn add_constraint(table: &mut Table, constraint: Constraint) -> Result<(), Fault> {
     match constraint {
-        Constraint::PrimaryKey(pk) => {
+        Constraint::PrimaryKey(pk, autoincrement) => {
             if table.primary_key.is_some() {
                 return Err(Fault::NotRecordable(format!(
                     "table {} has more than one primary key",
@@ -137,6 +140,7 @@ fn add_constraint(table: &mut Table, constraint: Constraint) -> Result<(), Fault
                 )));
             }
             table.primary_key = Some(pk);
+            table.set_option(AUTOINCREMENT, autoincrement);
         }
         Constraint::Unique(u) => table.uniques.push(u),
         Constraint::Check(check) => table.checks.push(check),
@@ -178,11 +182,13 @@ pub(crate) fn column_def(c: &mut Cursor) -> Result<ColumnDef, Fault> {
             }
             conflict_clause(c)?;
             let autoincrement = c.eat("AUTOINCREMENT");
-            def.primary_key = Some(PrimaryKey {
-                name: constraint_name,
-                columns: vec![name.clone()],
+            def.primary_key = Some((
+                PrimaryKey {
+                    name: constraint_name,
+                    columns: vec![name.clone()],
+                },
                 autoincrement,
-            });
+            ));
         } else if c.eat_all(&["NOT", "NULL"]) {
             conflict_clause(c)?;
             def.column.not_null = true;
@@ -437,11 +443,10 @@ pub(crate) fn table_constraint(c: &mut Cursor) -> Result<Constraint, Fault> {
     if c.eat_all(&["PRIMARY", "KEY"]) {
         let (columns, autoincrement) = key_columns(c, true)?;
         conflict_clause(c)?;
-        Ok(Constraint::PrimaryKey(PrimaryKey {
-            name,
-            columns,
+        Ok(Constraint::PrimaryKey(
+            PrimaryKey { name, columns },
             autoincrement,
-        }))
+        ))
     } else if c.eat("UNIQUE") {
         let (columns, _) = key_columns(c, false)?;
         conflict_clause(c)?;

@@ -27,9 +27,9 @@ use std::fmt;
 
 use sqlparser::ast::{SetExpr, Statement as SqlStatement};
 use sqlparser::tokenizer::{Span, Token, TokenWithSpan, TokenizerError, Whitespace};
-use strata_schema::{
-    key, project, same_name, Index, Op, ProjectError, Schema, Table, Trigger, View,
-};
+use strata_dialect::sqlite::RULES;
+use strata_dialect::sqlite::{key, same_name};
+use strata_schema::{project, Index, Op, ProjectError, Schema, Table, Trigger, View};
 
 pub(crate) use grammar::{default_as_expr, is_bare_default, reads_as_index_term};
 
@@ -121,7 +121,7 @@ pub fn parse_change(sql: &str, head: &Schema) -> Result<Vec<Op>, DdlError> {
         };
         let new_ops = statement_ops(&source, &statement, &schema).map_err(fail)?;
         for op in &new_ops {
-            project(&mut schema, op).map_err(|e| fail(Fault::Project(e)))?;
+            project(RULES, &mut schema, op).map_err(|e| fail(Fault::Project(e)))?;
         }
         ops.extend(new_ops);
     }
@@ -265,7 +265,7 @@ fn create_index(c: &mut Cursor, schema: &Schema) -> Result<Vec<Op>, Fault> {
     }
     // The table as the schema names it, as SQLite records it.
     let table = schema
-        .table(&create.table)
+        .table(RULES, &create.table)
         .map_or(create.table, |t| t.name.clone());
     Ok(vec![Op::CreateIndex {
         index: Index {
@@ -350,7 +350,7 @@ fn create_trigger(
     let written = object_name(&trigger.table_name)?;
     // The table as the schema names it, as SQLite records it.
     let table = schema
-        .table(&written)
+        .table(RULES, &written)
         .map(|t| t.name.clone())
         .or_else(|| schema.views.get(&key(&written)).map(|v| v.name.clone()))
         .unwrap_or(written);
@@ -414,7 +414,7 @@ fn if_not_exists(tokens: &[TokenWithSpan]) -> Option<[usize; 3]> {
 
 fn alter_table(c: &mut Cursor, schema: &Schema) -> Result<Vec<Op>, Fault> {
     let (written, alteration) = grammar::alter_table(c)?;
-    let Some(t) = schema.table(&written) else {
+    let Some(t) = schema.table(RULES, &written) else {
         if schema.views.contains_key(&key(&written)) {
             return Err(Fault::NotRecordable(format!(
                 "{written} is a view: ALTER TABLE changes tables only"
@@ -424,7 +424,7 @@ fn alter_table(c: &mut Cursor, schema: &Schema) -> Result<Vec<Op>, Fault> {
     };
     let table = t.name.clone();
     let column_at = |name: &str| {
-        t.column_position(name)
+        t.column_position(RULES, name)
             .ok_or_else(|| {
                 Fault::Project(ProjectError::NoSuchColumn {
                     table: table.clone(),
@@ -558,7 +558,7 @@ fn add_constraint(t: &mut Table, constraint: Constraint) -> Result<Op, Fault> {
                 position: constraint_position(t.foreign_keys.len() - 1)?,
             }
         }
-        Constraint::PrimaryKey(_) => {
+        Constraint::PrimaryKey(..) => {
             return Err(Fault::NotRecordable(format!(
                 "cannot add a primary key to {table}: create the table with it"
             )))

@@ -8,7 +8,7 @@ use std::convert::Infallible;
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{ObjectName, ObjectNamePart, Query, TableFactor, Visit, Visitor};
-use strata_schema::{key, same_name};
+use strata_dialect::sqlite::{key, same_name};
 
 #[derive(Default)]
 pub(crate) struct Relations {

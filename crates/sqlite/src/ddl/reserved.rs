@@ -116,7 +116,7 @@ mod tests {
             .expect("create");
         let mut s = Schema::default();
         for op in &schema {
-            strata_schema::project(&mut s, op).expect("project");
+            strata_schema::project(strata_dialect::sqlite::RULES, &mut s, op).expect("project");
         }
         for sql in [
             "INSERT INTO t (a) VALUES ('_strata_log')",

@@ -1,6 +1,7 @@
 //! Unit tests of `ddl`: statements cut and read into ops, every form
 //! `record` accepts, and every refusal with its place and reason.
 
+use strata_dialect::sqlite::RULES;
 use strata_schema::{
     project_all, Check, Column, FkAction, ForeignKey, Generated, IndexTerm, IndexedColumn,
     PrimaryKey, Table, Unique,
@@ -20,7 +21,7 @@ fn ops(sql: &str) -> Vec<Op> {
 /// `head` after the ops of `sql`.
 fn after(head: &Schema, sql: &str) -> Schema {
     let mut s = head.clone();
-    project_all(&mut s, &ops_on(head, sql)).unwrap_or_else(|(i, e)| panic!("op {i}: {e}"));
+    project_all(RULES, &mut s, &ops_on(head, sql)).unwrap_or_else(|(i, e)| panic!("op {i}: {e}"));
     s
 }
 
@@ -40,7 +41,7 @@ fn error(sql: &str) -> DdlError {
 }
 
 fn table<'a>(s: &'a Schema, name: &str) -> &'a Table {
-    s.table(name)
+    s.table(RULES, name)
         .unwrap_or_else(|| panic!("no table {name} in {s:?}"))
 }
 
@@ -141,7 +142,6 @@ fn create_table_with_every_column_feature() {
         primary_key: Some(PrimaryKey {
             name: Some("t_pk".into()),
             columns: vec!["a".into(), "b".into()],
-            autoincrement: false,
         }),
         uniques: vec![
             Unique {
@@ -192,8 +192,7 @@ fn create_table_with_every_column_feature() {
                 deferred: false,
             },
         ],
-        without_rowid: true,
-        strict: false,
+        options: vec![strata_dialect::sqlite::WITHOUT_ROWID.to_string()],
     };
     assert_eq!(*table(&s, "t"), expected);
     assert_eq!(
@@ -201,15 +200,18 @@ fn create_table_with_every_column_feature() {
         Some(PrimaryKey {
             name: None,
             columns: vec!["id".into()],
-            autoincrement: true,
         })
     );
+    assert!(table(&s, "p").has_option(strata_dialect::sqlite::AUTOINCREMENT));
 }
 
 #[test]
 fn strict_tables() {
     let s = schema("CREATE TABLE t (a INTEGER PRIMARY KEY, b TEXT, c ANY) STRICT, WITHOUT ROWID");
-    assert!(table(&s, "t").strict && table(&s, "t").without_rowid);
+    assert!(
+        table(&s, "t").has_option(strata_dialect::sqlite::STRICT)
+            && table(&s, "t").has_option(strata_dialect::sqlite::WITHOUT_ROWID)
+    );
     let e = error("CREATE TABLE t (a varchar(5)) STRICT");
     assert!(e.to_string().contains("STRICT table does not allow"), "{e}");
 }
@@ -238,10 +240,7 @@ fn table_level_autoincrement_and_deferrable_forms() {
            y INT REFERENCES p MATCH FULL
          )",
     );
-    assert!(table(&s, "p")
-        .primary_key
-        .as_ref()
-        .is_some_and(|k| k.autoincrement));
+    assert!(table(&s, "p").has_option(strata_dialect::sqlite::AUTOINCREMENT));
     assert!(table(&s, "c").foreign_keys.iter().all(|fk| !fk.deferred));
 }
 
@@ -575,7 +574,7 @@ fn drop_table_drops_its_triggers_and_indexes_first() {
         })
     );
     let s = after(&head, "DROP TABLE t");
-    assert!(s.indexes.is_empty() && s.triggers.is_empty() && s.table("t").is_none());
+    assert!(s.indexes.is_empty() && s.triggers.is_empty() && s.table(RULES, "t").is_none());
     assert_eq!(ops_on(&s, "DROP TABLE IF EXISTS t"), vec![]);
 }
 

@@ -11,8 +11,11 @@
 
 use std::sync::Arc;
 
-use strata_schema::sql_text::quote_ident;
-use strata_schema::{same_name, Column, Op, Schema, Table};
+use strata_dialect::sqlite::same_name;
+use strata_dialect::sqlite::text::quote_ident;
+use strata_dialect::sqlite::RULES;
+use strata_dialect::sqlite::{AUTOINCREMENT, WITHOUT_ROWID};
+use strata_schema::{Column, Op, Schema, Table};
 
 use super::rebuild::{rowid_alias, rowid_name};
 use super::{
@@ -69,7 +72,7 @@ impl Keep {
     pub(super) fn table(at: Here, table: &Table) -> Result<Keep, PlanError> {
         let stored = table.columns.iter().filter(|c| c.generated.is_none());
         let same = |c: &Column| (c.name.clone(), c.name.clone());
-        let (rowid, key, values) = if table.without_rowid {
+        let (rowid, key, values) = if table.has_option(WITHOUT_ROWID) {
             let pk = primary_key(table);
             let values = stored
                 .filter(|c| !pk.iter().any(|k| same_name(k, &c.name)))
@@ -100,16 +103,13 @@ impl Keep {
             values,
             after: None,
             witness: Vec::new(),
-            counter: table
-                .primary_key
-                .as_ref()
-                .is_some_and(|pk| pk.autoincrement),
+            counter: table.has_option(AUTOINCREMENT),
         })
     }
 
     /// A column's values, dropped by a native DROP COLUMN.
     pub(super) fn native(at: Here, table: &Table, column: &Column) -> Result<Keep, PlanError> {
-        let rowid = match table.without_rowid {
+        let rowid = match table.has_option(WITHOUT_ROWID) {
             true => None,
             false => Some(rowid_name(table).ok_or_else(|| PlanError::RowidHidden {
                 table: table.name.clone(),
@@ -132,8 +132,8 @@ impl Keep {
         column: &Column,
         to: Option<&Column>,
     ) -> Option<Keep> {
-        let t = now.table(table)?;
-        let rowid = match t.without_rowid {
+        let t = now.table(RULES, table)?;
+        let rowid = match t.has_option(WITHOUT_ROWID) {
             true => None,
             false => Some(rowid_name(&p.before)?),
         };
@@ -429,11 +429,15 @@ impl Planner {
         );
         let a = quote_ident(&held.archive_table);
         let t = quote_ident(&table.name);
-        let stored = |n: &str| table.column(n).is_some_and(|c| c.generated.is_none());
+        let stored = |n: &str| {
+            table
+                .column(RULES, n)
+                .is_some_and(|c| c.generated.is_none())
+        };
         let mut targets = Vec::new();
         let mut sources = Vec::new();
         let by_rowid = held.key.len() == 1 && held.key[0] == ROWID_COLUMN;
-        if by_rowid && !table.without_rowid {
+        if by_rowid && !table.has_option(WITHOUT_ROWID) {
             if rowid_alias(table).is_none() {
                 if let Some(r) = rowid_name(table) {
                     targets.push(r.to_string());
@@ -467,11 +471,7 @@ impl Planner {
             ),
             Role::Restore { index },
         );
-        if table
-            .primary_key
-            .as_ref()
-            .is_some_and(|pk| pk.autoincrement)
-        {
+        if table.has_option(AUTOINCREMENT) {
             let counter = format!(
                 "(SELECT \"counter\" FROM {} WHERE \"id\" = {})",
                 quote_ident(ARCHIVE_CATALOG),
@@ -610,7 +610,7 @@ impl Fill {
     fn key_match(&self, p: &Pending, old: &str) -> Option<Vec<String>> {
         let by_rowid = self.held.key.len() == 1 && self.held.key[0] == ROWID_COLUMN;
         if by_rowid {
-            if p.before.without_rowid {
+            if p.before.has_option(WITHOUT_ROWID) {
                 return None;
             }
             let r = rowid_name(&p.before)?;
@@ -619,7 +619,7 @@ impl Fill {
                 quote_ident(ROWID_COLUMN)
             )]);
         }
-        if !p.before.without_rowid {
+        if !p.before.has_option(WITHOUT_ROWID) {
             return None;
         }
         let mut out = Vec::new();
@@ -644,7 +644,7 @@ impl Fill {
     /// now holds the archived value. `None` when the column is gone again.
     pub(super) fn consume(&self, after: &Table) -> Option<(String, Role)> {
         after
-            .column(&self.column)
+            .column(RULES, &self.column)
             .filter(|c| c.generated.is_none())?;
         let a = quote_ident(&self.held.archive_table);
         let t = quote_ident(&after.name);
@@ -663,7 +663,7 @@ impl Fill {
                 } else {
                     (k.as_str(), k.as_str())
                 };
-                after.column(column)?;
+                after.column(RULES, column)?;
                 conditions.push(format!(
                     "{t}.{} IS +{ALIAS}.{}",
                     quote_ident(column),

@@ -4,8 +4,10 @@
 //! the archives and restores that keep its data. [`Planner::op`] projects
 //! the op and hands it here.
 
-use strata_schema::sql_text::quote_ident;
-use strata_schema::{same_name, Column, Index, Op, Schema, Table};
+use strata_dialect::sqlite::same_name;
+use strata_dialect::sqlite::text::quote_ident;
+use strata_dialect::sqlite::RULES;
+use strata_schema::{Column, Index, Op, Schema, Table};
 
 use super::{is_referenced, keep, native_add, own_text_mentions, Here, PlanError, Planner, Role};
 use crate::custody::Held;
@@ -91,7 +93,7 @@ impl Planner {
     /// a rebuild of `table` from the model, which carries the model's
     /// text.
     fn refresh_own_text(&mut self, o: OpAt, table: &str, name: &str) {
-        let t = o.after.table(table).cloned().unwrap_or_default();
+        let t = o.after.table(RULES, table).cloned().unwrap_or_default();
         if own_text_mentions(&t, name) {
             let i = self.start(o.at, &t, "refresh of the table's own SQL text");
             self.pending[i].ops.push(o.at.op);
@@ -110,7 +112,7 @@ impl Planner {
         position: u32,
         back: Option<Held>,
     ) {
-        let current = o.before.table(table).cloned().unwrap_or_default();
+        let current = o.before.table(RULES, table).cloned().unwrap_or_default();
         if let Some(i) = self.pending_index(table) {
             self.absorb(i, o.at, o.op);
             self.fill(i, o.at, table, column, back, None);
@@ -146,7 +148,7 @@ impl Planner {
             self.absorb(i, o.at, o.op);
             return Ok(());
         }
-        let current = o.before.table(table).cloned().unwrap_or_default();
+        let current = o.before.table(RULES, table).cloned().unwrap_or_default();
         if column.generated.is_none() {
             let k = keep::Keep::native(o.at, &current, column)?;
             self.archive(&k, table)?;
@@ -217,7 +219,7 @@ impl Planner {
         let i = match self.pending_index(table) {
             Some(i) => i,
             None => {
-                let current = o.before.table(table).cloned().unwrap_or_default();
+                let current = o.before.table(RULES, table).cloned().unwrap_or_default();
                 self.start(o.at, &current, o.at.kind)
             }
         };

@@ -3,8 +3,11 @@
 //! foreign keys off before it and checking them after belong to the whole
 //! plan.
 
-use strata_schema::sql_text::quote_ident;
-use strata_schema::{same_name, Column, Table};
+use strata_dialect::sqlite::same_name;
+use strata_dialect::sqlite::text::quote_ident;
+use strata_dialect::sqlite::RULES;
+use strata_dialect::sqlite::{AUTOINCREMENT, WITHOUT_ROWID};
+use strata_schema::{Column, Table};
 
 use super::{is_referenced, quote_literal, Dependents, Pending, PlanError, Planner, Rebuild, Role};
 use crate::ddl::default_as_expr;
@@ -15,19 +18,19 @@ use crate::render::{render_index, render_table};
 pub(super) fn rowid_name(table: &Table) -> Option<&'static str> {
     ["rowid", "_rowid_", "oid"]
         .into_iter()
-        .find(|n| table.column(n).is_none())
+        .find(|n| table.column(RULES, n).is_none())
 }
 
 /// The column that is the rowid of `table` (a single-column primary key
 /// declared exactly INTEGER, as [`render_table`] writes it), if any.
 pub(super) fn rowid_alias(table: &Table) -> Option<&str> {
-    if table.without_rowid {
+    if table.has_option(WITHOUT_ROWID) {
         return None;
     }
     let pk = table.primary_key.as_ref()?;
     match pk.columns.as_slice() {
         [c] if table
-            .column(c)
+            .column(RULES, c)
             .is_some_and(|col| col.ty.eq_ignore_ascii_case("INTEGER")) =>
         {
             Some(c)
@@ -130,7 +133,7 @@ impl Planner {
                 sources.push(value);
             }
         }
-        if !before.without_rowid && !after.without_rowid {
+        if !before.has_option(WITHOUT_ROWID) && !after.has_option(WITHOUT_ROWID) {
             let alias_copied = rowid_alias(&after).is_some_and(|a| p.origin(a).is_some());
             if !alias_copied {
                 let from = rowid_name(before).ok_or_else(|| PlanError::RowidHidden {
@@ -163,7 +166,7 @@ impl Planner {
 
         // An AUTOINCREMENT counter can be ahead of the largest rowid (rows
         // deleted at the end); DROP TABLE forgets it, so carry it over.
-        let autoincrement = |t: &Table| t.primary_key.as_ref().is_some_and(|pk| pk.autoincrement);
+        let autoincrement = |t: &Table| t.has_option(AUTOINCREMENT);
         if autoincrement(before) && autoincrement(&after) {
             self.emit(
                 comment.clone(),

@@ -3,7 +3,7 @@
 //! depend on who applies and to where are named parameters, bound by
 //! `apply`, so `apply --dry-run` prints the very text that runs.
 
-use strata_schema::sql_text::quote_ident;
+use strata_dialect::sqlite::text::quote_ident;
 
 use super::{Role, Statement};
 use crate::custody::{catalog_upgrade, Custody};

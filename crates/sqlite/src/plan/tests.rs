@@ -1,6 +1,7 @@
 //! Unit tests of the planner: which ops are native and which share a
 //! rebuild, and how data steps and foreign keys shape a plan.
 
+use strata_dialect::sqlite::RULES;
 use strata_schema::{project_all, Op, Schema};
 
 use super::*;
@@ -10,7 +11,7 @@ use crate::ddl::parse_change;
 fn schema(sql: &str) -> Schema {
     let mut s = Schema::default();
     let ops = parse_change(sql, &s).expect("schema");
-    project_all(&mut s, &ops).expect("fits");
+    project_all(RULES, &mut s, &ops).expect("fits");
     s
 }
 
@@ -156,7 +157,7 @@ fn the_plan_ends_at_the_projected_schema() {
     let ops =
         parse_change("ALTER TABLE t ADD COLUMN b INT; CREATE TABLE u (x INT)", &s).expect("ops");
     let mut want = s.clone();
-    project_all(&mut want, &ops).expect("fits");
+    project_all(RULES, &mut want, &ops).expect("fits");
     assert_eq!(plan(&s, &[Step::new(2, ops)]).expect("plan").schema, want);
 }
 

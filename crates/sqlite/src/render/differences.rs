@@ -6,8 +6,9 @@
 //! index's terms in the short forms the lines have always had (a
 //! collation unquoted, a default and a generating expression as kept).
 
+use strata_dialect::sqlite::option_sql;
+use strata_dialect::sqlite::text::quote_ident;
 use strata_schema::diff::{Change, Constraint, Difference, Value};
-use strata_schema::sql_text::quote_ident;
 use strata_schema::{Column, Generated, IndexTerm, IndexedColumn, PrimaryKey};
 
 use super::{constraint_name, ident_list, render_check, render_foreign_key, render_unique};
@@ -49,6 +50,16 @@ fn change(change: &Change) -> String {
             "{property} is {}, expected {}",
             value(actual),
             value(expected)
+        ),
+        Change::TableOption {
+            option,
+            actual,
+            expected,
+        } => format!(
+            "{} is {}, expected {}",
+            option_sql(option),
+            value(&Value::Flag(*actual)),
+            value(&Value::Flag(*expected))
         ),
         Change::MissingConstraint(c) => format!("missing {}", constraint(c)),
         Change::ConstraintNotInLedger(c) => format!("{} is not in the ledger", constraint(c)),
@@ -110,17 +121,13 @@ fn generated(g: &Generated) -> String {
     )
 }
 
-/// A primary key as a table constraint, AUTOINCREMENT after its columns.
+/// A primary key as a table constraint (AUTOINCREMENT is a table option,
+/// and a difference of its own).
 fn primary_key(pk: &PrimaryKey) -> String {
     format!(
-        "{}PRIMARY KEY ({}){}",
+        "{}PRIMARY KEY ({})",
         constraint_name(&pk.name),
-        ident_list(&pk.columns),
-        if pk.autoincrement {
-            " AUTOINCREMENT"
-        } else {
-            ""
-        }
+        ident_list(&pk.columns)
     )
 }
 

@@ -4,6 +4,7 @@
 
 use proptest::prelude::*;
 use rusqlite::Connection;
+use strata_dialect::sqlite::{AUTOINCREMENT, RULES, STRICT, WITHOUT_ROWID};
 use strata_schema::{project_all, Check, Generated, IndexedColumn, Trigger, Unique, View};
 
 use super::*;
@@ -13,7 +14,7 @@ use crate::ddl::parse_change;
 fn schema(sql: &str) -> Schema {
     let ops = parse_change(sql, &Schema::default()).unwrap_or_else(|e| panic!("{e}"));
     let mut s = Schema::default();
-    project_all(&mut s, &ops).unwrap_or_else(|(i, e)| panic!("op {i}: {e}"));
+    project_all(RULES, &mut s, &ops).unwrap_or_else(|(i, e)| panic!("op {i}: {e}"));
     s
 }
 
@@ -130,7 +131,7 @@ fn strict_and_generated_columns() {
 }
 
 fn table<'a>(s: &'a Schema, name: &str) -> &'a Table {
-    s.table(name).expect("table")
+    s.table(RULES, name).expect("table")
 }
 
 #[test]
@@ -423,9 +424,9 @@ fn gen_table(c: &mut Choices, global: &mut Names, tables: &[Table]) -> Table {
     let mut t = Table {
         name,
         columns,
-        strict,
         ..Table::default()
     };
+    t.set_option(STRICT, strict);
     let plain: Vec<String> = t
         .columns
         .iter()
@@ -437,15 +438,15 @@ fn gen_table(c: &mut Choices, global: &mut Names, tables: &[Table]) -> Table {
     if c.pick(3) > 0 {
         let k = 1 + c.pick(plain.len().min(2));
         let columns: Vec<String> = plain[..k].to_vec();
-        t.without_rowid = c.chance(4);
+        let without_rowid = c.chance(4);
+        t.set_option(WITHOUT_ROWID, without_rowid);
         let integer = k == 1
-            && t.column(&columns[0])
+            && t.column(RULES, &columns[0])
                 .is_some_and(|col| col.ty.eq_ignore_ascii_case("INTEGER"));
-        t.primary_key = Some(PrimaryKey {
-            name: maybe_name(c),
-            autoincrement: integer && !t.without_rowid && c.chance(2),
-            columns,
-        });
+        let name = maybe_name(c);
+        let autoincrement = integer && !t.has_option(WITHOUT_ROWID) && c.chance(2);
+        t.primary_key = Some(PrimaryKey { name, columns });
+        t.set_option(AUTOINCREMENT, autoincrement);
     }
     for _ in 0..c.pick(3) {
         let k = 1 + c.pick(plain.len());

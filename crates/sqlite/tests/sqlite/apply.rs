@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use rusqlite::types::Value;
 use rusqlite::Connection;
+use strata_dialect::sqlite::RULES;
 use strata_schema::{project_all, Op, Schema};
 use strata_sqlite::apply::{apply, open, open_new, read_state, Applied, ApplyError, Position};
 use strata_sqlite::custody::{Custody, Lineage};
@@ -79,7 +80,7 @@ impl Db {
     fn run(&mut self, plan: &Plan, ops: &[Op]) -> Result<Applied, ApplyError> {
         let to = position(self.seq() + 1);
         let mut target = self.schema.clone();
-        project_all(&mut target, ops).expect("ops fit");
+        project_all(RULES, &mut target, ops).expect("ops fit");
         let applied = apply(
             &mut self.conn,
             plan,
@@ -613,7 +614,7 @@ fn apply_refuses_a_database_that_moved_or_belongs_to_another_ledger() {
     let before = dump(&db.conn);
     let (p, ops) = db.plan("ALTER TABLE t ADD COLUMN b TEXT");
     let mut target = db.schema.clone();
-    project_all(&mut target, &ops).expect("fits");
+    project_all(RULES, &mut target, &ops).expect("fits");
 
     // Planned from 0, but the database is at 1.
     let err = apply(&mut db.conn, &p, None, &position(2), &target, "w", "v").expect_err("moved");
@@ -823,9 +824,10 @@ mod property {
     use proptest::prelude::*;
     use rusqlite::types::Value;
     use rusqlite::Connection;
-    use strata_schema::arb::arb_ops;
-    use strata_schema::sql_text::quote_ident;
-    use strata_schema::{key, project_all, Op, Schema};
+    use strata_dialect::sqlite::arb::arb_ops;
+    use strata_dialect::sqlite::text::quote_ident;
+    use strata_dialect::sqlite::{key, RULES};
+    use strata_schema::{project_all, Op, Schema};
     use strata_sqlite::apply::{apply, open, ApplyError};
     use strata_sqlite::plan::{plan, ArchiveKind, Step};
     use strata_sqlite::render::render_schema;
@@ -936,11 +938,11 @@ mod property {
     fn contents(conn: &Connection, schema: &Schema) -> BTreeMap<(String, String), Vec<String>> {
         let mut out = BTreeMap::new();
         for (k, t) in &schema.tables {
-            let rowid = (!t.without_rowid)
+            let rowid = (!t.has_option(strata_dialect::sqlite::WITHOUT_ROWID))
                 .then(|| {
                     ["rowid", "_rowid_", "oid"]
                         .into_iter()
-                        .find(|n| t.column(n).is_none())
+                        .find(|n| t.column(RULES, n).is_none())
                 })
                 .flatten();
             let count = rows(
@@ -978,8 +980,8 @@ mod property {
     ) -> (BTreeSet<String>, BTreeSet<(String, String)>) {
         // The one column of a rowid table's primary key.
         let keyed = |s: &Schema, table: &str, column: &str| {
-            s.table(table).is_some_and(|t| {
-                !t.without_rowid
+            s.table(RULES, table).is_some_and(|t| {
+                !t.has_option(strata_dialect::sqlite::WITHOUT_ROWID)
                     && t.primary_key.as_ref().is_some_and(|pk| {
                         pk.columns.len() == 1 && key(&pk.columns[0]) == key(column)
                     })
@@ -1055,7 +1057,7 @@ mod property {
                 let batch = &events[i..i + n];
                 let batch_ops: Vec<Op> = batch.iter().flat_map(|s| s.ops.clone()).collect();
                 let mut target = schema.clone();
-                project_all(&mut target, &batch_ops).expect("arb ops fit");
+                project_all(RULES, &mut target, &batch_ops).expect("arb ops fit");
                 let custody = strata_sqlite::custody::Custody::load(&conn, &|seq, op, undo| {
                     strata_sqlite::custody::Lineage { seq, op, forward: !undo }
                 })
@@ -1124,8 +1126,8 @@ mod property {
             row_count in 1usize..4,
         ) {
             let mut end = start.clone();
-            project_all(&mut end, &ops).expect("arb ops fit");
-            let Ok(derived) = strata_schema::derive(&start, &end, &[]) else {
+            project_all(RULES, &mut end, &ops).expect("arb ops fit");
+            let Ok(derived) = strata_schema::derive(RULES, &start, &end, &[]) else {
                 // What no op expresses; the schema crate's tests check why.
                 return Ok(());
             };
@@ -1137,7 +1139,7 @@ mod property {
             fill(&conn, &start, 0, row_count);
             let step = Step::new(1, derived.ops.clone());
             let p = plan(&start, std::slice::from_ref(&step)).expect("a plan for derived ops");
-            prop_assert!(strata_schema::differences(&end, &p.schema).is_empty());
+            prop_assert!(strata_schema::differences(RULES, &end, &p.schema).is_empty());
             let before_rows = contents(&conn, &start);
             let before_dump = dump(&conn);
             match apply(&mut conn, &p, None, &position(1), &p.schema, "prop", "0") {

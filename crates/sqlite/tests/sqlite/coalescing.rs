@@ -17,7 +17,7 @@
 //! A table of cases names what each checks; a property test makes events
 //! of an ADD COLUMN followed by changes of the column (and of another
 //! column, before or after it) from a small grammar; another takes random
-//! ops from `strata_schema::arb` on random schemas, and compares them as
+//! ops from `strata_dialect::sqlite::arb` on random schemas, and compares them as
 //! one event with the same ops as one event each.
 //!
 //! ```sh
@@ -28,8 +28,9 @@ use proptest::prelude::*;
 use rusqlite::config::DbConfig;
 use rusqlite::types::Value;
 use rusqlite::Connection;
-use strata_schema::arb::arb_ops;
-use strata_schema::sql_text::quote_ident;
+use strata_dialect::sqlite::arb::arb_ops;
+use strata_dialect::sqlite::text::quote_ident;
+use strata_dialect::sqlite::RULES;
 use strata_schema::{invert_all, project_all, Column, Generated, Op, Schema};
 use strata_sqlite::apply::{apply, open, ApplyError};
 use strata_sqlite::custody::{Custody, Lineage};
@@ -130,7 +131,8 @@ impl Db {
         for sql in statements {
             let ops = parse_change(sql, &self.schema).unwrap_or_else(|e| panic!("{sql}: {e}"));
             if self.conn.execute_batch(sql).is_ok() {
-                project_all(&mut self.schema, &ops).unwrap_or_else(|(_, e)| panic!("{sql}: {e}"));
+                project_all(RULES, &mut self.schema, &ops)
+                    .unwrap_or_else(|(_, e)| panic!("{sql}: {e}"));
             } else {
                 self.event(sql)?;
             }
@@ -662,9 +664,9 @@ fn contents(conn: &Connection, schema: &Schema) -> Vec<String> {
             .filter(|c| c.generated.is_none())
             .map(|c| format!("quote({})", quote_ident(&c.name)))
             .collect();
-        let rowid = ["rowid", "_rowid_", "oid"]
-            .into_iter()
-            .find(|r| !t.without_rowid && t.column(r).is_none());
+        let rowid = ["rowid", "_rowid_", "oid"].into_iter().find(|r| {
+            !t.has_option(strata_dialect::sqlite::WITHOUT_ROWID) && t.column(RULES, r).is_none()
+        });
         terms.extend(rowid.map(str::to_string));
         let select = if terms.is_empty() {
             "1".to_string()
@@ -686,7 +688,7 @@ fn contents(conn: &Connection, schema: &Schema) -> Vec<String> {
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: case_count(64), ..ProptestConfig::default() })]
-    /// Random ops (`strata_schema::arb`) on a random schema with rows, as
+    /// Random ops (`strata_dialect::sqlite::arb`) on a random schema with rows, as
     /// one event, leave the rows they leave as one event each. Where the
     /// ops one by one are refused, the event may apply (see Limits in
     /// docs/sqlite-target.md); it must not be refused where they apply.

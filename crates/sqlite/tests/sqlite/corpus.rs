@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::types::Value;
 use rusqlite::Connection;
-use strata_schema::sql_text::quote_ident;
+use strata_dialect::sqlite::text::quote_ident;
 use strata_schema::{Column, Op, Schema};
 use strata_sqlite::apply::{apply, open, read_state};
 use strata_sqlite::introspect::introspect;

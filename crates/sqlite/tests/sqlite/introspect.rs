@@ -5,9 +5,11 @@
 
 use proptest::prelude::*;
 use rusqlite::Connection;
-use strata_schema::arb::arb_schema;
+use strata_dialect::sqlite::arb::arb_schema;
+use strata_dialect::sqlite::key;
+use strata_dialect::sqlite::RULES;
 use strata_schema::{
-    key, project_all, Check, FkAction, ForeignKey, Generated, Index, IndexTerm, IndexedColumn,
+    project_all, Check, FkAction, ForeignKey, Generated, Index, IndexTerm, IndexedColumn,
     PrimaryKey, Schema, Table, Unique,
 };
 use strata_sqlite::ddl::parse_change;
@@ -24,7 +26,7 @@ fn read(conn: &Connection) -> Schema {
 fn recorded(sql: &str) -> Schema {
     let ops = parse_change(sql, &Schema::default()).unwrap_or_else(|e| panic!("{e}"));
     let mut s = Schema::default();
-    project_all(&mut s, &ops).unwrap_or_else(|(i, e)| panic!("op {i}: {e}"));
+    project_all(RULES, &mut s, &ops).unwrap_or_else(|(i, e)| panic!("op {i}: {e}"));
     s
 }
 
@@ -44,7 +46,7 @@ fn same_as_recorded(sql: &str) -> Schema {
 }
 
 fn table<'a>(s: &'a Schema, name: &str) -> &'a Table {
-    s.table(name)
+    s.table(RULES, name)
         .unwrap_or_else(|| panic!("no table {name} in {s:#?}"))
 }
 
@@ -82,13 +84,22 @@ fn without_rowid_strict_autoincrement_and_composite_keys() {
         Some(PrimaryKey {
             name: None,
             columns: vec!["id".into()],
-            autoincrement: true,
         })
     );
-    assert!(table(&s, "b").without_rowid && !table(&s, "b").strict);
-    assert!(table(&s, "c").strict && !table(&s, "c").without_rowid);
+    assert!(a.has_option(strata_dialect::sqlite::AUTOINCREMENT));
+    assert!(
+        table(&s, "b").has_option(strata_dialect::sqlite::WITHOUT_ROWID)
+            && !table(&s, "b").has_option(strata_dialect::sqlite::STRICT)
+    );
+    assert!(
+        table(&s, "c").has_option(strata_dialect::sqlite::STRICT)
+            && !table(&s, "c").has_option(strata_dialect::sqlite::WITHOUT_ROWID)
+    );
     let d = table(&s, "d");
-    assert!(d.strict && d.without_rowid);
+    assert!(
+        d.has_option(strata_dialect::sqlite::STRICT)
+            && d.has_option(strata_dialect::sqlite::WITHOUT_ROWID)
+    );
     assert_eq!(
         d.primary_key.as_ref().map(|pk| pk.columns.clone()),
         Some(vec!["q".to_string(), "p".to_string()])
@@ -112,7 +123,7 @@ fn column_types_collations_defaults_and_generated_columns() {
          )",
     );
     let t = table(&s, "t");
-    let col = |n: &str| t.column(n).cloned().expect("column");
+    let col = |n: &str| t.column(RULES, n).cloned().expect("column");
     assert_eq!(col("a").default.as_deref(), Some("1 + 2"));
     assert_eq!(col("b").collation.as_deref(), Some("NOCASE"));
     assert!(col("b").not_null);
@@ -371,7 +382,7 @@ fn a_table_changed_by_sqlites_own_alter_table_reads_its_rewritten_text() {
     assert_eq!(t.name, "T 2");
     let names: Vec<&str> = t.columns.iter().map(|c| c.name.as_str()).collect();
     assert_eq!(names, ["id", "a b", "c", "d"]);
-    let c = t.column("c").expect("c");
+    let c = t.column(RULES, "c").expect("c");
     assert_eq!(
         (c.not_null, c.default.as_deref(), c.collation.as_deref()),
         (true, Some("'x'"), Some("NOCASE"))

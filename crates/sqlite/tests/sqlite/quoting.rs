@@ -1,8 +1,8 @@
 //! Every identifier strata writes into SQL goes through one function,
 //! `quote_ident`; here it meets the injection list in a real SQLite.
 
-use strata_schema::arb::HOSTILE;
-use strata_schema::sql_text::quote_ident;
+use strata_dialect::sqlite::arb::HOSTILE;
+use strata_dialect::sqlite::text::quote_ident;
 use strata_sqlite::rusqlite::Connection;
 
 #[test]

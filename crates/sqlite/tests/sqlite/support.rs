@@ -73,7 +73,7 @@ pub fn dump(conn: &Connection) -> Vec<Vec<Value>> {
     );
     for t in tables {
         if let Value::Text(name) = &t[0] {
-            let q = strata_schema::sql_text::quote_ident(name);
+            let q = strata_dialect::sqlite::text::quote_ident(name);
             out.extend(rows(conn, &format!("SELECT * FROM {q}")));
         }
     }

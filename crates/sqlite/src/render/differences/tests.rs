@@ -2,10 +2,11 @@
 //! line, and what is not a difference (quoting, case, whitespace,
 //! constraint order).
 
+use strata_dialect::sqlite::{key, AUTOINCREMENT, RULES, STRICT, WITHOUT_ROWID};
 use strata_schema::diff::{differences, Change, Difference, ObjectKind, Value};
 use strata_schema::{
-    key, Check, Column, FkAction, ForeignKey, Generated, Index, IndexTerm, IndexedColumn,
-    PrimaryKey, Schema, Table, Trigger, Unique, View,
+    Check, Column, FkAction, ForeignKey, Generated, Index, IndexTerm, IndexedColumn, PrimaryKey,
+    Schema, Table, Trigger, Unique, View,
 };
 
 use super::difference;
@@ -37,7 +38,6 @@ fn users() -> Table {
         primary_key: Some(PrimaryKey {
             name: None,
             columns: vec!["id".into()],
-            autoincrement: true,
         }),
         uniques: vec![
             Unique {
@@ -62,8 +62,7 @@ fn users() -> Table {
             on_update: FkAction::NoAction,
             deferred: true,
         }],
-        without_rowid: false,
-        strict: false,
+        options: vec![AUTOINCREMENT.to_string()],
     }
 }
 
@@ -112,7 +111,7 @@ fn table_mut<'a>(s: &'a mut Schema, name: &str) -> &'a mut Table {
 
 /// The lines `actual` differs from `expected` by.
 fn lines(expected: &Schema, actual: &Schema) -> Vec<String> {
-    differences(expected, actual)
+    differences(RULES, expected, actual)
         .iter()
         .map(difference)
         .collect()
@@ -127,7 +126,7 @@ fn one(change: impl FnOnce(&mut Schema)) -> String {
     let found = lines(&expected, &actual);
     assert_eq!(found.len(), 1, "{found:#?}");
     assert_eq!(
-        differences(&actual, &expected).len(),
+        differences(RULES, &actual, &expected).len(),
         1,
         "the reverse comparison finds it too"
     );
@@ -195,7 +194,7 @@ fn objects_missing_or_not_in_the_ledger() {
         lines(&no_users, &shop()),
         ["table users: not in the ledger"]
     );
-    let found = differences(&Schema::default(), &shop());
+    let found = differences(RULES, &Schema::default(), &shop());
     let kinds: Vec<ObjectKind> = found.iter().map(|d| d.kind).collect();
     assert_eq!(
         kinds,
@@ -277,16 +276,12 @@ fn each_column_property() {
 #[test]
 fn keys_constraints_and_table_options() {
     assert_eq!(
-        one(|s| {
-            if let Some(pk) = &mut table_mut(s, "users").primary_key {
-                pk.autoincrement = false;
-            }
-        }),
-        "table users: primary key is PRIMARY KEY (\"id\"), expected PRIMARY KEY (\"id\") AUTOINCREMENT"
+        one(|s| table_mut(s, "users").set_option(AUTOINCREMENT, false)),
+        "table users: AUTOINCREMENT is no, expected yes"
     );
     assert_eq!(
         one(|s| table_mut(s, "users").primary_key = None),
-        "table users: primary key is none, expected PRIMARY KEY (\"id\") AUTOINCREMENT"
+        "table users: primary key is none, expected PRIMARY KEY (\"id\")"
     );
     assert_eq!(
         one(|s| {
@@ -303,7 +298,7 @@ fn keys_constraints_and_table_options() {
         }),
         "table users: CONSTRAINT \"c\" CHECK (id > 0) is not in the ledger"
     );
-    let changed = differences(&shop(), &{
+    let changed = differences(RULES, &shop(), &{
         let mut s = shop();
         table_mut(&mut s, "users").foreign_keys[0].on_delete = FkAction::SetNull;
         s
@@ -326,11 +321,11 @@ fn keys_constraints_and_table_options() {
     assert_eq!(undeferred.len(), 2, "{undeferred:#?}");
     assert!(undeferred[1].ends_with("ON DELETE CASCADE is not in the ledger"));
     assert_eq!(
-        one(|s| table_mut(s, "users").strict = true),
+        one(|s| table_mut(s, "users").set_option(STRICT, true)),
         "table users: STRICT is yes, expected no"
     );
     assert_eq!(
-        one(|s| table_mut(s, "users").without_rowid = true),
+        one(|s| table_mut(s, "users").set_option(WITHOUT_ROWID, true)),
         "table users: WITHOUT ROWID is yes, expected no"
     );
 }

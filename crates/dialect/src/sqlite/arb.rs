@@ -38,7 +38,7 @@
 //! `from`, `table`), quotes of every kind, spaces, `;`, `.`, comment
 //! markers, non-ASCII letters (`É` and `é` are different names, as in
 //! SQLite). All are valid for SQLite when quoted, and strata always quotes.
-//! Left out on purpose, because the lexical renames of [`crate::sql_text`]
+//! Left out on purpose, because the lexical renames of [`super::text`]
 //! cannot tell them from SQL's own words: names spelled like a keyword
 //! SQLite also accepts as a name (`begin`, `end`, `of`, `key`, `row`...),
 //! like a function (`lower`), like `new`/`old`, or like a collation.
@@ -50,13 +50,14 @@
 
 use proptest::prelude::*;
 
-use crate::model::{
-    key, same_name, Check, Column, FkAction, ForeignKey, Generated, Index, IndexTerm,
-    IndexedColumn, PrimaryKey, Schema, Table, Trigger, Unique, View,
+use strata_schema::{project, project_all, Op};
+use strata_schema::{
+    Check, Column, FkAction, ForeignKey, Generated, Index, IndexTerm, IndexedColumn, PrimaryKey,
+    Schema, Table, Trigger, Unique, View,
 };
-use crate::op::Op;
-use crate::project::{project, project_all};
-use crate::sql_text::{self, quote_ident as q};
+
+use super::text::{self as sql_text, quote_ident as q};
+use super::{key, same_name, AUTOINCREMENT, RULES, STRICT, WITHOUT_ROWID};
 
 /// The source of every choice the generators make.
 #[derive(Debug, Clone)]
@@ -395,9 +396,9 @@ fn gen_table(c: &mut Choices, s: &Schema) -> Table {
     let strict = c.chance(4);
     let mut t = Table {
         name,
-        strict,
         ..Table::default()
     };
+    t.set_option(STRICT, strict);
     let n = 1 + c.pick(5);
     for i in 0..n {
         let plain: Vec<Column> = t
@@ -430,11 +431,11 @@ fn gen_table(c: &mut Choices, s: &Schema) -> Table {
             // A single INTEGER key, the rowid's alias.
             t.columns[0].ty = if c.chance(2) { "integer" } else { "INTEGER" }.into();
             t.columns[0].default = None;
-            t.primary_key = Some(PrimaryKey {
-                name: maybe_constraint_name(c, &t),
-                columns: vec![t.columns[0].name.clone()],
-                autoincrement: c.chance(2),
-            });
+            let name = maybe_constraint_name(c, &t);
+            let columns = vec![t.columns[0].name.clone()];
+            let autoincrement = c.chance(2);
+            t.primary_key = Some(PrimaryKey { name, columns });
+            t.set_option(AUTOINCREMENT, autoincrement);
         }
         _ => {
             let k = 1 + c.pick(plain.len().min(2));
@@ -442,9 +443,9 @@ fn gen_table(c: &mut Choices, s: &Schema) -> Table {
             t.primary_key = Some(PrimaryKey {
                 name: maybe_constraint_name(c, &t),
                 columns: plain[start..start + k].to_vec(),
-                autoincrement: false,
             });
-            t.without_rowid = c.chance(2);
+            let without_rowid = c.chance(2);
+            t.set_option(WITHOUT_ROWID, without_rowid);
         }
     }
     for _ in 0..c.pick(3) {
@@ -584,8 +585,14 @@ fn gen_view(c: &mut Choices, s: &Schema) -> Option<View> {
                 .collect();
             let b = *c.of(&others);
             let (ta, tb) = (q(&a.name), q(&b.name));
-            let only_a = a.columns.iter().find(|x| b.column(&x.name).is_none());
-            let only_b = b.columns.iter().find(|x| a.column(&x.name).is_none());
+            let only_a = a
+                .columns
+                .iter()
+                .find(|x| b.column(RULES, &x.name).is_none());
+            let only_b = b
+                .columns
+                .iter()
+                .find(|x| a.column(RULES, &x.name).is_none());
             let body = match (only_a, only_b, c.chance(2)) {
                 (Some(x), Some(y), true) => {
                     format!("SELECT {}, {} FROM {ta} JOIN {tb}", q(&x.name), q(&y.name))
@@ -724,7 +731,7 @@ pub fn schema_from(c: &mut Choices, max_tables: usize) -> Schema {
     let add = |s: &mut Schema, op: Op| {
         // Every generated object fits; should one not, it is left out
         // rather than making an invalid schema.
-        let _ = project(s, &op);
+        let _ = project(RULES, s, &op);
     };
     for _ in 0..1 + c.pick(max_tables.max(1)) {
         let t = gen_table(c, &s);
@@ -837,7 +844,7 @@ fn texts_over<'a>(s: &'a Schema, t: &'a Table) -> Vec<&'a str> {
 fn fresh_column(c: &mut Choices, s: &Schema, t: &Table) -> String {
     let texts = texts_over(s, t);
     fresh(c, |n| {
-        t.column(n).is_some() || texts.iter().any(|x| sql_text::mentions_column(x, n))
+        t.column(RULES, n).is_some() || texts.iter().any(|x| sql_text::mentions_column(x, n))
     })
 }
 
@@ -951,7 +958,7 @@ pub fn propose_kind(s: &Schema, c: &mut Choices, kind: usize) -> Option<Step> {
                 .filter(|c| c.generated.is_none())
                 .cloned()
                 .collect();
-            let column = gen_column(c, name, t.strict, &plain, true);
+            let column = gen_column(c, name, t.has_option(STRICT), &plain, true);
             let position = if c.chance(4) {
                 c.pick(t.columns.len() + 1)
             } else {
@@ -1023,13 +1030,14 @@ pub fn propose_kind(s: &Schema, c: &mut Choices, kind: usize) -> Option<Step> {
             let _ = plain.first()?;
             let from = (*c.of(&plain)).clone();
             let mut to = from.clone();
-            let auto_key = t.primary_key.as_ref().is_some_and(|p| {
-                p.autoincrement && p.columns.iter().any(|k| same_name(k, &from.name))
-            });
+            let auto_key = t.has_option(AUTOINCREMENT)
+                && t.primary_key
+                    .as_ref()
+                    .is_some_and(|p| p.columns.iter().any(|k| same_name(k, &from.name)));
             for _ in 0..1 + c.pick(3) {
                 match c.pick(4) {
                     0 if !auto_key => {
-                        to.ty = if t.strict {
+                        to.ty = if t.has_option(STRICT) {
                             c.of(&STRICT_TYPES).to_string()
                         } else {
                             c.of(&TYPES).to_string()
@@ -1234,7 +1242,7 @@ pub fn ops_with(s: &Schema, c: &mut Choices, len: usize) -> Vec<Op> {
         tries += 1;
         let step = propose(&at, c);
         let mut next = at.clone();
-        if project_all(&mut next, &step.ops).is_ok() {
+        if project_all(RULES, &mut next, &step.ops).is_ok() {
             at = next;
             ops.extend(step.ops);
         }

@@ -1,4 +1,4 @@
-//! SQL text that the model keeps verbatim (view and trigger statements,
+//! SQLite's SQL text: what the model keeps verbatim (view and trigger statements,
 //! default, check, generated and index expressions): quoting, and the
 //! lexical reads and rewrites that dependency checks and renames need.
 //!
@@ -224,7 +224,7 @@ pub fn mentions(sql: &str, name: &str) -> bool {
 /// Whether `sql` may refer to a column `name`: as [`mentions`], leaving out
 /// function names and qualifiers too; the references [`rename_column`]
 /// rewrites.
-pub(crate) fn mentions_column(sql: &str, name: &str) -> bool {
+pub fn mentions_column(sql: &str, name: &str) -> bool {
     references(sql, name, true).next().is_some()
 }
 

@@ -1,6 +1,6 @@
 //! The lexical helpers as renames use them, with the names that broke them.
 
-use strata_schema::sql_text::{mentions, rename_column, rename_table};
+use strata_dialect::sqlite::text::{mentions, rename_column, rename_table};
 
 #[test]
 fn a_bare_reserved_word_is_the_keyword_and_quoted_it_is_a_name() {

@@ -25,6 +25,7 @@ mod plan;
 mod points;
 mod prove;
 mod quickstart;
+mod rebase;
 mod record;
 mod restore;
 mod revert;

@@ -172,8 +172,8 @@ fn record() {
     exit 0
     {
       "seq": 4,
-      "hash": "1d9111ee85ead1caf4ce4fe04811b715f52ce9c570d31dce8c26bbc6413f2273",
-      "prev": "110843abd0c23a83f7c9c340dd1342c918ce46eddd70adf71721cc844ca434b6",
+      "hash": "675c2188bee5b2cf0f7b9b70becd2c87d17e9b933320145c39764b6aaaeafbb3",
+      "prev": "cee73a2b4523b72b5d59bc039065102a38c6d7b6d32ddc71a06458227bebc54c",
       "at": "2099-02-01T00:00:00Z",
       "author": "tester",
       "message": "add city",
@@ -204,14 +204,14 @@ fn record() {
     "#);
     insta::assert_snapshot!(run(&env, &["record", "-m", "add city", "--timestamp", at, "--sql", sql]), @"
     exit 0
-    recorded event 4 (1d9111ee85ea): add city
+    recorded event 4 (675c2188bee5): add city
     ");
     insta::assert_snapshot!(json(&env, &["record", "-m", "drop city", "--timestamp", "2099-02-02T00:00:00Z", "--sql", "ALTER TABLE users DROP COLUMN city"]), @r#"
     exit 0
     {
       "seq": 5,
-      "hash": "601d73fae529e5f4f564850a261bf128a220b3d74e345042998bc90d772cfff0",
-      "prev": "1d9111ee85ead1caf4ce4fe04811b715f52ce9c570d31dce8c26bbc6413f2273",
+      "hash": "0951f7a473003aa7a451d32c976f797dfb03876e86376507ea929721da3da477",
+      "prev": "675c2188bee5b2cf0f7b9b70becd2c87d17e9b933320145c39764b6aaaeafbb3",
       "at": "2099-02-02T00:00:00Z",
       "author": "tester",
       "message": "drop city",
@@ -241,7 +241,7 @@ fn record() {
     );
     insta::assert_snapshot!(run(&env, &["record", "-m", "from a file", "--timestamp", "2099-02-03T00:00:00Z", "change.sql"]), @"
     exit 0
-    recorded event 6 (6a37253f3090): from a file
+    recorded event 6 (66e908dc80ab): from a file
     ");
 }
 
@@ -335,29 +335,29 @@ fn log() {
     let env = seeded();
     insta::assert_snapshot!(run(&env, &["log"]), @r#"
     exit 0
-    event 3  110843abd0c2  2099-01-03T00:00:00Z  tester  change
+    event 3  cee73a2b4523  2099-01-03T00:00:00Z  tester  change
         create orders
           create table orders
           create index orders_by_user on orders (user_id)
 
-    event 2  9903c754d92f  2099-01-02T00:00:00Z  tester  change
+    event 2  3c194f521b30  2099-01-02T00:00:00Z  tester  change
         add age
           add column users.age: "age" integer
 
-    event 1  44a19d680ccf  2099-01-01T00:00:00Z  tester  change
+    event 1  bafe66a2b3f3  2099-01-01T00:00:00Z  tester  change
         create users
           create table users
     "#);
     insta::assert_snapshot!(run(&env, &["log", "--limit", "1"]), @"
     exit 0
-    event 3  110843abd0c2  2099-01-03T00:00:00Z  tester  change
+    event 3  cee73a2b4523  2099-01-03T00:00:00Z  tester  change
         create orders
           create table orders
           create index orders_by_user on orders (user_id)
     ");
     insta::assert_snapshot!(run(&env, &["log", "--table", "orders"]), @"
     exit 0
-    event 3  110843abd0c2  2099-01-03T00:00:00Z  tester  change
+    event 3  cee73a2b4523  2099-01-03T00:00:00Z  tester  change
         create orders
           create table orders
           create index orders_by_user on orders (user_id)
@@ -367,8 +367,8 @@ fn log() {
     [
     {
       "seq": 3,
-      "hash": "110843abd0c23a83f7c9c340dd1342c918ce46eddd70adf71721cc844ca434b6",
-      "prev": "9903c754d92f7dcbbacdaa00f6e02881191822f77dadf196f59c9e6ad57c03dc",
+      "hash": "cee73a2b4523b72b5d59bc039065102a38c6d7b6d32ddc71a06458227bebc54c",
+      "prev": "3c194f521b30522c7eb056dd460e238730fc976eb5179b06f2f5092acc05bc1e",
       "at": "2099-01-03T00:00:00Z",
       "author": "tester",
       "message": "create orders",
@@ -477,8 +477,8 @@ fn show() {
     insta::assert_snapshot!(run(&env, &["show"]), @r#"
     exit 0
     event 4
-    hash        87f14ec750d1106bc10456526fcaa1799375284c427afe6332a39e91031e19e6
-    prev        110843abd0c23a83f7c9c340dd1342c918ce46eddd70adf71721cc844ca434b6
+    hash        7c28c020146a1e336da198e93a8de20ae576fa363f594cf3afb6074bb9e0bda4
+    prev        cee73a2b4523b72b5d59bc039065102a38c6d7b6d32ddc71a06458227bebc54c
     at          2099-01-04T00:00:00Z
     author      tester
     kind        change
@@ -493,7 +493,7 @@ fn show() {
     insta::assert_snapshot!(run(&env, &["show", "1"]), @r#"
     exit 0
     event 1
-    hash        44a19d680ccf7d50f81f0109eb2bde1738a385582641b57cd152973d27473cbd
+    hash        bafe66a2b3f3619bd00e1194963a35654ba5f0095040472048df181336a678d6
     prev        0000000000000000000000000000000000000000000000000000000000000000
     at          2099-01-01T00:00:00Z
     author      tester
@@ -514,8 +514,8 @@ fn show() {
     exit 0
     {
       "seq": 2,
-      "hash": "9903c754d92f7dcbbacdaa00f6e02881191822f77dadf196f59c9e6ad57c03dc",
-      "prev": "44a19d680ccf7d50f81f0109eb2bde1738a385582641b57cd152973d27473cbd",
+      "hash": "3c194f521b30522c7eb056dd460e238730fc976eb5179b06f2f5092acc05bc1e",
+      "prev": "bafe66a2b3f3619bd00e1194963a35654ba5f0095040472048df181336a678d6",
       "at": "2099-01-02T00:00:00Z",
       "author": "tester",
       "message": "add age",
@@ -728,14 +728,14 @@ fn tag() {
     let env = seeded();
     insta::assert_snapshot!(run(&env, &["tag", "v1", "2"]), @"
     exit 0
-    tagged point 2 as v1 (event 4, 71478cf9cb81)
+    tagged point 2 as v1 (event 4, aeda7eb90e1b)
     ");
     insta::assert_snapshot!(json(&env, &["tag", "v2", "-m", "the release"]), @r#"
     exit 0
     {
       "seq": 5,
-      "hash": "662affd62b4f16947bcbcd5be754d9541ec1f16b96df908a92d570e2fad49785",
-      "prev": "71478cf9cb81843e0ed9110f17ac5a95d215850dd168d8943ec86e3ddddd2dc7",
+      "hash": "e32b1fd40cefada3f3c016bfa25e3717e53664fa116a7e17896ef0e25087edaa",
+      "prev": "aeda7eb90e1bac2800a8e02a8ae95ca00e8ba3fd158dbcc341e1c9c3fd2c247b",
       "at": "2099-01-03T00:00:00Z",
       "author": "tester",
       "message": "the release",
@@ -750,15 +750,15 @@ fn tag() {
     "#);
     insta::assert_snapshot!(run(&env, &["log", "--limit", "3"]), @"
     exit 0
-    event 5  662affd62b4f  2099-01-03T00:00:00Z  tester  tag
+    event 5  e32b1fd40cef  2099-01-03T00:00:00Z  tester  tag
         the release
         tag v2 names point 4
 
-    event 4  71478cf9cb81  2099-01-03T00:00:00Z  tester  tag  (tag: v2)
+    event 4  aeda7eb90e1b  2099-01-03T00:00:00Z  tester  tag  (tag: v2)
         tag v1
         tag v1 names point 2
 
-    event 3  110843abd0c2  2099-01-03T00:00:00Z  tester  change
+    event 3  cee73a2b4523  2099-01-03T00:00:00Z  tester  change
         create orders
           create table orders
           create index orders_by_user on orders (user_id)
@@ -801,11 +801,11 @@ fn verify() {
     let env = applied();
     insta::assert_snapshot!(run(&env, &["verify"]), @"
     exit 0
-    ok: 3 events, 0 tags, head event 3 110843abd0c23a83f7c9c340dd1342c918ce46eddd70adf71721cc844ca434b6
+    ok: 3 events, 0 tags, head event 3 cee73a2b4523b72b5d59bc039065102a38c6d7b6d32ddc71a06458227bebc54c
     ");
     insta::assert_snapshot!(run(&env, &["verify", "--deep"]), @"
     exit 0
-    ok: 3 events, 0 tags, head event 3 110843abd0c23a83f7c9c340dd1342c918ce46eddd70adf71721cc844ca434b6; every schema re-projected, 0 snapshots checked
+    ok: 3 events, 0 tags, head event 3 cee73a2b4523b72b5d59bc039065102a38c6d7b6d32ddc71a06458227bebc54c; every schema re-projected, 0 snapshots checked
     ");
     insta::assert_snapshot!(json(&env, &["verify", "--deep", "--db", "app.db"]), @r#"
     exit 0
@@ -816,7 +816,7 @@ fn verify() {
       "events": 3,
       "format_version": 4,
       "head": {
-        "hash": "110843abd0c23a83f7c9c340dd1342c918ce46eddd70adf71721cc844ca434b6",
+        "hash": "cee73a2b4523b72b5d59bc039065102a38c6d7b6d32ddc71a06458227bebc54c",
         "seq": 3
       },
       "ok": true,
@@ -826,14 +826,14 @@ fn verify() {
     "#);
     insta::assert_snapshot!(run(&env, &["verify", "--db", "app.db"]), @"
     exit 0
-    ok: 3 events, 0 tags, head event 3 110843abd0c23a83f7c9c340dd1342c918ce46eddd70adf71721cc844ca434b6
+    ok: 3 events, 0 tags, head event 3 cee73a2b4523b72b5d59bc039065102a38c6d7b6d32ddc71a06458227bebc54c
     ok: app.db is at event 3, which is in the chain
     ");
     // A head other than the one expected: an integrity failure.
     insta::assert_snapshot!(run(&env, &["verify", "--expect-head", "deadbeef"]), @"
     exit 3
     --- stderr
-    error: head is event 3 (110843abd0c2), not deadbeef: events may have been lost from the end or added
+    error: head is event 3 (cee73a2b4523), not deadbeef: events may have been lost from the end or added
     help: compare with `strata log`; restore the ledger from a copy you trust
     ");
     insta::assert_snapshot!(json(&env, &["verify", "--expect-head", "deadbeef"]), @r#"
@@ -842,12 +842,12 @@ fn verify() {
       "deep": false,
       "ok": false,
       "problem": {
-        "reason": "head is event 3 (110843abd0c2), not deadbeef",
+        "reason": "head is event 3 (cee73a2b4523), not deadbeef",
         "seq": null
       }
     }
     --- stderr
-    error: head is event 3 (110843abd0c2), not deadbeef: events may have been lost from the end or added
+    error: head is event 3 (cee73a2b4523), not deadbeef: events may have been lost from the end or added
     help: compare with `strata log`; restore the ledger from a copy you trust
     "#);
     insta::assert_snapshot!(run(&Env::new(), &["verify"]), @"
@@ -879,7 +879,7 @@ fn text_form() {
       "events": 4,
       "format_version": 4,
       "head": {
-        "hash": "0bcd43ebbfaebd9538ec04c29286616c241b04fbf2cc0dc7cce544e74d3066d3",
+        "hash": "2e144b359f05d0691fcac7897a4f50f31c8c0a9af83db6da0ad09b548b68dc6c",
         "seq": 4
       },
       "text_version": 2,
@@ -892,8 +892,8 @@ fn text_form() {
         @r#"
     {
       "seq": 4,
-      "hash": "0bcd43ebbfaebd9538ec04c29286616c241b04fbf2cc0dc7cce544e74d3066d3",
-      "prev": "110843abd0c23a83f7c9c340dd1342c918ce46eddd70adf71721cc844ca434b6",
+      "hash": "2e144b359f05d0691fcac7897a4f50f31c8c0a9af83db6da0ad09b548b68dc6c",
+      "prev": "cee73a2b4523b72b5d59bc039065102a38c6d7b6d32ddc71a06458227bebc54c",
       "at": "2099-01-03T00:00:00Z",
       "author": "tester",
       "message": "tag v1",
@@ -909,7 +909,7 @@ fn text_form() {
     );
     insta::assert_snapshot!(run(&env, &["verify", "--text", "text"]), @"
     exit 0
-    ok: text: 4 events, 1 tag, head event 4 0bcd43ebbfaebd9538ec04c29286616c241b04fbf2cc0dc7cce544e74d3066d3
+    ok: text: 4 events, 1 tag, head event 4 2e144b359f05d0691fcac7897a4f50f31c8c0a9af83db6da0ad09b548b68dc6c
     ");
     insta::assert_snapshot!(json(&env, &["verify", "--text", "text", "--deep"]), @r#"
     exit 0
@@ -920,7 +920,7 @@ fn text_form() {
       "events": 4,
       "format_version": 4,
       "head": {
-        "hash": "0bcd43ebbfaebd9538ec04c29286616c241b04fbf2cc0dc7cce544e74d3066d3",
+        "hash": "2e144b359f05d0691fcac7897a4f50f31c8c0a9af83db6da0ad09b548b68dc6c",
         "seq": 4
       },
       "ok": true,
@@ -931,11 +931,11 @@ fn text_form() {
     insta::assert_snapshot!(run(&env, &["--ledger", "copy", "import", "text"]), @"
     exit 0
     created a format-4 sqlite ledger in copy
-    imported 4 events from text; head is event 4 0bcd43ebbfaebd9538ec04c29286616c241b04fbf2cc0dc7cce544e74d3066d3
+    imported 4 events from text; head is event 4 2e144b359f05d0691fcac7897a4f50f31c8c0a9af83db6da0ad09b548b68dc6c
     ");
     insta::assert_snapshot!(run(&env, &["--ledger", "copy", "import", "text"]), @"
     exit 0
-    nothing to import: the ledger holds all 4 events of text; head is event 4 0bcd43ebbfaebd9538ec04c29286616c241b04fbf2cc0dc7cce544e74d3066d3
+    nothing to import: the ledger holds all 4 events of text; head is event 4 2e144b359f05d0691fcac7897a4f50f31c8c0a9af83db6da0ad09b548b68dc6c
     ");
     insta::assert_snapshot!(json(&env, &["--ledger", "copy2", "import", "text"]), @r#"
     exit 0
@@ -946,7 +946,7 @@ fn text_form() {
       "events": 4,
       "format_version": 4,
       "head": {
-        "hash": "0bcd43ebbfaebd9538ec04c29286616c241b04fbf2cc0dc7cce544e74d3066d3",
+        "hash": "2e144b359f05d0691fcac7897a4f50f31c8c0a9af83db6da0ad09b548b68dc6c",
         "seq": 4
       },
       "imported": 4,
@@ -975,13 +975,13 @@ fn text_form() {
     insta::assert_snapshot!(run(&env, &["--ledger", "copy", "import", "text"]), @"
     exit 3
     --- stderr
-    error: the ledger and text part at event 5: the ledger's has hash 3b5957ae34375eaafb9da9fef2b720b7855e8088cd016f227eb2f790df9d42a5, text's has 7a082657aa67b6febecff5e4d0fe86fdaced52e091e06f5a86c879c76f907391
+    error: the ledger and text part at event 5: the ledger's has hash 5bb69676f8d78d162fc35966641abbb06694cd493b2bd173674c77250d833f0e, text's has 3c4f1a04d3095f674f82796c2a8cfbee501e1f64f3636d7d1fa66163dd4fffcb
     help: the two histories diverged there; keep one, or export this ledger to another folder
     ");
     insta::assert_snapshot!(run(&env, &["--ledger", "copy", "export", "text"]), @"
     exit 3
     --- stderr
-    error: text/000005.json does not hold the ledger's event 5 (3b5957ae34375eaafb9da9fef2b720b7855e8088cd016f227eb2f790df9d42a5): it holds one with hash 7a082657aa67b6febecff5e4d0fe86fdaced52e091e06f5a86c879c76f907391
+    error: text/000005.json does not hold the ledger's event 5 (5bb69676f8d78d162fc35966641abbb06694cd493b2bd173674c77250d833f0e): it holds one with hash 3c4f1a04d3095f674f82796c2a8cfbee501e1f64f3636d7d1fa66163dd4fffcb
     help: import the folder first (it may hold another history), or export to another folder
     ");
     // A tampered file.
@@ -991,7 +991,7 @@ fn text_form() {
     insta::assert_snapshot!(run(&env, &["verify", "--text", "text"]), @"
     exit 3
     --- stderr
-    error: the text form is broken: text/000002.json: it records hash 9903c754d92f7dcbbacdaa00f6e02881191822f77dadf196f59c9e6ad57c03dc, but what it holds hashes to 73500b0e75e7e472aaf3b8d7a55b018954b4c27f8415c15af96cd11a3166edd6: it was changed
+    error: the text form is broken: text/000002.json: it records hash 3c194f521b30522c7eb056dd460e238730fc976eb5179b06f2f5092acc05bc1e, but what it holds hashes to f7569d63c952799104eec53c021f9566e5423a411ae3a11098041265996f55f8: it was changed
     help: the files before it are intact; restore the folder from a copy you trust (git checkout), or export it again from a ledger that verifies
     ");
     insta::assert_snapshot!(json(&env, &["verify", "--text", "text"]), @r#"
@@ -1001,11 +1001,11 @@ fn text_form() {
       "ok": false,
       "problem": {
         "file": "text/000002.json",
-        "reason": "it records hash 9903c754d92f7dcbbacdaa00f6e02881191822f77dadf196f59c9e6ad57c03dc, but what it holds hashes to 73500b0e75e7e472aaf3b8d7a55b018954b4c27f8415c15af96cd11a3166edd6: it was changed"
+        "reason": "it records hash 3c194f521b30522c7eb056dd460e238730fc976eb5179b06f2f5092acc05bc1e, but what it holds hashes to f7569d63c952799104eec53c021f9566e5423a411ae3a11098041265996f55f8: it was changed"
       }
     }
     --- stderr
-    error: the text form is broken: text/000002.json: it records hash 9903c754d92f7dcbbacdaa00f6e02881191822f77dadf196f59c9e6ad57c03dc, but what it holds hashes to 73500b0e75e7e472aaf3b8d7a55b018954b4c27f8415c15af96cd11a3166edd6: it was changed
+    error: the text form is broken: text/000002.json: it records hash 3c194f521b30522c7eb056dd460e238730fc976eb5179b06f2f5092acc05bc1e, but what it holds hashes to f7569d63c952799104eec53c021f9566e5423a411ae3a11098041265996f55f8: it was changed
     help: the files before it are intact; restore the folder from a copy you trust (git checkout), or export it again from a ledger that verifies
     "#);
     std::fs::remove_file(&path).expect("rm");
@@ -1018,11 +1018,79 @@ fn text_form() {
 }
 
 #[test]
+fn rebase() {
+    let env = seeded();
+    env.ok(&["export", "text"]);
+    // A second ledger: the seed, then a change of its own.
+    env.ok(&["--ledger", "ours", "import", "text"]);
+    env.ok(&[
+        "--ledger",
+        "ours",
+        "record",
+        "-m",
+        "add city",
+        "--timestamp",
+        "2099-01-04T00:00:00Z",
+        "--sql",
+        "ALTER TABLE users ADD COLUMN city text",
+    ]);
+    // The first ledger moves on meanwhile.
+    record_at(
+        &env,
+        "add note",
+        "2099-01-05T00:00:00Z",
+        "ALTER TABLE orders ADD COLUMN note text",
+    );
+    env.ok(&["export", "text"]);
+    insta::assert_snapshot!(json(&env, &["--ledger", "ours", "rebase", "text", "-m", "onto main"]), @r#"
+    exit 0
+    {
+      "dir": "text",
+      "exported": 1,
+      "fork": 3,
+      "head": {
+        "hash": "0ce5af7c66eb03c7e8ba8704d0494c0c94e395973d8850652ef1938073325936",
+        "seq": 5
+      },
+      "kept": "ours/store.before-rebase-d960984dc5b1",
+      "ledger": "ours",
+      "moved": [
+        {
+          "from": 4,
+          "from_hash": "d960984dc5b1c884ae4dccfbd399a1cddfded3daca0eec51a869920aefb05d2e",
+          "to": 5,
+          "to_hash": "0ce5af7c66eb03c7e8ba8704d0494c0c94e395973d8850652ef1938073325936"
+        }
+      ],
+      "outcome": "rebased",
+      "theirs": 4
+    }
+    "#);
+    insta::assert_snapshot!(run(&env, &["--ledger", "ours", "log", "-n", "1"]), @r#"
+    exit 0
+    event 5  0ce5af7c66eb  2099-01-05T00:00:00Z  tester  change
+        add city
+        rebased from event 4 (d960984dc5b1): onto main
+          add column users.city: "city" text
+    "#);
+    insta::assert_snapshot!(run(&env, &["--ledger", "ours", "rebase", "text", "-m", "again"]), @"
+    exit 0
+    nothing to rebase: the ledger and text hold the same 5 events
+    ");
+    insta::assert_snapshot!(run(&env, &["--ledger", "ours", "rebase", "text", "-m", " "]), @"
+    exit 1
+    --- stderr
+    error: the rebase needs a message
+    help: say why, with -m
+    ");
+}
+
+#[test]
 fn status() {
     let env = applied();
     insta::assert_snapshot!(run(&env, &["status", "--db", "app.db"]), @"
     exit 0
-    app.db is at event 3 (110843abd0c2)
+    app.db is at event 3 (cee73a2b4523)
     head is event 3; 0 pending
     no drift
     ");
@@ -1034,7 +1102,7 @@ fn status() {
     );
     insta::assert_snapshot!(run(&env, &["status", "--db", "app.db"]), @"
     exit 0
-    app.db is at event 3 (110843abd0c2)
+    app.db is at event 3 (cee73a2b4523)
     head is event 4; 1 pending
       event 4 change: add note
     no drift
@@ -1045,7 +1113,7 @@ fn status() {
       "applied": true,
       "db": "app.db",
       "drift": [],
-      "hash": "110843abd0c23a83f7c9c340dd1342c918ce46eddd70adf71721cc844ca434b6",
+      "hash": "cee73a2b4523b72b5d59bc039065102a38c6d7b6d32ddc71a06458227bebc54c",
       "head": 4,
       "pending": [
         {
@@ -1054,6 +1122,7 @@ fn status() {
           "seq": 4
         }
       ],
+      "rebased": null,
       "seq": 3
     }
     "#);
@@ -1082,7 +1151,7 @@ fn drift_is_exit_4() {
         .expect("drift");
     insta::assert_snapshot!(run(&env, &["status", "--db", "app.db"]), @r#"
     exit 4
-    app.db is at event 3 (110843abd0c2)
+    app.db is at event 3 (cee73a2b4523)
     head is event 3; 0 pending
     drift: table users: column sneaky is not in the ledger ("sneaky" text)
     drift: index users_by_name: not in the ledger
@@ -1099,9 +1168,10 @@ fn drift_is_exit_4() {
         "table users: column sneaky is not in the ledger (\"sneaky\" text)",
         "index users_by_name: not in the ledger"
       ],
-      "hash": "110843abd0c23a83f7c9c340dd1342c918ce46eddd70adf71721cc844ca434b6",
+      "hash": "cee73a2b4523b72b5d59bc039065102a38c6d7b6d32ddc71a06458227bebc54c",
       "head": 3,
       "pending": [],
+      "rebased": null,
       "seq": 3
     }
     --- stderr
@@ -1118,7 +1188,7 @@ fn drift_is_exit_4() {
     "#);
     insta::assert_snapshot!(run(&env, &["verify", "--db", "app.db"]), @"
     exit 0
-    ok: 3 events, 0 tags, head event 3 110843abd0c23a83f7c9c340dd1342c918ce46eddd70adf71721cc844ca434b6
+    ok: 3 events, 0 tags, head event 3 cee73a2b4523b72b5d59bc039065102a38c6d7b6d32ddc71a06458227bebc54c
     ok: app.db is at event 3, which is in the chain
     ");
 }
@@ -1141,19 +1211,19 @@ fn a_database_of_another_ledger_is_exit_3() {
     insta::assert_snapshot!(run(&env, &["--ledger", "other", "status", "--db", "app.db"]), @"
     exit 3
     --- stderr
-    error: app.db was reconciled by another ledger (id 44a19d680ccf), not other (id 259d7e35ee7e)
+    error: app.db was reconciled by another ledger (id bafe66a2b3f3), not other (id ae4d2d2a2103)
     help: give the --ledger it belongs to
     ");
     insta::assert_snapshot!(json(&env, &["--ledger", "other", "apply", "--db", "app.db"]), @"
     exit 3
     --- stderr
-    error: app.db was reconciled by another ledger (id 44a19d680ccf), not other (id 259d7e35ee7e)
+    error: app.db was reconciled by another ledger (id bafe66a2b3f3), not other (id ae4d2d2a2103)
     help: give the --ledger it belongs to
     ");
     insta::assert_snapshot!(run(&env, &["--ledger", "other", "archive", "list", "--db", "app.db"]), @"
     exit 3
     --- stderr
-    error: app.db was reconciled by another ledger (id 44a19d680ccf), not other (id 259d7e35ee7e)
+    error: app.db was reconciled by another ledger (id bafe66a2b3f3), not other (id ae4d2d2a2103)
     help: give the --ledger it belongs to
     ");
 }
@@ -1354,7 +1424,7 @@ fn checkout() {
     "#);
     insta::assert_snapshot!(run(&env, &["status", "--db", "one.db"]), @"
     exit 0
-    one.db is at event 1 (44a19d680ccf)
+    one.db is at event 1 (bafe66a2b3f3)
     head is event 3; 2 pending
       event 2 change: add age
       event 3 change: create orders
@@ -1393,8 +1463,8 @@ fn revert() {
     exit 0
     {
       "seq": 5,
-      "hash": "f7ed863fa6db39881a5c873bf528c10507962950e169a3f8b205a85afddc4172",
-      "prev": "f25c4813437a8f9f0f1a39db4ecd4d81388741fcafa0b9b475fe138be530ba37",
+      "hash": "723285467e637fa7f6013c29a3711bba5a410db7be513096b357b8555ed9b7d3",
+      "prev": "118e62535f71e813230d278df10b3a4abe76af8d6e00b268cbd810b370995df1",
       "at": "2099-01-05T00:00:00Z",
       "author": "tester",
       "message": "undo",
@@ -1423,7 +1493,7 @@ fn revert() {
     "#);
     insta::assert_snapshot!(run(&env, &["revert", "head", "-m", "undo", "--timestamp", at]), @"
     exit 0
-    recorded revert event 5 (f7ed863fa6db) undoing event 4: undo
+    recorded revert event 5 (723285467e63) undoing event 4: undo
     ");
     insta::assert_snapshot!(run(&env, &["apply", "--db", "app.db"]), @r#"
     exit 0
@@ -1434,8 +1504,8 @@ fn revert() {
     exit 0
     {
       "seq": 6,
-      "hash": "30cb458c2d1d25b229e2a06fbd0981876792d26cd7350723571a27650df9cc11",
-      "prev": "f7ed863fa6db39881a5c873bf528c10507962950e169a3f8b205a85afddc4172",
+      "hash": "42feb557dbfe2f02373278786ce8919f366b33415ff521029c72b1ffe4365ab7",
+      "prev": "723285467e637fa7f6013c29a3711bba5a410db7be513096b357b8555ed9b7d3",
       "at": "2099-01-06T00:00:00Z",
       "author": "tester",
       "message": "back to 2",
@@ -1632,7 +1702,7 @@ fn baseline() {
     exit 0
     {
       "seq": 1,
-      "hash": "48ca680603ab524cf6f64fc024c67e6dd7d80c3e53b0bfb03265033527c4cbba",
+      "hash": "586cc2915ceb19133527878671a48385840a0bba66034e7137ede6ba9775d7cd",
       "prev": "0000000000000000000000000000000000000000000000000000000000000000",
       "at": "2099-01-01T00:00:00Z",
       "author": "tester",
@@ -1706,12 +1776,12 @@ fn baseline() {
     "#);
     insta::assert_snapshot!(run(&env, &["baseline", "--db", "legacy.db", "-m", "adopt", "--timestamp", at]), @"
     exit 0
-    recorded baseline event 1 (48ca680603ab): 1 table, 3 objects from legacy.db; it is marked at event 1
+    recorded baseline event 1 (586cc2915ceb): 1 table, 3 objects from legacy.db; it is marked at event 1
     ");
     insta::assert_snapshot!(run(&env, &["show", "1"]), @r#"
     exit 0
     event 1
-    hash        48ca680603ab524cf6f64fc024c67e6dd7d80c3e53b0bfb03265033527c4cbba
+    hash        586cc2915ceb19133527878671a48385840a0bba66034e7137ede6ba9775d7cd
     prev        0000000000000000000000000000000000000000000000000000000000000000
     at          2099-01-01T00:00:00Z
     author      tester
@@ -1730,7 +1800,7 @@ fn baseline() {
     "#);
     insta::assert_snapshot!(run(&env, &["status", "--db", "legacy.db"]), @"
     exit 0
-    legacy.db is at event 1 (48ca680603ab)
+    legacy.db is at event 1 (586cc2915ceb)
     head is event 1; 0 pending
     no drift
     ");
@@ -1753,8 +1823,8 @@ fn baseline() {
       "db": "other.db",
       "event": {
         "seq": 2,
-        "hash": "b066fedbbc3b1a1605b00a842e7ec1c9d6ceb23c13e9997b4cf927a91fc12204",
-        "prev": "48ca680603ab524cf6f64fc024c67e6dd7d80c3e53b0bfb03265033527c4cbba",
+        "hash": "0a5fa37a4ef3c5c269050cf712d365a946092e77da3905ed41e6bcd536488151",
+        "prev": "586cc2915ceb19133527878671a48385840a0bba66034e7137ede6ba9775d7cd",
         "at": "2099-01-02T00:00:00Z",
         "author": "tester",
         "message": "adopt",
@@ -1807,7 +1877,7 @@ fn baseline() {
     insta::assert_snapshot!(run(&fresh, &["baseline", "--db", "legacy.db", "-m", "adopt", "--timestamp", at]), @"
     exit 3
     --- stderr
-    error: legacy.db is already reconciled by another ledger (id 48ca680603ab)
+    error: legacy.db is already reconciled by another ledger (id 586cc2915ceb)
     help: give the --ledger it belongs to
     ");
 }
@@ -1946,7 +2016,7 @@ fn plan() {
     "#);
     insta::assert_snapshot!(run(&env, &["record", "-m", "sync", "--timestamp", "2099-02-01T00:00:00Z", "--desired", "desired.sql"]), @"
     exit 0
-    recorded event 4 (4110f38d81b9): sync
+    recorded event 4 (9fc6fbfaf2ad): sync
     ");
     // Nothing to change; bad desired SQL; no file.
     insta::assert_snapshot!(run(&env, &["plan", "--desired", "desired.sql"]), @r#"
@@ -2085,8 +2155,8 @@ fn import_sql() {
     "#);
     insta::assert_snapshot!(run(&env, &["import-sql", "--timestamp", at, "migrations"]), @"
     exit 0
-    recorded event 1 (ad6345a356bd): V1__users.sql
-    recorded event 2 (19d8ed891c9f): V2__email.sql
+    recorded event 1 (7be3cf006473): V1__users.sql
+    recorded event 2 (f8f17b48bf4c): V2__email.sql
     ");
     insta::assert_snapshot!(json(&env, &["import-sql", "--timestamp", "2099-01-02T00:00:00Z", "migrations"]), @r#"
     exit 0
@@ -2094,12 +2164,12 @@ fn import_sql() {
     "#);
     insta::assert_snapshot!(run(&env, &["log"]), @r#"
     exit 0
-    event 2  19d8ed891c9f  2099-01-01T00:00:00Z  tester  change
+    event 2  f8f17b48bf4c  2099-01-01T00:00:00Z  tester  change
         V2__email.sql
           add column users.email: "email" text
           data step: UPDATE users SET email = ''
 
-    event 1  ad6345a356bd  2099-01-01T00:00:00Z  tester  change
+    event 1  7be3cf006473  2099-01-01T00:00:00Z  tester  change
         V1__users.sql
           create table users
     "#);
@@ -2302,11 +2372,11 @@ fn a_closed_stdout_ends_a_command_quietly() {
     strata checkout --db copy.db: exit 0
     head is event 6
     exit 0
-    app.db is at event 6 (8a3c3e4d711e)
+    app.db is at event 6 (7575dfdc7030)
     head is event 6; 0 pending
     no drift
     exit 0
-    copy.db is at event 6 (8a3c3e4d711e)
+    copy.db is at event 6 (7575dfdc7030)
     head is event 6; 0 pending
     no drift
     ");
@@ -2392,15 +2462,15 @@ fn a_closed_stdout_does_not_stop_an_import() {
     insta::assert_snapshot!(out, @r#"
     strata import-sql --timestamp 2099-01-01T00:00:00Z migrations: exit 0
     exit 0
-    event 3  1473c5333b53  2099-01-01T00:00:00Z  tester  change
+    event 3  b33b12d5b5a7  2099-01-01T00:00:00Z  tester  change
         V3__email.sql
           add column users.email: "email" text
 
-    event 2  8b78d3262312  2099-01-01T00:00:00Z  tester  change
+    event 2  e08d4066ea69  2099-01-01T00:00:00Z  tester  change
         V2__name.sql
           add column users.name: "name" text
 
-    event 1  7dce206cf8f5  2099-01-01T00:00:00Z  tester  change
+    event 1  869242d1d011  2099-01-01T00:00:00Z  tester  change
         V1__users.sql
           create table users
     "#);

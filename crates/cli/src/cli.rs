@@ -122,6 +122,16 @@ pub enum Command {
     /// with exit 3 and nothing is appended.
     #[command(after_help = commands::import::EXAMPLES)]
     Import(commands::import::Args),
+    /// Re-record the ledger's own events after a text form's, when the two have forked.
+    ///
+    /// The text form's events become the ledger's history; each of the
+    /// ledger's events after the fork is re-recorded after them, proven to
+    /// still apply, keeping its old seq and hash as its origin (so `log`
+    /// shows it and a database that applied the old one is brought to head).
+    /// A conflict stops it before anything changes, naming both events. The
+    /// old store is kept beside the new one; the text form is written again.
+    #[command(after_help = commands::rebase::EXAMPLES)]
+    Rebase(commands::rebase::Args),
     /// Check every hash and link of the ledger (--deep: every schema too).
     #[command(
         after_help = "Exit 0 when the ledger is whole, 3 when it is not.\n\nExamples:\n  strata verify\n  strata verify --deep\n  strata verify --expect-head 3f2a9c1d\n  strata verify --text ledger-text"

@@ -6,7 +6,7 @@
 //! again, so `show` says exactly what an event lost.
 
 use serde::Serialize;
-use strata_ledger::{Body, Event, Hash};
+use strata_ledger::{Body, Event, Hash, Origin};
 use strata_schema::{Column, IndexTerm, Op, Schema};
 use strata_sqlite::render::{
     render_check, render_column_def, render_foreign_key, render_index, render_table, render_unique,
@@ -228,6 +228,9 @@ pub struct EventJson<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub schema: Option<&'a Schema>,
     pub fingerprint: String,
+    /// Where a rebase re-recorded it from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub origin: Option<&'a Origin>,
 }
 
 #[derive(Debug, Serialize)]
@@ -263,7 +266,20 @@ pub fn event_json<'a>(hash: &Hash, e: &'a Event) -> EventJson<'a> {
         tag,
         schema,
         fingerprint: e.fingerprint.to_string(),
+        origin: e.origin.as_ref(),
     }
+}
+
+/// The line that says where a rebased event was before.
+pub fn origin_line(e: &Event) -> Option<String> {
+    e.origin.as_ref().map(|o| {
+        format!(
+            "rebased from event {} ({}): {}",
+            o.seq,
+            o.hash.short(12),
+            o.message.lines().next().unwrap_or("")
+        )
+    })
 }
 
 /// The first characters of a hash, as `log` shows it.

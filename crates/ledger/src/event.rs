@@ -16,7 +16,8 @@ use crate::timestamp::Timestamp;
 /// version can never pass for another. Any change to how an event or a
 /// schema encodes or hashes bumps it. Version 3 hashes the ledger's
 /// [`Dialect`] too; version 4 keeps a table's options as the dialect's list
-/// ([`strata_schema::Table::options`]) where 2 and 3 had SQLite's flags.
+/// ([`strata_schema::Table::options`]) where 2 and 3 had SQLite's flags,
+/// and gives an event its [`Origin`] when a rebase re-recorded it.
 pub const FORMAT_VERSION: u32 = 4;
 
 /// The oldest version this strata reads and appends to. A ledger keeps the
@@ -180,6 +181,19 @@ pub struct Event {
     pub body: Body,
     /// The fingerprint of the schema after this event.
     pub fingerprint: Hash,
+    /// For an event `rebase` re-recorded: where it was before (format 4 and
+    /// on; always `None` in 2 and 3).
+    pub origin: Option<Origin>,
+}
+
+/// Where a rebased event came from: its seq and hash in the history it was
+/// re-recorded from (a database that applied it there is recognised by
+/// them), and the message the rebase was given.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Origin {
+    pub seq: u64,
+    pub hash: Hash,
+    pub message: String,
 }
 
 /// What an event does.
@@ -416,6 +430,7 @@ pub(crate) mod tests {
                 revert_sql: None,
             },
             fingerprint: Hash([0xab; 32]),
+            origin: None,
         }
     }
 
@@ -508,7 +523,7 @@ pub(crate) mod tests {
         }
     }
 
-    const GOLDEN_EVENT_BYTES_V4: &str = "02000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1ffd0050afc72dc20c00036164610575736572730003000575736572730202696407696e746567657200000000046e616d65047465787400000000010001026964000000020d6175746f696e6372656d656e74067374726963740305757365727305656d61696c047465787401010227270000020d0575736572730109656d61696c5f7365740b656d61696c203c3e2027270000abababababababababababababababababababababababababababababababab";
+    const GOLDEN_EVENT_BYTES_V4: &str = "02000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1ffd0050afc72dc20c00036164610575736572730003000575736572730202696407696e746567657200000000046e616d65047465787400000000010001026964000000020d6175746f696e6372656d656e74067374726963740305757365727305656d61696c047465787401010227270000020d0575736572730109656d61696c5f7365740b656d61696c203c3e2027270000abababababababababababababababababababababababababababababababab00";
     const GOLDEN_SCHEMA_BYTES_V4: &str = "010575736572730575736572730202696407696e746567657200000000046e616d65047465787400000000010001026964000000020d6175746f696e6372656d656e7406737472696374000000";
 
     #[test]
@@ -519,12 +534,12 @@ pub(crate) mod tests {
         for (dialect, event, fingerprint) in [
             (
                 Dialect::Sqlite,
-                "b7270eb31a6a03ee5c481838d9b8765f8b396130b5f2f3b274278f4169c36658",
+                "7df2af7b4eaebc93365d3916a42cc8e19bde4f7c5b8a5fda4634a8386e3fc73a",
                 "5bace1d296d8bae249393b76a25fb72d79447d11a74152f57fd2946e60f282f5",
             ),
             (
                 Dialect::Postgres,
-                "ccb0ad25f9bc021db0710f30583ae30074e3ad45832acdf530634c2910864b70",
+                "34f2002e349e273e163075234dfb7a5b9f7285577c081debc60dc4f13c211824",
                 "",
             ),
         ] {
@@ -544,6 +559,34 @@ pub(crate) mod tests {
                 );
             }
         }
+    }
+
+    /// A rebased event ends with its origin: `01`, the seq, the hash, the
+    /// rebase's message.
+    #[test]
+    fn golden_rebased_event_of_format_4() {
+        let mut e = golden_event_v4();
+        e.origin = Some(Origin {
+            seq: 7,
+            hash: Hash([0xcd; 32]),
+            message: "merged".into(),
+        });
+        let format = Format::new(Dialect::Sqlite);
+        let bytes = format.encode_event(&e).unwrap();
+        let plain = &GOLDEN_EVENT_BYTES_V4[..GOLDEN_EVENT_BYTES_V4.len() - 2];
+        let merged = "066d6572676564";
+        assert_eq!(
+            hex(&bytes),
+            format!("{plain}0107{}{merged}", "cd".repeat(32))
+        );
+        assert_eq!(format.decode_event(&bytes).unwrap(), e);
+        assert_eq!(
+            format.event_hash(&e).unwrap().to_string(),
+            "f074e13cc6cd6aa0f43d36247b34ee7a5559ad10c60a506554412da49a0c6d28"
+        );
+        // The old layout has no place for it.
+        let err = V3.encode_event(&e).unwrap_err().to_string();
+        assert!(err.contains("was rebased"), "{err}");
     }
 
     /// The same event in version 3 keeps the flags of the old layout, and

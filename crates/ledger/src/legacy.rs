@@ -302,6 +302,7 @@ impl TryFrom<Event3> for Event {
             message: e.message,
             body: e.body.into(),
             fingerprint: e.fingerprint,
+            origin: None,
         })
     }
 }
@@ -325,6 +326,12 @@ impl From<Body3> for Body {
 
 /// An event in the old layout. Events are small, so this copies.
 pub(crate) fn event3(e: &Event) -> Result<Event3, CodecError> {
+    if e.origin.is_some() {
+        return Err(CodecError::Encode(format!(
+            "event {} was rebased, which format versions 2 and 3 cannot hold",
+            e.seq
+        )));
+    }
     let ops = |ops: &[Op]| ops.iter().map(op3).collect::<Result<Vec<_>, _>>();
     let body = match &e.body {
         Body::Change { ops: o, revert_sql } => Body3::Change {

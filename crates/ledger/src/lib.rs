@@ -18,6 +18,7 @@ pub mod failpoint;
 mod hash;
 mod legacy;
 mod point;
+pub mod rebase;
 mod revert;
 mod store;
 pub mod text;
@@ -31,8 +32,8 @@ mod workload;
 
 pub use error::{LedgerError, Result};
 pub use event::{
-    apply_body, decode, encode, ApplyError, Body, CodecError, Dialect, Event, Format, EVENT_DOMAIN,
-    FORMAT_VERSION, OLDEST_FORMAT_VERSION, SCHEMA_DOMAIN,
+    apply_body, decode, encode, ApplyError, Body, CodecError, Dialect, Event, Format, Origin,
+    EVENT_DOMAIN, FORMAT_VERSION, OLDEST_FORMAT_VERSION, SCHEMA_DOMAIN,
 };
 pub use hash::{Hash, ParseHashError};
 pub use point::{check_tag_name, is_hash_prefix, Point, PointError, TagNameError};

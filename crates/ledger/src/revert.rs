@@ -332,6 +332,7 @@ impl Ledger {
                     message: String::new(),
                     body: body.clone(),
                     fingerprint: crate::hash::Hash::ZERO,
+                    origin: None,
                 },
             }),
         }

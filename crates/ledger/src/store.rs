@@ -23,7 +23,7 @@ use strata_schema::{Rules, Schema};
 
 use crate::error::{LedgerError, Result};
 use crate::event::{
-    decode_prefix, replay_body, ApplyError, Body, Dialect, Event, Format, FORMAT_VERSION,
+    decode_prefix, replay_body, ApplyError, Body, Dialect, Event, Format, Origin, FORMAT_VERSION,
     OLDEST_FORMAT_VERSION,
 };
 use crate::hash::{nibble, Hash};
@@ -261,6 +261,20 @@ impl Ledger {
     fn open_as(dir: &Path, access: Access) -> Result<Ledger> {
         let dir = dir.to_path_buf();
         let store = dir.join(STORE_DIR);
+        if !store.exists() && crate::rebase::swap_pending(&dir) {
+            // A rebase built the new store and died before it took the old
+            // one's place: a writer finishes it; a reader writes nothing.
+            if access == Access::Read {
+                return Err(LedgerError::NotALedger {
+                    dir,
+                    reason: "a rebase stopped between its two renames; any command that writes (record, tag, rebase) finishes it".to_string(),
+                });
+            }
+            crate::rebase::finish_swap(&dir).map_err(|source| LedgerError::Create {
+                dir: dir.clone(),
+                source,
+            })?;
+        }
         if !store.exists() {
             return Err(LedgerError::NoLedger { dir });
         }
@@ -714,10 +728,22 @@ impl Ledger {
     /// without writing anything.
     pub fn prepare(&self, draft: Draft) -> Result<Prepared> {
         let mut state = self.lock();
-        self.prepare_locked(&mut state, draft)
+        self.prepare_locked(&mut state, draft, None)
     }
 
-    fn prepare_locked(&self, state: &mut State, draft: Draft) -> Result<Prepared> {
+    /// [`Ledger::prepare`] for an event `rebase` re-records, which keeps
+    /// where it was before as its `origin`.
+    pub fn prepare_rebased(&self, draft: Draft, origin: Origin) -> Result<Prepared> {
+        let mut state = self.lock();
+        self.prepare_locked(&mut state, draft, Some(origin))
+    }
+
+    fn prepare_locked(
+        &self,
+        state: &mut State,
+        draft: Draft,
+        origin: Option<Origin>,
+    ) -> Result<Prepared> {
         let Draft {
             at,
             author,
@@ -793,6 +819,7 @@ impl Ledger {
             message,
             body,
             fingerprint: self.format.fingerprint(&schema)?,
+            origin,
         };
         let bytes = self.format.encode_event(&event)?;
         Ok(Prepared {
@@ -813,7 +840,7 @@ impl Ledger {
     /// Prepare and commit `draft` as one step.
     pub fn append(&self, draft: Draft) -> Result<Entry> {
         let mut state = self.lock();
-        let prepared = self.prepare_locked(&mut state, draft)?;
+        let prepared = self.prepare_locked(&mut state, draft, None)?;
         self.commit_locked(&mut state, prepared, true)
     }
 
@@ -862,6 +889,7 @@ impl Ledger {
             message,
             body,
             fingerprint,
+            origin,
         } = event;
         if seq != head + 1 || prev != head_hash {
             return Err(LedgerError::NotNext {
@@ -879,6 +907,7 @@ impl Ledger {
                 message,
                 body,
             },
+            origin,
         )?;
         if prepared.event.fingerprint != fingerprint {
             return Err(LedgerError::FingerprintDiffers {

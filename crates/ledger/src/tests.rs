@@ -1283,3 +1283,34 @@ fn tags_are_not_reverted_and_baselines_are_by_derived_ops() {
         }]
     );
 }
+
+/// A rebase that died between its two renames: the old store is kept, the
+/// new one waits in `.rebase` with its marker. A reader writes nothing and
+/// says so; the next writer finishes the swap.
+#[test]
+fn a_rebase_cut_short_between_its_renames_is_finished_by_the_next_writer() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ledger");
+    let l = Ledger::init(&path).unwrap();
+    l.append(change(1, "users", vec![create("users", &["id"])]))
+        .unwrap();
+    drop(l);
+    let build = path.join(crate::rebase::REBASE_DIR);
+    let new = Ledger::init(&build).unwrap();
+    new.append(change(1, "posts", vec![create("posts", &["id"])]))
+        .unwrap();
+    drop(new);
+    std::fs::write(build.join("ready"), b"").unwrap();
+    std::fs::rename(path.join(STORE_DIR), path.join("store.before-rebase-x")).unwrap();
+    let e = Ledger::open(&path).unwrap_err();
+    assert!(e.to_string().contains("a rebase stopped"), "{e}");
+    assert!(build.join(STORE_DIR).is_dir(), "a reader moves nothing");
+    let l = Ledger::open_to_write(&path).unwrap();
+    assert!(!build.exists());
+    assert!(l.schema_at(1).unwrap().tables.contains_key("posts"));
+    assert!(path.join("store.before-rebase-x").is_dir());
+    // Without the marker, a build is unfinished and never used.
+    drop(l);
+    std::fs::create_dir_all(build.join(STORE_DIR)).unwrap();
+    assert!(Ledger::open(&path).is_ok());
+}

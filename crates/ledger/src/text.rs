@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use strata_schema::{Rules, Schema};
 
 use crate::error::LedgerError;
-use crate::event::{replay_body, Body, Dialect, Event, Format};
+use crate::event::{replay_body, Body, Dialect, Event, Format, Origin};
 use crate::hash::Hash;
 use crate::point::check_tag_name;
 use crate::store::{write_file, Entry, Ledger};
@@ -176,6 +176,8 @@ struct EventOut<'a> {
     message: &'a str,
     body: &'a Body,
     fingerprint: &'a Hash,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    origin: Option<&'a Origin>,
 }
 
 /// An event file, as read.
@@ -190,6 +192,8 @@ struct EventIn {
     message: String,
     body: Body,
     fingerprint: Hash,
+    #[serde(default)]
+    origin: Option<Origin>,
 }
 
 /// The bytes of the file of `event`, whose hash is `hash`. Refused only for
@@ -211,6 +215,7 @@ pub fn render_event(hash: &Hash, event: &Event) -> Result<Vec<u8>, String> {
         message: &event.message,
         body: &event.body,
         fingerprint: &event.fingerprint,
+        origin: event.origin.as_ref(),
     })
 }
 
@@ -229,6 +234,7 @@ pub fn parse_event(bytes: &[u8], format: Format) -> Result<Entry, String> {
         message: file.message,
         body: file.body,
         fingerprint: file.fingerprint,
+        origin: file.origin,
     };
     let hash = format.event_hash(&event).map_err(|e| e.to_string())?;
     if hash != recorded {

@@ -42,6 +42,15 @@ pub enum Error {
     },
     #[error("{db} records event {seq} with hash {}, which is not in this ledger's chain", hash.short(12))]
     NotInChain { db: String, seq: u64, hash: Hash },
+    /// A database that applied events a rebase re-recorded keeps archives
+    /// named by their old place in history.
+    #[error("{db} applied events that were later rebased (its event {seq} is now event {}), and it keeps archives they made ({archive}), named by their old place in history; strata does not move a database whose archives would name other events", detour.last)]
+    RebasedArchives {
+        db: String,
+        seq: u64,
+        detour: crate::Detour,
+        archive: String,
+    },
     #[error("{db} has drifted from event {seq}: {} difference{} (listed above)", differences.len(), if differences.len() == 1 { "" } else { "s" })]
     Drift {
         db: String,
@@ -102,6 +111,7 @@ impl Error {
         Some(match self {
             Error::ForeignLedger { .. } => "give the --ledger it belongs to".to_string(),
             Error::NotInChain { .. } => "the ledger lost or changed events: run `strata verify` and restore it from a copy you trust".to_string(),
+            Error::RebasedArchives { detour, .. } => format!("apply it back to event {} with the store the rebase kept (strata --ledger DIR pointed at a copy holding it), then apply it here; or build a fresh one with checkout", detour.fork),
             Error::Drift { .. } => "undo the manual changes, or record them as a change and apply again".to_string(),
             Error::EmptyLedger => "strata record -m MSG FILE.sql".to_string(),
             Error::WithoutData { .. } => "restore the database from a backup taken before the purge, or pass --without-data to move without that data".to_string(),

@@ -57,6 +57,21 @@ pub struct Standing {
     pub position: Option<Position>,
     /// The live schema, when reading where it stands needed it.
     live: Option<Schema>,
+    /// When the database applied events a rebase later re-recorded: it
+    /// stands on `seq` (the last event both histories had) plus those
+    /// events, and moves by undoing them first.
+    pub detour: Option<Detour>,
+}
+
+/// The events a database applied before a rebase re-recorded them: now
+/// events `first..=last`, which follow `fork` in the database (the events
+/// between `fork` and `first` are the other branch's, which it has not
+/// had). See docs/guide.md, "Databases after a rebase".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Detour {
+    pub fork: u64,
+    pub first: u64,
+    pub last: u64,
 }
 
 /// Where a database stands, and how its live schema differs from the
@@ -103,7 +118,7 @@ pub struct Planned<P> {
 impl<P: Plan> Planned<P> {
     /// Whether the database is at `to` already and recorded there.
     pub fn is_done(&self) -> bool {
-        self.from.seq == self.to.seq && self.from.position.is_some()
+        self.from.seq == self.to.seq && self.from.position.is_some() && self.from.detour.is_none()
     }
 
     /// Refused when the plan brings tables or columns back without their
@@ -198,6 +213,7 @@ impl<'a, T: Target> Reconciler<'a, T> {
                 seq: self.adopted_at(&live)?,
                 position: None,
                 live: Some(live),
+                detour: None,
             });
         };
         let id = self.ledger.id();
@@ -214,10 +230,32 @@ impl<'a, T: Target> Reconciler<'a, T> {
             None => position.seq == 0,
         };
         if !in_chain {
-            return Err(Error::NotInChain {
+            let Some(detour) = self.detour(&position)? else {
+                return Err(Error::NotInChain {
+                    db: name,
+                    seq: position.seq,
+                    hash: position.hash,
+                });
+            };
+            // Its archives are named by the events that made them, in the
+            // history before the rebase; after the fork, those numbers are
+            // now other events.
+            let kept = with_legacy(self.ledger, |legacy| db.archives(legacy))
+                .map_err(|e| Error::target(Some(&name), e))?;
+            if let Some(k) = kept.iter().find(|k| k.lineage.seq.max(k.seq) > detour.fork) {
+                return Err(Error::RebasedArchives {
+                    db: name,
+                    seq: position.seq,
+                    detour,
+                    archive: k.archive_table.clone(),
+                });
+            }
+            return Ok(Standing {
                 db: name,
-                seq: position.seq,
-                hash: position.hash,
+                seq: detour.fork,
+                position: Some(position),
+                live: None,
+                detour: Some(detour),
             });
         }
         Ok(Standing {
@@ -225,7 +263,53 @@ impl<'a, T: Target> Reconciler<'a, T> {
             seq: position.seq,
             position: Some(position),
             live: None,
+            detour: None,
         })
+    }
+
+    /// Where the events a database applied went, when a rebase re-recorded
+    /// them: the event whose origin is its point, and the run of
+    /// re-recorded events before it that it applied too. `None` when no
+    /// event came from its point.
+    fn detour(&self, position: &Position) -> Result<Option<Detour>> {
+        let mut last = None;
+        for entry in self.ledger.events_back_from(self.ledger.head_seq()) {
+            let entry = entry?;
+            if entry
+                .event
+                .origin
+                .as_ref()
+                .is_some_and(|o| o.hash == position.hash && o.seq == position.seq)
+            {
+                last = Some(entry);
+                break;
+            }
+        }
+        let Some(last) = last else { return Ok(None) };
+        // The originals were consecutive, and were re-recorded in order.
+        let mut first = last.event.seq;
+        let mut origin_seq = position.seq;
+        while first > 1 && origin_seq > 1 {
+            let Some(before) = self.ledger.event(first - 1)? else {
+                break;
+            };
+            match &before.event.origin {
+                Some(o) if o.seq == origin_seq - 1 => {
+                    first -= 1;
+                    origin_seq -= 1;
+                }
+                _ => break,
+            }
+        }
+        let fork = origin_seq - 1;
+        if fork >= first {
+            return Ok(None);
+        }
+        Ok(Some(Detour {
+            fork,
+            first,
+            last: last.event.seq,
+        }))
     }
 
     /// Where a database strata never applied to starts: 0, or the newest
@@ -256,7 +340,29 @@ impl<'a, T: Target> Reconciler<'a, T> {
                 .introspect()
                 .map_err(|e| Error::target(Some(&standing.db), e))?,
         };
-        let expected = self.ledger.schema_at(standing.seq)?;
+        let mut expected = self.ledger.schema_at(standing.seq)?;
+        if let Some(d) = standing.detour {
+            // The fork's schema and the re-recorded events, as the database
+            // applied them before the rebase.
+            for entry in self.ledger.events_from(d.first) {
+                let entry = entry?;
+                if entry.event.seq > d.last {
+                    break;
+                }
+                strata_ledger::apply_body(
+                    self.ledger.rules(),
+                    &mut expected,
+                    entry.event.seq,
+                    &entry.event.body,
+                )
+                .map_err(|e| {
+                    Error::Ledger(strata_ledger::LedgerError::Damaged {
+                        seq: Some(entry.event.seq),
+                        reason: format!("it does not replay: {e}"),
+                    })
+                })?;
+            }
+        }
         let drift = differences(self.ledger.rules(), &expected, &live);
         Ok(Survey {
             standing,
@@ -278,12 +384,17 @@ impl<'a, T: Target> Reconciler<'a, T> {
         survey: Survey,
         to: u64,
     ) -> Result<Planned<<T::Database as Database>::Plan>> {
-        let steps = self.steps(survey.seq(), to)?;
+        let mut steps = match survey.standing.detour {
+            // Back over the re-recorded events to the fork first.
+            Some(d) => self.steps(d.last, d.first - 1)?,
+            None => Vec::new(),
+        };
+        steps.extend(self.steps(survey.seq(), to)?);
         let plan = with_legacy(self.ledger, |legacy| {
             db.plan(&survey.expected, &steps, legacy)
         })
         .map_err(|e| Error::target(Some(&survey.standing.db), e))?;
-        let target = if to == survey.seq() {
+        let target = if to == survey.seq() && survey.standing.detour.is_none() {
             survey.expected
         } else {
             self.ledger.schema_at(to)?
@@ -338,6 +449,7 @@ impl<'a, T: Target> Reconciler<'a, T> {
                 seq: position.map_or(0, |p| p.seq),
                 position,
                 live: None,
+                detour: None,
             },
             to: self.position(at)?,
             target: schema,

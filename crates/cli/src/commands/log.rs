@@ -7,7 +7,7 @@ use strata_ledger::{Body, Entry};
 use strata_schema::{Op, Rules};
 
 use crate::context::Context;
-use crate::describe::{body_line, event_json, name, short, summary};
+use crate::describe::{body_line, event_json, name, origin_line, short, summary};
 use crate::failure::{exit, Failure};
 use crate::output;
 
@@ -91,6 +91,9 @@ fn text_entry(entry: &Entry, tags: Option<&Vec<String>>) -> String {
     }
     s.push('\n');
     for line in e.message.lines() {
+        s.push_str(&format!("    {line}\n"));
+    }
+    if let Some(line) = origin_line(e) {
         s.push_str(&format!("    {line}\n"));
     }
     if let Some(line) = body_line(&e.body) {

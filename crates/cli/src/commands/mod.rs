@@ -12,6 +12,7 @@ pub mod import_sql;
 pub mod init;
 pub mod log;
 pub mod plan;
+pub mod rebase;
 pub mod record;
 pub mod revert;
 pub mod schema;
@@ -43,6 +44,7 @@ pub fn run(cli: Cli) -> Result<u8, Failure> {
         Command::ImportSql(args) => import_sql::run(&cx, args),
         Command::Export(args) => export::run(&cx, args),
         Command::Import(args) => import::run(&cx, args),
+        Command::Rebase(args) => rebase::run(&cx, args),
         Command::Revert(args) => revert::run(&cx, args),
         Command::Log(args) => log::run(&cx, args),
         Command::Plan(args) => plan::run(&cx, args),

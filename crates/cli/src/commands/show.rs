@@ -68,6 +68,10 @@ impl report::Report for Shown<'_> {
         out.line(format_args!("author      {}", e.author))?;
         out.line(format_args!("kind        {}", e.body.kind()))?;
         out.line(format_args!("fingerprint {}", e.fingerprint))?;
+        if let Some(o) = &e.origin {
+            out.line(format_args!("origin      event {} {}", o.seq, o.hash))?;
+            out.line(format_args!("rebased     {}", o.message))?;
+        }
         out.line("")?;
         for line in e.message.lines() {
             out.line(format_args!("    {line}"))?;

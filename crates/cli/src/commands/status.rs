@@ -45,6 +45,12 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
         hash: at.position.map(|p| p.hash.to_string()),
         head,
         pending,
+        rebased: at.detour.map(|d| Rebased {
+            first: d.first,
+            fork: d.fork,
+            last: d.last,
+            recorded: at.position.map_or(0, |p| p.seq),
+        }),
         seq: at.seq,
     };
     // A drifted database is exit 4 even when its report cannot be shown.
@@ -66,7 +72,20 @@ struct Report<'a> {
     hash: Option<String>,
     head: u64,
     pending: Vec<Pending>,
+    /// When it applied events a rebase re-recorded since.
+    rebased: Option<Rebased>,
     seq: u64,
+}
+
+/// Where the events a database applied went in a rebase: it records
+/// event `recorded` of the history before it; they are now `first..=last`,
+/// after the other branch's events, and it stands on `fork` plus them.
+#[derive(Serialize)]
+struct Rebased {
+    first: u64,
+    fork: u64,
+    last: u64,
+    recorded: u64,
 }
 
 /// An event the database has not had yet.
@@ -81,12 +100,20 @@ impl report::Report for Report<'_> {
     fn text(&self, out: &Text<'_>) -> Result<(), Failure> {
         let db = self.db.display();
         let seq = self.seq;
-        match &self.hash {
-            Some(hash) => out.line(format_args!("{db} is at event {seq} ({})", &hash[..12])),
-            None if seq > 0 => out.line(format_args!(
+        match (&self.hash, &self.rebased) {
+            (Some(hash), Some(r)) => out.line(format_args!(
+                "{db} records event {} ({}) of the history before a rebase: it has event {} and the events now {} to {}",
+                r.recorded,
+                &hash[..12],
+                r.fork,
+                r.first,
+                r.last
+            )),
+            (Some(hash), None) => out.line(format_args!("{db} is at event {seq} ({})", &hash[..12])),
+            (None, _) if seq > 0 => out.line(format_args!(
                 "{db} has not been applied to; its schema is that of baseline event {seq}, where apply adopts it"
             )),
-            None => out.line(format_args!("{db} has not been applied to (point 0)")),
+            (None, _) => out.line(format_args!("{db} has not been applied to (point 0)")),
         }?;
         out.line(format_args!(
             "head is event {}; {} pending",

@@ -197,7 +197,7 @@ fn garble(file: &str, garbage: &[u8]) -> LedgerError {
     drop(l);
     let path = dir.path().join("ledger");
     std::fs::write(path.join(STORE_DIR).join(file), garbage).unwrap();
-    match Ledger::open(&path) {
+    match Ledger::open_to_write(&path) {
         Err(e) => e,
         // sled may accept a damaged file whose damage it cannot see; then
         // reading must fail or verify must say so.
@@ -241,7 +241,7 @@ fn a_ledger_of_another_format_version_is_refused() {
         .unwrap();
     l.meta.flush().unwrap();
     drop(l);
-    let e = Ledger::open(dir.path().join("ledger")).unwrap_err();
+    let e = Ledger::open_to_write(dir.path().join("ledger")).unwrap_err();
     assert!(
         matches!(e, LedgerError::FormatVersion { found: 1, .. }),
         "{e:?}"
@@ -283,7 +283,7 @@ fn a_ledger_whose_dialect_is_unknown_or_missing_is_refused() {
         };
         l.meta.flush().unwrap();
         drop(l);
-        let e = Ledger::open(dir.path().join("ledger")).unwrap_err();
+        let e = Ledger::open_to_write(dir.path().join("ledger")).unwrap_err();
         assert!(matches!(e, LedgerError::NotALedger { .. }), "{e:?}");
         assert!(e.to_string().contains("dialect"), "{e}");
     }
@@ -293,7 +293,7 @@ fn a_ledger_whose_dialect_is_unknown_or_missing_is_refused() {
 fn a_second_open_in_the_same_process_is_in_use() {
     let (dir, _l) = new_ledger();
     let path = dir.path().join("ledger");
-    let e = Ledger::open(&path).unwrap_err();
+    let e = Ledger::open_to_write(&path).unwrap_err();
     assert!(matches!(e, LedgerError::InUse { .. }), "{e:?}");
     // The holder wrote itself down on opening: this very process.
     assert!(
@@ -315,9 +315,12 @@ fn in_use_child() {
     let Some(dir) = std::env::var_os(CHILD_ENV) else {
         return;
     };
-    let e = Ledger::open(Path::new(&dir)).unwrap_err();
+    let e = Ledger::open_to_write(Path::new(&dir)).unwrap_err();
     assert!(matches!(e, LedgerError::InUse { .. }), "{e:?}");
     println!("child saw: {e}");
+    // A reader is not told so: it reads the journal.
+    let l = Ledger::open(Path::new(&dir)).unwrap();
+    assert!(l.verify(true).unwrap().is_ok());
 }
 
 #[test]
@@ -1000,7 +1003,7 @@ fn proptest_config() -> ProptestConfig {
 fn reopen(dir: &std::path::Path) -> Ledger {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     loop {
-        match Ledger::open(dir) {
+        match Ledger::open_to_write(dir) {
             Err(LedgerError::InUse { .. }) if std::time::Instant::now() < deadline => {
                 std::thread::sleep(std::time::Duration::from_millis(20));
             }

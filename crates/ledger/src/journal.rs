@@ -1392,6 +1392,14 @@ impl Ledger {
         Ok(Journal::open(dir)?.map(|j| Ledger::from_journal(dir.to_path_buf(), j)))
     }
 
+    /// Stop appending to the journal from this handle (for benchmarks that
+    /// compare an append with and without it; the next write-open catches
+    /// the journal up).
+    #[doc(hidden)]
+    pub fn stop_journal(&self) {
+        self.lock().journal = None;
+    }
+
     /// Whether this ledger reads from its journal (it was opened to read,
     /// and has one) rather than from its store.
     pub fn reads_journal(&self) -> bool {

@@ -59,6 +59,10 @@ pub enum LedgerError {
     /// its store cannot be opened without writing to it.
     #[error("ledger {} has no journal, and its store cannot be read without writing to the folder", dir.display())]
     NoJournal { dir: PathBuf },
+    /// The journal goes on from the store's head: the store lost events it
+    /// had committed (the journal is written only after the store flushed).
+    #[error("the ledger's store is damaged: it ends at event {store} but its journal goes on to event {journal}, so it lost events it had committed")]
+    StoreBehindJournal { store: u64, journal: u64 },
     #[error("the ledger was opened to read (from its journal), not to append")]
     OpenedToRead,
 
@@ -165,6 +169,7 @@ impl LedgerError {
                 "restore the ledger folder from a copy you trust".to_string()
             }
             LedgerError::JournalDamaged { .. } => JOURNAL_ADVICE.to_string(),
+            LedgerError::StoreBehindJournal { .. } => "restore the ledger folder from a copy you trust; or, to go on from what the store has, move the journal away (readers then read the store; the next command that appends writes the journal anew)".to_string(),
             LedgerError::NoJournal { dir } => format!(
                 "someone who may write to {} runs `strata verify --store` once (or any command that appends); it writes the journal, which strata then reads without writing",
                 dir.display()
@@ -191,7 +196,8 @@ impl LedgerError {
         match self {
             LedgerError::Damaged { .. }
             | LedgerError::Corrupt { .. }
-            | LedgerError::JournalDamaged { .. } => true,
+            | LedgerError::JournalDamaged { .. }
+            | LedgerError::StoreBehindJournal { .. } => true,
             LedgerError::Store { source, .. } => matches!(source, sled::Error::Corruption { .. }),
             _ => false,
         }

@@ -1118,11 +1118,15 @@ impl Ledger {
     /// store, cut off an append cut short, append the events it lacks;
     /// otherwise (none yet, damaged, another ledger's, ahead of the store)
     /// write it anew from the store.
-    pub(crate) fn sync_journal(&self) -> Result<()> {
+    pub(crate) fn sync_journal(&self, fresh: bool) -> Result<()> {
         let path = self.dir().join(JOURNAL_FILE);
         let mut state = self.lock();
         let head = state.head_seq();
-        let kept = self.keep_journal(&path, head)?;
+        // A store just created: whatever journal is there is not its own.
+        let kept = match fresh {
+            true => None,
+            false => self.keep_journal(&path, head)?,
+        };
         let mut writer = match kept {
             Some(w) => w,
             None => self.rebuild_journal(&path, head)?,
@@ -1178,11 +1182,9 @@ impl Ledger {
                 _ => journal.raw(head)?.map(|b| self.format.hash_event_bytes(&b)),
             };
             if stored.is_some() && ours == stored {
-                return Err(LedgerError::Damaged {
-                    seq: Some(head + 1),
-                    reason: format!(
-                        "the store ends at event {head} but its journal goes on to event {seq}: the store lost events it had committed"
-                    ),
+                return Err(LedgerError::StoreBehindJournal {
+                    store: head,
+                    journal: seq,
                 });
             }
             return Ok(None);

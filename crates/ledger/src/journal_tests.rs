@@ -394,3 +394,14 @@ fn init_writes_an_empty_journal() {
     assert_eq!(r.schema_at(0).unwrap(), Schema::default());
     assert_eq!(verified(&r, true).events, 0);
 }
+
+#[test]
+fn init_beside_a_journal_left_behind_writes_its_own() {
+    let (dir, path, w) = ledger(4, 256);
+    drop(w);
+    std::fs::remove_dir_all(path.join(STORE_DIR)).unwrap();
+    let w = Ledger::init(&path).unwrap();
+    assert_eq!(Ledger::open(&path).unwrap().head(), None);
+    drop(w);
+    drop(dir);
+}

@@ -247,7 +247,7 @@ impl Ledger {
         meta.insert(META_HEAD_HASH, Hash::ZERO.as_bytes())
             .map_err(err)?;
         ledger.sled()?.db.flush().map_err(err)?;
-        ledger.sync_journal()?;
+        ledger.sync_journal(true)?;
         Ok(ledger)
     }
 
@@ -303,7 +303,7 @@ impl Ledger {
         ledger.format = ledger.read_format()?;
         ledger.load_head()?;
         if access == Access::Write {
-            ledger.sync_journal()?;
+            ledger.sync_journal(false)?;
         }
         Ok(ledger)
     }

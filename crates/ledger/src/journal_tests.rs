@@ -269,7 +269,8 @@ fn a_damaged_journal_is_refused_by_readers_and_rebuilt_by_the_next_writer() {
         r.schema_at(70),
         Err(LedgerError::JournalDamaged { .. })
     ));
-    assert!(!r.verify(false).unwrap().is_ok());
+    assert!(r.verify(false).unwrap().is_ok());
+    assert!(!r.verify(true).unwrap().is_ok());
     drop(r);
     drop(writer(&path));
     assert_eq!(std::fs::read(journal(&path)).unwrap(), full);

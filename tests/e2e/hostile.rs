@@ -249,7 +249,7 @@ fn ledger_folders_that_are_not_ledgers() {
     let env = Env::init();
     env.seed();
     drop(env.ok(&["verify"]));
-    let store = env.path().join("ledger-data");
+    let store = env.path().join("ledger-data/store");
     for entry in walk(&store) {
         let len = std::fs::metadata(&entry).expect("meta").len();
         let f = std::fs::OpenOptions::new()
@@ -258,10 +258,27 @@ fn ledger_folders_that_are_not_ledgers() {
             .expect("open");
         f.set_len(len / 2).expect("truncate");
     }
-    for args in [&["log"][..], &["verify"], &["schema"]] {
+    for args in [
+        &["verify", "--store"][..],
+        &["tag", "v1"],
+        &["record", "-m", "x", "--sql", "CREATE TABLE t (a)"],
+    ] {
         // A damaged store is an integrity failure, whichever command finds it.
         env.fails(args, 3).says("is damaged");
     }
+    // Readers read the journal, which is whole.
+    env.ok(&["log"]);
+    // The journal cut in half too: a reader sees the events up to the cut
+    // (an append cut short looks the same), a kept head catches it.
+    let journal = env.path().join("ledger-data/journal");
+    let len = std::fs::metadata(&journal).expect("meta").len();
+    let f = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&journal)
+        .expect("open");
+    f.set_len(len / 2).expect("truncate");
+    env.ok(&["schema"]);
+    env.fails(&["verify", "--expect-head", "00000000"], 3);
 }
 
 fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {

@@ -25,6 +25,7 @@ mod plan;
 mod points;
 mod prove;
 mod quickstart;
+mod readers;
 mod rebase;
 mod record;
 mod restore;

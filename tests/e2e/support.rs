@@ -15,13 +15,14 @@ use rusqlite::{Connection, ToSql};
 use strata_ledger::{Ledger, LedgerError};
 use strata_schema::Table;
 
-/// Opens the ledger folder `dir`, waiting a moment for sled to let go of a
-/// handle just dropped (its flusher thread holds the store until it
-/// notices), as the binary's `--wait` does.
+/// Opens the ledger folder `dir` to write (the store itself, which the
+/// tests append to), waiting a moment for sled to let go of a handle just
+/// dropped (its flusher thread holds the store until it notices), as the
+/// binary's `--wait` does.
 pub fn open_ledger(dir: &Path) -> Ledger {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
-        match Ledger::open(dir) {
+        match Ledger::open_to_write(dir) {
             Err(LedgerError::InUse { .. }) if Instant::now() < deadline => {
                 std::thread::sleep(Duration::from_millis(20));
             }

@@ -1,6 +1,7 @@
 //! `verify`: a whole ledger passes; an edited, removed, reordered or
 //! inserted event, a swapped hash index, a lost tail or a non-canonical
-//! encoding is caught (exit 3).
+//! encoding in the store is caught by `verify --store` (exit 3). (Plain
+//! `verify` checks the journal readers read: tests/e2e/readers.rs.)
 
 use std::time::Duration;
 
@@ -58,7 +59,7 @@ fn an_edited_event_is_caught() {
             .expect("message bytes");
         bytes[at + 12] = b'i';
     });
-    env.fails(&["verify"], 3)
+    env.fails(&["verify", "--store"], 3)
         .says("the ledger is broken")
         .says("event");
 }
@@ -75,7 +76,7 @@ fn a_removed_event_is_caught() {
         .expect("remove");
     db.flush().expect("flush");
     drop(db);
-    let run = env.run(&["verify"]);
+    let run = env.run(&["verify", "--store"]);
     assert_ne!(run.code, 0, "{run:?}");
     assert!(run.code == 3, "{run:?}");
 }
@@ -87,9 +88,11 @@ fn a_ledger_in_use_is_reported_not_a_crash() {
     // This test process holds the store, as another strata would.
     let db = crate::support::open_store(&env.path().join("ledger-data/store"));
     let started = std::time::Instant::now();
-    env.fails(&["--wait", "0.3", "log"], 1)
+    env.fails(&["--wait", "0.3", "tag", "v1"], 1)
         .says("is in use by another strata process");
     assert!(started.elapsed() >= Duration::from_millis(300));
+    // Readers do not wait: they read the journal.
+    env.ok(&["--wait", "0", "log"]);
     env.fails(
         &[
             "--wait",
@@ -148,7 +151,8 @@ fn reordered_events_are_caught() {
             .insert(3u64.to_be_bytes(), bytes[1].clone())
             .expect("insert");
     });
-    env.fails(&["verify"], 3).says("the ledger is broken");
+    env.fails(&["verify", "--store"], 3)
+        .says("the ledger is broken");
 }
 
 #[test]
@@ -162,7 +166,8 @@ fn an_inserted_event_is_caught() {
             .insert(4u64.to_be_bytes(), bytes[1].clone())
             .expect("insert");
     });
-    env.fails(&["verify"], 3).says("the ledger is broken");
+    env.fails(&["verify", "--store"], 3)
+        .says("the ledger is broken");
 
     let env = Env::init();
     let bytes = three(&env);
@@ -178,7 +183,8 @@ fn an_inserted_event_is_caught() {
             .insert(4u64.to_be_bytes(), bytes[2].clone())
             .expect("insert");
     });
-    env.fails(&["verify"], 3).says("the ledger is broken");
+    env.fails(&["verify", "--store"], 3)
+        .says("the ledger is broken");
 }
 
 #[test]
@@ -198,7 +204,8 @@ fn a_swapped_hash_index_is_caught() {
             .expect("insert");
     });
     env.ok(&["log"]);
-    env.fails(&["verify"], 3).says("the ledger is broken");
+    env.fails(&["verify", "--store"], 3)
+        .says("the ledger is broken");
 }
 
 /// A lost tail is a shorter chain that verifies on its own; a database
@@ -234,7 +241,11 @@ fn a_lost_tail_is_caught_by_a_database_or_a_kept_head() {
             }
         }
     });
-    env.ok(&["verify"]).says("2 events");
+    // The journal still holds event 3, and says the store lost it.
+    env.fails(&["verify", "--store"], 3).says("lost events");
+    // Lost from both: the journal is written anew from the store.
+    std::fs::remove_file(env.path().join("ledger-data/journal")).expect("rm");
+    env.ok(&["verify", "--store"]).says("2 events");
     env.fails(&["verify", "--db", "app.db"], 3);
     env.fails(&["verify", "--expect-head", &kept], 3);
 }
@@ -298,7 +309,7 @@ fn a_non_canonical_encoding_is_caught_by_deep_verify() {
             }
         }
     });
-    env.ok(&["verify"]);
-    env.fails(&["verify", "--deep"], 3)
+    env.ok(&["verify", "--store"]);
+    env.fails(&["verify", "--store", "--deep"], 3)
         .says("not the canonical encoding");
 }

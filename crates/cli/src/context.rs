@@ -41,6 +41,12 @@ impl Context {
         self.open_as(|dir| Ledger::open(dir))
     }
 
+    /// [`Context::ledger_to_append`], with the ledger's own error (and how
+    /// long it waited) for a caller that reads it.
+    pub fn open_ledger_to_write(&self) -> Result<Ledger, (LedgerError, Duration)> {
+        self.open_as(|dir| Ledger::open_to_write(dir))
+    }
+
     fn open_as(
         &self,
         open: impl Fn(&std::path::Path) -> strata_ledger::Result<Ledger>,

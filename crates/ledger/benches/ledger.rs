@@ -1,5 +1,7 @@
 //! The ledger's costs on a 100,000-event ledger of a realistic mix (see
-//! `support::fill`): open, verify, schema at a point, append. The ledger is
+//! `support::fill`): open, verify, schema at a point, append; and what
+//! readers pay reading the journal instead of the store ("read 100k",
+//! "append 100k"). The ledger is
 //! built once into cargo's target tmpdir and reused; set
 //! `STRATA_BENCH_DIR` to keep it elsewhere. `cargo bench -p strata-ledger`.
 
@@ -34,8 +36,25 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
+/// Open the store to write, once the last handle's flusher has let it go.
+fn writer(path: &Path) -> Ledger {
+    loop {
+        match Ledger::open_to_write(path) {
+            Err(strata_ledger::LedgerError::InUse { .. }) => {
+                std::thread::sleep(Duration::from_millis(5))
+            }
+            other => return other.expect("open to write"),
+        }
+    }
+}
+
 fn benches(c: &mut Criterion) {
     let path = support::cached_ledger(&bench_dir(), EVENTS);
+    // A ledger built before journals gets its journal here, once.
+    let t = Instant::now();
+    drop(writer(&path));
+    eprintln!("journal brought up to date in {:.1?}", t.elapsed());
+    reading(c, &path);
 
     c.bench_function("open 100k", |b| {
         b.iter(|| Ledger::open(&path).expect("open"))
@@ -72,13 +91,13 @@ fn benches(c: &mut Criterion) {
     let scratch = tempfile::tempdir().expect("tempdir");
     let copy = scratch.path().join("ledger");
     copy_dir(&path, &copy);
-    let ledger = Ledger::open(&copy).expect("open copy");
+    let ledger = writer(&copy);
     let mut schema = ledger.schema_at(ledger.head_seq()).expect("schema");
     let mut w = support::workload_after(ledger.head_seq());
     let mut rng = support::Rng(99);
     let mut g = c.benchmark_group("append 100k");
     g.throughput(Throughput::Elements(1));
-    g.bench_function("one change event, flushed", |b| {
+    let mut one = |b: &mut criterion::Bencher| {
         b.iter_custom(|iters| {
             let mut took = Duration::ZERO;
             for _ in 0..iters {
@@ -99,7 +118,56 @@ fn benches(c: &mut Criterion) {
             }
             took
         })
+    };
+    g.bench_function("one change event, flushed", &mut one);
+    ledger.stop_journal();
+    g.bench_function(
+        "one change event, flushed, store only (no journal)",
+        &mut one,
+    );
+    g.finish();
+}
+
+/// The same reads from the store (a handle that holds it) and from the
+/// journal (a reader's).
+fn reading(c: &mut Criterion, path: &Path) {
+    let mut g = c.benchmark_group("read 100k");
+    g.sample_size(10);
+    g.bench_function("open to read (journal, checked)", |b| {
+        b.iter(|| Ledger::open(path).expect("open"))
     });
+    g.bench_function("open to write (store, journal checked)", |b| {
+        b.iter(|| drop(writer(path)))
+    });
+    let store = writer(path);
+    let journal = Ledger::open(path).expect("open");
+    assert!(journal.reads_journal() && !store.reads_journal());
+    let head = store.head_seq();
+    g.throughput(Throughput::Elements(head));
+    for (name, l) in [("store", &store), ("journal", &journal)] {
+        g.bench_function(format!("verify ({name})"), |b| {
+            b.iter(|| assert!(l.verify(false).expect("verify").is_ok()))
+        });
+        g.bench_function(format!("every event, newest first ({name})"), |b| {
+            b.iter(|| {
+                assert_eq!(
+                    l.events_newest_first().filter(|e| e.is_ok()).count() as u64,
+                    head
+                )
+            })
+        });
+    }
+    g.throughput(Throughput::Elements(1));
+    for (name, l) in [("store", &store), ("journal", &journal)] {
+        let mut rng = support::Rng(7);
+        g.bench_function(format!("schema_at random point ({name})"), |b| {
+            b.iter(|| l.schema_at(1 + rng.next_u64() % head).expect("schema"))
+        });
+        let mut rng = support::Rng(8);
+        g.bench_function(format!("event at random seq ({name})"), |b| {
+            b.iter(|| l.event(1 + rng.next_u64() % head).expect("event"))
+        });
+    }
     g.finish();
 }
 

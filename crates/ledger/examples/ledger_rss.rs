@@ -16,7 +16,8 @@ use strata_ledger::{Ledger, VerifyReport};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let usage = "usage: ledger_rss (build DIR N | verify DIR | verify-deep DIR | sizes DIR)";
+    let usage =
+        "usage: ledger_rss (build DIR N | verify DIR | verify-deep DIR | verify-store DIR | sizes DIR)";
     let (Some(cmd), Some(dir)) = (args.get(1), args.get(2)) else {
         eprintln!("{usage}");
         std::process::exit(2);
@@ -34,8 +35,14 @@ fn main() {
                 support::describe(&s)
             );
         }
-        "verify" | "verify-deep" => {
-            let l = Ledger::open(dir).expect("open");
+        // verify and verify-deep read the journal, as readers do;
+        // verify-store holds and reads the store.
+        "verify" | "verify-deep" | "verify-store" => {
+            let l = match cmd.as_str() {
+                "verify-store" => Ledger::open_to_write(dir),
+                _ => Ledger::open(dir),
+            }
+            .expect("open");
             let t = Instant::now();
             let report = l.verify(cmd == "verify-deep").expect("verify");
             let took = t.elapsed();

@@ -46,6 +46,27 @@ pub enum LedgerError {
     /// The store's own files are damaged: sled cannot read them back.
     #[error("the ledger store in {} is damaged ({reason})", dir.display())]
     Corrupt { dir: PathBuf, reason: String },
+    /// The journal readers read (docs/ledger-format.md, "Journal") does
+    /// not check out; the store may well be intact.
+    #[error("the ledger's journal {} is damaged: {reason}", path.display())]
+    JournalDamaged { path: PathBuf, reason: String },
+    #[error("cannot {doing} the ledger's journal {}: {source}", path.display())]
+    JournalIo {
+        path: PathBuf,
+        /// "read" or "write".
+        doing: &'static str,
+        source: std::io::Error,
+    },
+    /// A ledger made before journals, in a folder this user may not write:
+    /// its store cannot be opened without writing to it.
+    #[error("ledger {} has no journal, and its store cannot be read without writing to the folder", dir.display())]
+    NoJournal { dir: PathBuf },
+    /// The journal goes on from the store's head: the store lost events it
+    /// had committed (the journal is written only after the store flushed).
+    #[error("the ledger's store is damaged: it ends at event {store} but its journal goes on to event {journal}, so it lost events it had committed")]
+    StoreBehindJournal { store: u64, journal: u64 },
+    #[error("the ledger was opened to read (from its journal), not to append")]
+    OpenedToRead,
 
     // Appending.
     #[error("the message is empty")]
@@ -149,6 +170,12 @@ impl LedgerError {
             LedgerError::Corrupt { .. } => {
                 "restore the ledger folder from a copy you trust".to_string()
             }
+            LedgerError::JournalDamaged { .. } => JOURNAL_ADVICE.to_string(),
+            LedgerError::StoreBehindJournal { .. } => "restore the ledger folder from a copy you trust; or, to go on from what the store has, move the journal away (readers then read the store; the next command that appends writes the journal anew)".to_string(),
+            LedgerError::NoJournal { dir } => format!(
+                "someone who may write to {} runs `strata verify --store` once (or any command that appends); it writes the journal, which strata then reads without writing",
+                dir.display()
+            ),
             LedgerError::EmptyMessage => "say what the event does".to_string(),
             LedgerError::TimeGoesBack { .. } => "give a time at or after it".to_string(),
             LedgerError::TagExists { .. } => "choose another name".to_string(),
@@ -172,12 +199,19 @@ impl LedgerError {
     /// exit 3) rather than that something was asked of it that it refuses.
     pub fn is_damage(&self) -> bool {
         match self {
-            LedgerError::Damaged { .. } | LedgerError::Corrupt { .. } => true,
+            LedgerError::Damaged { .. }
+            | LedgerError::Corrupt { .. }
+            | LedgerError::JournalDamaged { .. }
+            | LedgerError::StoreBehindJournal { .. } => true,
             LedgerError::Store { source, .. } => matches!(source, sled::Error::Corruption { .. }),
             _ => false,
         }
     }
 }
+
+/// What to do about a damaged journal: the store is the truth, and the
+/// next process that opens it to write rebuilds the journal from it.
+pub const JOURNAL_ADVICE: &str = "the store is the ledger's truth: `strata verify --store` (run by someone who may write to the ledger folder) checks it and rebuilds the journal from it, as the next command that appends does";
 
 fn place(seq: Option<u64>) -> String {
     match seq {

@@ -16,6 +16,7 @@ mod event;
 #[doc(hidden)]
 pub mod failpoint;
 mod hash;
+mod journal;
 mod legacy;
 mod point;
 pub mod rebase;
@@ -26,16 +27,19 @@ mod timestamp;
 mod verify;
 
 #[cfg(test)]
+mod journal_tests;
+#[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod workload;
 
-pub use error::{LedgerError, Result};
+pub use error::{LedgerError, Result, JOURNAL_ADVICE};
 pub use event::{
     apply_body, decode, encode, ApplyError, Body, CodecError, Dialect, Event, Format, Origin,
     EVENT_DOMAIN, FORMAT_VERSION, OLDEST_FORMAT_VERSION, SCHEMA_DOMAIN,
 };
 pub use hash::{Hash, ParseHashError};
+pub use journal::{JOURNAL_FILE, JOURNAL_VERSION};
 pub use point::{check_tag_name, is_hash_prefix, Point, PointError, TagNameError};
 pub use store::{Draft, Entry, Events, Ledger, Prepared, Tag, SNAPSHOT_EVERY, STORE_DIR};
 pub use timestamp::{ParseTimestampError, Timestamp};

@@ -9,8 +9,10 @@
 //! the caller, on a target's scratch database), and only when all of it
 //! fits does it take the store's place. The store it replaces is kept
 //! beside it (`store.before-rebase-<hash>`), so nothing is lost. The swap
-//! is two renames with a marker before them: if the process dies between
-//! them, the next open finds `.rebase/ready` and finishes it.
+//! is three renames (the old store aside, the new store in, the new
+//! journal over the old) with a marker before them: if the process dies
+//! between them, the next open to write finds `.rebase/ready` and finishes
+//! it.
 
 use std::path::{Path, PathBuf};
 
@@ -19,6 +21,7 @@ use strata_schema::Op;
 use crate::error::{LedgerError, Result};
 use crate::event::{Body, Origin};
 use crate::hash::Hash;
+use crate::journal::JOURNAL_FILE;
 use crate::store::{Draft, Entry, Ledger, Prepared, STORE_DIR};
 use crate::text::{TextError, TextReader};
 
@@ -296,14 +299,19 @@ impl Ledger {
             &dir,
             &format!("{STORE_DIR}.before-rebase-{}", head.short(12)),
         );
+        let name = kept
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let io = |path: &Path, source| LedgerError::Create {
             dir: path.to_path_buf(),
             source,
         };
-        std::fs::write(build.join(READY_FILE), b"").map_err(|e| io(&build, e))?;
-        // The old store moves while this process still holds it, so no
-        // other process appends to it in between.
-        std::fs::rename(dir.join(STORE_DIR), &kept).map_err(|e| io(&kept, e))?;
+        // From here on the rebase is done: whatever stops this process, the
+        // next open to write finishes the swap the marker describes. The
+        // old store moves while this process still holds it, so no other
+        // process appends to it in between.
+        std::fs::write(build.join(READY_FILE), name.as_bytes()).map_err(|e| io(&build, e))?;
         finish_swap(&dir).map_err(|e| io(&dir, e))?;
         drop(self);
         rebased.kept = kept;
@@ -392,20 +400,36 @@ fn free_name(dir: &Path, base: &str) -> PathBuf {
     path
 }
 
-/// The second half of a swap: the built store becomes the store. Run by a
-/// rebase, and by opening a ledger whose store is missing while a finished
-/// build waits (the process died between the two renames).
+/// The swap a finished build's marker describes, from wherever it stopped:
+/// the old store aside (under the name the marker holds), the new store in,
+/// the new journal over the old one (in one rename, so a reader sees one
+/// history or the other, whole), then the build folder gone. Run by a
+/// rebase, and by the next open to write after a rebase that stopped
+/// part-way.
 pub(crate) fn finish_swap(dir: &Path) -> std::io::Result<()> {
     let build = dir.join(REBASE_DIR);
-    std::fs::rename(build.join(STORE_DIR), dir.join(STORE_DIR))?;
+    let kept = std::fs::read_to_string(build.join(READY_FILE))?;
+    let kept = kept.trim();
+    if kept.is_empty() || kept.contains(['/', '\\']) || !kept.starts_with(STORE_DIR) {
+        return Err(std::io::Error::other(format!(
+            "{} does not name where the old store goes",
+            build.join(READY_FILE).display()
+        )));
+    }
+    if build.join(STORE_DIR).is_dir() {
+        if std::fs::symlink_metadata(dir.join(STORE_DIR)).is_ok() {
+            std::fs::rename(dir.join(STORE_DIR), dir.join(kept))?;
+        }
+        std::fs::rename(build.join(STORE_DIR), dir.join(STORE_DIR))?;
+    }
+    if build.join(JOURNAL_FILE).is_file() {
+        std::fs::rename(build.join(JOURNAL_FILE), dir.join(JOURNAL_FILE))?;
+    }
     std::fs::remove_dir_all(&build)
 }
 
-/// Whether `dir` holds a finished build whose swap was cut short.
+/// Whether `dir` holds a finished rebase whose swap was cut short.
 pub(crate) fn swap_pending(dir: &Path) -> bool {
     let build = dir.join(REBASE_DIR);
-    std::fs::symlink_metadata(dir.join(STORE_DIR)).is_err()
-        && build.join(READY_FILE).is_file()
-        && build.join(STORE_DIR).is_dir()
-        && !std::fs::symlink_metadata(&build).is_ok_and(|m| m.file_type().is_symlink())
+    std::fs::symlink_metadata(&build).is_ok_and(|m| m.is_dir()) && build.join(READY_FILE).is_file()
 }

@@ -27,6 +27,7 @@ use crate::event::{
     OLDEST_FORMAT_VERSION,
 };
 use crate::hash::{nibble, Hash};
+use crate::journal::{Journal, JournalEvents, JournalWriter};
 use crate::point::{check_tag_name, is_hash_prefix, Point};
 use crate::timestamp::Timestamp;
 
@@ -87,6 +88,12 @@ pub struct Prepared {
     schema: Schema,
 }
 
+impl State {
+    pub(crate) fn head_seq(&self) -> u64 {
+        self.head.map_or(0, |h| h.seq)
+    }
+}
+
 impl Prepared {
     pub fn event(&self) -> &Event {
         &self.event
@@ -115,30 +122,43 @@ struct Head {
 }
 
 #[derive(Debug, Default)]
-struct State {
+pub(crate) struct State {
     head: Option<Head>,
     id: Option<Hash>,
     /// The schema at some seq, kept after an append so that the next one does
     /// not replay from a snapshot.
     schema: Option<(u64, Schema)>,
+    /// Where appends go after the store (a ledger opened to write).
+    pub(crate) journal: Option<JournalWriter>,
 }
 
 /// An open ledger.
 #[derive(Debug)]
 pub struct Ledger {
     dir: PathBuf,
-    db: sled::Db,
-    pub(crate) events: sled::Tree,
-    pub(crate) hashes: sled::Tree,
-    pub(crate) tags: sled::Tree,
-    pub(crate) meta: sled::Tree,
-    pub(crate) snapshots: sled::Tree,
+    /// The sled store; `None` when the ledger was opened to read from its
+    /// journal.
+    sled: Option<Sled>,
+    /// The journal, when the ledger was opened to read from it (then every
+    /// read goes to it, and nothing touches the store).
+    pub(crate) journal: Option<Journal>,
     pub(crate) snapshot_every: u64,
     /// How its hashes are made.
     pub(crate) format: Format,
     /// Its dialect's rules, which every projection follows.
     pub(crate) rules: &'static dyn Rules,
     state: Mutex<State>,
+}
+
+/// The sled database and its trees.
+#[derive(Debug)]
+pub struct Sled {
+    db: sled::Db,
+    pub(crate) events: sled::Tree,
+    pub(crate) hashes: sled::Tree,
+    pub(crate) tags: sled::Tree,
+    pub(crate) meta: sled::Tree,
+    pub(crate) snapshots: sled::Tree,
 }
 
 pub(crate) fn seq_key(seq: u64) -> [u8; 8] {
@@ -225,11 +245,11 @@ impl Ledger {
         let mut ledger = Ledger::from_db(dir, db)?;
         ledger.format = format;
         ledger.rules = rules;
-        let meta = &ledger.meta;
         let err = |source| LedgerError::Store {
             dir: ledger.dir.clone(),
             source,
         };
+        let meta = &ledger.sled()?.meta;
         meta.insert(META_FORMAT, &format.version.to_be_bytes())
             .map_err(err)?;
         if format.version >= 3 {
@@ -239,7 +259,8 @@ impl Ledger {
         meta.insert(META_HEAD_SEQ, &seq_key(0)).map_err(err)?;
         meta.insert(META_HEAD_HASH, Hash::ZERO.as_bytes())
             .map_err(err)?;
-        ledger.db.flush().map_err(err)?;
+        ledger.sled()?.db.flush().map_err(err)?;
+        ledger.sync_journal(true)?;
         Ok(ledger)
     }
 
@@ -261,19 +282,25 @@ impl Ledger {
     fn open_as(dir: &Path, access: Access) -> Result<Ledger> {
         let dir = dir.to_path_buf();
         let store = dir.join(STORE_DIR);
-        if !store.exists() && crate::rebase::swap_pending(&dir) {
-            // A rebase built the new store and died before it took the old
-            // one's place: a writer finishes it; a reader writes nothing.
-            if access == Access::Read {
-                return Err(LedgerError::NotALedger {
-                    dir,
-                    reason: "a rebase stopped between its two renames; any command that writes (record, tag, rebase) finishes it".to_string(),
-                });
+        if crate::rebase::swap_pending(&dir) {
+            // A rebase was done and stopped before its new store (and
+            // journal) took the old ones' place: a writer finishes it; a
+            // reader writes nothing, and reads what is there when it can.
+            match access {
+                Access::Write => {
+                    crate::rebase::finish_swap(&dir).map_err(|source| LedgerError::Create {
+                        dir: dir.clone(),
+                        source,
+                    })?
+                }
+                Access::Read if !store.exists() => {
+                    return Err(LedgerError::NotALedger {
+                        dir,
+                        reason: "a rebase stopped before its new store took the old one's place; any command that writes (record, tag, rebase) finishes it".to_string(),
+                    })
+                }
+                Access::Read => {}
             }
-            crate::rebase::finish_swap(&dir).map_err(|source| LedgerError::Create {
-                dir: dir.clone(),
-                source,
-            })?;
         }
         if !store.exists() {
             return Err(LedgerError::NoLedger { dir });
@@ -292,11 +319,26 @@ impl Ledger {
                 });
             }
         }
-        let db = open_sled(&dir, &store, false, access)?;
+        if access == Access::Read {
+            if let Some(ledger) = Ledger::open_journal(&dir)? {
+                return Ok(ledger);
+            }
+        }
+        let db = match open_sled(&dir, &store, false, access) {
+            Err(LedgerError::Store { source, .. })
+                if access == Access::Read && is_denied(&source) =>
+            {
+                return Err(LedgerError::NoJournal { dir })
+            }
+            opened => opened?,
+        };
         let mut ledger = Ledger::from_db(dir, db)?;
         ledger.format = ledger.read_format()?;
         ledger.rules = rules_of(&ledger.dir, ledger.format)?;
         ledger.load_head()?;
+        if access == Access::Write {
+            ledger.sync_journal(false)?;
+        }
         Ok(ledger)
     }
 
@@ -308,18 +350,44 @@ impl Ledger {
             })
         };
         Ok(Ledger {
-            events: tree("events")?,
-            hashes: tree("hashes")?,
-            tags: tree("tags")?,
-            meta: tree("meta")?,
-            snapshots: tree("snapshots")?,
+            sled: Some(Sled {
+                events: tree("events")?,
+                hashes: tree("hashes")?,
+                tags: tree("tags")?,
+                meta: tree("meta")?,
+                snapshots: tree("snapshots")?,
+                db,
+            }),
+            journal: None,
             snapshot_every: SNAPSHOT_EVERY,
             format: Format::new(Dialect::Sqlite),
             rules: strata_dialect::sqlite::RULES,
             state: Mutex::new(State::default()),
-            db,
             dir,
         })
+    }
+
+    /// A ledger read from `journal`, its head as the journal has it.
+    pub(crate) fn from_journal(dir: PathBuf, journal: Journal) -> Result<Ledger> {
+        let state = State {
+            head: journal.head().map(|(seq, hash, at)| Head { seq, hash, at }),
+            id: journal.id(),
+            ..State::default()
+        };
+        Ok(Ledger {
+            rules: rules_of(&dir, journal.format())?,
+            format: journal.format(),
+            sled: None,
+            journal: Some(journal),
+            snapshot_every: SNAPSHOT_EVERY,
+            state: Mutex::new(state),
+            dir,
+        })
+    }
+
+    /// The store, unless the ledger was opened to read from its journal.
+    pub(crate) fn sled(&self) -> Result<&Sled> {
+        self.sled.as_ref().ok_or(LedgerError::OpenedToRead)
     }
 
     /// How this ledger's hashes are made: its format version and dialect.
@@ -343,8 +411,8 @@ impl Ledger {
             dir: self.dir.clone(),
             reason: reason.to_string(),
         };
-        let version = self
-            .meta
+        let meta = &self.sled()?.meta;
+        let version = meta
             .get(META_FORMAT)
             .map_err(|e| self.store_err(e))?
             .ok_or_else(|| not_a_ledger("its store has no format version"))?;
@@ -360,8 +428,7 @@ impl Ledger {
         if version == 2 {
             return Ok(Format::V2);
         }
-        let dialect = self
-            .meta
+        let dialect = meta
             .get(META_DIALECT)
             .map_err(|e| self.store_err(e))?
             .ok_or_else(|| not_a_ledger("its store has no dialect"))?;
@@ -378,14 +445,13 @@ impl Ledger {
             seq: None,
             reason: reason.to_string(),
         };
-        let head_seq = self
-            .meta
+        let meta = &self.sled()?.meta;
+        let head_seq = meta
             .get(META_HEAD_SEQ)
             .map_err(|e| self.store_err(e))?
             .and_then(|v| read_u64(&v))
             .ok_or_else(|| damaged("the head record has no valid seq"))?;
-        let head_hash = self
-            .meta
+        let head_hash = meta
             .get(META_HEAD_HASH)
             .map_err(|e| self.store_err(e))?
             .and_then(|v| read_hash(&v))
@@ -423,7 +489,7 @@ impl Ledger {
         Ok(())
     }
 
-    fn lock(&self) -> MutexGuard<'_, State> {
+    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
@@ -455,7 +521,13 @@ impl Ledger {
     }
 
     pub(crate) fn raw(&self, seq: u64) -> Result<Option<sled::IVec>> {
-        self.events.get(seq_key(seq)).map_err(|e| self.store_err(e))
+        if let Some(journal) = &self.journal {
+            return Ok(journal.raw(seq)?.map(sled::IVec::from));
+        }
+        self.sled()?
+            .events
+            .get(seq_key(seq))
+            .map_err(|e| self.store_err(e))
     }
 
     /// Event `seq`, if stored.
@@ -467,7 +539,11 @@ impl Ledger {
 
     /// The event with this hash, if any.
     pub fn event_by_hash(&self, hash: &Hash) -> Result<Option<Entry>> {
+        if let Some(journal) = &self.journal {
+            return journal.event_by_hash(hash);
+        }
         let Some(v) = self
+            .sled()?
             .hashes
             .get(hash.as_bytes())
             .map_err(|e| self.store_err(e))?
@@ -496,19 +572,30 @@ impl Ledger {
 
     /// Events oldest first, starting at `seq` (streamed from the store).
     pub fn events_from(&self, seq: u64) -> Events {
-        Events {
-            iter: self.events.range(seq_key(seq)..),
-            newest_first: false,
-            dir: self.dir.clone(),
-            format: self.format,
-        }
+        self.events_in(seq_key(seq).., false)
     }
 
     /// Events newest first, starting at `seq` and going down to event 1.
     pub fn events_back_from(&self, seq: u64) -> Events {
+        self.events_in(..=seq_key(seq), true)
+    }
+
+    fn events_in(&self, range: impl std::ops::RangeBounds<[u8; 8]>, newest_first: bool) -> Events {
+        let from = |b: std::ops::Bound<&[u8; 8]>| match b {
+            std::ops::Bound::Included(k) => u64::from_be_bytes(*k),
+            _ => 0,
+        };
+        let source = match (&self.journal, self.sled()) {
+            (Some(journal), _) if newest_first => {
+                Source::Journal(journal.events_back_from(from(range.end_bound())))
+            }
+            (Some(journal), _) => Source::Journal(journal.events_from(from(range.start_bound()))),
+            (None, Ok(sled)) => Source::Sled(sled.events.range(range)),
+            (None, Err(e)) => Source::Failed(Some(e)),
+        };
         Events {
-            iter: self.events.range(..=seq_key(seq)),
-            newest_first: true,
+            source,
+            newest_first,
             dir: self.dir.clone(),
             format: self.format,
         }
@@ -521,7 +608,11 @@ impl Ledger {
 
     /// The tags, by name.
     pub fn tags(&self) -> Result<Vec<Tag>> {
-        self.tags
+        if let Some(journal) = &self.journal {
+            return Ok(journal.tags());
+        }
+        self.sled()?
+            .tags
             .iter()
             .map(|item| {
                 let (k, v) = item.map_err(|e| self.store_err(e))?;
@@ -532,7 +623,11 @@ impl Ledger {
 
     /// The tag named `name`, if any.
     pub fn tag(&self, name: &str) -> Result<Option<Tag>> {
-        self.tags
+        if let Some(journal) = &self.journal {
+            return Ok(journal.tag(name));
+        }
+        self.sled()?
+            .tags
             .get(name.as_bytes())
             .map_err(|e| self.store_err(e))?
             .map(|v| self.decode_tag(name.as_bytes(), &v))
@@ -567,7 +662,11 @@ impl Ledger {
         if seq == 0 {
             return Ok(Schema::default());
         }
+        if let Some(journal) = &self.journal {
+            return journal.schema_at(seq);
+        }
         let snapshot = self
+            .sled()?
             .snapshots
             .range(..=seq_key(seq))
             .next_back()
@@ -600,7 +699,7 @@ impl Ledger {
                 (schema, at + 1)
             }
         };
-        for item in self.events.range(seq_key(from)..=seq_key(seq)) {
+        for item in self.sled()?.events.range(seq_key(from)..=seq_key(seq)) {
             let (k, v) = item.map_err(|e| self.store_err(e))?;
             let at = read_u64(&k).unwrap_or(0);
             let event = self
@@ -651,8 +750,11 @@ impl Ledger {
         let digits: Vec<u8> = prefix.bytes().filter_map(nibble).collect();
         let whole: Vec<u8> = digits.chunks_exact(2).map(|p| (p[0] << 4) | p[1]).collect();
         let odd = (digits.len() % 2 == 1).then(|| digits[digits.len() - 1]);
+        if let Some(journal) = &self.journal {
+            return journal.find_hash_prefix(&whole, odd);
+        }
         let mut found = Vec::new();
-        for item in self.hashes.scan_prefix(&whole) {
+        for item in self.sled()?.hashes.scan_prefix(&whole) {
             let (k, v) = item.map_err(|e| self.store_err(e))?;
             if let Some(n) = odd {
                 if k.get(whole.len()).map(|b| b >> 4) != Some(n) {
@@ -875,7 +977,8 @@ impl Ledger {
 
     /// Write everything appended so far to disk.
     pub fn flush(&self) -> Result<()> {
-        self.db.flush().map_err(|e| self.store_err(e))?;
+        self.sled()?.db.flush().map_err(|e| self.store_err(e))?;
+        self.journal_catch_up(&mut self.lock());
         Ok(())
     }
 
@@ -941,13 +1044,14 @@ impl Ledger {
             _ => None,
         };
         let key = seq_key(seq);
+        let sled = self.sled()?;
         crate::failpoint::failpoint(format_args!("ledger:before-transaction"));
         let result = (
-            &self.events,
-            &self.hashes,
-            &self.tags,
-            &self.meta,
-            &self.snapshots,
+            &sled.events,
+            &sled.hashes,
+            &sled.tags,
+            &sled.meta,
+            &sled.snapshots,
         )
             .transaction(|(events, hashes, tags, meta, snapshots)| {
                 let abort = |e| Err(ConflictableTransactionError::Abort(e));
@@ -984,8 +1088,11 @@ impl Ledger {
         }
         if flush {
             crate::failpoint::failpoint(format_args!("ledger:before-flush"));
-            self.db.flush().map_err(|e| self.store_err(e))?;
+            sled.db.flush().map_err(|e| self.store_err(e))?;
             crate::failpoint::failpoint(format_args!("ledger:after-flush"));
+            // The store is the truth and now holds the event; the journal
+            // follows it (docs/ledger-format.md, "Journal").
+            self.journal_append(state, seq, &bytes, hash, snapshot.as_deref(), tag.is_some());
         }
         state.head = Some(Head {
             seq,
@@ -1139,7 +1246,14 @@ fn open_sled(dir: &Path, store: &Path, create: bool, access: Access) -> Result<s
     }
 }
 
-fn decode_entry(format: Format, seq: u64, bytes: &[u8]) -> Result<Entry> {
+/// Whether sled could not open the store because this user may not write
+/// to it (a read-only folder or file system).
+fn is_denied(e: &sled::Error) -> bool {
+    matches!(e, sled::Error::Io(io) if io.kind() == std::io::ErrorKind::PermissionDenied
+        || io.raw_os_error() == Some(30))
+}
+
+pub(crate) fn decode_entry(format: Format, seq: u64, bytes: &[u8]) -> Result<Entry> {
     let event = format
         .decode_event(bytes)
         .map_err(|e| LedgerError::Damaged {
@@ -1152,22 +1266,35 @@ fn decode_entry(format: Format, seq: u64, bytes: &[u8]) -> Result<Entry> {
     })
 }
 
-/// A stream of events from the store, oldest or newest first.
+/// A stream of events from the store (or the journal), oldest or newest
+/// first.
 pub struct Events {
-    iter: sled::Iter,
+    source: Source,
     newest_first: bool,
     dir: PathBuf,
     format: Format,
+}
+
+enum Source {
+    Sled(sled::Iter),
+    Journal(JournalEvents),
+    /// The error, once, then nothing.
+    Failed(Option<LedgerError>),
 }
 
 impl Iterator for Events {
     type Item = Result<Entry>;
 
     fn next(&mut self) -> Option<Result<Entry>> {
+        let iter = match &mut self.source {
+            Source::Sled(iter) => iter,
+            Source::Journal(events) => return events.next(),
+            Source::Failed(e) => return e.take().map(Err),
+        };
         let item = if self.newest_first {
-            self.iter.next_back()
+            iter.next_back()
         } else {
-            self.iter.next()
+            iter.next()
         }?;
         Some(match item {
             Ok((k, v)) => decode_entry(self.format, read_u64(&k).unwrap_or(0), &v),
@@ -1176,5 +1303,15 @@ impl Iterator for Events {
                 source: e,
             }),
         })
+    }
+}
+
+/// The store's trees, for tests that edit them as an attacker would.
+#[cfg(test)]
+impl std::ops::Deref for Ledger {
+    type Target = Sled;
+
+    fn deref(&self) -> &Sled {
+        self.sled().expect("a ledger opened from its store")
     }
 }

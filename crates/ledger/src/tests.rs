@@ -198,7 +198,7 @@ fn garble(file: &str, garbage: &[u8]) -> LedgerError {
     drop(l);
     let path = dir.path().join("ledger");
     std::fs::write(path.join(STORE_DIR).join(file), garbage).unwrap();
-    match Ledger::open(&path) {
+    match Ledger::open_to_write(&path) {
         Err(e) => e,
         // sled may accept a damaged file whose damage it cannot see; then
         // reading must fail or verify must say so.
@@ -242,7 +242,7 @@ fn a_ledger_of_another_format_version_is_refused() {
         .unwrap();
     l.meta.flush().unwrap();
     drop(l);
-    let e = Ledger::open(dir.path().join("ledger")).unwrap_err();
+    let e = Ledger::open_to_write(dir.path().join("ledger")).unwrap_err();
     assert!(
         matches!(e, LedgerError::FormatVersion { found: 1, .. }),
         "{e:?}"
@@ -282,12 +282,12 @@ fn a_ledger_of_a_dialect_this_strata_cannot_read_is_refused() {
     assert!(e.to_string().contains("postgres dialect"), "{e}");
     assert!(!path.exists(), "nothing is created");
     // A store that says postgres (written by a later strata) is refused on
-    // opening.
+    // opening it.
     let (dir, l) = new_ledger();
     l.meta.insert(b"dialect", &b"postgres"[..]).unwrap();
     l.meta.flush().unwrap();
     drop(l);
-    let e = Ledger::open(dir.path().join("ledger")).unwrap_err();
+    let e = Ledger::open_to_write(dir.path().join("ledger")).unwrap_err();
     assert!(matches!(e, LedgerError::Dialect { .. }), "{e:?}");
 }
 
@@ -301,7 +301,7 @@ fn a_ledger_whose_dialect_is_unknown_or_missing_is_refused() {
         };
         l.meta.flush().unwrap();
         drop(l);
-        let e = Ledger::open(dir.path().join("ledger")).unwrap_err();
+        let e = Ledger::open_to_write(dir.path().join("ledger")).unwrap_err();
         assert!(matches!(e, LedgerError::NotALedger { .. }), "{e:?}");
         assert!(e.to_string().contains("dialect"), "{e}");
     }
@@ -311,7 +311,7 @@ fn a_ledger_whose_dialect_is_unknown_or_missing_is_refused() {
 fn a_second_open_in_the_same_process_is_in_use() {
     let (dir, _l) = new_ledger();
     let path = dir.path().join("ledger");
-    let e = Ledger::open(&path).unwrap_err();
+    let e = Ledger::open_to_write(&path).unwrap_err();
     assert!(matches!(e, LedgerError::InUse { .. }), "{e:?}");
     // The holder wrote itself down on opening: this very process.
     assert!(
@@ -333,9 +333,12 @@ fn in_use_child() {
     let Some(dir) = std::env::var_os(CHILD_ENV) else {
         return;
     };
-    let e = Ledger::open(Path::new(&dir)).unwrap_err();
+    let e = Ledger::open_to_write(Path::new(&dir)).unwrap_err();
     assert!(matches!(e, LedgerError::InUse { .. }), "{e:?}");
     println!("child saw: {e}");
+    // A reader is not told so: it reads the journal.
+    let l = Ledger::open(Path::new(&dir)).unwrap();
+    assert!(l.verify(true).unwrap().is_ok());
 }
 
 #[test]
@@ -1025,7 +1028,7 @@ fn proptest_config() -> ProptestConfig {
 fn reopen(dir: &std::path::Path) -> Ledger {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     loop {
-        match Ledger::open(dir) {
+        match Ledger::open_to_write(dir) {
             Err(LedgerError::InUse { .. }) if std::time::Instant::now() < deadline => {
                 std::thread::sleep(std::time::Duration::from_millis(20));
             }
@@ -1300,7 +1303,18 @@ fn a_rebase_cut_short_between_its_renames_is_finished_by_the_next_writer() {
     new.append(change(1, "posts", vec![create("posts", &["id"])]))
         .unwrap();
     drop(new);
-    std::fs::write(build.join("ready"), b"").unwrap();
+    // Without the marker, a build is unfinished and never used.
+    let l = Ledger::open_to_write(&path).unwrap();
+    assert!(l.schema_at(1).unwrap().tables.contains_key("users"));
+    drop(l);
+    // With it, the rebase is done; a reader reads what is there, the store
+    // still in place (the old history, whole).
+    std::fs::write(build.join("ready"), b"store.before-rebase-x").unwrap();
+    let l = Ledger::open(&path).unwrap();
+    assert!(l.schema_at(1).unwrap().tables.contains_key("users"));
+    drop(l);
+    // Stopped after the old store went aside: a reader refuses, and moves
+    // nothing; the next writer finishes it.
     std::fs::rename(path.join(STORE_DIR), path.join("store.before-rebase-x")).unwrap();
     let e = Ledger::open(&path).unwrap_err();
     assert!(e.to_string().contains("a rebase stopped"), "{e}");
@@ -1309,8 +1323,8 @@ fn a_rebase_cut_short_between_its_renames_is_finished_by_the_next_writer() {
     assert!(!build.exists());
     assert!(l.schema_at(1).unwrap().tables.contains_key("posts"));
     assert!(path.join("store.before-rebase-x").is_dir());
-    // Without the marker, a build is unfinished and never used.
     drop(l);
-    std::fs::create_dir_all(build.join(STORE_DIR)).unwrap();
-    assert!(Ledger::open(&path).is_ok());
+    // The journal moved with it: readers read the new history.
+    let l = Ledger::open(&path).unwrap();
+    assert!(l.schema_at(1).unwrap().tables.contains_key("posts"));
 }

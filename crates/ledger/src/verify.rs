@@ -118,6 +118,10 @@ impl Ledger {
     /// pass does no random lookups. When something does not match, a few
     /// lookups find which event is to blame.
     pub fn verify(&self, deep: bool) -> Result<VerifyReport> {
+        if let Some(journal) = &self.journal {
+            return journal.verify(deep);
+        }
+        let sled = self.sled()?;
         let stop = AtomicBool::new(false);
         std::thread::scope(|scope| {
             let index = scope.spawn(|| self.index_digest(&stop));
@@ -132,7 +136,7 @@ impl Ledger {
             // This thread reads the events and hashes their bytes; the
             // checker decodes and checks them, in order.
             let mut batch = Vec::with_capacity(BATCH);
-            for item in self.events.iter() {
+            for item in sled.events.iter() {
                 if stop.load(Ordering::Relaxed) {
                     break;
                 }
@@ -173,7 +177,7 @@ impl Ledger {
     /// The digest of the hash index, or `None` when an entry is malformed.
     fn index_digest(&self, stop: &AtomicBool) -> Result<Option<IndexDigest>> {
         let mut d = IndexDigest::default();
-        for item in self.hashes.iter() {
+        for item in self.sled()?.hashes.iter() {
             if stop.load(Ordering::Relaxed) {
                 break;
             }
@@ -190,6 +194,7 @@ impl Ledger {
     /// a malformed entry, `None` for no entry.
     fn indexed(&self, hash: &Hash) -> Result<Option<Option<u64>>> {
         Ok(self
+            .sled()?
             .hashes
             .get(hash.as_bytes())
             .map_err(|e| self.store_err(e))?
@@ -236,7 +241,8 @@ impl Ledger {
         let mut tag_events: u64 = 0;
         let mut schema = Schema::default();
         let mut buf: Vec<u8> = Vec::new();
-        let mut snapshots = self.snapshots.iter().peekable();
+        let sled = self.sled()?;
+        let mut snapshots = sled.snapshots.iter().peekable();
         let mut snapshots_checked: u64 = 0;
 
         for item in items {
@@ -278,7 +284,7 @@ impl Ledger {
                     here,
                     "tag {name} names event {target}, which is not before the tag"
                 );
-                let entry = self
+                let entry = sled
                     .tags
                     .get(name.as_bytes())
                     .map_err(|e| self.store_err(e))?;
@@ -356,12 +362,13 @@ impl Ledger {
             tag_events,
             snapshots,
         } = pass;
-        let meta_seq = self
+        let sled = self.sled()?;
+        let meta_seq = sled
             .meta
             .get(META_HEAD_SEQ)
             .map_err(|e| self.store_err(e))?
             .and_then(|v| read_u64(&v));
-        let meta_hash = self
+        let meta_hash = sled
             .meta
             .get(META_HEAD_HASH)
             .map_err(|e| self.store_err(e))?
@@ -387,14 +394,14 @@ impl Ledger {
         if index != Some(digest) {
             return self.blame_index(events, index);
         }
-        let tags = self.tags.len() as u64;
+        let tags = sled.tags.len() as u64;
         if tags != tag_events {
             return Ok(problem(
                 None,
                 format!("the tag index has {tags} entries for {tag_events} tag events"),
             ));
         }
-        let last_snapshot = self
+        let last_snapshot = sled
             .snapshots
             .last()
             .map_err(|e| self.store_err(e))?
@@ -420,7 +427,7 @@ impl Ledger {
     /// entry is missing or wrong (a second pass, only on this path), else say
     /// what is extra.
     fn blame_index(&self, events: u64, index: Option<IndexDigest>) -> Result<VerifyReport> {
-        for item in self.events.iter() {
+        for item in self.sled()?.events.iter() {
             let (k, v) = item.map_err(|e| self.store_err(e))?;
             let seq = read_u64(&k).unwrap_or(0);
             let hash = self.format.hash_event_bytes(&v);

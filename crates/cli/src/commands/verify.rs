@@ -4,7 +4,7 @@
 use serde::Serialize;
 use serde_json::json;
 use strata_ledger::text::{self, TextError};
-use strata_ledger::{Hash, LedgerError, Problem, VerifyReport};
+use strata_ledger::{Hash, LedgerError, Problem, VerifyReport, JOURNAL_ADVICE};
 
 use crate::context::{print_json, Context};
 use crate::describe::short;
@@ -26,6 +26,11 @@ pub struct Args {
     /// Check the text form in this folder (`strata export`'s) alone, without a ledger.
     #[arg(long, value_name = "DIR", conflicts_with = "db")]
     pub text: Option<std::path::PathBuf>,
+    /// Check the store itself, holding it as a writer does (waiting up to
+    /// --wait), and the journal against it; a missing or damaged journal
+    /// is written anew from the store first.
+    #[arg(long, conflicts_with = "text")]
+    pub store: bool,
 }
 
 pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
@@ -43,9 +48,29 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
     }
     // A head record that does not match its event stops the ledger from
     // opening; to verify, that is the verdict.
-    let report = match cx.open_ledger() {
-        Ok(ledger) => Ok((ledger.verify(args.deep)?, ledger)),
+    let opened = if args.store {
+        cx.open_ledger_to_write()
+    } else {
+        cx.open_ledger()
+    };
+    let mut advice =
+        "the events up to the one named are intact; restore the ledger from a copy you trust";
+    let report = match opened {
+        Ok(ledger) if args.store => Ok((ledger.verify_with_journal(args.deep)?, ledger)),
+        Ok(ledger) => {
+            if ledger.reads_journal() {
+                advice = JOURNAL_ADVICE;
+            }
+            Ok((ledger.verify(args.deep)?, ledger))
+        }
         Err((LedgerError::Damaged { seq, reason }, _)) => Err(Problem { seq, reason }),
+        Err((LedgerError::JournalDamaged { reason, .. }, _)) => {
+            advice = JOURNAL_ADVICE;
+            Err(Problem {
+                seq: None,
+                reason: format!("the journal: {reason}"),
+            })
+        }
         Err(other) => return Err(crate::context::open_failure(other)),
     };
     let (summary, ledger) = match report {
@@ -60,7 +85,7 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
                 }));
             }
             return Err(Failure::new(format!("the ledger is broken: {problem}"))
-                .help("the events up to the one named are intact; restore the ledger from a copy you trust")
+                .help(advice)
                 .with_code(exit::INTEGRITY));
         }
     };

@@ -13,6 +13,7 @@ mod chinook;
 mod concurrency;
 mod crash;
 mod custody;
+mod follow;
 mod format;
 mod fuzz_replay;
 mod hostile;

@@ -12,6 +12,8 @@ pub mod exit {
     pub const OK: u8 = 0;
     /// Bad input, refused, not found.
     pub const ERROR: u8 = 1;
+    /// A command line (clap's own) or a `strata.toml` strata cannot read.
+    pub const USAGE: u8 = 2;
     /// A broken chain, or a database at a point not in this ledger.
     pub const INTEGRITY: u8 = 3;
     /// The live database differs from what the ledger says it should be.

@@ -15,6 +15,7 @@ mod flags;
 mod input;
 mod output;
 mod report;
+mod settings;
 
 use std::process::ExitCode;
 

@@ -318,9 +318,10 @@ impl TextError {
             TextError::Broken { .. } => {
                 "the files before it are intact; restore the folder from a copy you trust (git checkout), or export it again from a ledger that verifies".to_string()
             }
-            TextError::Forked { .. } => {
-                "the two histories diverged there; keep one, or export this ledger to another folder".to_string()
-            }
+            TextError::Forked { dir, .. } => format!(
+                "the two histories diverged there: `strata rebase {} -m MESSAGE` re-records the ledger's own events after the folder's; or keep one, or export this ledger to another folder",
+                dir.display()
+            ),
             TextError::Differs { .. } => {
                 "import the folder first (it may hold another history), or export to another folder".to_string()
             }

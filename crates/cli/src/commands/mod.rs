@@ -30,28 +30,62 @@ use crate::context::Context;
 use crate::describe::{event_json, summary, EventJson};
 use crate::failure::{exit, Failure};
 use crate::report::{self, plural, Text};
+use crate::settings::{self, Settings};
 
 pub fn run(cli: Cli) -> Result<u8, Failure> {
     let cx = Context { global: cli.global };
-    match cli.command {
-        Command::Init(args) => init::run(&cx, args),
-        Command::Apply(args) => apply::run(&cx, args),
-        Command::Archive(args) => archive::run(&cx, args),
-        Command::Baseline(args) => baseline::run(&cx, args),
-        Command::Status(args) => status::run(&cx, args),
-        Command::Checkout(args) => checkout::run(&cx, args),
-        Command::Record(args) => record::run(&cx, args),
-        Command::ImportSql(args) => import_sql::run(&cx, args),
-        Command::Export(args) => export::run(&cx, args),
-        Command::Import(args) => import::run(&cx, args),
-        Command::Rebase(args) => rebase::run(&cx, args),
-        Command::Revert(args) => revert::run(&cx, args),
-        Command::Log(args) => log::run(&cx, args),
-        Command::Plan(args) => plan::run(&cx, args),
-        Command::Show(args) => show::run(&cx, args),
-        Command::Schema(args) => schema::run(&cx, args),
-        Command::Tag(args) => tag::run(&cx, args),
-        Command::Verify(args) => verify::run(&cx, args),
+    let follow = Settings::load()?.text;
+    let (before, after) = follows(&cli.command);
+    if let (Some(dir), Some(strict)) = (&follow, before) {
+        settings::catch_up(&cx, dir, strict)?;
+    }
+    let code = dispatch(&cx, cli.command)?;
+    if let (Some(dir), true) = (&follow, after) {
+        settings::write_out(&cx, dir);
+    }
+    Ok(code)
+}
+
+/// How a command follows the text form `strata.toml` names: whether it
+/// first imports newer files (`Some(strict)`: refusing to go on when it
+/// cannot, for a command that appends), and whether it writes the files of
+/// what it appended afterwards. Commands that work on text forms themselves,
+/// or make a ledger, leave it alone.
+fn follows(command: &Command) -> (Option<bool>, bool) {
+    match command {
+        Command::Init(_) | Command::Export(_) | Command::Import(_) | Command::Rebase(_) => {
+            (None, false)
+        }
+        Command::Verify(args) if args.text.is_some() => (None, false),
+        Command::Record(_)
+        | Command::ImportSql(_)
+        | Command::Revert(_)
+        | Command::Tag(_)
+        | Command::Baseline(_) => (Some(true), true),
+        _ => (Some(false), false),
+    }
+}
+
+fn dispatch(cx: &Context, command: Command) -> Result<u8, Failure> {
+    match command {
+        Command::Init(args) => init::run(cx, args),
+        Command::Apply(args) => apply::run(cx, args),
+        Command::Archive(args) => archive::run(cx, args),
+        Command::Baseline(args) => baseline::run(cx, args),
+        Command::Status(args) => status::run(cx, args),
+        Command::Checkout(args) => checkout::run(cx, args),
+        Command::Record(args) => record::run(cx, args),
+        Command::ImportSql(args) => import_sql::run(cx, args),
+        Command::Export(args) => export::run(cx, args),
+        Command::Import(args) => import::run(cx, args),
+        Command::Rebase(args) => rebase::run(cx, args),
+        Command::Revert(args) => revert::run(cx, args),
+        Command::Log(args) => log::run(cx, args),
+        Command::Plan(args) => plan::run(cx, args),
+        Command::Show(args) => show::run(cx, args),
+        Command::Schema(args) => schema::run(cx, args),
+        Command::Tag(args) => tag::run(cx, args),
+        Command::Verify(args) => verify::run(cx, args),
     }
 }
 

@@ -1,0 +1,162 @@
+//! The project setting, `strata.toml` in the folder strata runs in: what a
+//! team commits beside its code so that everyone's strata behaves alike.
+//! Today it holds one key, `text`: the folder of the ledger's text form,
+//! which then follows the ledger (see [`follow`]).
+//!
+//! ```toml
+//! # strata.toml
+//! text = "schema"
+//! ```
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use strata_ledger::{text, Ledger};
+
+use crate::context::Context;
+use crate::failure::{exit, Failure};
+use crate::output;
+
+/// The settings file's name, looked for in the current folder only.
+pub const FILE: &str = "strata.toml";
+
+/// What `strata.toml` says.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// The text form's folder: with it, every command that appends writes
+    /// the new events' files there, and every command first imports the
+    /// files there that are newer than the ledger's head.
+    pub text: Option<PathBuf>,
+}
+
+impl Settings {
+    /// The settings of the current folder: none without a `strata.toml`.
+    /// A file that does not parse is an error naming it (exit 2, as a bad
+    /// argument is).
+    pub fn load() -> Result<Settings, Failure> {
+        Settings::load_from(Path::new(FILE))
+    }
+
+    fn load_from(path: &Path) -> Result<Settings, Failure> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Settings::default()),
+            Err(e) => {
+                return Err(Failure::new(format!("cannot read {}: {e}", path.display()))
+                    .with_code(exit::USAGE))
+            }
+        };
+        toml::from_str(&text).map_err(|e| {
+            let what = e.message().trim().to_string();
+            let at = e
+                .span()
+                .map(|s| format!(" (line {})", text[..s.start].matches('\n').count() + 1))
+                .unwrap_or_default();
+            Failure::new(format!("{}{at}: {what}", path.display()))
+                .help("strata.toml takes one key: text = \"FOLDER\" (the ledger's text form, which then follows the ledger)")
+                .with_code(exit::USAGE)
+        })
+    }
+}
+
+/// Before a command: the files of the text form newer than the ledger's
+/// head come in (only when there are some, so a command pays nothing
+/// otherwise). `strict` (a command that appends) refuses to go on when they
+/// cannot; a reader warns and reads what the ledger holds.
+pub fn catch_up(cx: &Context, dir: &Path, strict: bool) -> Result<(), Failure> {
+    let (head, forked) = match Ledger::open(&cx.global.ledger) {
+        Ok(ledger) => (ledger.head_seq(), forked(&ledger, dir)),
+        // No ledger yet (or none readable): the command says so itself.
+        Err(_) => return Ok(()),
+    };
+    let next = dir.join(text::file_name(head + 1));
+    let brought = match forked {
+        Some(fork) => Err(Failure::from(fork)),
+        None if std::fs::symlink_metadata(&next).is_err() => return Ok(()),
+        None => cx
+            .ledger_to_append(true)
+            .and_then(|ledger| text::import(&ledger, dir).map_err(Failure::from)),
+    };
+    match brought {
+        Ok(done) => {
+            if done.imported > 0 && !cx.global.quiet && !cx.global.json {
+                output::diagnostic(format_args!(
+                    "imported {} newer event{} from {}",
+                    done.imported,
+                    if done.imported == 1 { "" } else { "s" },
+                    dir.display()
+                ));
+            }
+            Ok(())
+        }
+        Err(failure) if strict => Err(failure),
+        Err(failure) => {
+            output::diagnostic(format_args!(
+                "warning: not following {}: {}",
+                dir.display(),
+                failure.message
+            ));
+            Ok(())
+        }
+    }
+}
+
+/// Whether the folder holds another event than the ledger at the ledger's
+/// head: a fork, found by reading one file (the whole folder is checked
+/// when its newer files are imported).
+fn forked(ledger: &Ledger, dir: &Path) -> Option<text::TextError> {
+    let (seq, hash) = ledger.head()?;
+    let bytes = std::fs::read(dir.join(text::file_name(seq))).ok()?;
+    let theirs = text::parse_event(&bytes, ledger.format()).ok()?;
+    (theirs.hash != hash).then(|| text::TextError::Forked {
+        dir: dir.to_path_buf(),
+        seq,
+        ledger: hash,
+        text: theirs.hash,
+    })
+}
+
+/// After a command that appended: the text form gets the new events'
+/// files. The events are in the ledger whatever happens here, so a failure
+/// is a warning, never an error a script would retry (and record twice).
+pub fn write_out(cx: &Context, dir: &Path) {
+    let written = Ledger::open(&cx.global.ledger)
+        .map_err(Failure::from)
+        .and_then(|ledger| text::export(&ledger, dir).map_err(Failure::from));
+    if let Err(failure) = written {
+        output::diagnostic(format_args!(
+            "warning: the events are in the ledger, but not yet in {}: {}",
+            dir.display(),
+            failure.message
+        ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_text_folder_and_refuses_anything_else() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join(FILE);
+        assert!(Settings::load_from(&path).expect("none").text.is_none());
+        std::fs::write(&path, "# the team's text form\ntext = \"schema\"\n").expect("write");
+        assert_eq!(
+            Settings::load_from(&path).expect("ok").text,
+            Some(PathBuf::from("schema"))
+        );
+        std::fs::write(&path, "text = \"schema\"\nfollow = true\n").expect("write");
+        let e = Settings::load_from(&path).expect_err("unknown key");
+        assert_eq!(e.code, exit::USAGE);
+        assert!(
+            e.message.contains("unknown field `follow`"),
+            "{}",
+            e.message
+        );
+        assert!(e.message.contains("(line 2)"), "{}", e.message);
+        std::fs::write(&path, "text = [").expect("write");
+        assert!(Settings::load_from(&path).is_err());
+    }
+}

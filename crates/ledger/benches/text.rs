@@ -97,9 +97,9 @@ fn main() {
         // ledger is created in the text form's format, then filled.
         let into = scratch.path().join(format!("ledger-{round}"));
         let (imported, t) = timed(|| {
-            let format = text::verify_text(&dir, true).expect("check").format;
-            let new = Ledger::init_format(&into, format).expect("init");
-            text::import(&new, &dir).expect("import")
+            let checked = text::check_import(&dir, None, false).expect("check");
+            let new = Ledger::init_format(&into, checked.format()).expect("init");
+            checked.append(&new).expect("import")
         });
         assert_eq!(imported.head, ledger.head());
         times[4].push(t);

@@ -691,6 +691,17 @@ impl Ledger {
     }
 
     fn prepare_locked(&self, state: &mut State, draft: Draft) -> Result<Prepared> {
+        self.prepare_with(state, draft, None)
+    }
+
+    /// [`Ledger::prepare_locked`], with the fingerprint taken as `known`
+    /// rather than computed when it is given.
+    fn prepare_with(
+        &self,
+        state: &mut State,
+        draft: Draft,
+        known: Option<Hash>,
+    ) -> Result<Prepared> {
         let Draft {
             at,
             author,
@@ -765,7 +776,10 @@ impl Ledger {
             author,
             message,
             body,
-            fingerprint: self.format.fingerprint(&schema)?,
+            fingerprint: match known {
+                Some(fingerprint) => fingerprint,
+                None => self.format.fingerprint(&schema)?,
+            },
         };
         let bytes = encode(&event)?;
         Ok(Prepared {
@@ -819,6 +833,17 @@ impl Ledger {
         self.commit_locked(&mut state, prepared, false)
     }
 
+    /// [`Ledger::append_event_unflushed`] for an event of a text form that
+    /// [`crate::text::import`] has checked: it is projected and checked
+    /// like any other, but the fingerprint it records is kept as recorded,
+    /// not computed again (on a large schema that is most of an append's
+    /// cost); whether import checked it is its caller's choice (`deep`).
+    pub(crate) fn append_imported_unflushed(&self, event: Event) -> Result<Entry> {
+        let mut state = self.lock();
+        let prepared = self.prepare_event_as(&mut state, event, true)?;
+        self.commit_locked(&mut state, prepared, false)
+    }
+
     /// Write everything appended so far to disk.
     pub fn flush(&self) -> Result<()> {
         self.db.flush().map_err(|e| self.store_err(e))?;
@@ -826,6 +851,17 @@ impl Ledger {
     }
 
     fn prepare_event_locked(&self, state: &mut State, event: Event) -> Result<Prepared> {
+        self.prepare_event_as(state, event, false)
+    }
+
+    /// [`Ledger::prepare_event_locked`]; `as_recorded` keeps the event's
+    /// fingerprint as it records it instead of computing it.
+    fn prepare_event_as(
+        &self,
+        state: &mut State,
+        event: Event,
+        as_recorded: bool,
+    ) -> Result<Prepared> {
         let (head, head_hash) = state.head.map_or((0, Hash::ZERO), |h| (h.seq, h.hash));
         let Event {
             seq,
@@ -844,7 +880,7 @@ impl Ledger {
                 head_hash,
             });
         }
-        let prepared = self.prepare_locked(
+        let prepared = self.prepare_with(
             state,
             Draft {
                 at: Some(at),
@@ -852,6 +888,7 @@ impl Ledger {
                 message,
                 body,
             },
+            as_recorded.then_some(fingerprint),
         )?;
         if prepared.event.fingerprint != fingerprint {
             return Err(LedgerError::FingerprintDiffers {

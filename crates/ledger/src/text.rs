@@ -1528,6 +1528,175 @@ mod tests {
         assert!(e.contains("hashes to 20a1af0c"), "{e}");
     }
 
+    /// The golden text form: a ledger with one event of every kind
+    /// (changes, a revert, a baseline, a tag), exported. Its files are
+    /// committed in `tests/golden/text/`; the test pins their bytes and
+    /// the hashes they carry. A failing test means a TEXT_VERSION bump (or,
+    /// for the hashes, a FORMAT_VERSION bump), never a new expectation:
+    /// once the bump is made, `STRATA_BLESS=1` writes the files again.
+    #[test]
+    fn golden_text_form() {
+        const HASHES: [&str; 5] = [
+            "b53be750d27fe55adb9a3f15920e13c5e1652fa118b060822e381416f570e9d1",
+            "d471389e6004db92bd288da4459046fced3a0ca5ef5d9a3252c07e35c6522990",
+            "d8444a69dd0fa7f1e66494c9f8dafae65614e5cf8f6cb6931019f9603ab492d0",
+            "b95cef2b5d900a47565e20d07d6b38b1024acbf0f9c030f96c385df3b09b003a",
+            "3d6b86e40de39bef193e59334c0c0fce600f743a2c0905cf57d42182bb1acac2",
+        ];
+        let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/text");
+        let tmp = tempfile::tempdir().unwrap();
+        let ledger = golden_ledger(&tmp.path().join("ledger"));
+        let hashes: Vec<String> = ledger
+            .events_from(1)
+            .map(|e| e.unwrap().hash.to_string())
+            .collect();
+        let text = tmp.path().join("text");
+        export(&ledger, &text).unwrap();
+        if std::env::var_os("STRATA_BLESS").is_some() {
+            let _ = std::fs::remove_dir_all(&golden);
+            std::fs::create_dir_all(&golden).unwrap();
+            for (name, bytes) in folder(&text) {
+                std::fs::write(golden.join(name), bytes).unwrap();
+            }
+            panic!("wrote {}; pin these hashes: {hashes:#?}", golden.display());
+        }
+        assert_eq!(hashes, HASHES, "the events' hashes");
+        let want = folder(&golden);
+        let got = folder(&text);
+        assert_eq!(
+            got.keys().collect::<Vec<_>>(),
+            want.keys().collect::<Vec<_>>(),
+            "the files"
+        );
+        for (name, bytes) in &want {
+            assert!(
+                got[name] == *bytes,
+                "{name} differs from the golden file:\n{}",
+                String::from_utf8_lossy(&got[name])
+            );
+        }
+        // Each golden file carries its event's hash, and the folder reads
+        // back (deep) into the same events.
+        for (seq, hash) in HASHES.iter().enumerate() {
+            let file = String::from_utf8(want[&file_name(seq as u64 + 1)].clone()).unwrap();
+            assert!(file.contains(&format!("\"hash\": \"{hash}\"")), "{seq}");
+        }
+        let summary = verify_text(&golden, true).unwrap();
+        assert_eq!(
+            summary.head.map(|(seq, hash)| (seq, hash.to_string())),
+            Some((5, HASHES[4].to_string()))
+        );
+        let copy = Ledger::init_format(tmp.path().join("copy"), summary.format).unwrap();
+        assert_eq!(import(&copy, &golden, true).unwrap().imported, 5);
+        assert_eq!(copy.head(), ledger.head());
+    }
+
+    /// Every file of `dir`, by name.
+    fn folder(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+        std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| {
+                let e = e.unwrap();
+                let name = e.file_name().to_string_lossy().into_owned();
+                (name, std::fs::read(e.path()).unwrap())
+            })
+            .collect()
+    }
+
+    /// The golden text form's ledger (no table options, which a change of
+    /// the model is to rework).
+    fn golden_ledger(dir: &Path) -> Ledger {
+        use strata_schema::{Check, Column, Index, IndexTerm, IndexedColumn, Op, Table};
+        let l = Ledger::init(dir).unwrap();
+        // 2026-11-25T10:00:00Z.
+        let t0 = 1_795_600_800_000_000;
+        let mut name = Column::new("name", "text");
+        name.not_null = true;
+        name.default = Some("''".into());
+        name.collation = Some("NOCASE".into());
+        l.append(crate::Draft {
+            at: Some(Timestamp(t0)),
+            author: "ada".into(),
+            message: "users: a table\twith a tab, \"quotes\" and a naïve é".into(),
+            body: Body::Change {
+                ops: vec![Op::CreateTable {
+                    table: Table {
+                        name: "users".into(),
+                        columns: vec![Column::new("id", "integer"), name],
+                        checks: vec![Check {
+                            name: Some("name_set".into()),
+                            expr: "name <> ''".into(),
+                        }],
+                        ..Table::default()
+                    },
+                }],
+                revert_sql: Some("DROP TABLE \"users\";\n".into()),
+            },
+        })
+        .unwrap();
+        l.append(crate::Draft {
+            at: Some(Timestamp(t0 + 1_500_000)),
+            author: "grace".into(),
+            message: "posts\n\nwith a body line".into(),
+            body: Body::Change {
+                ops: vec![
+                    Op::CreateTable {
+                        table: Table {
+                            name: "posts".into(),
+                            columns: vec![
+                                Column::new("id", "integer"),
+                                Column::new("user_id", "integer"),
+                            ],
+                            ..Table::default()
+                        },
+                    },
+                    Op::CreateIndex {
+                        index: Index {
+                            name: "posts_user".into(),
+                            table: "posts".into(),
+                            unique: false,
+                            columns: vec![IndexedColumn {
+                                term: IndexTerm::Column("user_id".into()),
+                                collation: None,
+                                desc: true,
+                            }],
+                            predicate: Some("user_id IS NOT NULL".into()),
+                        },
+                    },
+                ],
+                revert_sql: None,
+            },
+        })
+        .unwrap();
+        let revert = l.revert_body(2, false).unwrap();
+        l.append(crate::Draft {
+            at: Some(Timestamp(t0 + 60_000_000)),
+            author: "ada".into(),
+            message: "no posts after all".into(),
+            body: revert,
+        })
+        .unwrap();
+        let schema = l.schema_at(3).unwrap();
+        l.append(crate::Draft {
+            at: Some(Timestamp(t0 + 3_600_000_001)),
+            author: "ada".into(),
+            message: "baseline".into(),
+            body: Body::Baseline { schema },
+        })
+        .unwrap();
+        l.append(crate::Draft {
+            at: Some(Timestamp(t0 + 86_400_000_000)),
+            author: "ada".into(),
+            message: "release 1".into(),
+            body: Body::Tag {
+                name: "v1".into(),
+                target: 4,
+            },
+        })
+        .unwrap();
+        l
+    }
+
     #[test]
     fn an_edit_a_reformat_or_an_unknown_field_is_refused() {
         let format = Format::new(Dialect::Sqlite);

@@ -833,15 +833,109 @@ impl Ledger {
         self.commit_locked(&mut state, prepared, false)
     }
 
-    /// [`Ledger::append_event_unflushed`] for an event of a text form that
-    /// [`crate::text::import`] has checked: it is projected and checked
-    /// like any other, but the fingerprint it records is kept as recorded,
+    /// Append a run of whole events of a text form that
+    /// [`crate::text::import`] has checked, in one transaction, without
+    /// waiting for the disk (the import flushes once at the end). Each is
+    /// prepared as [`Ledger::append_event`] prepares one, on top of the one
+    /// before, except that the fingerprint it records is kept as recorded,
     /// not computed again (on a large schema that is most of an append's
-    /// cost); whether import checked it is its caller's choice (`deep`).
-    pub(crate) fn append_imported_unflushed(&self, event: Event) -> Result<Entry> {
+    /// cost; whether the import checked it is its caller's choice). One
+    /// transaction per run rather than per event: sled's cost is per
+    /// transaction (docs/performance.md, "Text form"). When any event does
+    /// not fit, nothing of the run is written.
+    pub(crate) fn append_imported_unflushed(&self, run: Vec<Event>) -> Result<()> {
         let mut state = self.lock();
-        let prepared = self.prepare_event_as(&mut state, event, true)?;
-        self.commit_locked(&mut state, prepared, false)
+        let before = (state.head, state.id);
+        let result = self.append_run_locked(&mut state, run);
+        if result.is_err() {
+            (state.head, state.id) = before;
+            state.schema = None;
+        }
+        result
+    }
+
+    fn append_run_locked(&self, state: &mut State, run: Vec<Event>) -> Result<()> {
+        let Some(first) = run.first() else {
+            return Ok(());
+        };
+        let base = (first.seq - 1, first.prev);
+        // Each event is prepared on top of the one before: the head kept in
+        // memory moves ahead of the store until the run is written.
+        let mut writes = Vec::with_capacity(run.len());
+        for event in run {
+            let Prepared {
+                event,
+                hash,
+                bytes,
+                schema,
+            } = self.prepare_event_as(state, event, true)?;
+            let seq = event.seq;
+            let snapshot = if seq % self.snapshot_every == 0 {
+                Some(encode(&schema)?)
+            } else {
+                None
+            };
+            let tag = match &event.body {
+                Body::Tag { name, target } => Some((name.clone(), tag_value(*target, seq))),
+                _ => None,
+            };
+            state.head = Some(Head {
+                seq,
+                hash,
+                at: event.at,
+            });
+            if seq == 1 {
+                state.id = Some(hash);
+            }
+            state.schema = Some((seq, schema));
+            writes.push((seq_key(seq), hash, bytes, snapshot, tag));
+        }
+        let Some(head) = state.head else {
+            return Ok(());
+        };
+        crate::failpoint::failpoint(format_args!("ledger:before-transaction"));
+        let result = (
+            &self.events,
+            &self.hashes,
+            &self.tags,
+            &self.meta,
+            &self.snapshots,
+        )
+            .transaction(|(events, hashes, tags, meta, snapshots)| {
+                let abort = |e| Err(ConflictableTransactionError::Abort(e));
+                let meta_seq = meta.get(META_HEAD_SEQ)?.and_then(|v| read_u64(&v));
+                let meta_hash = meta.get(META_HEAD_HASH)?.and_then(|v| read_hash(&v));
+                if meta_seq != Some(base.0) || meta_hash != Some(base.1) {
+                    return abort(LedgerError::Conflict);
+                }
+                for (key, hash, bytes, snapshot, tag) in &writes {
+                    if events.get(key)?.is_some() || hashes.get(hash.as_bytes())?.is_some() {
+                        return abort(LedgerError::Conflict);
+                    }
+                    if let Some((name, value)) = tag {
+                        if let Some(old) = tags.get(name.as_bytes())? {
+                            return abort(LedgerError::TagExists {
+                                name: name.clone(),
+                                target: read_tag_value(&old).map_or(0, |(t, _)| t),
+                            });
+                        }
+                        tags.insert(name.as_bytes(), value.as_slice())?;
+                    }
+                    events.insert(key, bytes.as_slice())?;
+                    hashes.insert(hash.as_bytes(), key)?;
+                    if let Some(s) = snapshot {
+                        snapshots.insert(key, s.as_slice())?;
+                    }
+                }
+                meta.insert(META_HEAD_SEQ, &seq_key(head.seq))?;
+                meta.insert(META_HEAD_HASH, head.hash.as_bytes())?;
+                Ok(())
+            });
+        match result {
+            Ok(()) => Ok(()),
+            Err(TransactionError::Abort(e)) => Err(e),
+            Err(TransactionError::Storage(e)) => Err(self.store_err(e)),
+        }
     }
 
     /// Write everything appended so far to disk.

@@ -1203,6 +1203,9 @@ pub fn import(ledger: &Ledger, dir: &Path, deep: bool) -> Result<Imported, TextE
     check_import(dir, Some(ledger), deep)?.append(ledger)
 }
 
+/// Events appended in one transaction by an import.
+const RUN: usize = 256;
+
 /// A text form found whole and extending a ledger by [`check_import`],
 /// whose new events [`ImportCheck::append`] brings in.
 #[derive(Debug)]
@@ -1350,6 +1353,9 @@ impl ImportCheck {
                 }
                 None => TextReader::open(&self.dir, false)?,
             };
+            // Appended in runs, one transaction each: sled's cost is per
+            // transaction, and memory stays flat.
+            let mut run = Vec::with_capacity(RUN);
             for seq in head + 1..=events {
                 let Some(entry) = reader.next_entry()? else {
                     return Err(TextError::Broken {
@@ -1357,8 +1363,11 @@ impl ImportCheck {
                         reason: "it is missing: it was removed during the import".to_string(),
                     });
                 };
-                ledger.append_imported_unflushed(entry.event)?;
-                imported += 1;
+                run.push(entry.event);
+                if run.len() == RUN || seq == events {
+                    imported += run.len() as u64;
+                    ledger.append_imported_unflushed(std::mem::take(&mut run))?;
+                }
             }
             ledger.flush()?;
             if ledger.head() != self.summary.head {

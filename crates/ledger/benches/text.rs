@@ -9,8 +9,9 @@
 //! are printed at the end.
 //!
 //! Then, once, the floors the text form stands on, measured alone: creating
-//! as many files of the same sizes in one folder, reading them back, and
-//! making them durable.
+//! as many files of the same sizes in one folder, making them durable,
+//! reading them back; and what an import adds to reading them: projecting
+//! every event, and (with `--deep`) a fingerprint of the schema per event.
 //!
 //! `cargo bench -p strata-ledger --bench text`; `STRATA_TEXT_ROUNDS` sets
 //! the number of rounds (5), `STRATA_BENCH_DIR` where the ledger is cached
@@ -22,7 +23,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use strata_ledger::text;
-use strata_ledger::Ledger;
+use strata_ledger::{Body, Ledger};
 
 const EVENTS: u64 = 100_000;
 
@@ -133,6 +134,40 @@ fn main() {
 
     let last = scratch.path().join(format!("text-{}", rounds - 1));
     floors(&last, scratch.path());
+    projection(&ledger);
+}
+
+/// What an import cannot do without: projecting every event onto the
+/// schema before it (to check that it fits, and for the snapshots), and
+/// what `import --deep` adds: a fingerprint of the whole schema per event
+/// (measured on every 100th event and multiplied).
+fn projection(ledger: &Ledger) {
+    let mut schema = strata_schema::Schema::default();
+    let mut fingerprints = Duration::ZERO;
+    let t = Instant::now();
+    for entry in ledger.events_from(1) {
+        let event = entry.expect("event").event;
+        match &event.body {
+            Body::Change { ops, .. } | Body::Revert { ops, .. } => {
+                for op in ops {
+                    strata_schema::project(&mut schema, op).expect("fits");
+                }
+            }
+            body => strata_ledger::apply_body(&mut schema, event.seq, body).expect("fits"),
+        }
+        if event.seq % 100 == 0 {
+            let (fp, took) = timed(|| ledger.format().fingerprint(&schema).expect("fingerprint"));
+            assert_eq!(fp, event.fingerprint);
+            fingerprints += took;
+        }
+    }
+    let all = t.elapsed() - fingerprints;
+    println!("  read and project every event  {:>9}", ms(all));
+    println!(
+        "  a fingerprint per event       {:>9} (every 100th: {})",
+        ms(fingerprints * 100),
+        ms(fingerprints)
+    );
 }
 
 /// The file system alone, on files of the sizes the export wrote: create
@@ -163,13 +198,31 @@ fn floors(text: &Path, scratch: &Path) {
             std::fs::rename(&tmp, dir.join(&name)).expect("rename");
         }
     });
-    println!("  create, write, rename     {:>9}", ms(t));
+    println!("  create, write, rename         {:>9}", ms(t));
+    let (synced, t) = timed(|| sync(&dir));
+    if synced {
+        println!("  then one syncfs               {:>9}", ms(t));
+    }
     let ((), t) = timed(|| {
         for seq in 1..=EVENTS {
             let bytes = std::fs::read(dir.join(text::file_name(seq))).expect("read");
             std::hint::black_box(bytes);
         }
     });
-    println!("  read back                 {:>9}", ms(t));
+    println!("  read back                     {:>9}", ms(t));
     std::fs::remove_dir_all(&dir).expect("remove");
+}
+
+/// Make everything written to `dir`'s file system durable, as export does
+/// (Linux only).
+#[cfg(target_os = "linux")]
+fn sync(dir: &Path) -> bool {
+    let folder = std::fs::File::open(dir).expect("open");
+    rustix::fs::syncfs(folder).expect("syncfs");
+    true
+}
+
+#[cfg(not(target_os = "linux"))]
+fn sync(_: &Path) -> bool {
+    false
 }

@@ -976,7 +976,7 @@ fn text_form() {
     exit 3
     --- stderr
     error: the ledger and text part at event 5: the ledger's has hash 5bb69676f8d78d162fc35966641abbb06694cd493b2bd173674c77250d833f0e, text's has 3c4f1a04d3095f674f82796c2a8cfbee501e1f64f3636d7d1fa66163dd4fffcb
-    help: the two histories diverged there; keep one, or export this ledger to another folder
+    help: the two histories diverged there: `strata rebase text -m MESSAGE` re-records the ledger's own events after the folder's; or keep one, or export this ledger to another folder
     ");
     insta::assert_snapshot!(run(&env, &["--ledger", "copy", "export", "text"]), @"
     exit 3

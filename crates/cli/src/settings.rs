@@ -76,7 +76,7 @@ pub fn catch_up(cx: &Context, dir: &Path, strict: bool) -> Result<(), Failure> {
         None if std::fs::symlink_metadata(&next).is_err() => return Ok(()),
         None => cx
             .ledger_to_append(true)
-            .and_then(|ledger| text::import(&ledger, dir).map_err(Failure::from)),
+            .and_then(|ledger| text::import(&ledger, dir, false).map_err(Failure::from)),
     };
     match brought {
         Ok(done) => {

@@ -846,6 +846,18 @@ impl Ledger {
         draft: Draft,
         origin: Option<Origin>,
     ) -> Result<Prepared> {
+        self.prepare_with(state, draft, origin, None)
+    }
+
+    /// [`Ledger::prepare_locked`], with the fingerprint taken as `known`
+    /// rather than computed when it is given.
+    fn prepare_with(
+        &self,
+        state: &mut State,
+        draft: Draft,
+        origin: Option<Origin>,
+        known: Option<Hash>,
+    ) -> Result<Prepared> {
         let Draft {
             at,
             author,
@@ -920,7 +932,10 @@ impl Ledger {
             author,
             message,
             body,
-            fingerprint: self.format.fingerprint(&schema)?,
+            fingerprint: match known {
+                Some(fingerprint) => fingerprint,
+                None => self.format.fingerprint(&schema)?,
+            },
             origin,
         };
         let bytes = self.format.encode_event(&event)?;
@@ -975,6 +990,112 @@ impl Ledger {
         self.commit_locked(&mut state, prepared, false)
     }
 
+    /// Append a run of whole events of a text form that
+    /// [`crate::text::import`] has checked, in one transaction, without
+    /// waiting for the disk (the import flushes once at the end). Each is
+    /// prepared as [`Ledger::append_event`] prepares one, on top of the one
+    /// before, except that the fingerprint it records is kept as recorded,
+    /// not computed again (on a large schema that is most of an append's
+    /// cost; whether the import checked it is its caller's choice). One
+    /// transaction per run rather than per event: sled's cost is per
+    /// transaction (docs/performance.md, "Text form"). When any event does
+    /// not fit, nothing of the run is written.
+    pub(crate) fn append_imported_unflushed(&self, run: Vec<Event>) -> Result<()> {
+        let mut state = self.lock();
+        let before = (state.head, state.id);
+        let result = self.append_run_locked(&mut state, run);
+        if result.is_err() {
+            (state.head, state.id) = before;
+            state.schema = None;
+        }
+        result
+    }
+
+    fn append_run_locked(&self, state: &mut State, run: Vec<Event>) -> Result<()> {
+        let Some(first) = run.first() else {
+            return Ok(());
+        };
+        let base = (first.seq - 1, first.prev);
+        // Each event is prepared on top of the one before: the head kept in
+        // memory moves ahead of the store until the run is written.
+        let mut writes = Vec::with_capacity(run.len());
+        for event in run {
+            let Prepared {
+                event,
+                hash,
+                bytes,
+                schema,
+            } = self.prepare_event_as(state, event, true)?;
+            let seq = event.seq;
+            let snapshot = if seq % self.snapshot_every == 0 {
+                Some(self.format.encode_schema(&schema)?)
+            } else {
+                None
+            };
+            let tag = match &event.body {
+                Body::Tag { name, target } => Some((name.clone(), tag_value(*target, seq))),
+                _ => None,
+            };
+            state.head = Some(Head {
+                seq,
+                hash,
+                at: event.at,
+            });
+            if seq == 1 {
+                state.id = Some(hash);
+            }
+            state.schema = Some((seq, schema));
+            writes.push((seq_key(seq), hash, bytes, snapshot, tag));
+        }
+        let Some(head) = state.head else {
+            return Ok(());
+        };
+        let sled = self.sled()?;
+        crate::failpoint::failpoint(format_args!("ledger:before-transaction"));
+        let result = (
+            &sled.events,
+            &sled.hashes,
+            &sled.tags,
+            &sled.meta,
+            &sled.snapshots,
+        )
+            .transaction(|(events, hashes, tags, meta, snapshots)| {
+                let abort = |e| Err(ConflictableTransactionError::Abort(e));
+                let meta_seq = meta.get(META_HEAD_SEQ)?.and_then(|v| read_u64(&v));
+                let meta_hash = meta.get(META_HEAD_HASH)?.and_then(|v| read_hash(&v));
+                if meta_seq != Some(base.0) || meta_hash != Some(base.1) {
+                    return abort(LedgerError::Conflict);
+                }
+                for (key, hash, bytes, snapshot, tag) in &writes {
+                    if events.get(key)?.is_some() || hashes.get(hash.as_bytes())?.is_some() {
+                        return abort(LedgerError::Conflict);
+                    }
+                    if let Some((name, value)) = tag {
+                        if let Some(old) = tags.get(name.as_bytes())? {
+                            return abort(LedgerError::TagExists {
+                                name: name.clone(),
+                                target: read_tag_value(&old).map_or(0, |(t, _)| t),
+                            });
+                        }
+                        tags.insert(name.as_bytes(), value.as_slice())?;
+                    }
+                    events.insert(key, bytes.as_slice())?;
+                    hashes.insert(hash.as_bytes(), key)?;
+                    if let Some(s) = snapshot {
+                        snapshots.insert(key, s.as_slice())?;
+                    }
+                }
+                meta.insert(META_HEAD_SEQ, &seq_key(head.seq))?;
+                meta.insert(META_HEAD_HASH, head.hash.as_bytes())?;
+                Ok(())
+            });
+        match result {
+            Ok(()) => Ok(()),
+            Err(TransactionError::Abort(e)) => Err(e),
+            Err(TransactionError::Storage(e)) => Err(self.store_err(e)),
+        }
+    }
+
     /// Write everything appended so far to disk.
     pub fn flush(&self) -> Result<()> {
         self.sled()?.db.flush().map_err(|e| self.store_err(e))?;
@@ -983,6 +1104,17 @@ impl Ledger {
     }
 
     fn prepare_event_locked(&self, state: &mut State, event: Event) -> Result<Prepared> {
+        self.prepare_event_as(state, event, false)
+    }
+
+    /// [`Ledger::prepare_event_locked`]; `as_recorded` keeps the event's
+    /// fingerprint as it records it instead of computing it.
+    fn prepare_event_as(
+        &self,
+        state: &mut State,
+        event: Event,
+        as_recorded: bool,
+    ) -> Result<Prepared> {
         let (head, head_hash) = state.head.map_or((0, Hash::ZERO), |h| (h.seq, h.hash));
         let Event {
             seq,
@@ -1002,7 +1134,7 @@ impl Ledger {
                 head_hash,
             });
         }
-        let prepared = self.prepare_locked(
+        let prepared = self.prepare_with(
             state,
             Draft {
                 at: Some(at),
@@ -1011,6 +1143,7 @@ impl Ledger {
                 body,
             },
             origin,
+            as_recorded.then_some(fingerprint),
         )?;
         if prepared.event.fingerprint != fingerprint {
             return Err(LedgerError::FingerprintDiffers {

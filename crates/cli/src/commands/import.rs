@@ -16,6 +16,11 @@ pub struct Args {
     /// The folder `strata export` wrote.
     #[arg(value_name = "DIR")]
     pub dir: PathBuf,
+    /// Also check every new event's schema fingerprint, as `verify --deep`
+    /// does (without it, the last one's): a fingerprint of the whole schema
+    /// per event, slow on a large schema.
+    #[arg(long)]
+    pub deep: bool,
 }
 
 pub const EXAMPLES: &str =
@@ -24,16 +29,20 @@ pub const EXAMPLES: &str =
 pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
     // A missing ledger is created in the folder's format, but only once the
     // whole folder has been checked: a broken folder leaves nothing behind.
-    let (ledger, created) = match cx.ledger_to_append(true) {
-        Ok(ledger) => (ledger, false),
+    let (ledger, created, checked) = match cx.ledger_to_append(true) {
+        Ok(ledger) => {
+            let checked = text::check_import(&args.dir, Some(&ledger), args.deep)?;
+            (ledger, false, checked)
+        }
         Err(_) if no_ledger(cx) => {
-            let format = text::verify_text(&args.dir, true)?.format;
-            super::target::supported(format.dialect)?;
-            (Ledger::init_format(&cx.global.ledger, format)?, true)
+            let checked = text::check_import(&args.dir, None, args.deep)?;
+            super::target::supported(checked.format().dialect)?;
+            let ledger = Ledger::init_format(&cx.global.ledger, checked.format())?;
+            (ledger, true, checked)
         }
         Err(failure) => return Err(failure),
     };
-    let done = text::import(&ledger, &args.dir)?;
+    let done = checked.append(&ledger)?;
     let format = ledger.format();
     cx.report(&Report {
         created,

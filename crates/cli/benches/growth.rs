@@ -93,6 +93,26 @@ fn figure(what: &str, runs: &[Measured]) -> Figure {
     f
 }
 
+/// Times `work` in this process, `runs` times (no RSS: the process holds
+/// more than the work).
+fn raw(what: &str, runs: usize, work: impl Fn(usize)) -> Figure {
+    let mut times: Vec<f64> = (0..runs)
+        .map(|r| {
+            let start = std::time::Instant::now();
+            work(r);
+            start.elapsed().as_secs_f64()
+        })
+        .collect();
+    times.sort_by(f64::total_cmp);
+    let f = Figure {
+        what: what.to_string(),
+        secs: times[times.len() / 2],
+        rss_kib: 0,
+    };
+    println!("  {what}: {}", secs(f.secs));
+    f
+}
+
 /// Runs `strata args` `runs` times in `dir`.
 fn repeat(dir: &Path, args: &[&str], runs: usize) -> Vec<Measured> {
     (0..runs).map(|_| strata(dir, args, 0)).collect()
@@ -185,6 +205,30 @@ fn objects(n: usize, runs: usize) -> Vec<Figure> {
     );
     std::fs::write(dir.join("desired.sql"), desired).expect("write");
     out.push(figure("schema", &schema));
+    // What SQLite itself takes for the same CREATE statements, in this
+    // process: in one transaction into a new file (what checkout runs,
+    // without strata's bookkeeping and checks), and one by one into an
+    // in-memory database (as plan --desired loads its file).
+    let script = &schema[0].stdout;
+    out.push(raw(
+        "raw SQLite: the CREATEs in one transaction, to a file",
+        runs,
+        |r| {
+            let path = dir.join(format!("raw{r}.db"));
+            let mut conn = rusqlite::Connection::open(path).expect("open");
+            let tx = conn.transaction().expect("begin");
+            tx.execute_batch(script).expect("the schema's SQL runs");
+            tx.commit().expect("commit");
+        },
+    ));
+    out.push(raw(
+        "raw SQLite: the CREATEs one by one, in memory",
+        runs,
+        |_| {
+            let conn = rusqlite::Connection::open_in_memory().expect("open");
+            conn.execute_batch(script).expect("the schema's SQL runs");
+        },
+    ));
     out.push(figure(
         "plan --desired (head + one table)",
         &repeat(dir, &["plan", "--desired", "desired.sql"], runs),
@@ -264,13 +308,20 @@ fn print_table(results: &[(String, Vec<Figure>)]) {
     println!("|{}", " --- |".repeat(results.len() + 4));
     for (i, f) in first.1.iter().enumerate() {
         let all: Vec<String> = results.iter().map(|r| secs(r.1[i].secs)).collect();
+        let rss = |kib: u64| {
+            if kib == 0 {
+                "-".to_string()
+            } else {
+                format!("{:.0} MiB", kib as f64 / 1024.0)
+            }
+        };
         println!(
-            "| {} | {} | {:.1}x | {:.0} MiB | {:.0} MiB |",
+            "| {} | {} | {:.1}x | {} | {} |",
             f.what,
             all.join(" | "),
             last.1[i].secs / f.secs,
-            f.rss_kib as f64 / 1024.0,
-            last.1[i].rss_kib as f64 / 1024.0
+            rss(f.rss_kib),
+            rss(last.1[i].rss_kib)
         );
     }
 }

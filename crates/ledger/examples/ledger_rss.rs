@@ -111,7 +111,8 @@ fn main() {
             println!("schema_at({seq}): {:.2?}", t.elapsed() / times);
         }
         "append" => {
-            // append DIR N: time N more workload events (changes the ledger).
+            // append DIR N: time N more workload events, appended unflushed
+            // and flushed once (changes the ledger).
             let n: u64 = args.get(3).and_then(|n| n.parse().ok()).unwrap_or(100);
             let l = Ledger::open(dir).expect("open");
             let t = Instant::now();

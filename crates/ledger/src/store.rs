@@ -961,6 +961,16 @@ impl Ledger {
         self.commit_locked(&mut state, prepared, true)
     }
 
+    /// [`Ledger::append`] without waiting for the disk: for a run of appends
+    /// (building a large ledger), which ends with [`Ledger::flush`]. Each
+    /// append is one transaction as always; a crash before the flush can
+    /// lose the last events of the run, never leave one in part.
+    pub fn append_unflushed(&self, draft: Draft) -> Result<Entry> {
+        let mut state = self.lock();
+        let prepared = self.prepare_locked(&mut state, draft, None)?;
+        self.commit_locked(&mut state, prepared, false)
+    }
+
     /// Check that `event`, whole as another ledger or its text form holds
     /// it, follows head exactly and fits: its seq and prev are head's next,
     /// and it passes every check [`Ledger::prepare`] makes of a draft with

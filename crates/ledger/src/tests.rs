@@ -514,6 +514,34 @@ fn prepare_writes_nothing_and_commit_appends_it() {
     report_ok(&l, true);
 }
 
+#[test]
+fn a_run_of_unflushed_appends_is_the_chain_appends_make() {
+    let (dir, flushed) = small_ledger();
+    let other = Ledger::init(dir.path().join("unflushed")).unwrap();
+    for e in flushed.events_from(1) {
+        let e = e.unwrap().event;
+        let draft = Draft {
+            at: Some(e.at),
+            author: e.author,
+            message: e.message,
+            body: e.body,
+        };
+        other.append_unflushed(draft).unwrap();
+    }
+    other.flush().unwrap();
+    assert_eq!(other.head(), flushed.head());
+    // A refusal is the same as append's, and writes nothing.
+    let e = other
+        .append_unflushed(change(5, "again", vec![create("users", &["id"])]))
+        .unwrap_err();
+    assert!(matches!(e, LedgerError::DoesNotFit { .. }), "{e:?}");
+    let path = other.dir().to_path_buf();
+    drop(other);
+    let reopened = Ledger::open(path).unwrap();
+    assert_eq!(reopened.head(), flushed.head());
+    report_ok(&reopened, true);
+}
+
 /// Append `draft`, expect it refused, and check that nothing was written.
 fn refused(l: &Ledger, draft: Draft) -> LedgerError {
     let head = l.head();

@@ -31,7 +31,7 @@
 //! they are, since SQLite allows them; so the schema read is not always one
 //! that projection would have built.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use rusqlite::{Connection, OptionalExtension};
 use strata_dialect::sqlite::text::normalize;
@@ -102,13 +102,14 @@ pub fn read_file(path: &std::path::Path) -> Result<Schema, IntrospectError> {
 /// SQLite's internal objects.
 pub fn introspect(conn: &Connection) -> Result<Schema, IntrospectError> {
     let entries = entries(conn)?;
+    let flags = table_flags(conn)?;
     let mut schema = Schema::default();
     // Tables first, as an index or trigger is resolved against its table;
     // then views, which triggers may fire on. Foreign keys are not resolved,
     // so tables need no order among themselves.
     for kind in ["table", "index", "view", "trigger"] {
         for entry in entries.iter().filter(|e| e.kind == kind) {
-            read(conn, &mut schema, entry)?;
+            read(conn, &flags, &mut schema, entry)?;
         }
     }
     Ok(schema)
@@ -156,8 +157,27 @@ fn entries(conn: &Connection) -> Result<Vec<Entry>, IntrospectError> {
     Ok(out)
 }
 
+/// What `pragma_table_list` reports of each table of `main`, by its name
+/// as stored: WITHOUT ROWID and STRICT.
+type TableFlags = HashMap<String, (bool, bool)>;
+
+/// Every table's [`TableFlags`], read in one pass: the pragma lists every
+/// table whatever it is asked, so asking it once per table would cost the
+/// square of the number of tables.
+fn table_flags(conn: &Connection) -> Result<TableFlags, IntrospectError> {
+    let mut query =
+        conn.prepare("SELECT name, wr, strict FROM pragma_table_list WHERE schema = 'main'")?;
+    let rows = query.query_map([], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?))))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
 /// Read one object into `schema`.
-fn read(conn: &Connection, schema: &mut Schema, entry: &Entry) -> Result<(), IntrospectError> {
+fn read(
+    conn: &Connection,
+    flags: &TableFlags,
+    schema: &mut Schema,
+    entry: &Entry,
+) -> Result<(), IntrospectError> {
     let (kind, name) = (entry.kind, entry.name.clone());
     if kind == "table" && starts_virtual(&entry.sql) {
         return Err(IntrospectError::Unsupported {
@@ -188,7 +208,7 @@ fn read(conn: &Connection, schema: &mut Schema, entry: &Entry) -> Result<(), Int
     }
     match op {
         Op::CreateTable { table } => {
-            check_table(conn, &table).map_err(|e| e.into_error(kind, &name))?;
+            check_table(conn, flags, &table).map_err(|e| e.into_error(kind, &name))?;
             schema.tables.insert(key(&table.name), table);
         }
         Op::CreateIndex { index } => {
@@ -270,14 +290,9 @@ struct ReportedColumn {
     hidden: i64,
 }
 
-fn check_table(conn: &Connection, t: &Table) -> Result<(), Check> {
-    let (without_rowid, strict): (bool, bool) = conn
-        .query_row(
-            "SELECT wr, strict FROM pragma_table_list WHERE schema = 'main' AND name = ?1",
-            [&t.name],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()?
+fn check_table(conn: &Connection, flags: &TableFlags, t: &Table) -> Result<(), Check> {
+    let (without_rowid, strict) = *flags
+        .get(&t.name)
         .ok_or_else(|| Check::Differs("SQLite lists no such table".into()))?;
     if without_rowid != t.has_option(WITHOUT_ROWID) {
         return differs(format!("WITHOUT ROWID is {without_rowid} in SQLite"));

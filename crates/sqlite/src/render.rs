@@ -52,33 +52,73 @@ pub fn render_schema(schema: &Schema) -> Vec<String> {
 /// depends on (by the names `depends_on` gives; names of other kinds are
 /// ignored), otherwise in key order. A cycle is emitted in key order rather
 /// than lost.
+///
+/// The order is by rounds: each round emits, in key order, every object
+/// whose dependencies earlier rounds emitted; a round with nothing ready
+/// (a cycle) emits the first object not yet emitted, alone. Each object
+/// counts the dependencies it waits for and each emitted object releases
+/// those that wait for it, so the whole costs the number of objects and
+/// dependencies (not a scan of every object per round, which was the
+/// square of the number of objects on a long chain of foreign keys).
 fn dependency_order<T>(
     objects: &BTreeMap<String, T>,
     depends_on: impl Fn(&T) -> Vec<&str>,
 ) -> Vec<&T> {
-    let mut done: BTreeSet<&str> = BTreeSet::new();
-    let mut out = Vec::with_capacity(objects.len());
-    while out.len() < objects.len() {
-        let waiting = objects.iter().filter(|(k, _)| !done.contains(k.as_str()));
-        let ready: Vec<(&String, &T)> = waiting
-            .clone()
-            .filter(|(k, o)| {
-                depends_on(o).into_iter().all(|d| {
-                    let d = key(d);
-                    d == **k || done.contains(d.as_str()) || !objects.contains_key(&d)
-                })
+    let entries: Vec<(&String, &T)> = objects.iter().collect();
+    let index: BTreeMap<&str, usize> = entries
+        .iter()
+        .enumerate()
+        .map(|(i, (k, _))| (k.as_str(), i))
+        .collect();
+    // For each object, how many of its dependencies it waits for; for each,
+    // the objects that wait for it.
+    let mut waits = vec![0usize; entries.len()];
+    let mut waited_by: Vec<Vec<usize>> = vec![Vec::new(); entries.len()];
+    for (i, (k, o)) in entries.iter().enumerate() {
+        let deps: BTreeSet<usize> = depends_on(o)
+            .into_iter()
+            .filter_map(|d| {
+                let d = key(d);
+                if d == **k {
+                    None
+                } else {
+                    index.get(d.as_str()).copied()
+                }
             })
             .collect();
-        // Nothing is ready only in a cycle: break it at the first name.
-        let batch = if ready.is_empty() {
-            waiting.take(1).collect()
-        } else {
-            ready
-        };
-        for (k, o) in batch {
-            done.insert(k);
-            out.push(o);
+        waits[i] = deps.len();
+        for d in deps {
+            waited_by[d].push(i);
         }
+    }
+    let mut done = vec![false; entries.len()];
+    let mut out = Vec::with_capacity(entries.len());
+    let mut ready: BTreeSet<usize> = (0..entries.len()).filter(|&i| waits[i] == 0).collect();
+    // The first object not yet emitted, for breaking a cycle.
+    let mut first = 0;
+    while out.len() < entries.len() {
+        let batch: Vec<usize> = if ready.is_empty() {
+            while done[first] {
+                first += 1;
+            }
+            vec![first]
+        } else {
+            std::mem::take(&mut ready).into_iter().collect()
+        };
+        let mut next = BTreeSet::new();
+        for &i in &batch {
+            done[i] = true;
+            out.push(entries[i].1);
+        }
+        for &i in &batch {
+            for &w in &waited_by[i] {
+                waits[w] -= 1;
+                if waits[w] == 0 && !done[w] {
+                    next.insert(w);
+                }
+            }
+        }
+        ready = next;
     }
     out
 }

@@ -22,7 +22,8 @@ const T0: i64 = 1_767_225_600_000_000;
 /// Append `n` events of a realistic mix to `ledger`: mostly one-op changes,
 /// some with two or three ops, a tag every 1,000 events; up to 400 tables of
 /// up to 24 columns, with columns added, renamed and dropped, indexes created
-/// and dropped, tables dropped and created.
+/// and dropped, tables dropped and created. The events are appended without
+/// waiting for the disk, and flushed once at the end.
 pub fn fill(ledger: &Ledger, n: u64, seed: u64) {
     let start = ledger.head_seq();
     let mut w = workload_after(start);
@@ -53,7 +54,7 @@ pub fn fill(ledger: &Ledger, n: u64, seed: u64) {
             }
         };
         ledger
-            .append(Draft {
+            .append_unflushed(Draft {
                 at: Some(Timestamp(T0 + i as i64 * 1_000_000)),
                 author: "bench".to_string(),
                 message: format!("step {i}"),
@@ -61,6 +62,7 @@ pub fn fill(ledger: &Ledger, n: u64, seed: u64) {
             })
             .expect("append");
     }
+    ledger.flush().expect("flush");
 }
 
 /// The bench's workload, continuing a ledger of `events` events: an event

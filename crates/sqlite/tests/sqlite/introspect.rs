@@ -550,3 +550,32 @@ fn an_index_whose_text_disagrees_with_sqlite_is_an_error() {
         "index i: its stored sql and SQLite's pragmas disagree: term 2: DESC is true in SQLite"
     );
 }
+
+/// A thousand tables, with every mix of WITHOUT ROWID and STRICT, their
+/// indexes and views, read back each with its own options.
+#[test]
+fn a_thousand_tables_read_back_each_with_its_options() {
+    let mut sql = String::new();
+    for i in 0..1_000 {
+        let options = match i % 4 {
+            0 => "",
+            1 => " STRICT",
+            2 => " WITHOUT ROWID",
+            _ => " STRICT, WITHOUT ROWID",
+        };
+        sql.push_str(&format!(
+            "CREATE TABLE t{i} (id INTEGER PRIMARY KEY, name TEXT NOT NULL){options};\n"
+        ));
+        if i % 2 == 0 {
+            sql.push_str(&format!("CREATE INDEX t{i}_name ON t{i} (name);\n"));
+        }
+        if i % 10 == 0 {
+            sql.push_str(&format!("CREATE VIEW v{i} AS SELECT id, name FROM t{i};\n"));
+        }
+    }
+    let s = same_as_recorded(&sql);
+    assert_eq!(s.tables.len(), 1_000);
+    assert!(table(&s, "t1").has_option(strata_dialect::sqlite::STRICT));
+    assert!(table(&s, "t2").has_option(strata_dialect::sqlite::WITHOUT_ROWID));
+    assert!(!table(&s, "t4").has_option(strata_dialect::sqlite::STRICT));
+}

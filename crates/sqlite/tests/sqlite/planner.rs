@@ -1117,3 +1117,76 @@ fn a_column_another_table_references_is_renamed_by_sqlite_even_mid_rebuild() {
     ALTER TABLE "p" RENAME COLUMN "k" TO "kk";
     "#);
 }
+
+/// Each op is planned against the schema as the ops before it leave it,
+/// not as the whole event leaves it: the rebuild gathered for the first op
+/// is flushed when the view that reads the table comes, and sets aside
+/// only the view that was already there; the table dropped last is still
+/// there for the rebuild, which leaves it be.
+#[test]
+fn each_op_is_planned_against_the_schema_before_it() {
+    let (plan, db) = applied(
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, n INTEGER);
+         CREATE TABLE u (id INTEGER PRIMARY KEY);
+         CREATE VIEW v AS SELECT a FROM t;
+         INSERT INTO t VALUES (1, 'one', 1), (2, 'two', 2);",
+        "ALTER TABLE t ALTER COLUMN a TYPE varchar(20);
+         CREATE VIEW w AS SELECT a, n FROM t;
+         DROP TABLE u;",
+    );
+    let position = |what: &str| {
+        plan.find(what)
+            .unwrap_or_else(|| panic!("no {what} in\n{plan}"))
+    };
+    assert_eq!(plan.matches("DROP VIEW").count(), 1, "{plan}");
+    assert!(position("DROP VIEW \"v\"") < position("CREATE TABLE \"_strata_new_t\""));
+    assert!(position("ALTER TABLE \"_strata_new_t\" RENAME TO \"t\"") < position("CREATE VIEW w"));
+    assert!(position("CREATE VIEW w") < position("DROP TABLE \"u\""));
+    assert_eq!(
+        rows(&db.conn, "SELECT a, n FROM w ORDER BY n"),
+        vec![vec![text("one"), int(1)], vec![text("two"), int(2)]]
+    );
+}
+
+/// A plan of thousands of ops from the empty schema (what `checkout`
+/// runs) makes every object in order and ends at the projected schema.
+#[test]
+fn a_plan_of_thousands_of_ops_builds_the_whole_schema() {
+    let mut sql = String::new();
+    for i in 0..1_000 {
+        let parent = if i % 10 == 0 {
+            String::new()
+        } else {
+            format!(" REFERENCES t{}(id)", i - 1)
+        };
+        let _ = writeln!(
+            sql,
+            "CREATE TABLE t{i} (id INTEGER PRIMARY KEY, name TEXT NOT NULL, p INTEGER{parent});"
+        );
+        if i % 2 == 0 {
+            let _ = writeln!(sql, "CREATE INDEX t{i}_name ON t{i} (name);");
+        }
+        if i % 10 == 0 {
+            let _ = writeln!(sql, "CREATE VIEW v{i} AS SELECT id, name FROM t{i};");
+        }
+    }
+    let ops = parse_change(&sql, &Schema::default()).expect("parse");
+    let mut projected = Schema::default();
+    strata_schema::project_all(strata_dialect::sqlite::RULES, &mut projected, &ops)
+        .expect("the ops fit");
+    let plan = plan(&Schema::default(), &[Step::new(1, ops.clone())]).expect("plan");
+    assert_eq!(plan.schema, projected);
+    assert_eq!(plan.statements.len(), ops.len());
+    for (i, (statement, op)) in plan.statements.iter().zip(&ops).enumerate() {
+        assert!(
+            statement
+                .comment
+                .starts_with(&format!("event 1 op {}: {}", i + 1, op.kind())),
+            "{}",
+            statement.comment
+        );
+    }
+    // Applied to a real database, which reads back as the plan's schema.
+    let db = Db::at(&sql);
+    assert_eq!(db.schema, projected);
+}

@@ -1,0 +1,343 @@
+//! Growth, with the real binary on real ledgers and SQLite files: how the
+//! commands' time and peak RSS grow with the schema (`objects`) and with
+//! the ledger (`events`). Each figure is a whole `strata` process, the
+//! median of `STRATA_GROWTH_RUNS` runs (default 3) and the largest peak RSS
+//! among them; sizes are measured in the same run, so their ratios hold
+//! even on a busy machine.
+//!
+//! ```text
+//! # schemas of 1,000 and 10,000 tables (each with an index on every
+//! # second table and a view on every tenth), recorded in 100 events:
+//! cargo bench -p strata-cli --bench growth -- objects 1000 10000
+//! # ledgers built by the ledger's example (the benchmark workload):
+//! cargo run --release -p strata-ledger --example ledger_rss -- build /tmp/l100k 100000
+//! cargo run --release -p strata-ledger --example ledger_rss -- build /tmp/l1m 1000000
+//! cargo bench -p strata-cli --bench growth -- events /tmp/l100k /tmp/l1m
+//! ```
+//!
+//! The database `status` reads in `events` is built at head the way
+//! `baseline` marks one, not by `checkout`, which replays every event.
+//!
+//! Results in docs/performance.md ("Growth").
+
+mod support;
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use support::{load, machine, secs, strata, Measured};
+
+/// Events a schema is recorded in, whatever its size.
+const CHUNKS: usize = 100;
+
+fn main() {
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
+    let runs: usize = std::env::var("STRATA_GROWTH_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(3)
+        .max(1);
+    println!("{}; {runs} runs each", machine());
+    match args.first().map(String::as_str) {
+        Some("objects") => {
+            let sizes: Vec<usize> = args[1..]
+                .iter()
+                .map(|a| a.replace('_', "").parse().expect("a number of tables"))
+                .collect();
+            let sizes = if sizes.is_empty() {
+                vec![1_000, 10_000]
+            } else {
+                sizes
+            };
+            let results: Vec<(String, Vec<Figure>)> = sizes
+                .iter()
+                .map(|&n| (format!("{n} tables"), objects(n, runs)))
+                .collect();
+            print_table(&results);
+        }
+        Some("events") => {
+            let results: Vec<(String, Vec<Figure>)> = args[1..]
+                .iter()
+                .map(|dir| (dir.clone(), events(Path::new(dir), runs)))
+                .collect();
+            print_table(&results);
+        }
+        _ => {
+            eprintln!("usage: growth (objects [N...] | events LEDGER_DIR...)");
+            std::process::exit(2);
+        }
+    }
+    println!("{}", load());
+}
+
+/// One command's figure: the median time and the largest peak RSS.
+struct Figure {
+    what: String,
+    secs: f64,
+    rss_kib: u64,
+}
+
+fn figure(what: &str, runs: &[Measured]) -> Figure {
+    let mut times: Vec<f64> = runs.iter().map(|m| m.secs).collect();
+    times.sort_by(f64::total_cmp);
+    let f = Figure {
+        what: what.to_string(),
+        secs: times[times.len() / 2],
+        rss_kib: runs.iter().map(|m| m.rss_kib).max().unwrap_or(0),
+    };
+    println!(
+        "  {what}: {} ({:.1} MiB peak RSS)",
+        secs(f.secs),
+        f.rss_kib as f64 / 1024.0
+    );
+    f
+}
+
+/// Times `work` in this process, `runs` times (no RSS: the process holds
+/// more than the work).
+fn raw(what: &str, runs: usize, work: impl Fn(usize)) -> Figure {
+    let mut times: Vec<f64> = (0..runs)
+        .map(|r| {
+            let start = std::time::Instant::now();
+            work(r);
+            start.elapsed().as_secs_f64()
+        })
+        .collect();
+    times.sort_by(f64::total_cmp);
+    let f = Figure {
+        what: what.to_string(),
+        secs: times[times.len() / 2],
+        rss_kib: 0,
+    };
+    println!("  {what}: {}", secs(f.secs));
+    f
+}
+
+/// Runs `strata args` `runs` times in `dir`.
+fn repeat(dir: &Path, args: &[&str], runs: usize) -> Vec<Measured> {
+    (0..runs).map(|_| strata(dir, args, 0)).collect()
+}
+
+/// The SQL of a schema of `n` tables, in [`CHUNKS`] migration files: each
+/// table has five columns and a foreign key to the table before it in its
+/// file; every second table has an index, every tenth a view.
+fn migrations(n: usize) -> Vec<String> {
+    let per = n.div_ceil(CHUNKS);
+    (0..n)
+        .collect::<Vec<_>>()
+        .chunks(per)
+        .map(|chunk| {
+            let mut sql = String::new();
+            for &i in chunk {
+                let reference = if i == chunk[0] {
+                    String::new()
+                } else {
+                    format!(" REFERENCES t{}(id)", i - 1)
+                };
+                let _ = writeln!(
+                    sql,
+                    "CREATE TABLE t{i} (id integer primary key, name text not null, \
+                     qty integer not null default 0, price real, parent integer{reference});"
+                );
+                if i % 2 == 0 {
+                    let _ = writeln!(sql, "CREATE INDEX t{i}_name ON t{i} (name);");
+                }
+                if i % 10 == 0 {
+                    let _ = writeln!(
+                        sql,
+                        "CREATE VIEW v{i} AS SELECT id, name FROM t{i} WHERE qty > 0;"
+                    );
+                }
+            }
+            sql
+        })
+        .collect()
+}
+
+/// The commands on a ledger whose head schema has `n` tables.
+fn objects(n: usize, runs: usize) -> Vec<Figure> {
+    println!(
+        "{n} tables ({} indexes, {} views):",
+        n.div_ceil(2),
+        n.div_ceil(10)
+    );
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path();
+    let files = dir.join("migrations");
+    std::fs::create_dir(&files).expect("mkdir");
+    for (k, sql) in migrations(n).iter().enumerate() {
+        std::fs::write(files.join(format!("{:04}_chunk.sql", k + 1)), sql).expect("write");
+    }
+    strata(dir, &["init"], 0);
+    let mut out = vec![figure(
+        "import-sql (the schema, 100 events)",
+        &[strata(dir, &["import-sql", "migrations"], 0)],
+    )];
+    out.push(figure(
+        "checkout head",
+        &(0..runs)
+            .map(|r| {
+                strata(
+                    dir,
+                    &["checkout", "--to", "head", "--db", &format!("c{r}.db")],
+                    0,
+                )
+            })
+            .collect::<Vec<_>>(),
+    ));
+    // Each run records one small change and applies it to the database,
+    // which stands one event behind head each time.
+    let (mut record, mut apply, mut status) = (Vec::new(), Vec::new(), Vec::new());
+    for r in 0..runs {
+        let table = format!("t{}", (n / 2 + r * 7) % n);
+        let sql = format!("ALTER TABLE {table} ADD COLUMN extra{r} integer");
+        record.push(strata(dir, &["record", "-m", "small", "--sql", &sql], 0));
+        apply.push(strata(dir, &["apply", "--db", "c0.db"], 0));
+        status.push(strata(dir, &["status", "--db", "c0.db"], 0));
+    }
+    out.push(figure("record (one ADD COLUMN)", &record));
+    out.push(figure("apply (one event, from head-1)", &apply));
+    out.push(figure("status (at head)", &status));
+    let schema = repeat(dir, &["schema"], runs);
+    let desired = format!(
+        "{}\nCREATE TABLE extra (id integer primary key, t integer REFERENCES t0(id));\n",
+        schema[0].stdout
+    );
+    std::fs::write(dir.join("desired.sql"), desired).expect("write");
+    out.push(figure("schema", &schema));
+    // What SQLite itself takes for the same CREATE statements, in this
+    // process: in one transaction into a new file (what checkout runs,
+    // without strata's bookkeeping and checks), and one by one into an
+    // in-memory database (as plan --desired loads its file).
+    let script = &schema[0].stdout;
+    out.push(raw(
+        "raw SQLite: the CREATEs in one transaction, to a file",
+        runs,
+        |r| {
+            let path = dir.join(format!("raw{r}.db"));
+            let mut conn = rusqlite::Connection::open(path).expect("open");
+            let tx = conn.transaction().expect("begin");
+            tx.execute_batch(script).expect("the schema's SQL runs");
+            tx.commit().expect("commit");
+        },
+    ));
+    out.push(raw(
+        "raw SQLite: the CREATEs one by one, in memory",
+        runs,
+        |_| {
+            let conn = rusqlite::Connection::open_in_memory().expect("open");
+            conn.execute_batch(script).expect("the schema's SQL runs");
+        },
+    ));
+    out.push(figure(
+        "plan --desired (head + one table)",
+        &repeat(dir, &["plan", "--desired", "desired.sql"], runs),
+    ));
+    out.push(figure(
+        "log -n 10",
+        &repeat(dir, &["log", "-n", "10"], runs),
+    ));
+    out.push(figure("verify", &repeat(dir, &["verify"], runs)));
+    out.push(figure(
+        "verify --deep",
+        &repeat(dir, &["verify", "--deep"], runs),
+    ));
+    out
+}
+
+/// The commands on the ledger in `ledger` (read only; the database they
+/// need is built beside it, in a temporary folder).
+fn events(ledger: &Path, runs: usize) -> Vec<Figure> {
+    let ledger = ledger.canonicalize().expect("a ledger folder");
+    let l = ledger.to_string_lossy().into_owned();
+    println!("{l}:");
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path();
+    let head = at_head(&ledger, &dir.join("head.db"));
+    let middle = (head / 2).to_string();
+    println!("  head {head}, middle {middle}");
+    let mut out = vec![figure(
+        "verify",
+        &repeat(dir, &["--ledger", &l, "verify"], runs),
+    )];
+    out.push(figure(
+        "log -n 10",
+        &repeat(dir, &["--ledger", &l, "log", "-n", "10"], runs),
+    ));
+    out.push(figure(
+        "schema --at the middle",
+        &repeat(dir, &["--ledger", &l, "schema", "--at", &middle], runs),
+    ));
+    out.push(figure(
+        "status (at head)",
+        &repeat(dir, &["--ledger", &l, "status", "--db", "head.db"], runs),
+    ));
+    out
+}
+
+/// Builds a database at head of `ledger` in `path` and returns head's seq.
+/// Not by `checkout`, which replays the whole history into the new
+/// database (see docs/performance.md, "Growth"), but as `baseline` marks a
+/// database it adopts: head's schema rendered into a new file, then marked
+/// at head by the reconciler.
+fn at_head(ledger: &Path, path: &Path) -> u64 {
+    let ledger = strata_ledger::Ledger::open(ledger).expect("open the ledger");
+    let head = ledger.head_seq();
+    let schema = ledger.schema_at(head).expect("head's schema");
+    {
+        let mut conn = rusqlite::Connection::open(path).expect("open");
+        let tx = conn.transaction().expect("begin");
+        for sql in strata_sqlite::render::render_schema(&schema) {
+            tx.execute_batch(&sql).expect("head's schema builds");
+        }
+        tx.commit().expect("commit");
+    }
+    let r = strata_reconcile::Reconciler::new(&strata_sqlite::Sqlite, &ledger);
+    let mut db = r.open(path).expect("open the database");
+    let marking = r.adopt(&db, schema, head).expect("adopt");
+    strata_reconcile::apply(&mut db, &marking, &strata_target::Mover::named("bench"))
+        .expect("mark the database at head");
+    head
+}
+
+/// The figures side by side, with the ratio of the last size to the first.
+fn print_table(results: &[(String, Vec<Figure>)]) {
+    let Some((first, rest)) = results.split_first() else {
+        return;
+    };
+    let Some(last) = rest.last() else {
+        return;
+    };
+    println!(
+        "\n| command | {} | ratio | peak RSS {} | peak RSS {} |",
+        results
+            .iter()
+            .map(|r| r.0.as_str())
+            .collect::<Vec<_>>()
+            .join(" | "),
+        first.0,
+        last.0
+    );
+    println!("|{}", " --- |".repeat(results.len() + 4));
+    for (i, f) in first.1.iter().enumerate() {
+        let all: Vec<String> = results.iter().map(|r| secs(r.1[i].secs)).collect();
+        let rss = |kib: u64| {
+            if kib == 0 {
+                "-".to_string()
+            } else {
+                format!("{:.0} MiB", kib as f64 / 1024.0)
+            }
+        };
+        println!(
+            "| {} | {} | {:.1}x | {} | {} |",
+            f.what,
+            all.join(" | "),
+            last.1[i].secs / f.secs,
+            rss(f.rss_kib),
+            rss(last.1[i].rss_kib)
+        );
+    }
+}

@@ -438,65 +438,37 @@ impl Planner {
 
     /// Plans one op: projects it (an op that does not fit means the ledger
     /// and the database disagree), finds the archive it takes data back
-    /// from, and hands it to the function for its kind (in `ops`), which
-    /// sees the planner's schema as it stands before the op.
-    ///
-    /// The schema is never copied for an op (a copy per op made a plan of
-    /// n ops on a schema of n objects cost n squared): the op is projected
-    /// onto the planner's own schema to check that it fits, stepped back
-    /// with its inverse (which takes a schema back exactly), planned, and
-    /// projected again. Only a rename, whose planning reads the schema on
-    /// both sides at once, works on a copy.
+    /// from, and hands it to the function for its kind (in `ops`).
     fn op(&mut self, at: Here, op: &Op) -> Result<(), PlanError> {
-        let fits = |error| PlanError::DoesNotFit {
+        let before = Arc::clone(&self.schema);
+        let mut after = Schema::clone(&before);
+        project(RULES, &mut after, op).map_err(|error| PlanError::DoesNotFit {
             seq: at.seq,
             op: at.op,
             kind: at.kind,
             error,
-        };
-        if let Op::RenameTable { .. } | Op::RenameColumn { .. } = op {
-            let before = Arc::clone(&self.schema);
-            let mut after = Schema::clone(&before);
-            project(RULES, &mut after, op).map_err(fits)?;
-            let o = OpAt {
-                at,
-                op,
-                before: &before,
-            };
-            match op {
-                Op::RenameTable { from, to } => self.rename_table(o, &after, from, to)?,
-                Op::RenameColumn { table, from, to } => {
-                    self.rename_column(o, &after, table, from, to)?;
-                }
-                _ => {}
-            }
-            self.schema = Arc::new(after);
-            return Ok(());
-        }
-        let schema = Arc::make_mut(&mut self.schema);
-        project(RULES, schema, op).map_err(fits)?;
-        if let Some(inverse) = op.invert() {
-            project(RULES, schema, &inverse).map_err(fits)?;
-        }
+        })?;
         // The archive this op takes its data back from, if it is one that
         // brings data back and the database keeps it.
         let back = self.take_back(at, op);
-        let before = Arc::clone(&self.schema);
         let o = OpAt {
             at,
             op,
             before: &before,
+            after: &after,
         };
         match op {
             Op::Data { sql } => self.data_step(o, sql)?,
             Op::CreateTable { table } => self.create_table(o, table, back),
             Op::DropTable { table } => self.drop_table(o, table)?,
+            Op::RenameTable { from, to } => self.rename_table(o, from, to)?,
             Op::AddColumn {
                 table,
                 column,
                 position,
             } => self.add_column(o, table, column, *position, back),
             Op::DropColumn { table, column, .. } => self.drop_column(o, table, column)?,
+            Op::RenameColumn { table, from, to } => self.rename_column(o, table, from, to)?,
             Op::AlterColumn { table, .. }
             | Op::AddForeignKey { table, .. }
             | Op::DropForeignKey { table, .. }
@@ -518,10 +490,8 @@ impl Planner {
                 let sql = format!("DROP TRIGGER {}", quote_ident(&trigger.name));
                 self.view_or_trigger(o, &trigger.name, sql)?;
             }
-            Op::RenameTable { .. } | Op::RenameColumn { .. } => {}
         }
-        drop(before);
-        project(RULES, Arc::make_mut(&mut self.schema), op).map_err(fits)?;
+        self.schema = Arc::new(after);
         Ok(())
     }
 

@@ -110,10 +110,32 @@ fn a_fork_warns_a_reader_stops_a_writer_and_a_rebase_ends_it() {
     )
     .says("part at event 2");
     assert_eq!(heads(&env, "a"), 2);
+    // Also when a is ahead of the folder: its head has no file there, and
+    // the last file both have is the one that differs.
+    std::fs::rename(env.path().join("strata.toml"), env.path().join("off.toml")).expect("mv");
+    record(&env, "a", "more", "CREATE TABLE more (a)");
+    std::fs::rename(env.path().join("off.toml"), env.path().join("strata.toml")).expect("mv");
+    env.fails(
+        &[
+            "--ledger",
+            "a",
+            "record",
+            "-m",
+            "x",
+            "--sql",
+            "CREATE TABLE x (a)",
+        ],
+        3,
+    )
+    .says("part at event 2");
+    assert_eq!(heads(&env, "a"), 3);
     // A rebase ends it; both follow again.
-    ok(&env, "a", &["rebase", "schema", "-m", "after b"]).says("is now event 3");
+    ok(&env, "a", &["rebase", "schema", "-m", "after b"])
+        .says("event 2")
+        .says("is now event 3")
+        .says("is now event 4");
     record(&env, "a", "x", "CREATE TABLE x (a)");
-    assert_eq!(heads(&env, "b"), 4);
+    assert_eq!(heads(&env, "b"), 5);
 }
 
 #[test]

@@ -102,19 +102,39 @@ pub fn catch_up(cx: &Context, dir: &Path, strict: bool) -> Result<(), Failure> {
     }
 }
 
-/// Whether the folder holds another event than the ledger at the ledger's
-/// head: a fork, found by reading one file (the whole folder is checked
+/// Whether the folder holds another event than the ledger at the last
+/// seq both have (the ledger's head, or the folder's when the ledger is
+/// ahead): a fork, found by reading one file (the whole folder is checked
 /// when its newer files are imported).
 fn forked(ledger: &Ledger, dir: &Path) -> Option<text::TextError> {
-    let (seq, hash) = ledger.head()?;
+    let (head, _) = ledger.head()?;
+    let seq = if dir.join(text::file_name(head)).is_file() {
+        head
+    } else {
+        last_file_before(dir, head)?
+    };
+    let ours = ledger.event(seq).ok()??;
     let bytes = std::fs::read(dir.join(text::file_name(seq))).ok()?;
     let theirs = text::parse_event(&bytes, ledger.format()).ok()?;
-    (theirs.hash != hash).then(|| text::TextError::Forked {
+    (theirs.hash != ours.hash).then(|| text::TextError::Forked {
         dir: dir.to_path_buf(),
         seq,
-        ledger: hash,
+        ledger: ours.hash,
         text: theirs.hash,
     })
+}
+
+/// The largest seq below `head` that has an event file in `dir`.
+fn last_file_before(dir: &Path, head: u64) -> Option<u64> {
+    std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            let name = e.file_name().into_string().ok()?;
+            let seq: u64 = name.strip_suffix(".json")?.parse().ok()?;
+            (seq < head && text::file_name(seq) == name).then_some(seq)
+        })
+        .max()
 }
 
 /// After a command that appended: the text form gets the new events'

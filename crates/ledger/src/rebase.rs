@@ -16,12 +16,11 @@
 
 use std::path::{Path, PathBuf};
 
-use strata_schema::Op;
-
 use crate::error::{LedgerError, Result};
 use crate::event::{Body, Origin};
 use crate::hash::Hash;
 use crate::journal::JOURNAL_FILE;
+use crate::revert::op_names;
 use crate::store::{Draft, Entry, Ledger, Prepared, STORE_DIR};
 use crate::text::{TextError, TextReader};
 
@@ -329,8 +328,7 @@ fn touching(new: &Ledger, fork: u64, theirs: u64, mine: &Entry) -> Result<Option
             .body
             .ops()
             .iter()
-            .flat_map(op_names)
-            .map(|n| rules.key(n))
+            .flat_map(|op| op_names(rules, op))
             .collect();
         if let Body::Tag { name, .. } = &e.event.body {
             names.push(format!("tag {name}"));
@@ -348,19 +346,6 @@ fn touching(new: &Ledger, fork: u64, theirs: u64, mine: &Entry) -> Result<Option
         }
     }
     Ok(None)
-}
-
-/// The tables an op touches, and the index, view or trigger it makes or
-/// drops.
-fn op_names(op: &Op) -> Vec<&str> {
-    let mut names = op.tables();
-    match op {
-        Op::CreateIndex { index } | Op::DropIndex { index } => names.push(&index.name),
-        Op::CreateView { view } | Op::DropView { view } => names.push(&view.name),
-        Op::CreateTrigger { trigger } | Op::DropTrigger { trigger } => names.push(&trigger.name),
-        _ => {}
-    }
-    names
 }
 
 fn missing(seq: u64) -> LedgerError {

@@ -466,7 +466,7 @@ fn touching<'a>(r: &dyn Rules, target: &Entry, later: &'a [Entry]) -> Vec<&'a En
 }
 
 /// The keys of the tables, indexes, views and triggers an op names.
-fn op_names(r: &dyn Rules, op: &Op) -> Vec<String> {
+pub(crate) fn op_names(r: &dyn Rules, op: &Op) -> Vec<String> {
     let mut names: Vec<String> = op.tables().iter().map(|t| r.key(t)).collect();
     match op {
         Op::CreateIndex { index } | Op::DropIndex { index } => names.push(r.key(&index.name)),

@@ -8,6 +8,7 @@
 mod apply;
 mod archive;
 mod baseline;
+mod bundle;
 mod checkout;
 mod chinook;
 mod concurrency;

@@ -39,6 +39,7 @@ pub enum LedgerError {
         dir: PathBuf,
         source: std::io::Error,
     },
+    #[cfg(feature = "store")]
     #[error("ledger store {}: {source}", dir.display())]
     Store { dir: PathBuf, source: sled::Error },
     #[error("the ledger is damaged at {}: {reason}", place(*seq))]
@@ -57,6 +58,10 @@ pub enum LedgerError {
         doing: &'static str,
         source: std::io::Error,
     },
+    /// A bundle (docs/embedding.md) that does not check out: it is not
+    /// used at all.
+    #[error("bundle {name} cannot be used: {reason}")]
+    BadBundle { name: String, reason: String },
     /// A ledger made before journals, in a folder this user may not write:
     /// its store cannot be opened without writing to it.
     #[error("ledger {} has no journal, and its store cannot be read without writing to the folder", dir.display())]
@@ -171,6 +176,9 @@ impl LedgerError {
                 "restore the ledger folder from a copy you trust".to_string()
             }
             LedgerError::JournalDamaged { .. } => JOURNAL_ADVICE.to_string(),
+            LedgerError::BadBundle { .. } => {
+                "make it again from the ledger with `strata export --bundle FILE`".to_string()
+            }
             LedgerError::StoreBehindJournal { .. } => "restore the ledger folder from a copy you trust; or, to go on from what the store has, move the journal away (readers then read the store; the next command that appends writes the journal anew)".to_string(),
             LedgerError::NoJournal { dir } => format!(
                 "someone who may write to {} runs `strata verify --store` once (or any command that appends); it writes the journal, which strata then reads without writing",
@@ -202,7 +210,9 @@ impl LedgerError {
             LedgerError::Damaged { .. }
             | LedgerError::Corrupt { .. }
             | LedgerError::JournalDamaged { .. }
+            | LedgerError::BadBundle { .. }
             | LedgerError::StoreBehindJournal { .. } => true,
+            #[cfg(feature = "store")]
             LedgerError::Store { source, .. } => matches!(source, sled::Error::Corruption { .. }),
             _ => false,
         }

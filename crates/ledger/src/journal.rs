@@ -83,6 +83,16 @@ fn record(kind: u8, payload: &[u8], check: &Hash) -> Vec<u8> {
     r
 }
 
+/// An event's record: its exact bytes, checked by its hash.
+pub(crate) fn event_record(bytes: &[u8], hash: &Hash, tag: bool) -> Vec<u8> {
+    record(if tag { KIND_TAG } else { KIND_EVENT }, bytes, hash)
+}
+
+/// A snapshot's record: the schema's bytes, checked by its fingerprint.
+pub(crate) fn snapshot_record(bytes: &[u8], fingerprint: &Hash) -> Vec<u8> {
+    record(KIND_SNAPSHOT, bytes, fingerprint)
+}
+
 /// Positional reads of a shared file, so that many iterators read one
 /// open file (the one checked when the ledger was opened) without a lock.
 fn read_at(file: &File, buf: &mut [u8], at: u64) -> std::io::Result<usize> {
@@ -96,10 +106,32 @@ fn read_at(file: &File, buf: &mut [u8], at: u64) -> std::io::Result<usize> {
     }
 }
 
+/// What a journal is read from: its file, or the bytes of a bundle
+/// (`crate::bundle`), which has the same records.
+#[derive(Debug)]
+pub(crate) enum Source {
+    File(File),
+    Bytes(std::borrow::Cow<'static, [u8]>),
+}
+
+impl Source {
+    fn read_at(&self, buf: &mut [u8], at: u64) -> std::io::Result<usize> {
+        match self {
+            Source::File(file) => read_at(file, buf, at),
+            Source::Bytes(bytes) => {
+                let from = usize::try_from(at).map_or(bytes.len(), |a| a.min(bytes.len()));
+                let n = buf.len().min(bytes.len() - from);
+                buf[..n].copy_from_slice(&bytes[from..from + n]);
+                Ok(n)
+            }
+        }
+    }
+}
+
 /// A reader of `file` from `pos` up to `end` (no further: what follows
 /// was not there, or not checked, when the journal was opened).
 struct Span {
-    file: Arc<File>,
+    file: Arc<Source>,
     pos: u64,
     end: u64,
 }
@@ -111,7 +143,7 @@ impl Read for Span {
         if want == 0 {
             return Ok(0);
         }
-        let n = read_at(&self.file, &mut buf[..want], self.pos)?;
+        let n = self.file.read_at(&mut buf[..want], self.pos)?;
         self.pos += n as u64;
         Ok(n)
     }
@@ -149,7 +181,7 @@ impl At {
 }
 
 impl Cursor {
-    fn new(file: Arc<File>, pos: u64, end: u64) -> Cursor {
+    fn new(file: Arc<Source>, pos: u64, end: u64) -> Cursor {
         Cursor {
             reader: BufReader::with_capacity(BUFFER, Span { file, pos, end }),
             pos,
@@ -201,7 +233,7 @@ impl Cursor {
 #[derive(Debug)]
 pub(crate) struct Journal {
     path: PathBuf,
-    file: Arc<File>,
+    file: Arc<Source>,
     format: Format,
     /// Where the records start.
     start: u64,
@@ -268,7 +300,7 @@ fn io_write(path: &Path, source: std::io::Error) -> LedgerError {
 }
 
 /// Read and check the header: the format it names.
-fn read_header(path: &Path, file: &Arc<File>, size: u64) -> Result<(Format, u64)> {
+fn read_header(path: &Path, file: &Arc<Source>, size: u64) -> Result<(Format, u64)> {
     let damaged = |reason: &str| LedgerError::JournalDamaged {
         path: path.to_path_buf(),
         reason: reason.to_string(),
@@ -328,7 +360,7 @@ fn read_header(path: &Path, file: &Arc<File>, size: u64) -> Result<(Format, u64)
 /// One pass over the records from `start`, checking every event's hash,
 /// seq, link and time and every tag, stopping at the last complete record.
 fn scan(
-    file: &Arc<File>,
+    file: &Arc<Source>,
     format: Format,
     start: u64,
     size: u64,
@@ -487,7 +519,7 @@ fn scan(
     Ok(Ok(s))
 }
 
-fn zeros_to_end(file: &Arc<File>, from: u64, size: u64) -> std::io::Result<bool> {
+fn zeros_to_end(file: &Arc<Source>, from: u64, size: u64) -> std::io::Result<bool> {
     let mut r = BufReader::with_capacity(
         BUFFER,
         Span {
@@ -541,7 +573,7 @@ impl Journal {
     pub(crate) fn open(dir: &Path) -> Result<Option<Journal>> {
         let path = dir.join(JOURNAL_FILE);
         let file = match open_plain(&path, false) {
-            Ok(Some(f)) => Arc::new(f),
+            Ok(Some(f)) => f,
             Ok(None) => return Ok(None),
             Err(e) if e.kind() == std::io::ErrorKind::Other => {
                 return Err(LedgerError::JournalDamaged {
@@ -552,6 +584,7 @@ impl Journal {
             Err(e) => return Err(io_read(&path, e)),
         };
         let size = file.metadata().map_err(|e| io_read(&path, e))?.len();
+        let file = Arc::new(Source::File(file));
         let (format, start) = read_header(&path, &file, size)?;
         let scanned =
             scan(&file, format, start, size, Depth::Open).map_err(|e| io_read(&path, e))?;
@@ -564,12 +597,40 @@ impl Journal {
         }
     }
 
+    /// The records of `source` from `start` to `size`, checked as
+    /// [`Journal::open`] checks a journal and every snapshot's check too
+    /// (a bundle); why not, when they do not check out.
+    pub(crate) fn from_source(
+        path: PathBuf,
+        source: Arc<Source>,
+        format: Format,
+        start: u64,
+        size: u64,
+    ) -> std::result::Result<Journal, String> {
+        match scan(&source, format, start, size, Depth::Snapshots) {
+            Ok(Ok(s)) => Ok(Journal::scanned(path, source, format, start, s)),
+            Ok(Err(b)) => Err(at_event(b)),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
+    /// Whether its checked records run to `size`: nothing was cut off.
+    pub(crate) fn whole(&self, size: u64) -> bool {
+        self.end == size
+    }
+
     /// The rules of the ledger's dialect, which its schemas follow.
     fn rules(&self) -> Result<&'static dyn strata_schema::Rules> {
         crate::store::rules_of(&self.path, self.format)
     }
 
-    fn scanned(path: PathBuf, file: Arc<File>, format: Format, start: u64, s: Scanned) -> Journal {
+    fn scanned(
+        path: PathBuf,
+        file: Arc<Source>,
+        format: Format,
+        start: u64,
+        s: Scanned,
+    ) -> Journal {
         Journal {
             path,
             file,
@@ -969,7 +1030,7 @@ enum Way {
 pub(crate) struct JournalEvents {
     path: PathBuf,
     format: Format,
-    file: Arc<File>,
+    file: Arc<Source>,
     index: Arc<Vec<u64>>,
     start: u64,
     end: u64,
@@ -1118,6 +1179,7 @@ impl Iterator for JournalEvents {
     }
 }
 
+#[cfg(feature = "store")]
 /// The open journal of a process that holds the store: where its appends
 /// go.
 #[derive(Debug)]
@@ -1130,6 +1192,7 @@ pub(crate) struct JournalWriter {
     seq: u64,
 }
 
+#[cfg(feature = "store")]
 impl JournalWriter {
     /// Append records (each whole, or none: a failed write is cut off
     /// again), then wait for the disk.
@@ -1157,6 +1220,7 @@ impl JournalWriter {
     }
 }
 
+#[cfg(feature = "store")]
 impl Ledger {
     /// Bring the journal up to the store's head (a ledger just opened to
     /// write): keep what it has when that is a checked prefix of the
@@ -1193,8 +1257,8 @@ impl Ledger {
             Err(e) if e.kind() == std::io::ErrorKind::Other => return Ok(None),
             Err(e) => return Err(io_write(path, e)),
         };
-        let file = Arc::new(file);
         let size = file.metadata().map_err(|e| io_read(path, e))?.len();
+        let file = Arc::new(Source::File(file));
         let Ok((format, start)) = read_header(path, &file, size) else {
             return Ok(None);
         };
@@ -1244,7 +1308,7 @@ impl Ledger {
                 return Ok(None);
             }
         }
-        let Ok(file) = Arc::try_unwrap(file) else {
+        let Ok(Source::File(file)) = Arc::try_unwrap(file) else {
             return Ok(None);
         };
         if s.end < size {
@@ -1420,6 +1484,7 @@ impl Ledger {
     }
 }
 
+#[cfg(feature = "store")]
 fn sync_dir(dir: &Path) -> std::io::Result<()> {
     #[cfg(unix)]
     {
@@ -1441,6 +1506,7 @@ impl Ledger {
             .transpose()
     }
 
+    #[cfg(feature = "store")]
     /// Stop appending to the journal from this handle (for benchmarks that
     /// compare an append with and without it; the next write-open catches
     /// the journal up).
@@ -1452,9 +1518,10 @@ impl Ledger {
     /// Whether this ledger reads from its journal (it was opened to read,
     /// and has one) rather than from its store.
     pub fn reads_journal(&self) -> bool {
-        self.journal.is_some()
+        self.journal().is_some()
     }
 
+    #[cfg(feature = "store")]
     /// [`Ledger::verify`] of the store (a ledger opened to write), then of
     /// the journal as a reader would read it, which must end at the same
     /// head.
@@ -1463,7 +1530,7 @@ impl Ledger {
         let VerifyReport::Ok(summary) = &store else {
             return Ok(store);
         };
-        if self.journal.is_some() {
+        if self.journal().is_some() {
             return Ok(store);
         }
         let Some(journal) = Journal::open(self.dir())? else {
@@ -1487,6 +1554,7 @@ impl Ledger {
     }
 }
 
+#[cfg(feature = "store")]
 fn head_says(head: Option<(u64, Hash)>) -> String {
     match head {
         Some((seq, hash)) => format!("event {seq} ({})", hash.short(12)),
@@ -1502,6 +1570,7 @@ impl std::fmt::Debug for JournalEvents {
     }
 }
 
+#[cfg(feature = "store")]
 impl JournalWriter {
     #[allow(dead_code)]
     pub(crate) fn path(&self) -> &Path {

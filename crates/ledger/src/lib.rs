@@ -10,7 +10,17 @@
 //!
 //! The bytes of events and schemas are the ledger format: see
 //! docs/ledger-format.md and the golden vectors in `event.rs`.
+//!
+//! The `store` feature (on by default) is the sled store and everything that
+//! writes a ledger. Without it, a [`Ledger`] is read from a
+//! [`bundle`](crate::bundle) and nothing else: what a program that applies
+//! an embedded ledger needs, with no sled in its build.
 
+// Without the store, the code the store and the bundle share is only partly
+// used (the store's own readers, its checks and its index are gone).
+#![cfg_attr(not(feature = "store"), allow(dead_code, unused_imports))]
+
+pub mod bundle;
 mod error;
 mod event;
 #[doc(hidden)]
@@ -19,16 +29,21 @@ mod hash;
 mod journal;
 mod legacy;
 mod point;
+#[cfg(feature = "store")]
 pub mod rebase;
 mod revert;
 mod store;
+#[cfg(feature = "store")]
 pub mod text;
 mod timestamp;
 mod verify;
 
 #[cfg(test)]
+mod bundle_tests;
+// The store's own tests.
+#[cfg(all(test, feature = "store"))]
 mod journal_tests;
-#[cfg(test)]
+#[cfg(all(test, feature = "store"))]
 mod tests;
 #[cfg(test)]
 mod workload;

@@ -17,7 +17,9 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
+#[cfg(feature = "store")]
 use sled::transaction::{ConflictableTransactionError, TransactionError};
+#[cfg(feature = "store")]
 use sled::Transactional;
 use strata_schema::{Rules, Schema};
 
@@ -27,7 +29,9 @@ use crate::event::{
     OLDEST_FORMAT_VERSION,
 };
 use crate::hash::{nibble, Hash};
-use crate::journal::{Journal, JournalEvents, JournalWriter};
+#[cfg(feature = "store")]
+use crate::journal::JournalWriter;
+use crate::journal::{Journal, JournalEvents};
 use crate::point::{check_tag_name, is_hash_prefix, Point};
 use crate::timestamp::Timestamp;
 
@@ -37,6 +41,7 @@ use crate::timestamp::Timestamp;
 /// the measurements behind the number.
 pub const SNAPSHOT_EVERY: u64 = 256;
 
+#[cfg(feature = "store")]
 /// sled's page cache; its default (1 GiB) lets a full scan grow the process
 /// to hundreds of MiB. See docs/performance.md.
 const CACHE_CAPACITY: u64 = 64 * 1024 * 1024;
@@ -44,10 +49,14 @@ const CACHE_CAPACITY: u64 = 64 * 1024 * 1024;
 /// The folder inside a ledger directory that holds the sled store.
 pub const STORE_DIR: &str = "store";
 
+#[cfg(feature = "store")]
 pub(crate) const META_FORMAT: &[u8] = b"format_version";
 /// The ledger's dialect, by name (format 3 on).
+#[cfg(feature = "store")]
 pub(crate) const META_DIALECT: &[u8] = b"dialect";
+#[cfg(feature = "store")]
 pub(crate) const META_HEAD_SEQ: &[u8] = b"head_seq";
+#[cfg(feature = "store")]
 pub(crate) const META_HEAD_HASH: &[u8] = b"head_hash";
 
 /// An event as stored, with its hash (computed from the stored bytes).
@@ -129,6 +138,7 @@ pub(crate) struct State {
     /// not replay from a snapshot.
     schema: Option<(u64, Schema)>,
     /// Where appends go after the store (a ledger opened to write).
+    #[cfg(feature = "store")]
     pub(crate) journal: Option<JournalWriter>,
 }
 
@@ -136,12 +146,8 @@ pub(crate) struct State {
 #[derive(Debug)]
 pub struct Ledger {
     dir: PathBuf,
-    /// The sled store; `None` when the ledger was opened to read from its
-    /// journal.
-    sled: Option<Sled>,
-    /// The journal, when the ledger was opened to read from it (then every
-    /// read goes to it, and nothing touches the store).
-    pub(crate) journal: Option<Journal>,
+    /// Where its events are read from.
+    pub(crate) backend: Backend,
     pub(crate) snapshot_every: u64,
     /// How its hashes are made.
     pub(crate) format: Format,
@@ -150,7 +156,20 @@ pub struct Ledger {
     state: Mutex<State>,
 }
 
+/// Where a ledger's events are read from.
+#[derive(Debug)]
+pub(crate) enum Backend {
+    /// The sled store (a ledger opened to write, or to read where the
+    /// journal cannot be read).
+    #[cfg(feature = "store")]
+    Store(Sled),
+    /// A journal or a bundle, read without sled: every read goes to it,
+    /// and nothing touches the store.
+    Journal(Journal),
+}
+
 /// The sled database and its trees.
+#[cfg(feature = "store")]
 #[derive(Debug)]
 pub struct Sled {
     db: sled::Db,
@@ -161,6 +180,13 @@ pub struct Sled {
     pub(crate) snapshots: sled::Tree,
 }
 
+/// An event's bytes as read.
+#[cfg(feature = "store")]
+pub(crate) type Raw = sled::IVec;
+/// An event's bytes as read.
+#[cfg(not(feature = "store"))]
+pub(crate) type Raw = Vec<u8>;
+
 pub(crate) fn seq_key(seq: u64) -> [u8; 8] {
     seq.to_be_bytes()
 }
@@ -169,6 +195,7 @@ pub(crate) fn read_u64(bytes: &[u8]) -> Option<u64> {
     bytes.try_into().ok().map(u64::from_be_bytes)
 }
 
+#[cfg(feature = "store")]
 fn read_hash(bytes: &[u8]) -> Option<Hash> {
     bytes.try_into().ok().map(Hash)
 }
@@ -187,6 +214,7 @@ pub(crate) fn read_tag_value(bytes: &[u8]) -> Option<(u64, u64)> {
     Some((read_u64(&bytes[..8])?, read_u64(&bytes[8..])?))
 }
 
+#[cfg(feature = "store")]
 fn is_lock_error(e: &sled::Error) -> bool {
     match e {
         sled::Error::Io(io) => {
@@ -207,18 +235,21 @@ pub(crate) fn rules_of(dir: &Path, format: Format) -> Result<&'static dyn Rules>
 }
 
 impl Ledger {
+    #[cfg(feature = "store")]
     /// Create a new, empty SQLite ledger in `dir` (created if missing).
     /// Refuses when `dir` already holds one.
     pub fn init(dir: impl AsRef<Path>) -> Result<Ledger> {
         Ledger::init_with(dir, Dialect::Sqlite)
     }
 
+    #[cfg(feature = "store")]
     /// Create a new, empty ledger of `dialect` in `dir`, in the current
     /// format version.
     pub fn init_with(dir: impl AsRef<Path>, dialect: Dialect) -> Result<Ledger> {
         Ledger::init_format(dir, Format::new(dialect))
     }
 
+    #[cfg(feature = "store")]
     /// Create a new, empty ledger in `dir` whose hashes are made by
     /// `format`: a version this strata reads (a version-2 ledger is SQLite).
     /// `import` uses it to copy a ledger from its text form, hashes and all.
@@ -264,6 +295,7 @@ impl Ledger {
         Ok(ledger)
     }
 
+    #[cfg(feature = "store")]
     /// Open the ledger in `dir` to read it: strata writes nothing in `dir`
     /// (sled may still rewrite its own files in the store folder, see
     /// docs/reliability.md). A caller that appends opens with
@@ -273,12 +305,14 @@ impl Ledger {
         Ledger::open_as(dir.as_ref(), Access::Read)
     }
 
+    #[cfg(feature = "store")]
     /// Open the ledger in `dir` to append to it: as [`Ledger::open`], and
     /// this process writes itself down as the store's holder.
     pub fn open_to_write(dir: impl AsRef<Path>) -> Result<Ledger> {
         Ledger::open_as(dir.as_ref(), Access::Write)
     }
 
+    #[cfg(feature = "store")]
     fn open_as(dir: &Path, access: Access) -> Result<Ledger> {
         let dir = dir.to_path_buf();
         let store = dir.join(STORE_DIR);
@@ -342,6 +376,7 @@ impl Ledger {
         Ok(ledger)
     }
 
+    #[cfg(feature = "store")]
     fn from_db(dir: PathBuf, db: sled::Db) -> Result<Ledger> {
         let tree = |name: &str| {
             db.open_tree(name).map_err(|source| LedgerError::Store {
@@ -350,7 +385,7 @@ impl Ledger {
             })
         };
         Ok(Ledger {
-            sled: Some(Sled {
+            backend: Backend::Store(Sled {
                 events: tree("events")?,
                 hashes: tree("hashes")?,
                 tags: tree("tags")?,
@@ -358,7 +393,6 @@ impl Ledger {
                 snapshots: tree("snapshots")?,
                 db,
             }),
-            journal: None,
             snapshot_every: SNAPSHOT_EVERY,
             format: Format::new(Dialect::Sqlite),
             rules: strata_dialect::sqlite::RULES,
@@ -377,8 +411,7 @@ impl Ledger {
         Ok(Ledger {
             rules: rules_of(&dir, journal.format())?,
             format: journal.format(),
-            sled: None,
-            journal: Some(journal),
+            backend: Backend::Journal(journal),
             snapshot_every: SNAPSHOT_EVERY,
             state: Mutex::new(state),
             dir,
@@ -386,8 +419,22 @@ impl Ledger {
     }
 
     /// The store, unless the ledger was opened to read from its journal.
+    #[cfg(feature = "store")]
     pub(crate) fn sled(&self) -> Result<&Sled> {
-        self.sled.as_ref().ok_or(LedgerError::OpenedToRead)
+        match &self.backend {
+            Backend::Store(sled) => Ok(sled),
+            Backend::Journal(_) => Err(LedgerError::OpenedToRead),
+        }
+    }
+
+    /// The journal (or bundle) every read goes to, when the ledger was
+    /// opened from one.
+    pub(crate) fn journal(&self) -> Option<&Journal> {
+        match &self.backend {
+            Backend::Journal(journal) => Some(journal),
+            #[cfg(feature = "store")]
+            Backend::Store(_) => None,
+        }
     }
 
     /// How this ledger's hashes are made: its format version and dialect.
@@ -405,6 +452,7 @@ impl Ledger {
         self.rules
     }
 
+    #[cfg(feature = "store")]
     /// Read the format version and the dialect from `meta`.
     fn read_format(&self) -> Result<Format> {
         let not_a_ledger = |reason: &str| LedgerError::NotALedger {
@@ -439,6 +487,7 @@ impl Ledger {
         Ok(Format { version, dialect })
     }
 
+    #[cfg(feature = "store")]
     /// Read the head from `meta`.
     fn load_head(&self) -> Result<()> {
         let damaged = |reason: &str| LedgerError::Damaged {
@@ -493,6 +542,7 @@ impl Ledger {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    #[cfg(feature = "store")]
     pub(crate) fn store_err(&self, source: sled::Error) -> LedgerError {
         LedgerError::Store {
             dir: self.dir.clone(),
@@ -520,14 +570,15 @@ impl Ledger {
         self.lock().id
     }
 
-    pub(crate) fn raw(&self, seq: u64) -> Result<Option<sled::IVec>> {
-        if let Some(journal) = &self.journal {
-            return Ok(journal.raw(seq)?.map(sled::IVec::from));
+    pub(crate) fn raw(&self, seq: u64) -> Result<Option<Raw>> {
+        match &self.backend {
+            // A copy into sled's type with the store; the bytes as they are
+            // without it.
+            #[allow(clippy::useless_conversion)]
+            Backend::Journal(journal) => Ok(journal.raw(seq)?.map(Raw::from)),
+            #[cfg(feature = "store")]
+            Backend::Store(sled) => sled.events.get(seq_key(seq)).map_err(|e| self.store_err(e)),
         }
-        self.sled()?
-            .events
-            .get(seq_key(seq))
-            .map_err(|e| self.store_err(e))
     }
 
     /// Event `seq`, if stored.
@@ -539,11 +590,16 @@ impl Ledger {
 
     /// The event with this hash, if any.
     pub fn event_by_hash(&self, hash: &Hash) -> Result<Option<Entry>> {
-        if let Some(journal) = &self.journal {
-            return journal.event_by_hash(hash);
+        match &self.backend {
+            Backend::Journal(journal) => journal.event_by_hash(hash),
+            #[cfg(feature = "store")]
+            Backend::Store(sled) => self.store_event_by_hash(sled, hash),
         }
-        let Some(v) = self
-            .sled()?
+    }
+
+    #[cfg(feature = "store")]
+    fn store_event_by_hash(&self, sled: &Sled, hash: &Hash) -> Result<Option<Entry>> {
+        let Some(v) = sled
             .hashes
             .get(hash.as_bytes())
             .map_err(|e| self.store_err(e))?
@@ -585,13 +641,15 @@ impl Ledger {
             std::ops::Bound::Included(k) => u64::from_be_bytes(*k),
             _ => 0,
         };
-        let source = match (&self.journal, self.sled()) {
-            (Some(journal), _) if newest_first => {
+        let source = match &self.backend {
+            Backend::Journal(journal) if newest_first => {
                 Source::Journal(journal.events_back_from(from(range.end_bound())))
             }
-            (Some(journal), _) => Source::Journal(journal.events_from(from(range.start_bound()))),
-            (None, Ok(sled)) => Source::Sled(sled.events.range(range)),
-            (None, Err(e)) => Source::Failed(Some(e)),
+            Backend::Journal(journal) => {
+                Source::Journal(journal.events_from(from(range.start_bound())))
+            }
+            #[cfg(feature = "store")]
+            Backend::Store(sled) => Source::Sled(sled.events.range(range)),
         };
         Events {
             source,
@@ -608,32 +666,35 @@ impl Ledger {
 
     /// The tags, by name.
     pub fn tags(&self) -> Result<Vec<Tag>> {
-        if let Some(journal) = &self.journal {
-            return Ok(journal.tags());
+        match &self.backend {
+            Backend::Journal(journal) => Ok(journal.tags()),
+            #[cfg(feature = "store")]
+            Backend::Store(sled) => sled
+                .tags
+                .iter()
+                .map(|item| {
+                    let (k, v) = item.map_err(|e| self.store_err(e))?;
+                    self.decode_tag(&k, &v)
+                })
+                .collect(),
         }
-        self.sled()?
-            .tags
-            .iter()
-            .map(|item| {
-                let (k, v) = item.map_err(|e| self.store_err(e))?;
-                self.decode_tag(&k, &v)
-            })
-            .collect()
     }
 
     /// The tag named `name`, if any.
     pub fn tag(&self, name: &str) -> Result<Option<Tag>> {
-        if let Some(journal) = &self.journal {
-            return Ok(journal.tag(name));
+        match &self.backend {
+            Backend::Journal(journal) => Ok(journal.tag(name)),
+            #[cfg(feature = "store")]
+            Backend::Store(sled) => sled
+                .tags
+                .get(name.as_bytes())
+                .map_err(|e| self.store_err(e))?
+                .map(|v| self.decode_tag(name.as_bytes(), &v))
+                .transpose(),
         }
-        self.sled()?
-            .tags
-            .get(name.as_bytes())
-            .map_err(|e| self.store_err(e))?
-            .map(|v| self.decode_tag(name.as_bytes(), &v))
-            .transpose()
     }
 
+    #[cfg(feature = "store")]
     fn decode_tag(&self, k: &[u8], v: &[u8]) -> Result<Tag> {
         let name = String::from_utf8_lossy(k).into_owned();
         let (target, seq) = read_tag_value(v).ok_or_else(|| LedgerError::Damaged {
@@ -662,11 +723,16 @@ impl Ledger {
         if seq == 0 {
             return Ok(Schema::default());
         }
-        if let Some(journal) = &self.journal {
-            return journal.schema_at(seq);
+        match &self.backend {
+            Backend::Journal(journal) => journal.schema_at(seq),
+            #[cfg(feature = "store")]
+            Backend::Store(sled) => self.store_schema_at(sled, seq),
         }
-        let snapshot = self
-            .sled()?
+    }
+
+    #[cfg(feature = "store")]
+    fn store_schema_at(&self, sled: &Sled, seq: u64) -> Result<Schema> {
+        let snapshot = sled
             .snapshots
             .range(..=seq_key(seq))
             .next_back()
@@ -699,7 +765,7 @@ impl Ledger {
                 (schema, at + 1)
             }
         };
-        for item in self.sled()?.events.range(seq_key(from)..=seq_key(seq)) {
+        for item in sled.events.range(seq_key(from)..=seq_key(seq)) {
             let (k, v) = item.map_err(|e| self.store_err(e))?;
             let at = read_u64(&k).unwrap_or(0);
             let event = self
@@ -750,11 +816,22 @@ impl Ledger {
         let digits: Vec<u8> = prefix.bytes().filter_map(nibble).collect();
         let whole: Vec<u8> = digits.chunks_exact(2).map(|p| (p[0] << 4) | p[1]).collect();
         let odd = (digits.len() % 2 == 1).then(|| digits[digits.len() - 1]);
-        if let Some(journal) = &self.journal {
-            return journal.find_hash_prefix(&whole, odd);
+        match &self.backend {
+            Backend::Journal(journal) => journal.find_hash_prefix(&whole, odd),
+            #[cfg(feature = "store")]
+            Backend::Store(sled) => self.store_find_hash_prefix(sled, &whole, odd),
         }
+    }
+
+    #[cfg(feature = "store")]
+    fn store_find_hash_prefix(
+        &self,
+        sled: &Sled,
+        whole: &[u8],
+        odd: Option<u8>,
+    ) -> Result<Vec<(u64, Hash)>> {
         let mut found = Vec::new();
-        for item in self.sled()?.hashes.scan_prefix(&whole) {
+        for item in sled.hashes.scan_prefix(whole) {
             let (k, v) = item.map_err(|e| self.store_err(e))?;
             if let Some(n) = odd {
                 if k.get(whole.len()).map(|b| b >> 4) != Some(n) {
@@ -826,6 +903,7 @@ impl Ledger {
         Ok(lo)
     }
 
+    #[cfg(feature = "store")]
     /// Check `draft` against head and compute the event it would append,
     /// without writing anything.
     pub fn prepare(&self, draft: Draft) -> Result<Prepared> {
@@ -833,6 +911,7 @@ impl Ledger {
         self.prepare_locked(&mut state, draft, None)
     }
 
+    #[cfg(feature = "store")]
     /// [`Ledger::prepare`] for an event `rebase` re-records, which keeps
     /// where it was before as its `origin`.
     pub fn prepare_rebased(&self, draft: Draft, origin: Origin) -> Result<Prepared> {
@@ -840,6 +919,7 @@ impl Ledger {
         self.prepare_locked(&mut state, draft, Some(origin))
     }
 
+    #[cfg(feature = "store")]
     fn prepare_locked(
         &self,
         state: &mut State,
@@ -851,6 +931,7 @@ impl Ledger {
 
     /// [`Ledger::prepare_locked`], with the fingerprint taken as `known`
     /// rather than computed when it is given.
+    #[cfg(feature = "store")]
     fn prepare_with(
         &self,
         state: &mut State,
@@ -947,6 +1028,7 @@ impl Ledger {
         })
     }
 
+    #[cfg(feature = "store")]
     /// Append a prepared event: one transaction over every tree, which
     /// re-checks that head has not moved, then a flush to disk.
     pub fn commit(&self, prepared: Prepared) -> Result<Entry> {
@@ -954,6 +1036,7 @@ impl Ledger {
         self.commit_locked(&mut state, prepared, true)
     }
 
+    #[cfg(feature = "store")]
     /// Prepare and commit `draft` as one step.
     pub fn append(&self, draft: Draft) -> Result<Entry> {
         let mut state = self.lock();
@@ -961,6 +1044,7 @@ impl Ledger {
         self.commit_locked(&mut state, prepared, true)
     }
 
+    #[cfg(feature = "store")]
     /// [`Ledger::append`] without waiting for the disk: for a run of appends
     /// (building a large ledger), which ends with [`Ledger::flush`]. Each
     /// append is one transaction as always; a crash before the flush can
@@ -971,6 +1055,7 @@ impl Ledger {
         self.commit_locked(&mut state, prepared, false)
     }
 
+    #[cfg(feature = "store")]
     /// Check that `event`, whole as another ledger or its text form holds
     /// it, follows head exactly and fits: its seq and prev are head's next,
     /// and it passes every check [`Ledger::prepare`] makes of a draft with
@@ -982,6 +1067,7 @@ impl Ledger {
         self.prepare_event_locked(&mut state, event)
     }
 
+    #[cfg(feature = "store")]
     /// Prepare and commit a whole `event` as one step (see
     /// [`Ledger::prepare_event`]).
     pub fn append_event(&self, event: Event) -> Result<Entry> {
@@ -990,6 +1076,7 @@ impl Ledger {
         self.commit_locked(&mut state, prepared, true)
     }
 
+    #[cfg(feature = "store")]
     /// [`Ledger::append_event`] without waiting for the disk: for a run of
     /// events (an import), which ends with [`Ledger::flush`]. The append is
     /// one transaction as always; a crash before the flush can lose the
@@ -1000,6 +1087,7 @@ impl Ledger {
         self.commit_locked(&mut state, prepared, false)
     }
 
+    #[cfg(feature = "store")]
     /// Append a run of whole events of a text form that
     /// [`crate::text::import`] has checked, in one transaction, without
     /// waiting for the disk (the import flushes once at the end). Each is
@@ -1021,6 +1109,7 @@ impl Ledger {
         result
     }
 
+    #[cfg(feature = "store")]
     fn append_run_locked(&self, state: &mut State, run: Vec<Event>) -> Result<()> {
         let Some(first) = run.first() else {
             return Ok(());
@@ -1106,6 +1195,7 @@ impl Ledger {
         }
     }
 
+    #[cfg(feature = "store")]
     /// Write everything appended so far to disk.
     pub fn flush(&self) -> Result<()> {
         self.sled()?.db.flush().map_err(|e| self.store_err(e))?;
@@ -1113,12 +1203,14 @@ impl Ledger {
         Ok(())
     }
 
+    #[cfg(feature = "store")]
     fn prepare_event_locked(&self, state: &mut State, event: Event) -> Result<Prepared> {
         self.prepare_event_as(state, event, false)
     }
 
     /// [`Ledger::prepare_event_locked`]; `as_recorded` keeps the event's
     /// fingerprint as it records it instead of computing it.
+    #[cfg(feature = "store")]
     fn prepare_event_as(
         &self,
         state: &mut State,
@@ -1165,6 +1257,7 @@ impl Ledger {
         Ok(prepared)
     }
 
+    #[cfg(feature = "store")]
     fn commit_locked(&self, state: &mut State, prepared: Prepared, flush: bool) -> Result<Entry> {
         let Prepared {
             event,
@@ -1249,6 +1342,7 @@ impl Ledger {
         Ok(Entry { hash, event })
     }
 
+    #[cfg(feature = "store")]
     /// Change how often snapshots are written by this handle (for tests and
     /// benchmarks that compare intervals; the store works with any mix).
     #[doc(hidden)]
@@ -1257,6 +1351,7 @@ impl Ledger {
     }
 }
 
+#[cfg(feature = "store")]
 /// Whether a ledger is opened to read or to append.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Access {
@@ -1264,10 +1359,12 @@ enum Access {
     Write,
 }
 
+#[cfg(feature = "store")]
 /// The file in which the process that holds the store writes itself down,
 /// so that another one can say who it waits for.
 const HOLDER_FILE: &str = "holder";
 
+#[cfg(feature = "store")]
 /// Write down this process as the store's holder (best effort: the file
 /// only serves messages). Only a process that opens the ledger to append
 /// does, and never through a symlink (see [`replace_file`]).
@@ -1280,6 +1377,7 @@ fn write_holder(dir: &Path) {
     let _ = replace_file(dir, HOLDER_FILE, line.replace('\n', " ").as_bytes());
 }
 
+#[cfg(feature = "store")]
 /// Put `bytes` in `dir/name` as a whole new file: they are written to a
 /// fresh file created in `dir` (`create_new`: never an existing file, never
 /// through a symlink), which is then renamed over `name`. A rename replaces
@@ -1289,6 +1387,7 @@ pub(crate) fn replace_file(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Res
     write_file(dir, name, bytes, true)
 }
 
+#[cfg(feature = "store")]
 /// [`replace_file`], with `sync` saying whether to wait for the disk
 /// before the rename (a caller that writes many files syncs them once
 /// at the end).
@@ -1327,6 +1426,7 @@ pub(crate) fn write_file(dir: &Path, name: &str, bytes: &[u8], sync: bool) -> st
     Err(last.unwrap_or_else(|| std::io::Error::other("no fresh file name")))
 }
 
+#[cfg(feature = "store")]
 /// The holder, if it wrote itself down and (where that can be told) is
 /// still running. Anything but a plain file at `holder` (a symlink, a
 /// folder) is ignored, and at most a short line is read.
@@ -1351,6 +1451,7 @@ fn read_holder(dir: &Path) -> Option<String> {
     Some(line.trim().to_string())
 }
 
+#[cfg(feature = "store")]
 fn open_sled(dir: &Path, store: &Path, create: bool, access: Access) -> Result<sled::Db> {
     let config = sled::Config::new()
         .path(store)
@@ -1389,6 +1490,7 @@ fn open_sled(dir: &Path, store: &Path, create: bool, access: Access) -> Result<s
     }
 }
 
+#[cfg(feature = "store")]
 /// Whether sled could not open the store because this user may not write
 /// to it (a read-only folder or file system).
 fn is_denied(e: &sled::Error) -> bool {
@@ -1419,38 +1521,38 @@ pub struct Events {
 }
 
 enum Source {
+    #[cfg(feature = "store")]
     Sled(sled::Iter),
     Journal(JournalEvents),
-    /// The error, once, then nothing.
-    Failed(Option<LedgerError>),
 }
 
 impl Iterator for Events {
     type Item = Result<Entry>;
 
     fn next(&mut self) -> Option<Result<Entry>> {
-        let iter = match &mut self.source {
-            Source::Sled(iter) => iter,
-            Source::Journal(events) => return events.next(),
-            Source::Failed(e) => return e.take().map(Err),
-        };
-        let item = if self.newest_first {
-            iter.next_back()
-        } else {
-            iter.next()
-        }?;
-        Some(match item {
-            Ok((k, v)) => decode_entry(self.format, read_u64(&k).unwrap_or(0), &v),
-            Err(e) => Err(LedgerError::Store {
-                dir: self.dir.clone(),
-                source: e,
-            }),
-        })
+        match &mut self.source {
+            Source::Journal(events) => events.next(),
+            #[cfg(feature = "store")]
+            Source::Sled(iter) => {
+                let item = if self.newest_first {
+                    iter.next_back()
+                } else {
+                    iter.next()
+                }?;
+                Some(match item {
+                    Ok((k, v)) => decode_entry(self.format, read_u64(&k).unwrap_or(0), &v),
+                    Err(e) => Err(LedgerError::Store {
+                        dir: self.dir.clone(),
+                        source: e,
+                    }),
+                })
+            }
+        }
     }
 }
 
 /// The store's trees, for tests that edit them as an attacker would.
-#[cfg(test)]
+#[cfg(all(test, feature = "store"))]
 impl std::ops::Deref for Ledger {
     type Target = Sled;
 

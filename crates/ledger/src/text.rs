@@ -1418,7 +1418,7 @@ impl ImportCheck {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::event::tests::golden_event;
 
@@ -1650,7 +1650,7 @@ mod tests {
 
     /// The golden text form's ledger (no table options, which a change of
     /// the model is to rework).
-    fn golden_ledger(dir: &Path) -> Ledger {
+    pub(crate) fn golden_ledger(dir: &Path) -> Ledger {
         use strata_schema::{Check, Column, Index, IndexTerm, IndexedColumn, Op, Table};
         let l = Ledger::init(dir).unwrap();
         // 2026-11-25T10:00:00Z.

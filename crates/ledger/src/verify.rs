@@ -11,7 +11,9 @@ use strata_schema::Schema;
 use crate::error::Result;
 use crate::event::{replay_body, Body, Event};
 use crate::hash::Hash;
-use crate::store::{read_tag_value, read_u64, Ledger, META_HEAD_HASH, META_HEAD_SEQ};
+#[cfg(feature = "store")]
+use crate::store::{read_tag_value, read_u64, Sled, META_HEAD_HASH, META_HEAD_SEQ};
+use crate::store::{Backend, Ledger};
 use crate::timestamp::Timestamp;
 
 /// The outcome of [`Ledger::verify`].
@@ -96,6 +98,7 @@ impl IndexDigest {
 }
 
 /// An event as read from the store: key, bytes, and the hash of the bytes.
+#[cfg(feature = "store")]
 type Scanned = (sled::IVec, sled::IVec, Hash);
 
 /// Events per message from the reading thread to the checking one.
@@ -118,10 +121,17 @@ impl Ledger {
     /// pass does no random lookups. When something does not match, a few
     /// lookups find which event is to blame.
     pub fn verify(&self, deep: bool) -> Result<VerifyReport> {
-        if let Some(journal) = &self.journal {
-            return journal.verify(deep);
+        match &self.backend {
+            Backend::Journal(journal) => journal.verify(deep),
+            #[cfg(feature = "store")]
+            Backend::Store(sled) => self.verify_store(sled, deep),
         }
-        let sled = self.sled()?;
+    }
+}
+
+#[cfg(feature = "store")]
+impl Ledger {
+    fn verify_store(&self, sled: &Sled, deep: bool) -> Result<VerifyReport> {
         let stop = AtomicBool::new(false);
         std::thread::scope(|scope| {
             let index = scope.spawn(|| self.index_digest(&stop));

@@ -2,6 +2,8 @@
 //! without its lock; an append cut short, a journal one event short, a
 //! damaged, foreign, longer or symlinked journal, and a ledger made before
 //! journals, each as the crash rules of `journal.rs` say.
+// They build their ledgers in a store.
+#![cfg(feature = "store")]
 
 use std::path::{Path, PathBuf};
 

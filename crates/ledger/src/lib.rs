@@ -40,10 +40,9 @@ mod verify;
 
 #[cfg(test)]
 mod bundle_tests;
-// The store's own tests.
-#[cfg(all(test, feature = "store"))]
+#[cfg(test)]
 mod journal_tests;
-#[cfg(all(test, feature = "store"))]
+#[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod workload;

@@ -1,6 +1,8 @@
 //! Tests of the store as a whole: creating and opening, appending and its
 //! rejections, reading, points, snapshots and verify, with property tests for
 //! replay and tampering.
+// They build their ledgers in a store.
+#![cfg(feature = "store")]
 
 use std::path::Path;
 

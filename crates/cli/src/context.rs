@@ -1,6 +1,7 @@
 //! What every command shares: the global options, opening the ledger
 //! (waiting a while when another process holds it), and resolving points.
 
+use std::cell::RefCell;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -13,13 +14,33 @@ use crate::output;
 
 pub struct Context {
     pub global: Global,
+    /// The ledger as a step before the command opened it to read (the
+    /// text form's catch-up): the command's [`Context::ledger`] takes it
+    /// instead of opening the ledger a second time.
+    opened: RefCell<Option<Ledger>>,
 }
 
 impl Context {
+    pub fn new(global: Global) -> Context {
+        Context {
+            global,
+            opened: RefCell::new(None),
+        }
+    }
+
+    /// Keep `ledger`, opened to read, for the command's
+    /// [`Context::ledger`].
+    pub fn keep_opened(&self, ledger: Ledger) {
+        *self.opened.borrow_mut() = Some(ledger);
+    }
+
     /// Open the ledger to read it, waiting up to `--wait` seconds while
     /// another strata process holds it. Nothing is written in the ledger
     /// folder.
     pub fn ledger(&self) -> Result<Ledger, Failure> {
+        if let Some(ledger) = self.opened.borrow_mut().take() {
+            return Ok(ledger);
+        }
         self.open_ledger().map_err(open_failure)
     }
 

@@ -65,15 +65,23 @@ impl Settings {
 /// otherwise). `strict` (a command that appends) refuses to go on when they
 /// cannot; a reader warns and reads what the ledger holds.
 pub fn catch_up(cx: &Context, dir: &Path, strict: bool) -> Result<(), Failure> {
-    let (head, forked) = match Ledger::open(&cx.global.ledger) {
-        Ok(ledger) => (ledger.head_seq(), forked(&ledger, dir)),
+    let (ledger, forked) = match Ledger::open(&cx.global.ledger) {
+        Ok(ledger) => {
+            let forked = forked(&ledger, dir);
+            (ledger, forked)
+        }
         // No ledger yet (or none readable): the command says so itself.
         Err(_) => return Ok(()),
     };
-    let next = dir.join(text::file_name(head + 1));
+    let next = dir.join(text::file_name(ledger.head_seq() + 1));
     let brought = match forked {
         Some(fork) => Err(Failure::from(fork)),
-        None if std::fs::symlink_metadata(&next).is_err() => return Ok(()),
+        None if std::fs::symlink_metadata(&next).is_err() => {
+            // Nothing to bring in: the command reads the ledger as opened
+            // here, rather than opening it again.
+            cx.keep_opened(ledger);
+            return Ok(());
+        }
         None => cx
             .ledger_to_append(true)
             .and_then(|ledger| text::import(&ledger, dir, false).map_err(Failure::from)),

@@ -33,7 +33,7 @@ use crate::report::{self, plural, Text};
 use crate::settings::{self, Settings};
 
 pub fn run(cli: Cli) -> Result<u8, Failure> {
-    let cx = Context { global: cli.global };
+    let cx = Context::new(cli.global);
     let follow = Settings::load()?.text;
     let (before, after) = follows(&cli.command);
     if let (Some(dir), Some(strict)) = (&follow, before) {

@@ -5,7 +5,8 @@
 //! the recorded point is read again: two applies cannot both start from the
 //! same point. Foreign keys are switched off around the transaction when the
 //! plan needs it (the pragma is a no-op inside one) and switched back to
-//! what they were afterwards, whatever happened.
+//! what they were afterwards, whatever happened. The last statement before
+//! commit writes the seal ([`crate::seal`]), after the schema was checked.
 
 use std::path::Path;
 use std::time::Duration;
@@ -117,6 +118,16 @@ fn summary(diffs: &[Difference]) -> String {
     parts.join("; ")
 }
 
+/// How messages name the database of `conn`: the path of its file, or
+/// `:memory:` for an in-memory or temporary one.
+pub fn name_of(conn: &Connection) -> String {
+    match conn.path() {
+        Some("") => ":memory:".to_string(),
+        Some(path) => path.to_string(),
+        None => "the database".to_string(),
+    }
+}
+
 /// The error an SQLite failure means for a user, where it has a plainer
 /// name than SQLite's.
 pub(crate) fn classify(e: rusqlite::Error, path: &str) -> ApplyError {
@@ -190,7 +201,7 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
 /// The point the database records, or `None` for a database strata has
 /// never applied to (a new or empty file, or one without `_strata_state`).
 pub fn read_state(conn: &Connection) -> Result<Option<Position>, ApplyError> {
-    let path = conn.path().unwrap_or("the database").to_string();
+    let path = name_of(conn);
     let exists: bool = conn
         .query_row(
             "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?1",
@@ -247,7 +258,8 @@ pub fn read_state(conn: &Connection) -> Result<Option<Position>, ApplyError> {
 /// Runs `plan` and the bookkeeping in one transaction: the database moves
 /// from `from` (`None`: strata never applied to it) to `to`, or nothing
 /// changes. Before committing, the live schema is read back and compared
-/// with `target`; any difference rolls everything back.
+/// with `target`; any difference rolls everything back. Otherwise the
+/// seal of the schema is written last ([`crate::seal`]).
 pub fn apply(
     conn: &mut Connection,
     plan: &Plan,
@@ -257,7 +269,7 @@ pub fn apply(
     who: &str,
     version: &str,
 ) -> Result<Applied, ApplyError> {
-    let path = conn.path().unwrap_or("the database").to_string();
+    let path = name_of(conn);
     let fk_before: bool = conn
         .pragma_query_value(None, "foreign_keys", |r| r.get(0))
         .map_err(|e| classify(e, &path))?;
@@ -343,7 +355,13 @@ fn run(
     ];
     let mut restored_rows = vec![0u64; plan.restores.len()];
     let mut kept_rows = vec![0u64; plan.restores.len()];
+    // The seal is the digest of the schema as checked: it runs last.
+    let mut sealing = Vec::new();
     for (n, statement) in plan.transaction().into_iter().enumerate() {
+        if statement.role == Role::Seal {
+            sealing.push((n, statement));
+            continue;
+        }
         crate::failpoint::failpoint(format_args!("apply:statement:{n}"));
         let rows = execute(&tx, &statement, &params)?;
         match statement.role {
@@ -360,6 +378,11 @@ fn run(
     let diffs = shape_differences(&tx, target)?;
     if !diffs.is_empty() {
         return Err(ApplyError::Mismatch(diffs));
+    }
+    for (n, statement) in sealing {
+        crate::failpoint::failpoint(format_args!("apply:statement:{n}"));
+        let seal = Value::Text(crate::seal::digest(&tx, to)?);
+        execute(&tx, &statement, &[(":seal", seal)])?;
     }
 
     let archived = archived_by_this_apply(&tx)?;
@@ -455,7 +478,7 @@ fn execute(
             .execute_batch(&statement.sql)
             .map(|()| 0)
             .map_err(failed),
-        Role::Bound => {
+        Role::Bound | Role::Seal => {
             let mut st = conn.prepare(&statement.sql).map_err(failed)?;
             for (name, value) in params {
                 if let Some(i) = st.parameter_index(name).map_err(failed)? {

@@ -100,6 +100,10 @@ impl strata_target::Database for SqliteDb {
         crate::apply::read_state(&self.conn)
     }
 
+    fn sealed(&self) -> Result<bool, ApplyError> {
+        crate::seal::sealed(&self.conn)
+    }
+
     fn introspect(&self) -> Result<Schema, ApplyError> {
         Ok(crate::introspect::introspect(&self.conn)?)
     }

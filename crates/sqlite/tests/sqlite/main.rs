@@ -7,4 +7,5 @@ mod corpus;
 mod introspect;
 mod planner;
 mod quoting;
+mod seal;
 mod support;

@@ -3,10 +3,11 @@
 //!
 //! The transaction is `BEGIN IMMEDIATE`, so the write lock is taken before
 //! the recorded point is read again: two applies cannot both start from the
-//! same point. Foreign keys are switched off around the transaction when the
-//! plan needs it (the pragma is a no-op inside one) and switched back to
-//! what they were afterwards, whatever happened. The last statement before
-//! commit writes the seal ([`crate::seal`]), after the schema was checked.
+//! same point. Foreign keys are enforced during the transaction, or switched
+//! off around it when the plan needs it (the pragma is a no-op inside one),
+//! and switched back to what they were afterwards, whatever happened. The
+//! last statement before commit writes the seal ([`crate::seal`]), after the
+//! schema was checked.
 
 use std::path::Path;
 use std::time::Duration;
@@ -47,6 +48,14 @@ pub enum ApplyError {
     ForeignLedger { expected: String, found: String },
     #[error("the database is at {now}, not at {expected} as planned (another process applied meanwhile); nothing was changed")]
     Moved { expected: String, now: String },
+    #[error("the connection to {path} is inside a transaction")]
+    InTransaction { path: String },
+    #[error("the connection to {path} has a temporary {kind} {name}, which strata's statements could take for one of the database's own")]
+    Temporary {
+        path: String,
+        kind: String,
+        name: String,
+    },
     #[error("the database's {STATE_TABLE} table is malformed ({reason})")]
     BadState { reason: String },
     #[error("{comment} failed: {message}; nothing was changed")]
@@ -90,6 +99,12 @@ impl ApplyError {
             ApplyError::ReadOnly { .. } => "make it writable, or give a copy that is",
             ApplyError::Exists { .. } => "give a path that does not exist",
             ApplyError::Locked => "wait for the other connection to finish and try again",
+            ApplyError::InTransaction { .. } => {
+                "commit or roll back first: strata applies in a transaction of its own"
+            }
+            ApplyError::Temporary { .. } => {
+                "hand over a connection without temporary tables, views or triggers"
+            }
             ApplyError::ForeignLedger { .. } => "give the --ledger it belongs to",
             ApplyError::Moved { .. } | ApplyError::ArchivesMoved => "run apply again",
             ApplyError::BadState { .. } => {
@@ -259,7 +274,9 @@ pub fn read_state(conn: &Connection) -> Result<Option<Position>, ApplyError> {
 /// from `from` (`None`: strata never applied to it) to `to`, or nothing
 /// changes. Before committing, the live schema is read back and compared
 /// with `target`; any difference rolls everything back. Otherwise the
-/// seal of the schema is written last ([`crate::seal`]).
+/// seal of the schema is written last ([`crate::seal`]). Foreign keys are
+/// on during the transaction (off around it when the plan needs them off),
+/// and put back to what they were afterwards.
 pub fn apply(
     conn: &mut Connection,
     plan: &Plan,
@@ -273,8 +290,11 @@ pub fn apply(
     let fk_before: bool = conn
         .pragma_query_value(None, "foreign_keys", |r| r.get(0))
         .map_err(|e| classify(e, &path))?;
-    if plan.foreign_keys_off && fk_before {
-        conn.pragma_update(None, "foreign_keys", false)
+    // Enforced, as on the connections strata opens itself (a connection
+    // handed over may have them off), unless the plan needs them off.
+    let fk_during = !plan.foreign_keys_off;
+    if fk_during != fk_before {
+        conn.pragma_update(None, "foreign_keys", fk_during)
             .map_err(|e| classify(e, &path))?;
     }
     let result = run(conn, plan, from, to, target, who, version, &path);

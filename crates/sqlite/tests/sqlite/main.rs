@@ -3,6 +3,7 @@
 
 mod apply;
 mod coalescing;
+mod connection;
 mod corpus;
 mod introspect;
 mod planner;

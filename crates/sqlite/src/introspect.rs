@@ -109,6 +109,8 @@ pub fn read_file(path: &std::path::Path) -> Result<Schema, IntrospectError> {
 /// The schema of the `main` database of `conn`, without strata's own and
 /// SQLite's internal objects.
 pub fn introspect(conn: &Connection) -> Result<Schema, IntrospectError> {
+    // Tests stop here to tell that a command read no schema at all.
+    crate::failpoint::failpoint(format_args!("introspect"));
     let entries = entries(conn)?;
     let flags = table_flags(conn)?;
     let mut schema = Schema::default();

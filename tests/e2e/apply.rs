@@ -4,7 +4,7 @@
 use rusqlite::Connection;
 
 use crate::support::{assert_clean, strings, text_rows};
-use crate::Env;
+use crate::{Env, Run};
 
 fn columns(conn: &Connection, table: &str) -> Vec<String> {
     strings(
@@ -289,4 +289,114 @@ fn a_rebuild_of_a_100k_row_table_keeps_every_row_index_and_trigger() {
     assert!(err.to_string().contains("negative qty"), "{err}");
     assert_eq!(text_rows(&conn, "SELECT seq FROM _strata_state"), [["2"]]);
     assert_clean(&conn);
+}
+
+/// `apply` at the database's point, in text and JSON, with
+/// `$STRATA_FAILPOINT` set to `failpoint` (empty: none).
+fn at_rest_outputs(env: &Env, failpoint: &str) -> [Run; 2] {
+    let run = |args: &[&str]| {
+        let out = env
+            .command(args)
+            .env("STRATA_FAILPOINT", failpoint)
+            .output()
+            .expect("run strata");
+        env.finish(args, out)
+    };
+    [
+        run(&["apply", "--db", "app.db"]),
+        run(&["--json", "apply", "--db", "app.db"]),
+    ]
+}
+
+/// The outputs of two runs, exit code, stdout and stderr.
+fn shown(runs: &[Run; 2]) -> Vec<(i32, &str, &str)> {
+    runs.iter()
+        .map(|r| (r.code, r.stdout.as_str(), r.stderr.as_str()))
+        .collect()
+}
+
+#[test]
+fn a_sealed_database_at_the_point_is_done_without_reading_its_schema() {
+    let env = Env::init();
+    env.seed();
+    env.ok(&["apply", "--db", "app.db"]);
+    let file = env.path().join("app.db");
+    let bytes = std::fs::read(&file).expect("read");
+
+    // Reading the schema aborts the process: apply never gets there.
+    let sealed = at_rest_outputs(&env, "introspect");
+    assert_eq!(sealed[0].code, 0, "{:?}", sealed[0]);
+    assert_eq!(sealed[0].stdout, "app.db is already at event 2\n");
+    assert_eq!(
+        sealed[1].stdout,
+        "{\n  \"db\": \"app.db\",\n  \"from\": 2,\n  \"statements\": 0,\n  \"to\": 2\n}\n"
+    );
+    assert_eq!(std::fs::read(&file).expect("read"), bytes, "untouched");
+
+    // VACUUM changes the file, not the schema: still at rest.
+    env.db("app.db").execute_batch("VACUUM").expect("vacuum");
+    assert_eq!(shown(&at_rest_outputs(&env, "introspect")), shown(&sealed));
+
+    // As an earlier version left it (no seal): the full look, the same
+    // answer, and the file left as it was (only an apply seals).
+    env.db("app.db")
+        .execute_batch("ALTER TABLE _strata_state DROP COLUMN seal")
+        .expect("unseal");
+    let bytes = std::fs::read(&file).expect("read");
+    let looked = at_rest_outputs(&env, "introspect");
+    assert_eq!(looked[0].code, -1, "it read the schema: {:?}", looked[0]);
+    assert_eq!(shown(&at_rest_outputs(&env, "")), shown(&sealed));
+    assert_eq!(std::fs::read(&file).expect("read"), bytes, "untouched");
+}
+
+#[test]
+fn a_database_changed_by_hand_at_the_point_is_surveyed_as_before() {
+    let env = Env::init();
+    env.seed();
+    env.ok(&["apply", "--db", "app.db"]);
+    for (sql, drift) in [
+        ("CREATE INDEX users_name ON users (name)", "users_name"),
+        ("ALTER TABLE users ADD COLUMN sneaky text", "sneaky"),
+    ] {
+        env.db("app.db").execute_batch(sql).expect("by hand");
+        let run = env.fails(&["apply", "--db", "app.db"], 4);
+        assert!(run.stdout.contains(drift), "{run:?}");
+    }
+    env.db("app.db")
+        .execute_batch("DROP INDEX users_name; ALTER TABLE users DROP COLUMN sneaky")
+        .expect("undone");
+    env.ok(&["apply", "--db", "app.db"])
+        .says("already at event 2");
+
+    // A view strata made, dropped by hand.
+    env.record("a view", "CREATE VIEW names AS SELECT name FROM users;");
+    env.ok(&["apply", "--db", "app.db"]);
+    env.db("app.db")
+        .execute_batch("DROP VIEW names")
+        .expect("by hand");
+    env.fails(&["apply", "--db", "app.db"], 4).says("names");
+}
+
+#[test]
+fn a_database_an_earlier_version_applied_to_is_sealed_by_its_next_apply() {
+    let env = Env::init();
+    env.seed();
+    env.ok(&["apply", "--db", "app.db", "--to", "1"]);
+    env.db("app.db")
+        .execute_batch("ALTER TABLE _strata_state DROP COLUMN seal")
+        .expect("unseal");
+    let dry = env.ok(&["apply", "--db", "app.db", "--dry-run"]).stdout;
+    assert!(
+        dry.contains("ALTER TABLE \"_strata_state\" ADD COLUMN \"seal\" TEXT;"),
+        "{dry}"
+    );
+    env.ok(&["apply", "--db", "app.db"]).says("now at event 2");
+    let conn = env.db("app.db");
+    assert_eq!(
+        text_rows(&conn, "SELECT seq, length(seal) FROM _strata_state"),
+        [["2", "64"]]
+    );
+    let sealed = at_rest_outputs(&env, "introspect");
+    assert_eq!(sealed[0].code, 0, "{:?}", sealed[0]);
+    assert_eq!(sealed[0].stdout, "app.db is already at event 2\n");
 }

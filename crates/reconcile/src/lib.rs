@@ -12,6 +12,10 @@
 //! let target = strata_sqlite::Sqlite;
 //! let r = Reconciler::new(&target, &ledger);
 //! let mut db = r.open(std::path::Path::new("app.db"))?;
+//! if r.at_rest(&db, ledger.head_seq())? {
+//!     // At head, and untouched since the apply that brought it there.
+//!     return Ok(());
+//! }
 //! let survey = r.survey(&db)?;
 //! survey.refuse_drift()?;
 //! let planned = r.plan(&db, survey, ledger.head_seq())?;
@@ -328,6 +332,24 @@ impl<'a, T: Target> Reconciler<'a, T> {
             }
         }
         Ok(0)
+    }
+
+    /// Whether `db` is at point `to` and nothing changed since: it records
+    /// exactly this ledger's point `to` (hence no detour) and its target
+    /// vouches that the live schema is what the apply there left
+    /// ([`Database::sealed`]). Then a survey would find it at `to` without
+    /// drift, and a plan to `to` would be done, so neither is needed: the
+    /// live schema is not read into the model, nor the ledger's schema
+    /// projected. `false` only means "survey it": the database may be at
+    /// `to` all the same (one an earlier version of strata applied to, or
+    /// one whose target keeps no seal).
+    pub fn at_rest(&self, db: &T::Database, to: u64) -> Result<bool> {
+        let want = self.position(to)?;
+        let name = || db.name();
+        if db.position().map_err(|e| Error::target(Some(&name()), e))? != Some(want) {
+            return Ok(false);
+        }
+        db.sealed().map_err(|e| Error::target(Some(&name()), e))
     }
 
     /// Where `db` stands and how it drifted: its live schema read once, the

@@ -140,6 +140,7 @@ cases!(
     an_apply_another_process_finished_is_done,
     proof_refuses_what_the_target_refuses,
     purge_removes_what_events_up_to_a_point_kept,
+    at_rest_only_at_the_point_and_untouched_since,
 );
 
 fn table(name: &str, columns: &[&str]) -> Table {
@@ -479,4 +480,57 @@ fn purge_removes_what_events_up_to_a_point_kept<H: Harness>(h: &H) {
     assert_eq!(r.purge(&mut open, 4).expect("purge").len(), 1);
     assert!(r.archives(&open).expect("archives").is_empty());
     let _ = open.name();
+}
+
+fn at_rest_only_at_the_point_and_untouched_since<H: Harness>(h: &H) {
+    let f = fixture();
+    let r = Reconciler::new(h.target(), &f.ledger);
+    let db = h.location("resting");
+    // Never applied to: nothing vouches for it.
+    let open = r.open(&db).expect("open");
+    assert!(!r.at_rest(&open, 0).expect("at rest"));
+    assert!(!r.at_rest(&open, 3).expect("at rest"));
+    drop(open);
+
+    move_to(h, &f.ledger, &db, 3);
+    let open = r.open(&db).expect("open");
+    assert!(r.at_rest(&open, 3).expect("at rest"));
+    assert!(open.sealed().expect("sealed"));
+    for elsewhere in [0, 2, 4, 5] {
+        assert!(
+            !r.at_rest(&open, elsewhere).expect("at rest"),
+            "{elsewhere}"
+        );
+    }
+    // A point the ledger does not have is the ledger's error.
+    assert!(r.at_rest(&open, 6).is_err());
+    drop(open);
+
+    // Moved again, and back: each apply seals where it leaves it.
+    move_to(h, &f.ledger, &db, 5);
+    move_to(h, &f.ledger, &db, 3);
+    assert!(r.at_rest(&r.open(&db).expect("open"), 3).expect("at rest"));
+
+    // Drift breaks it, and the survey finds the drift.
+    h.drift(&db);
+    let open = r.open(&db).expect("open");
+    assert!(!r.at_rest(&open, 3).expect("at rest"));
+    assert!(!open.sealed().expect("sealed"));
+    assert!(!r.survey(&open).expect("survey").drift.is_empty());
+
+    // Under another ledger, the same database is not at rest (the survey
+    // says why).
+    let built = h.location("built");
+    r.checkout(3)
+        .expect("checkout")
+        .build(h.target(), &built, &mover())
+        .expect("build");
+    assert!(r
+        .at_rest(&r.open(&built).expect("open"), 3)
+        .expect("at rest"));
+    let other = fixture();
+    let o = Reconciler::new(h.target(), &other.ledger);
+    assert!(!o
+        .at_rest(&o.open(&built).expect("open"), 3)
+        .expect("at rest"));
 }

@@ -3,9 +3,11 @@
 //!
 //! The transaction is `BEGIN IMMEDIATE`, so the write lock is taken before
 //! the recorded point is read again: two applies cannot both start from the
-//! same point. Foreign keys are switched off around the transaction when the
-//! plan needs it (the pragma is a no-op inside one) and switched back to
-//! what they were afterwards, whatever happened.
+//! same point. Foreign keys are enforced during the transaction, or switched
+//! off around it when the plan needs it (the pragma is a no-op inside one),
+//! and switched back to what they were afterwards, whatever happened. The
+//! last statement before commit writes the seal ([`crate::seal`]), after the
+//! schema was checked.
 
 use std::path::Path;
 use std::time::Duration;
@@ -46,6 +48,14 @@ pub enum ApplyError {
     ForeignLedger { expected: String, found: String },
     #[error("the database is at {now}, not at {expected} as planned (another process applied meanwhile); nothing was changed")]
     Moved { expected: String, now: String },
+    #[error("the connection to {path} is inside a transaction")]
+    InTransaction { path: String },
+    #[error("the connection to {path} has a temporary {kind} {name}, which strata's statements could take for one of the database's own")]
+    Temporary {
+        path: String,
+        kind: String,
+        name: String,
+    },
     #[error("the database's {STATE_TABLE} table is malformed ({reason})")]
     BadState { reason: String },
     #[error("{comment} failed: {message}; nothing was changed")]
@@ -89,6 +99,12 @@ impl ApplyError {
             ApplyError::ReadOnly { .. } => "make it writable, or give a copy that is",
             ApplyError::Exists { .. } => "give a path that does not exist",
             ApplyError::Locked => "wait for the other connection to finish and try again",
+            ApplyError::InTransaction { .. } => {
+                "commit or roll back first: strata applies in a transaction of its own"
+            }
+            ApplyError::Temporary { .. } => {
+                "hand over a connection without temporary tables, views or triggers"
+            }
             ApplyError::ForeignLedger { .. } => "give the --ledger it belongs to",
             ApplyError::Moved { .. } | ApplyError::ArchivesMoved => "run apply again",
             ApplyError::BadState { .. } => {
@@ -115,6 +131,16 @@ fn summary(diffs: &[Difference]) -> String {
         parts.push(format!("and {} more", diffs.len() - 3));
     }
     parts.join("; ")
+}
+
+/// How messages name the database of `conn`: the path of its file, or
+/// `:memory:` for an in-memory or temporary one.
+pub fn name_of(conn: &Connection) -> String {
+    match conn.path() {
+        Some("") => ":memory:".to_string(),
+        Some(path) => path.to_string(),
+        None => "the database".to_string(),
+    }
 }
 
 /// The error an SQLite failure means for a user, where it has a plainer
@@ -190,7 +216,7 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
 /// The point the database records, or `None` for a database strata has
 /// never applied to (a new or empty file, or one without `_strata_state`).
 pub fn read_state(conn: &Connection) -> Result<Option<Position>, ApplyError> {
-    let path = conn.path().unwrap_or("the database").to_string();
+    let path = name_of(conn);
     let exists: bool = conn
         .query_row(
             "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?1",
@@ -247,7 +273,10 @@ pub fn read_state(conn: &Connection) -> Result<Option<Position>, ApplyError> {
 /// Runs `plan` and the bookkeeping in one transaction: the database moves
 /// from `from` (`None`: strata never applied to it) to `to`, or nothing
 /// changes. Before committing, the live schema is read back and compared
-/// with `target`; any difference rolls everything back.
+/// with `target`; any difference rolls everything back. Otherwise the
+/// seal of the schema is written last ([`crate::seal`]). Foreign keys are
+/// on during the transaction (off around it when the plan needs them off),
+/// and put back to what they were afterwards.
 pub fn apply(
     conn: &mut Connection,
     plan: &Plan,
@@ -257,12 +286,15 @@ pub fn apply(
     who: &str,
     version: &str,
 ) -> Result<Applied, ApplyError> {
-    let path = conn.path().unwrap_or("the database").to_string();
+    let path = name_of(conn);
     let fk_before: bool = conn
         .pragma_query_value(None, "foreign_keys", |r| r.get(0))
         .map_err(|e| classify(e, &path))?;
-    if plan.foreign_keys_off && fk_before {
-        conn.pragma_update(None, "foreign_keys", false)
+    // Enforced, as on the connections strata opens itself (a connection
+    // handed over may have them off), unless the plan needs them off.
+    let fk_during = !plan.foreign_keys_off;
+    if fk_during != fk_before {
+        conn.pragma_update(None, "foreign_keys", fk_during)
             .map_err(|e| classify(e, &path))?;
     }
     let result = run(conn, plan, from, to, target, who, version, &path);
@@ -343,7 +375,13 @@ fn run(
     ];
     let mut restored_rows = vec![0u64; plan.restores.len()];
     let mut kept_rows = vec![0u64; plan.restores.len()];
+    // The seal is the digest of the schema as checked: it runs last.
+    let mut sealing = Vec::new();
     for (n, statement) in plan.transaction().into_iter().enumerate() {
+        if statement.role == Role::Seal {
+            sealing.push((n, statement));
+            continue;
+        }
         crate::failpoint::failpoint(format_args!("apply:statement:{n}"));
         let rows = execute(&tx, &statement, &params)?;
         match statement.role {
@@ -360,6 +398,11 @@ fn run(
     let diffs = shape_differences(&tx, target)?;
     if !diffs.is_empty() {
         return Err(ApplyError::Mismatch(diffs));
+    }
+    for (n, statement) in sealing {
+        crate::failpoint::failpoint(format_args!("apply:statement:{n}"));
+        let seal = Value::Text(crate::seal::digest(&tx, to)?);
+        execute(&tx, &statement, &[(":seal", seal)])?;
     }
 
     let archived = archived_by_this_apply(&tx)?;
@@ -455,7 +498,7 @@ fn execute(
             .execute_batch(&statement.sql)
             .map(|()| 0)
             .map_err(failed),
-        Role::Bound => {
+        Role::Bound | Role::Seal => {
             let mut st = conn.prepare(&statement.sql).map_err(failed)?;
             for (name, value) in params {
                 if let Some(i) = st.parameter_index(name).map_err(failed)? {

@@ -24,7 +24,7 @@ pub fn list(
 
 /// What `custody` (read from `conn`) keeps, purged entries aside.
 fn kept(conn: &Connection, custody: &Custody) -> Result<Vec<Kept>, ApplyError> {
-    let path = conn.path().unwrap_or("the database").to_string();
+    let path = crate::apply::name_of(conn);
     let mut out = Vec::new();
     for h in custody.held.iter().filter(|h| h.purged_at.is_none()) {
         let (seq, op, created_at, bytes): (i64, i64, String, i64) = conn
@@ -65,7 +65,7 @@ pub fn purge(
     upto: u64,
     legacy: &dyn Fn(u64, u32, bool) -> Lineage,
 ) -> Result<Vec<Kept>, ApplyError> {
-    let path = conn.path().unwrap_or("the database").to_string();
+    let path = crate::apply::name_of(conn);
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(|e| classify(e, &path))?;

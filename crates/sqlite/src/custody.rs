@@ -76,6 +76,9 @@ pub struct Custody {
     /// The log table exists without the `note` column (an earlier
     /// version's); the apply adds it.
     pub log_lacks_note: bool,
+    /// The state table exists without the seal's column (an earlier
+    /// version's); the apply adds it.
+    pub state_lacks_seal: bool,
     /// The names of the tables whose name an archive could take, lowercase.
     pub taken: std::collections::BTreeSet<String>,
     /// A fingerprint of the catalog as read, checked again inside the
@@ -105,7 +108,7 @@ impl Custody {
         conn: &Connection,
         legacy: &dyn Fn(u64, u32, bool) -> Lineage,
     ) -> Result<Custody, ApplyError> {
-        let path = conn.path().unwrap_or("the database").to_string();
+        let path = crate::apply::name_of(conn);
         let fail = |e| classify(e, &path);
         let exists: Option<i64> = conn
             .query_row(
@@ -122,6 +125,11 @@ impl Custody {
         let log_columns = column_names(conn, crate::plan::LOG_TABLE).map_err(fail)?;
         custody.log_lacks_note =
             !log_columns.is_empty() && !log_columns.iter().any(|c| c.eq_ignore_ascii_case("note"));
+        let state_columns = column_names(conn, crate::plan::STATE_TABLE).map_err(fail)?;
+        custody.state_lacks_seal = !state_columns.is_empty()
+            && !state_columns
+                .iter()
+                .any(|c| c.eq_ignore_ascii_case(crate::plan::SEAL_COLUMN));
         custody.taken = conn
             .prepare("SELECT lower(name) FROM sqlite_schema WHERE lower(name) LIKE '\\_strata\\_archive\\_%' ESCAPE '\\'")
             .and_then(|mut st| {
@@ -273,7 +281,7 @@ impl Custody {
 /// What the catalog holds, in one string: compared before and inside an
 /// apply's transaction, so a plan never runs on archives it did not see.
 pub fn fingerprint(conn: &Connection) -> Result<String, ApplyError> {
-    let path = conn.path().unwrap_or("the database").to_string();
+    let path = crate::apply::name_of(conn);
     let fail = |e| classify(e, &path);
     let columns = column_names(conn, ARCHIVE_CATALOG).map_err(fail)?;
     if columns.is_empty() {

@@ -82,9 +82,17 @@ struct Entry {
 }
 
 /// Names strata and SQLite keep for themselves.
-fn is_internal(name: &str) -> bool {
-    let lower = name.to_ascii_lowercase();
-    lower.starts_with("_strata_") || lower.starts_with("sqlite_")
+pub(crate) fn is_internal(name: &str) -> bool {
+    is_internal_bytes(name.as_bytes())
+}
+
+/// [`is_internal`], on a name's bytes as SQLite keeps them.
+pub(crate) fn is_internal_bytes(name: &[u8]) -> bool {
+    let starts = |prefix: &[u8]| {
+        name.get(..prefix.len())
+            .is_some_and(|p| p.eq_ignore_ascii_case(prefix))
+    };
+    starts(b"_strata_") || starts(b"sqlite_")
 }
 
 /// The schema of the database file at `path`, opened read-only: nothing
@@ -101,6 +109,8 @@ pub fn read_file(path: &std::path::Path) -> Result<Schema, IntrospectError> {
 /// The schema of the `main` database of `conn`, without strata's own and
 /// SQLite's internal objects.
 pub fn introspect(conn: &Connection) -> Result<Schema, IntrospectError> {
+    // Tests stop here to tell that a command read no schema at all.
+    crate::failpoint::failpoint(format_args!("introspect"));
     let entries = entries(conn)?;
     let flags = table_flags(conn)?;
     let mut schema = Schema::default();

@@ -3,8 +3,10 @@
 //! a live database back into the model ([`introspect`]), plans the SQL that
 //! moves a database from one schema to another ([`plan`]) and runs it with
 //! strata's bookkeeping in one transaction ([`apply`]); [`prove`] does the
-//! same on a scratch in-memory database before an event is appended. It
-//! knows the schema model, not the ledger.
+//! same on a scratch in-memory database before an event is appended;
+//! [`seal`] is the digest of the schema every apply leaves, which tells
+//! cheaply whether the database changed since. It knows the schema model,
+//! not the ledger.
 
 pub mod apply;
 pub mod archive;
@@ -16,6 +18,7 @@ pub mod introspect;
 pub mod plan;
 pub mod prove;
 pub mod render;
+pub mod seal;
 mod target;
 
 pub use target::{Sqlite, SqliteDb};

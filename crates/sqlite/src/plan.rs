@@ -35,7 +35,7 @@ use crate::render::render_index;
 use ops::OpAt;
 pub use strata_target::{Lineage, Loss, Step};
 
-pub use script::{ARCHIVE_CATALOG, LOG_TABLE, STATE_TABLE};
+pub use script::{ARCHIVE_CATALOG, LOG_TABLE, SEAL_COLUMN, STATE_TABLE};
 
 /// Data a plan puts back from an archive.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -77,6 +77,9 @@ pub(crate) enum Role {
     Consume { index: usize, id: i64 },
     /// `PRAGMA foreign_key_check`: its rows are violations.
     ForeignKeyCheck,
+    /// The seal, bound as `:seal`: `apply` runs it last, after its check
+    /// of the schema.
+    Seal,
 }
 
 /// What an archive entry keeps.
@@ -256,20 +259,22 @@ impl Plan {
 
     /// Every statement `apply` runs inside its transaction, in order: the
     /// bookkeeping tables and the log row, the plan, the foreign key check,
-    /// the state row.
+    /// the state row, the seal.
     pub fn transaction(&self) -> Vec<Statement> {
         let mut out = script::prologue(&self.custody);
         out.extend(self.statements.iter().cloned());
         out.push(script::foreign_key_check());
         out.extend(script::epilogue());
+        out.push(script::seal());
         out
     }
 
     /// The exact script `apply` runs, as `apply --dry-run` prints it. The
     /// bookkeeping statements take the values `apply` binds as named
     /// parameters (`:ledger_id`, `:to_seq`, `:to_hash`, `:from_seq`,
-    /// `:from_hash`, `:who`, `:version`), so the text does not depend on
-    /// who applies or when.
+    /// `:from_hash`, `:who`, `:version`, `:note`, and `:seal`, the digest
+    /// of the schema computed before commit), so the text does not depend
+    /// on who applies or when.
     pub fn sql(&self) -> String {
         let mut out = String::new();
         if self.foreign_keys_off {

@@ -5,7 +5,8 @@
 
 use std::path::{Path, PathBuf};
 
-use rusqlite::Connection;
+use rusqlite::config::DbConfig;
+use rusqlite::{Connection, OptionalExtension};
 use strata_schema::{Difference, Op, Schema};
 use strata_target::{Applied, Kept, Legacy, Mover, Position, Stage, Step, TargetError};
 
@@ -18,17 +19,126 @@ use crate::prove::{ProveError, Scratch};
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Sqlite;
 
-/// An open SQLite database, configured as strata uses one (see
-/// [`crate::apply::open`]).
+/// An open SQLite database: a file strata opened, configured as strata
+/// uses one (see [`crate::apply::open`]), or a connection a program handed
+/// over with [`SqliteDb::from_connection`], to take back with
+/// [`SqliteDb::into_connection`].
 pub struct SqliteDb {
     conn: Connection,
-    path: PathBuf,
+    /// How messages name it.
+    name: String,
+    /// The file strata opened (which [`strata_target::Database::discard`]
+    /// removes); `None` for a connection handed over.
+    path: Option<PathBuf>,
+    /// For a connection handed over: the caller's settings strata changed,
+    /// put back by [`SqliteDb::into_connection`].
+    caller: Vec<(DbConfig, bool)>,
 }
+
+/// The settings strata needs on a connection handed over, and the value it
+/// needs: double-quoted string literals off (strata's SQL quotes every
+/// name, and a recorded statement was proven with them off), and ALTER
+/// TABLE's current behaviour (RENAME rewrites the references to what it
+/// renames; the legacy behaviour leaves them dangling).
+const STRATA_CONFIG: [(DbConfig, bool); 3] = [
+    (DbConfig::SQLITE_DBCONFIG_DQS_DDL, false),
+    (DbConfig::SQLITE_DBCONFIG_DQS_DML, false),
+    (DbConfig::SQLITE_DBCONFIG_LEGACY_ALTER_TABLE, false),
+];
 
 impl SqliteDb {
     /// The connection, for a caller that reads the database itself.
     pub fn connection(&self) -> &Connection {
         &self.conn
+    }
+
+    /// Takes over a connection a program opened itself, to apply to its
+    /// `main` database; [`SqliteDb::into_connection`] gives it back. The
+    /// database is named by its file's path, or `:memory:`.
+    ///
+    /// Refused: a connection inside a transaction (strata applies in a
+    /// transaction of its own), one with temporary tables, views or
+    /// triggers (strata names the database's objects unqualified, and a
+    /// temporary one would be taken for them or fire on them), a read-only
+    /// one, and one whose file is not a SQLite database. A refused
+    /// connection is dropped, which closes it (and rolls back a transaction
+    /// it was inside).
+    ///
+    /// What strata changes on the connection, and gives back as it was:
+    /// double-quoted string literals are off, and ALTER TABLE's legacy
+    /// behaviour too, while strata holds it, as on the connections strata
+    /// opens itself; `PRAGMA foreign_keys` is on during each apply (off
+    /// around it when the plan needs that), then back to the caller's
+    /// value. What it leaves to the caller: the busy timeout or handler
+    /// (rusqlite's default is 5 s, strata's own; with none, a database
+    /// another connection locks fails an apply at once with
+    /// [`ApplyError::Locked`]), and every other pragma and setting.
+    pub fn from_connection(conn: Connection) -> Result<SqliteDb, ApplyError> {
+        let name = crate::apply::name_of(&conn);
+        // SQLite reads the file lazily: reading the schema's header now
+        // makes a file that is not a database fail here.
+        let temporary = conn
+            .query_row("SELECT count(*) FROM main.sqlite_schema", [], |r| {
+                r.get::<_, i64>(0)
+            })
+            .and_then(|_| {
+                conn.query_row(
+                    "SELECT type, name FROM temp.sqlite_schema ORDER BY rowid LIMIT 1",
+                    [],
+                    |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)),
+                )
+                .optional()
+            })
+            .map_err(|e| crate::apply::classify(e, &name))?;
+        if !conn.is_autocommit() {
+            return Err(ApplyError::InTransaction { path: name });
+        }
+        if let Some((kind, object)) = temporary {
+            return Err(ApplyError::Temporary {
+                path: name,
+                kind,
+                name: object,
+            });
+        }
+        if conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(false) {
+            return Err(ApplyError::ReadOnly { path: name });
+        }
+        let mut caller = Vec::with_capacity(STRATA_CONFIG.len());
+        for (setting, wanted) in STRATA_CONFIG {
+            let was = conn
+                .db_config(setting)
+                .map_err(|e| crate::apply::classify(e, &name))?;
+            if was != wanted {
+                if let Err(e) = conn.set_db_config(setting, wanted) {
+                    restore(&conn, &caller);
+                    return Err(crate::apply::classify(e, &name));
+                }
+                caller.push((setting, was));
+            }
+        }
+        Ok(SqliteDb {
+            conn,
+            name,
+            path: None,
+            caller,
+        })
+    }
+
+    /// The connection back, with the settings [`SqliteDb::from_connection`]
+    /// changed put back as they were. A database strata opened itself gives
+    /// its connection as strata configured it.
+    pub fn into_connection(self) -> Connection {
+        restore(&self.conn, &self.caller);
+        self.conn
+    }
+}
+
+/// Puts back the caller's settings. Setting a flag SQLite just read back
+/// does not fail; were it ever to, the connection is still the caller's to
+/// use, so nothing is reported.
+fn restore(conn: &Connection, caller: &[(DbConfig, bool)]) {
+    for &(setting, was) in caller {
+        let _ = conn.set_db_config(setting, was);
     }
 }
 
@@ -48,14 +158,18 @@ impl strata_target::Target for Sqlite {
     fn open(&self, location: &Path) -> Result<SqliteDb, ApplyError> {
         Ok(SqliteDb {
             conn: crate::apply::open(location)?,
-            path: location.to_path_buf(),
+            name: location.display().to_string(),
+            path: Some(location.to_path_buf()),
+            caller: Vec::new(),
         })
     }
 
     fn create(&self, location: &Path) -> Result<SqliteDb, ApplyError> {
         Ok(SqliteDb {
             conn: crate::apply::open_new(location)?,
-            path: location.to_path_buf(),
+            name: location.display().to_string(),
+            path: Some(location.to_path_buf()),
+            caller: Vec::new(),
         })
     }
 
@@ -93,11 +207,15 @@ impl strata_target::Database for SqliteDb {
     type Error = ApplyError;
 
     fn name(&self) -> String {
-        self.path.display().to_string()
+        self.name.clone()
     }
 
     fn position(&self) -> Result<Option<Position>, ApplyError> {
         crate::apply::read_state(&self.conn)
+    }
+
+    fn sealed(&self) -> Result<bool, ApplyError> {
+        crate::seal::sealed(&self.conn)
     }
 
     fn introspect(&self) -> Result<Schema, ApplyError> {
@@ -136,9 +254,14 @@ impl strata_target::Database for SqliteDb {
         crate::archive::purge(&mut self.conn, before, legacy)
     }
 
+    /// A connection handed over is closed, and its database left: strata
+    /// did not make it.
     fn discard(self) -> Result<(), ApplyError> {
-        let SqliteDb { conn, path } = self;
+        let SqliteDb { conn, path, .. } = self;
         drop(conn);
+        let Some(path) = path else {
+            return Ok(());
+        };
         std::fs::remove_file(&path).map_err(|e| ApplyError::Open {
             path: path.display().to_string(),
             reason: format!("cannot remove the unfinished file: {e}"),

@@ -175,6 +175,20 @@ pub trait Database {
     /// The live schema, strata's own objects left out.
     fn introspect(&self) -> Result<Schema, Self::Error>;
 
+    /// Whether the live schema is exactly what the last apply left, at the
+    /// point it recorded: a survey would find no drift there, so a database
+    /// recorded at the point wanted needs no introspection at all. It is
+    /// meant to be cheap (a read of the schema's text, not of its model).
+    ///
+    /// `true` is a promise; `false` only means "look properly" (survey):
+    /// the database may well be unchanged, for instance when strata never
+    /// applied to it, when an earlier version of strata made it, or when a
+    /// change made by hand was undone by hand. The default keeps no seal
+    /// and always answers `false`, which is never wrong, only slower.
+    fn sealed(&self) -> Result<bool, Self::Error> {
+        Ok(false)
+    }
+
     /// The plan that moves the database, now at schema `from`, through
     /// `steps`: each op's data archived before it drops any, and data taken
     /// back from the archives whose lineage an op undoes. `legacy` names

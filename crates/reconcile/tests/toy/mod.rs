@@ -31,6 +31,8 @@ pub struct State {
     pub ran: Vec<String>,
     /// What it keeps: the op that archived it, and what.
     pub archives: Vec<(Lineage, String, Option<String>)>,
+    /// The point and schema the last apply left.
+    pub seal: Option<(Position, Schema)>,
 }
 
 /// The toy target: its databases, by location.
@@ -248,6 +250,14 @@ impl Database for ToyDb {
         Ok(self.state().schema)
     }
 
+    fn sealed(&self) -> Result<bool, ToyError> {
+        let state = self.state();
+        Ok(match (&state.seal, state.position) {
+            (Some((at, schema)), Some(position)) => *at == position && *schema == state.schema,
+            _ => false,
+        })
+    }
+
     fn plan(&self, from: &Schema, steps: &[Step], _: Legacy<'_>) -> Result<ToyPlan, ToyError> {
         let kept: Vec<Lineage> = self.state().archives.iter().map(|a| a.0).collect();
         let (statements, schema, archives, restores) = run(from, steps, &kept, Stage::Event)?;
@@ -301,6 +311,7 @@ impl Database for ToyDb {
         }
         state.schema = plan.schema.clone();
         state.position = Some(*to);
+        state.seal = Some((*to, state.schema.clone()));
         state.ran.extend(plan.statements.iter().cloned());
         self.toy.set(&self.location, state);
         Ok(Applied {

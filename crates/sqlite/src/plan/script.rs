@@ -10,6 +10,9 @@ use crate::custody::{catalog_upgrade, Custody};
 
 /// Where the database stands: one row (id 1).
 pub const STATE_TABLE: &str = "_strata_state";
+/// The column of [`STATE_TABLE`] that keeps the seal: the digest of the
+/// schema the last apply left (see [`crate::seal`]).
+pub const SEAL_COLUMN: &str = "seal";
 /// One row per apply.
 pub const LOG_TABLE: &str = "_strata_log";
 /// One row per archive table.
@@ -35,8 +38,9 @@ pub(crate) fn prologue(custody: &Custody) -> Vec<Statement> {
     let mut out = vec![
         bookkeeping(
             format!(
-                "CREATE TABLE IF NOT EXISTS {} (\n  \"id\" INTEGER PRIMARY KEY CHECK (\"id\" = 1),\n  \"ledger_id\" TEXT NOT NULL,\n  \"seq\" INTEGER NOT NULL,\n  \"hash\" TEXT NOT NULL,\n  \"applied_at\" TEXT NOT NULL\n)",
-                quote_ident(STATE_TABLE)
+                "CREATE TABLE IF NOT EXISTS {} (\n  \"id\" INTEGER PRIMARY KEY CHECK (\"id\" = 1),\n  \"ledger_id\" TEXT NOT NULL,\n  \"seq\" INTEGER NOT NULL,\n  \"hash\" TEXT NOT NULL,\n  \"applied_at\" TEXT NOT NULL,\n  {} TEXT\n)",
+                quote_ident(STATE_TABLE),
+                quote_ident(SEAL_COLUMN)
             ),
             Role::Plain,
         ),
@@ -55,6 +59,18 @@ pub(crate) fn prologue(custody: &Custody) -> Vec<Statement> {
             Role::Plain,
         ),
     ];
+    // A state table an earlier version made gains the seal's column, here
+    // at the start: adding it changes the schema the seal is taken of.
+    if custody.state_lacks_seal {
+        out.push(bookkeeping(
+            format!(
+                "ALTER TABLE {} ADD COLUMN {} TEXT",
+                quote_ident(STATE_TABLE),
+                quote_ident(SEAL_COLUMN)
+            ),
+            Role::Plain,
+        ));
+    }
     // A catalog an earlier version made gains this version's columns.
     for sql in catalog_upgrade(custody) {
         out.push(bookkeeping(sql, Role::Plain));
@@ -85,6 +101,21 @@ pub(crate) fn foreign_key_check() -> Statement {
         sql: "PRAGMA foreign_key_check".to_string(),
         comment: "every foreign key still finds its row".to_string(),
         role: Role::ForeignKeyCheck,
+    }
+}
+
+/// The seal: the digest of the schema as the apply leaves it, which
+/// `apply` computes and binds as `:seal` after its last check of the
+/// schema, just before it commits (see [`crate::seal`]).
+pub(crate) fn seal() -> Statement {
+    Statement {
+        sql: format!(
+            "UPDATE {} SET {} = :seal WHERE \"id\" = 1",
+            quote_ident(STATE_TABLE),
+            quote_ident(SEAL_COLUMN)
+        ),
+        comment: "strata bookkeeping: the seal, a digest of the schema as this apply leaves it, computed before commit".to_string(),
+        role: Role::Seal,
     }
 }
 

@@ -655,7 +655,8 @@ fn dry_run_sql_is_the_script_and_changes_nothing() {
       "ledger_id" TEXT NOT NULL,
       "seq" INTEGER NOT NULL,
       "hash" TEXT NOT NULL,
-      "applied_at" TEXT NOT NULL
+      "applied_at" TEXT NOT NULL,
+      "seal" TEXT
     );
     -- strata bookkeeping
     CREATE TABLE IF NOT EXISTS "_strata_log" (
@@ -726,6 +727,8 @@ fn dry_run_sql_is_the_script_and_changes_nothing() {
     INSERT INTO "_strata_state" ("id", "ledger_id", "seq", "hash", "applied_at") VALUES (1, :ledger_id, :to_seq, :to_hash, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) ON CONFLICT ("id") DO UPDATE SET "ledger_id" = excluded."ledger_id", "seq" = excluded."seq", "hash" = excluded."hash", "applied_at" = excluded."applied_at";
     -- strata bookkeeping
     UPDATE "_strata_log" SET "archived_rows" = (SELECT coalesce(sum("row_count"), 0) FROM "_strata_archive" WHERE "log_id" = "_strata_log"."id") WHERE "id" = (SELECT max("id") FROM "_strata_log");
+    -- strata bookkeeping: the seal, a digest of the schema as this apply leaves it, computed before commit
+    UPDATE "_strata_state" SET "seal" = :seal WHERE "id" = 1;
     COMMIT;
     "#);
     assert_eq!(dump(&db.conn), before);

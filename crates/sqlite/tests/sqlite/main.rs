@@ -3,8 +3,10 @@
 
 mod apply;
 mod coalescing;
+mod connection;
 mod corpus;
 mod introspect;
 mod planner;
 mod quoting;
+mod seal;
 mod support;

@@ -13,7 +13,9 @@ mod checkout;
 mod chinook;
 mod concurrency;
 mod crash;
+
 mod custody;
+mod embed;
 mod follow;
 mod format;
 mod fuzz_replay;

@@ -21,7 +21,7 @@ pub mod render;
 pub mod seal;
 mod target;
 
-pub use target::{Sqlite, SqliteDb};
+pub use target::{Refused, Sqlite, SqliteDb};
 
 /// The SQLite binding strata uses, for callers that hold a connection.
 pub use rusqlite;

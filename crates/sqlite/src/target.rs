@@ -35,6 +35,21 @@ pub struct SqliteDb {
     caller: Vec<(DbConfig, bool)>,
 }
 
+/// A connection [`SqliteDb::from_connection`] would not take: the
+/// connection, as it was handed over, and why.
+pub struct Refused {
+    pub conn: Connection,
+    pub error: Box<ApplyError>,
+}
+
+impl std::fmt::Debug for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Refused")
+            .field("error", &self.error)
+            .finish_non_exhaustive()
+    }
+}
+
 /// The settings strata needs on a connection handed over, and the value it
 /// needs: double-quoted string literals off (strata's SQL quotes every
 /// name, and a recorded statement was proven with them off), and ALTER
@@ -61,8 +76,7 @@ impl SqliteDb {
     /// triggers (strata names the database's objects unqualified, and a
     /// temporary one would be taken for them or fire on them), a read-only
     /// one, and one whose file is not a SQLite database. A refused
-    /// connection is dropped, which closes it (and rolls back a transaction
-    /// it was inside).
+    /// connection comes back with the error ([`Refused`]), as it was.
     ///
     /// What strata changes on the connection, and gives back as it was:
     /// double-quoted string literals are off, and ALTER TABLE's legacy
@@ -73,8 +87,25 @@ impl SqliteDb {
     /// (rusqlite's default is 5 s, strata's own; with none, a database
     /// another connection locks fails an apply at once with
     /// [`ApplyError::Locked`]), and every other pragma and setting.
-    pub fn from_connection(conn: Connection) -> Result<SqliteDb, ApplyError> {
-        let name = crate::apply::name_of(&conn);
+    pub fn from_connection(conn: Connection) -> Result<SqliteDb, Refused> {
+        match SqliteDb::take(&conn) {
+            Ok((name, caller)) => Ok(SqliteDb {
+                conn,
+                name,
+                path: None,
+                caller,
+            }),
+            Err(error) => Err(Refused {
+                conn,
+                error: Box::new(error),
+            }),
+        }
+    }
+
+    /// The checks and settings of [`SqliteDb::from_connection`]: the
+    /// database's name and the caller's settings it changed.
+    fn take(conn: &Connection) -> Result<(String, Vec<(DbConfig, bool)>), ApplyError> {
+        let name = crate::apply::name_of(conn);
         // SQLite reads the file lazily: reading the schema's header now
         // makes a file that is not a database fail here.
         let temporary = conn
@@ -110,18 +141,13 @@ impl SqliteDb {
                 .map_err(|e| crate::apply::classify(e, &name))?;
             if was != wanted {
                 if let Err(e) = conn.set_db_config(setting, wanted) {
-                    restore(&conn, &caller);
+                    restore(conn, &caller);
                     return Err(crate::apply::classify(e, &name));
                 }
                 caller.push((setting, was));
             }
         }
-        Ok(SqliteDb {
-            conn,
-            name,
-            path: None,
-            caller,
-        })
+        Ok((name, caller))
     }
 
     /// The connection back, with the settings [`SqliteDb::from_connection`]

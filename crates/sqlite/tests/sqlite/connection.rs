@@ -8,7 +8,7 @@ use rusqlite::config::DbConfig;
 use rusqlite::types::Value;
 use rusqlite::{Connection, OpenFlags};
 use strata_sqlite::apply::{read_state, ApplyError};
-use strata_sqlite::SqliteDb;
+use strata_sqlite::{Refused, SqliteDb};
 use strata_target::Database;
 
 use crate::seal::File;
@@ -133,19 +133,30 @@ fn a_connection_strata_cannot_apply_through_is_refused() {
     let conn = Connection::open(&path).expect("open");
     conn.execute_batch("BEGIN; INSERT INTO t VALUES (1)")
         .expect("begin");
-    let err = SqliteDb::from_connection(conn).err().expect("refused");
+    let Refused { conn, error } = SqliteDb::from_connection(conn).err().expect("refused");
+    let err = *error;
     assert!(matches!(err, ApplyError::InTransaction { .. }), "{err}");
     assert!(err.help().is_some());
+    // The connection comes back as it was: inside its transaction.
+    assert!(!conn.is_autocommit());
+    conn.execute_batch("ROLLBACK").expect("the caller's to end");
+    drop(conn);
 
     let conn = Connection::open(&path).expect("open");
     conn.execute_batch("CREATE TEMP TABLE t (b)").expect("temp");
-    let err = SqliteDb::from_connection(conn).err().expect("refused");
+    let err = *SqliteDb::from_connection(conn)
+        .err()
+        .expect("refused")
+        .error;
     assert!(matches!(err, ApplyError::Temporary { .. }), "{err}");
     assert!(err.to_string().contains("temporary table t"), "{err}");
 
     let conn =
         Connection::open_with_flags(&path, OpenFlags::SQLITE_OPEN_READ_ONLY).expect("read-only");
-    let err = SqliteDb::from_connection(conn).err().expect("refused");
+    let err = *SqliteDb::from_connection(conn)
+        .err()
+        .expect("refused")
+        .error;
     assert!(matches!(err, ApplyError::ReadOnly { .. }), "{err}");
 
     let junk = dir.path().join("junk.db");
@@ -154,9 +165,10 @@ fn a_connection_strata_cannot_apply_through_is_refused() {
         b"this is not a database, just some text long enough to have a header of its own",
     )
     .expect("write");
-    let err = SqliteDb::from_connection(Connection::open(&junk).expect("open"))
+    let err = *SqliteDb::from_connection(Connection::open(&junk).expect("open"))
         .err()
-        .expect("refused");
+        .expect("refused")
+        .error;
     assert!(matches!(err, ApplyError::NotADatabase { .. }), "{err}");
 
     // Nothing was changed: the rows of the refused transaction never were.

@@ -45,6 +45,7 @@ fn bundle(dir: &std::path::Path) -> Vec<u8> {
 fn bench(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("tmp");
     let bytes: &'static [u8] = Box::leak(bundle(dir.path()).into_boxed_slice());
+    eprintln!("a bundle of {EVENTS} events: {} bytes", bytes.len());
     let db = dir.path().join("app.db");
     let migrator = Migrator::from_bytes(bytes).expect("loads");
     let mut conn = Connection::open(&db).expect("open");

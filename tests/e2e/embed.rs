@@ -2,7 +2,8 @@
 //! with cargo at two versions of its ledger and run as a user would: at
 //! version 1 it creates its database and fills it; at version 2 (its ledger
 //! gained a column and dropped one) it moves the database on, archiving
-//! the dropped column's data; the version-1 binary run again refuses the
+//! the dropped column's data; two processes of it started at once on a new
+//! database apply once; the version-1 binary run again refuses the
 //! database (it is ahead) and changes nothing; and the ledger takes the
 //! database back to version 1 with the dropped data restored.
 //!
@@ -139,6 +140,42 @@ fn the_example_program_applies_its_ledger_at_start_up() {
     assert!(err.contains("is now at event 4 (was 2;"), "{err}");
     assert!(err.contains("archived"), "{err}");
     assert_eq!(out, "id|title|created\n1|a|NULL\n2|b|NULL\n3|c|today\n");
+
+    // Two processes starting at once on a new database: one applies, the
+    // other waits for the database and finds it done.
+    let fresh = env.path().join("fresh.db");
+    let starts: Vec<_> = (0..2)
+        .map(|_| {
+            Command::new(&v2)
+                .arg(&fresh)
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("spawn")
+        })
+        .collect();
+    let said: Vec<String> = starts
+        .into_iter()
+        .map(|child| {
+            let out = child.wait_with_output().expect("wait");
+            let err = String::from_utf8_lossy(&out.stderr).into_owned();
+            assert!(out.status.success(), "{err}");
+            err
+        })
+        .collect();
+    assert_eq!(
+        said.iter().filter(|e| e.contains("is now at event 4 (was 0;")).count(),
+        1,
+        "{said:?}"
+    );
+    assert_eq!(
+        said.iter().filter(|e| e.contains("is already at event 4")).count(),
+        1,
+        "{said:?}"
+    );
+    let conn = env.db("fresh.db");
+    assert_eq!(text_rows(&conn, "SELECT * FROM _strata_log").len(), 1);
+    drop(conn);
 
     // The version-1 binary again: the database is ahead of it.
     let conn = env.db("notes.db");

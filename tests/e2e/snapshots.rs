@@ -2314,6 +2314,75 @@ fn archive() {
     "#);
 }
 
+/// The completion scripts and the manual pages begin as their shells and
+/// man expect; a shell or a command strata does not have is an error.
+#[test]
+fn completions_and_man() {
+    let env = Env::new();
+    // The first lines of each: the scripts and the page are clap's.
+    let head = |args: &[&str], n: usize| {
+        let run = env.run(args);
+        let lines: Vec<&str> = run.stdout.lines().take(n).collect();
+        format!("exit {}\n{}\n", run.code, lines.join("\n"))
+    };
+    insta::assert_snapshot!(head(&["completions", "bash"], 1), @"
+    exit 0
+    _strata() {
+    ");
+    insta::assert_snapshot!(head(&["completions", "zsh"], 1), @"
+    exit 0
+    #compdef strata
+    ");
+    insta::assert_snapshot!(head(&["completions", "fish"], 1), @"
+    exit 0
+    # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+    ");
+    insta::assert_snapshot!(head(&["completions", "powershell"], 3), @"
+    exit 0
+
+    using namespace System.Management.Automation
+    using namespace System.Management.Automation.Language
+    ");
+    insta::assert_snapshot!(head(&["man"], 5), @r#"
+    exit 0
+    .ie \n(.g .ds Aq \(aq
+    .el .ds Aq '
+    .TH strata 1  "strata 0.1.0" "strata manual"
+    .SH NAME
+    strata \- An event\-sourced schema ledger: every schema change is a hash\-chained event, and any point of the history can be rebuilt, applied or reverted.
+    "#);
+    insta::assert_snapshot!(head(&["--json", "man", "tag"], 5), @r#"
+    exit 0
+    .ie \n(.g .ds Aq \(aq
+    .el .ds Aq '
+    .TH strata-tag 1  "strata 0.1.0" "strata manual"
+    .SH NAME
+    strata\-tag \- Name a point (appends a tag event)
+    "#);
+    insta::assert_snapshot!(run(&env, &["completions", "tcsh"]), @"
+    exit 2
+    --- stderr
+    error: invalid value 'tcsh' for '<SHELL>'
+      [possible values: bash, elvish, fish, powershell, zsh]
+
+      tip: a similar value exists: 'zsh'
+
+    For more information, try '--help'.
+    ");
+    insta::assert_snapshot!(run(&env, &["man", "nope"]), @r#"
+    exit 1
+    --- stderr
+    error: strata has no command named "nope"
+    help: `strata --help` lists its commands
+    "#);
+    insta::assert_snapshot!(run(&env, &["man", "tag", "x"]), @r#"
+    exit 1
+    --- stderr
+    error: strata tag has no command named "x"
+    help: strata tag has no commands of its own
+    "#);
+}
+
 /// A command whose stdout is a pipe nobody reads any more (`strata schema
 /// | head -0`) stops printing and exits 0, with nothing on stderr and no
 /// panic; what it did stands: the tags and the change are appended, app.db

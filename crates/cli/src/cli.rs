@@ -137,4 +137,10 @@ pub enum Command {
         after_help = "Exit 0 when the ledger is whole, 3 when it is not.\n\nExamples:\n  strata verify\n  strata verify --deep\n  strata verify --expect-head 3f2a9c1d\n  strata verify --text ledger-text"
     )]
     Verify(commands::verify::Args),
+    /// Print the shell completion script for strata (bash, zsh, fish, powershell, elvish).
+    #[command(after_help = commands::completions::EXAMPLES)]
+    Completions(commands::completions::Args),
+    /// Print the manual page (roff) of strata, or of one of its commands.
+    #[command(after_help = commands::man::EXAMPLES)]
+    Man(commands::man::Args),
 }

@@ -9,6 +9,7 @@ mod apply;
 mod archive;
 mod baseline;
 mod bundle;
+mod check;
 mod checkout;
 mod chinook;
 mod completions;

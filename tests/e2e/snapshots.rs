@@ -1228,6 +1228,159 @@ fn a_database_of_another_ledger_is_exit_3() {
     ");
 }
 
+/// `check` at head, with an event pending (exit 5), against an earlier
+/// point (exit 3) and drifted (exit 4).
+#[test]
+fn check() {
+    let env = applied();
+    insta::assert_snapshot!(run(&env, &["check", "--db", "app.db"]), @"
+    exit 0
+    app.db is at event 3 (cee73a2b4523)
+    checked against event 3 (head): 0 pending
+    no drift
+    ok: app.db is at event 3 (head)
+    ");
+    insta::assert_snapshot!(json(&env, &["check", "--db", "app.db"]), @r#"
+    exit 0
+    {
+      "applied": true,
+      "db": "app.db",
+      "drift": [],
+      "hash": "cee73a2b4523b72b5d59bc039065102a38c6d7b6d32ddc71a06458227bebc54c",
+      "head": 3,
+      "pending": [],
+      "rebased": false,
+      "seq": 3,
+      "state": "ok",
+      "to": 3
+    }
+    "#);
+    record_at(
+        &env,
+        "add note",
+        "2099-01-04T00:00:00Z",
+        "ALTER TABLE orders ADD COLUMN note text",
+    );
+    insta::assert_snapshot!(run(&env, &["check", "--db", "app.db"]), @"
+    exit 5
+    app.db is at event 3 (cee73a2b4523)
+    checked against event 4 (head): 1 pending
+      event 4 change: add note
+    no drift
+    --- stderr
+    error: app.db is not at event 4: 1 event pending
+    help: apply brings it there: strata apply --db app.db
+    ");
+    insta::assert_snapshot!(json(&env, &["check", "--db", "app.db"]), @r#"
+    exit 5
+    {
+      "applied": true,
+      "db": "app.db",
+      "drift": [],
+      "hash": "cee73a2b4523b72b5d59bc039065102a38c6d7b6d32ddc71a06458227bebc54c",
+      "head": 4,
+      "pending": [
+        {
+          "kind": "change",
+          "message": "add note",
+          "seq": 4
+        }
+      ],
+      "rebased": false,
+      "seq": 3,
+      "state": "pending",
+      "to": 4
+    }
+    --- stderr
+    error: app.db is not at event 4: 1 event pending
+    help: apply brings it there: strata apply --db app.db
+    "#);
+    insta::assert_snapshot!(run(&env, &["check", "--db", "app.db", "--to", "3"]), @"
+    exit 0
+    app.db is at event 3 (cee73a2b4523)
+    checked against event 3: 0 pending
+    no drift
+    ok: app.db is at event 3
+    ");
+    insta::assert_snapshot!(run(&env, &["check", "--db", "app.db", "--to", "2"]), @"
+    exit 3
+    app.db is at event 3 (cee73a2b4523)
+    checked against event 2: it is past that point
+    no drift
+    --- stderr
+    error: app.db is at event 3, after event 2, the point checked
+    help: check it against the point it is at, or move it back: strata apply --db app.db --to 2
+    ");
+    insta::assert_snapshot!(json(&env, &["check", "--db", "app.db", "--to", "2"]), @r#"
+    exit 3
+    {
+      "applied": true,
+      "db": "app.db",
+      "drift": [],
+      "hash": "cee73a2b4523b72b5d59bc039065102a38c6d7b6d32ddc71a06458227bebc54c",
+      "head": 4,
+      "pending": [],
+      "rebased": false,
+      "seq": 3,
+      "state": "ahead",
+      "to": 2
+    }
+    --- stderr
+    error: app.db is at event 3, after event 2, the point checked
+    help: check it against the point it is at, or move it back: strata apply --db app.db --to 2
+    "#);
+    env.db("app.db")
+        .execute_batch("ALTER TABLE users ADD COLUMN sneaky text")
+        .expect("drift");
+    insta::assert_snapshot!(run(&env, &["check", "--db", "app.db"]), @r#"
+    exit 4
+    app.db is at event 3 (cee73a2b4523)
+    checked against event 4 (head): 1 pending
+      event 4 change: add note
+    drift: table users: column sneaky is not in the ledger ("sneaky" text)
+    --- stderr
+    error: app.db has drifted from event 3: 1 difference (listed above)
+    help: undo the manual changes, or record them as a change and apply again
+    "#);
+    insta::assert_snapshot!(json(&env, &["check", "--db", "app.db"]), @r#"
+    exit 4
+    {
+      "applied": true,
+      "db": "app.db",
+      "drift": [
+        "table users: column sneaky is not in the ledger (\"sneaky\" text)"
+      ],
+      "hash": "cee73a2b4523b72b5d59bc039065102a38c6d7b6d32ddc71a06458227bebc54c",
+      "head": 4,
+      "pending": [
+        {
+          "kind": "change",
+          "message": "add note",
+          "seq": 4
+        }
+      ],
+      "rebased": false,
+      "seq": 3,
+      "state": "drift",
+      "to": 4
+    }
+    --- stderr
+    error: app.db has drifted from event 3: 1 difference (listed above)
+    help: undo the manual changes, or record them as a change and apply again
+    "#);
+    insta::assert_snapshot!(run(&env, &["check", "--db", "fresh.db"]), @"
+    exit 1
+    --- stderr
+    error: fresh.db does not exist
+    help: apply creates it: strata apply --db FILE
+    ");
+    insta::assert_snapshot!(run(&env, &["check", "--db", "app.db", "--to", "v9"]), @"
+    exit 1
+    --- stderr
+    error: no tag named v9: the ledger has no tags
+    ");
+}
+
 #[test]
 fn apply() {
     let env = seeded();

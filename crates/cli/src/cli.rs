@@ -16,7 +16,8 @@ use crate::commands;
     after_help = "Points (wherever a command takes POINT): 0 (the empty schema), N (after event N), \
                   head, head~K, a tag name, 8 to 64 hex characters of an event hash, or \
                   @2026-11-25T10:00:00Z (the last event at or before that time).\n\n\
-                  Exit codes: 0 success, 1 error, 2 usage, 3 integrity failure, 4 drift.\n\n\
+                  Exit codes: 0 success, 1 error, 2 usage, 3 integrity failure, 4 drift, \
+                  5 events pending (check).\n\n\
                   Example:\n  strata init\n  strata record -m 'create users' --sql 'CREATE TABLE users (id INTEGER PRIMARY KEY)'\n  strata log"
 )]
 pub struct Cli {
@@ -96,6 +97,9 @@ pub enum Command {
         after_help = "Exit 0 when the database matches its recorded point, 4 when it drifted.\n\nExamples:\n  strata status --db app.db\n  strata --json status --db app.db"
     )]
     Status(commands::status::Args),
+    /// For CI: whether a database is at head (or a point) with no drift, told by the exit code.
+    #[command(after_help = commands::check::EXAMPLES)]
+    Check(commands::check::Args),
     /// Reconcile a SQLite database to a point, forwards or backwards, in one transaction.
     #[command(after_help = commands::apply::EXAMPLES)]
     Apply(commands::apply::Args),

@@ -4,6 +4,7 @@
 pub mod apply;
 pub mod archive;
 pub mod baseline;
+pub mod check;
 pub mod checkout;
 pub mod completions;
 pub mod empty;
@@ -85,6 +86,7 @@ fn dispatch(cx: &Context, command: Command) -> Result<u8, Failure> {
         Command::Archive(args) => archive::run(cx, args),
         Command::Baseline(args) => baseline::run(cx, args),
         Command::Status(args) => status::run(cx, args),
+        Command::Check(args) => check::run(cx, args),
         Command::Checkout(args) => checkout::run(cx, args),
         Command::Record(args) => record::run(cx, args),
         Command::ImportSql(args) => import_sql::run(cx, args),

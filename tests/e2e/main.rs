@@ -16,6 +16,7 @@ mod completions;
 mod concurrency;
 mod crash;
 mod custody;
+mod diff;
 mod follow;
 mod format;
 mod fuzz_replay;

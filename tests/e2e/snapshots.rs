@@ -723,6 +723,115 @@ fn schema() {
     "#);
 }
 
+/// `diff` between two points, both ways, as a list and as SQL, the same
+/// schema, and a point that names nothing.
+#[test]
+fn diff() {
+    let env = seeded();
+    insta::assert_snapshot!(run(&env, &["diff", "1", "3"]), @r#"
+    exit 0
+    from event 1 to event 3: 3 differences
+      table users: added column age ("age" integer)
+      table orders: added
+      index orders_by_user: added
+    "#);
+    insta::assert_snapshot!(json(&env, &["diff", "1", "3"]), @r#"
+    exit 0
+    {
+      "differences": [
+        {
+          "change": "added column age (\"age\" integer)",
+          "kind": "table",
+          "name": "users"
+        },
+        {
+          "change": "added",
+          "kind": "table",
+          "name": "orders"
+        },
+        {
+          "change": "added",
+          "kind": "index",
+          "name": "orders_by_user"
+        }
+      ],
+      "from": 1,
+      "to": 3
+    }
+    "#);
+    insta::assert_snapshot!(run(&env, &["diff", "head", "head~2"]), @r#"
+    exit 0
+    from event 3 to event 1: 3 differences
+      table orders: dropped
+      table users: dropped column age (was "age" integer)
+      index orders_by_user: dropped
+    "#);
+    insta::assert_snapshot!(run(&env, &["diff", "1", "3", "--format", "sql"]), @r#"
+    exit 0
+    -- the statements apply runs from event 1 to event 3 (strata's bookkeeping aside)
+    ALTER TABLE "users" ADD COLUMN "age" integer;
+    CREATE TABLE "orders" (
+      "id" integer PRIMARY KEY,
+      "user_id" integer,
+      "total" real,
+      FOREIGN KEY ("user_id") REFERENCES "users" ("id")
+    );
+    CREATE INDEX "orders_by_user" ON "orders" ("user_id");
+    "#);
+    insta::assert_snapshot!(json(&env, &["diff", "1", "3", "--format", "sql"]), @r#"
+    exit 0
+    {
+      "from": 1,
+      "sql": [
+        "ALTER TABLE \"users\" ADD COLUMN \"age\" integer;",
+        "CREATE TABLE \"orders\" (\n  \"id\" integer PRIMARY KEY,\n  \"user_id\" integer,\n  \"total\" real,\n  FOREIGN KEY (\"user_id\") REFERENCES \"users\" (\"id\")\n);",
+        "CREATE INDEX \"orders_by_user\" ON \"orders\" (\"user_id\");"
+      ],
+      "to": 3
+    }
+    "#);
+    insta::assert_snapshot!(run(&env, &["diff", "3", "2", "--format", "sql"]), @r#"
+    exit 0
+    -- the statements apply runs from event 3 to event 2 (strata's bookkeeping aside)
+    DROP INDEX "orders_by_user";
+    CREATE TABLE "_strata_archive_1" ("_strata_rowid" INTEGER PRIMARY KEY, "id", "user_id", "total");
+    INSERT INTO "_strata_archive_1" ("_strata_rowid", "id", "user_id", "total") SELECT rowid, "id", "user_id", "total" FROM "orders";
+    INSERT INTO "_strata_archive" ("id", "log_id", "seq", "op", "undo", "lineage_seq", "lineage_op", "lineage_forward", "kind", "table_name", "column_name", "key_kind", "key_columns", "value_columns", "witness_columns", "after_column", "counter", "archive_table", "row_count", "created_at") SELECT 1, (SELECT max("id") FROM "_strata_log"), 3, 1, 1, 3, 0, 0, 'table', 'orders', NULL, 'rowid', json_array('_strata_rowid'), json_array('id', 'user_id', 'total'), json_array(), NULL, NULL, '_strata_archive_1', count(*), strftime('%Y-%m-%dT%H:%M:%fZ', 'now') FROM "_strata_archive_1";
+    DROP TABLE "orders";
+    "#);
+    insta::assert_snapshot!(run(&env, &["diff", "2", "2"]), @"
+    exit 0
+    no differences: event 2 and event 2 have the same schema
+    ");
+    insta::assert_snapshot!(json(&env, &["diff", "2", "2"]), @r#"
+    exit 0
+    {
+      "differences": [],
+      "from": 2,
+      "to": 2
+    }
+    "#);
+    insta::assert_snapshot!(run(&env, &["diff", "2", "2", "--format", "sql"]), @"
+    exit 0
+    -- no statements: event 2 and event 2 have the same schema
+    ");
+    insta::assert_snapshot!(run(&env, &["diff", "1", "v9"]), @"
+    exit 1
+    --- stderr
+    error: no tag named v9: the ledger has no tags
+    ");
+    insta::assert_snapshot!(run(&env, &["diff", "1"]), @"
+    exit 2
+    --- stderr
+    error: the following required arguments were not provided:
+      <B>
+
+    Usage: strata diff <A> <B>
+
+    For more information, try '--help'.
+    ");
+}
+
 #[test]
 fn tag() {
     let env = seeded();

@@ -89,6 +89,9 @@ pub enum Command {
         after_help = "Examples:\n  strata schema\n  strata schema --at head~2\n  strata schema --at v1.0 --format json"
     )]
     Schema(commands::schema::Args),
+    /// How the schema at one point differs from another: a list, or the SQL that takes A to B.
+    #[command(after_help = commands::diff::EXAMPLES)]
+    Diff(commands::diff::Args),
     /// Name a point (appends a tag event).
     #[command(after_help = "Examples:\n  strata tag v1.0\n  strata tag before-cleanup head~2")]
     Tag(commands::tag::Args),

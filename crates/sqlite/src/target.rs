@@ -6,6 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use rusqlite::Connection;
+use strata_schema::diff::Change;
 use strata_schema::{Difference, Op, Schema};
 use strata_target::{Applied, Kept, Legacy, Mover, Position, Stage, Step, TargetError};
 
@@ -65,6 +66,10 @@ impl strata_target::Target for Sqlite {
 
     fn difference(&self, difference: &Difference) -> String {
         crate::render::difference(difference)
+    }
+
+    fn change(&self, change: &Change) -> String {
+        crate::render::change_between(change)
     }
 
     fn statements(&self, from: &Schema, steps: &[Step]) -> Result<Vec<String>, ApplyError> {

@@ -92,16 +92,18 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
     let shown = cx.report(&report);
     match state {
         State::Ok => {}
-        State::Ahead => return Err(Failure::new(format!(
-            "{} is at event {}, after event {to}, the point checked",
-            path.display(),
-            at.seq
-        ))
-        .help(format!(
+        State::Ahead => {
+            return Err(Failure::new(format!(
+                "{} is at event {}, after event {to}, the point checked",
+                path.display(),
+                at.seq
+            ))
+            .help(format!(
             "check it against the point it is at, or move it back: strata apply --db {} --to {to}",
             path.display()
         ))
-        .with_code(exit::INTEGRITY)),
+            .with_code(exit::INTEGRITY))
+        }
         State::Drift => survey.refuse_drift()?,
         State::Pending => {
             let n = report.pending.len();

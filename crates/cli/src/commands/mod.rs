@@ -7,6 +7,7 @@ pub mod baseline;
 pub mod check;
 pub mod checkout;
 pub mod completions;
+pub mod diff;
 pub mod empty;
 pub mod export;
 pub mod import;
@@ -98,6 +99,7 @@ fn dispatch(cx: &Context, command: Command) -> Result<u8, Failure> {
         Command::Plan(args) => plan::run(cx, args),
         Command::Show(args) => show::run(cx, args),
         Command::Schema(args) => schema::run(cx, args),
+        Command::Diff(args) => diff::run(cx, args),
         Command::Tag(args) => tag::run(cx, args),
         Command::Verify(args) => verify::run(cx, args),
         Command::Completions(args) => completions::run(args),

@@ -16,6 +16,7 @@ mod completions;
 mod concurrency;
 mod crash;
 mod custody;
+mod diagram;
 mod diff;
 mod follow;
 mod format;

@@ -721,6 +721,73 @@ fn schema() {
     --- stderr
     error: head~5 is before the first event: the ledger has 3 events, so head~3 is the empty schema
     "#);
+    insta::assert_snapshot!(run(&env, &["schema", "--format", "mermaid"]), @r#"
+    exit 0
+    erDiagram
+        "orders" {
+            integer id PK
+            integer user_id FK
+            real total
+        }
+        "users" {
+            integer id PK
+            text name "NOT NULL"
+            text email UK
+            integer age
+        }
+        "users" |o..o{ "orders" : "user_id → id"
+    "#);
+    insta::assert_snapshot!(json(&env, &["schema", "--at", "1", "--format", "mermaid"]), @r#"
+    exit 0
+    erDiagram
+        "users" {
+            integer id PK
+            text name "NOT NULL"
+            text email UK
+        }
+    "#);
+    insta::assert_snapshot!(run(&env, &["schema", "--format", "dot"]), @r#"
+    exit 0
+    digraph schema {
+        graph [rankdir=LR];
+        node [shape=plaintext, fontname="Helvetica"];
+        edge [fontname="Helvetica", fontsize=10];
+        "orders" [label=<
+            <TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="4">
+            <TR><TD COLSPAN="3" BGCOLOR="lightgrey"><B>orders</B></TD></TR>
+            <TR><TD PORT="c0" ALIGN="LEFT">id</TD><TD ALIGN="LEFT">integer</TD><TD PORT="k0" ALIGN="LEFT">PK</TD></TR>
+            <TR><TD PORT="c1" ALIGN="LEFT">user_id</TD><TD ALIGN="LEFT">integer</TD><TD PORT="k1" ALIGN="LEFT">FK</TD></TR>
+            <TR><TD PORT="c2" ALIGN="LEFT">total</TD><TD ALIGN="LEFT">real</TD><TD PORT="k2" ALIGN="LEFT"></TD></TR>
+            </TABLE>
+        >];
+        "users" [label=<
+            <TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="4">
+            <TR><TD COLSPAN="3" BGCOLOR="lightgrey"><B>users</B></TD></TR>
+            <TR><TD PORT="c0" ALIGN="LEFT">id</TD><TD ALIGN="LEFT">integer</TD><TD PORT="k0" ALIGN="LEFT">PK</TD></TR>
+            <TR><TD PORT="c1" ALIGN="LEFT">name</TD><TD ALIGN="LEFT">text</TD><TD PORT="k1" ALIGN="LEFT">NOT NULL</TD></TR>
+            <TR><TD PORT="c2" ALIGN="LEFT">email</TD><TD ALIGN="LEFT">text</TD><TD PORT="k2" ALIGN="LEFT">UK</TD></TR>
+            <TR><TD PORT="c3" ALIGN="LEFT">age</TD><TD ALIGN="LEFT">integer</TD><TD PORT="k3" ALIGN="LEFT"></TD></TR>
+            </TABLE>
+        >];
+        "orders":k1:e -> "users":c0:w [label=<user_id → id>];
+    }
+    "#);
+    insta::assert_snapshot!(run(&env, &["schema", "--at", "0", "--format", "dot"]), @r#"
+    exit 0
+    digraph schema {
+        graph [rankdir=LR];
+        node [shape=plaintext, fontname="Helvetica"];
+        edge [fontname="Helvetica", fontsize=10];
+    }
+    "#);
+    insta::assert_snapshot!(run(&env, &["schema", "--format", "svg"]), @"
+    exit 2
+    --- stderr
+    error: invalid value 'svg' for '--format <FORMAT>'
+      [possible values: sql, json, mermaid, dot]
+
+    For more information, try '--help'.
+    ");
 }
 
 /// `diff` between two points, both ways, as a list and as SQL, the same

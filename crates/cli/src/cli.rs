@@ -84,9 +84,9 @@ pub enum Command {
     /// One event in full, with every definition it adds or removes.
     #[command(after_help = "Examples:\n  strata show head\n  strata show 3\n  strata show v1.0")]
     Show(commands::show::Args),
-    /// The schema at a point, as the SQL that builds it or as JSON.
+    /// The schema at a point, as the SQL that builds it, as JSON, or as a diagram (Mermaid, DOT).
     #[command(
-        after_help = "Examples:\n  strata schema\n  strata schema --at head~2\n  strata schema --at v1.0 --format json"
+        after_help = "Examples:\n  strata schema\n  strata schema --at head~2\n  strata schema --at v1.0 --format json\n  strata schema --format mermaid\n  strata schema --at v1.0 --format dot | dot -Tsvg > schema.svg"
     )]
     Schema(commands::schema::Args),
     /// How the schema at one point differs from another: a list, or the SQL that takes A to B.

@@ -2780,6 +2780,48 @@ fn a_closed_stdout_ends_a_command_quietly() {
     ");
 }
 
+/// The same for `diff`, `check`, the diagrams, the completion scripts and
+/// the manual page: a reader gone early ends them quietly too, and `check`
+/// keeps its answer (exit 5 with its error when events are pending).
+#[test]
+fn a_closed_stdout_ends_the_audit_commands_quietly() {
+    let env = applied();
+    let mut out = String::new();
+    for args in [
+        &["diff", "0", "3"][..],
+        &["diff", "3", "0", "--format", "sql"],
+        &["--json", "diff", "0", "3"],
+        &["schema", "--format", "mermaid"],
+        &["schema", "--format", "dot"],
+        &["check", "--db", "app.db"],
+        &["completions", "bash"],
+        &["man"],
+    ] {
+        out.push_str(&closed(&env, args));
+    }
+    record_at(
+        &env,
+        "add note",
+        "2099-01-04T00:00:00Z",
+        "ALTER TABLE orders ADD COLUMN note text",
+    );
+    out.push_str(&closed(&env, &["check", "--db", "app.db"]));
+    insta::assert_snapshot!(out, @"
+    strata diff 0 3: exit 0
+    strata diff 3 0 --format sql: exit 0
+    strata --json diff 0 3: exit 0
+    strata schema --format mermaid: exit 0
+    strata schema --format dot: exit 0
+    strata check --db app.db: exit 0
+    strata completions bash: exit 0
+    strata man: exit 0
+    strata check --db app.db: exit 5
+    --- stderr
+    error: app.db is not at event 4: 1 event pending
+    help: apply brings it there: strata apply --db app.db
+    ");
+}
+
 /// What `strata ARGS` did with its stdout a pipe closed at once (`strata
 /// ARGS | head -0`): its exit code, and its stderr when it wrote any.
 fn closed(env: &Env, args: &[&str]) -> String {

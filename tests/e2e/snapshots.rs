@@ -835,7 +835,7 @@ fn diff() {
     "#);
     insta::assert_snapshot!(run(&env, &["diff", "1", "3", "--format", "sql"]), @r#"
     exit 0
-    -- the statements apply runs from event 1 to event 3 (strata's bookkeeping aside)
+    -- the statements apply runs from event 1 to event 3, strata's bookkeeping aside
     ALTER TABLE "users" ADD COLUMN "age" integer;
     CREATE TABLE "orders" (
       "id" integer PRIMARY KEY,
@@ -859,7 +859,7 @@ fn diff() {
     "#);
     insta::assert_snapshot!(run(&env, &["diff", "3", "2", "--format", "sql"]), @r#"
     exit 0
-    -- the statements apply runs from event 3 to event 2 (strata's bookkeeping aside)
+    -- the statements apply runs from event 3 to event 2, strata's bookkeeping aside
     DROP INDEX "orders_by_user";
     CREATE TABLE "_strata_archive_1" ("_strata_rowid" INTEGER PRIMARY KEY, "id", "user_id", "total");
     INSERT INTO "_strata_archive_1" ("_strata_rowid", "id", "user_id", "total") SELECT rowid, "id", "user_id", "total" FROM "orders";

@@ -149,7 +149,7 @@ impl report::Report for Report {
                     ));
                 }
                 out.say(format_args!(
-                    "-- the statements apply runs from {} to {} (strata's bookkeeping aside)",
+                    "-- the statements apply runs from {} to {}, strata's bookkeeping aside",
                     point(*from),
                     point(*to)
                 ))?;

@@ -93,16 +93,15 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
     match state {
         State::Ok => {}
         State::Ahead => {
+            let db = path.display();
+            let seq = at.seq;
             return Err(Failure::new(format!(
-                "{} is at event {}, after event {to}, the point checked",
-                path.display(),
-                at.seq
+                "{db} is at event {seq}, after event {to}, the point checked"
             ))
             .help(format!(
-            "check it against the point it is at, or move it back: strata apply --db {} --to {to}",
-            path.display()
-        ))
-            .with_code(exit::INTEGRITY))
+                "check it against the point it is at, or move it back: strata apply --db {db} --to {to}"
+            ))
+            .with_code(exit::INTEGRITY));
         }
         State::Drift => survey.refuse_drift()?,
         State::Pending => {

@@ -47,6 +47,7 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
     let ledger = cx.ledger()?;
     let from = ledger.resolve(&args.from)?;
     let to = ledger.resolve(&args.to)?;
+    // Both forms are in the ledger's dialect, which the target must read.
     let r = reconciler(&ledger)?;
     let before = ledger.schema_at(from)?;
     match args.format {
@@ -68,9 +69,9 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
         }
         Format::Sql => {
             let steps = r.steps(from, to)?;
-            let sql = TARGET
-                .statements(&before, &steps)
-                .map_err(Failure::target)?;
+            let sql = TARGET.statements(&before, &steps).map_err(|e| {
+                Failure::target(e).context(format_args!("from {} to {}", point(from), point(to)))
+            })?;
             cx.report(&Report::Sql { from, sql, to })?;
         }
     }

@@ -164,12 +164,16 @@ fn the_example_program_applies_its_ledger_at_start_up() {
         })
         .collect();
     assert_eq!(
-        said.iter().filter(|e| e.contains("is now at event 4 (was 0;")).count(),
+        said.iter()
+            .filter(|e| e.contains("is now at event 4 (was 0;"))
+            .count(),
         1,
         "{said:?}"
     );
     assert_eq!(
-        said.iter().filter(|e| e.contains("is already at event 4")).count(),
+        said.iter()
+            .filter(|e| e.contains("is already at event 4"))
+            .count(),
         1,
         "{said:?}"
     );

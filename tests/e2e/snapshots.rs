@@ -721,6 +721,182 @@ fn schema() {
     --- stderr
     error: head~5 is before the first event: the ledger has 3 events, so head~3 is the empty schema
     "#);
+    insta::assert_snapshot!(run(&env, &["schema", "--format", "mermaid"]), @r#"
+    exit 0
+    erDiagram
+        "orders" {
+            integer id PK
+            integer user_id FK
+            real total
+        }
+        "users" {
+            integer id PK
+            text name "NOT NULL"
+            text email UK
+            integer age
+        }
+        "users" |o..o{ "orders" : "user_id → id"
+    "#);
+    insta::assert_snapshot!(json(&env, &["schema", "--at", "1", "--format", "mermaid"]), @r#"
+    exit 0
+    erDiagram
+        "users" {
+            integer id PK
+            text name "NOT NULL"
+            text email UK
+        }
+    "#);
+    insta::assert_snapshot!(run(&env, &["schema", "--format", "dot"]), @r#"
+    exit 0
+    digraph schema {
+        graph [rankdir=LR];
+        node [shape=plaintext, fontname="Helvetica"];
+        edge [fontname="Helvetica", fontsize=10];
+        "orders" [label=<
+            <TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="4">
+            <TR><TD COLSPAN="3" BGCOLOR="lightgrey"><B>orders</B></TD></TR>
+            <TR><TD PORT="c0" ALIGN="LEFT">id</TD><TD ALIGN="LEFT">integer</TD><TD PORT="k0" ALIGN="LEFT">PK</TD></TR>
+            <TR><TD PORT="c1" ALIGN="LEFT">user_id</TD><TD ALIGN="LEFT">integer</TD><TD PORT="k1" ALIGN="LEFT">FK</TD></TR>
+            <TR><TD PORT="c2" ALIGN="LEFT">total</TD><TD ALIGN="LEFT">real</TD><TD PORT="k2" ALIGN="LEFT"></TD></TR>
+            </TABLE>
+        >];
+        "users" [label=<
+            <TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="4">
+            <TR><TD COLSPAN="3" BGCOLOR="lightgrey"><B>users</B></TD></TR>
+            <TR><TD PORT="c0" ALIGN="LEFT">id</TD><TD ALIGN="LEFT">integer</TD><TD PORT="k0" ALIGN="LEFT">PK</TD></TR>
+            <TR><TD PORT="c1" ALIGN="LEFT">name</TD><TD ALIGN="LEFT">text</TD><TD PORT="k1" ALIGN="LEFT">NOT NULL</TD></TR>
+            <TR><TD PORT="c2" ALIGN="LEFT">email</TD><TD ALIGN="LEFT">text</TD><TD PORT="k2" ALIGN="LEFT">UK</TD></TR>
+            <TR><TD PORT="c3" ALIGN="LEFT">age</TD><TD ALIGN="LEFT">integer</TD><TD PORT="k3" ALIGN="LEFT"></TD></TR>
+            </TABLE>
+        >];
+        "orders":k1:e -> "users":c0:w [label=<user_id → id>];
+    }
+    "#);
+    insta::assert_snapshot!(run(&env, &["schema", "--at", "0", "--format", "dot"]), @r#"
+    exit 0
+    digraph schema {
+        graph [rankdir=LR];
+        node [shape=plaintext, fontname="Helvetica"];
+        edge [fontname="Helvetica", fontsize=10];
+    }
+    "#);
+    insta::assert_snapshot!(run(&env, &["schema", "--format", "svg"]), @"
+    exit 2
+    --- stderr
+    error: invalid value 'svg' for '--format <FORMAT>'
+      [possible values: sql, json, mermaid, dot]
+
+    For more information, try '--help'.
+    ");
+}
+
+/// `diff` between two points, both ways, as a list and as SQL, the same
+/// schema, and a point that names nothing.
+#[test]
+fn diff() {
+    let env = seeded();
+    insta::assert_snapshot!(run(&env, &["diff", "1", "3"]), @r#"
+    exit 0
+    from event 1 to event 3: 3 differences
+      table users: added column age ("age" integer)
+      table orders: added
+      index orders_by_user: added
+    "#);
+    insta::assert_snapshot!(json(&env, &["diff", "1", "3"]), @r#"
+    exit 0
+    {
+      "differences": [
+        {
+          "change": "added column age (\"age\" integer)",
+          "kind": "table",
+          "name": "users"
+        },
+        {
+          "change": "added",
+          "kind": "table",
+          "name": "orders"
+        },
+        {
+          "change": "added",
+          "kind": "index",
+          "name": "orders_by_user"
+        }
+      ],
+      "from": 1,
+      "to": 3
+    }
+    "#);
+    insta::assert_snapshot!(run(&env, &["diff", "head", "head~2"]), @r#"
+    exit 0
+    from event 3 to event 1: 3 differences
+      table orders: dropped
+      table users: dropped column age (was "age" integer)
+      index orders_by_user: dropped
+    "#);
+    insta::assert_snapshot!(run(&env, &["diff", "1", "3", "--format", "sql"]), @r#"
+    exit 0
+    -- the statements apply runs from event 1 to event 3, strata's bookkeeping aside
+    ALTER TABLE "users" ADD COLUMN "age" integer;
+    CREATE TABLE "orders" (
+      "id" integer PRIMARY KEY,
+      "user_id" integer,
+      "total" real,
+      FOREIGN KEY ("user_id") REFERENCES "users" ("id")
+    );
+    CREATE INDEX "orders_by_user" ON "orders" ("user_id");
+    "#);
+    insta::assert_snapshot!(json(&env, &["diff", "1", "3", "--format", "sql"]), @r#"
+    exit 0
+    {
+      "from": 1,
+      "sql": [
+        "ALTER TABLE \"users\" ADD COLUMN \"age\" integer;",
+        "CREATE TABLE \"orders\" (\n  \"id\" integer PRIMARY KEY,\n  \"user_id\" integer,\n  \"total\" real,\n  FOREIGN KEY (\"user_id\") REFERENCES \"users\" (\"id\")\n);",
+        "CREATE INDEX \"orders_by_user\" ON \"orders\" (\"user_id\");"
+      ],
+      "to": 3
+    }
+    "#);
+    insta::assert_snapshot!(run(&env, &["diff", "3", "2", "--format", "sql"]), @r#"
+    exit 0
+    -- the statements apply runs from event 3 to event 2, strata's bookkeeping aside
+    DROP INDEX "orders_by_user";
+    CREATE TABLE "_strata_archive_1" ("_strata_rowid" INTEGER PRIMARY KEY, "id", "user_id", "total");
+    INSERT INTO "_strata_archive_1" ("_strata_rowid", "id", "user_id", "total") SELECT rowid, "id", "user_id", "total" FROM "orders";
+    INSERT INTO "_strata_archive" ("id", "log_id", "seq", "op", "undo", "lineage_seq", "lineage_op", "lineage_forward", "kind", "table_name", "column_name", "key_kind", "key_columns", "value_columns", "witness_columns", "after_column", "counter", "archive_table", "row_count", "created_at") SELECT 1, (SELECT max("id") FROM "_strata_log"), 3, 1, 1, 3, 0, 0, 'table', 'orders', NULL, 'rowid', json_array('_strata_rowid'), json_array('id', 'user_id', 'total'), json_array(), NULL, NULL, '_strata_archive_1', count(*), strftime('%Y-%m-%dT%H:%M:%fZ', 'now') FROM "_strata_archive_1";
+    DROP TABLE "orders";
+    "#);
+    insta::assert_snapshot!(run(&env, &["diff", "2", "2"]), @"
+    exit 0
+    no differences: event 2 and event 2 have the same schema
+    ");
+    insta::assert_snapshot!(json(&env, &["diff", "2", "2"]), @r#"
+    exit 0
+    {
+      "differences": [],
+      "from": 2,
+      "to": 2
+    }
+    "#);
+    insta::assert_snapshot!(run(&env, &["diff", "2", "2", "--format", "sql"]), @"
+    exit 0
+    -- no statements: event 2 and event 2 have the same schema
+    ");
+    insta::assert_snapshot!(run(&env, &["diff", "1", "v9"]), @"
+    exit 1
+    --- stderr
+    error: no tag named v9: the ledger has no tags
+    ");
+    insta::assert_snapshot!(run(&env, &["diff", "1"]), @"
+    exit 2
+    --- stderr
+    error: the following required arguments were not provided:
+      <B>
+
+    Usage: strata diff <A> <B>
+
+    For more information, try '--help'.
+    ");
 }
 
 #[test]
@@ -1225,6 +1401,159 @@ fn a_database_of_another_ledger_is_exit_3() {
     --- stderr
     error: app.db was reconciled by another ledger (id bafe66a2b3f3), not other (id ae4d2d2a2103)
     help: give the --ledger it belongs to
+    ");
+}
+
+/// `check` at head, with an event pending (exit 5), against an earlier
+/// point (exit 3) and drifted (exit 4).
+#[test]
+fn check() {
+    let env = applied();
+    insta::assert_snapshot!(run(&env, &["check", "--db", "app.db"]), @"
+    exit 0
+    app.db is at event 3 (cee73a2b4523)
+    checked against event 3 (head): 0 pending
+    no drift
+    ok: app.db is at event 3 (head)
+    ");
+    insta::assert_snapshot!(json(&env, &["check", "--db", "app.db"]), @r#"
+    exit 0
+    {
+      "applied": true,
+      "db": "app.db",
+      "drift": [],
+      "hash": "cee73a2b4523b72b5d59bc039065102a38c6d7b6d32ddc71a06458227bebc54c",
+      "head": 3,
+      "pending": [],
+      "rebased": false,
+      "seq": 3,
+      "state": "ok",
+      "to": 3
+    }
+    "#);
+    record_at(
+        &env,
+        "add note",
+        "2099-01-04T00:00:00Z",
+        "ALTER TABLE orders ADD COLUMN note text",
+    );
+    insta::assert_snapshot!(run(&env, &["check", "--db", "app.db"]), @"
+    exit 5
+    app.db is at event 3 (cee73a2b4523)
+    checked against event 4 (head): 1 pending
+      event 4 change: add note
+    no drift
+    --- stderr
+    error: app.db is not at event 4: 1 event pending
+    help: apply brings it there: strata apply --db app.db
+    ");
+    insta::assert_snapshot!(json(&env, &["check", "--db", "app.db"]), @r#"
+    exit 5
+    {
+      "applied": true,
+      "db": "app.db",
+      "drift": [],
+      "hash": "cee73a2b4523b72b5d59bc039065102a38c6d7b6d32ddc71a06458227bebc54c",
+      "head": 4,
+      "pending": [
+        {
+          "kind": "change",
+          "message": "add note",
+          "seq": 4
+        }
+      ],
+      "rebased": false,
+      "seq": 3,
+      "state": "pending",
+      "to": 4
+    }
+    --- stderr
+    error: app.db is not at event 4: 1 event pending
+    help: apply brings it there: strata apply --db app.db
+    "#);
+    insta::assert_snapshot!(run(&env, &["check", "--db", "app.db", "--to", "3"]), @"
+    exit 0
+    app.db is at event 3 (cee73a2b4523)
+    checked against event 3: 0 pending
+    no drift
+    ok: app.db is at event 3
+    ");
+    insta::assert_snapshot!(run(&env, &["check", "--db", "app.db", "--to", "2"]), @"
+    exit 3
+    app.db is at event 3 (cee73a2b4523)
+    checked against event 2: it is past that point
+    no drift
+    --- stderr
+    error: app.db is at event 3, after event 2, the point checked
+    help: check it against the point it is at, or move it back: strata apply --db app.db --to 2
+    ");
+    insta::assert_snapshot!(json(&env, &["check", "--db", "app.db", "--to", "2"]), @r#"
+    exit 3
+    {
+      "applied": true,
+      "db": "app.db",
+      "drift": [],
+      "hash": "cee73a2b4523b72b5d59bc039065102a38c6d7b6d32ddc71a06458227bebc54c",
+      "head": 4,
+      "pending": [],
+      "rebased": false,
+      "seq": 3,
+      "state": "ahead",
+      "to": 2
+    }
+    --- stderr
+    error: app.db is at event 3, after event 2, the point checked
+    help: check it against the point it is at, or move it back: strata apply --db app.db --to 2
+    "#);
+    env.db("app.db")
+        .execute_batch("ALTER TABLE users ADD COLUMN sneaky text")
+        .expect("drift");
+    insta::assert_snapshot!(run(&env, &["check", "--db", "app.db"]), @r#"
+    exit 4
+    app.db is at event 3 (cee73a2b4523)
+    checked against event 4 (head): 1 pending
+      event 4 change: add note
+    drift: table users: column sneaky is not in the ledger ("sneaky" text)
+    --- stderr
+    error: app.db has drifted from event 3: 1 difference (listed above)
+    help: undo the manual changes, or record them as a change and apply again
+    "#);
+    insta::assert_snapshot!(json(&env, &["check", "--db", "app.db"]), @r#"
+    exit 4
+    {
+      "applied": true,
+      "db": "app.db",
+      "drift": [
+        "table users: column sneaky is not in the ledger (\"sneaky\" text)"
+      ],
+      "hash": "cee73a2b4523b72b5d59bc039065102a38c6d7b6d32ddc71a06458227bebc54c",
+      "head": 4,
+      "pending": [
+        {
+          "kind": "change",
+          "message": "add note",
+          "seq": 4
+        }
+      ],
+      "rebased": false,
+      "seq": 3,
+      "state": "drift",
+      "to": 4
+    }
+    --- stderr
+    error: app.db has drifted from event 3: 1 difference (listed above)
+    help: undo the manual changes, or record them as a change and apply again
+    "#);
+    insta::assert_snapshot!(run(&env, &["check", "--db", "fresh.db"]), @"
+    exit 1
+    --- stderr
+    error: fresh.db does not exist
+    help: apply creates it: strata apply --db FILE
+    ");
+    insta::assert_snapshot!(run(&env, &["check", "--db", "app.db", "--to", "v9"]), @"
+    exit 1
+    --- stderr
+    error: no tag named v9: the ledger has no tags
     ");
 }
 
@@ -2317,6 +2646,75 @@ fn archive() {
     "#);
 }
 
+/// The completion scripts and the manual pages begin as their shells and
+/// man expect; a shell or a command strata does not have is an error.
+#[test]
+fn completions_and_man() {
+    let env = Env::new();
+    // The first lines of each: the scripts and the page are clap's.
+    let head = |args: &[&str], n: usize| {
+        let run = env.run(args);
+        let lines: Vec<&str> = run.stdout.lines().take(n).collect();
+        format!("exit {}\n{}\n", run.code, lines.join("\n"))
+    };
+    insta::assert_snapshot!(head(&["completions", "bash"], 1), @"
+    exit 0
+    _strata() {
+    ");
+    insta::assert_snapshot!(head(&["completions", "zsh"], 1), @"
+    exit 0
+    #compdef strata
+    ");
+    insta::assert_snapshot!(head(&["completions", "fish"], 1), @"
+    exit 0
+    # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+    ");
+    insta::assert_snapshot!(head(&["completions", "powershell"], 3), @"
+    exit 0
+
+    using namespace System.Management.Automation
+    using namespace System.Management.Automation.Language
+    ");
+    insta::assert_snapshot!(head(&["man"], 5), @r#"
+    exit 0
+    .ie \n(.g .ds Aq \(aq
+    .el .ds Aq '
+    .TH strata 1  "strata 0.1.0" "strata manual"
+    .SH NAME
+    strata \- An event\-sourced schema ledger: every schema change is a hash\-chained event, and any point of the history can be rebuilt, applied or reverted.
+    "#);
+    insta::assert_snapshot!(head(&["--json", "man", "tag"], 5), @r#"
+    exit 0
+    .ie \n(.g .ds Aq \(aq
+    .el .ds Aq '
+    .TH strata-tag 1  "strata 0.1.0" "strata manual"
+    .SH NAME
+    strata\-tag \- Name a point (appends a tag event)
+    "#);
+    insta::assert_snapshot!(run(&env, &["completions", "tcsh"]), @"
+    exit 2
+    --- stderr
+    error: invalid value 'tcsh' for '<SHELL>'
+      [possible values: bash, elvish, fish, powershell, zsh]
+
+      tip: a similar value exists: 'zsh'
+
+    For more information, try '--help'.
+    ");
+    insta::assert_snapshot!(run(&env, &["man", "nope"]), @r#"
+    exit 1
+    --- stderr
+    error: strata has no command named "nope"
+    help: `strata --help` lists its commands
+    "#);
+    insta::assert_snapshot!(run(&env, &["man", "tag", "x"]), @r#"
+    exit 1
+    --- stderr
+    error: strata tag has no command named "x"
+    help: strata tag has no commands of its own
+    "#);
+}
+
 /// A command whose stdout is a pipe nobody reads any more (`strata schema
 /// | head -0`) stops printing and exits 0, with nothing on stderr and no
 /// panic; what it did stands: the tags and the change are appended, app.db
@@ -2382,6 +2780,48 @@ fn a_closed_stdout_ends_a_command_quietly() {
     copy.db is at event 6 (7575dfdc7030)
     head is event 6; 0 pending
     no drift
+    ");
+}
+
+/// The same for `diff`, `check`, the diagrams, the completion scripts and
+/// the manual page: a reader gone early ends them quietly too, and `check`
+/// keeps its answer (exit 5 with its error when events are pending).
+#[test]
+fn a_closed_stdout_ends_the_audit_commands_quietly() {
+    let env = applied();
+    let mut out = String::new();
+    for args in [
+        &["diff", "0", "3"][..],
+        &["diff", "3", "0", "--format", "sql"],
+        &["--json", "diff", "0", "3"],
+        &["schema", "--format", "mermaid"],
+        &["schema", "--format", "dot"],
+        &["check", "--db", "app.db"],
+        &["completions", "bash"],
+        &["man"],
+    ] {
+        out.push_str(&closed(&env, args));
+    }
+    record_at(
+        &env,
+        "add note",
+        "2099-01-04T00:00:00Z",
+        "ALTER TABLE orders ADD COLUMN note text",
+    );
+    out.push_str(&closed(&env, &["check", "--db", "app.db"]));
+    insta::assert_snapshot!(out, @"
+    strata diff 0 3: exit 0
+    strata diff 3 0 --format sql: exit 0
+    strata --json diff 0 3: exit 0
+    strata schema --format mermaid: exit 0
+    strata schema --format dot: exit 0
+    strata check --db app.db: exit 0
+    strata completions bash: exit 0
+    strata man: exit 0
+    strata check --db app.db: exit 5
+    --- stderr
+    error: app.db is not at event 4: 1 event pending
+    help: apply brings it there: strata apply --db app.db
     ");
 }
 

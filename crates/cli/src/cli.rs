@@ -16,7 +16,8 @@ use crate::commands;
     after_help = "Points (wherever a command takes POINT): 0 (the empty schema), N (after event N), \
                   head, head~K, a tag name, 8 to 64 hex characters of an event hash, or \
                   @2026-11-25T10:00:00Z (the last event at or before that time).\n\n\
-                  Exit codes: 0 success, 1 error, 2 usage, 3 integrity failure, 4 drift.\n\n\
+                  Exit codes: 0 success, 1 error, 2 usage, 3 integrity failure, 4 drift, \
+                  5 events pending (check).\n\n\
                   Example:\n  strata init\n  strata record -m 'create users' --sql 'CREATE TABLE users (id INTEGER PRIMARY KEY)'\n  strata log"
 )]
 pub struct Cli {
@@ -83,11 +84,14 @@ pub enum Command {
     /// One event in full, with every definition it adds or removes.
     #[command(after_help = "Examples:\n  strata show head\n  strata show 3\n  strata show v1.0")]
     Show(commands::show::Args),
-    /// The schema at a point, as the SQL that builds it or as JSON.
+    /// The schema at a point, as the SQL that builds it, as JSON, or as a diagram (Mermaid, DOT).
     #[command(
-        after_help = "Examples:\n  strata schema\n  strata schema --at head~2\n  strata schema --at v1.0 --format json"
+        after_help = "Examples:\n  strata schema\n  strata schema --at head~2\n  strata schema --at v1.0 --format json\n  strata schema --format mermaid\n  strata schema --at v1.0 --format dot | dot -Tsvg > schema.svg"
     )]
     Schema(commands::schema::Args),
+    /// How the schema at one point differs from another: a list, or the SQL that takes A to B.
+    #[command(after_help = commands::diff::EXAMPLES)]
+    Diff(commands::diff::Args),
     /// Name a point (appends a tag event).
     #[command(after_help = "Examples:\n  strata tag v1.0\n  strata tag before-cleanup head~2")]
     Tag(commands::tag::Args),
@@ -96,6 +100,9 @@ pub enum Command {
         after_help = "Exit 0 when the database matches its recorded point, 4 when it drifted.\n\nExamples:\n  strata status --db app.db\n  strata --json status --db app.db"
     )]
     Status(commands::status::Args),
+    /// For CI: whether a database is at head (or a point) with no drift, told by the exit code.
+    #[command(after_help = commands::check::EXAMPLES)]
+    Check(commands::check::Args),
     /// Reconcile a SQLite database to a point, forwards or backwards, in one transaction.
     #[command(after_help = commands::apply::EXAMPLES)]
     Apply(commands::apply::Args),
@@ -137,4 +144,10 @@ pub enum Command {
         after_help = "Exit 0 when the ledger is whole, 3 when it is not.\n\nExamples:\n  strata verify\n  strata verify --deep\n  strata verify --expect-head 3f2a9c1d\n  strata verify --text ledger-text"
     )]
     Verify(commands::verify::Args),
+    /// Print the shell completion script for strata (bash, zsh, fish, powershell, elvish).
+    #[command(after_help = commands::completions::EXAMPLES)]
+    Completions(commands::completions::Args),
+    /// Print the manual page (roff) of strata, or of one of its commands.
+    #[command(after_help = commands::man::EXAMPLES)]
+    Man(commands::man::Args),
 }

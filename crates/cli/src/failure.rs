@@ -19,6 +19,9 @@ pub mod exit {
     /// The live database differs from what the ledger says it should be.
     #[allow(dead_code)] // used by apply and status
     pub const DRIFT: u8 = 4;
+    /// The database is behind the point it should be at: events are
+    /// pending, which an apply would run (`check`).
+    pub const PENDING: u8 = 5;
 }
 
 #[derive(Debug)]

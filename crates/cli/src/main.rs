@@ -10,6 +10,7 @@ mod cli;
 mod commands;
 mod context;
 mod describe;
+mod diagram;
 mod failure;
 mod flags;
 mod input;

@@ -5,7 +5,9 @@
 //! generated columns, index terms, views and triggers) is written as kept,
 //! so reading the output back with [`crate::ddl::parse_change`] gives the
 //! same schema. [`difference`] writes a difference between two schemas
-//! (`strata_schema::diff`) as the one line drift reports show.
+//! (`strata_schema::diff`) as the one line drift reports show, and
+//! [`change_between`] the same difference as a change from one point of
+//! the ledger to another, as `strata diff` lists it.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -20,7 +22,7 @@ use crate::ddl::{is_bare_default, reads_as_index_term};
 
 mod differences;
 
-pub use differences::difference;
+pub use differences::{change_between, difference};
 
 /// The statements (without semicolons) that build `schema` in an empty
 /// SQLite database, in an order SQLite accepts: tables (each after the

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OptionalExtension};
+use strata_schema::diff::Change;
 use strata_schema::{Difference, Op, Schema};
 use strata_target::{Applied, Kept, Legacy, Mover, Position, Stage, Step, TargetError};
 
@@ -205,6 +206,10 @@ impl strata_target::Target for Sqlite {
 
     fn difference(&self, difference: &Difference) -> String {
         crate::render::difference(difference)
+    }
+
+    fn change(&self, change: &Change) -> String {
+        crate::render::change_between(change)
     }
 
     fn statements(&self, from: &Schema, steps: &[Step]) -> Result<Vec<String>, ApplyError> {

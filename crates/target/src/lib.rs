@@ -17,6 +17,7 @@ mod step;
 
 use std::path::Path;
 
+use strata_schema::diff::Change;
 use strata_schema::{Difference, Op, Schema};
 
 pub use report::{data_of, Applied, Archived, Kept, Loss, Restored};
@@ -77,6 +78,13 @@ pub trait Target {
     /// One difference between two schemas (drift, a failed check), on one
     /// line, values written in the dialect's SQL.
     fn difference(&self, difference: &Difference) -> String;
+
+    /// What changed about the object a difference names, read as a change
+    /// from the schema it was computed against (an earlier point of the
+    /// ledger) to the other (a later one): one phrase, values written in
+    /// the dialect's SQL (`added`, `dropped column email (was ...)`). What
+    /// `diff` lists after the object's kind and name.
+    fn change(&self, change: &Change) -> String;
 
     /// The statements that carry a database at schema `from`, which keeps
     /// no archives, through `steps` (bookkeeping aside): what `plan` shows.

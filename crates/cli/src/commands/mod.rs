@@ -4,13 +4,17 @@
 pub mod apply;
 pub mod archive;
 pub mod baseline;
+pub mod check;
 pub mod checkout;
+pub mod completions;
+pub mod diff;
 pub mod empty;
 pub mod export;
 pub mod import;
 pub mod import_sql;
 pub mod init;
 pub mod log;
+pub mod man;
 pub mod plan;
 pub mod rebase;
 pub mod record;
@@ -33,13 +37,20 @@ use crate::report::{self, plural, Text};
 use crate::settings::{self, Settings};
 
 pub fn run(cli: Cli) -> Result<u8, Failure> {
+    // Made from the command line's definition alone: no ledger, and no
+    // `strata.toml` to read (a broken one does not stop them).
+    let command = match cli.command {
+        Command::Completions(args) => return completions::run(args),
+        Command::Man(args) => return man::run(args),
+        command => command,
+    };
     let cx = Context::new(cli.global);
     let follow = Settings::load()?.text;
-    let (before, after) = follows(&cli.command);
+    let (before, after) = follows(&command);
     if let (Some(dir), Some(strict)) = (&follow, before) {
         settings::catch_up(&cx, dir, strict)?;
     }
-    let code = dispatch(&cx, cli.command)?;
+    let code = dispatch(&cx, command)?;
     if let (Some(dir), true) = (&follow, after) {
         settings::write_out(&cx, dir);
     }
@@ -53,9 +64,12 @@ pub fn run(cli: Cli) -> Result<u8, Failure> {
 /// or make a ledger, leave it alone.
 fn follows(command: &Command) -> (Option<bool>, bool) {
     match command {
-        Command::Init(_) | Command::Export(_) | Command::Import(_) | Command::Rebase(_) => {
-            (None, false)
-        }
+        Command::Init(_)
+        | Command::Export(_)
+        | Command::Import(_)
+        | Command::Rebase(_)
+        | Command::Completions(_)
+        | Command::Man(_) => (None, false),
         Command::Verify(args) if args.text.is_some() => (None, false),
         Command::Record(_)
         | Command::ImportSql(_)
@@ -73,6 +87,7 @@ fn dispatch(cx: &Context, command: Command) -> Result<u8, Failure> {
         Command::Archive(args) => archive::run(cx, args),
         Command::Baseline(args) => baseline::run(cx, args),
         Command::Status(args) => status::run(cx, args),
+        Command::Check(args) => check::run(cx, args),
         Command::Checkout(args) => checkout::run(cx, args),
         Command::Record(args) => record::run(cx, args),
         Command::ImportSql(args) => import_sql::run(cx, args),
@@ -84,8 +99,11 @@ fn dispatch(cx: &Context, command: Command) -> Result<u8, Failure> {
         Command::Plan(args) => plan::run(cx, args),
         Command::Show(args) => show::run(cx, args),
         Command::Schema(args) => schema::run(cx, args),
+        Command::Diff(args) => diff::run(cx, args),
         Command::Tag(args) => tag::run(cx, args),
         Command::Verify(args) => verify::run(cx, args),
+        Command::Completions(args) => completions::run(args),
+        Command::Man(args) => man::run(args),
     }
 }
 

@@ -1,5 +1,6 @@
 //! `strata schema`: the projected schema at a point, as the SQL that builds
-//! it in an empty SQLite database or as JSON.
+//! it in an empty SQLite database, as JSON, or as an entity-relationship
+//! diagram (Mermaid or Graphviz DOT: see `diagram`).
 
 use strata_ledger::Point;
 
@@ -11,6 +12,8 @@ use crate::output;
 pub enum Format {
     Sql,
     Json,
+    Mermaid,
+    Dot,
 }
 
 #[derive(Debug, clap::Args)]
@@ -18,7 +21,9 @@ pub struct Args {
     /// The point (default head).
     #[arg(long, value_parser = parse_point, default_value = "head")]
     pub at: Point,
-    /// sql: the CREATE statements; json: the model (the default with --json).
+    /// sql: the CREATE statements; json: the model (the default with --json);
+    /// mermaid, dot: an entity-relationship diagram (Mermaid erDiagram,
+    /// Graphviz DOT).
     #[arg(long, value_enum)]
     pub format: Option<Format>,
 }
@@ -32,6 +37,8 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
         .unwrap_or(if cx.json() { Format::Json } else { Format::Sql });
     match format {
         Format::Json => print_json(&schema)?,
+        Format::Mermaid => output::text(&crate::diagram::mermaid(ledger.rules(), &schema))?,
+        Format::Dot => output::text(&crate::diagram::dot(ledger.rules(), &schema))?,
         Format::Sql => {
             super::target::dialect_of(&ledger)?;
             let statements = super::target::render(&schema);

@@ -63,3 +63,9 @@ pub fn render(schema: &strata_schema::Schema) -> Vec<String> {
 pub fn render_difference(d: &strata_schema::Difference) -> String {
     TARGET.difference(d)
 }
+
+/// What changed about one object from an earlier point to a later one, as
+/// the target words it (`diff`).
+pub fn render_change(change: &strata_schema::diff::Change) -> String {
+    TARGET.change(change)
+}

@@ -205,6 +205,10 @@ impl Target for Toy {
         format!("{} {}: {:?}", d.kind, d.name, d.change)
     }
 
+    fn change(&self, change: &strata_schema::diff::Change) -> String {
+        format!("{change:?}")
+    }
+
     fn statements(&self, from: &Schema, steps: &[Step]) -> Result<Vec<String>, ToyError> {
         Ok(run(from, steps, &[], Stage::Event)?.0)
     }

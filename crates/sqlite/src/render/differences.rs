@@ -1,6 +1,7 @@
 //! A schema difference as one line for people: what `strata status` and
 //! `apply` print for drift, and what `apply` and `prove` say when a result
-//! is not the schema it should be. The values are SQLite SQL where they
+//! is not the schema it should be; and, worded as a change from an earlier
+//! schema to a later one ([`change_between`]), what `strata diff` lists. The values are SQLite SQL where they
 //! are SQL: constraints as [`render_unique`], [`render_check`] and
 //! [`render_foreign_key`] write them; a column, a primary key and an
 //! index's terms in the short forms the lines have always had (a
@@ -64,6 +65,52 @@ fn change(change: &Change) -> String {
         Change::MissingConstraint(c) => format!("missing {}", constraint(c)),
         Change::ConstraintNotInLedger(c) => format!("{} is not in the ledger", constraint(c)),
         Change::DefinitionDiffers => "definition differs".to_string(),
+    }
+}
+
+/// What changed about `d`'s object from the schema the difference was
+/// computed against (`expected`: the earlier point) to the other
+/// (`actual`: the later one), as a phrase: `added`, `dropped column email
+/// (was "email" text)`, `column name: type text -> varchar(50)`.
+pub fn change_between(change: &Change) -> String {
+    match change {
+        Change::Missing => "dropped".to_string(),
+        Change::NotInLedger => "added".to_string(),
+        Change::MissingColumn(c) => format!("dropped column {} (was {})", c.name, column(c)),
+        Change::ColumnNotInLedger(c) => format!("added column {} ({})", c.name, column(c)),
+        Change::ColumnOrder { actual, expected } => format!(
+            "column order {} -> {}",
+            expected.join(", "),
+            actual.join(", ")
+        ),
+        Change::Column {
+            column,
+            property,
+            actual,
+            expected,
+        } => format!(
+            "column {column}: {property} {} -> {}",
+            value(expected),
+            value(actual)
+        ),
+        Change::Property {
+            property,
+            actual,
+            expected,
+        } => format!("{property} {} -> {}", value(expected), value(actual)),
+        Change::TableOption {
+            option,
+            actual,
+            expected,
+        } => format!(
+            "{} {} -> {}",
+            option_sql(option),
+            value(&Value::Flag(*expected)),
+            value(&Value::Flag(*actual))
+        ),
+        Change::MissingConstraint(c) => format!("dropped {}", constraint(c)),
+        Change::ConstraintNotInLedger(c) => format!("added {}", constraint(c)),
+        Change::DefinitionDiffers => "definition changed".to_string(),
     }
 }
 

@@ -1,6 +1,7 @@
 //! Differences as drift reports them: each kind of difference with its
 //! line, and what is not a difference (quoting, case, whitespace,
-//! constraint order).
+//! constraint order); and the same differences worded as changes from an
+//! earlier schema to a later one, as `diff` lists them.
 
 use strata_dialect::sqlite::{key, AUTOINCREMENT, RULES, STRICT, WITHOUT_ROWID};
 use strata_schema::diff::{differences, Change, Difference, ObjectKind, Value};
@@ -9,7 +10,7 @@ use strata_schema::{
     Schema, Table, Trigger, Unique, View,
 };
 
-use super::difference;
+use super::{change_between, difference};
 
 fn users() -> Table {
     Table {
@@ -410,4 +411,89 @@ fn a_difference_is_a_value_with_its_parts() {
         difference(&d),
         "table users: column name: type is TEXT, expected varchar(50)"
     );
+}
+
+/// The changes from the shop schema to a copy changed by `change`, each
+/// as `diff` lists it.
+fn changes(change: impl FnOnce(&mut Schema)) -> Vec<String> {
+    let before = shop();
+    let mut after = shop();
+    change(&mut after);
+    differences(RULES, &before, &after)
+        .iter()
+        .map(|d| format!("{} {}: {}", d.kind, d.name, change_between(&d.change)))
+        .collect()
+}
+
+#[test]
+fn a_difference_reads_as_a_change_from_the_earlier_schema() {
+    assert_eq!(
+        changes(|s| {
+            s.indexes.clear();
+            let mut extra = s.views["v"].clone();
+            extra.name = "w".into();
+            s.views.insert("w".into(), extra);
+        }),
+        ["index users_lname: dropped", "view w: added"]
+    );
+    assert_eq!(
+        changes(|s| {
+            let t = table_mut(s, "users");
+            t.columns.remove(2);
+            t.columns.push(Column::new("nick", "TEXT"));
+        }),
+        [
+            "table users: dropped column email (was \"email\" varchar(100) DEFAULT 'x')",
+            "table users: added column nick (\"nick\" TEXT)"
+        ]
+    );
+    assert_eq!(
+        changes(|s| table_mut(s, "users").columns.swap(0, 1)),
+        ["table users: column order id, name, email, lname -> name, id, email, lname"]
+    );
+    assert_eq!(
+        changes(|s| {
+            let t = table_mut(s, "users");
+            t.columns[1].ty = "TEXT".into();
+            t.columns[0].not_null = false;
+        }),
+        [
+            "table users: column id: NOT NULL yes -> no",
+            "table users: column name: type varchar(50) -> TEXT"
+        ]
+    );
+    assert_eq!(
+        changes(|s| table_mut(s, "users").primary_key = None),
+        ["table users: primary key PRIMARY KEY (\"id\") -> none"]
+    );
+    assert_eq!(
+        changes(|s| table_mut(s, "users").set_option(STRICT, true)),
+        ["table users: STRICT no -> yes"]
+    );
+    assert_eq!(
+        changes(|s| {
+            let t = table_mut(s, "users");
+            t.uniques.remove(0);
+            t.checks.push(Check {
+                name: None,
+                expr: "id > 0".into(),
+            });
+        }),
+        [
+            "table users: dropped CONSTRAINT \"users_email\" UNIQUE (\"email\")",
+            "table users: added CHECK (id > 0)"
+        ]
+    );
+    assert_eq!(
+        changes(|s| index(s).unique = true),
+        ["index users_lname: UNIQUE no -> yes"]
+    );
+    assert_eq!(
+        changes(|s| {
+            let v = s.views.get_mut("v").expect("view");
+            v.sql = "CREATE VIEW \"v\" AS SELECT \"email\" FROM \"users\"".into();
+        }),
+        ["view v: definition changed"]
+    );
+    assert_eq!(changes(|_| {}), Vec::<String>::new());
 }

@@ -301,3 +301,25 @@ CREATE INDEX "i; x" ON "we""ird; DROP TABLE x;--" ("c""d", "ünï");"#;
     env.ok(&["log"])
         .says(r#"rename column "we""ird; DROP TABLE x;--"."c""d" to "e'f""#);
 }
+
+#[test]
+fn a_misspelt_keyword_is_named_with_the_likely_word_and_nothing_is_appended() {
+    let env = Env::init();
+    let run = env.fails(&["record", "-m", "x", "--sql", "CREATE TABEL t (a int)"], 1);
+    assert_eq!(
+        run.stderr.lines().next().unwrap_or(""),
+        "error: --sql: statement 1 (line 1, column 1): syntax error in CREATE TABEL t (a int): TABEL is not a keyword strata reads here (did you mean TABLE?) at line 1, column 8"
+    );
+    let run = env.fails(
+        &["record", "-m", "x", "--sql", "CREATE TABLE t (a int,)"],
+        1,
+    );
+    assert!(
+        run.stderr
+            .contains("expected a name, found ) at line 1, column 23"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("Expected:"), "{}", run.stderr);
+    assert_eq!(env.head(), 0);
+}

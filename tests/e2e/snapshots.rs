@@ -1333,7 +1333,7 @@ fn drift_is_exit_4() {
     drift: index users_by_name: not in the ledger
     --- stderr
     error: app.db has drifted from event 3: 2 differences (listed above)
-    help: undo the manual changes, or record them as a change and apply again
+    help: undo the changes by hand until `strata status --db app.db` shows no drift; or, to keep them in a database at head, adopt its schema with `strata baseline --db app.db -m MSG --force-after head`. Recording them as a change does not clear drift: the database has them already
     "#);
     insta::assert_snapshot!(json(&env, &["status", "--db", "app.db"]), @r#"
     exit 4
@@ -1352,7 +1352,7 @@ fn drift_is_exit_4() {
     }
     --- stderr
     error: app.db has drifted from event 3: 2 differences (listed above)
-    help: undo the manual changes, or record them as a change and apply again
+    help: undo the changes by hand until `strata status --db app.db` shows no drift; or, to keep them in a database at head, adopt its schema with `strata baseline --db app.db -m MSG --force-after head`. Recording them as a change does not clear drift: the database has them already
     "#);
     insta::assert_snapshot!(run(&env, &["apply", "--db", "app.db", "--to", "2"]), @r#"
     exit 4
@@ -1360,7 +1360,7 @@ fn drift_is_exit_4() {
     drift: index users_by_name: not in the ledger
     --- stderr
     error: app.db has drifted from event 3: 2 differences (listed above)
-    help: undo the manual changes, or record them as a change and apply again
+    help: undo the changes by hand until `strata status --db app.db` shows no drift; or, to keep them in a database at head, adopt its schema with `strata baseline --db app.db -m MSG --force-after head`. Recording them as a change does not clear drift: the database has them already
     "#);
     insta::assert_snapshot!(run(&env, &["verify", "--db", "app.db"]), @"
     exit 0
@@ -1516,7 +1516,7 @@ fn check() {
     drift: table users: column sneaky is not in the ledger ("sneaky" text)
     --- stderr
     error: app.db has drifted from event 3: 1 difference (listed above)
-    help: undo the manual changes, or record them as a change and apply again
+    help: undo the changes by hand until `strata status --db app.db` shows no drift; or, to keep them in a database at head, adopt its schema with `strata baseline --db app.db -m MSG --force-after head`. Recording them as a change does not clear drift: the database has them already
     "#);
     insta::assert_snapshot!(json(&env, &["check", "--db", "app.db"]), @r#"
     exit 4
@@ -1542,7 +1542,7 @@ fn check() {
     }
     --- stderr
     error: app.db has drifted from event 3: 1 difference (listed above)
-    help: undo the manual changes, or record them as a change and apply again
+    help: undo the changes by hand until `strata status --db app.db` shows no drift; or, to keep them in a database at head, adopt its schema with `strata baseline --db app.db -m MSG --force-after head`. Recording them as a change does not clear drift: the database has them already
     "#);
     insta::assert_snapshot!(run(&env, &["check", "--db", "fresh.db"]), @"
     exit 1
@@ -2869,15 +2869,15 @@ fn a_closed_stdout_keeps_a_failure_and_its_code() {
     strata status --db app.db: exit 4
     --- stderr
     error: app.db has drifted from event 3: 1 difference (listed above)
-    help: undo the manual changes, or record them as a change and apply again
+    help: undo the changes by hand until `strata status --db app.db` shows no drift; or, to keep them in a database at head, adopt its schema with `strata baseline --db app.db -m MSG --force-after head`. Recording them as a change does not clear drift: the database has them already
     strata --json status --db app.db: exit 4
     --- stderr
     error: app.db has drifted from event 3: 1 difference (listed above)
-    help: undo the manual changes, or record them as a change and apply again
+    help: undo the changes by hand until `strata status --db app.db` shows no drift; or, to keep them in a database at head, adopt its schema with `strata baseline --db app.db -m MSG --force-after head`. Recording them as a change does not clear drift: the database has them already
     strata apply --db app.db: exit 4
     --- stderr
     error: app.db has drifted from event 3: 1 difference (listed above)
-    help: undo the manual changes, or record them as a change and apply again
+    help: undo the changes by hand until `strata status --db app.db` shows no drift; or, to keep them in a database at head, adopt its schema with `strata baseline --db app.db -m MSG --force-after head`. Recording them as a change does not clear drift: the database has them already
     ");
 }
 

@@ -112,7 +112,7 @@ impl Error {
             Error::ForeignLedger { .. } => "give the --ledger it belongs to".to_string(),
             Error::NotInChain { .. } => "the ledger lost or changed events: run `strata verify` and restore it from a copy you trust".to_string(),
             Error::RebasedArchives { detour, .. } => format!("apply it back to event {} with the store the rebase kept (strata --ledger DIR pointed at a copy holding it), then apply it here; or build a fresh one with checkout", detour.fork),
-            Error::Drift { .. } => "undo the manual changes, or record them as a change and apply again".to_string(),
+            Error::Drift { db, .. } => format!("undo the changes by hand until `strata status --db {db}` shows no drift; or, to keep them in a database at head, adopt its schema with `strata baseline --db {db} -m MSG --force-after head`. Recording them as a change does not clear drift: the database has them already"),
             Error::EmptyLedger => "strata record -m MSG FILE.sql".to_string(),
             Error::WithoutData { .. } => "restore the database from a backup taken before the purge, or pass --without-data to move without that data".to_string(),
             Error::Target { help, .. } => return help.clone(),

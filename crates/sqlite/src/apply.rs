@@ -463,6 +463,29 @@ fn settle_archive(
     Ok(left.max(0) as u64)
 }
 
+/// SQLite's message with strata's working names said for what they are:
+/// `_strata_new_users` is the copy of `users` a rebuild fills before it
+/// takes the table's place.
+pub(crate) fn explain_internal_names(message: &str) -> String {
+    const PREFIX: &str = "_strata_new_";
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some(at) = rest.find(PREFIX) {
+        out.push_str(&rest[..at]);
+        let name_at = at + PREFIX.len();
+        let len = rest[name_at..]
+            .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .unwrap_or(rest.len() - name_at);
+        let table = &rest[name_at..name_at + len];
+        out.push_str(&format!(
+            "{table} (in strata's copy of it, {PREFIX}{table}, while rebuilding it)"
+        ));
+        rest = &rest[name_at + len..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Runs one statement; returns the rows a restore changed (0 otherwise).
 fn execute(
     conn: &Connection,
@@ -487,7 +510,7 @@ fn execute(
         _ => ApplyError::Statement {
             comment: statement.comment.clone(),
             sql: statement.sql.clone(),
-            message: e.to_string(),
+            message: explain_internal_names(&e.to_string()),
         },
     };
     match statement.role {
@@ -562,4 +585,25 @@ pub(crate) fn shape_differences(
 ) -> Result<Vec<Difference>, ApplyError> {
     let live = introspect(conn).map_err(|e| ApplyError::Introspect(e.to_string()))?;
     Ok(differences(RULES, target, &live))
+}
+
+#[cfg(test)]
+mod names {
+    use super::explain_internal_names;
+
+    #[test]
+    fn strata_s_working_names_are_said_for_what_they_are() {
+        assert_eq!(
+            explain_internal_names("CHECK constraint failed: _strata_new_users"),
+            "CHECK constraint failed: users (in strata's copy of it, _strata_new_users, while rebuilding it)"
+        );
+        assert_eq!(
+            explain_internal_names("UNIQUE constraint failed: _strata_new_t.a, x"),
+            "UNIQUE constraint failed: t (in strata's copy of it, _strata_new_t, while rebuilding it).a, x"
+        );
+        assert_eq!(
+            explain_internal_names("no such table: users"),
+            "no such table: users"
+        );
+    }
 }

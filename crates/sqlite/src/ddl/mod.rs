@@ -211,6 +211,9 @@ fn statement_ops(
         })
         .collect();
     let word = |i: usize| lead[i].as_str();
+    if let Some(fault) = misspelt(&c, &lead) {
+        return Err(fault);
+    }
     match word(0) {
         "CREATE" => match word(1) {
             "TABLE" => create_table(&mut c, schema),
@@ -237,6 +240,66 @@ fn statement_ops(
             Ok(vec![])
         }
         _ => Err(Fault::Unsupported),
+    }
+}
+
+/// The statements' leading keywords strata reads, and what may follow each.
+const LEADS: [(&str, &[&str]); 11] = [
+    (
+        "CREATE",
+        &[
+            "TABLE",
+            "INDEX",
+            "UNIQUE",
+            "VIEW",
+            "TRIGGER",
+            "TEMP",
+            "TEMPORARY",
+            "VIRTUAL",
+        ],
+    ),
+    ("ALTER", &["TABLE"]),
+    ("DROP", &["TABLE", "INDEX", "VIEW", "TRIGGER"]),
+    ("INSERT", &[]),
+    ("UPDATE", &[]),
+    ("DELETE", &[]),
+    ("REPLACE", &[]),
+    ("WITH", &[]),
+    ("BEGIN", &[]),
+    ("COMMIT", &[]),
+    ("END", &[]),
+];
+
+/// A statement whose first or second word is one edit or two away from a
+/// keyword strata reads there (`CREAT TABLE`, `CREATE TABEL`, `ALTR
+/// TABLE`): a syntax error naming the likely word, where it stands. A word
+/// that is no near miss (SELECT, PRAGMA) is left to be unsupported.
+fn misspelt(c: &Cursor, lead: &[String]) -> Option<Fault> {
+    let near = |word: &str, known: &[&str]| -> Option<String> {
+        if word.len() < 3 || known.contains(&word) {
+            return None;
+        }
+        known
+            .iter()
+            .map(|k| (strsim::damerau_levenshtein(word, k), *k))
+            .filter(|(d, k)| *d <= 2.min(k.len() / 3 + 1))
+            .min()
+            .map(|(_, k)| k.to_string())
+    };
+    let said = |i: usize, likely: String| {
+        let at = c.peek_nth(i).span.start;
+        Fault::Syntax(format!(
+            "{} is not a keyword strata reads here (did you mean {likely}?) at line {}, column {}",
+            lead[i], at.line, at.column
+        ))
+    };
+    let firsts: Vec<&str> = LEADS.iter().map(|(k, _)| *k).collect();
+    match LEADS.iter().find(|(k, _)| *k == lead[0]) {
+        Some((_, seconds)) if !seconds.is_empty() && !lead[1].is_empty() => {
+            near(&lead[1], seconds).map(|likely| said(1, likely))
+        }
+        Some(_) => None,
+        None => near(&lead[0], &firsts).map(|likely| said(0, likely)),
     }
 }
 

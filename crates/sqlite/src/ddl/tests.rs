@@ -1054,3 +1054,63 @@ mod never_panics {
         }
     }
 }
+
+#[test]
+fn a_misspelt_keyword_is_a_syntax_error_naming_the_likely_word() {
+    for (sql, word, likely, column) in [
+        ("CREAT TABLE t (a)", "CREAT", "CREATE", 1),
+        ("CREATE TABEL t (a)", "TABEL", "TABLE", 8),
+        ("ALTR TABLE t ADD COLUMN b", "ALTR", "ALTER", 1),
+        ("DROP VEIW v", "VEIW", "VIEW", 6),
+        ("CREATE UNIQE INDEX i ON t (a)", "UNIQE", "UNIQUE", 8),
+        ("INSRET INTO t VALUES (1)", "INSRET", "INSERT", 1),
+    ] {
+        let e = parse_change(sql, &Schema::default()).unwrap_err();
+        let DdlErrorKind::Syntax(m) = &e.kind else {
+            panic!("{sql}: {e}")
+        };
+        assert_eq!(
+            m,
+            &format!(
+                "{word} is not a keyword strata reads here (did you mean {likely}?) at line 1, column {column}"
+            ),
+            "{sql}"
+        );
+    }
+    // Statements strata does not record are no near miss of one it does.
+    for sql in [
+        "SELECT 1",
+        "PRAGMA foreign_keys = on",
+        "VACUUM",
+        "ANALYZE",
+        "DETACH x",
+    ] {
+        let e = parse_change(sql, &Schema::default()).unwrap_err();
+        assert_eq!(e.kind, DdlErrorKind::Unsupported, "{sql}: {e}");
+    }
+}
+
+#[test]
+fn the_parser_s_own_words_never_reach_the_user() {
+    for (sql, said) in [
+        (
+            "CREATE TABLE t (a int,)",
+            "expected a name, found ) at line 1, column 23",
+        ),
+        (
+            "ALTER TABLE t ADD COLUMN",
+            "expected a name, found the end of the statement at line 1, column 25",
+        ),
+    ] {
+        let e = parse_change(sql, &Schema::default()).unwrap_err();
+        let DdlErrorKind::Syntax(m) = &e.kind else {
+            panic!("{sql}: {e}")
+        };
+        assert_eq!(m, said, "{sql}");
+        assert!(!m.contains("Expected:") && !m.contains("Line:"), "{m}");
+    }
+    assert_eq!(
+        crate::ddl::cursor::plain("Unterminated string literal at Line: 2, Column: 7"),
+        "unterminated string literal at line 2, column 7"
+    );
+}

@@ -463,26 +463,30 @@ fn settle_archive(
     Ok(left.max(0) as u64)
 }
 
-/// SQLite's message with strata's working names said for what they are:
+/// SQLite's message, with strata's working names said for what they are:
 /// `_strata_new_users` is the copy of `users` a rebuild fills before it
-/// takes the table's place.
+/// takes the table's place. The message itself (which may quote SQL) is
+/// left as SQLite wrote it.
 pub(crate) fn explain_internal_names(message: &str) -> String {
     const PREFIX: &str = "_strata_new_";
-    let mut out = String::with_capacity(message.len());
+    let mut named: Vec<&str> = Vec::new();
     let mut rest = message;
     while let Some(at) = rest.find(PREFIX) {
-        out.push_str(&rest[..at]);
-        let name_at = at + PREFIX.len();
-        let len = rest[name_at..]
+        let from = at + PREFIX.len();
+        let len = rest[from..]
             .find(|c: char| !(c.is_alphanumeric() || c == '_'))
-            .unwrap_or(rest.len() - name_at);
-        let table = &rest[name_at..name_at + len];
-        out.push_str(&format!(
-            "{table} (in strata's copy of it, {PREFIX}{table}, while rebuilding it)"
-        ));
-        rest = &rest[name_at + len..];
+            .unwrap_or(rest.len() - from);
+        if !named.contains(&&rest[from..from + len]) {
+            named.push(&rest[from..from + len]);
+        }
+        rest = &rest[from + len..];
     }
-    out.push_str(rest);
+    let mut out = message.to_string();
+    for table in named {
+        out.push_str(&format!(
+            " ({PREFIX}{table} is strata's copy of {table} while it rebuilds it)"
+        ));
+    }
     out
 }
 
@@ -595,11 +599,11 @@ mod names {
     fn strata_s_working_names_are_said_for_what_they_are() {
         assert_eq!(
             explain_internal_names("CHECK constraint failed: _strata_new_users"),
-            "CHECK constraint failed: users (in strata's copy of it, _strata_new_users, while rebuilding it)"
+            "CHECK constraint failed: _strata_new_users (_strata_new_users is strata's copy of users while it rebuilds it)"
         );
         assert_eq!(
-            explain_internal_names("UNIQUE constraint failed: _strata_new_t.a, x"),
-            "UNIQUE constraint failed: t (in strata's copy of it, _strata_new_t, while rebuilding it).a, x"
+            explain_internal_names("UNIQUE constraint failed: _strata_new_t.a, _strata_new_t.b"),
+            "UNIQUE constraint failed: _strata_new_t.a, _strata_new_t.b (_strata_new_t is strata's copy of t while it rebuilds it)"
         );
         assert_eq!(
             explain_internal_names("no such table: users"),

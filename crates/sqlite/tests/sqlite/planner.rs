@@ -812,7 +812,7 @@ fn rebuild_after_renaming_a_table_the_tables_own_check_names() {
       "id" INTEGER PRIMARY KEY,
       "n" INTEGER,
       CHECK (t.n > 0)
-    ) at offset 83; nothing was changed
+    ) at offset 83 (_strata_new_u is strata's copy of u while it rebuilds it); nothing was changed
     "#);
 }
 

@@ -26,6 +26,7 @@ mod fuzz_replay;
 mod hostile;
 mod import_sql;
 mod init;
+mod lint;
 mod log;
 mod man;
 mod own_files;

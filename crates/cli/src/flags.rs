@@ -61,6 +61,16 @@ pub struct Message {
     pub message: String,
 }
 
+/// `--deny-warnings`: lint findings refuse the change.
+#[derive(Debug, Clone, Copy, clap::Args)]
+pub struct Lint {
+    /// Refuse the change when lint warns about it (a drop, a narrowing type
+    /// change, NOT NULL without a default, a rename a view or trigger reads);
+    /// nothing is appended.
+    #[arg(long)]
+    pub deny_warnings: bool,
+}
+
 /// `--dry-run`.
 #[derive(Debug, Clone, Copy, clap::Args)]
 pub struct DryRun {

@@ -14,6 +14,7 @@ mod diagram;
 mod failure;
 mod flags;
 mod input;
+mod lint;
 mod output;
 mod report;
 mod settings;

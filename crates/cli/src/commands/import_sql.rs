@@ -43,6 +43,8 @@ pub struct Args {
     pub when: When,
     #[command(flatten)]
     pub dry_run: DryRun,
+    #[command(flatten)]
+    pub lint: crate::flags::Lint,
 }
 
 pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
@@ -84,6 +86,8 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
     for warning in warnings {
         output::diagnostic(format_args!("warning: {warning}"));
     }
+    // Lint speaks of changes that apply: after the proof.
+    lint(&ledger, &changes, args.lint.deny_warnings)?;
 
     // A closed stdout while the skipped files are listed does not stop the
     // import: that failure is returned once the events are appended.
@@ -183,6 +187,36 @@ impl Change {
 /// Every new migration read and resolved in order, each against the schema
 /// the ones before it leave (starting at head), as `record` would resolve it
 /// at that point.
+/// Lint each change against the schema the ones before it leave; with
+/// `deny`, any finding refuses the whole import before anything is
+/// appended.
+fn lint(ledger: &Ledger, changes: &[Change], deny: bool) -> Result<(), Failure> {
+    let mut schema = ledger.schema_at(ledger.head_seq())?;
+    let mut all = Vec::new();
+    for change in changes {
+        let place = change.file.display().to_string();
+        for f in crate::lint::lint(ledger.rules(), &schema, &change.ops) {
+            all.push((place.clone(), f));
+        }
+        for op in &change.ops {
+            project(ledger.rules(), &mut schema, op)
+                .map_err(|e| Failure::new(format!("{place}: {e}")))?;
+        }
+    }
+    for (place, f) in &all {
+        crate::lint::report(std::slice::from_ref(f), false, Some(place))?;
+    }
+    if deny && !all.is_empty() {
+        return Err(Failure::new(format!(
+            "refused: {} lint warning{} (listed above) and --deny-warnings; nothing was appended",
+            all.len(),
+            if all.len() == 1 { "" } else { "s" }
+        ))
+        .help("change the files, or import without --deny-warnings after a second look"));
+    }
+    Ok(())
+}
+
 fn read_changes(ledger: &Ledger, dir: &Path, new: &[Migration]) -> Result<Vec<Change>, Failure> {
     let mut schema = ledger.schema_at(ledger.head_seq())?;
     let mut changes = Vec::new();

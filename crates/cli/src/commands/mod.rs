@@ -118,6 +118,17 @@ pub fn commit_or_show(
     headline: impl FnOnce(&Entry) -> String,
 ) -> Result<u8, Failure> {
     target::prove(ledger, &prepared)?;
+    show_or_commit(cx, ledger, prepared, dry_run, headline)
+}
+
+/// [`commit_or_show`] of an event already proven.
+pub fn show_or_commit(
+    cx: &Context,
+    ledger: &Ledger,
+    prepared: Prepared,
+    dry_run: bool,
+    headline: impl FnOnce(&Entry) -> String,
+) -> Result<u8, Failure> {
     if dry_run {
         let e = prepared.event();
         cx.report(&Recorded {

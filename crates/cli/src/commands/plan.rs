@@ -44,6 +44,8 @@ pub struct Desired {
 pub struct Args {
     #[command(flatten)]
     pub target: Desired,
+    #[command(flatten)]
+    pub lint: crate::flags::Lint,
 }
 
 pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
@@ -53,6 +55,11 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
     super::target::dialect_of(&ledger)?;
     let (head, derived) = derive_from_head(&ledger, &args.target, desired)?;
     let start = ledger.schema_at(head)?;
+    crate::lint::report(
+        &crate::lint::lint(ledger.rules(), &start, &derived.ops),
+        args.lint.deny_warnings,
+        None,
+    )?;
     let sql = TARGET
         .statements(&start, &[Step::new(head + 1, derived.ops.clone())])
         .map_err(Failure::target)?;
@@ -196,11 +203,9 @@ pub fn drops(ops: &[Op]) -> Vec<String> {
         .collect()
 }
 
-/// Say loudly what is dropped, and which drops and adds look like renames.
+/// Say which drops and adds look like renames (what the ops drop, lint
+/// says).
 pub fn warn(derived: &Derived) {
-    for d in drops(&derived.ops) {
-        output::diagnostic(format_args!("warning: this drops {d}; apply keeps its data in the database's archive, and a revert brings it back"));
-    }
     for s in &derived.suggestions {
         let (old, new) = match &s.rename {
             Rename::Object { from, to } => (from.clone(), to.clone()),

@@ -8,7 +8,7 @@ use strata_sqlite::ddl::parse_change;
 use crate::context::Context;
 use crate::describe::short;
 use crate::failure::Failure;
-use crate::flags::{Author, DryRun, Message, When};
+use crate::flags::{Author, DryRun, Lint, Message, When};
 use crate::input;
 
 pub const EXAMPLES: &str = "Examples:
@@ -40,6 +40,8 @@ pub struct Args {
     pub revert_sql: Option<PathBuf>,
     #[command(flatten)]
     pub dry_run: DryRun,
+    #[command(flatten)]
+    pub lint: Lint,
 }
 
 pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
@@ -74,6 +76,8 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
             derived.ops
         }
     };
+    let head = ledger.schema_at(ledger.head_seq())?;
+    let findings = crate::lint::lint(ledger.rules(), &head, &ops);
     let revert_sql = match &args.revert_sql {
         Some(path) => Some(revert_sql(path, &ops)?),
         None => None,
@@ -84,7 +88,11 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
         message: args.message.message,
         body: Body::Change { ops, revert_sql },
     })?;
-    super::commit_or_show(cx, &ledger, prepared, args.dry_run.dry_run, |entry| {
+    // Lint speaks of a change that applies: after the proof, before the
+    // append.
+    super::target::prove(&ledger, &prepared)?;
+    crate::lint::report(&findings, args.lint.deny_warnings, None)?;
+    super::show_or_commit(cx, &ledger, prepared, args.dry_run.dry_run, |entry| {
         format!(
             "recorded event {} ({}): {}",
             entry.event.seq,

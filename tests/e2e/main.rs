@@ -8,6 +8,7 @@
 mod apply;
 mod archive;
 mod baseline;
+mod blame;
 mod bundle;
 mod check;
 mod checkout;

@@ -38,6 +38,7 @@ mod quickstart;
 mod readers;
 mod rebase;
 mod record;
+mod report;
 mod restore;
 mod revert;
 mod rollback;

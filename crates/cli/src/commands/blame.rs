@@ -372,11 +372,13 @@ pub fn objects(
         push("column", Some(&c.name), render_column_def(c), trace, events)?;
     }
     if let Some(pk) = &table.primary_key {
-        let cols: Vec<String> = pk.columns.iter().map(|c| name(c)).collect();
+        // Quoted as the target's SQL quotes the other constraints.
+        let quote = |n: &str| format!("\"{}\"", n.replace('"', "\"\""));
+        let cols: Vec<String> = pk.columns.iter().map(|c| quote(c)).collect();
         let named = pk
             .name
             .as_ref()
-            .map(|n| format!("CONSTRAINT {} ", name(n)))
+            .map(|n| format!("CONSTRAINT {} ", quote(n)))
             .unwrap_or_default();
         push(
             "primary_key",

@@ -8,6 +8,7 @@
 mod apply;
 mod archive;
 mod baseline;
+mod blame;
 mod bundle;
 mod check;
 mod checkout;
@@ -38,6 +39,7 @@ mod quickstart;
 mod readers;
 mod rebase;
 mod record;
+mod report;
 mod restore;
 mod revert;
 mod rollback;

@@ -790,6 +790,249 @@ fn schema() {
     ");
 }
 
+/// `blame` of a table and of a column, text and JSON, after a rename and
+/// a revert; an unknown table and column; a point before the table.
+#[test]
+fn blame() {
+    let env = seeded();
+    record_at(
+        &env,
+        "rename email",
+        "2099-01-04T00:00:00Z",
+        "ALTER TABLE users RENAME COLUMN email TO mail",
+    );
+    record_at(
+        &env,
+        "drop age",
+        "2099-01-05T00:00:00Z",
+        "ALTER TABLE users DROP COLUMN age",
+    );
+    env.ok(&[
+        "revert",
+        "5",
+        "-m",
+        "age back",
+        "--timestamp",
+        "2099-01-06T00:00:00Z",
+    ]);
+    insta::assert_snapshot!(run(&env, &["blame", "users"]), @r#"
+    exit 0
+    table users at event 6 (head): 4 columns, 2 other objects
+    1  bafe66a2b3f3  tester  2099-01-01T00:00:00Z  create users  table users
+    1  bafe66a2b3f3  tester  2099-01-01T00:00:00Z  create users  column id integer
+    1  bafe66a2b3f3  tester  2099-01-01T00:00:00Z  create users  column name text NOT NULL
+    1  bafe66a2b3f3  tester  2099-01-01T00:00:00Z  create users  column mail text
+    4  5ed12fe877f7  tester  2099-01-04T00:00:00Z  rename email    renamed email -> mail
+    6  6857317999f7  tester  2099-01-06T00:00:00Z  age back      column age integer
+    1  bafe66a2b3f3  tester  2099-01-01T00:00:00Z  create users  PRIMARY KEY ("id")
+    1  bafe66a2b3f3  tester  2099-01-01T00:00:00Z  create users  UNIQUE ("mail")
+    "#);
+    insta::assert_snapshot!(json(&env, &["blame", "orders"]), @r#"
+    exit 0
+    {
+      "at": 6,
+      "head": 6,
+      "objects": [
+        {
+          "definition": "orders",
+          "event": {
+            "at": "2099-01-03T00:00:00Z",
+            "author": "tester",
+            "hash": "cee73a2b4523b72b5d59bc039065102a38c6d7b6d32ddc71a06458227bebc54c",
+            "kind": "change",
+            "message": "create orders",
+            "seq": 3
+          },
+          "kind": "table",
+          "name": "orders",
+          "renames": []
+        },
+        {
+          "definition": "\"id\" integer",
+          "event": {
+            "at": "2099-01-03T00:00:00Z",
+            "author": "tester",
+            "hash": "cee73a2b4523b72b5d59bc039065102a38c6d7b6d32ddc71a06458227bebc54c",
+            "kind": "change",
+            "message": "create orders",
+            "seq": 3
+          },
+          "kind": "column",
+          "name": "id",
+          "renames": []
+        },
+        {
+          "definition": "\"user_id\" integer",
+          "event": {
+            "at": "2099-01-03T00:00:00Z",
+            "author": "tester",
+            "hash": "cee73a2b4523b72b5d59bc039065102a38c6d7b6d32ddc71a06458227bebc54c",
+            "kind": "change",
+            "message": "create orders",
+            "seq": 3
+          },
+          "kind": "column",
+          "name": "user_id",
+          "renames": []
+        },
+        {
+          "definition": "\"total\" real",
+          "event": {
+            "at": "2099-01-03T00:00:00Z",
+            "author": "tester",
+            "hash": "cee73a2b4523b72b5d59bc039065102a38c6d7b6d32ddc71a06458227bebc54c",
+            "kind": "change",
+            "message": "create orders",
+            "seq": 3
+          },
+          "kind": "column",
+          "name": "total",
+          "renames": []
+        },
+        {
+          "definition": "PRIMARY KEY (\"id\")",
+          "event": {
+            "at": "2099-01-03T00:00:00Z",
+            "author": "tester",
+            "hash": "cee73a2b4523b72b5d59bc039065102a38c6d7b6d32ddc71a06458227bebc54c",
+            "kind": "change",
+            "message": "create orders",
+            "seq": 3
+          },
+          "kind": "primary_key",
+          "name": null,
+          "renames": []
+        },
+        {
+          "definition": "FOREIGN KEY (\"user_id\") REFERENCES \"users\" (\"id\")",
+          "event": {
+            "at": "2099-01-03T00:00:00Z",
+            "author": "tester",
+            "hash": "cee73a2b4523b72b5d59bc039065102a38c6d7b6d32ddc71a06458227bebc54c",
+            "kind": "change",
+            "message": "create orders",
+            "seq": 3
+          },
+          "kind": "foreign_key",
+          "name": null,
+          "renames": []
+        },
+        {
+          "definition": "CREATE INDEX \"orders_by_user\" ON \"orders\" (\"user_id\")",
+          "event": {
+            "at": "2099-01-03T00:00:00Z",
+            "author": "tester",
+            "hash": "cee73a2b4523b72b5d59bc039065102a38c6d7b6d32ddc71a06458227bebc54c",
+            "kind": "change",
+            "message": "create orders",
+            "seq": 3
+          },
+          "kind": "index",
+          "name": "orders_by_user",
+          "renames": []
+        }
+      ],
+      "table": "orders"
+    }
+    "#);
+    insta::assert_snapshot!(run(&env, &["blame", "users.mail"]), @"
+    exit 0
+    column users.mail at event 6 (head): mail text
+    1  bafe66a2b3f3  tester  2099-01-01T00:00:00Z  create users  made it what it is
+    4  5ed12fe877f7  tester  2099-01-04T00:00:00Z  rename email  renamed email -> mail
+    history (2 events):
+      1  bafe66a2b3f3  tester  2099-01-01T00:00:00Z  create users  create table users
+      4  5ed12fe877f7  tester  2099-01-04T00:00:00Z  rename email  rename column users.email to mail
+    ");
+    insta::assert_snapshot!(json(&env, &["blame", "users.age"]), @r#"
+    exit 0
+    {
+      "at": 6,
+      "column": "age",
+      "definition": "\"age\" integer",
+      "event": {
+        "at": "2099-01-06T00:00:00Z",
+        "author": "tester",
+        "hash": "6857317999f7fbae70d334080ca593328713a413fc1196d84395bdf513f67ec3",
+        "kind": "revert",
+        "message": "age back",
+        "seq": 6
+      },
+      "head": 6,
+      "history": [
+        {
+          "event": {
+            "at": "2099-01-02T00:00:00Z",
+            "author": "tester",
+            "hash": "3c194f521b30522c7eb056dd460e238730fc976eb5179b06f2f5092acc05bc1e",
+            "kind": "change",
+            "message": "add age",
+            "seq": 2
+          },
+          "ops": [
+            "add column users.age: \"age\" integer"
+          ]
+        },
+        {
+          "event": {
+            "at": "2099-01-05T00:00:00Z",
+            "author": "tester",
+            "hash": "af3bb2f1e5d78c07670fbdec793ba4b288ee2dfa4e8706bd5490cf2c04c240bb",
+            "kind": "change",
+            "message": "drop age",
+            "seq": 5
+          },
+          "ops": [
+            "drop column users.age (was \"age\" integer, column 4)"
+          ]
+        },
+        {
+          "event": {
+            "at": "2099-01-06T00:00:00Z",
+            "author": "tester",
+            "hash": "6857317999f7fbae70d334080ca593328713a413fc1196d84395bdf513f67ec3",
+            "kind": "revert",
+            "message": "age back",
+            "seq": 6
+          },
+          "ops": [
+            "add column users.age: \"age\" integer"
+          ]
+        }
+      ],
+      "renames": [],
+      "table": "users"
+    }
+    "#);
+    insta::assert_snapshot!(run(&env, &["blame", "users", "--at", "1", "-q"]), @r#"
+    exit 0
+    1  bafe66a2b3f3  tester  2099-01-01T00:00:00Z  create users  table users
+    1  bafe66a2b3f3  tester  2099-01-01T00:00:00Z  create users  column id integer
+    1  bafe66a2b3f3  tester  2099-01-01T00:00:00Z  create users  column name text NOT NULL
+    1  bafe66a2b3f3  tester  2099-01-01T00:00:00Z  create users  column email text
+    1  bafe66a2b3f3  tester  2099-01-01T00:00:00Z  create users  PRIMARY KEY ("id")
+    1  bafe66a2b3f3  tester  2099-01-01T00:00:00Z  create users  UNIQUE ("email")
+    "#);
+    insta::assert_snapshot!(run(&env, &["blame", "user"]), @"
+    exit 1
+    --- stderr
+    error: no table user at event 6; did you mean users?
+    help: the tables at event 6: orders, users
+    ");
+    insta::assert_snapshot!(run(&env, &["blame", "users.email"]), @"
+    exit 1
+    --- stderr
+    error: table users has no column email at event 6; did you mean mail?
+    help: its columns: id, name, mail, age
+    ");
+    insta::assert_snapshot!(run(&env, &["blame", "orders", "--at", "2"]), @"
+    exit 1
+    --- stderr
+    error: no table orders at event 2
+    help: the tables at event 2: users
+    ");
+}
+
 /// `diff` between two points, both ways, as a list and as SQL, the same
 /// schema, and a point that names nothing.
 #[test]
@@ -2783,8 +3026,9 @@ fn a_closed_stdout_ends_a_command_quietly() {
     ");
 }
 
-/// The same for `diff`, `check`, the diagrams, the completion scripts and
-/// the manual page: a reader gone early ends them quietly too, and `check`
+/// The same for `diff`, `check`, the diagrams, the completion scripts,
+/// the manual page, `blame` and `report` (whose file is written first): a
+/// reader gone early ends them quietly too, and `check`
 /// keeps its answer (exit 5 with its error when events are pending).
 #[test]
 fn a_closed_stdout_ends_the_audit_commands_quietly() {
@@ -2799,9 +3043,13 @@ fn a_closed_stdout_ends_the_audit_commands_quietly() {
         &["check", "--db", "app.db"],
         &["completions", "bash"],
         &["man"],
+        &["blame", "users"],
+        &["--json", "blame", "users.age"],
+        &["report", "--out", "audit.html", "--db", "app.db"],
     ] {
         out.push_str(&closed(&env, args));
     }
+    assert!(env.path().join("audit.html").is_file());
     record_at(
         &env,
         "add note",
@@ -2818,6 +3066,9 @@ fn a_closed_stdout_ends_the_audit_commands_quietly() {
     strata check --db app.db: exit 0
     strata completions bash: exit 0
     strata man: exit 0
+    strata blame users: exit 0
+    strata --json blame users.age: exit 0
+    strata report --out audit.html --db app.db: exit 0
     strata check --db app.db: exit 5
     --- stderr
     error: app.db is not at event 4: 1 event pending

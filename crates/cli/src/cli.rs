@@ -92,6 +92,18 @@ pub enum Command {
     /// How the schema at one point differs from another: a list, or the SQL that takes A to B.
     #[command(after_help = commands::diff::EXAMPLES)]
     Diff(commands::diff::Args),
+    /// Which event made each column, constraint, index, trigger and view of a table what it is.
+    ///
+    /// For a table: the event that made each of its objects what it is now
+    /// (the last that changed its definition: a create, an alter, a revert
+    /// that brought it back, a baseline that adopted or changed it), with
+    /// the renames it went through since. For TABLE.COLUMN: that, and
+    /// every event that touched the column, through renames.
+    #[command(after_help = commands::blame::EXAMPLES)]
+    Blame(commands::blame::Args),
+    /// Write an audit report: one self-contained HTML file with the history, the diagram and databases' states.
+    #[command(after_help = commands::audit::EXAMPLES)]
+    Report(commands::audit::Args),
     /// Name a point (appends a tag event).
     #[command(after_help = "Examples:\n  strata tag v1.0\n  strata tag before-cleanup head~2")]
     Tag(commands::tag::Args),

@@ -30,14 +30,14 @@ use std::fmt::Write;
 use strata_schema::{IndexTerm, Rules, Schema, Table};
 
 /// What a column is, for its marks.
-struct Marks {
-    pk: bool,
-    fk: bool,
-    uk: bool,
-    not_null: bool,
+pub(crate) struct Marks {
+    pub pk: bool,
+    pub fk: bool,
+    pub uk: bool,
+    pub not_null: bool,
 }
 
-fn marks(r: &dyn Rules, schema: &Schema, table: &Table, column: &str) -> Marks {
+pub(crate) fn marks(r: &dyn Rules, schema: &Schema, table: &Table, column: &str) -> Marks {
     let has = |columns: &[String]| columns.iter().any(|c| r.same_name(c, column));
     let unique_index = schema.indexes.values().any(|i| {
         i.unique
@@ -70,7 +70,7 @@ fn referenced<'a>(r: &dyn Rules, schema: &'a Schema, name: &str) -> Option<&'a T
 /// A foreign key's columns as an edge label: `user_id → id`, `(a, b) →
 /// (x, y)`, or the referencing columns alone when it names the referenced
 /// table's primary key implicitly.
-fn fk_label(fk: &strata_schema::ForeignKey) -> String {
+pub(crate) fn fk_label(fk: &strata_schema::ForeignKey) -> String {
     let list = |cols: &[String]| {
         if cols.len() == 1 {
             cols[0].clone()

@@ -13,6 +13,7 @@ mod describe;
 mod diagram;
 mod failure;
 mod flags;
+mod html;
 mod input;
 mod lint;
 mod output;

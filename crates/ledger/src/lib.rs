@@ -20,6 +20,7 @@
 // used (the store's own readers, its checks and its index are gone).
 #![cfg_attr(not(feature = "store"), allow(dead_code, unused_imports))]
 
+mod blame;
 pub mod bundle;
 mod error;
 mod event;
@@ -47,6 +48,7 @@ mod tests;
 #[cfg(test)]
 mod workload;
 
+pub use blame::{Blame, Rename, TableBlame, Trace};
 pub use error::{LedgerError, Result, JOURNAL_ADVICE};
 pub use event::{
     apply_body, decode, encode, ApplyError, Body, CodecError, Dialect, Event, Format, Origin,
@@ -55,6 +57,8 @@ pub use event::{
 pub use hash::{Hash, ParseHashError};
 pub use journal::{JOURNAL_FILE, JOURNAL_VERSION};
 pub use point::{check_tag_name, is_hash_prefix, Point, PointError, TagNameError};
+#[cfg(feature = "store")]
+pub use store::replace_file;
 pub use store::{Draft, Entry, Events, Ledger, Prepared, Tag, SNAPSHOT_EVERY, STORE_DIR};
 pub use timestamp::{ParseTimestampError, Timestamp};
 pub use verify::{Problem, VerifyReport, VerifySummary};

@@ -1383,7 +1383,7 @@ fn write_holder(dir: &Path) {
 /// through a symlink), which is then renamed over `name`. A rename replaces
 /// a symlink at `name` itself, never the file it points to, so a symlink
 /// planted there cannot make strata write anywhere else.
-pub(crate) fn replace_file(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<()> {
+pub fn replace_file(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<()> {
     write_file(dir, name, bytes, true)
 }
 

@@ -3,7 +3,9 @@
 
 pub mod apply;
 pub mod archive;
+pub mod audit;
 pub mod baseline;
+pub mod blame;
 pub mod check;
 pub mod checkout;
 pub mod completions;
@@ -100,6 +102,8 @@ fn dispatch(cx: &Context, command: Command) -> Result<u8, Failure> {
         Command::Show(args) => show::run(cx, args),
         Command::Schema(args) => schema::run(cx, args),
         Command::Diff(args) => diff::run(cx, args),
+        Command::Blame(args) => blame::run(cx, args),
+        Command::Report(args) => audit::run(cx, args),
         Command::Tag(args) => tag::run(cx, args),
         Command::Verify(args) => verify::run(cx, args),
         Command::Completions(args) => completions::run(args),

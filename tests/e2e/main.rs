@@ -7,13 +7,16 @@
 
 mod apply;
 mod archive;
+mod author;
 mod baseline;
 mod bundle;
 mod check;
 mod checkout;
 mod chinook;
+mod clock;
 mod completions;
 mod concurrency;
+mod config;
 mod crash;
 
 mod custody;
@@ -116,6 +119,11 @@ impl Env {
             .env_remove("STRATA_LEDGER")
             .env_remove("STRATA_DB")
             .env_remove("STRATA_WAIT")
+            .env_remove("NO_COLOR")
+            // The tests date their events in 2099, so that hashes stay the
+            // same whenever they run: far more ahead of the clock than
+            // `--timestamp` takes by default (tests/e2e/clock.rs tries that).
+            .env("STRATA_CLOCK_SKEW", "4000000000")
             .env("STRATA_AUTHOR", "tester");
         cmd
     }

@@ -905,6 +905,8 @@ fn tag() {
     insta::assert_snapshot!(run(&env, &["tag", "v1", "2"]), @"
     exit 0
     tagged point 2 as v1 (event 4, aeda7eb90e1b)
+    --- stderr
+    warning: the clock ([now]) is behind head's time (2099-01-03T00:00:00Z): event 4 takes head's time, as times never decrease along the ledger
     ");
     insta::assert_snapshot!(json(&env, &["tag", "v2", "-m", "the release"]), @r#"
     exit 0
@@ -923,6 +925,8 @@ fn tag() {
       },
       "fingerprint": "a6de59ac42a9c68a0b39e962be84dd4bfaa33afc8e12056c84a48490b9627cc7"
     }
+    --- stderr
+    warning: the clock ([now]) is behind head's time (2099-01-03T00:00:00Z): event 5 takes head's time, as times never decrease along the ledger
     "#);
     insta::assert_snapshot!(run(&env, &["log", "--limit", "3"]), @"
     exit 0
@@ -1728,16 +1732,12 @@ fn apply_errors() {
     error: text.db is not a SQLite database
     help: give the path of a database file, or a new path to create one
     ");
-    insta::assert_snapshot!(run(&env, &["apply"]), @r#"
+    insta::assert_snapshot!(run(&env, &["apply"]), @"
     exit 2
     --- stderr
-    error: the following required arguments were not provided:
-      --db <FILE>
-
-    Usage: strata apply --db <FILE> --author <AUTHOR>
-
-    For more information, try '--help'.
-    "#);
+    error: no database: nothing names the SQLite file to work on
+    help: give --db FILE, set STRATA_DB, or set db in strata.toml
+    ");
 }
 
 #[test]
@@ -2767,8 +2767,12 @@ fn a_closed_stdout_ends_a_command_quietly() {
     strata plan --desired desired.sql: exit 0
     strata archive list --db app.db: exit 0
     strata tag v1: exit 0
+    --- stderr
+    warning: the clock ([now]) is behind head's time (2099-01-03T00:00:00Z): event 4 takes head's time, as times never decrease along the ledger
     strata record -m add note --timestamp 2099-01-04T00:00:00Z --sql ALTER TABLE users ADD COLUMN note text: exit 0
     strata --json tag v2: exit 0
+    --- stderr
+    warning: the clock ([now]) is behind head's time (2099-01-04T00:00:00Z): event 6 takes head's time, as times never decrease along the ledger
     strata apply --db app.db: exit 0
     strata checkout --db copy.db: exit 0
     head is event 6

@@ -17,6 +17,7 @@ mod input;
 mod output;
 mod report;
 mod settings;
+mod term;
 
 use std::process::ExitCode;
 
@@ -26,6 +27,7 @@ use crate::cli::Cli;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    term::set_color(cli.global.color);
     // Output a command left without a newline is written out here, so that
     // a failure to write it is reported too.
     match commands::run(cli).and_then(|code| output::flush().map(|()| code)) {

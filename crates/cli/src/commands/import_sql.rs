@@ -71,7 +71,8 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
     // the first event; the rest share its time or come later, and their ops
     // were projected above.
     if let Some(first) = changes.first() {
-        ledger.prepare(first.draft(at, &author))?;
+        let prepared = ledger.prepare(first.draft(at, &author))?;
+        crate::flags::warn_if_clock_behind(at.is_some(), prepared.event());
     }
     // Every event applied (and undone) on a scratch database first.
     let bodies: Vec<Body> = changes.iter().map(|c| c.draft(at, &author).body).collect();

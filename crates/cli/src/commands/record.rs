@@ -84,6 +84,7 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
         message: args.message.message,
         body: Body::Change { ops, revert_sql },
     })?;
+    crate::flags::warn_if_clock_behind(at.is_some(), prepared.event());
     super::commit_or_show(cx, &ledger, prepared, args.dry_run.dry_run, |entry| {
         format!(
             "recorded event {} ({}): {}",

@@ -173,7 +173,7 @@ fn interrupted(
         ))
     } else {
         Failure::new(format!(
-            "interrupted: the transaction was rolled back and nothing changed; {stands}, as before (the apply was to take it from event {from} to {to})"
+            "interrupted: the transaction was rolled back, nothing changed: {stands} (the apply was taking it from event {from} to {to})"
         ))
         .help("run the apply again to move it")
     };

@@ -183,5 +183,5 @@ fn bad_input_is_one_error() {
     env.fails(&["check", "--db", "app.db", "--to", "9"], 1)
         .says("there is no event 9");
     env.fails(&["check", "--db", "app.db", "--to", "nope~"], 2);
-    env.fails(&["check"], 2).says("--db <FILE>");
+    env.fails(&["check"], 2).says("give --db FILE");
 }

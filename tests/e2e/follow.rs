@@ -144,7 +144,7 @@ fn a_setting_strata_cannot_read_is_exit_2_naming_the_file() {
     env.file("strata.toml", "text = \"schema\"\nfollow = yes\n");
     env.fails(&["init"], 2)
         .says("strata.toml (line 2)")
-        .says("help: strata.toml takes one key");
+        .says("help: strata.toml takes ledger, db, author and text");
     env.file("strata.toml", "text = \"schema\"\nfollow = true\n");
     env.fails(&["log"], 2).says("unknown field `follow`");
     assert!(!env.path().join("ledger-data").exists());

@@ -99,3 +99,28 @@ fn plan_and_import_sql_lint_too() {
     assert!(run.stderr.contains("[drop]"), "{}", run.stderr);
     assert_eq!(env.head(), 3);
 }
+
+#[test]
+fn strata_toml_can_make_lint_refuse() {
+    let env = with_users();
+    env.file("strata.toml", "lint = \"deny\"\n");
+    let run = env.run(&[
+        "record",
+        "-m",
+        "x",
+        "--sql",
+        "ALTER TABLE users DROP COLUMN email",
+    ]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(run.stderr.contains("[drop]"), "{}", run.stderr);
+    assert_eq!(env.head(), 1);
+    env.file("strata.toml", "lint = \"warn\"\n");
+    env.ok(&[
+        "record",
+        "-m",
+        "x",
+        "--sql",
+        "ALTER TABLE users DROP COLUMN email",
+    ]);
+    assert_eq!(env.head(), 2);
+}

@@ -7,14 +7,17 @@
 
 mod apply;
 mod archive;
+mod author;
 mod baseline;
 mod blame;
 mod bundle;
 mod check;
 mod checkout;
 mod chinook;
+mod clock;
 mod completions;
 mod concurrency;
+mod config;
 mod crash;
 
 mod custody;
@@ -27,6 +30,7 @@ mod fuzz_replay;
 mod hostile;
 mod import_sql;
 mod init;
+mod interrupt;
 mod lint;
 mod log;
 mod man;
@@ -51,6 +55,7 @@ mod snapshots;
 mod sqldef;
 mod support;
 mod tag;
+mod terminal;
 mod text;
 mod tidy;
 mod verify;
@@ -119,6 +124,11 @@ impl Env {
             .env_remove("STRATA_LEDGER")
             .env_remove("STRATA_DB")
             .env_remove("STRATA_WAIT")
+            .env_remove("NO_COLOR")
+            // The tests date their events in 2099, so that hashes stay the
+            // same whenever they run: far more ahead of the clock than
+            // `--timestamp` takes by default (tests/e2e/clock.rs tries that).
+            .env("STRATA_CLOCK_SKEW", "4000000000")
             .env("STRATA_AUTHOR", "tester");
         cmd
     }

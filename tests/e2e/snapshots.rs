@@ -234,6 +234,8 @@ fn record() {
       ],
       "fingerprint": "a6de59ac42a9c68a0b39e962be84dd4bfaa33afc8e12056c84a48490b9627cc7"
     }
+    --- stderr
+    warning: this drops column users.city; apply keeps its data in the database's archive, and a revert brings it back [drop]
     "#);
     env.file(
         "change.sql",
@@ -1148,6 +1150,8 @@ fn tag() {
     insta::assert_snapshot!(run(&env, &["tag", "v1", "2"]), @"
     exit 0
     tagged point 2 as v1 (event 4, aeda7eb90e1b)
+    --- stderr
+    warning: the clock ([now]) is behind head's time (2099-01-03T00:00:00Z): event 4 takes head's time, as times never decrease along the ledger
     ");
     insta::assert_snapshot!(json(&env, &["tag", "v2", "-m", "the release"]), @r#"
     exit 0
@@ -1166,6 +1170,8 @@ fn tag() {
       },
       "fingerprint": "a6de59ac42a9c68a0b39e962be84dd4bfaa33afc8e12056c84a48490b9627cc7"
     }
+    --- stderr
+    warning: the clock ([now]) is behind head's time (2099-01-03T00:00:00Z): event 5 takes head's time, as times never decrease along the ledger
     "#);
     insta::assert_snapshot!(run(&env, &["log", "--limit", "3"]), @"
     exit 0
@@ -1971,16 +1977,12 @@ fn apply_errors() {
     error: text.db is not a SQLite database
     help: give the path of a database file, or a new path to create one
     ");
-    insta::assert_snapshot!(run(&env, &["apply"]), @r#"
+    insta::assert_snapshot!(run(&env, &["apply"]), @"
     exit 2
     --- stderr
-    error: the following required arguments were not provided:
-      --db <FILE>
-
-    Usage: strata apply --db <FILE> --author <AUTHOR>
-
-    For more information, try '--help'.
-    "#);
+    error: no database: nothing names the SQLite file to work on
+    help: give --db FILE, set STRATA_DB, or set db in strata.toml
+    ");
 }
 
 #[test]
@@ -2495,7 +2497,8 @@ fn plan() {
     DROP TABLE "users";
     ALTER TABLE "_strata_new_users" RENAME TO "users";
     --- stderr
-    warning: this drops column users.name; apply keeps its data in the database's archive, and a revert brings it back
+    warning: this drops column users.name; apply keeps its data in the database's archive, and a revert brings it back [drop]
+    warning: column users.full_name is NOT NULL without a default: apply fails on a database whose users holds rows [not-null-without-default]
     note: column users.name is dropped and users.full_name added alike; if it is a rename, give --rename users.name=users.full_name
     "#);
     // The ops' keys in the model's field order, as record, log and show
@@ -2585,9 +2588,9 @@ fn plan() {
     INSERT INTO "_strata_archive" ("id", "log_id", "seq", "op", "undo", "lineage_seq", "lineage_op", "lineage_forward", "kind", "table_name", "column_name", "key_kind", "key_columns", "value_columns", "witness_columns", "after_column", "counter", "archive_table", "row_count", "created_at") SELECT 3, (SELECT max("id") FROM "_strata_log"), 4, 4, 0, 4, 4, 1, 'column', 'users', 'email', 'rowid', json_array('_strata_rowid'), json_array('email'), json_array('name'), NULL, NULL, '_strata_archive_3', count(*), strftime('%Y-%m-%dT%H:%M:%fZ', 'now') FROM "_strata_archive_3";
     ALTER TABLE "users" DROP COLUMN "email";
     --- stderr
-    warning: this drops table orders; apply keeps its data in the database's archive, and a revert brings it back
-    warning: this drops column users.age; apply keeps its data in the database's archive, and a revert brings it back
-    warning: this drops column users.email; apply keeps its data in the database's archive, and a revert brings it back
+    warning: this drops table orders; apply keeps its data in the database's archive, and a revert brings it back [drop]
+    warning: this drops column users.age; apply keeps its data in the database's archive, and a revert brings it back [drop]
+    warning: this drops column users.email; apply keeps its data in the database's archive, and a revert brings it back [drop]
     "#);
     insta::assert_snapshot!(run(&env, &["record", "-m", "sync", "--timestamp", "2099-02-01T00:00:00Z", "--desired", "desired.sql"]), @"
     exit 0
@@ -3010,8 +3013,12 @@ fn a_closed_stdout_ends_a_command_quietly() {
     strata plan --desired desired.sql: exit 0
     strata archive list --db app.db: exit 0
     strata tag v1: exit 0
+    --- stderr
+    warning: the clock ([now]) is behind head's time (2099-01-03T00:00:00Z): event 4 takes head's time, as times never decrease along the ledger
     strata record -m add note --timestamp 2099-01-04T00:00:00Z --sql ALTER TABLE users ADD COLUMN note text: exit 0
     strata --json tag v2: exit 0
+    --- stderr
+    warning: the clock ([now]) is behind head's time (2099-01-04T00:00:00Z): event 6 takes head's time, as times never decrease along the ledger
     strata apply --db app.db: exit 0
     strata checkout --db copy.db: exit 0
     head is event 6
@@ -3098,6 +3105,151 @@ fn closed(env: &Env, args: &[&str]) -> String {
         out.push_str(&String::from_utf8_lossy(&done.stderr));
     }
     scrub(env, &out)
+}
+
+/// Every other command, text and `--json`, dry runs and the appends among
+/// them: a reader gone early ends each quietly (exit 0, nothing on
+/// stderr but its warnings), and each append happens once (`strata --json
+/// record ... | true` appends one event, so a script that retries on a
+/// failure has none to retry on).
+#[test]
+fn a_closed_stdout_ends_every_other_command_quietly() {
+    let env = applied();
+    std::fs::create_dir(env.path().join("migrations")).expect("mkdir");
+    env.file(
+        "migrations/V4__note.sql",
+        "ALTER TABLE orders ADD COLUMN note text;\n",
+    );
+    let mut out = String::new();
+    for args in [
+        &["--ledger", "fresh", "init"][..],
+        &["--json", "--ledger", "fresh2", "init"],
+        &[
+            "--json",
+            "record",
+            "-m",
+            "add note",
+            "--timestamp",
+            "2099-01-04T00:00:00Z",
+            "--sql",
+            "ALTER TABLE users ADD COLUMN note text",
+        ],
+        &[
+            "record",
+            "-m",
+            "try",
+            "--dry-run",
+            "--sql",
+            "ALTER TABLE users ADD COLUMN other text",
+        ],
+        &[
+            "--json",
+            "revert",
+            "4",
+            "-m",
+            "undo note",
+            "--timestamp",
+            "2099-01-05T00:00:00Z",
+        ],
+        &["revert", "--to", "2", "-m", "try", "--dry-run"],
+        &[
+            "--json",
+            "import-sql",
+            "--timestamp",
+            "2099-01-06T00:00:00Z",
+            "migrations",
+        ],
+        &["--json", "log"],
+        &["--json", "show", "3"],
+        &["--json", "verify", "--deep"],
+        &["apply", "--db", "app.db", "--dry-run"],
+        &["--json", "apply", "--db", "app.db"],
+        &["--json", "status", "--db", "app.db"],
+        &["--json", "check", "--db", "app.db"],
+        &["--json", "checkout", "--db", "copy.db", "--to", "2"],
+        &["--json", "archive", "list", "--db", "app.db"],
+        &["archive", "purge", "--db", "app.db", "--before", "6"],
+        &["export", "text"],
+        &["--json", "export", "text"],
+        &["export", "--bundle", "app.bundle"],
+        &["verify", "--text", "text", "--deep"],
+        &["--json", "verify", "--text", "text"],
+        &["--ledger", "other", "import", "text"],
+        &["--json", "--ledger", "other2", "import", "text"],
+        &["rebase", "text", "-m", "nothing to do"],
+        &[
+            "--json",
+            "baseline",
+            "--db",
+            "copy.db",
+            "-m",
+            "adopt",
+            "--timestamp",
+            "2099-01-07T00:00:00Z",
+            "--force-after",
+            "head",
+        ],
+        &["--json", "plan", "--from-db", "app.db"],
+        &["--json", "diff", "2", "head"],
+        &["--json", "schema", "--at", "2"],
+    ] {
+        out.push_str(&closed(&env, args));
+    }
+    out.push_str(&format!("head is event {}\n", env.head()));
+    out.push_str(&run(&env, &["log", "--limit", "4"]));
+    insta::assert_snapshot!(out, @r#"
+    strata --ledger fresh init: exit 0
+    strata --json --ledger fresh2 init: exit 0
+    strata --json record -m add note --timestamp 2099-01-04T00:00:00Z --sql ALTER TABLE users ADD COLUMN note text: exit 0
+    strata record -m try --dry-run --sql ALTER TABLE users ADD COLUMN other text: exit 0
+    --- stderr
+    warning: the clock ([now]) is behind head's time (2099-01-04T00:00:00Z): event 5 takes head's time, as times never decrease along the ledger
+    strata --json revert 4 -m undo note --timestamp 2099-01-05T00:00:00Z: exit 0
+    strata revert --to 2 -m try --dry-run: exit 0
+    --- stderr
+    warning: the clock ([now]) is behind head's time (2099-01-05T00:00:00Z): event 6 takes head's time, as times never decrease along the ledger
+    strata --json import-sql --timestamp 2099-01-06T00:00:00Z migrations: exit 0
+    strata --json log: exit 0
+    strata --json show 3: exit 0
+    strata --json verify --deep: exit 0
+    strata apply --db app.db --dry-run: exit 0
+    strata --json apply --db app.db: exit 0
+    strata --json status --db app.db: exit 0
+    strata --json check --db app.db: exit 0
+    strata --json checkout --db copy.db --to 2: exit 0
+    strata --json archive list --db app.db: exit 0
+    strata archive purge --db app.db --before 6: exit 0
+    strata export text: exit 0
+    strata --json export text: exit 0
+    strata export --bundle app.bundle: exit 0
+    strata verify --text text --deep: exit 0
+    strata --json verify --text text: exit 0
+    strata --ledger other import text: exit 0
+    strata --json --ledger other2 import text: exit 0
+    strata rebase text -m nothing to do: exit 0
+    strata --json baseline --db copy.db -m adopt --timestamp 2099-01-07T00:00:00Z --force-after head: exit 0
+    strata --json plan --from-db app.db: exit 0
+    strata --json diff 2 head: exit 0
+    strata --json schema --at 2: exit 0
+    head is event 7
+    exit 0
+    event 7  7a75988972ca  2099-01-07T00:00:00Z  tester  baseline
+        adopt
+        baseline: 1 table, 0 indexes, 0 views, 0 triggers
+
+    event 6  8a4e00c841e7  2099-01-06T00:00:00Z  tester  change
+        V4__note.sql
+          add column orders.note: "note" text
+
+    event 5  2e51aa12376e  2099-01-05T00:00:00Z  tester  revert
+        undo note
+        reverts event 4
+          drop column users.note (was "note" text, column 5)
+
+    event 4  bb7563931052  2099-01-04T00:00:00Z  tester  change
+        add note
+          add column users.note: "note" text
+    "#);
 }
 
 /// A closed stdout does not hide a failure: a drifted database is still

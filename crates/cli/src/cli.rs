@@ -29,15 +29,28 @@ pub struct Cli {
 
 #[derive(Debug, clap::Args)]
 pub struct Global {
-    /// The ledger directory.
+    /// The ledger directory (else strata.toml's `ledger`, else ledger-data).
+    #[arg(
+        long = "ledger",
+        id = "ledger",
+        global = true,
+        env = "STRATA_LEDGER",
+        value_name = "DIR"
+    )]
+    pub ledger_given: Option<PathBuf>,
+    /// The ledger directory, as the flag, the variable, strata.toml or the
+    /// default names it (see [`Global::settle`]).
+    #[arg(skip)]
+    pub ledger: PathBuf,
+    /// When to colour what strata prints on a terminal.
     #[arg(
         long,
         global = true,
-        env = "STRATA_LEDGER",
-        default_value = "ledger-data",
-        value_name = "DIR"
+        value_enum,
+        default_value_t = ColorChoice::Auto,
+        value_name = "WHEN"
     )]
-    pub ledger: PathBuf,
+    pub color: ColorChoice,
     /// Print machine-readable JSON instead of text.
     #[arg(long, global = true)]
     pub json: bool,
@@ -56,6 +69,27 @@ pub struct Global {
         env = "STRATA_WAIT"
     )]
     pub wait: f64,
+}
+
+impl Global {
+    /// Settle what strata.toml may say: the ledger, when neither the flag
+    /// nor the variable names one.
+    pub fn settle(&mut self, settings: &crate::settings::Settings) {
+        self.ledger = self
+            .ledger_given
+            .clone()
+            .or_else(|| settings.ledger.clone())
+            .unwrap_or_else(|| PathBuf::from("ledger-data"));
+    }
+}
+
+/// `--color`: `auto` colours a terminal unless `NO_COLOR` is set;
+/// `always` and `never` say so whatever the terminal and `NO_COLOR`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
 }
 
 #[derive(Debug, Subcommand)]

@@ -19,6 +19,7 @@ mod lint;
 mod output;
 mod report;
 mod settings;
+mod term;
 
 use std::process::ExitCode;
 
@@ -28,6 +29,7 @@ use crate::cli::Cli;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    term::set_color(cli.global.color);
     // Output a command left without a newline is written out here, so that
     // a failure to write it is reported too.
     match commands::run(cli).and_then(|code| output::flush().map(|()| code)) {

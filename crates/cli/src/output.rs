@@ -6,7 +6,8 @@
 //! nothing on stderr; what it already did (an appended event, an applied
 //! database) stands. Any other write error is `cannot write output`.
 //! Errors, warnings and notes go to stderr through [`diagnostic`], which
-//! never panics either.
+//! never panics either; their `error:`, `warning:` and `help:` prefixes
+//! are coloured as `--color` says ([`crate::term::paint`]).
 
 use std::fmt::Display;
 use std::io::{self, Write};
@@ -42,5 +43,6 @@ pub fn written(result: io::Result<()>) -> Result<(), Failure> {
 /// error. A failure to write there is left unreported: stderr is where it
 /// would be reported.
 pub fn diagnostic(line: impl Display) {
-    let _ = writeln!(io::stderr().lock(), "{line}");
+    let line = line.to_string();
+    let _ = writeln!(io::stderr().lock(), "{}", crate::term::paint(&line));
 }

@@ -68,6 +68,24 @@ impl SqliteDb {
         &self.conn
     }
 
+    /// Stop what runs on the connection once `stop` is set (a Ctrl-C): the
+    /// statement running then, or the next one that runs long enough to be
+    /// checked (every 1,000 steps of SQLite's machine), fails as
+    /// interrupted, and an apply rolls back as on any error. An apply whose
+    /// statements were all done when it was set commits.
+    pub fn stop_when(
+        &mut self,
+        stop: &'static std::sync::atomic::AtomicBool,
+    ) -> Result<(), ApplyError> {
+        let name = self.name.clone();
+        self.conn
+            .progress_handler(
+                1000,
+                Some(move || stop.load(std::sync::atomic::Ordering::SeqCst)),
+            )
+            .map_err(|e| crate::apply::classify(e, &name))
+    }
+
     /// Takes over a connection a program opened itself, to apply to its
     /// `main` database; [`SqliteDb::into_connection`] gives it back. The
     /// database is named by its file's path, or `:memory:`.

@@ -2,10 +2,11 @@
 //! forwards or backwards, in one transaction.
 
 use std::path::Path;
+use std::sync::atomic::Ordering;
 
 use serde::Serialize;
 use strata_reconcile::{Mover, Outcome};
-use strata_target::Plan;
+use strata_target::{Database, Plan};
 
 use super::target::{reconciler, render_difference};
 use crate::context::Context;
@@ -13,6 +14,7 @@ use crate::failure::{exit, Failure};
 use crate::flags::{Author, Db, To};
 use crate::output;
 use crate::report::{self, plural, Text};
+use crate::term::{self, Progress};
 
 pub const EXAMPLES: &str = "Examples:
   strata apply --db app.db
@@ -38,18 +40,19 @@ pub struct Args {
 
 pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
     let Args {
-        db: Db { db: path },
+        db,
         to: To { to },
         dry_run,
         author,
         without_data,
     } = args;
+    let path = db.path()?;
     let ledger = cx.ledger()?;
     let to = ledger.resolve(&to)?;
     if let Some(code) = super::empty::nothing_to_apply(cx, &ledger, &path)? {
         return Ok(code);
     }
-    let mover = Mover::named(author.name()?);
+    let mover = Mover::named(author.mover());
     let r = reconciler(&ledger)?;
     let mut db = r.open(&path)?;
     // At the point already, sealed by the apply that brought it there: the
@@ -110,7 +113,20 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
     // The ledger is let go before the database work, however long: other
     // strata processes (readers, recorders) need not wait for it.
     drop(ledger);
-    let applied = match strata_reconcile::apply(&mut db, &planned, &mover)? {
+    // From here a Ctrl-C stops the transaction at its next safe point and
+    // rolls it back, rather than killing the process part-way.
+    term::stop_on_ctrl_c();
+    db.stop_when(&term::INTERRUPTED).map_err(Failure::target)?;
+    let progress = Progress::start(
+        cx,
+        format!("applying to {}: event {from} to {to}", path.display()),
+    );
+    let result = strata_reconcile::apply(&mut db, &planned, &mover);
+    progress.done();
+    if term::INTERRUPTED.load(Ordering::SeqCst) {
+        return interrupted(&db, &path, result.is_ok(), (from, to));
+    }
+    let applied = match result? {
         Outcome::Applied(applied) => applied,
         // Another process applied while this one waited for the database:
         // it went where this one goes, so there is nothing left to do.
@@ -135,6 +151,33 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
         without_data: shown(planned.plan.losses()),
     })?;
     Ok(exit::OK)
+}
+
+/// After a Ctrl-C: where the database stands (read back from it), exit
+/// 130. An apply whose transaction committed before the stop took effect
+/// says so; otherwise it was rolled back and nothing changed.
+fn interrupted(
+    db: &strata_sqlite::SqliteDb,
+    path: &Path,
+    committed: bool,
+    (from, to): (u64, u64),
+) -> Result<u8, Failure> {
+    let stands = match db.position() {
+        Ok(Some(p)) => format!("{} is at event {}", path.display(), p.seq),
+        Ok(None) => format!("{} has no recorded point", path.display()),
+        Err(e) => format!("{}: its point cannot be read: {e}", path.display()),
+    };
+    let failure = if committed {
+        Failure::new(format!(
+            "interrupted after the apply had committed: {stands}"
+        ))
+    } else {
+        Failure::new(format!(
+            "interrupted: the transaction was rolled back, nothing changed: {stands} (the apply was taking it from event {from} to {to})"
+        ))
+        .help("run the apply again to move it")
+    };
+    Err(failure.with_code(term::INTERRUPTED_EXIT))
 }
 
 /// What `apply` reports. (The JSON fields are in alphabetical order, as

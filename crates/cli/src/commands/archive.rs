@@ -39,7 +39,8 @@ pub enum Action {
 
 pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
     match args.action {
-        Action::List { db: Db { db } } => {
+        Action::List { db } => {
+            let db = db.path()?;
             let ledger = cx.ledger()?;
             let r = reconciler(&ledger)?;
             let kept = r.archives(&open(&r, &db)?)?;
@@ -48,10 +49,8 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
                 kept: kept.iter().map(Entry::of).collect(),
             })?;
         }
-        Action::Purge {
-            db: Db { db },
-            before,
-        } => {
+        Action::Purge { db, before } => {
+            let db = db.path()?;
             let ledger = cx.ledger()?;
             let before = ledger.resolve(&before)?;
             let r = reconciler(&ledger)?;

@@ -41,7 +41,7 @@ pub struct Args {
 pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
     let author = args.author.name()?;
     let at = args.when.at()?;
-    let path = args.db.db;
+    let path = args.db.path()?;
     let dry_run = args.dry_run.dry_run;
     let ledger = cx.ledger_to_append(!dry_run)?;
     let head = ledger.head_seq();
@@ -101,6 +101,7 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
             schema: schema.clone(),
         },
     })?;
+    crate::flags::warn_if_clock_behind(at.is_some(), prepared.event());
     super::target::prove(&ledger, &prepared)?;
     let objects =
         schema.tables.len() + schema.indexes.len() + schema.views.len() + schema.triggers.len();

@@ -35,7 +35,7 @@ pub struct Args {
 }
 
 pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
-    let path = args.db.db;
+    let path = args.db.path()?;
     let ledger = cx.ledger()?;
     let to = ledger.resolve(&args.to)?;
     if !path.is_file() {

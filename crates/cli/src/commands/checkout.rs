@@ -28,10 +28,14 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
     if let Some(code) = super::empty::nothing_to_apply(cx, &ledger, &args.db)? {
         return Ok(code);
     }
-    let mover = Mover::named(args.author.name()?);
+    let mover = Mover::named(args.author.mover());
     let checkout = reconciler(&ledger)?.checkout(to)?;
     drop(ledger);
-    checkout.build(&TARGET, &args.db, &mover)?;
+    let progress =
+        crate::term::Progress::start(cx, format!("building {} at event {to}", args.db.display()));
+    let built = checkout.build(&TARGET, &args.db, &mover);
+    progress.done();
+    built?;
     cx.report(&Report { db: &args.db, to })?;
     Ok(exit::OK)
 }

@@ -43,7 +43,10 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
             )
         }
     };
-    let done = text::export(&ledger, &dir)?;
+    let progress = crate::term::Progress::start(cx, format!("exporting to {}", dir.display()));
+    let done = text::export(&ledger, &dir);
+    progress.done();
+    let done = done?;
     cx.report(&Report {
         ahead: done.ahead,
         dialect: done.format.dialect.as_str(),

@@ -27,6 +27,7 @@ pub const EXAMPLES: &str =
     "Examples:\n  strata import ledger-text\n  strata --ledger fresh-ledger import ledger-text";
 
 pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
+    let progress = crate::term::Progress::start(cx, format!("importing {}", args.dir.display()));
     // A missing ledger is created in the folder's format, but only once the
     // whole folder has been checked: a broken folder leaves nothing behind.
     let (ledger, created, checked) = match cx.ledger_to_append(true) {
@@ -43,6 +44,7 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
         Err(failure) => return Err(failure),
     };
     let done = checked.append(&ledger)?;
+    progress.done();
     let format = ledger.format();
     cx.report(&Report {
         created,

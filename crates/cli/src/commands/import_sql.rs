@@ -73,7 +73,8 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
     // the first event; the rest share its time or come later, and their ops
     // were projected above.
     if let Some(first) = changes.first() {
-        ledger.prepare(first.draft(at, &author))?;
+        let prepared = ledger.prepare(first.draft(at, &author))?;
+        crate::flags::warn_if_clock_behind(at.is_some(), prepared.event());
     }
     // Every event applied (and undone) on a scratch database first.
     let bodies: Vec<Body> = changes.iter().map(|c| c.draft(at, &author).body).collect();
@@ -87,7 +88,7 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
         output::diagnostic(format_args!("warning: {warning}"));
     }
     // Lint speaks of changes that apply: after the proof.
-    lint(&ledger, &changes, args.lint.deny_warnings)?;
+    lint(&ledger, &changes, args.lint.deny())?;
 
     // A closed stdout while the skipped files are listed does not stop the
     // import: that failure is returned once the events are appended.

@@ -36,7 +36,7 @@ use crate::context::Context;
 use crate::describe::{event_json, summary, EventJson};
 use crate::failure::{exit, Failure};
 use crate::report::{self, plural, Text};
-use crate::settings::{self, Settings};
+use crate::settings;
 
 pub fn run(cli: Cli) -> Result<u8, Failure> {
     // Made from the command line's definition alone: no ledger, and no
@@ -46,8 +46,11 @@ pub fn run(cli: Cli) -> Result<u8, Failure> {
         Command::Man(args) => return man::run(args),
         command => command,
     };
-    let cx = Context::new(cli.global);
-    let follow = Settings::load()?.text;
+    let settings = settings::load()?;
+    let mut global = cli.global;
+    global.settle(settings);
+    let cx = Context::new(global);
+    let follow = settings.text.clone();
     let (before, after) = follows(&command);
     if let (Some(dir), Some(strict)) = (&follow, before) {
         settings::catch_up(&cx, dir, strict)?;

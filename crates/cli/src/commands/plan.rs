@@ -57,7 +57,7 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
     let start = ledger.schema_at(head)?;
     crate::lint::report(
         &crate::lint::lint(ledger.rules(), &start, &derived.ops),
-        args.lint.deny_warnings,
+        args.lint.deny(),
         None,
     )?;
     let sql = TARGET

@@ -91,7 +91,8 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
     // Lint speaks of a change that applies: after the proof, before the
     // append.
     super::target::prove(&ledger, &prepared)?;
-    crate::lint::report(&findings, args.lint.deny_warnings, None)?;
+    crate::lint::report(&findings, args.lint.deny(), None)?;
+    crate::flags::warn_if_clock_behind(at.is_some(), prepared.event());
     super::show_or_commit(cx, &ledger, prepared, args.dry_run.dry_run, |entry| {
         format!(
             "recorded event {} ({}): {}",

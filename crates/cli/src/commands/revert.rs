@@ -83,6 +83,7 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
         message: args.message.message,
         body,
     })?;
+    crate::flags::warn_if_clock_behind(at.is_some(), prepared.event());
     super::commit_or_show(cx, &ledger, prepared, args.dry_run.dry_run, |entry| {
         let of = match &entry.event.body {
             Body::Revert { of, .. } => of.iter().map(u64::to_string).collect::<Vec<_>>(),

@@ -17,7 +17,7 @@ pub struct Args {
 }
 
 pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
-    let path = args.db.db;
+    let path = args.db.path()?;
     let ledger = cx.ledger()?;
     if !path.is_file() {
         return Err(Failure::new(format!("{} does not exist", path.display()))

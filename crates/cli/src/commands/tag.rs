@@ -37,6 +37,7 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
             target,
         },
     })?;
+    crate::flags::warn_if_clock_behind(false, &entry.event);
     let headline = format!(
         "tagged point {target} as {} (event {}, {})",
         name(&args.name),

@@ -55,6 +55,9 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
     };
     let mut advice =
         "the events up to the one named are intact; restore the ledger from a copy you trust";
+    let progress = args
+        .deep
+        .then(|| crate::term::Progress::start(cx, "verifying every hash, link and schema"));
     let report = match opened {
         Ok(ledger) if args.store => Ok((ledger.verify_with_journal(args.deep)?, ledger)),
         Ok(ledger) => {
@@ -73,6 +76,7 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
         }
         Err(other) => return Err(crate::context::open_failure(other)),
     };
+    drop(progress);
     let (summary, ledger) = match report {
         Ok((VerifyReport::Ok(summary), ledger)) => (summary, ledger),
         Ok((VerifyReport::Broken(problem), _)) | Err(problem) => {
@@ -156,7 +160,10 @@ fn expect_head(cx: &Context, args: &Args, head: Option<(u64, Hash)>) -> Result<(
 
 /// `verify --text DIR`: the text form alone, no store opened.
 fn run_text(cx: &Context, args: &Args, dir: &std::path::Path) -> Result<u8, Failure> {
-    let summary = match text::verify_text(dir, args.deep) {
+    let progress = crate::term::Progress::start(cx, format!("verifying {}", dir.display()));
+    let verified = text::verify_text(dir, args.deep);
+    progress.done();
+    let summary = match verified {
         Ok(summary) => summary,
         Err(e) => {
             if cx.json() && e.is_integrity() {

@@ -31,7 +31,7 @@ pub fn load(sql: &str) -> Result<Desired, DesiredError> {
     let source = Source::new(sql);
     let tokens = script::tokenize(sql).map_err(|e| DesiredError::At {
         line: e.location.line,
-        why: format!("cannot read the SQL: {}", e.message),
+        why: format!("cannot read the SQL: {}", super::cursor::plain(&e.message)),
     })?;
     let conn = Connection::open_in_memory().map_err(|e| DesiredError::Other(e.to_string()))?;
     let mut renames = Vec::new();

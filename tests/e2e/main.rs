@@ -42,6 +42,7 @@ mod prove;
 mod quickstart;
 mod readers;
 mod rebase;
+mod rebuild;
 mod record;
 mod report;
 mod restore;

@@ -53,6 +53,7 @@ mod schema;
 mod shape;
 mod show;
 mod snapshots;
+mod sqlalchemy;
 mod sqldef;
 mod support;
 mod tag;

@@ -11,6 +11,9 @@
 //! SQL text (defaults, checks, generated columns, index terms and
 //! predicates, views and triggers) is the exact source text.
 //!
+//! A hand-written table rebuild is recorded as the change it makes to the
+//! table (see [`rebuild`]).
+//!
 //! Accepted, besides the DDL: INSERT, UPDATE, DELETE and REPLACE as data
 //! steps, and BEGIN / COMMIT / END [TRANSACTION], which are ignored because
 //! migration files often wrap themselves in a transaction (strata runs each
@@ -19,6 +22,7 @@
 mod cursor;
 pub mod desired;
 mod grammar;
+mod rebuild;
 mod relations;
 pub mod reserved;
 mod script;
@@ -111,17 +115,38 @@ pub fn parse_change(sql: &str, head: &Schema) -> Result<Vec<Op>, DdlError> {
     let tokens = script::tokenize(sql).map_err(|e| tokenizer_error(&source, e))?;
     let mut schema = head.clone();
     let mut ops = Vec::new();
-    for statement in script::split(&source, tokens) {
-        let fail = |kind| DdlError {
-            statement: statement.number,
-            line: statement.start.line,
-            column: statement.start.column,
-            excerpt: statement.excerpt(),
-            kind,
-        };
-        let new_ops = statement_ops(&source, &statement, &schema).map_err(fail)?;
+    let statements = script::split(&source, tokens);
+    let fail = |statement: &Statement, kind| DdlError {
+        statement: statement.number,
+        line: statement.start.line,
+        column: statement.start.column,
+        excerpt: statement.excerpt(),
+        kind,
+    };
+    let mut at = 0;
+    while let Some(statement) = statements.get(at) {
+        let mut new_ops =
+            statement_ops(&source, statement, &schema).map_err(|k| fail(statement, k))?;
+        at += 1;
+        // A hand-written rebuild of a table is recorded as the change it
+        // makes to the table (see [`rebuild`]).
+        if let [Op::CreateTable { table }] = new_ops.as_slice() {
+            let found = rebuild::recognise(&source, &statements[at..], &schema, table).map_err(
+                |(number, kind)| {
+                    let s = statements
+                        .iter()
+                        .find(|s| s.number == number)
+                        .unwrap_or(statement);
+                    fail(s, kind)
+                },
+            )?;
+            if let Some(found) = found {
+                new_ops = found.ops;
+                at += found.consumed;
+            }
+        }
         for op in &new_ops {
-            project(RULES, &mut schema, op).map_err(|e| fail(Fault::Project(e)))?;
+            project(RULES, &mut schema, op).map_err(|e| fail(statement, Fault::Project(e)))?;
         }
         ops.extend(new_ops);
     }

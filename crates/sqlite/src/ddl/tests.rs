@@ -1114,3 +1114,75 @@ fn the_parser_s_own_words_never_reach_the_user() {
         "unterminated string literal at line 2, column 7"
     );
 }
+
+mod rebuild {
+    use super::*;
+
+    const USERS: &str = "CREATE TABLE users (id integer primary key, name text, email text);
+         CREATE INDEX users_name ON users (name);
+         CREATE TABLE posts (id integer primary key, user_id integer REFERENCES users(id));";
+
+    fn kinds(ops: &[Op]) -> Vec<&'static str> {
+        ops.iter().map(Op::kind).collect()
+    }
+
+    #[test]
+    fn is_recorded_as_the_change_to_the_table_with_its_indexes_dropped() {
+        let head = schema(USERS);
+        let sql = "CREATE TABLE new_users (id integer primary key, name text);
+             INSERT INTO new_users SELECT id, name FROM users;
+             DROP TABLE users;
+             ALTER TABLE new_users RENAME TO users;
+             CREATE INDEX users_name ON users (name);";
+        let ops = ops_on(&head, sql);
+        assert_eq!(
+            kinds(&ops),
+            ["drop_index", "drop_column", "create_index"],
+            "{ops:?}"
+        );
+        let s = after(&head, sql);
+        assert_eq!(table(&s, "users").columns.len(), 2);
+        assert_eq!(table(&s, "posts").foreign_keys[0].ref_table, "users");
+        // The ops invert: the old table comes back as it was.
+        let mut back = s.clone();
+        let inverse = strata_schema::invert_all(&ops).expect("no data step");
+        project_all(RULES, &mut back, &inverse).expect("inverse fits");
+        assert_eq!(back, head);
+    }
+
+    #[test]
+    fn a_new_primary_key_is_refused_naming_the_copy() {
+        let head = schema(USERS);
+        let e = error_on(
+            &head,
+            "CREATE TABLE new_users (id integer, name text primary key);
+             INSERT INTO new_users SELECT id, name FROM users;
+             DROP TABLE users;
+             ALTER TABLE new_users RENAME TO users;",
+        );
+        assert_eq!(e.statement, 2, "{e}");
+        assert!(e.to_string().contains("table rebuild of users"), "{e}");
+    }
+
+    #[test]
+    fn without_the_whole_pattern_the_statements_are_read_one_by_one() {
+        let head = schema(USERS);
+        // No rename: the drop is refused, as another table's key names users.
+        let e = error_on(
+            &head,
+            "CREATE TABLE new_users (id integer primary key, name text);
+             INSERT INTO new_users SELECT id, name FROM users;
+             DROP TABLE users;",
+        );
+        assert_eq!(e.statement, 3, "{e}");
+        // A copy into a table that is not the new one is a data step.
+        let ops = ops_on(
+            &schema("CREATE TABLE a (x int); CREATE TABLE b (x int);"),
+            "CREATE TABLE c (x int); INSERT INTO b SELECT x FROM a; DROP TABLE a; ALTER TABLE c RENAME TO a;",
+        );
+        assert_eq!(
+            kinds(&ops),
+            ["create_table", "data", "drop_table", "rename_table"]
+        );
+    }
+}

@@ -257,11 +257,12 @@ fn an_unrecordable_statement_is_named_by_file_and_line_and_nothing_is_recorded()
     // A statement that does not fit the schema the files before it leave.
     std::fs::write(
         env.path().join("m/V2__email.sql"),
-        "ALTER TABLE users ADD COLUMN email text;\nPRAGMA foreign_keys = ON;\n",
+        "ALTER TABLE users ADD COLUMN email text;\nPRAGMA journal_mode = WAL;\n",
     )
     .expect("write");
-    env.fails(&["import-sql", "m"], 1)
-        .says("m/V2__email.sql:2: unsupported statement PRAGMA");
+    env.fails(&["import-sql", "m"], 1).says(
+        "m/V2__email.sql:2: PRAGMA journal_mode = WAL: PRAGMA journal_mode changes how the connection works, not the schema; strata records the schema only",
+    );
     std::fs::write(
         env.path().join("m/V2__email.sql"),
         "ALTER TABLE users ADD COLUMN email text;\n\n\nALTER TABLE people ADD COLUMN age int;\n",
@@ -497,4 +498,76 @@ fn json_lists_the_recorded_events_with_their_files() {
         1,
     );
     assert_eq!(env.head(), 3);
+}
+
+#[test]
+fn the_pragma_lines_around_a_hand_written_rebuild_are_accepted_and_change_nothing() {
+    let env = Env::init();
+    folder(
+        &env,
+        "m",
+        &[
+            (
+                "V1__notes.sql",
+                "CREATE TABLE notes (id integer PRIMARY KEY, body text, pinned int);\n\
+                 INSERT INTO notes VALUES (1, 'first', 0), (2, 'second', 1);\n",
+            ),
+            (
+                "V2__rebuild.sql",
+                "PRAGMA foreign_keys = off;\n\
+                 PRAGMA legacy_alter_table=ON;\n\
+                 PRAGMA defer_foreign_keys = 1;\n\
+                 CREATE TABLE new_notes (id integer PRIMARY KEY, body text NOT NULL DEFAULT '');\n\
+                 INSERT INTO new_notes (id, body) SELECT id, body FROM notes;\n\
+                 DROP TABLE notes;\n\
+                 ALTER TABLE new_notes RENAME TO notes;\n\
+                 PRAGMA legacy_alter_table = false;\n\
+                 PRAGMA foreign_keys;\n\
+                 PRAGMA foreign_keys = on;\n",
+            ),
+        ],
+    );
+    let run = env.ok(&["import-sql", "m"]);
+    // (After lint's word on the DROP TABLE of the rebuild.)
+    assert!(
+        run.stderr.ends_with(
+            "\nnote: m/V2__rebuild.sql: PRAGMA foreign_keys = off; PRAGMA legacy_alter_table=ON; \
+         PRAGMA defer_foreign_keys = 1; PRAGMA legacy_alter_table = false; PRAGMA foreign_keys; \
+         PRAGMA foreign_keys = on accepted and not recorded: strata turns foreign keys off \
+         and checks them itself around every change it applies\n"
+        ),
+        "{}",
+        run.stderr
+    );
+    // The rebuild's four statements, and nothing for the PRAGMA lines.
+    let shown = env.ok(&["show", "2"]).stdout;
+    let ops = env.events()[1]["ops"].as_array().expect("ops").len();
+    assert_eq!(ops, 4, "{shown}");
+    assert!(!shown.to_lowercase().contains("pragma"), "{shown}");
+    env.ok(&["apply", "--db", "app.db"]);
+    let conn = env.db("app.db");
+    assert_eq!(
+        text_rows(&conn, "SELECT id, body FROM notes ORDER BY id"),
+        [["1", "first"], ["2", "second"]]
+    );
+    env.ok(&["status", "--db", "app.db"]);
+
+    // Revert SQL is data steps only: a PRAGMA there is refused.
+    env.file(
+        "undo.sql",
+        "PRAGMA foreign_keys = off;\nDELETE FROM notes WHERE id = 3;\n",
+    );
+    env.fails(
+        &[
+            "record",
+            "-m",
+            "three",
+            "--revert-sql",
+            "undo.sql",
+            "--sql",
+            "INSERT INTO notes (id, body) VALUES (3, 'third')",
+        ],
+        1,
+    )
+    .says("PRAGMA foreign_keys = off: revert SQL holds data steps only");
 }

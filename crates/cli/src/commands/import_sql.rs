@@ -109,7 +109,7 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
         )
     } else {
         for change in &changes {
-            if let Some(note) = &change.note {
+            for note in &change.notes {
                 output::diagnostic(format_args!("note: {note}"));
             }
         }
@@ -167,8 +167,9 @@ struct Change {
     revert_sql: Option<String>,
     /// The down file the revert SQL came from.
     down: Option<PathBuf>,
-    /// What to tell the user about the down file.
-    note: Option<String>,
+    /// What to tell the user about the file (its down file, the PRAGMA
+    /// lines it holds that record nothing).
+    notes: Vec<String>,
 }
 
 impl Change {
@@ -231,12 +232,12 @@ fn read_changes(ledger: &Ledger, dir: &Path, new: &[Migration]) -> Result<Vec<Ch
                 .map_err(|e| Failure::new(format!("{}: {e}", file.display())))?;
         }
         let mut change = Change {
+            notes: pragma_note(&file, &text).into_iter().collect(),
             file,
             message: m.up.clone(),
             ops,
             revert_sql: None,
             down: None,
-            note: None,
         };
         if let Some(down) = &m.down {
             if input::has_data_steps(&change.ops) {
@@ -245,13 +246,13 @@ fn read_changes(ledger: &Ledger, dir: &Path, new: &[Migration]) -> Result<Vec<Ch
                 if change.revert_sql.is_some() {
                     change.down = Some(path);
                 } else {
-                    change.note = Some(format!(
+                    change.notes.push(format!(
                         "{down} holds no data statements: the data steps of {} have no revert SQL, so its event cannot be reverted",
                         m.up
                     ));
                 }
             } else {
-                change.note = Some(format!(
+                change.notes.push(format!(
                     "{down} ignored: strata inverts DDL on its own, and {} has no data steps to undo",
                     m.up
                 ));
@@ -260,6 +261,21 @@ fn read_changes(ledger: &Ledger, dir: &Path, new: &[Migration]) -> Result<Vec<Ch
         changes.push(change);
     }
     Ok(changes)
+}
+
+/// What the accepted PRAGMA lines of a file come to: nothing recorded,
+/// since strata turns foreign keys off and checks them itself around every
+/// change it applies.
+fn pragma_note(file: &Path, text: &str) -> Option<String> {
+    let pragmas = strata_sqlite::ddl::pragmas(text);
+    if pragmas.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "{}: {} accepted and not recorded: strata turns foreign keys off and checks them itself around every change it applies",
+        file.display(),
+        pragmas.join("; ")
+    ))
 }
 
 /// The data statements of a down file, as revert SQL (checked as `record

@@ -571,3 +571,282 @@ fn the_pragma_lines_around_a_hand_written_rebuild_are_accepted_and_change_nothin
     )
     .says("PRAGMA foreign_keys = off: revert SQL holds data steps only");
 }
+
+#[test]
+fn plain_numbered_files_are_ordered_as_numbers() {
+    let env = Env::init();
+    folder(
+        &env,
+        "m",
+        &[
+            (
+                "1.sql",
+                "CREATE TABLE items (id integer PRIMARY KEY, name text);\n",
+            ),
+            (
+                "2.sql",
+                "INSERT INTO items VALUES (1, 'one'), (2, 'two');\n",
+            ),
+            (
+                "10.sql",
+                "ALTER TABLE items ADD COLUMN qty int NOT NULL DEFAULT 0;\n",
+            ),
+            ("9.sql", "UPDATE items SET name = upper(name);\n"),
+        ],
+    );
+    env.ok(&["import-sql", "m"]);
+    assert_eq!(messages(&env), ["1.sql", "2.sql", "9.sql", "10.sql"]);
+    env.ok(&["apply", "--db", "app.db"]);
+    assert_eq!(
+        text_rows(
+            &env.db("app.db"),
+            "SELECT id, name, qty FROM items ORDER BY id"
+        ),
+        [["1", "ONE", "0"], ["2", "TWO", "0"]]
+    );
+}
+
+#[test]
+fn a_goose_folder_reads_its_up_sections_and_reverts_data_with_its_down_section() {
+    let env = Env::init();
+    folder(
+        &env,
+        "db/migrations",
+        &[
+            (
+                "00001_create_users.sql",
+                "-- +goose Up\n\
+                 CREATE TABLE users (id integer PRIMARY KEY, name text, updated int);\n\
+                 -- +goose StatementBegin\n\
+                 CREATE TRIGGER users_touch AFTER UPDATE OF name ON users\n\
+                 BEGIN\n  UPDATE users SET updated = 1 WHERE id = NEW.id;\nEND;\n\
+                 -- +goose StatementEnd\n\
+                 \n\
+                 -- +goose Down\n\
+                 DROP TABLE users;\n",
+            ),
+            (
+                "00002_seed.sql",
+                "-- +goose Up\n\
+                 INSERT INTO users (id, name) VALUES (1, 'ada'), (2, 'bob');\n\
+                 -- +goose Down\n\
+                 DELETE FROM users WHERE id IN (1, 2);\n",
+            ),
+            (
+                "00003_rebuild.sql",
+                "-- +goose NO TRANSACTION\n\
+                 -- +goose Up\n\
+                 PRAGMA foreign_keys = off;\n\
+                 ALTER TABLE users ADD COLUMN email text NOT NULL DEFAULT '';\n\
+                 PRAGMA foreign_keys = on;\n\
+                 -- +goose Down\n\
+                 ALTER TABLE users DROP COLUMN email;\n",
+            ),
+        ],
+    );
+    let run = env.ok(&["import-sql", "db/migrations"]);
+    assert!(
+        run.stderr.contains(
+            "note: the down section of 00001_create_users.sql ignored: strata inverts DDL on its own"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        messages(&env),
+        [
+            "00001_create_users.sql",
+            "00002_seed.sql",
+            "00003_rebuild.sql"
+        ]
+    );
+    let events = env.events();
+    assert_eq!(
+        events[1]["revert_sql"],
+        "DELETE FROM users WHERE id IN (1, 2);"
+    );
+    assert_eq!(events[0]["revert_sql"], Value::Null);
+    env.ok(&["apply", "--db", "app.db"]);
+    let conn = env.db("app.db");
+    assert_eq!(
+        text_rows(&conn, "SELECT id, name, email FROM users ORDER BY id"),
+        [["1", "ada", ""], ["2", "bob", ""]]
+    );
+    // The trigger between StatementBegin and StatementEnd is there.
+    conn.execute_batch("UPDATE users SET name = 'ada l' WHERE id = 1; INSERT INTO users (id, name) VALUES (3, 'cy')")
+        .expect("update");
+    assert_eq!(
+        text_rows(&conn, "SELECT id, updated FROM users ORDER BY id"),
+        [["1", "1"], ["2", "NULL"], ["3", "NULL"]]
+    );
+    drop(conn);
+    env.ok(&["revert", "3", "-m", "undo email"]);
+    env.ok(&["revert", "2", "-m", "undo seed"]);
+    env.ok(&["apply", "--db", "app.db"]);
+    assert_eq!(
+        text_rows(&env.db("app.db"), "SELECT * FROM users ORDER BY id"),
+        [["3", "cy", "NULL"]]
+    );
+}
+
+#[test]
+fn a_dbmate_folder_reads_its_migrate_up_and_down_sections() {
+    let env = Env::init();
+    folder(
+        &env,
+        "db/migrations",
+        &[
+            (
+                "20240101120000_create_posts.sql",
+                "-- migrate:up\n\
+                 CREATE TABLE posts (id integer PRIMARY KEY, title text);\n\
+                 INSERT INTO posts VALUES (1, 'hello');\n\
+                 \n\
+                 -- migrate:down\n\
+                 DELETE FROM posts WHERE id = 1;\n\
+                 DROP TABLE posts;\n",
+            ),
+            (
+                "20240201090000_add_body.sql",
+                "-- migrate:up transaction:false\n\
+                 ALTER TABLE posts ADD COLUMN body text;\n\
+                 -- migrate:down\n",
+            ),
+        ],
+    );
+    env.ok(&["import-sql", "db/migrations"]);
+    assert_eq!(
+        messages(&env),
+        [
+            "20240101120000_create_posts.sql",
+            "20240201090000_add_body.sql"
+        ]
+    );
+    assert_eq!(
+        env.events()[0]["revert_sql"],
+        "DELETE FROM posts WHERE id = 1;"
+    );
+    env.ok(&["apply", "--db", "app.db"]);
+    assert_eq!(
+        text_rows(&env.db("app.db"), "SELECT id, title, body FROM posts"),
+        [["1", "hello", "NULL"]]
+    );
+
+    // A file with SQL outside its sections, and one of another tool's.
+    folder(
+        &env,
+        "bad",
+        &[(
+            "20240101120000_a.sql",
+            "CREATE TABLE x (a int);\n-- migrate:up\nCREATE TABLE y (a int);\n",
+        )],
+    );
+    env.fails(&["import-sql", "bad"], 1)
+        .says("20240101120000_a.sql: SQL before its first section, which dbmate does not run");
+}
+
+#[test]
+fn a_folder_mixing_plain_goose_and_dbmate_files_is_refused() {
+    let env = Env::init();
+    folder(
+        &env,
+        "m",
+        &[
+            (
+                "00001_a.sql",
+                "-- +goose Up\nCREATE TABLE a (id int);\n-- +goose Down\nDROP TABLE a;\n",
+            ),
+            ("00002_b.sql", "-- migrate:up\nCREATE TABLE b (id int);\n"),
+        ],
+    );
+    env.fails(&["import-sql", "m"], 1).says(
+        "m mixes schemes: 00001_a.sql is a goose file (-- +goose Up), 00002_b.sql is a dbmate file (-- migrate:up)",
+    );
+    folder(
+        &env,
+        "n",
+        &[
+            ("00001_a.sql", "-- +goose Up\nCREATE TABLE a (id int);\n"),
+            ("00002_b.sql", "CREATE TABLE b (id int);\n"),
+        ],
+    );
+    env.fails(&["import-sql", "n"], 1).says(
+        "n mixes schemes: 00001_a.sql is a goose file (-- +goose Up), 00002_b.sql is plain SQL",
+    );
+    folder(
+        &env,
+        "p",
+        &[
+            ("1.sql", "CREATE TABLE a (id int);\n"),
+            ("0002_b.sql", "CREATE TABLE b (id int);\n"),
+        ],
+    );
+    env.fails(&["import-sql", "p"], 1)
+        .says("p mixes naming schemes");
+    assert_eq!(env.ok(&["log"]).stdout, "no events yet\n");
+}
+
+const ATLAS_USERS: &str = "CREATE TABLE users (id integer PRIMARY KEY, name text);\n\
+                           INSERT INTO users VALUES (1, 'ada'), (2, 'bob');\n";
+const ATLAS_EMAIL: &str = "ALTER TABLE users ADD COLUMN email text;\n\
+                           UPDATE users SET email = name || '@example.com';\n";
+/// atlas.sum for the two files above, as `atlas migrate hash` writes it.
+const ATLAS_SUM: &str = "h1:16HVZ379rm5im5lQQyPt6UDkQDVJ812IuRvibZnrgxY=\n\
+                         20240101120000_users.sql h1:hUf80RrwWNE4f69JByB3ZI/sJgw84DzXN5lyuygRVrA=\n\
+                         20240102120000_email.sql h1:U/UwbEcJjVq0QRMKxAZxqvjAy6Lm/0h0sZroTSm4+00=\n";
+
+#[test]
+fn an_atlas_folder_is_checked_against_its_atlas_sum() {
+    let env = Env::init();
+    folder(
+        &env,
+        "migrations",
+        &[
+            ("20240101120000_users.sql", ATLAS_USERS),
+            ("20240102120000_email.sql", ATLAS_EMAIL),
+            ("atlas.sum", ATLAS_SUM),
+        ],
+    );
+    // A changed file is named, and nothing is recorded.
+    std::fs::write(
+        env.path().join("migrations/20240102120000_email.sql"),
+        ATLAS_EMAIL.replace("example.com", "example.org"),
+    )
+    .expect("write");
+    let run = env.fails(&["import-sql", "migrations"], 1);
+    assert!(
+        run.stderr.starts_with(
+            "error: migrations/atlas.sum: the checksum of 20240102120000_email.sql does not match: it was changed after atlas.sum was written\n"
+        ),
+        "{}",
+        run.stderr
+    );
+    // An added file too.
+    std::fs::write(
+        env.path().join("migrations/20240102120000_email.sql"),
+        ATLAS_EMAIL,
+    )
+    .expect("write");
+    std::fs::write(
+        env.path().join("migrations/20240103120000_more.sql"),
+        "CREATE TABLE more (id int);\n",
+    )
+    .expect("write");
+    env.fails(&["import-sql", "migrations"], 1)
+        .says("migrations/atlas.sum: 20240103120000_more.sql is not in atlas.sum where it sorts");
+    std::fs::remove_file(env.path().join("migrations/20240103120000_more.sql")).expect("remove");
+    assert_eq!(env.ok(&["log"]).stdout, "no events yet\n");
+
+    let run = env.ok(&["import-sql", "migrations"]);
+    assert!(
+        run.stdout
+            .starts_with("checked migrations/atlas.sum: 2 files match\nrecorded event 1"),
+        "{}",
+        run.stdout
+    );
+    env.ok(&["apply", "--db", "app.db"]);
+    assert_eq!(
+        text_rows(&env.db("app.db"), "SELECT id, email FROM users ORDER BY id"),
+        [["1", "ada@example.com"], ["2", "bob@example.com"]]
+    );
+}

@@ -17,7 +17,9 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 use strata_ledger::{Body, Draft, Entry, Ledger};
-use strata_reconcile::migrations::{folder, Migration};
+use strata_reconcile::migrations::{
+    check_atlas_sum, folder, sections, FolderError, Layout, Migration, Sections, ATLAS_SUM,
+};
 use strata_schema::{project, Op};
 use strata_sqlite::ddl::{parse_change, DdlError};
 
@@ -58,6 +60,8 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
     if migrations.is_empty() {
         return nothing(cx, format_args!("no migration files in {}", dir.display()));
     }
+    let checked = atlas_sum(dir)?;
+    let texts = read_sections(dir, &migrations)?;
     let imported = imported(&ledger)?;
     let (mut skipped, mut new) = (Vec::new(), Vec::new());
     for m in migrations {
@@ -68,7 +72,7 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
     }
     in_order(&new, &skipped)?;
 
-    let changes = read_changes(&ledger, dir, &new)?;
+    let changes = read_changes(&ledger, dir, &new, &texts)?;
     // The ledger's own checks (the time against head's, the message), on
     // the first event; the rest share its time or come later, and their ops
     // were projected above.
@@ -95,9 +99,19 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
     let listed = if cx.json() {
         Ok(())
     } else {
-        skipped
-            .iter()
-            .try_for_each(|(seq, m)| cx.say(format_args!("skipped {}: already event {seq}", m.up)))
+        checked
+            .map_or(Ok(()), |n| {
+                cx.say(format_args!(
+                    "checked {}: {n} file{} match",
+                    dir.join(ATLAS_SUM).display(),
+                    if n == 1 { "" } else { "s" }
+                ))
+            })
+            .and_then(|()| {
+                skipped.iter().try_for_each(|(seq, m)| {
+                    cx.say(format_args!("skipped {}: already event {seq}", m.up))
+                })
+            })
     };
     let code = if changes.is_empty() {
         nothing(
@@ -219,30 +233,115 @@ fn lint(ledger: &Ledger, changes: &[Change], deny: bool) -> Result<(), Failure> 
     Ok(())
 }
 
-fn read_changes(ledger: &Ledger, dir: &Path, new: &[Migration]) -> Result<Vec<Change>, Failure> {
+/// The folder's `atlas.sum`, when it has one, checked against its `.sql`
+/// files: how many it covers, or the first file that does not match.
+fn atlas_sum(dir: &Path) -> Result<Option<usize>, Failure> {
+    let sum_file = dir.join(ATLAS_SUM);
+    if !sum_file.is_file() {
+        return Ok(None);
+    }
+    let sum = input::read_text(&sum_file)?;
+    let cannot = |e: std::io::Error| Failure::new(format!("cannot read {}: {e}", dir.display()));
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(cannot)? {
+        let entry = entry.map_err(cannot)?;
+        let Ok(name) = entry.file_name().into_string() else {
+            continue;
+        };
+        if name.starts_with('.') || !name.to_ascii_lowercase().ends_with(".sql") {
+            continue;
+        }
+        if !entry.path().is_file() {
+            continue;
+        }
+        let bytes = std::fs::read(entry.path())
+            .map_err(|e| Failure::new(format!("cannot read {}: {e}", entry.path().display())))?;
+        files.push((name, bytes));
+    }
+    let checked = check_atlas_sum(dir, &sum, &files)
+        .map_err(|e| Failure::from(e).help("nothing was recorded"))?;
+    Ok(Some(checked.files))
+}
+
+/// Every migration's up file read and divided into its sections (goose,
+/// dbmate), all in one layout; a folder that mixes layouts is refused.
+fn read_sections(
+    dir: &Path,
+    migrations: &[Migration],
+) -> Result<HashMap<String, Sections>, Failure> {
+    let mut found: HashMap<String, Sections> = HashMap::new();
+    let mut first: Option<(&str, Layout)> = None;
+    for m in migrations {
+        let text = input::read_text(&dir.join(&m.up))?;
+        let s = sections(&m.up, &text).map_err(Failure::from)?;
+        match first {
+            None => first = Some((&m.up, s.layout)),
+            Some((other, layout)) if layout != s.layout => {
+                return Err(Failure::from(FolderError {
+                    message: format!(
+                        "{} mixes schemes: {other} is {layout}, {} is {}",
+                        dir.display(),
+                        m.up,
+                        s.layout
+                    ),
+                    help: Some("keep one scheme per folder".into()),
+                }))
+            }
+            Some(_) => {}
+        }
+        if let (Some(down), Some(_)) = (&m.down, &s.down) {
+            return Err(Failure::new(format!(
+                "{} has a down section and a down file, {down}: which undoes it is not clear",
+                m.up
+            )));
+        }
+        found.insert(m.up.clone(), s);
+    }
+    Ok(found)
+}
+
+fn read_changes(
+    ledger: &Ledger,
+    dir: &Path,
+    new: &[Migration],
+    texts: &HashMap<String, Sections>,
+) -> Result<Vec<Change>, Failure> {
     let mut schema = ledger.schema_at(ledger.head_seq())?;
     let mut changes = Vec::new();
     for m in new {
         let file = dir.join(&m.up);
-        let text = input::read_text(&file)?;
-        let ops = parse_change(&text, &schema).map_err(|e| at_line(&file, &e))?;
+        let sections = &texts[&m.up];
+        let text = &sections.up;
+        let ops = parse_change(text, &schema).map_err(|e| at_line(&file, &e))?;
         let ops = input::something_to_record(ops, &file.display().to_string())?;
         for op in &ops {
             project(ledger.rules(), &mut schema, op)
                 .map_err(|e| Failure::new(format!("{}: {e}", file.display())))?;
         }
         let mut change = Change {
-            notes: pragma_note(&file, &text).into_iter().collect(),
+            notes: pragma_note(&file, text).into_iter().collect(),
             file,
             message: m.up.clone(),
             ops,
             revert_sql: None,
             down: None,
         };
-        if let Some(down) = &m.down {
-            if input::has_data_steps(&change.ops) {
+        // The down file, or the file's own down section.
+        let down = match (&m.down, &sections.down) {
+            (Some(down), _) => {
                 let path = dir.join(down);
-                change.revert_sql = revert_sql(&path, &schema)?;
+                Some((down.clone(), input::read_text(&path)?, path))
+            }
+            (None, Some(text)) => Some((
+                format!("the down section of {}", m.up),
+                text.clone(),
+                change.file.clone(),
+            )),
+            (None, None) => None,
+        };
+        if let Some((down, down_text, path)) = down {
+            if input::has_data_steps(&change.ops) {
+                change.revert_sql = revert_sql(&path, &down_text, &schema)?;
                 if change.revert_sql.is_some() {
                     change.down = Some(path);
                 } else {
@@ -282,9 +381,12 @@ fn pragma_note(file: &Path, text: &str) -> Option<String> {
 /// --revert-sql` checks it); none when it has none. The file is read against
 /// `schema`, the schema its up file leaves, where a down file runs; its DDL
 /// is not kept, since strata inverts DDL itself.
-fn revert_sql(path: &Path, schema: &strata_schema::Schema) -> Result<Option<String>, Failure> {
-    let text = input::read_text(path)?;
-    let ops = parse_change(&text, schema).map_err(|e| at_line(path, &e))?;
+fn revert_sql(
+    path: &Path,
+    text: &str,
+    schema: &strata_schema::Schema,
+) -> Result<Option<String>, Failure> {
+    let ops = parse_change(text, schema).map_err(|e| at_line(path, &e))?;
     let data: Vec<&str> = ops
         .iter()
         .filter_map(|op| match op {

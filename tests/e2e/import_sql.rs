@@ -850,3 +850,258 @@ fn an_atlas_folder_is_checked_against_its_atlas_sum() {
         [["1", "ada@example.com"], ["2", "bob@example.com"]]
     );
 }
+
+/// A virtual environment with Alembic and SQLAlchemy from the package
+/// index, made once and kept under the target's temporary folder; `None`,
+/// with the reason printed, when python3, venv or the index is not there.
+fn alembic_venv() -> Option<std::path::PathBuf> {
+    use std::process::Command;
+    let root = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
+    let venv = root.join("alembic-venv");
+    // Run as `python -m`: the scripts in bin/ name the folder the venv
+    // was made in, which is not the one it is moved to.
+    let ready = |venv: &std::path::Path| {
+        Command::new(venv.join("bin/python"))
+            .args(["-c", "import alembic, sqlalchemy"])
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if ready(&venv) {
+        return Some(venv);
+    }
+    // Made beside it and moved into place whole, so a half-made one (an
+    // interrupted install) is never taken for the cache.
+    let making = root.join(format!("alembic-venv.{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&making);
+    let made = Command::new("python3")
+        .args(["-m", "venv"])
+        .arg(&making)
+        .output();
+    match made {
+        Ok(out) if out.status.success() => {}
+        Ok(out) => {
+            eprintln!(
+                "skipped: python3 -m venv failed (Debian: apt-get install python3-venv): {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            );
+            return None;
+        }
+        Err(e) => {
+            eprintln!("skipped: no python3 to make a virtual environment with: {e}");
+            return None;
+        }
+    }
+    let pip = Command::new(making.join("bin/pip"))
+        .args([
+            "install",
+            "-q",
+            "--disable-pip-version-check",
+            "alembic",
+            "sqlalchemy",
+        ])
+        .output();
+    match pip {
+        Ok(out) if out.status.success() => {}
+        Ok(out) => {
+            eprintln!(
+                "skipped: pip install alembic sqlalchemy failed (is the package index reachable?): {}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            );
+            let _ = std::fs::remove_dir_all(&making);
+            return None;
+        }
+        Err(e) => {
+            eprintln!("skipped: cannot run pip in the virtual environment: {e}");
+            let _ = std::fs::remove_dir_all(&making);
+            return None;
+        }
+    }
+    if std::fs::rename(&making, &venv).is_err() {
+        // Another test made it first.
+        let _ = std::fs::remove_dir_all(&making);
+    }
+    if ready(&venv) {
+        Some(venv)
+    } else {
+        eprintln!("skipped: the virtual environment made has no alembic");
+        None
+    }
+}
+
+/// A table's shape as SQLite reports it: columns (name, type, not null,
+/// default, primary key), foreign keys and indexes with their columns.
+fn shape(conn: &rusqlite::Connection, table: &str) -> Vec<Vec<String>> {
+    let mut out = text_rows(
+        conn,
+        &format!("SELECT name, upper(type), \"notnull\", dflt_value, pk FROM pragma_table_info('{table}') ORDER BY cid"),
+    );
+    out.extend(text_rows(
+        conn,
+        &format!("SELECT 'fk', \"table\", \"from\", \"to\" FROM pragma_foreign_key_list('{table}') ORDER BY id, seq"),
+    ));
+    out.extend(text_rows(
+        conn,
+        &format!(
+            "SELECT 'index', l.name, l.\"unique\", group_concat(i.name) FROM pragma_index_list('{table}') l, \
+             pragma_index_info(l.name) i WHERE l.origin = 'c' GROUP BY l.name ORDER BY l.name"
+        ),
+    ));
+    out
+}
+
+#[test]
+fn alembic_offline_sql_is_recorded_one_event_per_revision() {
+    use std::process::Command;
+    let Some(venv) = alembic_venv() else {
+        return;
+    };
+    let env = Env::init();
+    let run = |args: &[&str]| {
+        let out = Command::new(venv.join("bin/python"))
+            .args(["-m", "alembic"])
+            .args(args)
+            .current_dir(env.path())
+            .output()
+            .expect("run alembic");
+        assert!(
+            out.status.success(),
+            "alembic {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out
+    };
+    run(&["init", "proj"]);
+    let ini = env.path().join("alembic.ini");
+    let text = std::fs::read_to_string(&ini).expect("alembic.ini");
+    let online = env.path().join("online.db");
+    let text: String = text
+        .lines()
+        .map(|l| {
+            if l.starts_with("sqlalchemy.url") {
+                format!("sqlalchemy.url = sqlite:///{}\n", online.display())
+            } else {
+                format!("{l}\n")
+            }
+        })
+        .collect();
+    std::fs::write(&ini, text).expect("write alembic.ini");
+    let revision = |file: &str, id: &str, down: &str, doc: &str, up: &str, downgrade: &str| {
+        let down = if down.is_empty() {
+            "None".to_string()
+        } else {
+            format!("\"{down}\"")
+        };
+        env.file(
+            &format!("proj/versions/{file}"),
+            &format!(
+                "\"\"\"{doc}\n\nRevision ID: {id}\n\"\"\"\nfrom alembic import op\nimport sqlalchemy as sa\n\n\
+                 revision = \"{id}\"\ndown_revision = {down}\nbranch_labels = None\ndepends_on = None\n\n\
+                 def upgrade():\n{up}\n\ndef downgrade():\n{downgrade}\n"
+            ),
+        );
+    };
+    revision(
+        "ae1027a6acf_users.py",
+        "ae1027a6acf",
+        "",
+        "create users",
+        "    op.create_table(\"users\", sa.Column(\"id\", sa.Integer, primary_key=True), \
+         sa.Column(\"name\", sa.String(50), nullable=False))",
+        "    op.drop_table(\"users\")",
+    );
+    revision(
+        "1975ea83b712_seed.py",
+        "1975ea83b712",
+        "ae1027a6acf",
+        "seed the users",
+        "    op.execute(\"INSERT INTO users (id, name) VALUES (1, 'ada'), (2, 'bob')\")",
+        "    op.execute(\"DELETE FROM users WHERE id IN (1, 2)\")",
+    );
+    revision(
+        "27c6a30d7c24_posts.py",
+        "27c6a30d7c24",
+        "1975ea83b712",
+        "emails and posts",
+        "    op.add_column(\"users\", sa.Column(\"email\", sa.String(100)))\n    \
+         op.create_index(\"users_email\", \"users\", [\"email\"], unique=True)\n    \
+         op.create_table(\"posts\", sa.Column(\"id\", sa.Integer, primary_key=True), \
+         sa.Column(\"user_id\", sa.Integer, sa.ForeignKey(\"users.id\"), nullable=False), \
+         sa.Column(\"title\", sa.Text, server_default=\"untitled\"))",
+        "    op.drop_table(\"posts\")\n    op.drop_index(\"users_email\")\n    op.drop_column(\"users\", \"email\")",
+    );
+    let up = run(&["upgrade", "head", "--sql"]);
+    std::fs::write(env.path().join("upgrade.sql"), &up.stdout).expect("write");
+    std::fs::write(env.path().join("upgrade.log"), &up.stderr).expect("write");
+    let down = run(&["downgrade", "head:base", "--sql"]);
+    std::fs::write(env.path().join("downgrade.sql"), &down.stdout).expect("write");
+
+    let args = [
+        "import-sql",
+        "--alembic",
+        "upgrade.sql",
+        "--alembic-down",
+        "downgrade.sql",
+        "--alembic-log",
+        "upgrade.log",
+    ];
+    env.ok(&args);
+    assert_eq!(
+        messages(&env),
+        [
+            "ae1027a6acf: create users",
+            "1975ea83b712: seed the users",
+            "27c6a30d7c24: emails and posts"
+        ]
+    );
+    let events = env.events();
+    assert_eq!(
+        events[1]["revert_sql"],
+        "DELETE FROM users WHERE id IN (1, 2);"
+    );
+    assert_eq!(events[0]["revert_sql"], Value::Null);
+    // Alembic's bookkeeping is not recorded.
+    assert!(!env.ok(&["show", "1"]).stdout.contains("alembic_version"));
+    env.ok(&args).says("nothing new to import");
+
+    // The same schema and rows as Alembic's own upgrade gives.
+    env.ok(&["apply", "--db", "app.db"]);
+    run(&["upgrade", "head"]);
+    let (ours, theirs) = (env.db("app.db"), env.db("online.db"));
+    for table in ["users", "posts"] {
+        assert_eq!(shape(&ours, table), shape(&theirs, table), "{table}");
+        assert!(!shape(&ours, table).is_empty(), "{table}");
+    }
+    let users = "SELECT id, name, email FROM users ORDER BY id";
+    assert_eq!(
+        text_rows(&ours, users),
+        [["1", "ada", "NULL"], ["2", "bob", "NULL"]]
+    );
+    assert_eq!(text_rows(&ours, users), text_rows(&theirs, users));
+    drop(ours);
+
+    // The seed reverts with its downgrade's DELETE; posts go with theirs.
+    env.ok(&["revert", "--to", "1", "-m", "back to the first revision"]);
+    env.ok(&["apply", "--db", "app.db"]);
+    let conn = env.db("app.db");
+    assert!(text_rows(&conn, "SELECT * FROM users").is_empty());
+    assert_eq!(
+        shape(&conn, "users"),
+        [
+            ["id", "INTEGER", "1", "NULL", "1"],
+            ["name", "VARCHAR(50)", "1", "NULL", "0"]
+        ]
+    );
+}
+
+#[test]
+fn alembic_input_that_is_not_alembic_s_is_refused() {
+    let env = Env::init();
+    env.file("plain.sql", "CREATE TABLE t (a int);\n");
+    env.fails(&["import-sql", "--alembic", "plain.sql"], 1)
+        .says("plain.sql:1: SQL before the first -- Running comment");
+    env.file("empty.sql", "-- nothing here\n");
+    env.fails(&["import-sql", "--alembic", "empty.sql"], 1)
+        .says("empty.sql has no -- Running upgrade comments");
+    env.fails(&["import-sql", "--alembic-down", "empty.sql", "m"], 2);
+    assert_eq!(env.ok(&["log"]).stdout, "no events yet\n");
+}

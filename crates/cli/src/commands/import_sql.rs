@@ -3,9 +3,12 @@
 //!
 //! The folder follows one of the common naming schemes: Flyway
 //! (`V1__name.sql`, with `U1__name.sql` undo files), numbered files as sqlx
-//! and Rails write them (`0001_name.sql`, `20240101120000_name.sql`), or
-//! up/down pairs as golang-migrate and sqlx write them (`0001_name.up.sql`,
-//! `0001_name.down.sql`). Every file is read and resolved, each against the
+//! and Rails write them (`0001_name.sql`, `20240101120000_name.sql`), plain
+//! numbers (`1.sql`), or up/down pairs as golang-migrate and sqlx write them
+//! (`0001_name.up.sql`, `0001_name.down.sql`). goose and dbmate files are
+//! numbered files with up and down sections; an `atlas.sum` beside the
+//! files is checked first. `--alembic` reads Alembic's offline SQL instead,
+//! one event per revision. Every file is read and resolved, each against the
 //! schema the ones before it leave, before anything is appended; so a folder
 //! with one statement strata cannot record appends nothing. A file whose
 //! name is already the message of a change event is skipped, which makes a
@@ -30,15 +33,31 @@ use crate::flags::{Author, DryRun, When};
 use crate::input;
 use crate::output;
 
+mod alembic;
+
 pub const EXAMPLES: &str = "Examples:
   strata import-sql migrations/
+  strata import-sql --alembic upgrade.sql --alembic-down downgrade.sql --alembic-log upgrade.log
   strata import-sql --dry-run db/migrate
   strata --json import-sql --author ci --timestamp 2026-01-01T00:00:00Z migrations/";
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The folder of migration files (other files and subfolders are ignored).
-    pub dir: PathBuf,
+    #[arg(required_unless_present = "alembic")]
+    pub dir: Option<PathBuf>,
+    /// Record Alembic's offline SQL (`alembic upgrade head --sql > FILE`)
+    /// instead of a folder: one event per revision.
+    #[arg(long, value_name = "FILE", conflicts_with = "dir")]
+    pub alembic: Option<PathBuf>,
+    /// The downgrade SQL (`alembic downgrade head:base --sql > FILE`): each
+    /// revision's data statements become its event's revert SQL.
+    #[arg(long, value_name = "FILE", requires = "alembic")]
+    pub alembic_down: Option<PathBuf>,
+    /// Alembic's log of the same run (its standard error), for the
+    /// revisions' messages, which the SQL does not hold.
+    #[arg(long, value_name = "FILE", requires = "alembic")]
+    pub alembic_log: Option<PathBuf>,
     #[command(flatten)]
     pub author: Author,
     #[command(flatten)]
@@ -50,29 +69,64 @@ pub struct Args {
 }
 
 pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
-    let dir = &args.dir;
-    let migrations = folder(dir).map_err(Failure::from)?;
+    if args.alembic.is_none() && (args.alembic_down.is_some() || args.alembic_log.is_some()) {
+        return Err(
+            Failure::new("--alembic-down and --alembic-log go with --alembic FILE")
+                .with_code(exit::USAGE),
+        );
+    }
     let author = args.author.name()?;
     let at = args.when.at()?;
     let dry_run = args.dry_run.dry_run;
     let ledger = cx.ledger_to_append(!dry_run)?;
     super::target::dialect_of(&ledger)?;
-    if migrations.is_empty() {
-        return nothing(cx, format_args!("no migration files in {}", dir.display()));
-    }
-    let checked = atlas_sum(dir)?;
-    let texts = read_sections(dir, &migrations)?;
     let imported = imported(&ledger)?;
-    let (mut skipped, mut new) = (Vec::new(), Vec::new());
-    for m in migrations {
-        match imported.get(&m.up) {
-            Some(&seq) => skipped.push((seq, m)),
-            None => new.push(m),
+    let mut said = Vec::new();
+    let (changes, whence) = if let Some(up) = &args.alembic {
+        let (changes, skipped) = alembic_changes(
+            &ledger,
+            &imported,
+            up,
+            args.alembic_down.as_deref(),
+            args.alembic_log.as_deref(),
+        )?;
+        for (seq, name) in skipped {
+            said.push(format!("skipped {name}: already event {seq}"));
         }
-    }
-    in_order(&new, &skipped)?;
+        (changes, format!("every revision in {}", up.display()))
+    } else {
+        let Some(dir) = &args.dir else {
+            return Err(Failure::new("give a folder, or --alembic FILE"));
+        };
+        let migrations = folder(dir).map_err(Failure::from)?;
+        if migrations.is_empty() {
+            return nothing(cx, format_args!("no migration files in {}", dir.display()));
+        }
+        if let Some(n) = atlas_sum(dir)? {
+            said.push(format!(
+                "checked {}: {n} file{} match",
+                dir.join(ATLAS_SUM).display(),
+                if n == 1 { "" } else { "s" }
+            ));
+        }
+        let texts = read_sections(dir, &migrations)?;
+        let (mut skipped, mut new) = (Vec::new(), Vec::new());
+        for m in migrations {
+            match imported.get(&m.up) {
+                Some(&seq) => skipped.push((seq, m)),
+                None => new.push(m),
+            }
+        }
+        in_order(&new, &skipped)?;
+        for (seq, m) in &skipped {
+            said.push(format!("skipped {}: already event {seq}", m.up));
+        }
+        (
+            read_changes(&ledger, dir, &new, &texts)?,
+            format!("every migration in {}", dir.display()),
+        )
+    };
 
-    let changes = read_changes(&ledger, dir, &new, &texts)?;
     // The ledger's own checks (the time against head's, the message), on
     // the first event; the rest share its time or come later, and their ops
     // were projected above.
@@ -94,32 +148,18 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
     // Lint speaks of changes that apply: after the proof.
     lint(&ledger, &changes, args.lint.deny())?;
 
-    // A closed stdout while the skipped files are listed does not stop the
-    // import: that failure is returned once the events are appended.
+    // A closed stdout while the checks and skipped files are listed does
+    // not stop the import: that failure is returned once the events are
+    // appended.
     let listed = if cx.json() {
         Ok(())
     } else {
-        checked
-            .map_or(Ok(()), |n| {
-                cx.say(format_args!(
-                    "checked {}: {n} file{} match",
-                    dir.join(ATLAS_SUM).display(),
-                    if n == 1 { "" } else { "s" }
-                ))
-            })
-            .and_then(|()| {
-                skipped.iter().try_for_each(|(seq, m)| {
-                    cx.say(format_args!("skipped {}: already event {seq}", m.up))
-                })
-            })
+        said.iter().try_for_each(|line| cx.say(line))
     };
     let code = if changes.is_empty() {
         nothing(
             cx,
-            format_args!(
-                "nothing new to import: every migration in {} is in the ledger",
-                dir.display()
-            ),
+            format_args!("nothing new to import: {whence} is in the ledger"),
         )
     } else {
         for change in &changes {
@@ -135,6 +175,104 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
     }?;
     listed?;
     Ok(code)
+}
+
+/// Alembic's offline SQL as one change per revision not yet imported (a
+/// revision is imported when its message is a change event's), in the
+/// script's order, and the ones skipped, by event. The message is the
+/// revision id and, when the log gives it, its message (`a1: create
+/// users`).
+#[allow(clippy::type_complexity)]
+fn alembic_changes(
+    ledger: &Ledger,
+    imported: &HashMap<String, u64>,
+    up: &Path,
+    down: Option<&Path>,
+    log: Option<&Path>,
+) -> Result<(Vec<Change>, Vec<(u64, String)>), Failure> {
+    let shown = up.display().to_string();
+    let text = input::read_text(up)?;
+    let not = |e: alembic::NotAlembic| {
+        Failure::new(e.0).help("make it with alembic upgrade head --sql > FILE")
+    };
+    let (revisions, mut messages) = alembic::revisions(&shown, &text, "upgrade").map_err(not)?;
+    if let Some(log) = log {
+        messages.extend(alembic::log_messages(&input::read_text(log)?));
+    }
+    let downs: HashMap<String, alembic::Revision> = match down {
+        Some(path) => {
+            let text = input::read_text(path)?;
+            alembic::revisions(&path.display().to_string(), &text, "downgrade")
+                .map_err(|e| {
+                    Failure::new(e.0).help("make it with alembic downgrade head:base --sql > FILE")
+                })?
+                .0
+                .into_iter()
+                .map(|r| (r.id.clone(), r))
+                .collect()
+        }
+        None => HashMap::new(),
+    };
+    let mut schema = ledger.schema_at(ledger.head_seq())?;
+    let (mut changes, mut skipped) = (Vec::new(), Vec::new());
+    for r in &revisions {
+        let message = match messages.get(&r.id) {
+            Some(m) => format!("{}: {m}", r.id),
+            None => r.id.clone(),
+        };
+        if let Some(&seq) = imported.get(&message) {
+            if let Some(c) = changes.first() {
+                let c: &Change = c;
+                return Err(Failure::new(format!(
+                    "revision {} is not imported yet but comes before {message}, already imported as event {seq}",
+                    c.message
+                )));
+            }
+            skipped.push((seq, message));
+            continue;
+        }
+        let place = format!("{shown} (revision {})", r.id);
+        let ops = parse_change(&r.sql, &schema).map_err(|e| at_line(up, &e))?;
+        let ops = input::something_to_record(ops, &place)?;
+        for op in &ops {
+            project(ledger.rules(), &mut schema, op)
+                .map_err(|e| Failure::new(format!("{place}: {e}")))?;
+        }
+        let mut change = Change {
+            notes: pragma_note(up, &r.sql).into_iter().collect(),
+            file: up.to_path_buf(),
+            message,
+            ops,
+            revert_sql: None,
+            down: None,
+        };
+        if input::has_data_steps(&change.ops) {
+            match (down, downs.get(&r.id)) {
+                (Some(path), Some(d)) => {
+                    change.revert_sql = revert_sql(path, &d.sql, &schema)?;
+                    if change.revert_sql.is_some() {
+                        change.down = Some(path.to_path_buf());
+                    } else {
+                        change.notes.push(format!(
+                            "the downgrade of {} holds no data statements: its data steps have no revert SQL, so its event cannot be reverted",
+                            r.id
+                        ));
+                    }
+                }
+                (Some(path), None) => change.notes.push(format!(
+                    "{} has no downgrade of {}: its data steps have no revert SQL, so its event cannot be reverted",
+                    path.display(),
+                    r.id
+                )),
+                (None, _) => change.notes.push(format!(
+                    "revision {} has data steps and no --alembic-down was given: its event cannot be reverted",
+                    r.id
+                )),
+            }
+        }
+        changes.push(change);
+    }
+    Ok((changes, skipped))
 }
 
 /// Nothing to record: say why (an empty array under --json).

@@ -1105,3 +1105,32 @@ fn alembic_input_that_is_not_alembic_s_is_refused() {
     env.fails(&["import-sql", "--alembic-down", "empty.sql", "m"], 2);
     assert_eq!(env.ok(&["log"]).stdout, "no events yet\n");
 }
+
+#[test]
+fn record_accepts_the_rebuild_pragmas_and_says_it_does_not_keep_them() {
+    let env = Env::init();
+    env.record(
+        "users",
+        "CREATE TABLE users (id integer PRIMARY KEY, name text)",
+    );
+    let run = env.ok(&[
+        "record",
+        "-m",
+        "email",
+        "--sql",
+        "PRAGMA foreign_keys = off; ALTER TABLE users ADD COLUMN email text; PRAGMA foreign_keys = on;",
+    ]);
+    assert!(
+        run.stderr.contains(
+            "PRAGMA foreign_keys = off; PRAGMA foreign_keys = on accepted and not recorded"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(env.events()[1]["ops"].as_array().map(Vec::len), Some(1));
+    env.fails(
+        &["record", "-m", "wal", "--sql", "PRAGMA journal_mode = WAL"],
+        1,
+    )
+    .says("PRAGMA journal_mode changes how the connection works, not the schema");
+}

@@ -1,9 +1,10 @@
 //! The migration folders `import-sql` reads: how each tool names its files
 //! (Flyway `V1__name.sql` with `U1__name.sql` undo files; sqlx and Rails
 //! `0001_name.sql`; golang-migrate and sqlx `0001_name.up.sql` with
-//! `0001_name.down.sql`), and the migrations of a folder in version order,
-//! versions compared as numbers. Names only: reading the SQL is the
-//! caller's.
+//! `0001_name.down.sql`; plain numbers `1.sql`), and the migrations of a
+//! folder in version order, versions compared as numbers. Besides names:
+//! a file's goose or dbmate up and down [`sections`], and atlas's checksum
+//! file checked ([`check_atlas_sum`]). Reading the files is the caller's.
 
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
@@ -372,10 +373,11 @@ pub fn sections(file: &str, text: &str) -> Result<Sections, FolderError> {
         };
         owner.push(0);
         if layout != Layout::Whole && kind != layout {
-            return Err(
-                FolderError::new(format!("{file}:{n}: a {kind} marker in {layout}"))
-                    .help("a migration file is written for one tool"),
-            );
+            return Err(FolderError::new(format!(
+                "{file}:{n}: a {} marker in {layout}",
+                kind.tool()
+            ))
+            .help("a migration file is written for one tool"));
         }
         let is_section = matches!(word.as_str(), "up" | "down");
         if !is_section {

@@ -1134,3 +1134,38 @@ fn record_accepts_the_rebuild_pragmas_and_says_it_does_not_keep_them() {
     )
     .says("PRAGMA journal_mode changes how the connection works, not the schema");
 }
+
+#[test]
+fn alembic_revisions_without_sql_are_passed_over_with_a_note() {
+    let env = Env::init();
+    env.file(
+        "upgrade.sql",
+        "CREATE TABLE alembic_version (\n    version_num VARCHAR(32) NOT NULL, \n    \
+         CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)\n);\n\n\
+         -- Running upgrade  -> a1\n\n\
+         CREATE TABLE t (id INTEGER NOT NULL, PRIMARY KEY (id));\n\n\
+         INSERT INTO alembic_version (version_num) VALUES ('a1') RETURNING version_num;\n\n\
+         -- Running upgrade a1 -> b1\n\n\
+         UPDATE alembic_version SET version_num='b1' WHERE alembic_version.version_num = 'a1';\n\n\
+         -- Running upgrade b1 -> c1\n\n\
+         INSERT INTO t (id) VALUES (7);\n\n\
+         UPDATE alembic_version SET version_num='c1' WHERE alembic_version.version_num = 'b1';\n\n",
+    );
+    let run = env.ok(&["import-sql", "--alembic", "upgrade.sql"]);
+    assert!(
+        run.stderr.contains(
+            "note: revision b1 holds no SQL (a merge, or Python only) and is not recorded"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("note: revision c1 has data steps and no --alembic-down was given"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(messages(&env), ["a1", "c1"]);
+    env.ok(&["apply", "--db", "app.db"]);
+    assert_eq!(text_rows(&env.db("app.db"), "SELECT id FROM t"), [["7"]]);
+}

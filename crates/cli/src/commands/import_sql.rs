@@ -214,7 +214,7 @@ fn alembic_changes(
         None => HashMap::new(),
     };
     let mut schema = ledger.schema_at(ledger.head_seq())?;
-    let (mut changes, mut skipped) = (Vec::new(), Vec::new());
+    let (mut changes, mut skipped, mut empty) = (Vec::new(), Vec::new(), Vec::new());
     for r in &revisions {
         let message = match messages.get(&r.id) {
             Some(m) => format!("{}: {m}", r.id),
@@ -233,7 +233,12 @@ fn alembic_changes(
         }
         let place = format!("{shown} (revision {})", r.id);
         let ops = parse_change(&r.sql, &schema).map_err(|e| at_line(up, &e))?;
-        let ops = input::something_to_record(ops, &place)?;
+        if ops.is_empty() {
+            // A merge revision, or one that only runs Python: nothing to
+            // record, and nothing that stops the ones after it.
+            empty.push(r.id.clone());
+            continue;
+        }
         for op in &ops {
             project(ledger.rules(), &mut schema, op)
                 .map_err(|e| Failure::new(format!("{place}: {e}")))?;
@@ -271,6 +276,19 @@ fn alembic_changes(
             }
         }
         changes.push(change);
+    }
+    if !empty.is_empty() {
+        let note = format!(
+            "revision{} {} hold{} no SQL (a merge, or Python only) and {} not recorded",
+            if empty.len() == 1 { "" } else { "s" },
+            empty.join(", "),
+            if empty.len() == 1 { "s" } else { "" },
+            if empty.len() == 1 { "is" } else { "are" },
+        );
+        match changes.first_mut() {
+            Some(c) => c.notes.insert(0, note),
+            None => output::diagnostic(format_args!("note: {note}")),
+        }
     }
     Ok((changes, skipped))
 }

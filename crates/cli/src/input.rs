@@ -50,6 +50,11 @@ pub fn check_revert_sql(text: &str, source: &str) -> Result<String, Failure> {
     use strata_schema::Op;
     let reverts = parse_change(text, &strata_schema::Schema::default())
         .map_err(|e| Failure::new(e).context(source))?;
+    if let Some(pragma) = strata_sqlite::ddl::pragmas(text).first() {
+        return Err(Failure::new(format!(
+            "{source}: {pragma}: revert SQL holds data steps only (strata turns foreign keys off and checks them itself); leave the PRAGMA out"
+        )));
+    }
     if reverts.is_empty() {
         return Err(Failure::new(format!("{source} holds no statements")));
     }

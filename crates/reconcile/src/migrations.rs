@@ -1,9 +1,10 @@
 //! The migration folders `import-sql` reads: how each tool names its files
 //! (Flyway `V1__name.sql` with `U1__name.sql` undo files; sqlx and Rails
 //! `0001_name.sql`; golang-migrate and sqlx `0001_name.up.sql` with
-//! `0001_name.down.sql`), and the migrations of a folder in version order,
-//! versions compared as numbers. Names only: reading the SQL is the
-//! caller's.
+//! `0001_name.down.sql`; plain numbers `1.sql`), and the migrations of a
+//! folder in version order, versions compared as numbers. Besides names:
+//! a file's goose or dbmate up and down [`sections`], and atlas's checksum
+//! file checked ([`check_atlas_sum`]). Reading the files is the caller's.
 
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
@@ -48,6 +49,8 @@ pub enum Scheme {
     Numbered,
     /// `0001_name.up.sql` with `0001_name.down.sql` (golang-migrate, sqlx).
     UpDown,
+    /// `1.sql`, `2.sql`, `10.sql`: a number and nothing else.
+    Plain,
 }
 
 impl fmt::Display for Scheme {
@@ -56,6 +59,7 @@ impl fmt::Display for Scheme {
             Scheme::Flyway => "Flyway-named (V1__name.sql)",
             Scheme::Numbered => "numbered (0001_name.sql)",
             Scheme::UpDown => "an up/down pair (0001_name.up.sql)",
+            Scheme::Plain => "a plain number (1.sql)",
         })
     }
 }
@@ -159,6 +163,13 @@ pub fn classify(file: &str) -> Result<Option<Name>, FolderError> {
             down,
         })
     };
+    if !stem.is_empty() && stem.bytes().all(|b| b.is_ascii_digit()) {
+        return Ok(Some(Name {
+            scheme: Scheme::Plain,
+            version: Version::parse(stem, false).expect("digits"),
+            down: false,
+        }));
+    }
     let name = match stem.as_bytes().first() {
         Some(b'V') => flyway(&stem[1..], false),
         Some(b'U') => flyway(&stem[1..], true),
@@ -167,8 +178,8 @@ pub fn classify(file: &str) -> Result<Option<Name>, FolderError> {
     name.map(Some).ok_or_else(|| {
         FolderError::new(format!("{file} matches no migration naming scheme")).help(
             "name migrations V1__name.sql (Flyway, with U1__name.sql undo files), \
-             0001_name.sql (sqlx, Rails) or 0001_name.up.sql with 0001_name.down.sql \
-             (golang-migrate, sqlx)",
+             0001_name.sql (sqlx, Rails, goose, dbmate, atlas), 0001_name.up.sql with \
+             0001_name.down.sql (golang-migrate, sqlx) or 1.sql (plain numbers)",
         )
     })
 }
@@ -279,6 +290,312 @@ pub fn folder(dir: &Path) -> Result<Vec<Migration>, FolderError> {
     migrations(dir, &files)
 }
 
+/// How a migration file holds its SQL: all of it up, or in marked up and
+/// down sections (goose, dbmate). One way per folder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    /// The whole file is the migration.
+    Whole,
+    /// `-- +goose Up` and `-- +goose Down` sections (goose).
+    Goose,
+    /// `-- migrate:up` and `-- migrate:down` sections (dbmate).
+    Dbmate,
+}
+
+impl Layout {
+    /// The tool that writes files this way.
+    pub fn tool(self) -> &'static str {
+        match self {
+            Layout::Whole => "plain SQL",
+            Layout::Goose => "goose",
+            Layout::Dbmate => "dbmate",
+        }
+    }
+}
+
+impl fmt::Display for Layout {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Layout::Whole => "plain SQL",
+            Layout::Goose => "a goose file (-- +goose Up)",
+            Layout::Dbmate => "a dbmate file (-- migrate:up)",
+        })
+    }
+}
+
+/// A migration file's SQL as its layout divides it. Each section keeps
+/// the file's lines where they are (the other lines blanked), so a line
+/// number in a section is the line in the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sections {
+    pub layout: Layout,
+    pub up: String,
+    /// The down section, when the file has one with any SQL in it.
+    pub down: Option<String>,
+}
+
+/// What a line of a sectioned file marks, by its layout's words.
+fn marker(line: &str) -> Option<(Layout, String)> {
+    let rest = line.trim().strip_prefix("--")?.trim_start();
+    if let Some(word) = rest.strip_prefix("+goose") {
+        let word = word.split_whitespace().next().unwrap_or("");
+        return Some((Layout::Goose, word.to_ascii_lowercase()));
+    }
+    if let Some(word) = rest.strip_prefix("migrate:") {
+        let word = word.split_whitespace().next().unwrap_or("");
+        return Some((Layout::Dbmate, word.to_ascii_lowercase()));
+    }
+    None
+}
+
+/// `text`, the file `file`, divided into its up and down sections.
+/// A file with neither goose's nor dbmate's markers is all up. Markers of
+/// both tools, a section given twice, SQL before the first section, or a
+/// down section before the up one are refused. goose's other annotations
+/// (`StatementBegin`, `StatementEnd`, `NO TRANSACTION`) are SQL comments
+/// and stay where they are.
+pub fn sections(file: &str, text: &str) -> Result<Sections, FolderError> {
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    let mut layout = Layout::Whole;
+    // The section each line is in: 0 before any, 1 up, 2 down.
+    let mut at = 0u8;
+    let mut owner = Vec::with_capacity(lines.len());
+    let (mut ups, mut downs) = (0, 0);
+    for (i, line) in lines.iter().enumerate() {
+        let n = i + 1;
+        let Some((kind, word)) = marker(line) else {
+            if at == 0 && layout == Layout::Whole {
+                owner.push(1);
+            } else {
+                owner.push(at);
+            }
+            continue;
+        };
+        owner.push(0);
+        if layout != Layout::Whole && kind != layout {
+            return Err(FolderError::new(format!(
+                "{file}:{n}: a {} marker in {layout}",
+                kind.tool()
+            ))
+            .help("a migration file is written for one tool"));
+        }
+        let is_section = matches!(word.as_str(), "up" | "down");
+        if !is_section {
+            // goose's StatementBegin/End and the like; dbmate's options
+            // follow its up/down words on the same line.
+            if layout == Layout::Whole {
+                layout = kind;
+                at_start(&mut owner);
+            }
+            continue;
+        }
+        if layout == Layout::Whole {
+            layout = kind;
+            at_start(&mut owner);
+        }
+        if word == "up" {
+            ups += 1;
+            if ups > 1 {
+                return Err(FolderError::new(format!("{file}:{n}: a second up section")));
+            }
+            if downs > 0 {
+                return Err(FolderError::new(format!(
+                    "{file}:{n}: the up section comes after the down section"
+                ))
+                .help("put the up section first"));
+            }
+            at = 1;
+        } else {
+            downs += 1;
+            if downs > 1 {
+                return Err(FolderError::new(format!(
+                    "{file}:{n}: a second down section"
+                )));
+            }
+            at = 2;
+        }
+    }
+    if layout == Layout::Whole {
+        return Ok(Sections {
+            layout,
+            up: text.to_string(),
+            down: None,
+        });
+    }
+    if ups == 0 {
+        return Err(
+            FolderError::new(format!("{file} is {layout} with no up section")).help(match layout {
+                Layout::Goose => "start the migration with -- +goose Up",
+                _ => "start the migration with -- migrate:up",
+            }),
+        );
+    }
+    let keep = |section: u8| -> String {
+        lines
+            .iter()
+            .zip(&owner)
+            .map(|(line, &o)| {
+                if o == section {
+                    (*line).to_string()
+                } else if line.ends_with('\n') {
+                    "\n".to_string()
+                } else {
+                    String::new()
+                }
+            })
+            .collect()
+    };
+    // SQL before the first section: nobody runs it.
+    let before: String = lines
+        .iter()
+        .zip(&owner)
+        .take_while(|(line, _)| marker(line).is_none_or(|(_, w)| w != "up" && w != "down"))
+        .map(|(line, _)| *line)
+        .collect();
+    if has_sql(&before) {
+        return Err(FolderError::new(format!(
+            "{file}: SQL before its first section, which {} does not run",
+            layout.tool()
+        ))
+        .help("move it into the up section"));
+    }
+    let down = keep(2);
+    Ok(Sections {
+        layout,
+        up: keep(1),
+        down: has_sql(&down).then_some(down),
+    })
+}
+
+/// Lines read before the first marker were taken as up (a file without
+/// markers is all up); once markers are seen they belong to no section.
+fn at_start(owner: &mut [u8]) {
+    for o in owner.iter_mut() {
+        *o = 0;
+    }
+}
+
+/// Whether `text` holds anything but blank lines and `--` comments.
+fn has_sql(text: &str) -> bool {
+    text.lines().any(|l| {
+        let l = l.trim();
+        !l.is_empty() && !l.starts_with("--")
+    })
+}
+
+/// The name of atlas's checksum file, kept beside the migrations.
+pub const ATLAS_SUM: &str = "atlas.sum";
+
+/// What checking a folder's `atlas.sum` found, when it matches.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SumChecked {
+    /// The files it covers, all matching.
+    pub files: usize,
+}
+
+/// Check `atlas.sum` (its text `sum`) against the folder's migration
+/// files, `files` as (name, bytes) in any order: atlas's format, a first
+/// line `h1:` with the base64 SHA-256 of the lines after it, then one line
+/// per `.sql` file in name order, `NAME h1:HASH`, where HASH is the base64
+/// SHA-256 of every name and content up to and including that file's. The
+/// first file that does not match is named; a file missing from either
+/// side too.
+pub fn check_atlas_sum(
+    dir: &Path,
+    sum: &str,
+    files: &[(String, Vec<u8>)],
+) -> Result<SumChecked, FolderError> {
+    use sha2::{Digest, Sha256};
+    let at = dir.join(ATLAS_SUM);
+    let at = at.display();
+    let mut lines = sum.lines();
+    let total = lines
+        .next()
+        .and_then(|l| l.strip_prefix("h1:"))
+        .ok_or_else(|| {
+            FolderError::new(format!(
+                "{at} is not an atlas checksum file: its first line is not h1:SUM"
+            ))
+        })?;
+    let mut listed = Vec::new();
+    for (i, line) in lines.enumerate() {
+        let Some((name, hash)) = line.split_once("h1:") else {
+            return Err(FolderError::new(format!(
+                "{at}:{}: not a checksum line (NAME h1:HASH)",
+                i + 2
+            )));
+        };
+        listed.push((name.trim().to_string(), hash.to_string()));
+    }
+    let mut whole = Sha256::new();
+    for (name, hash) in &listed {
+        whole.update(name.as_bytes());
+        whole.update(hash.as_bytes());
+    }
+    if base64(&whole.finalize()) != total {
+        return Err(FolderError::new(format!(
+            "{at} does not match itself: its first line is not the sum of the lines after it"
+        ))
+        .help("the checksum file was edited by hand; run atlas migrate hash, or remove it"));
+    }
+    let mut ours: Vec<&(String, Vec<u8>)> = files
+        .iter()
+        .filter(|(n, _)| n.to_ascii_lowercase().ends_with(".sql"))
+        .collect();
+    ours.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut running = Sha256::new();
+    let redo =
+        "if the change is meant, run atlas migrate hash; otherwise put the file back as it was";
+    for (i, (name, bytes)) in ours.iter().enumerate() {
+        running.update(name.as_bytes());
+        running.update(bytes);
+        let hash = base64(&running.clone().finalize());
+        match listed.get(i) {
+            Some((n, h)) if n == name && *h == hash => {}
+            Some((n, _)) if n == name => {
+                return Err(FolderError::new(format!(
+                    "{at}: the checksum of {name} does not match: it was changed after {ATLAS_SUM} was written"
+                ))
+                .help(redo))
+            }
+            _ => {
+                return Err(FolderError::new(format!(
+                    "{at}: {name} is not in {ATLAS_SUM} where it sorts: it was added after {ATLAS_SUM} was written"
+                ))
+                .help(redo))
+            }
+        }
+    }
+    if let Some((name, _)) = listed.get(ours.len()) {
+        return Err(
+            FolderError::new(format!("{at} lists {name}, which is not in the folder")).help(redo),
+        );
+    }
+    Ok(SumChecked { files: ours.len() })
+}
+
+/// Standard base64 with padding.
+fn base64(bytes: &[u8]) -> String {
+    const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ABC[((n >> (18 - 6 * i)) & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -362,6 +679,10 @@ mod tests {
             ])
         );
         assert_eq!(ups(&[]), Vec::<String>::new());
+        assert_eq!(
+            ups(&["10.sql", "2.sql", "1.sql"]),
+            ["1.sql", "2.sql", "10.sql"]
+        );
     }
 
     #[test]
@@ -395,12 +716,20 @@ mod tests {
             err(&["R__views.sql", "V1__a.sql"]),
             "R__views.sql is a Flyway repeatable migration: strata has no repeatable migrations"
         );
+        assert_eq!(
+            err(&["1.sql", "2_b.sql"]),
+            "m mixes naming schemes: 1.sql is a plain number (1.sql), 2_b.sql is numbered (0001_name.sql)"
+        );
+        assert_eq!(
+            err(&["1.sql", "01.sql"]),
+            "01.sql and 1.sql have the same version"
+        );
         for odd in [
             "init.sql",
             "v1__a.sql",
             "V1_a.sql",
             "Vx__a.sql",
-            "1.sql",
+            "1.a.sql",
             "_1_a.sql",
         ] {
             assert_eq!(
@@ -408,5 +737,94 @@ mod tests {
                 format!("{odd} matches no migration naming scheme")
             );
         }
+    }
+
+    #[test]
+    fn base64_as_the_standard_says() {
+        assert_eq!(base64(b""), "");
+        assert_eq!(base64(b"f"), "Zg==");
+        assert_eq!(base64(b"fo"), "Zm8=");
+        assert_eq!(base64(b"foo"), "Zm9v");
+        assert_eq!(base64(b"foobar"), "Zm9vYmFy");
+    }
+
+    #[test]
+    fn goose_and_dbmate_sections_keep_their_lines() {
+        let goose = "-- +goose Up\n-- +goose StatementBegin\nCREATE TABLE t (a int);\n-- +goose StatementEnd\n\n-- +goose Down\nDROP TABLE t;\n";
+        let s = sections("1_a.sql", goose).expect("goose");
+        assert_eq!(s.layout, Layout::Goose);
+        assert_eq!(s.up, "\n\nCREATE TABLE t (a int);\n\n\n\n\n");
+        assert_eq!(s.down.as_deref(), Some("\n\n\n\n\n\nDROP TABLE t;\n"));
+        let dbmate = "-- migrate:up transaction:false\nCREATE TABLE t (a int);\n-- migrate:down\n";
+        let s = sections("1_a.sql", dbmate).expect("dbmate");
+        assert_eq!(s.layout, Layout::Dbmate);
+        assert_eq!(s.up, "\nCREATE TABLE t (a int);\n\n");
+        assert_eq!(s.down, None);
+        let plain = "-- a comment\nCREATE TABLE t (a int);";
+        assert_eq!(
+            sections("1_a.sql", plain),
+            Ok(Sections {
+                layout: Layout::Whole,
+                up: plain.into(),
+                down: None
+            })
+        );
+        let err = |text: &str| sections("1_a.sql", text).expect_err("refused").message;
+        assert_eq!(
+            err("-- +goose Up\nSELECT 1;\n-- migrate:down\n"),
+            "1_a.sql:3: a dbmate marker in a goose file (-- +goose Up)"
+        );
+        assert_eq!(
+            err("-- +goose Down\nDROP TABLE t;\n"),
+            "1_a.sql is a goose file (-- +goose Up) with no up section"
+        );
+        assert_eq!(
+            err("-- migrate:up\n-- migrate:up\n"),
+            "1_a.sql:2: a second up section"
+        );
+        assert_eq!(
+            err("CREATE TABLE t (a int);\n-- migrate:up\n"),
+            "1_a.sql: SQL before its first section, which dbmate does not run"
+        );
+    }
+
+    #[test]
+    fn an_atlas_sum_is_checked_file_by_file() {
+        use sha2::{Digest, Sha256};
+        let files = vec![
+            ("2_b.sql".to_string(), b"B".to_vec()),
+            ("1_a.sql".to_string(), b"A".to_vec()),
+            ("README".to_string(), b"x".to_vec()),
+        ];
+        let mut h = Sha256::new();
+        h.update(b"1_a.sqlA");
+        let one = base64(&h.clone().finalize());
+        h.update(b"2_b.sqlB");
+        let two = base64(&h.finalize());
+        let total = base64(&Sha256::digest(format!("1_a.sql{one}2_b.sql{two}")));
+        let sum = format!("h1:{total}\n1_a.sql h1:{one}\n2_b.sql h1:{two}\n");
+        assert_eq!(
+            check_atlas_sum(Path::new("m"), &sum, &files),
+            Ok(SumChecked { files: 2 })
+        );
+        let mut changed = files.clone();
+        changed[0].1 = b"C".to_vec();
+        assert_eq!(
+            check_atlas_sum(Path::new("m"), &sum, &changed).unwrap_err().message,
+            "m/atlas.sum: the checksum of 2_b.sql does not match: it was changed after atlas.sum was written"
+        );
+        assert_eq!(
+            check_atlas_sum(Path::new("m"), &sum, &files[1..])
+                .unwrap_err()
+                .message,
+            "m/atlas.sum lists 2_b.sql, which is not in the folder"
+        );
+        let edited = sum.replace("2_b.sql h1:", "2_b.sql h1:x");
+        assert!(check_atlas_sum(Path::new("m"), &edited, &files)
+            .unwrap_err()
+            .message
+            .contains("does not match itself"));
+        assert!(check_atlas_sum(Path::new("m"), "", &files).is_err());
+        assert!(check_atlas_sum(Path::new("m"), "h1:x\nno hash here\n", &files).is_err());
     }
 }

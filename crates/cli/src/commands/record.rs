@@ -147,5 +147,12 @@ pub fn parse_against_head(
 ) -> Result<Vec<strata_schema::Op>, Failure> {
     let head = ledger.schema_at(ledger.head_seq())?;
     let ops = parse_change(sql, &head).map_err(|e| Failure::new(e).context(source))?;
+    let pragmas = strata_sqlite::ddl::pragmas(sql);
+    if !pragmas.is_empty() {
+        crate::output::diagnostic(format_args!(
+            "note: {source}: {} accepted and not recorded: strata turns foreign keys off and checks them itself around every change it applies",
+            pragmas.join("; ")
+        ));
+    }
     input::something_to_record(ops, source)
 }

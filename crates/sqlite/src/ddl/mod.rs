@@ -18,6 +18,13 @@
 //! steps, and BEGIN / COMMIT / END [TRANSACTION], which are ignored because
 //! migration files often wrap themselves in a transaction (strata runs each
 //! change in one transaction of its own).
+//!
+//! The PRAGMA lines migration folders put around a hand-written table
+//! rebuild (`foreign_keys`, `legacy_alter_table`, `defer_foreign_keys`, set
+//! to on/off/1/0/true/false/yes/no or read) are accepted and record
+//! nothing: strata turns foreign keys off and checks them itself around
+//! every change it applies. [`pragmas`] lists them, for callers that tell
+//! the user. Any other PRAGMA is refused with the reason.
 
 mod cursor;
 pub mod desired;
@@ -256,6 +263,7 @@ fn statement_ops(
         "ALTER" if word(1) == "TABLE" => alter_table(&mut c, schema),
         "DROP" if matches!(word(1), "TABLE" | "INDEX" | "VIEW" | "TRIGGER") => drop(&mut c, schema),
         "INSERT" | "UPDATE" | "DELETE" | "REPLACE" | "WITH" => data(&mut c, statement),
+        "PRAGMA" => pragma(statement).map(|_| vec![]),
         "BEGIN" | "COMMIT" | "END" => {
             match c.statement()? {
                 SqlStatement::StartTransaction { .. } | SqlStatement::Commit { .. } => {}
@@ -266,6 +274,94 @@ fn statement_ops(
         }
         _ => Err(Fault::Unsupported),
     }
+}
+
+/// The PRAGMAs accepted around a rebuild: they change how the connection
+/// checks foreign keys and renames, which strata decides itself.
+const REBUILD_PRAGMAS: [&str; 3] = ["foreign_keys", "legacy_alter_table", "defer_foreign_keys"];
+
+/// A PRAGMA statement read as `PRAGMA [schema.]name [= value | (value)]`:
+/// its name, when it is one of [`REBUILD_PRAGMAS`] with a boolean value or
+/// none; otherwise why it is refused.
+fn pragma(statement: &Statement) -> Result<String, Fault> {
+    let words: Vec<&Token> = statement
+        .tokens
+        .iter()
+        .map(|t| &t.token)
+        .filter(|t| is_significant(t))
+        .collect();
+    let text = |t: &Token| match t {
+        Token::Word(w) => Some(w.value.clone()),
+        Token::Number(n, _) => Some(n.clone()),
+        Token::SingleQuotedString(s) => Some(s.clone()),
+        _ => None,
+    };
+    let mut rest = &words[1..];
+    // A schema name before the pragma's (main.foreign_keys).
+    if let [schema, Token::Period, tail @ ..] = rest {
+        if text(schema).is_none() {
+            return Err(Fault::Syntax(
+                "a PRAGMA names the pragma after PRAGMA".into(),
+            ));
+        }
+        rest = tail;
+    }
+    let Some((first, rest)) = rest.split_first() else {
+        return Err(Fault::Syntax(
+            "a PRAGMA names the pragma after PRAGMA".into(),
+        ));
+    };
+    let Some(name) = text(first) else {
+        return Err(Fault::Syntax(
+            "a PRAGMA names the pragma after PRAGMA".into(),
+        ));
+    };
+    let name = name.to_ascii_lowercase();
+    if !REBUILD_PRAGMAS.contains(&name.as_str()) {
+        return Err(Fault::NotRecordable(format!(
+            "PRAGMA {name} changes how the connection works, not the schema; strata records the schema only (the PRAGMAs accepted, and not recorded, are {}, which migrations set around a table rebuild)",
+            REBUILD_PRAGMAS.join(", ")
+        )));
+    }
+    let value = match rest {
+        [] => None,
+        [Token::Eq, v] | [Token::LParen, v, Token::RParen] => text(v),
+        _ => {
+            return Err(Fault::Syntax(format!(
+                "PRAGMA {name} is read as PRAGMA {name}, or set as PRAGMA {name} = on"
+            )))
+        }
+    };
+    if let Some(v) = value {
+        let v = v.to_ascii_lowercase();
+        if !["on", "off", "1", "0", "true", "false", "yes", "no"].contains(&v.as_str()) {
+            return Err(Fault::Syntax(format!(
+                "PRAGMA {name} is on or off (1/0, true/false, yes/no), not {v}"
+            )));
+        }
+    }
+    Ok(name)
+}
+
+/// The PRAGMA statements of `sql` that [`parse_change`] accepts and records
+/// nothing for, as written (for a note to the user); none when the script
+/// cannot be read.
+pub fn pragmas(sql: &str) -> Vec<String> {
+    let source = Source::new(sql);
+    let Ok(tokens) = script::tokenize(sql) else {
+        return vec![];
+    };
+    script::split(&source, tokens)
+        .iter()
+        .filter(|s| {
+            s.tokens
+                .iter()
+                .find(|t| is_significant(&t.token))
+                .is_some_and(|t| is_word(&t.token, "PRAGMA"))
+        })
+        .filter(|s| pragma(s).is_ok())
+        .map(|s| s.text.trim().to_string())
+        .collect()
 }
 
 /// The statements' leading keywords strata reads, and what may follow each.

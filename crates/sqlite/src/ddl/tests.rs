@@ -750,7 +750,6 @@ fn unsupported_statements_are_named() {
     );
     for sql in [
         "SELECT 1",
-        "PRAGMA foreign_keys = ON",
         "VACUUM",
         "ROLLBACK",
         "WITH x AS (SELECT 1) SELECT * FROM x",
@@ -1078,13 +1077,7 @@ fn a_misspelt_keyword_is_a_syntax_error_naming_the_likely_word() {
         );
     }
     // Statements strata does not record are no near miss of one it does.
-    for sql in [
-        "SELECT 1",
-        "PRAGMA foreign_keys = on",
-        "VACUUM",
-        "ANALYZE",
-        "DETACH x",
-    ] {
+    for sql in ["SELECT 1", "VACUUM", "ANALYZE", "DETACH x"] {
         let e = parse_change(sql, &Schema::default()).unwrap_err();
         assert_eq!(e.kind, DdlErrorKind::Unsupported, "{sql}: {e}");
     }
@@ -1184,5 +1177,53 @@ mod rebuild {
             kinds(&ops),
             ["create_table", "data", "drop_table", "rename_table"]
         );
+    }
+}
+
+#[test]
+fn rebuild_pragmas_are_accepted_and_record_nothing() {
+    let sql = "PRAGMA foreign_keys = off;\n\
+               pragma legacy_alter_table=ON;\n\
+               PRAGMA main.defer_foreign_keys = 1;\n\
+               PRAGMA foreign_keys(true);\n\
+               PRAGMA foreign_keys;\n\
+               CREATE TABLE t (a INT);\n\
+               PRAGMA foreign_keys = 'no';";
+    let ops = parse_change(sql, &Schema::default()).expect("accepted");
+    assert_eq!(ops.len(), 1, "{ops:?}");
+    assert_eq!(
+        crate::ddl::pragmas(sql),
+        [
+            "PRAGMA foreign_keys = off",
+            "pragma legacy_alter_table=ON",
+            "PRAGMA main.defer_foreign_keys = 1",
+            "PRAGMA foreign_keys(true)",
+            "PRAGMA foreign_keys",
+            "PRAGMA foreign_keys = 'no'",
+        ]
+    );
+    for (sql, said) in [
+        (
+            "PRAGMA journal_mode = WAL",
+            "PRAGMA journal_mode = WAL: PRAGMA journal_mode changes how the connection works, not the schema; strata records the schema only",
+        ),
+        (
+            "PRAGMA user_version = 3",
+            "PRAGMA user_version = 3: PRAGMA user_version changes how the connection works, not the schema",
+        ),
+        (
+            "PRAGMA foreign_keys = maybe",
+            "syntax error in PRAGMA foreign_keys = maybe: PRAGMA foreign_keys is on or off (1/0, true/false, yes/no), not maybe",
+        ),
+        (
+            "PRAGMA foreign_keys = on off",
+            "PRAGMA foreign_keys is read as PRAGMA foreign_keys, or set as PRAGMA foreign_keys = on",
+        ),
+        ("PRAGMA", "a PRAGMA names the pragma after PRAGMA"),
+        ("PRAGMA = 1", "a PRAGMA names the pragma after PRAGMA"),
+    ] {
+        let e = parse_change(sql, &Schema::default()).unwrap_err();
+        assert!(e.reason().contains(said), "{sql}: {}", e.reason());
+        assert!(crate::ddl::pragmas(sql).is_empty(), "{sql}");
     }
 }

@@ -37,6 +37,22 @@ pub(crate) struct Marks {
     pub not_null: bool,
 }
 
+impl Marks {
+    /// The marks that are set, in order; `not_null` is how NOT NULL is
+    /// written (it is not shown on a key column).
+    pub(crate) fn labels(&self, not_null: &'static str) -> Vec<&'static str> {
+        [
+            (self.pk, "PK"),
+            (self.fk, "FK"),
+            (self.uk, "UK"),
+            (self.not_null && !self.pk, not_null),
+        ]
+        .into_iter()
+        .filter_map(|(on, k)| on.then_some(k))
+        .collect()
+    }
+}
+
 pub(crate) fn marks(r: &dyn Rules, schema: &Schema, table: &Table, column: &str) -> Marks {
     let has = |columns: &[String]| columns.iter().any(|c| r.same_name(c, column));
     let unique_index = schema.indexes.values().any(|i| {
@@ -256,16 +272,7 @@ pub fn dot(r: &dyn Rules, schema: &Schema) -> String {
             xml(&table.name)
         );
         for (i, c) in table.columns.iter().enumerate() {
-            let m = marks(r, schema, table, &c.name);
-            let shown: Vec<&str> = [
-                (m.pk, "PK"),
-                (m.fk, "FK"),
-                (m.uk, "UK"),
-                (m.not_null && !m.pk, "NOT NULL"),
-            ]
-            .into_iter()
-            .filter_map(|(on, k)| on.then_some(k))
-            .collect();
+            let shown = marks(r, schema, table, &c.name).labels("NOT NULL");
             let _ = writeln!(
                 out,
                 "        <TR><TD PORT=\"c{i}\" ALIGN=\"LEFT\">{}</TD><TD ALIGN=\"LEFT\">{}</TD><TD PORT=\"k{i}\" ALIGN=\"LEFT\">{}</TD></TR>",

@@ -80,16 +80,7 @@ pub fn svg(r: &dyn Rules, schema: &Schema) -> String {
                 .columns
                 .iter()
                 .map(|c| {
-                    let m = marks(r, schema, t, &c.name);
-                    let shown: Vec<&str> = [
-                        (m.pk, "PK"),
-                        (m.fk, "FK"),
-                        (m.uk, "UK"),
-                        (m.not_null && !m.pk, "NN"),
-                    ]
-                    .into_iter()
-                    .filter_map(|(on, k)| on.then_some(k))
-                    .collect();
+                    let shown = marks(r, schema, t, &c.name).labels("NN");
                     (c.name.clone(), c.ty.clone(), shown.join(" "))
                 })
                 .collect();

@@ -121,23 +121,6 @@ fn shown(ty: &str) -> &str {
     }
 }
 
-/// SQLite's type affinity of a declared type (sqlite.org/datatype3.html,
-/// 3.1): the rules in their order.
-fn affinity(ty: &str) -> &'static str {
-    let t = ty.to_ascii_uppercase();
-    if t.contains("INT") {
-        "INTEGER"
-    } else if t.contains("CHAR") || t.contains("CLOB") || t.contains("TEXT") {
-        "TEXT"
-    } else if t.contains("BLOB") || t.is_empty() {
-        "BLOB"
-    } else if t.contains("REAL") || t.contains("FLOA") || t.contains("DOUB") {
-        "REAL"
-    } else {
-        "NUMERIC"
-    }
-}
-
 /// The declared length of `varchar(50)` and the like.
 fn length(ty: &str) -> Option<u64> {
     let open = ty.find('(')?;
@@ -147,11 +130,18 @@ fn length(ty: &str) -> Option<u64> {
 
 /// Why going from `from` to `to` can lose or refuse values, if it can.
 fn narrows(from: &str, to: &str) -> Option<String> {
+    // The target's affinities; STRICT's ANY counts as NUMERIC here, as the
+    // rules of datatype3.html give it.
+    let affinity = |ty: &str| match strata_sqlite::plan::affinity(ty) {
+        "any" => "numeric",
+        a => a,
+    };
     let (a, b) = (affinity(from), affinity(to));
     let lossy = matches!(
         (a, b),
-        ("TEXT" | "BLOB", "INTEGER" | "REAL" | "NUMERIC") | ("REAL" | "NUMERIC", "INTEGER")
+        ("text" | "blob", "integer" | "real" | "numeric") | ("real" | "numeric", "integer")
     );
+    let (a, b) = (a.to_ascii_uppercase(), b.to_ascii_uppercase());
     if lossy {
         return Some(format!(
             "values stored as {a} may not convert to {b} (a STRICT table refuses them; others keep them as they were)"

@@ -168,6 +168,18 @@ pub(crate) enum Backend {
     Journal(Journal),
 }
 
+/// One event as a commit writes it in the store.
+#[cfg(feature = "store")]
+struct Write {
+    key: [u8; 8],
+    hash: Hash,
+    bytes: Vec<u8>,
+    /// The schema after it, every `snapshot_every` events.
+    snapshot: Option<Vec<u8>>,
+    /// Its tag's name and index value, for a tag event.
+    tag: Option<(String, [u8; 16])>,
+}
+
 /// The sled database and its trees.
 #[cfg(feature = "store")]
 #[derive(Debug)]
@@ -1119,36 +1131,61 @@ impl Ledger {
         // memory moves ahead of the store until the run is written.
         let mut writes = Vec::with_capacity(run.len());
         for event in run {
-            let Prepared {
-                event,
-                hash,
-                bytes,
-                schema,
-            } = self.prepare_event_as(state, event, true)?;
-            let seq = event.seq;
-            let snapshot = if seq % self.snapshot_every == 0 {
-                Some(self.format.encode_schema(&schema)?)
-            } else {
-                None
-            };
-            let tag = match &event.body {
-                Body::Tag { name, target } => Some((name.clone(), tag_value(*target, seq))),
-                _ => None,
-            };
+            let prepared = self.prepare_event_as(state, event, true)?;
+            let (write, event, schema) = self.write_of(prepared)?;
             state.head = Some(Head {
-                seq,
-                hash,
+                seq: event.seq,
+                hash: write.hash,
                 at: event.at,
             });
-            if seq == 1 {
-                state.id = Some(hash);
+            if event.seq == 1 {
+                state.id = Some(write.hash);
             }
-            state.schema = Some((seq, schema));
-            writes.push((seq_key(seq), hash, bytes, snapshot, tag));
+            state.schema = Some((event.seq, schema));
+            writes.push(write);
         }
         let Some(head) = state.head else {
             return Ok(());
         };
+        self.store_run(base, (head.seq, head.hash), &writes)
+    }
+
+    /// What committing `prepared` writes in the store, with the event and
+    /// the schema after it.
+    #[cfg(feature = "store")]
+    fn write_of(&self, prepared: Prepared) -> Result<(Write, Event, Schema)> {
+        let Prepared {
+            event,
+            hash,
+            bytes,
+            schema,
+        } = prepared;
+        let seq = event.seq;
+        let snapshot = if seq % self.snapshot_every == 0 {
+            Some(self.format.encode_schema(&schema)?)
+        } else {
+            None
+        };
+        let tag = match &event.body {
+            Body::Tag { name, target } => Some((name.clone(), tag_value(*target, seq))),
+            _ => None,
+        };
+        let write = Write {
+            key: seq_key(seq),
+            hash,
+            bytes,
+            snapshot,
+            tag,
+        };
+        Ok((write, event, schema))
+    }
+
+    /// Writes a run of consecutive events in one transaction over every
+    /// tree, which re-checks that head is still `base` (nothing appended
+    /// meanwhile) and leaves head at `head`. Nothing of the run is written
+    /// when any of it cannot be.
+    #[cfg(feature = "store")]
+    fn store_run(&self, base: (u64, Hash), head: (u64, Hash), writes: &[Write]) -> Result<()> {
         let sled = self.sled()?;
         crate::failpoint::failpoint(format_args!("ledger:before-transaction"));
         let result = (
@@ -1165,11 +1202,11 @@ impl Ledger {
                 if meta_seq != Some(base.0) || meta_hash != Some(base.1) {
                     return abort(LedgerError::Conflict);
                 }
-                for (key, hash, bytes, snapshot, tag) in &writes {
-                    if events.get(key)?.is_some() || hashes.get(hash.as_bytes())?.is_some() {
+                for w in writes {
+                    if events.get(w.key)?.is_some() || hashes.get(w.hash.as_bytes())?.is_some() {
                         return abort(LedgerError::Conflict);
                     }
-                    if let Some((name, value)) = tag {
+                    if let Some((name, value)) = &w.tag {
                         if let Some(old) = tags.get(name.as_bytes())? {
                             return abort(LedgerError::TagExists {
                                 name: name.clone(),
@@ -1178,14 +1215,14 @@ impl Ledger {
                         }
                         tags.insert(name.as_bytes(), value.as_slice())?;
                     }
-                    events.insert(key, bytes.as_slice())?;
-                    hashes.insert(hash.as_bytes(), key)?;
-                    if let Some(s) = snapshot {
-                        snapshots.insert(key, s.as_slice())?;
+                    events.insert(&w.key, w.bytes.as_slice())?;
+                    hashes.insert(w.hash.as_bytes(), &w.key)?;
+                    if let Some(s) = &w.snapshot {
+                        snapshots.insert(&w.key, s.as_slice())?;
                     }
                 }
-                meta.insert(META_HEAD_SEQ, &seq_key(head.seq))?;
-                meta.insert(META_HEAD_HASH, head.hash.as_bytes())?;
+                meta.insert(META_HEAD_SEQ, &seq_key(head.0))?;
+                meta.insert(META_HEAD_HASH, head.1.as_bytes())?;
                 Ok(())
             });
         match result {
@@ -1259,76 +1296,28 @@ impl Ledger {
 
     #[cfg(feature = "store")]
     fn commit_locked(&self, state: &mut State, prepared: Prepared, flush: bool) -> Result<Entry> {
-        let Prepared {
-            event,
-            hash,
-            bytes,
-            schema,
-        } = prepared;
-        let seq = event.seq;
         let head = state.head.map_or((0, Hash::ZERO), |h| (h.seq, h.hash));
-        if head != (seq - 1, event.prev) {
+        let (seq, prev) = (prepared.event.seq, prepared.event.prev);
+        if head != (seq - 1, prev) {
             return Err(LedgerError::Conflict);
         }
-        let snapshot = if seq % self.snapshot_every == 0 {
-            Some(self.format.encode_schema(&schema)?)
-        } else {
-            None
-        };
-        let tag = match &event.body {
-            Body::Tag { name, target } => Some((name.as_bytes(), tag_value(*target, seq))),
-            _ => None,
-        };
-        let key = seq_key(seq);
-        let sled = self.sled()?;
-        crate::failpoint::failpoint(format_args!("ledger:before-transaction"));
-        let result = (
-            &sled.events,
-            &sled.hashes,
-            &sled.tags,
-            &sled.meta,
-            &sled.snapshots,
-        )
-            .transaction(|(events, hashes, tags, meta, snapshots)| {
-                let abort = |e| Err(ConflictableTransactionError::Abort(e));
-                let meta_seq = meta.get(META_HEAD_SEQ)?.and_then(|v| read_u64(&v));
-                let meta_hash = meta.get(META_HEAD_HASH)?.and_then(|v| read_hash(&v));
-                if meta_seq != Some(seq - 1) || meta_hash != Some(event.prev) {
-                    return abort(LedgerError::Conflict);
-                }
-                if events.get(key)?.is_some() || hashes.get(hash.as_bytes())?.is_some() {
-                    return abort(LedgerError::Conflict);
-                }
-                if let Some((name, value)) = &tag {
-                    if let Some(old) = tags.get(name)? {
-                        return abort(LedgerError::TagExists {
-                            name: String::from_utf8_lossy(name).into_owned(),
-                            target: read_tag_value(&old).map_or(0, |(t, _)| t),
-                        });
-                    }
-                    tags.insert(*name, value.as_slice())?;
-                }
-                events.insert(&key, bytes.as_slice())?;
-                hashes.insert(hash.as_bytes(), &key)?;
-                meta.insert(META_HEAD_SEQ, &key)?;
-                meta.insert(META_HEAD_HASH, hash.as_bytes())?;
-                if let Some(s) = &snapshot {
-                    snapshots.insert(&key, s.as_slice())?;
-                }
-                Ok(())
-            });
-        match result {
-            Ok(()) => {}
-            Err(TransactionError::Abort(e)) => return Err(e),
-            Err(TransactionError::Storage(e)) => return Err(self.store_err(e)),
-        }
+        let (write, event, schema) = self.write_of(prepared)?;
+        let hash = write.hash;
+        self.store_run((seq - 1, prev), (seq, hash), std::slice::from_ref(&write))?;
         if flush {
             crate::failpoint::failpoint(format_args!("ledger:before-flush"));
-            sled.db.flush().map_err(|e| self.store_err(e))?;
+            self.sled()?.db.flush().map_err(|e| self.store_err(e))?;
             crate::failpoint::failpoint(format_args!("ledger:after-flush"));
             // The store is the truth and now holds the event; the journal
             // follows it (docs/ledger-format.md, "Journal").
-            self.journal_append(state, seq, &bytes, hash, snapshot.as_deref(), tag.is_some());
+            self.journal_append(
+                state,
+                seq,
+                &write.bytes,
+                hash,
+                write.snapshot.as_deref(),
+                write.tag.is_some(),
+            );
         }
         state.head = Some(Head {
             seq,

@@ -656,7 +656,7 @@ pub fn takes_back_values(from: &Column, to: &Column) -> bool {
 
 /// A declared type's affinity, by SQLite's rules (datatype3.html, 3.1), with
 /// STRICT's ANY apart: it keeps every value as given.
-fn affinity(ty: &str) -> &'static str {
+pub fn affinity(ty: &str) -> &'static str {
     let t = ty.trim().to_ascii_uppercase();
     if t == "ANY" {
         "any"

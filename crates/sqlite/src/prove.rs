@@ -93,18 +93,15 @@ pub fn prove(
     Ok(())
 }
 
-/// The part of `schema` that `ops` can reach, which is all a scratch
-/// database needs to hold to prove them, and keeps a proof's cost that of
-/// the event rather than of the whole schema: the tables, indexes, views
-/// and triggers the ops name, and, until nothing is added, the tables a
-/// table in it references or is referenced by, the indexes on its tables,
-/// the views and triggers that read anything in it (and what those read).
-/// A data step may name any table, so ops with one reach everything.
-pub fn reach<'a>(schema: &Schema, ops: impl Iterator<Item = &'a Op>) -> Schema {
+/// The names the ops name themselves, by key: their tables, what a
+/// table or foreign key they create or drop references, the index, view
+/// or trigger they create or drop. `None` when one is a data step, which
+/// may name any table.
+fn named<'a>(ops: impl Iterator<Item = &'a Op>) -> Option<BTreeSet<String>> {
     let mut names: BTreeSet<String> = BTreeSet::new();
     for op in ops {
         if let Op::Data { .. } = op {
-            return schema.clone();
+            return None;
         }
         names.extend(op.tables().into_iter().map(key));
         match op {
@@ -126,6 +123,20 @@ pub fn reach<'a>(schema: &Schema, ops: impl Iterator<Item = &'a Op>) -> Schema {
             _ => {}
         }
     }
+    Some(names)
+}
+
+/// The part of `schema` that `ops` can reach, which is all a scratch
+/// database needs to hold to prove them, and keeps a proof's cost that of
+/// the event rather than of the whole schema: the tables, indexes, views
+/// and triggers the ops name, and, until nothing is added, the tables a
+/// table in it references or is referenced by, the indexes on its tables,
+/// the views and triggers that read anything in it (and what those read).
+/// A data step may name any table, so ops with one reach everything.
+pub fn reach<'a>(schema: &Schema, ops: impl Iterator<Item = &'a Op>) -> Schema {
+    let Some(mut names) = named(ops) else {
+        return schema.clone();
+    };
     // Grow to a fixpoint. Each rule links two names both ways (a table and
     // a table its foreign key names; a view or trigger and what it reads, a
     // trigger and its table), so what is reached is everything linked to
@@ -603,31 +614,9 @@ mod tests {
     /// over the whole schema until one adds nothing. Kept as the reference
     /// [`reach`] must agree with.
     fn reach_by_passes<'a>(schema: &Schema, ops: impl Iterator<Item = &'a Op>) -> Schema {
-        let mut names: BTreeSet<String> = BTreeSet::new();
-        for op in ops {
-            if let Op::Data { .. } = op {
-                return schema.clone();
-            }
-            names.extend(op.tables().into_iter().map(key));
-            match op {
-                Op::CreateTable { table } | Op::DropTable { table } => {
-                    names.extend(table.foreign_keys.iter().map(|fk| key(&fk.ref_table)));
-                }
-                Op::AddForeignKey { foreign_key, .. } | Op::DropForeignKey { foreign_key, .. } => {
-                    names.insert(key(&foreign_key.ref_table));
-                }
-                Op::CreateIndex { index } | Op::DropIndex { index } => {
-                    names.insert(key(&index.name));
-                }
-                Op::CreateView { view } | Op::DropView { view } => {
-                    names.insert(key(&view.name));
-                }
-                Op::CreateTrigger { trigger } | Op::DropTrigger { trigger } => {
-                    names.insert(key(&trigger.name));
-                }
-                _ => {}
-            }
-        }
+        let Some(mut names) = named(ops) else {
+            return schema.clone();
+        };
         loop {
             let mut more: BTreeSet<String> = BTreeSet::new();
             let mut add = |name: &str| {

@@ -10,7 +10,8 @@ use std::path::Path;
 use serde::Serialize;
 use strata_ledger::{Body, Point};
 
-use super::target::{reconciler, render_difference};
+use super::status::{pending_and_drift, Pending};
+use super::target::render_difference;
 use crate::context::{parse_point, Context};
 use crate::failure::{exit, Failure};
 use crate::flags::Db;
@@ -38,12 +39,7 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
     let path = args.db.path()?;
     let ledger = cx.ledger()?;
     let to = ledger.resolve(&args.to)?;
-    if !path.is_file() {
-        return Err(Failure::new(format!("{} does not exist", path.display()))
-            .help("apply creates it: strata apply --db FILE"));
-    }
-    let r = reconciler(&ledger)?;
-    let survey = r.survey(&r.open(&path)?)?;
+    let survey = super::status::survey(&ledger, &path)?;
     let at = &survey.standing;
     // The events between its point and the point checked, either way; tag
     // events change nothing a database holds, so they are not counted.
@@ -54,11 +50,7 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
             break;
         }
         if !matches!(entry.event.body, Body::Tag { .. }) {
-            between.push(Pending {
-                seq: entry.event.seq,
-                kind: entry.event.body.kind(),
-                message: entry.event.message,
-            });
+            between.push(Pending::of(entry));
         }
     }
     let ahead = at.seq > to && !between.is_empty();
@@ -168,14 +160,6 @@ struct Report<'a> {
     to: u64,
 }
 
-/// An event the database has not had yet.
-#[derive(Serialize)]
-struct Pending {
-    kind: &'static str,
-    message: String,
-    seq: u64,
-}
-
 impl report::Report for Report<'_> {
     fn text(&self, out: &Text<'_>) -> Result<(), Failure> {
         let db = self.db.display();
@@ -207,15 +191,7 @@ impl report::Report for Report<'_> {
                 self.pending.len()
             ))?;
         }
-        for p in &self.pending {
-            out.line(format_args!("  event {} {}: {}", p.seq, p.kind, p.message))?;
-        }
-        if self.drift.is_empty() {
-            out.line("no drift")?;
-        }
-        for d in &self.drift {
-            out.line(format_args!("drift: {d}"))?;
-        }
+        pending_and_drift(out, &self.pending, &self.drift)?;
         if self.state == State::Ok {
             if self.seq == self.to {
                 out.say(format_args!("ok: {db} is at {which}"))?;

@@ -3,6 +3,8 @@
 use std::path::Path;
 
 use serde::Serialize;
+use strata_ledger::{Entry, Ledger};
+use strata_reconcile::Survey;
 
 use super::target::{reconciler, render_difference};
 use crate::context::Context;
@@ -19,23 +21,13 @@ pub struct Args {
 pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
     let path = args.db.path()?;
     let ledger = cx.ledger()?;
-    if !path.is_file() {
-        return Err(Failure::new(format!("{} does not exist", path.display()))
-            .help("apply creates it: strata apply --db FILE"));
-    }
-    let r = reconciler(&ledger)?;
-    let survey = r.survey(&r.open(&path)?)?;
+    let survey = survey(&ledger, &path)?;
     let at = &survey.standing;
     let head = ledger.head_seq();
     let mut pending = Vec::new();
     if at.seq < head {
         for entry in ledger.events_from(at.seq + 1) {
-            let entry = entry?;
-            pending.push(Pending {
-                seq: entry.event.seq,
-                kind: entry.event.body.kind(),
-                message: entry.event.message,
-            });
+            pending.push(Pending::of(entry?));
         }
     }
     let report = Report {
@@ -88,12 +80,51 @@ struct Rebased {
     recorded: u64,
 }
 
+/// Where the existing database at `path` stands, and its drift, read
+/// once (what `status` and `check` report).
+pub(super) fn survey(ledger: &Ledger, path: &Path) -> Result<Survey, Failure> {
+    if !path.is_file() {
+        return Err(Failure::new(format!("{} does not exist", path.display()))
+            .help("apply creates it: strata apply --db FILE"));
+    }
+    let r = reconciler(ledger)?;
+    Ok(r.survey(&r.open(path)?)?)
+}
+
 /// An event the database has not had yet.
 #[derive(Serialize)]
-struct Pending {
+pub(super) struct Pending {
     kind: &'static str,
     message: String,
     seq: u64,
+}
+
+impl Pending {
+    pub(super) fn of(entry: Entry) -> Pending {
+        Pending {
+            seq: entry.event.seq,
+            kind: entry.event.body.kind(),
+            message: entry.event.message,
+        }
+    }
+}
+
+/// The lines of the pending events and of the drift, or `no drift`.
+pub(super) fn pending_and_drift(
+    out: &Text<'_>,
+    pending: &[Pending],
+    drift: &[String],
+) -> Result<(), Failure> {
+    for p in pending {
+        out.line(format_args!("  event {} {}: {}", p.seq, p.kind, p.message))?;
+    }
+    if drift.is_empty() {
+        out.line("no drift")?;
+    }
+    for d in drift {
+        out.line(format_args!("drift: {d}"))?;
+    }
+    Ok(())
 }
 
 impl report::Report for Report<'_> {
@@ -120,15 +151,6 @@ impl report::Report for Report<'_> {
             self.head,
             self.pending.len()
         ))?;
-        for p in &self.pending {
-            out.line(format_args!("  event {} {}: {}", p.seq, p.kind, p.message))?;
-        }
-        if self.drift.is_empty() {
-            out.line("no drift")?;
-        }
-        for d in &self.drift {
-            out.line(format_args!("drift: {d}"))?;
-        }
-        Ok(())
+        pending_and_drift(out, &self.pending, &self.drift)
     }
 }

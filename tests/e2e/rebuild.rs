@@ -163,3 +163,61 @@ fn a_copy_that_changes_rows_is_refused_with_how_to_record_it() {
     }
     assert_eq!(env.head(), 1);
 }
+
+/// A script may drop a table another table's foreign key, a view and a
+/// trigger name, and create it again: the checks are made on the schema
+/// the script leaves. Applied, the child's rows stay and the dropped
+/// table's rows are archived; reverted, they come back.
+#[test]
+fn a_table_others_name_dropped_and_created_again_in_one_change() {
+    let env = with_rows();
+    env.record(
+        "names",
+        "CREATE VIEW names AS SELECT name FROM users;
+         CREATE TABLE audit (what text);
+         CREATE TRIGGER posts_log AFTER INSERT ON posts BEGIN INSERT INTO audit SELECT name FROM users WHERE id = new.user_id; END;",
+    );
+    env.ok(&["apply", "--db", "app.db"]);
+    env.file("undo.sql", "DELETE FROM users;");
+    env.ok(&[
+        "record",
+        "-m",
+        "users again",
+        "--revert-sql",
+        "undo.sql",
+        "--sql",
+        "PRAGMA foreign_keys = off;
+         DROP TABLE users;
+         CREATE TABLE users (id integer primary key, name text NOT NULL DEFAULT 'nobody');
+         INSERT INTO users (id) SELECT DISTINCT user_id FROM posts;
+         PRAGMA foreign_keys = on;",
+    ]);
+    env.ok(&["apply", "--db", "app.db"]);
+    assert_eq!(
+        rows(&env, "SELECT id, name FROM users ORDER BY id"),
+        ["Integer(1)|Text(\"nobody\")", "Integer(7)|Text(\"nobody\")"]
+    );
+    assert_eq!(rows(&env, "SELECT count(*) FROM posts"), ["Integer(2)"]);
+    assert!(rows(&env, "PRAGMA foreign_key_check").is_empty());
+    let names = rows(
+        &env,
+        "SELECT name FROM sqlite_schema WHERE name IN ('names', 'posts_log') ORDER BY name",
+    );
+    assert_eq!(names, ["Text(\"names\")", "Text(\"posts_log\")"]);
+    env.db("app.db")
+        .execute_batch("INSERT INTO posts VALUES (12, 7, 'fired')")
+        .expect("the trigger fires on the new table");
+    assert_eq!(rows(&env, "SELECT what FROM audit"), ["Text(\"nobody\")"]);
+    env.ok(&["verify", "--db", "app.db"]);
+
+    env.ok(&["apply", "--db", "app.db", "--to", "2"]);
+    assert_eq!(
+        rows(&env, "SELECT id, name, email FROM users ORDER BY id"),
+        [
+            "Integer(1)|Text(\"ada\")|Text(\"ada@x\")",
+            "Integer(7)|Text(\"bob\")|Text(\"bob@x\")"
+        ]
+    );
+    assert_eq!(rows(&env, "SELECT count(*) FROM posts"), ["Integer(3)"]);
+    env.ok(&["verify", "--db", "app.db"]);
+}

@@ -20,5 +20,5 @@ pub use model::{
     Schema, Table, Trigger, Unique, View,
 };
 pub use op::{invert_all, Op};
-pub use project::{project, project_all, ProjectError};
+pub use project::{dangling, project, project_all, project_deferring, ProjectError};
 pub use rules::Rules;

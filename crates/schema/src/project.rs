@@ -35,9 +35,75 @@ use ProjectError as E;
 /// Each op has a function of its own below, in the order of [`Op`]'s
 /// variants: tables, columns, indexes, constraints, views, triggers.
 pub fn project(r: &dyn Rules, schema: &mut Schema, op: &Op) -> Result<(), ProjectError> {
+    project_with(r, schema, op, Refs::Check)
+}
+
+/// Apply `op` to `schema` as [`project`] does, but without the checks
+/// that concern other objects than the one changed: a foreign key naming
+/// a table that exists with the columns it names, a view or trigger
+/// naming relations that exist, and a table or view dropped that other
+/// objects still name. `record` resolves a script's statements this way
+/// and makes those checks on the schema the whole script leaves, with
+/// [`dangling`]; the ops it records still [`project`] one by one.
+pub fn project_deferring(r: &dyn Rules, schema: &mut Schema, op: &Op) -> Result<(), ProjectError> {
+    project_with(r, schema, op, Refs::Defer)
+}
+
+/// The first name in `schema` that does not resolve, as the error
+/// [`project`] gives when an op leaves it so: a foreign key's parent or
+/// its columns, the relations a view or trigger reads or fires on.
+pub fn dangling(r: &dyn Rules, schema: &Schema) -> Option<ProjectError> {
+    for t in schema.tables.values() {
+        for fk in &t.foreign_keys {
+            if let Err(e) = check_fk(r, schema, t, fk, Refs::Check) {
+                return Some(e);
+            }
+        }
+    }
+    for v in schema.views.values() {
+        for d in &v.depends_on {
+            if let Err(e) = relation_exists(r, schema, d) {
+                return Some(in_use_by(e, format!("view {}", v.name)));
+            }
+        }
+    }
+    for t in schema.triggers.values() {
+        for d in std::iter::once(&t.table).chain(&t.depends_on) {
+            if let Err(e) = relation_exists(r, schema, d) {
+                return Some(in_use_by(e, format!("trigger {}", t.name)));
+            }
+        }
+    }
+    None
+}
+
+/// A missing relation, said with the object that names it.
+fn in_use_by(e: ProjectError, by: String) -> ProjectError {
+    match e {
+        E::NoSuchObject { kind, name } => {
+            E::Invalid(format!("{by} names {name}, which is no {kind}"))
+        }
+        e => e,
+    }
+}
+
+/// Whether projection checks what an op's object names elsewhere in the
+/// schema (see [`project_deferring`]).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Refs {
+    Check,
+    Defer,
+}
+
+fn project_with(
+    r: &dyn Rules,
+    schema: &mut Schema,
+    op: &Op,
+    refs: Refs,
+) -> Result<(), ProjectError> {
     match op {
-        Op::CreateTable { table } => create_table(r, schema, table),
-        Op::DropTable { table } => drop_table(r, schema, table),
+        Op::CreateTable { table } => create_table(r, schema, table, refs),
+        Op::DropTable { table } => drop_table(r, schema, table, refs),
         Op::RenameTable { from, to } => rename_table(r, schema, from, to),
         Op::AddColumn {
             table,
@@ -57,7 +123,7 @@ pub fn project(r: &dyn Rules, schema: &mut Schema, op: &Op) -> Result<(), Projec
             table,
             foreign_key,
             position,
-        } => add_foreign_key(r, schema, table, foreign_key, *position),
+        } => add_foreign_key(r, schema, table, foreign_key, *position, refs),
         Op::DropForeignKey {
             table,
             foreign_key,
@@ -83,25 +149,35 @@ pub fn project(r: &dyn Rules, schema: &mut Schema, op: &Op) -> Result<(), Projec
             check,
             position,
         } => drop_check(r, schema, table, check, *position),
-        Op::CreateView { view } => create_view(r, schema, view),
-        Op::DropView { view } => drop_view(r, schema, view),
-        Op::CreateTrigger { trigger } => create_trigger(r, schema, trigger),
+        Op::CreateView { view } => create_view(r, schema, view, refs),
+        Op::DropView { view } => drop_view(r, schema, view, refs),
+        Op::CreateTrigger { trigger } => create_trigger(r, schema, trigger, refs),
         Op::DropTrigger { trigger } => drop_trigger(r, schema, trigger),
         Op::Data { .. } => Ok(()),
     }
 }
 
 /// A new table: its name free, its definition whole.
-fn create_table(r: &dyn Rules, schema: &mut Schema, table: &Table) -> Result<(), ProjectError> {
+fn create_table(
+    r: &dyn Rules,
+    schema: &mut Schema,
+    table: &Table,
+    refs: Refs,
+) -> Result<(), ProjectError> {
     free_name(r, schema, &table.name)?;
-    check_table(r, schema, table)?;
+    check_table(r, schema, table, refs)?;
     schema.tables.insert(r.key(&table.name), table.clone());
     Ok(())
 }
 
 /// A table dropped as it is defined, that no index, view, trigger or other
 /// table's foreign key still uses.
-fn drop_table(r: &dyn Rules, schema: &mut Schema, table: &Table) -> Result<(), ProjectError> {
+fn drop_table(
+    r: &dyn Rules,
+    schema: &mut Schema,
+    table: &Table,
+    refs: Refs,
+) -> Result<(), ProjectError> {
     let current = table_ref(r, schema, &table.name)?;
     if current != table {
         return Err(mismatch(
@@ -116,6 +192,10 @@ fn drop_table(r: &dyn Rules, schema: &mut Schema, table: &Table) -> Result<(), P
         .find(|i| r.same_name(&i.table, &table.name))
     {
         return Err(in_use(what(), format!("index {}", i.name)));
+    }
+    if refs == Refs::Defer {
+        schema.tables.remove(&r.key(&table.name));
+        return Ok(());
     }
     refuse_dependents(r, schema, &table.name, what)?;
     for other in schema.tables.values() {
@@ -310,10 +390,11 @@ fn add_foreign_key(
     table: &str,
     foreign_key: &ForeignKey,
     position: u32,
+    refs: Refs,
 ) -> Result<(), ProjectError> {
     let t = table_ref(r, schema, table)?;
     free_constraint_name(r, t, foreign_key.name.as_deref())?;
-    check_fk(r, schema, t, foreign_key)?;
+    check_fk(r, schema, t, foreign_key, refs)?;
     let what = || describe_fk(table, foreign_key);
     let list = &mut table_mut(r, schema, table).foreign_keys;
     insert_constraint(list, position, foreign_key, what)
@@ -395,17 +476,29 @@ fn drop_check(
 }
 
 /// A new view under a free name, reading relations that exist.
-fn create_view(r: &dyn Rules, schema: &mut Schema, view: &View) -> Result<(), ProjectError> {
+fn create_view(
+    r: &dyn Rules,
+    schema: &mut Schema,
+    view: &View,
+    refs: Refs,
+) -> Result<(), ProjectError> {
     free_name(r, schema, &view.name)?;
-    for d in &view.depends_on {
-        relation_exists(r, schema, d)?;
+    if refs == Refs::Check {
+        for d in &view.depends_on {
+            relation_exists(r, schema, d)?;
+        }
     }
     schema.views.insert(r.key(&view.name), view.clone());
     Ok(())
 }
 
 /// A view dropped as it is defined, that no other view or trigger reads.
-fn drop_view(r: &dyn Rules, schema: &mut Schema, view: &View) -> Result<(), ProjectError> {
+fn drop_view(
+    r: &dyn Rules,
+    schema: &mut Schema,
+    view: &View,
+    refs: Refs,
+) -> Result<(), ProjectError> {
     let current = object(r, &schema.views, "view", &view.name)?;
     if current != view {
         return Err(mismatch(
@@ -413,7 +506,9 @@ fn drop_view(r: &dyn Rules, schema: &mut Schema, view: &View) -> Result<(), Proj
             "its definition differs",
         ));
     }
-    refuse_dependents(r, schema, &view.name, || format!("view {}", view.name))?;
+    if refs == Refs::Check {
+        refuse_dependents(r, schema, &view.name, || format!("view {}", view.name))?;
+    }
     schema.views.remove(&r.key(&view.name));
     Ok(())
 }
@@ -424,6 +519,7 @@ fn create_trigger(
     r: &dyn Rules,
     schema: &mut Schema,
     trigger: &Trigger,
+    refs: Refs,
 ) -> Result<(), ProjectError> {
     check_name(r, &trigger.name)?;
     if schema.triggers.contains_key(&r.key(&trigger.name)) {
@@ -432,9 +528,11 @@ fn create_trigger(
             name: trigger.name.clone(),
         });
     }
-    relation_exists(r, schema, &trigger.table)?;
-    for d in &trigger.depends_on {
-        relation_exists(r, schema, d)?;
+    if refs == Refs::Check {
+        relation_exists(r, schema, &trigger.table)?;
+        for d in &trigger.depends_on {
+            relation_exists(r, schema, d)?;
+        }
     }
     schema
         .triggers
@@ -700,7 +798,7 @@ fn check_options(r: &dyn Rules, t: &Table) -> Result<(), ProjectError> {
 }
 
 /// Checks a whole table definition, which may refer to itself.
-fn check_table(r: &dyn Rules, schema: &Schema, t: &Table) -> Result<(), ProjectError> {
+fn check_table(r: &dyn Rules, schema: &Schema, t: &Table, refs: Refs) -> Result<(), ProjectError> {
     if t.columns.is_empty() {
         return Err(E::Invalid(format!("table {} has no columns", t.name)));
     }
@@ -739,20 +837,25 @@ fn check_table(r: &dyn Rules, schema: &Schema, t: &Table) -> Result<(), ProjectE
     }
     for fk in &t.foreign_keys {
         claim(fk.name.as_deref())?;
-        check_fk(r, schema, t, fk)?;
+        check_fk(r, schema, t, fk, refs)?;
     }
     check_options(r, t)
 }
 
+/// A foreign key's own columns; with `Refs::Check` (or when it names its
+/// own table), its parent and the parent's columns too.
 fn check_fk(
     r: &dyn Rules,
     schema: &Schema,
     t: &Table,
     fk: &ForeignKey,
+    refs: Refs,
 ) -> Result<(), ProjectError> {
     columns_exist(r, t, &fk.columns)?;
     let parent = if r.same_name(&t.name, &fk.ref_table) {
         t
+    } else if refs == Refs::Defer {
+        return Ok(());
     } else {
         schema.tables.get(&r.key(&fk.ref_table)).ok_or_else(|| {
             E::Invalid(format!(

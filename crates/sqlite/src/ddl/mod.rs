@@ -27,6 +27,7 @@
 //! the user. Any other PRAGMA is refused with the reason.
 
 mod cursor;
+mod defer;
 pub mod desired;
 mod grammar;
 mod rebuild;
@@ -40,11 +41,14 @@ use sqlparser::ast::{SetExpr, Statement as SqlStatement};
 use sqlparser::tokenizer::{Span, Token, TokenWithSpan, TokenizerError, Whitespace};
 use strata_dialect::sqlite::RULES;
 use strata_dialect::sqlite::{key, same_name};
-use strata_schema::{project, Index, Op, ProjectError, Schema, Table, Trigger, View};
+use strata_schema::{
+    dangling, project_deferring, Index, Op, ProjectError, Schema, Table, Trigger, View,
+};
 
 pub(crate) use grammar::{default_as_expr, is_bare_default, reads_as_index_term};
 
 use cursor::{object_name, Cursor};
+use defer::Strict;
 use grammar::{Alteration, ColumnChange, Constraint, DropKind};
 use relations::Relations;
 use script::{is_significant, is_word, Source, Statement};
@@ -120,8 +124,14 @@ use DdlErrorKind as Fault;
 pub fn parse_change(sql: &str, head: &Schema) -> Result<Vec<Op>, DdlError> {
     let source = Source::new(sql);
     let tokens = script::tokenize(sql).map_err(|e| tokenizer_error(&source, e))?;
+    // The schema as the script has it so far, checks on other objects
+    // deferred to its end (see [`defer`]); and the ops recorded, which
+    // project one by one.
     let mut schema = head.clone();
-    let mut ops = Vec::new();
+    let mut strict = Strict::new(head);
+    // The first op that did not fit as it stood, and its statement: what
+    // is said if the end does not make up for it.
+    let mut first_misfit: Option<(usize, ProjectError)> = None;
     let statements = script::split(&source, tokens);
     let fail = |statement: &Statement, kind| DdlError {
         statement: statement.number,
@@ -152,12 +162,31 @@ pub fn parse_change(sql: &str, head: &Schema) -> Result<Vec<Op>, DdlError> {
                 at += found.consumed;
             }
         }
-        for op in &new_ops {
-            project(RULES, &mut schema, op).map_err(|e| fail(statement, Fault::Project(e)))?;
+        for op in new_ops {
+            project_deferring(RULES, &mut schema, &op)
+                .map_err(|e| fail(statement, Fault::Project(e)))?;
+            let misfit = strict
+                .push(op)
+                .map_err(|e| fail(statement, Fault::Project(e)))?;
+            if let (None, Some(e)) = (&first_misfit, misfit) {
+                first_misfit = Some((statement.number, e));
+            }
         }
-        ops.extend(new_ops);
     }
-    Ok(ops)
+    let Some((number, misfit)) = first_misfit else {
+        return Ok(strict.ops);
+    };
+    let refuse = || {
+        let s = statements
+            .iter()
+            .find(|s| s.number == number)
+            .unwrap_or(&statements[0]);
+        fail(s, Fault::Project(misfit.clone()))
+    };
+    if dangling(RULES, &schema).is_some() {
+        return Err(refuse());
+    }
+    strict.finish(&schema).ok_or_else(refuse)
 }
 
 /// The op that creates the object of one `CREATE TABLE`, `INDEX`, `VIEW`

@@ -1227,3 +1227,135 @@ fn rebuild_pragmas_are_accepted_and_record_nothing() {
         assert!(crate::ddl::pragmas(sql).is_empty(), "{sql}");
     }
 }
+
+/// Checks that concern other objects are made on the schema the script
+/// leaves; the ops recorded still project one by one.
+mod deferred {
+    use super::*;
+
+    const BLOG: &str = "CREATE TABLE users (id integer primary key, name text);
+         CREATE TABLE posts (id integer primary key, user_id integer REFERENCES users(id));
+         CREATE VIEW names AS SELECT name FROM users;
+         CREATE VIEW named AS SELECT * FROM names;
+         CREATE TABLE audit (what text);
+         CREATE TRIGGER posts_log AFTER INSERT ON posts BEGIN INSERT INTO audit SELECT name FROM users; END;";
+
+    fn kinds(ops: &[Op]) -> Vec<&'static str> {
+        ops.iter().map(Op::kind).collect()
+    }
+
+    /// The ops of `sql` on `head` and the schema they leave, checked to be
+    /// the schema SQLite leaves, and the ops' inverse checked to lead back.
+    fn recorded(head_sql: &str, sql: &str) -> (Vec<Op>, Schema) {
+        let head = schema(head_sql);
+        let ops = ops_on(&head, sql);
+        let s = after(&head, sql);
+        let db = rusqlite::Connection::open_in_memory().expect("memory");
+        db.execute_batch(&format!("{head_sql};\n{sql}"))
+            .expect("SQLite runs the script");
+        let live = crate::introspect::introspect(&db).expect("introspect");
+        assert_eq!(live, s, "the schema SQLite leaves");
+        let mut back = s.clone();
+        let inverse = strata_schema::invert_all(&ops).expect("no data step");
+        project_all(RULES, &mut back, &inverse).expect("the inverse fits");
+        assert_eq!(back, head);
+        (ops, s)
+    }
+
+    #[test]
+    fn a_table_others_name_is_dropped_and_created_again() {
+        let (ops, s) = recorded(
+            BLOG,
+            "DROP TABLE users; CREATE TABLE users (id integer primary key, name text, email text);",
+        );
+        assert_eq!(
+            kinds(&ops),
+            [
+                "drop_trigger",
+                "drop_view",
+                "drop_view",
+                "drop_foreign_key",
+                "drop_table",
+                "create_table",
+                "create_view",
+                "create_view",
+                "add_foreign_key",
+                "create_trigger",
+            ],
+            "{ops:?}"
+        );
+        assert_eq!(table(&s, "users").columns.len(), 3);
+        assert_eq!(table(&s, "posts").foreign_keys[0].ref_table, "users");
+    }
+
+    #[test]
+    fn a_foreign_key_may_name_a_table_created_further_down() {
+        let (ops, s) = recorded(
+            "",
+            "CREATE TABLE posts (id integer primary key, user_id integer REFERENCES users(id));
+             CREATE VIEW titles AS SELECT id FROM later;
+             CREATE TABLE users (id integer primary key);
+             CREATE TABLE later (id integer);",
+        );
+        assert_eq!(
+            kinds(&ops),
+            [
+                "create_table",
+                "create_table",
+                "create_table",
+                "create_view",
+                "add_foreign_key"
+            ],
+            "{ops:?}"
+        );
+        assert_eq!(table(&s, "posts").foreign_keys.len(), 1);
+    }
+
+    #[test]
+    fn what_is_dropped_with_its_reader_stays_dropped() {
+        let (ops, s) = recorded(
+            BLOG,
+            "DROP TABLE users; DROP VIEW named; DROP VIEW names; DROP TRIGGER posts_log;
+             CREATE TABLE users (id integer primary key);",
+        );
+        assert!(s.views.is_empty() && s.triggers.is_empty(), "{s:?}");
+        assert_eq!(kinds(&ops).last(), Some(&"add_foreign_key"), "{ops:?}");
+    }
+
+    #[test]
+    fn a_script_that_leaves_a_name_dangling_is_refused_where_it_first_did() {
+        let head = schema(BLOG);
+        let e = error_on(
+            &head,
+            "CREATE TABLE t (x int);\nDROP TABLE users;\nCREATE TABLE user_list (id integer primary key);",
+        );
+        assert_eq!(e.statement, 2, "{e}");
+        assert!(
+            e.to_string().contains("table users is still used by"),
+            "{e}"
+        );
+        let e = error("CREATE TABLE posts (user_id integer REFERENCES users(id));");
+        assert!(e.to_string().contains("which is not a table"), "{e}");
+        // Created further down, but without the column the key names.
+        let e = error(
+            "CREATE TABLE posts (user_id integer REFERENCES users(id));
+             CREATE TABLE users (uid integer primary key);",
+        );
+        assert_eq!(e.statement, 1, "{e}");
+    }
+
+    #[test]
+    fn a_hand_written_rebuild_with_a_view_on_the_table() {
+        let (ops, s) = recorded(
+            BLOG,
+            "PRAGMA legacy_alter_table = on;
+             CREATE TABLE new_users (id integer primary key, name text, email text);
+             INSERT INTO new_users (id, name) SELECT id, name FROM users;
+             DROP TABLE users;
+             ALTER TABLE new_users RENAME TO users;
+             PRAGMA legacy_alter_table = off;",
+        );
+        assert!(kinds(&ops).contains(&"add_column"), "{ops:?}");
+        assert_eq!(s.views.len(), 2);
+    }
+}

@@ -5,6 +5,7 @@
 //! replay); `Env` is the small harness the command modules share, and
 //! `support` reads SQLite files for all of them.
 
+mod adopt;
 mod apply;
 mod archive;
 mod author;
@@ -34,6 +35,7 @@ mod interrupt;
 mod lint;
 mod log;
 mod man;
+mod options;
 mod own_files;
 mod paths;
 mod plan;

@@ -535,6 +535,8 @@ fn refused_by_rows(code: Option<i32>, text: &str) -> bool {
             "datatype mismatch",
             "refers to a missing row",
             "cannot store",
+            // a table made STRICT, or a STRICT column's type changed.
+            "in a STRICT table, which does not take",
             // a value that does not come back to a NOT NULL column.
             "a row has no value for it",
         ]

@@ -9,7 +9,8 @@ use serde::Serialize;
 use strata_ledger::{Body, Event, Hash, Origin};
 use strata_schema::{Column, IndexTerm, Op, Schema};
 use strata_sqlite::render::{
-    render_check, render_column_def, render_foreign_key, render_index, render_table, render_unique,
+    render_check, render_column_def, render_foreign_key, render_index, render_options,
+    render_table, render_unique,
 };
 
 use crate::report::count;
@@ -133,6 +134,12 @@ pub fn summary(op: &Op) -> String {
             name(&trigger.table)
         ),
         Data { sql } => format!("data step: {}", first_line(sql)),
+        AlterTableOptions { table, from, to } => format!(
+            "alter table {} options: {} -> {}",
+            name(table),
+            render_options(from),
+            render_options(to)
+        ),
     }
 }
 

@@ -284,6 +284,9 @@ impl Blame {
                     remove(&mut t.checks, *position);
                 }
             }
+            AlterTableOptions { table, .. } => {
+                self.table(r, table, seq);
+            }
             CreateIndex { index } => {
                 self.table(r, &index.table, seq);
                 self.indexes.insert(r.key(&index.name), seq);

@@ -561,6 +561,28 @@ pub(crate) mod tests {
         }
     }
 
+    /// `alter_table_options` is the op after `data`: variant 20 (`14`),
+    /// then the table's name and the options before and after. The ops
+    /// before it keep their numbers, so no other byte changes.
+    #[test]
+    fn golden_alter_table_options_of_format_4() {
+        let mut e = golden_event_v4();
+        if let Body::Change { ops, .. } = &mut e.body {
+            *ops = vec![Op::AlterTableOptions {
+                table: "users".into(),
+                from: vec!["strict".into()],
+                to: vec![],
+            }];
+        }
+        let format = Format::new(Dialect::Sqlite);
+        let bytes = format.encode_event(&e).unwrap();
+        let op = "14057573657273010673747269637400";
+        assert!(hex(&bytes).contains(&format!("01{op}")), "{}", hex(&bytes));
+        assert_eq!(format.decode_event(&bytes).unwrap(), e);
+        let err = V3.encode_event(&e).unwrap_err().to_string();
+        assert!(err.contains("format versions 2 and 3 cannot hold"), "{err}");
+    }
+
     /// A rebased event ends with its origin: `01`, the seq, the hash, the
     /// rebase's message.
     #[test]

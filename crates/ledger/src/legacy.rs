@@ -482,6 +482,11 @@ fn op3(op: &Op) -> Result<Op3, CodecError> {
         Op::CreateTrigger { trigger } => Op3::CreateTrigger { trigger },
         Op::DropTrigger { trigger } => Op3::DropTrigger { trigger },
         Op::Data { sql } => Op3::Data { sql },
+        Op::AlterTableOptions { table, .. } => {
+            return Err(CodecError::Encode(format!(
+                "the options of table {table} are changed by an op (alter_table_options) that format versions 2 and 3 cannot hold"
+            )))
+        }
     })
 }
 

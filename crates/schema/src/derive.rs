@@ -152,7 +152,10 @@ fn refuse_inexpressible(r: &dyn Rules, cur: &Schema, to: &Schema) -> Result<(), 
         if !same_primary_key(r, n.primary_key.as_ref(), t.primary_key.as_ref()) {
             return refuse("the primary key");
         }
-        if let Some(option) = option_differences(n, t).first() {
+        if let Some(option) = option_differences(n, t)
+            .into_iter()
+            .find(|o| !r.alterable_option(o))
+        {
             return refuse(&r.describe_option(option));
         }
         let shared = |a: &Table, b: &Table| -> Vec<String> {
@@ -535,6 +538,21 @@ impl Deriving<'_> {
         for name in kept {
             let n = to.table(r, name).expect("kept");
             let t = self.table(name).clone();
+            // Options the table loses go before its columns change, the
+            // ones it gains after (a STRICT table takes STRICT types only).
+            let kept_options: Vec<String> = t
+                .options
+                .iter()
+                .filter(|o| n.options.contains(o))
+                .cloned()
+                .collect();
+            if kept_options != t.options {
+                self.push(Op::AlterTableOptions {
+                    table: t.name.clone(),
+                    from: t.options.clone(),
+                    to: kept_options.clone(),
+                })?;
+            }
             self.alter_columns(&t, n)?;
             // Gone before new, so a new column's place is its place in `to`;
             // unless no column stays, when the new ones come first (in front)
@@ -554,6 +572,13 @@ impl Deriving<'_> {
             }
             if none_stays {
                 drop_columns(r, self, &t, n)?;
+            }
+            if kept_options != n.options {
+                self.push(Op::AlterTableOptions {
+                    table: t.name.clone(),
+                    from: kept_options,
+                    to: n.options.clone(),
+                })?;
             }
         }
         Ok(())

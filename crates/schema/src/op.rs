@@ -99,6 +99,15 @@ pub enum Op {
     Data {
         sql: String,
     },
+    /// The dialect's table options (those `Rules::alterable_option` names),
+    /// all of them before and after, sorted; the columns and constraints
+    /// stay. Last of the variants, so the ones before it keep their
+    /// numbers in the ledger's encoding.
+    AlterTableOptions {
+        table: String,
+        from: Vec<String>,
+        to: Vec<String>,
+    },
 }
 
 impl Op {
@@ -197,6 +206,11 @@ impl Op {
             DropView { view } => CreateView { view },
             CreateTrigger { trigger } => DropTrigger { trigger },
             DropTrigger { trigger } => CreateTrigger { trigger },
+            AlterTableOptions { table, from, to } => AlterTableOptions {
+                table,
+                from: to,
+                to: from,
+            },
             Data { .. } => return None,
         })
     }
@@ -225,6 +239,7 @@ impl Op {
             CreateTrigger { .. } => "create_trigger",
             DropTrigger { .. } => "drop_trigger",
             Data { .. } => "data",
+            AlterTableOptions { .. } => "alter_table_options",
         }
     }
 
@@ -243,7 +258,8 @@ impl Op {
             | AddUnique { table, .. }
             | DropUnique { table, .. }
             | AddCheck { table, .. }
-            | DropCheck { table, .. } => vec![table],
+            | DropCheck { table, .. }
+            | AlterTableOptions { table, .. } => vec![table],
             CreateIndex { index } | DropIndex { index } => vec![&index.table],
             CreateView { view } | DropView { view } => {
                 view.depends_on.iter().map(String::as_str).collect()

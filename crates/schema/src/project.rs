@@ -154,6 +154,9 @@ fn project_with(
         Op::CreateTrigger { trigger } => create_trigger(r, schema, trigger, refs),
         Op::DropTrigger { trigger } => drop_trigger(r, schema, trigger),
         Op::Data { .. } => Ok(()),
+        Op::AlterTableOptions { table, from, to } => {
+            alter_table_options(r, schema, table, from, to)
+        }
     }
 }
 
@@ -350,6 +353,45 @@ fn alter_column(
     altered.columns[at] = to.clone();
     check_options(r, &altered)?;
     table_mut(r, schema, table).columns[at] = to.clone();
+    Ok(())
+}
+
+/// A table's options changed from `from` (as they are) to `to`: both
+/// sorted, each once, different, and `to` what the dialect allows of the
+/// table.
+fn alter_table_options(
+    r: &dyn Rules,
+    schema: &mut Schema,
+    table: &str,
+    from: &[String],
+    to: &[String],
+) -> Result<(), ProjectError> {
+    let t = table_ref(r, schema, table)?;
+    if t.options != from {
+        return Err(mismatch(
+            format!("the options of table {table}"),
+            "they differ",
+        ));
+    }
+    if from == to {
+        return Err(E::Invalid(format!(
+            "the options of table {table} are changed to what they are"
+        )));
+    }
+    let changed = from
+        .iter()
+        .filter(|o| !to.contains(o))
+        .chain(to.iter().filter(|o| !from.contains(o)));
+    if let Some(o) = changed.into_iter().find(|o| !r.alterable_option(o)) {
+        return Err(E::Invalid(format!(
+            "table {table}: {} cannot be changed by an op; record a new table and move the rows with a data step",
+            r.describe_option(o)
+        )));
+    }
+    let mut altered = t.clone();
+    altered.options = to.to_vec();
+    check_options(r, &altered)?;
+    table_mut(r, schema, table).options = altered.options;
     Ok(())
 }
 

@@ -37,6 +37,13 @@ pub trait Rules: Sync + std::fmt::Debug {
         option.to_string()
     }
 
+    /// Whether a table may gain or lose `option` by an op of its own
+    /// ([`crate::Op::AlterTableOptions`]), which a target carries out by
+    /// rebuilding the table with every row.
+    fn alterable_option(&self, _option: &str) -> bool {
+        false
+    }
+
     /// Whether `sql` refers to the identifier `name` anywhere outside
     /// strings, comments and aliases.
     fn mentions(&self, sql: &str, name: &str) -> bool;

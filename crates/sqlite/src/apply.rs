@@ -66,6 +66,15 @@ pub enum ApplyError {
     },
     #[error("{comment}: column {column} is NOT NULL without a default, and a row has no value for it (a row added since its values were archived, or one changed since, whose value stays in the archive); nothing was changed")]
     NoValue { comment: String, column: String },
+    #[error("{comment}: column {column} of table {table} is {ty} in a STRICT table, which does not take the value of {}; nothing was changed", .rows.join(", "))]
+    Strict {
+        comment: String,
+        table: String,
+        column: String,
+        ty: String,
+        /// The rows refused (at most three), each by its key and value.
+        rows: Vec<String>,
+    },
     #[error("the database's archives changed since the plan was made (an `archive purge` or another apply meanwhile); nothing was changed")]
     ArchivesMoved,
     #[error("row {rowid} of {table} refers to a missing row of {parent} after the change; nothing was changed")]
@@ -114,6 +123,9 @@ impl ApplyError {
                 "give such rows a value with a data step or delete them, then apply again"
             }
             ApplyError::ForeignKey { .. } => "fix the data (a data step can) and apply again",
+            ApplyError::Strict { .. } => {
+                "give those rows values of the column's type with a data step (UPDATE ... SET column = CAST(column AS type), say) or delete them, then apply again"
+            }
             ApplyError::Mismatch(_) => "this is a bug in strata: please report it",
             ApplyError::Plan(e) => return e.help(),
             _ => return None,
@@ -490,6 +502,125 @@ pub(crate) fn explain_internal_names(message: &str) -> String {
     out
 }
 
+/// A rebuild's copy into a STRICT table refused a value (SQLite's
+/// `cannot store TEXT value in INTEGER column _strata_new_t.c`): the rows
+/// of `t` whose `c` the column does not take, found by offering each value
+/// to a STRICT column of that type, at most three, each named by its
+/// primary key (or rowid) and value. `None` for any other error, or when
+/// the rows cannot be found (then SQLite's message is said as it is).
+fn strict_refusal(conn: &Connection, comment: &str, e: &rusqlite::Error) -> Option<ApplyError> {
+    const DATATYPE: i32 = rusqlite::ffi::SQLITE_CONSTRAINT_DATATYPE;
+    let rusqlite::Error::SqliteFailure(code, Some(message)) = e else {
+        return None;
+    };
+    if code.extended_code != DATATYPE {
+        return None;
+    }
+    let rest = message.strip_prefix("cannot store ")?;
+    let (_, rest) = rest.split_once(" value in ")?;
+    let (ty, rest) = rest.split_once(" column _strata_new_")?;
+    if !ty.chars().all(|c| c.is_ascii_alphabetic()) {
+        return None;
+    }
+    // The table's name may hold a dot: the split where both names exist.
+    let (table, column) = rest.match_indices('.').find_map(|(at, _)| {
+        let (table, column) = (&rest[..at], &rest[at + 1..]);
+        let found: Option<i64> = conn
+            .query_row(
+                "SELECT 1 FROM pragma_table_xinfo(?1) WHERE name = ?2",
+                [table, column],
+                |r| r.get(0),
+            )
+            .optional()
+            .ok()?;
+        found.map(|_| (table.to_string(), column.to_string()))
+    })?;
+    let rows = refused_rows(conn, &table, &column, ty).ok()?;
+    if rows.is_empty() {
+        return None;
+    }
+    Some(ApplyError::Strict {
+        comment: comment.to_string(),
+        table,
+        column,
+        ty: ty.to_string(),
+        rows,
+    })
+}
+
+/// The first three rows of `table` whose `column` a STRICT column of type
+/// `ty` refuses.
+fn refused_rows(
+    conn: &Connection,
+    table: &str,
+    column: &str,
+    ty: &str,
+) -> rusqlite::Result<Vec<String>> {
+    let mut key: Vec<String> = conn
+        .prepare("SELECT name FROM pragma_table_info(?1) WHERE pk > 0 ORDER BY pk")?
+        .query_map([table], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    let without_rowid: bool = conn.query_row(
+        "SELECT wr FROM pragma_table_list WHERE schema = 'main' AND name = ?1",
+        [table],
+        |r| r.get(0),
+    )?;
+    if key.is_empty() && !without_rowid {
+        key.push("rowid".to_string());
+    }
+    // The probe: one STRICT column of the type, in the temporary schema,
+    // gone at the end whatever happens.
+    conn.execute_batch(&format!(
+        "CREATE TEMP TABLE _strata_strict_probe (v {ty}) STRICT"
+    ))?;
+    let found = (|| {
+        let keys = key
+            .iter()
+            .map(|k| format!("quote({})", quote_ident(k)))
+            .collect::<Vec<_>>();
+        let select = format!(
+            "SELECT {}, quote({c}), {c} FROM main.{t}",
+            if keys.is_empty() {
+                "NULL".to_string()
+            } else {
+                keys.join(", ")
+            },
+            c = quote_ident(column),
+            t = quote_ident(table),
+        );
+        let mut st = conn.prepare(&select)?;
+        let n = key.len().max(1);
+        let mut probe = conn.prepare("INSERT INTO temp._strata_strict_probe VALUES (?1)")?;
+        let mut rows = st.query([])?;
+        let mut found = Vec::new();
+        while let Some(row) = rows.next()? {
+            let value: Value = row.get(n + 1)?;
+            if probe.execute([value]).is_ok() {
+                continue;
+            }
+            let shown: String = row.get(n)?;
+            let who = if key.is_empty() {
+                format!("a row ({column} = {shown})")
+            } else {
+                let ids = (0..n)
+                    .map(|i| row.get::<_, String>(i).map(|v| format!("{} = {v}", key[i])))
+                    .collect::<Result<Vec<_>, _>>()?;
+                match key.iter().any(|k| k == column) {
+                    true => format!("the row {}", ids.join(", ")),
+                    false => format!("the row {} ({column} = {shown})", ids.join(", ")),
+                }
+            };
+            found.push(who);
+            if found.len() == 3 {
+                break;
+            }
+        }
+        Ok(found)
+    })();
+    conn.execute_batch("DROP TABLE temp._strata_strict_probe")?;
+    found
+}
+
 /// Runs one statement; returns the rows a restore changed (0 otherwise).
 fn execute(
     conn: &Connection,
@@ -511,11 +642,13 @@ fn execute(
                 column: what,
             }
         }
-        _ => ApplyError::Statement {
-            comment: statement.comment.clone(),
-            sql: statement.sql.clone(),
-            message: explain_internal_names(&e.to_string()),
-        },
+        _ => {
+            strict_refusal(conn, &statement.comment, &e).unwrap_or_else(|| ApplyError::Statement {
+                comment: statement.comment.clone(),
+                sql: statement.sql.clone(),
+                message: explain_internal_names(&e.to_string()),
+            })
+        }
     };
     match statement.role {
         Role::Restore { .. } | Role::Consume { .. } => {

@@ -480,7 +480,8 @@ impl Planner {
             | Op::AddUnique { table, .. }
             | Op::DropUnique { table, .. }
             | Op::AddCheck { table, .. }
-            | Op::DropCheck { table, .. } => self.by_rebuild(o, table, back)?,
+            | Op::DropCheck { table, .. }
+            | Op::AlterTableOptions { table, .. } => self.by_rebuild(o, table, back)?,
             Op::CreateIndex { index } => self.create_index(o, index),
             Op::DropIndex { index } => self.drop_index(o, index),
             Op::CreateView { view } => self.view_or_trigger(o, &view.name, view.sql.clone())?,

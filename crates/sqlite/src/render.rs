@@ -189,6 +189,19 @@ pub fn render_column_def(c: &Column) -> String {
     render_column(c, None)
 }
 
+/// A table's options as SQLite writes them (`STRICT, WITHOUT ROWID`), or
+/// `none`.
+pub fn render_options(options: &[String]) -> String {
+    if options.is_empty() {
+        return "none".to_string();
+    }
+    options
+        .iter()
+        .map(|o| strata_dialect::sqlite::option_sql(o))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// A table constraint: `[CONSTRAINT name] UNIQUE (...)`.
 pub fn render_unique(u: &Unique) -> String {
     format!(

@@ -779,8 +779,13 @@ fn sure(ops: Vec<Op>) -> Option<Step> {
     Some(Step { ops, sure: true })
 }
 
+/// How many of [`STEP_KINDS`] the generator chose among before
+/// `alter_table_options`: a seed found then ([`ops_from_first_kinds`])
+/// makes the same ops now.
+pub const FIRST_KINDS: usize = 20;
+
 /// The kinds of step, in the order of [`propose`]'s choice.
-pub const STEP_KINDS: [&str; 20] = [
+pub const STEP_KINDS: [&str; 21] = [
     "create_table",
     "add_column",
     "create_index",
@@ -801,6 +806,7 @@ pub const STEP_KINDS: [&str; 20] = [
     "drop_trigger",
     "drop_view",
     "drop_table",
+    "alter_table_options",
 ];
 
 /// Views and triggers whose text reads `t` (or fires on it).
@@ -930,7 +936,12 @@ fn drop_readers(s: &Schema, name: &str) -> Vec<Op> {
 
 /// Proposes one step against `s`.
 pub fn propose(s: &Schema, c: &mut Choices) -> Step {
-    let kind = c.pick(STEP_KINDS.len());
+    propose_among(s, c, STEP_KINDS.len())
+}
+
+/// Proposes one step of the first `kinds` of [`STEP_KINDS`].
+fn propose_among(s: &Schema, c: &mut Choices, kinds: usize) -> Step {
+    let kind = c.pick(kinds);
     propose_kind(s, c, kind).unwrap_or_else(|| Step {
         ops: vec![Op::CreateTable {
             table: gen_table(c, s),
@@ -1201,6 +1212,18 @@ pub fn propose_kind(s: &Schema, c: &mut Choices, kind: usize) -> Option<Step> {
             ops.push(Op::DropView { view });
             sure(ops)
         }
+        "alter_table_options" => {
+            let t = pick_table(c)?;
+            let option = *c.of(&[STRICT, WITHOUT_ROWID]);
+            let mut to = t.clone();
+            to.set_option(option, !t.has_option(option));
+            RULES.check_table(&to).ok()?;
+            sure(vec![Op::AlterTableOptions {
+                table: t.name,
+                from: t.options,
+                to: to.options,
+            }])
+        }
         "drop_table" => {
             let t = pick_table(c)?;
             let mut ops = drop_readers(s, &t.name);
@@ -1235,12 +1258,16 @@ pub fn propose_kind(s: &Schema, c: &mut Choices, kind: usize) -> Option<Step> {
 /// `len` ops (or a few more: a drop brings the drops it needs) that fit `s`
 /// one after another, with choices from `c`.
 pub fn ops_with(s: &Schema, c: &mut Choices, len: usize) -> Vec<Op> {
+    ops_among(s, c, len, STEP_KINDS.len())
+}
+
+fn ops_among(s: &Schema, c: &mut Choices, len: usize, kinds: usize) -> Vec<Op> {
     let mut at = s.clone();
     let mut ops = Vec::new();
     let mut tries = 0;
     while ops.len() < len && tries < len * 8 + 8 {
         tries += 1;
-        let step = propose(&at, c);
+        let step = propose_among(&at, c, kinds);
         let mut next = at.clone();
         if project_all(RULES, &mut next, &step.ops).is_ok() {
             at = next;
@@ -1253,6 +1280,13 @@ pub fn ops_with(s: &Schema, c: &mut Choices, len: usize) -> Vec<Op> {
 /// `len` ops that fit `s` one after another, from a seed.
 pub fn ops_from(s: &Schema, seed: u64, len: usize) -> Vec<Op> {
     ops_with(s, &mut Choices::seeded(seed), len)
+}
+
+/// The ops [`ops_from`] made from `seed` when the generator had its
+/// [`FIRST_KINDS`] kinds of step: for cases found then and kept as
+/// regressions.
+pub fn ops_from_first_kinds(s: &Schema, seed: u64, len: usize) -> Vec<Op> {
+    ops_among(s, &mut Choices::seeded(seed), len, FIRST_KINDS)
 }
 
 /// A start schema and up to `max` ops (a few more when a drop brings the

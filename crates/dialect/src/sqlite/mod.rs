@@ -117,6 +117,14 @@ impl Rules for Sqlite {
         option_sql(option)
     }
 
+    /// STRICT and WITHOUT ROWID: a rebuild keeps every row (a STRICT
+    /// table refuses the rows its types do not take, and the target says
+    /// which). AUTOINCREMENT is not: its counter lives in
+    /// `sqlite_sequence`, outside the table.
+    fn alterable_option(&self, option: &str) -> bool {
+        option == STRICT || option == WITHOUT_ROWID
+    }
+
     fn mentions(&self, sql: &str, name: &str) -> bool {
         text::mentions(sql, name)
     }

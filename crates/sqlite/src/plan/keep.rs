@@ -133,7 +133,11 @@ impl Keep {
         to: Option<&Column>,
     ) -> Option<Keep> {
         let t = now.table(RULES, table)?;
-        let rowid = match t.has_option(WITHOUT_ROWID) {
+        // The rows are keyed by rowid only where the table has one both as
+        // the rebuild finds it and at this op (an option changed in the
+        // same rebuild may take it away or give it); otherwise by the
+        // primary key, which a WITHOUT ROWID table always has.
+        let rowid = match t.has_option(WITHOUT_ROWID) || p.before.has_option(WITHOUT_ROWID) {
             true => None,
             false => Some(rowid_name(&p.before)?),
         };

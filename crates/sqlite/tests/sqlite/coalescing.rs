@@ -646,9 +646,11 @@ fn moved(
         "0.0.0",
     ) {
         Ok(_) => Ok(plan.schema),
-        Err(e @ (ApplyError::Statement { .. } | ApplyError::ForeignKey { .. })) => {
-            Err(e.to_string())
-        }
+        Err(
+            e @ (ApplyError::Statement { .. }
+            | ApplyError::ForeignKey { .. }
+            | ApplyError::Strict { .. }),
+        ) => Err(e.to_string()),
         Err(e) => panic!("{e}\n{}", plan.sql()),
     }
 }

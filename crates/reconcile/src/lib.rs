@@ -353,9 +353,26 @@ impl<'a, T: Target> Reconciler<'a, T> {
     }
 
     /// Where `db` stands and how it drifted: its live schema read once, the
-    /// ledger's schema at its point projected once.
+    /// ledger's schema at its point projected once; a sealed database's
+    /// schema is not read at all (see [`Database::sealed`]).
     pub fn survey(&self, db: &T::Database) -> Result<Survey> {
         let mut standing = self.standing(db)?;
+        // A sealed database still has the schema strata left at its point
+        // (checked against the ledger's then), so it has not drifted: its
+        // schema need not be read.
+        if standing.position.is_some() && standing.detour.is_none() && standing.live.is_none() {
+            let sealed = db
+                .sealed()
+                .map_err(|e| Error::target(Some(&standing.db), e))?;
+            if sealed {
+                let expected = self.ledger.schema_at(standing.seq)?;
+                return Ok(Survey {
+                    standing,
+                    expected,
+                    drift: Vec::new(),
+                });
+            }
+        }
         let live = match standing.live.take() {
             Some(live) => live,
             None => db

@@ -233,7 +233,10 @@ pub fn plan_with(from: &Schema, steps: &[Step], custody: &Custody) -> Result<Pla
         },
         pending: Vec::new(),
         custody: custody.clone(),
+        widened: None,
     };
+    // Every op of the move in order, and whether it ends its step.
+    let mut flat: Vec<(Here, &Op, bool)> = Vec::new();
     for step in steps {
         for (i, op) in step.ops.iter().enumerate() {
             let at = Here {
@@ -243,10 +246,26 @@ pub fn plan_with(from: &Schema, steps: &[Step], custody: &Custody) -> Result<Pla
                 undo: step.undo,
                 lineage: step.lineage_of(i),
             };
-            planner.op(at, op)?;
+            flat.push((at, op, i + 1 == step.ops.len()));
         }
-        planner.flush_all()?;
     }
+    let mut folded = BTreeSet::new();
+    for (n, (at, op, last)) in flat.iter().enumerate() {
+        if folded.remove(&n) {
+            planner.fold(*at, op)?;
+        } else {
+            if let Op::CreateTable { table } = op {
+                let (widened, into) = planner.columns_to_fold(table, *at, &flat[n + 1..]);
+                folded.extend(into.into_iter().map(|k| n + 1 + k));
+                planner.widened = widened;
+            }
+            planner.op(*at, op)?;
+        }
+        if *last {
+            planner.flush_all()?;
+        }
+    }
+    planner.flush_all()?;
     planner.plan.schema = Arc::unwrap_or_clone(planner.schema);
     Ok(planner.plan)
 }
@@ -421,6 +440,9 @@ struct Planner {
     pending: Vec<Pending>,
     /// The database's archives as the plan leaves them so far.
     custody: Custody,
+    /// The table the CREATE TABLE about to be planned writes, when later
+    /// ops of the move that add columns to it are folded into it.
+    widened: Option<Table>,
 }
 
 impl Planner {
@@ -439,6 +461,73 @@ impl Planner {
     fn pending_index(&self, table: &str) -> Option<usize> {
         let k = key(table);
         self.pending.iter().position(|p| p.key == k)
+    }
+
+    /// The net plan of a table the move creates: the ADD COLUMNs of the
+    /// ops in `rest` that follow it are written in its CREATE TABLE, and
+    /// planned as nothing (see [`Planner::fold`]). Folded are the ADD
+    /// COLUMNs up to the first op that names the table otherwise (an index,
+    /// a view, a rename, a rebuild, ...) or any data step, and none that
+    /// takes values back from an archive; nor any when the table comes back
+    /// with rows. The new table holds no row until then, so the result is
+    /// the same; returns the table to create and the indexes in `rest` of
+    /// the ops folded.
+    fn columns_to_fold(
+        &self,
+        table: &Table,
+        at: Here,
+        rest: &[(Here, &Op, bool)],
+    ) -> (Option<Table>, Vec<usize>) {
+        if self
+            .custody
+            .wanted(at.lineage, ArchiveKind::Table)
+            .is_some()
+        {
+            return (None, Vec::new());
+        }
+        let k = key(&table.name);
+        let mut widened = table.clone();
+        let mut into = Vec::new();
+        for (i, (later, op, _)) in rest.iter().enumerate() {
+            if matches!(op, Op::Data { .. }) {
+                break;
+            }
+            if !op.tables().iter().any(|t| key(t) == k) {
+                continue;
+            }
+            match op {
+                Op::AddColumn {
+                    table: t,
+                    column,
+                    position,
+                } if key(t) == k
+                    && self
+                        .custody
+                        .wanted(later.lineage, ArchiveKind::Column)
+                        .is_none()
+                    && (*position as usize) <= widened.columns.len() =>
+                {
+                    widened.columns.insert(*position as usize, column.clone());
+                    into.push(i);
+                }
+                _ => break,
+            }
+        }
+        (Some(widened).filter(|_| !into.is_empty()), into)
+    }
+
+    /// An op folded into the CREATE TABLE of its table: projected, and no
+    /// statement of its own.
+    fn fold(&mut self, at: Here, op: &Op) -> Result<(), PlanError> {
+        let mut after = Schema::clone(&self.schema);
+        project(RULES, &mut after, op).map_err(|error| PlanError::DoesNotFit {
+            seq: at.seq,
+            op: at.op,
+            kind: at.kind,
+            error,
+        })?;
+        self.schema = Arc::new(after);
+        Ok(())
     }
 
     /// Plans one op: projects it (an op that does not fit means the ledger

@@ -50,7 +50,13 @@ impl Planner {
     /// CREATE TABLE, then the rows of the table back from `back`, the
     /// archive of its drop, when the database keeps one.
     pub(super) fn create_table(&mut self, o: OpAt, table: &Table, back: Option<Held>) {
-        self.emit(o.note(&table.name), render_table(table));
+        match self.widened.take() {
+            Some(widened) => self.emit(
+                o.note(&format!("{} (with the columns later ops add)", table.name)),
+                render_table(&widened),
+            ),
+            None => self.emit(o.note(&table.name), render_table(table)),
+        }
         if let Some(held) = back {
             self.restore_table(o.at, table, &held);
         }

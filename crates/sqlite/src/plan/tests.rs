@@ -204,3 +204,44 @@ fn only_a_change_of_affinity_can_change_stored_values() {
         );
     }
 }
+
+/// A table the move creates is created with the columns later events add
+/// to it, until an op that names it otherwise or a data step.
+#[test]
+fn a_new_table_is_created_with_the_columns_later_events_add() {
+    let s = Schema::default();
+    let mut at = s.clone();
+    let mut steps = Vec::new();
+    for (seq, sql) in [
+        "CREATE TABLE t (a INT); CREATE TABLE u (x INT)",
+        "ALTER TABLE t ADD COLUMN b TEXT",
+        "ALTER TABLE u ADD COLUMN y INT; ALTER TABLE t ADD COLUMN c INT NOT NULL DEFAULT 0",
+        "CREATE INDEX t_b ON t (b)",
+        "ALTER TABLE t ADD COLUMN d TEXT",
+        "INSERT INTO u (x) VALUES (1)",
+        "ALTER TABLE u ADD COLUMN z INT",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let ops = parse_change(sql, &at).expect("ops");
+        project_all(RULES, &mut at, &ops).expect("fits");
+        steps.push(Step::new(seq as u64 + 1, ops));
+    }
+    let p = plan(&s, &steps).expect("plan");
+    assert_eq!(p.schema, at);
+    let sql = sqls(&p);
+    assert_eq!(sql.len(), 6, "{sql:#?}");
+    assert!(
+        sql[0].contains("\"a\" INT,\n  \"b\" TEXT,\n  \"c\" INT NOT NULL DEFAULT 0\n)"),
+        "{}",
+        sql[0]
+    );
+    assert!(sql[1].contains("\"x\" INT,\n  \"y\" INT\n)"), "{}", sql[1]);
+    // The index names t: the ADD COLUMN after it is its own statement; so
+    // is the one after the data step.
+    assert!(sql[2].starts_with("CREATE INDEX"), "{}", sql[2]);
+    assert_eq!(sql[3], "ALTER TABLE \"t\" ADD COLUMN \"d\" TEXT");
+    assert_eq!(sql[4], "INSERT INTO u (x) VALUES (1)");
+    assert_eq!(sql[5], "ALTER TABLE \"u\" ADD COLUMN \"z\" INT");
+}

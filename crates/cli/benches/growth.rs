@@ -65,8 +65,20 @@ fn main() {
                 .collect();
             print_table(&results);
         }
+        Some("moves") => {
+            let sizes: Vec<usize> = args[1..]
+                .iter()
+                .map(|a| a.replace('_', "").parse().expect("a number of tables"))
+                .collect();
+            let sizes = if sizes.is_empty() { vec![500] } else { sizes };
+            let results: Vec<(String, Vec<Figure>)> = sizes
+                .iter()
+                .map(|&n| (format!("{} changes", 2 * n), moves(n, runs)))
+                .collect();
+            print_table(&results);
+        }
         _ => {
-            eprintln!("usage: growth (objects [N...] | events LEDGER_DIR...)");
+            eprintln!("usage: growth (objects [N...] | events LEDGER_DIR... | moves [N...])");
             std::process::exit(2);
         }
     }
@@ -155,6 +167,78 @@ fn migrations(n: usize) -> Vec<String> {
             sql
         })
         .collect()
+}
+
+/// Both directions of a move over `2 n` events (issue 17's workload): `n`
+/// CREATE TABLE, then one ADD COLUMN to each table, one migration file
+/// each, applied to a new file in one `strata apply` and taken back to 0
+/// in one `strata apply --to 0`; against the same statements by hand in
+/// one transaction, and their inverses with an archive copy of what each
+/// drop loses (what strata keeps).
+fn moves(n: usize, runs: usize) -> Vec<Figure> {
+    println!("{} changes ({n} CREATE TABLE, {n} ADD COLUMN):", 2 * n);
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path();
+    let files = dir.join("migrations");
+    std::fs::create_dir(&files).expect("mkdir");
+    let mut forward = Vec::new();
+    for i in 0..n {
+        forward.push(format!(
+            "CREATE TABLE t{i} (id integer PRIMARY KEY, name text NOT NULL, qty integer);"
+        ));
+    }
+    for i in 0..n {
+        forward.push(format!("ALTER TABLE t{i} ADD COLUMN note text;"));
+    }
+    for (k, sql) in forward.iter().enumerate() {
+        std::fs::write(files.join(format!("{:05}_m.sql", k + 1)), sql).expect("write");
+    }
+    let mut back = Vec::new();
+    for i in (0..n).rev() {
+        back.push(format!(
+            "CREATE TABLE a_n{i} AS SELECT rowid, note FROM t{i}; ALTER TABLE t{i} DROP COLUMN note;"
+        ));
+    }
+    for i in (0..n).rev() {
+        back.push(format!(
+            "CREATE TABLE a_t{i} AS SELECT rowid, * FROM t{i}; DROP TABLE t{i};"
+        ));
+    }
+    strata(dir, &["init"], 0);
+    strata(dir, &["import-sql", "migrations"], 0);
+    let (mut up, mut down) = (Vec::new(), Vec::new());
+    for r in 0..runs {
+        let db = format!("m{r}.db");
+        up.push(strata(dir, &["apply", "--db", &db], 0));
+        down.push(strata(dir, &["apply", "--db", &db, "--to", "0"], 0));
+    }
+    let mut out = vec![figure("apply to a new file", &up)];
+    let script = forward.join("\n");
+    out.push(raw(
+        "raw SQLite: the statements in one transaction, to a new file",
+        runs,
+        |r| {
+            let mut conn =
+                rusqlite::Connection::open(dir.join(format!("raw{r}.db"))).expect("open");
+            let tx = conn.transaction().expect("begin");
+            tx.execute_batch(&script).expect("the statements run");
+            tx.commit().expect("commit");
+        },
+    ));
+    out.push(figure("apply --to 0", &down));
+    let inverse = back.join("\n");
+    out.push(raw(
+        "raw SQLite: the inverses, archives included, in one transaction",
+        runs,
+        |r| {
+            let mut conn =
+                rusqlite::Connection::open(dir.join(format!("raw{r}.db"))).expect("open");
+            let tx = conn.transaction().expect("begin");
+            tx.execute_batch(&inverse).expect("the inverses run");
+            tx.commit().expect("commit");
+        },
+    ));
+    out
 }
 
 /// The commands on a ledger whose head schema has `n` tables.

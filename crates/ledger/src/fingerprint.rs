@@ -18,8 +18,6 @@
 //! ([`blake3::hazmat`]), so an event costs the bytes from its first change to
 //! the end, not the whole schema.
 
-use std::collections::BTreeMap;
-
 use blake3::hazmat::{
     left_subtree_len, merge_subtrees_non_root, merge_subtrees_root, ChainingValue, HasherExt, Mode,
 };
@@ -39,12 +37,15 @@ const VIEWS: usize = 2;
 const TRIGGERS: usize = 3;
 
 /// One map of the schema in the buffer: its length's varint, then its
-/// entries, each `lens[key]` bytes long.
+/// entries, in key order, entry `i` being `lens[i]` bytes long. (Sorted
+/// vectors rather than a map: an entry's place is a binary search and a sum
+/// over a slice of lengths.)
 #[derive(Debug, Clone, Default)]
 struct Section {
     header: usize,
     body: usize,
-    lens: BTreeMap<String, usize>,
+    keys: Vec<String>,
+    lens: Vec<u32>,
 }
 
 /// The bytes and fingerprint of a schema, kept up to date as it changes.
@@ -102,7 +103,8 @@ impl Fingerprints {
             let mut each = |key: &String, buf: &mut Vec<u8>| -> Result<(), CodecError> {
                 let at = buf.len();
                 self.format.encode_entry(schema, s, key, buf)?;
-                section.lens.insert(key.clone(), buf.len() - at);
+                section.keys.push(key.clone());
+                section.lens.push(entry_len(buf.len() - at)?);
                 section.body += buf.len() - at;
                 Ok(())
             };
@@ -221,31 +223,41 @@ impl Fingerprints {
             keys.dedup();
             for key in &keys {
                 let section = &self.sections[s];
+                let (i, old) = match section.keys.binary_search(key) {
+                    Ok(i) => (Ok(i), section.lens[i] as usize),
+                    Err(i) => (Err(i), 0),
+                };
+                let rank = i.unwrap_or_else(|i| i);
                 let at = start
                     + section.header
-                    + section
-                        .lens
-                        .range::<String, _>(..key)
-                        .map(|(_, l)| l)
+                    + section.lens[..rank]
+                        .iter()
+                        .map(|&l| l as usize)
                         .sum::<usize>();
-                let old = section.lens.get(key).copied().unwrap_or(0);
                 self.scratch.clear();
-                let new = if has(schema, s, key) {
+                let present = has(schema, s, key);
+                if present {
                     self.format
                         .encode_entry(schema, s, key, &mut self.scratch)?;
-                    Some(self.scratch.len())
-                } else {
-                    None
-                };
+                }
                 if self.buf[at..at + old] != self.scratch[..] {
                     self.buf.splice(at..at + old, self.scratch.iter().copied());
                     self.changed_from = self.changed_from.min(at);
                 }
+                let new = entry_len(self.scratch.len())?;
                 let section = &mut self.sections[s];
-                match new {
-                    Some(len) => section.lens.insert(key.clone(), len),
-                    None => section.lens.remove(key),
-                };
+                match (i, present) {
+                    (Ok(i), true) => section.lens[i] = new,
+                    (Ok(i), false) => {
+                        section.keys.remove(i);
+                        section.lens.remove(i);
+                    }
+                    (Err(i), true) => {
+                        section.keys.insert(i, key.clone());
+                        section.lens.insert(i, new);
+                    }
+                    (Err(_), false) => {}
+                }
                 section.body = section.body + self.scratch.len() - old;
             }
             keys.clear();
@@ -356,6 +368,11 @@ impl Tree {
             Mode::Hash,
         )
     }
+}
+
+/// An entry's length as kept: no entry of a real schema comes near 4 GiB.
+fn entry_len(len: usize) -> Result<u32, CodecError> {
+    u32::try_from(len).map_err(|_| CodecError::Encode(format!("a schema entry of {len} bytes")))
 }
 
 fn len_of(schema: &Schema, s: usize) -> usize {

@@ -53,7 +53,9 @@ struct Section {
 /// Replay events through [`Fingerprints::replay`] (or project ops and tell
 /// it with [`Fingerprints::touch`]); [`Fingerprints::fingerprint`] then
 /// equals [`Format::fingerprint`] of the schema, and
-/// [`Fingerprints::schema_bytes`] its [`Format::encode_schema`].
+/// [`Fingerprints::schema_bytes`] its [`Format::encode_schema`]. After an
+/// error (an op that does not fit, a table the format cannot hold), start
+/// again with [`Fingerprints::new`] or [`Fingerprints::reset`].
 #[derive(Debug, Clone)]
 pub struct Fingerprints {
     format: Format,

@@ -6,6 +6,9 @@
 //! /usr/bin/time -v target/release/examples/ledger_rss verify /tmp/l100k
 //! /usr/bin/time -v target/release/examples/ledger_rss verify-deep /tmp/l100k
 //! ```
+//!
+//! `deep-floor DIR` splits the cost of a deep verify: replay alone, replay
+//! with the kept fingerprints, and the floor BLAKE3 sets.
 
 #[path = "../benches/support/mod.rs"]
 mod support;

@@ -1,5 +1,5 @@
 //! The ledger's costs on a 100,000-event ledger of a realistic mix (see
-//! `support::fill`): open, verify, schema at a point, append; and what
+//! `support::fill`): open, verify (plain and deep), schema at a point, append; and what
 //! readers pay reading the journal instead of the store ("read 100k",
 //! "append 100k"). The ledger is
 //! built once into cargo's target tmpdir and reused; set
@@ -67,6 +67,11 @@ fn benches(c: &mut Criterion) {
     g.sample_size(10).throughput(Throughput::Elements(head));
     g.bench_function("plain", |b| {
         b.iter(|| assert!(ledger.verify(false).expect("verify").is_ok()))
+    });
+    // Every event re-projected and its fingerprint checked (issue 17: at
+    // least 100k events/s; see docs/performance.md for why not).
+    g.bench_function("deep", |b| {
+        b.iter(|| assert!(ledger.verify(true).expect("verify").is_ok()))
     });
     g.finish();
 

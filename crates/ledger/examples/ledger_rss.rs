@@ -6,6 +6,9 @@
 //! /usr/bin/time -v target/release/examples/ledger_rss verify /tmp/l100k
 //! /usr/bin/time -v target/release/examples/ledger_rss verify-deep /tmp/l100k
 //! ```
+//!
+//! `deep-floor DIR` splits the cost of a deep verify: replay alone, replay
+//! with the kept fingerprints, and the floor BLAKE3 sets.
 
 #[path = "../benches/support/mod.rs"]
 mod support;
@@ -17,7 +20,7 @@ use strata_ledger::{Ledger, VerifyReport};
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let usage =
-        "usage: ledger_rss (build DIR N | verify DIR | verify-deep DIR | verify-store DIR | sizes DIR)";
+        "usage: ledger_rss (build DIR N | verify DIR | verify-deep DIR | verify-store DIR | sizes DIR | deep-floor DIR)";
     let (Some(cmd), Some(dir)) = (args.get(1), args.get(2)) else {
         eprintln!("{usage}");
         std::process::exit(2);
@@ -156,9 +159,126 @@ fn main() {
                 events
             );
         }
+        "deep-floor" => deep_floor(dir),
         _ => {
             eprintln!("{usage}");
             std::process::exit(2);
         }
     }
+}
+
+/// Where the time of `verify --deep` goes, in memory (the events read
+/// first): replaying alone, replaying with the fingerprints kept up, and
+/// the floor BLAKE3 sets: every fingerprint hashes its whole schema, so an
+/// event costs at least the bytes from its first change to the end
+/// (`Fingerprints` rehashes from the 16 KiB block that holds it), at the
+/// throughput BLAKE3 has here.
+fn deep_floor(dir: &str) {
+    use strata_dialect::sqlite::RULES;
+    use strata_ledger::{Body, Fingerprints, Format, SCHEMA_DOMAIN};
+    use strata_schema::{project, Schema};
+
+    let l = Ledger::open(dir).expect("open");
+    let bodies: Vec<Body> = l
+        .events_from(1)
+        .map(|e| e.expect("event").event.body)
+        .collect();
+    let n = bodies.len() as f64;
+    let replay = |schema: &mut Schema, body: &Body| match body {
+        Body::Change { ops, .. } | Body::Revert { ops, .. } => {
+            for op in ops {
+                project(RULES, schema, op).expect("replays");
+            }
+        }
+        Body::Baseline { schema: s } => *schema = s.clone(),
+        Body::Tag { .. } => {}
+    };
+    let per = |t: std::time::Duration| t.as_secs_f64() * 1e6 / n;
+
+    let t = Instant::now();
+    let mut schema = Schema::default();
+    for body in &bodies {
+        replay(&mut schema, body);
+    }
+    let replay_only = t.elapsed();
+
+    let format = Format::new(strata_ledger::Dialect::Sqlite);
+    let t = Instant::now();
+    let mut schema = Schema::default();
+    let mut f = Fingerprints::new(format, &schema).expect("encode");
+    for (seq, body) in bodies.iter().enumerate() {
+        f.replay(RULES, &mut schema, seq as u64 + 1, body)
+            .expect("replays");
+        std::hint::black_box(f.fingerprint(&schema).expect("fingerprint"));
+    }
+    let kept = t.elapsed();
+
+    // The bytes each fingerprint hashes, and how many from the block of
+    // the first change on (not timed).
+    const BLOCK: usize = 16 * 1024;
+    let mut prefix = Vec::new();
+    prefix.extend_from_slice(SCHEMA_DOMAIN);
+    prefix.extend_from_slice(&format.version.to_le_bytes());
+    prefix.push(6);
+    prefix.extend_from_slice(b"sqlite");
+    let (mut whole, mut tails) = (0usize, 0usize);
+    let mut before: Vec<u8> = Vec::new();
+    let mut schema = Schema::default();
+    for body in &bodies {
+        replay(&mut schema, body);
+        let mut now = prefix.clone();
+        now.extend(format.encode_schema(&schema).expect("encode"));
+        let first = now
+            .iter()
+            .zip(&before)
+            .position(|(a, b)| a != b)
+            .unwrap_or(now.len().min(before.len()));
+        let from = if first == now.len() && now.len() == before.len() {
+            now.len()
+        } else {
+            first / BLOCK * BLOCK
+        };
+        whole += now.len();
+        tails += now.len() - from.min(now.len());
+        before = now;
+    }
+
+    let sample = before;
+    let times = 2000;
+    let t = Instant::now();
+    for _ in 0..times {
+        std::hint::black_box(blake3::hash(std::hint::black_box(&sample)));
+    }
+    let rate = (sample.len() * times) as f64 / t.elapsed().as_secs_f64();
+
+    println!(
+        "{} events; head schema {} bytes",
+        bodies.len(),
+        sample.len()
+    );
+    println!(
+        "replay only:                 {:.1} us/event",
+        per(replay_only)
+    );
+    println!(
+        "replay + kept fingerprints:  {:.1} us/event ({:.0} events/s)",
+        per(kept),
+        n / kept.as_secs_f64()
+    );
+    println!(
+        "BLAKE3 here: {:.2} GB/s on the head schema's bytes",
+        rate / 1e9
+    );
+    println!(
+        "hashed per event: {:.0} bytes whole, {:.0} bytes from the first changed block",
+        whole as f64 / n,
+        tails as f64 / n
+    );
+    println!(
+        "BLAKE3 floor: whole schema {:.1} us/event ({:.0} events/s); from the first changed block {:.1} us/event ({:.0} events/s)",
+        whole as f64 / rate * 1e6 / n,
+        n * rate / whole as f64,
+        tails as f64 / rate * 1e6 / n,
+        n * rate / tails as f64,
+    );
 }

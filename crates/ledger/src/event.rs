@@ -4,7 +4,7 @@
 //! lives here; docs/ledger-format.md describes it for readers of the store.
 
 use serde::{Deserialize, Serialize};
-use strata_schema::{project, project_all, Op, ProjectError, Rules, Schema};
+use strata_schema::{project, project_all, Op, ProjectError, Rules, Schema, Table};
 
 use crate::hash::Hash;
 use crate::legacy;
@@ -57,17 +57,32 @@ impl Format {
         }
     }
 
-    fn domain_hash(&self, domain: &[u8], bytes: &[u8]) -> Hash {
-        let mut h = blake3::Hasher::new();
-        h.update(domain);
-        h.update(&self.version.to_le_bytes());
+    /// What a hash under `domain` hashes before the bytes: the domain tag,
+    /// the version and (3 and on) the dialect, handed to `out` in order.
+    fn write_prefix(&self, domain: &[u8], mut out: impl FnMut(&[u8])) {
+        out(domain);
+        out(&self.version.to_le_bytes());
         if self.version >= 3 {
             let name = self.dialect.as_str().as_bytes();
-            h.update(&[name.len() as u8]);
-            h.update(name);
+            out(&[name.len() as u8]);
+            out(name);
         }
+    }
+
+    fn domain_hash(&self, domain: &[u8], bytes: &[u8]) -> Hash {
+        let mut h = blake3::Hasher::new();
+        self.write_prefix(domain, |b| {
+            h.update(b);
+        });
         h.update(bytes);
         Hash(*h.finalize().as_bytes())
+    }
+
+    /// The bytes a hash under `domain` hashes before the value's bytes,
+    /// appended to `buf` (so that BLAKE3 of `buf` followed by the value's
+    /// bytes is the hash).
+    pub(crate) fn hash_prefix(&self, domain: &[u8], buf: &mut Vec<u8>) {
+        self.write_prefix(domain, |b| buf.extend_from_slice(b));
     }
 
     /// The hash of an event from its bincode bytes.
@@ -128,6 +143,23 @@ impl Format {
             encode_into(&legacy::Schema3Ref(schema), buf)
         } else {
             encode_into(schema, buf)
+        }
+    }
+
+    /// The bytes of one entry of a schema's tables (its key, then the
+    /// table) in this format, appended to `buf`: a schema's bytes are each
+    /// map's length, then its entries in key order.
+    pub(crate) fn encode_table_entry(
+        &self,
+        key: &str,
+        table: &Table,
+        buf: &mut Vec<u8>,
+    ) -> Result<(), CodecError> {
+        if self.legacy() {
+            legacy::check_table(table)?;
+            encode_into(&(key, legacy::Table3Ref(table)), buf)
+        } else {
+            encode_into(&(key, table), buf)
         }
     }
 

@@ -37,6 +37,7 @@ use strata_schema::Schema;
 
 use crate::error::{LedgerError, Result};
 use crate::event::{decode_prefix, replay_body, Body, Dialect, Event, Format};
+use crate::fingerprint::{DeepReplay, DRIFTED};
 use crate::hash::Hash;
 use crate::store::{decode_entry, read_u64, seq_key, Entry, Ledger, State, Tag};
 use crate::timestamp::Timestamp;
@@ -874,6 +875,7 @@ impl Journal {
         let (mut events, mut tags, mut snapshots) = (0u64, 0u64, 0u64);
         let mut last_hash = Hash::ZERO;
         let mut names = std::collections::HashSet::new();
+        let mut deep_replay = DeepReplay::new(self.format)?;
         while let Some(at) = c.head().map_err(io)? {
             if at.kind == KIND_SNAPSHOT {
                 let Some(event) = &last else {
@@ -969,10 +971,11 @@ impl Journal {
                         ))
                     }
                 }
-                if let Err(e) = replay_body(self.rules()?, &mut schema, events, &event.body) {
+                if let Err(e) = deep_replay.replay(self.rules()?, &mut schema, events, &event.body)
+                {
                     return broken(bad(here, format!("it does not replay: {e}")));
                 }
-                let fp = self.format.fingerprint(&schema)?;
+                let fp = deep_replay.fingerprint(&schema, &event.fingerprint)?;
                 if fp != event.fingerprint {
                     return broken(bad(
                         here,
@@ -985,6 +988,9 @@ impl Journal {
             }
             last_hash = check;
             last = Some(event);
+        }
+        if deep && !deep_replay.kept_up(&schema)? {
+            return broken(bad(None, DRIFTED));
         }
         Ok(VerifyReport::Ok(VerifySummary {
             deep,

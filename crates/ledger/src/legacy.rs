@@ -204,7 +204,7 @@ impl From<Schema3> for Schema {
 
 /// A table whose options the old layout can hold: SQLite's three, and
 /// AUTOINCREMENT only with a primary key.
-fn check_table(t: &Table) -> Result<(), CodecError> {
+pub(crate) fn check_table(t: &Table) -> Result<(), CodecError> {
     let known = [AUTOINCREMENT, STRICT, WITHOUT_ROWID];
     if let Some(o) = t.options.iter().find(|o| !known.contains(&o.as_str())) {
         return Err(CodecError::Encode(format!(
@@ -222,7 +222,7 @@ fn check_table(t: &Table) -> Result<(), CodecError> {
 }
 
 /// A table in the old layout, written from the model's without a copy.
-struct Table3Ref<'a>(&'a Table);
+pub(crate) struct Table3Ref<'a>(pub(crate) &'a Table);
 
 struct PrimaryKey3Ref<'a>(&'a PrimaryKey, bool);
 

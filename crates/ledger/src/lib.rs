@@ -26,6 +26,7 @@ mod error;
 mod event;
 #[doc(hidden)]
 pub mod failpoint;
+mod fingerprint;
 mod hash;
 mod journal;
 mod legacy;
@@ -54,6 +55,7 @@ pub use event::{
     apply_body, decode, encode, ApplyError, Body, CodecError, Dialect, Event, Format, Origin,
     EVENT_DOMAIN, FORMAT_VERSION, OLDEST_FORMAT_VERSION, SCHEMA_DOMAIN,
 };
+pub use fingerprint::Fingerprints;
 pub use hash::{Hash, ParseHashError};
 pub use journal::{JOURNAL_FILE, JOURNAL_VERSION};
 pub use point::{check_tag_name, is_hash_prefix, Point, PointError, TagNameError};

@@ -9,7 +9,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use strata_schema::Schema;
 
 use crate::error::Result;
-use crate::event::{replay_body, Body, Event};
+use crate::event::{Body, Event};
+use crate::fingerprint::{DeepReplay, DRIFTED};
 use crate::hash::Hash;
 #[cfg(feature = "store")]
 use crate::store::{read_tag_value, read_u64, Sled, META_HEAD_HASH, META_HEAD_SEQ};
@@ -250,6 +251,7 @@ impl Ledger {
         let mut digest = IndexDigest::default();
         let mut tag_events: u64 = 0;
         let mut schema = Schema::default();
+        let mut deep_replay = DeepReplay::new(self.format)?;
         let mut buf: Vec<u8> = Vec::new();
         let sled = self.sled()?;
         let mut snapshots = sled.snapshots.iter().peekable();
@@ -312,11 +314,10 @@ impl Ledger {
                     here,
                     "its bytes are not the canonical encoding of the event they decode to"
                 );
-                if let Err(e) = replay_body(self.rules, &mut schema, seq, &event.body) {
+                if let Err(e) = deep_replay.replay(self.rules, &mut schema, seq, &event.body) {
                     return Ok(Err(problem(here, format!("it does not replay: {e}"))));
                 }
-                self.format.encode_schema_into(&schema, &mut buf)?;
-                let fp = self.format.fingerprint_bytes(&buf);
+                let fp = deep_replay.fingerprint(&schema, &event.fingerprint)?;
                 check!(
                     fp == event.fingerprint,
                     here,
@@ -348,6 +349,9 @@ impl Ledger {
             prev = hash;
             prev_at = event.at;
             expected += 1;
+        }
+        if deep && !deep_replay.kept_up(&schema)? {
+            return Ok(Err(problem(None, DRIFTED)));
         }
         Ok(Ok(EventsPass {
             events: expected - 1,

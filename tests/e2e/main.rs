@@ -267,6 +267,25 @@ impl Run {
 /// columns as (table, column, declared type, notnull, default). SQLite
 /// reports the standard type names (integer, text, ...) in upper case
 /// whatever their spelling, so types are compared lower-cased.
+/// Each row `sql` reads from `db`, its values as rusqlite shows them
+/// (`Integer(1)|Text("ada")`), joined by `|`.
+pub fn values(db: &rusqlite::Connection, sql: &str) -> Vec<String> {
+    let mut st = db.prepare(sql).expect("prepare");
+    let n = st.column_count();
+    st.query_map([], |r| {
+        (0..n)
+            .map(|i| {
+                r.get::<_, rusqlite::types::Value>(i)
+                    .map(|v| format!("{v:?}"))
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(|v| v.join("|"))
+    })
+    .expect("query")
+    .collect::<Result<_, _>>()
+    .expect("rows")
+}
+
 pub fn load_sql(sql: &str) -> Vec<(String, String, String, bool, Option<String>)> {
     let conn = rusqlite::Connection::open_in_memory().expect("sqlite");
     conn.execute_batch(sql)

@@ -32,21 +32,7 @@ fn with_rows() -> Env {
 }
 
 fn rows(env: &Env, sql: &str) -> Vec<String> {
-    let db = env.db("app.db");
-    let mut st = db.prepare(sql).expect("prepare");
-    let n = st.column_count();
-    st.query_map([], |r| {
-        (0..n)
-            .map(|i| {
-                r.get::<_, rusqlite::types::Value>(i)
-                    .map(|v| format!("{v:?}"))
-            })
-            .collect::<Result<Vec<_>, _>>()
-            .map(|v| v.join("|"))
-    })
-    .expect("query")
-    .collect::<Result<_, _>>()
-    .expect("rows")
+    crate::values(&env.db("app.db"), sql)
 }
 
 #[test]

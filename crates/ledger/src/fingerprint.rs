@@ -182,7 +182,8 @@ impl Fingerprints {
             | Op::AddUnique { table, .. }
             | Op::DropUnique { table, .. }
             | Op::AddCheck { table, .. }
-            | Op::DropCheck { table, .. } => mark(TABLES, table),
+            | Op::DropCheck { table, .. }
+            | Op::AlterTableOptions { table, .. } => mark(TABLES, table),
             Op::CreateIndex { index } | Op::DropIndex { index } => mark(INDEXES, &index.name),
             Op::CreateView { view } | Op::DropView { view } => mark(VIEWS, &view.name),
             Op::CreateTrigger { trigger } | Op::DropTrigger { trigger } => {

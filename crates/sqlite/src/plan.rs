@@ -519,6 +519,13 @@ impl Planner {
     /// An op folded into the CREATE TABLE of its table: projected, and no
     /// statement of its own.
     fn fold(&mut self, at: Here, op: &Op) -> Result<(), PlanError> {
+        self.schema = Arc::new(self.projected(at, op)?);
+        Ok(())
+    }
+
+    /// The schema after `op` (an op that does not fit means the ledger and
+    /// the database disagree).
+    fn projected(&self, at: Here, op: &Op) -> Result<Schema, PlanError> {
         let mut after = Schema::clone(&self.schema);
         project(RULES, &mut after, op).map_err(|error| PlanError::DoesNotFit {
             seq: at.seq,
@@ -526,8 +533,7 @@ impl Planner {
             kind: at.kind,
             error,
         })?;
-        self.schema = Arc::new(after);
-        Ok(())
+        Ok(after)
     }
 
     /// Plans one op: projects it (an op that does not fit means the ledger
@@ -535,13 +541,7 @@ impl Planner {
     /// from, and hands it to the function for its kind (in `ops`).
     fn op(&mut self, at: Here, op: &Op) -> Result<(), PlanError> {
         let before = Arc::clone(&self.schema);
-        let mut after = Schema::clone(&before);
-        project(RULES, &mut after, op).map_err(|error| PlanError::DoesNotFit {
-            seq: at.seq,
-            op: at.op,
-            kind: at.kind,
-            error,
-        })?;
+        let after = self.projected(at, op)?;
         // The archive this op takes its data back from, if it is one that
         // brings data back and the database keeps it.
         let back = self.take_back(at, op);

@@ -1111,9 +1111,35 @@ impl Ledger {
     /// transaction (docs/performance.md, "Text form"). When any event does
     /// not fit, nothing of the run is written.
     pub(crate) fn append_imported_unflushed(&self, run: Vec<Event>) -> Result<()> {
+        self.append_run(run, |ledger, state, event| {
+            ledger.prepare_event_as(state, event, true)
+        })
+    }
+
+    #[cfg(feature = "store")]
+    /// [`Ledger::append_unflushed`] for a run of drafts, in one transaction
+    /// over every tree: each draft is prepared on top of the one before
+    /// (its fingerprint computed, its time checked), exactly as appending
+    /// them one by one would, so the events, hashes, tags and snapshots
+    /// written are the same bytes. For building a large ledger quickly (the
+    /// benchmark's generator): sled's cost is per transaction. When any
+    /// draft does not fit, nothing of the run is written. Ends, like
+    /// `append_unflushed`, with [`Ledger::flush`].
+    pub fn append_run_unflushed(&self, run: Vec<Draft>) -> Result<()> {
+        self.append_run(run, |ledger, state, draft| {
+            ledger.prepare_with(state, draft, None, None)
+        })
+    }
+
+    #[cfg(feature = "store")]
+    fn append_run<T>(
+        &self,
+        run: Vec<T>,
+        prepare: impl Fn(&Self, &mut State, T) -> Result<Prepared>,
+    ) -> Result<()> {
         let mut state = self.lock();
         let before = (state.head, state.id);
-        let result = self.append_run_locked(&mut state, run);
+        let result = self.append_run_locked(&mut state, run, prepare);
         if result.is_err() {
             (state.head, state.id) = before;
             state.schema = None;
@@ -1122,16 +1148,21 @@ impl Ledger {
     }
 
     #[cfg(feature = "store")]
-    fn append_run_locked(&self, state: &mut State, run: Vec<Event>) -> Result<()> {
-        let Some(first) = run.first() else {
+    fn append_run_locked<T>(
+        &self,
+        state: &mut State,
+        run: Vec<T>,
+        prepare: impl Fn(&Self, &mut State, T) -> Result<Prepared>,
+    ) -> Result<()> {
+        if run.is_empty() {
             return Ok(());
-        };
-        let base = (first.seq - 1, first.prev);
+        }
+        let base = state.head.map_or((0, Hash::ZERO), |h| (h.seq, h.hash));
         // Each event is prepared on top of the one before: the head kept in
         // memory moves ahead of the store until the run is written.
         let mut writes = Vec::with_capacity(run.len());
-        for event in run {
-            let prepared = self.prepare_event_as(state, event, true)?;
+        for item in run {
+            let prepared = prepare(self, state, item)?;
             let (write, event, schema) = self.write_of(prepared)?;
             state.head = Some(Head {
                 seq: event.seq,

@@ -35,6 +35,10 @@ fn main() {
         .skip(1)
         .filter(|a| a != "--bench")
         .collect();
+    if let (Some("floor-append"), Some(store)) = (args.first().map(String::as_str), args.get(1)) {
+        floor_append_here(Path::new(store));
+        return;
+    }
     let runs: usize = std::env::var("STRATA_GROWTH_RUNS")
         .ok()
         .and_then(|v| v.parse().ok())
@@ -258,11 +262,20 @@ fn events(ledger: &Path, runs: usize) -> Vec<Figure> {
     let dir = tmp.path();
     let head = at_head(&ledger, &dir.join("head.db"));
     let middle = (head / 2).to_string();
-    println!("  head {head}, middle {middle}");
-    let mut out = vec![figure(
-        "verify",
-        &repeat(dir, &["--ledger", &l, "verify"], runs),
-    )];
+    // The most replays after a snapshot: the event just before the last
+    // snapshot.
+    let every = strata_ledger::SNAPSHOT_EVERY;
+    let worst = ((head / every) * every)
+        .saturating_sub(1)
+        .max(1)
+        .to_string();
+    println!("  head {head}, middle {middle}, worst {worst}");
+    let verify = figure("verify", &repeat(dir, &["--ledger", &l, "verify"], runs));
+    println!(
+        "    {:.0} events/s",
+        head as f64 / verify.secs.max(f64::EPSILON)
+    );
+    let mut out = vec![verify];
     out.push(figure(
         "log -n 10",
         &repeat(dir, &["--ledger", &l, "log", "-n", "10"], runs),
@@ -272,10 +285,106 @@ fn events(ledger: &Path, runs: usize) -> Vec<Figure> {
         &repeat(dir, &["--ledger", &l, "schema", "--at", &middle], runs),
     ));
     out.push(figure(
+        "schema --at the worst point",
+        &repeat(dir, &["--ledger", &l, "schema", "--at", &worst], runs),
+    ));
+    out.push(figure(
         "status (at head)",
         &repeat(dir, &["--ledger", &l, "status", "--db", "head.db"], runs),
     ));
+    // One change recorded (each run a new table, so the ledger grows by a
+    // few events), against the floor: opening the store with sled and
+    // committing one flushed transaction of an event's size.
+    let record: Vec<Measured> = (0..runs)
+        .map(|r| {
+            let sql = format!(
+                "CREATE TABLE growth_{head}_{r}_{} (id integer);",
+                std::process::id()
+            );
+            strata(
+                dir,
+                &["--ledger", &l, "record", "-m", "growth", "--sql", &sql],
+                0,
+            )
+        })
+        .collect();
+    let record = figure("record (one CREATE TABLE)", &record);
+    let store = ledger.join(strata_ledger::STORE_DIR);
+    let floor: Vec<Measured> = (0..runs).map(|_| floor_append(dir, &store)).collect();
+    let floor = figure("floor: open the store, one flushed transaction", &floor);
+    println!("    record / floor: {:.1}x", record.secs / floor.secs);
+    out.push(record);
+    out.push(floor);
     out
+}
+
+/// The floor of `record`, as a whole process: this benchmark run again as
+/// `floor-append STORE`, under `/usr/bin/time -v`.
+fn floor_append(dir: &Path, store: &Path) -> Measured {
+    let exe = std::env::current_exe().expect("the benchmark's own path");
+    let report = dir.join(".time-report");
+    let start = std::time::Instant::now();
+    let out = std::process::Command::new("/usr/bin/time")
+        .arg("-v")
+        .arg("-o")
+        .arg(&report)
+        .arg(exe)
+        .arg("floor-append")
+        .arg(store)
+        .output()
+        .expect("run the floor");
+    let secs = start.elapsed().as_secs_f64();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rss_kib = std::fs::read_to_string(&report)
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| {
+            l.trim()
+                .strip_prefix("Maximum resident set size (kbytes): ")
+                .and_then(|n| n.trim().parse().ok())
+        })
+        .unwrap_or(0);
+    Measured {
+        secs,
+        rss_kib,
+        code: 0,
+        stdout: String::new(),
+        stderr: String::new(),
+    }
+}
+
+/// What the floor process does: open the sled store as strata does (its
+/// 64 MiB cache), then one transaction over three trees writing an event's
+/// worth (about 300 bytes, its hash and a head record), and a flush. It
+/// writes into trees of its own (`floor_*`), so the ledger stays whole.
+fn floor_append_here(store: &Path) {
+    use sled::Transactional;
+    let db = sled::Config::new()
+        .path(store)
+        .cache_capacity(64 << 20)
+        .open()
+        .expect("open the store");
+    let trees: Vec<sled::Tree> = ["floor_events", "floor_hashes", "floor_meta"]
+        .iter()
+        .map(|t| db.open_tree(t).expect("tree"))
+        .collect();
+    let seq = trees[0].len() as u64 + 1;
+    let event = [7u8; 300];
+    let mut hash = [0u8; 32];
+    hash[..8].copy_from_slice(&seq.to_be_bytes());
+    (&trees[0], &trees[1], &trees[2])
+        .transaction(|(events, hashes, meta)| {
+            events.insert(&seq.to_be_bytes(), &event[..])?;
+            hashes.insert(&hash, &seq.to_be_bytes())?;
+            meta.insert("head_seq", &seq.to_be_bytes())?;
+            Ok::<(), sled::transaction::ConflictableTransactionError<()>>(())
+        })
+        .expect("the transaction");
+    db.flush().expect("flush");
 }
 
 /// Builds a database at head of `ledger` in `path` and returns head's seq.

@@ -17,7 +17,7 @@ use strata_ledger::{Ledger, VerifyReport};
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let usage =
-        "usage: ledger_rss (generate DIR N | build DIR N | verify DIR | verify-deep DIR | verify-store DIR | sizes DIR)";
+        "usage: ledger_rss (generate DIR N | build DIR N | compact DIR | snapshot-sizes DIR | schema-at[-store] DIR SEQ [TIMES] | verify DIR | verify-deep DIR | verify-store DIR | sizes DIR)";
     let (Some(cmd), Some(dir)) = (args.get(1), args.get(2)) else {
         eprintln!("{usage}");
         std::process::exit(2);
@@ -109,11 +109,49 @@ fn main() {
                 }
             }
         }
-        "schema-at" => {
-            // schema-at DIR SEQ [TIMES]: time schema_at(SEQ).
+        "compact" => {
+            // compact DIR: rewrite the store's snapshots in the compact
+            // form (a store written before compact snapshots).
+            let l = Ledger::open_to_write(dir).expect("open");
+            let t = Instant::now();
+            let r = l.compact_snapshots().expect("compact");
+            println!(
+                "compact: {} snapshots rewritten ({} left), {} bytes to {} in {:.2?}",
+                r.rewritten,
+                r.left,
+                r.before,
+                r.after,
+                t.elapsed()
+            );
+        }
+        "snapshot-sizes" => {
+            // snapshot-sizes DIR: the stored bytes of the events and of
+            // the snapshots, by tree (sled alone).
+            let db = sled::Config::new()
+                .path(std::path::Path::new(dir).join("store"))
+                .open()
+                .expect("sled");
+            let sum = |tree: &str| -> (usize, usize) {
+                let t = db.open_tree(tree).expect("tree");
+                let n = t.len();
+                let bytes = t.iter().values().map(|v| v.expect("value").len()).sum();
+                (n, bytes)
+            };
+            for tree in ["events", "compact_snapshots", "snapshots"] {
+                let (n, bytes) = sum(tree);
+                println!("{tree}: {n} values, {bytes} bytes");
+            }
+        }
+        "schema-at" | "schema-at-store" => {
+            // schema-at DIR SEQ [TIMES]: time schema_at(SEQ), from the
+            // journal (as readers do) or, schema-at-store, from the store.
             let seq: u64 = args.get(3).and_then(|n| n.parse().ok()).unwrap_or(0);
             let times: u32 = args.get(4).and_then(|n| n.parse().ok()).unwrap_or(100);
-            let l = Ledger::open(dir).expect("open");
+            let l = match cmd.as_str() {
+                "schema-at-store" => Ledger::open_to_write(dir),
+                _ => Ledger::open(dir),
+            }
+            .expect("open");
             let t = Instant::now();
             for _ in 0..times {
                 std::hint::black_box(l.schema_at(seq).expect("schema"));

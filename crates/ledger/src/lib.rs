@@ -33,6 +33,8 @@ mod point;
 #[cfg(feature = "store")]
 pub mod rebase;
 mod revert;
+#[cfg(feature = "store")]
+mod snapshot;
 mod store;
 #[cfg(feature = "store")]
 pub mod text;
@@ -59,6 +61,8 @@ pub use journal::{JOURNAL_FILE, JOURNAL_VERSION};
 pub use point::{check_tag_name, is_hash_prefix, Point, PointError, TagNameError};
 #[cfg(feature = "store")]
 pub use store::replace_file;
+#[cfg(feature = "store")]
+pub use store::CompactReport;
 pub use store::{Draft, Entry, Events, Ledger, Prepared, Tag, SNAPSHOT_EVERY, STORE_DIR};
 pub use timestamp::{ParseTimestampError, Timestamp};
 pub use verify::{Problem, VerifyReport, VerifySummary};

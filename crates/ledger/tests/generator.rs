@@ -41,7 +41,7 @@ fn generated_ledger_is_the_appended_one() {
     // The stores hold the same bytes in every tree.
     let a = sled::open(one.join("store")).expect("sled");
     let b = sled::open(run.join("store")).expect("sled");
-    for tree in ["events", "hashes", "tags", "meta", "snapshots"] {
+    for tree in ["events", "hashes", "tags", "meta", "compact_snapshots"] {
         let dump = |db: &sled::Db| -> Vec<(Vec<u8>, Vec<u8>)> {
             db.open_tree(tree)
                 .expect("tree")

@@ -262,13 +262,17 @@ fn events(ledger: &Path, runs: usize) -> Vec<Figure> {
     let dir = tmp.path();
     let head = at_head(&ledger, &dir.join("head.db"));
     let middle = (head / 2).to_string();
-    // The most replays after a snapshot: the event just before the last
-    // snapshot.
+    // The most work after opening: the event just before the last full
+    // snapshot, whose schema is the previous snapshot (the longest chain
+    // of deltas in the store) and the most replays after it.
+    let full = strata_ledger::FULL_SNAPSHOT_EVERY;
     let every = strata_ledger::SNAPSHOT_EVERY;
-    let worst = ((head / every) * every)
-        .saturating_sub(1)
-        .max(1)
-        .to_string();
+    let worst = match head.saturating_sub(every) / full * full + every {
+        first if first <= head => first - 1,
+        _ => head,
+    }
+    .max(1)
+    .to_string();
     println!("  head {head}, middle {middle}, worst {worst}");
     let verify = figure("verify", &repeat(dir, &["--ledger", &l, "verify"], runs));
     println!(

@@ -124,6 +124,35 @@ fn main() {
                 t.elapsed()
             );
         }
+        "expand" => {
+            // expand DIR: the reverse of compact, for comparisons: every
+            // snapshot written back as a store before compact snapshots
+            // kept it (the schema's bincode in the tree `snapshots`).
+            let l = Ledger::open_to_write(dir).expect("open");
+            let every = strata_ledger::SNAPSHOT_EVERY;
+            let full: Vec<(u64, Vec<u8>)> = (1..=l.head_seq() / every)
+                .map(|i| {
+                    let s = l.schema_at(i * every).expect("schema");
+                    (i * every, strata_ledger::encode(&s).expect("encode"))
+                })
+                .collect();
+            drop(l);
+            let db = sled::Config::new()
+                .path(std::path::Path::new(dir).join("store"))
+                .open()
+                .expect("sled");
+            let old = db.open_tree("snapshots").expect("tree");
+            for (seq, bytes) in &full {
+                old.insert(seq.to_be_bytes(), bytes.as_slice())
+                    .expect("insert");
+            }
+            db.open_tree("compact_snapshots")
+                .expect("tree")
+                .clear()
+                .expect("clear");
+            db.flush().expect("flush");
+            println!("expand: {} snapshots written in full", full.len());
+        }
         "snapshot-sizes" => {
             // snapshot-sizes DIR: the stored bytes of the events and of
             // the snapshots, by tree (sled alone).

@@ -62,7 +62,7 @@ pub use point::{check_tag_name, is_hash_prefix, Point, PointError, TagNameError}
 #[cfg(feature = "store")]
 pub use store::replace_file;
 #[cfg(feature = "store")]
-pub use store::CompactReport;
+pub use store::{CompactReport, FULL_SNAPSHOT_EVERY};
 pub use store::{Draft, Entry, Events, Ledger, Prepared, Tag, SNAPSHOT_EVERY, STORE_DIR};
 pub use timestamp::{ParseTimestampError, Timestamp};
 pub use verify::{Problem, VerifyReport, VerifySummary};

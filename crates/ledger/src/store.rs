@@ -45,6 +45,13 @@ use crate::timestamp::Timestamp;
 pub const SNAPSHOT_EVERY: u64 = 256;
 
 #[cfg(feature = "store")]
+/// The store writes every snapshot but one in this many events as a delta
+/// against the one before (docs/ledger-format.md, "Snapshots"): reading the
+/// schema just before a full snapshot rebuilds the longest chain of deltas
+/// and replays `SNAPSHOT_EVERY - 1` events, the worst case.
+pub const FULL_SNAPSHOT_EVERY: u64 = SNAPSHOT_EVERY * (crate::snapshot::CHAIN as u64 + 1);
+
+#[cfg(feature = "store")]
 /// sled's page cache; its default (1 GiB) lets a full scan grow the process
 /// to hundreds of MiB. See docs/performance.md.
 const CACHE_CAPACITY: u64 = 64 * 1024 * 1024;

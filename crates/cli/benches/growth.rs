@@ -10,13 +10,20 @@
 //! # second table and a view on every tenth), recorded in 100 events:
 //! cargo bench -p strata-cli --bench growth -- objects 1000 10000
 //! # ledgers built by the ledger's example (the benchmark workload):
-//! cargo run --release -p strata-ledger --example ledger_rss -- build /tmp/l100k 100000
-//! cargo run --release -p strata-ledger --example ledger_rss -- build /tmp/l1m 1000000
+//! cargo run --release -p strata-ledger --example ledger_rss -- generate /tmp/l100k 100000
+//! cargo run --release -p strata-ledger --example ledger_rss -- generate /tmp/l1m 1000000
 //! cargo bench -p strata-cli --bench growth -- events /tmp/l100k /tmp/l1m
 //! ```
 //!
 //! The database `status` reads in `events` is built at head the way
 //! `baseline` marks one, not by `checkout`, which replays every event.
+//! `events` also gives verify's rate, `schema --at` the worst point (just
+//! before a full snapshot: the longest chain of deltas, then 255 replays)
+//! and `record` of one change (each run adds an event to the ledger)
+//! against its floor: opening the store with sled and committing one
+//! flushed transaction of an event's size, as a whole process too (this
+//! program run again as `floor-append STORE`, which writes into trees of
+//! its own).
 //!
 //! Results in docs/performance.md ("Growth").
 

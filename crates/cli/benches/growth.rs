@@ -10,13 +10,20 @@
 //! # second table and a view on every tenth), recorded in 100 events:
 //! cargo bench -p strata-cli --bench growth -- objects 1000 10000
 //! # ledgers built by the ledger's example (the benchmark workload):
-//! cargo run --release -p strata-ledger --example ledger_rss -- build /tmp/l100k 100000
-//! cargo run --release -p strata-ledger --example ledger_rss -- build /tmp/l1m 1000000
+//! cargo run --release -p strata-ledger --example ledger_rss -- generate /tmp/l100k 100000
+//! cargo run --release -p strata-ledger --example ledger_rss -- generate /tmp/l1m 1000000
 //! cargo bench -p strata-cli --bench growth -- events /tmp/l100k /tmp/l1m
 //! ```
 //!
 //! The database `status` reads in `events` is built at head the way
 //! `baseline` marks one, not by `checkout`, which replays every event.
+//! `events` also gives verify's rate, `schema --at` the worst point (just
+//! before a full snapshot: the longest chain of deltas, then 255 replays)
+//! and `record` of one change (each run adds an event to the ledger)
+//! against its floor: opening the store with sled and committing one
+//! flushed transaction of an event's size, as a whole process too (this
+//! program run again as `floor-append STORE`, which writes into trees of
+//! its own).
 //!
 //! Results in docs/performance.md ("Growth").
 
@@ -35,6 +42,10 @@ fn main() {
         .skip(1)
         .filter(|a| a != "--bench")
         .collect();
+    if let (Some("floor-append"), Some(store)) = (args.first().map(String::as_str), args.get(1)) {
+        floor_append_here(Path::new(store));
+        return;
+    }
     let runs: usize = std::env::var("STRATA_GROWTH_RUNS")
         .ok()
         .and_then(|v| v.parse().ok())
@@ -377,11 +388,24 @@ fn events(ledger: &Path, runs: usize) -> Vec<Figure> {
     let dir = tmp.path();
     let head = at_head(&ledger, &dir.join("head.db"));
     let middle = (head / 2).to_string();
-    println!("  head {head}, middle {middle}");
-    let mut out = vec![figure(
-        "verify",
-        &repeat(dir, &["--ledger", &l, "verify"], runs),
-    )];
+    // The most work after opening: the event just before the last full
+    // snapshot, whose schema is the previous snapshot (the longest chain
+    // of deltas in the store) and the most replays after it.
+    let full = strata_ledger::FULL_SNAPSHOT_EVERY;
+    let every = strata_ledger::SNAPSHOT_EVERY;
+    let worst = match head.saturating_sub(every) / full * full + every {
+        first if first <= head => first - 1,
+        _ => head,
+    }
+    .max(1)
+    .to_string();
+    println!("  head {head}, middle {middle}, worst {worst}");
+    let verify = figure("verify", &repeat(dir, &["--ledger", &l, "verify"], runs));
+    println!(
+        "    {:.0} events/s",
+        head as f64 / verify.secs.max(f64::EPSILON)
+    );
+    let mut out = vec![verify];
     out.push(figure(
         "log -n 10",
         &repeat(dir, &["--ledger", &l, "log", "-n", "10"], runs),
@@ -391,10 +415,106 @@ fn events(ledger: &Path, runs: usize) -> Vec<Figure> {
         &repeat(dir, &["--ledger", &l, "schema", "--at", &middle], runs),
     ));
     out.push(figure(
+        "schema --at the worst point",
+        &repeat(dir, &["--ledger", &l, "schema", "--at", &worst], runs),
+    ));
+    out.push(figure(
         "status (at head)",
         &repeat(dir, &["--ledger", &l, "status", "--db", "head.db"], runs),
     ));
+    // One change recorded (each run a new table, so the ledger grows by a
+    // few events), against the floor: opening the store with sled and
+    // committing one flushed transaction of an event's size.
+    let record: Vec<Measured> = (0..runs)
+        .map(|r| {
+            let sql = format!(
+                "CREATE TABLE growth_{head}_{r}_{} (id integer);",
+                std::process::id()
+            );
+            strata(
+                dir,
+                &["--ledger", &l, "record", "-m", "growth", "--sql", &sql],
+                0,
+            )
+        })
+        .collect();
+    let record = figure("record (one CREATE TABLE)", &record);
+    let store = ledger.join(strata_ledger::STORE_DIR);
+    let floor: Vec<Measured> = (0..runs).map(|_| floor_append(dir, &store)).collect();
+    let floor = figure("floor: open the store, one flushed transaction", &floor);
+    println!("    record / floor: {:.1}x", record.secs / floor.secs);
+    out.push(record);
+    out.push(floor);
     out
+}
+
+/// The floor of `record`, as a whole process: this benchmark run again as
+/// `floor-append STORE`, under `/usr/bin/time -v`.
+fn floor_append(dir: &Path, store: &Path) -> Measured {
+    let exe = std::env::current_exe().expect("the benchmark's own path");
+    let report = dir.join(".time-report");
+    let start = std::time::Instant::now();
+    let out = std::process::Command::new("/usr/bin/time")
+        .arg("-v")
+        .arg("-o")
+        .arg(&report)
+        .arg(exe)
+        .arg("floor-append")
+        .arg(store)
+        .output()
+        .expect("run the floor");
+    let secs = start.elapsed().as_secs_f64();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rss_kib = std::fs::read_to_string(&report)
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| {
+            l.trim()
+                .strip_prefix("Maximum resident set size (kbytes): ")
+                .and_then(|n| n.trim().parse().ok())
+        })
+        .unwrap_or(0);
+    Measured {
+        secs,
+        rss_kib,
+        code: 0,
+        stdout: String::new(),
+        stderr: String::new(),
+    }
+}
+
+/// What the floor process does: open the sled store as strata does (its
+/// 64 MiB cache), then one transaction over three trees writing an event's
+/// worth (about 300 bytes, its hash and a head record), and a flush. It
+/// writes into trees of its own (`floor_*`), so the ledger stays whole.
+fn floor_append_here(store: &Path) {
+    use sled::Transactional;
+    let db = sled::Config::new()
+        .path(store)
+        .cache_capacity(64 << 20)
+        .open()
+        .expect("open the store");
+    let trees: Vec<sled::Tree> = ["floor_events", "floor_hashes", "floor_meta"]
+        .iter()
+        .map(|t| db.open_tree(t).expect("tree"))
+        .collect();
+    let seq = trees[0].len() as u64 + 1;
+    let event = [7u8; 300];
+    let mut hash = [0u8; 32];
+    hash[..8].copy_from_slice(&seq.to_be_bytes());
+    (&trees[0], &trees[1], &trees[2])
+        .transaction(|(events, hashes, meta)| {
+            events.insert(&seq.to_be_bytes(), &event[..])?;
+            hashes.insert(&hash, &seq.to_be_bytes())?;
+            meta.insert("head_seq", &seq.to_be_bytes())?;
+            Ok::<(), sled::transaction::ConflictableTransactionError<()>>(())
+        })
+        .expect("the transaction");
+    db.flush().expect("flush");
 }
 
 /// Builds a database at head of `ledger` in `path` and returns head's seq.

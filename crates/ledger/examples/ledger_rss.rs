@@ -2,7 +2,7 @@
 //! measured from outside:
 //!
 //! ```text
-//! cargo run --release -p strata-ledger --example ledger_rss -- build /tmp/l100k 100000
+//! cargo run --release -p strata-ledger --example ledger_rss -- generate /tmp/l100k 100000
 //! /usr/bin/time -v target/release/examples/ledger_rss verify /tmp/l100k
 //! /usr/bin/time -v target/release/examples/ledger_rss verify-deep /tmp/l100k
 //! ```
@@ -20,12 +20,22 @@ use strata_ledger::{Ledger, VerifyReport};
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let usage =
-        "usage: ledger_rss (build DIR N | verify DIR | verify-deep DIR | verify-store DIR | sizes DIR | deep-floor DIR)";
+        "usage: ledger_rss (generate DIR N | build DIR N | compact DIR | snapshot-sizes DIR | schema-at[-store] DIR SEQ [TIMES] | verify DIR | verify-deep DIR | verify-store DIR | sizes DIR | deep-floor DIR)";
     let (Some(cmd), Some(dir)) = (args.get(1), args.get(2)) else {
         eprintln!("{usage}");
         std::process::exit(2);
     };
     match cmd.as_str() {
+        // The workload in runs of events per transaction: the same ledger as
+        // `build`, byte for byte, in a fraction of the time.
+        "generate" => {
+            let n: u64 = args.get(3).and_then(|n| n.parse().ok()).unwrap_or(100_000);
+            let l = Ledger::init(dir).expect("init");
+            let t = Instant::now();
+            support::generate(&l, n, 42, true);
+            println!("generated {n} events in {:.2?}", t.elapsed());
+        }
+        // One event at a time (`append_unflushed`), as a user's appends.
         "build" => {
             let n: u64 = args.get(3).and_then(|n| n.parse().ok()).unwrap_or(100_000);
             let l = Ledger::init(dir).expect("init");
@@ -102,11 +112,78 @@ fn main() {
                 }
             }
         }
-        "schema-at" => {
-            // schema-at DIR SEQ [TIMES]: time schema_at(SEQ).
+        "compact" => {
+            // compact DIR: rewrite the store's snapshots in the compact
+            // form (a store written before compact snapshots).
+            let l = Ledger::open_to_write(dir).expect("open");
+            let t = Instant::now();
+            let r = l.compact_snapshots().expect("compact");
+            println!(
+                "compact: {} snapshots rewritten ({} left), {} bytes to {} in {:.2?}",
+                r.rewritten,
+                r.left,
+                r.before,
+                r.after,
+                t.elapsed()
+            );
+        }
+        "expand" => {
+            // expand DIR: the reverse of compact, for comparisons: every
+            // snapshot written back as a store before compact snapshots
+            // kept it (the schema's bincode in the tree `snapshots`).
+            let l = Ledger::open_to_write(dir).expect("open");
+            let every = strata_ledger::SNAPSHOT_EVERY;
+            let full: Vec<(u64, Vec<u8>)> = (1..=l.head_seq() / every)
+                .map(|i| {
+                    let s = l.schema_at(i * every).expect("schema");
+                    (i * every, strata_ledger::encode(&s).expect("encode"))
+                })
+                .collect();
+            drop(l);
+            let db = sled::Config::new()
+                .path(std::path::Path::new(dir).join("store"))
+                .open()
+                .expect("sled");
+            let old = db.open_tree("snapshots").expect("tree");
+            for (seq, bytes) in &full {
+                old.insert(seq.to_be_bytes(), bytes.as_slice())
+                    .expect("insert");
+            }
+            db.open_tree("compact_snapshots")
+                .expect("tree")
+                .clear()
+                .expect("clear");
+            db.flush().expect("flush");
+            println!("expand: {} snapshots written in full", full.len());
+        }
+        "snapshot-sizes" => {
+            // snapshot-sizes DIR: the stored bytes of the events and of
+            // the snapshots, by tree (sled alone).
+            let db = sled::Config::new()
+                .path(std::path::Path::new(dir).join("store"))
+                .open()
+                .expect("sled");
+            let sum = |tree: &str| -> (usize, usize) {
+                let t = db.open_tree(tree).expect("tree");
+                let n = t.len();
+                let bytes = t.iter().values().map(|v| v.expect("value").len()).sum();
+                (n, bytes)
+            };
+            for tree in ["events", "compact_snapshots", "snapshots"] {
+                let (n, bytes) = sum(tree);
+                println!("{tree}: {n} values, {bytes} bytes");
+            }
+        }
+        "schema-at" | "schema-at-store" => {
+            // schema-at DIR SEQ [TIMES]: time schema_at(SEQ), from the
+            // journal (as readers do) or, schema-at-store, from the store.
             let seq: u64 = args.get(3).and_then(|n| n.parse().ok()).unwrap_or(0);
             let times: u32 = args.get(4).and_then(|n| n.parse().ok()).unwrap_or(100);
-            let l = Ledger::open(dir).expect("open");
+            let l = match cmd.as_str() {
+                "schema-at-store" => Ledger::open_to_write(dir),
+                _ => Ledger::open(dir),
+            }
+            .expect("open");
             let t = Instant::now();
             for _ in 0..times {
                 std::hint::black_box(l.schema_at(seq).expect("schema"));

@@ -34,6 +34,8 @@ mod point;
 #[cfg(feature = "store")]
 pub mod rebase;
 mod revert;
+#[cfg(feature = "store")]
+mod snapshot;
 mod store;
 #[cfg(feature = "store")]
 pub mod text;
@@ -61,6 +63,8 @@ pub use journal::{JOURNAL_FILE, JOURNAL_VERSION};
 pub use point::{check_tag_name, is_hash_prefix, Point, PointError, TagNameError};
 #[cfg(feature = "store")]
 pub use store::replace_file;
+#[cfg(feature = "store")]
+pub use store::{CompactReport, FULL_SNAPSHOT_EVERY};
 pub use store::{Draft, Entry, Events, Ledger, Prepared, Tag, SNAPSHOT_EVERY, STORE_DIR};
 pub use timestamp::{ParseTimestampError, Timestamp};
 pub use verify::{Problem, VerifyReport, VerifySummary};

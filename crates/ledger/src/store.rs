@@ -8,8 +8,11 @@
 //! - `hashes`: event hash (32 bytes) -> seq (u64 big endian)
 //! - `tags`: tag name (UTF-8) -> target seq (u64 BE) ++ the tag event's seq (u64 BE)
 //! - `meta`: `format_version` -> u32 BE, `head_seq` -> u64 BE, `head_hash` -> 32 bytes
-//! - `snapshots`: seq (u64 BE) -> bincode(schema after that event), every
-//!   [`SNAPSHOT_EVERY`] events
+//! - `compact_snapshots`: seq (u64 BE) -> a method byte, then the compressed
+//!   bincode(schema after that event), every [`SNAPSHOT_EVERY`] events
+//!   (`crate::snapshot`)
+//! - `snapshots`: seq (u64 BE) -> bincode(schema after that event), what a
+//!   store written before compact snapshots holds; read, never written
 //!
 //! A process holds the store exclusively (sled locks its file), so the head
 //! kept in memory is the truth while the `Ledger` lives.
@@ -40,6 +43,13 @@ use crate::timestamp::Timestamp;
 /// decode and at most `SNAPSHOT_EVERY - 1` replays. docs/performance.md has
 /// the measurements behind the number.
 pub const SNAPSHOT_EVERY: u64 = 256;
+
+#[cfg(feature = "store")]
+/// The store writes every snapshot but one in this many events as a delta
+/// against the one before (docs/ledger-format.md, "Snapshots"): reading the
+/// schema just before a full snapshot rebuilds the longest chain of deltas
+/// and replays `SNAPSHOT_EVERY - 1` events, the worst case.
+pub const FULL_SNAPSHOT_EVERY: u64 = SNAPSHOT_EVERY * (crate::snapshot::CHAIN as u64 + 1);
 
 #[cfg(feature = "store")]
 /// sled's page cache; its default (1 GiB) lets a full scan grow the process
@@ -137,6 +147,10 @@ pub(crate) struct State {
     /// The schema at some seq, kept after an append so that the next one does
     /// not replay from a snapshot.
     schema: Option<(u64, Schema)>,
+    /// The last snapshot this handle wrote: its seq, its bincode and its
+    /// depth (the next one is written as a delta against it).
+    #[cfg(feature = "store")]
+    last_snapshot: Option<LastSnapshot>,
     /// Where appends go after the store (a ledger opened to write).
     #[cfg(feature = "store")]
     pub(crate) journal: Option<JournalWriter>,
@@ -168,14 +182,32 @@ pub(crate) enum Backend {
     Journal(Journal),
 }
 
+/// What [`Ledger::compact_snapshots`] did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CompactReport {
+    /// Snapshots written in the compact form.
+    pub rewritten: u64,
+    /// Snapshots left as they were: they do not match their event's
+    /// fingerprint, or cannot be rebuilt.
+    pub left: u64,
+    /// The stored bytes of the rewritten snapshots, before and after.
+    pub before: u64,
+    pub after: u64,
+}
+
+/// A snapshot's seq, its bincode and its depth (see `crate::snapshot`).
+#[cfg(feature = "store")]
+type LastSnapshot = (u64, Vec<u8>, u8);
+
 /// One event as a commit writes it in the store.
 #[cfg(feature = "store")]
 struct Write {
     key: [u8; 8],
     hash: Hash,
     bytes: Vec<u8>,
-    /// The schema after it, every `snapshot_every` events.
-    snapshot: Option<Vec<u8>>,
+    /// The schema after it, every `snapshot_every` events: its bincode
+    /// (for the journal) and the compact form the store keeps.
+    snapshot: Option<(Vec<u8>, Vec<u8>)>,
     /// Its tag's name and index value, for a tag event.
     tag: Option<(String, [u8; 16])>,
 }
@@ -189,7 +221,7 @@ pub struct Sled {
     pub(crate) hashes: sled::Tree,
     pub(crate) tags: sled::Tree,
     pub(crate) meta: sled::Tree,
-    pub(crate) snapshots: sled::Tree,
+    pub(crate) snapshots: crate::snapshot::Snapshots,
 }
 
 /// An event's bytes as read.
@@ -402,7 +434,10 @@ impl Ledger {
                 hashes: tree("hashes")?,
                 tags: tree("tags")?,
                 meta: tree("meta")?,
-                snapshots: tree("snapshots")?,
+                snapshots: crate::snapshot::Snapshots::new(
+                    tree(crate::snapshot::COMPACT_TREE)?,
+                    tree(crate::snapshot::FULL_TREE)?,
+                ),
                 db,
             }),
             snapshot_every: SNAPSHOT_EVERY,
@@ -746,17 +781,17 @@ impl Ledger {
     fn store_schema_at(&self, sled: &Sled, seq: u64) -> Result<Schema> {
         let snapshot = sled
             .snapshots
-            .range(..=seq_key(seq))
-            .next_back()
-            .transpose()
+            .at_or_below(seq)
             .map_err(|e| self.store_err(e))?;
         let (mut schema, from) = match snapshot {
             None => (Schema::default(), 1),
-            Some((k, v)) => {
-                let at = read_u64(&k).ok_or_else(|| LedgerError::Damaged {
+            Some(0) => {
+                return Err(LedgerError::Damaged {
                     seq: None,
                     reason: "a snapshot key is not a seq".to_string(),
-                })?;
+                })
+            }
+            Some(at) => {
                 let event = self.event(at)?.ok_or_else(|| LedgerError::Damaged {
                     seq: Some(at),
                     reason: "it has a snapshot but is not stored".to_string(),
@@ -765,6 +800,12 @@ impl Ledger {
                     seq: Some(at),
                     reason,
                 };
+                let v = sled
+                    .snapshots
+                    .bytes(at)
+                    .map_err(|e| self.store_err(e))?
+                    .ok_or_else(|| damaged("its snapshot is gone".to_string()))?
+                    .map_err(damaged)?;
                 if self.format.fingerprint_bytes(&v) != event.event.fingerprint {
                     return Err(damaged(
                         "its snapshot does not match its fingerprint".to_string(),
@@ -1111,9 +1152,35 @@ impl Ledger {
     /// transaction (docs/performance.md, "Text form"). When any event does
     /// not fit, nothing of the run is written.
     pub(crate) fn append_imported_unflushed(&self, run: Vec<Event>) -> Result<()> {
+        self.append_run(run, |ledger, state, event| {
+            ledger.prepare_event_as(state, event, true)
+        })
+    }
+
+    #[cfg(feature = "store")]
+    /// [`Ledger::append_unflushed`] for a run of drafts, in one transaction
+    /// over every tree: each draft is prepared on top of the one before
+    /// (its fingerprint computed, its time checked), exactly as appending
+    /// them one by one would, so the events, hashes, tags and snapshots
+    /// written are the same bytes. For building a large ledger quickly (the
+    /// benchmark's generator): sled's cost is per transaction. When any
+    /// draft does not fit, nothing of the run is written. Ends, like
+    /// `append_unflushed`, with [`Ledger::flush`].
+    pub fn append_run_unflushed(&self, run: Vec<Draft>) -> Result<()> {
+        self.append_run(run, |ledger, state, draft| {
+            ledger.prepare_with(state, draft, None, None)
+        })
+    }
+
+    #[cfg(feature = "store")]
+    fn append_run<T>(
+        &self,
+        run: Vec<T>,
+        prepare: impl Fn(&Self, &mut State, T) -> Result<Prepared>,
+    ) -> Result<()> {
         let mut state = self.lock();
         let before = (state.head, state.id);
-        let result = self.append_run_locked(&mut state, run);
+        let result = self.append_run_locked(&mut state, run, prepare);
         if result.is_err() {
             (state.head, state.id) = before;
             state.schema = None;
@@ -1122,17 +1189,23 @@ impl Ledger {
     }
 
     #[cfg(feature = "store")]
-    fn append_run_locked(&self, state: &mut State, run: Vec<Event>) -> Result<()> {
-        let Some(first) = run.first() else {
+    fn append_run_locked<T>(
+        &self,
+        state: &mut State,
+        run: Vec<T>,
+        prepare: impl Fn(&Self, &mut State, T) -> Result<Prepared>,
+    ) -> Result<()> {
+        if run.is_empty() {
             return Ok(());
-        };
-        let base = (first.seq - 1, first.prev);
+        }
+        let base = state.head.map_or((0, Hash::ZERO), |h| (h.seq, h.hash));
         // Each event is prepared on top of the one before: the head kept in
         // memory moves ahead of the store until the run is written.
         let mut writes = Vec::with_capacity(run.len());
-        for event in run {
-            let prepared = self.prepare_event_as(state, event, true)?;
-            let (write, event, schema) = self.write_of(prepared)?;
+        let mut last = state.last_snapshot.take();
+        for item in run {
+            let prepared = prepare(self, state, item)?;
+            let (write, event, schema) = self.write_of(prepared, &mut last)?;
             state.head = Some(Head {
                 seq: event.seq,
                 hash: write.hash,
@@ -1147,13 +1220,19 @@ impl Ledger {
         let Some(head) = state.head else {
             return Ok(());
         };
-        self.store_run(base, (head.seq, head.hash), &writes)
+        self.store_run(base, (head.seq, head.hash), &writes)?;
+        state.last_snapshot = last;
+        Ok(())
     }
 
     /// What committing `prepared` writes in the store, with the event and
     /// the schema after it.
     #[cfg(feature = "store")]
-    fn write_of(&self, prepared: Prepared) -> Result<(Write, Event, Schema)> {
+    fn write_of(
+        &self,
+        prepared: Prepared,
+        last: &mut Option<LastSnapshot>,
+    ) -> Result<(Write, Event, Schema)> {
         let Prepared {
             event,
             hash,
@@ -1162,7 +1241,17 @@ impl Ledger {
         } = prepared;
         let seq = event.seq;
         let snapshot = if seq % self.snapshot_every == 0 {
-            Some(self.format.encode_schema(&schema)?)
+            let bytes = self.format.encode_schema(&schema)?;
+            let base = match last.take() {
+                Some(l) if l.0 < seq => Some(l),
+                _ => self.snapshot_below(seq)?,
+            };
+            let stored = crate::snapshot::compress(
+                &bytes,
+                base.as_ref().map(|(s, b, d)| (*s, b.as_slice(), *d)),
+            );
+            *last = Some((seq, bytes.clone(), crate::snapshot::depth(&stored)));
+            Some((bytes, stored))
         } else {
             None
         };
@@ -1180,6 +1269,85 @@ impl Ledger {
         Ok((write, event, schema))
     }
 
+    /// Rewrite every snapshot of the store in the compact form (full ones
+    /// every `CHAIN + 1`, deltas between), taking those of the older tree
+    /// `snapshots` out of it: for a store written before compact snapshots
+    /// (docs/ledger-format.md, "Snapshots"). Each snapshot is checked
+    /// against its event's fingerprint first; one that does not match (or
+    /// cannot be rebuilt) is left as it is, for `verify --deep` to report.
+    /// One transaction per snapshot, so it can stop anywhere: any mix of
+    /// the two forms is read. Returns the snapshots rewritten and the
+    /// stored bytes before and after.
+    #[cfg(feature = "store")]
+    pub fn compact_snapshots(&self) -> Result<CompactReport> {
+        let sled = self.sled()?;
+        let err = |e| self.store_err(e);
+        let mut seqs: Vec<u64> = Vec::new();
+        for tree in [&sled.snapshots.compact, &sled.snapshots.full] {
+            for k in tree.iter().keys() {
+                seqs.extend(read_u64(&k.map_err(err)?));
+            }
+        }
+        seqs.sort_unstable();
+        seqs.dedup();
+        let mut report = CompactReport::default();
+        let mut last: Option<LastSnapshot> = None;
+        for seq in seqs {
+            let before = sled.snapshots.stored(seq).map_err(err)?;
+            let bytes = match sled.snapshots.bytes(seq).map_err(err)? {
+                Some(Ok(bytes)) => bytes,
+                _ => continue,
+            };
+            let fits = match self.event(seq)? {
+                Some(e) => self.format.fingerprint_bytes(&bytes) == e.event.fingerprint,
+                None => false,
+            };
+            if !fits {
+                report.left += 1;
+                continue;
+            }
+            let base = last.take().filter(|l| l.0 < seq);
+            let stored = crate::snapshot::compress(
+                &bytes,
+                base.as_ref().map(|(s, b, d)| (*s, b.as_slice(), *d)),
+            );
+            (&sled.snapshots.compact, &sled.snapshots.full)
+                .transaction(|(compact, full)| {
+                    compact.insert(&seq_key(seq), stored.as_slice())?;
+                    full.remove(&seq_key(seq))?;
+                    Ok::<(), ConflictableTransactionError<()>>(())
+                })
+                .map_err(|e| match e {
+                    TransactionError::Storage(e) => self.store_err(e),
+                    TransactionError::Abort(()) => LedgerError::Conflict,
+                })?;
+            sled.snapshots.remember(seq, bytes.clone());
+            report.rewritten += 1;
+            report.before += before.map_or(0, |(v, _)| v.len() as u64);
+            report.after += stored.len() as u64;
+            last = Some((seq, bytes, crate::snapshot::depth(&stored)));
+        }
+        sled.db.flush().map_err(err)?;
+        self.lock().last_snapshot = None;
+        Ok(report)
+    }
+
+    /// The stored snapshot nearest below `seq`, to write the next one
+    /// against; `None` when there is none or it cannot be rebuilt (the next
+    /// one is then written whole).
+    #[cfg(feature = "store")]
+    fn snapshot_below(&self, seq: u64) -> Result<Option<LastSnapshot>> {
+        let snapshots = &self.sled()?.snapshots;
+        let err = |e| self.store_err(e);
+        let Some(at) = snapshots.at_or_below(seq - 1).map_err(err)? else {
+            return Ok(None);
+        };
+        Ok(match snapshots.bytes(at).map_err(err)? {
+            Some(Ok(bytes)) if at > 0 => Some((at, bytes, snapshots.depth_at(at).map_err(err)?)),
+            _ => None,
+        })
+    }
+
     /// Writes a run of consecutive events in one transaction over every
     /// tree, which re-checks that head is still `base` (nothing appended
     /// meanwhile) and leaves head at `head`. Nothing of the run is written
@@ -1193,7 +1361,7 @@ impl Ledger {
             &sled.hashes,
             &sled.tags,
             &sled.meta,
-            &sled.snapshots,
+            &sled.snapshots.compact,
         )
             .transaction(|(events, hashes, tags, meta, snapshots)| {
                 let abort = |e| Err(ConflictableTransactionError::Abort(e));
@@ -1217,8 +1385,8 @@ impl Ledger {
                     }
                     events.insert(&w.key, w.bytes.as_slice())?;
                     hashes.insert(w.hash.as_bytes(), &w.key)?;
-                    if let Some(s) = &w.snapshot {
-                        snapshots.insert(&w.key, s.as_slice())?;
+                    if let Some((_, stored)) = &w.snapshot {
+                        snapshots.insert(&w.key, stored.as_slice())?;
                     }
                 }
                 meta.insert(META_HEAD_SEQ, &seq_key(head.0))?;
@@ -1301,9 +1469,11 @@ impl Ledger {
         if head != (seq - 1, prev) {
             return Err(LedgerError::Conflict);
         }
-        let (write, event, schema) = self.write_of(prepared)?;
+        let mut last = state.last_snapshot.take();
+        let (write, event, schema) = self.write_of(prepared, &mut last)?;
         let hash = write.hash;
         self.store_run((seq - 1, prev), (seq, hash), std::slice::from_ref(&write))?;
+        state.last_snapshot = last;
         if flush {
             crate::failpoint::failpoint(format_args!("ledger:before-flush"));
             self.sled()?.db.flush().map_err(|e| self.store_err(e))?;
@@ -1315,7 +1485,7 @@ impl Ledger {
                 seq,
                 &write.bytes,
                 hash,
-                write.snapshot.as_deref(),
+                write.snapshot.as_ref().map(|(bytes, _)| bytes.as_slice()),
                 write.tag.is_some(),
             );
         }

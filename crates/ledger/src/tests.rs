@@ -910,7 +910,11 @@ fn a_damaged_snapshot_is_an_error_not_a_wrong_schema() {
     let mut other = Schema::default();
     other.tables.insert("x".into(), table("x", &["y"]));
     l.snapshots
-        .insert(seq_key(10), encode(&other).unwrap())
+        .compact
+        .insert(
+            seq_key(10),
+            crate::snapshot::compress(&encode(&other).unwrap(), None),
+        )
         .unwrap();
     let e = l.schema_at(11).unwrap_err();
     assert!(
@@ -923,6 +927,208 @@ fn a_damaged_snapshot_is_an_error_not_a_wrong_schema() {
     let p = broken(&l, true);
     assert_eq!(p.seq, Some(10));
     assert!(p.reason.contains("snapshot"), "{p}");
+}
+
+/// Snapshots are stored compact: a full one, then deltas against the one
+/// before, at most `CHAIN` of them before the next full one; each is
+/// smaller than its schema and rebuilds it.
+#[test]
+fn snapshots_are_stored_compact() {
+    use crate::snapshot::{depth, CHAIN, DELTA, FULL};
+    let every = u64::from(CHAIN) + 1;
+    let (dir, l) = workload_ledger(60, 4, 5);
+    assert_eq!(l.snapshots.full.len(), 0);
+    let stored: Vec<(u64, Vec<u8>)> = l
+        .snapshots
+        .compact
+        .iter()
+        .map(|kv| {
+            let (k, v) = kv.unwrap();
+            (
+                u64::from_be_bytes(k.as_ref().try_into().unwrap()),
+                v.to_vec(),
+            )
+        })
+        .collect();
+    assert_eq!(stored.len(), 15);
+    for (i, (seq, v)) in stored.iter().enumerate() {
+        assert_eq!(*seq, 4 * (i as u64 + 1));
+        let d = (i as u64 % every) as u8;
+        assert_eq!(
+            (v[0], depth(v)),
+            (if d == 0 { FULL } else { DELTA }, d),
+            "at {seq}"
+        );
+        let bytes = l.snapshots.bytes(*seq).unwrap().unwrap().unwrap();
+        assert_eq!(decode::<Schema>(&bytes).unwrap(), replay(&l, *seq));
+        assert!(v.len() < bytes.len(), "{} < {}", v.len(), bytes.len());
+    }
+    drop(l);
+    // A fresh handle rebuilds every one, in any order.
+    let l = reopen(&dir.path().join("ledger"));
+    for n in (0..=60).rev() {
+        assert_eq!(l.schema_at(n).unwrap(), replay(&l, n), "at {n}");
+    }
+    assert_eq!(report_ok(&l, true).snapshots, 15);
+}
+
+/// A store written before compact snapshots keeps its full ones in
+/// `snapshots`: they are read (alone, and beside compact ones written
+/// since, which may be deltas against them), verified, and copied into
+/// the journal as they are.
+#[test]
+fn full_snapshots_of_an_older_store_are_still_read() {
+    let (dir, l) = workload_ledger(23, 5, 7);
+    // Turn the snapshots at 5 and 15 into full ones, as an older strata
+    // wrote them.
+    for k in [5u64, 15] {
+        let bytes = l.snapshots.bytes(k).unwrap().unwrap().unwrap();
+        l.snapshots.compact.remove(seq_key(k)).unwrap().unwrap();
+        l.snapshots.full.insert(seq_key(k), bytes).unwrap();
+    }
+    l.snapshots.forget();
+    let keys: Vec<u64> = l
+        .snapshots
+        .iter()
+        .map(|kv| u64::from_be_bytes(kv.unwrap().0.as_ref().try_into().unwrap()))
+        .collect();
+    assert_eq!(keys, [5, 10, 15, 20]);
+    assert_eq!(report_ok(&l, true).snapshots, 4);
+    drop(l);
+    let mut l = Ledger::open_to_write(dir.path().join("ledger")).unwrap();
+    l.set_snapshot_every(5);
+    for n in (0..=23).rev() {
+        assert_eq!(l.schema_at(n).unwrap(), replay(&l, n), "at {n}");
+    }
+    // New snapshots are compact, the first a delta against the full one.
+    let mut w = Workload::new(8, 6).naming_from(1000);
+    let mut schema = l.schema_at(23).unwrap();
+    for i in 0..7 {
+        let op = w.next_op(&schema, i * 7919);
+        project(RULES, &mut schema, &op).unwrap();
+        l.append(change(100 + i as i64, "more", vec![op])).unwrap();
+    }
+    assert_eq!(l.snapshots.full.len(), 2);
+    let stored = l.snapshots.compact.get(seq_key(25)).unwrap().unwrap();
+    assert_eq!(stored[0], crate::snapshot::DELTA);
+    assert_eq!(&stored[1..9], &seq_key(20));
+    // A rebuilt journal carries all five, and readers use them.
+    drop(l);
+    std::fs::remove_file(dir.path().join("ledger").join(crate::JOURNAL_FILE)).unwrap();
+    drop(Ledger::open_to_write(dir.path().join("ledger")).unwrap());
+    let r = Ledger::open(dir.path().join("ledger")).unwrap();
+    assert!(r.reads_journal());
+    assert_eq!(report_ok(&r, true).snapshots, 6);
+    for n in 0..=30 {
+        assert_eq!(r.schema_at(n).unwrap(), replay(&r, n), "at {n}");
+    }
+}
+
+/// `compact_snapshots` turns an older store's full snapshots (and any
+/// compact ones) into one chain of the compact form, leaving a damaged
+/// one as it is.
+#[test]
+fn compact_snapshots_rewrites_an_older_store() {
+    let (dir, l) = workload_ledger(50, 5, 9);
+    for k in (5..=50).step_by(5) {
+        let bytes = l.snapshots.bytes(k).unwrap().unwrap().unwrap();
+        l.snapshots.compact.remove(seq_key(k)).unwrap().unwrap();
+        l.snapshots.full.insert(seq_key(k), bytes).unwrap();
+    }
+    // One damaged: it stays where it is.
+    let mut other = Schema::default();
+    other.tables.insert("x".into(), table("x", &["y"]));
+    l.snapshots
+        .full
+        .insert(seq_key(35), encode(&other).unwrap())
+        .unwrap();
+    l.snapshots.forget();
+    let r = l.compact_snapshots().unwrap();
+    assert_eq!((r.rewritten, r.left), (9, 1));
+    assert!(r.after * 2 < r.before, "{r:?}");
+    let full: Vec<u64> = l
+        .snapshots
+        .full
+        .iter()
+        .keys()
+        .map(|k| u64::from_be_bytes(k.unwrap().as_ref().try_into().unwrap()))
+        .collect();
+    assert_eq!(full, [35]);
+    let depths: Vec<u8> = l
+        .snapshots
+        .compact
+        .iter()
+        .values()
+        .map(|v| crate::snapshot::depth(&v.unwrap()))
+        .collect();
+    assert_eq!(depths, [0, 1, 2, 3, 4, 5, 6, 7, 0]);
+    drop(l);
+    let l = reopen(&dir.path().join("ledger"));
+    for n in (0..=50).filter(|n| !(35..40).contains(n)) {
+        assert_eq!(l.schema_at(n).unwrap(), replay(&l, n), "at {n}");
+    }
+    assert_eq!(broken(&l, true).seq, Some(35));
+}
+
+/// A compact snapshot that does not decompress, is stored in a form
+/// strata does not know, or is a delta whose base is gone or malformed is
+/// damage: schema_at says so, deep verify finds it.
+#[test]
+fn a_snapshot_that_cannot_be_rebuilt_is_damage() {
+    use crate::snapshot::{DELTA, FULL};
+    let mut bad_delta = vec![DELTA];
+    bad_delta.extend_from_slice(&seq_key(5));
+    bad_delta.push(1);
+    bad_delta.extend(miniz_oxide::deflate::compress_to_vec(
+        &[1, 0, 0xff, 0xff, 0x7f],
+        6,
+    ));
+    let mut late_base = vec![DELTA];
+    late_base.extend_from_slice(&seq_key(10));
+    late_base.push(1);
+    late_base.extend(miniz_oxide::deflate::compress_to_vec(&[], 6));
+    let cases: [(&str, Option<Vec<u8>>); 6] = [
+        ("does not decompress", Some(vec![FULL, 0xff, 0x00, 0x13])),
+        ("form this strata does not know", Some(vec![9, 1, 2, 3])),
+        ("is empty", Some(vec![])),
+        ("delta is malformed", Some(bad_delta)),
+        ("names no earlier base", Some(late_base)),
+        // The snapshot at 10 is a delta against the one at 5, removed.
+        ("which is gone", None),
+    ];
+    for (what, bytes) in cases {
+        let (_dir, l) = workload_ledger(12, 5, 3);
+        match bytes {
+            Some(bytes) => l.snapshots.compact.insert(seq_key(10), bytes).unwrap(),
+            None => l.snapshots.compact.remove(seq_key(5)).unwrap(),
+        };
+        l.snapshots.forget();
+        let e = l.schema_at(11).unwrap_err();
+        assert!(
+            matches!(e, LedgerError::Damaged { seq: Some(10), .. }),
+            "{what}: {e:?}"
+        );
+        assert!(e.to_string().contains(what), "{e}");
+        report_ok(&l, false);
+        let p = broken(&l, true);
+        assert_eq!(p.seq, Some(10), "{what}");
+        assert!(p.reason.contains("snapshot"), "{p}");
+    }
+    // A stored snapshot cut short, at every length.
+    let (_dir, l) = workload_ledger(12, 5, 3);
+    let whole = l.snapshots.compact.get(seq_key(10)).unwrap().unwrap();
+    for n in 0..whole.len() {
+        l.snapshots
+            .compact
+            .insert(seq_key(10), &whole[..n])
+            .unwrap();
+        l.snapshots.forget();
+        let e = l.schema_at(11).unwrap_err();
+        assert!(
+            matches!(e, LedgerError::Damaged { seq: Some(10), .. }),
+            "cut at {n}: {e:?}"
+        );
+    }
 }
 
 // ---- verify ----
@@ -990,7 +1196,11 @@ fn verify_finds_each_kind_of_damage() {
     // A snapshot beyond head.
     let (_dir, l) = small_ledger();
     l.snapshots
-        .insert(seq_key(9), encode(&Schema::default()).unwrap())
+        .compact
+        .insert(
+            seq_key(9),
+            crate::snapshot::compress(&encode(&Schema::default()).unwrap(), None),
+        )
         .unwrap();
     assert!(broken(&l, false).reason.contains("snapshot"));
 }

@@ -88,8 +88,26 @@ fn main() {
                 .collect();
             print_table(&results);
         }
+        Some("creates") => {
+            let sizes: Vec<usize> = args[1..]
+                .iter()
+                .map(|a| a.replace('_', "").parse().expect("a number of tables"))
+                .collect();
+            let sizes = if sizes.is_empty() {
+                vec![1_000, 10_000]
+            } else {
+                sizes
+            };
+            let results: Vec<(String, Vec<Figure>)> = sizes
+                .iter()
+                .map(|&n| (format!("{n} events"), creates(n, runs)))
+                .collect();
+            print_table(&results);
+        }
         _ => {
-            eprintln!("usage: growth (objects [N...] | events LEDGER_DIR... | moves [N...])");
+            eprintln!(
+                "usage: growth (objects [N...] | events LEDGER_DIR... | moves [N...] | creates [N...])"
+            );
             std::process::exit(2);
         }
     }
@@ -250,6 +268,48 @@ fn moves(n: usize, runs: usize) -> Vec<Figure> {
         },
     ));
     out
+}
+
+/// `n` CREATE TABLE events, appended through the library in one run (no
+/// proof per event, which `record` and `import-sql` make), applied to a
+/// new file in one `strata apply` and taken back to 0 in one `apply --to
+/// 0`: the figures that must grow linearly with `n`.
+fn creates(n: usize, runs: usize) -> Vec<Figure> {
+    use strata_ledger::{Body, Draft, Ledger};
+    println!("{n} CREATE TABLE events:");
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let dir = tmp.path();
+    let ledger = Ledger::init(dir.join("ledger-data")).expect("init");
+    let mut head = strata_schema::Schema::default();
+    let mut run = Vec::with_capacity(n);
+    for i in 0..n {
+        let sql =
+            format!("CREATE TABLE t{i} (id integer PRIMARY KEY, name text NOT NULL, qty integer)");
+        let ops = strata_sqlite::ddl::parse_change(&sql, &head).expect("a CREATE TABLE");
+        strata_schema::project_all(strata_dialect::sqlite::RULES, &mut head, &ops).expect("fits");
+        run.push(Draft {
+            at: None,
+            author: "bench".into(),
+            message: format!("t{i}"),
+            body: Body::Change {
+                ops,
+                revert_sql: None,
+            },
+        });
+    }
+    ledger.append_run_unflushed(run).expect("append");
+    ledger.flush().expect("flush");
+    drop(ledger);
+    let (mut up, mut down) = (Vec::new(), Vec::new());
+    for r in 0..runs {
+        let db = format!("c{r}.db");
+        up.push(strata(dir, &["apply", "--db", &db], 0));
+        down.push(strata(dir, &["apply", "--db", &db, "--to", "0"], 0));
+    }
+    vec![
+        figure("apply to a new file", &up),
+        figure("apply --to 0", &down),
+    ]
 }
 
 /// The commands on a ledger whose head schema has `n` tables.

@@ -14,8 +14,9 @@ use rusqlite::Connection;
 use strata_dialect::sqlite::RULES;
 use strata_schema::{Op, Schema};
 use strata_sqlite::apply::{apply, open, Position};
+use strata_sqlite::custody::{Custody, Lineage};
 use strata_sqlite::ddl::parse_change;
-use strata_sqlite::plan::{plan, Plan, Step};
+use strata_sqlite::plan::{plan, plan_with, Plan, Step};
 use tempfile::TempDir;
 
 const LEDGER: &str = "1111111111111111111111111111111111111111111111111111111111111111";
@@ -249,7 +250,15 @@ fn million_row_rebuild(c: &mut Criterion) {
         b.iter_batched(
             || open(&copy_of(&template, dir.path(), "strata.db")).expect("open"),
             |mut conn| {
-                let p = plan(&at_one, &steps).expect("plan");
+                // The database's archive catalog, as `strata apply` reads
+                // it before planning (a plan made without it is refused).
+                let custody = Custody::load(&conn, &|seq, op, undo| Lineage {
+                    seq,
+                    op,
+                    forward: !undo,
+                })
+                .expect("custody");
+                let p = plan_with(&at_one, &steps, &custody).expect("plan");
                 apply(&mut conn, &p, Some(&from), &to, &p.schema, "bench", "0").expect("apply");
                 conn
             },

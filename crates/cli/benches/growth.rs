@@ -54,19 +54,9 @@ fn main() {
     println!("{}; {runs} runs each", machine());
     match args.first().map(String::as_str) {
         Some("objects") => {
-            let sizes: Vec<usize> = args[1..]
-                .iter()
-                .map(|a| a.replace('_', "").parse().expect("a number of tables"))
-                .collect();
-            let sizes = if sizes.is_empty() {
-                vec![1_000, 10_000]
-            } else {
-                sizes
-            };
-            let results: Vec<(String, Vec<Figure>)> = sizes
-                .iter()
-                .map(|&n| (format!("{n} tables"), objects(n, runs)))
-                .collect();
+            let results = by_size(&args[1..], &[1_000, 10_000], |n| {
+                (format!("{n} tables"), objects(n, runs))
+            });
             print_table(&results);
         }
         Some("events") => {
@@ -77,31 +67,15 @@ fn main() {
             print_table(&results);
         }
         Some("moves") => {
-            let sizes: Vec<usize> = args[1..]
-                .iter()
-                .map(|a| a.replace('_', "").parse().expect("a number of tables"))
-                .collect();
-            let sizes = if sizes.is_empty() { vec![500] } else { sizes };
-            let results: Vec<(String, Vec<Figure>)> = sizes
-                .iter()
-                .map(|&n| (format!("{} changes", 2 * n), moves(n, runs)))
-                .collect();
+            let results = by_size(&args[1..], &[500], |n| {
+                (format!("{} changes", 2 * n), moves(n, runs))
+            });
             print_table(&results);
         }
         Some("creates") => {
-            let sizes: Vec<usize> = args[1..]
-                .iter()
-                .map(|a| a.replace('_', "").parse().expect("a number of tables"))
-                .collect();
-            let sizes = if sizes.is_empty() {
-                vec![1_000, 10_000]
-            } else {
-                sizes
-            };
-            let results: Vec<(String, Vec<Figure>)> = sizes
-                .iter()
-                .map(|&n| (format!("{n} events"), creates(n, runs)))
-                .collect();
+            let results = by_size(&args[1..], &[1_000, 10_000], |n| {
+                (format!("{n} events"), creates(n, runs))
+            });
             print_table(&results);
         }
         _ => {
@@ -112,6 +86,25 @@ fn main() {
         }
     }
     println!("{}", load());
+}
+
+/// `measure` at each size the arguments give (`10_000` may be written with
+/// underscores), or at `default` when they give none.
+fn by_size(
+    args: &[String],
+    default: &[usize],
+    measure: impl Fn(usize) -> (String, Vec<Figure>),
+) -> Vec<(String, Vec<Figure>)> {
+    let sizes: Vec<usize> = args
+        .iter()
+        .map(|a| a.replace('_', "").parse().expect("a size"))
+        .collect();
+    let sizes = if sizes.is_empty() {
+        default.to_vec()
+    } else {
+        sizes
+    };
+    sizes.into_iter().map(measure).collect()
 }
 
 /// One command's figure: the median time and the largest peak RSS.

@@ -383,6 +383,18 @@ pub(crate) fn replay_body(
     seq: u64,
     body: &Body,
 ) -> Result<(), ApplyError> {
+    replay_body_with(r, schema, seq, body, |_, _| {})
+}
+
+/// [`replay_body`], calling `each` with the schema after every op of a
+/// change or revert.
+pub(crate) fn replay_body_with(
+    r: &dyn Rules,
+    schema: &mut Schema,
+    seq: u64,
+    body: &Body,
+    mut each: impl FnMut(&Schema, &Op),
+) -> Result<(), ApplyError> {
     match body {
         Body::Change { ops, .. } | Body::Revert { ops, .. } => {
             for (index, op) in ops.iter().enumerate() {
@@ -391,6 +403,7 @@ pub(crate) fn replay_body(
                     kind: op.kind(),
                     error,
                 })?;
+                each(schema, op);
             }
             Ok(())
         }

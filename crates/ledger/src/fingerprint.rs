@@ -21,7 +21,7 @@
 use blake3::hazmat::{
     left_subtree_len, merge_subtrees_non_root, merge_subtrees_root, ChainingValue, HasherExt, Mode,
 };
-use strata_schema::{project, Op, Rules, Schema};
+use strata_schema::{Op, Rules, Schema};
 
 use crate::event::{encode_into, ApplyError, Body, CodecError, Format, SCHEMA_DOMAIN};
 use crate::hash::Hash;
@@ -146,24 +146,10 @@ impl Fingerprints {
         seq: u64,
         body: &Body,
     ) -> Result<(), ApplyError> {
-        match body {
-            Body::Change { ops, .. } | Body::Revert { ops, .. } => {
-                for (index, op) in ops.iter().enumerate() {
-                    project(r, schema, op).map_err(|error| ApplyError::Op {
-                        index,
-                        kind: op.kind(),
-                        error,
-                    })?;
-                    self.touch(r, schema, op);
-                }
-                Ok(())
-            }
-            Body::Baseline { .. } => {
-                self.all_dirty = true;
-                crate::event::replay_body(r, schema, seq, body)
-            }
-            Body::Tag { .. } => crate::event::replay_body(r, schema, seq, body),
+        if matches!(body, Body::Baseline { .. }) {
+            self.all_dirty = true;
         }
+        crate::event::replay_body_with(r, schema, seq, body, |schema, op| self.touch(r, schema, op))
     }
 
     /// Note the entries `op`, just projected onto `schema`, may have
@@ -484,7 +470,7 @@ mod tests {
     use crate::workload::{Rng, Workload};
     use proptest::prelude::*;
     use strata_dialect::sqlite::{arb, RULES};
-    use strata_schema::{Column, PrimaryKey, Table};
+    use strata_schema::{project, Column, PrimaryKey, Table};
 
     const V2: Format = Format::V2;
     const V3: Format = Format {

@@ -265,7 +265,6 @@ pub fn plan_with(from: &Schema, steps: &[Step], custody: &Custody) -> Result<Pla
             planner.flush_all()?;
         }
     }
-    planner.flush_all()?;
     planner.plan.schema = Arc::unwrap_or_clone(planner.schema);
     Ok(planner.plan)
 }

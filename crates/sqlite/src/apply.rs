@@ -309,12 +309,43 @@ pub fn apply(
         conn.pragma_update(None, "foreign_keys", fk_during)
             .map_err(|e| classify(e, &path))?;
     }
+    let cache_before = widen_cache(conn).map_err(|e| classify(e, &path))?;
     let result = run(conn, plan, from, to, target, who, version, &path);
-    // Whatever happened, foreign keys go back to what they were.
-    let restored = conn.pragma_update(None, "foreign_keys", fk_before);
+    // Whatever happened, foreign keys and the cache go back to what they
+    // were.
+    let restored = conn
+        .pragma_update(None, "foreign_keys", fk_before)
+        .and_then(|()| match cache_before {
+            Some(size) => conn.pragma_update(None, "cache_size", size),
+            None => Ok(()),
+        });
     let applied = result?;
     restored.map_err(|e| classify(e, &path))?;
     Ok(applied)
+}
+
+/// The page cache an apply works with, in KiB: every DDL statement makes
+/// SQLite read its whole schema table again, and a schema of thousands
+/// of objects does not fit SQLite's default of 2 MiB, so each statement
+/// would read it from the file anew.
+const APPLY_CACHE_KIB: i64 = 64 * 1024;
+
+/// Widens the connection's page cache to [`APPLY_CACHE_KIB`] unless it is
+/// wider already; returns the setting to put back, if it changed. (SQLite
+/// takes a negative `cache_size` as KiB and a positive one as pages.)
+fn widen_cache(conn: &Connection) -> rusqlite::Result<Option<i64>> {
+    let size: i64 = conn.pragma_query_value(None, "cache_size", |r| r.get(0))?;
+    let page: i64 = conn.pragma_query_value(None, "page_size", |r| r.get(0))?;
+    let kib = if size < 0 {
+        size.saturating_neg()
+    } else {
+        size.saturating_mul(page) / 1024
+    };
+    if kib >= APPLY_CACHE_KIB {
+        return Ok(None);
+    }
+    conn.pragma_update(None, "cache_size", -APPLY_CACHE_KIB)?;
+    Ok(Some(size))
 }
 
 #[allow(clippy::too_many_arguments)]

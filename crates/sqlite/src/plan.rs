@@ -22,7 +22,7 @@ mod ops;
 mod rebuild;
 mod script;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use strata_dialect::sqlite::text::{self, quote_ident};
@@ -30,7 +30,7 @@ use strata_dialect::sqlite::RULES;
 use strata_dialect::sqlite::{key, same_name};
 use strata_schema::{project, Column, IndexTerm, Op, ProjectError, Schema, Table};
 
-use crate::custody::Custody;
+use crate::custody::{Custody, Held};
 use crate::render::render_index;
 use ops::OpAt;
 pub use strata_target::{Lineage, Loss, Step};
@@ -249,14 +249,38 @@ pub fn plan_with(from: &Schema, steps: &[Step], custody: &Custody) -> Result<Pla
             flat.push((at, op, i + 1 == step.ops.len()));
         }
     }
+    // Which ops name each table, and where the data steps are: what a
+    // CREATE TABLE folds is found without reading the whole move again.
+    let mut naming: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    let mut data_steps = Vec::new();
+    for (n, (_, op, _)) in flat.iter().enumerate() {
+        if matches!(op, Op::Data { .. }) {
+            data_steps.push(n);
+        }
+        for t in op.tables() {
+            let ops = naming.entry(key(t)).or_default();
+            if ops.last() != Some(&n) {
+                ops.push(n);
+            }
+        }
+    }
     let mut folded = BTreeSet::new();
     for (n, (at, op, last)) in flat.iter().enumerate() {
         if folded.remove(&n) {
             planner.fold(*at, op)?;
         } else {
             if let Op::CreateTable { table } = op {
-                let (widened, into) = planner.columns_to_fold(table, *at, &flat[n + 1..]);
-                folded.extend(into.into_iter().map(|k| n + 1 + k));
+                let ops = naming.get(&key(&table.name)).map_or(&[][..], Vec::as_slice);
+                let until = data_steps
+                    .get(data_steps.partition_point(|&d| d <= n))
+                    .copied()
+                    .unwrap_or(flat.len());
+                let later = ops[ops.partition_point(|&m| m <= n)..]
+                    .iter()
+                    .take_while(|&&m| m < until)
+                    .map(|&m| (m, flat[m].0, flat[m].1));
+                let (widened, into) = planner.columns_to_fold(table, *at, later);
+                folded.extend(into);
                 planner.widened = widened;
             }
             planner.op(*at, op)?;
@@ -463,19 +487,20 @@ impl Planner {
     }
 
     /// The net plan of a table the move creates: the ADD COLUMNs of the
-    /// ops in `rest` that follow it are written in its CREATE TABLE, and
-    /// planned as nothing (see [`Planner::fold`]). Folded are the ADD
-    /// COLUMNs up to the first op that names the table otherwise (an index,
-    /// a view, a rename, a rebuild, ...) or any data step, and none that
-    /// takes values back from an archive; nor any when the table comes back
-    /// with rows. The new table holds no row until then, so the result is
-    /// the same; returns the table to create and the indexes in `rest` of
-    /// the ops folded.
-    fn columns_to_fold(
+    /// ops that follow it are written in its CREATE TABLE, and planned as
+    /// nothing (see [`Planner::fold`]). `later` is every later op of the
+    /// move that names the table, up to the first data step, with its
+    /// index in the move. Folded are the ADD COLUMNs up to the first op
+    /// that names the table otherwise (an index, a view, a rename, a
+    /// rebuild, ...), and none that takes values back from an archive; nor
+    /// any when the table comes back with rows. The new table holds no row
+    /// until then, so the result is the same; returns the table to create
+    /// and the indexes of the ops folded.
+    fn columns_to_fold<'o>(
         &self,
         table: &Table,
         at: Here,
-        rest: &[(Here, &Op, bool)],
+        later: impl Iterator<Item = (usize, Here, &'o Op)>,
     ) -> (Option<Table>, Vec<usize>) {
         if self
             .custody
@@ -487,13 +512,7 @@ impl Planner {
         let k = key(&table.name);
         let mut widened = table.clone();
         let mut into = Vec::new();
-        for (i, (later, op, _)) in rest.iter().enumerate() {
-            if matches!(op, Op::Data { .. }) {
-                break;
-            }
-            if !op.tables().iter().any(|t| key(t) == k) {
-                continue;
-            }
+        for (n, at, op) in later {
             match op {
                 Op::AddColumn {
                     table: t,
@@ -502,12 +521,12 @@ impl Planner {
                 } if key(t) == k
                     && self
                         .custody
-                        .wanted(later.lineage, ArchiveKind::Column)
+                        .wanted(at.lineage, ArchiveKind::Column)
                         .is_none()
                     && (*position as usize) <= widened.columns.len() =>
                 {
                     widened.columns.insert(*position as usize, column.clone());
-                    into.push(i);
+                    into.push(n);
                 }
                 _ => break,
             }
@@ -518,12 +537,23 @@ impl Planner {
     /// An op folded into the CREATE TABLE of its table: projected, and no
     /// statement of its own.
     fn fold(&mut self, at: Here, op: &Op) -> Result<(), PlanError> {
-        self.schema = Arc::new(self.projected(at, op)?);
-        Ok(())
+        self.project_here(at, op)
     }
 
-    /// The schema after `op` (an op that does not fit means the ledger and
-    /// the database disagree).
+    /// Projects `op` onto the planner's schema in place (an op that does
+    /// not fit means the ledger and the database disagree). In place: a
+    /// copy of the whole schema per op would make a move across many
+    /// events quadratic in the number of objects.
+    fn project_here(&mut self, at: Here, op: &Op) -> Result<(), PlanError> {
+        project(RULES, Arc::make_mut(&mut self.schema), op).map_err(|error| PlanError::DoesNotFit {
+            seq: at.seq,
+            op: at.op,
+            kind: at.kind,
+            error,
+        })
+    }
+
+    /// The schema after `op`, as a copy.
     fn projected(&self, at: Here, op: &Op) -> Result<Schema, PlanError> {
         let mut after = Schema::clone(&self.schema);
         project(RULES, &mut after, op).map_err(|error| PlanError::DoesNotFit {
@@ -535,33 +565,55 @@ impl Planner {
         Ok(after)
     }
 
-    /// Plans one op: projects it (an op that does not fit means the ledger
-    /// and the database disagree), finds the archive it takes data back
-    /// from, and hands it to the function for its kind (in `ops`).
+    /// Plans one op: finds the archive it takes data back from, hands it to
+    /// the function for its kind (in `ops`), and projects it. An op that
+    /// does not fit is reported as such, whatever its planning made of it.
     fn op(&mut self, at: Here, op: &Op) -> Result<(), PlanError> {
-        let before = Arc::clone(&self.schema);
-        let after = self.projected(at, op)?;
         // The archive this op takes its data back from, if it is one that
         // brings data back and the database keeps it.
         let back = self.take_back(at, op);
+        let before = Arc::clone(&self.schema);
         let o = OpAt {
             at,
             op,
             before: &before,
-            after: &after,
         };
-        match op {
+        let planned = self.plan_op(o, back);
+        drop(before);
+        match planned {
+            Ok(Some(after)) => {
+                self.schema = Arc::new(after);
+                Ok(())
+            }
+            Ok(None) => self.project_here(at, op),
+            Err(e) => Err(self.projected(at, op).err().unwrap_or(e)),
+        }
+    }
+
+    /// The statements of an op. A rename is planned knowing the schema it
+    /// leaves, which it returns; renames are few, so only they pay for a
+    /// copy of the schema.
+    fn plan_op(&mut self, o: OpAt, back: Option<Held>) -> Result<Option<Schema>, PlanError> {
+        match o.op {
             Op::Data { sql } => self.data_step(o, sql)?,
             Op::CreateTable { table } => self.create_table(o, table, back),
             Op::DropTable { table } => self.drop_table(o, table)?,
-            Op::RenameTable { from, to } => self.rename_table(o, from, to)?,
+            Op::RenameTable { from, to } => {
+                let after = self.projected(o.at, o.op)?;
+                self.rename_table(o, &after, from, to)?;
+                return Ok(Some(after));
+            }
+            Op::RenameColumn { table, from, to } => {
+                let after = self.projected(o.at, o.op)?;
+                self.rename_column(o, &after, table, from, to)?;
+                return Ok(Some(after));
+            }
             Op::AddColumn {
                 table,
                 column,
                 position,
             } => self.add_column(o, table, column, *position, back),
             Op::DropColumn { table, column, .. } => self.drop_column(o, table, column)?,
-            Op::RenameColumn { table, from, to } => self.rename_column(o, table, from, to)?,
             Op::AlterColumn { table, .. }
             | Op::AddForeignKey { table, .. }
             | Op::DropForeignKey { table, .. }
@@ -585,8 +637,7 @@ impl Planner {
                 self.view_or_trigger(o, &trigger.name, sql)?;
             }
         }
-        self.schema = Arc::new(after);
-        Ok(())
+        Ok(None)
     }
 
     /// A native rename of a table or a column. SQLite carries it into the

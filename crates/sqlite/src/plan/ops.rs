@@ -13,14 +13,14 @@ use super::{is_referenced, keep, native_add, own_text_mentions, Here, PlanError,
 use crate::custody::Held;
 use crate::render::{render_column_def, render_index, render_table};
 
-/// An op in the plan: where it comes from, and the schema as it finds it
-/// and as it leaves it.
+/// An op in the plan: where it comes from, and the schema as it finds it.
+/// Only a rename needs the schema as the op leaves it too; it is given it
+/// apart, so that no other op pays for a copy of the schema.
 #[derive(Clone, Copy)]
 pub(super) struct OpAt<'a> {
     pub(super) at: Here,
     pub(super) op: &'a Op,
     pub(super) before: &'a Schema,
-    pub(super) after: &'a Schema,
 }
 
 impl OpAt<'_> {
@@ -81,8 +81,14 @@ impl Planner {
     }
 
     /// ALTER TABLE ... RENAME TO, after the gathered rebuilds of the tables
-    /// it names.
-    pub(super) fn rename_table(&mut self, o: OpAt, from: &str, to: &str) -> Result<(), PlanError> {
+    /// it names; `after` is the schema the rename leaves.
+    pub(super) fn rename_table(
+        &mut self,
+        o: OpAt,
+        after: &Schema,
+        from: &str,
+        to: &str,
+    ) -> Result<(), PlanError> {
         self.flush_touching(o.op)?;
         let sql = format!(
             "ALTER TABLE {} RENAME TO {}",
@@ -90,16 +96,16 @@ impl Planner {
             quote_ident(to)
         );
         let comment = o.note(&format!("{from} to {to}"));
-        self.native_rename(o.at, o.before, o.after, from, sql, comment);
-        self.refresh_own_text(o, to, from);
+        self.native_rename(o.at, o.before, after, from, sql, comment);
+        self.refresh_own_text(o, after, to, from);
         Ok(())
     }
 
-    /// After a native rename: where the table's own SQL text names `name`,
-    /// a rebuild of `table` from the model, which carries the model's
-    /// text.
-    fn refresh_own_text(&mut self, o: OpAt, table: &str, name: &str) {
-        let t = o.after.table(RULES, table).cloned().unwrap_or_default();
+    /// After a native rename that leaves `after`: where the table's own SQL
+    /// text names `name`, a rebuild of `table` from the model, which
+    /// carries the model's text.
+    fn refresh_own_text(&mut self, o: OpAt, after: &Schema, table: &str, name: &str) {
+        let t = after.table(RULES, table).cloned().unwrap_or_default();
         if own_text_mentions(&t, name) {
             let i = self.start(o.at, &t, "refresh of the table's own SQL text");
             self.pending[i].ops.push(o.at.op);
@@ -174,9 +180,11 @@ impl Planner {
     /// unless another table's foreign key names the column (a rebuild
     /// writes the table, not the other tables' REFERENCES clauses, which
     /// SQLite's own rename rewrites); native RENAME COLUMN otherwise.
+    /// `after` is the schema the rename leaves.
     pub(super) fn rename_column(
         &mut self,
         o: OpAt,
+        after: &Schema,
         table: &str,
         from: &str,
         to: &str,
@@ -199,8 +207,8 @@ impl Planner {
                     quote_ident(to)
                 );
                 let comment = o.note(&format!("{table}.{from} to {to}"));
-                self.native_rename(o.at, o.before, o.after, table, sql, comment);
-                self.refresh_own_text(o, table, to);
+                self.native_rename(o.at, o.before, after, table, sql, comment);
+                self.refresh_own_text(o, after, table, to);
             }
         }
         Ok(())

@@ -19,6 +19,8 @@ use crate::support::{int, position, rows};
 struct Settings {
     foreign_keys: Vec<Vec<Value>>,
     busy_timeout: Vec<Vec<Value>>,
+    /// An apply widens the page cache while it runs, and puts it back.
+    cache_size: Vec<Vec<Value>>,
     dqs_ddl: bool,
     dqs_dml: bool,
     legacy_alter_table: bool,
@@ -28,6 +30,7 @@ fn settings(conn: &Connection) -> Settings {
     Settings {
         foreign_keys: rows(conn, "PRAGMA foreign_keys"),
         busy_timeout: rows(conn, "PRAGMA busy_timeout"),
+        cache_size: rows(conn, "PRAGMA cache_size"),
         dqs_ddl: conn
             .db_config(DbConfig::SQLITE_DBCONFIG_DQS_DDL)
             .expect("dqs"),
@@ -56,6 +59,8 @@ fn a_connection_handed_over_is_applied_to_and_given_back_as_it_was() {
         .expect("timeout");
     conn.pragma_update(None, "foreign_keys", false)
         .expect("foreign keys");
+    conn.pragma_update(None, "cache_size", 500)
+        .expect("cache size");
     conn.set_db_config(DbConfig::SQLITE_DBCONFIG_LEGACY_ALTER_TABLE, true)
         .expect("legacy");
     let before = settings(&conn);

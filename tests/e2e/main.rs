@@ -35,6 +35,7 @@ mod interrupt;
 mod lint;
 mod log;
 mod man;
+mod net;
 mod options;
 mod own_files;
 mod paths;
@@ -263,10 +264,6 @@ impl Run {
     }
 }
 
-/// Load SQL into a fresh in-memory SQLite database and list its tables'
-/// columns as (table, column, declared type, notnull, default). SQLite
-/// reports the standard type names (integer, text, ...) in upper case
-/// whatever their spelling, so types are compared lower-cased.
 /// Each row `sql` reads from `db`, its values as rusqlite shows them
 /// (`Integer(1)|Text("ada")`), joined by `|`.
 pub fn values(db: &rusqlite::Connection, sql: &str) -> Vec<String> {
@@ -286,6 +283,10 @@ pub fn values(db: &rusqlite::Connection, sql: &str) -> Vec<String> {
     .expect("rows")
 }
 
+/// Load SQL into a fresh in-memory SQLite database and list its tables'
+/// columns as (table, column, declared type, notnull, default). SQLite
+/// reports the standard type names (integer, text, ...) in upper case
+/// whatever their spelling, so types are compared lower-cased.
 pub fn load_sql(sql: &str) -> Vec<(String, String, String, bool, Option<String>)> {
     let conn = rusqlite::Connection::open_in_memory().expect("sqlite");
     conn.execute_batch(sql)

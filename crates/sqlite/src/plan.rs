@@ -234,6 +234,7 @@ pub fn plan_with(from: &Schema, steps: &[Step], custody: &Custody) -> Result<Pla
         pending: Vec::new(),
         custody: custody.clone(),
         widened: None,
+        table_goes: false,
     };
     // Every op of the move in order, and whether it ends its step.
     let mut flat: Vec<(Here, &Op, bool)> = Vec::new();
@@ -264,24 +265,38 @@ pub fn plan_with(from: &Schema, steps: &[Step], custody: &Custody) -> Result<Pla
             }
         }
     }
+    // The later ops of the move that name `table` before its next data
+    // step, with their indexes.
+    let later = |n: usize, table: &str| {
+        let ops = naming.get(&key(table)).map_or(&[][..], Vec::as_slice);
+        let until = data_steps
+            .get(data_steps.partition_point(|&d| d <= n))
+            .copied()
+            .unwrap_or(flat.len());
+        ops[ops.partition_point(|&m| m <= n)..]
+            .iter()
+            .take_while(move |&&m| m < until)
+            .map(|&m| (m, flat[m].0, flat[m].1))
+    };
     let mut folded = BTreeSet::new();
     for (n, (at, op, last)) in flat.iter().enumerate() {
         if folded.remove(&n) {
             planner.fold(*at, op)?;
         } else {
-            if let Op::CreateTable { table } = op {
-                let ops = naming.get(&key(&table.name)).map_or(&[][..], Vec::as_slice);
-                let until = data_steps
-                    .get(data_steps.partition_point(|&d| d <= n))
-                    .copied()
-                    .unwrap_or(flat.len());
-                let later = ops[ops.partition_point(|&m| m <= n)..]
-                    .iter()
-                    .take_while(|&&m| m < until)
-                    .map(|&m| (m, flat[m].0, flat[m].1));
-                let (widened, into) = planner.columns_to_fold(table, *at, later);
-                folded.extend(into);
-                planner.widened = widened;
+            planner.table_goes = false;
+            match op {
+                Op::CreateTable { table } => {
+                    let (widened, into) =
+                        planner.columns_to_fold(table, *at, later(n, &table.name));
+                    folded.extend(into);
+                    planner.widened = widened;
+                }
+                Op::DropColumn { table, .. } => {
+                    planner.table_goes = later(n, table).next().is_some_and(
+                        |(_, _, next)| matches!(next, Op::DropTable { table: t } if same_name(&t.name, table)),
+                    );
+                }
+                _ => {}
             }
             planner.op(*at, op)?;
         }
@@ -466,6 +481,10 @@ struct Planner {
     /// The table the CREATE TABLE about to be planned writes, when later
     /// ops of the move that add columns to it are folded into it.
     widened: Option<Table>,
+    /// Whether the DROP COLUMN about to be planned is followed, in the
+    /// move, by the drop of its table, with no op naming the table and no
+    /// data step between.
+    table_goes: bool,
 }
 
 impl Planner {

@@ -149,7 +149,11 @@ impl Planner {
 
     /// A dropped column: part of the rebuild its table is gathered into, or
     /// native DROP COLUMN with its values archived first (a generated
-    /// column keeps none).
+    /// column keeps none). When the move drops the table next, the values
+    /// are archived as ever but the column is left in the table, which
+    /// goes with it: its archive copies the columns the model gives it,
+    /// so the database ends as the events leave it one by one, without a
+    /// DROP COLUMN (which makes SQLite parse every object of the schema).
     pub(super) fn drop_column(
         &mut self,
         o: OpAt,
@@ -164,6 +168,9 @@ impl Planner {
         if column.generated.is_none() {
             let k = keep::Keep::native(o.at, &current, column)?;
             self.archive(&k, table)?;
+        }
+        if std::mem::take(&mut self.table_goes) {
+            return Ok(());
         }
         self.emit(
             o.note(&format!("{table}.{}", column.name)),

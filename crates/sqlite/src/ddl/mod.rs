@@ -148,15 +148,14 @@ pub fn parse_change(sql: &str, head: &Schema) -> Result<Vec<Op>, DdlError> {
         // A hand-written rebuild of a table is recorded as the change it
         // makes to the table (see [`rebuild`]).
         if let [Op::CreateTable { table }] = new_ops.as_slice() {
-            let found = rebuild::recognise(&source, &statements[at..], &schema, table).map_err(
-                |(number, kind)| {
+            let found = rebuild::recognise(&source, &statements[at..], &mut schema, table)
+                .map_err(|(number, kind)| {
                     let s = statements
                         .iter()
                         .find(|s| s.number == number)
                         .unwrap_or(statement);
                     fail(s, kind)
-                },
-            )?;
+                })?;
             if let Some(found) = found {
                 new_ops = found.ops;
                 at += found.consumed;

@@ -34,32 +34,68 @@ const HOW: &str = "strata records a table rebuild when the copy is `INSERT INTO 
 /// Whether `rest`, the statements after `CREATE TABLE created`, go on with
 /// the copy, the drop of the old table and the rename of the new one; if
 /// so, the ops they make together against `schema` (the schema before the
-/// CREATE TABLE). `Err` carries the number of the statement at fault.
+/// CREATE TABLE, as it is given back). `Err` carries the number of the
+/// statement at fault.
 pub(super) fn recognise(
     source: &Source,
     rest: &[Statement],
-    schema: &Schema,
+    schema: &mut Schema,
     created: &Table,
 ) -> Result<Option<Rebuild>, (usize, Fault)> {
-    let mut with_new = schema.clone();
-    with_new.tables.insert(key(&created.name), created.clone());
-    // The next three statements that do something (BEGIN, COMMIT and the
-    // like record nothing and are passed over).
-    let mut found: Vec<(usize, &Statement, Vec<Op>)> = Vec::new();
+    // The statements after it are read with the new table in the schema,
+    // put there for the while and taken out again: a copy of the schema
+    // for every CREATE TABLE of a script would cost the schema's size per
+    // statement.
+    let k = key(&created.name);
+    let there = schema.tables.insert(k.clone(), created.clone());
+    let next = next_three(source, rest, schema);
+    match there {
+        Some(t) => schema.tables.insert(k, t),
+        None => schema.tables.remove(&k),
+    };
+    let Some((found, consumed)) = next else {
+        return Ok(None);
+    };
+    recognised(source, schema, created, &found, consumed)
+}
+
+/// A statement of the script with the ops it makes.
+type Found<'s, 'a> = (usize, &'s Statement<'a>, Vec<Op>);
+
+/// The next three statements of `rest` that do something, with their ops
+/// against `with_new` (BEGIN, COMMIT and the like record nothing and are
+/// passed over), and how many statements that took; `None` when one does
+/// not read.
+fn next_three<'s, 'a>(
+    source: &Source,
+    rest: &'s [Statement<'a>],
+    with_new: &Schema,
+) -> Option<(Vec<Found<'s, 'a>>, usize)> {
+    let mut found: Vec<Found> = Vec::new();
     let mut consumed = 0;
     for (i, s) in rest.iter().enumerate() {
         if found.len() == 3 {
             break;
         }
-        let Ok(ops) = statement_ops(source, s, &with_new) else {
-            return Ok(None);
-        };
+        let ops = statement_ops(source, s, with_new).ok()?;
         consumed = i + 1;
         if !ops.is_empty() {
             found.push((i, s, ops));
         }
     }
-    let [(_, copy, copy_ops), (_, _, drop_ops), (_, _, rename_ops)] = found.as_slice() else {
+    Some((found, consumed))
+}
+
+/// The rebuild the statements `found` after `CREATE TABLE created` make,
+/// if they are one.
+fn recognised(
+    source: &Source,
+    schema: &Schema,
+    created: &Table,
+    found: &[Found],
+    consumed: usize,
+) -> Result<Option<Rebuild>, (usize, Fault)> {
+    let [(_, copy, copy_ops), (_, _, drop_ops), (_, _, rename_ops)] = found else {
         return Ok(None);
     };
     let ([Op::Data { .. }], Some(Op::DropTable { table: old }), [Op::RenameTable { from, to }]) =

@@ -119,3 +119,58 @@ fn a_column_dropped_when_its_table_stays_is_dropped() {
         ]
     );
 }
+
+#[test]
+fn a_new_table_is_created_net_of_the_columns_later_events_add_and_drop() {
+    let env = Env::init();
+    for (message, sql) in [
+        (
+            "t",
+            "CREATE TABLE t (id integer primary key, a text, b text)",
+        ),
+        ("c", "ALTER TABLE t ADD COLUMN c integer"),
+        ("drop b", "ALTER TABLE t DROP COLUMN b"),
+        ("d", "ALTER TABLE t ADD COLUMN d text DEFAULT 'x'"),
+        ("drop c", "ALTER TABLE t DROP COLUMN c"),
+        (
+            "rows",
+            "INSERT INTO t (id, a) VALUES (1, 'one'), (2, 'two')",
+        ),
+        ("drop d", "ALTER TABLE t DROP COLUMN d"),
+    ] {
+        if message == "rows" {
+            let undo = env.file("undo.sql", "DELETE FROM t WHERE id IN (1, 2)");
+            let undo = undo.to_str().expect("utf-8 path");
+            env.ok(&["record", "-m", message, "--revert-sql", undo, "--sql", sql]);
+        } else {
+            env.record(message, sql);
+        }
+    }
+    let plan = env.ok(&["apply", "--db", "a.db", "--dry-run"]);
+    // The columns dropped before the rows came are never written; the one
+    // dropped after is.
+    assert_eq!(
+        plan.stdout.matches("DROP COLUMN").count(),
+        1,
+        "{}",
+        plan.stdout
+    );
+    env.ok(&["apply", "--db", "a.db"]);
+    for to in 1..=7 {
+        env.ok(&["apply", "--db", "b.db", "--to", &to.to_string()]);
+    }
+    assert_eq!(state(&env, "a.db"), state(&env, "b.db"));
+    // Back to the start of the rows and to head again, each in one apply.
+    env.ok(&["apply", "--db", "a.db", "--to", "5"]);
+    env.ok(&["apply", "--db", "b.db", "--to", "6"]);
+    env.ok(&["apply", "--db", "b.db", "--to", "5"]);
+    assert_eq!(state(&env, "a.db"), state(&env, "b.db"));
+    env.ok(&["apply", "--db", "a.db"]);
+    env.ok(&["apply", "--db", "b.db"]);
+    assert_eq!(state(&env, "a.db"), state(&env, "b.db"));
+    assert_eq!(
+        crate::values(&env.db("a.db"), "SELECT id, a FROM t ORDER BY id"),
+        [r#"Integer(1)|Text("one")"#, r#"Integer(2)|Text("two")"#]
+    );
+    env.ok(&["verify", "--db", "a.db"]);
+}

@@ -505,16 +505,19 @@ impl Planner {
         self.pending.iter().position(|p| p.key == k)
     }
 
-    /// The net plan of a table the move creates: the ADD COLUMNs of the
-    /// ops that follow it are written in its CREATE TABLE, and planned as
-    /// nothing (see [`Planner::fold`]). `later` is every later op of the
-    /// move that names the table, up to the first data step, with its
-    /// index in the move. Folded are the ADD COLUMNs up to the first op
-    /// that names the table otherwise (an index, a view, a rename, a
-    /// rebuild, ...), and none that takes values back from an archive; nor
-    /// any when the table comes back with rows. The new table holds no row
-    /// until then, so the result is the same; returns the table to create
-    /// and the indexes of the ops folded.
+    /// The net plan of a table the move creates: the ADD and DROP COLUMNs
+    /// of the ops that follow it are written in its CREATE TABLE, and
+    /// planned as nothing but the (empty) archive of a dropped column (see
+    /// [`Planner::fold`]). `later` is every later op of the move that
+    /// names the table, up to the first data step, with its index in the
+    /// move. Folded are the ADD and DROP COLUMNs up to the first op that
+    /// names the table otherwise (an index, a view, a rename, a rebuild,
+    /// ...), and none that takes values back from an archive, nor an ADD
+    /// COLUMN of a name a folded DROP COLUMN dropped (it may take back the
+    /// archive that drop makes); nor any when the table comes back with
+    /// rows. The new table holds no row until then, so the result is the
+    /// same; returns the table to create and the indexes of the ops
+    /// folded.
     fn columns_to_fold<'o>(
         &self,
         table: &Table,
@@ -531,6 +534,7 @@ impl Planner {
         let k = key(&table.name);
         let mut widened = table.clone();
         let mut into = Vec::new();
+        let mut dropped: Vec<&str> = Vec::new();
         for (n, at, op) in later {
             match op {
                 Op::AddColumn {
@@ -542,9 +546,24 @@ impl Planner {
                         .custody
                         .wanted(at.lineage, ArchiveKind::Column)
                         .is_none()
+                    && !dropped.iter().any(|d| same_name(d, &column.name))
                     && (*position as usize) <= widened.columns.len() =>
                 {
                     widened.columns.insert(*position as usize, column.clone());
+                    into.push(n);
+                }
+                Op::DropColumn {
+                    table: t, column, ..
+                } if key(t) == k => {
+                    let Some(i) = widened
+                        .columns
+                        .iter()
+                        .position(|c| same_name(&c.name, &column.name))
+                    else {
+                        break;
+                    };
+                    widened.columns.remove(i);
+                    dropped.push(&column.name);
                     into.push(n);
                 }
                 _ => break,
@@ -553,9 +572,17 @@ impl Planner {
         (Some(widened).filter(|_| !into.is_empty()), into)
     }
 
-    /// An op folded into the CREATE TABLE of its table: projected, and no
-    /// statement of its own.
+    /// An op folded into the CREATE TABLE of its table: projected, with no
+    /// statement of its own but, for a dropped column, the archive of its
+    /// values, which the table, empty, does not have.
     fn fold(&mut self, at: Here, op: &Op) -> Result<(), PlanError> {
+        if let Op::DropColumn { table, column, .. } = op {
+            if column.generated.is_none() {
+                let current = self.schema.table(RULES, table).cloned().unwrap_or_default();
+                let k = keep::Keep::native(at, &current, column)?;
+                self.archive_of_nothing(&k)?;
+            }
+        }
         self.project_here(at, op)
     }
 

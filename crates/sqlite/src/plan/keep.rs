@@ -226,6 +226,19 @@ impl Planner {
     /// names it now) into a new archive table and records it in the
     /// catalog.
     pub(super) fn archive(&mut self, k: &Keep, db_table: &str) -> Result<(), PlanError> {
+        self.archive_from(k, Some(db_table))
+    }
+
+    /// What `k` keeps of a table the move has created and that has held no
+    /// row since: an archive table with no rows, recorded in the catalog,
+    /// as the op makes it one event at a time; nothing is read from the
+    /// table, which the net plan may have created without the column.
+    pub(super) fn archive_of_nothing(&mut self, k: &Keep) -> Result<(), PlanError> {
+        self.archive_from(k, None)
+    }
+
+    /// [`Planner::archive`], copying from `db_table` when it is `Some`.
+    fn archive_from(&mut self, k: &Keep, db_table: Option<&str>) -> Result<(), PlanError> {
         let columns = k
             .key
             .iter()
@@ -299,25 +312,26 @@ impl Planner {
                 ),
             );
         }
-        self.emit(
-            comment.clone(),
-            format!(
-                "INSERT INTO {a} ({}) SELECT {} FROM {}",
-                targets.join(", "),
-                sources.join(", "),
-                quote_ident(db_table)
-            ),
-        );
+        if let Some(db_table) = db_table {
+            self.emit(
+                comment.clone(),
+                format!(
+                    "INSERT INTO {a} ({}) SELECT {} FROM {}",
+                    targets.join(", "),
+                    sources.join(", "),
+                    quote_ident(db_table)
+                ),
+            );
+        }
         let key_names: Vec<String> = k.key.iter().map(|(c, _)| c.clone()).collect();
         let value_names: Vec<String> = k.values.iter().map(|(c, _)| c.clone()).collect();
         let witness_names: Vec<String> = k.witness.iter().map(|(c, _)| c.clone()).collect();
-        let counter = if k.counter {
-            format!(
+        let counter = match db_table {
+            Some(db_table) if k.counter => format!(
                 "(SELECT max(\"seq\") FROM sqlite_sequence WHERE \"name\" = {})",
                 quote_literal(db_table)
-            )
-        } else {
-            "NULL".to_string()
+            ),
+            _ => "NULL".to_string(),
         };
         let entry = ArchiveEntry {
             id,

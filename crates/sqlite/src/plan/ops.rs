@@ -52,7 +52,10 @@ impl Planner {
     pub(super) fn create_table(&mut self, o: OpAt, table: &Table, back: Option<Held>) {
         match self.widened.take() {
             Some(widened) => self.emit(
-                o.note(&format!("{} (with the columns later ops add)", table.name)),
+                o.note(&format!(
+                    "{} (net of the columns later ops add and drop)",
+                    table.name
+                )),
                 render_table(&widened),
             ),
             None => self.emit(o.note(&table.name), render_table(table)),

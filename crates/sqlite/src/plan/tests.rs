@@ -245,3 +245,46 @@ fn a_new_table_is_created_with_the_columns_later_events_add() {
     assert_eq!(sql[4], "INSERT INTO u (x) VALUES (1)");
     assert_eq!(sql[5], "ALTER TABLE \"u\" ADD COLUMN \"z\" INT");
 }
+
+#[test]
+fn a_new_table_is_created_without_the_columns_later_events_drop() {
+    let s = Schema::default();
+    let mut at = s.clone();
+    let mut steps = Vec::new();
+    for (seq, sql) in [
+        "CREATE TABLE t (a INT, b TEXT)",
+        "ALTER TABLE t ADD COLUMN c INT",
+        "ALTER TABLE t DROP COLUMN b; ALTER TABLE t DROP COLUMN c",
+        // Added again under a dropped name: not folded, as it may take
+        // back what the drop archived.
+        "ALTER TABLE t ADD COLUMN c TEXT",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let ops = parse_change(sql, &at).expect("ops");
+        project_all(RULES, &mut at, &ops).expect("fits");
+        steps.push(Step::new(seq as u64 + 1, ops));
+    }
+    let p = plan(&s, &steps).expect("plan");
+    assert_eq!(p.schema, at);
+    let sql = sqls(&p);
+    assert!(sql[0].contains("(\n  \"a\" INT\n)"), "{}", sql[0]);
+    assert!(!sql.iter().any(|s| s.contains("DROP COLUMN")), "{sql:#?}");
+    // Each dropped column still gets its archive, empty, with no copy
+    // from the table, which never had the column.
+    let archives: Vec<&&str> = sql
+        .iter()
+        .filter(|s| s.starts_with("CREATE TABLE \"_strata_archive_"))
+        .collect();
+    assert_eq!(archives.len(), 2, "{sql:#?}");
+    assert!(
+        !sql.iter()
+            .any(|s| s.starts_with("INSERT INTO \"_strata_archive_")),
+        "{sql:#?}"
+    );
+    assert_eq!(
+        sql.last().copied(),
+        Some("ALTER TABLE \"t\" ADD COLUMN \"c\" TEXT")
+    );
+}

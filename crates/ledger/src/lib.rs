@@ -59,7 +59,7 @@ pub use event::{
 };
 pub use fingerprint::Fingerprints;
 pub use hash::{Hash, ParseHashError};
-pub use journal::{JOURNAL_FILE, JOURNAL_VERSION};
+pub use journal::{CHECK_FILE, CHECK_VERSION, JOURNAL_FILE, JOURNAL_VERSION};
 pub use point::{check_tag_name, is_hash_prefix, Point, PointError, TagNameError};
 #[cfg(feature = "store")]
 pub use store::replace_file;

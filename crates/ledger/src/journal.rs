@@ -1421,6 +1421,168 @@ impl Journal {
     }
 }
 
+#[cfg(test)]
+impl Journal {
+    /// verify as it was before it made the opening check in its own pass:
+    /// a second pass over a journal [`Journal::open`] checked (without a
+    /// checkpoint), to compare the one pass with.
+    ///
+    /// Check the whole journal: every record as [`Journal::open`] does,
+    /// and every event decoded, recorded as a tag exactly when it is one,
+    /// every snapshot against its event's fingerprint; `deep` also
+    /// re-encodes and re-projects every event (as the store's verify).
+    pub(crate) fn verify_second_pass(&self, deep: bool) -> Result<VerifyReport> {
+        let io = |e| io_read(&self.path, e);
+        let broken = |b: Bad| {
+            Ok(VerifyReport::Broken(Problem {
+                seq: b.seq,
+                reason: format!("the journal: {}", b.reason),
+            }))
+        };
+        let mut c = Cursor::new(self.file.clone(), self.start, self.end);
+        let mut buf = Vec::new();
+        let mut schema = Schema::default();
+        let mut last: Option<Event> = None;
+        let (mut events, mut tags, mut snapshots) = (0u64, 0u64, 0u64);
+        let mut last_hash = Hash::ZERO;
+        let mut names = std::collections::HashSet::new();
+        let mut deep_replay = DeepReplay::new(self.format)?;
+        while let Some(at) = c.head().map_err(io)? {
+            if at.kind == KIND_SNAPSHOT {
+                let Some(event) = &last else {
+                    return broken(bad(None, "a snapshot record does not follow its event"));
+                };
+                if !deep {
+                    // As the store's: a snapshot is checked when it is
+                    // used, and by --deep.
+                    c.skip_payload(&at).map_err(io)?;
+                    c.check().map_err(io)?;
+                    continue;
+                }
+                c.payload(&at, &mut buf).map_err(io)?;
+                let check = c.check().map_err(io)?;
+                let fp = self.format.fingerprint_bytes(&buf);
+                if fp != event.fingerprint || fp != check {
+                    return broken(bad(
+                        Some(event.seq),
+                        "its snapshot differs from the replayed schema",
+                    ));
+                }
+                snapshots += 1;
+                continue;
+            }
+            if at.kind != KIND_EVENT && at.kind != KIND_TAG {
+                return broken(bad(
+                    Some(events + 1),
+                    format!("it has a record of unknown kind {}", at.kind),
+                ));
+            }
+            c.payload(&at, &mut buf).map_err(io)?;
+            let check = c.check().map_err(io)?;
+            events += 1;
+            let here = Some(events);
+            if self.format.hash_event_bytes(&buf) != check {
+                return broken(bad(here, "its bytes do not match its hash"));
+            }
+            let event: Event = match self.format.decode_event(&buf) {
+                Ok(e) => e,
+                Err(e) => return broken(bad(here, e.to_string())),
+            };
+            if event.seq != events {
+                return broken(bad(
+                    here,
+                    format!("the record there is event {}", event.seq),
+                ));
+            }
+            if event.prev != last_hash {
+                return broken(bad(
+                    here,
+                    format!(
+                        "its prev is {} but event {} has hash {last_hash}",
+                        event.prev,
+                        events - 1
+                    ),
+                ));
+            }
+            if let Some(before) = &last {
+                if event.at < before.at {
+                    return broken(bad(
+                        here,
+                        format!(
+                            "its time {} is earlier than event {}'s ({})",
+                            event.at,
+                            events - 1,
+                            before.at
+                        ),
+                    ));
+                }
+            }
+            if matches!(event.body, Body::Tag { .. }) != (at.kind == KIND_TAG) {
+                return broken(bad(
+                    here,
+                    "its record kind does not say whether it is a tag",
+                ));
+            }
+            if let Body::Tag { name, target } = &event.body {
+                if *target >= events || !names.insert(name.clone()) {
+                    return broken(bad(
+                        here,
+                        format!("tag {name} is not a tag that can be made there"),
+                    ));
+                }
+                tags += 1;
+            }
+            if deep {
+                match self.format.encode_event(&event) {
+                    Ok(b) if b == buf => {}
+                    _ => {
+                        return broken(bad(
+                            here,
+                            "its bytes are not the canonical encoding of the event they decode to",
+                        ))
+                    }
+                }
+                if let Err(e) = deep_replay.replay(self.rules()?, &mut schema, events, &event.body)
+                {
+                    return broken(bad(here, format!("it does not replay: {e}")));
+                }
+                let fp = deep_replay.fingerprint(&schema, &event.fingerprint)?;
+                if fp != event.fingerprint {
+                    return broken(bad(
+                        here,
+                        format!(
+                            "its fingerprint {} differs from the replayed schema's {fp}",
+                            event.fingerprint
+                        ),
+                    ));
+                }
+            }
+            last_hash = check;
+            last = Some(event);
+        }
+        if deep && !deep_replay.kept_up(&schema)? {
+            return broken(bad(None, DRIFTED));
+        }
+        Ok(VerifyReport::Ok(VerifySummary {
+            deep,
+            events,
+            head: (events > 0).then_some((events, last_hash)),
+            tags,
+            snapshots,
+        }))
+    }
+}
+
+/// What [`Journal::open`] then the second pass gave, for the tests.
+#[cfg(test)]
+pub(crate) fn verify_in_two_passes(dir: &Path, deep: bool) -> Result<VerifyReport> {
+    Journal::open(dir)?
+        .ok_or_else(|| LedgerError::NoJournal {
+            dir: dir.to_path_buf(),
+        })?
+        .verify_second_pass(deep)
+}
+
 fn at_event(b: Bad) -> String {
     match b.seq {
         Some(seq) => format!("event {seq}: {}", b.reason),

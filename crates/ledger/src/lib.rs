@@ -45,6 +45,8 @@ mod verify;
 #[cfg(test)]
 mod bundle_tests;
 #[cfg(test)]
+mod journal_check_tests;
+#[cfg(test)]
 mod journal_tests;
 #[cfg(test)]
 mod tests;

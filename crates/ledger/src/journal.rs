@@ -26,6 +26,23 @@
 //! journal that does not agree with the store (damaged, another ledger's,
 //! ahead of it) is rebuilt from the store into a fresh file renamed over
 //! it; nothing here writes through a symlink.
+//!
+//! Checkpoint (`DIR/journal.check`, docs/ledger-format.md, "Checkpoint"):
+//! the writer leaves, every 1,024 events or 8 MiB appended (and on its open
+//! when more than that follows the last one), the length L it has checked,
+//! the head event's seq, hash and offset there, the first event's hash, and
+//! what a reader's pass up to L gives (the index, the snapshots' offsets,
+//! the tags), with a blake3 of its bytes; written into a fresh file renamed
+//! over the old one. A reader ([`Journal::open`]) and the writer's open
+//! take it on trust when it checks out against the journal ([`read_check`]:
+//! its own check, its fields, and the event record at L read back and
+//! hashed to the head hash it names), and check only the records after L;
+//! anything else about it (damaged, cut short, past the end, another
+//! ledger's, a symlink) and they check every record, as without one. A
+//! lost or stale checkpoint costs a longer check, nothing else. `verify`
+//! ([`Journal::open_verified`], [`Journal::verify`]) never uses it: it
+//! checks every record from the first, making the opening check and its
+//! own in one pass ([`scan`] with a [`Check`]).
 
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -408,7 +425,7 @@ fn scan(
     from: Scanned,
     size: u64,
     depth: Depth,
-    mut verify: Option<&mut Check>,
+    mut verify: Option<&mut Feeder>,
 ) -> Result<std::result::Result<Scanned, Bad>, std::io::Error> {
     let mut c = Cursor::new(file.clone(), from.end, size);
     let mut buf = Vec::new();
@@ -515,7 +532,7 @@ fn scan(
                     s.id = Some(hash);
                 }
                 if let Some(v) = verify.as_deref_mut() {
-                    v.event(at.kind, format, &buf, seq, hash);
+                    v.event(at.kind, &buf, seq, hash);
                 }
                 prev = hash;
                 prev_at = prefix.at;
@@ -529,7 +546,7 @@ fn scan(
                         "a snapshot record does not follow its event",
                     )));
                 }
-                let verify_it = verify.as_deref().is_some_and(Check::wants_snapshots);
+                let verify_it = verify.as_deref().is_some_and(|v| v.deep);
                 if depth == Depth::Snapshots || verify_it {
                     c.payload(&at, &mut buf)?;
                     let sum = c.check()?;
@@ -540,7 +557,7 @@ fn scan(
                         return Ok(Err(bad(Some(seq), "its snapshot does not match its check")));
                     }
                     if let Some(v) = verify.as_deref_mut() {
-                        v.snapshot(format, &buf, sum);
+                        v.snapshot(&buf, sum);
                     }
                 } else {
                     c.skip_payload(&at)?;
@@ -762,6 +779,139 @@ impl Check {
             snapshots: self.snapshots,
         }))
     }
+}
+
+/// Events (and snapshots) per batch sent to verify's own checks.
+const BATCH: usize = 256;
+
+/// One record in a [`Batch`]: its place in the batch's bytes.
+enum Item {
+    Event {
+        kind: u8,
+        seq: u64,
+        hash: Hash,
+        end: usize,
+    },
+    Snapshot {
+        sum: Hash,
+        end: usize,
+    },
+}
+
+/// Records for [`Check`], their bytes end to end.
+#[derive(Default)]
+struct Batch {
+    bytes: Vec<u8>,
+    items: Vec<Item>,
+}
+
+/// What the pass hands verify's own checks, which run on a thread of their
+/// own ([`scan_verified`]): in batches, in order.
+struct Feeder {
+    deep: bool,
+    batch: Batch,
+    tx: std::sync::mpsc::SyncSender<Batch>,
+}
+
+impl Feeder {
+    fn event(&mut self, kind: u8, buf: &[u8], seq: u64, hash: Hash) {
+        self.batch.bytes.extend_from_slice(buf);
+        let end = self.batch.bytes.len();
+        self.batch.items.push(Item::Event {
+            kind,
+            seq,
+            hash,
+            end,
+        });
+        self.full();
+    }
+
+    fn snapshot(&mut self, buf: &[u8], sum: Hash) {
+        self.batch.bytes.extend_from_slice(buf);
+        let end = self.batch.bytes.len();
+        self.batch.items.push(Item::Snapshot { sum, end });
+        self.full();
+    }
+
+    fn full(&mut self) {
+        if self.batch.items.len() >= BATCH || self.batch.bytes.len() >= BUFFER * 16 {
+            self.send();
+        }
+    }
+
+    fn send(&mut self) {
+        let batch = std::mem::take(&mut self.batch);
+        // The checks stop taking batches only when they panicked, which
+        // the join reports.
+        let _ = self.tx.send(batch);
+    }
+}
+
+impl Check {
+    fn take(&mut self, format: Format, batch: Batch) {
+        let mut from = 0;
+        for item in batch.items {
+            match item {
+                Item::Event {
+                    kind,
+                    seq,
+                    hash,
+                    end,
+                } => {
+                    self.event(kind, format, &batch.bytes[from..end], seq, hash);
+                    from = end;
+                }
+                Item::Snapshot { sum, end } => {
+                    self.snapshot(format, &batch.bytes[from..end], sum);
+                    from = end;
+                }
+            }
+        }
+    }
+}
+
+/// [`scan`] from `start` to `size` with verify's own checks, which decode
+/// (and with `--deep` replay) every event on a second thread while this
+/// one reads and hashes: what they found, and the pass's result.
+#[allow(clippy::type_complexity)]
+fn scan_verified(
+    file: &Arc<Source>,
+    format: Format,
+    start: u64,
+    size: u64,
+    check: Check,
+) -> (std::io::Result<std::result::Result<Scanned, Bad>>, Check) {
+    std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(4);
+        let deep = check.deep.is_some();
+        let checker = scope.spawn(move || {
+            let mut check = check;
+            for batch in rx {
+                check.take(format, batch);
+            }
+            check
+        });
+        let mut feeder = Feeder {
+            deep,
+            batch: Batch::default(),
+            tx,
+        };
+        let scanned = scan(
+            file,
+            format,
+            Scanned::empty(start),
+            size,
+            Depth::Open,
+            Some(&mut feeder),
+        );
+        feeder.send();
+        drop(feeder);
+        let check = match checker.join() {
+            Ok(check) => check,
+            Err(panic) => std::panic::resume_unwind(panic),
+        };
+        (scanned, check)
+    })
 }
 
 /// What the opening check found wrong, as verify reports it: as the
@@ -1107,16 +1257,9 @@ impl Journal {
         let Some((path, file, size, format, start)) = Journal::open_file(dir)? else {
             return Ok(None);
         };
-        let mut check = Check::new(&path, format, deep)?;
-        let scanned = scan(
-            &file,
-            format,
-            Scanned::empty(start),
-            size,
-            Depth::Open,
-            Some(&mut check),
-        )
-        .map_err(|e| io_read(&path, e))?;
+        let check = Check::new(&path, format, deep)?;
+        let (scanned, check) = scan_verified(&file, format, start, size, check);
+        let scanned = scanned.map_err(|e| io_read(&path, e))?;
         match scanned {
             Ok(s) => {
                 let report = check.report(&s)?;
@@ -1404,16 +1547,9 @@ impl Journal {
     /// re-encodes and re-projects every event (as the store's verify) and
     /// checks every snapshot against its event's fingerprint. One pass.
     pub(crate) fn verify(&self, deep: bool) -> Result<VerifyReport> {
-        let mut check = Check::new(&self.path, self.format, deep)?;
-        let scanned = scan(
-            &self.file,
-            self.format,
-            Scanned::empty(self.start),
-            self.size,
-            Depth::Open,
-            Some(&mut check),
-        )
-        .map_err(|e| io_read(&self.path, e))?;
+        let check = Check::new(&self.path, self.format, deep)?;
+        let (scanned, check) = scan_verified(&self.file, self.format, self.start, self.size, check);
+        let scanned = scanned.map_err(|e| io_read(&self.path, e))?;
         match scanned {
             Ok(s) => check.report(&s),
             Err(b) => Ok(refused(b)),

@@ -1027,8 +1027,9 @@ fn read_check(
 ) -> Option<Scanned> {
     let f = open_plain(&dir.join(CHECK_FILE), false).ok()??;
     let len = f.metadata().ok()?.len();
-    // Every entry stands for a record of the journal at least as long.
-    if len > size.saturating_add(4096) {
+    // Every entry stands for a record of the journal at least as long;
+    // 64 MiB would index some 700 million events.
+    if len > size.saturating_add(4096).min(64 << 20) {
         return None;
     }
     let mut bytes = Vec::with_capacity(len as usize);

@@ -2354,6 +2354,7 @@ impl Ledger {
         Ok(checked.unwrap_or(store))
     }
 
+    #[cfg(feature = "store")]
     /// The journal as a reader would read it, verified against the
     /// store's head: `None` when it agrees.
     fn check_journal(&self, deep: bool, head: Option<(u64, Hash)>) -> Result<Option<VerifyReport>> {
@@ -2377,6 +2378,7 @@ impl Ledger {
         })
     }
 
+    #[cfg(feature = "store")]
     /// Write the journal anew from the store this handle holds.
     fn rebuild_journal_now(&self) -> Result<()> {
         let path = self.dir().join(JOURNAL_FILE);

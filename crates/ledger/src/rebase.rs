@@ -410,7 +410,8 @@ pub(crate) fn finish_swap(dir: &Path) -> std::io::Result<()> {
     if build.join(JOURNAL_FILE).is_file() {
         // The old journal's checkpoint would not check out against the
         // new history (unless it vouches for a prefix both share): gone
-        // first, and the new one's with it.
+        // first. The build's goes with its folder; the next write-open
+        // leaves one for the new journal when it is long.
         let _ = std::fs::remove_file(dir.join(CHECK_FILE));
         std::fs::rename(build.join(JOURNAL_FILE), dir.join(JOURNAL_FILE))?;
         let _ = std::fs::remove_file(build.join(CHECK_FILE));

@@ -68,10 +68,19 @@ impl Context {
         self.open_as(|dir| Ledger::open_to_write(dir))
     }
 
-    fn open_as(
+    /// [`Context::open_ledger`] and a verify of it (`deep` or not), made
+    /// in one pass over the journal ([`Ledger::open_verified`]).
+    pub fn open_ledger_verified(
         &self,
-        open: impl Fn(&std::path::Path) -> strata_ledger::Result<Ledger>,
-    ) -> Result<Ledger, (LedgerError, Duration)> {
+        deep: bool,
+    ) -> Result<(Ledger, strata_ledger::VerifyReport), (LedgerError, Duration)> {
+        self.open_as(|dir| Ledger::open_verified(dir, deep))
+    }
+
+    fn open_as<T>(
+        &self,
+        open: impl Fn(&std::path::Path) -> strata_ledger::Result<T>,
+    ) -> Result<T, (LedgerError, Duration)> {
         let wait = if self.global.wait.is_finite() && self.global.wait > 0.0 {
             Duration::from_secs_f64(self.global.wait.min(86_400.0))
         } else {

@@ -26,6 +26,23 @@
 //! journal that does not agree with the store (damaged, another ledger's,
 //! ahead of it) is rebuilt from the store into a fresh file renamed over
 //! it; nothing here writes through a symlink.
+//!
+//! Checkpoint (`DIR/journal.check`, docs/ledger-format.md, "Checkpoint"):
+//! the writer leaves, every 1,024 events or 8 MiB appended (and on its open
+//! when more than that follows the last one), the length L it has checked,
+//! the head event's seq, hash and offset there, the first event's hash, and
+//! what a reader's pass up to L gives (the index, the snapshots' offsets,
+//! the tags), with a blake3 of its bytes; written into a fresh file renamed
+//! over the old one. A reader ([`Journal::open`]) and the writer's open
+//! take it on trust when it checks out against the journal ([`read_check`]:
+//! its own check, its fields, and the event record at L read back and
+//! hashed to the head hash it names), and check only the records after L;
+//! anything else about it (damaged, cut short, past the end, another
+//! ledger's, a symlink) and they check every record, as without one. A
+//! lost or stale checkpoint costs a longer check, nothing else. `verify`
+//! ([`Journal::open_verified`], [`Journal::verify`]) never uses it: it
+//! checks every record from the first, making the opening check and its
+//! own in one pass ([`scan`] with a [`Check`]).
 
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -61,6 +78,18 @@ const CHECK: u64 = 32;
 /// many events.
 const INDEX_EVERY: u64 = 256;
 const BUFFER: usize = 64 * 1024;
+
+/// The checkpoint's file name in the ledger folder: how far the writer
+/// vouches for the journal, and what a reader would learn reading it that
+/// far (docs/ledger-format.md, "Journal").
+pub const CHECK_FILE: &str = "journal.check";
+const CHECK_MAGIC: &[u8; 21] = b"strata journal check\n";
+/// The checkpoint's own layout version.
+pub const CHECK_VERSION: u32 = 1;
+/// The writer leaves a new checkpoint once this many events, or this many
+/// bytes, follow the last one: a reader's opening check reads no more.
+const CHECK_EVENTS: u64 = 1024;
+const CHECK_BYTES: u64 = 8 << 20;
 
 fn header(format: Format) -> Vec<u8> {
     let dialect = format.dialect.as_str().as_bytes();
@@ -240,6 +269,8 @@ pub(crate) struct Journal {
     start: u64,
     /// Just after the last complete record.
     end: u64,
+    /// The file's size when it was opened: where a verify's pass stops.
+    size: u64,
     head: Option<(u64, Hash, Timestamp)>,
     id: Option<Hash>,
     /// The offset of event `1 + i * INDEX_EVERY`.
@@ -272,10 +303,14 @@ enum Depth {
     Snapshots,
 }
 
-/// What a pass over the records gives.
+/// What a pass over the records gives: the state of the journal up to
+/// `end`, from which a later pass (over what was appended since) goes on.
+#[derive(Debug, Clone)]
 struct Scanned {
     end: u64,
     head: Option<(u64, Hash, Timestamp)>,
+    /// Where the head event's record starts.
+    head_pos: u64,
     id: Option<Hash>,
     index: Vec<u64>,
     snapshots: Vec<(u64, u64)>,
@@ -358,29 +393,47 @@ fn read_header(path: &Path, file: &Arc<Source>, size: u64) -> Result<(Format, u6
     Ok((format, h.len() as u64))
 }
 
-/// One pass over the records from `start`, checking every event's hash,
-/// seq, link and time and every tag, stopping at the last complete record.
+impl Scanned {
+    /// Nothing read yet: the records start at `start`.
+    fn empty(start: u64) -> Scanned {
+        Scanned {
+            end: start,
+            head: None,
+            head_pos: start,
+            id: None,
+            index: Vec::new(),
+            snapshots: Vec::new(),
+            tags: BTreeMap::new(),
+            last_kind: None,
+        }
+    }
+
+    fn seq(&self) -> u64 {
+        self.head.map_or(0, |h| h.0)
+    }
+}
+
+/// One pass over the records from `from.end` (going on from what `from`
+/// says of the records before), checking every event's hash, seq, link
+/// and time and every tag, stopping at the last complete record. With
+/// `check`, verify's own checks are made in the same pass
+/// ([`Check`]): what this pass finds wrong is the opening check's
+/// finding, and comes first.
 fn scan(
     file: &Arc<Source>,
     format: Format,
-    start: u64,
+    from: Scanned,
     size: u64,
     depth: Depth,
+    mut verify: Option<&mut Feeder>,
 ) -> Result<std::result::Result<Scanned, Bad>, std::io::Error> {
-    let mut c = Cursor::new(file.clone(), start, size);
-    let mut s = Scanned {
-        end: start,
-        head: None,
-        id: None,
-        index: Vec::new(),
-        snapshots: Vec::new(),
-        tags: BTreeMap::new(),
-        last_kind: None,
-    };
+    let mut c = Cursor::new(file.clone(), from.end, size);
     let mut buf = Vec::new();
-    let mut prev = Hash::ZERO;
-    let mut prev_at = Timestamp(i64::MIN);
-    let mut seq = 0u64;
+    let (mut seq, mut prev, mut prev_at) = match from.head {
+        Some((seq, hash, at)) => (seq, hash, at),
+        None => (0u64, Hash::ZERO, Timestamp(i64::MIN)),
+    };
+    let mut s = from;
     loop {
         let left = size - c.pos;
         if left == 0 {
@@ -478,9 +531,13 @@ fn scan(
                 if seq == 1 {
                     s.id = Some(hash);
                 }
+                if let Some(v) = verify.as_deref_mut() {
+                    v.event(at.kind, &buf, seq, hash);
+                }
                 prev = hash;
                 prev_at = prefix.at;
                 s.head = Some((seq, hash, prefix.at));
+                s.head_pos = at.pos;
             }
             KIND_SNAPSHOT => {
                 if !matches!(s.last_kind, Some(KIND_EVENT | KIND_TAG)) {
@@ -489,14 +546,18 @@ fn scan(
                         "a snapshot record does not follow its event",
                     )));
                 }
-                if depth == Depth::Snapshots {
+                let verify_it = verify.as_deref().is_some_and(|v| v.deep);
+                if depth == Depth::Snapshots || verify_it {
                     c.payload(&at, &mut buf)?;
-                    let check = c.check()?;
-                    if format.fingerprint_bytes(&buf) != check {
+                    let sum = c.check()?;
+                    if depth == Depth::Snapshots && format.fingerprint_bytes(&buf) != sum {
                         if last {
                             break;
                         }
                         return Ok(Err(bad(Some(seq), "its snapshot does not match its check")));
+                    }
+                    if let Some(v) = verify.as_deref_mut() {
+                        v.snapshot(&buf, sum);
                     }
                 } else {
                     c.skip_payload(&at)?;
@@ -520,6 +581,348 @@ fn scan(
     Ok(Ok(s))
 }
 
+/// Verify's own checks of the records, made in the opening check's pass
+/// ([`scan`]) so that the journal is read once: every event decoded,
+/// recorded as a tag exactly when it is one, and with `deep` re-encoded,
+/// re-projected and its fingerprint and snapshot checked. Once it has
+/// found something, it stops; the pass goes on, since what the opening
+/// check finds anywhere is what a reader would have been refused, and
+/// comes first (as when the two were separate passes).
+struct Check {
+    deep: Option<(&'static dyn strata_schema::Rules, DeepReplay, Schema)>,
+    last: Option<Event>,
+    last_hash: Hash,
+    tags: u64,
+    snapshots: u64,
+    names: std::collections::HashSet<String>,
+    found: Option<Bad>,
+    failed: Option<LedgerError>,
+}
+
+impl Check {
+    fn new(path: &Path, format: Format, deep: bool) -> Result<Check> {
+        let deep = match deep {
+            true => Some((
+                crate::store::rules_of(path, format)?,
+                DeepReplay::new(format)?,
+                Schema::default(),
+            )),
+            false => None,
+        };
+        Ok(Check {
+            deep,
+            last: None,
+            last_hash: Hash::ZERO,
+            tags: 0,
+            snapshots: 0,
+            names: std::collections::HashSet::new(),
+            found: None,
+            failed: None,
+        })
+    }
+
+    fn stopped(&self) -> bool {
+        self.found.is_some() || self.failed.is_some()
+    }
+
+    fn wants_snapshots(&self) -> bool {
+        self.deep.is_some() && !self.stopped()
+    }
+
+    /// Event `seq` (its hash, seq, link and time already checked by the
+    /// pass), recorded with `kind`.
+    fn event(&mut self, kind: u8, format: Format, buf: &[u8], seq: u64, hash: Hash) {
+        if self.stopped() {
+            return;
+        }
+        match self.event_checked(kind, format, buf, seq, hash) {
+            Ok(Ok(())) => {}
+            Ok(Err(b)) => self.found = Some(b),
+            Err(e) => self.failed = Some(e),
+        }
+    }
+
+    fn event_checked(
+        &mut self,
+        kind: u8,
+        format: Format,
+        buf: &[u8],
+        seq: u64,
+        hash: Hash,
+    ) -> Result<std::result::Result<(), Bad>> {
+        let here = Some(seq);
+        let event: Event = match format.decode_event(buf) {
+            Ok(e) => e,
+            Err(e) => return Ok(Err(bad(here, e.to_string()))),
+        };
+        if event.seq != seq {
+            return Ok(Err(bad(
+                here,
+                format!("the record there is event {}", event.seq),
+            )));
+        }
+        if event.prev != self.last_hash {
+            return Ok(Err(bad(
+                here,
+                format!(
+                    "its prev is {} but event {} has hash {}",
+                    event.prev,
+                    seq - 1,
+                    self.last_hash
+                ),
+            )));
+        }
+        if let Some(before) = &self.last {
+            if event.at < before.at {
+                return Ok(Err(bad(
+                    here,
+                    format!(
+                        "its time {} is earlier than event {}'s ({})",
+                        event.at,
+                        seq - 1,
+                        before.at
+                    ),
+                )));
+            }
+        }
+        if matches!(event.body, Body::Tag { .. }) != (kind == KIND_TAG) {
+            return Ok(Err(bad(
+                here,
+                "its record kind does not say whether it is a tag",
+            )));
+        }
+        if let Body::Tag { name, target } = &event.body {
+            if *target >= seq || !self.names.insert(name.clone()) {
+                return Ok(Err(bad(
+                    here,
+                    format!("tag {name} is not a tag that can be made there"),
+                )));
+            }
+            self.tags += 1;
+        }
+        if let Some((rules, deep_replay, schema)) = &mut self.deep {
+            match format.encode_event(&event) {
+                Ok(b) if b == buf => {}
+                _ => {
+                    return Ok(Err(bad(
+                        here,
+                        "its bytes are not the canonical encoding of the event they decode to",
+                    )))
+                }
+            }
+            if let Err(e) = deep_replay.replay(*rules, schema, seq, &event.body) {
+                return Ok(Err(bad(here, format!("it does not replay: {e}"))));
+            }
+            let fp = deep_replay.fingerprint(schema, &event.fingerprint)?;
+            if fp != event.fingerprint {
+                return Ok(Err(bad(
+                    here,
+                    format!(
+                        "its fingerprint {} differs from the replayed schema's {fp}",
+                        event.fingerprint
+                    ),
+                )));
+            }
+        }
+        self.last_hash = hash;
+        self.last = Some(event);
+        Ok(Ok(()))
+    }
+
+    /// A snapshot record's bytes and check (read only when [`wants_snapshots`]).
+    fn snapshot(&mut self, format: Format, buf: &[u8], sum: Hash) {
+        if !self.wants_snapshots() {
+            return;
+        }
+        let Some(event) = &self.last else {
+            self.found = Some(bad(None, "a snapshot record does not follow its event"));
+            return;
+        };
+        let fp = format.fingerprint_bytes(buf);
+        if fp != event.fingerprint || fp != sum {
+            self.found = Some(bad(
+                Some(event.seq),
+                "its snapshot differs from the replayed schema",
+            ));
+            return;
+        }
+        self.snapshots += 1;
+    }
+
+    /// What verify reports, once the pass found the records `s` and the
+    /// opening check nothing wrong.
+    fn report(self, s: &Scanned) -> Result<VerifyReport> {
+        if let Some(e) = self.failed {
+            return Err(e);
+        }
+        let broken = |b: Bad| {
+            Ok(VerifyReport::Broken(Problem {
+                seq: b.seq,
+                reason: format!("the journal: {}", b.reason),
+            }))
+        };
+        if let Some(b) = self.found {
+            return broken(b);
+        }
+        let deep = self.deep.is_some();
+        if let Some((_, mut deep_replay, schema)) = self.deep {
+            if !deep_replay.kept_up(&schema)? {
+                return broken(bad(None, DRIFTED));
+            }
+        }
+        let events = s.seq();
+        Ok(VerifyReport::Ok(VerifySummary {
+            deep,
+            events,
+            head: s.head.map(|(seq, hash, _)| (seq, hash)),
+            tags: self.tags,
+            snapshots: self.snapshots,
+        }))
+    }
+}
+
+/// Events (and snapshots) per batch sent to verify's own checks.
+const BATCH: usize = 256;
+
+/// One record in a [`Batch`]: its place in the batch's bytes.
+enum Item {
+    Event {
+        kind: u8,
+        seq: u64,
+        hash: Hash,
+        end: usize,
+    },
+    Snapshot {
+        sum: Hash,
+        end: usize,
+    },
+}
+
+/// Records for [`Check`], their bytes end to end.
+#[derive(Default)]
+struct Batch {
+    bytes: Vec<u8>,
+    items: Vec<Item>,
+}
+
+/// What the pass hands verify's own checks, which run on a thread of their
+/// own ([`scan_verified`]): in batches, in order.
+struct Feeder {
+    deep: bool,
+    batch: Batch,
+    tx: std::sync::mpsc::SyncSender<Batch>,
+}
+
+impl Feeder {
+    fn event(&mut self, kind: u8, buf: &[u8], seq: u64, hash: Hash) {
+        self.batch.bytes.extend_from_slice(buf);
+        let end = self.batch.bytes.len();
+        self.batch.items.push(Item::Event {
+            kind,
+            seq,
+            hash,
+            end,
+        });
+        self.full();
+    }
+
+    fn snapshot(&mut self, buf: &[u8], sum: Hash) {
+        self.batch.bytes.extend_from_slice(buf);
+        let end = self.batch.bytes.len();
+        self.batch.items.push(Item::Snapshot { sum, end });
+        self.full();
+    }
+
+    fn full(&mut self) {
+        if self.batch.items.len() >= BATCH || self.batch.bytes.len() >= BUFFER * 16 {
+            self.send();
+        }
+    }
+
+    fn send(&mut self) {
+        let batch = std::mem::take(&mut self.batch);
+        // The checks stop taking batches only when they panicked, which
+        // the join reports.
+        let _ = self.tx.send(batch);
+    }
+}
+
+impl Check {
+    fn take(&mut self, format: Format, batch: Batch) {
+        let mut from = 0;
+        for item in batch.items {
+            match item {
+                Item::Event {
+                    kind,
+                    seq,
+                    hash,
+                    end,
+                } => {
+                    self.event(kind, format, &batch.bytes[from..end], seq, hash);
+                    from = end;
+                }
+                Item::Snapshot { sum, end } => {
+                    self.snapshot(format, &batch.bytes[from..end], sum);
+                    from = end;
+                }
+            }
+        }
+    }
+}
+
+/// [`scan`] from `start` to `size` with verify's own checks, which decode
+/// (and with `--deep` replay) every event on a second thread while this
+/// one reads and hashes: what they found, and the pass's result.
+#[allow(clippy::type_complexity)]
+fn scan_verified(
+    file: &Arc<Source>,
+    format: Format,
+    start: u64,
+    size: u64,
+    check: Check,
+) -> (std::io::Result<std::result::Result<Scanned, Bad>>, Check) {
+    std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(4);
+        let deep = check.deep.is_some();
+        let checker = scope.spawn(move || {
+            let mut check = check;
+            for batch in rx {
+                check.take(format, batch);
+            }
+            check
+        });
+        let mut feeder = Feeder {
+            deep,
+            batch: Batch::default(),
+            tx,
+        };
+        let scanned = scan(
+            file,
+            format,
+            Scanned::empty(start),
+            size,
+            Depth::Open,
+            Some(&mut feeder),
+        );
+        feeder.send();
+        drop(feeder);
+        let check = match checker.join() {
+            Ok(check) => check,
+            Err(panic) => std::panic::resume_unwind(panic),
+        };
+        (scanned, check)
+    })
+}
+
+/// What the opening check found wrong, as verify reports it: as the
+/// reader's refusal to open the journal reads.
+fn refused(b: Bad) -> VerifyReport {
+    VerifyReport::Broken(Problem {
+        seq: None,
+        reason: format!("the journal: {}", at_event(b)),
+    })
+}
+
 fn zeros_to_end(file: &Arc<Source>, from: u64, size: u64) -> std::io::Result<bool> {
     let mut r = BufReader::with_capacity(
         BUFFER,
@@ -539,6 +942,239 @@ fn zeros_to_end(file: &Arc<Source>, from: u64, size: u64) -> std::io::Result<boo
             return Ok(false);
         }
     }
+}
+
+/// The checkpoint's bytes for the journal's records up to `s.end`.
+fn encode_check(s: &Scanned) -> Vec<u8> {
+    let (seq, hash, _) = s.head.unwrap_or((0, Hash::ZERO, Timestamp(0)));
+    let mut out = Vec::with_capacity(160 + 8 * s.index.len() + 16 * s.snapshots.len());
+    out.extend_from_slice(CHECK_MAGIC);
+    out.extend_from_slice(&CHECK_VERSION.to_be_bytes());
+    out.extend_from_slice(&s.end.to_be_bytes());
+    out.extend_from_slice(&seq.to_be_bytes());
+    out.extend_from_slice(hash.as_bytes());
+    out.extend_from_slice(&s.head_pos.to_be_bytes());
+    out.extend_from_slice(s.id.unwrap_or(Hash::ZERO).as_bytes());
+    out.push(s.last_kind.unwrap_or(0));
+    out.extend_from_slice(&(s.index.len() as u64).to_be_bytes());
+    for pos in &s.index {
+        out.extend_from_slice(&pos.to_be_bytes());
+    }
+    out.extend_from_slice(&(s.snapshots.len() as u64).to_be_bytes());
+    for (seq, pos) in &s.snapshots {
+        out.extend_from_slice(&seq.to_be_bytes());
+        out.extend_from_slice(&pos.to_be_bytes());
+    }
+    out.extend_from_slice(&(s.tags.len() as u64).to_be_bytes());
+    for tag in s.tags.values() {
+        out.extend_from_slice(&(tag.name.len() as u32).to_be_bytes());
+        out.extend_from_slice(tag.name.as_bytes());
+        out.extend_from_slice(&tag.target.to_be_bytes());
+        out.extend_from_slice(&tag.seq.to_be_bytes());
+    }
+    let sum = blake3::hash(&out);
+    out.extend_from_slice(sum.as_bytes());
+    out
+}
+
+/// A reader of a checkpoint's fields, `None` past its end.
+struct Fields<'a>(&'a [u8]);
+
+impl<'a> Fields<'a> {
+    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        if n > self.0.len() {
+            return None;
+        }
+        let (head, rest) = self.0.split_at(n);
+        self.0 = rest;
+        Some(head)
+    }
+
+    fn u64(&mut self) -> Option<u64> {
+        self.take(8)
+            .map(|b| u64::from_be_bytes(b.try_into().unwrap_or([0; 8])))
+    }
+
+    fn u32(&mut self) -> Option<u32> {
+        self.take(4)
+            .map(|b| u32::from_be_bytes(b.try_into().unwrap_or([0; 4])))
+    }
+
+    fn hash(&mut self) -> Option<Hash> {
+        self.take(32).map(|b| Hash(b.try_into().unwrap_or([0; 32])))
+    }
+
+    /// A count of entries of at least `each` bytes, when that many fit.
+    fn count(&mut self, each: usize) -> Option<usize> {
+        let n = usize::try_from(self.u64()?).ok()?;
+        (n.checked_mul(each)? <= self.0.len()).then_some(n)
+    }
+}
+
+/// What the checkpoint in `dir` vouches for, when it checks out against
+/// the journal `file` (records from `start`, `size` bytes): its own check,
+/// its fields consistent, the length it vouches for within the file, and
+/// the event record it names as head there, whose bytes hash to the head
+/// hash it names and whose seq is the head seq (so a journal cut shorter,
+/// rebuilt with other events, or another ledger's is caught). `None`
+/// otherwise, whatever is wrong: the reader then checks every record.
+fn read_check(
+    dir: &Path,
+    file: &Arc<Source>,
+    format: Format,
+    start: u64,
+    size: u64,
+) -> Option<Scanned> {
+    let f = open_plain(&dir.join(CHECK_FILE), false).ok()??;
+    let len = f.metadata().ok()?.len();
+    // Every entry stands for a record of the journal at least as long;
+    // 64 MiB would index some 700 million events.
+    if len > size.saturating_add(4096).min(64 << 20) {
+        return None;
+    }
+    let mut bytes = Vec::with_capacity(len as usize);
+    (&f).take(len).read_to_end(&mut bytes).ok()?;
+    let body = bytes.len().checked_sub(CHECK as usize)?;
+    if blake3::hash(&bytes[..body]).as_bytes() != &bytes[body..] {
+        return None;
+    }
+    let mut r = Fields(&bytes[..body]);
+    if r.take(CHECK_MAGIC.len())? != CHECK_MAGIC || r.u32()? != CHECK_VERSION {
+        return None;
+    }
+    let end = r.u64()?;
+    let seq = r.u64()?;
+    let hash = r.hash()?;
+    let head_pos = r.u64()?;
+    let id = r.hash()?;
+    let last_kind = r.take(1)?[0];
+    if !(start..=size).contains(&end) || seq == 0 || !(start..end).contains(&head_pos) {
+        return None;
+    }
+    let n = r.count(8)?;
+    let mut index = Vec::with_capacity(n);
+    for _ in 0..n {
+        index.push(r.u64()?);
+    }
+    if n as u64 != (seq - 1) / INDEX_EVERY + 1
+        || index.first() != Some(&start)
+        || index.windows(2).any(|w| w[0] >= w[1])
+        || index.last().is_some_and(|p| *p > head_pos)
+    {
+        return None;
+    }
+    let n = r.count(16)?;
+    let mut snapshots = Vec::with_capacity(n);
+    for _ in 0..n {
+        snapshots.push((r.u64()?, r.u64()?));
+    }
+    if snapshots
+        .windows(2)
+        .any(|w| w[0].0 >= w[1].0 || w[0].1 >= w[1].1)
+        || snapshots
+            .iter()
+            .any(|(s, p)| *s == 0 || *s > seq || *p <= start || *p >= end)
+    {
+        return None;
+    }
+    let n = r.count(20)?;
+    let mut tags = BTreeMap::new();
+    for _ in 0..n {
+        let l = r.u32()? as usize;
+        let name = std::str::from_utf8(r.take(l)?).ok()?.to_string();
+        let (target, at) = (r.u64()?, r.u64()?);
+        if target >= at || at > seq {
+            return None;
+        }
+        let tag = Tag {
+            name: name.clone(),
+            target,
+            seq: at,
+        };
+        if tags.insert(name, tag).is_some() {
+            return None;
+        }
+    }
+    if !r.0.is_empty() {
+        return None;
+    }
+    // The head event's record, read back.
+    let mut c = Cursor::new(file.clone(), head_pos, end);
+    let at = c.head().ok()??;
+    if !matches!(at.kind, KIND_EVENT | KIND_TAG) || at.end() > end {
+        return None;
+    }
+    let mut buf = Vec::new();
+    c.payload(&at, &mut buf).ok()?;
+    let sum = c.check().ok()?;
+    if sum != hash || format.hash_event_bytes(&buf) != hash {
+        return None;
+    }
+    let prefix = decode_prefix(&buf).ok()?;
+    if prefix.seq != seq || (at.kind == KIND_TAG) != tags.values().any(|t| t.seq == seq) {
+        return None;
+    }
+    // What follows it up to `end`: nothing, or its snapshot.
+    if at.end() == end {
+        if last_kind != at.kind {
+            return None;
+        }
+    } else {
+        let snap = c.head().ok()??;
+        if snap.kind != KIND_SNAPSHOT
+            || snap.end() != end
+            || last_kind != KIND_SNAPSHOT
+            || snapshots.last() != Some(&(seq, snap.pos))
+        {
+            return None;
+        }
+    }
+    // The first event's, whose hash is the ledger's id.
+    let mut c = Cursor::new(file.clone(), start, end);
+    let first = c.head().ok()??;
+    if !matches!(first.kind, KIND_EVENT | KIND_TAG) || first.end() > end {
+        return None;
+    }
+    c.payload(&first, &mut buf).ok()?;
+    let sum = c.check().ok()?;
+    if sum != id || format.hash_event_bytes(&buf) != id {
+        return None;
+    }
+    Some(Scanned {
+        end,
+        head: Some((seq, hash, prefix.at)),
+        head_pos,
+        id: Some(id),
+        index,
+        snapshots,
+        tags,
+        last_kind: Some(last_kind),
+    })
+}
+
+#[cfg(feature = "store")]
+/// Leave `s` as the checkpoint in `dir`: written into a fresh file there,
+/// synced and renamed over the old one (a rename replaces a symlink, never
+/// what it points to).
+fn write_check(dir: &Path, s: &Scanned) -> std::io::Result<()> {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let tmp = dir.join(format!(".{CHECK_FILE}.{}.{nanos}.tmp", std::process::id()));
+    let written = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&tmp)
+        .and_then(|mut f| {
+            f.write_all(&encode_check(s))?;
+            f.sync_all()
+        })
+        .and_then(|()| std::fs::rename(&tmp, dir.join(CHECK_FILE)))
+        .and_then(|()| sync_dir(dir));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written
 }
 
 /// The journal file at `path` as it stands (a plain file, never what a
@@ -569,9 +1205,12 @@ fn open_plain(path: &Path, write: bool) -> std::io::Result<Option<File>> {
     Ok(Some(file))
 }
 
+/// The journal file in `dir` opened to read, its size, format and where
+/// its records start; `None` when there is none.
+type Opened = (PathBuf, Arc<Source>, u64, Format, u64);
+
 impl Journal {
-    /// Open and check the journal in `dir`; `None` when it has none.
-    pub(crate) fn open(dir: &Path) -> Result<Option<Journal>> {
+    fn open_file(dir: &Path) -> Result<Option<Opened>> {
         let path = dir.join(JOURNAL_FILE);
         let file = match open_plain(&path, false) {
             Ok(Some(f)) => f,
@@ -587,10 +1226,47 @@ impl Journal {
         let size = file.metadata().map_err(|e| io_read(&path, e))?.len();
         let file = Arc::new(Source::File(file));
         let (format, start) = read_header(&path, &file, size)?;
+        Ok(Some((path, file, size, format, start)))
+    }
+
+    /// Open and check the journal in `dir`; `None` when it has none. What
+    /// the writer's checkpoint vouches for (when it checks out against the
+    /// journal, [`read_check`]) is taken from it; the records after it are
+    /// checked here.
+    pub(crate) fn open(dir: &Path) -> Result<Option<Journal>> {
+        let Some((path, file, size, format, start)) = Journal::open_file(dir)? else {
+            return Ok(None);
+        };
+        let from = read_check(dir, &file, format, start, size).unwrap_or(Scanned::empty(start));
         let scanned =
-            scan(&file, format, start, size, Depth::Open).map_err(|e| io_read(&path, e))?;
+            scan(&file, format, from, size, Depth::Open, None).map_err(|e| io_read(&path, e))?;
         match scanned {
-            Ok(s) => Ok(Some(Journal::scanned(path, file, format, start, s))),
+            Ok(s) => Ok(Some(Journal::scanned(path, file, format, start, size, s))),
+            Err(b) => Err(LedgerError::JournalDamaged {
+                path,
+                reason: at_event(b),
+            }),
+        }
+    }
+
+    /// Open the journal in `dir` as [`Journal::open`] does without a
+    /// checkpoint, checking every record from the first, and verify it in
+    /// the same pass ([`Journal::verify`]); `None` when it has none. What
+    /// would stop a reader from opening it is the error, as from
+    /// [`Journal::open`].
+    pub(crate) fn open_verified(dir: &Path, deep: bool) -> Result<Option<(Journal, VerifyReport)>> {
+        let Some((path, file, size, format, start)) = Journal::open_file(dir)? else {
+            return Ok(None);
+        };
+        let check = Check::new(&path, format, deep)?;
+        let (scanned, check) = scan_verified(&file, format, start, size, check);
+        let scanned = scanned.map_err(|e| io_read(&path, e))?;
+        match scanned {
+            Ok(s) => {
+                let report = check.report(&s)?;
+                let journal = Journal::scanned(path, file, format, start, size, s);
+                Ok(Some((journal, report)))
+            }
             Err(b) => Err(LedgerError::JournalDamaged {
                 path,
                 reason: at_event(b),
@@ -608,8 +1284,15 @@ impl Journal {
         start: u64,
         size: u64,
     ) -> std::result::Result<Journal, String> {
-        match scan(&source, format, start, size, Depth::Snapshots) {
-            Ok(Ok(s)) => Ok(Journal::scanned(path, source, format, start, s)),
+        match scan(
+            &source,
+            format,
+            Scanned::empty(start),
+            size,
+            Depth::Snapshots,
+            None,
+        ) {
+            Ok(Ok(s)) => Ok(Journal::scanned(path, source, format, start, size, s)),
             Ok(Err(b)) => Err(at_event(b)),
             Err(e) => Err(e.to_string()),
         }
@@ -630,6 +1313,7 @@ impl Journal {
         file: Arc<Source>,
         format: Format,
         start: u64,
+        size: u64,
         s: Scanned,
     ) -> Journal {
         Journal {
@@ -638,6 +1322,7 @@ impl Journal {
             format,
             start,
             end: s.end,
+            size,
             head: s.head,
             id: s.id,
             index: Arc::new(s.index),
@@ -856,11 +1541,34 @@ impl Journal {
         Ok(schema)
     }
 
+    /// Check the whole journal, from its first record whatever a
+    /// checkpoint says: every record as [`Journal::open`] does without one
+    /// (what that finds is reported as a reader's refusal reads), and every
+    /// event decoded, recorded as a tag exactly when it is one; `deep` also
+    /// re-encodes and re-projects every event (as the store's verify) and
+    /// checks every snapshot against its event's fingerprint. One pass.
+    pub(crate) fn verify(&self, deep: bool) -> Result<VerifyReport> {
+        let check = Check::new(&self.path, self.format, deep)?;
+        let (scanned, check) = scan_verified(&self.file, self.format, self.start, self.size, check);
+        let scanned = scanned.map_err(|e| io_read(&self.path, e))?;
+        match scanned {
+            Ok(s) => check.report(&s),
+            Err(b) => Ok(refused(b)),
+        }
+    }
+}
+
+#[cfg(test)]
+impl Journal {
+    /// verify as it was before it made the opening check in its own pass:
+    /// a second pass over a journal [`Journal::open`] checked (without a
+    /// checkpoint), to compare the one pass with.
+    ///
     /// Check the whole journal: every record as [`Journal::open`] does,
     /// and every event decoded, recorded as a tag exactly when it is one,
     /// every snapshot against its event's fingerprint; `deep` also
     /// re-encodes and re-projects every event (as the store's verify).
-    pub(crate) fn verify(&self, deep: bool) -> Result<VerifyReport> {
+    pub(crate) fn verify_second_pass(&self, deep: bool) -> Result<VerifyReport> {
         let io = |e| io_read(&self.path, e);
         let broken = |b: Bad| {
             Ok(VerifyReport::Broken(Problem {
@@ -1000,6 +1708,16 @@ impl Journal {
             snapshots,
         }))
     }
+}
+
+/// What [`Journal::open`] then the second pass gave, for the tests.
+#[cfg(test)]
+pub(crate) fn verify_in_two_passes(dir: &Path, deep: bool) -> Result<VerifyReport> {
+    Journal::open(dir)?
+        .ok_or_else(|| LedgerError::NoJournal {
+            dir: dir.to_path_buf(),
+        })?
+        .verify_second_pass(deep)
 }
 
 fn at_event(b: Bad) -> String {
@@ -1196,6 +1914,15 @@ pub(crate) struct JournalWriter {
     len: u64,
     /// The seq of the last event in it.
     seq: u64,
+    format: Format,
+    /// The records up to `known.end`, as a reader's pass would find them:
+    /// a new checkpoint reads on from there.
+    known: Scanned,
+    /// The length and head seq the checkpoint in the folder vouches for
+    /// (where the records start, and 0, when none does).
+    vouched: (u64, u64),
+    /// A new checkpoint once this many events, or bytes, follow it.
+    every: (u64, u64),
 }
 
 #[cfg(feature = "store")]
@@ -1215,6 +1942,54 @@ impl JournalWriter {
                 Err(e)
             }
         }
+    }
+
+    fn new(path: &Path, file: File, format: Format, known: Scanned, vouched: (u64, u64)) -> Self {
+        JournalWriter {
+            path: path.to_path_buf(),
+            file,
+            len: known.end,
+            seq: known.seq(),
+            format,
+            known,
+            vouched,
+            every: (CHECK_EVENTS, CHECK_BYTES),
+        }
+    }
+
+    /// Leave a new checkpoint at the journal's end when more than the
+    /// bound follows the last one. A checkpoint that cannot be written
+    /// costs readers a longer opening check, nothing else: it is tried
+    /// again a bound later.
+    fn checkpoint_if_due(&mut self) {
+        let due = self.seq.saturating_sub(self.vouched.1) >= self.every.0
+            || self.len.saturating_sub(self.vouched.0) >= self.every.1;
+        if self.seq > 0 && due && self.checkpoint().is_err() {
+            self.vouched = (self.len, self.seq);
+        }
+    }
+
+    /// Read the records appended since `known` (as a reader would), and
+    /// leave what they give as the checkpoint.
+    fn checkpoint(&mut self) -> std::io::Result<()> {
+        let file = Arc::new(Source::File(self.file.try_clone()?));
+        let s = match scan(
+            &file,
+            self.format,
+            self.known.clone(),
+            self.len,
+            Depth::Open,
+            None,
+        )? {
+            Ok(s) if s.end == self.len && s.seq() == self.seq => s,
+            Ok(_) => return Err(std::io::Error::other("the journal is not what was written")),
+            Err(b) => return Err(std::io::Error::other(at_event(b))),
+        };
+        self.known = s;
+        let dir = self.path.parent().unwrap_or(Path::new("."));
+        write_check(dir, &self.known)?;
+        self.vouched = (self.known.end, self.known.seq());
+        Ok(())
     }
 
     fn write(&mut self, records: &[u8]) -> std::io::Result<()> {
@@ -1250,8 +2025,19 @@ impl Ledger {
             self.catch_up(&mut writer, head)
                 .map_err(|e| io_write(&path, e))?;
         }
+        writer.checkpoint_if_due();
         state.journal = Some(writer);
         Ok(())
+    }
+
+    /// Leave a checkpoint when `events` events (or the default bound of
+    /// bytes) follow the last one, from now on (for tests; the default is
+    /// every 1,024 events or 8 MiB).
+    #[doc(hidden)]
+    pub fn set_journal_check_every(&self, events: u64) {
+        if let Some(w) = self.lock().journal.as_mut() {
+            w.every = (events.max(1), CHECK_BYTES);
+        }
     }
 
     /// The existing journal, cut back to its last complete record, when it
@@ -1271,8 +2057,13 @@ impl Ledger {
         if format != self.format {
             return Ok(None);
         }
-        let Ok(s) =
-            scan(&file, format, start, size, Depth::Snapshots).map_err(|e| io_read(path, e))?
+        // What the checkpoint vouches for is taken from it (as readers
+        // do); the records after it are checked, snapshots included.
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let from = read_check(dir, &file, format, start, size).unwrap_or(Scanned::empty(start));
+        let vouched = (from.end, from.seq());
+        let Ok(s) = scan(&file, format, from, size, Depth::Snapshots, None)
+            .map_err(|e| io_read(path, e))?
         else {
             return Ok(None);
         };
@@ -1291,7 +2082,7 @@ impl Ledger {
                     .map_err(|e| self.store_err(e))?
                     .map(|b| self.format.hash_event_bytes(&b)),
             };
-            let journal = Journal::scanned(path.to_path_buf(), file, format, start, s);
+            let journal = Journal::scanned(path.to_path_buf(), file, format, start, size, s);
             let ours = match head {
                 0 => Some(Hash::ZERO),
                 _ => journal.raw(head)?.map(|b| self.format.hash_event_bytes(&b)),
@@ -1321,14 +2112,10 @@ impl Ledger {
             file.set_len(s.end).map_err(|e| io_write(path, e))?;
             file.sync_data().map_err(|e| io_write(path, e))?;
         }
-        let mut writer = JournalWriter {
-            path: path.to_path_buf(),
-            file,
-            len: s.end,
-            seq,
-        };
+        let last_kind = s.last_kind;
+        let mut writer = JournalWriter::new(path, file, format, s, vouched);
         // An append cut short between an event and its snapshot.
-        if seq > 0 && matches!(s.last_kind, Some(KIND_EVENT | KIND_TAG)) {
+        if seq > 0 && matches!(last_kind, Some(KIND_EVENT | KIND_TAG)) {
             if let Some(snapshot) = self
                 .sled()?
                 .snapshots
@@ -1364,13 +2151,19 @@ impl Ledger {
             .create_new(true)
             .open(&tmp)
             .map_err(err)?;
+        // The old checkpoint speaks of the old journal: gone first (a
+        // reader would find it does not check out against the new one,
+        // unless it vouches for the same records).
+        let _ = std::fs::remove_file(dir.join(CHECK_FILE));
         let head = header(self.format);
-        let mut writer = JournalWriter {
-            path: path.to_path_buf(),
-            len: head.len() as u64,
-            seq: 0,
-            file: file.try_clone().map_err(err)?,
-        };
+        let start = head.len() as u64;
+        let mut writer = JournalWriter::new(
+            path,
+            file.try_clone().map_err(err)?,
+            self.format,
+            Scanned::empty(start),
+            (start, 0),
+        );
         let built = file
             .write_all(&head)
             .and_then(|()| self.catch_up(&mut writer, head_seq))
@@ -1469,7 +2262,9 @@ impl Ledger {
         }
         if writer.append(&records, 1).is_err() {
             state.journal = None;
+            return;
         }
+        writer.checkpoint_if_due();
     }
 
     /// Append what the store holds beyond the journal (after a run of
@@ -1486,7 +2281,9 @@ impl Ledger {
         if self.catch_up(writer, head).is_err() {
             let _ = writer.file.set_len(len);
             state.journal = None;
+            return;
         }
+        writer.checkpoint_if_due();
     }
 }
 
@@ -1539,24 +2336,60 @@ impl Ledger {
         if self.journal().is_some() {
             return Ok(store);
         }
+        let head = summary.head;
+        let checked = match self.check_journal(deep, head) {
+            // Damage before the checkpoint, which the open to write took
+            // on trust: the journal is written anew from the store, as
+            // damage after it would have been, and checked again.
+            Ok(Some(VerifyReport::Broken(p))) if p.reason.starts_with("the journal: ") => {
+                self.rebuild_journal_now()?;
+                self.check_journal(deep, head)?
+            }
+            Err(LedgerError::JournalDamaged { .. }) => {
+                self.rebuild_journal_now()?;
+                self.check_journal(deep, head)?
+            }
+            checked => checked?,
+        };
+        Ok(checked.unwrap_or(store))
+    }
+
+    #[cfg(feature = "store")]
+    /// The journal as a reader would read it, verified against the
+    /// store's head: `None` when it agrees.
+    fn check_journal(&self, deep: bool, head: Option<(u64, Hash)>) -> Result<Option<VerifyReport>> {
         let Some(journal) = Journal::open(self.dir())? else {
-            return Ok(VerifyReport::Broken(Problem {
+            return Ok(Some(VerifyReport::Broken(Problem {
                 seq: None,
                 reason: "the journal is missing".to_string(),
-            }));
+            })));
         };
-        match journal.verify(deep)? {
-            VerifyReport::Ok(j) if j.head == summary.head => Ok(store),
-            VerifyReport::Ok(j) => Ok(VerifyReport::Broken(Problem {
+        Ok(match journal.verify(deep)? {
+            VerifyReport::Ok(j) if j.head == head => None,
+            VerifyReport::Ok(j) => Some(VerifyReport::Broken(Problem {
                 seq: None,
                 reason: format!(
                     "the journal ends at {} but the store at {}",
                     head_says(j.head),
-                    head_says(summary.head)
+                    head_says(head)
                 ),
             })),
-            broken => Ok(broken),
-        }
+            broken => Some(broken),
+        })
+    }
+
+    #[cfg(feature = "store")]
+    /// Write the journal anew from the store this handle holds.
+    fn rebuild_journal_now(&self) -> Result<()> {
+        let path = self.dir().join(JOURNAL_FILE);
+        let mut state = self.lock();
+        let head = state.head_seq();
+        let mut writer = self.rebuild_journal(&path, head)?;
+        self.catch_up(&mut writer, head)
+            .map_err(|e| io_write(&path, e))?;
+        writer.checkpoint_if_due();
+        state.journal = Some(writer);
+        Ok(())
     }
 }
 

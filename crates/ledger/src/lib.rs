@@ -45,6 +45,8 @@ mod verify;
 #[cfg(test)]
 mod bundle_tests;
 #[cfg(test)]
+mod journal_check_tests;
+#[cfg(test)]
 mod journal_tests;
 #[cfg(test)]
 mod tests;
@@ -59,7 +61,7 @@ pub use event::{
 };
 pub use fingerprint::Fingerprints;
 pub use hash::{Hash, ParseHashError};
-pub use journal::{JOURNAL_FILE, JOURNAL_VERSION};
+pub use journal::{CHECK_FILE, CHECK_VERSION, JOURNAL_FILE, JOURNAL_VERSION};
 pub use point::{check_tag_name, is_hash_prefix, Point, PointError, TagNameError};
 #[cfg(feature = "store")]
 pub use store::replace_file;

@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use crate::error::{LedgerError, Result};
 use crate::event::{Body, Origin};
 use crate::hash::Hash;
-use crate::journal::JOURNAL_FILE;
+use crate::journal::{CHECK_FILE, JOURNAL_FILE};
 use crate::revert::op_names;
 use crate::store::{Draft, Entry, Ledger, Prepared, STORE_DIR};
 use crate::text::{TextError, TextReader};
@@ -408,7 +408,13 @@ pub(crate) fn finish_swap(dir: &Path) -> std::io::Result<()> {
         std::fs::rename(build.join(STORE_DIR), dir.join(STORE_DIR))?;
     }
     if build.join(JOURNAL_FILE).is_file() {
+        // The old journal's checkpoint would not check out against the
+        // new history (unless it vouches for a prefix both share): gone
+        // first. The build's goes with its folder; the next write-open
+        // leaves one for the new journal when it is long.
+        let _ = std::fs::remove_file(dir.join(CHECK_FILE));
         std::fs::rename(build.join(JOURNAL_FILE), dir.join(JOURNAL_FILE))?;
+        let _ = std::fs::remove_file(build.join(CHECK_FILE));
     }
     std::fs::remove_dir_all(&build)
 }

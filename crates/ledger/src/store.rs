@@ -37,6 +37,7 @@ use crate::journal::JournalWriter;
 use crate::journal::{Journal, JournalEvents};
 use crate::point::{check_tag_name, is_hash_prefix, Point};
 use crate::timestamp::Timestamp;
+use crate::verify::VerifyReport;
 
 /// A snapshot of the projected schema is stored after every event whose seq
 /// is a multiple of this, so the schema at any point costs one snapshot
@@ -346,18 +347,41 @@ impl Ledger {
     /// [`Ledger::open_to_write`], so that a process waiting for the store
     /// can say who holds it.
     pub fn open(dir: impl AsRef<Path>) -> Result<Ledger> {
-        Ledger::open_as(dir.as_ref(), Access::Read)
+        Ledger::open_as(dir.as_ref(), Access::Read, None).map(|(l, _)| l)
+    }
+
+    #[cfg(feature = "store")]
+    /// Open the ledger in `dir` to read it and verify it: what
+    /// [`Ledger::open`] then [`Ledger::verify`] give (the same errors, the
+    /// same report), with the journal read once, from its first record,
+    /// for both the opening check and verify's own.
+    pub fn open_verified(dir: impl AsRef<Path>, deep: bool) -> Result<(Ledger, VerifyReport)> {
+        let (ledger, report) = Ledger::open_as(dir.as_ref(), Access::Read, Some(deep))?;
+        match report {
+            Some(report) => Ok((ledger, report)),
+            None => {
+                let report = ledger.verify(deep)?;
+                Ok((ledger, report))
+            }
+        }
     }
 
     #[cfg(feature = "store")]
     /// Open the ledger in `dir` to append to it: as [`Ledger::open`], and
     /// this process writes itself down as the store's holder.
     pub fn open_to_write(dir: impl AsRef<Path>) -> Result<Ledger> {
-        Ledger::open_as(dir.as_ref(), Access::Write)
+        Ledger::open_as(dir.as_ref(), Access::Write, None).map(|(l, _)| l)
     }
 
     #[cfg(feature = "store")]
-    fn open_as(dir: &Path, access: Access) -> Result<Ledger> {
+    /// Open as `access` says; with `verify` (a reader, and whether deep),
+    /// a journal is verified in the pass that opens it, and the report
+    /// comes with the ledger.
+    fn open_as(
+        dir: &Path,
+        access: Access,
+        verify: Option<bool>,
+    ) -> Result<(Ledger, Option<VerifyReport>)> {
         let dir = dir.to_path_buf();
         let store = dir.join(STORE_DIR);
         if crate::rebase::swap_pending(&dir) {
@@ -398,8 +422,12 @@ impl Ledger {
             }
         }
         if access == Access::Read {
-            if let Some(ledger) = Ledger::open_journal(&dir)? {
-                return Ok(ledger);
+            if let Some(deep) = verify {
+                if let Some((journal, report)) = Journal::open_verified(&dir, deep)? {
+                    return Ok((Ledger::from_journal(dir, journal)?, Some(report)));
+                }
+            } else if let Some(ledger) = Ledger::open_journal(&dir)? {
+                return Ok((ledger, None));
             }
         }
         let db = match open_sled(&dir, &store, false, access) {
@@ -417,7 +445,7 @@ impl Ledger {
         if access == Access::Write {
             ledger.sync_journal(false)?;
         }
-        Ok(ledger)
+        Ok((ledger, None))
     }
 
     #[cfg(feature = "store")]

@@ -48,23 +48,29 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
     }
     // A head record that does not match its event stops the ledger from
     // opening; to verify, that is the verdict.
-    let opened = if args.store {
-        cx.open_ledger_to_write()
-    } else {
-        cx.open_ledger()
-    };
     let mut advice =
         "the events up to the one named are intact; restore the ledger from a copy you trust";
     let progress = args
         .deep
         .then(|| crate::term::Progress::start(cx, "verifying every hash, link and schema"));
+    // A reader's opening check and verify's own are one pass.
+    let opened = if args.store {
+        cx.open_ledger_to_write().map(|l| (l, None))
+    } else {
+        cx.open_ledger_verified(args.deep)
+            .map(|(l, report)| (l, Some(report)))
+    };
     let report = match opened {
-        Ok(ledger) if args.store => Ok((ledger.verify_with_journal(args.deep)?, ledger)),
-        Ok(ledger) => {
+        Ok((ledger, _)) if args.store => Ok((ledger.verify_with_journal(args.deep)?, ledger)),
+        Ok((ledger, report)) => {
             if ledger.reads_journal() {
                 advice = JOURNAL_ADVICE;
             }
-            Ok((ledger.verify(args.deep)?, ledger))
+            let report = match report {
+                Some(report) => report,
+                None => ledger.verify(args.deep)?,
+            };
+            Ok((report, ledger))
         }
         Err((LedgerError::Damaged { seq, reason }, _)) => Err(Problem { seq, reason }),
         Err((LedgerError::JournalDamaged { reason, .. }, _)) => {

@@ -791,7 +791,16 @@ impl Ledger {
                 return Ok(schema.clone());
             }
         }
-        self.schema_at_uncached(seq)
+        let schema = self.schema_at_uncached(seq)?;
+        // Head's schema is kept for the next read of it and for the next
+        // append, which starts from it (`record` reads head to parse
+        // against it, then prepares the event on it): rebuilt from a
+        // snapshot and up to K replays, it costs more than a copy.
+        let mut state = self.lock();
+        if seq == head && state.head.map_or(0, |h| h.seq) == seq && state.schema.is_none() {
+            state.schema = Some((seq, schema.clone()));
+        }
+        Ok(schema)
     }
 
     fn schema_at_uncached(&self, seq: u64) -> Result<Schema> {

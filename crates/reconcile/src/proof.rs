@@ -19,18 +19,37 @@ pub fn event<T: Target>(
     ledger: &Ledger,
     prepared: &Prepared,
 ) -> Result<Option<Warning>> {
+    event_on(target, ledger, prepared, None)
+}
+
+/// [`event`], with the schema at head given as `(seq, schema)` when the
+/// caller has it at hand (`record` read it to parse against), so that it
+/// is not built again; used only if it is the schema the event follows.
+pub fn event_on<T: Target>(
+    target: &T,
+    ledger: &Ledger,
+    prepared: &Prepared,
+    head: Option<(u64, &Schema)>,
+) -> Result<Option<Warning>> {
     let event = prepared.event();
     let seq = event.seq;
     let ops = ledger.ops_through(seq, &event.body)?;
     if ops.is_empty() {
         return Ok(None);
     }
-    let before = ledger.schema_at(seq - 1)?;
+    let built;
+    let before = match head {
+        Some((at, head)) if at + 1 == seq => head,
+        _ => {
+            built = ledger.schema_at(seq - 1)?;
+            &built
+        }
+    };
     let forward = [Step::new(seq, ops)];
     let inverse = undo_step(ledger, seq, &event.body)?;
     let undo = inverse.as_ref().map(std::slice::from_ref);
     let all = forward.iter().chain(undo.unwrap_or_default());
-    let before = target.reach(&before, &mut all.flat_map(|s| s.ops.iter()));
+    let before = target.reach(before, &mut all.flat_map(|s| s.ops.iter()));
     let proven = target.scratch(&before).and_then(|mut scratch| {
         scratch.forward(&forward)?;
         if let Some(undo) = undo {

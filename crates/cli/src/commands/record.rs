@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use strata_ledger::{Body, Draft, Ledger};
+use strata_ledger::{Body, Draft};
 use strata_sqlite::ddl::parse_change;
 
 use crate::context::Context;
@@ -62,8 +62,10 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
     };
     let ledger = cx.ledger_to_append(!args.dry_run.dry_run)?;
     super::target::dialect_of(&ledger)?;
+    let head_seq = ledger.head_seq();
+    let head = ledger.schema_at(head_seq)?;
     let ops = match input {
-        Input::Sql { sql, source } => parse_against_head(&ledger, &sql, &source)?,
+        Input::Sql { sql, source } => parse_against(&head, &sql, &source)?,
         Input::Desired(desired) => {
             let (head, derived) = super::plan::derive_from_head(&ledger, &args.target, desired)?;
             if derived.ops.is_empty() {
@@ -76,7 +78,6 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
             derived.ops
         }
     };
-    let head = ledger.schema_at(ledger.head_seq())?;
     let findings = crate::lint::lint(ledger.rules(), &head, &ops);
     let revert_sql = match &args.revert_sql {
         Some(path) => Some(revert_sql(path, &ops)?),
@@ -90,7 +91,7 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
     })?;
     // Lint speaks of a change that applies: after the proof, before the
     // append.
-    super::target::prove(&ledger, &prepared)?;
+    super::target::prove_on(&ledger, &prepared, Some((head_seq, &head)))?;
     crate::lint::report(&findings, args.lint.deny(), None)?;
     crate::flags::warn_if_clock_behind(at.is_some(), prepared.event());
     super::show_or_commit(cx, &ledger, prepared, args.dry_run.dry_run, |entry| {
@@ -139,14 +140,14 @@ fn revert_sql(path: &std::path::Path, ops: &[strata_schema::Op]) -> Result<Strin
     input::check_revert_sql(&text, &format!("--revert-sql {}", path.display()))
 }
 
-/// The ops `sql` makes against head's schema, or where it does not fit.
-pub fn parse_against_head(
-    ledger: &Ledger,
+/// The ops `sql` makes against head's schema `head`, or where it does not
+/// fit.
+fn parse_against(
+    head: &strata_schema::Schema,
     sql: &str,
     source: &str,
 ) -> Result<Vec<strata_schema::Op>, Failure> {
-    let head = ledger.schema_at(ledger.head_seq())?;
-    let ops = parse_change(sql, &head).map_err(|e| Failure::new(e).context(source))?;
+    let ops = parse_change(sql, head).map_err(|e| Failure::new(e).context(source))?;
     let pragmas = strata_sqlite::ddl::pragmas(sql);
     if !pragmas.is_empty() {
         crate::output::diagnostic(format_args!(

@@ -42,8 +42,18 @@ pub fn dialect_of(ledger: &Ledger) -> Result<(), Failure> {
 /// Prove `prepared`, the event that would follow head, on a scratch
 /// database (see `strata_reconcile::proof`); a warning goes to stderr.
 pub fn prove(ledger: &Ledger, prepared: &Prepared) -> Result<(), Failure> {
+    prove_on(ledger, prepared, None)
+}
+
+/// [`prove`], with the schema at head as `(seq, schema)` when the caller
+/// has it.
+pub fn prove_on(
+    ledger: &Ledger,
+    prepared: &Prepared,
+    head: Option<(u64, &strata_schema::Schema)>,
+) -> Result<(), Failure> {
     dialect_of(ledger)?;
-    if let Some(warning) = strata_reconcile::proof::event(&TARGET, ledger, prepared)? {
+    if let Some(warning) = strata_reconcile::proof::event_on(&TARGET, ledger, prepared, head)? {
         output::diagnostic(format_args!("warning: {warning}"));
     }
     Ok(())

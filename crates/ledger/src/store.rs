@@ -1570,7 +1570,8 @@ fn write_holder(dir: &Path) {
     if line.chars().count() > 200 {
         line = line.chars().take(200).collect::<String>() + " ...";
     }
-    let _ = replace_file(dir, HOLDER_FILE, line.replace('\n', " ").as_bytes());
+    // Not synced: a line that a crash loses reads as no holder.
+    let _ = write_file(dir, HOLDER_FILE, line.replace('\n', " ").as_bytes(), false);
 }
 
 #[cfg(feature = "store")]

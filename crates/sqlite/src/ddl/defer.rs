@@ -37,10 +37,12 @@ pub(super) struct Strict {
 }
 
 impl Strict {
-    pub fn new(head: &Schema) -> Self {
+    /// Ops to come after `ops`, which project one by one and leave
+    /// `schema`.
+    pub fn new(schema: Schema, ops: Vec<Op>) -> Self {
         Strict {
-            schema: head.clone(),
-            ops: Vec::new(),
+            schema,
+            ops,
             held_views: BTreeSet::new(),
             held_triggers: BTreeSet::new(),
             held_keys: BTreeSet::new(),

@@ -42,7 +42,7 @@ use sqlparser::tokenizer::{Span, Token, TokenWithSpan, TokenizerError, Whitespac
 use strata_dialect::sqlite::RULES;
 use strata_dialect::sqlite::{key, same_name};
 use strata_schema::{
-    dangling, project_deferring, Index, Op, ProjectError, Schema, Table, Trigger, View,
+    dangling, project, project_deferring, Index, Op, ProjectError, Schema, Table, Trigger, View,
 };
 
 pub(crate) use grammar::{default_as_expr, is_bare_default, reads_as_index_term};
@@ -126,9 +126,12 @@ pub fn parse_change(sql: &str, head: &Schema) -> Result<Vec<Op>, DdlError> {
     let tokens = script::tokenize(sql).map_err(|e| tokenizer_error(&source, e))?;
     // The schema as the script has it so far, checks on other objects
     // deferred to its end (see [`defer`]); and the ops recorded, which
-    // project one by one.
+    // project one by one: the script's own while each projects as it
+    // stands (the two schemas are then one), and from the first that does
+    // not, those [`Strict`] makes, on a schema of its own.
     let mut schema = head.clone();
-    let mut strict = Strict::new(head);
+    let mut plain: Vec<Op> = Vec::new();
+    let mut strict: Option<Strict> = None;
     // The first op that did not fit as it stood, and its statement: what
     // is said if the end does not make up for it.
     let mut first_misfit: Option<(usize, ProjectError)> = None;
@@ -162,6 +165,16 @@ pub fn parse_change(sql: &str, head: &Schema) -> Result<Vec<Op>, DdlError> {
             }
         }
         for op in new_ops {
+            let strict = match strict.as_mut() {
+                Some(strict) => strict,
+                None => {
+                    if project(RULES, &mut schema, &op).is_ok() {
+                        plain.push(op);
+                        continue;
+                    }
+                    strict.insert(Strict::new(schema.clone(), std::mem::take(&mut plain)))
+                }
+            };
             project_deferring(RULES, &mut schema, &op)
                 .map_err(|e| fail(statement, Fault::Project(e)))?;
             let misfit = strict
@@ -172,6 +185,9 @@ pub fn parse_change(sql: &str, head: &Schema) -> Result<Vec<Op>, DdlError> {
             }
         }
     }
+    let Some(strict) = strict else {
+        return Ok(plain);
+    };
     let Some((number, misfit)) = first_misfit else {
         return Ok(strict.ops);
     };

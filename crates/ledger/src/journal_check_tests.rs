@@ -10,55 +10,12 @@
 use std::path::{Path, PathBuf};
 
 use strata_dialect::sqlite::RULES;
-use strata_schema::{project, Op, Schema};
+use strata_schema::{project, Schema};
 
-use crate::journal::{verify_in_two_passes, CHECK_FILE, JOURNAL_FILE};
+use crate::journal::{verify_in_two_passes, CHECK_FILE};
+use crate::journal_tests::{change, grow, journal, writer};
 use crate::workload::{Rng, Workload};
 use crate::*;
-
-fn at(minutes: i64) -> Option<Timestamp> {
-    Some(Timestamp(1_795_600_000_000_000 + minutes * 60_000_000))
-}
-
-fn change(minutes: i64, op: Op) -> Draft {
-    Draft {
-        at: at(minutes),
-        author: "ada".into(),
-        message: format!("step {minutes}"),
-        body: Body::Change {
-            ops: vec![op],
-            revert_sql: None,
-        },
-    }
-}
-
-fn tag(minutes: i64, name: &str, target: u64) -> Draft {
-    Draft {
-        at: at(minutes),
-        author: "ada".into(),
-        message: format!("tag {name}"),
-        body: Body::Tag {
-            name: name.into(),
-            target,
-        },
-    }
-}
-
-/// Append workload events `from..=to` (a tag every 97th) to `l`.
-fn grow(l: &Ledger, from: u64, to: u64, seed: u64) {
-    let mut w = Workload::new(6, 5);
-    let mut rng = Rng(seed);
-    let mut schema = l.schema_at(l.head_seq()).unwrap();
-    for i in from..=to {
-        if i % 97 == 0 {
-            l.append(tag(i as i64, &format!("t{i}"), i / 2)).unwrap();
-            continue;
-        }
-        let op = w.next_op(&schema, rng.next_u64());
-        project(RULES, &mut schema, &op).unwrap();
-        l.append(change(i as i64, op)).unwrap();
-    }
-}
 
 /// A ledger of `n` workload events, snapshots every 16, whose writer
 /// leaves a checkpoint every `every` events; the writer is kept open.
@@ -72,25 +29,8 @@ fn ledger(n: u64, every: u64, seed: u64) -> (tempfile::TempDir, PathBuf, Ledger)
     (dir, path, l)
 }
 
-fn journal(path: &Path) -> PathBuf {
-    path.join(JOURNAL_FILE)
-}
-
 fn check(path: &Path) -> PathBuf {
     path.join(CHECK_FILE)
-}
-
-/// Reopen to write once the last handle's flusher has let the store go.
-fn writer(path: &Path) -> Ledger {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    loop {
-        match Ledger::open_to_write(path) {
-            Err(LedgerError::InUse { .. }) if std::time::Instant::now() < deadline => {
-                std::thread::sleep(std::time::Duration::from_millis(20));
-            }
-            other => return other.unwrap(),
-        }
-    }
 }
 
 /// All a reader answers: head, id, tags, every event both ways, and the

@@ -18,7 +18,7 @@ fn at(minutes: i64) -> Option<Timestamp> {
     Some(Timestamp(1_795_600_000_000_000 + minutes * 60_000_000))
 }
 
-fn change(minutes: i64, op: Op) -> Draft {
+pub(crate) fn change(minutes: i64, op: Op) -> Draft {
     Draft {
         at: at(minutes),
         author: "ada".into(),
@@ -30,7 +30,7 @@ fn change(minutes: i64, op: Op) -> Draft {
     }
 }
 
-fn tag(minutes: i64, name: &str, target: u64) -> Draft {
+pub(crate) fn tag(minutes: i64, name: &str, target: u64) -> Draft {
     Draft {
         at: at(minutes),
         author: "ada".into(),
@@ -49,10 +49,17 @@ fn ledger(n: u64, k: u64) -> (tempfile::TempDir, PathBuf, Ledger) {
     let path = dir.path().join("ledger");
     let mut l = Ledger::init(&path).unwrap();
     l.set_snapshot_every(k);
+    grow(&l, 1, n, 11);
+    (dir, path, l)
+}
+
+/// Appends events `from` to `to` of the workload from `seed` on head, a
+/// tag every 97th.
+pub(crate) fn grow(l: &Ledger, from: u64, to: u64, seed: u64) {
     let mut w = Workload::new(6, 5);
-    let mut rng = Rng(11);
-    let mut schema = Schema::default();
-    for i in 1..=n {
+    let mut rng = Rng(seed);
+    let mut schema = l.schema_at(l.head_seq()).unwrap();
+    for i in from..=to {
         if i % 97 == 0 {
             l.append(tag(i as i64, &format!("t{i}"), i / 2)).unwrap();
             continue;
@@ -61,10 +68,9 @@ fn ledger(n: u64, k: u64) -> (tempfile::TempDir, PathBuf, Ledger) {
         project(RULES, &mut schema, &op).unwrap();
         l.append(change(i as i64, op)).unwrap();
     }
-    (dir, path, l)
 }
 
-fn journal(path: &Path) -> PathBuf {
+pub(crate) fn journal(path: &Path) -> PathBuf {
     path.join(JOURNAL_FILE)
 }
 
@@ -77,7 +83,7 @@ fn entries(events: Events) -> Vec<Entry> {
 }
 
 /// Reopen to write once the last handle's flusher has let the store go.
-fn writer(path: &Path) -> Ledger {
+pub(crate) fn writer(path: &Path) -> Ledger {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     loop {
         match Ledger::open_to_write(path) {

@@ -207,12 +207,22 @@ fn only_a_change_of_affinity_can_change_stored_values() {
 
 /// A table the move creates is created with the columns later events add
 /// to it, until an op that names it otherwise or a data step.
+/// The steps of events 1, 2, ... each recorded from one script, from the
+/// empty schema, and the schema they leave.
+fn events(scripts: &[&str]) -> (Vec<Step>, Schema) {
+    let mut at = Schema::default();
+    let mut steps = Vec::new();
+    for (seq, sql) in scripts.iter().enumerate() {
+        let ops = parse_change(sql, &at).expect("ops");
+        project_all(RULES, &mut at, &ops).expect("fits");
+        steps.push(Step::new(seq as u64 + 1, ops));
+    }
+    (steps, at)
+}
+
 #[test]
 fn a_new_table_is_created_with_the_columns_later_events_add() {
-    let s = Schema::default();
-    let mut at = s.clone();
-    let mut steps = Vec::new();
-    for (seq, sql) in [
+    let (steps, at) = events(&[
         "CREATE TABLE t (a INT); CREATE TABLE u (x INT)",
         "ALTER TABLE t ADD COLUMN b TEXT",
         "ALTER TABLE u ADD COLUMN y INT; ALTER TABLE t ADD COLUMN c INT NOT NULL DEFAULT 0",
@@ -220,15 +230,8 @@ fn a_new_table_is_created_with_the_columns_later_events_add() {
         "ALTER TABLE t ADD COLUMN d TEXT",
         "INSERT INTO u (x) VALUES (1)",
         "ALTER TABLE u ADD COLUMN z INT",
-    ]
-    .into_iter()
-    .enumerate()
-    {
-        let ops = parse_change(sql, &at).expect("ops");
-        project_all(RULES, &mut at, &ops).expect("fits");
-        steps.push(Step::new(seq as u64 + 1, ops));
-    }
-    let p = plan(&s, &steps).expect("plan");
+    ]);
+    let p = plan(&Schema::default(), &steps).expect("plan");
     assert_eq!(p.schema, at);
     let sql = sqls(&p);
     assert_eq!(sql.len(), 6, "{sql:#?}");
@@ -248,25 +251,15 @@ fn a_new_table_is_created_with_the_columns_later_events_add() {
 
 #[test]
 fn a_new_table_is_created_without_the_columns_later_events_drop() {
-    let s = Schema::default();
-    let mut at = s.clone();
-    let mut steps = Vec::new();
-    for (seq, sql) in [
+    let (steps, at) = events(&[
         "CREATE TABLE t (a INT, b TEXT)",
         "ALTER TABLE t ADD COLUMN c INT",
         "ALTER TABLE t DROP COLUMN b; ALTER TABLE t DROP COLUMN c",
         // Added again under a dropped name: not folded, as it may take
         // back what the drop archived.
         "ALTER TABLE t ADD COLUMN c TEXT",
-    ]
-    .into_iter()
-    .enumerate()
-    {
-        let ops = parse_change(sql, &at).expect("ops");
-        project_all(RULES, &mut at, &ops).expect("fits");
-        steps.push(Step::new(seq as u64 + 1, ops));
-    }
-    let p = plan(&s, &steps).expect("plan");
+    ]);
+    let p = plan(&Schema::default(), &steps).expect("plan");
     assert_eq!(p.schema, at);
     let sql = sqls(&p);
     assert!(sql[0].contains("(\n  \"a\" INT\n)"), "{}", sql[0]);

@@ -811,6 +811,28 @@ impl Planner {
         Ok(())
     }
 
+    /// Carries out the gathered rebuilds a DROP TABLE of `table` must
+    /// follow: its own, and those of tables that, as the database has them,
+    /// still carry a foreign key to it (a dropped constraint not yet
+    /// rebuilt away), whose ON DELETE would fire when it goes. The others
+    /// go on gathering the event's ops: carried out now, they would check
+    /// rows against a constraint a later op of the event takes away.
+    fn flush_for_drop(&mut self, table: &str) -> Result<(), PlanError> {
+        let k = key(table);
+        let names_it = |p: &Pending| {
+            p.key == k
+                || p.before
+                    .foreign_keys
+                    .iter()
+                    .any(|fk| same_name(&fk.ref_table, table))
+        };
+        while let Some(i) = self.pending.iter().position(names_it) {
+            let p = self.pending.remove(i);
+            self.rebuild(p)?;
+        }
+        Ok(())
+    }
+
     fn flush_all(&mut self) -> Result<(), PlanError> {
         for p in std::mem::take(&mut self.pending) {
             self.rebuild(p)?;

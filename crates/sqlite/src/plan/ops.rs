@@ -65,12 +65,12 @@ impl Planner {
         }
     }
 
-    /// DROP TABLE, with its rows archived first. Every gathered rebuild
-    /// goes first: one may still carry a foreign key to this table in the
-    /// database (a dropped constraint not yet rebuilt away), whose ON
-    /// DELETE would fire when the table goes.
+    /// DROP TABLE, with its rows archived first. A gathered rebuild that
+    /// may still carry a foreign key to this table in the database (a
+    /// dropped constraint not yet rebuilt away) goes first, as ON DELETE
+    /// would fire when the table goes.
     pub(super) fn drop_table(&mut self, o: OpAt, table: &Table) -> Result<(), PlanError> {
-        self.flush_all()?;
+        self.flush_for_drop(&table.name)?;
         if is_referenced(o.before, &table.name) {
             self.plan.foreign_keys_off = true;
         }

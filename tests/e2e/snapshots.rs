@@ -2566,15 +2566,6 @@ fn plan() {
 
     -- the SQL apply runs for them on a database at head
     DROP INDEX "orders_by_user";
-    CREATE TABLE "_strata_new_users" (
-      "id" integer PRIMARY KEY,
-      "name" text NOT NULL,
-      "email" text,
-      "age" integer
-    );
-    INSERT INTO "_strata_new_users" ("id", "name", "email", "age") SELECT "id", "name", "email", "age" FROM "users";
-    DROP TABLE "users";
-    ALTER TABLE "_strata_new_users" RENAME TO "users";
     CREATE TABLE "_strata_archive_1" ("_strata_rowid" INTEGER PRIMARY KEY, "id", "user_id", "total");
     INSERT INTO "_strata_archive_1" ("_strata_rowid", "id", "user_id", "total") SELECT rowid, "id", "user_id", "total" FROM "orders";
     INSERT INTO "_strata_archive" ("id", "log_id", "seq", "op", "undo", "lineage_seq", "lineage_op", "lineage_forward", "kind", "table_name", "column_name", "key_kind", "key_columns", "value_columns", "witness_columns", "after_column", "counter", "archive_table", "row_count", "created_at") SELECT 1, (SELECT max("id") FROM "_strata_log"), 4, 2, 0, 4, 2, 1, 'table', 'orders', NULL, 'rowid', json_array('_strata_rowid'), json_array('id', 'user_id', 'total'), json_array(), NULL, NULL, '_strata_archive_1', count(*), strftime('%Y-%m-%dT%H:%M:%fZ', 'now') FROM "_strata_archive_1";
@@ -2582,11 +2573,16 @@ fn plan() {
     CREATE TABLE "_strata_archive_2" ("_strata_rowid" INTEGER PRIMARY KEY, "age", "name", "email");
     INSERT INTO "_strata_archive_2" ("_strata_rowid", "age", "name", "email") SELECT rowid, "age", "name", "email" FROM "users";
     INSERT INTO "_strata_archive" ("id", "log_id", "seq", "op", "undo", "lineage_seq", "lineage_op", "lineage_forward", "kind", "table_name", "column_name", "key_kind", "key_columns", "value_columns", "witness_columns", "after_column", "counter", "archive_table", "row_count", "created_at") SELECT 2, (SELECT max("id") FROM "_strata_log"), 4, 3, 0, 4, 3, 1, 'column', 'users', 'age', 'rowid', json_array('_strata_rowid'), json_array('age'), json_array('name', 'email'), NULL, NULL, '_strata_archive_2', count(*), strftime('%Y-%m-%dT%H:%M:%fZ', 'now') FROM "_strata_archive_2";
-    ALTER TABLE "users" DROP COLUMN "age";
     CREATE TABLE "_strata_archive_3" ("_strata_rowid" INTEGER PRIMARY KEY, "email", "name");
     INSERT INTO "_strata_archive_3" ("_strata_rowid", "email", "name") SELECT rowid, "email", "name" FROM "users";
     INSERT INTO "_strata_archive" ("id", "log_id", "seq", "op", "undo", "lineage_seq", "lineage_op", "lineage_forward", "kind", "table_name", "column_name", "key_kind", "key_columns", "value_columns", "witness_columns", "after_column", "counter", "archive_table", "row_count", "created_at") SELECT 3, (SELECT max("id") FROM "_strata_log"), 4, 4, 0, 4, 4, 1, 'column', 'users', 'email', 'rowid', json_array('_strata_rowid'), json_array('email'), json_array('name'), NULL, NULL, '_strata_archive_3', count(*), strftime('%Y-%m-%dT%H:%M:%fZ', 'now') FROM "_strata_archive_3";
-    ALTER TABLE "users" DROP COLUMN "email";
+    CREATE TABLE "_strata_new_users" (
+      "id" integer PRIMARY KEY,
+      "name" text NOT NULL
+    );
+    INSERT INTO "_strata_new_users" ("id", "name") SELECT "id", "name" FROM "users";
+    DROP TABLE "users";
+    ALTER TABLE "_strata_new_users" RENAME TO "users";
     --- stderr
     warning: this drops table orders; apply keeps its data in the database's archive, and a revert brings it back [drop]
     warning: this drops column users.age; apply keeps its data in the database's archive, and a revert brings it back [drop]

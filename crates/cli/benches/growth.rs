@@ -236,29 +236,24 @@ fn moves(n: usize, runs: usize) -> Vec<Figure> {
     }
     let mut out = vec![figure("apply to a new file", &up)];
     let script = forward.join("\n");
+    // Run `sql` by hand in one transaction on run r's raw database.
+    let by_hand = |r: usize, sql: &str| {
+        let mut conn = rusqlite::Connection::open(dir.join(format!("raw{r}.db"))).expect("open");
+        let tx = conn.transaction().expect("begin");
+        tx.execute_batch(sql).expect("the statements run");
+        tx.commit().expect("commit");
+    };
     out.push(raw(
         "raw SQLite: the statements in one transaction, to a new file",
         runs,
-        |r| {
-            let mut conn =
-                rusqlite::Connection::open(dir.join(format!("raw{r}.db"))).expect("open");
-            let tx = conn.transaction().expect("begin");
-            tx.execute_batch(&script).expect("the statements run");
-            tx.commit().expect("commit");
-        },
+        |r| by_hand(r, &script),
     ));
     out.push(figure("apply --to 0", &down));
     let inverse = back.join("\n");
     out.push(raw(
         "raw SQLite: the inverses, archives included, in one transaction",
         runs,
-        |r| {
-            let mut conn =
-                rusqlite::Connection::open(dir.join(format!("raw{r}.db"))).expect("open");
-            let tx = conn.transaction().expect("begin");
-            tx.execute_batch(&inverse).expect("the inverses run");
-            tx.commit().expect("commit");
-        },
+        |r| by_hand(r, &inverse),
     ));
     out
 }

@@ -110,24 +110,7 @@ impl Fingerprints {
                 section.body += buf.len() - at;
                 Ok(())
             };
-            match s {
-                TABLES => schema
-                    .tables
-                    .keys()
-                    .try_for_each(|k| each(k, &mut self.buf))?,
-                INDEXES => schema
-                    .indexes
-                    .keys()
-                    .try_for_each(|k| each(k, &mut self.buf))?,
-                VIEWS => schema
-                    .views
-                    .keys()
-                    .try_for_each(|k| each(k, &mut self.buf))?,
-                _ => schema
-                    .triggers
-                    .keys()
-                    .try_for_each(|k| each(k, &mut self.buf))?,
-            }
+            section_keys(schema, s).try_for_each(|k| each(k, &mut self.buf))?;
             self.sections[s] = section;
         }
         self.dirty = Default::default();
@@ -370,6 +353,16 @@ fn len_of(schema: &Schema, s: usize) -> usize {
         INDEXES => schema.indexes.len(),
         VIEWS => schema.views.len(),
         _ => schema.triggers.len(),
+    }
+}
+
+/// The keys of map `s` of `schema`, in order.
+fn section_keys(schema: &Schema, s: usize) -> Box<dyn Iterator<Item = &String> + '_> {
+    match s {
+        TABLES => Box::new(schema.tables.keys()),
+        INDEXES => Box::new(schema.indexes.keys()),
+        VIEWS => Box::new(schema.views.keys()),
+        _ => Box::new(schema.triggers.keys()),
     }
 }
 

@@ -881,14 +881,18 @@ fn workload_ledger(n: usize, k: u64, seed: u64) -> (tempfile::TempDir, Ledger) {
     (dir, l)
 }
 
+/// The events the ledger keeps a snapshot of, in order.
+fn snapshot_keys(l: &Ledger) -> Vec<u64> {
+    l.snapshots
+        .iter()
+        .map(|kv| u64::from_be_bytes(kv.unwrap().0.as_ref().try_into().unwrap()))
+        .collect()
+}
+
 #[test]
 fn snapshots_every_k_events() {
     let (dir, l) = workload_ledger(23, 5, 7);
-    let keys: Vec<u64> = l
-        .snapshots
-        .iter()
-        .map(|kv| u64::from_be_bytes(kv.unwrap().0.as_ref().try_into().unwrap()))
-        .collect();
+    let keys = snapshot_keys(&l);
     assert_eq!(keys, [5, 10, 15, 20]);
     for k in &keys {
         let bytes = l.snapshots.get(seq_key(*k)).unwrap().unwrap();
@@ -987,11 +991,7 @@ fn full_snapshots_of_an_older_store_are_still_read() {
         l.snapshots.full.insert(seq_key(k), bytes).unwrap();
     }
     l.snapshots.forget();
-    let keys: Vec<u64> = l
-        .snapshots
-        .iter()
-        .map(|kv| u64::from_be_bytes(kv.unwrap().0.as_ref().try_into().unwrap()))
-        .collect();
+    let keys = snapshot_keys(&l);
     assert_eq!(keys, [5, 10, 15, 20]);
     assert_eq!(report_ok(&l, true).snapshots, 4);
     drop(l);

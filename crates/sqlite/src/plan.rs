@@ -804,7 +804,13 @@ impl Planner {
     /// Carries out the gathered rebuilds of tables `op` names.
     fn flush_touching(&mut self, op: &Op) -> Result<(), PlanError> {
         let names: BTreeSet<String> = op.tables().into_iter().map(key).collect();
-        while let Some(i) = self.pending.iter().position(|p| names.contains(&p.key)) {
+        self.flush_where(|p| names.contains(&p.key))
+    }
+
+    /// Carries out the gathered rebuilds `which` picks, in the order they
+    /// began.
+    fn flush_where(&mut self, which: impl Fn(&Pending) -> bool) -> Result<(), PlanError> {
+        while let Some(i) = self.pending.iter().position(&which) {
             let p = self.pending.remove(i);
             self.rebuild(p)?;
         }
@@ -819,18 +825,13 @@ impl Planner {
     /// rows against a constraint a later op of the event takes away.
     fn flush_for_drop(&mut self, table: &str) -> Result<(), PlanError> {
         let k = key(table);
-        let names_it = |p: &Pending| {
+        self.flush_where(|p| {
             p.key == k
                 || p.before
                     .foreign_keys
                     .iter()
                     .any(|fk| same_name(&fk.ref_table, table))
-        };
-        while let Some(i) = self.pending.iter().position(names_it) {
-            let p = self.pending.remove(i);
-            self.rebuild(p)?;
-        }
-        Ok(())
+        })
     }
 
     fn flush_all(&mut self) -> Result<(), PlanError> {

@@ -6,6 +6,7 @@
 //! A ledger records its [`Dialect`] when it is created, and every piece of
 //! SQL text in it is read under that dialect's rules.
 
+pub mod postgres;
 pub mod sqlite;
 
 use strata_schema::Rules;
@@ -37,11 +38,12 @@ impl Dialect {
     }
 
     /// The dialect's rules, or `None` for a dialect this strata cannot
-    /// read yet (PostgreSQL, until its target exists).
+    /// read. Every dialect has its rules today; a strata without a target
+    /// for a ledger's dialect still reads its history with them.
     pub fn rules(self) -> Option<&'static dyn Rules> {
         match self {
             Dialect::Sqlite => Some(sqlite::RULES),
-            Dialect::Postgres => None,
+            Dialect::Postgres => Some(postgres::RULES),
         }
     }
 }

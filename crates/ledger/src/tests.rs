@@ -276,21 +276,39 @@ fn a_new_ledger_records_its_dialect_and_hashes_it() {
 }
 
 #[test]
-fn a_ledger_of_a_dialect_this_strata_cannot_read_is_refused() {
+fn a_postgres_ledger_follows_postgresql_rules() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("postgres");
-    let e = Ledger::init_with(&path, Dialect::Postgres).unwrap_err();
-    assert!(matches!(e, LedgerError::Dialect { .. }), "{e:?}");
-    assert!(e.to_string().contains("postgres dialect"), "{e}");
-    assert!(!path.exists(), "nothing is created");
-    // A store that says postgres (written by a later strata) is refused on
-    // opening it.
-    let (dir, l) = new_ledger();
-    l.meta.insert(b"dialect", &b"postgres"[..]).unwrap();
-    l.meta.flush().unwrap();
+    let l = Ledger::init_with(&path, Dialect::Postgres).unwrap();
+    assert_eq!(l.format(), Format::new(Dialect::Postgres));
+    // Names compare exactly: "Users" and users are two tables.
+    l.append(change(
+        1,
+        "users",
+        vec![create("Users", &["id"]), create("users", &["id", "name"])],
+    ))
+    .unwrap();
+    let schema = l.schema_at(1).unwrap();
+    assert_eq!(schema.tables.len(), 2);
+    assert_eq!(schema.tables["Users"].columns.len(), 1);
+    assert_eq!(schema.tables["users"].columns.len(), 2);
+    // pg_ names belong to PostgreSQL; SQLite's reserved prefixes do not.
+    let e = l
+        .prepare(change(2, "catalog", vec![create("pg_users", &["id"])]))
+        .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("names starting with pg_ belong to PostgreSQL"),
+        "{e}"
+    );
+    l.append(change(2, "sqlite", vec![create("sqlite_users", &["id"])]))
+        .unwrap();
     drop(l);
-    let e = Ledger::open_to_write(dir.path().join("ledger")).unwrap_err();
-    assert!(matches!(e, LedgerError::Dialect { .. }), "{e:?}");
+    let l = Ledger::open(&path).unwrap();
+    assert_eq!(l.dialect(), Dialect::Postgres);
+    assert_eq!(l.format().version, FORMAT_VERSION);
+    assert_eq!(l.head_seq(), 2);
+    assert!(l.verify(true).unwrap().is_ok());
 }
 
 #[test]

@@ -7,7 +7,7 @@ mod toy;
 
 use std::path::{Path, PathBuf};
 
-use strata_ledger::{Body, Draft, Ledger};
+use strata_ledger::{Body, Dialect, Draft, Ledger};
 use strata_reconcile::{Error, Kind, Mover, Outcome, Reconciler};
 use strata_schema::{Column, Op, Schema, Table};
 use strata_target::Lineage;
@@ -26,6 +26,10 @@ trait Harness {
     fn unrecorded(&self, location: &Path, schema: &Schema);
     /// An op the model accepts and the target refuses.
     fn refused(&self) -> Op;
+    /// The dialect of the ledgers the tests make for the target.
+    fn dialect(&self) -> Dialect {
+        Dialect::Sqlite
+    }
 }
 
 struct Sqlite {
@@ -104,6 +108,74 @@ impl Harness for ToyHarness {
     }
 }
 
+/// A throwaway PostgreSQL cluster of the test's own; each location is a
+/// database of it, made on first use.
+struct Pg {
+    cluster: strata_postgres::cluster::Cluster,
+    target: strata_postgres::Postgres,
+    made: std::sync::Mutex<std::collections::BTreeMap<String, PathBuf>>,
+}
+
+impl Pg {
+    fn client(&self, location: &Path) -> strata_postgres::postgres::Client {
+        let url = location.to_str().expect("a URL");
+        strata_postgres::postgres::Client::connect(url, strata_postgres::postgres::NoTls)
+            .expect("connect")
+    }
+}
+
+impl Harness for Pg {
+    type T = strata_postgres::Postgres;
+
+    fn target(&self) -> &strata_postgres::Postgres {
+        &self.target
+    }
+
+    fn location(&self, name: &str) -> PathBuf {
+        let mut made = self.made.lock().expect("lock");
+        made.entry(name.to_string())
+            .or_insert_with(|| PathBuf::from(self.cluster.database(name).expect("a database")))
+            .clone()
+    }
+
+    fn drift(&self, location: &Path) {
+        self.client(location)
+            .batch_execute("CREATE TABLE drifted (x text)")
+            .expect("drift");
+    }
+
+    fn unrecorded(&self, location: &Path, schema: &Schema) {
+        let mut client = self.client(location);
+        for sql in self.target().render(schema) {
+            client.batch_execute(&sql).expect("build");
+        }
+    }
+
+    fn refused(&self) -> Op {
+        // PostgreSQL knows no such type; the model does not check.
+        let mut t = table("words", &["w"]);
+        t.columns[0].ty = "no_such_type".to_string();
+        Op::CreateTable { table: t }
+    }
+
+    fn dialect(&self) -> Dialect {
+        Dialect::Postgres
+    }
+}
+
+fn pg() -> Pg {
+    let cluster = strata_postgres::cluster::Cluster::start().expect("a PostgreSQL cluster");
+    let dev = cluster.database("dev").expect("a development database");
+    Pg {
+        cluster,
+        target: strata_postgres::Postgres {
+            dev: Some(dev),
+            ..strata_postgres::Postgres::default()
+        },
+        made: Default::default(),
+    }
+}
+
 fn sqlite() -> Sqlite {
     Sqlite {
         dir: TempDir::new().expect("temp dir"),
@@ -125,6 +197,9 @@ macro_rules! cases {
         }
         mod the_toy {
             $(#[test] fn $case() { super::$case(&super::toy()) })*
+        }
+        mod postgres {
+            $(#[test] fn $case() { super::$case(&super::pg()) })*
         }
     };
 }
@@ -175,8 +250,8 @@ fn change(ledger: &Ledger, message: &str, ops: Vec<Op>) {
 
 /// 1 users(id, name); 2 users.email added; 3 orders; 4 users.email
 /// dropped; 5 the revert of 4.
-fn example(dir: &Path) -> Ledger {
-    let ledger = Ledger::init(dir.join("ledger")).expect("init");
+fn example(dir: &Path, dialect: Dialect) -> Ledger {
+    let ledger = Ledger::init_with(dir.join("ledger"), dialect).expect("init");
     change(
         &ledger,
         "users",
@@ -228,9 +303,9 @@ struct Fixture {
     ledger: Ledger,
 }
 
-fn fixture() -> Fixture {
+fn fixture(dialect: Dialect) -> Fixture {
     let dir = TempDir::new().expect("temp dir");
-    let ledger = example(dir.path());
+    let ledger = example(dir.path(), dialect);
     Fixture { _dir: dir, ledger }
 }
 
@@ -269,7 +344,7 @@ fn assert_at<H: Harness>(h: &H, ledger: &Ledger, location: &Path, seq: u64) {
 }
 
 fn a_new_database_stands_at_zero<H: Harness>(h: &H) {
-    let f = fixture();
+    let f = fixture(h.dialect());
     let r = Reconciler::new(h.target(), &f.ledger);
     let db = r.open(&h.location("new")).expect("open");
     let survey = r.survey(&db).expect("survey");
@@ -283,7 +358,7 @@ fn a_new_database_stands_at_zero<H: Harness>(h: &H) {
 }
 
 fn moves_back_and_forth_keep_the_schema_and_the_point<H: Harness>(h: &H) {
-    let f = fixture();
+    let f = fixture(h.dialect());
     let db = h.location("moved");
     for to in [5, 1, 3, 0, 4, 2, 5] {
         move_to(h, &f.ledger, &db, to);
@@ -292,7 +367,7 @@ fn moves_back_and_forth_keep_the_schema_and_the_point<H: Harness>(h: &H) {
 }
 
 fn a_revert_restores_what_its_origin_archived<H: Harness>(h: &H) {
-    let f = fixture();
+    let f = fixture(h.dialect());
     let r = Reconciler::new(h.target(), &f.ledger);
     // Event 5 undoes op 0 of event 4: it carries that op out backwards.
     let steps = r.steps(4, 5).expect("steps");
@@ -325,10 +400,10 @@ fn a_revert_restores_what_its_origin_archived<H: Harness>(h: &H) {
 }
 
 fn a_database_of_another_ledger_is_refused<H: Harness>(h: &H) {
-    let f = fixture();
+    let f = fixture(h.dialect());
     let db = h.location("foreign");
     move_to(h, &f.ledger, &db, 2);
-    let other = fixture();
+    let other = fixture(h.dialect());
     let r = Reconciler::new(h.target(), &other.ledger);
     let e = r
         .standing(&r.open(&db).expect("open"))
@@ -345,7 +420,7 @@ fn a_database_of_another_ledger_is_refused<H: Harness>(h: &H) {
 }
 
 fn drift_is_found_and_refused<H: Harness>(h: &H) {
-    let f = fixture();
+    let f = fixture(h.dialect());
     let db = h.location("drifted");
     move_to(h, &f.ledger, &db, 3);
     h.drift(&db);
@@ -359,7 +434,7 @@ fn drift_is_found_and_refused<H: Harness>(h: &H) {
 
 fn a_database_a_baseline_adopted_stands_at_the_baseline<H: Harness>(h: &H) {
     let dir = TempDir::new().expect("temp dir");
-    let ledger = Ledger::init(dir.path().join("ledger")).expect("init");
+    let ledger = Ledger::init_with(dir.path().join("ledger"), h.dialect()).expect("init");
     let mut schema = Schema::default();
     schema
         .tables
@@ -391,7 +466,7 @@ fn a_database_a_baseline_adopted_stands_at_the_baseline<H: Harness>(h: &H) {
 }
 
 fn checkout_builds_and_never_overwrites<H: Harness>(h: &H) {
-    let f = fixture();
+    let f = fixture(h.dialect());
     let db = h.location("built");
     let r = Reconciler::new(h.target(), &f.ledger);
     r.checkout(3)
@@ -409,7 +484,7 @@ fn checkout_builds_and_never_overwrites<H: Harness>(h: &H) {
 }
 
 fn an_apply_another_process_finished_is_done<H: Harness>(h: &H) {
-    let f = fixture();
+    let f = fixture(h.dialect());
     let db = h.location("raced");
     let r = Reconciler::new(h.target(), &f.ledger);
     let mut one = r.open(&db).expect("open");
@@ -429,7 +504,7 @@ fn an_apply_another_process_finished_is_done<H: Harness>(h: &H) {
 }
 
 fn proof_refuses_what_the_target_refuses<H: Harness>(h: &H) {
-    let f = fixture();
+    let f = fixture(h.dialect());
     let draft = |ops| Draft {
         at: None,
         author: "test".to_string(),
@@ -461,7 +536,7 @@ fn proof_refuses_what_the_target_refuses<H: Harness>(h: &H) {
 }
 
 fn purge_removes_what_events_up_to_a_point_kept<H: Harness>(h: &H) {
-    let f = fixture();
+    let f = fixture(h.dialect());
     let db = h.location("purged");
     move_to(h, &f.ledger, &db, 4);
     let r = Reconciler::new(h.target(), &f.ledger);
@@ -483,7 +558,7 @@ fn purge_removes_what_events_up_to_a_point_kept<H: Harness>(h: &H) {
 }
 
 fn at_rest_only_at_the_point_and_untouched_since<H: Harness>(h: &H) {
-    let f = fixture();
+    let f = fixture(h.dialect());
     let r = Reconciler::new(h.target(), &f.ledger);
     let db = h.location("resting");
     // Never applied to: nothing vouches for it.
@@ -528,7 +603,7 @@ fn at_rest_only_at_the_point_and_untouched_since<H: Harness>(h: &H) {
     assert!(r
         .at_rest(&r.open(&built).expect("open"), 3)
         .expect("at rest"));
-    let other = fixture();
+    let other = fixture(h.dialect());
     let o = Reconciler::new(h.target(), &other.ledger);
     assert!(!o
         .at_rest(&o.open(&built).expect("open"), 3)

@@ -14,6 +14,7 @@
 
 mod report;
 mod step;
+pub mod words;
 
 use std::path::Path;
 

@@ -1,0 +1,78 @@
+//! What can go wrong on a PostgreSQL database, as one line each.
+
+use strata_target::{Stage, TargetError};
+
+/// An error of the PostgreSQL target: what failed and where, with advice
+/// when there is some.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PgError {
+    pub message: String,
+    pub help: Option<String>,
+    /// Another process moved the database between the plan and the apply.
+    pub moved: bool,
+    /// Which part of a proof refused the change, when it was one.
+    pub stage: Option<Stage>,
+}
+
+impl PgError {
+    pub fn new(message: impl Into<String>) -> PgError {
+        PgError {
+            message: message.into(),
+            help: None,
+            moved: false,
+            stage: None,
+        }
+    }
+
+    pub fn help(mut self, help: impl Into<String>) -> PgError {
+        self.help = Some(help.into());
+        self
+    }
+
+    pub fn at_stage(mut self, stage: Stage) -> PgError {
+        self.stage = Some(stage);
+        self
+    }
+
+    /// `e`, a failure of the server or the connection while doing `what`
+    /// on database `db`. A lock that was not granted in time is said so,
+    /// with the relation the server names.
+    pub fn server(db: &str, what: &str, e: &postgres::Error) -> PgError {
+        if let Some(d) = e.as_db_error() {
+            let mut message = format!("{db}: {what}: {}", d.message());
+            if let Some(detail) = d.detail() {
+                message.push_str(&format!(" ({detail})"));
+            }
+            let mut err = PgError::new(message);
+            if d.code() == &postgres::error::SqlState::LOCK_NOT_AVAILABLE {
+                err = err.help(
+                    "another transaction holds a lock the apply needs: wait for it to end, or raise --lock-timeout; nothing was changed",
+                );
+            }
+            return err;
+        }
+        PgError::new(format!("{db}: {what}: {e}"))
+    }
+}
+
+impl std::fmt::Display for PgError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for PgError {}
+
+impl TargetError for PgError {
+    fn moved(&self) -> bool {
+        self.moved
+    }
+
+    fn stage(&self) -> Option<Stage> {
+        self.stage
+    }
+
+    fn help(&self) -> Option<String> {
+        self.help.clone()
+    }
+}

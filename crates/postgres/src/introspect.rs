@@ -1,0 +1,348 @@
+//! Reads a live PostgreSQL schema back into the model, from `pg_catalog`,
+//! with the server's own rendering of every piece of SQL text
+//! (`format_type`, `pg_get_expr`, `pg_get_indexdef`, `pg_get_viewdef`,
+//! `pg_get_triggerdef`). What this gives is the server's spelling: the
+//! target maps it back to the ledger's where strata wrote it
+//! (`crate::spelling`).
+
+use std::collections::BTreeMap;
+
+use postgres::GenericClient;
+use strata_schema::{
+    Check, Column, FkAction, ForeignKey, Generated, Index, IndexTerm, IndexedColumn, PrimaryKey,
+    Schema, Table, Trigger, Unique, View,
+};
+
+use crate::error::PgError;
+use crate::render::ident;
+
+/// What the model cannot hold yet, found in a live schema: the reader
+/// refuses it rather than leave it out silently.
+fn unsupported(db: &str, what: String) -> PgError {
+    PgError::new(format!(
+        "{db}: {what}, which strata's PostgreSQL target does not model yet"
+    ))
+    .help("see docs/postgres-target.md, \"Not supported yet\"")
+}
+
+/// The schema held in namespace `ns`, in the server's spelling.
+pub fn introspect<C: GenericClient>(client: &mut C, db: &str, ns: &str) -> Result<Schema, PgError> {
+    let q = |client: &mut C, what: &str, sql: &str| {
+        client
+            .query(sql, &[&ns])
+            .map_err(|e| PgError::server(db, &format!("reading the schema ({what})"), &e))
+    };
+    let mut schema = Schema::default();
+    let mut names: BTreeMap<u32, String> = BTreeMap::new();
+
+    for row in q(
+        client,
+        "relations",
+        "SELECT c.oid, c.relname, c.relkind::text, c.relispartition FROM pg_class c \
+         JOIN pg_namespace n ON n.oid = c.relnamespace \
+         WHERE n.nspname = $1 AND c.relkind IN ('r', 'p', 'm', 'f') ORDER BY c.relname",
+    )? {
+        let oid: u32 = row.get(0);
+        let name: String = row.get(1);
+        let kind: String = row.get(2);
+        let partition: bool = row.get(3);
+        if kind != "r" || partition {
+            let what = match kind.as_str() {
+                "p" => "a partitioned table",
+                "m" => "a materialized view",
+                "f" => "a foreign table",
+                _ => "a partition",
+            };
+            return Err(unsupported(db, format!("{ns}.{name} is {what}")));
+        }
+        names.insert(oid, name.clone());
+        schema.tables.insert(
+            name.clone(),
+            Table {
+                name,
+                ..Table::default()
+            },
+        );
+    }
+
+    for row in q(
+        client,
+        "columns",
+        "SELECT a.attrelid, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, \
+         pg_get_expr(d.adbin, d.adrelid), a.attgenerated::text, a.attidentity::text, \
+         CASE WHEN a.attcollation <> t.typcollation THEN co.collname END \
+         FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid \
+         JOIN pg_namespace n ON n.oid = c.relnamespace \
+         JOIN pg_type t ON t.oid = a.atttypid \
+         LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
+         LEFT JOIN pg_collation co ON co.oid = a.attcollation \
+         WHERE n.nspname = $1 AND c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped \
+         ORDER BY a.attrelid, a.attnum",
+    )? {
+        let oid: u32 = row.get(0);
+        let Some(table) = names.get(&oid).and_then(|n| schema.tables.get_mut(n)) else {
+            continue;
+        };
+        let name: String = row.get(1);
+        let expr: Option<String> = row.get(4);
+        let generated: String = row.get(5);
+        let identity: String = row.get(6);
+        if !identity.is_empty() {
+            return Err(unsupported(
+                db,
+                format!("column {}.{name} is an identity column", table.name),
+            ));
+        }
+        let (default, generated) = if generated == "s" {
+            (
+                None,
+                Some(Generated {
+                    expr: expr.unwrap_or_default(),
+                    stored: true,
+                }),
+            )
+        } else {
+            (expr, None)
+        };
+        table.columns.push(Column {
+            name,
+            ty: row.get(2),
+            not_null: row.get(3),
+            default,
+            collation: row.get(7),
+            generated,
+        });
+    }
+
+    for row in q(
+        client,
+        "constraints",
+        "SELECT con.conrelid, con.conname, con.contype::text, \
+         ARRAY(SELECT a.attname::text FROM unnest(con.conkey) WITH ORDINALITY k(n, i) \
+               JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.n ORDER BY k.i), \
+         f.relname::text, fn.nspname::text, \
+         ARRAY(SELECT a.attname::text FROM unnest(con.confkey) WITH ORDINALITY k(n, i) \
+               JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.n ORDER BY k.i), \
+         con.confdeltype::text, con.confupdtype::text, con.condeferrable, con.condeferred, \
+         pg_get_expr(con.conbin, con.conrelid, true) \
+         FROM pg_constraint con JOIN pg_class c ON c.oid = con.conrelid \
+         JOIN pg_namespace n ON n.oid = c.relnamespace \
+         LEFT JOIN pg_class f ON f.oid = con.confrelid \
+         LEFT JOIN pg_namespace fn ON fn.oid = f.relnamespace \
+         WHERE n.nspname = $1 AND con.contype IN ('p', 'u', 'c', 'f', 'x') \
+         ORDER BY con.conrelid, con.oid",
+    )? {
+        let oid: u32 = row.get(0);
+        let Some(table) = names.get(&oid).and_then(|n| schema.tables.get_mut(n)) else {
+            continue;
+        };
+        let name: String = row.get(1);
+        let kind: String = row.get(2);
+        let columns: Vec<String> = row.get(3);
+        match kind.as_str() {
+            "p" => {
+                table.primary_key = Some(PrimaryKey {
+                    name: Some(name),
+                    columns,
+                })
+            }
+            "u" => table.uniques.push(Unique {
+                name: Some(name),
+                columns,
+            }),
+            "c" => {
+                let expr: String = row.get::<_, Option<String>>(11).unwrap_or_default();
+                table.checks.push(Check {
+                    name: Some(name),
+                    expr: strip_parens(&expr).to_string(),
+                })
+            }
+            "f" => {
+                let ref_ns: Option<String> = row.get(5);
+                if ref_ns.as_deref() != Some(ns) {
+                    return Err(unsupported(
+                        db,
+                        format!(
+                            "foreign key {name} of {} refers to a table in schema {}",
+                            table.name,
+                            ref_ns.unwrap_or_default()
+                        ),
+                    ));
+                }
+                let deferrable: bool = row.get(9);
+                let deferred: bool = row.get(10);
+                if deferrable && !deferred {
+                    return Err(unsupported(
+                        db,
+                        format!(
+                            "foreign key {name} of {} is DEFERRABLE INITIALLY IMMEDIATE",
+                            table.name
+                        ),
+                    ));
+                }
+                table.foreign_keys.push(ForeignKey {
+                    name: Some(name),
+                    columns,
+                    ref_table: row.get::<_, Option<String>>(4).unwrap_or_default(),
+                    ref_columns: row.get(6),
+                    on_delete: fk_action(&row.get::<_, String>(7)),
+                    on_update: fk_action(&row.get::<_, String>(8)),
+                    deferred,
+                })
+            }
+            _ => {
+                return Err(unsupported(
+                    db,
+                    format!("{} has the exclusion constraint {name}", table.name),
+                ))
+            }
+        }
+    }
+
+    for row in q(
+        client,
+        "indexes",
+        "SELECT i.relname, t.relname, x.indisunique, x.indnkeyatts::int, x.indnatts::int, \
+         pg_get_expr(x.indpred, x.indrelid, true), \
+         ARRAY(SELECT pg_get_indexdef(x.indexrelid, k, true) FROM generate_series(1, x.indnkeyatts) k ORDER BY k), \
+         ARRAY(SELECT coalesce(a.attname::text, '') FROM unnest(x.indkey::int2[]) WITH ORDINALITY k(n, i) \
+               LEFT JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = k.n ORDER BY k.i), \
+         x.indoption::int2[], am.amname::text, \
+         ARRAY(SELECT CASE WHEN k.c <> 0 AND k.c <> coalesce(a.attcollation, 0) THEN co.collname::text ELSE '' END \
+               FROM unnest(x.indcollation::oid[]) WITH ORDINALITY k(c, i) \
+               LEFT JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = x.indkey[k.i - 1] \
+               LEFT JOIN pg_collation co ON co.oid = k.c ORDER BY k.i) \
+         FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid \
+         JOIN pg_class t ON t.oid = x.indrelid JOIN pg_namespace n ON n.oid = t.relnamespace \
+         JOIN pg_am am ON am.oid = i.relam \
+         WHERE n.nspname = $1 AND t.relkind = 'r' \
+         AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid AND c.contype IN ('p', 'u', 'x')) \
+         ORDER BY i.relname",
+    )? {
+        let name: String = row.get(0);
+        let table: String = row.get(1);
+        let keys: i32 = row.get(3);
+        let all: i32 = row.get(4);
+        let method: String = row.get(9);
+        if method != "btree" {
+            return Err(unsupported(db, format!("index {name} uses the {method} method")));
+        }
+        if all != keys {
+            return Err(unsupported(db, format!("index {name} has INCLUDE columns")));
+        }
+        let defs: Vec<String> = row.get(6);
+        let attrs: Vec<String> = row.get(7);
+        let options: Vec<i16> = row.get(8);
+        let collations: Vec<String> = row.get(10);
+        let columns = defs
+            .iter()
+            .enumerate()
+            .map(|(k, def)| IndexedColumn {
+                term: match attrs.get(k).filter(|a| !a.is_empty()) {
+                    Some(a) => IndexTerm::Column(a.clone()),
+                    None => IndexTerm::Expr(strip_parens(def).to_string()),
+                },
+                collation: collations.get(k).filter(|c| !c.is_empty()).cloned(),
+                desc: options.get(k).is_some_and(|o| o & 1 == 1),
+            })
+            .collect();
+        schema.indexes.insert(
+            name.clone(),
+            Index {
+                name,
+                table,
+                unique: row.get(2),
+                columns,
+                predicate: row.get(5),
+            },
+        );
+    }
+
+    for row in q(
+        client,
+        "views",
+        "SELECT c.relname, pg_get_viewdef(c.oid, true), \
+         ARRAY(SELECT DISTINCT d.relname::text FROM pg_rewrite r \
+               JOIN pg_depend dep ON dep.objid = r.oid AND dep.classid = 'pg_rewrite'::regclass \
+               AND dep.refclassid = 'pg_class'::regclass \
+               JOIN pg_class d ON d.oid = dep.refobjid \
+               WHERE r.ev_class = c.oid AND d.oid <> c.oid ORDER BY 1) \
+         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+         WHERE n.nspname = $1 AND c.relkind = 'v' ORDER BY c.relname",
+    )? {
+        let name: String = row.get(0);
+        let def: String = row.get(1);
+        let sql = format!(
+            "CREATE VIEW {} AS {}",
+            ident(&name),
+            def.trim().trim_end_matches(';')
+        );
+        schema.views.insert(
+            name.clone(),
+            View {
+                name,
+                sql,
+                depends_on: row.get(2),
+            },
+        );
+    }
+
+    for row in q(
+        client,
+        "triggers",
+        "SELECT t.tgname, c.relname, pg_get_triggerdef(t.oid, true) FROM pg_trigger t \
+         JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
+         WHERE n.nspname = $1 AND NOT t.tgisinternal ORDER BY t.tgname",
+    )? {
+        let name: String = row.get(0);
+        schema.triggers.insert(
+            name.clone(),
+            Trigger {
+                name,
+                table: row.get(1),
+                sql: row.get(2),
+                depends_on: Vec::new(),
+            },
+        );
+    }
+    Ok(schema)
+}
+
+fn fk_action(code: &str) -> FkAction {
+    match code {
+        "r" => FkAction::Restrict,
+        "n" => FkAction::SetNull,
+        "d" => FkAction::SetDefault,
+        "c" => FkAction::Cascade,
+        _ => FkAction::NoAction,
+    }
+}
+
+/// `text` without one pair of parentheses around the whole of it.
+pub fn strip_parens(text: &str) -> &str {
+    let t = text.trim();
+    if !(t.starts_with('(') && t.ends_with(')')) {
+        return t;
+    }
+    // The first parenthesis must close at the very end.
+    let mut depth = 0usize;
+    let mut quote: Option<char> = None;
+    for (i, ch) in t.char_indices() {
+        match quote {
+            Some(q) if ch == q => quote = None,
+            Some(_) => {}
+            None => match ch {
+                '\'' | '"' => quote = Some(ch),
+                '(' => depth += 1,
+                ')' => {
+                    depth = depth.saturating_sub(1);
+                    if depth == 0 && i != t.len() - 1 {
+                        return t;
+                    }
+                }
+                _ => {}
+            },
+        }
+    }
+    &t[1..t.len() - 1]
+}

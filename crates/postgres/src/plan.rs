@@ -1,0 +1,571 @@
+//! Plans a move in PostgreSQL's transactional DDL: every op as the native
+//! statement that carries it out (PostgreSQL alters tables in place: no
+//! rebuilds), with the data an op drops copied first into an archive table
+//! in schema `strata`, and taken back by the op that undoes it (by
+//! lineage, as on every target: docs/ARCHITECTURE.md).
+
+use strata_schema::{project, Column, Op, Rules, Schema, Table};
+use strata_target::{Lineage, Loss, Step};
+
+use crate::custody::{Custody, Held, Kind};
+use crate::error::PgError;
+use crate::render::{self, ident, idents, literal};
+
+/// strata's schema in a database: its bookkeeping and the archives.
+pub const STRATA: &str = "strata";
+
+/// One statement of a plan, and what the apply learns from running it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Statement {
+    pub sql: String,
+    pub role: Role,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Plain,
+    /// Fills archive `index` of [`Plan::archives`]: its row count.
+    Archive {
+        index: usize,
+    },
+    /// Puts data back from restore `index` of [`Plan::restores`]: its row
+    /// count.
+    Restore {
+        index: usize,
+    },
+}
+
+/// An archive a plan makes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewArchive {
+    pub id: i64,
+    pub kind: Kind,
+    pub table: String,
+    pub column: Option<String>,
+    pub archive_table: String,
+    pub lineage: Lineage,
+    pub seq: u64,
+    pub op: u32,
+}
+
+/// Data a plan puts back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Restore {
+    pub id: i64,
+    pub table: String,
+    pub column: Option<String>,
+    pub archive_table: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Plan {
+    pub statements: Vec<Statement>,
+    pub archives: Vec<NewArchive>,
+    pub restores: Vec<Restore>,
+    pub losses: Vec<Loss>,
+    pub note: Option<String>,
+    /// The catalog's fingerprint the plan was made against.
+    pub custody_fingerprint: String,
+}
+
+impl Plan {
+    pub fn is_empty(&self) -> bool {
+        self.statements.is_empty()
+    }
+
+    /// The script, one statement per line group, each ending in `;`.
+    pub fn sql(&self) -> String {
+        let mut out = String::new();
+        for s in &self.statements {
+            out.push_str(s.sql.trim_end());
+            out.push_str(";\n");
+        }
+        out
+    }
+}
+
+/// The plan that carries a database at `from` through `steps`, its
+/// archives as `custody` holds them.
+pub fn plan(
+    rules: &dyn Rules,
+    from: &Schema,
+    steps: &[Step],
+    custody: &Custody,
+) -> Result<Plan, PgError> {
+    plan_in(rules, from, steps, custody, STRATA)
+}
+
+/// [`plan`], with the archives in schema `archives_in` (a scratch
+/// database keeps its own).
+pub fn plan_in(
+    rules: &dyn Rules,
+    from: &Schema,
+    steps: &[Step],
+    custody: &Custody,
+    archives_in: &str,
+) -> Result<Plan, PgError> {
+    let mut p = Planner {
+        archives_in: archives_in.to_string(),
+        rules,
+        schema: from.clone(),
+        held: custody.held.clone(),
+        next_id: custody.next_id,
+        plan: Plan {
+            custody_fingerprint: custody.fingerprint.clone(),
+            ..Plan::default()
+        },
+    };
+    for step in steps {
+        for (i, op) in step.ops.iter().enumerate() {
+            let lineage = step.lineage_of(i);
+            p.op(op, lineage, step.seq, i as u32)?;
+            project(rules, &mut p.schema, op)
+                .map_err(|e| PgError::new(format!("event {} op {}: {e}", step.seq, i + 1)))?;
+        }
+    }
+    Ok(p.plan)
+}
+
+struct Planner<'a> {
+    rules: &'a dyn Rules,
+    /// The schema the archives go to.
+    archives_in: String,
+    /// The schema as the ops so far leave it.
+    schema: Schema,
+    held: Vec<Held>,
+    next_id: i64,
+    plan: Plan,
+}
+
+fn archive_name(id: i64) -> String {
+    format!("archive_{id}")
+}
+
+/// `a.k IS NOT DISTINCT FROM b.k` for every `k`.
+fn same_on(a: &str, b: &str, columns: &[String]) -> String {
+    columns
+        .iter()
+        .map(|k| format!("{a}.{} IS NOT DISTINCT FROM {b}.{}", ident(k), ident(k)))
+        .collect::<Vec<_>>()
+        .join(" AND ")
+}
+
+impl Planner<'_> {
+    fn qualified(&self, table: &str) -> String {
+        format!("{}.{}", ident(&self.archives_in), ident(table))
+    }
+
+    fn emit(&mut self, sql: String) {
+        self.plan.statements.push(Statement {
+            sql,
+            role: Role::Plain,
+        });
+    }
+
+    fn table(&self, name: &str) -> Result<&Table, PgError> {
+        self.schema.table(self.rules, name).ok_or_else(|| {
+            PgError::new(format!(
+                "table {name} is not in the schema the plan starts from"
+            ))
+        })
+    }
+
+    /// The newest archive `lineage`'s inverse made that is still held.
+    fn held_for(&self, lineage: Lineage, kind: Kind) -> Option<usize> {
+        self.held
+            .iter()
+            .rposition(|h| h.lineage == lineage.inverse() && h.kind == kind)
+    }
+
+    fn new_archive(
+        &mut self,
+        kind: Kind,
+        table: &str,
+        column: Option<&str>,
+        lineage: Lineage,
+        seq: u64,
+        op: u32,
+    ) -> (usize, String) {
+        let id = self.next_id;
+        self.next_id += 1;
+        let archive_table = archive_name(id);
+        self.plan.archives.push(NewArchive {
+            id,
+            kind,
+            table: table.to_string(),
+            column: column.map(str::to_string),
+            archive_table: archive_table.clone(),
+            lineage,
+            seq,
+            op,
+        });
+        (self.plan.archives.len() - 1, archive_table)
+    }
+
+    fn archive_statement(&mut self, index: usize, sql: String) {
+        self.plan.statements.push(Statement {
+            sql,
+            role: Role::Archive { index },
+        });
+    }
+
+    fn op(&mut self, op: &Op, lineage: Lineage, seq: u64, at: u32) -> Result<(), PgError> {
+        match op {
+            Op::CreateTable { table } => {
+                self.emit(render::create_table(table, &|_| true));
+                if let Some(k) = self.held_for(lineage, Kind::Table) {
+                    self.restore_table(k, table);
+                }
+            }
+            Op::DropTable { table } => {
+                let t = ident(&table.name);
+                let (index, a) = self.new_archive(Kind::Table, &table.name, None, lineage, seq, at);
+                self.archive_statement(index, format!("CREATE TABLE {} AS TABLE {t}", self.qualified(&a)));
+                self.held.push(Held {
+                    id: self.plan.archives[index].id,
+                    archive_table: a,
+                    lineage,
+                    kind: Kind::Table,
+                    table: table.name.clone(),
+                    column: None,
+                    key: Vec::new(),
+                    values: table.columns.iter().map(|c| c.name.clone()).collect(),
+                    rows: 0,
+                    purged_at: None,
+                });
+                self.emit(format!("DROP TABLE {t}"));
+            }
+            Op::RenameTable { from, to } => {
+                self.emit(format!("ALTER TABLE {} RENAME TO {}", ident(from), ident(to)))
+            }
+            Op::AddColumn {
+                table,
+                column,
+                position,
+            } => {
+                let t = self.table(table)?;
+                if *position as usize != t.columns.len() {
+                    return Err(PgError::new(format!(
+                        "event {seq} op {}: column {table}.{} goes at position {} of {}, and PostgreSQL adds a column only after the others",
+                        at + 1,
+                        column.name,
+                        position + 1,
+                        t.columns.len() + 1
+                    ))
+                    .help("record the column at the end of the table; see docs/postgres-target.md, \"Column order\""));
+                }
+                self.emit(format!(
+                    "ALTER TABLE {} ADD COLUMN {}",
+                    ident(table),
+                    render::column(column)
+                ));
+                if let Some(k) = self.held_for(lineage, Kind::Column) {
+                    self.restore_column(k, table, column);
+                }
+            }
+            Op::DropColumn { table, column, .. } => {
+                let t = self.table(table)?.clone();
+                if column.generated.is_none() {
+                    self.archive_column(&t, column, lineage, seq, at);
+                }
+                self.emit(format!(
+                    "ALTER TABLE {} DROP COLUMN {}",
+                    ident(table),
+                    ident(&column.name)
+                ));
+            }
+            Op::RenameColumn { table, from, to } => self.emit(format!(
+                "ALTER TABLE {} RENAME COLUMN {} TO {}",
+                ident(table),
+                ident(from),
+                ident(to)
+            )),
+            Op::AlterColumn { table, from, to } => self.alter_column(table, from, to, seq, at)?,
+            Op::CreateIndex { index } => self.emit(render::create_index(index)),
+            Op::DropIndex { index } => self.emit(format!("DROP INDEX {}", ident(&index.name))),
+            Op::AddForeignKey {
+                table, foreign_key, ..
+            } => self.emit(format!(
+                "ALTER TABLE {} ADD {}",
+                ident(table),
+                render::foreign_key(foreign_key)
+            )),
+            Op::DropForeignKey {
+                table, foreign_key, ..
+            } => {
+                let sql = match &foreign_key.name {
+                    Some(n) => drop_constraint(table, n),
+                    None => drop_unnamed(table, "f", &foreign_key.columns, Some(&foreign_key.ref_table)),
+                };
+                self.emit(sql)
+            }
+            Op::AddUnique { table, unique, .. } => self.emit(format!(
+                "ALTER TABLE {} ADD {}",
+                ident(table),
+                render::unique(unique)
+            )),
+            Op::DropUnique { table, unique, .. } => {
+                let sql = match &unique.name {
+                    Some(n) => drop_constraint(table, n),
+                    None => drop_unnamed(table, "u", &unique.columns, None),
+                };
+                self.emit(sql)
+            }
+            Op::AddCheck { table, check, .. } => self.emit(format!(
+                "ALTER TABLE {} ADD {}",
+                ident(table),
+                render::check(check)
+            )),
+            Op::DropCheck { table, check, .. } => match &check.name {
+                Some(n) => self.emit(drop_constraint(table, n)),
+                None => {
+                    return Err(PgError::new(format!(
+                        "event {seq} op {}: the check ({}) of {table} has no name, and strata's PostgreSQL target drops only named checks",
+                        at + 1,
+                        check.expr
+                    ))
+                    .help("name checks (CONSTRAINT name CHECK (...)) in a PostgreSQL ledger"))
+                }
+            },
+            Op::CreateView { view } => self.emit(view.sql.clone()),
+            Op::DropView { view } => self.emit(format!("DROP VIEW {}", ident(&view.name))),
+            Op::CreateTrigger { trigger } => self.emit(trigger.sql.clone()),
+            Op::DropTrigger { trigger } => self.emit(format!(
+                "DROP TRIGGER {} ON {}",
+                ident(&trigger.name),
+                ident(&trigger.table)
+            )),
+            Op::Data { sql } => self.emit(sql.clone()),
+            Op::AlterTableOptions { table, .. } => {
+                return Err(PgError::new(format!(
+                    "event {seq} op {}: table {table}'s options change, and PostgreSQL tables have no options strata knows",
+                    at + 1
+                )))
+            }
+        }
+        Ok(())
+    }
+
+    fn archive_column(&mut self, t: &Table, column: &Column, lineage: Lineage, seq: u64, at: u32) {
+        // A row is found again by its primary key, or, without one, by
+        // every other stored column's value.
+        let key: Vec<String> = match &t.primary_key {
+            Some(pk) if !pk.columns.contains(&column.name) => pk.columns.clone(),
+            _ => t
+                .columns
+                .iter()
+                .filter(|c| c.name != column.name && c.generated.is_none())
+                .map(|c| c.name.clone())
+                .collect(),
+        };
+        let (index, a) =
+            self.new_archive(Kind::Column, &t.name, Some(&column.name), lineage, seq, at);
+        let mut select = key.clone();
+        select.push(column.name.clone());
+        self.archive_statement(
+            index,
+            format!(
+                "CREATE TABLE {} AS SELECT {} FROM {}",
+                self.qualified(&a),
+                idents(&select),
+                ident(&t.name)
+            ),
+        );
+        self.held.push(Held {
+            id: self.plan.archives[index].id,
+            archive_table: a,
+            lineage,
+            kind: Kind::Column,
+            table: t.name.clone(),
+            column: Some(column.name.clone()),
+            key,
+            values: vec![column.name.clone()],
+            rows: 0,
+            purged_at: None,
+        });
+    }
+
+    fn loss(&mut self, h: &Held) {
+        self.plan.losses.push(Loss {
+            table: h.table.clone(),
+            column: h.column.clone(),
+            rows: h.rows,
+            archive_table: h.archive_table.clone(),
+            purged_at: h.purged_at.clone().unwrap_or_default(),
+        });
+    }
+
+    fn restore_table(&mut self, k: usize, table: &Table) {
+        let h = self.held.remove(k);
+        if h.purged_at.is_some() {
+            self.loss(&h);
+            return;
+        }
+        let placed: Vec<String> = h
+            .values
+            .iter()
+            .filter(|v| {
+                table
+                    .columns
+                    .iter()
+                    .any(|c| &&c.name == v && c.generated.is_none())
+            })
+            .cloned()
+            .collect();
+        let a = self.qualified(&h.archive_table);
+        if !placed.is_empty() {
+            self.plan.restores.push(Restore {
+                id: h.id,
+                table: table.name.clone(),
+                column: None,
+                archive_table: h.archive_table.clone(),
+            });
+            let index = self.plan.restores.len() - 1;
+            self.plan.statements.push(Statement {
+                sql: format!(
+                    "INSERT INTO {} ({}) SELECT {} FROM {a}",
+                    ident(&table.name),
+                    idents(&placed),
+                    idents(&placed)
+                ),
+                role: Role::Restore { index },
+            });
+        }
+        if placed.len() == h.values.len() {
+            self.emit(format!("DROP TABLE {a}"));
+            self.emit(format!(
+                "DELETE FROM {} WHERE \"id\" = {}",
+                self.qualified("archives"),
+                h.id
+            ));
+        } else {
+            self.held.insert(k.min(self.held.len()), h);
+        }
+    }
+
+    fn restore_column(&mut self, k: usize, table: &str, column: &Column) {
+        let h = self.held[k].clone();
+        if h.purged_at.is_some() {
+            self.held.remove(k);
+            self.loss(&h);
+            return;
+        }
+        let Ok(t) = self.table(table) else { return };
+        // The key must still find rows: its columns must all be there.
+        if h.key.is_empty() || !h.key.iter().all(|c| t.columns.iter().any(|x| &x.name == c)) {
+            return;
+        }
+        self.held.remove(k);
+        let value = &h.values[0];
+        let a = self.qualified(&h.archive_table);
+        self.plan.restores.push(Restore {
+            id: h.id,
+            table: table.to_string(),
+            column: Some(column.name.clone()),
+            archive_table: h.archive_table.clone(),
+        });
+        let index = self.plan.restores.len() - 1;
+        let t = ident(table);
+        self.plan.statements.push(Statement {
+            sql: format!(
+                "UPDATE {t} SET {} = \"a\".{} FROM {a} AS \"a\" WHERE {}",
+                ident(&column.name),
+                ident(value),
+                same_on(&t, "\"a\"", &h.key)
+            ),
+            role: Role::Restore { index },
+        });
+        self.emit(format!(
+            "DELETE FROM {a} AS \"a\" USING {t} WHERE {} AND {t}.{} IS NOT DISTINCT FROM \"a\".{}",
+            same_on(&t, "\"a\"", &h.key),
+            ident(&column.name),
+            ident(value)
+        ));
+        self.emit(format!(
+            "DO $strata$ BEGIN IF NOT EXISTS (SELECT 1 FROM {a}) THEN DROP TABLE {a}; DELETE FROM {} WHERE \"id\" = {}; END IF; END $strata$",
+            self.qualified("archives"),
+            h.id
+        ));
+    }
+
+    fn alter_column(
+        &mut self,
+        table: &str,
+        from: &Column,
+        to: &Column,
+        seq: u64,
+        at: u32,
+    ) -> Result<(), PgError> {
+        let t = ident(table);
+        let c = ident(&to.name);
+        if from.name != to.name {
+            self.emit(format!(
+                "ALTER TABLE {t} RENAME COLUMN {} TO {c}",
+                ident(&from.name)
+            ));
+        }
+        if from.generated != to.generated {
+            return Err(PgError::new(format!(
+                "event {seq} op {}: column {table}.{} changes how it is generated, which PostgreSQL does not alter in place",
+                at + 1,
+                to.name
+            )));
+        }
+        if from.ty != to.ty || from.collation != to.collation {
+            let coll = to
+                .collation
+                .as_ref()
+                .map(|c| format!(" COLLATE {}", ident(c)))
+                .unwrap_or_default();
+            if from.default.is_some() {
+                self.emit(format!("ALTER TABLE {t} ALTER COLUMN {c} DROP DEFAULT"));
+            }
+            self.emit(format!(
+                "ALTER TABLE {t} ALTER COLUMN {c} TYPE {}{coll} USING {c}::{}",
+                to.ty, to.ty
+            ));
+            if let Some(d) = &to.default {
+                self.emit(format!("ALTER TABLE {t} ALTER COLUMN {c} SET DEFAULT {d}"));
+            }
+        } else if from.default != to.default {
+            match &to.default {
+                Some(d) => self.emit(format!("ALTER TABLE {t} ALTER COLUMN {c} SET DEFAULT {d}")),
+                None => self.emit(format!("ALTER TABLE {t} ALTER COLUMN {c} DROP DEFAULT")),
+            }
+        }
+        if from.not_null != to.not_null {
+            let verb = if to.not_null { "SET" } else { "DROP" };
+            self.emit(format!("ALTER TABLE {t} ALTER COLUMN {c} {verb} NOT NULL"));
+        }
+        Ok(())
+    }
+}
+
+fn drop_constraint(table: &str, name: &str) -> String {
+    format!(
+        "ALTER TABLE {} DROP CONSTRAINT {}",
+        ident(table),
+        ident(name)
+    )
+}
+
+/// Drops the constraint of kind `contype` that the server named itself,
+/// found by its columns (and, for a foreign key, the table it refers to).
+fn drop_unnamed(table: &str, contype: &str, columns: &[String], refers: Option<&str>) -> String {
+    let t = literal(&ident(table));
+    let cols = columns
+        .iter()
+        .map(|c| literal(c))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let refers = refers
+        .map(|r| format!(" AND confrelid = {}::regclass", literal(&ident(r))))
+        .unwrap_or_default();
+    format!(
+        "DO $strata$ DECLARE n name; BEGIN \
+         SELECT conname INTO STRICT n FROM pg_constraint WHERE conrelid = {t}::regclass AND contype = '{contype}'{refers} \
+         AND conkey = (SELECT array_agg(a.attnum ORDER BY c.i) FROM unnest(ARRAY[{cols}]::name[]) WITH ORDINALITY AS c(col, i) \
+         JOIN pg_attribute a ON a.attrelid = {t}::regclass AND a.attname = c.col); \
+         EXECUTE format('ALTER TABLE %s DROP CONSTRAINT %I', {t}::regclass, n); END $strata$"
+    )
+}

@@ -12,6 +12,7 @@
 //! engine. `strata-sqlite` implements it; docs/ARCHITECTURE.md ("Adding a
 //! target") says how another target does.
 
+mod ddl_error;
 mod report;
 mod step;
 pub mod words;
@@ -21,6 +22,7 @@ use std::path::Path;
 use strata_schema::diff::Change;
 use strata_schema::{Difference, Op, Schema};
 
+pub use ddl_error::{DdlError, DdlErrorKind};
 pub use report::{data_of, Applied, Archived, Kept, Loss, Restored};
 pub use step::{Lineage, Position, Step};
 pub use strata_schema::Hash;

@@ -41,6 +41,7 @@ mod own_files;
 mod paths;
 mod plan;
 mod points;
+mod postgres;
 mod prove;
 mod quickstart;
 mod readers;

@@ -60,6 +60,22 @@ pub struct Global {
     /// Print more detail.
     #[arg(short, long, global = true)]
     pub verbose: bool,
+    /// PostgreSQL: how long a statement of strata's waits for a lock
+    /// (behind a long transaction, say) before it gives up and nothing is
+    /// changed.
+    #[arg(
+        long,
+        global = true,
+        default_value_t = 5.0,
+        value_name = "SECONDS",
+        env = "STRATA_LOCK_TIMEOUT"
+    )]
+    pub lock_timeout: f64,
+    /// PostgreSQL: the development database that each change is proven on
+    /// before it is recorded, in a scratch schema strata removes (never the
+    /// target database).
+    #[arg(long, global = true, value_name = "URL", env = "STRATA_DEV_DB")]
+    pub dev_db: Option<String>,
     /// How long to wait for a ledger another strata process holds.
     #[arg(
         long,

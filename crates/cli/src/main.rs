@@ -32,7 +32,11 @@ fn main() -> ExitCode {
     term::set_color(cli.global.color);
     // Output a command left without a newline is written out here, so that
     // a failure to write it is reported too.
-    match commands::run(cli).and_then(|code| output::flush().map(|()| code)) {
+    let configured = commands::configure(cli.global.lock_timeout, cli.global.dev_db.clone());
+    match configured
+        .and_then(|()| commands::run(cli))
+        .and_then(|code| output::flush().map(|()| code))
+    {
         Ok(code) => ExitCode::from(code),
         Err(failure) => {
             failure.print();

@@ -192,6 +192,11 @@ pub enum Outcome {
 }
 
 impl<'a, T: Target> Reconciler<'a, T> {
+    /// The target the reconciler moves databases of.
+    pub fn target(&self) -> &'a T {
+        self.target
+    }
+
     pub fn new(target: &'a T, ledger: &'a Ledger) -> Reconciler<'a, T> {
         Reconciler { target, ledger }
     }

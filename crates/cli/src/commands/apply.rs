@@ -70,7 +70,11 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
     }
     let survey = r.survey(&db)?;
     if !survey.drift.is_empty() {
-        let drift = survey.drift.iter().map(render_difference).collect();
+        let drift = survey
+            .drift
+            .iter()
+            .map(|d| render_difference(r.target(), d))
+            .collect();
         let shown = cx.report(&Report::Drifted {
             db: &path,
             drift,
@@ -157,7 +161,7 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
 /// 130. An apply whose transaction committed before the stop took effect
 /// says so; otherwise it was rolled back and nothing changed.
 fn interrupted(
-    db: &strata_sqlite::SqliteDb,
+    db: &super::any::AnyDb,
     path: &Path,
     committed: bool,
     (from, to): (u64, u64),

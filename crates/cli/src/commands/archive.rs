@@ -1,10 +1,10 @@
 //! `strata archive`: what dropped data a database keeps, and its explicit
 //! removal.
 
+use super::any::{is_url, AnyDb, AnyTarget};
 use serde::Serialize;
 use strata_ledger::Point;
 use strata_reconcile::{Kept, Reconciler};
-use strata_sqlite::{Sqlite, SqliteDb};
 
 use super::target::reconciler;
 use crate::context::{parse_point, Context};
@@ -155,8 +155,8 @@ impl Entry {
     }
 }
 
-fn open(r: &Reconciler<'_, Sqlite>, db: &std::path::Path) -> Result<SqliteDb, Failure> {
-    if !db.is_file() {
+fn open(r: &Reconciler<'_, AnyTarget>, db: &std::path::Path) -> Result<AnyDb, Failure> {
+    if !is_url(db) && !db.is_file() {
         return Err(Failure::new(format!("{} does not exist", db.display())));
     }
     Ok(r.open(db)?)

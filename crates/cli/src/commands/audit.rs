@@ -20,12 +20,13 @@ use strata_ledger::{Body, Entry, Ledger, VerifyReport};
 use strata_schema::Schema;
 
 use super::blame::{history, objects, Events, Object, Stamp};
-use super::target::{reconciler, render, render_difference};
+use super::target::{reconciler, render_difference};
 use crate::context::Context;
 use crate::describe::{body_line, definition, name, origin_line, summary};
 use crate::failure::{exit, Failure};
 use crate::html::{escape, svg};
 use crate::report::{self, count, Text};
+use strata_target::Target;
 
 pub const EXAMPLES: &str = "Examples:
   strata report --out audit.html
@@ -130,7 +131,7 @@ fn survey(ledger: &Ledger, path: &Path) -> Database {
         state: "unreadable",
     };
     let read = || -> Result<(strata_reconcile::Survey, u64), Failure> {
-        if !path.is_file() {
+        if !super::any::is_url(path) && !path.is_file() {
             return Err(Failure::new(format!("{} does not exist", path.display())));
         }
         let r = reconciler(ledger)?;
@@ -143,6 +144,13 @@ fn survey(ledger: &Ledger, path: &Path) -> Database {
         }
         Ok((survey, pending))
     };
+    let target = match super::target::target(ledger) {
+        Ok(t) => t,
+        Err(e) => {
+            d.error = Some(e.message);
+            return d;
+        }
+    };
     match read() {
         Err(e) => d.error = Some(e.message),
         Ok((survey, pending)) => {
@@ -150,7 +158,11 @@ fn survey(ledger: &Ledger, path: &Path) -> Database {
             d.seq = at.seq;
             d.hash = at.position.map(|p| p.hash.to_string());
             d.pending = pending;
-            d.drift = survey.drift.iter().map(render_difference).collect();
+            d.drift = survey
+                .drift
+                .iter()
+                .map(|d| render_difference(target, d))
+                .collect();
             d.state = if !d.drift.is_empty() {
                 "drift"
             } else if at.position.is_none() && ledger.head_seq() > 0 {
@@ -404,9 +416,10 @@ fn page(
         );
     }
     h.push_str("<ol class=\"timeline\">\n");
+    let target = super::target::target(ledger)?;
     for entry in ledger.events_from(1) {
         let entry = entry?;
-        timeline_item(&mut h, &entry, tags.get(&entry.event.seq));
+        timeline_item(&mut h, target, &entry, tags.get(&entry.event.seq));
     }
     h.push_str("</ol>\n</section>\n</main>\n</body>\n</html>\n");
     Ok(h)
@@ -446,7 +459,12 @@ fn blame_row(h: &mut String, o: &Object) {
     }
 }
 
-fn timeline_item(h: &mut String, entry: &Entry, tags: Option<&Vec<String>>) {
+fn timeline_item(
+    h: &mut String,
+    target: &super::any::AnyTarget,
+    entry: &Entry,
+    tags: Option<&Vec<String>>,
+) {
     let e = &entry.event;
     let seq = e.seq;
     let _ = write!(
@@ -490,7 +508,7 @@ fn timeline_item(h: &mut String, entry: &Entry, tags: Option<&Vec<String>>) {
             if let Some(line) = body_line(&e.body) {
                 let _ = writeln!(h, "<p>{}</p>", escape(&line));
             }
-            let sql: Vec<String> = render(schema).into_iter().map(|s| s + ";").collect();
+            let sql: Vec<String> = target.render(schema).into_iter().map(|s| s + ";").collect();
             if !sql.is_empty() {
                 let _ = writeln!(h, "<pre><code>{}</code></pre>", escape(&sql.join("\n")));
             }

@@ -66,7 +66,7 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
         }
         None => {}
     }
-    if !path.is_file() {
+    if !super::any::is_url(&path) && !path.is_file() {
         return Err(Failure::new(format!(
             "{} is not a database file: baseline adopts one that exists",
             path.display()

@@ -68,10 +68,15 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
     } else {
         State::Ok
     };
+    let target = super::target::target(&ledger)?;
     let report = Report {
         applied: at.position.is_some(),
         db: &path,
-        drift: survey.drift.iter().map(render_difference).collect(),
+        drift: survey
+            .drift
+            .iter()
+            .map(|d| render_difference(target, d))
+            .collect(),
         hash: at.position.map(|p| p.hash.to_string()),
         head: ledger.head_seq(),
         pending,

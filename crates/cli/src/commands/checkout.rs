@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 use strata_reconcile::Mover;
 
-use super::target::{reconciler, TARGET};
+use super::target::{reconciler, target};
 use crate::context::Context;
 use crate::failure::{exit, Failure};
 use crate::flags::{Author, To};
@@ -30,10 +30,11 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
     }
     let mover = Mover::named(args.author.mover());
     let checkout = reconciler(&ledger)?.checkout(to)?;
+    let target = target(&ledger)?;
     drop(ledger);
     let progress =
         crate::term::Progress::start(cx, format!("building {} at event {to}", args.db.display()));
-    let built = checkout.build(&TARGET, &args.db, &mover);
+    let built = checkout.build(target, &args.db, &mover);
     progress.done();
     built?;
     cx.report(&Report { db: &args.db, to })?;

@@ -10,7 +10,7 @@ use strata_ledger::Point;
 use strata_schema::differences;
 use strata_target::Target;
 
-use super::target::{reconciler, render_change, TARGET};
+use super::target::{reconciler, render_change};
 use crate::context::{parse_point, Context};
 use crate::describe::name;
 use crate::failure::{exit, Failure};
@@ -56,7 +56,7 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
             let differences = differences(ledger.rules(), &before, &after)
                 .iter()
                 .map(|d| Changed {
-                    change: render_change(&d.change),
+                    change: render_change(r.target(), &d.change),
                     kind: d.kind.to_string(),
                     name: d.name.clone(),
                 })
@@ -69,7 +69,7 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
         }
         Format::Sql => {
             let steps = r.steps(from, to)?;
-            let sql = TARGET.statements(&before, &steps).map_err(|e| {
+            let sql = r.target().statements(&before, &steps).map_err(|e| {
                 Failure::target(e).context(format_args!("from {} to {}", point(from), point(to)))
             })?;
             cx.report(&Report::Sql { from, sql, to })?;

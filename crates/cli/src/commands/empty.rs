@@ -47,8 +47,8 @@ impl report::Report for Report<'_> {
     fn text(&self, out: &Text<'_>) -> Result<(), Failure> {
         out.say(format_args!(
             "the ledger has no events: nothing to apply; {} {}",
-            self.db.display(),
-            if self.db.exists() {
+            super::any::shown(self.db),
+            if super::any::is_url(self.db) || self.db.exists() {
                 "is left as it was"
             } else {
                 "was not created"

@@ -136,12 +136,13 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
     }
     // Every event applied (and undone) on a scratch database first.
     let bodies: Vec<Body> = changes.iter().map(|c| c.draft(at, &author).body).collect();
-    let warnings = strata_reconcile::proof::changes(&super::target::TARGET, &ledger, &bodies)
-        .map_err(|(i, e)| {
-            Failure::from(*e)
-                .context(changes[i].file.display())
-                .help("nothing was recorded; fix the file and run import-sql again")
-        })?;
+    let warnings =
+        strata_reconcile::proof::changes(super::target::target(&ledger)?, &ledger, &bodies)
+            .map_err(|(i, e)| {
+                Failure::from(*e)
+                    .context(changes[i].file.display())
+                    .help("nothing was recorded; fix the file and run import-sql again")
+            })?;
     for warning in warnings {
         output::diagnostic(format_args!("warning: {warning}"));
     }

@@ -24,12 +24,7 @@ pub enum DialectArg {
 pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
     let dialect = match args.dialect {
         DialectArg::Sqlite => Dialect::Sqlite,
-        DialectArg::Postgres => {
-            return Err(Failure::new(
-                "this strata has no PostgreSQL target yet, so a postgres ledger could hold no change; nothing was created",
-            )
-            .help("create a SQLite ledger: strata init (or --dialect sqlite)"))
-        }
+        DialectArg::Postgres => Dialect::Postgres,
     };
     let ledger = Ledger::init_with(&cx.global.ledger, dialect)?;
     cx.report(&Report {

@@ -1,6 +1,7 @@
 //! One module per command, each with its clap `Args` and a `run` that
 //! returns the exit code (or a [`Failure`]).
 
+pub mod any;
 pub mod apply;
 pub mod archive;
 pub mod audit;
@@ -26,6 +27,8 @@ pub mod show;
 pub mod status;
 pub mod tag;
 mod target;
+
+pub use target::configure;
 pub mod verify;
 
 use serde::Serialize;

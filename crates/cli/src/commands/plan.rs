@@ -10,8 +10,6 @@ use strata_schema::{derive, Derived, Op, Rename, Rules, Schema};
 use strata_sqlite::ddl::desired;
 use strata_target::{Step, Target};
 
-use super::target::TARGET;
-
 use crate::context::Context;
 use crate::describe::{name, summary};
 use crate::failure::{exit, Failure};
@@ -60,7 +58,7 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
         args.lint.deny(),
         None,
     )?;
-    let sql = TARGET
+    let sql = super::target::target(&ledger)?
         .statements(&start, &[Step::new(head + 1, derived.ops.clone())])
         .map_err(Failure::target)?;
     cx.report(&Report {
@@ -185,7 +183,7 @@ fn from_db(path: &Path) -> Result<Schema, Failure> {
                 .help("give the path of the database whose schema you want"),
         );
     }
-    TARGET
+    super::target::target_for(strata_ledger::Dialect::Sqlite)?
         .read_schema(path)
         .map_err(|e| Failure::new(format!("{}: {e}", path.display())))
 }

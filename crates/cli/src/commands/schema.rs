@@ -41,7 +41,7 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
         Format::Dot => output::text(&crate::diagram::dot(ledger.rules(), &schema))?,
         Format::Sql => {
             super::target::dialect_of(&ledger)?;
-            let statements = super::target::render(&schema);
+            let statements = super::target::render(&ledger, &schema)?;
             for (i, stmt) in statements.iter().enumerate() {
                 let gap = if i + 1 < statements.len() { "\n" } else { "" };
                 output::line(format_args!("{stmt};{gap}"))?;

@@ -32,8 +32,7 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
     // ledger's dialect (its JSON holds the schema itself).
     let baseline = match &entry.event.body {
         Body::Baseline { schema } if !cx.json() => {
-            crate::commands::target::dialect_of(&ledger)?;
-            Some(crate::commands::target::render(schema))
+            Some(crate::commands::target::render(&ledger, schema)?)
         }
         _ => None,
     };

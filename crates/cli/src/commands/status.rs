@@ -30,10 +30,15 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
             pending.push(Pending::of(entry?));
         }
     }
+    let target = super::target::target(&ledger)?;
     let report = Report {
         applied: at.position.is_some(),
         db: &path,
-        drift: survey.drift.iter().map(render_difference).collect(),
+        drift: survey
+            .drift
+            .iter()
+            .map(|d| render_difference(target, d))
+            .collect(),
         hash: at.position.map(|p| p.hash.to_string()),
         head,
         pending,
@@ -83,7 +88,7 @@ struct Rebased {
 /// Where the existing database at `path` stands, and its drift, read
 /// once (what `status` and `check` report).
 pub(super) fn survey(ledger: &Ledger, path: &Path) -> Result<Survey, Failure> {
-    if !path.is_file() {
+    if !super::any::is_url(path) && !path.is_file() {
         return Err(Failure::new(format!("{} does not exist", path.display()))
             .help("apply creates it: strata apply --db FILE"));
     }

@@ -102,7 +102,7 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
     expect_head(cx, &args, summary.head)?;
     let db_seq = match &args.db {
         Some(db) => {
-            if !db.is_file() {
+            if !super::any::is_url(db) && !db.is_file() {
                 return Err(Failure::new(format!("{} does not exist", db.display())));
             }
             let r = super::target::reconciler(&ledger)?;

@@ -1,0 +1,337 @@
+//! The PostgreSQL target end to end: the real `strata` binary against a
+//! real PostgreSQL server, a throwaway cluster each test starts itself
+//! (`strata_postgres::cluster`). The scenarios of the SQLite target: the
+//! seed scenario (apply, drop a column, revert with the data back, revert
+//! to 0 and redo), checkout of every point, drift, baseline of an existing
+//! database, two concurrent applies, a lock held by another transaction.
+
+use std::collections::BTreeMap;
+
+use strata_postgres::cluster::Cluster;
+use strata_postgres::postgres::{Client, NoTls};
+
+use crate::{Env, Run};
+
+/// A cluster, a development database for record's proofs, and a ledger in
+/// the PostgreSQL dialect.
+struct Pg {
+    env: Env,
+    cluster: Cluster,
+    dev: String,
+}
+
+impl Pg {
+    fn new() -> Pg {
+        let cluster = Cluster::start().expect("a PostgreSQL cluster");
+        let dev = cluster.database("dev").expect("a development database");
+        let pg = Pg {
+            env: Env::new(),
+            cluster,
+            dev,
+        };
+        pg.ok(&["init", "--dialect", "postgres"]);
+        pg
+    }
+
+    fn database(&self, hint: &str) -> String {
+        self.cluster.database(hint).expect("a database")
+    }
+
+    fn run(&self, args: &[&str]) -> Run {
+        let out = self
+            .env
+            .command(args)
+            .env("STRATA_DEV_DB", &self.dev)
+            .output()
+            .expect("run strata");
+        self.env.finish(args, out)
+    }
+
+    fn ok(&self, args: &[&str]) -> Run {
+        self.run(args).success()
+    }
+
+    fn fails(&self, args: &[&str], code: i32) -> Run {
+        self.run(args).failure(code)
+    }
+
+    fn record(&self, message: &str, sql: &str) -> Run {
+        self.ok(&["record", "-m", message, "--sql", sql])
+    }
+
+    fn client(&self, url: &str) -> Client {
+        Client::connect(url, NoTls).expect("connect")
+    }
+}
+
+/// Every row of every user table, as text, by table: what "the same rows"
+/// means here.
+fn rows(client: &mut Client) -> BTreeMap<String, Vec<String>> {
+    let tables: Vec<String> = client
+        .query(
+            "SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE n.nspname = 'public' AND c.relkind = 'r' ORDER BY 1",
+            &[],
+        )
+        .expect("tables")
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    tables
+        .into_iter()
+        .map(|t| {
+            let q = format!("SELECT t::text FROM \"{t}\" AS t ORDER BY 1");
+            let rows = client
+                .query(q.as_str(), &[])
+                .expect("rows")
+                .iter()
+                .map(|r| r.get(0))
+                .collect();
+            (t, rows)
+        })
+        .collect()
+}
+
+fn seq(pg: &Pg, url: &str) -> u64 {
+    let out = pg.ok(&["--json", "status", "--db", url]);
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).expect("json");
+    v["seq"].as_u64().expect("seq")
+}
+
+const USERS: &str =
+    "CREATE TABLE users (id integer PRIMARY KEY, name text NOT NULL, email varchar(100))";
+
+#[test]
+fn the_seed_scenario_keeps_every_row() {
+    let pg = Pg::new();
+    let db = pg.database("seed");
+    pg.record("users", USERS);
+    pg.ok(&["apply", "--db", &db]);
+    let mut c = pg.client(&db);
+    c.batch_execute(
+        "INSERT INTO users VALUES (1, 'ada', 'ada@example.com'), (2, 'grace', NULL), (3, 'linus', 'l@example.com')",
+    )
+    .expect("rows");
+    let before = rows(&mut c);
+
+    pg.record("no email", "ALTER TABLE users DROP COLUMN email");
+    pg.ok(&["apply", "--db", &db]);
+    let columns: Vec<String> = c
+        .query(
+            "SELECT attname::text FROM pg_attribute WHERE attrelid = 'users'::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum",
+            &[],
+        )
+        .expect("columns")
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(columns, ["id", "name"]);
+    let listed = pg.ok(&["archive", "list", "--db", &db]);
+    assert!(listed.stdout.contains("users.email"), "{}", listed.stdout);
+
+    pg.ok(&["revert", "head", "-m", "email back"]);
+    pg.ok(&["apply", "--db", &db]);
+    assert_eq!(rows(&mut c), before, "the email values are back");
+
+    pg.ok(&["revert", "--to", "0", "-m", "nothing"]);
+    pg.ok(&["apply", "--db", &db]);
+    assert!(rows(&mut c).is_empty(), "no user table is left");
+
+    pg.ok(&["revert", "head", "-m", "redo"]);
+    pg.ok(&["apply", "--db", &db]);
+    assert_eq!(rows(&mut c), before, "every row is back");
+    assert_eq!(seq(&pg, &db), 5);
+    pg.ok(&["verify", "--db", &db]);
+
+    // Backwards with apply --to, and forwards again, in one move each.
+    pg.ok(&["apply", "--db", &db, "--to", "1"]);
+    assert_eq!(rows(&mut c), before);
+    pg.ok(&["apply", "--db", &db, "--to", "0"]);
+    assert!(rows(&mut c).is_empty());
+    pg.ok(&["apply", "--db", &db]);
+    assert_eq!(
+        rows(&mut c),
+        before,
+        "one move from 0 to head brings every row back"
+    );
+}
+
+#[test]
+fn one_apply_gives_the_rows_that_moving_event_by_event_gives() {
+    let pg = Pg::new();
+    pg.record("users", USERS);
+    pg.record(
+        "orders",
+        "CREATE TABLE orders (id integer PRIMARY KEY, user_id integer REFERENCES users (id), total numeric(10,2) CHECK (total >= 0))",
+    );
+    let stepwise = pg.database("stepwise");
+    let grouped = pg.database("grouped");
+    for db in [&stepwise, &grouped] {
+        pg.ok(&["apply", "--db", db]);
+        pg.client(db)
+            .batch_execute(
+                "INSERT INTO users VALUES (1, 'ada', 'a@x'), (2, 'bob', NULL); \
+                 INSERT INTO orders VALUES (10, 1, 5.50), (11, 2, 0), (12, NULL, 7)",
+            )
+            .expect("rows");
+    }
+    let start = rows(&mut pg.client(&stepwise));
+    pg.record("drop email", "ALTER TABLE users DROP COLUMN email");
+    pg.record("drop orders", "DROP TABLE orders");
+    pg.record(
+        "rename",
+        "ALTER TABLE users RENAME COLUMN name TO full_name",
+    );
+    pg.record("index", "CREATE INDEX users_full_name ON users (full_name)");
+    let head = 6;
+    for to in 3..=head {
+        pg.ok(&["apply", "--db", &stepwise, "--to", &to.to_string()]);
+    }
+    pg.ok(&["apply", "--db", &grouped]);
+    assert_eq!(
+        rows(&mut pg.client(&stepwise)),
+        rows(&mut pg.client(&grouped))
+    );
+    // Back to 2 in one move on one, event by event on the other: every row
+    // comes back, in its place, on both.
+    for to in (2..head).rev() {
+        pg.ok(&["apply", "--db", &stepwise, "--to", &to.to_string()]);
+    }
+    pg.ok(&["apply", "--db", &grouped, "--to", "2"]);
+    assert_eq!(rows(&mut pg.client(&stepwise)), start);
+    assert_eq!(rows(&mut pg.client(&grouped)), start);
+}
+
+#[test]
+fn checkout_builds_every_point_and_status_says_where() {
+    let pg = Pg::new();
+    pg.record("users", USERS);
+    pg.record(
+        "index",
+        "CREATE UNIQUE INDEX users_email ON users (lower(email)) WHERE email IS NOT NULL",
+    );
+    pg.record(
+        "view",
+        "CREATE VIEW named AS SELECT id, name FROM users WHERE name <> ''",
+    );
+    pg.record(
+        "default",
+        "ALTER TABLE users ALTER COLUMN name SET DEFAULT 'nobody'",
+    );
+    for point in 0..=4u64 {
+        let db = pg.database(&format!("at{point}"));
+        pg.ok(&["checkout", "--to", &point.to_string(), "--db", &db]);
+        let status = pg.ok(&["--json", "status", "--db", &db]);
+        let v: serde_json::Value = serde_json::from_str(&status.stdout).expect("json");
+        assert_eq!(v["seq"].as_u64(), Some(point), "{v}");
+        assert!(v["drift"].as_array().expect("drift").is_empty(), "{v}");
+        pg.ok(&["check", "--db", &db]);
+    }
+    // Never into a database that holds something.
+    let used = pg.database("used");
+    pg.client(&used)
+        .batch_execute("CREATE TABLE mine (x integer)")
+        .expect("table");
+    pg.fails(&["checkout", "--to", "1", "--db", &used], 1)
+        .says("not empty");
+}
+
+#[test]
+fn drift_is_exit_4_and_apply_refuses_it() {
+    let pg = Pg::new();
+    let db = pg.database("drift");
+    pg.record("users", USERS);
+    pg.ok(&["apply", "--db", &db]);
+    pg.ok(&["status", "--db", &db]);
+    pg.client(&db)
+        .batch_execute("ALTER TABLE users ADD COLUMN nickname text")
+        .expect("drift");
+    pg.fails(&["status", "--db", &db], 4).says("nickname");
+    pg.record("more", "CREATE TABLE more (id integer)");
+    pg.fails(&["apply", "--db", &db], 4);
+    let mut c = pg.client(&db);
+    assert!(!rows(&mut c).contains_key("more"), "nothing was applied");
+}
+
+#[test]
+fn a_database_of_the_other_kind_is_refused() {
+    let pg = Pg::new();
+    pg.record("users", USERS);
+    pg.fails(&["apply", "--db", "app.db"], 1)
+        .says("not a postgresql:// URL");
+    let sqlite = Env::init();
+    let db = pg.database("other");
+    sqlite.record("t", "CREATE TABLE t (x)");
+    sqlite
+        .fails(&["apply", "--db", &db], 1)
+        .says("is a PostgreSQL database");
+}
+
+#[test]
+fn baseline_adopts_an_existing_database() {
+    let pg = Pg::new();
+    let db = pg.database("existing");
+    let mut c = pg.client(&db);
+    c.batch_execute(
+        "CREATE TABLE users (id integer PRIMARY KEY, name text NOT NULL); \
+         CREATE INDEX users_name ON users (name); \
+         INSERT INTO users VALUES (1, 'ada')",
+    )
+    .expect("an existing schema");
+    pg.ok(&["baseline", "--db", &db, "-m", "adopt"]);
+    pg.ok(&["status", "--db", &db]);
+    pg.record("email", "ALTER TABLE users ADD COLUMN email text");
+    pg.ok(&["apply", "--db", &db]);
+    pg.ok(&["apply", "--db", &db, "--to", "1"]);
+    pg.ok(&["status", "--db", &db]);
+    assert_eq!(rows(&mut c)["users"], ["(1,ada)"]);
+}
+
+#[test]
+fn two_applies_at_once_move_the_database_once() {
+    let pg = Pg::new();
+    let db = pg.database("race");
+    pg.record("users", USERS);
+    pg.record("orders", "CREATE TABLE orders (id integer PRIMARY KEY)");
+    let spawn = || {
+        pg.env
+            .command(&["apply", "--db", &db])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn")
+    };
+    let (a, b) = (spawn(), spawn());
+    let a = a.wait_with_output().expect("wait");
+    let b = b.wait_with_output().expect("wait");
+    assert!(a.status.success(), "{}", String::from_utf8_lossy(&a.stderr));
+    assert!(b.status.success(), "{}", String::from_utf8_lossy(&b.stderr));
+    assert_eq!(seq(&pg, &db), 2);
+    let logged: i64 = pg
+        .client(&db)
+        .query_one("SELECT count(*) FROM strata.log", &[])
+        .expect("log")
+        .get(0);
+    assert_eq!(logged, 1, "one of the two applied, the other found it done");
+}
+
+#[test]
+fn an_apply_behind_a_held_lock_gives_up_and_changes_nothing() {
+    let pg = Pg::new();
+    let db = pg.database("locked");
+    pg.record("users", USERS);
+    pg.ok(&["apply", "--db", &db]);
+    pg.record("email", "ALTER TABLE users DROP COLUMN email");
+    let mut holder = pg.client(&db);
+    let mut tx = holder.transaction().expect("begin");
+    tx.batch_execute("LOCK TABLE users IN ACCESS EXCLUSIVE MODE")
+        .expect("lock");
+    let started = std::time::Instant::now();
+    pg.fails(&["--lock-timeout", "1", "apply", "--db", &db], 1)
+        .says("lock");
+    assert!(started.elapsed() < std::time::Duration::from_secs(30));
+    tx.rollback().expect("rollback");
+    assert_eq!(seq(&pg, &db), 1, "nothing was applied");
+    pg.ok(&["apply", "--db", &db]);
+    assert_eq!(seq(&pg, &db), 2);
+}

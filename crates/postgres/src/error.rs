@@ -12,6 +12,8 @@ pub struct PgError {
     pub moved: bool,
     /// Which part of a proof refused the change, when it was one.
     pub stage: Option<Stage>,
+    /// A lock was not granted within `lock_timeout`.
+    pub lock_timeout: bool,
 }
 
 impl PgError {
@@ -21,6 +23,7 @@ impl PgError {
             help: None,
             moved: false,
             stage: None,
+            lock_timeout: false,
         }
     }
 
@@ -45,6 +48,7 @@ impl PgError {
             }
             let mut err = PgError::new(message);
             if d.code() == &postgres::error::SqlState::LOCK_NOT_AVAILABLE {
+                err.lock_timeout = true;
                 err = err.help(
                     "another transaction holds a lock the apply needs: wait for it to end, or raise --lock-timeout; nothing was changed",
                 );

@@ -238,22 +238,10 @@ impl Planner<'_> {
             Op::RenameTable { from, to } => {
                 self.emit(format!("ALTER TABLE {} RENAME TO {}", ident(from), ident(to)))
             }
-            Op::AddColumn {
-                table,
-                column,
-                position,
-            } => {
-                let t = self.table(table)?;
-                if *position as usize != t.columns.len() {
-                    return Err(PgError::new(format!(
-                        "event {seq} op {}: column {table}.{} goes at position {} of {}, and PostgreSQL adds a column only after the others",
-                        at + 1,
-                        column.name,
-                        position + 1,
-                        t.columns.len() + 1
-                    ))
-                    .help("record the column at the end of the table; see docs/postgres-target.md, \"Column order\""));
-                }
+            Op::AddColumn { table, column, .. } => {
+                // PostgreSQL adds a column after the others whatever its
+                // position in the model: the order the ledger gives is kept
+                // by the spelling (crate::spelling::translate).
                 self.emit(format!(
                     "ALTER TABLE {} ADD COLUMN {}",
                     ident(table),

@@ -115,6 +115,14 @@ pub fn translate(now: &Schema, ledger: &Schema, server: &Schema) -> Schema {
 fn table(now: &Table, server: &Table, ledger: &Table) -> Table {
     let mut t = now.clone();
     t.name = ledger.name.clone();
+    // Columns exactly as the server had them are the ledger's, in the
+    // ledger's order: a column brought back by undoing the drop of one that
+    // was not the last stands at the end of the table (PostgreSQL cannot
+    // put one in the middle), and the ledger's order is still the one
+    // strata promises for it.
+    if t.columns == server.columns {
+        t.columns = ledger.columns.clone();
+    }
     for c in t.columns.iter_mut() {
         let same = server.columns.iter().any(|s| s == c);
         if let (true, Some(l)) = (same, ledger.columns.iter().find(|l| l.name == c.name)) {
@@ -147,11 +155,11 @@ fn parts<T: Clone + PartialEq>(now: &[T], server: &[T], ledger: &[T]) -> Vec<T> 
 }
 
 /// What of `ledger` the live schema (`server`, aligned by [`align`]) does
-/// not hold, compared by structure: every object and column by name, in
-/// order, with its nullability, key, uniques, foreign keys, the presence of
+/// not hold, compared by structure: every object and column by name, with its nullability, key, uniques, foreign keys, the presence of
 /// defaults and generation, checks by number and name, index columns and
 /// direction. SQL text is the server's to spell, so it is not compared
-/// here (the server parsed the very text strata gave it).
+/// here (the server parsed the very text strata gave it), nor the order of
+/// a table's columns (see [`translate`]).
 pub fn mismatch(ledger: &Schema, server: &Schema) -> Option<String> {
     let names = |a: Vec<&String>, b: Vec<&String>, what: &str| {
         (a != b).then(|| format!("the {what} are {b:?}, not {a:?}"))

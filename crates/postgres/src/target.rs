@@ -123,6 +123,37 @@ impl std::fmt::Debug for PostgresDb {
     }
 }
 
+/// `e` with the relations other sessions hold locks on named, when `e` is
+/// a lock that was not granted in time: what the apply waited behind.
+fn name_the_lock(client: &mut Client, ns: &str, mut e: PgError) -> PgError {
+    if !e.lock_timeout {
+        return e;
+    }
+    let held = client.query(
+        "SELECT DISTINCT n.nspname::text, c.relname::text, l.mode, l.pid FROM pg_locks l \
+         JOIN pg_class c ON c.oid = l.relation JOIN pg_namespace n ON n.oid = c.relnamespace \
+         WHERE l.granted AND l.pid <> pg_backend_pid() AND n.nspname IN ($1, 'strata') \
+         ORDER BY 1, 2, 4",
+        &[&ns],
+    );
+    let held: Vec<String> = held
+        .into_iter()
+        .flatten()
+        .map(|r| {
+            let (n, c, mode, pid): (String, String, String, i32) =
+                (r.get(0), r.get(1), r.get(2), r.get(3));
+            format!("{n}.{c} ({mode}, by process {pid})")
+        })
+        .collect();
+    if !held.is_empty() {
+        e.message.push_str(&format!(
+            "; other sessions hold locks on {}",
+            held.join(", ")
+        ));
+    }
+    e
+}
+
 impl PostgresDb {
     /// The connection, for a caller that reads the database itself.
     pub fn client(&self) -> std::cell::RefMut<'_, Client> {
@@ -131,7 +162,9 @@ impl PostgresDb {
 
     /// The live schema in the server's spelling, untranslated.
     pub fn server_schema(&self) -> Result<Schema, PgError> {
-        crate::introspect::introspect(&mut *self.client.borrow_mut(), &self.name, &self.namespace)
+        let mut client = self.client.borrow_mut();
+        crate::introspect::introspect(&mut *client, &self.name, &self.namespace)
+            .map_err(|e| name_the_lock(&mut client, &self.namespace, e))
     }
 }
 
@@ -303,8 +336,9 @@ impl strata_target::Database for PostgresDb {
         target: &Schema,
         mover: &Mover,
     ) -> Result<Applied, PgError> {
+        let client = self.client.get_mut();
         crate::apply::apply(
-            self.client.get_mut(),
+            client,
             &self.name,
             &self.namespace,
             plan,
@@ -313,6 +347,7 @@ impl strata_target::Database for PostgresDb {
             target,
             mover,
         )
+        .map_err(|e| name_the_lock(client, &self.namespace, e))
     }
 
     fn archives(&self, _legacy: Legacy<'_>) -> Result<Vec<Kept>, PgError> {

@@ -5,13 +5,15 @@
 //! bookkeeping in one transaction under an advisory lock ([`apply`]),
 //! keeping the data of dropped tables and columns in schema `strata`
 //! ([`custody`]). PostgreSQL renders SQL text in its own words;
-//! [`spelling`] maps them back to the ledger's. It knows the schema model,
-//! not the ledger.
+//! [`spelling`] maps them back to the ledger's. [`ddl`] reads the scripts
+//! of PostgreSQL DDL `strata record` takes into the model's ops. It knows
+//! the schema model, not the ledger.
 
 pub mod apply;
 #[cfg(any(test, feature = "cluster"))]
 pub mod cluster;
 pub mod custody;
+pub mod ddl;
 pub mod error;
 pub mod introspect;
 pub mod plan;

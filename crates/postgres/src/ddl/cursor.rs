@@ -1,0 +1,309 @@
+//! A sqlparser [`Parser`] over one statement's tokens, with what the
+//! grammars of this module need on top: matching words, names resolved as
+//! PostgreSQL resolves them, and the exact source text of what a parse
+//! consumed (found through token indices, so it is what the user wrote,
+//! not a re-rendering).
+
+use sqlparser::ast::{Expr, Ident, ObjectName, ObjectNamePart, Statement as SqlStatement};
+use sqlparser::parser::{Parser, ParserError};
+use sqlparser::tokenizer::{Location, Span, Token, TokenWithSpan};
+
+use super::script::{is_word, Source, DIALECT};
+use super::{names, Fault, ONE_SCHEMA};
+
+pub(crate) struct Cursor<'s, 'a> {
+    parser: Parser<'static>,
+    tokens: Vec<TokenWithSpan>,
+    source: &'s Source<'a>,
+}
+
+/// A parser over `tokens`, with an end marker where they end.
+fn parser_over(mut tokens: Vec<TokenWithSpan>) -> (Parser<'static>, Vec<TokenWithSpan>) {
+    let end = tokens.last().map_or(Location::new(1, 1), |t| t.span.end);
+    tokens.push(TokenWithSpan::new(Token::EOF, Span::new(end, end)));
+    let parser = Parser::new(&DIALECT).with_tokens_with_locations(tokens.clone());
+    (parser, tokens)
+}
+
+impl<'s, 'a> Cursor<'s, 'a> {
+    pub fn new(source: &'s Source<'a>, tokens: Vec<TokenWithSpan>) -> Cursor<'s, 'a> {
+        let (parser, tokens) = parser_over(tokens);
+        Cursor {
+            parser,
+            tokens,
+            source,
+        }
+    }
+
+    /// The index of the next token to be consumed.
+    pub fn index(&self) -> usize {
+        self.parser.index()
+    }
+
+    fn since(&self, from: usize) -> &[TokenWithSpan] {
+        let to = self.index().min(self.tokens.len());
+        &self.tokens[from.min(to)..to]
+    }
+
+    /// The exact source text of the tokens from index `from` up to the
+    /// current position.
+    pub fn text_since(&self, from: usize) -> String {
+        self.source.text_of(self.since(from)).to_string()
+    }
+
+    /// The text from index `from` up to the last `word` consumed since.
+    pub fn text_before_last(&self, from: usize, word: &str) -> String {
+        let range = self.since(from);
+        let end = range
+            .iter()
+            .rposition(|t| is_word(&t.token, word))
+            .unwrap_or(range.len());
+        self.source.text_of(&range[..end]).to_string()
+    }
+
+    /// The significant token `n` places ahead (0 = the next one).
+    pub fn peek_nth(&self, n: usize) -> &TokenWithSpan {
+        self.parser.peek_nth_token_ref(n)
+    }
+
+    pub fn peek(&self) -> &TokenWithSpan {
+        self.peek_nth(0)
+    }
+
+    pub fn peek_is(&self, word: &str) -> bool {
+        is_word(&self.peek().token, word)
+    }
+
+    pub fn at_end(&self) -> bool {
+        self.peek().token == Token::EOF
+    }
+
+    /// Consume the unquoted word `word` if it comes next.
+    pub fn eat(&mut self, word: &str) -> bool {
+        let yes = self.peek_is(word);
+        if yes {
+            self.parser.advance_token();
+        }
+        yes
+    }
+
+    /// Consume `words` if they all come next, else nothing.
+    pub fn eat_all(&mut self, words: &[&str]) -> bool {
+        let yes = words
+            .iter()
+            .enumerate()
+            .all(|(i, w)| is_word(&self.peek_nth(i).token, w));
+        if yes {
+            words.iter().for_each(|_| self.parser.advance_token());
+        }
+        yes
+    }
+
+    pub fn eat_token(&mut self, token: &Token) -> bool {
+        self.parser.consume_token(token)
+    }
+
+    pub fn advance(&mut self) {
+        self.parser.advance_token();
+    }
+
+    pub fn expect(&mut self, word: &str) -> Result<(), Fault> {
+        if self.eat(word) {
+            Ok(())
+        } else {
+            Err(self.expected(word))
+        }
+    }
+
+    pub fn expect_token(&mut self, token: &Token) -> Result<(), Fault> {
+        if self.eat_token(token) {
+            Ok(())
+        } else {
+            Err(self.expected(&format!("{token}")))
+        }
+    }
+
+    /// A syntax error: `what` was expected where the next token stands.
+    pub fn expected(&self, what: &str) -> Fault {
+        let next = self.peek();
+        let found = match &next.token {
+            Token::EOF => "the end of the statement".to_string(),
+            t => t.to_string(),
+        };
+        Fault::Syntax(format!(
+            "expected {what}, found {found} at line {}, column {}",
+            next.span.start.line, next.span.start.column
+        ))
+    }
+
+    /// The statement must end here.
+    pub fn expect_end(&mut self) -> Result<(), Fault> {
+        if self.at_end() {
+            Ok(())
+        } else {
+            Err(self.expected("the end of the statement"))
+        }
+    }
+
+    /// A name, resolved (see [`fold`]).
+    pub fn ident(&mut self) -> Result<String, Fault> {
+        Ok(fold(&self.parser.parse_identifier().map_err(syntax)?))
+    }
+
+    /// A possibly qualified name: see [`object_name`].
+    pub fn object_name(&mut self) -> Result<String, Fault> {
+        let name = self.parser.parse_object_name(false).map_err(syntax)?;
+        object_name(&name)
+    }
+
+    /// A possibly qualified name in any schema (a function's), read past.
+    pub fn skip_name(&mut self) -> Result<(), Fault> {
+        self.parser.parse_object_name(false).map_err(syntax)?;
+        Ok(())
+    }
+
+    /// A collation's name: see [`collation_name`].
+    pub fn collation(&mut self) -> Result<String, Fault> {
+        let name = self.parser.parse_object_name(false).map_err(syntax)?;
+        collation_name(&name)
+    }
+
+    /// An expression, and its exact text.
+    pub fn expr(&mut self) -> Result<(Expr, String), Fault> {
+        let from = self.index();
+        let expr = self.parser.parse_expr().map_err(syntax)?;
+        Ok((expr, self.text_since(from)))
+    }
+
+    /// `( expr )`, and the exact text between the parentheses.
+    pub fn parenthesized_expr(&mut self) -> Result<(Expr, String), Fault> {
+        self.expect_token(&Token::LParen)?;
+        let inner = self.expr()?;
+        self.expect_token(&Token::RParen)?;
+        Ok(inner)
+    }
+
+    /// The tokens from index `from` up to the current position, read as
+    /// one whole expression: its text, or why it is not one.
+    pub fn expr_since(&self, from: usize) -> Result<(Expr, String), Fault> {
+        let range = self.since(from);
+        let text = self.source.text_of(range).to_string();
+        let (mut parser, _) = parser_over(range.to_vec());
+        let expr = parser.parse_expr().map_err(syntax)?;
+        if parser.peek_token_ref().token != Token::EOF {
+            let at = parser.peek_token_ref().span.start;
+            return Err(Fault::Syntax(format!(
+                "expected the end of the expression, found {} at line {}, column {}",
+                parser.peek_token_ref().token,
+                at.line,
+                at.column
+            )));
+        }
+        Ok((expr, text))
+    }
+
+    /// A whole statement, by sqlparser's own statement parser.
+    pub fn statement(&mut self) -> Result<SqlStatement, Fault> {
+        self.parser.parse_statement().map_err(syntax)
+    }
+
+    /// `( name, ... )`
+    pub fn ident_list(&mut self) -> Result<Vec<String>, Fault> {
+        self.expect_token(&Token::LParen)?;
+        let mut names = vec![self.ident()?];
+        while self.eat_token(&Token::Comma) {
+            names.push(self.ident()?);
+        }
+        self.expect_token(&Token::RParen)?;
+        Ok(names)
+    }
+
+    /// The exact text of one token.
+    pub fn token_text(&self, token: &TokenWithSpan) -> &'a str {
+        self.source
+            .text_of(std::slice::from_ref(token))
+            .trim_matches(|c: char| c.is_whitespace())
+    }
+}
+
+/// A name as PostgreSQL resolves it: quoted, exactly as written; unquoted,
+/// folded to lower case (ASCII letters only, as PostgreSQL does in a UTF8
+/// database); either cut to PostgreSQL's 63 bytes.
+pub(crate) fn fold(ident: &Ident) -> String {
+    let name = match ident.quote_style {
+        Some(_) => ident.value.clone(),
+        None => ident.value.to_ascii_lowercase(),
+    };
+    names::clip(&name, names::MAX_NAME).to_string()
+}
+
+/// The name an object name stands for. `public.t` is `t`; any other
+/// qualifier is refused: strata's PostgreSQL target keeps schema `public`.
+pub(crate) fn object_name(name: &ObjectName) -> Result<String, Fault> {
+    let parts: Vec<&Ident> = name.0.iter().filter_map(ObjectNamePart::as_ident).collect();
+    if parts.len() != name.0.len() {
+        return Err(Fault::Syntax(format!("{name} is not a name")));
+    }
+    match parts.as_slice() {
+        [one] => Ok(fold(one)),
+        [schema, one] if fold(schema) == "public" => Ok(fold(one)),
+        _ => Err(Fault::NotRecordable(format!("{name}: {ONE_SCHEMA}"))),
+    }
+}
+
+/// A collation's name: as [`object_name`], and `pg_catalog.x` (where
+/// PostgreSQL keeps its own collations, which every search finds) is `x`.
+pub(crate) fn collation_name(name: &ObjectName) -> Result<String, Fault> {
+    match name.0.as_slice() {
+        [schema, one] if schema.as_ident().is_some_and(|s| fold(s) == "pg_catalog") => {
+            object_name(&ObjectName(vec![one.clone()]))
+        }
+        _ => object_name(name),
+    }
+}
+
+/// Whether a name other than `public` qualifies `name`.
+pub(crate) fn in_other_schema(name: &ObjectName) -> bool {
+    let parts: Vec<&Ident> = name.0.iter().filter_map(ObjectNamePart::as_ident).collect();
+    parts.len() > 1 && !(parts.len() == 2 && fold(parts[0]) == "public")
+}
+
+pub(crate) fn syntax(e: ParserError) -> Fault {
+    Fault::Syntax(match e {
+        ParserError::TokenizerError(m) | ParserError::ParserError(m) => plain(&m),
+        ParserError::RecursionLimitExceeded => "the statement is nested too deeply".to_string(),
+    })
+}
+
+/// sqlparser's message in strata's words: `Expected: identifier, found: )
+/// at Line: 1, Column: 23` is `expected a name, found ) at line 1, column
+/// 23`.
+pub(crate) fn plain(message: &str) -> String {
+    let (what, place) = match message.rfind(" at Line: ") {
+        Some(at) => (&message[..at], Some(&message[at + " at Line: ".len()..])),
+        None => (message, None),
+    };
+    let token = |t: &str| match t.trim() {
+        "EOF" => "the end of the statement".to_string(),
+        "identifier" => "a name".to_string(),
+        t => t.to_string(),
+    };
+    let mut said = match what.strip_prefix("Expected: ") {
+        Some(rest) => match rest.split_once(", found: ") {
+            Some((expected, found)) => {
+                format!("expected {}, found {}", token(expected), token(found))
+            }
+            None => format!("expected {}", token(rest)),
+        },
+        None => {
+            let mut chars = what.chars();
+            chars.next().map_or(String::new(), |first| {
+                first.to_lowercase().chain(chars).collect()
+            })
+        }
+    };
+    if let Some((line, column)) = place.and_then(|p| p.split_once(", Column: ")) {
+        said.push_str(&format!(" at line {line}, column {}", column.trim()));
+    }
+    said
+}

@@ -1,0 +1,1211 @@
+//! PostgreSQL DDL accepted by `strata record` for a PostgreSQL ledger: a
+//! script of SQL statements turned into the ops of one change event,
+//! resolved against the head schema.
+//!
+//! The script is cut into statements at its semicolons with sqlparser's
+//! tokenizer, and each is read with sqlparser's PostgreSQL dialect (CREATE
+//! TABLE, ALTER TABLE, CREATE INDEX, CREATE TRIGGER and DROP clause by
+//! clause, see `grammar`; views and data steps by sqlparser's statement
+//! parser). Statements are resolved in order against the schema as it
+//! stands after the ones before them, which is advanced with
+//! [`strata_schema::project`] after every op; so an op that removes or
+//! replaces something carries its full current definition, and a script
+//! that does not fit its schema is refused with the statement that does
+//! not fit. Everything kept as SQL text (defaults, checks without their
+//! parentheses, generated columns, index terms and predicates, views and
+//! triggers) is the exact source text.
+//!
+//! # Names
+//!
+//! As PostgreSQL reads them: an unquoted name is folded to lower case
+//! (`Users` is `users`), a quoted one is kept exactly (`"Users"`); the
+//! model holds the resolved name, cut to PostgreSQL's 63 bytes as
+//! PostgreSQL cuts it. `public.t` is `t`; a name in any other
+//! schema is refused, since strata's PostgreSQL target keeps schema
+//! `public` only.
+//!
+//! Constraints in a PostgreSQL ledger always carry the names PostgreSQL
+//! gives them: one written without a name is recorded with the name
+//! PostgreSQL would choose (`users_pkey`, `users_email_key`,
+//! `users_age_check`, `orders_user_id_fkey`, a number added while the name
+//! is taken; see `names`). So `ALTER TABLE users DROP CONSTRAINT
+//! users_email_key` finds what it drops, and the ledger matches the live
+//! database. An index written without a name gets PostgreSQL's name too
+//! (`users_email_idx`).
+//!
+//! # Types
+//!
+//! A declared type is kept as written, with its unquoted words in lower
+//! case and spaces normalized (see `grammar::type_name`): `VARCHAR(50)`
+//! is `varchar(50)`, `INT` stays `int` (not `integer`). serial types and
+//! identity columns are refused: they need a sequence, which the model
+//! does not hold yet. A PRIMARY KEY makes its columns NOT NULL, as in
+//! PostgreSQL.
+//!
+//! # Statements
+//!
+//! - CREATE TABLE \[IF NOT EXISTS\] with columns (type, NOT NULL, NULL,
+//!   DEFAULT, COLLATE, GENERATED ALWAYS AS (...) STORED, PRIMARY KEY,
+//!   UNIQUE, CHECK, REFERENCES) and table constraints. TEMP, UNLOGGED,
+//!   AS SELECT, PARTITION OF / BY, INHERITS, LIKE, WITH (...), TABLESPACE
+//!   and the like are refused. IF NOT EXISTS records nothing when a table
+//!   or view of that name exists, as PostgreSQL does.
+//! - DROP TABLE / INDEX / VIEW \[IF EXISTS\] name, ... and DROP TRIGGER
+//!   \[IF EXISTS\] name ON table; CASCADE is refused. DROP TABLE drops the
+//!   table's triggers and indexes too, each op carrying what it drops.
+//! - ALTER TABLE \[IF EXISTS\] \[ONLY\] t with RENAME TO, RENAME \[COLUMN\],
+//!   or a comma-separated list of ADD \[COLUMN\], DROP \[COLUMN\], ALTER
+//!   \[COLUMN\] (TYPE, SET / DROP NOT NULL, SET / DROP DEFAULT), ADD
+//!   \[CONSTRAINT n\] UNIQUE / CHECK / FOREIGN KEY and DROP CONSTRAINT n,
+//!   each its own ops, in order. ADD PRIMARY KEY and TYPE ... USING are
+//!   refused. DROP COLUMN drops the table's indexes and constraints that
+//!   involve the column first, as PostgreSQL does (a primary key column
+//!   is refused).
+//! - CREATE \[UNIQUE\] INDEX \[IF NOT EXISTS\] \[name\] ON t \[USING btree\]
+//!   (column or expression \[COLLATE c\] \[ASC | DESC\], ...) \[WHERE ...\].
+//!   Other methods, INCLUDE, operator classes, NULLS FIRST / LAST and
+//!   CONCURRENTLY (which cannot run in a transaction, and strata applies a
+//!   change in one) are refused.
+//! - CREATE VIEW, kept whole as written; its `depends_on` are the tables
+//!   and views its query reads. CREATE OR REPLACE VIEW is recorded as
+//!   DROP VIEW of the view as it stands (when there is one) and CREATE
+//!   VIEW, with `OR REPLACE` left out of the text kept.
+//! - CREATE TRIGGER ... ON table ... EXECUTE FUNCTION f(...), kept whole
+//!   as written, on its table (`depends_on` empty: the function's body is
+//!   not part of the statement). The model keeps triggers by name, so two
+//!   triggers of one name on two tables (which PostgreSQL allows) cannot
+//!   both be recorded yet. OR REPLACE and CONSTRAINT triggers are refused.
+//! - INSERT, UPDATE, DELETE (and WITH ... leading into one) as data steps;
+//!   BEGIN / START TRANSACTION / COMMIT / END, which record nothing
+//!   (strata runs each change in one transaction of its own).
+//!
+//! Anything else is unsupported.
+
+mod cursor;
+mod grammar;
+mod names;
+mod script;
+
+use std::collections::BTreeSet;
+use std::convert::Infallible;
+use std::ops::ControlFlow;
+
+use sqlparser::ast::{
+    CreateTableOptions, Expr, ObjectName, ObjectNamePart, Query, SetExpr,
+    Statement as SqlStatement, TableFactor, Visit, Visitor,
+};
+use sqlparser::tokenizer::{Span, Token, TokenWithSpan, TokenizerError, Whitespace};
+use strata_dialect::postgres::RULES;
+use strata_schema::{
+    project, Index, IndexTerm, IndexedColumn, Op, ProjectError, Schema, Table, Trigger, View,
+};
+
+use cursor::{fold, in_other_schema, object_name, Cursor};
+use grammar::Constraint;
+use names::Kind;
+use script::{is_significant, is_word, Source, Statement};
+
+pub use strata_target::{DdlError, DdlErrorKind};
+
+use DdlErrorKind as Fault;
+
+/// Why a name in another schema is refused.
+pub(crate) const ONE_SCHEMA: &str = "strata's PostgreSQL target keeps one schema (public)";
+
+/// The ops of one change event, from the statements of `sql` resolved in
+/// order against `head`. The ops project cleanly onto `head`, one after
+/// the other, with PostgreSQL's rules.
+pub fn parse_change(sql: &str, head: &Schema) -> Result<Vec<Op>, DdlError> {
+    let source = Source::new(sql);
+    let tokens = script::tokenize(sql).map_err(|e| tokenizer_error(&source, e))?;
+    let statements = script::split(&source, tokens);
+    let mut rec = Recorder {
+        schema: head.clone(),
+        ops: Vec::new(),
+    };
+    for statement in &statements {
+        statement_ops(&source, statement, &mut rec).map_err(|kind| DdlError {
+            statement: statement.number,
+            line: statement.start.line,
+            column: statement.start.column,
+            excerpt: script::excerpt(statement.text),
+            kind,
+        })?;
+    }
+    Ok(rec.ops)
+}
+
+/// The ops so far, and the schema they lead to.
+struct Recorder {
+    schema: Schema,
+    ops: Vec<Op>,
+}
+
+impl Recorder {
+    /// Record `op`, which must fit the schema as it stands.
+    fn push(&mut self, op: Op) -> Result<(), Fault> {
+        project(RULES, &mut self.schema, &op).map_err(Fault::Project)?;
+        self.ops.push(op);
+        Ok(())
+    }
+
+    fn table(&self, name: &str) -> Result<&Table, Fault> {
+        match self.schema.tables.get(name) {
+            Some(t) => Ok(t),
+            None if self.schema.views.contains_key(name) => Err(Fault::NotRecordable(format!(
+                "{name} is a view, not a table"
+            ))),
+            None => Err(Fault::Project(ProjectError::NoSuchTable(name.to_string()))),
+        }
+    }
+}
+
+/// A script the tokenizer gives up on (an unterminated string or quoted
+/// name): the error names the statement it happened in.
+fn tokenizer_error(source: &Source, e: TokenizerError) -> DdlError {
+    let at = source.offset(e.location);
+    let mut tokens = script::tokenize(&source.text[..at]).unwrap_or_default();
+    // A stand-in for the token that failed, so the split ends in the
+    // statement that holds it.
+    tokens.push(TokenWithSpan::new(
+        Token::make_word("x", None),
+        Span::new(e.location, e.location),
+    ));
+    let statements = script::split(source, tokens);
+    let (number, start) = statements
+        .last()
+        .map_or((1, e.location), |s| (s.number, s.start));
+    DdlError {
+        statement: number,
+        line: start.line,
+        column: start.column,
+        excerpt: script::excerpt(&source.text[source.offset(start)..]),
+        kind: Fault::Syntax(format!(
+            "{} at line {}, column {}",
+            e.message.to_lowercase(),
+            e.location.line,
+            e.location.column
+        )),
+    }
+}
+
+/// The statement's first `n` words, upper case (empty where there is no
+/// unquoted word).
+fn lead(statement: &Statement, n: usize) -> Vec<String> {
+    let mut words: Vec<String> = statement
+        .tokens
+        .iter()
+        .filter(|t| is_significant(&t.token))
+        .take(n)
+        .map(|t| match &t.token {
+            Token::Word(w) if w.quote_style.is_none() => w.value.to_ascii_uppercase(),
+            _ => String::new(),
+        })
+        .collect();
+    words.resize(n, String::new());
+    words
+}
+
+fn refuse<T>(message: impl Into<String>) -> Result<T, Fault> {
+    Err(Fault::NotRecordable(message.into()))
+}
+
+/// Record the ops of one statement.
+fn statement_ops(source: &Source, statement: &Statement, rec: &mut Recorder) -> Result<(), Fault> {
+    let mut c = Cursor::new(source, statement.tokens.clone());
+    let mut lead = lead(statement, 6);
+    // CREATE OR REPLACE VIEW / TRIGGER read as what they make.
+    let replace = lead[1] == "OR" && lead[2] == "REPLACE";
+    if replace {
+        lead.drain(1..3);
+    }
+    let words: Vec<&str> = lead.iter().map(String::as_str).collect();
+    match words.as_slice() {
+        ["CREATE", "TEMP" | "TEMPORARY" | "RECURSIVE" | "MATERIALIZED", "VIEW", ..]
+        | ["CREATE", "VIEW", ..]
+            if replace =>
+        {
+            create_view(source, statement, rec)
+        }
+        ["CREATE", "TRIGGER", ..] if replace => create_trigger(&mut c, statement, rec),
+        _ if replace => Err(Fault::Unsupported),
+        ["CREATE", "TABLE", ..] => create_table(&mut c, rec),
+        ["CREATE", "UNIQUE" | "INDEX", ..] => create_index(&mut c, rec),
+        ["CREATE", "VIEW", ..] => create_view(source, statement, rec),
+        ["CREATE", "TRIGGER", ..] => create_trigger(&mut c, statement, rec),
+        ["CREATE", "CONSTRAINT", "TRIGGER", ..] => refuse(
+            "constraint triggers are not recorded: strata's model keeps plain triggers",
+        ),
+        ["CREATE", "TEMP" | "TEMPORARY" | "GLOBAL" | "LOCAL", ..] => refuse(
+            "temporary objects live in one session only and are not part of the schema; remove TEMP",
+        ),
+        ["CREATE", "UNLOGGED", ..] => refuse(
+            "unlogged tables are not recorded: strata's model keeps plain tables",
+        ),
+        ["CREATE", "MATERIALIZED", ..] => refuse(
+            "materialized views are not recorded: strata's model keeps plain views",
+        ),
+        ["CREATE", "RECURSIVE", ..] => refuse(
+            "recursive views are not recorded: write the view with WITH RECURSIVE in its query",
+        ),
+        ["ALTER", "TABLE", ..] => alter_table(&mut c, rec),
+        ["DROP", "TABLE" | "INDEX" | "VIEW" | "TRIGGER", ..] => drop(&mut c, rec),
+        ["INSERT" | "UPDATE" | "DELETE" | "WITH", ..] => data(&mut c, statement, rec),
+        ["BEGIN" | "START" | "COMMIT" | "END", ..] => {
+            match c.statement()? {
+                SqlStatement::StartTransaction { .. } | SqlStatement::Commit { .. } => {}
+                _ => return Err(Fault::Unsupported),
+            }
+            c.expect_end()
+        }
+        _ => Err(Fault::Unsupported),
+    }
+}
+
+/// Whether a table or view is named `name`.
+fn relation_exists(schema: &Schema, name: &str) -> bool {
+    schema.tables.contains_key(name) || schema.views.contains_key(name)
+}
+
+fn create_table(c: &mut Cursor, rec: &mut Recorder) -> Result<(), Fault> {
+    c.expect("CREATE")?;
+    c.expect("TABLE")?;
+    let if_not_exists = c.eat_all(&["IF", "NOT", "EXISTS"]);
+    let name = c.object_name()?;
+    if c.peek_is("AS") {
+        return refuse("CREATE TABLE ... AS is not recorded: declare the columns, then fill the table with INSERT ... SELECT");
+    }
+    if c.peek_is("PARTITION") {
+        return refuse("partitions are not recorded: strata's model keeps plain tables");
+    }
+    if c.peek_is("OF") {
+        return refuse(
+            "typed tables (CREATE TABLE ... OF type) are not recorded: declare the columns",
+        );
+    }
+    c.expect_token(&Token::LParen)?;
+    let mut table = Table {
+        name,
+        ..Table::default()
+    };
+    let mut constraints = Vec::new();
+    if !c.eat_token(&Token::RParen) {
+        loop {
+            if c.peek_is("LIKE") {
+                return refuse("CREATE TABLE (LIKE ...) is not recorded: declare the columns");
+            }
+            if grammar::starts_table_constraint(c) {
+                constraints.push(grammar::table_constraint(c)?);
+            } else {
+                let def = grammar::column_def(c)?;
+                table.columns.push(def.column);
+                constraints.extend(def.constraints);
+            }
+            if !c.eat_token(&Token::Comma) {
+                break;
+            }
+        }
+        c.expect_token(&Token::RParen)?;
+    }
+    if !c.at_end() {
+        let clause = c.token_text(c.peek()).to_uppercase();
+        return refuse(format!(
+            "CREATE TABLE ... {clause} is not recorded: strata's model keeps plain tables (no INHERITS, PARTITION BY, WITH, USING, TABLESPACE or ON COMMIT)"
+        ));
+    }
+    if if_not_exists && relation_exists(&rec.schema, &table.name) {
+        return Ok(());
+    }
+    name_constraints(&rec.schema, &table, &mut constraints);
+    for constraint in constraints {
+        match constraint {
+            Constraint::PrimaryKey(pk) => {
+                if table.primary_key.is_some() {
+                    return refuse(format!(
+                        "table {} has more than one primary key",
+                        table.name
+                    ));
+                }
+                for col in table.columns.iter_mut() {
+                    if pk.columns.contains(&col.name) {
+                        col.not_null = true;
+                    }
+                }
+                table.primary_key = Some(pk);
+            }
+            Constraint::Unique(u) => table.uniques.push(u),
+            Constraint::Check(k, _) => table.checks.push(k),
+            Constraint::ForeignKey(fk) => table.foreign_keys.push(fk),
+        }
+    }
+    rec.push(Op::CreateTable { table })
+}
+
+/// The column a check is named after: the one column of `table` it
+/// reads, if it reads exactly one.
+fn check_column(table: &Table, reads: &[String]) -> Vec<String> {
+    let columns: Vec<String> = reads
+        .iter()
+        .filter(|n| table.columns.iter().any(|c| &c.name == *n))
+        .cloned()
+        .collect();
+    if columns.len() == 1 {
+        columns
+    } else {
+        vec![]
+    }
+}
+
+/// Give the constraints of `table` written without a name the names
+/// PostgreSQL gives them, in the order it does: checks, then primary key
+/// and uniques, then foreign keys (see `names`). `schema` is the schema
+/// before the table has them.
+fn name_constraints(schema: &Schema, table: &Table, constraints: &mut [Constraint]) {
+    let mut own: BTreeSet<String> = constraints
+        .iter()
+        .filter_map(|k| match k {
+            Constraint::PrimaryKey(p) => p.name.clone(),
+            Constraint::Unique(u) => u.name.clone(),
+            Constraint::Check(k, _) => k.name.clone(),
+            Constraint::ForeignKey(f) => f.name.clone(),
+        })
+        .collect();
+    for round in 0..3 {
+        for k in constraints.iter_mut() {
+            let (slot, kind, columns) = match k {
+                Constraint::Check(k, reads) if round == 0 => {
+                    (&mut k.name, Kind::Check, check_column(table, reads))
+                }
+                Constraint::PrimaryKey(p) if round == 1 => {
+                    (&mut p.name, Kind::PrimaryKey, p.columns.clone())
+                }
+                Constraint::Unique(u) if round == 1 => {
+                    (&mut u.name, Kind::Unique, u.columns.clone())
+                }
+                Constraint::ForeignKey(f) if round == 2 => {
+                    (&mut f.name, Kind::ForeignKey, f.columns.clone())
+                }
+                _ => continue,
+            };
+            if slot.is_none() {
+                let name = names::choose(schema, &table.name, &own, kind, &columns);
+                own.insert(name.clone());
+                *slot = Some(name);
+            }
+        }
+    }
+}
+
+fn position(at: usize) -> Result<u32, Fault> {
+    u32::try_from(at).map_err(|_| Fault::NotRecordable("the table has too many columns".into()))
+}
+
+/// Record ADD CONSTRAINT on `table`: named as PostgreSQL names it, at the
+/// end of its table's list.
+fn add_constraint(rec: &mut Recorder, table: &str, constraint: Constraint) -> Result<(), Fault> {
+    let t = rec.table(table)?.clone();
+    let mut one = [constraint];
+    name_constraints(&rec.schema, &t, &mut one);
+    let [constraint] = one;
+    let op = match constraint {
+        Constraint::Unique(unique) => Op::AddUnique {
+            table: t.name,
+            unique,
+            position: position(t.uniques.len())?,
+        },
+        Constraint::Check(check, _) => Op::AddCheck {
+            table: t.name,
+            check,
+            position: position(t.checks.len())?,
+        },
+        Constraint::ForeignKey(foreign_key) => Op::AddForeignKey {
+            table: t.name,
+            foreign_key,
+            position: position(t.foreign_keys.len())?,
+        },
+        Constraint::PrimaryKey(_) => {
+            return refuse(format!(
+                "cannot add a primary key to {table}: strata's model has no op for it; create the table with its key"
+            ))
+        }
+    };
+    rec.push(op)
+}
+
+fn alter_table(c: &mut Cursor, rec: &mut Recorder) -> Result<(), Fault> {
+    c.expect("ALTER")?;
+    c.expect("TABLE")?;
+    let if_exists = c.eat_all(&["IF", "EXISTS"]);
+    c.eat("ONLY");
+    let name = c.object_name()?;
+    if if_exists && !rec.schema.tables.contains_key(&name) {
+        return Ok(());
+    }
+    let table = rec.table(&name)?.name.clone();
+    if c.eat("RENAME") {
+        if c.eat("TO") {
+            let to = c.ident()?;
+            c.expect_end()?;
+            return rec.push(Op::RenameTable { from: table, to });
+        }
+        if c.peek_is("CONSTRAINT") {
+            return refuse("RENAME CONSTRAINT is not recorded: drop the constraint and add it under its new name");
+        }
+        c.eat("COLUMN");
+        let from = c.ident()?;
+        c.expect("TO")?;
+        let to = c.ident()?;
+        c.expect_end()?;
+        column_at(rec, &table, &from)?;
+        return rec.push(Op::RenameColumn { table, from, to });
+    }
+    loop {
+        alteration(c, rec, &table)?;
+        if !c.eat_token(&Token::Comma) {
+            break;
+        }
+    }
+    c.expect_end()
+}
+
+/// Where column `name` stands in `table`.
+fn column_at(rec: &Recorder, table: &str, name: &str) -> Result<usize, Fault> {
+    rec.table(table)?
+        .columns
+        .iter()
+        .position(|c| c.name == name)
+        .ok_or_else(|| {
+            Fault::Project(ProjectError::NoSuchColumn {
+                table: table.to_string(),
+                column: name.to_string(),
+            })
+        })
+}
+
+fn no_cascade(c: &mut Cursor) -> Result<(), Fault> {
+    if c.peek_is("CASCADE") {
+        return refuse(
+            "CASCADE is not recorded: drop what depends on it first, in the same change",
+        );
+    }
+    c.eat("RESTRICT");
+    Ok(())
+}
+
+/// One alteration of an ALTER TABLE's list.
+fn alteration(c: &mut Cursor, rec: &mut Recorder, table: &str) -> Result<(), Fault> {
+    if c.eat("ADD") {
+        if grammar::starts_table_constraint(c) {
+            let constraint = grammar::table_constraint(c)?;
+            return add_constraint(rec, table, constraint);
+        }
+        c.eat("COLUMN");
+        let if_not_exists = c.eat_all(&["IF", "NOT", "EXISTS"]);
+        let def = grammar::column_def(c)?;
+        if if_not_exists && column_at(rec, table, &def.column.name).is_ok() {
+            return Ok(());
+        }
+        if def
+            .constraints
+            .iter()
+            .any(|k| matches!(k, Constraint::PrimaryKey(_)))
+        {
+            return refuse(format!("cannot add a PRIMARY KEY column to {table}: strata's model has no op for adding a primary key; create the table with it"));
+        }
+        let at = rec.table(table)?.columns.len();
+        rec.push(Op::AddColumn {
+            table: table.to_string(),
+            column: def.column,
+            position: position(at)?,
+        })?;
+        for constraint in def.constraints {
+            add_constraint(rec, table, constraint)?;
+        }
+        return Ok(());
+    }
+    if c.eat("DROP") {
+        if c.eat("CONSTRAINT") {
+            let if_exists = c.eat_all(&["IF", "EXISTS"]);
+            let name = c.ident()?;
+            no_cascade(c)?;
+            return drop_constraint(rec, table, &name, if_exists);
+        }
+        c.eat("COLUMN");
+        let if_exists = c.eat_all(&["IF", "EXISTS"]);
+        let name = c.ident()?;
+        no_cascade(c)?;
+        if if_exists && column_at(rec, table, &name).is_err() {
+            return Ok(());
+        }
+        return drop_column(rec, table, &name);
+    }
+    if c.eat("ALTER") {
+        c.eat("COLUMN");
+        let name = c.ident()?;
+        let at = column_at(rec, table, &name)?;
+        let from = rec.table(table)?.columns[at].clone();
+        let mut to = from.clone();
+        if c.eat_all(&["SET", "DATA", "TYPE"]) || c.eat("TYPE") {
+            to.ty = grammar::type_name(c, &["COLLATE", "USING"])?;
+            if c.eat("COLLATE") {
+                to.collation = Some(c.collation()?);
+            }
+            if c.peek_is("USING") {
+                return refuse("ALTER COLUMN ... TYPE ... USING is not recorded yet: change the type without USING, or add a column, fill it with UPDATE and drop the old one");
+            }
+        } else if c.eat_all(&["SET", "NOT", "NULL"]) {
+            to.not_null = true;
+        } else if c.eat_all(&["DROP", "NOT", "NULL"]) {
+            to.not_null = false;
+        } else if c.eat_all(&["SET", "DEFAULT"]) {
+            to.default = Some(grammar::default_expr(c)?);
+        } else if c.eat_all(&["DROP", "DEFAULT"]) {
+            to.default = None;
+        } else {
+            let what = c.token_text(c.peek()).to_uppercase();
+            return refuse(format!(
+                "ALTER COLUMN ... {what} is not recorded: strata records TYPE, SET / DROP NOT NULL and SET / DROP DEFAULT"
+            ));
+        }
+        if to != from {
+            rec.push(Op::AlterColumn {
+                table: table.to_string(),
+                from,
+                to,
+            })?;
+        }
+        return Ok(());
+    }
+    let what = c.token_text(c.peek()).to_uppercase();
+    if what.is_empty() {
+        return Err(c.expected("ADD, DROP, ALTER or RENAME"));
+    }
+    refuse(format!(
+        "ALTER TABLE ... {what} is not recorded: strata records ADD, DROP, ALTER [COLUMN] and RENAME"
+    ))
+}
+
+fn drop_constraint(
+    rec: &mut Recorder,
+    table: &str,
+    name: &str,
+    if_exists: bool,
+) -> Result<(), Fault> {
+    let t = rec.table(table)?;
+    let named = |n: &Option<String>| n.as_deref() == Some(name);
+    let op = if let Some(at) = t.foreign_keys.iter().position(|k| named(&k.name)) {
+        Op::DropForeignKey {
+            table: t.name.clone(),
+            foreign_key: t.foreign_keys[at].clone(),
+            position: position(at)?,
+        }
+    } else if let Some(at) = t.uniques.iter().position(|k| named(&k.name)) {
+        Op::DropUnique {
+            table: t.name.clone(),
+            unique: t.uniques[at].clone(),
+            position: position(at)?,
+        }
+    } else if let Some(at) = t.checks.iter().position(|k| named(&k.name)) {
+        Op::DropCheck {
+            table: t.name.clone(),
+            check: t.checks[at].clone(),
+            position: position(at)?,
+        }
+    } else if t.primary_key.as_ref().is_some_and(|k| named(&k.name)) {
+        return refuse(format!(
+            "{name} is the primary key of {table}, which strata's model cannot drop"
+        ));
+    } else if if_exists {
+        return Ok(());
+    } else {
+        return Err(Fault::Project(ProjectError::NoSuchObject {
+            kind: "constraint",
+            name: format!("{name} on {table}"),
+        }));
+    };
+    rec.push(op)
+}
+
+/// DROP COLUMN drops the table's indexes and constraints that involve the
+/// column first, as PostgreSQL does; each op carries what it drops.
+fn drop_column(rec: &mut Recorder, table: &str, name: &str) -> Result<(), Fault> {
+    column_at(rec, table, name)?;
+    let t = rec.table(table)?.clone();
+    if t.primary_key
+        .as_ref()
+        .is_some_and(|k| k.columns.iter().any(|c| c == name))
+    {
+        return refuse(format!(
+            "column {name} is part of the primary key of {table}, which strata's model cannot drop"
+        ));
+    }
+    let mentions = |sql: &str| RULES.mentions_column(sql, name);
+    let indexes: Vec<Index> = rec
+        .schema
+        .indexes
+        .values()
+        .filter(|i| i.table == t.name)
+        .filter(|i| {
+            i.columns.iter().any(|c| match &c.term {
+                IndexTerm::Column(c) => c == name,
+                IndexTerm::Expr(e) => mentions(e),
+            }) || i.predicate.as_deref().is_some_and(mentions)
+        })
+        .cloned()
+        .collect();
+    for index in indexes {
+        rec.push(Op::DropIndex { index })?;
+    }
+    let has = |cols: &[String]| cols.iter().any(|c| c == name);
+    while let Some(at) = rec
+        .table(table)?
+        .uniques
+        .iter()
+        .position(|u| has(&u.columns))
+    {
+        let unique = rec.table(table)?.uniques[at].clone();
+        rec.push(Op::DropUnique {
+            table: t.name.clone(),
+            unique,
+            position: position(at)?,
+        })?;
+    }
+    while let Some(at) = rec
+        .table(table)?
+        .checks
+        .iter()
+        .position(|k| mentions(&k.expr))
+    {
+        let check = rec.table(table)?.checks[at].clone();
+        rec.push(Op::DropCheck {
+            table: t.name.clone(),
+            check,
+            position: position(at)?,
+        })?;
+    }
+    while let Some(at) = rec
+        .table(table)?
+        .foreign_keys
+        .iter()
+        .position(|f| has(&f.columns))
+    {
+        let foreign_key = rec.table(table)?.foreign_keys[at].clone();
+        rec.push(Op::DropForeignKey {
+            table: t.name.clone(),
+            foreign_key,
+            position: position(at)?,
+        })?;
+    }
+    let at = column_at(rec, table, name)?;
+    let column = rec.table(table)?.columns[at].clone();
+    rec.push(Op::DropColumn {
+        table: t.name.clone(),
+        column,
+        position: position(at)?,
+    })
+}
+
+fn create_index(c: &mut Cursor, rec: &mut Recorder) -> Result<(), Fault> {
+    c.expect("CREATE")?;
+    let unique = c.eat("UNIQUE");
+    c.expect("INDEX")?;
+    if c.peek_is("CONCURRENTLY") {
+        return refuse("CREATE INDEX CONCURRENTLY cannot run inside a transaction, and strata applies each change in one; remove CONCURRENTLY");
+    }
+    let if_not_exists = c.eat_all(&["IF", "NOT", "EXISTS"]);
+    let name = if c.peek_is("ON") {
+        None
+    } else {
+        Some(c.object_name()?)
+    };
+    c.expect("ON")?;
+    if c.peek_is("ONLY") {
+        return refuse("CREATE INDEX ... ON ONLY is for partitioned tables, which strata's model does not keep");
+    }
+    let written = c.object_name()?;
+    let table = rec.table(&written)?.name.clone();
+    if c.eat("USING") {
+        let method = c.ident()?;
+        if method != "btree" {
+            return refuse(format!(
+                "{method} indexes are not recorded: strata's model keeps btree indexes only"
+            ));
+        }
+    }
+    c.expect_token(&Token::LParen)?;
+    let mut columns = Vec::new();
+    loop {
+        columns.push(index_term(c)?);
+        if !c.eat_token(&Token::Comma) {
+            break;
+        }
+    }
+    c.expect_token(&Token::RParen)?;
+    for (word, why) in [
+        (
+            "INCLUDE",
+            "INCLUDE columns are not recorded: strata's model keeps an index's key only",
+        ),
+        (
+            "NULLS",
+            "NULLS NOT DISTINCT is not recorded: strata's model has no place for it",
+        ),
+        (
+            "WITH",
+            "index storage parameters (WITH ...) are not recorded",
+        ),
+        (
+            "TABLESPACE",
+            "tablespaces are not recorded: strata's model keeps the schema only",
+        ),
+    ] {
+        if c.peek_is(word) {
+            return refuse(why);
+        }
+    }
+    let predicate = if c.eat("WHERE") {
+        Some(c.expr()?.1)
+    } else {
+        None
+    };
+    c.expect_end()?;
+    let name = match name {
+        Some(n) => n,
+        None => {
+            let parts: Vec<String> = columns
+                .iter()
+                .map(|c: &IndexedColumn| match &c.term {
+                    IndexTerm::Column(n) => n.clone(),
+                    IndexTerm::Expr(_) => "expr".to_string(),
+                })
+                .collect();
+            names::choose(&rec.schema, &table, &BTreeSet::new(), Kind::Index, &parts)
+        }
+    };
+    if if_not_exists
+        && (rec.schema.indexes.contains_key(&name) || relation_exists(&rec.schema, &name))
+    {
+        return Ok(());
+    }
+    rec.push(Op::CreateIndex {
+        index: Index {
+            name,
+            table,
+            unique,
+            columns,
+            predicate,
+        },
+    })
+}
+
+/// One term of an index: a column or an expression, `[COLLATE c] [ASC |
+/// DESC]`.
+fn index_term(c: &mut Cursor) -> Result<IndexedColumn, Fault> {
+    let from = c.index();
+    let (expr, text) = c.expr()?;
+    let (expr, text, collation) = match expr {
+        Expr::Collate { expr, collation } => (
+            *expr,
+            c.text_before_last(from, "COLLATE"),
+            Some(cursor::collation_name(&collation)?),
+        ),
+        e => (e, text, None),
+    };
+    let term = match expr {
+        Expr::Identifier(i) => IndexTerm::Column(fold(&i)),
+        Expr::Nested(_) => {
+            let inner = text
+                .strip_prefix('(')
+                .and_then(|t| t.strip_suffix(')'))
+                .unwrap_or(&text);
+            IndexTerm::Expr(inner.trim().to_string())
+        }
+        _ => IndexTerm::Expr(text),
+    };
+    let desc = if c.eat("DESC") {
+        true
+    } else {
+        c.eat("ASC");
+        false
+    };
+    if c.peek_is("NULLS") {
+        return refuse("NULLS FIRST / LAST is not recorded: strata's model keeps an index term's direction only");
+    }
+    if matches!(c.peek().token, Token::Word(_)) {
+        return refuse("operator classes are not recorded: strata's model keeps an index term's collation and direction only");
+    }
+    Ok(IndexedColumn {
+        term,
+        collation,
+        desc,
+    })
+}
+
+/// The tables and views a query reads: every relation named in a FROM or
+/// JOIN or a subquery, leaving out names a WITH clause defines and
+/// table-valued functions. A relation of `pg_catalog` or
+/// `information_schema` is PostgreSQL's and left out; one of any other
+/// schema but `public` is refused.
+#[derive(Default)]
+struct Relations {
+    named: Vec<String>,
+    ctes: Vec<String>,
+    function_next: bool,
+    elsewhere: Option<String>,
+}
+
+impl Relations {
+    fn read(node: &impl Visit, except: Option<&str>) -> Result<Vec<String>, Fault> {
+        let mut r = Relations::default();
+        let _ = node.visit(&mut r);
+        if let Some(name) = r.elsewhere {
+            return refuse(format!("{name}: {ONE_SCHEMA}"));
+        }
+        let mut out: Vec<String> = Vec::new();
+        for name in r.named {
+            if !r.ctes.contains(&name) && Some(name.as_str()) != except && !out.contains(&name) {
+                out.push(name);
+            }
+        }
+        Ok(out)
+    }
+}
+
+impl Visitor for Relations {
+    type Break = Infallible;
+
+    fn pre_visit_query(&mut self, query: &Query) -> ControlFlow<Infallible> {
+        if let Some(with) = &query.with {
+            self.ctes
+                .extend(with.cte_tables.iter().map(|c| fold(&c.alias.name)));
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn pre_visit_table_factor(&mut self, factor: &TableFactor) -> ControlFlow<Infallible> {
+        if let TableFactor::Table { args: Some(_), .. } = factor {
+            self.function_next = true;
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn pre_visit_relation(&mut self, relation: &ObjectName) -> ControlFlow<Infallible> {
+        if std::mem::take(&mut self.function_next) {
+            return ControlFlow::Continue(());
+        }
+        let parts: Vec<String> = relation
+            .0
+            .iter()
+            .filter_map(ObjectNamePart::as_ident)
+            .map(fold)
+            .collect();
+        if in_other_schema(relation) {
+            if !matches!(
+                parts.first().map(String::as_str),
+                Some("pg_catalog" | "information_schema")
+            ) && self.elsewhere.is_none()
+            {
+                self.elsewhere = Some(relation.to_string());
+            }
+        } else if let Some(last) = parts.last() {
+            self.named.push(last.clone());
+        }
+        ControlFlow::Continue(())
+    }
+}
+
+/// The statement's text without the words `OR REPLACE` (the first two
+/// after CREATE), everything else as written.
+fn without_or_replace(source: &Source, statement: &Statement) -> String {
+    let significant: Vec<&TokenWithSpan> = statement
+        .tokens
+        .iter()
+        .filter(|t| is_significant(&t.token))
+        .take(4)
+        .collect();
+    let [_, or, replace, next] = significant.as_slice() else {
+        return statement.text.to_string();
+    };
+    if !is_word(&or.token, "OR") || !is_word(&replace.token, "REPLACE") {
+        return statement.text.to_string();
+    }
+    let base = source.offset(statement.start);
+    let cut = source.offset(or.span.start).saturating_sub(base);
+    let resume = source.offset(next.span.start).saturating_sub(base);
+    match (statement.text.get(..cut), statement.text.get(resume..)) {
+        (Some(head), Some(tail)) => format!("{head}{tail}"),
+        _ => statement.text.to_string(),
+    }
+}
+
+/// sqlparser does not read a view's `WITH [CASCADED | LOCAL] CHECK
+/// OPTION`: those words are taken out of the tokens (turned into
+/// whitespace, so every other token keeps its place) before the statement
+/// is parsed; the text kept has them.
+fn create_view(source: &Source, statement: &Statement, rec: &mut Recorder) -> Result<(), Fault> {
+    let mut tokens = statement.tokens.clone();
+    let significant: Vec<usize> = (0..tokens.len())
+        .filter(|&i| is_significant(&tokens[i].token))
+        .collect();
+    let tail = |words: &[&str]| {
+        significant.len() > words.len()
+            && significant[significant.len() - words.len()..]
+                .iter()
+                .zip(words)
+                .all(|(&i, w)| is_word(&tokens[i].token, w))
+    };
+    let check_option = [
+        &["WITH", "CHECK", "OPTION"][..],
+        &["WITH", "CASCADED", "CHECK", "OPTION"],
+        &["WITH", "LOCAL", "CHECK", "OPTION"],
+    ]
+    .into_iter()
+    .find(|w| tail(w))
+    .map_or(0, <[&str]>::len);
+    for &i in &significant[significant.len() - check_option..] {
+        tokens[i].token = Token::Whitespace(Whitespace::Space);
+    }
+    let mut c = Cursor::new(source, tokens);
+    let SqlStatement::CreateView(view) = c.statement()? else {
+        return Err(Fault::Unsupported);
+    };
+    c.expect_end()?;
+    if view.temporary {
+        return refuse("temporary views are not part of the schema; remove TEMP");
+    }
+    if view.materialized {
+        return refuse("materialized views are not recorded: strata's model keeps plain views");
+    }
+    if !matches!(view.options, CreateTableOptions::None) {
+        return refuse(
+            "view options (WITH ...) are not recorded: strata's model keeps a view's query only",
+        );
+    }
+    let name = object_name(&view.name)?;
+    if view.if_not_exists && relation_exists(&rec.schema, &name) {
+        return Ok(());
+    }
+    let depends_on = Relations::read(&view.query, Some(&name))?;
+    if view.or_replace {
+        if let Some(old) = rec.schema.views.get(&name).cloned() {
+            rec.push(Op::DropView { view: old })?;
+        }
+    }
+    rec.push(Op::CreateView {
+        view: View {
+            name,
+            sql: without_or_replace(source, statement),
+            depends_on,
+        },
+    })
+}
+
+/// `CREATE TRIGGER name {BEFORE | AFTER | INSTEAD OF} event [OR ...] ON
+/// table ... EXECUTE {FUNCTION | PROCEDURE} f(...)`, read as far as strata
+/// needs (the name, the table, and that it runs a function) and kept
+/// whole as written. Read here rather than by sqlparser, which does not
+/// take the string arguments PostgreSQL passes to a trigger function
+/// (`tsvector_update_trigger('fulltext', ...)`).
+fn create_trigger(c: &mut Cursor, statement: &Statement, rec: &mut Recorder) -> Result<(), Fault> {
+    c.expect("CREATE")?;
+    if c.eat_all(&["OR", "REPLACE"]) {
+        return refuse("CREATE OR REPLACE TRIGGER is not recorded: DROP TRIGGER and CREATE TRIGGER in the same change");
+    }
+    c.expect("TRIGGER")?;
+    let name = c.ident()?;
+    if !(c.eat("BEFORE") || c.eat("AFTER") || c.eat_all(&["INSTEAD", "OF"])) {
+        return Err(c.expected("BEFORE, AFTER or INSTEAD OF"));
+    }
+    // The events, up to the ON that names the table (a column of UPDATE
+    // OF named "on" would be quoted).
+    let mut events = 0;
+    while !c.at_end() && !c.peek_is("ON") {
+        c.advance();
+        events += 1;
+    }
+    if events == 0 {
+        return Err(c.expected("INSERT, UPDATE, DELETE or TRUNCATE"));
+    }
+    c.expect("ON")?;
+    let table = c.object_name()?;
+    let mut runs = false;
+    while !c.at_end() {
+        if c.eat("EXECUTE") {
+            if !(c.eat("FUNCTION") || c.eat("PROCEDURE")) {
+                return Err(c.expected("FUNCTION"));
+            }
+            c.skip_name()?;
+            c.expect_token(&Token::LParen)?;
+            runs = true;
+            break;
+        }
+        c.advance();
+    }
+    if !runs {
+        return Err(c.expected("EXECUTE FUNCTION"));
+    }
+    if !relation_exists(&rec.schema, &table) {
+        return Err(Fault::Project(ProjectError::NoSuchTable(table)));
+    }
+    rec.push(Op::CreateTrigger {
+        trigger: Trigger {
+            name,
+            table,
+            sql: statement.text.to_string(),
+            depends_on: vec![],
+        },
+    })
+}
+
+fn drop(c: &mut Cursor, rec: &mut Recorder) -> Result<(), Fault> {
+    c.expect("DROP")?;
+    let kind = c.token_text(c.peek()).to_ascii_uppercase();
+    c.advance();
+    if c.peek_is("CONCURRENTLY") {
+        return refuse("DROP INDEX CONCURRENTLY cannot run inside a transaction, and strata applies each change in one; remove CONCURRENTLY");
+    }
+    let if_exists = c.eat_all(&["IF", "EXISTS"]);
+    let mut names = vec![c.object_name()?];
+    let mut on = None;
+    if kind == "TRIGGER" {
+        c.expect("ON")?;
+        on = Some(c.object_name()?);
+    } else {
+        while c.eat_token(&Token::Comma) {
+            names.push(c.object_name()?);
+        }
+    }
+    no_cascade(c)?;
+    c.expect_end()?;
+    let missing = |kind: &'static str, name: &str| {
+        if if_exists {
+            Ok(())
+        } else if kind == "table" {
+            Err(Fault::Project(ProjectError::NoSuchTable(name.to_string())))
+        } else {
+            Err(Fault::Project(ProjectError::NoSuchObject {
+                kind,
+                name: name.to_string(),
+            }))
+        }
+    };
+    match kind.as_str() {
+        "TABLE" => {
+            // A table another one of the list refers to goes after it.
+            let mut pending = names;
+            while !pending.is_empty() {
+                let refers = |a: &str, b: &str| {
+                    rec.schema
+                        .tables
+                        .get(a)
+                        .is_some_and(|t| t.foreign_keys.iter().any(|f| f.ref_table == b))
+                };
+                let at = (0..pending.len())
+                    .find(|&i| {
+                        !pending
+                            .iter()
+                            .enumerate()
+                            .any(|(j, o)| j != i && refers(o, &pending[i]))
+                    })
+                    .unwrap_or(0);
+                let name = pending.remove(at);
+                drop_table(rec, &name, &missing)?;
+            }
+            Ok(())
+        }
+        "INDEX" => {
+            for name in names {
+                match rec.schema.indexes.get(&name).cloned() {
+                    Some(index) => rec.push(Op::DropIndex { index })?,
+                    None => missing("index", &name)?,
+                }
+            }
+            Ok(())
+        }
+        "VIEW" => {
+            for name in names {
+                match rec.schema.views.get(&name).cloned() {
+                    Some(view) => rec.push(Op::DropView { view })?,
+                    None if rec.schema.tables.contains_key(&name) => {
+                        return refuse(format!("{name} is a table: use DROP TABLE"))
+                    }
+                    None => missing("view", &name)?,
+                }
+            }
+            Ok(())
+        }
+        _ => {
+            let name = &names[0];
+            let table = on.unwrap_or_default();
+            match rec.schema.triggers.get(name).cloned() {
+                Some(trigger) if trigger.table == table => rec.push(Op::DropTrigger { trigger }),
+                Some(trigger) => refuse(format!(
+                    "trigger {name} is on {}, not on {table}",
+                    trigger.table
+                )),
+                None => missing("trigger", name),
+            }
+        }
+    }
+}
+
+/// DROP TABLE drops the table's triggers and indexes with it, as
+/// PostgreSQL does; the ops say so, each carrying what it drops.
+fn drop_table(
+    rec: &mut Recorder,
+    name: &str,
+    missing: &dyn Fn(&'static str, &str) -> Result<(), Fault>,
+) -> Result<(), Fault> {
+    let Some(table) = rec.schema.tables.get(name).cloned() else {
+        if rec.schema.views.contains_key(name) {
+            return refuse(format!("{name} is a view: use DROP VIEW"));
+        }
+        return missing("table", name);
+    };
+    let triggers: Vec<Trigger> = rec
+        .schema
+        .triggers
+        .values()
+        .filter(|t| t.table == table.name)
+        .cloned()
+        .collect();
+    for trigger in triggers {
+        rec.push(Op::DropTrigger { trigger })?;
+    }
+    let indexes: Vec<Index> = rec
+        .schema
+        .indexes
+        .values()
+        .filter(|i| i.table == table.name)
+        .cloned()
+        .collect();
+    for index in indexes {
+        rec.push(Op::DropIndex { index })?;
+    }
+    rec.push(Op::DropTable { table })
+}
+
+/// INSERT, UPDATE and DELETE, kept verbatim as a data step once sqlparser
+/// has read them; `WITH ...` only when it leads into one of those.
+fn data(c: &mut Cursor, statement: &Statement, rec: &mut Recorder) -> Result<(), Fault> {
+    let parsed = c.statement()?;
+    c.expect_end()?;
+    let is_data = match &parsed {
+        SqlStatement::Insert(_) | SqlStatement::Update(_) | SqlStatement::Delete(_) => true,
+        SqlStatement::Query(q) => matches!(
+            *q.body,
+            SetExpr::Insert(_) | SetExpr::Update(_) | SetExpr::Delete(_)
+        ),
+        _ => false,
+    };
+    if !is_data {
+        return Err(Fault::Unsupported);
+    }
+    Relations::read(&parsed, None)?;
+    rec.push(Op::Data {
+        sql: statement.text.to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests;

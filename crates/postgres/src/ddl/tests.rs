@@ -1,0 +1,795 @@
+use proptest::prelude::*;
+use strata_schema::{
+    project, Check, Column, FkAction, ForeignKey, Generated, Index, IndexTerm, IndexedColumn, Op,
+    PrimaryKey, ProjectError, Schema, Table, Trigger, Unique, View,
+};
+
+use super::{parse_change, DdlError, DdlErrorKind, RULES};
+
+fn ops(sql: &str) -> Vec<Op> {
+    ops_on(&Schema::default(), sql)
+}
+
+fn ops_on(head: &Schema, sql: &str) -> Vec<Op> {
+    parse_change(sql, head).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn schema(sql: &str) -> Schema {
+    schema_on(Schema::default(), sql)
+}
+
+fn schema_on(mut head: Schema, sql: &str) -> Schema {
+    for op in ops_on(&head, sql) {
+        project(RULES, &mut head, &op).unwrap();
+    }
+    head
+}
+
+fn err(head: &Schema, sql: &str) -> DdlError {
+    match parse_change(sql, head) {
+        Ok(ops) => panic!("accepted: {ops:?}"),
+        Err(e) => e,
+    }
+}
+
+fn not_recordable(sql: &str) -> String {
+    match err(&Schema::default(), sql).kind {
+        DdlErrorKind::NotRecordable(m) => m,
+        k => panic!("not NotRecordable: {k:?}"),
+    }
+}
+
+fn table(s: &Schema, name: &str) -> Table {
+    s.tables
+        .get(name)
+        .cloned()
+        .unwrap_or_else(|| panic!("no {name}"))
+}
+
+#[test]
+fn create_table_with_every_column_clause() {
+    let s = schema(
+        "CREATE TABLE users (
+            id INT PRIMARY KEY,
+            email VARCHAR(50) NOT NULL UNIQUE,
+            name TEXT COLLATE \"C\" DEFAULT 'x' NULL,
+            age Integer CHECK (age >= 0),
+            price NUMERIC( 10 , 2 ) DEFAULT 0 NOT NULL,
+            at TIMESTAMP WITH TIME ZONE DEFAULT now(),
+            tags TEXT[],
+            doubled int GENERATED ALWAYS AS (age * 2) STORED
+        );
+        CREATE TABLE orders (
+            id int,
+            user_id int REFERENCES users (id) ON DELETE CASCADE,
+            CONSTRAINT orders_pk PRIMARY KEY (id)
+        )",
+    );
+    let users = table(&s, "users");
+    let col = |n: &str| users.columns.iter().find(|c| c.name == n).unwrap().clone();
+    assert_eq!(
+        col("id"),
+        Column {
+            not_null: true,
+            ..Column::new("id", "int")
+        }
+    );
+    assert_eq!(
+        col("email"),
+        Column {
+            not_null: true,
+            ..Column::new("email", "varchar(50)")
+        }
+    );
+    assert_eq!(
+        col("name"),
+        Column {
+            default: Some("'x'".into()),
+            collation: Some("C".into()),
+            ..Column::new("name", "text")
+        }
+    );
+    assert_eq!(col("age").ty, "integer");
+    assert_eq!(col("price").ty, "numeric(10,2)");
+    assert_eq!(col("price").default.as_deref(), Some("0"));
+    assert!(col("price").not_null);
+    assert_eq!(col("at").ty, "timestamp with time zone");
+    assert_eq!(col("at").default.as_deref(), Some("now()"));
+    assert_eq!(col("tags").ty, "text[]");
+    assert_eq!(
+        col("doubled").generated,
+        Some(Generated {
+            expr: "age * 2".into(),
+            stored: true
+        })
+    );
+    assert_eq!(
+        users.primary_key,
+        Some(PrimaryKey {
+            name: Some("users_pkey".into()),
+            columns: vec!["id".into()]
+        })
+    );
+    assert_eq!(
+        users.uniques,
+        vec![Unique {
+            name: Some("users_email_key".into()),
+            columns: vec!["email".into()]
+        }]
+    );
+    assert_eq!(
+        users.checks,
+        vec![Check {
+            name: Some("users_age_check".into()),
+            expr: "age >= 0".into()
+        }]
+    );
+    let orders = table(&s, "orders");
+    assert_eq!(
+        orders.primary_key.unwrap().name.as_deref(),
+        Some("orders_pk")
+    );
+    assert_eq!(
+        orders.foreign_keys,
+        vec![ForeignKey {
+            name: Some("orders_user_id_fkey".into()),
+            columns: vec!["user_id".into()],
+            ref_table: "users".into(),
+            ref_columns: vec!["id".into()],
+            on_delete: FkAction::Cascade,
+            ..ForeignKey::default()
+        }]
+    );
+}
+
+#[test]
+fn table_constraints_and_deferred_foreign_keys() {
+    let s = schema(
+        "CREATE TABLE p (a int, b int, PRIMARY KEY (a, b));
+         CREATE TABLE c (
+            x int, y int,
+            CONSTRAINT c_u UNIQUE (x, y),
+            UNIQUE (y, x),
+            CHECK (x < y),
+            CHECK (x > 0),
+            FOREIGN KEY (x, y) REFERENCES public.p (a, b) ON UPDATE SET NULL DEFERRABLE INITIALLY DEFERRED
+         )",
+    );
+    let p = table(&s, "p");
+    assert!(p.columns.iter().all(|c| c.not_null));
+    assert_eq!(p.primary_key.unwrap().name.as_deref(), Some("p_pkey"));
+    let c = table(&s, "c");
+    let names: Vec<_> = c.uniques.iter().map(|u| u.name.clone().unwrap()).collect();
+    assert_eq!(names, ["c_u", "c_y_x_key"]);
+    let names: Vec<_> = c.checks.iter().map(|k| k.name.clone().unwrap()).collect();
+    // A check reading two columns is named after the table only.
+    assert_eq!(names, ["c_check", "c_x_check"]);
+    let fk = &c.foreign_keys[0];
+    assert_eq!(fk.name.as_deref(), Some("c_x_y_fkey"));
+    assert_eq!(fk.on_update, FkAction::SetNull);
+    assert!(fk.deferred);
+}
+
+#[test]
+fn default_names_take_a_number_while_taken() {
+    let s = schema(
+        "CREATE TABLE t (a int CHECK (a > 0) CHECK (a < 10), b int UNIQUE, UNIQUE (b));
+         CREATE TABLE u (a int CONSTRAINT u_a_check CHECK (a > 1), CHECK (a > 2));",
+    );
+    let t = table(&s, "t");
+    let names: Vec<_> = t.checks.iter().map(|k| k.name.clone().unwrap()).collect();
+    assert_eq!(names, ["t_a_check", "t_a_check1"]);
+    let names: Vec<_> = t.uniques.iter().map(|k| k.name.clone().unwrap()).collect();
+    assert_eq!(names, ["t_b_key", "t_b_key1"]);
+    let u = table(&s, "u");
+    let names: Vec<_> = u.checks.iter().map(|k| k.name.clone().unwrap()).collect();
+    assert_eq!(names, ["u_a_check", "u_a_check1"]);
+    // Names are PostgreSQL's per schema: another table's constraint, or a
+    // relation for a key (its index bears the name), takes a name too.
+    let s = schema_on(
+        s,
+        "CREATE TABLE v_pkey (a int); CREATE TABLE v (a int PRIMARY KEY);
+         ALTER TABLE v ADD CONSTRAINT w_a_check CHECK (a > 0);
+         CREATE TABLE w (a int CHECK (a > 0))",
+    );
+    assert_eq!(
+        table(&s, "v").primary_key.unwrap().name.as_deref(),
+        Some("v_pkey1")
+    );
+    assert_eq!(table(&s, "w").checks[0].name.as_deref(), Some("w_a_check1"));
+    // Long names are cut to PostgreSQL's 63 bytes.
+    let long = "t".repeat(60);
+    let s = schema(&format!("CREATE TABLE {long} (email text UNIQUE)"));
+    let name = table(&s, &long).uniques[0].name.clone().unwrap();
+    assert_eq!(name.len(), 63);
+    assert!(name.ends_with("_email_key"));
+}
+
+#[test]
+fn names_fold_unless_quoted() {
+    let s =
+        schema("CREATE TABLE Users (Id INT, \"Name\" text); CREATE TABLE \"Users\" (x int, y int)");
+    let users = table(&s, "users");
+    assert_eq!(users.columns[0].name, "id");
+    assert_eq!(users.columns[1].name, "Name");
+    assert!(s.tables.contains_key("Users"));
+    let s = schema_on(
+        s,
+        "ALTER TABLE USERS ADD COLUMN Age int; ALTER TABLE public.\"Users\" DROP COLUMN X",
+    );
+    assert_eq!(table(&s, "users").columns[2].name, "age");
+    assert_eq!(
+        not_recordable("CREATE TABLE other.t (a int)"),
+        "other.t: strata's PostgreSQL target keeps one schema (public)"
+    );
+    // "public" quoted is still public; "PUBLIC" is not.
+    schema("CREATE TABLE \"public\".t (a int)");
+    assert!(not_recordable("CREATE TABLE \"PUBLIC\".t (a int)").contains("one schema (public)"));
+}
+
+#[test]
+fn refusals_say_why() {
+    for (sql, says) in [
+        (
+            "CREATE TABLE t (id serial)",
+            "serial columns are not recorded",
+        ),
+        (
+            "CREATE TABLE t (id BIGSERIAL PRIMARY KEY)",
+            "bigserial columns",
+        ),
+        (
+            "CREATE TABLE t (id int GENERATED ALWAYS AS IDENTITY)",
+            "identity columns",
+        ),
+        (
+            "CREATE TABLE t (id int GENERATED BY DEFAULT AS IDENTITY)",
+            "identity columns",
+        ),
+        ("CREATE TEMP TABLE t (a int)", "temporary"),
+        ("CREATE UNLOGGED TABLE t (a int)", "unlogged"),
+        ("CREATE TABLE t (a int) PARTITION BY RANGE (a)", "PARTITION"),
+        ("CREATE TABLE t (a int) INHERITS (u)", "INHERITS"),
+        ("CREATE TABLE t (a int) WITH (fillfactor = 70)", "WITH"),
+        ("CREATE TABLE t (LIKE u)", "LIKE"),
+        ("CREATE TABLE t AS SELECT 1", "AS"),
+        (
+            "CREATE TABLE t (a int, EXCLUDE USING gist (a WITH =))",
+            "exclusion",
+        ),
+        (
+            "CREATE TABLE t (a int REFERENCES u MATCH FULL)",
+            "MATCH FULL",
+        ),
+        (
+            "CREATE TABLE t (a int REFERENCES u DEFERRABLE)",
+            "INITIALLY IMMEDIATE",
+        ),
+        ("CREATE TABLE t (a int UNIQUE DEFERRABLE)", "DEFERRABLE"),
+        (
+            "CREATE TABLE t (a int CHECK (a > 0) NO INHERIT)",
+            "NO INHERIT",
+        ),
+        ("CREATE MATERIALIZED VIEW v AS SELECT 1", "materialized"),
+    ] {
+        let m = not_recordable(sql);
+        assert!(m.contains(says), "{sql}: {m}");
+    }
+    assert!(not_recordable("CREATE TABLE t (id serial)").contains("no sequences"));
+}
+
+#[test]
+fn several_alterations_in_one_alter_table() {
+    let head = schema("CREATE TABLE t (id int PRIMARY KEY, a text DEFAULT 'x', b int)");
+    let ops = ops_on(
+        &head,
+        "ALTER TABLE t ADD COLUMN c VARCHAR(10) NOT NULL DEFAULT '', ADD CONSTRAINT c_ok CHECK (c <> 'z'),
+            ALTER COLUMN a SET NOT NULL, ALTER a DROP DEFAULT, ALTER COLUMN b TYPE BIGINT,
+            ADD UNIQUE (c), DROP COLUMN b",
+    );
+    let kinds: Vec<_> = ops.iter().map(Op::kind).collect();
+    assert_eq!(
+        kinds,
+        [
+            "add_column",
+            "add_check",
+            "alter_column",
+            "alter_column",
+            "alter_column",
+            "add_unique",
+            "drop_column"
+        ]
+    );
+    assert_eq!(
+        ops[0],
+        Op::AddColumn {
+            table: "t".into(),
+            column: Column {
+                not_null: true,
+                default: Some("''".into()),
+                ..Column::new("c", "varchar(10)")
+            },
+            position: 3
+        }
+    );
+    let Op::AlterColumn { from, to, .. } = &ops[4] else {
+        panic!()
+    };
+    assert_eq!((from.ty.as_str(), to.ty.as_str()), ("int", "bigint"));
+    let Op::AddUnique { unique, .. } = &ops[5] else {
+        panic!()
+    };
+    assert_eq!(unique.name.as_deref(), Some("t_c_key"));
+    let s = schema_on(
+        head,
+        "ALTER TABLE t RENAME COLUMN a TO aa; ALTER TABLE t RENAME TO tt; ALTER TABLE tt ALTER aa SET DEFAULT 'y' || 'z'",
+    );
+    let tt = table(&s, "tt");
+    assert_eq!(tt.columns[1].name, "aa");
+    assert_eq!(tt.columns[1].default.as_deref(), Some("'y' || 'z'"));
+}
+
+#[test]
+fn drop_column_carries_its_definition_and_what_involves_it() {
+    let head = schema(
+        "CREATE TABLE t (id int PRIMARY KEY, a text NOT NULL DEFAULT 'x' UNIQUE CHECK (a <> ''), b int);
+         CREATE INDEX t_a ON t (lower(a))",
+    );
+    let ops = ops_on(&head, "ALTER TABLE t DROP COLUMN a");
+    let kinds: Vec<_> = ops.iter().map(Op::kind).collect();
+    assert_eq!(
+        kinds,
+        ["drop_index", "drop_unique", "drop_check", "drop_column"]
+    );
+    assert_eq!(
+        ops[3],
+        Op::DropColumn {
+            table: "t".into(),
+            column: Column {
+                not_null: true,
+                default: Some("'x'".into()),
+                ..Column::new("a", "text")
+            },
+            position: 1
+        }
+    );
+    assert!(not_recordable_on(&head, "ALTER TABLE t DROP COLUMN id").contains("primary key"));
+    assert!(not_recordable_on(&head, "ALTER TABLE t DROP COLUMN b CASCADE").contains("CASCADE"));
+    assert_eq!(
+        ops_on(&head, "ALTER TABLE t DROP COLUMN IF EXISTS zz"),
+        vec![]
+    );
+}
+
+fn not_recordable_on(head: &Schema, sql: &str) -> String {
+    match err(head, sql).kind {
+        DdlErrorKind::NotRecordable(m) => m,
+        k => panic!("not NotRecordable: {k:?}"),
+    }
+}
+
+#[test]
+fn drop_constraint_by_the_name_postgresql_gave_it() {
+    let head = schema(
+        "CREATE TABLE users (id int PRIMARY KEY, email text UNIQUE, age int CHECK (age > 0));
+         CREATE TABLE orders (id int, user_id int REFERENCES users)",
+    );
+    let ops = ops_on(
+        &head,
+        "ALTER TABLE users DROP CONSTRAINT users_email_key, DROP CONSTRAINT users_age_check;
+         ALTER TABLE orders DROP CONSTRAINT orders_user_id_fkey",
+    );
+    assert_eq!(
+        ops[0],
+        Op::DropUnique {
+            table: "users".into(),
+            unique: Unique {
+                name: Some("users_email_key".into()),
+                columns: vec!["email".into()]
+            },
+            position: 0
+        }
+    );
+    assert_eq!(ops[1].kind(), "drop_check");
+    let Op::DropForeignKey { foreign_key, .. } = &ops[2] else {
+        panic!()
+    };
+    assert_eq!(foreign_key.ref_table, "users");
+    assert!(foreign_key.ref_columns.is_empty());
+    assert!(
+        not_recordable_on(&head, "ALTER TABLE users DROP CONSTRAINT users_pkey")
+            .contains("primary key")
+    );
+    assert!(matches!(
+        err(&head, "ALTER TABLE users DROP CONSTRAINT nope").kind,
+        DdlErrorKind::Project(ProjectError::NoSuchObject { .. })
+    ));
+    assert_eq!(
+        ops_on(&head, "ALTER TABLE users DROP CONSTRAINT IF EXISTS nope"),
+        vec![]
+    );
+    assert!(
+        not_recordable_on(&head, "ALTER TABLE users ADD PRIMARY KEY (email)")
+            .contains("primary key")
+    );
+    assert!(not_recordable_on(
+        &head,
+        "ALTER TABLE users ALTER age TYPE bigint USING age::bigint"
+    )
+    .contains("USING"));
+}
+
+#[test]
+fn create_and_drop_index() {
+    let head = schema("CREATE TABLE t (a text, b int)");
+    let ops = ops_on(
+        &head,
+        "CREATE UNIQUE INDEX Ix ON t USING btree (a COLLATE \"C\" DESC, (lower(a)), b ASC) WHERE b > 0;
+         CREATE INDEX ON t (b); CREATE INDEX ON t (lower(a))",
+    );
+    assert_eq!(
+        ops[0],
+        Op::CreateIndex {
+            index: Index {
+                name: "ix".into(),
+                table: "t".into(),
+                unique: true,
+                columns: vec![
+                    IndexedColumn {
+                        term: IndexTerm::Column("a".into()),
+                        collation: Some("C".into()),
+                        desc: true
+                    },
+                    IndexedColumn {
+                        term: IndexTerm::Expr("lower(a)".into()),
+                        collation: None,
+                        desc: false
+                    },
+                    IndexedColumn {
+                        term: IndexTerm::Column("b".into()),
+                        collation: None,
+                        desc: false
+                    },
+                ],
+                predicate: Some("b > 0".into()),
+            }
+        }
+    );
+    let Op::CreateIndex { index } = &ops[1] else {
+        panic!()
+    };
+    assert_eq!(index.name, "t_b_idx");
+    let Op::CreateIndex { index } = &ops[2] else {
+        panic!()
+    };
+    assert_eq!(index.name, "t_expr_idx");
+    assert_eq!(index.columns[0].term, IndexTerm::Expr("lower(a)".into()));
+    for (sql, says) in [
+        ("CREATE INDEX i ON t USING gin (a)", "gin indexes"),
+        ("CREATE INDEX CONCURRENTLY i ON t (a)", "transaction"),
+        ("CREATE INDEX i ON t (a) INCLUDE (b)", "INCLUDE"),
+        (
+            "CREATE INDEX i ON t (a text_pattern_ops)",
+            "operator classes",
+        ),
+        ("CREATE INDEX i ON t (a NULLS FIRST)", "NULLS FIRST"),
+    ] {
+        let m = not_recordable_on(&head, sql);
+        assert!(m.contains(says), "{sql}: {m}");
+    }
+    let s = schema_on(head, "CREATE INDEX i ON t (a); CREATE INDEX j ON t (b)");
+    let ops = ops_on(&s, "DROP INDEX i, public.j");
+    assert_eq!(ops.len(), 2);
+    assert!(matches!(&ops[0], Op::DropIndex { index } if index.name == "i" && index.table == "t"));
+}
+
+#[test]
+fn views() {
+    let head = schema("CREATE TABLE a (id int); CREATE TABLE b (id int)");
+    let sql = "CREATE VIEW V AS WITH w AS (SELECT id FROM a) SELECT * FROM w JOIN public.b USING (id) WHERE id IN (SELECT id FROM \"a\")";
+    let ops = ops_on(&head, sql);
+    assert_eq!(
+        ops,
+        vec![Op::CreateView {
+            view: View {
+                name: "v".into(),
+                sql: sql.into(),
+                depends_on: vec!["a".into(), "b".into()]
+            }
+        }]
+    );
+    let s = schema_on(head.clone(), sql);
+    let ops = ops_on(&s, "CREATE OR REPLACE VIEW v AS SELECT id FROM b");
+    assert_eq!(ops[0].kind(), "drop_view");
+    assert_eq!(
+        ops[1],
+        Op::CreateView {
+            view: View {
+                name: "v".into(),
+                sql: "CREATE VIEW v AS SELECT id FROM b".into(),
+                depends_on: vec!["b".into()]
+            }
+        }
+    );
+    assert_eq!(
+        ops_on(&head, "CREATE OR REPLACE VIEW w AS SELECT 1").len(),
+        1
+    );
+    assert!(matches!(
+        &ops_on(&s, "DROP VIEW v")[..],
+        [Op::DropView { .. }]
+    ));
+    assert!(
+        not_recordable_on(&head, "CREATE VIEW v AS SELECT * FROM other.t").contains("one schema")
+    );
+    assert!(not_recordable_on(&head, "CREATE TEMP VIEW v AS SELECT 1").contains("temporary"));
+    assert!(
+        not_recordable_on(&head, "CREATE OR REPLACE TEMP VIEW v AS SELECT 1").contains("temporary")
+    );
+}
+
+#[test]
+fn triggers() {
+    let head = schema("CREATE TABLE t (a int, at timestamp)");
+    let sql = "CREATE TRIGGER touch BEFORE UPDATE ON T FOR EACH ROW EXECUTE FUNCTION touch()";
+    let ops = ops_on(&head, sql);
+    assert_eq!(
+        ops,
+        vec![Op::CreateTrigger {
+            trigger: Trigger {
+                name: "touch".into(),
+                table: "t".into(),
+                sql: sql.into(),
+                depends_on: vec![]
+            }
+        }]
+    );
+    let s = schema_on(head, sql);
+    // String arguments to the function, and a function in pg_catalog.
+    let fts = "CREATE TRIGGER fts BEFORE INSERT OR UPDATE OF a, at ON public.t FOR EACH ROW EXECUTE FUNCTION pg_catalog.tsvector_update_trigger('fulltext', 'pg_catalog.english', 'title')";
+    assert!(
+        matches!(&ops_on(&s, fts)[..], [Op::CreateTrigger { trigger }] if trigger.table == "t" && trigger.sql == fts)
+    );
+    for sql in [
+        "CREATE TRIGGER x ON t EXECUTE FUNCTION f()",
+        "CREATE TRIGGER x BEFORE ON t EXECUTE FUNCTION f()",
+        "CREATE TRIGGER x BEFORE INSERT ON t FOR EACH ROW",
+    ] {
+        assert!(
+            matches!(err(&s, sql).kind, DdlErrorKind::Syntax(_)),
+            "{sql}"
+        );
+    }
+    let ops = ops_on(&s, "DROP TRIGGER touch ON t");
+    assert!(matches!(&ops[..], [Op::DropTrigger { trigger }] if trigger.sql == sql));
+    assert!(not_recordable_on(&s, "DROP TRIGGER touch ON u").contains("is on t"));
+    assert!(not_recordable_on(
+        &s,
+        "CREATE OR REPLACE TRIGGER touch BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION touch()"
+    )
+    .contains("DROP TRIGGER and CREATE TRIGGER"));
+    // DROP TABLE takes the table's triggers and indexes with it.
+    let s = schema_on(s, "CREATE INDEX i ON t (a)");
+    let kinds: Vec<_> = ops_on(&s, "DROP TABLE t").iter().map(Op::kind).collect();
+    assert_eq!(kinds, ["drop_trigger", "drop_index", "drop_table"]);
+}
+
+#[test]
+fn drop_tables() {
+    let head = schema(
+        "CREATE TABLE p (id int PRIMARY KEY); CREATE TABLE c (p int REFERENCES p); CREATE TABLE x (a int)",
+    );
+    // p is referred to by c: dropped after it, whatever the order written.
+    let ops = ops_on(&head, "DROP TABLE p, c");
+    assert!(
+        matches!(&ops[..], [Op::DropTable { table: a }, Op::DropTable { table: b }] if a.name == "c" && b.name == "p")
+    );
+    assert!(not_recordable_on(&head, "DROP TABLE x CASCADE").contains("CASCADE"));
+    assert_eq!(ops_on(&head, "DROP TABLE IF EXISTS nope"), vec![]);
+    assert!(matches!(
+        err(&head, "DROP TABLE p").kind,
+        DdlErrorKind::Project(ProjectError::InUse { .. })
+    ));
+}
+
+#[test]
+fn data_steps_and_transactions() {
+    let ops = ops(
+        "BEGIN; CREATE TABLE t (a int); INSERT INTO t VALUES (1), (N'2');
+         UPDATE public.t SET a = 2; DELETE FROM t WHERE a = 2; COMMIT;",
+    );
+    let data: Vec<_> = ops
+        .iter()
+        .filter_map(|o| match o {
+            Op::Data { sql } => Some(sql.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        data,
+        [
+            "INSERT INTO t VALUES (1), (N'2')",
+            "UPDATE public.t SET a = 2",
+            "DELETE FROM t WHERE a = 2"
+        ]
+    );
+    assert!(not_recordable("INSERT INTO strata.x VALUES (1)").contains("one schema"));
+    for sql in [
+        "SELECT 1",
+        "GRANT SELECT ON t TO x",
+        "CREATE SEQUENCE s",
+        "SET search_path = ''",
+    ] {
+        assert_eq!(
+            err(&Schema::default(), sql).kind,
+            DdlErrorKind::Unsupported,
+            "{sql}"
+        );
+    }
+}
+
+#[test]
+fn errors_say_where() {
+    let e = err(
+        &Schema::default(),
+        "CREATE TABLE t (a int);\n\n  CREATE TABLE u (a int REFERENCES nope);",
+    );
+    assert_eq!((e.statement, e.line, e.column), (2, 3, 3));
+    assert_eq!(e.excerpt, "CREATE TABLE u (a int REFERENCES nope)");
+    assert!(matches!(e.kind, DdlErrorKind::Project(_)), "{e}");
+    let e = err(&Schema::default(), "CREATE TABLE t (a int,);");
+    assert!(
+        matches!(&e.kind, DdlErrorKind::Syntax(m) if m.contains("line 1")),
+        "{e}"
+    );
+    let e = err(
+        &Schema::default(),
+        "CREATE TABLE t (a int);\nINSERT INTO t VALUES ('x);",
+    );
+    assert_eq!((e.statement, e.line, e.column), (2, 2, 1));
+    assert!(matches!(e.kind, DdlErrorKind::Syntax(_)), "{e}");
+    let e = err(
+        &Schema::default(),
+        "CREATE TABLE t (a int);\nCREATE TABLE t (a int);",
+    );
+    assert!(matches!(
+        e.kind,
+        DdlErrorKind::Project(ProjectError::AlreadyExists { .. })
+    ));
+    assert_eq!(
+        e.to_string(),
+        "statement 2 (line 2, column 1): CREATE TABLE t (a int): table t already exists"
+    );
+}
+
+#[test]
+fn rendered_schema_reads_back_the_same() {
+    let s = schema(
+        "CREATE TABLE \"Users\" (
+            id bigint PRIMARY KEY,
+            email varchar(200) NOT NULL COLLATE \"C\",
+            score numeric(10,2) DEFAULT 0 CHECK (score >= 0),
+            \"Nick\" text GENERATED ALWAYS AS (upper(email)) STORED,
+            CONSTRAINT email_once UNIQUE (email)
+        );
+        CREATE TABLE orders (
+            id int,
+            user_id bigint,
+            note text,
+            CONSTRAINT orders_pk PRIMARY KEY (id),
+            CONSTRAINT to_user FOREIGN KEY (user_id) REFERENCES \"Users\" (id) ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED,
+            CHECK (note <> '' AND id > 0)
+        );
+        ALTER TABLE \"Users\" ADD COLUMN last_order int REFERENCES orders (id) ON UPDATE RESTRICT;
+        CREATE UNIQUE INDEX users_lower ON \"Users\" (lower(email) DESC, id) WHERE id > 0;
+        CREATE VIEW big AS SELECT * FROM orders WHERE id > 100;
+        CREATE VIEW bigger AS SELECT * FROM big WHERE id > 1000;
+        CREATE TRIGGER t BEFORE UPDATE ON orders FOR EACH ROW EXECUTE FUNCTION f();",
+    );
+    let script = crate::render::render_schema(&s).join(";\n");
+    let back = schema(&script);
+    assert_eq!(back, s, "{script}");
+}
+
+#[test]
+fn chinook_reads() {
+    let path = "/work/shared/corpus/postgres/chinook/Chinook_PostgreSql.sql";
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return;
+    };
+    // Lines 1-28 make the database and connect to it (psql's \c).
+    let body = text
+        .split_once("\\c chinook;")
+        .map_or(text.as_str(), |(_, b)| b);
+    let s = schema(body);
+    assert_eq!(s.tables.len(), 11);
+    assert_eq!(s.indexes.len(), 11);
+    let fks: usize = s.tables.values().map(|t| t.foreign_keys.len()).sum();
+    assert_eq!(fks, 11);
+    let track = table(&s, "playlist_track");
+    assert_eq!(
+        track.primary_key.unwrap().name.as_deref(),
+        Some("playlist_track_pkey")
+    );
+}
+
+proptest! {
+    #[test]
+    fn never_panics(sql in "\\PC{0,120}") {
+        let _ = parse_change(&sql, &Schema::default());
+    }
+
+    #[test]
+    fn never_panics_on_ddl_like_text(
+        words in proptest::collection::vec(
+            prop_oneof![
+                Just("CREATE"), Just("TABLE"), Just("ALTER"), Just("DROP"), Just("INDEX"),
+                Just("t"), Just("("), Just(")"), Just(","), Just(";"), Just("int"),
+                Just("PRIMARY"), Just("KEY"), Just("CHECK"), Just("DEFAULT"), Just("ADD"),
+                Just("COLUMN"), Just("CONSTRAINT"), Just("UNIQUE"), Just("a"), Just("ON"),
+                Just("REFERENCES"), Just("NOT"), Just("NULL"), Just("'x'"), Just("CASE"),
+                Just("END"), Just("VIEW"), Just("AS"), Just("SELECT"), Just("\""), Just("$$"),
+            ],
+            0..30,
+        )
+    ) {
+        let _ = parse_change(&words.join(" "), &Schema::default());
+        let head = schema("CREATE TABLE t (a int PRIMARY KEY, b text UNIQUE)");
+        let _ = parse_change(&words.join(" "), &head);
+    }
+}
+
+#[test]
+fn types_defaults_and_collations_as_written() {
+    let s = schema(
+        "CREATE TABLE u (
+            a \"char\", b DOUBLE PRECISION, c bit varying(5), e TIMESTAMP(3) WITHOUT TIME ZONE,
+            g public.mytype, h \"MyType\", i int ARRAY,
+            j int DEFAULT 1 + 2 * 3,
+            k text DEFAULT CASE WHEN true THEN 'a' ELSE NULL END NOT NULL,
+            l text DEFAULT 'x'::text COLLATE pg_catalog.\"default\",
+            m date DEFAULT current_date NOT NULL
+        )",
+    );
+    let u = table(&s, "u");
+    let types: Vec<_> = u.columns.iter().map(|c| c.ty.as_str()).collect();
+    assert_eq!(
+        types,
+        [
+            "\"char\"",
+            "double precision",
+            "bit varying(5)",
+            "timestamp(3) without time zone",
+            "public.mytype",
+            "\"MyType\"",
+            "int array",
+            "int",
+            "text",
+            "text",
+            "date"
+        ]
+    );
+    let defaults: Vec<_> = u.columns[7..]
+        .iter()
+        .map(|c| c.default.clone().unwrap())
+        .collect();
+    assert_eq!(
+        defaults,
+        [
+            "1 + 2 * 3",
+            "CASE WHEN true THEN 'a' ELSE NULL END",
+            "'x'::text",
+            "current_date"
+        ]
+    );
+    assert!(u.columns[8].not_null && u.columns[10].not_null);
+    assert_eq!(u.columns[9].collation.as_deref(), Some("default"));
+    // A view WITH CHECK OPTION is kept with it.
+    let sql = "CREATE VIEW w AS SELECT a FROM u WITH LOCAL CHECK OPTION";
+    let s = schema_on(s, sql);
+    assert_eq!(s.views["w"].sql, sql);
+    assert_eq!(s.views["w"].depends_on, ["u"]);
+    // PostgreSQL cuts a name to 63 bytes.
+    let s = schema(&format!("CREATE TABLE {} (a int)", "x".repeat(70)));
+    assert!(s.tables.contains_key(&"x".repeat(63)));
+}

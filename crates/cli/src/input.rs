@@ -4,7 +4,8 @@
 
 use std::io::Read;
 
-use strata_sqlite::ddl::parse_change;
+use strata_ledger::Dialect;
+use strata_target::DdlError;
 
 use crate::failure::Failure;
 
@@ -46,11 +47,11 @@ pub fn has_data_steps(ops: &[strata_schema::Op]) -> bool {
 
 /// `text` as revert SQL: data statements only, at least one; `source` says
 /// where it came from in errors.
-pub fn check_revert_sql(text: &str, source: &str) -> Result<String, Failure> {
+pub fn check_revert_sql(dialect: Dialect, text: &str, source: &str) -> Result<String, Failure> {
     use strata_schema::Op;
-    let reverts = parse_change(text, &strata_schema::Schema::default())
+    let reverts = parse_change(dialect, text, &strata_schema::Schema::default())
         .map_err(|e| Failure::new(e).context(source))?;
-    if let Some(pragma) = strata_sqlite::ddl::pragmas(text).first() {
+    if let Some(pragma) = pragmas(dialect, text).first() {
         return Err(Failure::new(format!(
             "{source}: {pragma}: revert SQL holds data steps only (strata turns foreign keys off and checks them itself); leave the PRAGMA out"
         )));
@@ -80,4 +81,26 @@ pub fn something_to_record(
         );
     }
     Ok(ops)
+}
+
+/// The ops `sql`, a script in `dialect`, makes against `head`, or where it
+/// does not fit: the reader of the ledger's target.
+pub fn parse_change(
+    dialect: Dialect,
+    sql: &str,
+    head: &strata_schema::Schema,
+) -> Result<Vec<strata_schema::Op>, DdlError> {
+    match dialect {
+        Dialect::Sqlite => strata_sqlite::ddl::parse_change(sql, head),
+        Dialect::Postgres => strata_postgres::ddl::parse_change(sql, head),
+    }
+}
+
+/// The PRAGMA lines a SQLite script holds, which record nothing (none in
+/// another dialect).
+pub fn pragmas(dialect: Dialect, sql: &str) -> Vec<String> {
+    match dialect {
+        Dialect::Sqlite => strata_sqlite::ddl::pragmas(sql),
+        Dialect::Postgres => Vec::new(),
+    }
 }

@@ -32,10 +32,10 @@ fn hex(h: &strata_schema::Hash) -> String {
 }
 
 /// The state strata recorded, or `None` when it never applied here.
-pub fn read_state(client: &mut impl GenericClient, db: &str) -> Result<Option<State>, PgError> {
+pub fn read_state(client: &mut impl GenericClient) -> Result<Option<State>, PgError> {
     let exists: bool = client
         .query_one("SELECT to_regclass('strata.state') IS NOT NULL", &[])
-        .map_err(|e| PgError::server(db, "reading strata's state", &e))?
+        .map_err(|e| PgError::server("reading strata's state", &e))?
         .get(0);
     if !exists {
         return Ok(None);
@@ -45,12 +45,12 @@ pub fn read_state(client: &mut impl GenericClient, db: &str) -> Result<Option<St
             "SELECT \"ledger_id\", \"seq\", \"hash\", \"ledger_schema\", \"server_schema\" FROM strata.\"state\" WHERE \"id\" = 1",
             &[],
         )
-        .map_err(|e| PgError::server(db, "reading strata's state", &e))?
+        .map_err(|e| PgError::server("reading strata's state", &e))?
     else {
         return Ok(None);
     };
     let bad = |what: &str| {
-        PgError::new(format!("{db}: strata.state holds {what} that cannot be read"))
+        PgError::new(format!("strata.state holds {what} that cannot be read"))
             .help("the state table was changed by hand; restore it, or adopt the database again with baseline")
     };
     let ledger_id: String = row.get(0);
@@ -73,7 +73,6 @@ pub fn read_state(client: &mut impl GenericClient, db: &str) -> Result<Option<St
 #[allow(clippy::too_many_arguments)]
 pub fn apply(
     client: &mut postgres::Client,
-    db: &str,
     ns: &str,
     plan: &Plan,
     from: Option<&Position>,
@@ -81,19 +80,20 @@ pub fn apply(
     target: &Schema,
     mover: &Mover,
 ) -> Result<Applied, PgError> {
-    let fail = |what: &'static str| move |e: postgres::Error| PgError::server(db, what, &e);
+    let fail = |what: &'static str| move |e: postgres::Error| PgError::server(what, &e);
     let mut tx = client.transaction().map_err(fail("beginning the apply"))?;
     tx.query_one("SELECT pg_advisory_xact_lock($1)", &[&LOCK_KEY])
         .map_err(fail("waiting for another strata apply to end"))?;
+    fresh_catalog(&mut tx).map_err(fail("reading the catalog"))?;
     // Another apply may have moved the database since the plan was made.
-    let now = read_state(&mut tx, db)?;
-    let custody = Custody::load(&mut tx, db)?;
+    let now = read_state(&mut tx)?;
+    let custody = Custody::load(&mut tx)?;
     if now.as_ref().map(|s| s.position) != from.copied()
         || custody.fingerprint != plan.custody_fingerprint
     {
-        let mut e = PgError::new(format!(
-            "{db}: another process moved the database while this apply was planned; nothing was changed"
-        ));
+        let mut e = PgError::new(
+            "another process moved the database while this apply was planned; nothing was changed",
+        );
         e.moved = true;
         return Err(e.help("run the command again"));
     }
@@ -123,7 +123,7 @@ pub fn apply(
     for (n, s) in plan.statements.iter().enumerate() {
         let what = format!("statement {} of the plan", n + 1);
         let rows = tx.execute(s.sql.as_str(), &[]).map_err(|e| {
-            let mut err = PgError::server(db, &what, &e);
+            let mut err = PgError::server(&what, &e);
             err.message.push_str(&format!(
                 " (in `{}`); nothing was changed",
                 one_line(&s.sql)
@@ -210,18 +210,16 @@ pub fn apply(
         }
     }
     // The live schema must be the target's, part for part.
-    let live = crate::introspect::introspect(&mut tx, db, ns)?;
+    let live = crate::introspect::introspect(&mut tx, ns)?;
     let aligned = spelling::align(&live, target)
-        .map_err(|m| PgError::new(format!("{db}: after the plan ran, {m}; nothing was changed (this is a bug in strata's PostgreSQL planner)")))?;
+        .map_err(|m| PgError::new(format!("after the plan ran, {m}; nothing was changed (this is a bug in strata's PostgreSQL planner)")))?;
     if let Some(m) = spelling::mismatch(target, &aligned) {
         return Err(PgError::new(format!(
-            "{db}: after the plan ran, {m}; nothing was changed (this is a bug in strata's PostgreSQL planner)"
+            "after the plan ran, {m}; nothing was changed (this is a bug in strata's PostgreSQL planner)"
         )));
     }
-    let ledger_json =
-        serde_json::to_string(target).map_err(|e| PgError::new(format!("{db}: {e}")))?;
-    let server_json =
-        serde_json::to_string(&aligned).map_err(|e| PgError::new(format!("{db}: {e}")))?;
+    let ledger_json = serde_json::to_string(target).map_err(|e| PgError::new(format!("{e}")))?;
+    let server_json = serde_json::to_string(&aligned).map_err(|e| PgError::new(format!("{e}")))?;
     tx.execute(
         "INSERT INTO strata.\"state\" (\"id\", \"ledger_id\", \"seq\", \"hash\", \"ledger_schema\", \"server_schema\") \
          VALUES (1, $1, $2, $3, $4, $5) ON CONFLICT (\"id\") DO UPDATE SET \"ledger_id\" = $1, \"seq\" = $2, \
@@ -241,6 +239,17 @@ pub fn apply(
         archived,
         restored,
     })
+}
+
+/// Makes the transaction read the catalog as it is now. An advisory lock
+/// takes no relation lock, and only a relation lock newly taken makes a
+/// backend process what other sessions committed to the catalog since its
+/// transaction began: without it, the names an apply that waited behind
+/// another looked up before (`strata.state`, not there yet) would still be
+/// missing from its caches. Locking `pg_namespace` in ACCESS SHARE mode,
+/// which every role may, does it.
+pub fn fresh_catalog(tx: &mut impl GenericClient) -> Result<(), postgres::Error> {
+    tx.batch_execute("LOCK TABLE pg_catalog.pg_namespace IN ACCESS SHARE MODE")
 }
 
 fn archive_columns(

@@ -92,16 +92,16 @@ pub fn bookkeeping() -> Vec<String> {
 }
 
 /// Whether strata's catalog exists in the database.
-pub fn catalog_exists(client: &mut impl GenericClient, db: &str) -> Result<bool, PgError> {
+pub fn catalog_exists(client: &mut impl GenericClient) -> Result<bool, PgError> {
     let row = client
         .query_one("SELECT to_regclass('strata.archives') IS NOT NULL", &[])
-        .map_err(|e| PgError::server(db, "reading strata's archive catalog", &e))?;
+        .map_err(|e| PgError::server("reading strata's archive catalog", &e))?;
     Ok(row.get(0))
 }
 
 impl Custody {
-    pub fn load(client: &mut impl GenericClient, db: &str) -> Result<Custody, PgError> {
-        if !catalog_exists(client, db)? {
+    pub fn load(client: &mut impl GenericClient) -> Result<Custody, PgError> {
+        if !catalog_exists(client)? {
             return Ok(Custody {
                 next_id: 1,
                 ..Custody::default()
@@ -115,7 +115,7 @@ impl Custody {
                  FROM strata.\"archives\" ORDER BY \"id\"",
                 &[],
             )
-            .map_err(|e| PgError::server(db, "reading strata's archive catalog", &e))?;
+            .map_err(|e| PgError::server("reading strata's archive catalog", &e))?;
         let mut custody = Custody {
             next_id: 1,
             ..Custody::default()
@@ -126,7 +126,7 @@ impl Custody {
             let kind: String = r.get(2);
             let Some(kind) = Kind::parse(&kind) else {
                 return Err(PgError::new(format!(
-                    "{db}: archive {id} in strata.archives is of kind {kind:?}, which this strata does not know"
+                    "archive {id} in strata.archives is of kind {kind:?}, which this strata does not know"
                 ))
                 .help("use the strata that made it"));
             };
@@ -157,7 +157,7 @@ impl Custody {
     }
 
     /// What is kept, purged entries aside, oldest first.
-    pub fn kept(&self, client: &mut impl GenericClient, db: &str) -> Result<Vec<Kept>, PgError> {
+    pub fn kept(&self, client: &mut impl GenericClient) -> Result<Vec<Kept>, PgError> {
         let mut out = Vec::new();
         for h in self.held.iter().filter(|h| h.purged_at.is_none()) {
             let row = client
@@ -167,7 +167,7 @@ impl Custody {
                      FROM strata.\"archives\" WHERE \"id\" = $1",
                     &[&h.id],
                 )
-                .map_err(|e| PgError::server(db, "reading strata's archive catalog", &e))?;
+                .map_err(|e| PgError::server("reading strata's archive catalog", &e))?;
             let seq: i64 = row.get(0);
             let op: i32 = row.get(1);
             let bytes: i64 = row.get(3);

@@ -38,11 +38,11 @@ impl PgError {
     }
 
     /// `e`, a failure of the server or the connection while doing `what`
-    /// on database `db`. A lock that was not granted in time is said so,
-    /// with the relation the server names.
-    pub fn server(db: &str, what: &str, e: &postgres::Error) -> PgError {
+    /// (the reconciler names the database in its messages). A lock that
+    /// was not granted in time is said so.
+    pub fn server(what: &str, e: &postgres::Error) -> PgError {
         if let Some(d) = e.as_db_error() {
-            let mut message = format!("{db}: {what}: {}", d.message());
+            let mut message = format!("{what}: {}", d.message());
             if let Some(detail) = d.detail() {
                 message.push_str(&format!(" ({detail})"));
             }
@@ -55,7 +55,7 @@ impl PgError {
             }
             return err;
         }
-        PgError::new(format!("{db}: {what}: {e}"))
+        PgError::new(format!("{what}: {e}"))
     }
 }
 

@@ -18,19 +18,19 @@ use crate::render::ident;
 
 /// What the model cannot hold yet, found in a live schema: the reader
 /// refuses it rather than leave it out silently.
-fn unsupported(db: &str, what: String) -> PgError {
+fn unsupported(what: String) -> PgError {
     PgError::new(format!(
-        "{db}: {what}, which strata's PostgreSQL target does not model yet"
+        "{what}, which strata's PostgreSQL target does not model yet"
     ))
     .help("see docs/postgres-target.md, \"Not supported yet\"")
 }
 
 /// The schema held in namespace `ns`, in the server's spelling.
-pub fn introspect<C: GenericClient>(client: &mut C, db: &str, ns: &str) -> Result<Schema, PgError> {
+pub fn introspect<C: GenericClient>(client: &mut C, ns: &str) -> Result<Schema, PgError> {
     let q = |client: &mut C, what: &str, sql: &str| {
         client
             .query(sql, &[&ns])
-            .map_err(|e| PgError::server(db, &format!("reading the schema ({what})"), &e))
+            .map_err(|e| PgError::server(&format!("reading the schema ({what})"), &e))
     };
     let mut schema = Schema::default();
     let mut names: BTreeMap<u32, String> = BTreeMap::new();
@@ -53,7 +53,7 @@ pub fn introspect<C: GenericClient>(client: &mut C, db: &str, ns: &str) -> Resul
                 "f" => "a foreign table",
                 _ => "a partition",
             };
-            return Err(unsupported(db, format!("{ns}.{name} is {what}")));
+            return Err(unsupported(format!("{ns}.{name} is {what}")));
         }
         names.insert(oid, name.clone());
         schema.tables.insert(
@@ -88,10 +88,10 @@ pub fn introspect<C: GenericClient>(client: &mut C, db: &str, ns: &str) -> Resul
         let generated: String = row.get(5);
         let identity: String = row.get(6);
         if !identity.is_empty() {
-            return Err(unsupported(
-                db,
-                format!("column {}.{name} is an identity column", table.name),
-            ));
+            return Err(unsupported(format!(
+                "column {}.{name} is an identity column",
+                table.name
+            )));
         }
         let (default, generated) = if generated == "s" {
             (
@@ -160,25 +160,19 @@ pub fn introspect<C: GenericClient>(client: &mut C, db: &str, ns: &str) -> Resul
             "f" => {
                 let ref_ns: Option<String> = row.get(5);
                 if ref_ns.as_deref() != Some(ns) {
-                    return Err(unsupported(
-                        db,
-                        format!(
-                            "foreign key {name} of {} refers to a table in schema {}",
-                            table.name,
-                            ref_ns.unwrap_or_default()
-                        ),
-                    ));
+                    return Err(unsupported(format!(
+                        "foreign key {name} of {} refers to a table in schema {}",
+                        table.name,
+                        ref_ns.unwrap_or_default()
+                    )));
                 }
                 let deferrable: bool = row.get(9);
                 let deferred: bool = row.get(10);
                 if deferrable && !deferred {
-                    return Err(unsupported(
-                        db,
-                        format!(
-                            "foreign key {name} of {} is DEFERRABLE INITIALLY IMMEDIATE",
-                            table.name
-                        ),
-                    ));
+                    return Err(unsupported(format!(
+                        "foreign key {name} of {} is DEFERRABLE INITIALLY IMMEDIATE",
+                        table.name
+                    )));
                 }
                 table.foreign_keys.push(ForeignKey {
                     name: Some(name),
@@ -191,10 +185,10 @@ pub fn introspect<C: GenericClient>(client: &mut C, db: &str, ns: &str) -> Resul
                 })
             }
             _ => {
-                return Err(unsupported(
-                    db,
-                    format!("{} has the exclusion constraint {name}", table.name),
-                ))
+                return Err(unsupported(format!(
+                    "{} has the exclusion constraint {name}",
+                    table.name
+                )))
             }
         }
     }
@@ -225,10 +219,10 @@ pub fn introspect<C: GenericClient>(client: &mut C, db: &str, ns: &str) -> Resul
         let all: i32 = row.get(4);
         let method: String = row.get(9);
         if method != "btree" {
-            return Err(unsupported(db, format!("index {name} uses the {method} method")));
+            return Err(unsupported(format!("index {name} uses the {method} method")));
         }
         if all != keys {
-            return Err(unsupported(db, format!("index {name} has INCLUDE columns")));
+            return Err(unsupported(format!("index {name} has INCLUDE columns")));
         }
         let defs: Vec<String> = row.get(6);
         let attrs: Vec<String> = row.get(7);

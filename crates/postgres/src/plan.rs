@@ -242,13 +242,29 @@ impl Planner<'_> {
                 // PostgreSQL adds a column after the others whatever its
                 // position in the model: the order the ledger gives is kept
                 // by the spelling (crate::spelling::translate).
+                let held = self.held_for(lineage, Kind::Column);
+                // A NOT NULL column without a default that takes its values
+                // back is added without NOT NULL, given its values, then
+                // made NOT NULL (which refuses rows that got none).
+                let relax = held.is_some() && column.not_null && column.default.is_none();
+                let added = Column {
+                    not_null: column.not_null && !relax,
+                    ..column.clone()
+                };
                 self.emit(format!(
                     "ALTER TABLE {} ADD COLUMN {}",
                     ident(table),
-                    render::column(column)
+                    render::column(&added)
                 ));
-                if let Some(k) = self.held_for(lineage, Kind::Column) {
+                if let Some(k) = held {
                     self.restore_column(k, table, column);
+                }
+                if relax {
+                    self.emit(format!(
+                        "ALTER TABLE {} ALTER COLUMN {} SET NOT NULL",
+                        ident(table),
+                        ident(&column.name)
+                    ));
                 }
             }
             Op::DropColumn { table, column, .. } => {

@@ -237,19 +237,23 @@ type TableShape<'a> = (
     usize,
 );
 
+/// Columns by name: the order is the server's (see [`translate`]).
 fn table_shape(t: &Table) -> TableShape<'_> {
+    let mut columns: Vec<ColumnShape<'_>> = t
+        .columns
+        .iter()
+        .map(|c| {
+            (
+                &c.name,
+                c.not_null,
+                c.default.is_some(),
+                c.generated.is_some(),
+            )
+        })
+        .collect();
+    columns.sort();
     (
-        t.columns
-            .iter()
-            .map(|c| {
-                (
-                    &c.name,
-                    c.not_null,
-                    c.default.is_some(),
-                    c.generated.is_some(),
-                )
-            })
-            .collect(),
+        columns,
         t.primary_key.as_ref().map(|k| &k.columns),
         t.uniques.iter().map(|u| &u.columns).collect(),
         t.checks.len(),

@@ -69,7 +69,7 @@ pub fn redact(url: &str) -> String {
 pub fn connect(url: &str, ns: &str, lock_timeout: Duration) -> Result<Client, PgError> {
     let name = redact(url);
     let mut client = Client::connect(url, NoTls).map_err(|e| {
-        let err = PgError::server(&name, "cannot connect", &e);
+        let err = PgError::server(&format!("{name}: cannot connect"), &e);
         if e.as_db_error().is_some_and(|d| d.code() == &postgres::error::SqlState::INVALID_CATALOG_NAME) {
             err.help("create the database first (createdb NAME, or CREATE DATABASE)")
         } else {
@@ -82,13 +82,13 @@ pub fn connect(url: &str, ns: &str, lock_timeout: Duration) -> Result<Client, Pg
             lock_timeout.as_millis().max(1),
             ident(ns)
         ))
-        .map_err(|e| PgError::server(&name, "setting up the session", &e))?;
+        .map_err(|e| PgError::server("setting up the session", &e))?;
     let exists: bool = client
         .query_one(
             "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1)",
             &[&ns],
         )
-        .map_err(|e| PgError::server(&name, "reading the schema", &e))?
+        .map_err(|e| PgError::server("reading the schema", &e))?
         .get(0);
     if !exists {
         return Err(
@@ -163,7 +163,7 @@ impl PostgresDb {
     /// The live schema in the server's spelling, untranslated.
     pub fn server_schema(&self) -> Result<Schema, PgError> {
         let mut client = self.client.borrow_mut();
-        crate::introspect::introspect(&mut *client, &self.name, &self.namespace)
+        crate::introspect::introspect(&mut *client, &self.namespace)
             .map_err(|e| name_the_lock(&mut client, &self.namespace, e))
     }
 }
@@ -228,7 +228,7 @@ impl strata_target::Target for Postgres {
                      EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = 'strata')",
                     &[&self.namespace],
                 )
-                .map_err(|e| PgError::server(&db.name, "reading the schema", &e))?;
+                .map_err(|e| PgError::server("reading the schema", &e))?;
             (row.get(0), row.get(1))
         };
         if objects > 0 || strata {
@@ -296,14 +296,14 @@ impl strata_target::Database for PostgresDb {
     }
 
     fn position(&self) -> Result<Option<Position>, PgError> {
-        Ok(crate::apply::read_state(&mut *self.client(), &self.name)?.map(|s| s.position))
+        Ok(crate::apply::read_state(&mut *self.client())?.map(|s| s.position))
     }
 
     /// Whether the server renders the schema exactly as it did when the
     /// last apply left it. PostgreSQL keeps no cheap mark of schema
     /// changes that every role can read, so this reads the catalog once.
     fn sealed(&self) -> Result<bool, PgError> {
-        let Some(state) = crate::apply::read_state(&mut *self.client(), &self.name)? else {
+        let Some(state) = crate::apply::read_state(&mut *self.client())? else {
             return Ok(false);
         };
         let now = self.server_schema()?;
@@ -315,16 +315,14 @@ impl strata_target::Database for PostgresDb {
 
     fn introspect(&self) -> Result<Schema, PgError> {
         let now = self.server_schema()?;
-        Ok(
-            match crate::apply::read_state(&mut *self.client(), &self.name)? {
-                Some(state) => crate::spelling::translate(&now, &state.ledger, &state.server),
-                None => now,
-            },
-        )
+        Ok(match crate::apply::read_state(&mut *self.client())? {
+            Some(state) => crate::spelling::translate(&now, &state.ledger, &state.server),
+            None => now,
+        })
     }
 
     fn plan(&self, from: &Schema, steps: &[Step], _legacy: Legacy<'_>) -> Result<Plan, PgError> {
-        let custody = Custody::load(&mut *self.client(), &self.name)?;
+        let custody = Custody::load(&mut *self.client())?;
         crate::plan::plan(rules(), from, steps, &custody)
     }
 
@@ -337,37 +335,28 @@ impl strata_target::Database for PostgresDb {
         mover: &Mover,
     ) -> Result<Applied, PgError> {
         let client = self.client.get_mut();
-        crate::apply::apply(
-            client,
-            &self.name,
-            &self.namespace,
-            plan,
-            from,
-            to,
-            target,
-            mover,
-        )
-        .map_err(|e| name_the_lock(client, &self.namespace, e))
+        crate::apply::apply(client, &self.namespace, plan, from, to, target, mover)
+            .map_err(|e| name_the_lock(client, &self.namespace, e))
     }
 
     fn archives(&self, _legacy: Legacy<'_>) -> Result<Vec<Kept>, PgError> {
         let mut client = self.client();
-        Custody::load(&mut *client, &self.name)?.kept(&mut *client, &self.name)
+        Custody::load(&mut *client)?.kept(&mut *client)
     }
 
     fn purge(&mut self, before: u64, _legacy: Legacy<'_>) -> Result<Vec<Kept>, PgError> {
-        let name = self.name.clone();
         let client = self.client.get_mut();
-        let fail = |e: postgres::Error| PgError::server(&name, "purging archives", &e);
+        let fail = |e: postgres::Error| PgError::server("purging archives", &e);
         let mut tx = client.transaction().map_err(fail)?;
         tx.query_one(
             "SELECT pg_advisory_xact_lock($1)",
             &[&crate::apply::LOCK_KEY],
         )
         .map_err(fail)?;
-        let custody = Custody::load(&mut tx, &name)?;
+        crate::apply::fresh_catalog(&mut tx).map_err(fail)?;
+        let custody = Custody::load(&mut tx)?;
         let gone: Vec<Kept> = custody
-            .kept(&mut tx, &name)?
+            .kept(&mut tx)?
             .into_iter()
             .filter(|k| k.seq <= before)
             .collect();
@@ -423,7 +412,6 @@ impl strata_target::Plan for Plan {
 /// back, so nothing is left behind.
 pub struct Scratch {
     client: Client,
-    name: String,
     namespace: String,
     schema: Schema,
     /// The id the next scratch archive gets.
@@ -440,8 +428,7 @@ impl Scratch {
         };
         let namespace = format!("strata_scratch_{}", std::process::id());
         let mut client = connect(url, "public", target.lock_timeout)?;
-        let name = redact(url);
-        let fail = |e: postgres::Error| PgError::server(&name, "making a scratch schema", &e);
+        let fail = |e: postgres::Error| PgError::server("making a scratch schema", &e);
         client
             .batch_execute(&format!(
                 "BEGIN; CREATE SCHEMA {ns}; SET LOCAL search_path = {ns}",
@@ -450,13 +437,11 @@ impl Scratch {
             .map_err(fail)?;
         for sql in render::render_schema(schema) {
             client.batch_execute(&sql).map_err(|e| {
-                PgError::server(&name, "building the schema before the change", &e)
-                    .at_stage(Stage::Before)
+                PgError::server("building the schema before the change", &e).at_stage(Stage::Before)
             })?;
         }
         Ok(Scratch {
             client,
-            name,
             namespace,
             schema: schema.clone(),
             next_id: 1,
@@ -473,9 +458,9 @@ impl Scratch {
             .map_err(|e| e.at_stage(stage))?;
         self.next_id += plan.archives.len() as i64;
         for s in &plan.statements {
-            self.client.batch_execute(&s.sql).map_err(|e| {
-                PgError::server(&self.name, "running the change", &e).at_stage(stage)
-            })?;
+            self.client
+                .batch_execute(&s.sql)
+                .map_err(|e| PgError::server("running the change", &e).at_stage(stage))?;
         }
         for step in steps {
             for op in &step.ops {
@@ -504,7 +489,7 @@ impl strata_target::Scratch for Scratch {
         let ns = ident(&format!("{}_strata", self.namespace));
         self.client
             .batch_execute(&format!("CREATE SCHEMA IF NOT EXISTS {ns}"))
-            .map_err(|e| PgError::server(&self.name, "making a scratch schema", &e))?;
+            .map_err(|e| PgError::server("making a scratch schema", &e))?;
         self.run(steps, Stage::Event)
     }
 

@@ -79,7 +79,13 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
     let at = args.when.at()?;
     let dry_run = args.dry_run.dry_run;
     let ledger = cx.ledger_to_append(!dry_run)?;
-    super::target::dialect_of(&ledger)?;
+    if ledger.dialect() != strata_ledger::Dialect::Sqlite {
+        return Err(Failure::new(format!(
+            "import-sql reads folders of SQLite migrations, and this ledger's SQL is {}'s",
+            ledger.dialect()
+        ))
+        .help("record each file with strata record -m MESSAGE FILE.sql; nothing was recorded"));
+    }
     let imported = imported(&ledger)?;
     let mut said = Vec::new();
     let (changes, whence) = if let Some(up) = &args.alembic {
@@ -555,7 +561,12 @@ fn revert_sql(
         return Ok(None);
     }
     let sql = format!("{};", data.join(";\n"));
-    input::check_revert_sql(&sql, &path.display().to_string()).map(Some)
+    input::check_revert_sql(
+        strata_ledger::Dialect::Sqlite,
+        &sql,
+        &path.display().to_string(),
+    )
+    .map(Some)
 }
 
 /// A statement that does not parse, is not recordable or does not fit, as

@@ -50,7 +50,9 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
     // Read before the ledger is opened, as `record` does.
     let desired = read_desired(&args.target)?;
     let ledger = cx.ledger()?;
-    super::target::dialect_of(&ledger)?;
+    if ledger.dialect() != strata_ledger::Dialect::Sqlite {
+        return Err(declarative_unsupported(ledger.dialect()));
+    }
     let (head, derived) = derive_from_head(&ledger, &args.target, desired)?;
     let start = ledger.schema_at(head)?;
     crate::lint::report(
@@ -154,6 +156,15 @@ fn done(r: &dyn Rules, rename: &Rename, schema: &Schema) -> bool {
             .table(r, table)
             .is_some_and(|t| t.column(r, to).is_some() && t.column(r, from).is_none()),
     }
+}
+
+/// Why `plan` and `record --desired/--from-db` refuse a ledger in
+/// `dialect`: the declarative path reads SQLite's SQL.
+pub fn declarative_unsupported(dialect: strata_ledger::Dialect) -> Failure {
+    Failure::new(format!(
+        "a desired schema is read as SQLite's SQL, and this ledger's SQL is {dialect}'s; nothing was recorded"
+    ))
+    .help("record the change itself: strata record -m MESSAGE --sql \"ALTER TABLE ...\"")
 }
 
 /// The desired schema and the renames its annotations assert.

@@ -3,7 +3,6 @@
 use std::path::PathBuf;
 
 use strata_ledger::{Body, Draft};
-use strata_sqlite::ddl::parse_change;
 
 use crate::context::Context;
 use crate::describe::short;
@@ -64,8 +63,12 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
     super::target::dialect_of(&ledger)?;
     let head_seq = ledger.head_seq();
     let head = ledger.schema_at(head_seq)?;
+    let dialect = ledger.dialect();
     let ops = match input {
-        Input::Sql { sql, source } => parse_against(&head, &sql, &source)?,
+        Input::Sql { sql, source } => parse_against(dialect, &head, &sql, &source)?,
+        Input::Desired(_) if dialect != strata_ledger::Dialect::Sqlite => {
+            return Err(super::plan::declarative_unsupported(dialect));
+        }
         Input::Desired(desired) => {
             let (head, derived) = super::plan::derive_from_head(&ledger, &args.target, desired)?;
             if derived.ops.is_empty() {
@@ -80,7 +83,7 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
     };
     let findings = crate::lint::lint(ledger.rules(), &head, &ops);
     let revert_sql = match &args.revert_sql {
-        Some(path) => Some(revert_sql(path, &ops)?),
+        Some(path) => Some(revert_sql(dialect, path, &ops)?),
         None => None,
     };
     let prepared = ledger.prepare(Draft {
@@ -130,25 +133,31 @@ fn read_input(args: &Args) -> Result<(String, String), Failure> {
 
 /// The revert SQL in `path`: data statements only, for a change that has
 /// data steps to undo.
-fn revert_sql(path: &std::path::Path, ops: &[strata_schema::Op]) -> Result<String, Failure> {
+fn revert_sql(
+    dialect: strata_ledger::Dialect,
+    path: &std::path::Path,
+    ops: &[strata_schema::Op],
+) -> Result<String, Failure> {
     if !input::has_data_steps(ops) {
         return Err(Failure::new(
             "--revert-sql: the change has no data steps to undo; its schema ops undo themselves",
         ));
     }
     let text = input::read_text(path)?;
-    input::check_revert_sql(&text, &format!("--revert-sql {}", path.display()))
+    input::check_revert_sql(dialect, &text, &format!("--revert-sql {}", path.display()))
 }
 
 /// The ops `sql` makes against head's schema `head`, or where it does not
 /// fit.
 fn parse_against(
+    dialect: strata_ledger::Dialect,
     head: &strata_schema::Schema,
     sql: &str,
     source: &str,
 ) -> Result<Vec<strata_schema::Op>, Failure> {
-    let ops = parse_change(sql, head).map_err(|e| Failure::new(e).context(source))?;
-    let pragmas = strata_sqlite::ddl::pragmas(sql);
+    let ops =
+        input::parse_change(dialect, sql, head).map_err(|e| Failure::new(e).context(source))?;
+    let pragmas = input::pragmas(dialect, sql);
     if !pragmas.is_empty() {
         crate::output::diagnostic(format_args!(
             "note: {source}: {} accepted and not recorded: strata turns foreign keys off and checks them itself around every change it applies",

@@ -487,3 +487,81 @@ fn chinook_declared_from_nothing_is_what_a_fresh_load_makes() {
         checksums(&mut pg.client(&fresh))
     );
 }
+
+#[test]
+fn an_apply_stopped_dead_at_any_step_leaves_nothing_half_done() {
+    let pg = Pg::new();
+    let db = pg.database("crash");
+    pg.record("users", USERS);
+    pg.record(
+        "orders",
+        "CREATE TABLE orders (id integer PRIMARY KEY, user_id integer REFERENCES users (id), total numeric(10,2))",
+    );
+    pg.ok(&["apply", "--db", &db]);
+    let mut c = pg.client(&db);
+    c.batch_execute(
+        "INSERT INTO users SELECT g, 'user ' || g, CASE WHEN g % 3 = 0 THEN NULL ELSE g || '@x' END FROM generate_series(1, 2000) g; \
+         INSERT INTO orders SELECT g, 1 + g % 2000, g / 7.0 FROM generate_series(1, 5000) g",
+    )
+    .expect("rows");
+    let before = checksums(&mut c);
+    pg.record(
+        "reshape",
+        "ALTER TABLE users DROP COLUMN email; DROP TABLE orders; \
+         ALTER TABLE users ADD COLUMN score integer NOT NULL DEFAULT 0; CREATE INDEX users_score ON users (score)",
+    );
+    let mut crashed = 0;
+    let points = (0..40).map(|n| format!("apply:statement:{n}")).chain([
+        "apply:before-commit".to_string(),
+        "apply:after-commit".to_string(),
+    ]);
+    let archives = |c: &mut Client| -> i64 {
+        c.query_one(
+            "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE n.nspname = 'strata' AND c.relname ~ '^archive_[0-9]+$'",
+            &[],
+        )
+        .expect("archives")
+        .get(0)
+    };
+    for point in points {
+        let kept = archives(&mut c);
+        let out = pg
+            .env
+            .command(&["apply", "--db", &db])
+            .env("STRATA_FAILPOINT", &point)
+            .output()
+            .expect("run strata");
+        let died = out.status.code().is_none();
+        if !died {
+            // Past the plan's last statement: the apply went through.
+            assert!(
+                out.status.success(),
+                "{point}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            assert_eq!(seq(&pg, &db), 3, "{point}");
+        } else {
+            crashed += 1;
+            // Nothing half-done: at the old point with every row, or (after
+            // the commit) at the new one.
+            let at = seq(&pg, &db);
+            let expected = if point == "apply:after-commit" { 3 } else { 2 };
+            assert_eq!(at, expected, "{point}");
+            if at == 2 {
+                assert_eq!(checksums(&mut c), before, "{point}: every row as it was");
+                assert_eq!(
+                    archives(&mut c),
+                    kept,
+                    "{point}: no archive was made or lost"
+                );
+                pg.ok(&["apply", "--db", &db]);
+            }
+        }
+        pg.ok(&["status", "--db", &db]);
+        // Back to the old point: every row comes back from the archives.
+        pg.ok(&["apply", "--db", &db, "--to", "2"]);
+        assert_eq!(checksums(&mut c), before, "{point}: back with every row");
+    }
+    assert!(crashed >= 8, "only {crashed} failpoints were hit");
+}

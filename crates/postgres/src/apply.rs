@@ -121,6 +121,7 @@ pub fn apply(
         .map_err(fail("writing strata's log"))?
         .get(0);
     for (n, s) in plan.statements.iter().enumerate() {
+        strata_target::failpoint::failpoint(format_args!("apply:statement:{n}"));
         let what = format!("statement {} of the plan", n + 1);
         let rows = tx.execute(s.sql.as_str(), &[]).map_err(|e| {
             let mut err = PgError::server(&what, &e);
@@ -233,7 +234,9 @@ pub fn apply(
         ],
     )
     .map_err(fail("recording where the database stands"))?;
+    strata_target::failpoint::failpoint(format_args!("apply:before-commit"));
     tx.commit().map_err(fail("committing the apply"))?;
+    strata_target::failpoint::failpoint(format_args!("apply:after-commit"));
     Ok(Applied {
         statements: plan.statements.len(),
         archived,

@@ -13,7 +13,7 @@ pub mod archive;
 pub mod custody;
 pub mod ddl;
 #[doc(hidden)]
-pub mod failpoint;
+pub use strata_target::failpoint;
 pub mod introspect;
 pub mod plan;
 pub mod prove;

@@ -13,6 +13,8 @@
 //! target") says how another target does.
 
 mod ddl_error;
+#[doc(hidden)]
+pub mod failpoint;
 mod report;
 mod step;
 pub mod words;

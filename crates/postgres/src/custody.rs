@@ -17,6 +17,9 @@ pub enum Kind {
     Table,
     /// The values of a dropped column, with the key that finds each row.
     Column,
+    /// A column's values before a type change, with the key that finds
+    /// each row and (`strata after`) the value the change gave it.
+    Values,
 }
 
 impl Kind {
@@ -24,6 +27,7 @@ impl Kind {
         match self {
             Kind::Table => "table",
             Kind::Column => "column",
+            Kind::Values => "values",
         }
     }
 
@@ -31,6 +35,7 @@ impl Kind {
         match s {
             "table" => Some(Kind::Table),
             "column" => Some(Kind::Column),
+            "values" => Some(Kind::Values),
             _ => None,
         }
     }

@@ -284,7 +284,9 @@ impl Planner<'_> {
                 ident(from),
                 ident(to)
             )),
-            Op::AlterColumn { table, from, to } => self.alter_column(table, from, to, seq, at)?,
+            Op::AlterColumn { table, from, to } => {
+                self.alter_column(table, from, to, lineage, seq, at)?
+            }
             Op::CreateIndex { index } => self.emit(render::create_index(index)),
             Op::DropIndex { index } => self.emit(format!("DROP INDEX {}", ident(&index.name))),
             Op::AddForeignKey {
@@ -351,17 +353,7 @@ impl Planner<'_> {
     }
 
     fn archive_column(&mut self, t: &Table, column: &Column, lineage: Lineage, seq: u64, at: u32) {
-        // A row is found again by its primary key, or, without one, by
-        // every other stored column's value.
-        let key: Vec<String> = match &t.primary_key {
-            Some(pk) if !pk.columns.contains(&column.name) => pk.columns.clone(),
-            _ => t
-                .columns
-                .iter()
-                .filter(|c| c.name != column.name && c.generated.is_none())
-                .map(|c| c.name.clone())
-                .collect(),
-        };
+        let key = row_key(t, &column.name);
         let (index, a) =
             self.new_archive(Kind::Column, &t.name, Some(&column.name), lineage, seq, at);
         let mut select = key.clone();
@@ -492,11 +484,133 @@ impl Planner<'_> {
         ));
     }
 
+    /// The archive of values `lineage` takes back, when there is one whose
+    /// rows can still be found: marked, before the type goes back, on the
+    /// rows that still hold the value the change gave them.
+    fn values_back(&mut self, t: &Table, column: &str, lineage: Lineage) -> Option<Held> {
+        let k = self.held_for(lineage, Kind::Values)?;
+        let h = self.held[k].clone();
+        if h.purged_at.is_some() {
+            self.held.remove(k);
+            self.loss(&h);
+            return None;
+        }
+        if h.key.is_empty() || !h.key.iter().all(|c| t.columns.iter().any(|x| &x.name == c)) {
+            return None;
+        }
+        self.held.remove(k);
+        let a = self.qualified(&h.archive_table);
+        let tn = ident(&t.name);
+        self.emit(format!(
+            "ALTER TABLE {a} ADD COLUMN {} boolean NOT NULL DEFAULT false",
+            ident(MATCH)
+        ));
+        self.emit(format!(
+            "UPDATE {a} AS \"a\" SET {} = true FROM {tn} WHERE {} AND {tn}.{} IS NOT DISTINCT FROM \"a\".{}",
+            ident(MATCH),
+            same_on(&tn, "\"a\"", &h.key),
+            ident(column),
+            ident(AFTER)
+        ));
+        Some(h)
+    }
+
+    /// Sets aside `column`'s values before its type changes, with the key
+    /// that finds each row.
+    fn archive_values(
+        &mut self,
+        t: &Table,
+        column: &str,
+        lineage: Lineage,
+        seq: u64,
+        at: u32,
+    ) -> String {
+        let key = row_key(t, column);
+        let (index, a) = self.new_archive(Kind::Values, &t.name, Some(column), lineage, seq, at);
+        let mut select = key.clone();
+        select.push(column.to_string());
+        self.archive_statement(
+            index,
+            format!(
+                "CREATE TABLE {} AS SELECT {} FROM {}",
+                self.qualified(&a),
+                idents(&select),
+                ident(&t.name)
+            ),
+        );
+        self.held.push(Held {
+            id: self.plan.archives[index].id,
+            archive_table: a.clone(),
+            lineage,
+            kind: Kind::Values,
+            table: t.name.clone(),
+            column: Some(column.to_string()),
+            key,
+            values: vec![column.to_string()],
+            rows: 0,
+            purged_at: None,
+        });
+        a
+    }
+
+    /// Records in `archive` the value the type change gave each row.
+    fn witness(&mut self, archive: &str, table: &str, column: &str, ty: &str) {
+        let Some(h) = self
+            .held
+            .iter()
+            .find(|h| h.archive_table == archive)
+            .cloned()
+        else {
+            return;
+        };
+        let a = self.qualified(archive);
+        let t = ident(table);
+        self.emit(format!("ALTER TABLE {a} ADD COLUMN {} {ty}", ident(AFTER)));
+        self.emit(format!(
+            "UPDATE {a} AS \"a\" SET {} = {t}.{} FROM {t} WHERE {}",
+            ident(AFTER),
+            ident(column),
+            same_on(&t, "\"a\"", &h.key)
+        ));
+    }
+
+    /// Puts back the values `held` marked (see [`Planner::values_back`]),
+    /// then lets the archive go when nothing else is left in it.
+    fn put_values_back(&mut self, h: &Held, table: &str, column: &str) {
+        let a = self.qualified(&h.archive_table);
+        let t = ident(table);
+        self.plan.restores.push(Restore {
+            id: h.id,
+            table: table.to_string(),
+            column: Some(column.to_string()),
+            archive_table: h.archive_table.clone(),
+        });
+        let index = self.plan.restores.len() - 1;
+        self.plan.statements.push(Statement {
+            sql: format!(
+                "UPDATE {t} SET {} = \"a\".{} FROM {a} AS \"a\" WHERE {} AND \"a\".{}",
+                ident(column),
+                ident(&h.values[0]),
+                same_on(&t, "\"a\"", &h.key),
+                ident(MATCH)
+            ),
+            role: Role::Restore { index },
+        });
+        self.emit(format!("DELETE FROM {a} WHERE {}", ident(MATCH)));
+        self.emit(format!("ALTER TABLE {a} DROP COLUMN {}", ident(MATCH)));
+        self.emit(format!(
+            "DO $strata$ BEGIN IF NOT EXISTS (SELECT 1 FROM {a}) THEN DROP TABLE {a}; DELETE FROM {} WHERE \"id\" = {}; END IF; END $strata$",
+            self.qualified("archives"),
+            h.id
+        ));
+    }
+
     fn alter_column(
         &mut self,
         table: &str,
         from: &Column,
         to: &Column,
+        lineage: Lineage,
         seq: u64,
         at: u32,
     ) -> Result<(), PgError> {
@@ -521,6 +635,9 @@ impl Planner<'_> {
                 .as_ref()
                 .map(|c| format!(" COLLATE {}", ident(c)))
                 .unwrap_or_default();
+            let shape = self.table(table)?.clone();
+            let back = self.values_back(&shape, &to.name, lineage);
+            let archive = self.archive_values(&shape, &to.name, lineage, seq, at);
             if from.default.is_some() {
                 self.emit(format!("ALTER TABLE {t} ALTER COLUMN {c} DROP DEFAULT"));
             }
@@ -528,6 +645,10 @@ impl Planner<'_> {
                 "ALTER TABLE {t} ALTER COLUMN {c} TYPE {}{coll} USING {c}::{}",
                 to.ty, to.ty
             ));
+            self.witness(&archive, table, &to.name, &to.ty);
+            if let Some(held) = back {
+                self.put_values_back(&held, table, &to.name);
+            }
             if let Some(d) = &to.default {
                 self.emit(format!("ALTER TABLE {t} ALTER COLUMN {c} SET DEFAULT {d}"));
             }
@@ -544,6 +665,27 @@ impl Planner<'_> {
         Ok(())
     }
 }
+
+/// The columns that find a row of `t` again when `column` is set aside:
+/// the primary key, or, without one (or when `column` is part of it),
+/// every other stored column's value.
+fn row_key(t: &Table, column: &str) -> Vec<String> {
+    match &t.primary_key {
+        Some(pk) if !pk.columns.iter().any(|c| c == column) => pk.columns.clone(),
+        _ => t
+            .columns
+            .iter()
+            .filter(|c| c.name != column && c.generated.is_none())
+            .map(|c| c.name.clone())
+            .collect(),
+    }
+}
+
+/// The archive column that holds the value a type change gave a row: the
+/// witness that the row has not changed since.
+const AFTER: &str = "strata after";
+/// The archive column that marks the rows whose value comes back.
+const MATCH: &str = "strata match";
 
 fn drop_constraint(table: &str, name: &str) -> String {
     format!(

@@ -618,3 +618,72 @@ fn a_lossy_type_change_undone_brings_the_values_back() {
     pg.ok(&["apply", "--db", &other, "--to", "1"]);
     assert_eq!(checksums(&mut o), before);
 }
+
+#[test]
+fn a_desired_schema_becomes_the_ops_that_reach_it() {
+    let pg = Pg::new();
+    pg.record("users", USERS);
+    let desired = pg.env.file(
+        "desired.sql",
+        "CREATE TABLE users (id int PRIMARY KEY, name text NOT NULL, email varchar(100), age int);\n\
+         CREATE INDEX users_age ON users (age);\n",
+    );
+    let desired = desired.to_str().expect("utf-8");
+    // Only what differs: PostgreSQL's `integer` for `int` is no change.
+    let planned = pg.ok(&["--json", "plan", "--desired", desired]);
+    let v: serde_json::Value = serde_json::from_str(&planned.stdout).expect("json");
+    let kinds: Vec<&str> = v["ops"]
+        .as_array()
+        .expect("ops")
+        .iter()
+        .filter_map(|op| op.as_object()?.keys().next().map(String::as_str))
+        .collect();
+    assert_eq!(kinds, ["add_column", "create_index"], "{v}");
+    pg.ok(&["record", "-m", "age", "--desired", desired]);
+    let db = pg.database("declared");
+    pg.ok(&["apply", "--db", &db]);
+    pg.ok(&["check", "--db", &db]);
+    // Nothing more to do once head is the desired schema.
+    let again = pg.ok(&["record", "-m", "again", "--desired", desired]);
+    assert!(
+        again.stdout.contains("nothing to record"),
+        "{}",
+        again.stdout
+    );
+    // And a database's schema can be the desired one.
+    let other = pg.database("other");
+    pg.client(&other)
+        .batch_execute(
+            "CREATE TABLE users (id integer PRIMARY KEY, name text NOT NULL, email varchar(100), age integer, nick text)",
+        )
+        .expect("a schema");
+    let planned = pg.ok(&["plan", "--from-db", &other]);
+    assert!(planned.stdout.contains("nick"), "{}", planned.stdout);
+    assert!(planned.stdout.contains("users_age"), "{}", planned.stdout);
+}
+
+#[test]
+fn chinook_declared_with_a_desired_schema_is_what_a_fresh_load_makes() {
+    let pg = Pg::new();
+    let (schema, _) = chinook();
+    let file = pg.env.file("chinook.sql", &schema);
+    pg.ok(&[
+        "record",
+        "-m",
+        "chinook",
+        "--desired",
+        file.to_str().expect("utf-8"),
+    ]);
+    let built = pg.database("built");
+    pg.ok(&["apply", "--db", &built]);
+    let fresh = pg.database("fresh");
+    pg.client(&fresh)
+        .batch_execute(&schema)
+        .expect("a fresh load");
+    let read = |url: &str| {
+        let target = strata_postgres::Postgres::default();
+        let db = strata_target::Target::open(&target, std::path::Path::new(url)).expect("open");
+        db.server_schema().expect("the server's schema")
+    };
+    assert_eq!(read(&built), read(&fresh));
+}

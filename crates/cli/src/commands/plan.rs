@@ -48,11 +48,9 @@ pub struct Args {
 
 pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
     // Read before the ledger is opened, as `record` does.
-    let desired = read_desired(&args.target)?;
+    let wanted = read_wanted(&args.target)?;
     let ledger = cx.ledger()?;
-    if ledger.dialect() != strata_ledger::Dialect::Sqlite {
-        return Err(declarative_unsupported(ledger.dialect()));
-    }
+    let desired = read_desired(&ledger, wanted)?;
     let (head, derived) = derive_from_head(&ledger, &args.target, desired)?;
     let start = ledger.schema_at(head)?;
     crate::lint::report(
@@ -158,17 +156,17 @@ fn done(r: &dyn Rules, rename: &Rename, schema: &Schema) -> bool {
     }
 }
 
-/// Why `plan` and `record --desired/--from-db` refuse a ledger in
-/// `dialect`: the declarative path reads SQLite's SQL.
-pub fn declarative_unsupported(dialect: strata_ledger::Dialect) -> Failure {
-    Failure::new(format!(
-        "a desired schema is read as SQLite's SQL, and this ledger's SQL is {dialect}'s; nothing was recorded"
-    ))
-    .help("record the change itself: strata record -m MESSAGE --sql \"ALTER TABLE ...\"")
+/// A desired schema as given, read before the ledger is opened (so that a
+/// slow pipe never holds the ledger).
+pub enum Wanted {
+    /// A file of CREATE statements, and how messages name it.
+    Sql { sql: String, shown: String },
+    /// A database whose schema is the desired one.
+    Db(PathBuf),
 }
 
-/// The desired schema and the renames its annotations assert.
-pub fn read_desired(target: &Desired) -> Result<(Schema, Vec<Rename>), Failure> {
+/// Reads what `target` names.
+pub fn read_wanted(target: &Desired) -> Result<Wanted, Failure> {
     if let Some(path) = &target.desired {
         let sql = crate::input::read_sql(path)?;
         let shown = if path.as_os_str() == "-" {
@@ -176,14 +174,49 @@ pub fn read_desired(target: &Desired) -> Result<(Schema, Vec<Rename>), Failure> 
         } else {
             path.display().to_string()
         };
-        let d = desired::load(&sql).map_err(|e| Failure::new(format!("{shown}: {e}")))?;
-        return Ok((d.schema, d.renames));
+        return Ok(Wanted::Sql { sql, shown });
     }
-    let Some(path) = &target.from_db else {
-        return Err(Failure::new("no desired schema given")
-            .help("give --desired FILE.sql or --from-db FILE"));
-    };
-    Ok((from_db(path)?, Vec::new()))
+    match &target.from_db {
+        Some(path) => Ok(Wanted::Db(path.clone())),
+        None => Err(Failure::new("no desired schema given")
+            .help("give --desired FILE.sql or --from-db FILE")),
+    }
+}
+
+/// The desired schema, read as the ledger's dialect reads it, and the
+/// renames its annotations assert. SQLite loads it into an in-memory
+/// database; PostgreSQL into a scratch schema of the development database,
+/// read back in the words of the schema at head wherever it holds what
+/// head has.
+pub fn read_desired(ledger: &Ledger, wanted: Wanted) -> Result<(Schema, Vec<Rename>), Failure> {
+    match (ledger.dialect(), wanted) {
+        (strata_ledger::Dialect::Sqlite, Wanted::Sql { sql, shown }) => {
+            let d = desired::load(&sql).map_err(|e| Failure::new(format!("{shown}: {e}")))?;
+            Ok((d.schema, d.renames))
+        }
+        (strata_ledger::Dialect::Sqlite, Wanted::Db(path)) => Ok((from_db(&path)?, Vec::new())),
+        (strata_ledger::Dialect::Postgres, wanted) => {
+            let target = super::target::postgres_target();
+            let head = ledger.schema_at(ledger.head_seq())?;
+            let schema = match wanted {
+                Wanted::Sql { sql, shown } => {
+                    strata_postgres::desired::desired(target, &sql, &head)
+                        .map_err(|e| Failure::target(e).context(shown))?
+                }
+                Wanted::Db(url) => {
+                    let shown = super::any::shown(&url);
+                    let Some(url) = url.to_str().filter(|u| strata_postgres::is_url(u)) else {
+                        return Err(Failure::new(format!(
+                            "{shown} is not a postgresql:// URL, and this ledger's SQL is PostgreSQL's"
+                        )));
+                    };
+                    strata_postgres::desired::from_db(target, url, &head)
+                        .map_err(|e| Failure::target(e).context(shown))?
+                }
+            };
+            Ok((schema, Vec::new()))
+        }
+    }
 }
 
 /// The schema of an existing database, opened read-only.

@@ -54,7 +54,7 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
     // The input is read before the ledger is opened, so that a slow pipe
     // never holds the ledger.
     let input = if declarative {
-        Input::Desired(super::plan::read_desired(&args.target)?)
+        Input::Desired(super::plan::read_wanted(&args.target)?)
     } else {
         let (sql, source) = read_input(&args)?;
         Input::Sql { sql, source }
@@ -66,10 +66,8 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
     let dialect = ledger.dialect();
     let ops = match input {
         Input::Sql { sql, source } => parse_against(dialect, &head, &sql, &source)?,
-        Input::Desired(_) if dialect != strata_ledger::Dialect::Sqlite => {
-            return Err(super::plan::declarative_unsupported(dialect));
-        }
-        Input::Desired(desired) => {
+        Input::Desired(wanted) => {
+            let desired = super::plan::read_desired(&ledger, wanted)?;
             let (head, derived) = super::plan::derive_from_head(&ledger, &args.target, desired)?;
             if derived.ops.is_empty() {
                 cx.say(format_args!(
@@ -111,8 +109,8 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
 enum Input {
     /// SQL statements, and where they came from.
     Sql { sql: String, source: String },
-    /// A desired schema, with the renames its annotations assert.
-    Desired((strata_schema::Schema, Vec<strata_schema::Rename>)),
+    /// A desired schema, as given.
+    Desired(super::plan::Wanted),
 }
 
 /// The SQL to record and a name for where it came from.

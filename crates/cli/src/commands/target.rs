@@ -20,6 +20,7 @@ static SQLITE: AnyTarget = AnyTarget::Sqlite(strata_sqlite::Sqlite);
 
 /// The PostgreSQL target, with the settings of this run.
 static POSTGRES: OnceLock<AnyTarget> = OnceLock::new();
+static POSTGRES_SETTINGS: OnceLock<strata_postgres::Postgres> = OnceLock::new();
 
 /// Sets PostgreSQL's settings for this run (`--lock-timeout`,
 /// `--dev-db`), before any command asks for the target.
@@ -38,12 +39,17 @@ pub fn configure(lock_timeout: f64, dev: Option<String>) -> Result<(), Failure> 
         dev: dev.filter(|s| !s.is_empty()),
         ..strata_postgres::Postgres::default()
     };
-    let _ = POSTGRES.set(AnyTarget::Postgres(t));
+    let _ = POSTGRES_SETTINGS.set(t);
     Ok(())
 }
 
+/// PostgreSQL's settings for this run (the defaults until [`configure`]).
+pub fn postgres_target() -> &'static strata_postgres::Postgres {
+    POSTGRES_SETTINGS.get_or_init(strata_postgres::Postgres::default)
+}
+
 fn postgres() -> &'static AnyTarget {
-    POSTGRES.get_or_init(|| AnyTarget::Postgres(strata_postgres::Postgres::default()))
+    POSTGRES.get_or_init(|| AnyTarget::Postgres(postgres_target().clone()))
 }
 
 /// The target of ledgers in `dialect`.

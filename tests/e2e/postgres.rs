@@ -156,6 +156,26 @@ fn the_seed_scenario_keeps_every_row() {
         before,
         "one move from 0 to head brings every row back"
     );
+
+    // What the database keeps, and its explicit removal: the move to 0
+    // archived the users table's rows; the redo took them back.
+    pg.ok(&["apply", "--db", &db, "--to", "2"]);
+    let kept = pg.ok(&["--json", "archive", "list", "--db", &db]);
+    let kept: serde_json::Value = serde_json::from_str(&kept.stdout).expect("json");
+    assert_eq!(kept.as_array().map(Vec::len), Some(1), "{kept}");
+    pg.ok(&["archive", "purge", "--db", &db, "--before", "head"]);
+    let listed = pg.ok(&["archive", "list", "--db", &db]);
+    assert!(!listed.stdout.contains("users.email"), "{}", listed.stdout);
+    // Bringing the purged values back is refused, naming the loss.
+    pg.fails(&["apply", "--db", &db, "--to", "3"], 1)
+        .says("purged");
+    pg.fails(&["apply", "--db", &db], 1).says("purged");
+    pg.ok(&["apply", "--db", &db, "--without-data"]);
+    let emails: i64 = c
+        .query_one("SELECT count(email) FROM users", &[])
+        .expect("count")
+        .get(0);
+    assert_eq!(emails, 0, "the purged values did not come back");
 }
 
 #[test]

@@ -1,3 +1,6 @@
+//! Unit tests of the PostgreSQL DDL reader: each statement kind, refusals
+//! and where they are, names, round trips, and inputs that must not panic.
+
 use proptest::prelude::*;
 use strata_schema::{
     project, Check, Column, FkAction, ForeignKey, Generated, Index, IndexTerm, IndexedColumn, Op,

@@ -216,41 +216,7 @@ pub(crate) fn object_name(name: &ObjectName) -> Result<String, Fault> {
 }
 
 pub(crate) fn syntax(e: ParserError) -> Fault {
-    Fault::Syntax(match e {
-        ParserError::TokenizerError(m) | ParserError::ParserError(m) => plain(&m),
-        ParserError::RecursionLimitExceeded => "the statement is nested too deeply".to_string(),
-    })
+    Fault::Syntax(strata_script::syntax(e))
 }
 
-/// sqlparser's message in strata's words: `Expected: identifier, found: )
-/// at Line: 1, Column: 23` is `expected a name, found ) at line 1, column
-/// 23`. The parser's own phrasing never reaches the user.
-pub(crate) fn plain(message: &str) -> String {
-    let (what, place) = match message.rfind(" at Line: ") {
-        Some(at) => (&message[..at], Some(&message[at + " at Line: ".len()..])),
-        None => (message, None),
-    };
-    let token = |t: &str| match t.trim() {
-        "EOF" => "the end of the statement".to_string(),
-        "identifier" => "a name".to_string(),
-        t => t.to_string(),
-    };
-    let mut said = match what.strip_prefix("Expected: ") {
-        Some(rest) => match rest.split_once(", found: ") {
-            Some((expected, found)) => {
-                format!("expected {}, found {}", token(expected), token(found))
-            }
-            None => format!("expected {}", token(rest)),
-        },
-        None => {
-            let mut chars = what.chars();
-            chars.next().map_or(String::new(), |first| {
-                first.to_lowercase().chain(chars).collect()
-            })
-        }
-    };
-    if let Some((line, column)) = place.and_then(|p| p.split_once(", Column: ")) {
-        said.push_str(&format!(" at line {line}, column {}", column.trim()));
-    }
-    said
-}
+pub(crate) use strata_script::plain;

@@ -94,6 +94,13 @@ fn rows(client: &mut Client) -> BTreeMap<String, Vec<String>> {
         .collect()
 }
 
+/// The schema of the database at `url` as the server renders it.
+fn server_schema(url: &str) -> strata_schema::Schema {
+    let target = strata_postgres::Postgres::default();
+    let db = strata_target::Target::open(&target, std::path::Path::new(url)).expect("open");
+    db.server_schema().expect("the server's schema")
+}
+
 fn seq(pg: &Pg, url: &str) -> u64 {
     let out = pg.ok(&["--json", "status", "--db", url]);
     let v: serde_json::Value = serde_json::from_str(&out.stdout).expect("json");
@@ -489,14 +496,9 @@ fn chinook_declared_from_nothing_is_what_a_fresh_load_makes() {
     pg.client(&fresh)
         .batch_execute(&schema)
         .expect("a fresh load");
-    let read = |url: &str| {
-        let target = strata_postgres::Postgres::default();
-        let db = strata_target::Target::open(&target, std::path::Path::new(url)).expect("open");
-        db.server_schema().expect("the server's schema")
-    };
     assert_eq!(
-        read(&built),
-        read(&fresh),
+        server_schema(&built),
+        server_schema(&fresh),
         "the same catalog, as the server renders it"
     );
     // And the rows go in the same way.
@@ -700,10 +702,5 @@ fn chinook_declared_with_a_desired_schema_is_what_a_fresh_load_makes() {
     pg.client(&fresh)
         .batch_execute(&schema)
         .expect("a fresh load");
-    let read = |url: &str| {
-        let target = strata_postgres::Postgres::default();
-        let db = strata_target::Target::open(&target, std::path::Path::new(url)).expect("open");
-        db.server_schema().expect("the server's schema")
-    };
-    assert_eq!(read(&built), read(&fresh));
+    assert_eq!(server_schema(&built), server_schema(&fresh));
 }

@@ -477,11 +477,7 @@ impl Planner<'_> {
             ident(&column.name),
             ident(value)
         ));
-        self.emit(format!(
-            "DO $strata$ BEGIN IF NOT EXISTS (SELECT 1 FROM {a}) THEN DROP TABLE {a}; DELETE FROM {} WHERE \"id\" = {}; END IF; END $strata$",
-            self.qualified("archives"),
-            h.id
-        ));
+        self.let_go_when_empty(&h);
     }
 
     /// The archive of values `lineage` takes back, when there is one whose
@@ -598,6 +594,13 @@ impl Planner<'_> {
         });
         self.emit(format!("DELETE FROM {a} WHERE {}", ident(MATCH)));
         self.emit(format!("ALTER TABLE {a} DROP COLUMN {}", ident(MATCH)));
+        self.let_go_when_empty(h);
+    }
+
+    /// Drops the archive `h` and its catalog row once everything in it went
+    /// back (decided when the apply runs).
+    fn let_go_when_empty(&mut self, h: &Held) {
+        let a = self.qualified(&h.archive_table);
         self.emit(format!(
             "DO $strata$ BEGIN IF NOT EXISTS (SELECT 1 FROM {a}) THEN DROP TABLE {a}; DELETE FROM {} WHERE \"id\" = {}; END IF; END $strata$",
             self.qualified("archives"),

@@ -56,7 +56,7 @@ pub fn lint(rules: &dyn Rules, before: &Schema, ops: &[Op]) -> Vec<Finding> {
                         ),
                     ));
                 }
-                if let Some(why) = narrows(&from.ty, &to.ty) {
+                if let Some(why) = narrows(rules.dialect(), &from.ty, &to.ty) {
                     found.push(said(
                         "narrowing-type",
                         format!(
@@ -128,8 +128,12 @@ fn length(ty: &str) -> Option<u64> {
     ty[open + 1..close].split(',').next()?.trim().parse().ok()
 }
 
-/// Why going from `from` to `to` can lose or refuse values, if it can.
-fn narrows(from: &str, to: &str) -> Option<String> {
+/// Why going from `from` to `to` can lose or refuse values, if it can, in
+/// the ledger's `dialect`.
+fn narrows(dialect: &str, from: &str, to: &str) -> Option<String> {
+    if dialect == "postgres" {
+        return narrows_in_postgres(from, to);
+    }
     // The target's affinities; STRICT's ANY counts as NUMERIC here, as the
     // rules of datatype3.html give it.
     let affinity = |ty: &str| match strata_sqlite::plan::affinity(ty) {
@@ -151,6 +155,62 @@ fn narrows(from: &str, to: &str) -> Option<String> {
         (Some(x), Some(y)) if y < x => Some(format!(
             "its declared length goes from {x} to {y} (SQLite does not enforce it; other databases, and programs that trust it, do)"
         )),
+        _ => None,
+    }
+}
+
+/// What kind of value a PostgreSQL type holds, for [`narrows_in_postgres`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PgKind {
+    Small,
+    Integer,
+    Big,
+    Exact,
+    Float,
+    Text,
+    Other,
+}
+
+fn pg_kind(ty: &str) -> PgKind {
+    let ty = ty.to_ascii_lowercase();
+    let base = ty.split('(').next().unwrap_or_default().trim();
+    match base {
+        "smallint" | "int2" => PgKind::Small,
+        "integer" | "int" | "int4" => PgKind::Integer,
+        "bigint" | "int8" => PgKind::Big,
+        "numeric" | "decimal" => PgKind::Exact,
+        "real" | "float4" | "double precision" | "float8" | "float" => PgKind::Float,
+        "text" | "varchar" | "character varying" | "char" | "character" | "bpchar" => PgKind::Text,
+        _ => PgKind::Other,
+    }
+}
+
+/// PostgreSQL converts a column's values when its type changes, and fails
+/// the apply on a value that does not fit.
+fn narrows_in_postgres(from: &str, to: &str) -> Option<String> {
+    use PgKind::*;
+    let (a, b) = (pg_kind(from), pg_kind(to));
+    let kept = "apply keeps every old value in the database's archive, and undoing the change puts them back";
+    match (a, b) {
+        (Exact | Float, Small | Integer | Big) => Some(format!("fractions are rounded ({kept})")),
+        (Float, Exact) | (Exact, Exact) if length(to) < length(from) && length(to).is_some() => Some(
+            format!("values with more digits than it keeps are rounded or refused ({kept})"),
+        ),
+        (Big, Integer | Small) | (Integer, Small) => Some(
+            "a value out of the new type's range makes the apply fail, and nothing is changed".to_string(),
+        ),
+        (Text, Small | Integer | Big | Exact | Float) => Some(
+            "a value that is not a number makes the apply fail, and nothing is changed".to_string(),
+        ),
+        (Text, Text) => match (length(from), length(to)) {
+            (None, Some(y)) => Some(format!(
+                "its length was not limited and now is {y}: a longer value makes the apply fail, and nothing is changed"
+            )),
+            (Some(x), Some(y)) if y < x => Some(format!(
+                "its declared length goes from {x} to {y}: a longer value makes the apply fail, and nothing is changed"
+            )),
+            _ => None,
+        },
         _ => None,
     }
 }
@@ -206,6 +266,38 @@ mod tests {
             .into_iter()
             .map(|f| f.rule)
             .collect()
+    }
+
+    #[test]
+    fn a_postgres_type_change_narrows_in_postgres_words() {
+        let postgres = strata_dialect::postgres::RULES;
+        let before = {
+            let mut s = Schema::default();
+            let sql = "CREATE TABLE t (id integer PRIMARY KEY, price numeric(10,2), name varchar(100), n bigint, note text)";
+            for op in strata_postgres::ddl::parse_change(sql, &Schema::default()).unwrap() {
+                project(postgres, &mut s, &op).unwrap();
+            }
+            s
+        };
+        let said = |sql: &str| -> Vec<String> {
+            let ops = strata_postgres::ddl::parse_change(sql, &before).unwrap();
+            lint(postgres, &before, &ops)
+                .into_iter()
+                .filter(|f| f.rule == "narrowing-type")
+                .map(|f| f.message)
+                .collect()
+        };
+        let rounds = said("ALTER TABLE t ALTER COLUMN price TYPE integer");
+        assert!(rounds[0].contains("fractions are rounded"), "{rounds:?}");
+        assert!(!rounds[0].contains("STRICT"), "{rounds:?}");
+        let shorter = said("ALTER TABLE t ALTER COLUMN name TYPE varchar(10)");
+        assert!(shorter[0].contains("from 100 to 10"), "{shorter:?}");
+        assert!(!shorter[0].contains("SQLite"), "{shorter:?}");
+        assert!(said("ALTER TABLE t ALTER COLUMN n TYPE integer")[0].contains("range"));
+        assert!(said("ALTER TABLE t ALTER COLUMN note TYPE integer")[0].contains("not a number"));
+        // Widening is no finding.
+        assert!(said("ALTER TABLE t ALTER COLUMN name TYPE text").is_empty());
+        assert!(said("ALTER TABLE t ALTER COLUMN id TYPE bigint").is_empty());
     }
 
     #[test]

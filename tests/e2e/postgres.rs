@@ -704,3 +704,32 @@ fn chinook_declared_with_a_desired_schema_is_what_a_fresh_load_makes() {
         .expect("a fresh load");
     assert_eq!(server_schema(&built), server_schema(&fresh));
 }
+
+#[test]
+fn a_password_in_the_url_is_never_printed() {
+    let pg = Pg::new();
+    let db = pg.database("secret");
+    // The test cluster trusts local connections: any password connects.
+    let with_password = db.replacen("postgres@", "postgres:hunter2@", 1);
+    pg.record("users", USERS);
+    for args in [
+        vec!["apply", "--db", with_password.as_str()],
+        vec!["status", "--db", with_password.as_str()],
+        vec!["--json", "status", "--db", with_password.as_str()],
+        vec!["archive", "list", "--db", with_password.as_str()],
+        vec!["verify", "--db", with_password.as_str()],
+    ] {
+        let run = pg.ok(&args);
+        assert!(!run.stdout.contains("hunter2"), "{args:?}: {}", run.stdout);
+        assert!(!run.stderr.contains("hunter2"), "{args:?}: {}", run.stderr);
+    }
+    let refused = pg.fails(
+        &[
+            "apply",
+            "--db",
+            &with_password.replace("/secret_", "/nothing_"),
+        ],
+        1,
+    );
+    assert!(!refused.stderr.contains("hunter2"), "{}", refused.stderr);
+}

@@ -90,11 +90,17 @@ pub fn is_url(location: &Path) -> bool {
 
 /// How messages name the database at `location`: a URL without its
 /// password, a file by its path.
-pub fn shown(location: &Path) -> String {
+pub fn shown<P: AsRef<Path> + ?Sized>(location: &P) -> String {
+    let location = location.as_ref();
     match location.to_str() {
         Some(s) if strata_postgres::is_url(s) => strata_postgres::redact(s),
         _ => location.display().to_string(),
     }
+}
+
+/// `location` as [`shown`] writes it, for a report's JSON.
+pub fn serialize_shown<S: serde::Serializer>(location: &&Path, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&shown(location))
 }
 
 impl AnyTarget {
@@ -102,7 +108,7 @@ impl AnyTarget {
         match (self, is_url(location)) {
             (AnyTarget::Sqlite(_), true) => Err(AnyError::kind(format!(
                 "{} is a PostgreSQL database, and this ledger's SQL is SQLite's",
-                shown(location)
+                shown(&location)
             ))),
             (AnyTarget::Postgres(_), false) => Err(AnyError::kind(format!(
                 "{} is not a postgresql:// URL, and this ledger's SQL is PostgreSQL's",

@@ -123,7 +123,10 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
     db.stop_when(&term::INTERRUPTED).map_err(Failure::target)?;
     let progress = Progress::start(
         cx,
-        format!("applying to {}: event {from} to {to}", path.display()),
+        format!(
+            "applying to {}: event {from} to {to}",
+            super::any::shown(&path)
+        ),
     );
     let result = strata_reconcile::apply(&mut db, &planned, &mover);
     progress.done();
@@ -167,9 +170,12 @@ fn interrupted(
     (from, to): (u64, u64),
 ) -> Result<u8, Failure> {
     let stands = match db.position() {
-        Ok(Some(p)) => format!("{} is at event {}", path.display(), p.seq),
-        Ok(None) => format!("{} has no recorded point", path.display()),
-        Err(e) => format!("{}: its point cannot be read: {e}", path.display()),
+        Ok(Some(p)) => format!("{} is at event {}", super::any::shown(&path), p.seq),
+        Ok(None) => format!("{} has no recorded point", super::any::shown(&path)),
+        Err(e) => format!(
+            "{}: its point cannot be read: {e}",
+            super::any::shown(&path)
+        ),
     };
     let failure = if committed {
         Failure::new(format!(
@@ -191,6 +197,7 @@ fn interrupted(
 enum Report<'a> {
     /// The database drifted from its point: nothing was done (exit 4).
     Drifted {
+        #[serde(serialize_with = "super::any::serialize_shown")]
         db: &'a Path,
         drift: Vec<String>,
         seq: u64,
@@ -198,6 +205,7 @@ enum Report<'a> {
     /// The database is at the point already (`meanwhile`: another process
     /// moved it there while this one waited).
     Done {
+        #[serde(serialize_with = "super::any::serialize_shown")]
         db: &'a Path,
         from: u64,
         statements: u64,
@@ -207,6 +215,7 @@ enum Report<'a> {
     },
     /// The script a dry run shows.
     DryRun {
+        #[serde(serialize_with = "super::any::serialize_shown")]
         db: &'a Path,
         from: u64,
         sql: String,
@@ -215,6 +224,7 @@ enum Report<'a> {
     /// The database moved.
     Moved {
         archived: Vec<String>,
+        #[serde(serialize_with = "super::any::serialize_shown")]
         db: &'a Path,
         from: u64,
         restored: Vec<String>,
@@ -236,7 +246,7 @@ impl report::Report for Report<'_> {
                 db, to, meanwhile, ..
             } => out.say(format_args!(
                 "{} is already at event {to}{}",
-                db.display(),
+                super::any::shown(&db),
                 if *meanwhile {
                     " (another process applied it meanwhile)"
                 } else {
@@ -255,7 +265,7 @@ impl report::Report for Report<'_> {
             } => {
                 out.say(format_args!(
                     "{} is now at event {to} (was {from}; {statements} statement{})",
-                    db.display(),
+                    super::any::shown(&db),
                     plural(*statements as u64)
                 ))?;
                 for a in archived {

@@ -77,7 +77,10 @@ struct Listed<'a> {
 impl report::Report for Listed<'_> {
     fn text(&self, out: &Text<'_>) -> Result<(), Failure> {
         if self.kept.is_empty() {
-            return out.say(format_args!("{} keeps no archived data", self.db.display()));
+            return out.say(format_args!(
+                "{} keeps no archived data",
+                super::any::shown(&self.db)
+            ));
         }
         self.kept.iter().try_for_each(|k| out.line(&k.line))
     }
@@ -157,7 +160,10 @@ impl Entry {
 
 fn open(r: &Reconciler<'_, AnyTarget>, db: &std::path::Path) -> Result<AnyDb, Failure> {
     if !is_url(db) && !db.is_file() {
-        return Err(Failure::new(format!("{} does not exist", db.display())));
+        return Err(Failure::new(format!(
+            "{} does not exist",
+            super::any::shown(&db)
+        )));
     }
     Ok(r.open(db)?)
 }

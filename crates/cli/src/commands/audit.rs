@@ -122,7 +122,7 @@ struct Database {
 /// The survey of the database at `path`, or why there is none.
 fn survey(ledger: &Ledger, path: &Path) -> Database {
     let mut d = Database {
-        db: path.display().to_string(),
+        db: super::any::shown(&path).to_string(),
         drift: Vec::new(),
         error: None,
         hash: None,
@@ -132,7 +132,10 @@ fn survey(ledger: &Ledger, path: &Path) -> Database {
     };
     let read = || -> Result<(strata_reconcile::Survey, u64), Failure> {
         if !super::any::is_url(path) && !path.is_file() {
-            return Err(Failure::new(format!("{} does not exist", path.display())));
+            return Err(Failure::new(format!(
+                "{} does not exist",
+                super::any::shown(&path)
+            )));
         }
         let r = reconciler(ledger)?;
         let survey = r.survey(&r.open(path)?)?;

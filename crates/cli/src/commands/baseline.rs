@@ -69,7 +69,7 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
     if !super::any::is_url(&path) && !path.is_file() {
         return Err(Failure::new(format!(
             "{} is not a database file: baseline adopts one that exists",
-            path.display()
+            super::any::shown(&path)
         ))
         .help("give the path of the existing database; to start from nothing, record changes and `strata apply`"));
     }
@@ -77,12 +77,12 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
     let mut db = r.open(&path)?;
     let from = db
         .position()
-        .map_err(|e| Failure::target(e).context(path.display()))?;
+        .map_err(|e| Failure::target(e).context(super::any::shown(&path)))?;
     if let Some(from) = &from {
         if ledger.id() != Some(from.ledger_id) {
             return Err(Failure::new(format!(
                 "{} is already reconciled by another ledger (id {})",
-                path.display(),
+                super::any::shown(&path),
                 from.ledger_id.short(12)
             ))
             .help("give the --ledger it belongs to")
@@ -90,7 +90,7 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
         }
     }
     let schema = db.introspect().map_err(|e| {
-        Failure::new(format!("cannot adopt {}: {e}", path.display()))
+        Failure::new(format!("cannot adopt {}: {e}", super::any::shown(&path)))
             .help("strata adopts what it can model; see \"What record accepts\" in the guide")
     })?;
     let prepared = ledger.prepare(Draft {
@@ -131,11 +131,11 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
         Failure::new(e)
             .context(format!(
                 "recorded baseline event {seq}, but could not mark {}",
-                path.display()
+                super::any::shown(&path)
             ))
             .help(format!(
                 "run `strata apply --db {}` to mark it",
-                path.display()
+                super::any::shown(&path)
             ))
     })?;
     cx.report(&Adopted {
@@ -154,6 +154,7 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
 struct Planned<'a> {
     event: EventJson<'a>,
     #[serde(skip)]
+    #[serde(serialize_with = "super::any::serialize_shown")]
     db: &'a Path,
     #[serde(skip)]
     tables: usize,
@@ -166,7 +167,7 @@ impl report::Report for Planned<'_> {
         out.say(format_args!(
             "would record baseline event {} of {} ({} table{}, {} object{}); nothing was appended",
             self.event.seq,
-            self.db.display(),
+            super::any::shown(&self.db),
             self.tables,
             plural(self.tables as u64),
             self.objects,
@@ -178,6 +179,7 @@ impl report::Report for Planned<'_> {
 /// What `baseline` reports: the database and the event that adopted it.
 #[derive(Serialize)]
 struct Adopted<'a> {
+    #[serde(serialize_with = "super::any::serialize_shown")]
     db: &'a Path,
     event: EventJson<'a>,
     #[serde(skip)]
@@ -196,7 +198,7 @@ impl report::Report for Adopted<'_> {
             plural(self.tables as u64),
             self.objects,
             plural(self.objects as u64),
-            self.db.display(),
+            super::any::shown(&self.db),
         ))
     }
 }

@@ -90,7 +90,7 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
     match state {
         State::Ok => {}
         State::Ahead => {
-            let db = path.display();
+            let db = super::any::shown(&path);
             let seq = at.seq;
             return Err(Failure::new(format!(
                 "{db} is at event {seq}, after event {to}, the point checked"
@@ -115,14 +115,15 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
             } else {
                 format!(" --to {to}")
             };
-            return Err(
-                Failure::new(format!("{} is not at event {to}: {why}", path.display()))
-                    .help(format!(
-                        "apply brings it there: strata apply --db {}{to_flag}",
-                        path.display()
-                    ))
-                    .with_code(exit::PENDING),
-            );
+            return Err(Failure::new(format!(
+                "{} is not at event {to}: {why}",
+                super::any::shown(&path)
+            ))
+            .help(format!(
+                "apply brings it there: strata apply --db {}{to_flag}",
+                super::any::shown(&path)
+            ))
+            .with_code(exit::PENDING));
         }
     }
     shown?;
@@ -148,6 +149,7 @@ enum State {
 struct Report<'a> {
     /// strata has applied to it (it records a point).
     applied: bool,
+    #[serde(serialize_with = "super::any::serialize_shown")]
     db: &'a Path,
     drift: Vec<String>,
     /// The hash of the point it records.
@@ -167,7 +169,7 @@ struct Report<'a> {
 
 impl report::Report for Report<'_> {
     fn text(&self, out: &Text<'_>) -> Result<(), Failure> {
-        let db = self.db.display();
+        let db = super::any::shown(&self.db);
         let seq = self.seq;
         match (&self.hash, self.rebased) {
             (Some(_), true) => out.line(format_args!(

@@ -32,8 +32,10 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
     let checkout = reconciler(&ledger)?.checkout(to)?;
     let target = target(&ledger)?;
     drop(ledger);
-    let progress =
-        crate::term::Progress::start(cx, format!("building {} at event {to}", args.db.display()));
+    let progress = crate::term::Progress::start(
+        cx,
+        format!("building {} at event {to}", super::any::shown(&args.db)),
+    );
     let built = checkout.build(target, &args.db, &mover);
     progress.done();
     built?;
@@ -44,6 +46,7 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
 /// What `checkout` reports: the database it built, and at which point.
 #[derive(Serialize)]
 struct Report<'a> {
+    #[serde(serialize_with = "super::any::serialize_shown")]
     db: &'a Path,
     to: u64,
 }
@@ -52,7 +55,7 @@ impl report::Report for Report<'_> {
     fn text(&self, out: &Text<'_>) -> Result<(), Failure> {
         out.say(format_args!(
             "built {} at event {}",
-            self.db.display(),
+            super::any::shown(&self.db),
             self.to
         ))
     }

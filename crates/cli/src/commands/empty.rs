@@ -36,6 +36,7 @@ pub fn nothing_to_apply(cx: &Context, ledger: &Ledger, db: &Path) -> Result<Opti
 #[derive(Serialize)]
 struct Report<'a> {
     applied: bool,
+    #[serde(serialize_with = "super::any::serialize_shown")]
     db: &'a Path,
     from: Option<u64>,
     reason: &'static str,
@@ -47,7 +48,7 @@ impl report::Report for Report<'_> {
     fn text(&self, out: &Text<'_>) -> Result<(), Failure> {
         out.say(format_args!(
             "the ledger has no events: nothing to apply; {} {}",
-            super::any::shown(self.db),
+            super::any::shown(&self.db),
             if super::any::is_url(self.db) || self.db.exists() {
                 "is left as it was"
             } else {

@@ -63,6 +63,7 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
 struct Report<'a> {
     /// strata has applied to it (it records a point).
     applied: bool,
+    #[serde(serialize_with = "super::any::serialize_shown")]
     db: &'a Path,
     drift: Vec<String>,
     /// The hash of the point it records.
@@ -89,8 +90,10 @@ struct Rebased {
 /// once (what `status` and `check` report).
 pub(super) fn survey(ledger: &Ledger, path: &Path) -> Result<Survey, Failure> {
     if !super::any::is_url(path) && !path.is_file() {
-        return Err(Failure::new(format!("{} does not exist", path.display()))
-            .help("apply creates it: strata apply --db FILE"));
+        return Err(
+            Failure::new(format!("{} does not exist", super::any::shown(&path)))
+                .help("apply creates it: strata apply --db FILE"),
+        );
     }
     let r = reconciler(ledger)?;
     Ok(r.survey(&r.open(path)?)?)
@@ -134,7 +137,7 @@ pub(super) fn pending_and_drift(
 
 impl report::Report for Report<'_> {
     fn text(&self, out: &Text<'_>) -> Result<(), Failure> {
-        let db = self.db.display();
+        let db = super::any::shown(&self.db);
         let seq = self.seq;
         match (&self.hash, &self.rebased) {
             (Some(hash), Some(r)) => out.line(format_args!(

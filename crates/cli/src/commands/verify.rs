@@ -103,7 +103,10 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
     let db_seq = match &args.db {
         Some(db) => {
             if !super::any::is_url(db) && !db.is_file() {
-                return Err(Failure::new(format!("{} does not exist", db.display())));
+                return Err(Failure::new(format!(
+                    "{} does not exist",
+                    super::any::shown(&db)
+                )));
             }
             let r = super::target::reconciler(&ledger)?;
             Some(r.standing(&r.open(db)?)?.seq)
@@ -175,7 +178,7 @@ fn run_text(cx: &Context, args: &Args, dir: &std::path::Path) -> Result<u8, Fail
             if cx.json() && e.is_integrity() {
                 let (file, reason) = match &e {
                     TextError::Broken { path, reason } => {
-                        (Some(path.display().to_string()), reason.clone())
+                        (Some(super::any::shown(&path).to_string()), reason.clone())
                     }
                     e => (None, e.to_string()),
                 };
@@ -290,7 +293,7 @@ impl report::Report for Report<'_> {
         if let (Some(db), Some(seq)) = (self.db, self.db_seq) {
             out.say(format_args!(
                 "ok: {} is at event {seq}, which is in the chain",
-                db.display()
+                super::any::shown(&db)
             ))?;
         }
         Ok(())

@@ -212,7 +212,9 @@ impl Planner<'_> {
     fn op(&mut self, op: &Op, lineage: Lineage, seq: u64, at: u32) -> Result<(), PgError> {
         match op {
             Op::CreateTable { table } => {
-                self.emit(render::create_table(table, &|_| true));
+                for sql in render::create_table(table, &|_| true) {
+                    self.emit(sql);
+                }
                 if let Some(k) = self.held_for(lineage, Kind::Table) {
                     self.restore_table(k, table);
                 }

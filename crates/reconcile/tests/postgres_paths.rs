@@ -724,8 +724,12 @@ fn dump(pg: &Pg, location: &Path) -> Vec<String> {
     out
 }
 
-fn differ(what: &str, a: &[String], b: &[String]) -> String {
-    format!("{what}\n--- A\n{}\n--- B\n{}", a.join("\n"), b.join("\n"))
+fn differ(what: &str, (x, a): (&str, &[String]), (y, b): (&str, &[String])) -> String {
+    format!(
+        "{what}\n--- {x}\n{}\n--- {y}\n{}",
+        a.join("\n"),
+        b.join("\n")
+    )
 }
 
 /// The whole check of one history, its failure saying why.
@@ -733,6 +737,8 @@ fn check(pg: &Pg, h: &History, a: &Path, b: &Path) -> Result<(), String> {
     let ledger = &h.ledger;
     let mut rng = Rng(h.seed);
     let mut next_id = 0;
+    // What A held at each point, and the last row made by then.
+    let mut held = vec![(Vec::new(), 0)];
     // Both follow the history and get the same rows after each event.
     for seq in 1..=h.head() {
         for db in [a, b] {
@@ -757,10 +763,15 @@ fn check(pg: &Pg, h: &History, a: &Path, b: &Path) -> Result<(), String> {
                     .map_err(|e| format!("at {seq}, {sql}: {e}"))?;
             }
         }
+        held.push((dump(pg, a), next_id));
     }
     let at_head = dump(pg, a);
     if at_head != dump(pg, b) {
-        return Err(differ("A and B differ at head", &at_head, &dump(pg, b)));
+        return Err(differ(
+            "A and B differ at head",
+            ("A", &at_head),
+            ("B", &dump(pg, b)),
+        ));
     }
     let mut at = h.head();
     let legs = h.route.iter().copied().chain([h.head()]);
@@ -775,20 +786,49 @@ fn check(pg: &Pg, h: &History, a: &Path, b: &Path) -> Result<(), String> {
         if da != db {
             return Err(differ(
                 &format!("leg {} to {p}: A and B hold different rows", leg + 1),
-                &da,
-                &db,
+                ("A", &da),
+                ("B", &db),
+            ));
+        }
+        // No row changed since: the rows made by then are as they were.
+        let (then, last) = &held[p as usize];
+        let now = made_by(&da, *last);
+        if &now != then {
+            return Err(differ(
+                &format!(
+                    "leg {} to {p}: the rows made by {p} are not as they were there",
+                    leg + 1
+                ),
+                ("then", then),
+                ("now", &now),
             ));
         }
     }
     let back = dump(pg, a);
     if back != at_head {
         return Err(differ(
-            "back at head, the rows are not those held there before the route (A: before, B: after)",
-            &at_head,
-            &back,
+            "back at head, the rows are not those held there before the route",
+            ("before", &at_head),
+            ("after", &back),
         ));
     }
     Ok(())
+}
+
+/// `dump` without the rows made after row `last`: the rows are numbered
+/// as they were made, and the number, the key, is every table's first
+/// column.
+fn made_by(dump: &[String], last: u64) -> Vec<String> {
+    dump.iter()
+        .filter(|line| {
+            let Some(row) = line.strip_prefix("    (") else {
+                return true;
+            };
+            let first = row.split([',', ')']).next().unwrap_or_default();
+            first.parse::<u64>().map_or(true, |id| id <= last)
+        })
+        .cloned()
+        .collect()
 }
 
 fn cases() -> u32 {
@@ -845,16 +885,34 @@ fn one_apply_keeps_the_rows_of_moving_event_by_event() {
 
 /// A history of the changes `events`, and its route.
 fn fixed(events: Vec<Vec<Op>>, route: &[u64], seed: u64) -> History {
+    fixed_with_reverts(events.into_iter().map(Ok).collect(), route, seed)
+}
+
+/// A history of changes (`Ok`) and reverts of earlier events (`Err`).
+fn fixed_with_reverts(events: Vec<Result<Vec<Op>, u64>>, route: &[u64], seed: u64) -> History {
     let dir = TempDir::new().expect("temp dir");
     let ledger = Ledger::init_with(dir.path().join("ledger"), Dialect::Postgres).expect("init");
     let mut kept = Vec::new();
-    for ops in events {
-        let body = Body::Change {
-            ops: ops.clone(),
-            revert_sql: None,
-        };
-        append(&ledger, "change", body).expect("a change that projects");
-        kept.push((Event::Change, ops));
+    for event in events {
+        match event {
+            Ok(ops) => {
+                let body = Body::Change {
+                    ops: ops.clone(),
+                    revert_sql: None,
+                };
+                append(&ledger, "change", body).expect("a change that projects");
+                kept.push((Event::Change, ops));
+            }
+            Err(of) => {
+                let body = ledger.revert_body(of, false).expect("a revert");
+                let Body::Revert { ops, .. } = &body else {
+                    unreachable!("a revert body")
+                };
+                let ops = ops.clone();
+                append(&ledger, "revert", body).expect("a revert that fits");
+                kept.push((Event::Revert(of), ops));
+            }
+        }
     }
     History {
         _dir: dir,
@@ -997,4 +1055,30 @@ fn moving_back_over_the_drop_of_a_middle_column_is_refused() {
     let e = move_to(&pg, &h.ledger, &db, 1).expect_err("a column in the middle");
     assert!(e.contains("adds a column only after the others"), "{e}");
     stands_at(&pg, &h.ledger, &db, 2).expect("still at 2");
+}
+
+/// A column dropped, the key renamed, the drop reverted: moving back
+/// before the drop must give the rows their values again.
+#[test]
+fn a_column_comes_back_by_a_renamed_key() {
+    let alpha = keyed("alpha", vec![nullable("b", "text"), nullable("c", "text")]);
+    let h = fixed_with_reverts(
+        vec![
+            Ok(vec![Op::CreateTable { table: alpha }]),
+            Ok(vec![Op::DropColumn {
+                table: "alpha".into(),
+                column: nullable("c", "text"),
+                position: 2,
+            }]),
+            Ok(vec![Op::RenameColumn {
+                table: "alpha".into(),
+                from: "id".into(),
+                to: "a".into(),
+            }]),
+            Err(2),
+        ],
+        &[1, 3, 0, 2],
+        11,
+    );
+    run_fixed(&h);
 }

@@ -141,11 +141,11 @@ fn archive_name(id: i64) -> String {
     format!("archive_{id}")
 }
 
-/// `a.k IS NOT DISTINCT FROM b.k` for every `k`.
-fn same_on(a: &str, b: &str, columns: &[String]) -> String {
+/// `a.x IS NOT DISTINCT FROM b.y` for every pair `(x, y)`.
+fn same_on(a: &str, b: &str, columns: &[(String, String)]) -> String {
     columns
         .iter()
-        .map(|k| format!("{a}.{} IS NOT DISTINCT FROM {b}.{}", ident(k), ident(k)))
+        .map(|(x, y)| format!("{a}.{} IS NOT DISTINCT FROM {b}.{}", ident(x), ident(y)))
         .collect::<Vec<_>>()
         .join(" AND ")
 }
@@ -212,7 +212,9 @@ impl Planner<'_> {
     fn op(&mut self, op: &Op, lineage: Lineage, seq: u64, at: u32) -> Result<(), PgError> {
         match op {
             Op::CreateTable { table } => {
-                self.emit(render::create_table(table, &|_| true));
+                for sql in render::create_table(table, &|_| true) {
+                    self.emit(sql);
+                }
                 if let Some(k) = self.held_for(lineage, Kind::Table) {
                     self.restore_table(k, table);
                 }
@@ -447,10 +449,29 @@ impl Planner<'_> {
             return;
         }
         let Ok(t) = self.table(table) else { return };
-        // The key must still find rows: its columns must all be there.
-        if h.key.is_empty() || !h.key.iter().all(|c| t.columns.iter().any(|x| &x.name == c)) {
+        // The key must still find rows: its columns must all be there, by
+        // the names they had when the column was archived; or, the key
+        // being the primary key then, by the primary key now, column for
+        // column (the key was renamed since).
+        if h.key.is_empty() {
             return;
         }
+        let here = |c: &String| t.columns.iter().any(|x| &x.name == c);
+        let live = if h.key.iter().all(here) {
+            h.key.clone()
+        } else {
+            match &t.primary_key {
+                Some(pk)
+                    if pk.columns.len() == h.key.len()
+                        && !pk.columns.contains(&column.name)
+                        && pk.columns.iter().all(here) =>
+                {
+                    pk.columns.clone()
+                }
+                _ => return,
+            }
+        };
+        let key: Vec<(String, String)> = live.into_iter().zip(h.key.iter().cloned()).collect();
         self.held.remove(k);
         let value = &h.values[0];
         let a = self.qualified(&h.archive_table);
@@ -467,13 +488,13 @@ impl Planner<'_> {
                 "UPDATE {t} SET {} = \"a\".{} FROM {a} AS \"a\" WHERE {}",
                 ident(&column.name),
                 ident(value),
-                same_on(&t, "\"a\"", &h.key)
+                same_on(&t, "\"a\"", &key)
             ),
             role: Role::Restore { index },
         });
         self.emit(format!(
             "DELETE FROM {a} AS \"a\" USING {t} WHERE {} AND {t}.{} IS NOT DISTINCT FROM \"a\".{}",
-            same_on(&t, "\"a\"", &h.key),
+            same_on(&t, "\"a\"", &key),
             ident(&column.name),
             ident(value)
         ));

@@ -96,20 +96,38 @@ pub fn foreign_key(fk: &ForeignKey) -> String {
     s
 }
 
-/// `CREATE TABLE`, with the foreign keys `fks` says to write inline.
-pub fn create_table(t: &Table, fks: &dyn Fn(&ForeignKey) -> bool) -> String {
+/// `CREATE TABLE`, with the foreign keys `fks` says to write inline, and
+/// after it the uniques CREATE TABLE would lose.
+///
+/// Inside CREATE TABLE, PostgreSQL keeps one index of several on the same
+/// columns: a unique on the primary key's columns, or on an earlier
+/// unique's, is merged into it and its name dropped. Such a unique is
+/// added by ALTER TABLE after, which makes a constraint of its own.
+pub fn create_table(t: &Table, fks: &dyn Fn(&ForeignKey) -> bool) -> Vec<String> {
     let mut parts: Vec<String> = t.columns.iter().map(column).collect();
+    let mut keys: Vec<&Vec<String>> = Vec::new();
     if let Some(pk) = &t.primary_key {
         parts.push(primary_key(pk));
+        keys.push(&pk.columns);
     }
-    parts.extend(t.uniques.iter().map(unique));
+    let mut after = Vec::new();
+    for u in &t.uniques {
+        if keys.contains(&&u.columns) {
+            after.push(format!("ALTER TABLE {} ADD {}", ident(&t.name), unique(u)));
+        } else {
+            keys.push(&u.columns);
+            parts.push(unique(u));
+        }
+    }
     parts.extend(t.checks.iter().map(check));
     parts.extend(t.foreign_keys.iter().filter(|f| fks(f)).map(foreign_key));
-    format!(
+    let mut out = vec![format!(
         "CREATE TABLE {} (\n    {}\n)",
         ident(&t.name),
         parts.join(",\n    ")
-    )
+    )];
+    out.extend(after);
+    out
 }
 
 pub fn create_index(i: &Index) -> String {
@@ -153,7 +171,7 @@ pub fn render_schema(schema: &Schema) -> Vec<String> {
     for t in schema.tables.values() {
         made.insert(&t.name);
         let inline = |fk: &ForeignKey| made.contains(fk.ref_table.as_str());
-        out.push(create_table(t, &inline));
+        out.extend(create_table(t, &inline));
         for fk in t.foreign_keys.iter().filter(|f| !inline(f)) {
             later.push(format!(
                 "ALTER TABLE {} ADD {}",

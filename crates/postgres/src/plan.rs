@@ -141,6 +141,11 @@ fn archive_name(id: i64) -> String {
     format!("archive_{id}")
 }
 
+/// Each of `columns` paired with itself, for [`same_on`].
+fn themselves(columns: &[String]) -> Vec<(String, String)> {
+    columns.iter().map(|c| (c.clone(), c.clone())).collect()
+}
+
 /// `a.x IS NOT DISTINCT FROM b.y` for every pair `(x, y)`.
 fn same_on(a: &str, b: &str, columns: &[(String, String)]) -> String {
     columns
@@ -525,7 +530,7 @@ impl Planner<'_> {
         self.emit(format!(
             "UPDATE {a} AS \"a\" SET {} = true FROM {tn} WHERE {} AND {tn}.{} IS NOT DISTINCT FROM \"a\".{}",
             ident(MATCH),
-            same_on(&tn, "\"a\"", &h.key),
+            same_on(&tn, "\"a\"", &themselves(&h.key)),
             ident(column),
             ident(AFTER)
         ));
@@ -587,7 +592,7 @@ impl Planner<'_> {
             "UPDATE {a} AS \"a\" SET {} = {t}.{} FROM {t} WHERE {}",
             ident(AFTER),
             ident(column),
-            same_on(&t, "\"a\"", &h.key)
+            same_on(&t, "\"a\"", &themselves(&h.key))
         ));
     }
 
@@ -608,7 +613,7 @@ impl Planner<'_> {
                 "UPDATE {t} SET {} = \"a\".{} FROM {a} AS \"a\" WHERE {} AND \"a\".{}",
                 ident(column),
                 ident(&h.values[0]),
-                same_on(&t, "\"a\"", &h.key),
+                same_on(&t, "\"a\"", &themselves(&h.key)),
                 ident(MATCH)
             ),
             role: Role::Restore { index },

@@ -630,6 +630,16 @@ fn a_lossy_type_change_undone_brings_the_values_back() {
         .map(|r| r.get(0))
         .collect();
     assert_eq!(back, ["10.25", "3.50", "99.00"]);
+    // A shorter text type never cuts a value: the apply fails, and nothing
+    // is changed.
+    pg.record(
+        "short notes",
+        "ALTER TABLE prices ALTER COLUMN note TYPE varchar(3)",
+    );
+    c.batch_execute("UPDATE prices SET note = 'longer than nothing' WHERE id = 1")
+        .expect("update");
+    pg.fails(&["apply", "--db", &db], 1).says("too long");
+    assert_eq!(seq(&pg, &db), 3);
     // One apply back to event 1 from a fresh copy gives the values too.
     let other = pg.database("lossy_again");
     pg.ok(&["apply", "--db", &other, "--to", "1"]);

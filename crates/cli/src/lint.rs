@@ -159,48 +159,23 @@ fn narrows(dialect: &str, from: &str, to: &str) -> Option<String> {
     }
 }
 
-/// What kind of value a PostgreSQL type holds, for [`narrows_in_postgres`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum PgKind {
-    Small,
-    Integer,
-    Big,
-    Exact,
-    Float,
-    Text,
-    Other,
-}
-
-fn pg_kind(ty: &str) -> PgKind {
-    let ty = ty.to_ascii_lowercase();
-    let base = ty.split('(').next().unwrap_or_default().trim();
-    match base {
-        "smallint" | "int2" => PgKind::Small,
-        "integer" | "int" | "int4" => PgKind::Integer,
-        "bigint" | "int8" => PgKind::Big,
-        "numeric" | "decimal" => PgKind::Exact,
-        "real" | "float4" | "double precision" | "float8" | "float" => PgKind::Float,
-        "text" | "varchar" | "character varying" | "char" | "character" | "bpchar" => PgKind::Text,
-        _ => PgKind::Other,
-    }
-}
-
 /// PostgreSQL converts a column's values when its type changes, and fails
 /// the apply on a value that does not fit.
 fn narrows_in_postgres(from: &str, to: &str) -> Option<String> {
-    use PgKind::*;
-    let (a, b) = (pg_kind(from), pg_kind(to));
+    use strata_postgres::types::{alters_values, kind, Kind::*};
+    let (a, b) = (kind(from), kind(to));
     let kept = "apply keeps every old value in the database's archive, and undoing the change puts them back";
+    let integer = |k| matches!(k, Small | Integer | Big);
+    if alters_values(from, to) {
+        return Some(match (a, b) {
+            (Text, _) => format!("a text is read as a number, and one that is not a number makes the apply fail ({kept})"),
+            (_, x) if integer(x) => format!("fractions are rounded ({kept})"),
+            _ => format!("values may be rounded or converted ({kept})"),
+        });
+    }
     match (a, b) {
-        (Exact | Float, Small | Integer | Big) => Some(format!("fractions are rounded ({kept})")),
-        (Float, Exact) | (Exact, Exact) if length(to) < length(from) && length(to).is_some() => Some(
-            format!("values with more digits than it keeps are rounded or refused ({kept})"),
-        ),
         (Big, Integer | Small) | (Integer, Small) => Some(
             "a value out of the new type's range makes the apply fail, and nothing is changed".to_string(),
-        ),
-        (Text, Small | Integer | Big | Exact | Float) => Some(
-            "a value that is not a number makes the apply fail, and nothing is changed".to_string(),
         ),
         (Text, Text) => match (length(from), length(to)) {
             (None, Some(y)) => Some(format!(
@@ -295,6 +270,7 @@ mod tests {
         assert!(!shorter[0].contains("SQLite"), "{shorter:?}");
         assert!(said("ALTER TABLE t ALTER COLUMN n TYPE integer")[0].contains("range"));
         assert!(said("ALTER TABLE t ALTER COLUMN note TYPE integer")[0].contains("not a number"));
+        assert!(said("ALTER TABLE t ALTER COLUMN note TYPE varchar(5)")[0].contains("now is 5"));
         // Widening is no finding.
         assert!(said("ALTER TABLE t ALTER COLUMN name TYPE text").is_empty());
         assert!(said("ALTER TABLE t ALTER COLUMN id TYPE bigint").is_empty());

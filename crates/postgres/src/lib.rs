@@ -21,6 +21,7 @@ pub mod plan;
 pub mod render;
 pub mod spelling;
 mod target;
+pub mod types;
 
 pub use error::PgError;
 pub use target::{connect, is_url, redact, rules, Postgres, PostgresDb, Scratch};

@@ -666,15 +666,25 @@ impl Planner<'_> {
                 .unwrap_or_default();
             let shape = self.table(table)?.clone();
             let back = self.values_back(&shape, &to.name, lineage);
-            let archive = self.archive_values(&shape, &to.name, lineage, seq, at);
+            // Values are set aside only when the change can give a value
+            // another value (crate::types::alters_values).
+            let archive = crate::types::alters_values(&from.ty, &to.ty)
+                .then(|| self.archive_values(&shape, &to.name, lineage, seq, at));
             if from.default.is_some() {
                 self.emit(format!("ALTER TABLE {t} ALTER COLUMN {c} DROP DEFAULT"));
             }
+            let using = if crate::types::needs_using(&from.ty, &to.ty) {
+                format!(" USING {c}::{}", to.ty)
+            } else {
+                String::new()
+            };
             self.emit(format!(
-                "ALTER TABLE {t} ALTER COLUMN {c} TYPE {}{coll} USING {c}::{}",
-                to.ty, to.ty
+                "ALTER TABLE {t} ALTER COLUMN {c} TYPE {}{coll}{using}",
+                to.ty
             ));
-            self.witness(&archive, table, &to.name, &to.ty);
+            if let Some(archive) = archive {
+                self.witness(&archive, table, &to.name, &to.ty);
+            }
             if let Some(held) = back {
                 self.put_values_back(&held, table, &to.name);
             }

@@ -743,3 +743,23 @@ fn a_password_in_the_url_is_never_printed() {
     );
     assert!(!refused.stderr.contains("hunter2"), "{}", refused.stderr);
 }
+
+#[test]
+fn a_database_that_cannot_be_reached_is_one_clear_line() {
+    let pg = Pg::new();
+    pg.record("users", USERS);
+    let missing = pg.database("here").replace("/here_", "/missing_");
+    pg.fails(&["apply", "--db", &missing], 1)
+        .says("does not exist");
+    pg.fails(&["status", "--db", "postgresql://me@/app?sslmode=bogus"], 1)
+        .says("not a PostgreSQL URL strata can read");
+    pg.fails(
+        &[
+            "status",
+            "--db",
+            "postgresql://me@/app?host=/no/such/folder&port=1",
+        ],
+        1,
+    )
+    .says("cannot connect");
+}

@@ -55,7 +55,15 @@ impl PgError {
             }
             return err;
         }
-        PgError::new(format!("{what}: {e}"))
+        // The client's own words are short ("error connecting to server");
+        // the cause says why.
+        let mut message = format!("{what}: {e}");
+        let mut cause = std::error::Error::source(e);
+        while let Some(c) = cause {
+            message.push_str(&format!(": {c}"));
+            cause = c.source();
+        }
+        PgError::new(message)
     }
 }
 

@@ -63,17 +63,35 @@ pub fn redact(url: &str) -> String {
     format!("{scheme}://{user}@{host}")
 }
 
+/// How long a connection waits for a server that does not answer, unless
+/// the URL says (`connect_timeout=SECONDS`).
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// A connection to `url` with `lock_timeout` and the search path set
 /// before anything else is read: the catalog functions themselves wait
 /// behind an ACCESS EXCLUSIVE lock.
 pub fn connect(url: &str, ns: &str, lock_timeout: Duration) -> Result<Client, PgError> {
     let name = redact(url);
-    let mut client = Client::connect(url, NoTls).map_err(|e| {
+    let help = "check the URL: postgresql://USER[:PASSWORD]@HOST:PORT/DB, or postgresql://USER@/DB?host=/socket/dir&port=N";
+    let mut config: postgres::Config = url.parse().map_err(|e: postgres::Error| {
+        PgError::new(format!(
+            "{name} is not a PostgreSQL URL strata can read: {e}"
+        ))
+        .help(help)
+    })?;
+    // A server that does not answer is given up on, rather than waited for
+    // as long as TCP would.
+    if config.get_connect_timeout().is_none() {
+        config.connect_timeout(CONNECT_TIMEOUT);
+    }
+    let mut client = config.connect(NoTls).map_err(|e| {
         let err = PgError::server(&format!("{name}: cannot connect"), &e);
-        if e.as_db_error().is_some_and(|d| d.code() == &postgres::error::SqlState::INVALID_CATALOG_NAME) {
+        if e.as_db_error()
+            .is_some_and(|d| d.code() == &postgres::error::SqlState::INVALID_CATALOG_NAME)
+        {
             err.help("create the database first (createdb NAME, or CREATE DATABASE)")
         } else {
-            err.help("check the URL: postgresql://USER[:PASSWORD]@HOST:PORT/DB, or postgresql://USER@/DB?host=/socket/dir&port=N")
+            err.help(help)
         }
     })?;
     client

@@ -79,7 +79,10 @@ fn main() {
         let applied = started.elapsed();
         let started = Instant::now();
         let db = target.open(std::path::Path::new(&url)).expect("open");
-        assert!(db.sealed().expect("sealed"), "the database is as the apply left it");
+        assert!(
+            db.sealed().expect("sealed"),
+            "the database is as the apply left it"
+        );
         let sealed = started.elapsed();
 
         let url = cluster.database(&format!("raw{n}")).expect("a database");

@@ -454,29 +454,9 @@ impl Planner<'_> {
             return;
         }
         let Ok(t) = self.table(table) else { return };
-        // The key must still find rows: its columns must all be there, by
-        // the names they had when the column was archived; or, the key
-        // being the primary key then, by the primary key now, column for
-        // column (the key was renamed since).
-        if h.key.is_empty() {
+        let Some(key) = key_pairs(t, &h.key, &column.name) else {
             return;
-        }
-        let here = |c: &String| t.columns.iter().any(|x| &x.name == c);
-        let live = if h.key.iter().all(here) {
-            h.key.clone()
-        } else {
-            match &t.primary_key {
-                Some(pk)
-                    if pk.columns.len() == h.key.len()
-                        && !pk.columns.contains(&column.name)
-                        && pk.columns.iter().all(here) =>
-                {
-                    pk.columns.clone()
-                }
-                _ => return,
-            }
         };
-        let key: Vec<(String, String)> = live.into_iter().zip(h.key.iter().cloned()).collect();
         self.held.remove(k);
         let value = &h.values[0];
         let a = self.qualified(&h.archive_table);
@@ -507,9 +487,15 @@ impl Planner<'_> {
     }
 
     /// The archive of values `lineage` takes back, when there is one whose
-    /// rows can still be found: marked, before the type goes back, on the
-    /// rows that still hold the value the change gave them.
-    fn values_back(&mut self, t: &Table, column: &str, lineage: Lineage) -> Option<Held> {
+    /// rows can still be found (by [`key_pairs`], as a column's archive):
+    /// marked, before the type goes back, on the rows that still hold the
+    /// value the change gave them. With it, the key pairs that find them.
+    fn values_back(
+        &mut self,
+        t: &Table,
+        column: &str,
+        lineage: Lineage,
+    ) -> Option<(Held, Vec<(String, String)>)> {
         let k = self.held_for(lineage, Kind::Values)?;
         let h = self.held[k].clone();
         if h.purged_at.is_some() {
@@ -517,9 +503,7 @@ impl Planner<'_> {
             self.loss(&h);
             return None;
         }
-        if h.key.is_empty() || !h.key.iter().all(|c| t.columns.iter().any(|x| &x.name == c)) {
-            return None;
-        }
+        let key = key_pairs(t, &h.key, column)?;
         self.held.remove(k);
         let a = self.qualified(&h.archive_table);
         let tn = ident(&t.name);
@@ -530,11 +514,11 @@ impl Planner<'_> {
         self.emit(format!(
             "UPDATE {a} AS \"a\" SET {} = true FROM {tn} WHERE {} AND {tn}.{} IS NOT DISTINCT FROM \"a\".{}",
             ident(MATCH),
-            same_on(&tn, "\"a\"", &themselves(&h.key)),
+            same_on(&tn, "\"a\"", &key),
             ident(column),
             ident(AFTER)
         ));
-        Some(h)
+        Some((h, key))
     }
 
     /// Sets aside `column`'s values before its type changes, with the key
@@ -598,7 +582,7 @@ impl Planner<'_> {
 
     /// Puts back the values `held` marked (see [`Planner::values_back`]),
     /// then lets the archive go when nothing else is left in it.
-    fn put_values_back(&mut self, h: &Held, table: &str, column: &str) {
+    fn put_values_back(&mut self, h: &Held, key: &[(String, String)], table: &str, column: &str) {
         let a = self.qualified(&h.archive_table);
         let t = ident(table);
         self.plan.restores.push(Restore {
@@ -613,7 +597,7 @@ impl Planner<'_> {
                 "UPDATE {t} SET {} = \"a\".{} FROM {a} AS \"a\" WHERE {} AND \"a\".{}",
                 ident(column),
                 ident(&h.values[0]),
-                same_on(&t, "\"a\"", &themselves(&h.key)),
+                same_on(&t, "\"a\"", key),
                 ident(MATCH)
             ),
             role: Role::Restore { index },
@@ -685,8 +669,8 @@ impl Planner<'_> {
             if let Some(archive) = archive {
                 self.witness(&archive, table, &to.name, &to.ty);
             }
-            if let Some(held) = back {
-                self.put_values_back(&held, table, &to.name);
+            if let Some((held, key)) = back {
+                self.put_values_back(&held, &key, table, &to.name);
             }
             if let Some(d) = &to.default {
                 self.emit(format!("ALTER TABLE {t} ALTER COLUMN {c} SET DEFAULT {d}"));
@@ -703,6 +687,33 @@ impl Planner<'_> {
         }
         Ok(())
     }
+}
+
+/// The pairs (column of `t` now, column of the archive) that find again
+/// the rows an archive of `column` keyed by `key` holds: the key's columns
+/// by the names they had when the archive was made; or, the key being the
+/// primary key then, the primary key now, column for column (the key was
+/// renamed since). None when the rows cannot be found.
+fn key_pairs(t: &Table, key: &[String], column: &str) -> Option<Vec<(String, String)>> {
+    if key.is_empty() {
+        return None;
+    }
+    let here = |c: &String| t.columns.iter().any(|x| &x.name == c);
+    let live = if key.iter().all(here) {
+        key.to_vec()
+    } else {
+        match &t.primary_key {
+            Some(pk)
+                if pk.columns.len() == key.len()
+                    && !pk.columns.iter().any(|c| c == column)
+                    && pk.columns.iter().all(here) =>
+            {
+                pk.columns.clone()
+            }
+            _ => return None,
+        }
+    };
+    Some(live.into_iter().zip(key.iter().cloned()).collect())
 }
 
 /// The columns that find a row of `t` again when `column` is set aside:

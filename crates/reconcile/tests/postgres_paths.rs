@@ -13,14 +13,34 @@
 //! tables comes back from the archives, by lineage).
 //!
 //! The ops: tables made (a key `id integer` and 1-3 columns of `text`,
-//! `integer`, `numeric(10,2)` or `varchar(20)`, nullable or NOT NULL with
-//! a default), dropped and renamed; columns added, dropped, renamed (the
-//! key's too); indexes on a column made and dropped; named uniques added
-//! and dropped; foreign keys (on a new column, to a table's key, its own
-//! too) added and dropped; and reverts of earlier events. PostgreSQL adds
-//! a column only at the end of its table, so a column brought back by
-//! undoing the drop of one in the middle stands at the end: tables and rows
-//! are compared by column name (`dump`), and
+//! `integer`, `bigint`, `numeric(10,2)` or `varchar(20)`, nullable or NOT
+//! NULL with a default), dropped and renamed; columns added, dropped,
+//! renamed (the key's too); indexes on a column made and dropped; named
+//! uniques added and dropped; foreign keys (on a new column, to a table's
+//! key, its own too) added and dropped; columns but the key and foreign
+//! keys' altered: their type changed (`integer`, `bigint` and
+//! `numeric(10,2)` among themselves, `text` and `varchar(20)` between
+//! them: the conversions `USING col::type` takes for every value a row can
+//! hold, either way, since the way back converts the rows made after the
+//! change too: `integer -> text` is left out, as a row made after it
+//! holds text no integer takes), their default changed (only a column that has one), or
+//! NOT NULL dropped (the column keeps its default and rows never get NULL
+//! there, so the way back sets NOT NULL again); named checks on the key
+//! (`id > 0`, by the key's name now) added and dropped; and reverts of
+//! earlier events. numeric(10,2) -> integer or bigint rounds: the target
+//! archives every row's value before a type change and its undo puts back
+//! the old value of the rows that still hold what the change gave them, so
+//! coming back over it gives the exact old values (pinned by
+//! `moving_back_over_a_rounding_type_change_gives_the_exact_values`, and
+//! through a revert after the key was renamed by
+//! `a_rounding_type_change_reverted_by_a_renamed_key`). Rows are made so
+//! that every op passes them: a number of row `id` lies between 10 id and
+//! 10 id + 9 whatever the types it went through (uniques hold across
+//! rounding), and strings fit 20 characters.
+//!
+//! PostgreSQL adds a column only at the end of its table, so a column
+//! brought back by undoing the drop of one in the middle stands at the
+//! end: tables and rows are compared by column name (`dump`), and
 //! `a_column_dropped_from_the_middle_comes_back_with_its_values` pins it.
 //!
 //! `PROPTEST_CASES` runs more cases than the default (12);
@@ -34,8 +54,8 @@ use strata_dialect::postgres::RULES;
 use strata_ledger::{Body, Dialect, Draft, Ledger};
 use strata_reconcile::{Mover, Outcome, Reconciler};
 use strata_schema::{
-    project, Column, ForeignKey, Index, IndexTerm, IndexedColumn, Op, PrimaryKey, Schema, Table,
-    Unique,
+    project, Check, Column, ForeignKey, Index, IndexTerm, IndexedColumn, Op, PrimaryKey, Schema,
+    Table, Unique,
 };
 use tempfile::TempDir;
 
@@ -114,7 +134,8 @@ struct Draw {
 /// The kinds of op, by the number [`ops_of`] reads, each as often as it
 /// is listed.
 const KINDS: &[u8] = &[
-    0, 0, 1, 1, 2, 2, 3, 3, 4, 5, 6, 6, 7, 8, 8, 9, 9, 10, 10, 10, 11, 11,
+    0, 0, 1, 1, 2, 2, 3, 3, 4, 5, 6, 6, 7, 8, 8, 9, 9, 10, 10, 10, 11, 11, 12, 12, 12, 12, 13, 13,
+    14, 14, 15, 15, 16,
 ];
 
 fn choice() -> impl Strategy<Value = Choice> {
@@ -146,7 +167,32 @@ fn draw() -> impl Strategy<Value = Draw> {
 
 const TABLES: &[&str] = &["alpha", "beta", "gamma", "delta", "epsilon"];
 const COLUMNS: &[&str] = &["a", "b", "c", "d", "e", "f", "g", "h"];
-const TYPES: &[&str] = &["text", "integer", "numeric(10,2)", "varchar(20)"];
+const TYPES: &[&str] = &["text", "integer", "numeric(10,2)", "varchar(20)", "bigint"];
+
+/// The types a column of type `ty` can change to: those whose `USING
+/// col::type` takes every value a row can hold, either way (the way back
+/// must take the rows made after the change). numeric(10,2) -> integer or
+/// bigint rounds: moving back must give the exact old values.
+fn changes_to(ty: &str) -> &'static [&'static str] {
+    match ty {
+        "integer" => &["bigint", "numeric(10,2)"],
+        "bigint" => &["integer", "numeric(10,2)"],
+        "numeric(10,2)" => &["integer", "bigint"],
+        "text" => &["varchar(20)"],
+        "varchar(20)" => &["text"],
+        _ => &[],
+    }
+}
+
+/// The defaults a NOT NULL column of type `ty` is given, the first when
+/// made.
+fn defaults_of(ty: &str) -> &'static [&'static str] {
+    match ty {
+        "integer" | "bigint" => &["0", "5", "42"],
+        "numeric(10,2)" => &["1.50", "2.25"],
+        _ => &["'none'", "'empty'"],
+    }
+}
 
 #[derive(Debug, Clone)]
 enum Event {
@@ -213,15 +259,7 @@ fn key_column() -> Column {
 fn other_column(name: &str, n: u32) -> Column {
     let ty = TYPES[n as usize % TYPES.len()];
     let not_null = (n / 4) % 2 == 1;
-    let default = not_null.then(|| {
-        match ty {
-            "integer" => "0",
-            "numeric(10,2)" => "1.50",
-            "text" => "'none'",
-            _ => "'none'",
-        }
-        .to_string()
-    });
+    let default = not_null.then(|| defaults_of(ty)[0].to_string());
     Column {
         not_null,
         default,
@@ -278,6 +316,7 @@ fn ops_of(c: &Choice, schema: &Schema, names: &mut u32) -> Option<Vec<Op>> {
                 },
             ])
         }
+        12..=16 => column_op(c, table?, names).map(|op| vec![op]),
         11 => {
             let t = table?;
             let at = c.b as usize % t.foreign_keys.len().max(1);
@@ -290,6 +329,106 @@ fn ops_of(c: &Choice, schema: &Schema, names: &mut u32) -> Option<Vec<Op>> {
         }
         _ => op_of(c, schema, names).map(|op| vec![op]),
     }
+}
+
+/// A change of a column's type, default or NOT NULL, or a named check
+/// added or dropped, in `t`: only what every row there (and every row made
+/// after, either way of a move) passes.
+fn column_op(c: &Choice, t: &Table, names: &mut u32) -> Option<Op> {
+    // Neither the key (foreign keys refer to it) nor a foreign key's
+    // column.
+    let others: Vec<&Column> = t
+        .columns
+        .iter()
+        .filter(|x| !is_key(t, &x.name) && !x.name.starts_with(REF))
+        .collect();
+    let alter = |from: &Column, to: Column| Op::AlterColumn {
+        table: t.name.clone(),
+        from: from.clone(),
+        to,
+    };
+    Some(match c.kind {
+        12 => {
+            let from = *pick(&others, c.b)?;
+            let ty = *pick(changes_to(&from.ty), c.c)?;
+            // A default is one of the new type's.
+            let default = from
+                .default
+                .as_ref()
+                .map(|_| defaults_of(ty)[c.c as usize / 7 % defaults_of(ty).len()].to_string());
+            alter(
+                from,
+                Column {
+                    ty: ty.to_string(),
+                    default,
+                    ..from.clone()
+                },
+            )
+        }
+        13 => {
+            // Only a column with a default gets another: a nullable column
+            // without one holds values unique to its rows (see `value`).
+            let with: Vec<&Column> = others
+                .iter()
+                .copied()
+                .filter(|x| x.default.is_some())
+                .collect();
+            let from = *pick(&with, c.b)?;
+            let default = defaults_of(&from.ty)
+                .iter()
+                .map(|d| d.to_string())
+                .filter(|d| Some(d) != from.default.as_ref())
+                .nth(c.c as usize % (defaults_of(&from.ty).len() - 1))?;
+            alter(
+                from,
+                Column {
+                    default: Some(default),
+                    ..from.clone()
+                },
+            )
+        }
+        14 => {
+            // NOT NULL dropped; the column keeps its default, and rows
+            // never get NULL there (see `value`): the way back sets NOT
+            // NULL again.
+            let with: Vec<&Column> = others.iter().copied().filter(|x| x.not_null).collect();
+            let from = *pick(&with, c.b)?;
+            alter(
+                from,
+                Column {
+                    not_null: false,
+                    ..from.clone()
+                },
+            )
+        }
+        15 => {
+            // On the key, by its name now: every row's is above 0.
+            let key = t.primary_key.as_ref()?.columns.first()?;
+            *names += 1;
+            let expr = if c.b % 2 == 0 {
+                format!("{key} > 0")
+            } else {
+                format!("{key} < 100000000")
+            };
+            Op::AddCheck {
+                table: t.name.clone(),
+                check: Check {
+                    name: Some(format!("ck_{names}")),
+                    expr,
+                },
+                position: t.checks.len() as u32,
+            }
+        }
+        _ => {
+            let at = c.b as usize % t.checks.len().max(1);
+            let check = t.checks.get(at)?.clone();
+            Op::DropCheck {
+                table: t.name.clone(),
+                check,
+                position: at as u32,
+            }
+        }
+    })
 }
 
 /// The op of the other kinds `c` picks in `schema`.
@@ -396,15 +535,19 @@ fn op_of(c: &Choice, schema: &Schema, names: &mut u32) -> Option<Op> {
             }
         }
         8 => {
-            // On the key, or a nullable column: their values are unique
-            // (or NULL) whichever way the rows came (a NOT NULL column
-            // added later gives every row its default, and rows share
-            // parents).
+            // On the key, or a nullable column without a default: their
+            // values are unique (or NULL) whichever way the rows came, and
+            // through every type change (a NOT NULL column added later
+            // gives every row its default, and keeps it when NOT NULL is
+            // dropped; rows share parents).
             let t = table?;
             let unique: Vec<&Column> = t
                 .columns
                 .iter()
-                .filter(|c| is_key(t, &c.name) || !c.not_null && !c.name.starts_with(REF))
+                .filter(|c| {
+                    is_key(t, &c.name)
+                        || !c.not_null && c.default.is_none() && !c.name.starts_with(REF)
+                })
                 .collect();
             let column = pick(&unique, c.b)?;
             *names += 1;
@@ -597,14 +740,18 @@ impl Rng {
     }
 }
 
-/// A value of `c` for the row `id`: unique to the row, or NULL.
+/// A value of `c` for the row `id`: unique to the row, or NULL (never in
+/// a column with a default, which was NOT NULL once). A number lies
+/// between 10 id and 10 id + 9, and stays there through every type change
+/// (numeric(10,2) -> integer rounds up to 10 id + 1): unique to the row
+/// whatever the column's type was when the row was made.
 fn value(c: &Column, id: u64, rng: &mut Rng) -> String {
-    if !c.not_null && rng.next() % 4 == 0 {
+    if !c.not_null && c.default.is_none() && rng.next() % 4 == 0 {
         return "NULL".to_string();
     }
     match c.ty.as_str() {
-        "integer" => format!("{}", id * 7 + rng.next() % 7),
-        "numeric(10,2)" => format!("{}.{:02}", id, rng.next() % 100),
+        "integer" | "bigint" => format!("{}", id * 10 + rng.next() % 10),
+        "numeric(10,2)" => format!("{}.{:02}", id * 10, rng.next() % 100),
         "varchar(20)" => format!("'v{id}'"),
         _ => format!("'t{id}''s {}'", rng.next() % 1000),
     }
@@ -1075,4 +1222,85 @@ fn a_column_comes_back_by_a_renamed_key() {
         11,
     );
     run_fixed(&h);
+}
+
+fn retyped(c: &Column, ty: &str) -> Column {
+    Column {
+        ty: ty.to_string(),
+        ..c.clone()
+    }
+}
+
+/// numeric(10,2) -> integer rounds every value: moving back over the
+/// change gives each row its exact old value, and forward again the
+/// rounded one.
+#[test]
+fn moving_back_over_a_rounding_type_change_gives_the_exact_values() {
+    let b = nullable("b", "numeric(10,2)");
+    let alpha = keyed("alpha", vec![b.clone()]);
+    let h = fixed(
+        vec![
+            vec![Op::CreateTable { table: alpha }],
+            vec![Op::AlterColumn {
+                table: "alpha".into(),
+                from: b.clone(),
+                to: retyped(&b, "integer"),
+            }],
+        ],
+        &[1, 0, 2, 1],
+        3,
+    );
+    run_fixed(&h);
+}
+
+/// A rounding type change, the key renamed, the change reverted: the
+/// revert must find the rows by the key's new name and give them their
+/// exact old values. It looked for the key by its old name only, found no
+/// rows, and left them rounded (the property, comparing one apply with
+/// moving event by event, saw the same loss both ways).
+#[test]
+fn a_rounding_type_change_reverted_by_a_renamed_key() {
+    let h = rounding_reverted_by_a_renamed_key();
+    run_fixed(&h);
+    let pg = pg();
+    let a = pg.database("a");
+    move_to(&pg, &h.ledger, &a, 1).expect("to 1");
+    pg.client(&a)
+        .batch_execute("INSERT INTO alpha VALUES (1, 10.57), (2, 20.25), (3, NULL)")
+        .expect("rows");
+    step_to(&pg, &h.ledger, &a, 1, 4).expect("to 4");
+    let values: Vec<String> = pg
+        .client(&a)
+        .query(
+            "SELECT coalesce(b::text, 'NULL') FROM alpha ORDER BY a",
+            &[],
+        )
+        .expect("values")
+        .into_iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(values, ["10.57", "20.25", "NULL"]);
+}
+
+fn rounding_reverted_by_a_renamed_key() -> History {
+    let b = nullable("b", "numeric(10,2)");
+    let alpha = keyed("alpha", vec![b.clone()]);
+    fixed_with_reverts(
+        vec![
+            Ok(vec![Op::CreateTable { table: alpha }]),
+            Ok(vec![Op::AlterColumn {
+                table: "alpha".into(),
+                from: b.clone(),
+                to: retyped(&b, "integer"),
+            }]),
+            Ok(vec![Op::RenameColumn {
+                table: "alpha".into(),
+                from: "id".into(),
+                to: "a".into(),
+            }]),
+            Err(2),
+        ],
+        &[2, 4, 0, 3],
+        13,
+    )
 }

@@ -66,6 +66,12 @@ pub fn bin_dir() -> Option<PathBuf> {
 impl Cluster {
     /// Makes and starts a cluster.
     pub fn start() -> Result<Cluster, ClusterError> {
+        Cluster::start_with(&[])
+    }
+
+    /// Makes and starts a cluster with the server settings `settings`
+    /// besides the ones every test cluster has.
+    pub fn start_with(settings: &[(&str, &str)]) -> Result<Cluster, ClusterError> {
         let bin = bin_dir().ok_or_else(|| {
             fail("PostgreSQL's server programs (initdb, pg_ctl) were not found: install Debian's postgresql package, or set STRATA_PG_BIN to the folder that holds them")
         })?;
@@ -116,10 +122,13 @@ impl Cluster {
                 "--no-sync",
             ],
         )?;
-        let options = format!(
+        let mut options = format!(
             "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=60",
             cluster.dir.path().display()
         );
+        for (name, value) in settings {
+            options.push_str(&format!(" -c {name}={value}"));
+        }
         let log = cluster.dir.path().join("server.log");
         cluster.run(
             "pg_ctl",

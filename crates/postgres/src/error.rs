@@ -47,6 +47,11 @@ impl PgError {
                 message.push_str(&format!(" ({detail})"));
             }
             let mut err = PgError::new(message);
+            // The server's own advice ("You might need to increase
+            // max_locks_per_transaction.").
+            if let Some(hint) = d.hint() {
+                err = err.help(hint);
+            }
             if d.code() == &postgres::error::SqlState::LOCK_NOT_AVAILABLE {
                 err.lock_timeout = true;
                 err = err.help(

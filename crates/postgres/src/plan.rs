@@ -360,32 +360,7 @@ impl Planner<'_> {
     }
 
     fn archive_column(&mut self, t: &Table, column: &Column, lineage: Lineage, seq: u64, at: u32) {
-        let key = row_key(t, &column.name);
-        let (index, a) =
-            self.new_archive(Kind::Column, &t.name, Some(&column.name), lineage, seq, at);
-        let mut select = key.clone();
-        select.push(column.name.clone());
-        self.archive_statement(
-            index,
-            format!(
-                "CREATE TABLE {} AS SELECT {} FROM {}",
-                self.qualified(&a),
-                idents(&select),
-                ident(&t.name)
-            ),
-        );
-        self.held.push(Held {
-            id: self.plan.archives[index].id,
-            archive_table: a,
-            lineage,
-            kind: Kind::Column,
-            table: t.name.clone(),
-            column: Some(column.name.clone()),
-            key,
-            values: vec![column.name.clone()],
-            rows: 0,
-            purged_at: None,
-        });
+        self.archive_keyed(Kind::Column, t, &column.name, lineage, seq, at);
     }
 
     fn loss(&mut self, h: &Held) {
@@ -531,8 +506,22 @@ impl Planner<'_> {
         seq: u64,
         at: u32,
     ) -> String {
+        self.archive_keyed(Kind::Values, t, column, lineage, seq, at)
+    }
+
+    /// Copies every row's key and `column` into a new archive of `kind`;
+    /// returns the archive table's name.
+    fn archive_keyed(
+        &mut self,
+        kind: Kind,
+        t: &Table,
+        column: &str,
+        lineage: Lineage,
+        seq: u64,
+        at: u32,
+    ) -> String {
         let key = row_key(t, column);
-        let (index, a) = self.new_archive(Kind::Values, &t.name, Some(column), lineage, seq, at);
+        let (index, a) = self.new_archive(kind, &t.name, Some(column), lineage, seq, at);
         let mut select = key.clone();
         select.push(column.to_string());
         self.archive_statement(
@@ -548,7 +537,7 @@ impl Planner<'_> {
             id: self.plan.archives[index].id,
             archive_table: a.clone(),
             lineage,
-            kind: Kind::Values,
+            kind,
             table: t.name.clone(),
             column: Some(column.to_string()),
             key,

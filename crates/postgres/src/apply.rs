@@ -103,6 +103,8 @@ pub fn apply(
     }
     let mut archived = Vec::new();
     let mut restored = Vec::new();
+    // The archive each restore took from, beside `restored`.
+    let mut taken_from: Vec<&str> = Vec::new();
     let log_id: i64 = tx
         .query_one(
             "INSERT INTO strata.\"log\" (\"who\", \"version\", \"from_seq\", \"from_hash\", \"to_seq\", \"to_hash\", \"statements\", \"note\") \
@@ -135,10 +137,6 @@ pub fn apply(
             Role::Plain => {}
             Role::Archive { index } => {
                 let a = &plan.archives[index];
-                let key = archive_columns(&mut tx, &a.archive_table, a.column.as_deref(), true)
-                    .map_err(fail("reading an archive's columns"))?;
-                let values = archive_columns(&mut tx, &a.archive_table, a.column.as_deref(), false)
-                    .map_err(fail("reading an archive's columns"))?;
                 tx.execute(
                     "INSERT INTO strata.\"archives\" (\"id\", \"archive_table\", \"kind\", \"table_name\", \"column_name\", \
                      \"key_columns\", \"value_columns\", \"seq\", \"op\", \"lineage_seq\", \"lineage_op\", \"lineage_forward\", \"rows\", \"log_id\") \
@@ -149,8 +147,8 @@ pub fn apply(
                         &a.kind.as_str(),
                         &a.table,
                         &a.column,
-                        &key,
-                        &values,
+                        &a.key,
+                        &a.values,
                         &(a.seq as i64),
                         &(a.op as i32),
                         &(a.lineage.seq as i64),
@@ -171,6 +169,7 @@ pub fn apply(
             }
             Role::Restore { index } => {
                 let r = &plan.restores[index];
+                taken_from.push(&r.archive_table);
                 restored.push(Restored {
                     table: r.table.clone(),
                     column: r.column.clone(),
@@ -182,8 +181,7 @@ pub fn apply(
         }
     }
     // What a restore could not put back stays in its archive.
-    for r in restored.iter_mut() {
-        let name = r.archive_table.trim_start_matches("strata.").to_string();
+    for (r, name) in restored.iter_mut().zip(taken_from) {
         let left: bool = tx
             .query_one(
                 "SELECT to_regclass(format('%I.%I', 'strata', $1::text)) IS NOT NULL",
@@ -194,10 +192,7 @@ pub fn apply(
         if left {
             let n: i64 = tx
                 .query_one(
-                    &format!(
-                        "SELECT count(*) FROM strata.{}",
-                        crate::render::ident(&name)
-                    ),
+                    &format!("SELECT count(*) FROM strata.{}", crate::render::ident(name)),
                     &[],
                 )
                 .map_err(fail("reading an archive"))?
@@ -253,30 +248,6 @@ pub fn apply(
 /// which every role may, does it.
 pub fn fresh_catalog(tx: &mut impl GenericClient) -> Result<(), postgres::Error> {
     tx.batch_execute("LOCK TABLE pg_catalog.pg_namespace IN ACCESS SHARE MODE")
-}
-
-fn archive_columns(
-    tx: &mut postgres::Transaction<'_>,
-    archive: &str,
-    column: Option<&str>,
-    key: bool,
-) -> Result<Vec<String>, postgres::Error> {
-    let names: Vec<String> = tx
-        .query(
-            "SELECT a.attname::text FROM pg_attribute a WHERE a.attrelid = to_regclass(format('%I.%I', 'strata', $1::text)) \
-             AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
-            &[&archive],
-        )?
-        .into_iter()
-        .map(|r| r.get(0))
-        .collect();
-    Ok(match column {
-        // A column's archive: its key, then the value last.
-        Some(_) if key => names[..names.len().saturating_sub(1)].to_vec(),
-        Some(_) => names.last().cloned().into_iter().collect(),
-        None if key => Vec::new(),
-        None => names,
-    })
 }
 
 fn one_line(sql: &str) -> String {

@@ -42,6 +42,10 @@ pub struct NewArchive {
     pub kind: Kind,
     pub table: String,
     pub column: Option<String>,
+    /// The columns that find a row again (a column's archive).
+    pub key: Vec<String>,
+    /// The archived values' columns.
+    pub values: Vec<String>,
     pub archive_table: String,
     pub lineage: Lineage,
     pub seq: u64,
@@ -182,29 +186,28 @@ impl Planner<'_> {
             .rposition(|h| h.lineage == lineage.inverse() && h.kind == kind)
     }
 
-    fn new_archive(
-        &mut self,
-        kind: Kind,
-        table: &str,
-        column: Option<&str>,
-        lineage: Lineage,
-        seq: u64,
-        op: u32,
-    ) -> (usize, String) {
-        let id = self.next_id;
+    /// Makes archive `what` (its id and table name given here), which the
+    /// rest of the plan holds from now on; returns its index in the plan's
+    /// archives and its table's name.
+    fn new_archive(&mut self, mut what: Held, seq: u64, op: u32) -> (usize, String) {
+        what.id = self.next_id;
         self.next_id += 1;
-        let archive_table = archive_name(id);
+        what.archive_table = archive_name(what.id);
         self.plan.archives.push(NewArchive {
-            id,
-            kind,
-            table: table.to_string(),
-            column: column.map(str::to_string),
-            archive_table: archive_table.clone(),
-            lineage,
+            id: what.id,
+            kind: what.kind,
+            table: what.table.clone(),
+            column: what.column.clone(),
+            key: what.key.clone(),
+            values: what.values.clone(),
+            archive_table: what.archive_table.clone(),
+            lineage: what.lineage,
             seq,
             op,
         });
-        (self.plan.archives.len() - 1, archive_table)
+        let name = what.archive_table.clone();
+        self.held.push(what);
+        (self.plan.archives.len() - 1, name)
     }
 
     fn archive_statement(&mut self, index: usize, sql: String) {
@@ -226,11 +229,9 @@ impl Planner<'_> {
             }
             Op::DropTable { table } => {
                 let t = ident(&table.name);
-                let (index, a) = self.new_archive(Kind::Table, &table.name, None, lineage, seq, at);
-                self.archive_statement(index, format!("CREATE TABLE {} AS TABLE {t}", self.qualified(&a)));
-                self.held.push(Held {
-                    id: self.plan.archives[index].id,
-                    archive_table: a,
+                let what = Held {
+                    id: 0,
+                    archive_table: String::new(),
                     lineage,
                     kind: Kind::Table,
                     table: table.name.clone(),
@@ -239,7 +240,9 @@ impl Planner<'_> {
                     values: table.columns.iter().map(|c| c.name.clone()).collect(),
                     rows: 0,
                     purged_at: None,
-                });
+                };
+                let (index, a) = self.new_archive(what, seq, at);
+                self.archive_statement(index, format!("CREATE TABLE {} AS TABLE {t}", self.qualified(&a)));
                 self.emit(format!("DROP TABLE {t}"));
             }
             Op::RenameTable { from, to } => {
@@ -521,9 +524,21 @@ impl Planner<'_> {
         at: u32,
     ) -> String {
         let key = row_key(t, column);
-        let (index, a) = self.new_archive(kind, &t.name, Some(column), lineage, seq, at);
         let mut select = key.clone();
         select.push(column.to_string());
+        let what = Held {
+            id: 0,
+            archive_table: String::new(),
+            lineage,
+            kind,
+            table: t.name.clone(),
+            column: Some(column.to_string()),
+            key,
+            values: vec![column.to_string()],
+            rows: 0,
+            purged_at: None,
+        };
+        let (index, a) = self.new_archive(what, seq, at);
         self.archive_statement(
             index,
             format!(
@@ -533,18 +548,6 @@ impl Planner<'_> {
                 ident(&t.name)
             ),
         );
-        self.held.push(Held {
-            id: self.plan.archives[index].id,
-            archive_table: a.clone(),
-            lineage,
-            kind,
-            table: t.name.clone(),
-            column: Some(column.to_string()),
-            key,
-            values: vec![column.to_string()],
-            rows: 0,
-            purged_at: None,
-        });
         a
     }
 

@@ -208,18 +208,18 @@ fn a_format_3_ledger_takes_new_events_with_options_in_its_own_layout() {
 }
 
 #[test]
-fn a_new_ledger_is_format_4_and_hashes_its_dialect() {
+fn a_new_ledger_is_format_5_and_hashes_its_dialect() {
     let env = Env::new();
     env.ok(&["init", "--dialect", "sqlite"]);
     let verified = env.json(&["verify"]);
-    assert_eq!(verified["format_version"], 4);
+    assert_eq!(verified["format_version"], 5);
     assert_eq!(verified["dialect"], "sqlite");
     let init = Env::new();
     let made = init.json(&["init"]);
     assert_eq!(made["dialect"], "sqlite");
-    assert_eq!(made["format_version"], 4);
+    assert_eq!(made["format_version"], 5);
     // The format-3 fixture's first event, recorded again with the same time
-    // and author, is the same change and another event under format 4: its
+    // and author, is the same change and another event under format 5: its
     // hash differs.
     let sql = include_str!("../fixtures/ledger-format-3/tables.sql");
     let file = env.file("tables.sql", sql);

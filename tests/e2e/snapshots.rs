@@ -145,7 +145,7 @@ fn init() {
     {
       "dialect": "sqlite",
       "events": 0,
-      "format_version": 4,
+      "format_version": 5,
       "ledger": "other"
     }
     "#);
@@ -172,8 +172,8 @@ fn record() {
     exit 0
     {
       "seq": 4,
-      "hash": "675c2188bee5b2cf0f7b9b70becd2c87d17e9b933320145c39764b6aaaeafbb3",
-      "prev": "cee73a2b4523b72b5d59bc039065102a38c6d7b6d32ddc71a06458227bebc54c",
+      "hash": "11360dea10dc826753c7c755304c901f95bf485b9d9f025e6443657570e36491",
+      "prev": "ab811d1e0bdc2019c952ef498815b125492eeff773064678c3c4c441eef28487",
       "at": "2099-02-01T00:00:00Z",
       "author": "tester",
       "message": "add city",
@@ -194,7 +194,7 @@ fn record() {
           }
         }
       ],
-      "fingerprint": "e5a26f40e14f8313401eb23490b52eb7230762f11a4b219a647b03250f901ca9"
+      "fingerprint": "ec409c12c09535f138e18466483ca95e3f2f6435445f5d897724868550f62f4d"
     }
     "#);
     insta::assert_snapshot!(run(&env, &["-v", "record", "-m", "add city", "--timestamp", at, "--dry-run", "--sql", sql]), @r#"
@@ -204,14 +204,14 @@ fn record() {
     "#);
     insta::assert_snapshot!(run(&env, &["record", "-m", "add city", "--timestamp", at, "--sql", sql]), @"
     exit 0
-    recorded event 4 (675c2188bee5): add city
+    recorded event 4 (11360dea10dc): add city
     ");
     insta::assert_snapshot!(json(&env, &["record", "-m", "drop city", "--timestamp", "2099-02-02T00:00:00Z", "--sql", "ALTER TABLE users DROP COLUMN city"]), @r#"
     exit 0
     {
       "seq": 5,
-      "hash": "0951f7a473003aa7a451d32c976f797dfb03876e86376507ea929721da3da477",
-      "prev": "675c2188bee5b2cf0f7b9b70becd2c87d17e9b933320145c39764b6aaaeafbb3",
+      "hash": "39b5cf87a489cc97ee8cd0f01e7377982238ae32f99e3d801e2f376847fe5d05",
+      "prev": "11360dea10dc826753c7c755304c901f95bf485b9d9f025e6443657570e36491",
       "at": "2099-02-02T00:00:00Z",
       "author": "tester",
       "message": "drop city",
@@ -232,7 +232,7 @@ fn record() {
           }
         }
       ],
-      "fingerprint": "a6de59ac42a9c68a0b39e962be84dd4bfaa33afc8e12056c84a48490b9627cc7"
+      "fingerprint": "56d01a6c1c588b9566bd9f9eaec4d24bfec15b551d61c6ab460f8ea5e477aced"
     }
     --- stderr
     warning: this drops column users.city; apply keeps its data in the database's archive, and a revert brings it back [drop]
@@ -243,7 +243,7 @@ fn record() {
     );
     insta::assert_snapshot!(run(&env, &["record", "-m", "from a file", "--timestamp", "2099-02-03T00:00:00Z", "change.sql"]), @"
     exit 0
-    recorded event 6 (66e908dc80ab): from a file
+    recorded event 6 (dbbcfb954c05): from a file
     ");
 }
 
@@ -337,29 +337,29 @@ fn log() {
     let env = seeded();
     insta::assert_snapshot!(run(&env, &["log"]), @r#"
     exit 0
-    event 3  cee73a2b4523  2099-01-03T00:00:00Z  tester  change
+    event 3  ab811d1e0bdc  2099-01-03T00:00:00Z  tester  change
         create orders
           create table orders
           create index orders_by_user on orders (user_id)
 
-    event 2  3c194f521b30  2099-01-02T00:00:00Z  tester  change
+    event 2  31a8ac39af15  2099-01-02T00:00:00Z  tester  change
         add age
           add column users.age: "age" integer
 
-    event 1  bafe66a2b3f3  2099-01-01T00:00:00Z  tester  change
+    event 1  95536f4b8fa8  2099-01-01T00:00:00Z  tester  change
         create users
           create table users
     "#);
     insta::assert_snapshot!(run(&env, &["log", "--limit", "1"]), @"
     exit 0
-    event 3  cee73a2b4523  2099-01-03T00:00:00Z  tester  change
+    event 3  ab811d1e0bdc  2099-01-03T00:00:00Z  tester  change
         create orders
           create table orders
           create index orders_by_user on orders (user_id)
     ");
     insta::assert_snapshot!(run(&env, &["log", "--table", "orders"]), @"
     exit 0
-    event 3  cee73a2b4523  2099-01-03T00:00:00Z  tester  change
+    event 3  ab811d1e0bdc  2099-01-03T00:00:00Z  tester  change
         create orders
           create table orders
           create index orders_by_user on orders (user_id)
@@ -369,8 +369,8 @@ fn log() {
     [
     {
       "seq": 3,
-      "hash": "cee73a2b4523b72b5d59bc039065102a38c6d7b6d32ddc71a06458227bebc54c",
-      "prev": "3c194f521b30522c7eb056dd460e238730fc976eb5179b06f2f5092acc05bc1e",
+      "hash": "ab811d1e0bdc2019c952ef498815b125492eeff773064678c3c4c441eef28487",
+      "prev": "31a8ac39af1514db0177adc6a31090c6288db58790c156ca0a16a59661ff1ebf",
       "at": "2099-01-03T00:00:00Z",
       "author": "tester",
       "message": "create orders",
@@ -453,7 +453,7 @@ fn log() {
           }
         }
       ],
-      "fingerprint": "a6de59ac42a9c68a0b39e962be84dd4bfaa33afc8e12056c84a48490b9627cc7"
+      "fingerprint": "56d01a6c1c588b9566bd9f9eaec4d24bfec15b551d61c6ab460f8ea5e477aced"
     }
     ]
     "#);
@@ -479,12 +479,12 @@ fn show() {
     insta::assert_snapshot!(run(&env, &["show"]), @r#"
     exit 0
     event 4
-    hash        7c28c020146a1e336da198e93a8de20ae576fa363f594cf3afb6074bb9e0bda4
-    prev        cee73a2b4523b72b5d59bc039065102a38c6d7b6d32ddc71a06458227bebc54c
+    hash        c29c1f766dad191d2790b6f6206e9bb3d5484665bccdb3393c33ece849a06dd6
+    prev        ab811d1e0bdc2019c952ef498815b125492eeff773064678c3c4c441eef28487
     at          2099-01-04T00:00:00Z
     author      tester
     kind        change
-    fingerprint e18005281f2c1c08e396cdd20831d0acc9821aa2bb717469ce790c9bce0448e0
+    fingerprint eaa07e2745113b030d05e55f0fda7bad2944fed8f9d6bb07b89b9ddb5286d29f
 
         retype age
 
@@ -495,12 +495,12 @@ fn show() {
     insta::assert_snapshot!(run(&env, &["show", "1"]), @r#"
     exit 0
     event 1
-    hash        bafe66a2b3f3619bd00e1194963a35654ba5f0095040472048df181336a678d6
+    hash        95536f4b8fa8fb713322e9a8cf8cccafa02da5e523893d7374a00203d2838e57
     prev        0000000000000000000000000000000000000000000000000000000000000000
     at          2099-01-01T00:00:00Z
     author      tester
     kind        change
-    fingerprint 4e93d671ab753c3e89a926804869bf57809a8f1f6b7118219e06c5a0ab6c21d1
+    fingerprint ef45d3d96200295ea6e845aba5fd00f18ef499cf0e91e7665ca35a9dcf6a517b
 
         create users
 
@@ -516,8 +516,8 @@ fn show() {
     exit 0
     {
       "seq": 2,
-      "hash": "3c194f521b30522c7eb056dd460e238730fc976eb5179b06f2f5092acc05bc1e",
-      "prev": "bafe66a2b3f3619bd00e1194963a35654ba5f0095040472048df181336a678d6",
+      "hash": "31a8ac39af1514db0177adc6a31090c6288db58790c156ca0a16a59661ff1ebf",
+      "prev": "95536f4b8fa8fb713322e9a8cf8cccafa02da5e523893d7374a00203d2838e57",
       "at": "2099-01-02T00:00:00Z",
       "author": "tester",
       "message": "add age",
@@ -538,7 +538,7 @@ fn show() {
           }
         }
       ],
-      "fingerprint": "57a301e5cef2c722c5fd3670d48cfc67e677cbe800e8849acd04c012606b5b59"
+      "fingerprint": "df289e02fb64945baf87e8ff17a637e668a788aca854780585db9b33c17bb144"
     }
     "#);
     // A bad point, an event that is not there, point 0, an unknown tag.
@@ -820,14 +820,14 @@ fn blame() {
     insta::assert_snapshot!(run(&env, &["blame", "users"]), @r#"
     exit 0
     table users at event 6 (head): 4 columns, 2 other objects
-    1  bafe66a2b3f3  tester  2099-01-01T00:00:00Z  create users  table users
-    1  bafe66a2b3f3  tester  2099-01-01T00:00:00Z  create users  column id integer
-    1  bafe66a2b3f3  tester  2099-01-01T00:00:00Z  create users  column name text NOT NULL
-    1  bafe66a2b3f3  tester  2099-01-01T00:00:00Z  create users  column mail text
-    4  5ed12fe877f7  tester  2099-01-04T00:00:00Z  rename email    renamed email -> mail
-    6  6857317999f7  tester  2099-01-06T00:00:00Z  age back      column age integer
-    1  bafe66a2b3f3  tester  2099-01-01T00:00:00Z  create users  PRIMARY KEY ("id")
-    1  bafe66a2b3f3  tester  2099-01-01T00:00:00Z  create users  UNIQUE ("mail")
+    1  95536f4b8fa8  tester  2099-01-01T00:00:00Z  create users  table users
+    1  95536f4b8fa8  tester  2099-01-01T00:00:00Z  create users  column id integer
+    1  95536f4b8fa8  tester  2099-01-01T00:00:00Z  create users  column name text NOT NULL
+    1  95536f4b8fa8  tester  2099-01-01T00:00:00Z  create users  column mail text
+    4  4279c797926b  tester  2099-01-04T00:00:00Z  rename email    renamed email -> mail
+    6  baaa02984a5f  tester  2099-01-06T00:00:00Z  age back      column age integer
+    1  95536f4b8fa8  tester  2099-01-01T00:00:00Z  create users  PRIMARY KEY ("id")
+    1  95536f4b8fa8  tester  2099-01-01T00:00:00Z  create users  UNIQUE ("mail")
     "#);
     insta::assert_snapshot!(json(&env, &["blame", "orders"]), @r#"
     exit 0
@@ -840,7 +840,7 @@ fn blame() {
           "event": {
             "at": "2099-01-03T00:00:00Z",
             "author": "tester",
-            "hash": "cee73a2b4523b72b5d59bc039065102a38c6d7b6d32ddc71a06458227bebc54c",
+            "hash": "ab811d1e0bdc2019c952ef498815b125492eeff773064678c3c4c441eef28487",
             "kind": "change",
             "message": "create orders",
             "seq": 3
@@ -854,7 +854,7 @@ fn blame() {
           "event": {
             "at": "2099-01-03T00:00:00Z",
             "author": "tester",
-            "hash": "cee73a2b4523b72b5d59bc039065102a38c6d7b6d32ddc71a06458227bebc54c",
+            "hash": "ab811d1e0bdc2019c952ef498815b125492eeff773064678c3c4c441eef28487",
             "kind": "change",
             "message": "create orders",
             "seq": 3
@@ -868,7 +868,7 @@ fn blame() {
           "event": {
             "at": "2099-01-03T00:00:00Z",
             "author": "tester",
-            "hash": "cee73a2b4523b72b5d59bc039065102a38c6d7b6d32ddc71a06458227bebc54c",
+            "hash": "ab811d1e0bdc2019c952ef498815b125492eeff773064678c3c4c441eef28487",
             "kind": "change",
             "message": "create orders",
             "seq": 3
@@ -882,7 +882,7 @@ fn blame() {
           "event": {
             "at": "2099-01-03T00:00:00Z",
             "author": "tester",
-            "hash": "cee73a2b4523b72b5d59bc039065102a38c6d7b6d32ddc71a06458227bebc54c",
+            "hash": "ab811d1e0bdc2019c952ef498815b125492eeff773064678c3c4c441eef28487",
             "kind": "change",
             "message": "create orders",
             "seq": 3
@@ -896,7 +896,7 @@ fn blame() {
           "event": {
             "at": "2099-01-03T00:00:00Z",
             "author": "tester",
-            "hash": "cee73a2b4523b72b5d59bc039065102a38c6d7b6d32ddc71a06458227bebc54c",
+            "hash": "ab811d1e0bdc2019c952ef498815b125492eeff773064678c3c4c441eef28487",
             "kind": "change",
             "message": "create orders",
             "seq": 3
@@ -910,7 +910,7 @@ fn blame() {
           "event": {
             "at": "2099-01-03T00:00:00Z",
             "author": "tester",
-            "hash": "cee73a2b4523b72b5d59bc039065102a38c6d7b6d32ddc71a06458227bebc54c",
+            "hash": "ab811d1e0bdc2019c952ef498815b125492eeff773064678c3c4c441eef28487",
             "kind": "change",
             "message": "create orders",
             "seq": 3
@@ -924,7 +924,7 @@ fn blame() {
           "event": {
             "at": "2099-01-03T00:00:00Z",
             "author": "tester",
-            "hash": "cee73a2b4523b72b5d59bc039065102a38c6d7b6d32ddc71a06458227bebc54c",
+            "hash": "ab811d1e0bdc2019c952ef498815b125492eeff773064678c3c4c441eef28487",
             "kind": "change",
             "message": "create orders",
             "seq": 3
@@ -940,11 +940,11 @@ fn blame() {
     insta::assert_snapshot!(run(&env, &["blame", "users.mail"]), @"
     exit 0
     column users.mail at event 6 (head): mail text
-    1  bafe66a2b3f3  tester  2099-01-01T00:00:00Z  create users  made it what it is
-    4  5ed12fe877f7  tester  2099-01-04T00:00:00Z  rename email  renamed email -> mail
+    1  95536f4b8fa8  tester  2099-01-01T00:00:00Z  create users  made it what it is
+    4  4279c797926b  tester  2099-01-04T00:00:00Z  rename email  renamed email -> mail
     history (2 events):
-      1  bafe66a2b3f3  tester  2099-01-01T00:00:00Z  create users  create table users
-      4  5ed12fe877f7  tester  2099-01-04T00:00:00Z  rename email  rename column users.email to mail
+      1  95536f4b8fa8  tester  2099-01-01T00:00:00Z  create users  create table users
+      4  4279c797926b  tester  2099-01-04T00:00:00Z  rename email  rename column users.email to mail
     ");
     insta::assert_snapshot!(json(&env, &["blame", "users.age"]), @r#"
     exit 0
@@ -955,7 +955,7 @@ fn blame() {
       "event": {
         "at": "2099-01-06T00:00:00Z",
         "author": "tester",
-        "hash": "6857317999f7fbae70d334080ca593328713a413fc1196d84395bdf513f67ec3",
+        "hash": "baaa02984a5fb7a9f8ae576b56df9fa36618a7d88386c9db327f03b3e431c93a",
         "kind": "revert",
         "message": "age back",
         "seq": 6
@@ -966,7 +966,7 @@ fn blame() {
           "event": {
             "at": "2099-01-02T00:00:00Z",
             "author": "tester",
-            "hash": "3c194f521b30522c7eb056dd460e238730fc976eb5179b06f2f5092acc05bc1e",
+            "hash": "31a8ac39af1514db0177adc6a31090c6288db58790c156ca0a16a59661ff1ebf",
             "kind": "change",
             "message": "add age",
             "seq": 2
@@ -979,7 +979,7 @@ fn blame() {
           "event": {
             "at": "2099-01-05T00:00:00Z",
             "author": "tester",
-            "hash": "af3bb2f1e5d78c07670fbdec793ba4b288ee2dfa4e8706bd5490cf2c04c240bb",
+            "hash": "1992d2825794f01aad40a871c6a4657e4c1eb83fa82cb662ff524941cf8aeb5b",
             "kind": "change",
             "message": "drop age",
             "seq": 5
@@ -992,7 +992,7 @@ fn blame() {
           "event": {
             "at": "2099-01-06T00:00:00Z",
             "author": "tester",
-            "hash": "6857317999f7fbae70d334080ca593328713a413fc1196d84395bdf513f67ec3",
+            "hash": "baaa02984a5fb7a9f8ae576b56df9fa36618a7d88386c9db327f03b3e431c93a",
             "kind": "revert",
             "message": "age back",
             "seq": 6
@@ -1008,12 +1008,12 @@ fn blame() {
     "#);
     insta::assert_snapshot!(run(&env, &["blame", "users", "--at", "1", "-q"]), @r#"
     exit 0
-    1  bafe66a2b3f3  tester  2099-01-01T00:00:00Z  create users  table users
-    1  bafe66a2b3f3  tester  2099-01-01T00:00:00Z  create users  column id integer
-    1  bafe66a2b3f3  tester  2099-01-01T00:00:00Z  create users  column name text NOT NULL
-    1  bafe66a2b3f3  tester  2099-01-01T00:00:00Z  create users  column email text
-    1  bafe66a2b3f3  tester  2099-01-01T00:00:00Z  create users  PRIMARY KEY ("id")
-    1  bafe66a2b3f3  tester  2099-01-01T00:00:00Z  create users  UNIQUE ("email")
+    1  95536f4b8fa8  tester  2099-01-01T00:00:00Z  create users  table users
+    1  95536f4b8fa8  tester  2099-01-01T00:00:00Z  create users  column id integer
+    1  95536f4b8fa8  tester  2099-01-01T00:00:00Z  create users  column name text NOT NULL
+    1  95536f4b8fa8  tester  2099-01-01T00:00:00Z  create users  column email text
+    1  95536f4b8fa8  tester  2099-01-01T00:00:00Z  create users  PRIMARY KEY ("id")
+    1  95536f4b8fa8  tester  2099-01-01T00:00:00Z  create users  UNIQUE ("email")
     "#);
     insta::assert_snapshot!(run(&env, &["blame", "user"]), @"
     exit 1
@@ -1149,7 +1149,7 @@ fn tag() {
     let env = seeded();
     insta::assert_snapshot!(run(&env, &["tag", "v1", "2"]), @"
     exit 0
-    tagged point 2 as v1 (event 4, aeda7eb90e1b)
+    tagged point 2 as v1 (event 4, 5729daf3867c)
     --- stderr
     warning: the clock ([now]) is behind head's time (2099-01-03T00:00:00Z): event 4 takes head's time, as times never decrease along the ledger
     ");
@@ -1157,8 +1157,8 @@ fn tag() {
     exit 0
     {
       "seq": 5,
-      "hash": "e32b1fd40cefada3f3c016bfa25e3717e53664fa116a7e17896ef0e25087edaa",
-      "prev": "aeda7eb90e1bac2800a8e02a8ae95ca00e8ba3fd158dbcc341e1c9c3fd2c247b",
+      "hash": "48573698e4a2481ecefae112b2870bf86adfe8de28028a70279a9b054d2d2741",
+      "prev": "5729daf3867c2290185d02749565f7ffa36ca1b88cde9f3d1794fccc60150357",
       "at": "2099-01-03T00:00:00Z",
       "author": "tester",
       "message": "the release",
@@ -1168,22 +1168,22 @@ fn tag() {
         "name": "v2",
         "target": 4
       },
-      "fingerprint": "a6de59ac42a9c68a0b39e962be84dd4bfaa33afc8e12056c84a48490b9627cc7"
+      "fingerprint": "56d01a6c1c588b9566bd9f9eaec4d24bfec15b551d61c6ab460f8ea5e477aced"
     }
     --- stderr
     warning: the clock ([now]) is behind head's time (2099-01-03T00:00:00Z): event 5 takes head's time, as times never decrease along the ledger
     "#);
     insta::assert_snapshot!(run(&env, &["log", "--limit", "3"]), @"
     exit 0
-    event 5  e32b1fd40cef  2099-01-03T00:00:00Z  tester  tag
+    event 5  48573698e4a2  2099-01-03T00:00:00Z  tester  tag
         the release
         tag v2 names point 4
 
-    event 4  aeda7eb90e1b  2099-01-03T00:00:00Z  tester  tag  (tag: v2)
+    event 4  5729daf3867c  2099-01-03T00:00:00Z  tester  tag  (tag: v2)
         tag v1
         tag v1 names point 2
 
-    event 3  cee73a2b4523  2099-01-03T00:00:00Z  tester  change
+    event 3  ab811d1e0bdc  2099-01-03T00:00:00Z  tester  change
         create orders
           create table orders
           create index orders_by_user on orders (user_id)
@@ -1226,11 +1226,11 @@ fn verify() {
     let env = applied();
     insta::assert_snapshot!(run(&env, &["verify"]), @"
     exit 0
-    ok: 3 events, 0 tags, head event 3 cee73a2b4523b72b5d59bc039065102a38c6d7b6d32ddc71a06458227bebc54c
+    ok: 3 events, 0 tags, head event 3 ab811d1e0bdc2019c952ef498815b125492eeff773064678c3c4c441eef28487
     ");
     insta::assert_snapshot!(run(&env, &["verify", "--deep"]), @"
     exit 0
-    ok: 3 events, 0 tags, head event 3 cee73a2b4523b72b5d59bc039065102a38c6d7b6d32ddc71a06458227bebc54c; every schema re-projected, 0 snapshots checked
+    ok: 3 events, 0 tags, head event 3 ab811d1e0bdc2019c952ef498815b125492eeff773064678c3c4c441eef28487; every schema re-projected, 0 snapshots checked
     ");
     insta::assert_snapshot!(json(&env, &["verify", "--deep", "--db", "app.db"]), @r#"
     exit 0
@@ -1239,9 +1239,9 @@ fn verify() {
       "deep": true,
       "dialect": "sqlite",
       "events": 3,
-      "format_version": 4,
+      "format_version": 5,
       "head": {
-        "hash": "cee73a2b4523b72b5d59bc039065102a38c6d7b6d32ddc71a06458227bebc54c",
+        "hash": "ab811d1e0bdc2019c952ef498815b125492eeff773064678c3c4c441eef28487",
         "seq": 3
       },
       "ok": true,
@@ -1251,14 +1251,14 @@ fn verify() {
     "#);
     insta::assert_snapshot!(run(&env, &["verify", "--db", "app.db"]), @"
     exit 0
-    ok: 3 events, 0 tags, head event 3 cee73a2b4523b72b5d59bc039065102a38c6d7b6d32ddc71a06458227bebc54c
+    ok: 3 events, 0 tags, head event 3 ab811d1e0bdc2019c952ef498815b125492eeff773064678c3c4c441eef28487
     ok: app.db is at event 3, which is in the chain
     ");
     // A head other than the one expected: an integrity failure.
     insta::assert_snapshot!(run(&env, &["verify", "--expect-head", "deadbeef"]), @"
     exit 3
     --- stderr
-    error: head is event 3 (cee73a2b4523), not deadbeef: events may have been lost from the end or added
+    error: head is event 3 (ab811d1e0bdc), not deadbeef: events may have been lost from the end or added
     help: compare with `strata log`; restore the ledger from a copy you trust
     ");
     insta::assert_snapshot!(json(&env, &["verify", "--expect-head", "deadbeef"]), @r#"
@@ -1267,12 +1267,12 @@ fn verify() {
       "deep": false,
       "ok": false,
       "problem": {
-        "reason": "head is event 3 (cee73a2b4523), not deadbeef",
+        "reason": "head is event 3 (ab811d1e0bdc), not deadbeef",
         "seq": null
       }
     }
     --- stderr
-    error: head is event 3 (cee73a2b4523), not deadbeef: events may have been lost from the end or added
+    error: head is event 3 (ab811d1e0bdc), not deadbeef: events may have been lost from the end or added
     help: compare with `strata log`; restore the ledger from a copy you trust
     "#);
     insta::assert_snapshot!(run(&Env::new(), &["verify"]), @"
@@ -1302,9 +1302,9 @@ fn text_form() {
       "dialect": "sqlite",
       "dir": "text",
       "events": 4,
-      "format_version": 4,
+      "format_version": 5,
       "head": {
-        "hash": "2e144b359f05d0691fcac7897a4f50f31c8c0a9af83db6da0ad09b548b68dc6c",
+        "hash": "d0dfbb2d02a0c98a4d815b3282abdce00127d11b8eb0aaff354901e48ed17771",
         "seq": 4
       },
       "text_version": 2,
@@ -1317,8 +1317,8 @@ fn text_form() {
         @r#"
     {
       "seq": 4,
-      "hash": "2e144b359f05d0691fcac7897a4f50f31c8c0a9af83db6da0ad09b548b68dc6c",
-      "prev": "cee73a2b4523b72b5d59bc039065102a38c6d7b6d32ddc71a06458227bebc54c",
+      "hash": "d0dfbb2d02a0c98a4d815b3282abdce00127d11b8eb0aaff354901e48ed17771",
+      "prev": "ab811d1e0bdc2019c952ef498815b125492eeff773064678c3c4c441eef28487",
       "at": "2099-01-03T00:00:00Z",
       "author": "tester",
       "message": "tag v1",
@@ -1328,13 +1328,13 @@ fn text_form() {
           "target": 3
         }
       },
-      "fingerprint": "a6de59ac42a9c68a0b39e962be84dd4bfaa33afc8e12056c84a48490b9627cc7"
+      "fingerprint": "56d01a6c1c588b9566bd9f9eaec4d24bfec15b551d61c6ab460f8ea5e477aced"
     }
     "#
     );
     insta::assert_snapshot!(run(&env, &["verify", "--text", "text"]), @"
     exit 0
-    ok: text: 4 events, 1 tag, head event 4 2e144b359f05d0691fcac7897a4f50f31c8c0a9af83db6da0ad09b548b68dc6c
+    ok: text: 4 events, 1 tag, head event 4 d0dfbb2d02a0c98a4d815b3282abdce00127d11b8eb0aaff354901e48ed17771
     ");
     insta::assert_snapshot!(json(&env, &["verify", "--text", "text", "--deep"]), @r#"
     exit 0
@@ -1343,9 +1343,9 @@ fn text_form() {
       "dialect": "sqlite",
       "dir": "text",
       "events": 4,
-      "format_version": 4,
+      "format_version": 5,
       "head": {
-        "hash": "2e144b359f05d0691fcac7897a4f50f31c8c0a9af83db6da0ad09b548b68dc6c",
+        "hash": "d0dfbb2d02a0c98a4d815b3282abdce00127d11b8eb0aaff354901e48ed17771",
         "seq": 4
       },
       "ok": true,
@@ -1355,12 +1355,12 @@ fn text_form() {
     "#);
     insta::assert_snapshot!(run(&env, &["--ledger", "copy", "import", "text"]), @"
     exit 0
-    created a format-4 sqlite ledger in copy
-    imported 4 events from text; head is event 4 2e144b359f05d0691fcac7897a4f50f31c8c0a9af83db6da0ad09b548b68dc6c
+    created a format-5 sqlite ledger in copy
+    imported 4 events from text; head is event 4 d0dfbb2d02a0c98a4d815b3282abdce00127d11b8eb0aaff354901e48ed17771
     ");
     insta::assert_snapshot!(run(&env, &["--ledger", "copy", "import", "text"]), @"
     exit 0
-    nothing to import: the ledger holds all 4 events of text; head is event 4 2e144b359f05d0691fcac7897a4f50f31c8c0a9af83db6da0ad09b548b68dc6c
+    nothing to import: the ledger holds all 4 events of text; head is event 4 d0dfbb2d02a0c98a4d815b3282abdce00127d11b8eb0aaff354901e48ed17771
     ");
     insta::assert_snapshot!(json(&env, &["--ledger", "copy2", "import", "text"]), @r#"
     exit 0
@@ -1369,9 +1369,9 @@ fn text_form() {
       "dialect": "sqlite",
       "dir": "text",
       "events": 4,
-      "format_version": 4,
+      "format_version": 5,
       "head": {
-        "hash": "2e144b359f05d0691fcac7897a4f50f31c8c0a9af83db6da0ad09b548b68dc6c",
+        "hash": "d0dfbb2d02a0c98a4d815b3282abdce00127d11b8eb0aaff354901e48ed17771",
         "seq": 4
       },
       "imported": 4,
@@ -1400,13 +1400,13 @@ fn text_form() {
     insta::assert_snapshot!(run(&env, &["--ledger", "copy", "import", "text"]), @"
     exit 3
     --- stderr
-    error: the ledger and text part at event 5: the ledger's has hash 5bb69676f8d78d162fc35966641abbb06694cd493b2bd173674c77250d833f0e, text's has 3c4f1a04d3095f674f82796c2a8cfbee501e1f64f3636d7d1fa66163dd4fffcb
+    error: the ledger and text part at event 5: the ledger's has hash 918be1f3f95ee6a3d85dd6e9b0131b50be04c35b55332cae7b21aa1cf4e8cb3d, text's has a4be4896a52d05e45044c80a498fbaa8f4bc9b9f0c237ad7ac7c4987706ba913
     help: the two histories diverged there: `strata rebase text -m MESSAGE` re-records the ledger's own events after the folder's; or keep one, or export this ledger to another folder
     ");
     insta::assert_snapshot!(run(&env, &["--ledger", "copy", "export", "text"]), @"
     exit 3
     --- stderr
-    error: text/000005.json does not hold the ledger's event 5 (5bb69676f8d78d162fc35966641abbb06694cd493b2bd173674c77250d833f0e): it holds one with hash 3c4f1a04d3095f674f82796c2a8cfbee501e1f64f3636d7d1fa66163dd4fffcb
+    error: text/000005.json does not hold the ledger's event 5 (918be1f3f95ee6a3d85dd6e9b0131b50be04c35b55332cae7b21aa1cf4e8cb3d): it holds one with hash a4be4896a52d05e45044c80a498fbaa8f4bc9b9f0c237ad7ac7c4987706ba913
     help: import the folder first (it may hold another history), or export to another folder
     ");
     // A tampered file.
@@ -1416,7 +1416,7 @@ fn text_form() {
     insta::assert_snapshot!(run(&env, &["verify", "--text", "text"]), @"
     exit 3
     --- stderr
-    error: the text form is broken: text/000002.json: it records hash 3c194f521b30522c7eb056dd460e238730fc976eb5179b06f2f5092acc05bc1e, but what it holds hashes to f7569d63c952799104eec53c021f9566e5423a411ae3a11098041265996f55f8: it was changed
+    error: the text form is broken: text/000002.json: it records hash 31a8ac39af1514db0177adc6a31090c6288db58790c156ca0a16a59661ff1ebf, but what it holds hashes to 4806e4c15d5d3adcfad428f3e239a910dc23ba6e2b71ab28e8a222a88a46b10c: it was changed
     help: the files before it are intact; restore the folder from a copy you trust (git checkout), or export it again from a ledger that verifies
     ");
     insta::assert_snapshot!(json(&env, &["verify", "--text", "text"]), @r#"
@@ -1426,11 +1426,11 @@ fn text_form() {
       "ok": false,
       "problem": {
         "file": "text/000002.json",
-        "reason": "it records hash 3c194f521b30522c7eb056dd460e238730fc976eb5179b06f2f5092acc05bc1e, but what it holds hashes to f7569d63c952799104eec53c021f9566e5423a411ae3a11098041265996f55f8: it was changed"
+        "reason": "it records hash 31a8ac39af1514db0177adc6a31090c6288db58790c156ca0a16a59661ff1ebf, but what it holds hashes to 4806e4c15d5d3adcfad428f3e239a910dc23ba6e2b71ab28e8a222a88a46b10c: it was changed"
       }
     }
     --- stderr
-    error: the text form is broken: text/000002.json: it records hash 3c194f521b30522c7eb056dd460e238730fc976eb5179b06f2f5092acc05bc1e, but what it holds hashes to f7569d63c952799104eec53c021f9566e5423a411ae3a11098041265996f55f8: it was changed
+    error: the text form is broken: text/000002.json: it records hash 31a8ac39af1514db0177adc6a31090c6288db58790c156ca0a16a59661ff1ebf, but what it holds hashes to 4806e4c15d5d3adcfad428f3e239a910dc23ba6e2b71ab28e8a222a88a46b10c: it was changed
     help: the files before it are intact; restore the folder from a copy you trust (git checkout), or export it again from a ledger that verifies
     "#);
     std::fs::remove_file(&path).expect("rm");
@@ -1474,17 +1474,17 @@ fn rebase() {
       "exported": 1,
       "fork": 3,
       "head": {
-        "hash": "0ce5af7c66eb03c7e8ba8704d0494c0c94e395973d8850652ef1938073325936",
+        "hash": "8fa016763616f62b8b65344931054cb5e1660581400ff40e145d0b4e7e507dab",
         "seq": 5
       },
-      "kept": "ours/store.before-rebase-d960984dc5b1",
+      "kept": "ours/store.before-rebase-144eaf59ea91",
       "ledger": "ours",
       "moved": [
         {
           "from": 4,
-          "from_hash": "d960984dc5b1c884ae4dccfbd399a1cddfded3daca0eec51a869920aefb05d2e",
+          "from_hash": "144eaf59ea9148ad2b246200c5a47896b3e75138268ef67c312e3fbe186afbac",
           "to": 5,
-          "to_hash": "0ce5af7c66eb03c7e8ba8704d0494c0c94e395973d8850652ef1938073325936"
+          "to_hash": "8fa016763616f62b8b65344931054cb5e1660581400ff40e145d0b4e7e507dab"
         }
       ],
       "outcome": "rebased",
@@ -1493,9 +1493,9 @@ fn rebase() {
     "#);
     insta::assert_snapshot!(run(&env, &["--ledger", "ours", "log", "-n", "1"]), @r#"
     exit 0
-    event 5  0ce5af7c66eb  2099-01-05T00:00:00Z  tester  change
+    event 5  8fa016763616  2099-01-05T00:00:00Z  tester  change
         add city
-        rebased from event 4 (d960984dc5b1): onto main
+        rebased from event 4 (144eaf59ea91): onto main
           add column users.city: "city" text
     "#);
     insta::assert_snapshot!(run(&env, &["--ledger", "ours", "rebase", "text", "-m", "again"]), @"
@@ -1515,7 +1515,7 @@ fn status() {
     let env = applied();
     insta::assert_snapshot!(run(&env, &["status", "--db", "app.db"]), @"
     exit 0
-    app.db is at event 3 (cee73a2b4523)
+    app.db is at event 3 (ab811d1e0bdc)
     head is event 3; 0 pending
     no drift
     ");
@@ -1527,7 +1527,7 @@ fn status() {
     );
     insta::assert_snapshot!(run(&env, &["status", "--db", "app.db"]), @"
     exit 0
-    app.db is at event 3 (cee73a2b4523)
+    app.db is at event 3 (ab811d1e0bdc)
     head is event 4; 1 pending
       event 4 change: add note
     no drift
@@ -1538,7 +1538,7 @@ fn status() {
       "applied": true,
       "db": "app.db",
       "drift": [],
-      "hash": "cee73a2b4523b72b5d59bc039065102a38c6d7b6d32ddc71a06458227bebc54c",
+      "hash": "ab811d1e0bdc2019c952ef498815b125492eeff773064678c3c4c441eef28487",
       "head": 4,
       "pending": [
         {
@@ -1576,7 +1576,7 @@ fn drift_is_exit_4() {
         .expect("drift");
     insta::assert_snapshot!(run(&env, &["status", "--db", "app.db"]), @r#"
     exit 4
-    app.db is at event 3 (cee73a2b4523)
+    app.db is at event 3 (ab811d1e0bdc)
     head is event 3; 0 pending
     drift: table users: column sneaky is not in the ledger ("sneaky" text)
     drift: index users_by_name: not in the ledger
@@ -1593,7 +1593,7 @@ fn drift_is_exit_4() {
         "table users: column sneaky is not in the ledger (\"sneaky\" text)",
         "index users_by_name: not in the ledger"
       ],
-      "hash": "cee73a2b4523b72b5d59bc039065102a38c6d7b6d32ddc71a06458227bebc54c",
+      "hash": "ab811d1e0bdc2019c952ef498815b125492eeff773064678c3c4c441eef28487",
       "head": 3,
       "pending": [],
       "rebased": null,
@@ -1613,7 +1613,7 @@ fn drift_is_exit_4() {
     "#);
     insta::assert_snapshot!(run(&env, &["verify", "--db", "app.db"]), @"
     exit 0
-    ok: 3 events, 0 tags, head event 3 cee73a2b4523b72b5d59bc039065102a38c6d7b6d32ddc71a06458227bebc54c
+    ok: 3 events, 0 tags, head event 3 ab811d1e0bdc2019c952ef498815b125492eeff773064678c3c4c441eef28487
     ok: app.db is at event 3, which is in the chain
     ");
 }
@@ -1636,19 +1636,19 @@ fn a_database_of_another_ledger_is_exit_3() {
     insta::assert_snapshot!(run(&env, &["--ledger", "other", "status", "--db", "app.db"]), @"
     exit 3
     --- stderr
-    error: app.db was reconciled by another ledger (id bafe66a2b3f3), not other (id ae4d2d2a2103)
+    error: app.db was reconciled by another ledger (id 95536f4b8fa8), not other (id 7ddbd4b5705f)
     help: give the --ledger it belongs to
     ");
     insta::assert_snapshot!(json(&env, &["--ledger", "other", "apply", "--db", "app.db"]), @"
     exit 3
     --- stderr
-    error: app.db was reconciled by another ledger (id bafe66a2b3f3), not other (id ae4d2d2a2103)
+    error: app.db was reconciled by another ledger (id 95536f4b8fa8), not other (id 7ddbd4b5705f)
     help: give the --ledger it belongs to
     ");
     insta::assert_snapshot!(run(&env, &["--ledger", "other", "archive", "list", "--db", "app.db"]), @"
     exit 3
     --- stderr
-    error: app.db was reconciled by another ledger (id bafe66a2b3f3), not other (id ae4d2d2a2103)
+    error: app.db was reconciled by another ledger (id 95536f4b8fa8), not other (id 7ddbd4b5705f)
     help: give the --ledger it belongs to
     ");
 }
@@ -1660,7 +1660,7 @@ fn check() {
     let env = applied();
     insta::assert_snapshot!(run(&env, &["check", "--db", "app.db"]), @"
     exit 0
-    app.db is at event 3 (cee73a2b4523)
+    app.db is at event 3 (ab811d1e0bdc)
     checked against event 3 (head): 0 pending
     no drift
     ok: app.db is at event 3 (head)
@@ -1671,7 +1671,7 @@ fn check() {
       "applied": true,
       "db": "app.db",
       "drift": [],
-      "hash": "cee73a2b4523b72b5d59bc039065102a38c6d7b6d32ddc71a06458227bebc54c",
+      "hash": "ab811d1e0bdc2019c952ef498815b125492eeff773064678c3c4c441eef28487",
       "head": 3,
       "pending": [],
       "rebased": false,
@@ -1688,7 +1688,7 @@ fn check() {
     );
     insta::assert_snapshot!(run(&env, &["check", "--db", "app.db"]), @"
     exit 5
-    app.db is at event 3 (cee73a2b4523)
+    app.db is at event 3 (ab811d1e0bdc)
     checked against event 4 (head): 1 pending
       event 4 change: add note
     no drift
@@ -1702,7 +1702,7 @@ fn check() {
       "applied": true,
       "db": "app.db",
       "drift": [],
-      "hash": "cee73a2b4523b72b5d59bc039065102a38c6d7b6d32ddc71a06458227bebc54c",
+      "hash": "ab811d1e0bdc2019c952ef498815b125492eeff773064678c3c4c441eef28487",
       "head": 4,
       "pending": [
         {
@@ -1722,14 +1722,14 @@ fn check() {
     "#);
     insta::assert_snapshot!(run(&env, &["check", "--db", "app.db", "--to", "3"]), @"
     exit 0
-    app.db is at event 3 (cee73a2b4523)
+    app.db is at event 3 (ab811d1e0bdc)
     checked against event 3: 0 pending
     no drift
     ok: app.db is at event 3
     ");
     insta::assert_snapshot!(run(&env, &["check", "--db", "app.db", "--to", "2"]), @"
     exit 3
-    app.db is at event 3 (cee73a2b4523)
+    app.db is at event 3 (ab811d1e0bdc)
     checked against event 2: it is past that point
     no drift
     --- stderr
@@ -1742,7 +1742,7 @@ fn check() {
       "applied": true,
       "db": "app.db",
       "drift": [],
-      "hash": "cee73a2b4523b72b5d59bc039065102a38c6d7b6d32ddc71a06458227bebc54c",
+      "hash": "ab811d1e0bdc2019c952ef498815b125492eeff773064678c3c4c441eef28487",
       "head": 4,
       "pending": [],
       "rebased": false,
@@ -1759,7 +1759,7 @@ fn check() {
         .expect("drift");
     insta::assert_snapshot!(run(&env, &["check", "--db", "app.db"]), @r#"
     exit 4
-    app.db is at event 3 (cee73a2b4523)
+    app.db is at event 3 (ab811d1e0bdc)
     checked against event 4 (head): 1 pending
       event 4 change: add note
     drift: table users: column sneaky is not in the ledger ("sneaky" text)
@@ -1775,7 +1775,7 @@ fn check() {
       "drift": [
         "table users: column sneaky is not in the ledger (\"sneaky\" text)"
       ],
-      "hash": "cee73a2b4523b72b5d59bc039065102a38c6d7b6d32ddc71a06458227bebc54c",
+      "hash": "ab811d1e0bdc2019c952ef498815b125492eeff773064678c3c4c441eef28487",
       "head": 4,
       "pending": [
         {
@@ -2001,7 +2001,7 @@ fn checkout() {
     "#);
     insta::assert_snapshot!(run(&env, &["status", "--db", "one.db"]), @"
     exit 0
-    one.db is at event 1 (bafe66a2b3f3)
+    one.db is at event 1 (95536f4b8fa8)
     head is event 3; 2 pending
       event 2 change: add age
       event 3 change: create orders
@@ -2040,8 +2040,8 @@ fn revert() {
     exit 0
     {
       "seq": 5,
-      "hash": "723285467e637fa7f6013c29a3711bba5a410db7be513096b357b8555ed9b7d3",
-      "prev": "118e62535f71e813230d278df10b3a4abe76af8d6e00b268cbd810b370995df1",
+      "hash": "929f9e994361dadd07458f0c47eeebfacc65bf1c6db22177a3a8b907833e5813",
+      "prev": "027f0fe1a4d7a2d9d492233077c4e4d93c5ea4c875ecd79db248e116bad9cfbb",
       "at": "2099-01-05T00:00:00Z",
       "author": "tester",
       "message": "undo",
@@ -2065,12 +2065,12 @@ fn revert() {
       "reverts": [
         4
       ],
-      "fingerprint": "a6de59ac42a9c68a0b39e962be84dd4bfaa33afc8e12056c84a48490b9627cc7"
+      "fingerprint": "56d01a6c1c588b9566bd9f9eaec4d24bfec15b551d61c6ab460f8ea5e477aced"
     }
     "#);
     insta::assert_snapshot!(run(&env, &["revert", "head", "-m", "undo", "--timestamp", at]), @"
     exit 0
-    recorded revert event 5 (723285467e63) undoing event 4: undo
+    recorded revert event 5 (929f9e994361) undoing event 4: undo
     ");
     insta::assert_snapshot!(run(&env, &["apply", "--db", "app.db"]), @r#"
     exit 0
@@ -2081,8 +2081,8 @@ fn revert() {
     exit 0
     {
       "seq": 6,
-      "hash": "42feb557dbfe2f02373278786ce8919f366b33415ff521029c72b1ffe4365ab7",
-      "prev": "723285467e637fa7f6013c29a3711bba5a410db7be513096b357b8555ed9b7d3",
+      "hash": "1db7abb94062d91f1dc1bb26e2ffd1542eab8e9a880c58df8ccd07050ca63dd8",
+      "prev": "929f9e994361dadd07458f0c47eeebfacc65bf1c6db22177a3a8b907833e5813",
       "at": "2099-01-06T00:00:00Z",
       "author": "tester",
       "message": "back to 2",
@@ -2198,7 +2198,7 @@ fn revert() {
         4,
         5
       ],
-      "fingerprint": "57a301e5cef2c722c5fd3670d48cfc67e677cbe800e8849acd04c012606b5b59"
+      "fingerprint": "df289e02fb64945baf87e8ff17a637e668a788aca854780585db9b33c17bb144"
     }
     "#);
     insta::assert_snapshot!(run(&env, &["apply", "--db", "app.db"]), @r#"
@@ -2279,7 +2279,7 @@ fn baseline() {
     exit 0
     {
       "seq": 1,
-      "hash": "586cc2915ceb19133527878671a48385840a0bba66034e7137ede6ba9775d7cd",
+      "hash": "b46c2fb6495a1878b9ccf1c9da14f6f829d64cbd3a9debfade3c5653d5372969",
       "prev": "0000000000000000000000000000000000000000000000000000000000000000",
       "at": "2099-01-01T00:00:00Z",
       "author": "tester",
@@ -2348,22 +2348,22 @@ fn baseline() {
         },
         "triggers": {}
       },
-      "fingerprint": "0be7bb2bd5186a5a0232077d83adb22b214f9481b77b1eee88e6fabf15a1f67d"
+      "fingerprint": "683e9755af12b88d47bd27b909fb02d7267e3d7b6a847f764a51ca868845a33f"
     }
     "#);
     insta::assert_snapshot!(run(&env, &["baseline", "--db", "legacy.db", "-m", "adopt", "--timestamp", at]), @"
     exit 0
-    recorded baseline event 1 (586cc2915ceb): 1 table, 3 objects from legacy.db; it is marked at event 1
+    recorded baseline event 1 (b46c2fb6495a): 1 table, 3 objects from legacy.db; it is marked at event 1
     ");
     insta::assert_snapshot!(run(&env, &["show", "1"]), @r#"
     exit 0
     event 1
-    hash        586cc2915ceb19133527878671a48385840a0bba66034e7137ede6ba9775d7cd
+    hash        b46c2fb6495a1878b9ccf1c9da14f6f829d64cbd3a9debfade3c5653d5372969
     prev        0000000000000000000000000000000000000000000000000000000000000000
     at          2099-01-01T00:00:00Z
     author      tester
     kind        baseline
-    fingerprint 0be7bb2bd5186a5a0232077d83adb22b214f9481b77b1eee88e6fabf15a1f67d
+    fingerprint 683e9755af12b88d47bd27b909fb02d7267e3d7b6a847f764a51ca868845a33f
 
         adopt
 
@@ -2377,7 +2377,7 @@ fn baseline() {
     "#);
     insta::assert_snapshot!(run(&env, &["status", "--db", "legacy.db"]), @"
     exit 0
-    legacy.db is at event 1 (586cc2915ceb)
+    legacy.db is at event 1 (b46c2fb6495a)
     head is event 1; 0 pending
     no drift
     ");
@@ -2400,8 +2400,8 @@ fn baseline() {
       "db": "other.db",
       "event": {
         "seq": 2,
-        "hash": "0a5fa37a4ef3c5c269050cf712d365a946092e77da3905ed41e6bcd536488151",
-        "prev": "586cc2915ceb19133527878671a48385840a0bba66034e7137ede6ba9775d7cd",
+        "hash": "9e1ff751111d6abadedc19c76c53646ec4746f8bf09e47cdee6f67c4f2954d03",
+        "prev": "b46c2fb6495a1878b9ccf1c9da14f6f829d64cbd3a9debfade3c5653d5372969",
         "at": "2099-01-02T00:00:00Z",
         "author": "tester",
         "message": "adopt",
@@ -2432,7 +2432,7 @@ fn baseline() {
           "views": {},
           "triggers": {}
         },
-        "fingerprint": "e906156ce4aa5acb210d9dd369cd227f3aaf2ccb82a91358290392075bcce0e6"
+        "fingerprint": "d7d2e2265c4868543e496e8fcfa31dc25c8a3e135c9701bc3ed20246e09c0fb7"
       }
     }
     "#);
@@ -2454,7 +2454,7 @@ fn baseline() {
     insta::assert_snapshot!(run(&fresh, &["baseline", "--db", "legacy.db", "-m", "adopt", "--timestamp", at]), @"
     exit 3
     --- stderr
-    error: legacy.db is already reconciled by another ledger (id 586cc2915ceb)
+    error: legacy.db is already reconciled by another ledger (id b46c2fb6495a)
     help: give the --ledger it belongs to
     ");
 }
@@ -2590,7 +2590,7 @@ fn plan() {
     "#);
     insta::assert_snapshot!(run(&env, &["record", "-m", "sync", "--timestamp", "2099-02-01T00:00:00Z", "--desired", "desired.sql"]), @"
     exit 0
-    recorded event 4 (9fc6fbfaf2ad): sync
+    recorded event 4 (31cf1df443b0): sync
     ");
     // Nothing to change; bad desired SQL; no file.
     insta::assert_snapshot!(run(&env, &["plan", "--desired", "desired.sql"]), @r#"
@@ -2729,8 +2729,8 @@ fn import_sql() {
     "#);
     insta::assert_snapshot!(run(&env, &["import-sql", "--timestamp", at, "migrations"]), @"
     exit 0
-    recorded event 1 (7be3cf006473): V1__users.sql
-    recorded event 2 (f8f17b48bf4c): V2__email.sql
+    recorded event 1 (92efffcba728): V1__users.sql
+    recorded event 2 (d4e6989d02ca): V2__email.sql
     ");
     insta::assert_snapshot!(json(&env, &["import-sql", "--timestamp", "2099-01-02T00:00:00Z", "migrations"]), @r#"
     exit 0
@@ -2738,12 +2738,12 @@ fn import_sql() {
     "#);
     insta::assert_snapshot!(run(&env, &["log"]), @r#"
     exit 0
-    event 2  f8f17b48bf4c  2099-01-01T00:00:00Z  tester  change
+    event 2  d4e6989d02ca  2099-01-01T00:00:00Z  tester  change
         V2__email.sql
           add column users.email: "email" text
           data step: UPDATE users SET email = ''
 
-    event 1  7be3cf006473  2099-01-01T00:00:00Z  tester  change
+    event 1  92efffcba728  2099-01-01T00:00:00Z  tester  change
         V1__users.sql
           create table users
     "#);
@@ -3019,11 +3019,11 @@ fn a_closed_stdout_ends_a_command_quietly() {
     strata checkout --db copy.db: exit 0
     head is event 6
     exit 0
-    app.db is at event 6 (7575dfdc7030)
+    app.db is at event 6 (931d17b3da34)
     head is event 6; 0 pending
     no drift
     exit 0
-    copy.db is at event 6 (7575dfdc7030)
+    copy.db is at event 6 (931d17b3da34)
     head is event 6; 0 pending
     no drift
     ");
@@ -3229,20 +3229,20 @@ fn a_closed_stdout_ends_every_other_command_quietly() {
     strata --json schema --at 2: exit 0
     head is event 7
     exit 0
-    event 7  7a75988972ca  2099-01-07T00:00:00Z  tester  baseline
+    event 7  3f81c8cd74c9  2099-01-07T00:00:00Z  tester  baseline
         adopt
         baseline: 1 table, 0 indexes, 0 views, 0 triggers
 
-    event 6  8a4e00c841e7  2099-01-06T00:00:00Z  tester  change
+    event 6  7ca3c295f616  2099-01-06T00:00:00Z  tester  change
         V4__note.sql
           add column orders.note: "note" text
 
-    event 5  2e51aa12376e  2099-01-05T00:00:00Z  tester  revert
+    event 5  966334864d93  2099-01-05T00:00:00Z  tester  revert
         undo note
         reverts event 4
           drop column users.note (was "note" text, column 5)
 
-    event 4  bb7563931052  2099-01-04T00:00:00Z  tester  change
+    event 4  e67772ab8c8a  2099-01-04T00:00:00Z  tester  change
         add note
           add column users.note: "note" text
     "#);
@@ -3304,15 +3304,15 @@ fn a_closed_stdout_does_not_stop_an_import() {
     insta::assert_snapshot!(out, @r#"
     strata import-sql --timestamp 2099-01-01T00:00:00Z migrations: exit 0
     exit 0
-    event 3  b33b12d5b5a7  2099-01-01T00:00:00Z  tester  change
+    event 3  bcdd6d639af2  2099-01-01T00:00:00Z  tester  change
         V3__email.sql
           add column users.email: "email" text
 
-    event 2  e08d4066ea69  2099-01-01T00:00:00Z  tester  change
+    event 2  206513f6be21  2099-01-01T00:00:00Z  tester  change
         V2__name.sql
           add column users.name: "name" text
 
-    event 1  869242d1d011  2099-01-01T00:00:00Z  tester  change
+    event 1  e10d521737da  2099-01-01T00:00:00Z  tester  change
         V1__users.sql
           create table users
     "#);

@@ -140,6 +140,41 @@ pub fn summary(op: &Op) -> String {
             render_options(from),
             render_options(to)
         ),
+        AddPrimaryKey { table, primary_key } => {
+            format!("add to {}: {}", name(table), primary_key_line(primary_key))
+        }
+        DropPrimaryKey { table, primary_key } => {
+            format!(
+                "drop from {}: {}",
+                name(table),
+                primary_key_line(primary_key)
+            )
+        }
+        CreateDefinition { definition } => format!(
+            "create {} {}",
+            definition.kind.describe(),
+            name(&definition.name)
+        ),
+        DropDefinition { definition } => format!(
+            "drop {} {}",
+            definition.kind.describe(),
+            name(&definition.name)
+        ),
+        ReplaceDefinition { to, .. } => {
+            format!("replace {} {}", to.kind.describe(), name(&to.name))
+        }
+    }
+}
+
+fn primary_key_line(pk: &strata_schema::PrimaryKey) -> String {
+    let columns: Vec<String> = pk.columns.iter().map(|c| name(c)).collect();
+    match &pk.name {
+        Some(n) => format!(
+            "CONSTRAINT {} PRIMARY KEY ({})",
+            name(n),
+            columns.join(", ")
+        ),
+        None => format!("PRIMARY KEY ({})", columns.join(", ")),
     }
 }
 
@@ -174,6 +209,10 @@ pub fn definition(op: &Op) -> Option<String> {
         CreateIndex { index } | DropIndex { index } => Some(render_index(index)),
         CreateView { view } | DropView { view } => Some(view.sql.clone()),
         CreateTrigger { trigger } | DropTrigger { trigger } => Some(trigger.sql.clone()),
+        CreateDefinition { definition } | DropDefinition { definition } => {
+            Some(definition.sql.clone())
+        }
+        ReplaceDefinition { from, to } => Some(format!("{}\n-- was:\n{}", to.sql, from.sql)),
         Data { sql } if sql.trim().lines().nth(1).is_some() => Some(sql.trim().to_string()),
         _ => None,
     }
@@ -192,6 +231,8 @@ pub fn removes(op: &Op) -> bool {
             | DropCheck { .. }
             | DropView { .. }
             | DropTrigger { .. }
+            | DropPrimaryKey { .. }
+            | DropDefinition { .. }
     )
 }
 

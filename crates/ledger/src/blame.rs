@@ -92,9 +92,14 @@ pub struct Blame {
     pub tables: BTreeMap<String, TableBlame>,
     pub indexes: BTreeMap<String, u64>,
     pub views: BTreeMap<String, u64>,
+    /// By [`Rules::trigger_key`].
     pub triggers: BTreeMap<String, u64>,
+    pub definitions: BTreeMap<String, u64>,
     /// Tables dropped before the point, kept for their history.
     gone: BTreeMap<String, TableBlame>,
+    /// The table and name of each trigger in `triggers`, by its key: a
+    /// table's rename re-keys its triggers where the key holds the table.
+    trigger_names: BTreeMap<String, (String, String)>,
 }
 
 impl Ledger {
@@ -195,6 +200,22 @@ impl Blame {
                 }
             }
             RenameTable { from, to } => {
+                let moved: Vec<String> = self
+                    .trigger_names
+                    .iter()
+                    .filter(|(_, (table, _))| r.same_name(table, from))
+                    .map(|(k, _)| k.clone())
+                    .collect();
+                for key in moved {
+                    let made = self.triggers.remove(&key);
+                    if let Some((_, name)) = self.trigger_names.remove(&key) {
+                        let new = r.trigger_key(to, &name);
+                        if let Some(made) = made {
+                            self.triggers.insert(new.clone(), made);
+                        }
+                        self.trigger_names.insert(new, (to.clone(), name));
+                    }
+                }
                 if let Some(mut t) = self.tables.remove(&r.key(from)) {
                     t.trace.touched(seq);
                     t.trace.renames.push(Rename {
@@ -287,6 +308,28 @@ impl Blame {
             AlterTableOptions { table, .. } => {
                 self.table(r, table, seq);
             }
+            AddPrimaryKey { table, .. } => {
+                if let Some(t) = self.table(r, table, seq) {
+                    t.primary_key = Some(seq);
+                }
+            }
+            DropPrimaryKey { table, .. } => {
+                if let Some(t) = self.table(r, table, seq) {
+                    t.primary_key = None;
+                }
+            }
+            CreateDefinition { definition } | ReplaceDefinition { to: definition, .. } => {
+                for t in &definition.depends_on {
+                    self.table(r, t, seq);
+                }
+                self.definitions.insert(r.key(&definition.name), seq);
+            }
+            DropDefinition { definition } => {
+                for t in &definition.depends_on {
+                    self.table(r, t, seq);
+                }
+                self.definitions.remove(&r.key(&definition.name));
+            }
             CreateIndex { index } => {
                 self.table(r, &index.table, seq);
                 self.indexes.insert(r.key(&index.name), seq);
@@ -309,11 +352,16 @@ impl Blame {
             }
             CreateTrigger { trigger } => {
                 self.table(r, &trigger.table, seq);
-                self.triggers.insert(r.key(&trigger.name), seq);
+                let key = r.trigger_key(&trigger.table, &trigger.name);
+                self.triggers.insert(key.clone(), seq);
+                self.trigger_names
+                    .insert(key, (trigger.table.clone(), trigger.name.clone()));
             }
             DropTrigger { trigger } => {
                 self.table(r, &trigger.table, seq);
-                self.triggers.remove(&r.key(&trigger.name));
+                let key = r.trigger_key(&trigger.table, &trigger.name);
+                self.triggers.remove(&key);
+                self.trigger_names.remove(&key);
             }
             Data { .. } => {}
         }
@@ -375,6 +423,17 @@ impl Blame {
         self.indexes = objects_of(&before.indexes, &after.indexes, &self.indexes, seq);
         self.views = objects_of(&before.views, &after.views, &self.views, seq);
         self.triggers = objects_of(&before.triggers, &after.triggers, &self.triggers, seq);
+        self.trigger_names = after
+            .triggers
+            .iter()
+            .map(|(k, t)| (k.clone(), (t.table.clone(), t.name.clone())))
+            .collect();
+        self.definitions = objects_of(
+            &before.definitions,
+            &after.definitions,
+            &self.definitions,
+            seq,
+        );
     }
 }
 

@@ -165,6 +165,7 @@ impl Ledger {
             return Err(LedgerError::Dialect {
                 dir: PathBuf::from(name),
                 dialect: format.dialect,
+                version: format.version,
             });
         }
         let size = bytes.len() as u64;

@@ -32,8 +32,12 @@ pub enum LedgerError {
     NotALedger { dir: PathBuf, reason: String },
     #[error("ledger {} has format version {found}, but this strata reads versions {} to {}", dir.display(), crate::OLDEST_FORMAT_VERSION, crate::FORMAT_VERSION)]
     FormatVersion { dir: PathBuf, found: u32 },
-    #[error("ledger {} is written in the {dialect} dialect, which this strata cannot read yet", dir.display())]
-    Dialect { dir: PathBuf, dialect: Dialect },
+    #[error("ledger {} is written in the {dialect} dialect in format version {version}, which this strata cannot read", dir.display())]
+    Dialect {
+        dir: PathBuf,
+        dialect: Dialect,
+        version: u32,
+    },
     #[error("cannot create {}: {source}", dir.display())]
     Create {
         dir: PathBuf,

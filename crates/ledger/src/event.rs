@@ -4,7 +4,7 @@
 //! lives here; docs/ledger-format.md describes it for readers of the store.
 
 use serde::{Deserialize, Serialize};
-use strata_schema::{project, project_all, Op, ProjectError, Rules, Schema, Table};
+use strata_schema::{project, project_all, Index, Op, ProjectError, Rules, Schema, Table};
 
 use crate::hash::Hash;
 use crate::legacy;
@@ -17,8 +17,11 @@ use crate::timestamp::Timestamp;
 /// schema encodes or hashes bumps it. Version 3 hashes the ledger's
 /// [`Dialect`] too; version 4 keeps a table's options as the dialect's list
 /// ([`strata_schema::Table::options`]) where 2 and 3 had SQLite's flags,
-/// and gives an event its [`Origin`] when a rebase re-recorded it.
-pub const FORMAT_VERSION: u32 = 4;
+/// and gives an event its [`Origin`] when a rebase re-recorded it; version
+/// 5 gives a schema its definitions, a column its identity and an index its
+/// access method and included columns, and adds the primary key and
+/// definition ops.
+pub const FORMAT_VERSION: u32 = 5;
 
 /// The oldest version this strata reads and appends to. A ledger keeps the
 /// version it was created in: its hashes never change.
@@ -33,8 +36,9 @@ pub use strata_dialect::Dialect;
 /// - Version 3 and on: `blake3(domain || version u32 LE || len(dialect) as
 ///   u8 || dialect || bytes)`, the dialect's name in ASCII.
 ///
-/// Versions 2 and 3 lay tables out as [`crate::legacy`] describes; the
-/// codec functions here read and write each version in its own layout.
+/// Versions 2 to 4 lay events and schemas out as [`crate::legacy`]
+/// describes; the codec functions here read and write each version in its
+/// own layout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Format {
     pub version: u32,
@@ -95,42 +99,49 @@ impl Format {
         Ok(self.hash_event_bytes(&self.encode_event(event)?))
     }
 
-    /// Whether tables are laid out as in versions 2 and 3.
-    fn legacy(&self) -> bool {
-        self.version <= 3
+    /// Which layout the version's events and schemas have.
+    fn layout(&self) -> Layout {
+        match self.version {
+            ..=3 => Layout::V3,
+            4 => Layout::V4,
+            _ => Layout::Current,
+        }
     }
 
     /// The rules of the ledger's dialect, or `None` for a dialect this
-    /// strata cannot read.
+    /// strata cannot read in this version. PostgreSQL ledgers are read from
+    /// version 5 on: before, its triggers were keyed by name alone, where
+    /// PostgreSQL gives each table its own trigger names.
     pub fn rules(&self) -> Option<&'static dyn Rules> {
+        if self.dialect == Dialect::Postgres && self.version < 5 {
+            return None;
+        }
         self.dialect.rules()
     }
 
     /// An event's bytes in this format.
     pub fn encode_event(&self, event: &Event) -> Result<Vec<u8>, CodecError> {
-        if self.legacy() {
-            encode(&legacy::event3(event)?)
-        } else {
-            encode(event)
-        }
+        let mut buf = Vec::new();
+        self.encode_event_into(event, &mut buf)?;
+        Ok(buf)
     }
 
     /// An event's bytes in this format, into `buf` (cleared first).
     pub fn encode_event_into(&self, event: &Event, buf: &mut Vec<u8>) -> Result<(), CodecError> {
         buf.clear();
-        if self.legacy() {
-            encode_into(&legacy::event3(event)?, buf)
-        } else {
-            encode_into(event, buf)
+        match self.layout() {
+            Layout::V3 => encode_into(&legacy::event3(event)?, buf),
+            Layout::V4 => encode_into(&legacy::event4(event)?, buf),
+            Layout::Current => encode_into(event, buf),
         }
     }
 
     /// An event from its bytes in this format; every byte must be used.
     pub fn decode_event(&self, bytes: &[u8]) -> Result<Event, CodecError> {
-        if self.legacy() {
-            decode::<legacy::Event3>(bytes)?.try_into()
-        } else {
-            decode(bytes)
+        match self.layout() {
+            Layout::V3 => decode::<legacy::Event3>(bytes)?.try_into(),
+            Layout::V4 => decode::<legacy::Event4>(bytes)?.try_into(),
+            Layout::Current => decode(bytes),
         }
     }
 
@@ -138,11 +149,16 @@ impl Format {
     /// hold), into `buf` (cleared first).
     pub fn encode_schema_into(&self, schema: &Schema, buf: &mut Vec<u8>) -> Result<(), CodecError> {
         buf.clear();
-        if self.legacy() {
-            legacy::check_schema(schema)?;
-            encode_into(&legacy::Schema3Ref(schema), buf)
-        } else {
-            encode_into(schema, buf)
+        match self.layout() {
+            Layout::V3 => {
+                legacy::check_schema::<legacy::Table3>(schema)?;
+                encode_into(&legacy::SchemaRef::<legacy::Table3>::new(schema), buf)
+            }
+            Layout::V4 => {
+                legacy::check_schema::<legacy::Table4>(schema)?;
+                encode_into(&legacy::SchemaRef::<legacy::Table4>::new(schema), buf)
+            }
+            Layout::Current => encode_into(schema, buf),
         }
     }
 
@@ -155,11 +171,41 @@ impl Format {
         table: &Table,
         buf: &mut Vec<u8>,
     ) -> Result<(), CodecError> {
-        if self.legacy() {
-            legacy::check_table(table)?;
-            encode_into(&(key, legacy::Table3Ref(table)), buf)
-        } else {
-            encode_into(&(key, table), buf)
+        use legacy::{OldTable, Table3, Table4, TableRef};
+        match self.layout() {
+            Layout::V3 => {
+                Table3::check(table)?;
+                encode_into(&(key, TableRef::<Table3>::new(table)), buf)
+            }
+            Layout::V4 => {
+                Table4::check(table)?;
+                encode_into(&(key, TableRef::<Table4>::new(table)), buf)
+            }
+            Layout::Current => encode_into(&(key, table), buf),
+        }
+    }
+
+    /// The bytes of one entry of a schema's indexes, appended to `buf`.
+    pub(crate) fn encode_index_entry(
+        &self,
+        key: &str,
+        index: &Index,
+        buf: &mut Vec<u8>,
+    ) -> Result<(), CodecError> {
+        match self.layout() {
+            Layout::V3 | Layout::V4 => {
+                legacy::check_index(index, "2 to 4")?;
+                encode_into(&(key, legacy::Index4Ref(index)), buf)
+            }
+            Layout::Current => encode_into(&(key, index), buf),
+        }
+    }
+
+    /// How many maps a schema has in this format: definitions came in 5.
+    pub(crate) fn schema_maps(&self) -> usize {
+        match self.layout() {
+            Layout::V3 | Layout::V4 => 4,
+            Layout::Current => 5,
         }
     }
 
@@ -172,10 +218,10 @@ impl Format {
 
     /// A schema from its bytes in this format; every byte must be used.
     pub fn decode_schema(&self, bytes: &[u8]) -> Result<Schema, CodecError> {
-        if self.legacy() {
-            Ok(decode::<legacy::Schema3>(bytes)?.into())
-        } else {
-            decode(bytes)
+        match self.layout() {
+            Layout::V3 => Ok(decode::<legacy::Schema3>(bytes)?.into()),
+            Layout::V4 => Ok(decode::<legacy::Schema4>(bytes)?.into()),
+            Layout::Current => decode(bytes),
         }
     }
 
@@ -192,6 +238,17 @@ impl Format {
         // adapter.
         Ok(self.fingerprint_bytes(&self.encode_schema(schema)?))
     }
+}
+
+/// The layouts of events and schemas, by format version.
+#[derive(Clone, Copy)]
+enum Layout {
+    /// 2 and 3: [`legacy::Event3`], SQLite's options as flags.
+    V3,
+    /// 4: [`legacy::Event4`], no definitions, identities, access methods.
+    V4,
+    /// 5: the model's own.
+    Current,
 }
 
 /// The domain tag hashed before an event's bytes.
@@ -511,6 +568,153 @@ pub(crate) mod tests {
         dialect: Dialect::Sqlite,
     };
 
+    /// A SQLite ledger of version 4.
+    const V4: Format = Format {
+        version: 4,
+        dialect: Dialect::Sqlite,
+    };
+
+    /// The golden event of version 5: a definition, an identity column, an
+    /// index with an access method and an included column, and a primary
+    /// key added by an op of its own. Its bytes and hashes were computed by
+    /// an independent encoder and BLAKE3 implementation (Python's `blake3`
+    /// package), not by this code.
+    fn golden_event_v5() -> Event {
+        let mut e = golden_event();
+        let sequence = strata_schema::Definition {
+            kind: strata_schema::DefinitionKind::Sequence,
+            name: "users_id_seq".into(),
+            sql: "CREATE SEQUENCE users_id_seq".into(),
+            depends_on: vec![],
+        };
+        let mut table = users();
+        table.columns[0].identity = Some(strata_schema::Identity::ByDefault);
+        e.body = Body::Change {
+            ops: vec![
+                Op::CreateDefinition {
+                    definition: sequence,
+                },
+                Op::CreateTable { table },
+                Op::CreateIndex {
+                    index: golden_index_v5(),
+                },
+                Op::AddPrimaryKey {
+                    table: "users".into(),
+                    primary_key: strata_schema::PrimaryKey {
+                        name: Some("users_pkey".into()),
+                        columns: vec!["id".into()],
+                    },
+                },
+            ],
+            revert_sql: None,
+        };
+        e
+    }
+
+    fn golden_index_v5() -> strata_schema::Index {
+        strata_schema::Index {
+            name: "users_name".into(),
+            table: "users".into(),
+            columns: vec![strata_schema::IndexedColumn {
+                term: strata_schema::IndexTerm::Column("name".into()),
+                collation: None,
+                desc: false,
+            }],
+            method: Some("gist".into()),
+            include: vec!["id".into()],
+            ..strata_schema::Index::default()
+        }
+    }
+
+    /// The schema after the golden event of version 5.
+    fn golden_schema_v5() -> Schema {
+        let mut schema = Schema::default();
+        if let Body::Change { ops, .. } = golden_event_v5().body {
+            for op in ops {
+                match op {
+                    Op::CreateDefinition { definition } => {
+                        schema
+                            .definitions
+                            .insert(definition.name.clone(), definition);
+                    }
+                    Op::CreateTable { table } => {
+                        schema.tables.insert(table.name.clone(), table);
+                    }
+                    Op::CreateIndex { index } => {
+                        schema.indexes.insert(index.name.clone(), index);
+                    }
+                    Op::AddPrimaryKey { primary_key, .. } => {
+                        schema.tables.get_mut("users").unwrap().primary_key = Some(primary_key);
+                    }
+                    _ => unreachable!(),
+                }
+            }
+        }
+        schema
+    }
+
+    const GOLDEN_EVENT_BYTES_V5: &str = "02000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1ffd0050afc72dc20c0003616461057573657273000417000c75736572735f69645f7365711c4352454154452053455155454e43452075736572735f69645f73657100000575736572730202696407696e7465676572000000000101046e616d65047465787400000000000000000000070a75736572735f6e616d65057573657273000100046e616d650000000104676973740102696415057573657273010a75736572735f706b65790102696400abababababababababababababababababababababababababababababababab00";
+    const GOLDEN_SCHEMA_BYTES_V5: &str = "010575736572730575736572730202696407696e7465676572000000000101046e616d650474657874000000000001010a75736572735f706b65790102696400000000010a75736572735f6e616d650a75736572735f6e616d65057573657273000100046e616d65000000010467697374010269640000010c75736572735f69645f736571000c75736572735f69645f7365711c4352454154452053455155454e43452075736572735f69645f73657100";
+
+    #[test]
+    fn golden_bytes_and_hashes_of_format_5() {
+        let e = golden_event_v5();
+        let schema = golden_schema_v5();
+        for (dialect, event, fingerprint) in [
+            (
+                Dialect::Sqlite,
+                "ebcb495816a3818e3812cee6d24c3cac2f3245433b7ff703d68d0f85415d6dc4",
+                "c4d31a2a652a10273bc2ce10b8386628984e14adf1a1e358cd0c11aa61fcfe9e",
+            ),
+            (
+                Dialect::Postgres,
+                "73e0a8b65c7d6bdb9299d57efa017058b8ac04aac6c499638bb9ea67ad524886",
+                "9ed8a9a55ab0e7301f9f5e3d1df81986f5c7fe017f8aced051ecad8ffc89bc48",
+            ),
+        ] {
+            let format = Format::new(dialect);
+            assert_eq!(format.version, 5);
+            let bytes = format.encode_event(&e).unwrap();
+            assert_eq!(hex(&bytes), GOLDEN_EVENT_BYTES_V5);
+            assert_eq!(format.decode_event(&bytes).unwrap(), e);
+            assert_eq!(format.event_hash(&e).unwrap().to_string(), event);
+            let bytes = format.encode_schema(&schema).unwrap();
+            assert_eq!(hex(&bytes), GOLDEN_SCHEMA_BYTES_V5);
+            assert_eq!(format.decode_schema(&bytes).unwrap(), schema);
+            assert_eq!(
+                format.fingerprint(&schema).unwrap().to_string(),
+                fingerprint
+            );
+        }
+    }
+
+    /// Version 4 reads and writes its own layout, and cannot hold what
+    /// came in 5.
+    #[test]
+    fn format_4_cannot_hold_what_came_in_5() {
+        let e = golden_event_v5();
+        let err = V4.encode_event(&e).unwrap_err().to_string();
+        assert!(err.contains("format versions 2 to 4 cannot hold"), "{err}");
+        let err = V4
+            .encode_schema(&golden_schema_v5())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("the schema has the sequence users_id_seq"),
+            "{err}"
+        );
+        let mut schema = golden_schema_v5();
+        schema.definitions.clear();
+        let err = V4.encode_schema(&schema).unwrap_err().to_string();
+        assert!(err.contains("identity column"), "{err}");
+        schema.tables.get_mut("users").unwrap().columns[0].identity = None;
+        let err = V4.encode_schema(&schema).unwrap_err().to_string();
+        assert!(err.contains("uses the access method gist"), "{err}");
+        // Bytes of version 5 are not an event of version 4.
+        let bytes = Format::new(Dialect::Sqlite).encode_event(&e).unwrap();
+        assert!(V4.decode_event(&bytes).is_err());
+    }
+
     /// Version 3 hashes the dialect: the same bytes hash differently in a
     /// SQLite and a PostgreSQL ledger, and differently from version 2.
     /// (These values were computed by an independent BLAKE3
@@ -588,8 +792,10 @@ pub(crate) mod tests {
                 "",
             ),
         ] {
-            let format = Format::new(dialect);
-            assert_eq!(format.version, 4);
+            let format = Format {
+                version: 4,
+                dialect,
+            };
             let bytes = format.encode_event(&e).unwrap();
             assert_eq!(hex(&bytes), GOLDEN_EVENT_BYTES_V4);
             assert_eq!(format.decode_event(&bytes).unwrap(), e);
@@ -619,7 +825,7 @@ pub(crate) mod tests {
                 to: vec![],
             }];
         }
-        let format = Format::new(Dialect::Sqlite);
+        let format = V4;
         let bytes = format.encode_event(&e).unwrap();
         let op = "14057573657273010673747269637400";
         assert!(hex(&bytes).contains(&format!("01{op}")), "{}", hex(&bytes));
@@ -638,7 +844,7 @@ pub(crate) mod tests {
             hash: Hash([0xcd; 32]),
             message: "merged".into(),
         });
-        let format = Format::new(Dialect::Sqlite);
+        let format = V4;
         let bytes = format.encode_event(&e).unwrap();
         let plain = &GOLDEN_EVENT_BYTES_V4[..GOLDEN_EVENT_BYTES_V4.len() - 2];
         let merged = "066d6572676564";

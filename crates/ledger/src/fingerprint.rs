@@ -2,7 +2,7 @@
 //! and hashing the whole schema for each event: what `verify --deep` needs,
 //! one fingerprint per event of the ledger.
 //!
-//! The bytes are those of [`Format::fingerprint`], exactly. A schema is four
+//! The bytes are those of [`Format::fingerprint`], exactly. A schema is four (five from format 5 on)
 //! `BTreeMap`s, and bincode writes a map as its length (a varint) then each
 //! entry (the key, then the value) in key order, with nothing between. So
 //! [`Fingerprints`] keeps the bytes the fingerprint hashes (the domain tag,
@@ -30,11 +30,14 @@ use crate::hash::Hash;
 /// BLAKE3 hashes in parallel with AVX-512 (AVX2 takes 8).
 const BLOCK: usize = 16 * blake3::CHUNK_LEN;
 
-/// The four maps of a schema, in the order bincode writes them.
+/// The maps of a schema, in the order bincode writes them (definitions
+/// from format 5 on).
 const TABLES: usize = 0;
 const INDEXES: usize = 1;
 const VIEWS: usize = 2;
 const TRIGGERS: usize = 3;
+const DEFINITIONS: usize = 4;
+const MAPS: usize = 5;
 
 /// One map of the schema in the buffer: its length's varint, then its
 /// entries, in key order, entry `i` being `lens[i]` bytes long. (Sorted
@@ -62,9 +65,9 @@ pub struct Fingerprints {
     /// The domain tag and format, then the schema's bytes.
     buf: Vec<u8>,
     prefix: usize,
-    sections: [Section; 4],
+    sections: [Section; MAPS],
     /// Keys whose entries may have changed since the last sync, per map.
-    dirty: [Vec<String>; 4],
+    dirty: [Vec<String>; MAPS],
     /// Everything changed (a baseline): re-encode it all.
     all_dirty: bool,
     /// The first byte of `buf` that changed since the last hash.
@@ -96,7 +99,8 @@ impl Fingerprints {
         self.buf.clear();
         self.format.hash_prefix(SCHEMA_DOMAIN, &mut self.buf);
         self.prefix = self.buf.len();
-        for s in 0..4 {
+        self.sections = Default::default();
+        for s in 0..self.format.schema_maps() {
             let mut section = Section::default();
             let count = len_of(schema, s);
             let at = self.buf.len();
@@ -152,12 +156,18 @@ impl Fingerprints {
             | Op::DropUnique { table, .. }
             | Op::AddCheck { table, .. }
             | Op::DropCheck { table, .. }
-            | Op::AlterTableOptions { table, .. } => mark(TABLES, table),
+            | Op::AlterTableOptions { table, .. }
+            | Op::AddPrimaryKey { table, .. }
+            | Op::DropPrimaryKey { table, .. } => mark(TABLES, table),
             Op::CreateIndex { index } | Op::DropIndex { index } => mark(INDEXES, &index.name),
             Op::CreateView { view } | Op::DropView { view } => mark(VIEWS, &view.name),
             Op::CreateTrigger { trigger } | Op::DropTrigger { trigger } => {
-                mark(TRIGGERS, &trigger.name)
+                self.dirty[TRIGGERS].push(r.trigger_key(&trigger.table, &trigger.name))
             }
+            Op::CreateDefinition { definition } | Op::DropDefinition { definition } => {
+                mark(DEFINITIONS, &definition.name)
+            }
+            Op::ReplaceDefinition { to, .. } => mark(DEFINITIONS, &to.name),
             Op::Data { .. } => {}
             Op::RenameTable { from, to } => self.touch_rename(r, schema, &[from, to]),
             Op::RenameColumn { table, .. } => self.touch_rename(r, schema, &[table]),
@@ -181,6 +191,14 @@ impl Fingerprints {
         }
         self.dirty[VIEWS].extend(schema.views.keys().cloned());
         self.dirty[TRIGGERS].extend(schema.triggers.keys().cloned());
+        // Where a trigger's key holds its table's name, a rename re-keys
+        // it: its entry under the old name goes.
+        for t in schema.triggers.values().filter(|t| named(&t.table)) {
+            for n in names {
+                self.dirty[TRIGGERS].push(r.trigger_key(n, &t.name));
+            }
+        }
+        self.dirty[DEFINITIONS].extend(schema.definitions.keys().cloned());
     }
 
     /// Re-encode the entries noted since the last sync from `schema`.
@@ -189,7 +207,7 @@ impl Fingerprints {
             return self.rebuild(schema);
         }
         let mut start = self.prefix;
-        for s in 0..4 {
+        for s in 0..self.format.schema_maps() {
             let mut keys = std::mem::take(&mut self.dirty[s]);
             keys.sort_unstable();
             keys.dedup();
@@ -352,7 +370,8 @@ fn len_of(schema: &Schema, s: usize) -> usize {
         TABLES => schema.tables.len(),
         INDEXES => schema.indexes.len(),
         VIEWS => schema.views.len(),
-        _ => schema.triggers.len(),
+        TRIGGERS => schema.triggers.len(),
+        _ => schema.definitions.len(),
     }
 }
 
@@ -362,7 +381,8 @@ fn section_keys(schema: &Schema, s: usize) -> Box<dyn Iterator<Item = &String> +
         TABLES => Box::new(schema.tables.keys()),
         INDEXES => Box::new(schema.indexes.keys()),
         VIEWS => Box::new(schema.views.keys()),
-        _ => Box::new(schema.triggers.keys()),
+        TRIGGERS => Box::new(schema.triggers.keys()),
+        _ => Box::new(schema.definitions.keys()),
     }
 }
 
@@ -371,7 +391,8 @@ fn has(schema: &Schema, s: usize, key: &str) -> bool {
         TABLES => schema.tables.contains_key(key),
         INDEXES => schema.indexes.contains_key(key),
         VIEWS => schema.views.contains_key(key),
-        _ => schema.triggers.contains_key(key),
+        TRIGGERS => schema.triggers.contains_key(key),
+        _ => schema.definitions.contains_key(key),
     }
 }
 
@@ -391,9 +412,16 @@ impl Format {
                 let t = schema.tables.get(key).ok_or_else(missing)?;
                 self.encode_table_entry(key, t, buf)
             }
-            INDEXES => encode_into(&(key, schema.indexes.get(key).ok_or_else(missing)?), buf),
+            INDEXES => {
+                let i = schema.indexes.get(key).ok_or_else(missing)?;
+                self.encode_index_entry(key, i, buf)
+            }
             VIEWS => encode_into(&(key, schema.views.get(key).ok_or_else(missing)?), buf),
-            _ => encode_into(&(key, schema.triggers.get(key).ok_or_else(missing)?), buf),
+            TRIGGERS => encode_into(&(key, schema.triggers.get(key).ok_or_else(missing)?), buf),
+            _ => encode_into(
+                &(key, schema.definitions.get(key).ok_or_else(missing)?),
+                buf,
+            ),
         }
     }
 }
@@ -470,7 +498,11 @@ mod tests {
         version: 3,
         dialect: Dialect::Sqlite,
     };
-    const V4: Format = Format::new(Dialect::Sqlite);
+    const V4: Format = Format {
+        version: 4,
+        dialect: Dialect::Sqlite,
+    };
+    const V5: Format = Format::new(Dialect::Sqlite);
 
     /// The kept fingerprint and bytes are the full ones.
     fn assert_same(f: &mut Fingerprints, format: Format, schema: &Schema) {
@@ -562,7 +594,7 @@ mod tests {
             f.fingerprint(&schema).unwrap().to_string(),
             "5bace1d296d8bae249393b76a25fb72d79447d11a74152f57fd2946e60f282f5"
         );
-        for format in [V2, V3, V4] {
+        for format in [V2, V3, V4, V5] {
             assert_same(
                 &mut Fingerprints::new(format, &schema).unwrap(),
                 format,

@@ -276,6 +276,7 @@ pub(crate) fn rules_of(dir: &Path, format: Format) -> Result<&'static dyn Rules>
     format.rules().ok_or_else(|| LedgerError::Dialect {
         dir: dir.to_path_buf(),
         dialect: format.dialect,
+        version: format.version,
     })
 }
 

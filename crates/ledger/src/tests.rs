@@ -251,7 +251,7 @@ fn a_ledger_of_another_format_version_is_refused() {
     );
     assert!(e
         .to_string()
-        .contains("format version 1, but this strata reads versions 2 to 4"));
+        .contains("format version 1, but this strata reads versions 2 to 5"));
 }
 
 #[test]
@@ -273,6 +273,25 @@ fn a_new_ledger_records_its_dialect_and_hashes_it() {
     // vectors pin both hashes).
     let postgres = Format::new(Dialect::Postgres);
     assert_ne!(postgres.event_hash(&event).unwrap(), hash);
+}
+
+/// Before format 5 a PostgreSQL ledger keyed triggers by name alone; such
+/// a ledger is refused, never read under rules it was not written in.
+#[test]
+fn a_postgres_ledger_of_format_4_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = Format {
+        version: 4,
+        dialect: Dialect::Postgres,
+    };
+    let e = Ledger::init_format(dir.path().join("old"), old).unwrap_err();
+    assert!(
+        e.to_string().contains(
+            "written in the postgres dialect in format version 4, which this strata cannot read"
+        ),
+        "{e}"
+    );
+    assert!(Format::new(Dialect::Postgres).rules().is_some());
 }
 
 #[test]
@@ -1013,7 +1032,7 @@ fn full_snapshots_of_an_older_store_are_still_read() {
     assert_eq!(keys, [5, 10, 15, 20]);
     assert_eq!(report_ok(&l, true).snapshots, 4);
     drop(l);
-    let mut l = Ledger::open_to_write(dir.path().join("ledger")).unwrap();
+    let mut l = reopen(&dir.path().join("ledger"));
     l.set_snapshot_every(5);
     for n in (0..=23).rev() {
         assert_eq!(l.schema_at(n).unwrap(), replay(&l, n), "at {n}");
@@ -1033,7 +1052,7 @@ fn full_snapshots_of_an_older_store_are_still_read() {
     // A rebuilt journal carries all five, and readers use them.
     drop(l);
     std::fs::remove_file(dir.path().join("ledger").join(crate::JOURNAL_FILE)).unwrap();
-    drop(Ledger::open_to_write(dir.path().join("ledger")).unwrap());
+    drop(reopen(&dir.path().join("ledger")));
     let r = Ledger::open(dir.path().join("ledger")).unwrap();
     assert!(r.reads_journal());
     assert_eq!(report_ok(&r, true).snapshots, 6);

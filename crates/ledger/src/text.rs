@@ -157,7 +157,8 @@ fn parse_header(path: &Path, bytes: &[u8]) -> Result<Format, TextError> {
     }
     if format.rules().is_none() {
         return Err(broken(format!(
-            "its dialect {dialect} is not one this strata can read yet"
+            "its dialect {dialect} in format version {} is not one this strata reads",
+            format.version
         )));
     }
     if render_header(format) != bytes {
@@ -1456,7 +1457,7 @@ pub(crate) mod tests {
         let bytes = render_header(Format::new(Dialect::Sqlite));
         assert_eq!(
             String::from_utf8(bytes.clone()).unwrap(),
-            "{\n  \"text_version\": 2,\n  \"format_version\": 4,\n  \"dialect\": \"sqlite\"\n}\n"
+            "{\n  \"text_version\": 2,\n  \"format_version\": 5,\n  \"dialect\": \"sqlite\"\n}\n"
         );
         let path = Path::new(HEADER_FILE);
         assert_eq!(
@@ -1652,7 +1653,16 @@ pub(crate) mod tests {
     /// the model is to rework).
     pub(crate) fn golden_ledger(dir: &Path) -> Ledger {
         use strata_schema::{Check, Column, Index, IndexTerm, IndexedColumn, Op, Table};
-        let l = Ledger::init(dir).unwrap();
+        // Format 4: its text and bundle stay as they were written, byte for
+        // byte.
+        let l = Ledger::init_format(
+            dir,
+            Format {
+                version: 4,
+                dialect: Dialect::Sqlite,
+            },
+        )
+        .unwrap();
         // 2026-11-25T10:00:00Z.
         let t0 = 1_795_600_800_000_000;
         let mut name = Column::new("name", "text");
@@ -1706,6 +1716,7 @@ pub(crate) mod tests {
                                 desc: true,
                             }],
                             predicate: Some("user_id IS NOT NULL".into()),
+                            ..Index::default()
                         },
                     },
                 ],

@@ -134,6 +134,7 @@ impl Workload {
                         unique: pick % 4 == 0,
                         columns,
                         predicate: None,
+                        ..Index::default()
                     },
                 }
             }

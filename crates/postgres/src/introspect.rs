@@ -111,6 +111,7 @@ pub fn introspect<C: GenericClient>(client: &mut C, ns: &str) -> Result<Schema, 
             default,
             collation: row.get(7),
             generated,
+            identity: None,
         });
     }
 
@@ -248,6 +249,7 @@ pub fn introspect<C: GenericClient>(client: &mut C, ns: &str) -> Result<Schema, 
                 unique: row.get(2),
                 columns,
                 predicate: row.get(5),
+                ..Index::default()
             },
         );
     }

@@ -358,6 +358,25 @@ impl Planner<'_> {
                     at + 1
                 )))
             }
+            Op::AddPrimaryKey { table, primary_key } => self.emit(format!(
+                "ALTER TABLE {} ADD {}",
+                ident(table),
+                render::primary_key(primary_key)
+            )),
+            Op::DropPrimaryKey { table, primary_key } => {
+                let sql = match &primary_key.name {
+                    Some(n) => drop_constraint(table, n),
+                    None => drop_unnamed(table, "p", &primary_key.columns, None),
+                };
+                self.emit(sql)
+            }
+            Op::CreateDefinition { definition } => self.emit(definition.sql.clone()),
+            Op::DropDefinition { definition } => self.emit(render::drop_definition(definition)),
+            Op::ReplaceDefinition { from, to } => {
+                for sql in render::replace_definition(from, to) {
+                    self.emit(sql);
+                }
+            }
         }
         Ok(())
     }

@@ -525,6 +525,7 @@ fn op_of(c: &Choice, schema: &Schema, names: &mut u32) -> Option<Op> {
                         desc: false,
                     }],
                     predicate: None,
+                    ..Index::default()
                 },
             }
         }

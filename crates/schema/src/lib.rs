@@ -16,8 +16,8 @@ pub use derive::{derive, DeriveError, Derived, Rename, Suggestion};
 pub use diff::{differences, Difference};
 pub use hash::{Hash, ParseHashError};
 pub use model::{
-    Check, Column, FkAction, ForeignKey, Generated, Index, IndexTerm, IndexedColumn, PrimaryKey,
-    Schema, Table, Trigger, Unique, View,
+    Check, Column, Definition, DefinitionKind, FkAction, ForeignKey, Generated, Identity, Index,
+    IndexTerm, IndexedColumn, PrimaryKey, Schema, Table, Trigger, Unique, View,
 };
 pub use op::{invert_all, Op};
 pub use project::{dangling, project, project_all, project_deferring, ProjectError};

@@ -6,7 +6,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{Check, Column, ForeignKey, Index, Table, Trigger, Unique, View};
+use crate::model::{
+    Check, Column, Definition, ForeignKey, Index, PrimaryKey, Table, Trigger, Unique, View,
+};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -107,6 +109,28 @@ pub enum Op {
         table: String,
         from: Vec<String>,
         to: Vec<String>,
+    },
+    /// The ops from here on are format 5's, after the ones before in the
+    /// ledger's encoding.
+    AddPrimaryKey {
+        table: String,
+        primary_key: PrimaryKey,
+    },
+    DropPrimaryKey {
+        table: String,
+        primary_key: PrimaryKey,
+    },
+    CreateDefinition {
+        definition: Definition,
+    },
+    DropDefinition {
+        definition: Definition,
+    },
+    /// A definition replaced by another of the same kind and name (a value
+    /// added to a type, a routine's body changed): how is the target's.
+    ReplaceDefinition {
+        from: Definition,
+        to: Definition,
     },
 }
 
@@ -211,6 +235,11 @@ impl Op {
                 from: to,
                 to: from,
             },
+            AddPrimaryKey { table, primary_key } => DropPrimaryKey { table, primary_key },
+            DropPrimaryKey { table, primary_key } => AddPrimaryKey { table, primary_key },
+            CreateDefinition { definition } => DropDefinition { definition },
+            DropDefinition { definition } => CreateDefinition { definition },
+            ReplaceDefinition { from, to } => ReplaceDefinition { from: to, to: from },
             Data { .. } => return None,
         })
     }
@@ -240,6 +269,11 @@ impl Op {
             DropTrigger { .. } => "drop_trigger",
             Data { .. } => "data",
             AlterTableOptions { .. } => "alter_table_options",
+            AddPrimaryKey { .. } => "add_primary_key",
+            DropPrimaryKey { .. } => "drop_primary_key",
+            CreateDefinition { .. } => "create_definition",
+            DropDefinition { .. } => "drop_definition",
+            ReplaceDefinition { .. } => "replace_definition",
         }
     }
 
@@ -259,7 +293,9 @@ impl Op {
             | DropUnique { table, .. }
             | AddCheck { table, .. }
             | DropCheck { table, .. }
-            | AlterTableOptions { table, .. } => vec![table],
+            | AlterTableOptions { table, .. }
+            | AddPrimaryKey { table, .. }
+            | DropPrimaryKey { table, .. } => vec![table],
             CreateIndex { index } | DropIndex { index } => vec![&index.table],
             CreateView { view } | DropView { view } => {
                 view.depends_on.iter().map(String::as_str).collect()
@@ -267,6 +303,14 @@ impl Op {
             CreateTrigger { trigger } | DropTrigger { trigger } => {
                 let mut t = vec![trigger.table.as_str()];
                 t.extend(trigger.depends_on.iter().map(String::as_str));
+                t
+            }
+            CreateDefinition { definition } | DropDefinition { definition } => {
+                definition.depends_on.iter().map(String::as_str).collect()
+            }
+            ReplaceDefinition { from, to } => {
+                let mut t: Vec<&str> = from.depends_on.iter().map(String::as_str).collect();
+                t.extend(to.depends_on.iter().map(String::as_str));
                 t
             }
             Data { .. } => vec![],

@@ -4,7 +4,8 @@
 //! error leaves the schema as it was.
 
 use crate::model::{
-    Check, Column, ForeignKey, Index, IndexTerm, Schema, Table, Trigger, Unique, View,
+    Check, Column, Definition, ForeignKey, Index, IndexTerm, PrimaryKey, Schema, Table, Trigger,
+    Unique, View,
 };
 use crate::op::Op;
 use crate::rules::Rules;
@@ -71,6 +72,13 @@ pub fn dangling(r: &dyn Rules, schema: &Schema) -> Option<ProjectError> {
         for d in std::iter::once(&t.table).chain(&t.depends_on) {
             if let Err(e) = relation_exists(r, schema, d) {
                 return Some(in_use_by(e, format!("trigger {}", t.name)));
+            }
+        }
+    }
+    for d in schema.definitions.values() {
+        for name in &d.depends_on {
+            if let Err(e) = named_exists(r, schema, name) {
+                return Some(in_use_by(e, describe_definition(d)));
             }
         }
     }
@@ -157,6 +165,13 @@ fn project_with(
         Op::AlterTableOptions { table, from, to } => {
             alter_table_options(r, schema, table, from, to)
         }
+        Op::AddPrimaryKey { table, primary_key } => add_primary_key(r, schema, table, primary_key),
+        Op::DropPrimaryKey { table, primary_key } => {
+            drop_primary_key(r, schema, table, primary_key, refs)
+        }
+        Op::CreateDefinition { definition } => create_definition(r, schema, definition, refs),
+        Op::DropDefinition { definition } => drop_definition(r, schema, definition, refs),
+        Op::ReplaceDefinition { from, to } => replace_definition(r, schema, from, to, refs),
     }
 }
 
@@ -407,6 +422,11 @@ fn create_index(r: &dyn Rules, schema: &mut Schema, index: &Index) -> Result<(),
             column_index(r, t, name)?;
         }
     }
+    for name in &index.include {
+        column_index(r, t, name)?;
+    }
+    r.check_index(index)
+        .map_err(|why| E::Invalid(format!("index {}: {why}", index.name)))?;
     schema.indexes.insert(r.key(&index.name), index.clone());
     Ok(())
 }
@@ -564,7 +584,8 @@ fn create_trigger(
     refs: Refs,
 ) -> Result<(), ProjectError> {
     check_name(r, &trigger.name)?;
-    if schema.triggers.contains_key(&r.key(&trigger.name)) {
+    let key = r.trigger_key(&trigger.table, &trigger.name);
+    if schema.triggers.contains_key(&key) {
         return Err(E::AlreadyExists {
             kind: "trigger",
             name: trigger.name.clone(),
@@ -576,23 +597,181 @@ fn create_trigger(
             relation_exists(r, schema, d)?;
         }
     }
-    schema
-        .triggers
-        .insert(r.key(&trigger.name), trigger.clone());
+    schema.triggers.insert(key, trigger.clone());
     Ok(())
 }
 
 /// A trigger dropped as it is defined.
 fn drop_trigger(r: &dyn Rules, schema: &mut Schema, trigger: &Trigger) -> Result<(), ProjectError> {
-    let current = object(r, &schema.triggers, "trigger", &trigger.name)?;
+    let key = r.trigger_key(&trigger.table, &trigger.name);
+    let current = schema.triggers.get(&key).ok_or_else(|| E::NoSuchObject {
+        kind: "trigger",
+        name: trigger.name.clone(),
+    })?;
     if current != trigger {
         return Err(mismatch(
             format!("trigger {}", trigger.name),
             "its definition differs",
         ));
     }
-    schema.triggers.remove(&r.key(&trigger.name));
+    schema.triggers.remove(&key);
     Ok(())
+}
+
+/// A new primary key on a table that has none, on columns it has.
+fn add_primary_key(
+    r: &dyn Rules,
+    schema: &mut Schema,
+    table: &str,
+    primary_key: &PrimaryKey,
+) -> Result<(), ProjectError> {
+    let t = table_ref(r, schema, table)?;
+    if t.primary_key.is_some() {
+        return Err(E::AlreadyExists {
+            kind: "primary key",
+            name: format!("of {table}"),
+        });
+    }
+    free_constraint_name(r, t, primary_key.name.as_deref())?;
+    columns_exist(r, t, &primary_key.columns)?;
+    let mut altered = t.clone();
+    altered.primary_key = Some(primary_key.clone());
+    check_options(r, &altered)?;
+    table_mut(r, schema, table).primary_key = altered.primary_key;
+    Ok(())
+}
+
+/// A table's primary key dropped as it is defined, that no foreign key
+/// names as its parent key.
+fn drop_primary_key(
+    r: &dyn Rules,
+    schema: &mut Schema,
+    table: &str,
+    primary_key: &PrimaryKey,
+    refs: Refs,
+) -> Result<(), ProjectError> {
+    let t = table_ref(r, schema, table)?;
+    if t.primary_key.as_ref() != Some(primary_key) {
+        return Err(mismatch(
+            format!("the primary key of {table}"),
+            "its definition differs",
+        ));
+    }
+    if refs == Refs::Check {
+        let same = |cols: &[String]| {
+            cols.len() == primary_key.columns.len()
+                && cols
+                    .iter()
+                    .zip(&primary_key.columns)
+                    .all(|(a, b)| r.same_name(a, b))
+        };
+        let kept_by_unique = t.uniques.iter().any(|u| same(&u.columns));
+        for other in schema.tables.values() {
+            if let Some(fk) = other.foreign_keys.iter().find(|fk| {
+                r.same_name(&fk.ref_table, &t.name)
+                    && (fk.ref_columns.is_empty() || (same(&fk.ref_columns) && !kept_by_unique))
+            }) {
+                return Err(in_use(
+                    format!("the primary key of {table}"),
+                    describe_fk(&other.name, fk),
+                ));
+            }
+        }
+    }
+    let mut altered = t.clone();
+    altered.primary_key = None;
+    check_options(r, &altered)?;
+    table_mut(r, schema, table).primary_key = None;
+    Ok(())
+}
+
+/// A new definition under a free name, of a kind the dialect has, naming
+/// objects that exist.
+fn create_definition(
+    r: &dyn Rules,
+    schema: &mut Schema,
+    definition: &Definition,
+    refs: Refs,
+) -> Result<(), ProjectError> {
+    free_name(r, schema, &definition.name)?;
+    r.check_definition(definition).map_err(E::Invalid)?;
+    if refs == Refs::Check {
+        for d in &definition.depends_on {
+            named_exists(r, schema, d)?;
+        }
+    }
+    schema
+        .definitions
+        .insert(r.key(&definition.name), definition.clone());
+    Ok(())
+}
+
+/// A definition dropped as it is, that nothing else still names.
+fn drop_definition(
+    r: &dyn Rules,
+    schema: &mut Schema,
+    definition: &Definition,
+    refs: Refs,
+) -> Result<(), ProjectError> {
+    let what = describe_definition(definition);
+    let current = schema
+        .definitions
+        .get(&r.key(&definition.name))
+        .ok_or_else(|| E::NoSuchObject {
+            kind: definition.kind.describe(),
+            name: definition.name.clone(),
+        })?;
+    if current != definition {
+        return Err(mismatch(what, "its definition differs"));
+    }
+    if refs == Refs::Check {
+        refuse_dependents(r, schema, &definition.name, || what.clone())?;
+    }
+    schema.definitions.remove(&r.key(&definition.name));
+    Ok(())
+}
+
+/// A definition replaced by another of the same kind and name.
+fn replace_definition(
+    r: &dyn Rules,
+    schema: &mut Schema,
+    from: &Definition,
+    to: &Definition,
+    refs: Refs,
+) -> Result<(), ProjectError> {
+    let what = describe_definition(from);
+    let current = schema
+        .definitions
+        .get(&r.key(&from.name))
+        .ok_or_else(|| E::NoSuchObject {
+            kind: from.kind.describe(),
+            name: from.name.clone(),
+        })?;
+    if current != from {
+        return Err(mismatch(what, "its definition differs"));
+    }
+    if from.kind != to.kind || from.name != to.name {
+        return Err(E::Invalid(format!(
+            "{what} can only be replaced by a {} named {}; drop it and create the other",
+            from.kind.describe(),
+            from.name
+        )));
+    }
+    if from == to {
+        return Err(E::Invalid(format!("{what} is replaced by itself")));
+    }
+    r.check_definition(to).map_err(E::Invalid)?;
+    if refs == Refs::Check {
+        for d in &to.depends_on {
+            named_exists(r, schema, d)?;
+        }
+    }
+    schema.definitions.insert(r.key(&to.name), to.clone());
+    Ok(())
+}
+
+fn describe_definition(d: &Definition) -> String {
+    format!("{} {}", d.kind.describe(), d.name)
 }
 
 /// Apply `ops` in order. On error the schema is unchanged and the error
@@ -689,7 +868,7 @@ fn columns_exist(r: &dyn Rules, t: &Table, columns: &[String]) -> Result<(), Pro
         .try_for_each(|c| column_index(r, t, c).map(drop))
 }
 
-/// Tables, views and indexes share one namespace.
+/// Tables, views, indexes and definitions share one namespace.
 fn free_name(r: &dyn Rules, schema: &Schema, name: &str) -> Result<(), ProjectError> {
     check_name(r, name)?;
     let k = r.key(name);
@@ -699,6 +878,8 @@ fn free_name(r: &dyn Rules, schema: &Schema, name: &str) -> Result<(), ProjectEr
         "view"
     } else if schema.indexes.contains_key(&k) {
         "index"
+    } else if let Some(d) = schema.definitions.get(&k) {
+        d.kind.describe()
     } else {
         return Ok(());
     };
@@ -721,7 +902,13 @@ fn check_name(r: &dyn Rules, name: &str) -> Result<(), ProjectError> {
 
 fn relation_exists(r: &dyn Rules, schema: &Schema, name: &str) -> Result<(), ProjectError> {
     let k = r.key(name);
-    if schema.tables.contains_key(&k) || schema.views.contains_key(&k) {
+    if schema.tables.contains_key(&k)
+        || schema.views.contains_key(&k)
+        || schema
+            .definitions
+            .get(&k)
+            .is_some_and(|d| d.kind.is_relation())
+    {
         Ok(())
     } else {
         Err(E::NoSuchObject {
@@ -731,7 +918,19 @@ fn relation_exists(r: &dyn Rules, schema: &Schema, name: &str) -> Result<(), Pro
     }
 }
 
-/// Views and triggers that read the relation `name` (or fire on it).
+/// A table, view or definition named `name`, which a definition names.
+fn named_exists(r: &dyn Rules, schema: &Schema, name: &str) -> Result<(), ProjectError> {
+    if schema.definitions.contains_key(&r.key(name)) {
+        return Ok(());
+    }
+    relation_exists(r, schema, name).map_err(|_| E::NoSuchObject {
+        kind: "table, view or definition",
+        name: name.to_string(),
+    })
+}
+
+/// Views, triggers and definitions that read the relation `name` (or
+/// fire on it, or name it).
 fn refuse_dependents(
     r: &dyn Rules,
     schema: &Schema,
@@ -752,6 +951,13 @@ fn refuse_dependents(
         .find(|t| r.same_name(&t.table, name) || uses(&t.depends_on))
     {
         return Err(in_use(what(), format!("trigger {}", t.name)));
+    }
+    if let Some(d) = schema
+        .definitions
+        .values()
+        .find(|d| !r.same_name(&d.name, name) && uses(&d.depends_on))
+    {
+        return Err(in_use(what(), describe_definition(d)));
     }
     Ok(())
 }
@@ -997,7 +1203,8 @@ fn text_user(r: &dyn Rules, schema: &Schema, t: &Table, column: &str) -> Option<
         }) || i
             .predicate
             .as_deref()
-            .is_some_and(|p| r.mentions_column(p, column));
+            .is_some_and(|p| r.mentions_column(p, column))
+            || i.include.iter().any(|n| r.same_name(n, column));
         if uses {
             return Some(format!("index {}", i.name));
         }
@@ -1015,6 +1222,13 @@ fn text_user(r: &dyn Rules, schema: &Schema, t: &Table, column: &str) -> Option<
         (r.same_name(&tr.table, &t.name) || reads(&tr.depends_on)) && body_mentions(&tr.sql)
     }) {
         return Some(format!("trigger {}", tr.name));
+    }
+    if let Some(d) = schema
+        .definitions
+        .values()
+        .find(|d| reads(&d.depends_on) && r.mentions_column(&d.sql, column))
+    {
+        return Some(describe_definition(d));
     }
     None
 }
@@ -1082,7 +1296,25 @@ fn refuse_ambiguous_rename(
             check("trigger", &tr.name, &tr.sql, relations)?;
         }
     }
+    for d in schema.definitions.values().filter(|d| reads(&d.depends_on)) {
+        let kind = d.kind.describe();
+        if d.kind.is_relation() {
+            let relations = d.depends_on.iter().map(String::as_str).collect();
+            check(kind, &d.name, &d.sql, relations)?;
+        } else if r.mentions_column(&d.sql, column) {
+            return Err(kept_whole(kind, &d.name, &format!("{table}.{column}")));
+        }
+    }
     Ok(())
+}
+
+/// A rename is not carried into a definition other than a materialized
+/// view's: its text is the dialect's own (a routine's body, a comment's
+/// target).
+fn kept_whole(kind: &str, name: &str, renamed: &str) -> ProjectError {
+    E::Invalid(format!(
+        "cannot carry the rename of {renamed} into {kind} {name}, which is kept whole; drop {kind} {name} before the rename and create it again after, in the same change"
+    ))
 }
 
 /// A table rename is carried into view and trigger text lexically too, so
@@ -1128,6 +1360,14 @@ fn refuse_ambiguous_table_rename(
             check("trigger", &tr.name, &tr.sql, relations)?;
         }
     }
+    for d in schema.definitions.values().filter(|d| reads(&d.depends_on)) {
+        let kind = d.kind.describe();
+        if !d.kind.is_relation() {
+            return Err(kept_whole(kind, &d.name, &format!("table {from}")));
+        }
+        let relations = d.depends_on.iter().map(String::as_str).collect();
+        check(kind, &d.name, &d.sql, relations)?;
+    }
     Ok(())
 }
 
@@ -1166,14 +1406,26 @@ fn rename_table_everywhere(r: &dyn Rules, schema: &mut Schema, from: &str, to: &
             rename_in(r, &mut v.depends_on, from, to);
         }
     }
-    for tr in schema.triggers.values_mut() {
+    let triggers = std::mem::take(&mut schema.triggers);
+    for (key, mut tr) in triggers {
         let fires_on = r.same_name(&tr.table, from);
-        if fires_on || tr.depends_on.iter().any(|d| r.same_name(d, from)) {
-            tr.sql = r.in_body(&tr.sql, &|b| r.rename_table(b, from, to));
-            rename_in(r, &mut tr.depends_on, from, to);
-            if fires_on {
-                tr.table = to.to_string();
-            }
+        if !fires_on && !tr.depends_on.iter().any(|d| r.same_name(d, from)) {
+            schema.triggers.insert(key, tr);
+            continue;
+        }
+        tr.sql = r.in_body(&tr.sql, &|b| r.rename_table(b, from, to));
+        rename_in(r, &mut tr.depends_on, from, to);
+        if fires_on {
+            tr.table = to.to_string();
+        }
+        schema
+            .triggers
+            .insert(r.trigger_key(&tr.table, &tr.name), tr);
+    }
+    for d in schema.definitions.values_mut() {
+        if d.depends_on.iter().any(|n| r.same_name(n, from)) {
+            d.sql = r.in_body(&d.sql, &|b| r.rename_table(b, from, to));
+            rename_in(r, &mut d.depends_on, from, to);
         }
     }
 }
@@ -1229,6 +1481,7 @@ fn rename_column_everywhere(r: &dyn Rules, schema: &mut Schema, table: &str, fro
         if let Some(p) = i.predicate.as_mut() {
             *p = rewrite(p);
         }
+        rename_in(r, &mut i.include, from, to);
     }
     let reads = |deps: &[String]| deps.iter().any(|d| r.same_name(d, &table_name));
     for v in schema.views.values_mut().filter(|v| reads(&v.depends_on)) {
@@ -1240,5 +1493,12 @@ fn rename_column_everywhere(r: &dyn Rules, schema: &mut Schema, table: &str, fro
         .filter(|tr| r.same_name(&tr.table, &table_name) || reads(&tr.depends_on))
     {
         tr.sql = r.in_body(&tr.sql, &rewrite);
+    }
+    for d in schema
+        .definitions
+        .values_mut()
+        .filter(|d| d.kind.is_relation() && reads(&d.depends_on))
+    {
+        d.sql = r.in_body(&d.sql, &rewrite);
     }
 }

@@ -5,7 +5,7 @@
 //! rewrites it), the model asks the ledger's dialect through [`Rules`].
 //! The dialects live in `strata-dialect`; the model names none of them.
 
-use crate::model::Table;
+use crate::model::{Definition, Index, Table};
 
 /// A dialect's rules, as the model needs them. Every function the model
 /// exports that compares names or reads SQL text takes one.
@@ -30,6 +30,23 @@ pub trait Rules: Sync + std::fmt::Debug {
     /// ([`Table::options`]) and what they demand of its columns and key.
     /// The model calls it whenever a table's definition changes.
     fn check_table(&self, table: &Table) -> Result<(), String>;
+
+    /// Checks what only the dialect knows about an index: whether it has
+    /// the access method and included columns the index names.
+    fn check_index(&self, _index: &Index) -> Result<(), String> {
+        Ok(())
+    }
+
+    /// Checks that the dialect has objects of the definition's kind, and
+    /// what it demands of them.
+    fn check_definition(&self, definition: &Definition) -> Result<(), String>;
+
+    /// The key under which a trigger `name` on `table` is kept in a
+    /// [`crate::Schema`]: the name's key where trigger names are the
+    /// schema's, the table's and the name's where each table has its own.
+    fn trigger_key(&self, _table: &str, name: &str) -> String {
+        self.key(name)
+    }
 
     /// A table option as users write it in the dialect's SQL, for
     /// messages.

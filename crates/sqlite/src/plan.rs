@@ -201,6 +201,8 @@ pub enum PlanError {
     RowidHidden { table: String },
     #[error("table {table} has a column named {column}, a name strata's archive uses for its own columns")]
     ReservedColumn { table: String, column: String },
+    #[error("the ledger has the {what}, and SQLite has no such objects")]
+    NoSuchObjects { what: String },
 }
 
 impl PlanError {
@@ -210,6 +212,9 @@ impl PlanError {
             PlanError::DoesNotFit { .. } => "run `strata verify --deep`",
             PlanError::RowidHidden { .. } => "rename one of those columns",
             PlanError::ReservedColumn { .. } => "rename the column",
+            PlanError::NoSuchObjects { .. } => {
+                "apply this ledger to the kind of database it was recorded for"
+            }
         })
     }
 }
@@ -667,7 +672,16 @@ impl Planner {
             | Op::DropUnique { table, .. }
             | Op::AddCheck { table, .. }
             | Op::DropCheck { table, .. }
-            | Op::AlterTableOptions { table, .. } => self.by_rebuild(o, table, back)?,
+            | Op::AlterTableOptions { table, .. }
+            | Op::AddPrimaryKey { table, .. }
+            | Op::DropPrimaryKey { table, .. } => self.by_rebuild(o, table, back)?,
+            Op::CreateDefinition { definition }
+            | Op::DropDefinition { definition }
+            | Op::ReplaceDefinition { to: definition, .. } => {
+                return Err(PlanError::NoSuchObjects {
+                    what: format!("{} {}", definition.kind.describe(), definition.name),
+                })
+            }
             Op::CreateIndex { index } => self.create_index(o, index),
             Op::DropIndex { index } => self.drop_index(o, index),
             Op::CreateView { view } => self.view_or_trigger(o, &view.name, view.sql.clone())?,

@@ -197,6 +197,8 @@ pub fn reach<'a>(schema: &Schema, ops: impl Iterator<Item = &'a Op>) -> Schema {
             .filter(|(k, _)| keep(k))
             .map(|(k, t)| (k.clone(), t.clone()))
             .collect(),
+        // SQLite has none.
+        definitions: Default::default(),
     }
 }
 
@@ -684,6 +686,7 @@ mod tests {
                 .filter(|(k, _)| keep(k))
                 .map(|(k, t)| (k.clone(), t.clone()))
                 .collect(),
+            ..Schema::default()
         }
     }
 

@@ -11,7 +11,7 @@
 
 pub mod text;
 
-use strata_schema::{Rules, Table};
+use strata_schema::{Definition, Rules, Table};
 
 /// PostgreSQL's rules.
 #[derive(Debug, Clone, Copy, Default)]
@@ -68,6 +68,17 @@ impl Rules for Postgres {
             )),
             None => Ok(()),
         }
+    }
+
+    /// Every kind of definition is PostgreSQL's; the server checks what
+    /// they say.
+    fn check_definition(&self, _d: &Definition) -> Result<(), String> {
+        Ok(())
+    }
+
+    /// Each table has its own trigger names.
+    fn trigger_key(&self, table: &str, name: &str) -> String {
+        format!("{}\0{}", key(table), key(name))
     }
 
     fn mentions(&self, sql: &str, name: &str) -> bool {

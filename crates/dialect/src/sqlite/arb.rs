@@ -523,6 +523,7 @@ fn gen_index(c: &mut Choices, s: &Schema, t: &Table) -> Index {
         unique: c.chance(3),
         columns,
         predicate,
+        ..Index::default()
     }
 }
 

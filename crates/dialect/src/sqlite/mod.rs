@@ -7,7 +7,7 @@
 pub mod arb;
 pub mod text;
 
-use strata_schema::{Rules, Table};
+use strata_schema::{Definition, Index, Rules, Table};
 
 /// The option of a table whose INTEGER PRIMARY KEY is `AUTOINCREMENT`.
 pub const AUTOINCREMENT: &str = "autoincrement";
@@ -69,6 +69,12 @@ impl Rules for Sqlite {
     }
 
     fn check_table(&self, t: &Table) -> Result<(), String> {
+        if let Some(c) = t.columns.iter().find(|c| c.identity.is_some()) {
+            return Err(format!(
+                "column {}.{} is an identity column, which SQLite does not have (use INTEGER PRIMARY KEY)",
+                t.name, c.name
+            ));
+        }
         if let Some(o) = t.options.iter().find(|o| !OPTIONS.contains(&o.as_str())) {
             return Err(format!(
                 "table {} has the option {o:?}, which SQLite does not know (it knows {})",
@@ -123,6 +129,30 @@ impl Rules for Sqlite {
     /// `sqlite_sequence`, outside the table.
     fn alterable_option(&self, option: &str) -> bool {
         option == STRICT || option == WITHOUT_ROWID
+    }
+
+    fn check_index(&self, index: &Index) -> Result<(), String> {
+        if let Some(m) = &index.method {
+            return Err(format!(
+                "it uses the access method {m}, which SQLite does not have"
+            ));
+        }
+        if !index.include.is_empty() {
+            return Err(
+                "it includes columns that are not keys (INCLUDE), which SQLite does not have"
+                    .into(),
+            );
+        }
+        Ok(())
+    }
+
+    fn check_definition(&self, d: &Definition) -> Result<(), String> {
+        Err(format!(
+            "{} {}: SQLite has no {}s",
+            d.kind.describe(),
+            d.name,
+            d.kind.describe()
+        ))
     }
 
     fn mentions(&self, sql: &str, name: &str) -> bool {

@@ -794,6 +794,7 @@ fn create_index(c: &mut Cursor, rec: &mut Recorder) -> Result<(), Fault> {
             unique,
             columns,
             predicate,
+            ..Index::default()
         },
     })
 }
@@ -1137,13 +1138,10 @@ fn drop(c: &mut Cursor, rec: &mut Recorder) -> Result<(), Fault> {
         _ => {
             let name = &names[0];
             let table = on.unwrap_or_default();
-            match rec.schema.triggers.get(name).cloned() {
-                Some(trigger) if trigger.table == table => rec.push(Op::DropTrigger { trigger }),
-                Some(trigger) => refuse(format!(
-                    "trigger {name} is on {}, not on {table}",
-                    trigger.table
-                )),
-                None => missing("trigger", name),
+            let key = RULES.trigger_key(&table, name);
+            match rec.schema.triggers.get(&key).cloned() {
+                Some(trigger) => rec.push(Op::DropTrigger { trigger }),
+                None => missing("trigger", &format!("{name} on {table}")),
             }
         }
     }

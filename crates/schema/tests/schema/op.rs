@@ -21,6 +21,7 @@ fn every_op() -> Vec<Op> {
             desc: false,
         }],
         predicate: None,
+        ..Index::default()
     };
     let fk = ForeignKey {
         columns: vec!["a".into()],

@@ -82,6 +82,7 @@ fn index(name: &str, table: &str, columns: Vec<IndexedColumn>) -> Index {
         unique: false,
         columns,
         predicate: None,
+        ..Index::default()
     }
 }
 
@@ -553,6 +554,7 @@ fn alter_column_replaces_the_definition() {
         default: Some("'x'".into()),
         collation: Some("NOCASE".into()),
         generated: None,
+        ..Column::default()
     };
     let after = apply(
         &s,
@@ -585,6 +587,7 @@ fn create_and_drop_index() {
             },
         ],
         predicate: Some("\"a\" IS NOT NULL".into()),
+        ..Index::default()
     };
     let after = apply(&s, Op::CreateIndex { index: i.clone() });
     assert_eq!(

@@ -173,7 +173,7 @@ proptest! {
             1 => Op::CreateTable { table: Table { name: "no columns".into(), ..Table::default() } },
             2 => Op::AddColumn { table: missing.into(), column: Column::new("a", ""), position: 0 },
             3 => Op::CreateView { view: View { name: "v_over_nothing".into(), sql: "CREATE VIEW x AS SELECT 1".into(), depends_on: vec![missing.into()] } },
-            4 => Op::DropIndex { index: Index { name: missing.into(), table: missing.into(), unique: false, columns: vec![IndexedColumn { term: IndexTerm::Column("a".into()), collation: None, desc: false }], predicate: None } },
+            4 => Op::DropIndex { index: Index { name: missing.into(), table: missing.into(), unique: false, columns: vec![IndexedColumn { term: IndexTerm::Column("a".into()), collation: None, desc: false }], predicate: None, ..Index::default() } },
             _ => Op::RenameTable { from: missing.into(), to: "t".into() },
         };
         let i = at.index(ops.len() + 1);

@@ -4,7 +4,7 @@
 //! rewrites SQL text follows the rules it is given, and nothing else.
 
 use strata_dialect::sqlite::RULES as SQLITE;
-use strata_schema::{differences, project, Column, Op, Rules, Schema, Table};
+use strata_schema::{differences, project, Column, Definition, Op, Rules, Schema, Table};
 
 /// Exact names, one option (`logged`), SQL text read as words.
 #[derive(Debug)]
@@ -22,6 +22,10 @@ impl Rules for Exact {
     fn reserved(&self, name: &str) -> Option<String> {
         name.starts_with("sys_")
             .then(|| format!("{name} is reserved"))
+    }
+
+    fn check_definition(&self, _d: &Definition) -> Result<(), String> {
+        Ok(())
     }
 
     fn check_table(&self, t: &Table) -> Result<(), String> {

@@ -438,6 +438,7 @@ fn create_index(c: &mut Cursor, schema: &Schema) -> Result<Vec<Op>, Fault> {
             unique: create.unique,
             columns: create.columns,
             predicate: create.predicate,
+            ..Index::default()
         },
     }])
 }

@@ -292,6 +292,7 @@ fn render_index_forms() {
             },
         ],
         predicate: Some("c > 0".into()),
+        ..Index::default()
     };
     assert_eq!(
         render_index(&index),
@@ -544,6 +545,7 @@ fn gen_schema(values: Vec<u32>) -> Schema {
                 .chance(3)
                 .then(|| format!("{} IS NOT NULL", quote_ident(&t.columns[0].name))),
             columns,
+            ..Index::default()
         };
         s.indexes.insert(key(&index.name), index);
     }

@@ -294,6 +294,7 @@ fn a_collated_expression_term_keeps_its_collation_in_sqlite() {
             desc: true,
         }],
         predicate: None,
+        ..Index::default()
     };
     let mut s = recorded("CREATE TABLE t (c INT)");
     s.indexes.insert(key("i"), index);

@@ -88,6 +88,7 @@ fn shop() -> Schema {
             },
         ],
         predicate: Some("\"email\" IS NOT NULL".into()),
+        ..Index::default()
     };
     s.indexes.insert(key(&index.name), index);
     let view = View {

@@ -443,6 +443,29 @@ impl Planner<'_> {
         }
     }
 
+    /// A restore puts values back as they were: the table's own triggers
+    /// (a `BEFORE UPDATE` one that stamps `last_update = now()`, say) must
+    /// not rewrite them. So they are disabled around it, when the table
+    /// has any (`DISABLE TRIGGER USER` leaves the foreign keys' checks on).
+    /// Returns the table to give to [`Planner::wake_triggers`].
+    fn quiet_triggers(&mut self, table: &str) -> Option<String> {
+        let has = self
+            .schema
+            .triggers
+            .values()
+            .any(|tr| self.rules.same_name(&tr.table, table));
+        has.then(|| {
+            self.emit(format!("ALTER TABLE {} DISABLE TRIGGER USER", ident(table)));
+            table.to_string()
+        })
+    }
+
+    fn wake_triggers(&mut self, quiet: Option<String>) {
+        if let Some(table) = quiet {
+            self.emit(format!("ALTER TABLE {} ENABLE TRIGGER USER", ident(&table)));
+        }
+    }
+
     fn restore_column(&mut self, k: usize, table: &str, column: &Column) {
         let h = self.held[k].clone();
         if h.purged_at.is_some() {
@@ -465,6 +488,7 @@ impl Planner<'_> {
         });
         let index = self.plan.restores.len() - 1;
         let t = ident(table);
+        let quiet = self.quiet_triggers(table);
         self.plan.statements.push(Statement {
             sql: format!(
                 "UPDATE {t} SET {} = \"a\".{} FROM {a} AS \"a\" WHERE {}",
@@ -474,6 +498,7 @@ impl Planner<'_> {
             ),
             role: Role::Restore { index },
         });
+        self.wake_triggers(quiet);
         self.emit(format!(
             "DELETE FROM {a} AS \"a\" USING {t} WHERE {} AND {t}.{} IS NOT DISTINCT FROM \"a\".{}",
             same_on(&t, "\"a\"", &key),
@@ -603,6 +628,7 @@ impl Planner<'_> {
             archive_table: h.archive_table.clone(),
         });
         let index = self.plan.restores.len() - 1;
+        let quiet = self.quiet_triggers(table);
         self.plan.statements.push(Statement {
             sql: format!(
                 "UPDATE {t} SET {} = \"a\".{} FROM {a} AS \"a\" WHERE {} AND \"a\".{}",
@@ -613,6 +639,7 @@ impl Planner<'_> {
             ),
             role: Role::Restore { index },
         });
+        self.wake_triggers(quiet);
         self.emit(format!("DELETE FROM {a} WHERE {}", ident(MATCH)));
         self.emit(format!("ALTER TABLE {a} DROP COLUMN {}", ident(MATCH)));
         self.let_go_when_empty(h);

@@ -35,12 +35,14 @@ use std::borrow::Cow;
 use std::fmt;
 use std::path::Path;
 
-use strata_ledger::{Ledger, LedgerError, Point};
+use strata_ledger::{Dialect, Ledger, LedgerError, Point};
 use strata_reconcile::{Outcome, Reconciler};
 use strata_sqlite::{Sqlite, SqliteDb};
-use strata_target::{Database, Target};
+use strata_target::{Database, Target, TargetError};
 
 pub use rusqlite;
+#[cfg(feature = "postgres")]
+pub use strata_postgres::Postgres;
 pub use strata_reconcile::Mover;
 
 /// The bundle at `$path`, relative to the calling crate's `Cargo.toml`,
@@ -112,7 +114,7 @@ pub enum Error {
 }
 
 impl Error {
-    fn from_reconcile(e: strata_reconcile::Error, rules: &Sqlite) -> Error {
+    fn from_reconcile<T: Target>(e: strata_reconcile::Error, target: &T) -> Error {
         use strata_reconcile::Error as R;
         match e {
             R::ForeignLedger {
@@ -137,7 +139,7 @@ impl Error {
             } => Error::Drift {
                 db,
                 seq,
-                differences: differences.iter().map(|d| rules.difference(d)).collect(),
+                differences: differences.iter().map(|d| target.difference(d)).collect(),
             },
             R::Ledger(e) => Error::Bundle(e.to_string()),
             other => Error::Database {
@@ -249,9 +251,13 @@ impl Migrator {
     /// The bundle in `bytes`, named `name` in messages, checked whole.
     pub fn load(name: &str, bytes: impl Into<Cow<'static, [u8]>>) -> Result<Migrator, Error> {
         let ledger = Ledger::from_bundle(name, bytes).map_err(bundle_error)?;
-        if ledger.dialect().as_str() != Sqlite.dialect() {
+        let supported = match ledger.dialect() {
+            Dialect::Sqlite => true,
+            Dialect::Postgres => cfg!(feature = "postgres"),
+        };
+        if !supported {
             return Err(Error::Bundle(format!(
-                "{name} holds a {} ledger, and this library applies to SQLite",
+                "{name} holds a {} ledger, and this build of strata-embed applies to SQLite only (enable its feature \"postgres\")",
                 ledger.dialect()
             )));
         }
@@ -313,7 +319,77 @@ impl Migrator {
         self.move_to(conn, to, Way::Back)
     }
 
+    /// Brings the PostgreSQL database at `url` (a libpq URL,
+    /// `postgresql://USER[:PASS]@HOST:PORT/DB` or the socket form) to the
+    /// bundle's head, through `target` (its namespace and lock timeout;
+    /// `Postgres::default()` keeps `public` and waits 5 s for a lock).
+    /// strata connects itself, and holds the database's advisory lock for
+    /// the move, as `strata apply --db URL` does.
+    #[cfg(feature = "postgres")]
+    pub fn apply_postgres(&self, target: &Postgres, url: &str) -> Result<Report, Error> {
+        self.move_postgres(target, url, self.head(), Way::Forward)
+    }
+
+    /// Brings the PostgreSQL database at `url` to `point`, which is not
+    /// behind it.
+    #[cfg(feature = "postgres")]
+    pub fn apply_postgres_to(
+        &self,
+        target: &Postgres,
+        url: &str,
+        point: &str,
+    ) -> Result<Report, Error> {
+        let to = self.resolve(point)?;
+        self.move_postgres(target, url, to, Way::Forward)
+    }
+
+    /// Moves the PostgreSQL database at `url` back to `point` (or forward,
+    /// when it is behind it), restoring the data the undone events
+    /// archived.
+    #[cfg(feature = "postgres")]
+    pub fn go_back_postgres_to(
+        &self,
+        target: &Postgres,
+        url: &str,
+        point: &str,
+    ) -> Result<Report, Error> {
+        let to = self.resolve(point)?;
+        self.move_postgres(target, url, to, Way::Back)
+    }
+
+    #[cfg(feature = "postgres")]
+    fn move_postgres(
+        &self,
+        target: &Postgres,
+        url: &str,
+        to: u64,
+        way: Way,
+    ) -> Result<Report, Error> {
+        self.check_dialect(target)?;
+        let mut db = target.open(Path::new(url)).map_err(|e| Error::Database {
+            help: TargetError::help(&e),
+            message: e.to_string(),
+        })?;
+        self.move_db(target, &mut db, to, way)
+    }
+
+    /// The ledger must be of `target`'s dialect.
+    fn check_dialect<T: Target>(&self, target: &T) -> Result<(), Error> {
+        if self.ledger.dialect().as_str() == target.dialect() {
+            return Ok(());
+        }
+        Err(Error::Database {
+            message: format!(
+                "this program's ledger is a {} ledger, and cannot be applied to a {} database",
+                self.ledger.dialect(),
+                target.engine()
+            ),
+            help: Some(format!("apply it to a {} database", self.ledger.dialect())),
+        })
+    }
+
     fn move_to(&self, conn: &mut rusqlite::Connection, to: u64, way: Way) -> Result<Report, Error> {
+        self.check_dialect(&Sqlite)?;
         // The connection is lent to the target for the move and given back
         // whatever happens; a connection to an in-memory database stands in
         // meanwhile.
@@ -332,17 +408,23 @@ impl Migrator {
                 });
             }
         };
-        let result = self.move_db(&mut db, to, way);
+        let result = self.move_db(&Sqlite, &mut db, to, way);
         *conn = db.into_connection();
         result
     }
 
-    fn move_db(&self, db: &mut SqliteDb, to: u64, way: Way) -> Result<Report, Error> {
-        let r = Reconciler::new(&Sqlite, &self.ledger);
+    fn move_db<T: Target>(
+        &self,
+        target: &T,
+        db: &mut T::Database,
+        to: u64,
+        way: Way,
+    ) -> Result<Report, Error> {
+        let r = Reconciler::new(target, &self.ledger);
         let name = db.name();
-        let fail = |e| Error::from_reconcile(e, &Sqlite);
-        let target_err = |e: strata_sqlite::apply::ApplyError| Error::Database {
-            help: strata_target::TargetError::help(&e),
+        let fail = |e| Error::from_reconcile(e, target);
+        let target_err = |e: T::Error| Error::Database {
+            help: e.help(),
             message: format!("{name}: {e}"),
         };
         let head = self.head();

@@ -763,3 +763,51 @@ fn a_database_that_cannot_be_reached_is_one_clear_line() {
     )
     .says("cannot connect");
 }
+
+#[test]
+fn import_sql_records_a_folder_of_postgresql_migrations() {
+    let pg = Pg::new();
+    let dir = pg.env.path().join("migrations");
+    std::fs::create_dir_all(&dir).expect("folder");
+    std::fs::write(
+        dir.join("V1__users.sql"),
+        "CREATE TABLE users (id integer PRIMARY KEY, name text NOT NULL);\n\
+         INSERT INTO users VALUES (1, 'ada');\n",
+    )
+    .expect("V1");
+    std::fs::write(
+        dir.join("U1__users.sql"),
+        "DELETE FROM users WHERE id = 1;\nDROP TABLE users;\n",
+    )
+    .expect("U1");
+    std::fs::write(
+        dir.join("V2__email.sql"),
+        "ALTER TABLE users ADD COLUMN email varchar(100) UNIQUE;\n",
+    )
+    .expect("V2");
+    let out = pg.ok(&["import-sql", dir.to_str().expect("utf-8")]);
+    assert!(out.stdout.contains("recorded event 2"), "{}", out.stdout);
+    // PostgreSQL's words, and the name PostgreSQL gives the unique.
+    let show = pg.ok(&["show", "2"]);
+    assert!(show.stdout.contains("users_email_key"), "{}", show.stdout);
+    let db = pg.database("app");
+    pg.ok(&["apply", "--db", &db]);
+    let mut c = pg.client(&db);
+    let n: i64 = c
+        .query_one("SELECT count(*) FROM users", &[])
+        .expect("count")
+        .get(0);
+    assert_eq!(n, 1);
+    pg.ok(&["status", "--db", &db]);
+    // A second run records nothing new; a file PostgreSQL cannot run is
+    // refused before anything is appended, with its file and line.
+    pg.ok(&["import-sql", dir.to_str().expect("utf-8")]);
+    std::fs::write(
+        dir.join("V3__bad.sql"),
+        "ALTER TABLE users ADD COLUMN age integer;\nALTER TABLE users ALTER COLUMN age TYPE nosuchtype;\n",
+    )
+    .expect("V3");
+    let bad = pg.fails(&["import-sql", dir.to_str().expect("utf-8")], 1);
+    assert!(bad.stderr.contains("V3__bad.sql"), "{}", bad.stderr);
+    assert_eq!(pg.env.events().len(), 2);
+}

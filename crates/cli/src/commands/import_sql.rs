@@ -12,19 +12,23 @@
 //! schema the ones before it leave, before anything is appended; so a folder
 //! with one statement strata cannot record appends nothing. A file whose
 //! name is already the message of a change event is skipped, which makes a
-//! second run record only the files added since.
+//! second run record only the files added since. Files are read in the
+//! ledger's dialect, and every event is proven on the ledger's target
+//! (PostgreSQL's on the development database) before the first is
+//! appended.
 
 use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
+use strata_ledger::Dialect;
 use strata_ledger::{Body, Draft, Entry, Ledger};
 use strata_reconcile::migrations::{
     check_atlas_sum, folder, sections, FolderError, Layout, Migration, Sections, ATLAS_SUM,
 };
 use strata_schema::{project, Op};
-use strata_sqlite::ddl::{parse_change, DdlError};
+use strata_target::DdlError;
 
 use crate::context::{print_json, Context};
 use crate::describe::{event_json, short, summary, EventJson};
@@ -79,13 +83,6 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
     let at = args.when.at()?;
     let dry_run = args.dry_run.dry_run;
     let ledger = cx.ledger_to_append(!dry_run)?;
-    if ledger.dialect() != strata_ledger::Dialect::Sqlite {
-        return Err(Failure::new(format!(
-            "import-sql reads folders of SQLite migrations, and this ledger's SQL is {}'s",
-            ledger.dialect()
-        ))
-        .help("record each file with strata record -m MESSAGE FILE.sql; nothing was recorded"));
-    }
     let imported = imported(&ledger)?;
     let mut said = Vec::new();
     let (changes, whence) = if let Some(up) = &args.alembic {
@@ -239,7 +236,8 @@ fn alembic_changes(
             continue;
         }
         let place = format!("{shown} (revision {})", r.id);
-        let ops = parse_change(&r.sql, &schema).map_err(|e| at_line(up, &e))?;
+        let ops =
+            input::parse_change(ledger.dialect(), &r.sql, &schema).map_err(|e| at_line(up, &e))?;
         if ops.is_empty() {
             // A merge revision, or one that only runs Python: nothing to
             // record, and nothing that stops the ones after it.
@@ -251,7 +249,9 @@ fn alembic_changes(
                 .map_err(|e| Failure::new(format!("{place}: {e}")))?;
         }
         let mut change = Change {
-            notes: pragma_note(up, &r.sql).into_iter().collect(),
+            notes: pragma_note(ledger.dialect(), up, &r.sql)
+                .into_iter()
+                .collect(),
             file: up.to_path_buf(),
             message,
             ops,
@@ -261,7 +261,7 @@ fn alembic_changes(
         if input::has_data_steps(&change.ops) {
             match (down, downs.get(&r.id)) {
                 (Some(path), Some(d)) => {
-                    change.revert_sql = revert_sql(path, &d.sql, &schema)?;
+                    change.revert_sql = revert_sql(ledger.dialect(), path, &d.sql, &schema)?;
                     if change.revert_sql.is_some() {
                         change.down = Some(path.to_path_buf());
                     } else {
@@ -475,14 +475,17 @@ fn read_changes(
         let file = dir.join(&m.up);
         let sections = &texts[&m.up];
         let text = &sections.up;
-        let ops = parse_change(text, &schema).map_err(|e| at_line(&file, &e))?;
+        let ops =
+            input::parse_change(ledger.dialect(), text, &schema).map_err(|e| at_line(&file, &e))?;
         let ops = input::something_to_record(ops, &file.display().to_string())?;
         for op in &ops {
             project(ledger.rules(), &mut schema, op)
                 .map_err(|e| Failure::new(format!("{}: {e}", file.display())))?;
         }
         let mut change = Change {
-            notes: pragma_note(&file, text).into_iter().collect(),
+            notes: pragma_note(ledger.dialect(), &file, text)
+                .into_iter()
+                .collect(),
             file,
             message: m.up.clone(),
             ops,
@@ -504,7 +507,7 @@ fn read_changes(
         };
         if let Some((down, down_text, path)) = down {
             if input::has_data_steps(&change.ops) {
-                change.revert_sql = revert_sql(&path, &down_text, &schema)?;
+                change.revert_sql = revert_sql(ledger.dialect(), &path, &down_text, &schema)?;
                 if change.revert_sql.is_some() {
                     change.down = Some(path);
                 } else {
@@ -528,8 +531,8 @@ fn read_changes(
 /// What the accepted PRAGMA lines of a file come to: nothing recorded,
 /// since strata turns foreign keys off and checks them itself around every
 /// change it applies.
-fn pragma_note(file: &Path, text: &str) -> Option<String> {
-    let pragmas = strata_sqlite::ddl::pragmas(text);
+fn pragma_note(dialect: Dialect, file: &Path, text: &str) -> Option<String> {
+    let pragmas = input::pragmas(dialect, text);
     if pragmas.is_empty() {
         return None;
     }
@@ -545,11 +548,12 @@ fn pragma_note(file: &Path, text: &str) -> Option<String> {
 /// `schema`, the schema its up file leaves, where a down file runs; its DDL
 /// is not kept, since strata inverts DDL itself.
 fn revert_sql(
+    dialect: Dialect,
     path: &Path,
     text: &str,
     schema: &strata_schema::Schema,
 ) -> Result<Option<String>, Failure> {
-    let ops = parse_change(text, schema).map_err(|e| at_line(path, &e))?;
+    let ops = input::parse_change(dialect, text, schema).map_err(|e| at_line(path, &e))?;
     let data: Vec<&str> = ops
         .iter()
         .filter_map(|op| match op {
@@ -561,12 +565,7 @@ fn revert_sql(
         return Ok(None);
     }
     let sql = format!("{};", data.join(";\n"));
-    input::check_revert_sql(
-        strata_ledger::Dialect::Sqlite,
-        &sql,
-        &path.display().to_string(),
-    )
-    .map(Some)
+    input::check_revert_sql(dialect, &sql, &path.display().to_string()).map(Some)
 }
 
 /// A statement that does not parse, is not recordable or does not fit, as

@@ -1,5 +1,7 @@
 //! strata-embed: a program carries its strata ledger inside its binary and
-//! brings its SQLite database to the ledger's head when it starts.
+//! brings its SQLite database (or, with the feature `postgres`, its
+//! PostgreSQL database: [`Migrator::apply_postgres`]) to the ledger's head
+//! when it starts.
 //!
 //! ```no_run
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {

@@ -811,3 +811,48 @@ fn import_sql_records_a_folder_of_postgresql_migrations() {
     assert!(bad.stderr.contains("V3__bad.sql"), "{}", bad.stderr);
     assert_eq!(pg.env.events().len(), 2);
 }
+
+#[test]
+fn rename_annotations_in_a_desired_schema_keep_the_rows() {
+    let pg = Pg::new();
+    pg.record("users", USERS);
+    let db = pg.database("app");
+    pg.ok(&["apply", "--db", &db]);
+    pg.client(&db)
+        .batch_execute("INSERT INTO users VALUES (1, 'ada', 'ada@example.com')")
+        .expect("a row");
+    // A table and a column renamed by annotation, names resolved as
+    // PostgreSQL resolves them (`Members` is `members`). PostgreSQL keeps
+    // a renamed table's key under its old name, so the file says it.
+    let desired = pg.env.file(
+        "desired.sql",
+        "CREATE TABLE Members ( -- @renamed from=users\n  \
+           id integer CONSTRAINT users_pkey PRIMARY KEY,\n  \
+           full_name text NOT NULL, -- @renamed from=name\n  \
+           email varchar(100)\n);\n",
+    );
+    let desired = desired.to_str().expect("utf-8");
+    let planned = pg.ok(&["--json", "plan", "--desired", desired]);
+    let v: serde_json::Value = serde_json::from_str(&planned.stdout).expect("json");
+    let kinds: Vec<&str> = v["ops"]
+        .as_array()
+        .expect("ops")
+        .iter()
+        .filter_map(|op| op.as_object()?.keys().next().map(String::as_str))
+        .collect();
+    assert_eq!(kinds, ["rename_table", "rename_column"], "{v}");
+    pg.ok(&["record", "-m", "members", "--desired", desired]);
+    pg.ok(&["apply", "--db", &db]);
+    let row = pg
+        .client(&db)
+        .query_one("SELECT full_name FROM members WHERE id = 1", &[])
+        .expect("the row kept its value");
+    assert_eq!(row.get::<_, String>(0), "ada");
+    // An annotation that renames nothing is refused, with its line.
+    let bad = pg.env.file(
+        "bad.sql",
+        "CREATE TABLE members (id integer PRIMARY KEY);\nCREATE VIEW v -- @renamed from=w\nAS SELECT 1;\n",
+    );
+    let out = pg.fails(&["plan", "--desired", bad.to_str().expect("utf-8")], 1);
+    assert!(out.stderr.contains("line 2"), "{}", out.stderr);
+}

@@ -5,6 +5,8 @@
 //! sqlparser's errors, in strata's words. What is the dialect's (its
 //! tokenizer, where a statement may end) each target gives.
 
+pub mod annotations;
+
 use sqlparser::parser::ParserError;
 use sqlparser::tokenizer::{Location, Token, TokenWithSpan};
 

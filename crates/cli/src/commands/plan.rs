@@ -50,7 +50,7 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
     // Read before the ledger is opened, as `record` does.
     let wanted = read_wanted(&args.target)?;
     let ledger = cx.ledger()?;
-    let desired = read_desired(&ledger, wanted)?;
+    let desired = read_desired(&ledger, wanted, &args.target.renames)?;
     let (head, derived) = derive_from_head(&ledger, &args.target, desired)?;
     let start = ledger.schema_at(head)?;
     crate::lint::report(
@@ -188,7 +188,14 @@ pub fn read_wanted(target: &Desired) -> Result<Wanted, Failure> {
 /// database; PostgreSQL into a scratch schema of the development database,
 /// read back in the words of the schema at head wherever it holds what
 /// head has.
-pub fn read_desired(ledger: &Ledger, wanted: Wanted) -> Result<(Schema, Vec<Rename>), Failure> {
+/// `renames` are the ones given by flag: with a PostgreSQL ledger, they and
+/// the annotations are taken on head before the server's words are mapped
+/// back to the ledger's, so a renamed object keeps the ledger's words.
+pub fn read_desired(
+    ledger: &Ledger,
+    wanted: Wanted,
+    renames: &[Rename],
+) -> Result<(Schema, Vec<Rename>), Failure> {
     match (ledger.dialect(), wanted) {
         (strata_ledger::Dialect::Sqlite, Wanted::Sql { sql, shown }) => {
             let d = desired::load(&sql).map_err(|e| Failure::new(format!("{shown}: {e}")))?;
@@ -198,9 +205,13 @@ pub fn read_desired(ledger: &Ledger, wanted: Wanted) -> Result<(Schema, Vec<Rena
         (strata_ledger::Dialect::Postgres, wanted) => {
             let target = super::target::postgres_target();
             let head = ledger.schema_at(ledger.head_seq())?;
+            let mut annotated = Vec::new();
             let schema = match wanted {
                 Wanted::Sql { sql, shown } => {
-                    strata_postgres::desired::desired(target, &sql, &head)
+                    annotated = strata_postgres::ddl::renames(&sql)
+                        .map_err(|e| Failure::new(format!("{shown}: {e}")))?;
+                    let words = renamed(ledger, &head, annotated.iter().chain(renames));
+                    strata_postgres::desired::desired(target, &sql, &words)
                         .map_err(|e| Failure::target(e).context(shown))?
                 }
                 Wanted::Db(url) => {
@@ -210,13 +221,42 @@ pub fn read_desired(ledger: &Ledger, wanted: Wanted) -> Result<(Schema, Vec<Rena
                             "{shown} is not a postgresql:// URL, and this ledger's SQL is PostgreSQL's"
                         )));
                     };
-                    strata_postgres::desired::from_db(target, url, &head)
+                    let words = renamed(ledger, &head, renames.iter());
+                    strata_postgres::desired::from_db(target, url, &words)
                         .map_err(|e| Failure::target(e).context(shown))?
                 }
             };
-            Ok((schema, Vec::new()))
+            Ok((schema, annotated))
         }
     }
+}
+
+/// `head` with the renames taken (each as far as it fits; the plan says
+/// what does not).
+fn renamed<'a>(
+    ledger: &Ledger,
+    head: &Schema,
+    renames: impl Iterator<Item = &'a Rename>,
+) -> Schema {
+    let mut schema = head.clone();
+    for rename in renames {
+        let op = match rename {
+            Rename::Object { from, to } if schema.table(ledger.rules(), from).is_some() => {
+                Op::RenameTable {
+                    from: from.clone(),
+                    to: to.clone(),
+                }
+            }
+            Rename::Object { .. } => continue,
+            Rename::Column { table, from, to } => Op::RenameColumn {
+                table: table.clone(),
+                from: from.clone(),
+                to: to.clone(),
+            },
+        };
+        let _ = strata_schema::project(ledger.rules(), &mut schema, &op);
+    }
+    schema
 }
 
 /// The schema of an existing database, opened read-only.

@@ -67,7 +67,7 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
     let ops = match input {
         Input::Sql { sql, source } => parse_against(dialect, &head, &sql, &source)?,
         Input::Desired(wanted) => {
-            let desired = super::plan::read_desired(&ledger, wanted)?;
+            let desired = super::plan::read_desired(&ledger, wanted, &args.target.renames)?;
             let (head, derived) = super::plan::derive_from_head(&ledger, &args.target, desired)?;
             if derived.ops.is_empty() {
                 cx.say(format_args!(

@@ -84,7 +84,10 @@
 mod cursor;
 mod grammar;
 mod names;
+mod renames;
 mod script;
+
+pub use renames::renames;
 
 use std::collections::BTreeSet;
 use std::convert::Infallible;

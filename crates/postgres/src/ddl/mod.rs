@@ -136,6 +136,29 @@ pub fn parse_change(sql: &str, head: &Schema) -> Result<Vec<Op>, DdlError> {
     Ok(rec.ops)
 }
 
+/// Whether `sql` names schema `public` or sets `search_path` (as a file
+/// written by pg_dump does: `SELECT pg_catalog.set_config('search_path',
+/// '', false)`, then every name qualified with `public.`). A desired
+/// schema file that does is loaded with its scratch schema standing in
+/// for `public` (see `crate::desired`).
+pub fn names_public(sql: &str) -> bool {
+    let Ok(tokens) = script::tokenize(sql) else {
+        return false;
+    };
+    tokens.iter().any(|t| match &t.token {
+        Token::Word(w) => {
+            let v = if w.quote_style.is_none() {
+                w.value.to_lowercase()
+            } else {
+                w.value.clone()
+            };
+            v == "public" || v == "search_path"
+        }
+        Token::SingleQuotedString(v) => v.eq_ignore_ascii_case("search_path"),
+        _ => false,
+    })
+}
+
 /// The ops so far, and the schema they lead to.
 struct Recorder {
     schema: Schema,

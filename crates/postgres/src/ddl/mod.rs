@@ -37,15 +37,17 @@
 //!
 //! A declared type is kept as written, with its unquoted words in lower
 //! case and spaces normalized (see `grammar::type_name`): `VARCHAR(50)`
-//! is `varchar(50)`, `INT` stays `int` (not `integer`). serial types and
-//! identity columns are refused: they need a sequence, which the model
-//! does not hold yet. A PRIMARY KEY makes its columns NOT NULL, as in
-//! PostgreSQL.
+//! is `varchar(50)`, `INT` stays `int` (not `integer`). serial types are
+//! refused: they need a sequence. Identity columns (`GENERATED {ALWAYS |
+//! BY DEFAULT} AS IDENTITY`) are kept as the column's identity, and are NOT
+//! NULL; sequence options in parentheses are refused. A PRIMARY KEY makes
+//! its columns NOT NULL, as in PostgreSQL.
 //!
 //! # Statements
 //!
 //! - CREATE TABLE \[IF NOT EXISTS\] with columns (type, NOT NULL, NULL,
-//!   DEFAULT, COLLATE, GENERATED ALWAYS AS (...) STORED, PRIMARY KEY,
+//!   DEFAULT, COLLATE, GENERATED ALWAYS AS (...) STORED, GENERATED ... AS
+//!   IDENTITY, PRIMARY KEY,
 //!   UNIQUE, CHECK, REFERENCES) and table constraints. TEMP, UNLOGGED,
 //!   AS SELECT, PARTITION OF / BY, INHERITS, LIKE, WITH (...), TABLESPACE
 //!   and the like are refused. IF NOT EXISTS records nothing when a table
@@ -55,15 +57,20 @@
 //!   table's triggers and indexes too, each op carrying what it drops.
 //! - ALTER TABLE \[IF EXISTS\] \[ONLY\] t with RENAME TO, RENAME \[COLUMN\],
 //!   or a comma-separated list of ADD \[COLUMN\], DROP \[COLUMN\], ALTER
-//!   \[COLUMN\] (TYPE, SET / DROP NOT NULL, SET / DROP DEFAULT), ADD
-//!   \[CONSTRAINT n\] UNIQUE / CHECK / FOREIGN KEY and DROP CONSTRAINT n,
-//!   each its own ops, in order. ADD PRIMARY KEY and TYPE ... USING are
-//!   refused. DROP COLUMN drops the table's indexes and constraints that
+//!   \[COLUMN\] (TYPE, SET / DROP NOT NULL, SET / DROP DEFAULT, ADD
+//!   GENERATED ... AS IDENTITY, SET GENERATED ..., DROP IDENTITY \[IF
+//!   EXISTS\]), ADD \[CONSTRAINT n\] PRIMARY KEY / UNIQUE / CHECK / FOREIGN
+//!   KEY and DROP CONSTRAINT n (a primary key's too), each its own ops, in
+//!   order; ADD PRIMARY KEY makes its columns NOT NULL first (ALTER COLUMN
+//!   ops), as PostgreSQL does. TYPE ... USING is refused. ONLY is read
+//!   past (strata's tables have no children). DROP COLUMN drops the
+//!   table's indexes and constraints that
 //!   involve the column first, as PostgreSQL does (a primary key column
 //!   is refused).
-//! - CREATE \[UNIQUE\] INDEX \[IF NOT EXISTS\] \[name\] ON t \[USING btree\]
-//!   (column or expression \[COLLATE c\] \[ASC | DESC\], ...) \[WHERE ...\].
-//!   Other methods, INCLUDE, operator classes, NULLS FIRST / LAST and
+//! - CREATE \[UNIQUE\] INDEX \[IF NOT EXISTS\] \[name\] ON t \[USING btree
+//!   | hash | gist | spgist | gin | brin\] (column or expression \[COLLATE
+//!   c\] \[ASC | DESC\], ...) \[INCLUDE (columns)\] \[WHERE ...\] (btree is
+//!   kept as no method). Other methods, operator classes, NULLS FIRST / LAST and
 //!   CONCURRENTLY (which cannot run in a transaction, and strata applies a
 //!   change in one) are refused.
 //! - CREATE VIEW, kept whole as written; its `depends_on` are the tables
@@ -72,9 +79,13 @@
 //!   VIEW, with `OR REPLACE` left out of the text kept.
 //! - CREATE TRIGGER ... ON table ... EXECUTE FUNCTION f(...), kept whole
 //!   as written, on its table (`depends_on` empty: the function's body is
-//!   not part of the statement). The model keeps triggers by name, so two
-//!   triggers of one name on two tables (which PostgreSQL allows) cannot
-//!   both be recorded yet. OR REPLACE and CONSTRAINT triggers are refused.
+//!   not part of the statement). Triggers are kept by table and name
+//!   (`Rules::trigger_key`), so two tables may each have a trigger of one
+//!   name. OR REPLACE and CONSTRAINT triggers are refused.
+//! - pg_dump's session statements, which record nothing: SET / RESET
+//!   name (search_path may name public only), SELECT
+//!   \[pg_catalog.\]set_config('name', 'value', is_local) (the same), and
+//!   ALTER ... OWNER TO role of any object (ownership is not modeled).
 //! - INSERT, UPDATE, DELETE (and WITH ... leading into one) as data steps;
 //!   BEGIN / START TRANSACTION / COMMIT / END, which record nothing
 //!   (strata runs each change in one transaction of its own).

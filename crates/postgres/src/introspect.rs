@@ -8,9 +8,10 @@
 use std::collections::BTreeMap;
 
 use postgres::GenericClient;
+use strata_dialect::postgres::RULES;
 use strata_schema::{
-    Check, Column, FkAction, ForeignKey, Generated, Index, IndexTerm, IndexedColumn, PrimaryKey,
-    Schema, Table, Trigger, Unique, View,
+    Check, Column, FkAction, ForeignKey, Generated, Identity, Index, IndexTerm, IndexedColumn,
+    PrimaryKey, Schema, Table, Trigger, Unique, View,
 };
 
 use crate::error::PgError;
@@ -87,12 +88,11 @@ pub fn introspect<C: GenericClient>(client: &mut C, ns: &str) -> Result<Schema, 
         let expr: Option<String> = row.get(4);
         let generated: String = row.get(5);
         let identity: String = row.get(6);
-        if !identity.is_empty() {
-            return Err(unsupported(format!(
-                "column {}.{name} is an identity column",
-                table.name
-            )));
-        }
+        let identity = match identity.as_str() {
+            "a" => Some(Identity::Always),
+            "d" => Some(Identity::ByDefault),
+            _ => None,
+        };
         let (default, generated) = if generated == "s" {
             (
                 None,
@@ -111,7 +111,7 @@ pub fn introspect<C: GenericClient>(client: &mut C, ns: &str) -> Result<Schema, 
             default,
             collation: row.get(7),
             generated,
-            identity: None,
+            identity,
         });
     }
 
@@ -219,14 +219,12 @@ pub fn introspect<C: GenericClient>(client: &mut C, ns: &str) -> Result<Schema, 
         let keys: i32 = row.get(3);
         let all: i32 = row.get(4);
         let method: String = row.get(9);
-        if method != "btree" {
-            return Err(unsupported(format!("index {name} uses the {method} method")));
-        }
-        if all != keys {
-            return Err(unsupported(format!("index {name} has INCLUDE columns")));
-        }
         let defs: Vec<String> = row.get(6);
         let attrs: Vec<String> = row.get(7);
+        let include: Vec<String> = attrs
+            .get(keys as usize..all as usize)
+            .unwrap_or_default()
+            .to_vec();
         let options: Vec<i16> = row.get(8);
         let collations: Vec<String> = row.get(10);
         let columns = defs
@@ -249,7 +247,8 @@ pub fn introspect<C: GenericClient>(client: &mut C, ns: &str) -> Result<Schema, 
                 unique: row.get(2),
                 columns,
                 predicate: row.get(5),
-                ..Index::default()
+                method: (method != "btree").then_some(method),
+                include,
             },
         );
     }
@@ -291,11 +290,12 @@ pub fn introspect<C: GenericClient>(client: &mut C, ns: &str) -> Result<Schema, 
          WHERE n.nspname = $1 AND NOT t.tgisinternal ORDER BY t.tgname",
     )? {
         let name: String = row.get(0);
+        let table: String = row.get(1);
         schema.triggers.insert(
-            name.clone(),
+            RULES.trigger_key(&table, &name),
             Trigger {
                 name,
-                table: row.get(1),
+                table,
                 sql: row.get(2),
                 depends_on: Vec::new(),
             },

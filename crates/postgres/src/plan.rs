@@ -4,7 +4,7 @@
 //! in schema `strata`, and taken back by the op that undoes it (by
 //! lineage, as on every target: docs/ARCHITECTURE.md).
 
-use strata_schema::{project, Column, Op, Rules, Schema, Table};
+use strata_schema::{project, Column, Identity, Op, Rules, Schema, Table};
 use strata_target::{Lineage, Loss, Step};
 
 use crate::custody::{Custody, Held, Kind};
@@ -257,8 +257,13 @@ impl Planner<'_> {
                 // back is added without NOT NULL, given its values, then
                 // made NOT NULL (which refuses rows that got none).
                 let relax = held.is_some() && column.not_null && column.default.is_none();
+                // An identity column that takes its values back is added
+                // as a plain one (an identity column takes no values from
+                // UPDATE), and made an identity column once they are in.
+                let later = column.identity.filter(|_| held.is_some());
                 let added = Column {
                     not_null: column.not_null && !relax,
+                    identity: column.identity.filter(|_| later.is_none()),
                     ..column.clone()
                 };
                 self.emit(format!(
@@ -275,6 +280,15 @@ impl Planner<'_> {
                         ident(table),
                         ident(&column.name)
                     ));
+                }
+                if let Some(identity) = later {
+                    self.emit(format!(
+                        "ALTER TABLE {} ALTER COLUMN {} ADD {}",
+                        ident(table),
+                        ident(&column.name),
+                        generated(identity)
+                    ));
+                    self.emit(past_values(table, &column.name));
                 }
             }
             Op::DropColumn { table, column, .. } => {
@@ -413,6 +427,22 @@ impl Planner<'_> {
             .cloned()
             .collect();
         let a = self.qualified(&h.archive_table);
+        let identities: Vec<&Column> = table
+            .columns
+            .iter()
+            .filter(|c| c.identity.is_some() && placed.contains(&c.name))
+            .collect();
+        // Values given to a GENERATED ALWAYS column need OVERRIDING
+        // SYSTEM VALUE; every identity column's sequence is then set past
+        // the values restored, so that later inserts do not collide.
+        let overriding = if identities
+            .iter()
+            .any(|c| c.identity == Some(Identity::Always))
+        {
+            " OVERRIDING SYSTEM VALUE"
+        } else {
+            ""
+        };
         if !placed.is_empty() {
             self.plan.restores.push(Restore {
                 id: h.id,
@@ -423,13 +453,16 @@ impl Planner<'_> {
             let index = self.plan.restores.len() - 1;
             self.plan.statements.push(Statement {
                 sql: format!(
-                    "INSERT INTO {} ({}) SELECT {} FROM {a}",
+                    "INSERT INTO {} ({}){overriding} SELECT {} FROM {a}",
                     ident(&table.name),
                     idents(&placed),
                     idents(&placed)
                 ),
                 role: Role::Restore { index },
             });
+            for c in identities {
+                self.emit(past_values(&table.name, &c.name));
+            }
         }
         if placed.len() == h.values.len() {
             self.emit(format!("DROP TABLE {a}"));
@@ -719,9 +752,33 @@ impl Planner<'_> {
                 None => self.emit(format!("ALTER TABLE {t} ALTER COLUMN {c} DROP DEFAULT")),
             }
         }
+        // An identity column is NOT NULL: its identity goes before NOT
+        // NULL does, and comes after NOT NULL is set.
+        if from.identity.is_some() && to.identity.is_none() {
+            self.emit(format!("ALTER TABLE {t} ALTER COLUMN {c} DROP IDENTITY"));
+        }
         if from.not_null != to.not_null {
             let verb = if to.not_null { "SET" } else { "DROP" };
             self.emit(format!("ALTER TABLE {t} ALTER COLUMN {c} {verb} NOT NULL"));
+        }
+        match (from.identity, to.identity) {
+            (None, Some(identity)) => {
+                self.emit(format!(
+                    "ALTER TABLE {t} ALTER COLUMN {c} ADD {}",
+                    generated(identity)
+                ));
+                self.emit(past_values(table, &to.name));
+            }
+            (Some(a), Some(b)) if a != b => {
+                let how = match b {
+                    Identity::Always => "ALWAYS",
+                    Identity::ByDefault => "BY DEFAULT",
+                };
+                self.emit(format!(
+                    "ALTER TABLE {t} ALTER COLUMN {c} SET GENERATED {how}"
+                ));
+            }
+            _ => {}
         }
         Ok(())
     }
@@ -774,6 +831,27 @@ fn row_key(t: &Table, column: &str) -> Vec<String> {
 const AFTER: &str = "strata after";
 /// The archive column that marks the rows whose value comes back.
 const MATCH: &str = "strata match";
+
+/// `GENERATED ... AS IDENTITY`.
+fn generated(identity: Identity) -> &'static str {
+    match identity {
+        Identity::Always => "GENERATED ALWAYS AS IDENTITY",
+        Identity::ByDefault => "GENERATED BY DEFAULT AS IDENTITY",
+    }
+}
+
+/// Sets the sequence of identity column `column` of `table` past the
+/// greatest value the column holds (when it holds one of 1 or more), so
+/// the values it gives next do not collide with rows already there.
+fn past_values(table: &str, column: &str) -> String {
+    let t = ident(table);
+    let c = ident(column);
+    format!(
+        "SELECT setval(pg_get_serial_sequence({}, {}), \"m\") FROM (SELECT max({c}) AS \"m\" FROM {t}) AS \"x\" WHERE \"m\" >= 1",
+        literal(&t),
+        literal(column)
+    )
+}
 
 fn drop_constraint(table: &str, name: &str) -> String {
     format!(

@@ -10,7 +10,7 @@
 //! exactly as it did then is the ledger's part; a part that changed is
 //! reported in the server's words, and so shows as drift.
 
-use strata_schema::{Check, ForeignKey, Index, IndexTerm, Schema, Table};
+use strata_schema::{Check, ForeignKey, Identity, Index, IndexTerm, Schema, Table};
 
 /// `server` (what the server renders of a schema strata just made) with
 /// each table's constraints in the order of `ledger`'s (the schema strata
@@ -227,9 +227,10 @@ pub fn mismatch(ledger: &Schema, server: &Schema) -> Option<String> {
     None
 }
 
-/// A column's name, nullability, and whether it has a default and a
-/// generating expression.
-type ColumnShape<'a> = (&'a String, bool, bool, bool);
+/// A column's name, nullability, whether it has a default and a
+/// generating expression, and its identity
+/// (0 none, 1 always, 2 by default).
+type ColumnShape<'a> = (&'a String, bool, bool, bool, u8);
 type TableShape<'a> = (
     Vec<ColumnShape<'a>>,
     Option<&'a Vec<String>>,
@@ -248,6 +249,11 @@ fn table_shape(t: &Table) -> TableShape<'_> {
                 c.not_null,
                 c.default.is_some(),
                 c.generated.is_some(),
+                match c.identity {
+                    None => 0,
+                    Some(Identity::Always) => 1,
+                    Some(Identity::ByDefault) => 2,
+                },
             )
         })
         .collect();
@@ -260,7 +266,14 @@ fn table_shape(t: &Table) -> TableShape<'_> {
     )
 }
 
-type IndexShape<'a> = (&'a String, bool, bool, Vec<(Option<&'a String>, bool)>);
+type IndexShape<'a> = (
+    &'a String,
+    bool,
+    bool,
+    Vec<(Option<&'a String>, bool)>,
+    &'a Option<String>,
+    &'a Vec<String>,
+);
 
 fn index_shape(i: &Index) -> IndexShape<'_> {
     (
@@ -274,5 +287,7 @@ fn index_shape(i: &Index) -> IndexShape<'_> {
                 IndexTerm::Expr(_) => (None, c.desc),
             })
             .collect(),
+        &i.method,
+        &i.include,
     )
 }

@@ -436,6 +436,29 @@ pub struct Scratch {
     next_id: i64,
 }
 
+/// Renames scratch schema `ns` to `public` for the length of the
+/// transaction, the real `public` set aside under another name, so that
+/// SQL kept as written that names `public.` (pg_dump qualifies every name:
+/// `CREATE TRIGGER ... ON public.actor`, `INSERT INTO public.actor`) runs
+/// in the scratch schema, as it runs in `public` on a target. A role that
+/// does not own `public` cannot: the scratch schema keeps its name, and
+/// such SQL fails there with the server's message.
+fn stand_in_for_public(client: &mut Client, ns: &str) -> Result<(), postgres::Error> {
+    let renamed = client.batch_execute(&format!(
+        "SAVEPOINT strata_public; ALTER SCHEMA public RENAME TO {aside}; \
+         ALTER SCHEMA {ns} RENAME TO public; SET LOCAL search_path = public; \
+         RELEASE SAVEPOINT strata_public",
+        aside = ident(&format!("{ns}_public")),
+        ns = ident(ns)
+    ));
+    if renamed.is_err() {
+        client.batch_execute(
+            "ROLLBACK TO SAVEPOINT strata_public; RELEASE SAVEPOINT strata_public",
+        )?;
+    }
+    Ok(())
+}
+
 impl Scratch {
     fn new(target: &Postgres, schema: &Schema) -> Result<Scratch, PgError> {
         let Some(url) = &target.dev else {
@@ -453,6 +476,7 @@ impl Scratch {
                 ns = ident(&namespace)
             ))
             .map_err(fail)?;
+        stand_in_for_public(&mut client, &namespace).map_err(fail)?;
         for sql in render::render_schema(schema) {
             client.batch_execute(&sql).map_err(|e| {
                 PgError::server("building the schema before the change", &e).at_stage(Stage::Before)

@@ -12,7 +12,8 @@
 //! (no rows were changed in between: the data of dropped columns and
 //! tables comes back from the archives, by lineage).
 //!
-//! The ops: tables made (a key `id integer` and 1-3 columns of `text`,
+//! The ops: tables made (a key `id integer`, plain or an identity column
+//! GENERATED ALWAYS or BY DEFAULT, and 1-3 columns of `text`,
 //! `integer`, `bigint`, `numeric(10,2)` or `varchar(20)`, nullable or NOT
 //! NULL with a default), dropped and renamed; columns added, dropped,
 //! renamed (the key's too); indexes on a column made and dropped; named
@@ -54,8 +55,8 @@ use strata_dialect::postgres::RULES;
 use strata_ledger::{Body, Dialect, Draft, Ledger};
 use strata_reconcile::{Mover, Outcome, Reconciler};
 use strata_schema::{
-    project, Check, Column, ForeignKey, Index, IndexTerm, IndexedColumn, Op, PrimaryKey, Schema,
-    Table, Unique,
+    project, Check, Column, ForeignKey, Identity, Index, IndexTerm, IndexedColumn, Op, PrimaryKey,
+    Schema, Table, Unique,
 };
 use tempfile::TempDir;
 
@@ -255,6 +256,19 @@ fn key_column() -> Column {
     }
 }
 
+/// The key of a new table: a plain integer, or an identity column
+/// (GENERATED ALWAYS or BY DEFAULT), by `n`.
+fn key_column_of(n: u32) -> Column {
+    Column {
+        identity: match n % 3 {
+            1 => Some(Identity::Always),
+            2 => Some(Identity::ByDefault),
+            _ => None,
+        },
+        ..key_column()
+    }
+}
+
 /// A column of a random type: nullable, or NOT NULL with a DEFAULT.
 fn other_column(name: &str, n: u32) -> Column {
     let ty = TYPES[n as usize % TYPES.len()];
@@ -438,7 +452,7 @@ fn op_of(c: &Choice, schema: &Schema, names: &mut u32) -> Option<Op> {
     Some(match c.kind {
         0 => {
             let name = free(TABLES, |n| schema.tables.contains_key(n), c.a)?;
-            let mut columns = vec![key_column()];
+            let mut columns = vec![key_column_of(c.c >> 9)];
             let count = 1 + c.b as usize % 3;
             for i in 0..count {
                 columns.push(other_column(
@@ -801,8 +815,19 @@ fn rows(
                     }
                 })
                 .collect();
+            // A row's key is given, which a GENERATED ALWAYS key takes
+            // only with OVERRIDING SYSTEM VALUE.
+            let overriding = if t
+                .columns
+                .iter()
+                .any(|c| c.identity == Some(Identity::Always))
+            {
+                " OVERRIDING SYSTEM VALUE"
+            } else {
+                ""
+            };
             out.push(format!(
-                "INSERT INTO {} ({}) VALUES ({})",
+                "INSERT INTO {} ({}){overriding} VALUES ({})",
                 t.name,
                 names.join(", "),
                 values.join(", ")

@@ -12,7 +12,7 @@ use std::ops::ControlFlow;
 
 use sqlparser::ast::{visit_expressions, Expr};
 use sqlparser::tokenizer::Token;
-use strata_schema::{Check, Column, FkAction, ForeignKey, Generated, PrimaryKey, Unique};
+use strata_schema::{Check, Column, FkAction, ForeignKey, Generated, Identity, PrimaryKey, Unique};
 
 use super::cursor::{fold, Cursor};
 use super::script::is_word;
@@ -43,7 +43,7 @@ const SERIALS: [&str; 6] = [
     "bigserial",
 ];
 
-pub(crate) const NO_SEQUENCES: &str = "strata's model holds no sequences yet, and serial and identity columns need one; declare the column with a plain integer type";
+pub(crate) const NO_SEQUENCES: &str = "strata's model holds no sequences yet, and serial columns need one; declare the column with a plain integer type, or as an identity column (GENERATED ALWAYS AS IDENTITY)";
 
 /// A constraint as written, not yet named when written without a name.
 #[derive(Debug, Clone)]
@@ -129,10 +129,16 @@ pub(crate) fn column_def(c: &mut Cursor) -> Result<ColumnDef, Fault> {
             let fk = references(c, constraint_name, vec![name.clone()])?;
             def.constraints.push(Constraint::ForeignKey(fk));
         } else if c.eat("GENERATED") {
-            if def.column.generated.is_some() {
+            if def.column.generated.is_some() || def.column.identity.is_some() {
                 return Err(twice("GENERATED"));
             }
-            def.column.generated = Some(generated(c)?);
+            match generated(c)? {
+                Ok(identity) => {
+                    def.column.identity = Some(identity);
+                    def.column.not_null = true;
+                }
+                Err(g) => def.column.generated = Some(g),
+            }
         } else if constraint_name.is_some() {
             return Err(c.expected("a column constraint after CONSTRAINT name"));
         } else {
@@ -142,21 +148,15 @@ pub(crate) fn column_def(c: &mut Cursor) -> Result<ColumnDef, Fault> {
     Ok(def)
 }
 
-/// `GENERATED ALWAYS AS (expr) STORED`, after GENERATED; identity
-/// columns are refused.
-fn generated(c: &mut Cursor) -> Result<Generated, Fault> {
+/// After GENERATED: `ALWAYS AS (expr) STORED` (a generated column, the
+/// `Err` side) or `{ALWAYS | BY DEFAULT} AS IDENTITY` (an identity column,
+/// the `Ok` side; see [`identity`]).
+fn generated(c: &mut Cursor) -> Result<Result<Identity, Generated>, Fault> {
     if c.peek_is("BY") || is_word(&c.peek_nth(2).token, "IDENTITY") {
-        return Err(Fault::NotRecordable(format!(
-            "identity columns are not recorded: {NO_SEQUENCES}"
-        )));
+        return identity(c).map(Ok);
     }
     c.expect("ALWAYS")?;
     c.expect("AS")?;
-    if c.peek_is("IDENTITY") {
-        return Err(Fault::NotRecordable(format!(
-            "identity columns are not recorded: {NO_SEQUENCES}"
-        )));
-    }
     let (_, expr) = c.parenthesized_expr()?;
     if c.peek_is("VIRTUAL") {
         return Err(Fault::NotRecordable(
@@ -164,7 +164,28 @@ fn generated(c: &mut Cursor) -> Result<Generated, Fault> {
         ));
     }
     c.expect("STORED")?;
-    Ok(Generated { expr, stored: true })
+    Ok(Err(Generated { expr, stored: true }))
+}
+
+/// `{ALWAYS | BY DEFAULT} AS IDENTITY`, after GENERATED. Sequence options
+/// in parentheses are refused: the model keeps how an identity column
+/// takes its values, not its sequence.
+pub(crate) fn identity(c: &mut Cursor) -> Result<Identity, Fault> {
+    let identity = if c.eat("ALWAYS") {
+        Identity::Always
+    } else if c.eat_all(&["BY", "DEFAULT"]) {
+        Identity::ByDefault
+    } else {
+        return Err(c.expected("ALWAYS or BY DEFAULT"));
+    };
+    c.expect("AS")?;
+    c.expect("IDENTITY")?;
+    if c.peek().token == Token::LParen {
+        return Err(Fault::NotRecordable(
+            "an identity column's sequence options (START WITH, INCREMENT BY, ...) are not recorded: strata's model keeps GENERATED ALWAYS / BY DEFAULT AS IDENTITY only; remove the parenthesized options".into(),
+        ));
+    }
+    Ok(identity)
 }
 
 /// A DEFAULT's expression: PostgreSQL's `b_expr`, which runs up to the

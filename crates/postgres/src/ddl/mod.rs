@@ -37,15 +37,17 @@
 //!
 //! A declared type is kept as written, with its unquoted words in lower
 //! case and spaces normalized (see `grammar::type_name`): `VARCHAR(50)`
-//! is `varchar(50)`, `INT` stays `int` (not `integer`). serial types and
-//! identity columns are refused: they need a sequence, which the model
-//! does not hold yet. A PRIMARY KEY makes its columns NOT NULL, as in
-//! PostgreSQL.
+//! is `varchar(50)`, `INT` stays `int` (not `integer`). serial types are
+//! refused: they need a sequence. Identity columns (`GENERATED {ALWAYS |
+//! BY DEFAULT} AS IDENTITY`) are kept as the column's identity, and are NOT
+//! NULL; sequence options in parentheses are refused. A PRIMARY KEY makes
+//! its columns NOT NULL, as in PostgreSQL.
 //!
 //! # Statements
 //!
 //! - CREATE TABLE \[IF NOT EXISTS\] with columns (type, NOT NULL, NULL,
-//!   DEFAULT, COLLATE, GENERATED ALWAYS AS (...) STORED, PRIMARY KEY,
+//!   DEFAULT, COLLATE, GENERATED ALWAYS AS (...) STORED, GENERATED ... AS
+//!   IDENTITY, PRIMARY KEY,
 //!   UNIQUE, CHECK, REFERENCES) and table constraints. TEMP, UNLOGGED,
 //!   AS SELECT, PARTITION OF / BY, INHERITS, LIKE, WITH (...), TABLESPACE
 //!   and the like are refused. IF NOT EXISTS records nothing when a table
@@ -55,15 +57,20 @@
 //!   table's triggers and indexes too, each op carrying what it drops.
 //! - ALTER TABLE \[IF EXISTS\] \[ONLY\] t with RENAME TO, RENAME \[COLUMN\],
 //!   or a comma-separated list of ADD \[COLUMN\], DROP \[COLUMN\], ALTER
-//!   \[COLUMN\] (TYPE, SET / DROP NOT NULL, SET / DROP DEFAULT), ADD
-//!   \[CONSTRAINT n\] UNIQUE / CHECK / FOREIGN KEY and DROP CONSTRAINT n,
-//!   each its own ops, in order. ADD PRIMARY KEY and TYPE ... USING are
-//!   refused. DROP COLUMN drops the table's indexes and constraints that
+//!   \[COLUMN\] (TYPE, SET / DROP NOT NULL, SET / DROP DEFAULT, ADD
+//!   GENERATED ... AS IDENTITY, SET GENERATED ..., DROP IDENTITY \[IF
+//!   EXISTS\]), ADD \[CONSTRAINT n\] PRIMARY KEY / UNIQUE / CHECK / FOREIGN
+//!   KEY and DROP CONSTRAINT n (a primary key's too), each its own ops, in
+//!   order; ADD PRIMARY KEY makes its columns NOT NULL first (ALTER COLUMN
+//!   ops), as PostgreSQL does. TYPE ... USING is refused. ONLY is read
+//!   past (strata's tables have no children). DROP COLUMN drops the
+//!   table's indexes and constraints that
 //!   involve the column first, as PostgreSQL does (a primary key column
 //!   is refused).
-//! - CREATE \[UNIQUE\] INDEX \[IF NOT EXISTS\] \[name\] ON t \[USING btree\]
-//!   (column or expression \[COLLATE c\] \[ASC | DESC\], ...) \[WHERE ...\].
-//!   Other methods, INCLUDE, operator classes, NULLS FIRST / LAST and
+//! - CREATE \[UNIQUE\] INDEX \[IF NOT EXISTS\] \[name\] ON t \[USING btree
+//!   | hash | gist | spgist | gin | brin\] (column or expression \[COLLATE
+//!   c\] \[ASC | DESC\], ...) \[INCLUDE (columns)\] \[WHERE ...\] (btree is
+//!   kept as no method). Other methods, operator classes, NULLS FIRST / LAST and
 //!   CONCURRENTLY (which cannot run in a transaction, and strata applies a
 //!   change in one) are refused.
 //! - CREATE VIEW, kept whole as written; its `depends_on` are the tables
@@ -72,9 +79,13 @@
 //!   VIEW, with `OR REPLACE` left out of the text kept.
 //! - CREATE TRIGGER ... ON table ... EXECUTE FUNCTION f(...), kept whole
 //!   as written, on its table (`depends_on` empty: the function's body is
-//!   not part of the statement). The model keeps triggers by name, so two
-//!   triggers of one name on two tables (which PostgreSQL allows) cannot
-//!   both be recorded yet. OR REPLACE and CONSTRAINT triggers are refused.
+//!   not part of the statement). Triggers are kept by table and name
+//!   (`Rules::trigger_key`), so two tables may each have a trigger of one
+//!   name. OR REPLACE and CONSTRAINT triggers are refused.
+//! - pg_dump's session statements, which record nothing: SET / RESET
+//!   name (search_path may name public only), SELECT
+//!   \[pg_catalog.\]set_config('name', 'value', is_local) (the same), and
+//!   ALTER ... OWNER TO role of any object (ownership is not modeled).
 //! - INSERT, UPDATE, DELETE (and WITH ... leading into one) as data steps;
 //!   BEGIN / START TRANSACTION / COMMIT / END, which record nothing
 //!   (strata runs each change in one transaction of its own).
@@ -100,7 +111,8 @@ use sqlparser::ast::{
 use sqlparser::tokenizer::{Span, Token, TokenWithSpan, TokenizerError, Whitespace};
 use strata_dialect::postgres::RULES;
 use strata_schema::{
-    project, Index, IndexTerm, IndexedColumn, Op, ProjectError, Schema, Table, Trigger, View,
+    project, Column, Identity, Index, IndexTerm, IndexedColumn, Op, PrimaryKey, ProjectError,
+    Schema, Table, Trigger, View,
 };
 
 use cursor::{fold, in_other_schema, object_name, Cursor};
@@ -136,6 +148,29 @@ pub fn parse_change(sql: &str, head: &Schema) -> Result<Vec<Op>, DdlError> {
         })?;
     }
     Ok(rec.ops)
+}
+
+/// Whether `sql` names schema `public` or sets `search_path` (as a file
+/// written by pg_dump does: `SELECT pg_catalog.set_config('search_path',
+/// '', false)`, then every name qualified with `public.`). A desired
+/// schema file that does is loaded with its scratch schema standing in
+/// for `public` (see `crate::desired`).
+pub fn names_public(sql: &str) -> bool {
+    let Ok(tokens) = script::tokenize(sql) else {
+        return false;
+    };
+    tokens.iter().any(|t| match &t.token {
+        Token::Word(w) => {
+            let v = if w.quote_style.is_none() {
+                w.value.to_lowercase()
+            } else {
+                w.value.clone()
+            };
+            v == "public" || v == "search_path"
+        }
+        Token::SingleQuotedString(v) => v.eq_ignore_ascii_case("search_path"),
+        _ => false,
+    })
 }
 
 /// The ops so far, and the schema they lead to.
@@ -223,6 +258,11 @@ fn statement_ops(source: &Source, statement: &Statement, rec: &mut Recorder) -> 
         lead.drain(1..3);
     }
     let words: Vec<&str> = lead.iter().map(String::as_str).collect();
+    if words[0] == "ALTER" && owner_to(statement) {
+        // Ownership is not part of strata's model: ALTER ... OWNER TO
+        // (pg_dump writes one for every object) records nothing.
+        return Ok(());
+    }
     match words.as_slice() {
         ["CREATE", "TEMP" | "TEMPORARY" | "RECURSIVE" | "MATERIALIZED", "VIEW", ..]
         | ["CREATE", "VIEW", ..]
@@ -252,6 +292,8 @@ fn statement_ops(source: &Source, statement: &Statement, rec: &mut Recorder) -> 
             "recursive views are not recorded: write the view with WITH RECURSIVE in its query",
         ),
         ["ALTER", "TABLE", ..] => alter_table(&mut c, rec),
+        ["SET" | "RESET", ..] => setting(&mut c),
+        ["SELECT", ..] => set_config(&mut c),
         ["DROP", "TABLE" | "INDEX" | "VIEW" | "TRIGGER", ..] => drop(&mut c, rec),
         ["INSERT" | "UPDATE" | "DELETE" | "WITH", ..] => data(&mut c, statement, rec),
         ["BEGIN" | "START" | "COMMIT" | "END", ..] => {
@@ -263,6 +305,119 @@ fn statement_ops(source: &Source, statement: &Statement, rec: &mut Recorder) -> 
         }
         _ => Err(Fault::Unsupported),
     }
+}
+
+/// Whether the statement ends in `OWNER TO role`.
+fn owner_to(statement: &Statement) -> bool {
+    let significant: Vec<&TokenWithSpan> = statement
+        .tokens
+        .iter()
+        .filter(|t| is_significant(&t.token))
+        .collect();
+    let n = significant.len();
+    n > 3
+        && is_word(&significant[n - 3].token, "OWNER")
+        && is_word(&significant[n - 2].token, "TO")
+        && matches!(significant[n - 1].token, Token::Word(_))
+}
+
+/// The values of `search_path` that keep unqualified names in `public`:
+/// empty (pg_dump's, which qualifies every name with `public.`), `public`,
+/// or `"$user", public`.
+fn keeps_public(values: &[String]) -> bool {
+    match values {
+        [] => true,
+        [one] => one.is_empty() || one == "public",
+        [user, public] => user == "$user" && public == "public",
+        _ => false,
+    }
+}
+
+fn search_path_elsewhere<T>() -> Result<T, Fault> {
+    refuse(format!(
+        "a search_path other than public is not recorded: {ONE_SCHEMA}"
+    ))
+}
+
+/// `SET [SESSION | LOCAL] name {= | TO} value` or `RESET name`: a session
+/// setting, which records nothing (a change runs in a session of its own).
+/// search_path may name schema public only.
+fn setting(c: &mut Cursor) -> Result<(), Fault> {
+    if c.eat("RESET") {
+        c.advance();
+        return c.expect_end();
+    }
+    c.expect("SET")?;
+    if !(c.eat("SESSION") || c.eat("LOCAL"))
+        && (c.peek_is("CONSTRAINTS") || c.peek_is("ROLE") || c.peek_is("TRANSACTION"))
+    {
+        let what = c.token_text(c.peek()).to_uppercase();
+        return refuse(format!(
+            "SET {what} is not recorded: strata records session settings (SET name = value), which it ignores"
+        ));
+    }
+    let name = c.ident()?;
+    if !(c.eat_token(&Token::Eq) || c.eat("TO")) {
+        return Err(c.expected("= or TO"));
+    }
+    let mut values = Vec::new();
+    while !c.at_end() {
+        let token = c.peek().clone();
+        match &token.token {
+            Token::Comma => {}
+            Token::SingleQuotedString(v) => values.push(v.clone()),
+            Token::Word(w) => values.push(w.value.clone()),
+            _ => values.push(c.token_text(&token).to_string()),
+        }
+        c.advance();
+    }
+    if name == "search_path" && !keeps_public(&values) {
+        return search_path_elsewhere();
+    }
+    Ok(())
+}
+
+/// `SELECT [pg_catalog.]set_config('name', 'value', is_local)`, as pg_dump
+/// writes it: a session setting, which records nothing (search_path may
+/// name schema public only). Any other SELECT is unsupported.
+fn set_config(c: &mut Cursor) -> Result<(), Fault> {
+    c.expect("SELECT")?;
+    if c.peek_is("pg_catalog") && c.peek_nth(1).token == Token::Period {
+        c.advance();
+        c.advance();
+    }
+    if !c.eat("set_config") {
+        return Err(Fault::Unsupported);
+    }
+    c.expect_token(&Token::LParen)?;
+    let mut args = Vec::new();
+    loop {
+        match &c.peek().token {
+            Token::SingleQuotedString(v) => args.push(v.clone()),
+            Token::Word(w) if w.quote_style.is_none() => args.push(w.value.to_lowercase()),
+            _ => return Err(c.expected("a string")),
+        }
+        c.advance();
+        if !c.eat_token(&Token::Comma) {
+            break;
+        }
+    }
+    c.expect_token(&Token::RParen)?;
+    c.expect_end()?;
+    let [name, value, _] = args.as_slice() else {
+        return Err(Fault::Syntax(
+            "set_config takes three arguments: name, value and is_local".into(),
+        ));
+    };
+    let values: Vec<String> = value
+        .split(',')
+        .map(|v| v.trim().trim_matches('"').to_string())
+        .filter(|v| !v.is_empty())
+        .collect();
+    if name == "search_path" && !keeps_public(&values) {
+        return search_path_elsewhere();
+    }
+    Ok(())
 }
 
 /// Whether a table or view is named `name`.
@@ -426,13 +581,33 @@ fn add_constraint(rec: &mut Recorder, table: &str, constraint: Constraint) -> Re
             foreign_key,
             position: position(t.foreign_keys.len())?,
         },
-        Constraint::PrimaryKey(_) => {
-            return refuse(format!(
-                "cannot add a primary key to {table}: strata's model has no op for it; create the table with its key"
-            ))
-        }
+        Constraint::PrimaryKey(primary_key) => return add_primary_key(rec, &t, primary_key),
     };
     rec.push(op)
+}
+
+/// ADD PRIMARY KEY: its columns made NOT NULL first (each an ALTER COLUMN
+/// op), as PostgreSQL makes them, then the key.
+fn add_primary_key(rec: &mut Recorder, t: &Table, primary_key: PrimaryKey) -> Result<(), Fault> {
+    for name in &primary_key.columns {
+        let at = column_at(rec, &t.name, name)?;
+        let from = rec.table(&t.name)?.columns[at].clone();
+        if !from.not_null {
+            let to = Column {
+                not_null: true,
+                ..from.clone()
+            };
+            rec.push(Op::AlterColumn {
+                table: t.name.clone(),
+                from,
+                to,
+            })?;
+        }
+    }
+    rec.push(Op::AddPrimaryKey {
+        table: t.name.clone(),
+        primary_key,
+    })
 }
 
 fn alter_table(c: &mut Cursor, rec: &mut Recorder) -> Result<(), Fault> {
@@ -508,13 +683,6 @@ fn alteration(c: &mut Cursor, rec: &mut Recorder, table: &str) -> Result<(), Fau
         if if_not_exists && column_at(rec, table, &def.column.name).is_ok() {
             return Ok(());
         }
-        if def
-            .constraints
-            .iter()
-            .any(|k| matches!(k, Constraint::PrimaryKey(_)))
-        {
-            return refuse(format!("cannot add a PRIMARY KEY column to {table}: strata's model has no op for adding a primary key; create the table with it"));
-        }
         let at = rec.table(table)?.columns.len();
         rec.push(Op::AddColumn {
             table: table.to_string(),
@@ -564,10 +732,36 @@ fn alteration(c: &mut Cursor, rec: &mut Recorder, table: &str) -> Result<(), Fau
             to.default = Some(grammar::default_expr(c)?);
         } else if c.eat_all(&["DROP", "DEFAULT"]) {
             to.default = None;
+        } else if c.eat_all(&["ADD", "GENERATED"]) {
+            if from.identity.is_some() {
+                return refuse(format!(
+                    "column {table}.{name} is already an identity column"
+                ));
+            }
+            to.identity = Some(grammar::identity(c)?);
+        } else if c.eat_all(&["DROP", "IDENTITY"]) {
+            let if_exists = c.eat_all(&["IF", "EXISTS"]);
+            if from.identity.is_none() && !if_exists {
+                return refuse(format!("column {table}.{name} is not an identity column"));
+            }
+            to.identity = None;
+        } else if c.eat_all(&["SET", "GENERATED"]) {
+            if from.identity.is_none() {
+                return refuse(format!("column {table}.{name} is not an identity column"));
+            }
+            to.identity = Some(if c.eat("ALWAYS") {
+                Identity::Always
+            } else if c.eat_all(&["BY", "DEFAULT"]) {
+                Identity::ByDefault
+            } else {
+                return Err(c.expected("ALWAYS or BY DEFAULT"));
+            });
+        } else if c.peek_is("SET") || c.peek_is("RESTART") {
+            return refuse("an identity column's sequence options (SET INCREMENT, RESTART, ...) are not recorded: strata's model keeps GENERATED ALWAYS / BY DEFAULT AS IDENTITY only");
         } else {
             let what = c.token_text(c.peek()).to_uppercase();
             return refuse(format!(
-                "ALTER COLUMN ... {what} is not recorded: strata records TYPE, SET / DROP NOT NULL and SET / DROP DEFAULT"
+                "ALTER COLUMN ... {what} is not recorded: strata records TYPE, SET / DROP NOT NULL, SET / DROP DEFAULT, ADD GENERATED ... AS IDENTITY, SET GENERATED and DROP IDENTITY"
             ));
         }
         if to != from {
@@ -614,10 +808,11 @@ fn drop_constraint(
             check: t.checks[at].clone(),
             position: position(at)?,
         }
-    } else if t.primary_key.as_ref().is_some_and(|k| named(&k.name)) {
-        return refuse(format!(
-            "{name} is the primary key of {table}, which strata's model cannot drop"
-        ));
+    } else if let Some(primary_key) = t.primary_key.clone().filter(|k| named(&k.name)) {
+        Op::DropPrimaryKey {
+            table: t.name.clone(),
+            primary_key,
+        }
     } else if if_exists {
         return Ok(());
     } else {
@@ -727,12 +922,17 @@ fn create_index(c: &mut Cursor, rec: &mut Recorder) -> Result<(), Fault> {
     }
     let written = c.object_name()?;
     let table = rec.table(&written)?.name.clone();
+    let mut method = None;
     if c.eat("USING") {
-        let method = c.ident()?;
-        if method != "btree" {
-            return refuse(format!(
-                "{method} indexes are not recorded: strata's model keeps btree indexes only"
-            ));
+        let m = c.ident()?;
+        match m.as_str() {
+            "btree" => {}
+            "gist" | "gin" | "hash" | "brin" | "spgist" => method = Some(m),
+            _ => {
+                return refuse(format!(
+                    "{m} indexes are not recorded: strata records the btree, hash, gist, spgist, gin and brin methods"
+                ))
+            }
         }
     }
     c.expect_token(&Token::LParen)?;
@@ -744,11 +944,12 @@ fn create_index(c: &mut Cursor, rec: &mut Recorder) -> Result<(), Fault> {
         }
     }
     c.expect_token(&Token::RParen)?;
+    let include = if c.eat("INCLUDE") {
+        c.ident_list()?
+    } else {
+        Vec::new()
+    };
     for (word, why) in [
-        (
-            "INCLUDE",
-            "INCLUDE columns are not recorded: strata's model keeps an index's key only",
-        ),
         (
             "NULLS",
             "NULLS NOT DISTINCT is not recorded: strata's model has no place for it",
@@ -781,6 +982,7 @@ fn create_index(c: &mut Cursor, rec: &mut Recorder) -> Result<(), Fault> {
                     IndexTerm::Column(n) => n.clone(),
                     IndexTerm::Expr(_) => "expr".to_string(),
                 })
+                .chain(include.iter().cloned())
                 .collect();
             names::choose(&rec.schema, &table, &BTreeSet::new(), Kind::Index, &parts)
         }
@@ -797,7 +999,8 @@ fn create_index(c: &mut Cursor, rec: &mut Recorder) -> Result<(), Fault> {
             unique,
             columns,
             predicate,
-            ..Index::default()
+            method,
+            include,
         },
     })
 }

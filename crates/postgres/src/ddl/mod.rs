@@ -84,6 +84,7 @@
 mod cursor;
 mod grammar;
 mod names;
+mod partition;
 mod script;
 
 use std::collections::BTreeSet;
@@ -275,8 +276,8 @@ fn create_table(c: &mut Cursor, rec: &mut Recorder) -> Result<(), Fault> {
     if c.peek_is("AS") {
         return refuse("CREATE TABLE ... AS is not recorded: declare the columns, then fill the table with INSERT ... SELECT");
     }
-    if c.peek_is("PARTITION") {
-        return refuse("partitions are not recorded: strata's model keeps plain tables");
+    if c.eat_all(&["PARTITION", "OF"]) {
+        return partition::create_partition(c, rec, name, if_not_exists);
     }
     if c.peek_is("OF") {
         return refuse(
@@ -307,10 +308,13 @@ fn create_table(c: &mut Cursor, rec: &mut Recorder) -> Result<(), Fault> {
         }
         c.expect_token(&Token::RParen)?;
     }
+    if c.eat_all(&["PARTITION", "BY"]) {
+        table.options = vec![partition::key(c)?];
+    }
     if !c.at_end() {
         let clause = c.token_text(c.peek()).to_uppercase();
         return refuse(format!(
-            "CREATE TABLE ... {clause} is not recorded: strata's model keeps plain tables (no INHERITS, PARTITION BY, WITH, USING, TABLESPACE or ON COMMIT)"
+            "CREATE TABLE ... {clause} is not recorded: strata's model keeps plain and partitioned tables (no INHERITS, WITH, USING, TABLESPACE or ON COMMIT)"
         ));
     }
     if if_not_exists && relation_exists(&rec.schema, &table.name) {
@@ -442,8 +446,12 @@ fn alter_table(c: &mut Cursor, rec: &mut Recorder) -> Result<(), Fault> {
         return Ok(());
     }
     let table = rec.table(&name)?.name.clone();
+    if c.peek_is("ATTACH") || c.peek_is("DETACH") {
+        return partition::attach_or_detach(c, rec, &table);
+    }
     if c.eat("RENAME") {
         if c.eat("TO") {
+            partition::may_rename(rec, &table)?;
             let to = c.ident()?;
             c.expect_end()?;
             return rec.push(Op::RenameTable { from: table, to });
@@ -457,6 +465,15 @@ fn alter_table(c: &mut Cursor, rec: &mut Recorder) -> Result<(), Fault> {
         let to = c.ident()?;
         c.expect_end()?;
         column_at(rec, &table, &from)?;
+        partition::may_alter_columns(rec, &table)?;
+        partition::may_rename_column(rec, &table, &from)?;
+        for p in partition::partitions(rec, &table) {
+            rec.push(Op::RenameColumn {
+                table: p,
+                from: from.clone(),
+                to: to.clone(),
+            })?;
+        }
         return rec.push(Op::RenameColumn { table, from, to });
     }
     loop {
@@ -512,12 +529,21 @@ fn alteration(c: &mut Cursor, rec: &mut Recorder, table: &str) -> Result<(), Fau
         {
             return refuse(format!("cannot add a PRIMARY KEY column to {table}: strata's model has no op for adding a primary key; create the table with it"));
         }
+        partition::may_alter_columns(rec, table)?;
         let at = rec.table(table)?.columns.len();
         rec.push(Op::AddColumn {
             table: table.to_string(),
-            column: def.column,
+            column: def.column.clone(),
             position: position(at)?,
         })?;
+        for p in partition::partitions(rec, table) {
+            let at = rec.table(&p)?.columns.len();
+            rec.push(Op::AddColumn {
+                table: p,
+                column: def.column.clone(),
+                position: position(at)?,
+            })?;
+        }
         for constraint in def.constraints {
             add_constraint(rec, table, constraint)?;
         }
@@ -537,7 +563,13 @@ fn alteration(c: &mut Cursor, rec: &mut Recorder, table: &str) -> Result<(), Fau
         if if_exists && column_at(rec, table, &name).is_err() {
             return Ok(());
         }
-        return drop_column(rec, table, &name);
+        partition::may_alter_columns(rec, table)?;
+        partition::may_drop_column(rec, table, &name)?;
+        drop_column(rec, table, &name)?;
+        for p in partition::partitions(rec, table) {
+            drop_column(rec, &p, &name)?;
+        }
+        return Ok(());
     }
     if c.eat("ALTER") {
         c.eat("COLUMN");
@@ -568,11 +600,22 @@ fn alteration(c: &mut Cursor, rec: &mut Recorder, table: &str) -> Result<(), Fau
             ));
         }
         if to != from {
+            partition::may_alter_columns(rec, table)?;
             rec.push(Op::AlterColumn {
                 table: table.to_string(),
-                from,
-                to,
+                from: from.clone(),
+                to: to.clone(),
             })?;
+            for p in partition::partitions(rec, table) {
+                let at = column_at(rec, &p, &name)?;
+                let was = rec.table(&p)?.columns[at].clone();
+                let now = partition::same_change(&was, &from, &to);
+                rec.push(Op::AlterColumn {
+                    table: p,
+                    from: was,
+                    to: now,
+                })?;
+            }
         }
         return Ok(());
     }
@@ -1160,6 +1203,12 @@ fn drop_table(
         }
         return missing("table", name);
     };
+    // A partitioned table's partitions go first, as PostgreSQL drops them
+    // with it.
+    for p in partition::partitions(rec, name) {
+        drop_table(rec, &p, missing)?;
+    }
+    let table = rec.schema.tables.get(name).cloned().unwrap_or(table);
     let triggers: Vec<Trigger> = rec
         .schema
         .triggers

@@ -46,9 +46,18 @@
 //!
 //! - CREATE TABLE \[IF NOT EXISTS\] with columns (type, NOT NULL, NULL,
 //!   DEFAULT, COLLATE, GENERATED ALWAYS AS (...) STORED, PRIMARY KEY,
-//!   UNIQUE, CHECK, REFERENCES) and table constraints. TEMP, UNLOGGED,
-//!   AS SELECT, PARTITION OF / BY, INHERITS, LIKE, WITH (...), TABLESPACE
-//!   and the like are refused. IF NOT EXISTS records nothing when a table
+//!   UNIQUE, CHECK, REFERENCES) and table constraints, and `PARTITION BY
+//!   key` (the option `partition by key`). TEMP, UNLOGGED, AS SELECT,
+//!   INHERITS, LIKE, WITH (...), TABLESPACE and the like are refused.
+//! - CREATE TABLE p PARTITION OF parent {FOR VALUES ... | DEFAULT}: the
+//!   option `partition of parent bound` and the parent's columns (see
+//!   `partition`). Constraints in parentheses and sub-partitioning are
+//!   refused.
+//! - ALTER TABLE \[ONLY\] parent ATTACH PARTITION p {FOR VALUES ... |
+//!   DEFAULT} and DETACH PARTITION p: the partition's options change. A
+//!   column op on a partitioned table is recorded for it, then for each
+//!   of its partitions; one on a partition itself is refused. DROP TABLE
+//!   of a partitioned table drops its partitions first. IF NOT EXISTS records nothing when a table
 //!   or view of that name exists, as PostgreSQL does.
 //! - DROP TABLE / INDEX / VIEW \[IF EXISTS\] name, ... and DROP TRIGGER
 //!   \[IF EXISTS\] name ON table; CASCADE is refused. DROP TABLE drops the

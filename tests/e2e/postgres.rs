@@ -856,3 +856,47 @@ fn a_partitioned_table_is_recorded_applied_dropped_and_brought_back() {
     }
     assert_eq!(rows(&mut c), before, "the rows at head, after every point");
 }
+
+/// A desired schema's ops come in the order of the tables' names: a
+/// partition named before its parent is made before it, and dropped after.
+#[test]
+fn a_desired_schema_with_partitions_is_reached_and_left() {
+    let pg = Pg::new();
+    let first = pg.env.file(
+        "first.sql",
+        "CREATE TABLE payment (id integer NOT NULL, d date NOT NULL, PRIMARY KEY (d, id)) PARTITION BY RANGE (d);\n\
+         CREATE TABLE payment_a PARTITION OF payment FOR VALUES FROM ('2022-01-01') TO ('2022-02-01');\n\
+         CREATE TABLE a_payment PARTITION OF payment FOR VALUES FROM ('2021-01-01') TO ('2022-01-01');\n",
+    );
+    let second = pg.env.file(
+        "second.sql",
+        "CREATE TABLE payment (id integer NOT NULL, d date NOT NULL, note text, PRIMARY KEY (d, id)) PARTITION BY RANGE (d);\n\
+         CREATE TABLE payment_a PARTITION OF payment FOR VALUES FROM ('2022-01-01') TO ('2022-02-01');\n\
+         CREATE TABLE payment_b PARTITION OF payment DEFAULT;\n\
+         CREATE TABLE a_payment PARTITION OF payment FOR VALUES FROM ('2021-01-01') TO ('2022-01-01');\n",
+    );
+    let nothing = pg.env.file("nothing.sql", "");
+    let db = pg.database("declared");
+    for (n, file) in [&first, &second, &nothing].into_iter().enumerate() {
+        pg.ok(&[
+            "record",
+            "-m",
+            &format!("step {n}"),
+            "--desired",
+            file.to_str().expect("utf-8"),
+        ]);
+        pg.ok(&["apply", "--db", &db]);
+        pg.ok(&["status", "--db", &db]);
+        if n == 0 {
+            pg.client(&db)
+                .batch_execute("INSERT INTO payment VALUES (1, '2021-06-01'), (2, '2022-01-02')")
+                .expect("rows");
+        }
+    }
+    // Back to the first point: every row is back, each in its partition.
+    pg.ok(&["apply", "--db", &db, "--to", "1"]);
+    let mut c = pg.client(&db);
+    let all = rows(&mut c);
+    assert_eq!(all["a_payment"].len(), 1);
+    assert_eq!(all["payment_a"].len(), 1);
+}

@@ -62,6 +62,46 @@ pub fn create_table(t: &Table, fks: &dyn Fn(&ForeignKey) -> bool) -> Vec<String>
     out
 }
 
+/// The statements that create `t` in `schema` (as the ops so far leave
+/// it): a partition whose parent is not there yet (a desired schema's ops
+/// come in the order of their names) is made a plain table, and attached
+/// when its parent is made; a partitioned table attaches such tables.
+pub fn create_in(schema: &Schema, t: &Table) -> Vec<String> {
+    let parent = parent_of(t);
+    if parent
+        .as_ref()
+        .is_some_and(|p| !schema.tables.contains_key(p))
+    {
+        let plain = Table {
+            options: Vec::new(),
+            ..t.clone()
+        };
+        return render::create_table(&plain, &|_| true);
+    }
+    let mut out = create_table(t, &|_| true);
+    for waiting in schema.tables.values() {
+        if parent_of(waiting).as_deref() == Some(t.name.as_str()) {
+            if let Some(attach) = alter_options(&waiting.name, &[], &waiting.options) {
+                out.extend(attach);
+            }
+        }
+    }
+    out
+}
+
+/// Before partitioned table `name` is dropped: its partitions still in
+/// `schema` (a desired schema's ops drop tables in the order of their
+/// names) are detached, to be dropped, each with its rows archived, by
+/// ops of their own.
+pub fn detach_before_drop(schema: &Schema, name: &str) -> Vec<String> {
+    schema
+        .tables
+        .values()
+        .filter(|t| parent_of(t).as_deref() == Some(name))
+        .map(|t| detach(&t.name, name))
+        .collect()
+}
+
 /// Whether `op`, on the schema as it stands before it, is one PostgreSQL
 /// carries out by itself: an op on the columns of a partition, which
 /// follows the same op on its parent.

@@ -224,7 +224,7 @@ impl Planner<'_> {
         }
         match op {
             Op::CreateTable { table } => {
-                for sql in partition::create_table(table, &|_| true) {
+                for sql in partition::create_in(&self.schema, table) {
                     self.emit(sql);
                 }
                 if let Some(k) = self.held_for(lineage, Kind::Table) {
@@ -232,6 +232,9 @@ impl Planner<'_> {
                 }
             }
             Op::DropTable { table } => {
+                for sql in partition::detach_before_drop(&self.schema, &table.name) {
+                    self.emit(sql);
+                }
                 let t = ident(&table.name);
                 let what = Held {
                     id: 0,

@@ -207,6 +207,11 @@ fn a_partitioned_payment_moves_keeps_its_rows_and_checks_out_everywhere() {
         .get(0)
     };
     let noted = notes(&mut client);
+    let indexed = record(
+        &ledger,
+        "CREATE INDEX payment_p2022_01_note ON payment_p2022_01 (note)",
+    );
+    move_to(&pg, &ledger, &a, indexed);
     let schema = ledger.schema_at(note).expect("schema");
     assert!(schema.tables["payment_p2022_03"]
         .columns
@@ -247,8 +252,9 @@ fn a_partitioned_payment_moves_keeps_its_rows_and_checks_out_everywhere() {
     assert_eq!(checksum(&mut client, "payment_p2022_02"), second);
     assert_eq!(notes(&mut client), noted);
 
-    // The column reverted, then every point checked out and back.
-    let head = revert(&ledger, note);
+    // The column dropped (a partition's index on it first), then every
+    // point checked out and back.
+    let head = record(&ledger, "ALTER TABLE payment DROP COLUMN note");
     move_to(&pg, &ledger, &a, head);
     assert_eq!(checksum(&mut client, "payment"), all);
     let b = pg.database("b");
@@ -261,4 +267,6 @@ fn a_partitioned_payment_moves_keeps_its_rows_and_checks_out_everywhere() {
     }
     move_to(&pg, &ledger, &a, head);
     assert_eq!(checksum(&mut client, "payment"), all);
+    move_to(&pg, &ledger, &a, head - 1);
+    assert_eq!(notes(&mut client), noted, "the notes are back");
 }

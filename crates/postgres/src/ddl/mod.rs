@@ -56,7 +56,9 @@
 //! - ALTER TABLE \[ONLY\] parent ATTACH PARTITION p {FOR VALUES ... |
 //!   DEFAULT} and DETACH PARTITION p: the partition's options change. A
 //!   column op on a partitioned table is recorded for it, then for each
-//!   of its partitions; one on a partition itself is refused. DROP TABLE
+//!   of its partitions (DROP COLUMN: the partitions' first, with their
+//!   indexes and constraints on the column); one on a partition itself is
+//!   refused. DROP TABLE
 //!   of a partitioned table drops its partitions first. IF NOT EXISTS records nothing when a table
 //!   or view of that name exists, as PostgreSQL does.
 //! - DROP TABLE / INDEX / VIEW \[IF EXISTS\] name, ... and DROP TRIGGER
@@ -574,11 +576,12 @@ fn alteration(c: &mut Cursor, rec: &mut Recorder, table: &str) -> Result<(), Fau
         }
         partition::may_alter_columns(rec, table)?;
         partition::may_drop_column(rec, table, &name)?;
-        drop_column(rec, table, &name)?;
+        // A partition's own indexes and constraints on the column go
+        // before the parent's column, which takes the partitions' with it.
         for p in partition::partitions(rec, table) {
             drop_column(rec, &p, &name)?;
         }
-        return Ok(());
+        return drop_column(rec, table, &name);
     }
     if c.eat("ALTER") {
         c.eat("COLUMN");

@@ -850,7 +850,11 @@ fn a_parents_column_ops_are_repeated_for_its_partitions() {
         })
         .collect();
     assert_eq!(tables, ["payment", "payment_p1", "payment_p2"]);
-    // Dropping a column drops a partition's index on it first.
+    // Dropping a column drops a partition's index on it first, before
+    // the parent's column (which takes the partitions' with it).
+    let ops = ops_on(&head, "ALTER TABLE payment DROP COLUMN amount");
+    assert!(matches!(&ops[0], Op::DropIndex { .. }));
+    assert!(matches!(ops.last(), Some(Op::DropColumn { table, .. }) if table == "payment"));
     let s = schema_on(head.clone(), "ALTER TABLE payment DROP COLUMN amount");
     assert!(s.indexes.is_empty());
     assert!(s.tables.values().all(|t| t.columns.len() == 2));

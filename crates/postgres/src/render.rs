@@ -234,7 +234,8 @@ pub fn replace_definition(from: &Definition, to: &Definition) -> Vec<String> {
 }
 
 /// The statements that build `schema` in an empty schema, in an order that
-/// runs: tables (partitioned tables before their partitions, a foreign key to a table made later is added after it),
+/// runs: tables (partitioned tables before their partitions, a foreign
+/// key to a table made later is added after it),
 /// indexes, views after what they read, then triggers.
 pub fn render_schema(schema: &Schema) -> Vec<String> {
     let mut out = Vec::new();

@@ -270,3 +270,45 @@ fn a_partitioned_payment_moves_keeps_its_rows_and_checks_out_everywhere() {
     move_to(&pg, &ledger, &a, head - 1);
     assert_eq!(notes(&mut client), noted, "the notes are back");
 }
+
+#[test]
+fn the_catalog_gives_partitions_their_options_and_refuses_sub_partitioning() {
+    let pg = pg();
+    let a = pg.database("a");
+    let mut client = pg.client(&a);
+    client
+        .batch_execute(
+            "CREATE TABLE m (k integer NOT NULL, v text, PRIMARY KEY (k)) PARTITION BY LIST (k);
+             CREATE INDEX m_v ON m (v);
+             CREATE TABLE \"M one\" PARTITION OF m FOR VALUES IN (1, 2);
+             CREATE TABLE m_rest PARTITION OF m DEFAULT;
+             CREATE INDEX m_rest_own ON m_rest (v DESC);",
+        )
+        .expect("a partitioned table");
+    let s = strata_postgres::introspect::introspect(&mut client, "public").expect("read");
+    assert_eq!(s.tables["m"].options, ["partition by LIST (k)"]);
+    assert_eq!(
+        s.tables["M one"].options,
+        ["partition of m FOR VALUES IN (1, 2)"]
+    );
+    assert_eq!(s.tables["m_rest"].options, ["partition of m DEFAULT"]);
+    // What PostgreSQL gave the partitions from m is m's only.
+    assert_eq!(s.tables["m_rest"].primary_key, None);
+    let indexes: Vec<&String> = s.indexes.keys().collect();
+    assert_eq!(indexes, ["m_rest_own", "m_v"]);
+    assert_eq!(s.tables["M one"].columns, s.tables["m"].columns);
+
+    client
+        .batch_execute(
+            "CREATE TABLE n (k integer, j integer) PARTITION BY LIST (k);
+             CREATE TABLE n1 PARTITION OF n FOR VALUES IN (1) PARTITION BY LIST (j);",
+        )
+        .expect("sub-partitions");
+    let e = strata_postgres::introspect::introspect(&mut client, "public")
+        .expect_err("refused")
+        .to_string();
+    assert!(
+        e.contains("public.n1 is a partition that is partitioned itself"),
+        "{e}"
+    );
+}

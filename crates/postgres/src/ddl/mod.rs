@@ -48,7 +48,9 @@
 //!   DEFAULT, COLLATE, GENERATED ALWAYS AS (...) STORED, PRIMARY KEY,
 //!   UNIQUE, CHECK, REFERENCES) and table constraints, and `PARTITION BY
 //!   key` (the option `partition by key`). TEMP, UNLOGGED, AS SELECT,
-//!   INHERITS, LIKE, WITH (...), TABLESPACE and the like are refused.
+//!   INHERITS, LIKE, WITH (...), TABLESPACE and the like are refused. IF
+//!   NOT EXISTS records nothing when a table or view of that name exists,
+//!   as PostgreSQL does.
 //! - CREATE TABLE p PARTITION OF parent {FOR VALUES ... | DEFAULT}: the
 //!   option `partition of parent bound` and the parent's columns (see
 //!   `partition`). Constraints in parentheses and sub-partitioning are
@@ -58,9 +60,8 @@
 //!   column op on a partitioned table is recorded for it, then for each
 //!   of its partitions (DROP COLUMN: the partitions' first, with their
 //!   indexes and constraints on the column); one on a partition itself is
-//!   refused. DROP TABLE
-//!   of a partitioned table drops its partitions first. IF NOT EXISTS records nothing when a table
-//!   or view of that name exists, as PostgreSQL does.
+//!   refused. DROP TABLE of a partitioned table drops its partitions
+//!   first.
 //! - DROP TABLE / INDEX / VIEW \[IF EXISTS\] name, ... and DROP TRIGGER
 //!   \[IF EXISTS\] name ON table; CASCADE is refused. DROP TABLE drops the
 //!   table's triggers and indexes too, each op carrying what it drops.
@@ -775,7 +776,7 @@ fn create_index(c: &mut Cursor, rec: &mut Recorder) -> Result<(), Fault> {
     };
     c.expect("ON")?;
     if c.peek_is("ONLY") {
-        return refuse("CREATE INDEX ... ON ONLY is for partitioned tables, which strata's model does not keep");
+        return refuse("CREATE INDEX ... ON ONLY (an index of a partitioned table alone, to attach its partitions' indexes to) is not recorded: create the index on the partitioned table, and PostgreSQL makes it on every partition");
     }
     let written = c.object_name()?;
     let table = rec.table(&written)?.name.clone();

@@ -866,7 +866,9 @@ fn a_desired_schema_with_partitions_is_reached_and_left() {
         "first.sql",
         "CREATE TABLE payment (id integer NOT NULL, d date NOT NULL, PRIMARY KEY (d, id)) PARTITION BY RANGE (d);\n\
          CREATE TABLE payment_a PARTITION OF payment FOR VALUES FROM ('2022-01-01') TO ('2022-02-01');\n\
-         CREATE TABLE a_payment PARTITION OF payment FOR VALUES FROM ('2021-01-01') TO ('2022-01-01');\n",
+         CREATE TABLE a_payment PARTITION OF payment FOR VALUES FROM ('2021-01-01') TO ('2022-01-01');\n\
+         CREATE TABLE stamped (id integer, at timestamptz) PARTITION BY RANGE (at);\n\
+         CREATE TABLE stamped_1 PARTITION OF stamped FOR VALUES FROM ('2022-01-01') TO ('2022-02-01');\n",
     );
     let second = pg.env.file(
         "second.sql",
@@ -887,6 +889,18 @@ fn a_desired_schema_with_partitions_is_reached_and_left() {
         ]);
         pg.ok(&["apply", "--db", &db]);
         pg.ok(&["status", "--db", &db]);
+        let again = pg.ok(&[
+            "record",
+            "-m",
+            "again",
+            "--desired",
+            file.to_str().expect("utf-8"),
+        ]);
+        assert!(
+            again.stdout.contains("nothing to record"),
+            "{}",
+            again.stdout
+        );
         if n == 0 {
             pg.client(&db)
                 .batch_execute("INSERT INTO payment VALUES (1, '2021-06-01'), (2, '2022-01-02')")

@@ -966,3 +966,154 @@ fn a_dumped_file_is_a_desired_schema() {
         again.stdout
     );
 }
+
+/// A Pagila-like `payment`, partitioned by range on its date, as pg_dump
+/// writes one: two partitions made `PARTITION OF` it, one made plain and
+/// attached.
+const PAYMENT: &str = "
+CREATE TABLE customer (id integer PRIMARY KEY);
+CREATE TABLE payment (
+    payment_id integer NOT NULL,
+    customer_id integer NOT NULL REFERENCES customer (id),
+    amount numeric(5,2) NOT NULL,
+    payment_date timestamp with time zone NOT NULL,
+    PRIMARY KEY (payment_date, payment_id)
+)
+PARTITION BY RANGE (payment_date);
+CREATE TABLE payment_p2022_01 PARTITION OF payment
+    FOR VALUES FROM ('2022-01-01') TO ('2022-02-01');
+CREATE TABLE payment_p2022_02 PARTITION OF payment
+    FOR VALUES FROM ('2022-02-01') TO ('2022-03-01');
+CREATE TABLE public.payment_p2022_03 (
+    payment_id integer NOT NULL,
+    customer_id integer NOT NULL,
+    amount numeric(5,2) NOT NULL,
+    payment_date timestamp with time zone NOT NULL
+);
+ALTER TABLE ONLY public.payment ATTACH PARTITION public.payment_p2022_03
+    FOR VALUES FROM ('2022-03-01') TO ('2022-04-01');
+CREATE INDEX idx_fk_payment_p2022_01_customer_id ON public.payment_p2022_01 USING btree (customer_id);
+";
+
+#[test]
+fn a_partitioned_table_is_recorded_applied_dropped_and_brought_back() {
+    let pg = Pg::new();
+    let db = pg.database("parts");
+    pg.record("payment", PAYMENT);
+    pg.ok(&["apply", "--db", &db]);
+    let mut c = pg.client(&db);
+    c.batch_execute(
+        "SET TIME ZONE 'UTC';
+         INSERT INTO customer VALUES (1), (2);
+         INSERT INTO payment SELECT g, 1 + g % 2, g / 3.0,
+             timestamptz '2022-01-01 00:00:00+00' + g * interval '1 day'
+             FROM generate_series(1, 85) g;",
+    )
+    .expect("rows");
+    let before = rows(&mut c);
+    assert_eq!(before["payment_p2022_03"].len(), 27);
+    pg.ok(&["status", "--db", &db]);
+
+    // A partition detached by hand is drift.
+    c.batch_execute("ALTER TABLE payment DETACH PARTITION payment_p2022_02")
+        .expect("detach");
+    pg.fails(&["status", "--db", &db], 4)
+        .says("payment_p2022_02");
+    c.batch_execute(
+        "ALTER TABLE payment ATTACH PARTITION payment_p2022_02 FOR VALUES FROM ('2022-02-01') TO ('2022-03-01')",
+    )
+    .expect("attach");
+    pg.ok(&["status", "--db", &db]);
+
+    pg.record("note", "ALTER TABLE payment ADD COLUMN note text");
+    pg.record(
+        "detach",
+        "ALTER TABLE payment DETACH PARTITION payment_p2022_03",
+    );
+    pg.record(
+        "attach",
+        "ALTER TABLE payment ATTACH PARTITION payment_p2022_03 FOR VALUES FROM ('2022-03-01') TO ('2022-05-01')",
+    );
+    pg.record("drop a partition", "DROP TABLE payment_p2022_01");
+    pg.ok(&["apply", "--db", &db]);
+    assert!(!rows(&mut c).contains_key("payment_p2022_01"));
+    pg.ok(&["status", "--db", &db]);
+    pg.ok(&["revert", "head", "-m", "the partition back"]);
+    pg.record("drop payment", "DROP TABLE payment");
+    pg.ok(&["apply", "--db", &db]);
+    assert!(!rows(&mut c).contains_key("payment_p2022_02"));
+    pg.ok(&["revert", "head", "-m", "payment back"]);
+    pg.ok(&["revert", "2", "-m", "no note"]);
+    pg.ok(&["apply", "--db", &db]);
+    assert_eq!(rows(&mut c), before, "every row is back in its partition");
+    let head = seq(&pg, &db);
+    assert_eq!(head, 9);
+    for point in 0..=head {
+        let at = pg.database(&format!("parts{point}"));
+        pg.ok(&["checkout", "--to", &point.to_string(), "--db", &at]);
+        let status = pg.ok(&["--json", "status", "--db", &at]);
+        let v: serde_json::Value = serde_json::from_str(&status.stdout).expect("json");
+        assert!(v["drift"].as_array().expect("drift").is_empty(), "{v}");
+        pg.ok(&["apply", "--db", &db, "--to", &point.to_string()]);
+        pg.ok(&["status", "--db", &db]);
+    }
+    assert_eq!(rows(&mut c), before, "the rows at head, after every point");
+}
+
+/// A desired schema's ops come in the order of the tables' names: a
+/// partition named before its parent is made before it, and dropped after.
+#[test]
+fn a_desired_schema_with_partitions_is_reached_and_left() {
+    let pg = Pg::new();
+    let first = pg.env.file(
+        "first.sql",
+        "CREATE TABLE payment (id integer NOT NULL, d date NOT NULL, PRIMARY KEY (d, id)) PARTITION BY RANGE (d);\n\
+         CREATE TABLE payment_a PARTITION OF payment FOR VALUES FROM ('2022-01-01') TO ('2022-02-01');\n\
+         CREATE TABLE a_payment PARTITION OF payment FOR VALUES FROM ('2021-01-01') TO ('2022-01-01');\n\
+         CREATE TABLE stamped (id integer, at timestamptz) PARTITION BY RANGE (at);\n\
+         CREATE TABLE stamped_1 PARTITION OF stamped FOR VALUES FROM ('2022-01-01') TO ('2022-02-01');\n",
+    );
+    let second = pg.env.file(
+        "second.sql",
+        "CREATE TABLE payment (id integer NOT NULL, d date NOT NULL, note text, PRIMARY KEY (d, id)) PARTITION BY RANGE (d);\n\
+         CREATE TABLE payment_a PARTITION OF payment FOR VALUES FROM ('2022-01-01') TO ('2022-02-01');\n\
+         CREATE TABLE payment_b PARTITION OF payment DEFAULT;\n\
+         CREATE TABLE a_payment PARTITION OF payment FOR VALUES FROM ('2021-01-01') TO ('2022-01-01');\n",
+    );
+    let nothing = pg.env.file("nothing.sql", "");
+    let db = pg.database("declared");
+    for (n, file) in [&first, &second, &nothing].into_iter().enumerate() {
+        pg.ok(&[
+            "record",
+            "-m",
+            &format!("step {n}"),
+            "--desired",
+            file.to_str().expect("utf-8"),
+        ]);
+        pg.ok(&["apply", "--db", &db]);
+        pg.ok(&["status", "--db", &db]);
+        let again = pg.ok(&[
+            "record",
+            "-m",
+            "again",
+            "--desired",
+            file.to_str().expect("utf-8"),
+        ]);
+        assert!(
+            again.stdout.contains("nothing to record"),
+            "{}",
+            again.stdout
+        );
+        if n == 0 {
+            pg.client(&db)
+                .batch_execute("INSERT INTO payment VALUES (1, '2021-06-01'), (2, '2022-01-02')")
+                .expect("rows");
+        }
+    }
+    // Back to the first point: every row is back, each in its partition.
+    pg.ok(&["apply", "--db", &db, "--to", "1"]);
+    let mut c = pg.client(&db);
+    let all = rows(&mut c);
+    assert_eq!(all["a_payment"].len(), 1);
+    assert_eq!(all["payment_a"].len(), 1);
+}

@@ -4,6 +4,14 @@
 //! `pg_get_triggerdef`). What this gives is the server's spelling: the
 //! target maps it back to the ledger's where strata wrote it
 //! (`crate::spelling`).
+//!
+//! A partitioned table has the option `partition by <key>`
+//! (`pg_get_partkeydef`), a partition `partition of <parent> <bound>`
+//! (`pg_get_expr(relpartbound, oid)`) and all its columns. What PostgreSQL
+//! gives a partition from its parent (the indexes, primary key, uniques and
+//! foreign keys it clones or attaches, checks it inherits, cloned
+//! triggers) is left out: the model holds them on the parent only, and a
+//! partition holds what is its own.
 
 use std::collections::BTreeMap;
 
@@ -13,6 +21,8 @@ use strata_schema::{
     Check, Column, FkAction, ForeignKey, Generated, Identity, Index, IndexTerm, IndexedColumn,
     PrimaryKey, Schema, Table, Trigger, Unique, View,
 };
+
+use strata_dialect::postgres::{partition_of_option, PARTITION_BY};
 
 use crate::error::PgError;
 use crate::render::ident;
@@ -39,7 +49,12 @@ pub fn introspect<C: GenericClient>(client: &mut C, ns: &str) -> Result<Schema, 
     for row in q(
         client,
         "relations",
-        "SELECT c.oid, c.relname, c.relkind::text, c.relispartition FROM pg_class c \
+        "SELECT c.oid, c.relname, c.relkind::text, c.relispartition, \
+         CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END, \
+         (SELECT p.relname::text FROM pg_inherits h JOIN pg_class p ON p.oid = h.inhparent \
+          WHERE h.inhrelid = c.oid AND c.relispartition), \
+         CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END \
+         FROM pg_class c \
          JOIN pg_namespace n ON n.oid = c.relnamespace \
          WHERE n.nspname = $1 AND c.relkind IN ('r', 'p', 'm', 'f') ORDER BY c.relname",
     )? {
@@ -47,20 +62,38 @@ pub fn introspect<C: GenericClient>(client: &mut C, ns: &str) -> Result<Schema, 
         let name: String = row.get(1);
         let kind: String = row.get(2);
         let partition: bool = row.get(3);
-        if kind != "r" || partition {
+        if kind != "r" && kind != "p" {
             let what = match kind.as_str() {
-                "p" => "a partitioned table",
                 "m" => "a materialized view",
-                "f" => "a foreign table",
-                _ => "a partition",
+                _ => "a foreign table",
             };
             return Err(unsupported(format!("{ns}.{name} is {what}")));
+        }
+        if kind == "p" && partition {
+            return Err(unsupported(format!(
+                "{ns}.{name} is a partition that is partitioned itself (sub-partitioning)"
+            )));
+        }
+        let mut options = Vec::new();
+        if let Some(key) = row.get::<_, Option<String>>(4) {
+            options.push(format!("{PARTITION_BY}{key}"));
+        }
+        if partition {
+            let parent: Option<String> = row.get(5);
+            let bound: Option<String> = row.get(6);
+            let (Some(parent), Some(bound)) = (parent, bound) else {
+                return Err(unsupported(format!(
+                    "{ns}.{name} is a partition whose parent or bound cannot be read"
+                )));
+            };
+            options.push(partition_of_option(&parent, &bound));
         }
         names.insert(oid, name.clone());
         schema.tables.insert(
             name.clone(),
             Table {
                 name,
+                options,
                 ..Table::default()
             },
         );
@@ -77,7 +110,7 @@ pub fn introspect<C: GenericClient>(client: &mut C, ns: &str) -> Result<Schema, 
          JOIN pg_type t ON t.oid = a.atttypid \
          LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
          LEFT JOIN pg_collation co ON co.oid = a.attcollation \
-         WHERE n.nspname = $1 AND c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped \
+         WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped \
          ORDER BY a.attrelid, a.attnum",
     )? {
         let oid: u32 = row.get(0);
@@ -131,6 +164,7 @@ pub fn introspect<C: GenericClient>(client: &mut C, ns: &str) -> Result<Schema, 
          LEFT JOIN pg_class f ON f.oid = con.confrelid \
          LEFT JOIN pg_namespace fn ON fn.oid = f.relnamespace \
          WHERE n.nspname = $1 AND con.contype IN ('p', 'u', 'c', 'f', 'x') \
+         AND con.conparentid = 0 AND (con.conislocal OR NOT c.relispartition) \
          ORDER BY con.conrelid, con.oid",
     )? {
         let oid: u32 = row.get(0);
@@ -210,7 +244,7 @@ pub fn introspect<C: GenericClient>(client: &mut C, ns: &str) -> Result<Schema, 
          FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid \
          JOIN pg_class t ON t.oid = x.indrelid JOIN pg_namespace n ON n.oid = t.relnamespace \
          JOIN pg_am am ON am.oid = i.relam \
-         WHERE n.nspname = $1 AND t.relkind = 'r' \
+         WHERE n.nspname = $1 AND t.relkind IN ('r', 'p') AND NOT i.relispartition \
          AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid AND c.contype IN ('p', 'u', 'x')) \
          ORDER BY i.relname",
     )? {
@@ -287,7 +321,7 @@ pub fn introspect<C: GenericClient>(client: &mut C, ns: &str) -> Result<Schema, 
         "triggers",
         "SELECT t.tgname, c.relname, pg_get_triggerdef(t.oid, true) FROM pg_trigger t \
          JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
-         WHERE n.nspname = $1 AND NOT t.tgisinternal ORDER BY t.tgname",
+         WHERE n.nspname = $1 AND NOT t.tgisinternal AND t.tgparentid = 0 ORDER BY t.tgname",
     )? {
         let name: String = row.get(0);
         let table: String = row.get(1);

@@ -17,6 +17,7 @@ pub mod ddl;
 pub mod desired;
 pub mod error;
 pub mod introspect;
+pub mod partition;
 pub mod plan;
 pub mod render;
 pub mod spelling;

@@ -9,6 +9,7 @@ use strata_target::{Lineage, Loss, Step};
 
 use crate::custody::{Custody, Held, Kind};
 use crate::error::PgError;
+use crate::partition;
 use crate::render::{self, ident, idents, literal};
 
 /// strata's schema in a database: its bookkeeping and the archives.
@@ -218,9 +219,12 @@ impl Planner<'_> {
     }
 
     fn op(&mut self, op: &Op, lineage: Lineage, seq: u64, at: u32) -> Result<(), PgError> {
+        if partition::carried(&self.schema, op) {
+            return Ok(());
+        }
         match op {
             Op::CreateTable { table } => {
-                for sql in render::create_table(table, &|_| true) {
+                for sql in partition::create_in(&self.schema, table) {
                     self.emit(sql);
                 }
                 if let Some(k) = self.held_for(lineage, Kind::Table) {
@@ -228,6 +232,9 @@ impl Planner<'_> {
                 }
             }
             Op::DropTable { table } => {
+                for sql in partition::detach_before_drop(&self.schema, &table.name) {
+                    self.emit(sql);
+                }
                 let t = ident(&table.name);
                 let what = Held {
                     id: 0,
@@ -366,11 +373,16 @@ impl Planner<'_> {
                 ident(&trigger.table)
             )),
             Op::Data { sql } => self.emit(sql.clone()),
-            Op::AlterTableOptions { table, .. } => {
-                return Err(PgError::new(format!(
-                    "event {seq} op {}: table {table}'s options change, and PostgreSQL tables have no options strata knows",
-                    at + 1
-                )))
+            Op::AlterTableOptions { table, from, to } => {
+                let Some(statements) = partition::alter_options(table, from, to) else {
+                    return Err(PgError::new(format!(
+                        "event {seq} op {}: table {table}'s options change from {from:?} to {to:?}, and PostgreSQL changes in place only a partition's (ATTACH / DETACH PARTITION)",
+                        at + 1
+                    )));
+                };
+                for sql in statements {
+                    self.emit(sql);
+                }
             }
             Op::AddPrimaryKey { table, primary_key } => self.emit(format!(
                 "ALTER TABLE {} ADD {}",

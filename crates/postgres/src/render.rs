@@ -234,16 +234,17 @@ pub fn replace_definition(from: &Definition, to: &Definition) -> Vec<String> {
 }
 
 /// The statements that build `schema` in an empty schema, in an order that
-/// runs: tables (a foreign key to a table made later is added after it),
+/// runs: tables (partitioned tables before their partitions, a foreign
+/// key to a table made later is added after it),
 /// indexes, views after what they read, then triggers.
 pub fn render_schema(schema: &Schema) -> Vec<String> {
     let mut out = Vec::new();
     let mut made: BTreeSet<&str> = BTreeSet::new();
     let mut later = Vec::new();
-    for t in schema.tables.values() {
+    for t in crate::partition::in_order(schema) {
         made.insert(&t.name);
         let inline = |fk: &ForeignKey| made.contains(fk.ref_table.as_str());
-        out.extend(create_table(t, &inline));
+        out.extend(crate::partition::create_table(t, &inline));
         for fk in t.foreign_keys.iter().filter(|f| !inline(f)) {
             later.push(format!(
                 "ALTER TABLE {} ADD {}",

@@ -135,7 +135,10 @@ fn table(now: &Table, server: &Table, ledger: &Table) -> Table {
     t.uniques = parts(&t.uniques, &server.uniques, &ledger.uniques);
     t.checks = parts(&t.checks, &server.checks, &ledger.checks);
     t.foreign_keys = parts(&t.foreign_keys, &server.foreign_keys, &ledger.foreign_keys);
-    t.options = ledger.options.clone();
+    // Options (partitioning) as the server had them are the ledger's.
+    if t.options == server.options {
+        t.options = ledger.options.clone();
+    }
     t
 }
 
@@ -194,6 +197,12 @@ pub fn mismatch(ledger: &Schema, server: &Schema) -> Option<String> {
     }
     for (name, l) in &ledger.tables {
         let s = &server.tables[name];
+        if option_shape(l) != option_shape(s) {
+            return Some(format!(
+                "table {name} has the options {:?}, not {:?}",
+                s.options, l.options
+            ));
+        }
         if table_shape(l) != table_shape(s) {
             return Some(format!(
                 "table {name} is {:?}, not {:?}",
@@ -225,6 +234,15 @@ pub fn mismatch(ledger: &Schema, server: &Schema) -> Option<String> {
         }
     }
     None
+}
+
+/// A table's options by what they are: partitioned or not, and the parent
+/// of a partition (keys and bounds are the server's to spell).
+fn option_shape(t: &Table) -> (bool, Option<String>) {
+    (
+        strata_dialect::postgres::is_partitioned(t),
+        strata_dialect::postgres::parent_of(t),
+    )
 }
 
 /// A column's name, nullability, whether it has a default and a

@@ -1,6 +1,7 @@
 //! PostgreSQL's dialect: its rules for names (kept as PostgreSQL resolves
 //! them, so compared exactly), its reserved `pg_` prefix, its table options
-//! (none yet) and its SQL text ([`text`]).
+//! (partitioning, see [`partition_of`] and [`partition_by`]) and its SQL
+//! text ([`text`]).
 //!
 //! PostgreSQL folds an unquoted identifier to lower case when it reads SQL
 //! and keeps a quoted one exactly; the model holds names already resolved
@@ -37,6 +38,88 @@ pub fn same_name(a: &str, b: &str) -> bool {
     a == b
 }
 
+/// The option of a partitioned table: `partition by ` and its key as
+/// `pg_get_partkeydef` renders it (`RANGE (payment_date)`).
+pub const PARTITION_BY: &str = "partition by ";
+
+/// The option of a partition: `partition of `, its parent's name (quoted
+/// as `quote_ident` quotes it), a space and its bound as
+/// `pg_get_expr(relpartbound, oid)` renders it (`FOR VALUES FROM (...) TO
+/// (...)`, `DEFAULT`).
+pub const PARTITION_OF: &str = "partition of ";
+
+/// The key of a `partition by` option.
+pub fn partition_by(option: &str) -> Option<&str> {
+    option
+        .strip_prefix(PARTITION_BY)
+        .filter(|k| !k.trim().is_empty())
+}
+
+/// The parent (its name, unquoted) and the bound of a `partition of`
+/// option.
+pub fn partition_of(option: &str) -> Option<(String, &str)> {
+    let rest = option.strip_prefix(PARTITION_OF)?;
+    let (name, bound) = if let Some(quoted) = rest.strip_prefix('"') {
+        let mut name = String::new();
+        let mut chars = quoted.char_indices().peekable();
+        let end = loop {
+            let (i, ch) = chars.next()?;
+            if ch == '"' {
+                if chars.peek().is_some_and(|&(_, c)| c == '"') {
+                    chars.next();
+                    name.push('"');
+                    continue;
+                }
+                break i + 1;
+            }
+            name.push(ch);
+        };
+        (name, quoted[end..].strip_prefix(' ')?)
+    } else {
+        let (name, bound) = rest.split_once(' ')?;
+        (name.to_string(), bound)
+    };
+    (!name.is_empty() && !bound.trim().is_empty()).then_some((name, bound))
+}
+
+/// The `partition of` option of a partition of `parent` with `bound`.
+pub fn partition_of_option(parent: &str, bound: &str) -> String {
+    format!("{PARTITION_OF}{} {bound}", quote_ident(parent))
+}
+
+/// `name` as PostgreSQL's `quote_ident` writes it: bare when it is lower
+/// case letters, digits and underscores not starting with a digit, else
+/// in double quotes. (Reserved words are quoted by `quote_ident` too;
+/// [`partition_of`] reads either form back.)
+fn quote_ident(name: &str) -> String {
+    let bare = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if bare {
+        name.to_string()
+    } else {
+        format!("\"{}\"", name.replace('"', "\"\""))
+    }
+}
+
+/// The parent named by a table's `partition of` option, if it is a
+/// partition.
+pub fn parent_of(t: &Table) -> Option<String> {
+    t.options
+        .iter()
+        .find_map(|o| partition_of(o))
+        .map(|(p, _)| p)
+}
+
+/// Whether a table is partitioned (has a `partition by` option).
+pub fn is_partitioned(t: &Table) -> bool {
+    t.options.iter().any(|o| partition_by(o).is_some())
+}
+
 impl Rules for Postgres {
     fn dialect(&self) -> &'static str {
         "postgres"
@@ -58,16 +141,40 @@ impl Rules for Postgres {
         })
     }
 
-    /// No table option is known yet, and PostgreSQL's column types are
-    /// the database's to check.
+    /// The options known are partitioning's (`partition by <key>` on a
+    /// partitioned table, `partition of <parent> <bound>` on a partition),
+    /// one of them at most; PostgreSQL's column types are the database's
+    /// to check.
     fn check_table(&self, t: &Table) -> Result<(), String> {
-        match t.options.first() {
-            Some(o) => Err(format!(
-                "table {} has the option {o:?}, which PostgreSQL does not know (it knows none)",
-                t.name
-            )),
-            None => Ok(()),
+        for o in &t.options {
+            if partition_by(o).is_none() && partition_of(o).is_none() {
+                return Err(format!(
+                    "table {} has the option {o:?}, which PostgreSQL does not know (it knows \"partition by <key>\" and \"partition of <parent> <bound>\")",
+                    t.name
+                ));
+            }
         }
+        if t.options.len() > 1 {
+            return Err(format!(
+                "table {} is both partitioned and a partition ({:?}): sub-partitioning is not modelled",
+                t.name, t.options
+            ));
+        }
+        Ok(())
+    }
+
+    fn describe_option(&self, option: &str) -> String {
+        match (partition_by(option), partition_of(option)) {
+            (Some(key), _) => format!("partitioned by {key}"),
+            (_, Some((parent, bound))) => format!("a partition of {parent} ({bound})"),
+            _ => option.to_string(),
+        }
+    }
+
+    /// A partition is attached and detached in place
+    /// (`ATTACH PARTITION` / `DETACH PARTITION`).
+    fn alterable_option(&self, option: &str) -> bool {
+        partition_of(option).is_some()
     }
 
     /// Every kind of definition is PostgreSQL's; the server checks what
@@ -140,15 +247,42 @@ mod tests {
     }
 
     #[test]
-    fn knows_no_table_option_and_checks_no_type() {
+    fn knows_partitioning_options_only_and_checks_no_type() {
         assert_eq!(RULES.check_table(&table("t", &[])), Ok(()));
         assert_eq!(
             RULES.check_table(&table("t", &["strict"])),
             Err(
-                "table t has the option \"strict\", which PostgreSQL does not know (it knows none)"
+                "table t has the option \"strict\", which PostgreSQL does not know (it knows \"partition by <key>\" and \"partition of <parent> <bound>\")"
                     .to_string()
             )
         );
         assert!(!RULES.alterable_option("strict"));
+        assert_eq!(
+            RULES.check_table(&table("t", &["partition by RANGE (d)"])),
+            Ok(())
+        );
+        assert!(RULES
+            .check_table(&table(
+                "t",
+                &["partition by RANGE (d)", "partition of p DEFAULT"]
+            ))
+            .unwrap_err()
+            .contains("sub-partitioning"));
+        assert!(RULES.alterable_option("partition of p DEFAULT"));
+        assert!(!RULES.alterable_option("partition by RANGE (d)"));
+    }
+
+    #[test]
+    fn partition_options_read_back() {
+        assert_eq!(
+            partition_of("partition of payment FOR VALUES IN (1)"),
+            Some(("payment".to_string(), "FOR VALUES IN (1)"))
+        );
+        let o = partition_of_option("Pay \"x\"", "DEFAULT");
+        assert_eq!(o, "partition of \"Pay \"\"x\"\"\" DEFAULT");
+        assert_eq!(partition_of(&o), Some(("Pay \"x\"".to_string(), "DEFAULT")));
+        assert_eq!(partition_of("partition of p"), None);
+        assert_eq!(partition_by("partition by LIST (a)"), Some("LIST (a)"));
+        assert_eq!(partition_by("partition by "), None);
     }
 }

@@ -48,10 +48,22 @@
 //! - CREATE TABLE \[IF NOT EXISTS\] with columns (type, NOT NULL, NULL,
 //!   DEFAULT, COLLATE, GENERATED ALWAYS AS (...) STORED, GENERATED ... AS
 //!   IDENTITY, PRIMARY KEY,
-//!   UNIQUE, CHECK, REFERENCES) and table constraints. TEMP, UNLOGGED,
-//!   AS SELECT, PARTITION OF / BY, INHERITS, LIKE, WITH (...), TABLESPACE
-//!   and the like are refused. IF NOT EXISTS records nothing when a table
-//!   or view of that name exists, as PostgreSQL does.
+//!   UNIQUE, CHECK, REFERENCES) and table constraints, and `PARTITION BY
+//!   key` (the option `partition by key`). TEMP, UNLOGGED, AS SELECT,
+//!   INHERITS, LIKE, WITH (...), TABLESPACE and the like are refused. IF
+//!   NOT EXISTS records nothing when a table or view of that name exists,
+//!   as PostgreSQL does.
+//! - CREATE TABLE p PARTITION OF parent {FOR VALUES ... | DEFAULT}: the
+//!   option `partition of parent bound` and the parent's columns (see
+//!   `partition`). Constraints in parentheses and sub-partitioning are
+//!   refused.
+//! - ALTER TABLE \[ONLY\] parent ATTACH PARTITION p {FOR VALUES ... |
+//!   DEFAULT} and DETACH PARTITION p: the partition's options change. A
+//!   column op on a partitioned table is recorded for it, then for each
+//!   of its partitions (DROP COLUMN: the partitions' first, with their
+//!   indexes and constraints on the column); one on a partition itself is
+//!   refused. DROP TABLE of a partitioned table drops its partitions
+//!   first.
 //! - DROP TABLE / INDEX / VIEW \[IF EXISTS\] name, ... and DROP TRIGGER
 //!   \[IF EXISTS\] name ON table; CASCADE is refused. DROP TABLE drops the
 //!   table's triggers and indexes too, each op carrying what it drops.
@@ -95,6 +107,7 @@
 mod cursor;
 mod grammar;
 mod names;
+mod partition;
 mod renames;
 mod script;
 
@@ -433,8 +446,8 @@ fn create_table(c: &mut Cursor, rec: &mut Recorder) -> Result<(), Fault> {
     if c.peek_is("AS") {
         return refuse("CREATE TABLE ... AS is not recorded: declare the columns, then fill the table with INSERT ... SELECT");
     }
-    if c.peek_is("PARTITION") {
-        return refuse("partitions are not recorded: strata's model keeps plain tables");
+    if c.eat_all(&["PARTITION", "OF"]) {
+        return partition::create_partition(c, rec, name, if_not_exists);
     }
     if c.peek_is("OF") {
         return refuse(
@@ -465,10 +478,13 @@ fn create_table(c: &mut Cursor, rec: &mut Recorder) -> Result<(), Fault> {
         }
         c.expect_token(&Token::RParen)?;
     }
+    if c.eat_all(&["PARTITION", "BY"]) {
+        table.options = vec![partition::key(c)?];
+    }
     if !c.at_end() {
         let clause = c.token_text(c.peek()).to_uppercase();
         return refuse(format!(
-            "CREATE TABLE ... {clause} is not recorded: strata's model keeps plain tables (no INHERITS, PARTITION BY, WITH, USING, TABLESPACE or ON COMMIT)"
+            "CREATE TABLE ... {clause} is not recorded: strata's model keeps plain and partitioned tables (no INHERITS, WITH, USING, TABLESPACE or ON COMMIT)"
         ));
     }
     if if_not_exists && relation_exists(&rec.schema, &table.name) {
@@ -620,8 +636,12 @@ fn alter_table(c: &mut Cursor, rec: &mut Recorder) -> Result<(), Fault> {
         return Ok(());
     }
     let table = rec.table(&name)?.name.clone();
+    if c.peek_is("ATTACH") || c.peek_is("DETACH") {
+        return partition::attach_or_detach(c, rec, &table);
+    }
     if c.eat("RENAME") {
         if c.eat("TO") {
+            partition::may_rename(rec, &table)?;
             let to = c.ident()?;
             c.expect_end()?;
             return rec.push(Op::RenameTable { from: table, to });
@@ -635,6 +655,15 @@ fn alter_table(c: &mut Cursor, rec: &mut Recorder) -> Result<(), Fault> {
         let to = c.ident()?;
         c.expect_end()?;
         column_at(rec, &table, &from)?;
+        partition::may_alter_columns(rec, &table)?;
+        partition::may_rename_column(rec, &table, &from)?;
+        for p in partition::partitions(rec, &table) {
+            rec.push(Op::RenameColumn {
+                table: p,
+                from: from.clone(),
+                to: to.clone(),
+            })?;
+        }
         return rec.push(Op::RenameColumn { table, from, to });
     }
     loop {
@@ -683,12 +712,21 @@ fn alteration(c: &mut Cursor, rec: &mut Recorder, table: &str) -> Result<(), Fau
         if if_not_exists && column_at(rec, table, &def.column.name).is_ok() {
             return Ok(());
         }
+        partition::may_alter_columns(rec, table)?;
         let at = rec.table(table)?.columns.len();
         rec.push(Op::AddColumn {
             table: table.to_string(),
-            column: def.column,
+            column: def.column.clone(),
             position: position(at)?,
         })?;
+        for p in partition::partitions(rec, table) {
+            let at = rec.table(&p)?.columns.len();
+            rec.push(Op::AddColumn {
+                table: p,
+                column: def.column.clone(),
+                position: position(at)?,
+            })?;
+        }
         for constraint in def.constraints {
             add_constraint(rec, table, constraint)?;
         }
@@ -707,6 +745,13 @@ fn alteration(c: &mut Cursor, rec: &mut Recorder, table: &str) -> Result<(), Fau
         no_cascade(c)?;
         if if_exists && column_at(rec, table, &name).is_err() {
             return Ok(());
+        }
+        partition::may_alter_columns(rec, table)?;
+        partition::may_drop_column(rec, table, &name)?;
+        // A partition's own indexes and constraints on the column go
+        // before the parent's column, which takes the partitions' with it.
+        for p in partition::partitions(rec, table) {
+            drop_column(rec, &p, &name)?;
         }
         return drop_column(rec, table, &name);
     }
@@ -765,11 +810,22 @@ fn alteration(c: &mut Cursor, rec: &mut Recorder, table: &str) -> Result<(), Fau
             ));
         }
         if to != from {
+            partition::may_alter_columns(rec, table)?;
             rec.push(Op::AlterColumn {
                 table: table.to_string(),
-                from,
-                to,
+                from: from.clone(),
+                to: to.clone(),
             })?;
+            for p in partition::partitions(rec, table) {
+                let at = column_at(rec, &p, &name)?;
+                let was = rec.table(&p)?.columns[at].clone();
+                let now = partition::same_change(&was, &from, &to);
+                rec.push(Op::AlterColumn {
+                    table: p,
+                    from: was,
+                    to: now,
+                })?;
+            }
         }
         return Ok(());
     }
@@ -918,7 +974,7 @@ fn create_index(c: &mut Cursor, rec: &mut Recorder) -> Result<(), Fault> {
     };
     c.expect("ON")?;
     if c.peek_is("ONLY") {
-        return refuse("CREATE INDEX ... ON ONLY is for partitioned tables, which strata's model does not keep");
+        return refuse("CREATE INDEX ... ON ONLY (an index of a partitioned table alone, to attach its partitions' indexes to) is not recorded: create the index on the partitioned table, and PostgreSQL makes it on every partition");
     }
     let written = c.object_name()?;
     let table = rec.table(&written)?.name.clone();
@@ -1366,6 +1422,12 @@ fn drop_table(
         }
         return missing("table", name);
     };
+    // A partitioned table's partitions go first, as PostgreSQL drops them
+    // with it.
+    for p in partition::partitions(rec, name) {
+        drop_table(rec, &p, missing)?;
+    }
+    let table = rec.schema.tables.get(name).cloned().unwrap_or(table);
     let triggers: Vec<Trigger> = rec
         .schema
         .triggers

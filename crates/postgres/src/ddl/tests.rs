@@ -248,7 +248,14 @@ fn refusals_say_why() {
         ),
         ("CREATE TEMP TABLE t (a int)", "temporary"),
         ("CREATE UNLOGGED TABLE t (a int)", "unlogged"),
-        ("CREATE TABLE t (a int) PARTITION BY RANGE (a)", "PARTITION"),
+        (
+            "CREATE TABLE t (a int) PARTITION BY RANGE (a) TABLESPACE x",
+            "TABLESPACE",
+        ),
+        (
+            "CREATE TABLE t PARTITION OF u (a NOT NULL) DEFAULT",
+            "add them with ALTER TABLE",
+        ),
         ("CREATE TABLE t (a int) INHERITS (u)", "INHERITS"),
         ("CREATE TABLE t (a int) WITH (fillfactor = 70)", "WITH"),
         ("CREATE TABLE t (LIKE u)", "LIKE"),
@@ -961,4 +968,147 @@ fn triggers_of_one_name_on_two_tables() {
             .collect::<Vec<_>>(),
         ["b"]
     );
+}
+
+const PAYMENT: &str = "CREATE TABLE payment (
+    payment_id integer NOT NULL,
+    amount numeric(5,2) DEFAULT 0,
+    payment_date timestamptz NOT NULL,
+    PRIMARY KEY (payment_date, payment_id)
+) PARTITION BY RANGE (payment_date);
+CREATE TABLE payment_p1 PARTITION OF public.payment
+    FOR VALUES FROM ('2022-01-01') TO ('2022-02-01');
+CREATE TABLE payment_p2 (payment_id integer NOT NULL, amount numeric(5,2), payment_date timestamptz NOT NULL);
+ALTER TABLE ONLY public.payment ATTACH PARTITION public.payment_p2 DEFAULT;
+CREATE INDEX payment_p1_amount ON payment_p1 (amount);";
+
+#[test]
+fn partitioned_tables_and_partitions_are_options() {
+    let s = schema(PAYMENT);
+    let parent = table(&s, "payment");
+    assert_eq!(parent.options, vec!["partition by RANGE (payment_date)"]);
+    let p1 = table(&s, "payment_p1");
+    assert_eq!(
+        p1.options,
+        vec!["partition of payment FOR VALUES FROM ('2022-01-01') TO ('2022-02-01')"]
+    );
+    // A partition made PARTITION OF has its parent's columns, defaults
+    // too; the primary key stays the parent's.
+    assert_eq!(p1.columns, parent.columns);
+    assert_eq!(p1.primary_key, None);
+    let p2 = table(&s, "payment_p2");
+    assert_eq!(p2.options, vec!["partition of payment DEFAULT"]);
+    assert_eq!(p2.columns[1].default, None);
+}
+
+#[test]
+fn a_parents_column_ops_are_repeated_for_its_partitions() {
+    let head = schema(PAYMENT);
+    let ops = ops_on(&head, "ALTER TABLE payment ADD COLUMN note text");
+    let tables: Vec<&str> = ops
+        .iter()
+        .map(|op| match op {
+            Op::AddColumn { table, .. } => table.as_str(),
+            op => panic!("{op:?}"),
+        })
+        .collect();
+    assert_eq!(tables, ["payment", "payment_p1", "payment_p2"]);
+    // Dropping a column drops a partition's index on it first, before
+    // the parent's column (which takes the partitions' with it).
+    let ops = ops_on(&head, "ALTER TABLE payment DROP COLUMN amount");
+    assert!(matches!(&ops[0], Op::DropIndex { .. }));
+    assert!(matches!(ops.last(), Some(Op::DropColumn { table, .. }) if table == "payment"));
+    let s = schema_on(head.clone(), "ALTER TABLE payment DROP COLUMN amount");
+    assert!(s.indexes.is_empty());
+    assert!(s.tables.values().all(|t| t.columns.len() == 2));
+    let s = schema_on(
+        head.clone(),
+        "ALTER TABLE payment ALTER COLUMN amount SET DEFAULT 1",
+    );
+    assert_eq!(
+        table(&s, "payment_p1").columns[1].default.as_deref(),
+        Some("1")
+    );
+    assert_eq!(
+        table(&s, "payment_p2").columns[1].default.as_deref(),
+        Some("1")
+    );
+}
+
+#[test]
+fn detach_attach_and_drop_of_partitions() {
+    let head = schema(PAYMENT);
+    let s = schema_on(
+        head.clone(),
+        "ALTER TABLE payment DETACH PARTITION payment_p1",
+    );
+    assert!(table(&s, "payment_p1").options.is_empty());
+    let s = schema_on(
+        s,
+        "ALTER TABLE payment ATTACH PARTITION payment_p1 FOR VALUES FROM ('2022-01-01') TO ('2022-03-01')",
+    );
+    assert_eq!(
+        table(&s, "payment_p1").options,
+        vec!["partition of payment FOR VALUES FROM ('2022-01-01') TO ('2022-03-01')"]
+    );
+    // DROP TABLE of the parent drops its partitions first, with their
+    // indexes.
+    let ops = ops_on(&head, "DROP TABLE payment");
+    let dropped: Vec<String> = ops
+        .iter()
+        .filter_map(|op| match op {
+            Op::DropTable { table } => Some(table.name.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(dropped, ["payment_p1", "payment_p2", "payment"]);
+    assert!(matches!(&ops[0], Op::DropIndex { .. }));
+}
+
+#[test]
+fn what_partitions_cannot_do_is_refused() {
+    let head = schema(PAYMENT);
+    let refused = |sql: &str| match err(&head, sql).kind {
+        DdlErrorKind::NotRecordable(m) => m,
+        k => panic!("{sql}: not NotRecordable: {k:?}"),
+    };
+    for (sql, says) in [
+        (
+            "ALTER TABLE payment_p1 ADD COLUMN x int",
+            "the columns of partition payment_p1 are its parent's",
+        ),
+        (
+            "ALTER TABLE payment_p1 ALTER COLUMN amount SET DEFAULT 2",
+            "alter payment's",
+        ),
+        (
+            "CREATE TABLE sub PARTITION OF payment FOR VALUES FROM ('2023-01-01') TO ('2024-01-01') PARTITION BY RANGE (payment_id)",
+            "sub-partitioning",
+        ),
+        (
+            "CREATE TABLE q PARTITION OF payment_p1 DEFAULT",
+            "payment_p1 is not partitioned",
+        ),
+        (
+            "ALTER TABLE payment DROP COLUMN payment_date",
+            "partition key",
+        ),
+        ("ALTER TABLE payment RENAME TO pay", "partitions name it"),
+        (
+            "ALTER TABLE payment DETACH PARTITION payment_p1 CONCURRENTLY",
+            "CONCURRENTLY",
+        ),
+        (
+            "ALTER TABLE payment ATTACH PARTITION payment_p1 DEFAULT",
+            "a partition already",
+        ),
+    ] {
+        let m = refused(sql);
+        assert!(m.contains(says), "{sql}: {m}");
+    }
+    let s = schema_on(head, "CREATE TABLE other (payment_id bigint NOT NULL)");
+    match err(&s, "ALTER TABLE payment ATTACH PARTITION other DEFAULT").kind {
+        DdlErrorKind::NotRecordable(m) => assert!(m.contains("must be payment's"), "{m}"),
+        k => panic!("{k:?}"),
+    }
 }

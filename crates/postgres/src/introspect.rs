@@ -46,6 +46,10 @@ pub fn introspect<C: GenericClient>(client: &mut C, ns: &str) -> Result<Schema, 
         let name: String = row.get(1);
         let kind: String = row.get(2);
         let partition: bool = row.get(3);
+        if kind == "m" {
+            // A materialized view: a definition (crate::defs).
+            continue;
+        }
         if kind != "r" || partition {
             let what = match kind.as_str() {
                 "p" => "a partitioned table",
@@ -291,16 +295,18 @@ pub fn introspect<C: GenericClient>(client: &mut C, ns: &str) -> Result<Schema, 
          WHERE n.nspname = $1 AND NOT t.tgisinternal ORDER BY t.tgname",
     )? {
         let name: String = row.get(0);
+        let table: String = row.get(1);
         schema.triggers.insert(
-            name.clone(),
+            strata_dialect::postgres::RULES.trigger_key(&table, &name),
             Trigger {
                 name,
-                table: row.get(1),
+                table,
                 sql: row.get(2),
                 depends_on: Vec::new(),
             },
         );
     }
+    crate::defs::introspect_definitions(client, ns, &mut schema)?;
     Ok(schema)
 }
 

@@ -242,7 +242,26 @@ impl Planner<'_> {
                     purged_at: None,
                 };
                 let (index, a) = self.new_archive(what, seq, at);
-                self.archive_statement(index, format!("CREATE TABLE {} AS TABLE {t}", self.qualified(&a)));
+                let sql = if table.columns.iter().any(|c| self.user_type(&c.ty)) {
+                    // Values of a type or domain of the schema are kept as
+                    // text, so the type can go after the table.
+                    let select: Vec<String> = table
+                        .columns
+                        .iter()
+                        .map(|c| match self.user_type(&c.ty) {
+                            true => format!("{0}::text AS {0}", ident(&c.name)),
+                            false => ident(&c.name),
+                        })
+                        .collect();
+                    format!(
+                        "CREATE TABLE {} AS SELECT {} FROM {t}",
+                        self.qualified(&a),
+                        select.join(", ")
+                    )
+                } else {
+                    format!("CREATE TABLE {} AS TABLE {t}", self.qualified(&a))
+                };
+                self.archive_statement(index, sql);
                 self.emit(format!("DROP TABLE {t}"));
             }
             Op::RenameTable { from, to } => {
@@ -395,6 +414,21 @@ impl Planner<'_> {
         });
     }
 
+    /// Whether `ty` (an array of it too) is a type or domain of the schema.
+    fn user_type(&self, ty: &str) -> bool {
+        let base = ty.trim_end_matches("[]").trim();
+        let base = base
+            .strip_prefix('"')
+            .and_then(|b| b.strip_suffix('"'))
+            .unwrap_or(base);
+        self.schema.definitions.get(base).is_some_and(|d| {
+            matches!(
+                d.kind,
+                strata_schema::DefinitionKind::Type | strata_schema::DefinitionKind::Domain
+            )
+        })
+    }
+
     fn restore_table(&mut self, k: usize, table: &Table) {
         let h = self.held.remove(k);
         if h.purged_at.is_some() {
@@ -426,7 +460,21 @@ impl Planner<'_> {
                     "INSERT INTO {} ({}) SELECT {} FROM {a}",
                     ident(&table.name),
                     idents(&placed),
-                    idents(&placed)
+                    placed
+                        .iter()
+                        .map(|v| {
+                            let ty = table
+                                .columns
+                                .iter()
+                                .find(|c| &c.name == v)
+                                .map(|c| c.ty.as_str());
+                            match ty.filter(|ty| self.user_type(ty)) {
+                                Some(ty) => format!("{}::{ty}", ident(v)),
+                                None => ident(v),
+                            }
+                        })
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
                 role: Role::Restore { index },
             });

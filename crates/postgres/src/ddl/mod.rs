@@ -82,6 +82,7 @@
 //! Anything else is unsupported.
 
 mod cursor;
+mod definitions;
 mod grammar;
 mod names;
 mod script;
@@ -218,6 +219,9 @@ fn statement_ops(source: &Source, statement: &Statement, rec: &mut Recorder) -> 
     let replace = lead[1] == "OR" && lead[2] == "REPLACE";
     if replace {
         lead.drain(1..3);
+    }
+    if definitions::reads(&self::lead(statement, 6)) {
+        return definitions::record(source, statement, &self::lead(statement, 6), rec);
     }
     let words: Vec<&str> = lead.iter().map(String::as_str).collect();
     match words.as_slice() {
@@ -1117,7 +1121,10 @@ fn drop(c: &mut Cursor, rec: &mut Recorder) -> Result<(), Fault> {
         "INDEX" => {
             for name in names {
                 match rec.schema.indexes.get(&name).cloned() {
-                    Some(index) => rec.push(Op::DropIndex { index })?,
+                    Some(index) => {
+                        definitions::drop_comments(rec, &name)?;
+                        rec.push(Op::DropIndex { index })?
+                    }
                     None => missing("index", &name)?,
                 }
             }
@@ -1126,7 +1133,10 @@ fn drop(c: &mut Cursor, rec: &mut Recorder) -> Result<(), Fault> {
         "VIEW" => {
             for name in names {
                 match rec.schema.views.get(&name).cloned() {
-                    Some(view) => rec.push(Op::DropView { view })?,
+                    Some(view) => {
+                        definitions::drop_comments(rec, &name)?;
+                        rec.push(Op::DropView { view })?
+                    }
                     None if rec.schema.tables.contains_key(&name) => {
                         return refuse(format!("{name} is a table: use DROP TABLE"))
                     }
@@ -1180,6 +1190,7 @@ fn drop_table(
     for index in indexes {
         rec.push(Op::DropIndex { index })?;
     }
+    definitions::drop_comments(rec, &table.name)?;
     rec.push(Op::DropTable { table })
 }
 

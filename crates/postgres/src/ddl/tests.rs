@@ -273,7 +273,9 @@ fn refusals_say_why() {
             "CREATE TABLE t (a int CHECK (a > 0) NO INHERIT)",
             "NO INHERIT",
         ),
-        ("CREATE MATERIALIZED VIEW v AS SELECT 1", "materialized"),
+        ("CREATE SEQUENCE s OWNED BY t.a", "OWNED BY"),
+        ("CREATE MATERIALIZED VIEW s.v AS SELECT 1", "one schema"),
+        ("COMMENT ON TRIGGER x ON t IS 'x'", "COMMENT ON TRIGGER"),
     ] {
         let m = not_recordable(sql);
         assert!(m.contains(says), "{sql}: {m}");
@@ -620,12 +622,7 @@ fn data_steps_and_transactions() {
         ]
     );
     assert!(not_recordable("INSERT INTO strata.x VALUES (1)").contains("one schema"));
-    for sql in [
-        "SELECT 1",
-        "GRANT SELECT ON t TO x",
-        "CREATE SEQUENCE s",
-        "SET search_path = ''",
-    ] {
+    for sql in ["SELECT 1", "GRANT SELECT ON t TO x", "SET search_path = ''"] {
         assert_eq!(
             err(&Schema::default(), sql).kind,
             DdlErrorKind::Unsupported,
@@ -798,4 +795,99 @@ fn types_defaults_and_collations_as_written() {
     // PostgreSQL cuts a name to 63 bytes.
     let s = schema(&format!("CREATE TABLE {} (a int)", "x".repeat(70)));
     assert!(s.tables.contains_key(&"x".repeat(63)));
+}
+
+fn definition<'a>(schema: &'a Schema, key: &str) -> &'a strata_schema::Definition {
+    schema
+        .definitions
+        .get(key)
+        .unwrap_or_else(|| panic!("no {key} in {:?}", schema.definitions.keys()))
+}
+
+#[test]
+fn definitions_are_kept_whole_under_postgres_names() {
+    use strata_schema::DefinitionKind as K;
+    let s = schema(
+        "CREATE TYPE mpaa_rating AS ENUM ('G', 'PG');
+         CREATE DOMAIN public.year AS integer CHECK (VALUE >= 1901);
+         CREATE SEQUENCE IF NOT EXISTS film_film_id_seq START 10;
+         CREATE FUNCTION last_updated() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+         CREATE FUNCTION f(a int, OUT b text, c varchar(20) DEFAULT 'x', VARIADIC d numeric(10,2)[])
+           LANGUAGE sql AS $$ SELECT 'x' $$;
+         CREATE FUNCTION _group_concat(text, text) RETURNS text LANGUAGE sql AS $_$ SELECT $1 || $2 $_$;
+         CREATE AGGREGATE group_concat(text) (SFUNC = _group_concat, STYPE = text);
+         CREATE TABLE film (id integer PRIMARY KEY, rating mpaa_rating, y year);
+         CREATE MATERIALIZED VIEW m AS SELECT rating FROM film WITH NO DATA;
+         COMMENT ON TABLE film IS 'films';
+         COMMENT ON COLUMN public.film.rating IS 'rating';
+         COMMENT ON FUNCTION group_concat(text) IS 'wrong kind, still a routine';",
+    );
+    assert_eq!(definition(&s, "mpaa_rating").kind, K::Type);
+    assert_eq!(definition(&s, "year").kind, K::Domain);
+    assert_eq!(
+        definition(&s, "film_film_id_seq").sql,
+        "CREATE SEQUENCE IF NOT EXISTS film_film_id_seq START 10"
+    );
+    assert_eq!(definition(&s, "last_updated()").kind, K::Function);
+    assert_eq!(
+        definition(
+            &s,
+            "f(a integer, c character varying, VARIADIC d numeric[])"
+        )
+        .kind,
+        K::Function
+    );
+    let agg = definition(&s, "group_concat(text)");
+    assert_eq!(agg.kind, K::Aggregate);
+    assert_eq!(agg.depends_on, ["_group_concat(text, text)"]);
+    let m = definition(&s, "m");
+    assert_eq!(m.kind, K::MaterializedView);
+    assert_eq!(m.depends_on, ["film"]);
+    assert_eq!(definition(&s, "TABLE film").depends_on, ["film"]);
+    assert_eq!(
+        definition(&s, "COLUMN film.rating").sql,
+        "COMMENT ON COLUMN public.film.rating IS 'rating'"
+    );
+    assert_eq!(
+        definition(&s, "FUNCTION group_concat(text)").depends_on,
+        ["group_concat(text)"]
+    );
+}
+
+#[test]
+fn definitions_replaced_and_dropped() {
+    let head = schema(
+        "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;
+         CREATE TABLE t (a int);
+         COMMENT ON TABLE t IS 'one';
+         COMMENT ON COLUMN t.a IS 'a';",
+    );
+    let ops = ops_on(
+        &head,
+        "CREATE OR REPLACE FUNCTION f() RETURNS int LANGUAGE sql AS $$ SELECT 2 $$;
+         COMMENT ON TABLE t IS 'two';
+         COMMENT ON COLUMN t.a IS NULL;",
+    );
+    assert!(matches!(&ops[0], Op::ReplaceDefinition { to, .. }
+        if to.sql == "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$ SELECT 2 $$"));
+    assert!(matches!(&ops[1], Op::ReplaceDefinition { to, .. } if to.sql.ends_with("'two'")));
+    assert!(
+        matches!(&ops[2], Op::DropDefinition { definition } if definition.name == "COLUMN t.a")
+    );
+    // A table dropped drops its comments first.
+    let ops = ops_on(&head, "DROP TABLE t; DROP FUNCTION f;");
+    let names: Vec<String> = ops
+        .iter()
+        .map(|op| match op {
+            Op::DropDefinition { definition } => definition.name.clone(),
+            Op::DropTable { table } => table.name.clone(),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(names, ["COLUMN t.a", "TABLE t", "t", "f()"]);
+    assert!(not_recordable("DROP TYPE x CASCADE").contains("CASCADE"));
+    assert!(matches!(
+        err(&head, "DROP DOMAIN f").kind,
+        DdlErrorKind::Project(_) | DdlErrorKind::NotRecordable(_)
+    ));
 }

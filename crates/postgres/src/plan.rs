@@ -389,8 +389,20 @@ impl Planner<'_> {
                 };
                 self.emit(sql)
             }
-            Op::CreateDefinition { definition } => self.emit(definition.sql.clone()),
-            Op::DropDefinition { definition } => self.emit(render::drop_definition(definition)),
+            Op::CreateDefinition { definition } => {
+                self.emit(definition.sql.clone());
+                if definition.kind == strata_schema::DefinitionKind::Sequence {
+                    if let Some(k) = self.held_for(lineage, Kind::Sequence) {
+                        self.restore_sequence(k, &definition.name);
+                    }
+                }
+            }
+            Op::DropDefinition { definition } => {
+                if definition.kind == strata_schema::DefinitionKind::Sequence {
+                    self.archive_sequence(&definition.name, lineage, seq, at);
+                }
+                self.emit(render::drop_definition(definition))
+            }
             Op::ReplaceDefinition { from, to } => {
                 for sql in render::replace_definition(from, to) {
                     self.emit(sql);
@@ -412,6 +424,63 @@ impl Planner<'_> {
             archive_table: h.archive_table.clone(),
             purged_at: h.purged_at.clone().unwrap_or_default(),
         });
+    }
+
+    /// Keeps the state of sequence `name`, which the op drops: a
+    /// sequence's state is data, and the op that brings it back sets it
+    /// again ([`Planner::restore_sequence`]).
+    fn archive_sequence(&mut self, name: &str, lineage: Lineage, seq: u64, at: u32) {
+        let what = Held {
+            id: 0,
+            archive_table: String::new(),
+            lineage,
+            kind: Kind::Sequence,
+            table: name.to_string(),
+            column: None,
+            key: Vec::new(),
+            values: vec!["last_value".to_string(), "is_called".to_string()],
+            rows: 0,
+            purged_at: None,
+        };
+        let (index, a) = self.new_archive(what, seq, at);
+        self.archive_statement(
+            index,
+            format!(
+                "CREATE TABLE {} AS SELECT \"last_value\", \"is_called\" FROM {}",
+                self.qualified(&a),
+                ident(name)
+            ),
+        );
+    }
+
+    /// Sets sequence `name`, made again, to the state archive `k` kept.
+    fn restore_sequence(&mut self, k: usize, name: &str) {
+        let h = self.held.remove(k);
+        if h.purged_at.is_some() {
+            self.loss(&h);
+            return;
+        }
+        let a = self.qualified(&h.archive_table);
+        self.plan.restores.push(Restore {
+            id: h.id,
+            table: name.to_string(),
+            column: None,
+            archive_table: h.archive_table.clone(),
+        });
+        let index = self.plan.restores.len() - 1;
+        self.plan.statements.push(Statement {
+            sql: format!(
+                "SELECT setval({}, \"last_value\", \"is_called\") FROM {a}",
+                literal(&ident(name))
+            ),
+            role: Role::Restore { index },
+        });
+        self.emit(format!("DROP TABLE {a}"));
+        self.emit(format!(
+            "DELETE FROM {} WHERE \"id\" = {}",
+            self.qualified("archives"),
+            h.id
+        ));
     }
 
     /// Whether `ty` (an array of it too) is a type or domain of the schema.

@@ -286,4 +286,13 @@ DROP TYPE mpaa_rating;",
         ),
         vec!["ACADEMY DINOSAUR:PG|ACE GOLDFINGER:G|ADAPTATION HOLES:NC-17"]
     );
+    // The sequence's state came back with it.
+    assert_eq!(
+        pg.rows(&db, "SELECT nextval('film_film_id_seq')"),
+        vec!["4"]
+    );
+    assert_eq!(
+        pg.rows(&db, "SELECT count(*) FROM strata.archives"),
+        vec!["0"]
+    );
 }

@@ -157,6 +157,7 @@ CREATE TABLE film (
     views \"bıgınt\",
     last_update timestamp with time zone DEFAULT now() NOT NULL
 );
+CREATE TABLE language (language_id serial PRIMARY KEY, name text NOT NULL);
 CREATE TRIGGER last_updated BEFORE UPDATE ON film FOR EACH ROW EXECUTE FUNCTION last_updated();
 CREATE MATERIALIZED VIEW film_by_rating AS SELECT rating, group_concat(title) AS titles, count(*) AS n FROM film GROUP BY rating WITH NO DATA;
 COMMENT ON TABLE film IS 'Films, one a row';
@@ -169,6 +170,7 @@ const ROWS: &str = "
 INSERT INTO film (title, release_year, rating, views) VALUES
   ('ACADEMY DINOSAUR', 2006, 'PG', 10), ('ACE GOLDFINGER', 2006, 'G', 20),
   ('ADAPTATION HOLES', 2007, 'NC-17', NULL);
+INSERT INTO language (name) VALUES ('English'), ('Italian');
 ";
 
 #[test]
@@ -264,6 +266,8 @@ COMMENT ON COLUMN film.title IS NULL;",
     h.record(
         "DROP MATERIALIZED VIEW film_by_rating;
 DROP TABLE film;
+DROP TABLE language;
+DROP SEQUENCE language_language_id_seq;
 DROP AGGREGATE group_concat(text);
 DROP FUNCTION _group_concat(text, text), last_updated();
 DROP SEQUENCE film_film_id_seq;
@@ -290,6 +294,10 @@ DROP TYPE mpaa_rating;",
     assert_eq!(
         pg.rows(&db, "SELECT nextval('film_film_id_seq')"),
         vec!["4"]
+    );
+    assert_eq!(
+        pg.rows(&db, "SELECT nextval('language_language_id_seq')"),
+        vec!["3"]
     );
     assert_eq!(
         pg.rows(&db, "SELECT count(*) FROM strata.archives"),

@@ -698,3 +698,62 @@ pub(super) fn drop_comments(rec: &mut Recorder, target: &str) -> Result<(), Faul
     }
     Ok(())
 }
+
+/// A serial column of `table` expanded as PostgreSQL expands it: the
+/// sequence `<table>_<column>_seq` (a number added while the name is
+/// taken) made first, and the column `integer` (`bigint`, `smallint`)
+/// NOT NULL DEFAULT `nextval('<sequence>'::regclass)`. The sequence is not
+/// owned by the column (strata does not record OWNED BY): it stays when
+/// the table goes, until dropped.
+pub(super) fn expand_serial(
+    rec: &mut Recorder,
+    table: &str,
+    column: &mut strata_schema::Column,
+) -> Result<(), Fault> {
+    let base = match column.ty.as_str() {
+        "serial" | "serial4" => "integer",
+        "bigserial" | "serial8" => "bigint",
+        "smallserial" | "serial2" => "smallint",
+        _ => return Ok(()),
+    };
+    if column.default.is_some() || column.generated.is_some() {
+        return refuse(format!(
+            "column {table}.{} is {} and has a default of its own: a serial column's default is its sequence",
+            column.name, column.ty
+        ));
+    }
+    let stem = format!("{table}_{}", column.name);
+    let taken = |n: &str| {
+        rec.schema.definitions.contains_key(n)
+            || rec.schema.tables.contains_key(n)
+            || rec.schema.views.contains_key(n)
+            || rec.schema.indexes.contains_key(n)
+    };
+    let mut name = format!("{stem}_seq");
+    let mut k = 0;
+    while taken(&name) {
+        k += 1;
+        name = format!("{stem}_seq{k}");
+    }
+    if name.len() > 63 {
+        return refuse(format!(
+            "the sequence of serial column {table}.{} would be named {name}, longer than PostgreSQL's 63 bytes; create a sequence of a shorter name and give the column DEFAULT nextval(...)",
+            column.name
+        ));
+    }
+    rec.push(Op::CreateDefinition {
+        definition: Definition {
+            kind: DefinitionKind::Sequence,
+            name: name.clone(),
+            sql: format!("CREATE SEQUENCE {} AS {base}", ident(&name)),
+            depends_on: Vec::new(),
+        },
+    })?;
+    column.ty = base.to_string();
+    column.not_null = true;
+    column.default = Some(format!(
+        "nextval({}::regclass)",
+        crate::render::literal(&ident(&name))
+    ));
+    Ok(())
+}

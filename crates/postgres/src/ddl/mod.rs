@@ -37,9 +37,11 @@
 //!
 //! A declared type is kept as written, with its unquoted words in lower
 //! case and spaces normalized (see `grammar::type_name`): `VARCHAR(50)`
-//! is `varchar(50)`, `INT` stays `int` (not `integer`). serial types and
-//! identity columns are refused: they need a sequence, which the model
-//! does not hold yet. A PRIMARY KEY makes its columns NOT NULL, as in
+//! is `varchar(50)`, `INT` stays `int` (not `integer`). A serial column
+//! is expanded as PostgreSQL expands it (see `definitions`): a sequence
+//! `<table>_<column>_seq` made first, the column `integer` NOT NULL
+//! DEFAULT `nextval('<table>_<column>_seq'::regclass)`. Identity columns
+//! are refused. A PRIMARY KEY makes its columns NOT NULL, as in
 //! PostgreSQL.
 //!
 //! # Statements
@@ -320,6 +322,10 @@ fn create_table(c: &mut Cursor, rec: &mut Recorder) -> Result<(), Fault> {
     if if_not_exists && relation_exists(&rec.schema, &table.name) {
         return Ok(());
     }
+    let name = table.name.clone();
+    for column in table.columns.iter_mut() {
+        definitions::expand_serial(rec, &name, column)?;
+    }
     name_constraints(&rec.schema, &table, &mut constraints);
     for constraint in constraints {
         match constraint {
@@ -517,9 +523,11 @@ fn alteration(c: &mut Cursor, rec: &mut Recorder, table: &str) -> Result<(), Fau
             return refuse(format!("cannot add a PRIMARY KEY column to {table}: strata's model has no op for adding a primary key; create the table with it"));
         }
         let at = rec.table(table)?.columns.len();
+        let mut column = def.column;
+        definitions::expand_serial(rec, table, &mut column)?;
         rec.push(Op::AddColumn {
             table: table.to_string(),
-            column: def.column,
+            column,
             position: position(at)?,
         })?;
         for constraint in def.constraints {

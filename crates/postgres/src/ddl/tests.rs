@@ -234,12 +234,8 @@ fn names_fold_unless_quoted() {
 fn refusals_say_why() {
     for (sql, says) in [
         (
-            "CREATE TABLE t (id serial)",
-            "serial columns are not recorded",
-        ),
-        (
-            "CREATE TABLE t (id BIGSERIAL PRIMARY KEY)",
-            "bigserial columns",
+            "CREATE TABLE t (id serial DEFAULT 1)",
+            "a default of its own",
         ),
         (
             "CREATE TABLE t (id int GENERATED ALWAYS AS IDENTITY)",
@@ -280,7 +276,6 @@ fn refusals_say_why() {
         let m = not_recordable(sql);
         assert!(m.contains(says), "{sql}: {m}");
     }
-    assert!(not_recordable("CREATE TABLE t (id serial)").contains("no sequences"));
 }
 
 #[test]
@@ -890,4 +885,30 @@ fn definitions_replaced_and_dropped() {
         err(&head, "DROP DOMAIN f").kind,
         DdlErrorKind::Project(_) | DdlErrorKind::NotRecordable(_)
     ));
+}
+
+#[test]
+fn serial_columns_expand_as_postgresql_expands_them() {
+    let s = schema(
+        "CREATE SEQUENCE t_id_seq;
+         CREATE TABLE t (id BIGSERIAL PRIMARY KEY, n smallserial);
+         ALTER TABLE t ADD COLUMN m serial;",
+    );
+    let t = &s.tables["t"];
+    assert_eq!(t.columns[0].ty, "bigint");
+    assert!(t.columns[0].not_null);
+    assert_eq!(
+        t.columns[0].default.as_deref(),
+        Some("nextval('t_id_seq1'::regclass)")
+    );
+    assert_eq!(
+        s.definitions["t_id_seq1"].sql,
+        "CREATE SEQUENCE t_id_seq1 AS bigint"
+    );
+    assert_eq!(
+        s.definitions["t_n_seq"].sql,
+        "CREATE SEQUENCE t_n_seq AS smallint"
+    );
+    assert_eq!(t.columns[2].ty, "integer");
+    assert!(s.definitions.contains_key("t_m_seq"));
 }

@@ -33,16 +33,6 @@ const COLUMN_CLAUSES: [&str; 10] = [
     "GENERATED",
 ];
 
-/// The types PostgreSQL backs with a sequence.
-pub(crate) const SERIALS: [&str; 6] = [
-    "serial",
-    "serial2",
-    "serial4",
-    "serial8",
-    "smallserial",
-    "bigserial",
-];
-
 pub(crate) const NO_SEQUENCES: &str = "strata's model holds no sequences yet, and serial and identity columns need one; declare the column with a plain integer type";
 
 /// A constraint as written, not yet named when written without a name.

@@ -77,6 +77,12 @@
 //!   not part of the statement). The model keeps triggers by name, so two
 //!   triggers of one name on two tables (which PostgreSQL allows) cannot
 //!   both be recorded yet. OR REPLACE and CONSTRAINT triggers are refused.
+//! - CREATE SEQUENCE / TYPE (ENUM or composite) / DOMAIN / \[OR REPLACE\]
+//!   FUNCTION / \[OR REPLACE\] PROCEDURE / AGGREGATE / MATERIALIZED VIEW,
+//!   COMMENT ON ... IS '...' | NULL, and DROP SEQUENCE / TYPE / DOMAIN /
+//!   FUNCTION / PROCEDURE / AGGREGATE / MATERIALIZED VIEW: definitions kept
+//!   whole (see `definitions` and docs/postgres-target.md). A serial column
+//!   is expanded into its sequence and a NOT NULL DEFAULT nextval(...).
 //! - INSERT, UPDATE, DELETE (and WITH ... leading into one) as data steps;
 //!   BEGIN / START TRANSACTION / COMMIT / END, which record nothing
 //!   (strata runs each change in one transaction of its own).

@@ -404,6 +404,15 @@ impl Planner<'_> {
                 self.emit(render::drop_definition(definition))
             }
             Op::ReplaceDefinition { from, to } => {
+                let labels = |d: &strata_schema::Definition| {
+                    (d.kind == strata_schema::DefinitionKind::Type)
+                        .then(|| crate::ddl::definitions::enum_labels(&d.sql))
+                        .flatten()
+                };
+                if let (Some(a), Some(b)) = (labels(from), labels(to)) {
+                    self.replace_enum(&to.name, &a, &b);
+                    return Ok(());
+                }
                 for sql in render::replace_definition(from, to) {
                     self.emit(sql);
                 }
@@ -481,6 +490,104 @@ impl Planner<'_> {
             self.qualified("archives"),
             h.id
         ));
+    }
+
+    /// Enum type `name`'s values from `a` to `b`: one value added or
+    /// renamed natively (`ALTER TYPE ... ADD VALUE [BEFORE | AFTER]`,
+    /// `RENAME VALUE`); anything else (a value taken away) by a new type:
+    /// the old one renamed, the new one made, every column of the type
+    /// moved to it (`USING c::text::type`, refused first, clearly, when
+    /// a row holds a value the new type lacks), the old one dropped.
+    fn replace_enum(&mut self, name: &str, a: &[String], b: &[String]) {
+        let t = ident(name);
+        if b.len() == a.len() + 1 {
+            if let Some(k) = (0..b.len()).find(|&k| {
+                let mut rest = b.to_vec();
+                rest.remove(k);
+                rest == a
+            }) {
+                let place = match (k.checked_sub(1), b.get(k + 1)) {
+                    (_, Some(next)) => format!(" BEFORE {}", literal(next)),
+                    (Some(p), None) => format!(" AFTER {}", literal(&b[p])),
+                    (None, None) => String::new(),
+                };
+                self.emit(format!(
+                    "ALTER TYPE {t} ADD VALUE {}{place}",
+                    literal(&b[k])
+                ));
+                return;
+            }
+        }
+        if a.len() == b.len() {
+            let differ: Vec<usize> = (0..a.len()).filter(|&k| a[k] != b[k]).collect();
+            if let [k] = differ.as_slice() {
+                if !a.contains(&b[*k]) {
+                    self.emit(format!(
+                        "ALTER TYPE {t} RENAME VALUE {} TO {}",
+                        literal(&a[*k]),
+                        literal(&b[*k])
+                    ));
+                    return;
+                }
+            }
+        }
+        let old = format!("{name}_strata_old");
+        let columns: Vec<(String, Column)> = self
+            .schema
+            .tables
+            .values()
+            .flat_map(|tb| {
+                tb.columns
+                    .iter()
+                    .filter(|c| c.ty == name || c.ty == t)
+                    .map(|c| (tb.name.clone(), c.clone()))
+            })
+            .collect();
+        let kept: Vec<String> = b.iter().map(|l| literal(l)).collect();
+        for (table, c) in &columns {
+            let message = format!(
+                "rows of {table}.{} hold a value enum {name} no longer has: change them first",
+                c.name
+            );
+            self.emit(format!(
+                "DO $strata$ BEGIN IF EXISTS (SELECT 1 FROM {} WHERE {}::text NOT IN ({})) THEN RAISE EXCEPTION {}; END IF; END $strata$",
+                ident(table),
+                ident(&c.name),
+                kept.join(", "),
+                literal(&message)
+            ));
+        }
+        self.emit(format!("ALTER TYPE {t} RENAME TO {}", ident(&old)));
+        self.emit(crate::ddl::definitions::enum_sql(name, b));
+        // A comment stays with the old type: the new one gets it again.
+        let comments: Vec<String> = self
+            .schema
+            .definitions
+            .values()
+            .filter(|d| {
+                d.kind == strata_schema::DefinitionKind::Comment
+                    && d.depends_on.iter().any(|x| x == name)
+            })
+            .map(|d| d.sql.clone())
+            .collect();
+        for sql in comments {
+            self.emit(sql);
+        }
+        for (table, c) in &columns {
+            let (tb, cn) = (ident(table), ident(&c.name));
+            if c.default.is_some() {
+                self.emit(format!("ALTER TABLE {tb} ALTER COLUMN {cn} DROP DEFAULT"));
+            }
+            self.emit(format!(
+                "ALTER TABLE {tb} ALTER COLUMN {cn} TYPE {t} USING {cn}::text::{t}"
+            ));
+            if let Some(d) = &c.default {
+                self.emit(format!(
+                    "ALTER TABLE {tb} ALTER COLUMN {cn} SET DEFAULT {d}"
+                ));
+            }
+        }
+        self.emit(format!("DROP TYPE {}", ident(&old)));
     }
 
     /// Whether `ty` (an array of it too) is a type or domain of the schema.

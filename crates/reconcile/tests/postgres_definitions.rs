@@ -304,3 +304,55 @@ DROP TYPE mpaa_rating;",
         vec!["0"]
     );
 }
+
+#[test]
+fn enum_values_added_renamed_and_taken_away_by_a_revert() {
+    let pg = pg();
+    let h = history();
+    h.record(PAGILA_TYPES);
+    h.record(ROWS);
+    // PostgreSQL cannot change the type of a column a view reads.
+    h.record("DROP MATERIALIZED VIEW film_by_rating;");
+    h.record("ALTER TYPE mpaa_rating ADD VALUE 'X' AFTER 'PG';");
+    h.record("ALTER TYPE public.mpaa_rating RENAME VALUE 'NC-17' TO 'NC17';");
+    let db = pg.database("a");
+    move_to(&pg, &h, &db, h.head());
+    clean(&pg, &h, &db);
+    assert_eq!(
+        pg.rows(&db, "SELECT enum_range(NULL::mpaa_rating)"),
+        vec!["{G,PG,X,PG-13,R,NC17}"]
+    );
+    assert_eq!(
+        pg.rows(&db, "SELECT rating FROM film WHERE film_id = 3"),
+        vec!["NC17"]
+    );
+    // Taking 'X' away while a row holds it is refused, naming the column.
+    pg.client(&db)
+        .batch_execute("UPDATE film SET rating = 'X' WHERE film_id = 2")
+        .expect("update");
+    let r = Reconciler::new(&pg.target, &h.ledger);
+    let mut d = r.open(&db).expect("open");
+    let survey = r.survey(&d).expect("survey");
+    let planned = r.plan(&d, survey, 2).expect("a plan");
+    let e = strata_reconcile::apply(&mut d, &planned, &Mover::named("test"))
+        .expect_err("a row holds 'X'");
+    assert!(e.to_string().contains("film.rating"), "{e}");
+    pg.client(&db)
+        .batch_execute("UPDATE film SET rating = 'G' WHERE film_id = 2")
+        .expect("update");
+    move_to(&pg, &h, &db, 2);
+    clean(&pg, &h, &db);
+    assert_eq!(
+        pg.rows(&db, "SELECT enum_range(NULL::mpaa_rating)"),
+        vec!["{G,PG,PG-13,R,NC-17}"]
+    );
+    assert_eq!(
+        pg.rows(
+            &db,
+            "SELECT string_agg(rating::text, '|' ORDER BY film_id) FROM film"
+        ),
+        vec!["PG|G|NC-17"]
+    );
+    move_to(&pg, &h, &db, h.head());
+    clean(&pg, &h, &db);
+}

@@ -757,3 +757,119 @@ pub(super) fn expand_serial(
     ));
     Ok(())
 }
+
+/// The labels of an enum type's statement, `None` when it is not one.
+pub(crate) fn enum_labels(sql: &str) -> Option<Vec<String>> {
+    let tokens = super::script::tokenize(sql).ok()?;
+    let sig: Vec<&TokenWithSpan> = tokens.iter().filter(|t| is_significant(&t.token)).collect();
+    let at = sig.iter().position(|t| is_word(&t.token, "ENUM"))?;
+    let mut out = Vec::new();
+    for t in &sig[at + 1..] {
+        match &t.token {
+            Token::SingleQuotedString(s) => out.push(s.clone()),
+            Token::LParen | Token::Comma => {}
+            Token::RParen => return Some(out),
+            _ => return None,
+        }
+    }
+    None
+}
+
+/// ALTER TYPE name ADD VALUE \[IF NOT EXISTS\] 'v' \[BEFORE | AFTER 'w'\]
+/// and ALTER TYPE name RENAME VALUE 'a' TO 'b': the enum type replaced by
+/// one with the labels it then has (`CREATE TYPE name AS ENUM (...)`).
+pub(super) fn alter_type(
+    _source: &Source,
+    statement: &Statement,
+    rec: &mut Recorder,
+) -> Result<(), Fault> {
+    let tokens = significant(statement);
+    let (name, mut at) = qualified(&tokens, 2)?;
+    let from = match rec.schema.definitions.get(&name) {
+        Some(d) if d.kind == DefinitionKind::Type => d.clone(),
+        _ => {
+            return Err(Fault::Project(ProjectError::NoSuchObject {
+                kind: "type",
+                name,
+            }))
+        }
+    };
+    let Some(mut labels) = enum_labels(&from.sql) else {
+        return refuse(format!(
+            "ALTER TYPE of {name} is not recorded: only an enum type's values are altered; drop the type and create it again"
+        ));
+    };
+    let word = |at: usize, w: &str| tokens.get(at).is_some_and(|t| is_word(&t.token, w));
+    let string = |at: usize| match tokens.get(at).map(|t| &t.token) {
+        Some(Token::SingleQuotedString(s)) => Ok(s.clone()),
+        _ => Err(Fault::Syntax("expected a quoted enum value".into())),
+    };
+    if word(at, "ADD") && word(at + 1, "VALUE") {
+        at += 2;
+        let if_not_exists = word(at, "IF") && word(at + 1, "NOT") && word(at + 2, "EXISTS");
+        if if_not_exists {
+            at += 3;
+        }
+        let value = string(at)?;
+        at += 1;
+        if labels.contains(&value) {
+            if if_not_exists {
+                return Ok(());
+            }
+            return refuse(format!("enum {name} already has the value '{value}'"));
+        }
+        let place = if word(at, "BEFORE") || word(at, "AFTER") {
+            let before = word(at, "BEFORE");
+            let other = string(at + 1)?;
+            at += 2;
+            let k = labels.iter().position(|l| *l == other).ok_or_else(|| {
+                Fault::NotRecordable(format!("enum {name} has no value '{other}'"))
+            })?;
+            if before {
+                k
+            } else {
+                k + 1
+            }
+        } else {
+            labels.len()
+        };
+        labels.insert(place, value);
+    } else if word(at, "RENAME") && word(at + 1, "VALUE") {
+        let old = string(at + 2)?;
+        if !word(at + 3, "TO") {
+            return Err(Fault::Syntax("expected RENAME VALUE 'old' TO 'new'".into()));
+        }
+        let new = string(at + 4)?;
+        at += 5;
+        let k = labels
+            .iter()
+            .position(|l| *l == old)
+            .ok_or_else(|| Fault::NotRecordable(format!("enum {name} has no value '{old}'")))?;
+        if labels.contains(&new) {
+            return refuse(format!("enum {name} already has the value '{new}'"));
+        }
+        labels[k] = new;
+    } else {
+        return refuse(format!(
+            "this ALTER TYPE of {name} is not recorded: strata records ADD VALUE and RENAME VALUE"
+        ));
+    }
+    if at != tokens.len() {
+        return Err(Fault::Syntax("expected the end of the statement".into()));
+    }
+    let to = Definition {
+        sql: enum_sql(&name, &labels),
+        ..from.clone()
+    };
+    rec.push(Op::ReplaceDefinition { from, to })
+}
+
+/// `CREATE TYPE name AS ENUM ('a', ...)`.
+pub(crate) fn enum_sql(name: &str, labels: &[String]) -> String {
+    let labels: Vec<String> = labels.iter().map(|l| crate::render::literal(l)).collect();
+    format!(
+        "CREATE TYPE {} AS ENUM ({})",
+        ident(name),
+        labels.join(", ")
+    )
+}

@@ -90,7 +90,7 @@
 //! Anything else is unsupported.
 
 mod cursor;
-mod definitions;
+pub(crate) mod definitions;
 mod grammar;
 mod names;
 mod script;
@@ -261,6 +261,7 @@ fn statement_ops(source: &Source, statement: &Statement, rec: &mut Recorder) -> 
             "recursive views are not recorded: write the view with WITH RECURSIVE in its query",
         ),
         ["ALTER", "TABLE", ..] => alter_table(&mut c, rec),
+        ["ALTER", "TYPE", ..] => definitions::alter_type(source, statement, rec),
         ["DROP", "TABLE" | "INDEX" | "VIEW" | "TRIGGER", ..] => drop(&mut c, rec),
         ["INSERT" | "UPDATE" | "DELETE" | "WITH", ..] => data(&mut c, statement, rec),
         ["BEGIN" | "START" | "COMMIT" | "END", ..] => {

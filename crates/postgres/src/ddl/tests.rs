@@ -912,3 +912,31 @@ fn serial_columns_expand_as_postgresql_expands_them() {
     assert_eq!(t.columns[2].ty, "integer");
     assert!(s.definitions.contains_key("t_m_seq"));
 }
+
+#[test]
+fn enum_values_added_and_renamed_replace_the_type() {
+    let head = schema("CREATE TYPE r AS ENUM ('G', 'PG');");
+    let ops = ops_on(
+        &head,
+        "ALTER TYPE r ADD VALUE 'X' BEFORE 'PG'; ALTER TYPE r ADD VALUE IF NOT EXISTS 'G';
+         ALTER TYPE r RENAME VALUE 'G' TO 'General';",
+    );
+    let sql: Vec<&str> = ops
+        .iter()
+        .map(|op| match op {
+            Op::ReplaceDefinition { to, .. } => to.sql.as_str(),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        sql,
+        [
+            "CREATE TYPE r AS ENUM ('G', 'X', 'PG')",
+            "CREATE TYPE r AS ENUM ('General', 'X', 'PG')"
+        ]
+    );
+    assert!(matches!(err(&head, "ALTER TYPE r ADD VALUE 'G'").kind,
+        DdlErrorKind::NotRecordable(m) if m.contains("already has")));
+    assert!(matches!(err(&head, "ALTER TYPE r OWNER TO x").kind,
+        DdlErrorKind::NotRecordable(m) if m.contains("ADD VALUE and RENAME VALUE")));
+}

@@ -356,3 +356,52 @@ fn enum_values_added_renamed_and_taken_away_by_a_revert() {
     move_to(&pg, &h, &db, h.head());
     clean(&pg, &h, &db);
 }
+
+#[test]
+fn pagila_routine_signatures_are_the_servers() {
+    let pg = pg();
+    let h = history();
+    h.record(
+        "CREATE FUNCTION public.film_in_stock(p_film_id integer, p_store_id int4, OUT p_film_count integer) RETURNS SETOF integer
+    LANGUAGE sql
+    AS $_$ SELECT $1 + $2 $_$;
+CREATE FUNCTION public.last_day(timestamp with time zone) RETURNS date
+    LANGUAGE sql IMMUTABLE STRICT
+    AS $_$
+  SELECT CASE
+    WHEN EXTRACT(MONTH FROM $1) = 12 THEN
+      (((EXTRACT(YEAR FROM $1) + 1) operator(pg_catalog.||) '-01-01')::date - INTERVAL '1 day')::date
+    ELSE
+      ((EXTRACT(YEAR FROM $1) operator(pg_catalog.||) '-' operator(pg_catalog.||) (EXTRACT(MONTH FROM $1) + 1) operator(pg_catalog.||) '-01')::date - INTERVAL '1 day')::date
+    END
+$_$;
+CREATE FUNCTION balance(p_customer_id int, p_effective_date timestamptz DEFAULT now(), VARIADIC p_rest varchar(10)[] DEFAULT '{}') RETURNS numeric
+    LANGUAGE plpgsql AS $$ BEGIN RETURN 0; END $$;
+CREATE PROCEDURE p(IN a integer, INOUT b text) LANGUAGE plpgsql AS $$ BEGIN b := a::text; END $$;
+COMMENT ON FUNCTION last_day(timestamptz) IS 'the last day of the month';",
+    );
+    let db = pg.database("a");
+    move_to(&pg, &h, &db, h.head());
+    clean(&pg, &h, &db);
+    let keys: Vec<String> = h
+        .ledger
+        .schema_at(h.head())
+        .expect("schema")
+        .definitions
+        .into_keys()
+        .collect();
+    let mut live: Vec<String> = pg.rows(
+        &db,
+        "SELECT string_agg(p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')', '|') \
+         FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'public'",
+    )[0]
+    .split('|')
+    .map(str::to_string)
+    .collect();
+    live.push("FUNCTION last_day(timestamp with time zone)".to_string());
+    live.sort();
+    assert_eq!(keys, live);
+    let b = pg.database("b");
+    move_to(&pg, &h, &b, h.head());
+    clean(&pg, &h, &b);
+}

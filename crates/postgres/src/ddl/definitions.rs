@@ -289,8 +289,8 @@ fn arguments(
     Ok((out.join(", "), end))
 }
 
-/// One argument as PostgreSQL names it in a signature, `None` for an OUT
-/// argument of a function (not part of its identity).
+/// One argument as `pg_get_function_identity_arguments` writes it: OUT
+/// arguments included, a procedure's modes all written.
 fn argument(source: &Source, arg: &[TokenWithSpan], kind: DefinitionKind) -> Option<String> {
     let mut arg = arg;
     // Up to DEFAULT or `=`.
@@ -308,9 +308,6 @@ fn argument(source: &Source, arg: &[TokenWithSpan], kind: DefinitionKind) -> Opt
             arg = &arg[1..];
         }
     }
-    if mode.as_deref() == Some("OUT") && kind != DefinitionKind::Procedure {
-        return None;
-    }
     let whole = type_text(source, arg);
     let (name, ty) = if arg.len() > 1 && !is_type(&whole) {
         (name_of(&arg[0].token), type_text(source, &arg[1..]))
@@ -318,7 +315,14 @@ fn argument(source: &Source, arg: &[TokenWithSpan], kind: DefinitionKind) -> Opt
         (None, whole)
     };
     let mut out = String::new();
-    if let Some(m) = mode.filter(|m| m != "IN") {
+    // A procedure's arguments are all marked, IN too (PostgreSQL's
+    // print_function_arguments).
+    let mode = match mode {
+        None if kind == DefinitionKind::Procedure => Some("IN".to_string()),
+        Some(m) if m == "IN" && kind != DefinitionKind::Procedure => None,
+        m => m,
+    };
+    if let Some(m) = mode {
         out.push_str(&m);
         out.push(' ');
     }

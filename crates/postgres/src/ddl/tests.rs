@@ -827,7 +827,7 @@ fn definitions_are_kept_whole_under_postgres_names() {
     assert_eq!(
         definition(
             &s,
-            "f(a integer, c character varying, VARIADIC d numeric[])"
+            "f(a integer, OUT b text, c character varying, VARIADIC d numeric[])"
         )
         .kind,
         K::Function

@@ -1117,3 +1117,87 @@ fn a_desired_schema_with_partitions_is_reached_and_left() {
     assert_eq!(all["a_payment"].len(), 1);
     assert_eq!(all["payment_a"].len(), 1);
 }
+/// Definitions kept whole, through the binary: an enum, a domain, a
+/// function and the trigger that runs it, a serial column, a materialized
+/// view, comments.
+const DEFINITIONS: &str = "
+CREATE TYPE mpaa_rating AS ENUM ('G', 'PG', 'PG-13', 'R', 'NC-17');
+CREATE DOMAIN year AS integer CONSTRAINT year_check CHECK (VALUE >= 1901 AND VALUE <= 2155);
+CREATE FUNCTION last_updated() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.last_update = CURRENT_TIMESTAMP;
+    RETURN NEW;
+END $$;
+CREATE TABLE film (
+    film_id serial PRIMARY KEY,
+    title text NOT NULL,
+    release_year year,
+    rating mpaa_rating DEFAULT 'G',
+    last_update timestamp with time zone DEFAULT now() NOT NULL
+);
+CREATE TRIGGER last_updated BEFORE UPDATE ON film FOR EACH ROW EXECUTE FUNCTION last_updated();
+CREATE MATERIALIZED VIEW film_by_rating AS SELECT rating, count(*) AS n FROM film GROUP BY rating;
+COMMENT ON TABLE film IS 'Films, one a row';
+COMMENT ON COLUMN film.rating IS 'The MPAA rating';
+";
+
+/// The state of every sequence of the public schema.
+fn sequences(client: &mut Client) -> Vec<String> {
+    client
+        .query(
+            "SELECT format('%s %s', sequencename, coalesce(last_value::text, 'unused')) FROM pg_sequences \
+             WHERE schemaname = 'public' ORDER BY 1",
+            &[],
+        )
+        .expect("sequences")
+        .iter()
+        .map(|r| r.get(0))
+        .collect()
+}
+
+#[test]
+fn definitions_survive_a_revert_to_nothing_and_the_redo() {
+    let pg = Pg::new();
+    let db = pg.database("defs");
+    pg.record("films", DEFINITIONS);
+    pg.ok(&["apply", "--db", &db]);
+    pg.ok(&["status", "--db", &db]);
+    let mut c = pg.client(&db);
+    c.batch_execute(
+        "INSERT INTO film (title, release_year, rating) VALUES \
+         ('ACADEMY DINOSAUR', 2006, 'PG'), ('ACE GOLDFINGER', 2006, 'G'), ('ADAPTATION HOLES', 2007, 'NC-17'); \
+         DELETE FROM film WHERE title = 'ACE GOLDFINGER'; \
+         REFRESH MATERIALIZED VIEW film_by_rating",
+    )
+    .expect("rows");
+    let before = rows(&mut c);
+    let counters = sequences(&mut c);
+    assert_eq!(counters, ["film_film_id_seq 3"]);
+
+    pg.ok(&["revert", "--to", "0", "-m", "nothing"]);
+    pg.ok(&["apply", "--db", &db]);
+    assert!(rows(&mut c).is_empty(), "no user table is left");
+    assert!(sequences(&mut c).is_empty(), "no sequence is left");
+
+    pg.ok(&["revert", "head", "-m", "redo"]);
+    pg.ok(&["apply", "--db", &db]);
+    pg.ok(&["status", "--db", &db]);
+    assert_eq!(rows(&mut c), before, "every row is back");
+    assert_eq!(
+        sequences(&mut c),
+        counters,
+        "the sequence goes on where it was"
+    );
+    let comment: String = c
+        .query_one("SELECT obj_description('film'::regclass)", &[])
+        .expect("comment")
+        .get(0);
+    assert_eq!(comment, "Films, one a row");
+
+    // A function changed by hand is drift.
+    c.batch_execute(
+        "CREATE OR REPLACE FUNCTION last_updated() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$",
+    )
+    .expect("by hand");
+    pg.fails(&["status", "--db", &db], 4);
+}

@@ -20,6 +20,8 @@ pub enum Kind {
     /// A column's values before a type change, with the key that finds
     /// each row and (`strata after`) the value the change gave it.
     Values,
+    /// A dropped sequence's state: its `last_value` and `is_called`.
+    Sequence,
 }
 
 impl Kind {
@@ -28,6 +30,7 @@ impl Kind {
             Kind::Table => "table",
             Kind::Column => "column",
             Kind::Values => "values",
+            Kind::Sequence => "sequence",
         }
     }
 
@@ -36,6 +39,7 @@ impl Kind {
             "table" => Some(Kind::Table),
             "column" => Some(Kind::Column),
             "values" => Some(Kind::Values),
+            "sequence" => Some(Kind::Sequence),
             _ => None,
         }
     }

@@ -62,6 +62,10 @@ pub fn introspect<C: GenericClient>(client: &mut C, ns: &str) -> Result<Schema, 
         let name: String = row.get(1);
         let kind: String = row.get(2);
         let partition: bool = row.get(3);
+        if kind == "m" {
+            // A materialized view: a definition (crate::defs).
+            continue;
+        }
         if kind != "r" && kind != "p" {
             let what = match kind.as_str() {
                 "m" => "a materialized view",
@@ -335,6 +339,7 @@ pub fn introspect<C: GenericClient>(client: &mut C, ns: &str) -> Result<Schema, 
             },
         );
     }
+    crate::defs::introspect_definitions(client, ns, &mut schema)?;
     Ok(schema)
 }
 

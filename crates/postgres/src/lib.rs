@@ -14,6 +14,7 @@ pub mod apply;
 pub mod cluster;
 pub mod custody;
 pub mod ddl;
+pub mod defs;
 pub mod desired;
 pub mod error;
 pub mod introspect;

@@ -249,7 +249,26 @@ impl Planner<'_> {
                     purged_at: None,
                 };
                 let (index, a) = self.new_archive(what, seq, at);
-                self.archive_statement(index, format!("CREATE TABLE {} AS TABLE {t}", self.qualified(&a)));
+                let sql = if table.columns.iter().any(|c| self.user_type(&c.ty)) {
+                    // Values of a type or domain of the schema are kept as
+                    // text, so the type can go after the table.
+                    let select: Vec<String> = table
+                        .columns
+                        .iter()
+                        .map(|c| match self.user_type(&c.ty) {
+                            true => format!("{0}::text AS {0}", ident(&c.name)),
+                            false => ident(&c.name),
+                        })
+                        .collect();
+                    format!(
+                        "CREATE TABLE {} AS SELECT {} FROM {t}",
+                        self.qualified(&a),
+                        select.join(", ")
+                    )
+                } else {
+                    format!("CREATE TABLE {} AS TABLE {t}", self.qualified(&a))
+                };
+                self.archive_statement(index, sql);
                 self.emit(format!("DROP TABLE {t}"));
             }
             Op::RenameTable { from, to } => {
@@ -396,9 +415,30 @@ impl Planner<'_> {
                 };
                 self.emit(sql)
             }
-            Op::CreateDefinition { definition } => self.emit(definition.sql.clone()),
-            Op::DropDefinition { definition } => self.emit(render::drop_definition(definition)),
+            Op::CreateDefinition { definition } => {
+                self.emit(definition.sql.clone());
+                if definition.kind == strata_schema::DefinitionKind::Sequence {
+                    if let Some(k) = self.held_for(lineage, Kind::Sequence) {
+                        self.restore_sequence(k, &definition.name);
+                    }
+                }
+            }
+            Op::DropDefinition { definition } => {
+                if definition.kind == strata_schema::DefinitionKind::Sequence {
+                    self.archive_sequence(&definition.name, lineage, seq, at);
+                }
+                self.emit(render::drop_definition(definition))
+            }
             Op::ReplaceDefinition { from, to } => {
+                let labels = |d: &strata_schema::Definition| {
+                    (d.kind == strata_schema::DefinitionKind::Type)
+                        .then(|| crate::ddl::definitions::enum_labels(&d.sql))
+                        .flatten()
+                };
+                if let (Some(a), Some(b)) = (labels(from), labels(to)) {
+                    self.replace_enum(&to.name, &a, &b);
+                    return Ok(());
+                }
                 for sql in render::replace_definition(from, to) {
                     self.emit(sql);
                 }
@@ -419,6 +459,176 @@ impl Planner<'_> {
             archive_table: h.archive_table.clone(),
             purged_at: h.purged_at.clone().unwrap_or_default(),
         });
+    }
+
+    /// Keeps the state of sequence `name`, which the op drops: a
+    /// sequence's state is data, and the op that brings it back sets it
+    /// again ([`Planner::restore_sequence`]).
+    fn archive_sequence(&mut self, name: &str, lineage: Lineage, seq: u64, at: u32) {
+        let what = Held {
+            id: 0,
+            archive_table: String::new(),
+            lineage,
+            kind: Kind::Sequence,
+            table: name.to_string(),
+            column: None,
+            key: Vec::new(),
+            values: vec!["last_value".to_string(), "is_called".to_string()],
+            rows: 0,
+            purged_at: None,
+        };
+        let (index, a) = self.new_archive(what, seq, at);
+        self.archive_statement(
+            index,
+            format!(
+                "CREATE TABLE {} AS SELECT \"last_value\", \"is_called\" FROM {}",
+                self.qualified(&a),
+                ident(name)
+            ),
+        );
+    }
+
+    /// Sets sequence `name`, made again, to the state archive `k` kept.
+    fn restore_sequence(&mut self, k: usize, name: &str) {
+        let h = self.held.remove(k);
+        if h.purged_at.is_some() {
+            self.loss(&h);
+            return;
+        }
+        let a = self.qualified(&h.archive_table);
+        self.plan.restores.push(Restore {
+            id: h.id,
+            table: name.to_string(),
+            column: None,
+            archive_table: h.archive_table.clone(),
+        });
+        let index = self.plan.restores.len() - 1;
+        self.plan.statements.push(Statement {
+            sql: format!(
+                "SELECT setval({}, \"last_value\", \"is_called\") FROM {a}",
+                literal(&ident(name))
+            ),
+            role: Role::Restore { index },
+        });
+        self.emit(format!("DROP TABLE {a}"));
+        self.emit(format!(
+            "DELETE FROM {} WHERE \"id\" = {}",
+            self.qualified("archives"),
+            h.id
+        ));
+    }
+
+    /// Enum type `name`'s values from `a` to `b`: one value added or
+    /// renamed natively (`ALTER TYPE ... ADD VALUE [BEFORE | AFTER]`,
+    /// `RENAME VALUE`); anything else (a value taken away) by a new type:
+    /// the old one renamed, the new one made, every column of the type
+    /// moved to it (`USING c::text::type`, refused first, clearly, when
+    /// a row holds a value the new type lacks), the old one dropped.
+    fn replace_enum(&mut self, name: &str, a: &[String], b: &[String]) {
+        let t = ident(name);
+        if b.len() == a.len() + 1 {
+            if let Some(k) = (0..b.len()).find(|&k| {
+                let mut rest = b.to_vec();
+                rest.remove(k);
+                rest == a
+            }) {
+                let place = match (k.checked_sub(1), b.get(k + 1)) {
+                    (_, Some(next)) => format!(" BEFORE {}", literal(next)),
+                    (Some(p), None) => format!(" AFTER {}", literal(&b[p])),
+                    (None, None) => String::new(),
+                };
+                self.emit(format!(
+                    "ALTER TYPE {t} ADD VALUE {}{place}",
+                    literal(&b[k])
+                ));
+                return;
+            }
+        }
+        if a.len() == b.len() {
+            let differ: Vec<usize> = (0..a.len()).filter(|&k| a[k] != b[k]).collect();
+            if let [k] = differ.as_slice() {
+                if !a.contains(&b[*k]) {
+                    self.emit(format!(
+                        "ALTER TYPE {t} RENAME VALUE {} TO {}",
+                        literal(&a[*k]),
+                        literal(&b[*k])
+                    ));
+                    return;
+                }
+            }
+        }
+        let old = format!("{name}_strata_old");
+        let columns: Vec<(String, Column)> = self
+            .schema
+            .tables
+            .values()
+            .flat_map(|tb| {
+                tb.columns
+                    .iter()
+                    .filter(|c| c.ty == name || c.ty == t)
+                    .map(|c| (tb.name.clone(), c.clone()))
+            })
+            .collect();
+        let kept: Vec<String> = b.iter().map(|l| literal(l)).collect();
+        for (table, c) in &columns {
+            let message = format!(
+                "rows of {table}.{} hold a value enum {name} no longer has: change them first",
+                c.name
+            );
+            self.emit(format!(
+                "DO $strata$ BEGIN IF EXISTS (SELECT 1 FROM {} WHERE {}::text NOT IN ({})) THEN RAISE EXCEPTION {}; END IF; END $strata$",
+                ident(table),
+                ident(&c.name),
+                kept.join(", "),
+                literal(&message)
+            ));
+        }
+        self.emit(format!("ALTER TYPE {t} RENAME TO {}", ident(&old)));
+        self.emit(crate::ddl::definitions::enum_sql(name, b));
+        // A comment stays with the old type: the new one gets it again.
+        let comments: Vec<String> = self
+            .schema
+            .definitions
+            .values()
+            .filter(|d| {
+                d.kind == strata_schema::DefinitionKind::Comment
+                    && d.depends_on.iter().any(|x| x == name)
+            })
+            .map(|d| d.sql.clone())
+            .collect();
+        for sql in comments {
+            self.emit(sql);
+        }
+        for (table, c) in &columns {
+            let (tb, cn) = (ident(table), ident(&c.name));
+            if c.default.is_some() {
+                self.emit(format!("ALTER TABLE {tb} ALTER COLUMN {cn} DROP DEFAULT"));
+            }
+            self.emit(format!(
+                "ALTER TABLE {tb} ALTER COLUMN {cn} TYPE {t} USING {cn}::text::{t}"
+            ));
+            if let Some(d) = &c.default {
+                self.emit(format!(
+                    "ALTER TABLE {tb} ALTER COLUMN {cn} SET DEFAULT {d}"
+                ));
+            }
+        }
+        self.emit(format!("DROP TYPE {}", ident(&old)));
+    }
+
+    /// Whether `ty` (an array of it too) is a type or domain of the schema.
+    fn user_type(&self, ty: &str) -> bool {
+        let base = ty.trim_end_matches("[]").trim();
+        let base = base
+            .strip_prefix('"')
+            .and_then(|b| b.strip_suffix('"'))
+            .unwrap_or(base);
+        self.schema.definitions.get(base).is_some_and(|d| {
+            matches!(
+                d.kind,
+                strata_schema::DefinitionKind::Type | strata_schema::DefinitionKind::Domain
+            )
+        })
     }
 
     fn restore_table(&mut self, k: usize, table: &Table) {
@@ -468,7 +678,21 @@ impl Planner<'_> {
                     "INSERT INTO {} ({}){overriding} SELECT {} FROM {a}",
                     ident(&table.name),
                     idents(&placed),
-                    idents(&placed)
+                    placed
+                        .iter()
+                        .map(|v| {
+                            let ty = table
+                                .columns
+                                .iter()
+                                .find(|c| &c.name == v)
+                                .map(|c| c.ty.as_str());
+                            match ty.filter(|ty| self.user_type(ty)) {
+                                Some(ty) => format!("{}::{ty}", ident(v)),
+                                None => ident(v),
+                            }
+                        })
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
                 role: Role::Restore { index },
             });

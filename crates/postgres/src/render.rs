@@ -234,11 +234,20 @@ pub fn replace_definition(from: &Definition, to: &Definition) -> Vec<String> {
 }
 
 /// The statements that build `schema` in an empty schema, in an order that
-/// runs: tables (partitioned tables before their partitions, a foreign
-/// key to a table made later is added after it),
-/// indexes, views after what they read, then triggers.
+/// runs: sequences, types, domains, functions and procedures (with
+/// function bodies left unchecked, as pg_dump does); tables (partitioned
+/// tables before their partitions, a foreign key to a table made later is
+/// added after it); indexes; aggregates, views and materialized views after
+/// what they read; triggers; comments.
 pub fn render_schema(schema: &Schema) -> Vec<String> {
     let mut out = Vec::new();
+    let (early, relations, comments) = crate::defs::in_order(schema);
+    if !early.is_empty() {
+        // A function's body may read tables made after it, as pg_dump
+        // writes them.
+        out.push("SET LOCAL check_function_bodies = false".to_string());
+    }
+    out.extend(early);
     let mut made: BTreeSet<&str> = BTreeSet::new();
     let mut later = Vec::new();
     for t in crate::partition::in_order(schema) {
@@ -255,36 +264,8 @@ pub fn render_schema(schema: &Schema) -> Vec<String> {
     }
     out.extend(later);
     out.extend(schema.indexes.values().map(create_index));
-    for v in views_in_order(schema) {
-        out.push(v.to_string());
-    }
+    out.extend(relations);
     out.extend(schema.triggers.values().map(|t| t.sql.clone()));
-    out
-}
-
-/// The views' statements, each after the views it reads.
-fn views_in_order(schema: &Schema) -> Vec<&str> {
-    let mut done: BTreeSet<&str> = BTreeSet::new();
-    let mut out = Vec::new();
-    let mut pending: Vec<_> = schema.views.values().collect();
-    while !pending.is_empty() {
-        let before = pending.len();
-        pending.retain(|v| {
-            let ready = v.depends_on.iter().all(|d| {
-                done.contains(d.as_str()) || !schema.views.contains_key(d) || *d == v.name
-            });
-            if ready {
-                done.insert(&v.name);
-                out.push(v.sql.as_str());
-            }
-            !ready
-        });
-        if pending.len() == before {
-            // A cycle no database can hold: written as found, the server
-            // says which fails.
-            out.extend(pending.iter().map(|v| v.sql.as_str()));
-            break;
-        }
-    }
+    out.extend(comments);
     out
 }

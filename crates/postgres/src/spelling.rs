@@ -109,6 +109,13 @@ pub fn translate(now: &Schema, ledger: &Schema, server: &Schema) -> Schema {
             }
         }
     }
+    for (name, d) in out.definitions.iter_mut() {
+        if server.definitions.get(name) == Some(d) {
+            if let Some(l) = ledger.definitions.get(name) {
+                *d = l.clone();
+            }
+        }
+    }
     out
 }
 
@@ -192,6 +199,20 @@ pub fn mismatch(ledger: &Schema, server: &Schema) -> Option<String> {
             server.triggers.keys().collect(),
             "triggers",
         )
+    })
+    .or_else(|| {
+        names(
+            ledger.definitions.keys().collect(),
+            server.definitions.keys().collect(),
+            "definitions",
+        )
+    })
+    .or_else(|| {
+        ledger
+            .definitions
+            .iter()
+            .find(|(k, d)| server.definitions[*k].kind != d.kind)
+            .map(|(k, d)| format!("{k} is not a {}", d.kind.describe()))
     }) {
         return Some(m);
     }

@@ -33,18 +33,6 @@ const COLUMN_CLAUSES: [&str; 10] = [
     "GENERATED",
 ];
 
-/// The types PostgreSQL backs with a sequence.
-const SERIALS: [&str; 6] = [
-    "serial",
-    "serial2",
-    "serial4",
-    "serial8",
-    "smallserial",
-    "bigserial",
-];
-
-pub(crate) const NO_SEQUENCES: &str = "strata's model holds no sequences yet, and serial columns need one; declare the column with a plain integer type, or as an identity column (GENERATED ALWAYS AS IDENTITY)";
-
 /// A constraint as written, not yet named when written without a name.
 #[derive(Debug, Clone)]
 pub(crate) enum Constraint {
@@ -230,7 +218,8 @@ pub(crate) fn default_expr(c: &mut Cursor) -> Result<String, Fault> {
 /// parentheses, brackets, commas and dots (`VARCHAR(50)` is
 /// `varchar(50)`, `NUMERIC(10, 2)` is `numeric(10,2)`, `TIMESTAMP WITH
 /// TIME ZONE` is `timestamp with time zone`, `INT[]` is `int[]`).
-/// serial types are refused (see [`NO_SEQUENCES`]).
+/// serial types are kept as written: the statement expands them
+/// (`definitions::expand_serial`).
 pub(crate) fn type_name(c: &mut Cursor, ends: &[&str]) -> Result<String, Fault> {
     let mut out = String::new();
     let mut depth = 0usize;
@@ -298,11 +287,6 @@ pub(crate) fn type_name(c: &mut Cursor, ends: &[&str]) -> Result<String, Fault> 
     }
     if depth != 0 {
         return Err(c.expected(")"));
-    }
-    if SERIALS.contains(&out.as_str()) {
-        return Err(Fault::NotRecordable(format!(
-            "{out} columns are not recorded: {NO_SEQUENCES}"
-        )));
     }
     Ok(out)
 }

@@ -37,11 +37,14 @@
 //!
 //! A declared type is kept as written, with its unquoted words in lower
 //! case and spaces normalized (see `grammar::type_name`): `VARCHAR(50)`
-//! is `varchar(50)`, `INT` stays `int` (not `integer`). serial types are
-//! refused: they need a sequence. Identity columns (`GENERATED {ALWAYS |
-//! BY DEFAULT} AS IDENTITY`) are kept as the column's identity, and are NOT
-//! NULL; sequence options in parentheses are refused. A PRIMARY KEY makes
-//! its columns NOT NULL, as in PostgreSQL.
+//! is `varchar(50)`, `INT` stays `int` (not `integer`). A serial column
+//! is expanded as PostgreSQL expands it (see `definitions`): a sequence
+//! `<table>_<column>_seq` made first, the column `integer` NOT NULL
+//! DEFAULT `nextval('<table>_<column>_seq'::regclass)`. Identity columns
+//! (`GENERATED {ALWAYS | BY DEFAULT} AS IDENTITY`) are kept as the
+//! column's identity, and are NOT NULL; sequence options in parentheses
+//! are refused. A PRIMARY KEY makes its columns NOT NULL, as in
+//! PostgreSQL.
 //!
 //! # Statements
 //!
@@ -98,6 +101,12 @@
 //!   name (search_path may name public only), SELECT
 //!   \[pg_catalog.\]set_config('name', 'value', is_local) (the same), and
 //!   ALTER ... OWNER TO role of any object (ownership is not modeled).
+//! - CREATE SEQUENCE / TYPE (ENUM or composite) / DOMAIN / \[OR REPLACE\]
+//!   FUNCTION / \[OR REPLACE\] PROCEDURE / AGGREGATE / MATERIALIZED VIEW,
+//!   COMMENT ON ... IS '...' | NULL, and DROP SEQUENCE / TYPE / DOMAIN /
+//!   FUNCTION / PROCEDURE / AGGREGATE / MATERIALIZED VIEW: definitions kept
+//!   whole (see `definitions` and docs/postgres-target.md). A serial column
+//!   is expanded into its sequence and a NOT NULL DEFAULT nextval(...).
 //! - INSERT, UPDATE, DELETE (and WITH ... leading into one) as data steps;
 //!   BEGIN / START TRANSACTION / COMMIT / END, which record nothing
 //!   (strata runs each change in one transaction of its own).
@@ -105,6 +114,7 @@
 //! Anything else is unsupported.
 
 mod cursor;
+pub(crate) mod definitions;
 mod grammar;
 mod names;
 mod partition;
@@ -270,6 +280,9 @@ fn statement_ops(source: &Source, statement: &Statement, rec: &mut Recorder) -> 
     if replace {
         lead.drain(1..3);
     }
+    if definitions::reads(&self::lead(statement, 6)) {
+        return definitions::record(source, statement, &self::lead(statement, 6), rec);
+    }
     let words: Vec<&str> = lead.iter().map(String::as_str).collect();
     if words[0] == "ALTER" && owner_to(statement) {
         // Ownership is not part of strata's model: ALTER ... OWNER TO
@@ -307,6 +320,7 @@ fn statement_ops(source: &Source, statement: &Statement, rec: &mut Recorder) -> 
         ["ALTER", "TABLE", ..] => alter_table(&mut c, rec),
         ["SET" | "RESET", ..] => setting(&mut c),
         ["SELECT", ..] => set_config(&mut c),
+        ["ALTER", "TYPE", ..] => definitions::alter_type(source, statement, rec),
         ["DROP", "TABLE" | "INDEX" | "VIEW" | "TRIGGER", ..] => drop(&mut c, rec),
         ["INSERT" | "UPDATE" | "DELETE" | "WITH", ..] => data(&mut c, statement, rec),
         ["BEGIN" | "START" | "COMMIT" | "END", ..] => {
@@ -489,6 +503,10 @@ fn create_table(c: &mut Cursor, rec: &mut Recorder) -> Result<(), Fault> {
     }
     if if_not_exists && relation_exists(&rec.schema, &table.name) {
         return Ok(());
+    }
+    let name = table.name.clone();
+    for column in table.columns.iter_mut() {
+        definitions::expand_serial(rec, &name, column)?;
     }
     name_constraints(&rec.schema, &table, &mut constraints);
     for constraint in constraints {
@@ -714,16 +732,18 @@ fn alteration(c: &mut Cursor, rec: &mut Recorder, table: &str) -> Result<(), Fau
         }
         partition::may_alter_columns(rec, table)?;
         let at = rec.table(table)?.columns.len();
+        let mut column = def.column.clone();
+        definitions::expand_serial(rec, table, &mut column)?;
         rec.push(Op::AddColumn {
             table: table.to_string(),
-            column: def.column.clone(),
+            column: column.clone(),
             position: position(at)?,
         })?;
         for p in partition::partitions(rec, table) {
             let at = rec.table(&p)?.columns.len();
             rec.push(Op::AddColumn {
                 table: p,
-                column: def.column.clone(),
+                column: column.clone(),
                 position: position(at)?,
             })?;
         }
@@ -1379,7 +1399,10 @@ fn drop(c: &mut Cursor, rec: &mut Recorder) -> Result<(), Fault> {
         "INDEX" => {
             for name in names {
                 match rec.schema.indexes.get(&name).cloned() {
-                    Some(index) => rec.push(Op::DropIndex { index })?,
+                    Some(index) => {
+                        definitions::drop_comments(rec, &name)?;
+                        rec.push(Op::DropIndex { index })?
+                    }
                     None => missing("index", &name)?,
                 }
             }
@@ -1388,7 +1411,10 @@ fn drop(c: &mut Cursor, rec: &mut Recorder) -> Result<(), Fault> {
         "VIEW" => {
             for name in names {
                 match rec.schema.views.get(&name).cloned() {
-                    Some(view) => rec.push(Op::DropView { view })?,
+                    Some(view) => {
+                        definitions::drop_comments(rec, &name)?;
+                        rec.push(Op::DropView { view })?
+                    }
                     None if rec.schema.tables.contains_key(&name) => {
                         return refuse(format!("{name} is a table: use DROP TABLE"))
                     }
@@ -1448,6 +1474,7 @@ fn drop_table(
     for index in indexes {
         rec.push(Op::DropIndex { index })?;
     }
+    definitions::drop_comments(rec, &table.name)?;
     rec.push(Op::DropTable { table })
 }
 

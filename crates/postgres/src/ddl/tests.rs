@@ -235,12 +235,8 @@ fn names_fold_unless_quoted() {
 fn refusals_say_why() {
     for (sql, says) in [
         (
-            "CREATE TABLE t (id serial)",
-            "serial columns are not recorded",
-        ),
-        (
-            "CREATE TABLE t (id BIGSERIAL PRIMARY KEY)",
-            "bigserial columns",
+            "CREATE TABLE t (id serial DEFAULT 1)",
+            "a default of its own",
         ),
         (
             "CREATE TABLE t (id int GENERATED ALWAYS AS IDENTITY (START WITH 10))",
@@ -277,12 +273,13 @@ fn refusals_say_why() {
             "CREATE TABLE t (a int CHECK (a > 0) NO INHERIT)",
             "NO INHERIT",
         ),
-        ("CREATE MATERIALIZED VIEW v AS SELECT 1", "materialized"),
+        ("CREATE SEQUENCE s OWNED BY t.a", "OWNED BY"),
+        ("CREATE MATERIALIZED VIEW s.v AS SELECT 1", "one schema"),
+        ("COMMENT ON TRIGGER x ON t IS 'x'", "COMMENT ON TRIGGER"),
     ] {
         let m = not_recordable(sql);
         assert!(m.contains(says), "{sql}: {m}");
     }
-    assert!(not_recordable("CREATE TABLE t (id serial)").contains("no sequences"));
 }
 
 #[test]
@@ -624,7 +621,7 @@ fn data_steps_and_transactions() {
         ]
     );
     assert!(not_recordable("INSERT INTO strata.x VALUES (1)").contains("one schema"));
-    for sql in ["SELECT 1", "GRANT SELECT ON t TO x", "CREATE SEQUENCE s"] {
+    for sql in ["SELECT 1", "GRANT SELECT ON t TO x"] {
         assert_eq!(
             err(&Schema::default(), sql).kind,
             DdlErrorKind::Unsupported,
@@ -1111,4 +1108,155 @@ fn what_partitions_cannot_do_is_refused() {
         DdlErrorKind::NotRecordable(m) => assert!(m.contains("must be payment's"), "{m}"),
         k => panic!("{k:?}"),
     }
+}
+
+fn definition<'a>(schema: &'a Schema, key: &str) -> &'a strata_schema::Definition {
+    schema
+        .definitions
+        .get(key)
+        .unwrap_or_else(|| panic!("no {key} in {:?}", schema.definitions.keys()))
+}
+
+#[test]
+fn definitions_are_kept_whole_under_postgres_names() {
+    use strata_schema::DefinitionKind as K;
+    let s = schema(
+        "CREATE TYPE mpaa_rating AS ENUM ('G', 'PG');
+         CREATE DOMAIN public.year AS integer CHECK (VALUE >= 1901);
+         CREATE SEQUENCE IF NOT EXISTS film_film_id_seq START 10;
+         CREATE FUNCTION last_updated() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+         CREATE FUNCTION f(a int, OUT b text, c varchar(20) DEFAULT 'x', VARIADIC d numeric(10,2)[])
+           LANGUAGE sql AS $$ SELECT 'x' $$;
+         CREATE FUNCTION _group_concat(text, text) RETURNS text LANGUAGE sql AS $_$ SELECT $1 || $2 $_$;
+         CREATE AGGREGATE group_concat(text) (SFUNC = _group_concat, STYPE = text);
+         CREATE TABLE film (id integer PRIMARY KEY, rating mpaa_rating, y year);
+         CREATE MATERIALIZED VIEW m AS SELECT rating FROM film WITH NO DATA;
+         COMMENT ON TABLE film IS 'films';
+         COMMENT ON COLUMN public.film.rating IS 'rating';
+         COMMENT ON FUNCTION group_concat(text) IS 'wrong kind, still a routine';",
+    );
+    assert_eq!(definition(&s, "mpaa_rating").kind, K::Type);
+    assert_eq!(definition(&s, "year").kind, K::Domain);
+    assert_eq!(
+        definition(&s, "film_film_id_seq").sql,
+        "CREATE SEQUENCE IF NOT EXISTS film_film_id_seq START 10"
+    );
+    assert_eq!(definition(&s, "last_updated()").kind, K::Function);
+    assert_eq!(
+        definition(
+            &s,
+            "f(a integer, OUT b text, c character varying, VARIADIC d numeric[])"
+        )
+        .kind,
+        K::Function
+    );
+    let agg = definition(&s, "group_concat(text)");
+    assert_eq!(agg.kind, K::Aggregate);
+    assert_eq!(agg.depends_on, ["_group_concat(text, text)"]);
+    let m = definition(&s, "m");
+    assert_eq!(m.kind, K::MaterializedView);
+    assert_eq!(m.depends_on, ["film"]);
+    assert_eq!(definition(&s, "TABLE film").depends_on, ["film"]);
+    assert_eq!(
+        definition(&s, "COLUMN film.rating").sql,
+        "COMMENT ON COLUMN public.film.rating IS 'rating'"
+    );
+    assert_eq!(
+        definition(&s, "FUNCTION group_concat(text)").depends_on,
+        ["group_concat(text)"]
+    );
+}
+
+#[test]
+fn definitions_replaced_and_dropped() {
+    let head = schema(
+        "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;
+         CREATE TABLE t (a int);
+         COMMENT ON TABLE t IS 'one';
+         COMMENT ON COLUMN t.a IS 'a';",
+    );
+    let ops = ops_on(
+        &head,
+        "CREATE OR REPLACE FUNCTION f() RETURNS int LANGUAGE sql AS $$ SELECT 2 $$;
+         COMMENT ON TABLE t IS 'two';
+         COMMENT ON COLUMN t.a IS NULL;",
+    );
+    assert!(matches!(&ops[0], Op::ReplaceDefinition { to, .. }
+        if to.sql == "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS $$ SELECT 2 $$"));
+    assert!(matches!(&ops[1], Op::ReplaceDefinition { to, .. } if to.sql.ends_with("'two'")));
+    assert!(
+        matches!(&ops[2], Op::DropDefinition { definition } if definition.name == "COLUMN t.a")
+    );
+    // A table dropped drops its comments first.
+    let ops = ops_on(&head, "DROP TABLE t; DROP FUNCTION f;");
+    let names: Vec<String> = ops
+        .iter()
+        .map(|op| match op {
+            Op::DropDefinition { definition } => definition.name.clone(),
+            Op::DropTable { table } => table.name.clone(),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(names, ["COLUMN t.a", "TABLE t", "t", "f()"]);
+    assert!(not_recordable("DROP TYPE x CASCADE").contains("CASCADE"));
+    assert!(matches!(
+        err(&head, "DROP DOMAIN f").kind,
+        DdlErrorKind::Project(_) | DdlErrorKind::NotRecordable(_)
+    ));
+}
+
+#[test]
+fn serial_columns_expand_as_postgresql_expands_them() {
+    let s = schema(
+        "CREATE SEQUENCE t_id_seq;
+         CREATE TABLE t (id BIGSERIAL PRIMARY KEY, n smallserial);
+         ALTER TABLE t ADD COLUMN m serial;",
+    );
+    let t = &s.tables["t"];
+    assert_eq!(t.columns[0].ty, "bigint");
+    assert!(t.columns[0].not_null);
+    assert_eq!(
+        t.columns[0].default.as_deref(),
+        Some("nextval('t_id_seq1'::regclass)")
+    );
+    assert_eq!(
+        s.definitions["t_id_seq1"].sql,
+        "CREATE SEQUENCE t_id_seq1 AS bigint"
+    );
+    assert_eq!(
+        s.definitions["t_n_seq"].sql,
+        "CREATE SEQUENCE t_n_seq AS smallint"
+    );
+    assert_eq!(t.columns[2].ty, "integer");
+    assert!(s.definitions.contains_key("t_m_seq"));
+}
+
+#[test]
+fn enum_values_added_and_renamed_replace_the_type() {
+    let head = schema("CREATE TYPE r AS ENUM ('G', 'PG');");
+    let ops = ops_on(
+        &head,
+        "ALTER TYPE r ADD VALUE 'X' BEFORE 'PG'; ALTER TYPE r ADD VALUE IF NOT EXISTS 'G';
+         ALTER TYPE r RENAME VALUE 'G' TO 'General';",
+    );
+    let sql: Vec<&str> = ops
+        .iter()
+        .map(|op| match op {
+            Op::ReplaceDefinition { to, .. } => to.sql.as_str(),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        sql,
+        [
+            "CREATE TYPE r AS ENUM ('G', 'X', 'PG')",
+            "CREATE TYPE r AS ENUM ('General', 'X', 'PG')"
+        ]
+    );
+    assert!(matches!(err(&head, "ALTER TYPE r ADD VALUE 'G'").kind,
+        DdlErrorKind::NotRecordable(m) if m.contains("already has")));
+    // Ownership is not modeled: OWNER TO records nothing.
+    assert_eq!(ops_on(&head, "ALTER TYPE r OWNER TO x"), vec![]);
+    assert!(matches!(err(&head, "ALTER TYPE r RENAME TO s").kind,
+        DdlErrorKind::NotRecordable(m) if m.contains("ADD VALUE and RENAME VALUE")));
 }

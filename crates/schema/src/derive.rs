@@ -212,18 +212,18 @@ fn views_to_drop(r: &dyn Rules, cur: &Schema, to: &Schema) -> Vec<View> {
 /// read one of `views` (the views that go).
 fn triggers_to_drop(r: &dyn Rules, cur: &Schema, to: &Schema, views: &[View]) -> Vec<Trigger> {
     cur.triggers
-        .values()
-        .filter(|t| {
+        .iter()
+        .filter(|(k, t)| {
             let on_gone = std::iter::once(&t.table)
                 .chain(&t.depends_on)
                 .any(|dep| views.iter().any(|v| r.same_name(&v.name, dep)));
             on_gone
                 || !to
                     .triggers
-                    .get(&r.key(&t.name))
+                    .get(*k)
                     .is_some_and(|n| same_text(r, &n.sql, &t.sql))
         })
-        .cloned()
+        .map(|(_, t)| t.clone())
         .collect()
 }
 
@@ -711,7 +711,12 @@ impl Deriving<'_> {
         let triggers: Vec<_> = to
             .triggers
             .values()
-            .filter(|t| !self.cur.triggers.contains_key(&r.key(&t.name)))
+            .filter(|t| {
+                !self
+                    .cur
+                    .triggers
+                    .contains_key(&r.trigger_key(&t.table, &t.name))
+            })
             .cloned()
             .collect();
         for trigger in triggers {

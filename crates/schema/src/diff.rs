@@ -31,6 +31,7 @@ pub enum ObjectKind {
     Index,
     View,
     Trigger,
+    Definition,
 }
 
 impl fmt::Display for ObjectKind {
@@ -40,6 +41,7 @@ impl fmt::Display for ObjectKind {
             ObjectKind::Index => "index",
             ObjectKind::View => "view",
             ObjectKind::Trigger => "trigger",
+            ObjectKind::Definition => "definition",
         })
     }
 }
@@ -130,7 +132,6 @@ pub enum Constraint {
 pub fn differences(r: &dyn Rules, expected: &Schema, actual: &Schema) -> Vec<Difference> {
     let mut out = Vec::new();
     objects(
-        r,
         &mut out,
         ObjectKind::Table,
         &expected.tables,
@@ -139,7 +140,6 @@ pub fn differences(r: &dyn Rules, expected: &Schema, actual: &Schema) -> Vec<Dif
         |e, a| table_differences(r, e, a),
     );
     objects(
-        r,
         &mut out,
         ObjectKind::Index,
         &expected.indexes,
@@ -148,7 +148,6 @@ pub fn differences(r: &dyn Rules, expected: &Schema, actual: &Schema) -> Vec<Dif
         |e, a| index_differences(r, e, a),
     );
     objects(
-        r,
         &mut out,
         ObjectKind::View,
         &expected.views,
@@ -157,13 +156,20 @@ pub fn differences(r: &dyn Rules, expected: &Schema, actual: &Schema) -> Vec<Dif
         |e, a| same_text(r, &e.sql, &a.sql),
     );
     objects(
-        r,
         &mut out,
         ObjectKind::Trigger,
         &expected.triggers,
         &actual.triggers,
         |t| &t.name,
         |e, a| same_text(r, &e.sql, &a.sql),
+    );
+    objects(
+        &mut out,
+        ObjectKind::Definition,
+        &expected.definitions,
+        &actual.definitions,
+        |d| &d.name,
+        |e, a| e.kind == a.kind && same_text(r, &e.sql, &a.sql),
     );
     out
 }
@@ -191,7 +197,6 @@ impl Changes for Vec<Change> {
 }
 
 fn objects<T, C: Changes>(
-    r: &dyn Rules,
     out: &mut Vec<Difference>,
     kind: ObjectKind,
     expected: &BTreeMap<String, T>,
@@ -199,19 +204,21 @@ fn objects<T, C: Changes>(
     name: impl Fn(&T) -> &String,
     compare: impl Fn(&T, &T) -> C,
 ) {
-    for e in expected.values() {
+    // Both maps are keyed alike (by `Rules::key`, triggers by
+    // `Rules::trigger_key`): an object is found under its own key.
+    for (k, e) in expected {
         let change = |change| Difference {
             kind,
             name: name(e).clone(),
             change,
         };
-        match actual.get(&r.key(name(e))) {
+        match actual.get(k) {
             None => out.push(change(Change::Missing)),
             Some(a) => out.extend(compare(e, a).changes().into_iter().map(change)),
         }
     }
-    for a in actual.values() {
-        if !expected.contains_key(&r.key(name(a))) {
+    for (k, a) in actual {
+        if !expected.contains_key(k) {
             out.push(Difference {
                 kind,
                 name: name(a).clone(),

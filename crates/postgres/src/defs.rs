@@ -133,7 +133,10 @@ pub fn introspect_definitions<C: GenericClient>(
              a.aggtransfn::regproc::text, format_type(a.aggtranstype, NULL), \
              NULLIF(a.aggfinalfn::oid, 0)::regproc::text, a.agginitval, \
              ARRAY(SELECT DISTINCT f.proname || '(' || pg_get_function_identity_arguments(f.oid) || ')' \
-                   FROM pg_proc f WHERE f.oid IN (a.aggtransfn, a.aggfinalfn) AND f.pronamespace = p.pronamespace) \
+                   FROM pg_proc f WHERE f.oid IN (a.aggtransfn, a.aggfinalfn) AND f.pronamespace = p.pronamespace), \
+             ARRAY(SELECT DISTINCT c.relname::text FROM pg_class c \
+                   WHERE c.relnamespace = p.pronamespace AND c.relkind IN ('r', 'p', 'v', 'm') \
+                   AND c.reltype IN (SELECT unnest(p.proargtypes::oid[]) UNION SELECT p.prorettype) ORDER BY 1) \
              FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace \
              LEFT JOIN pg_aggregate a ON a.aggfnoid = p.oid \
              WHERE n.nspname = $1 AND {} ORDER BY 1, 2",
@@ -161,15 +164,17 @@ pub fn introspect_definitions<C: GenericClient>(
                 sql.push(')');
                 (DefinitionKind::Aggregate, sql, row.get(8))
             }
+            // A routine names the relations whose row types its signature
+            // takes or returns: it is made after them.
             "p" => (
                 DefinitionKind::Procedure,
                 row.get::<_, String>(3).trim().to_string(),
-                Vec::new(),
+                row.get(9),
             ),
             "f" => (
                 DefinitionKind::Function,
                 row.get::<_, String>(3).trim().to_string(),
-                Vec::new(),
+                row.get(9),
             ),
             _ => continue,
         };

@@ -119,6 +119,7 @@ pub fn plan_in(
             custody_fingerprint: custody.fingerprint.clone(),
             ..Plan::default()
         },
+        bodies_unchecked: false,
     };
     for step in steps {
         for (i, op) in step.ops.iter().enumerate() {
@@ -140,6 +141,8 @@ struct Planner<'a> {
     held: Vec<Held>,
     next_id: i64,
     plan: Plan,
+    /// Whether the move set `check_function_bodies` off already.
+    bodies_unchecked: bool,
 }
 
 fn archive_name(id: i64) -> String {
@@ -416,6 +419,7 @@ impl Planner<'_> {
                 self.emit(sql)
             }
             Op::CreateDefinition { definition } => {
+                self.unchecked_bodies(definition);
                 self.emit(definition.sql.clone());
                 if definition.kind == strata_schema::DefinitionKind::Sequence {
                     if let Some(k) = self.held_for(lineage, Kind::Sequence) {
@@ -430,6 +434,7 @@ impl Planner<'_> {
                 self.emit(render::drop_definition(definition))
             }
             Op::ReplaceDefinition { from, to } => {
+                self.unchecked_bodies(to);
                 let labels = |d: &strata_schema::Definition| {
                     (d.kind == strata_schema::DefinitionKind::Type)
                         .then(|| crate::ddl::definitions::enum_labels(&d.sql))
@@ -732,6 +737,18 @@ impl Planner<'_> {
     fn wake_triggers(&mut self, quiet: Option<String>) {
         if let Some(table) = quiet {
             self.emit(format!("ALTER TABLE {} ENABLE TRIGGER USER", ident(&table)));
+        }
+    }
+
+    /// A routine's body may name what the move makes after it (a table, a
+    /// function): as pg_dump does, its body is not checked when it is
+    /// made (`check_function_bodies`, for the rest of the move's
+    /// transaction); it is checked when it runs.
+    fn unchecked_bodies(&mut self, d: &strata_schema::Definition) {
+        use strata_schema::DefinitionKind as K;
+        if matches!(d.kind, K::Function | K::Procedure) && !self.bodies_unchecked {
+            self.bodies_unchecked = true;
+            self.emit("SET LOCAL check_function_bodies = false".to_string());
         }
     }
 

@@ -22,7 +22,7 @@ use crate::diff::{
     differences, index_differences, option_differences, same_check, same_column, same_foreign_key,
     same_primary_key, same_text, same_unique, Change, Difference,
 };
-use crate::model::{Schema, Table, Trigger, View};
+use crate::model::{Definition, DefinitionKind, Schema, Table, Trigger, View};
 use crate::op::Op;
 use crate::project::project;
 use crate::rules::Rules;
@@ -90,6 +90,7 @@ pub fn derive(
         cur: from.clone(),
         ops: Vec::new(),
     };
+    d.drop_definitions(to, Stage::Late)?;
     d.drop_changed_views_and_triggers(to)?;
     d.rename(&tables, &columns)?;
     refuse_inexpressible(r, &d.cur, to)?;
@@ -97,10 +98,13 @@ pub fn derive(
     let kept = d.kept_tables(to);
     d.drop_constraints(to, &kept)?;
     d.drop_tables(to)?;
+    d.make_definitions(to, Stage::Early)?;
     d.change_columns(to, &kept)?;
+    d.drop_definitions(to, Stage::Early)?;
     d.create_tables(to)?;
     d.add_constraints(to)?;
     d.create_indexes_views_and_triggers(to)?;
+    d.make_definitions(to, Stage::Late)?;
     if let Some(left) = differences(r, to, &d.cur).first() {
         return Err(DeriveError::Inexpressible(format!(
             "strata cannot express this change yet: {}",
@@ -332,7 +336,98 @@ struct Deriving<'r> {
     ops: Vec<Op>,
 }
 
+/// When a definition is made: early, before the tables that may use it
+/// (sequences, types, domains, routines, aggregates); late, after the
+/// tables and views it may read or name (materialized views, comments).
+/// It goes in the opposite order.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    Early,
+    Late,
+}
+
+/// A routine that names a table or a view (its signature takes or returns
+/// a row of it) is made late too.
+fn stage(r: &dyn Rules, schema: &Schema, d: &Definition) -> Stage {
+    let names_relation = || {
+        d.depends_on
+            .iter()
+            .any(|n| schema.tables.contains_key(&r.key(n)) || schema.views.contains_key(&r.key(n)))
+    };
+    match d.kind {
+        DefinitionKind::MaterializedView | DefinitionKind::Comment => Stage::Late,
+        DefinitionKind::Function | DefinitionKind::Procedure if names_relation() => Stage::Late,
+        _ => Stage::Early,
+    }
+}
+
 impl Deriving<'_> {
+    /// The definitions of `stage` that go, or change kind: a late one
+    /// first of all (before the views and tables it reads go), an early one
+    /// once the tables and columns that used it are gone or changed. Each
+    /// goes before the definitions it names.
+    fn drop_definitions(&mut self, to: &Schema, at: Stage) -> Result<(), DeriveError> {
+        let mut going: Vec<Definition> = self
+            .cur
+            .definitions
+            .iter()
+            .filter(|(k, d)| {
+                stage(self.r, &self.cur, d) == at
+                    && to.definitions.get(*k).is_none_or(|n| n.kind != d.kind)
+            })
+            .map(|(_, d)| d.clone())
+            .collect();
+        while !going.is_empty() {
+            let r = self.r;
+            let ready = going.iter().position(|d| {
+                !going
+                    .iter()
+                    .any(|o| o.depends_on.iter().any(|n| r.same_name(n, &d.name)))
+            });
+            let definition = going.remove(ready.unwrap_or(0));
+            self.push(Op::DropDefinition { definition })?;
+        }
+        Ok(())
+    }
+
+    /// The definitions of `stage` that are new (made), or differ under the
+    /// same kind (replaced), each after the definitions it names.
+    fn make_definitions(&mut self, to: &Schema, at: Stage) -> Result<(), DeriveError> {
+        let mut pending: Vec<&Definition> = to
+            .definitions
+            .iter()
+            .filter(|(k, d)| {
+                stage(self.r, to, d) == at
+                    && self
+                        .cur
+                        .definitions
+                        .get(*k)
+                        .is_none_or(|c| c.kind != d.kind || !same_text(self.r, &c.sql, &d.sql))
+            })
+            .map(|(_, d)| d)
+            .collect();
+        while !pending.is_empty() {
+            let r = self.r;
+            let ready = pending.iter().position(|d| {
+                !d.depends_on.iter().any(|n| {
+                    pending
+                        .iter()
+                        .any(|o| !r.same_name(&o.name, &d.name) && r.same_name(&o.name, n))
+                })
+            });
+            let definition = pending.remove(ready.unwrap_or(0)).clone();
+            let op = match self.cur.definitions.get(&r.key(&definition.name)) {
+                Some(from) if from.kind == definition.kind => Op::ReplaceDefinition {
+                    from: from.clone(),
+                    to: definition,
+                },
+                _ => Op::CreateDefinition { definition },
+            };
+            self.push(op)?;
+        }
+        Ok(())
+    }
+
     /// Adds `op`, projected onto the schema so far; one that does not fit
     /// is a change strata cannot express.
     fn push(&mut self, op: Op) -> Result<(), DeriveError> {

@@ -480,6 +480,26 @@ pub(crate) fn index_differences(r: &dyn Rules, e: &Index, a: &Index) -> Vec<Chan
             text(e.predicate.as_deref()),
         );
     }
+    if e.method != a.method {
+        differ(
+            "USING",
+            text(a.method.as_deref()),
+            text(e.method.as_deref()),
+        );
+    }
+    let same_include = e.include.len() == a.include.len()
+        && e.include
+            .iter()
+            .zip(&a.include)
+            .all(|(x, y)| r.same_name(x, y));
+    if !same_include {
+        let list = |i: &Index| (!i.include.is_empty()).then(|| i.include.join(", "));
+        differ(
+            "INCLUDE",
+            text(list(a).as_deref()),
+            text(list(e).as_deref()),
+        );
+    }
     out
 }
 

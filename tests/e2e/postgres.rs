@@ -1255,6 +1255,24 @@ fn pagila_adopted_changed_reverted_and_redone_keeps_every_row() {
 
     pg.ok(&["baseline", "--db", &db, "-m", "pagila as found"]);
     pg.ok(&["status", "--db", &db]);
+    // What apply could not do is refused when recorded: the schema at
+    // head (every function, view and partition of it) is built on the
+    // development database and the change run there first.
+    let refused = pg.fails(
+        &[
+            "record",
+            "-m",
+            "rates rounded",
+            "--sql",
+            "ALTER TABLE film ALTER COLUMN rental_rate TYPE numeric(3,1)",
+        ],
+        1,
+    );
+    assert!(
+        refused.stderr.contains("film_list") && !refused.stderr.contains("warning"),
+        "{}",
+        refused.stderr
+    );
     pg.record(
         "fewer columns",
         "ALTER TABLE film DROP COLUMN special_features; ALTER TABLE staff DROP COLUMN picture",

@@ -254,6 +254,14 @@ pub fn introspect_definitions<C: GenericClient>(
 /// made last.
 pub fn in_order(schema: &Schema) -> (Vec<String>, Vec<String>, Vec<String>) {
     use DefinitionKind as K;
+    // A routine whose signature takes or returns a table's or a view's
+    // row is made after the relations.
+    let on_relation = |d: &strata_schema::Definition| {
+        matches!(d.kind, K::Function | K::Procedure)
+            && d.depends_on
+                .iter()
+                .any(|n| schema.tables.contains_key(n) || schema.views.contains_key(n))
+    };
     let early: Vec<(&str, &[String], &str)> = schema
         .definitions
         .values()
@@ -261,14 +269,14 @@ pub fn in_order(schema: &Schema) -> (Vec<String>, Vec<String>, Vec<String>) {
             matches!(
                 d.kind,
                 K::Sequence | K::Type | K::Domain | K::Function | K::Procedure
-            )
+            ) && !on_relation(d)
         })
         .map(|d| (d.name.as_str(), d.depends_on.as_slice(), d.sql.as_str()))
         .collect();
     let late: Vec<(&str, &[String], &str)> = schema
         .definitions
         .values()
-        .filter(|d| matches!(d.kind, K::Aggregate | K::MaterializedView))
+        .filter(|d| matches!(d.kind, K::Aggregate | K::MaterializedView) || on_relation(d))
         .map(|d| (d.name.as_str(), d.depends_on.as_slice(), d.sql.as_str()))
         .chain(
             schema

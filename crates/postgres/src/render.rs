@@ -242,7 +242,13 @@ pub fn replace_definition(from: &Definition, to: &Definition) -> Vec<String> {
 pub fn render_schema(schema: &Schema) -> Vec<String> {
     let mut out = Vec::new();
     let (early, relations, comments) = crate::defs::in_order(schema);
-    if !early.is_empty() {
+    let routines = schema.definitions.values().any(|d| {
+        matches!(
+            d.kind,
+            strata_schema::DefinitionKind::Function | strata_schema::DefinitionKind::Procedure
+        )
+    });
+    if routines {
         // A function's body may read tables made after it, as pg_dump
         // writes them.
         out.push("SET LOCAL check_function_bodies = false".to_string());

@@ -5,40 +5,17 @@
 //! reverted with the rows back, and checked out into an empty database.
 //! The material is Pagila's where it fits.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use strata_ledger::{Body, Dialect, Draft, Ledger};
 use strata_reconcile::{Mover, Outcome, Reconciler};
 use tempfile::TempDir;
 
-struct Pg {
-    cluster: strata_postgres::cluster::Cluster,
-    target: strata_postgres::Postgres,
-}
+mod support;
 
-fn pg() -> Pg {
-    let cluster = strata_postgres::cluster::Cluster::start().expect("a PostgreSQL cluster");
-    let dev = cluster.database("dev").expect("a development database");
-    Pg {
-        cluster,
-        target: strata_postgres::Postgres {
-            dev: Some(dev),
-            ..strata_postgres::Postgres::default()
-        },
-    }
-}
+use support::{pg, Pg};
 
 impl Pg {
-    fn database(&self, hint: &str) -> PathBuf {
-        PathBuf::from(self.cluster.database(hint).expect("a database"))
-    }
-
-    fn client(&self, location: &Path) -> strata_postgres::postgres::Client {
-        let url = location.to_str().expect("a URL");
-        strata_postgres::postgres::Client::connect(url, strata_postgres::postgres::NoTls)
-            .expect("connect")
-    }
-
     /// The rows of `sql`, each as text.
     fn rows(&self, location: &Path, sql: &str) -> Vec<String> {
         self.client(location)

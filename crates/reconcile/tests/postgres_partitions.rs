@@ -7,40 +7,17 @@
 //! a partition, then the whole table, is dropped and the drop reverted,
 //! and every point of the history can be checked out.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use strata_ledger::{Body, Dialect, Draft, Ledger};
 use strata_reconcile::{Mover, Outcome, Reconciler};
 use tempfile::TempDir;
 
-struct Pg {
-    cluster: strata_postgres::cluster::Cluster,
-    target: strata_postgres::Postgres,
-}
+mod support;
 
-fn pg() -> Pg {
-    let cluster = strata_postgres::cluster::Cluster::start().expect("a PostgreSQL cluster");
-    let dev = cluster.database("dev").expect("a development database");
-    Pg {
-        cluster,
-        target: strata_postgres::Postgres {
-            dev: Some(dev),
-            ..strata_postgres::Postgres::default()
-        },
-    }
-}
+use support::{pg, Pg};
 
-impl Pg {
-    fn database(&self, hint: &str) -> PathBuf {
-        PathBuf::from(self.cluster.database(hint).expect("a database"))
-    }
-
-    fn client(&self, location: &Path) -> strata_postgres::postgres::Client {
-        let url = location.to_str().expect("a URL");
-        strata_postgres::postgres::Client::connect(url, strata_postgres::postgres::NoTls)
-            .expect("connect")
-    }
-}
+impl Pg {}
 
 /// Appends the change `sql` reads to, against the head schema.
 fn record(ledger: &Ledger, sql: &str) -> u64 {

@@ -47,7 +47,7 @@
 //! `PROPTEST_CASES` runs more cases than the default (12);
 //! `STRATA_SHOW_HISTORIES` prints each history tried.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
@@ -60,29 +60,11 @@ use strata_schema::{
 };
 use tempfile::TempDir;
 
-/// A throwaway cluster, one per test function, and the target over it.
-struct Pg {
-    cluster: strata_postgres::cluster::Cluster,
-    target: strata_postgres::Postgres,
-}
+mod support;
 
-fn pg() -> Pg {
-    let cluster = strata_postgres::cluster::Cluster::start().expect("a PostgreSQL cluster");
-    let dev = cluster.database("dev").expect("a development database");
-    Pg {
-        cluster,
-        target: strata_postgres::Postgres {
-            dev: Some(dev),
-            ..strata_postgres::Postgres::default()
-        },
-    }
-}
+use support::{pg, Pg};
 
 impl Pg {
-    fn database(&self, hint: &str) -> PathBuf {
-        PathBuf::from(self.cluster.database(hint).expect("a database"))
-    }
-
     /// Drops a database [`Pg::database`] made.
     fn drop_database(&self, location: &Path) {
         let url = location.to_str().expect("a URL");
@@ -94,12 +76,6 @@ impl Pg {
         client
             .batch_execute(&format!("DROP DATABASE \"{name}\" WITH (FORCE)"))
             .expect("drop a database");
-    }
-
-    fn client(&self, location: &Path) -> strata_postgres::postgres::Client {
-        let url = location.to_str().expect("a URL");
-        strata_postgres::postgres::Client::connect(url, strata_postgres::postgres::NoTls)
-            .expect("connect")
     }
 }
 

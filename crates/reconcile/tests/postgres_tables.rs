@@ -14,28 +14,15 @@ use strata_ledger::{Body, Dialect, Draft, Ledger};
 use strata_reconcile::{Mover, Outcome, Reconciler};
 use tempfile::TempDir;
 
-struct Pg {
-    cluster: strata_postgres::cluster::Cluster,
-    target: strata_postgres::Postgres,
-}
+mod support;
 
-fn pg() -> Pg {
-    let cluster = strata_postgres::cluster::Cluster::start().expect("a PostgreSQL cluster");
-    let dev = cluster.database("dev").expect("a development database");
-    Pg {
-        cluster,
-        target: strata_postgres::Postgres {
-            dev: Some(dev),
-            ..strata_postgres::Postgres::default()
-        },
-    }
-}
+use support::{pg, Pg};
 
 impl Pg {
     /// A database, with the trigger function the changes name (kept in a
     /// schema of its own: strata's target keeps schema public).
-    fn database(&self, hint: &str) -> PathBuf {
-        let location = PathBuf::from(self.cluster.database(hint).expect("a database"));
+    fn prepared(&self, hint: &str) -> PathBuf {
+        let location = self.database(hint);
         self.client(&location)
             .batch_execute(
                 "CREATE SCHEMA util;
@@ -44,12 +31,6 @@ impl Pg {
             )
             .expect("the trigger function");
         location
-    }
-
-    fn client(&self, location: &Path) -> strata_postgres::postgres::Client {
-        let url = location.to_str().expect("a URL");
-        strata_postgres::postgres::Client::connect(url, strata_postgres::postgres::NoTls)
-            .expect("connect")
     }
 
     fn run(&self, location: &Path, sql: &str) {
@@ -213,7 +194,7 @@ fn table_features_stand_at_every_point_without_drift() {
     let head = ledger.head_seq();
     assert_eq!(head, 5);
     // In one apply, then every point back and forth (checkout).
-    let a = pg.database("a");
+    let a = pg.prepared("a");
     move_to(&pg, &ledger, &a, head);
     for to in (0..head).rev() {
         move_to(&pg, &ledger, &a, to);
@@ -223,7 +204,7 @@ fn table_features_stand_at_every_point_without_drift() {
     }
     // Each point built afresh in one apply.
     for to in 1..=head {
-        let b = pg.database(&format!("b{to}"));
+        let b = pg.prepared(&format!("b{to}"));
         move_to(&pg, &ledger, &b, to);
     }
 }
@@ -233,7 +214,7 @@ fn moving_back_brings_the_rows_back_with_identities_past_them() {
     let pg = pg();
     let (_dir, ledger) = ledger();
     history(&ledger);
-    let a = pg.database("a");
+    let a = pg.prepared("a");
     move_to(&pg, &ledger, &a, 4);
     let actors = pg.rows(&a, ACTOR_ROWS);
     let films = pg.rows(&a, FILM_ROWS);
@@ -260,7 +241,7 @@ fn a_revert_brings_the_rows_back_with_identities_past_them() {
     let pg = pg();
     let (_dir, ledger) = ledger();
     history(&ledger);
-    let a = pg.database("a");
+    let a = pg.prepared("a");
     move_to(&pg, &ledger, &a, 5);
     revert(&ledger, 5);
     move_to(&pg, &ledger, &a, 6);
@@ -301,7 +282,7 @@ fn changes_by_hand_show_as_drift() {
     .into_iter()
     .enumerate()
     {
-        let a = pg.database(&format!("d{n}"));
+        let a = pg.prepared(&format!("d{n}"));
         move_to(&pg, &ledger, &a, 3);
         pg.run(&a, by_hand);
         assert!(

@@ -171,39 +171,41 @@ fn parts<T: Clone + PartialEq>(now: &[T], server: &[T], ledger: &[T]) -> Vec<T> 
 /// here (the server parsed the very text strata gave it), nor the order of
 /// a table's columns (see [`translate`]).
 pub fn mismatch(ledger: &Schema, server: &Schema) -> Option<String> {
-    let names = |a: Vec<&String>, b: Vec<&String>, what: &str| {
+    // A trigger by its name and table, as PostgreSQL keys it.
+    let on_table = |t: &strata_schema::Trigger| format!("{} on {}", t.name, t.table);
+    let names = |a: Vec<String>, b: Vec<String>, what: &str| {
         (a != b).then(|| format!("the {what} are {b:?}, not {a:?}"))
     };
     if let Some(m) = names(
-        ledger.tables.keys().collect(),
-        server.tables.keys().collect(),
+        ledger.tables.keys().cloned().collect(),
+        server.tables.keys().cloned().collect(),
         "tables",
     )
     .or_else(|| {
         names(
-            ledger.indexes.keys().collect(),
-            server.indexes.keys().collect(),
+            ledger.indexes.keys().cloned().collect(),
+            server.indexes.keys().cloned().collect(),
             "indexes",
         )
     })
     .or_else(|| {
         names(
-            ledger.views.keys().collect(),
-            server.views.keys().collect(),
+            ledger.views.keys().cloned().collect(),
+            server.views.keys().cloned().collect(),
             "views",
         )
     })
     .or_else(|| {
         names(
-            ledger.triggers.keys().collect(),
-            server.triggers.keys().collect(),
+            ledger.triggers.values().map(on_table).collect(),
+            server.triggers.values().map(on_table).collect(),
             "triggers",
         )
     })
     .or_else(|| {
         names(
-            ledger.definitions.keys().collect(),
-            server.definitions.keys().collect(),
+            ledger.definitions.keys().cloned().collect(),
+            server.definitions.keys().cloned().collect(),
             "definitions",
         )
     })

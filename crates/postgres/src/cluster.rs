@@ -204,6 +204,22 @@ impl Cluster {
         format!("postgresql://postgres@127.0.0.1:{}/{db}", self.port)
     }
 
+    /// The schema of the database at `url` as `pg_dump --schema-only`
+    /// writes it, without owners and privileges, leaving out the schemas
+    /// named in `exclude`: the server's own account of every object, to
+    /// check strata's against.
+    pub fn dump_schema(&self, url: &str, exclude: &[&str]) -> Result<String, ClusterError> {
+        let mut args = vec!["--schema-only", "--no-owner", "--no-privileges"];
+        for schema in exclude {
+            args.push("--exclude-schema");
+            args.push(schema);
+        }
+        args.push("-d");
+        args.push(url);
+        let out = self.run("pg_dump", &args)?;
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+
     /// A client connected to database `db` as the superuser.
     pub fn connect(&self, db: &str) -> Result<postgres::Client, ClusterError> {
         postgres::Client::connect(&self.url(db), postgres::NoTls)

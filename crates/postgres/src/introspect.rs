@@ -248,7 +248,7 @@ pub fn introspect<C: GenericClient>(client: &mut C, ns: &str) -> Result<Schema, 
          FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid \
          JOIN pg_class t ON t.oid = x.indrelid JOIN pg_namespace n ON n.oid = t.relnamespace \
          JOIN pg_am am ON am.oid = i.relam \
-         WHERE n.nspname = $1 AND t.relkind IN ('r', 'p') AND NOT i.relispartition \
+         WHERE n.nspname = $1 AND t.relkind IN ('r', 'p', 'm') AND NOT i.relispartition \
          AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid AND c.contype IN ('p', 'u', 'x')) \
          ORDER BY i.relname",
     )? {

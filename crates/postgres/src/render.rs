@@ -238,7 +238,7 @@ pub fn replace_definition(from: &Definition, to: &Definition) -> Vec<String> {
 /// function bodies left unchecked, as pg_dump does); tables (partitioned
 /// tables before their partitions, a foreign key to a table made later is
 /// added after it); indexes; aggregates, views and materialized views after
-/// what they read; triggers; comments.
+/// what they read; indexes on materialized views; triggers; comments.
 pub fn render_schema(schema: &Schema) -> Vec<String> {
     let mut out = Vec::new();
     let (early, relations, comments) = crate::defs::in_order(schema);
@@ -269,8 +269,15 @@ pub fn render_schema(schema: &Schema) -> Vec<String> {
         }
     }
     out.extend(later);
-    out.extend(schema.indexes.values().map(create_index));
+    // Indexes on tables, then the relations read from them, then the
+    // indexes on those (materialized views).
+    let (on_tables, on_relations): (Vec<&Index>, Vec<&Index>) = schema
+        .indexes
+        .values()
+        .partition(|i| schema.tables.contains_key(&i.table));
+    out.extend(on_tables.into_iter().map(create_index));
     out.extend(relations);
+    out.extend(on_relations.into_iter().map(create_index));
     out.extend(schema.triggers.values().map(|t| t.sql.clone()));
     out.extend(comments);
     out

@@ -10,7 +10,10 @@
 //! (each is projected as it is made): views and triggers that change go
 //! first, then renames, indexes and constraints that change, tables that
 //! go, column changes, new tables (in foreign-key order), new constraints,
-//! indexes, views and triggers. The result is checked: the ops projected
+//! indexes, views and triggers. Definitions kept whole are made early
+//! (before the tables that use them) or late (after what they read); an
+//! index on a relation kept whole goes before it and comes after it. The
+//! result is checked: the ops projected
 //! onto `from` give a schema with no [`differences`] from `to`. What no op
 //! expresses (a new primary key, a table option of the dialect's, an order
 //! of columns) is refused by name.
@@ -90,6 +93,7 @@ pub fn derive(
         cur: from.clone(),
         ops: Vec::new(),
     };
+    d.drop_indexes_on_changed_definitions(to)?;
     d.drop_definitions(to, Stage::Late)?;
     d.drop_changed_views_and_triggers(to)?;
     d.rename(&tables, &columns)?;
@@ -105,6 +109,7 @@ pub fn derive(
     d.add_constraints(to)?;
     d.create_indexes_views_and_triggers(to)?;
     d.make_definitions(to, Stage::Late)?;
+    d.create_indexes(to)?;
     if let Some(left) = differences(r, to, &d.cur).first() {
         return Err(DeriveError::Inexpressible(format!(
             "strata cannot express this change yet: {}",
@@ -776,18 +781,61 @@ impl Deriving<'_> {
         Ok(())
     }
 
-    /// New indexes, views (each after the views it reads) and triggers.
-    fn create_indexes_views_and_triggers(&mut self, to: &Schema) -> Result<(), DeriveError> {
+    /// Indexes on a relation kept whole (a materialized view) that goes or
+    /// is made again: first of all, as it cannot go while indexed.
+    fn drop_indexes_on_changed_definitions(&mut self, to: &Schema) -> Result<(), DeriveError> {
         let r = self.r;
+        let changed = |name: &str| {
+            self.cur.definitions.get(&r.key(name)).is_some_and(|d| {
+                to.definitions
+                    .get(&r.key(name))
+                    .is_none_or(|n| n.kind != d.kind || !same_text(r, &d.sql, &n.sql))
+            })
+        };
+        let indexes: Vec<_> = self
+            .cur
+            .indexes
+            .values()
+            .filter(|i| changed(&i.table))
+            .cloned()
+            .collect();
+        for index in indexes {
+            self.push(Op::DropIndex { index })?;
+        }
+        Ok(())
+    }
+
+    /// New indexes on the tables and relations there are so far, as they
+    /// are to be: those on tables before the views, those on materialized
+    /// views once made.
+    fn create_indexes(&mut self, to: &Schema) -> Result<(), DeriveError> {
+        let r = self.r;
+        let cur = &self.cur;
+        let made = |name: &str| {
+            let k = r.key(name);
+            cur.tables.contains_key(&k)
+                || cur.definitions.get(&k).is_some_and(|d| {
+                    to.definitions
+                        .get(&k)
+                        .is_some_and(|n| n.kind == d.kind && same_text(r, &d.sql, &n.sql))
+                })
+        };
         let indexes: Vec<_> = to
             .indexes
             .values()
-            .filter(|i| !self.cur.indexes.contains_key(&r.key(&i.name)))
+            .filter(|i| !cur.indexes.contains_key(&r.key(&i.name)) && made(&i.table))
             .cloned()
             .collect();
         for index in indexes {
             self.push(Op::CreateIndex { index })?;
         }
+        Ok(())
+    }
+
+    /// New indexes, views (each after the views it reads) and triggers.
+    fn create_indexes_views_and_triggers(&mut self, to: &Schema) -> Result<(), DeriveError> {
+        let r = self.r;
+        self.create_indexes(to)?;
         let mut views: Vec<_> = to
             .views
             .values()

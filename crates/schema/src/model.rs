@@ -128,6 +128,8 @@ pub enum FkAction {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 pub struct Index {
     pub name: String,
+    /// The table it is on, or a relation kept whole (a materialized view),
+    /// whose columns the model does not know.
     pub table: String,
     pub unique: bool,
     pub columns: Vec<IndexedColumn>,

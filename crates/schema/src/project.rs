@@ -413,17 +413,24 @@ fn alter_table_options(
 /// A new index under a free name, on columns its table has.
 fn create_index(r: &dyn Rules, schema: &mut Schema, index: &Index) -> Result<(), ProjectError> {
     free_name(r, schema, &index.name)?;
-    let t = table_ref(r, schema, &index.table)?;
+    // A relation kept whole (a materialized view) may be indexed; its
+    // columns are in its text, which the dialect proves on a database.
+    let table = match schema.definitions.get(&r.key(&index.table)) {
+        Some(d) if d.kind.is_relation() => None,
+        _ => Some(table_ref(r, schema, &index.table)?),
+    };
     if index.columns.is_empty() {
         return Err(E::Invalid(format!("index {} has no columns", index.name)));
     }
-    for c in &index.columns {
-        if let IndexTerm::Column(name) = &c.term {
+    if let Some(t) = table {
+        for c in &index.columns {
+            if let IndexTerm::Column(name) = &c.term {
+                column_index(r, t, name)?;
+            }
+        }
+        for name in &index.include {
             column_index(r, t, name)?;
         }
-    }
-    for name in &index.include {
-        column_index(r, t, name)?;
     }
     r.check_index(index)
         .map_err(|why| E::Invalid(format!("index {}: {why}", index.name)))?;
@@ -724,11 +731,30 @@ fn drop_definition(
     if current != definition {
         return Err(mismatch(what, "its definition differs"));
     }
+    refuse_indexed(r, schema, &definition.name, &what)?;
     if refs == Refs::Check {
         refuse_dependents(r, schema, &definition.name, || what.clone())?;
     }
     schema.definitions.remove(&r.key(&definition.name));
     Ok(())
+}
+
+/// A relation kept whole cannot go, or be replaced (which makes it
+/// again), while an index is on it: the index goes first, in its own op.
+fn refuse_indexed(
+    r: &dyn Rules,
+    schema: &Schema,
+    name: &str,
+    what: &str,
+) -> Result<(), ProjectError> {
+    match schema
+        .indexes
+        .values()
+        .find(|i| r.same_name(&i.table, name))
+    {
+        Some(i) => Err(in_use(what.to_string(), format!("index {}", i.name))),
+        None => Ok(()),
+    }
 }
 
 /// A definition replaced by another of the same kind and name.
@@ -760,6 +786,7 @@ fn replace_definition(
     if from == to {
         return Err(E::Invalid(format!("{what} is replaced by itself")));
     }
+    refuse_indexed(r, schema, &from.name, &what)?;
     r.check_definition(to).map_err(E::Invalid)?;
     if refs == Refs::Check {
         for d in &to.depends_on {

@@ -579,7 +579,7 @@ fn comment(source: &Source, statement: &Statement, rec: &mut Recorder) -> Result
 }
 
 /// DROP kind [IF EXISTS] name, ...: each definition dropped, with the
-/// comment on it first.
+/// comment on it first (and a materialized view's indexes).
 fn drop(source: &Source, statement: &Statement, rec: &mut Recorder) -> Result<(), Fault> {
     let tokens = significant(statement);
     let mut at = 1;
@@ -666,6 +666,18 @@ fn drop(source: &Source, statement: &Statement, rec: &mut Recorder) -> Result<()
         match rec.schema.definitions.get(&name).cloned() {
             Some(d) if d.kind == kind => {
                 drop_comments(rec, &d.name)?;
+                // A materialized view's indexes go with it, as PostgreSQL
+                // drops them.
+                let indexes: Vec<strata_schema::Index> = rec
+                    .schema
+                    .indexes
+                    .values()
+                    .filter(|i| i.table == d.name)
+                    .cloned()
+                    .collect();
+                for index in indexes {
+                    rec.push(Op::DropIndex { index })?;
+                }
                 rec.push(Op::DropDefinition { definition: d })?;
             }
             Some(d) => {
@@ -701,6 +713,22 @@ pub(super) fn drop_comments(rec: &mut Recorder, target: &str) -> Result<(), Faul
         rec.push(Op::DropDefinition { definition })?;
     }
     Ok(())
+}
+
+/// Record the drop of the comment on column `column` of `table`, before
+/// the column goes (PostgreSQL drops it with the column).
+pub(super) fn drop_column_comment(
+    rec: &mut Recorder,
+    table: &str,
+    column: &str,
+) -> Result<(), Fault> {
+    let name = format!("COLUMN {}.{}", ident(table), ident(column));
+    match rec.schema.definitions.get(&name).cloned() {
+        Some(definition) if definition.kind == DefinitionKind::Comment => {
+            rec.push(Op::DropDefinition { definition })
+        }
+        _ => Ok(()),
+    }
 }
 
 /// A serial column of `table` expanded as PostgreSQL expands it: the

@@ -901,17 +901,20 @@ fn drop_constraint(
 }
 
 /// DROP COLUMN drops the table's indexes and constraints that involve the
-/// column first, as PostgreSQL does; each op carries what it drops.
+/// column first (its primary key too), as PostgreSQL does; each op carries
+/// what it drops.
 fn drop_column(rec: &mut Recorder, table: &str, name: &str) -> Result<(), Fault> {
     column_at(rec, table, name)?;
     let t = rec.table(table)?.clone();
-    if t.primary_key
-        .as_ref()
-        .is_some_and(|k| k.columns.iter().any(|c| c == name))
+    if let Some(primary_key) = t
+        .primary_key
+        .clone()
+        .filter(|k| k.columns.iter().any(|c| c == name))
     {
-        return refuse(format!(
-            "column {name} is part of the primary key of {table}, which strata's model cannot drop"
-        ));
+        rec.push(Op::DropPrimaryKey {
+            table: t.name.clone(),
+            primary_key,
+        })?;
     }
     let mentions = |sql: &str| RULES.mentions_column(sql, name);
     let indexes: Vec<Index> = rec
@@ -970,6 +973,7 @@ fn drop_column(rec: &mut Recorder, table: &str, name: &str) -> Result<(), Fault>
             position: position(at)?,
         })?;
     }
+    definitions::drop_column_comment(rec, &t.name, name)?;
     let at = column_at(rec, table, name)?;
     let column = rec.table(table)?.columns[at].clone();
     rec.push(Op::DropColumn {
@@ -997,7 +1001,11 @@ fn create_index(c: &mut Cursor, rec: &mut Recorder) -> Result<(), Fault> {
         return refuse("CREATE INDEX ... ON ONLY (an index of a partitioned table alone, to attach its partitions' indexes to) is not recorded: create the index on the partitioned table, and PostgreSQL makes it on every partition");
     }
     let written = c.object_name()?;
-    let table = rec.table(&written)?.name.clone();
+    // A materialized view is indexed as a table is.
+    let table = match rec.schema.definitions.get(&written) {
+        Some(d) if d.kind == strata_schema::DefinitionKind::MaterializedView => d.name.clone(),
+        _ => rec.table(&written)?.name.clone(),
+    };
     let mut method = None;
     if c.eat("USING") {
         let m = c.ident()?;

@@ -134,6 +134,53 @@ CREATE INDEX articles_by_title /* @renamed from=posts_by_title */ ON articles (t
 }
 
 #[test]
+fn a_primary_key_that_changes_is_a_rebuild_and_the_rows_stay() {
+    let env = Env::init();
+    started(&env);
+    // posts keyed by (id, user_id) instead of id: a rebuild of posts.
+    env.file(
+        "schema.sql",
+        "CREATE TABLE users (id integer PRIMARY KEY, username text, age integer);
+CREATE TABLE posts (id integer, user_id integer REFERENCES users(id), title text, PRIMARY KEY (id, user_id));
+CREATE INDEX posts_by_title ON posts (title);",
+    );
+    env.ok(&["plan", "--desired", "schema.sql"])
+        .says("drop from posts: PRIMARY KEY (id)")
+        .says("add to posts: PRIMARY KEY (id, user_id)");
+    env.ok(&["record", "-m", "rekeyed", "--desired", "schema.sql"]);
+    env.ok(&["apply", "--db", "app.db"]);
+    assert_eq!(
+        query(
+            &env,
+            "SELECT name FROM pragma_table_info('posts') WHERE pk > 0 ORDER BY pk"
+        ),
+        ["id", "user_id"]
+    );
+    assert_eq!(
+        query(&env, "SELECT id, user_id, title FROM posts ORDER BY id"),
+        ["1|1|hello", "2|2|again"]
+    );
+    env.ok(&["status", "--db", "app.db"]).says("no drift");
+    env.ok(&["plan", "--desired", "schema.sql"])
+        .says("nothing to do");
+    // And back.
+    env.ok(&["revert", "head", "-m", "keyed by id again"]);
+    env.ok(&["apply", "--db", "app.db"]);
+    assert_eq!(
+        query(
+            &env,
+            "SELECT name FROM pragma_table_info('posts') WHERE pk > 0"
+        ),
+        ["id"]
+    );
+    assert_eq!(
+        query(&env, "SELECT id, user_id, title FROM posts ORDER BY id"),
+        ["1|1|hello", "2|2|again"]
+    );
+    env.ok(&["verify", "--db", "app.db"]);
+}
+
+#[test]
 fn a_rename_is_never_guessed_but_is_suggested() {
     let env = Env::init();
     started(&env);
@@ -256,8 +303,8 @@ fn bad_desired_input_records_nothing() {
         "CREATE TABLE t (a int);\nCREATE TABLE t (b int);",
     );
     env.file(
-        "pk.sql",
-        "CREATE TABLE users (id integer, username text, age integer PRIMARY KEY);
+        "order.sql",
+        "CREATE TABLE users (username text, id integer PRIMARY KEY, age integer);
 CREATE TABLE posts (id integer PRIMARY KEY, user_id integer REFERENCES users(id), title text);
 CREATE INDEX posts_by_title ON posts (title);",
     );
@@ -281,8 +328,8 @@ CREATE INDEX posts_by_title ON posts (title);",
             "line 2: SQLite refused",
         ),
         (
-            vec!["plan", "--desired", "pk.sql"],
-            "the primary key differs",
+            vec!["plan", "--desired", "order.sql"],
+            "its columns are in another order",
         ),
         (
             vec![

@@ -1509,3 +1509,75 @@ fn an_indexed_materialized_view_is_changed_dropped_and_brought_back() {
         same_dump(&pg, &fresh, &db);
     }
 }
+
+#[test]
+fn a_primary_key_changed_in_a_desired_schema_keeps_the_rows() {
+    let pg = Pg::new();
+    pg.record(
+        "users and posts",
+        "CREATE TABLE users (id integer PRIMARY KEY, email text NOT NULL, name text);
+         CREATE TABLE posts (id integer PRIMARY KEY, author integer REFERENCES users);",
+    );
+    let db = pg.database("rekeyed");
+    pg.ok(&["apply", "--db", &db]);
+    pg.client(&db)
+        .batch_execute(
+            "INSERT INTO users VALUES (1, 'ada@x', 'ada'), (2, 'bob@x', NULL); \
+             INSERT INTO posts VALUES (10, 1), (11, 2)",
+        )
+        .expect("rows");
+    let before = rows(&mut pg.client(&db));
+    // The table renamed, its key under the new table's name, and the
+    // posts' key made of two columns: each key dropped and added again,
+    // the foreign key to users around it.
+    let desired = pg.env.file(
+        "desired.sql",
+        "CREATE TABLE members ( -- @renamed from=users\n  \
+           id integer CONSTRAINT members_pkey PRIMARY KEY,\n  \
+           email text NOT NULL,\n  \
+           name text\n);\n\
+         CREATE TABLE posts (id integer, author integer NOT NULL REFERENCES members, PRIMARY KEY (id, author));\n",
+    );
+    let desired = desired.to_str().expect("utf-8");
+    let planned = pg.ok(&["plan", "--desired", desired]);
+    assert!(
+        planned.stdout.contains("DROP CONSTRAINT users_pkey")
+            && planned
+                .stdout
+                .contains("ADD CONSTRAINT members_pkey PRIMARY KEY (id)"),
+        "{}",
+        planned.stdout
+    );
+    pg.ok(&["record", "-m", "rekeyed", "--desired", desired]);
+    pg.ok(&["apply", "--db", &db]);
+    pg.ok(&["status", "--db", &db]);
+    let keys: Vec<String> = pg
+        .client(&db)
+        .query(
+            "SELECT conname || ' ' || pg_get_constraintdef(oid) FROM pg_constraint \
+             WHERE contype IN ('p', 'f') AND connamespace = 'public'::regnamespace ORDER BY conname",
+            &[],
+        )
+        .expect("keys")
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "members_pkey PRIMARY KEY (id)",
+            "posts_author_fkey FOREIGN KEY (author) REFERENCES members(id)",
+            "posts_pkey PRIMARY KEY (id, author)"
+        ]
+    );
+    let again = pg.ok(&["record", "-m", "again", "--desired", desired]);
+    assert!(
+        again.stdout.contains("nothing to record"),
+        "{}",
+        again.stdout
+    );
+    // Back: the old keys and names, every row as it was.
+    pg.ok(&["apply", "--db", &db, "--to", "1"]);
+    assert_eq!(rows(&mut pg.client(&db)), before);
+    pg.ok(&["status", "--db", &db]);
+}

@@ -12,11 +12,13 @@
 //! go, column changes, new tables (in foreign-key order), new constraints,
 //! indexes, views and triggers. Definitions kept whole are made early
 //! (before the tables that use them) or late (after what they read); an
-//! index on a relation kept whole goes before it and comes after it. The
-//! result is checked: the ops projected
-//! onto `from` give a schema with no [`differences`] from `to`. What no op
-//! expresses (a new primary key, a table option of the dialect's, an order
-//! of columns) is refused by name.
+//! index on a relation kept whole goes before it and comes after it. A
+//! primary key that changes is dropped (after the foreign keys that refer
+//! to it) and added again (before them). The result is checked: the ops
+//! projected onto `from` give a schema with no [`differences`] from `to`.
+//! What no op expresses (a table option of the dialect's, an order of
+//! columns, a key the table cannot be without while it changes) is refused
+//! by name.
 
 use std::collections::BTreeSet;
 use std::fmt;
@@ -144,9 +146,9 @@ fn unexpressed(d: &Difference) -> String {
     format!("{} {}: {what} differs", d.kind, d.name)
 }
 
-/// What no op changes (a primary key, a table option, the order of the
-/// columns two tables share), refused before anything is dropped for
-/// it.
+/// What no op changes (a table option, the order of the columns two
+/// tables share, a primary key the table cannot be without while it
+/// changes), refused before anything is dropped for it.
 fn refuse_inexpressible(r: &dyn Rules, cur: &Schema, to: &Schema) -> Result<(), DeriveError> {
     for t in cur.tables.values() {
         let Some(n) = to.table(r, &t.name) else {
@@ -159,7 +161,24 @@ fn refuse_inexpressible(r: &dyn Rules, cur: &Schema, to: &Schema) -> Result<(), 
             )))
         };
         if !same_primary_key(r, n.primary_key.as_ref(), t.primary_key.as_ref()) {
-            return refuse("the primary key");
+            // The key is dropped and added again: the table must be valid
+            // without one in between.
+            let keyless = Table {
+                primary_key: None,
+                options: t
+                    .options
+                    .iter()
+                    .filter(|o| n.options.contains(o))
+                    .cloned()
+                    .collect(),
+                ..t.clone()
+            };
+            if let Err(why) = r.check_table(&keyless) {
+                return Err(DeriveError::Inexpressible(format!(
+                    "table {}: the primary key differs, and the table cannot be without one while it changes ({why}); record a new table and move the rows with a data step",
+                    n.name
+                )));
+            }
         }
         if let Some(option) = option_differences(n, t)
             .into_iter()
@@ -525,15 +544,40 @@ impl Deriving<'_> {
             .collect()
     }
 
+    /// The kept tables whose primary key changes.
+    fn rekeyed(&self, to: &Schema, kept: &[String]) -> Vec<String> {
+        let r = self.r;
+        kept.iter()
+            .filter(|name| {
+                let n = to.table(r, name).expect("kept");
+                !same_primary_key(
+                    r,
+                    n.primary_key.as_ref(),
+                    self.table(name).primary_key.as_ref(),
+                )
+            })
+            .cloned()
+            .collect()
+    }
+
     /// Constraints that go, from kept tables; last first, so positions hold.
+    /// A foreign key to a table whose primary key changes goes too (it is
+    /// added again once the key is).
     fn drop_constraints(&mut self, to: &Schema, kept: &[String]) -> Result<(), DeriveError> {
         let r = self.r;
+        let rekeyed = self.rekeyed(to, kept);
         for name in kept {
             let (t, n) = (self.table(name), to.table(r, name).expect("kept"));
             let table = &t.name;
+            let wanted: Vec<_> = n
+                .foreign_keys
+                .iter()
+                .filter(|fk| !rekeyed.iter().any(|k| r.same_name(k, &fk.ref_table)))
+                .cloned()
+                .collect();
             let mut drops = constraint_drops(
                 &t.foreign_keys,
-                &n.foreign_keys,
+                &wanted,
                 |x, y| same_foreign_key(r, x, y),
                 |foreign_key, position| Op::DropForeignKey {
                     table: table.clone(),
@@ -632,12 +676,15 @@ impl Deriving<'_> {
         Ok(())
     }
 
-    /// Columns of kept tables: changed, gone, new (at their places).
+    /// Columns of kept tables: changed, gone, new (at their places). A
+    /// primary key that changes goes before them and comes after them,
+    /// between the options the table loses and those it gains.
     fn change_columns(&mut self, to: &Schema, kept: &[String]) -> Result<(), DeriveError> {
         let r = self.r;
         for name in kept {
             let n = to.table(r, name).expect("kept");
             let t = self.table(name).clone();
+            let rekeyed = !same_primary_key(r, n.primary_key.as_ref(), t.primary_key.as_ref());
             // Options the table loses go before its columns change, the
             // ones it gains after (a STRICT table takes STRICT types only).
             let kept_options: Vec<String> = t
@@ -651,6 +698,12 @@ impl Deriving<'_> {
                     table: t.name.clone(),
                     from: t.options.clone(),
                     to: kept_options.clone(),
+                })?;
+            }
+            if let Some(primary_key) = t.primary_key.clone().filter(|_| rekeyed) {
+                self.push(Op::DropPrimaryKey {
+                    table: t.name.clone(),
+                    primary_key,
                 })?;
             }
             self.alter_columns(&t, n)?;
@@ -672,6 +725,12 @@ impl Deriving<'_> {
             }
             if none_stays {
                 drop_columns(r, self, &t, n)?;
+            }
+            if let Some(primary_key) = n.primary_key.clone().filter(|_| rekeyed) {
+                self.push(Op::AddPrimaryKey {
+                    table: t.name.clone(),
+                    primary_key,
+                })?;
             }
             if kept_options != n.options {
                 self.push(Op::AlterTableOptions {

@@ -14,6 +14,7 @@ fn refused_for_a_reason(e: &DeriveError) -> bool {
     [
         "the primary key differs",
         "WITHOUT ROWID differs",
+        "AUTOINCREMENT differs",
         "STRICT differs",
         "another order",
     ]
@@ -173,19 +174,77 @@ fn renames_that_name_nothing_are_refused() {
     }
 }
 
-#[test]
-fn a_new_primary_key_is_refused_by_name() {
-    let mut t = table("users", &[("id", "integer"), ("name", "text")]);
-    let from = schema(std::slice::from_ref(&t));
-    t.primary_key = Some(strata_schema::PrimaryKey {
-        columns: vec!["id".into()],
+fn key(columns: &[&str]) -> Option<strata_schema::PrimaryKey> {
+    Some(strata_schema::PrimaryKey {
+        columns: columns.iter().map(|c| c.to_string()).collect(),
         ..Default::default()
+    })
+}
+
+#[test]
+fn a_primary_key_that_changes_is_dropped_and_added_again() {
+    let mut users = table("users", &[("id", "integer"), ("email", "text")]);
+    users.primary_key = key(&["id"]);
+    let mut posts = table("posts", &[("id", "integer"), ("author", "integer")]);
+    posts.foreign_keys.push(strata_schema::ForeignKey {
+        name: None,
+        columns: vec!["author".into()],
+        ref_table: "users".into(),
+        ref_columns: Vec::new(),
+        on_delete: Default::default(),
+        on_update: Default::default(),
+        deferred: false,
     });
+    let from = schema(&[users.clone(), posts.clone()]);
+    let mut rekeyed = users.clone();
+    rekeyed.primary_key = key(&["email"]);
+    let to = schema(&[rekeyed, posts]);
+    let d = derive(RULES, &from, &to, &[]).expect("derived");
+    let kinds: Vec<&str> = d.ops.iter().map(Op::kind).collect();
+    // The foreign key to the old key goes first and comes back last.
+    assert_eq!(
+        kinds,
+        [
+            "drop_foreign_key",
+            "drop_primary_key",
+            "add_primary_key",
+            "add_foreign_key"
+        ]
+    );
+    let mut got = from.clone();
+    project_all(RULES, &mut got, &d.ops).expect("the ops fit");
+    assert!(differences(RULES, &to, &got).is_empty());
+
+    // A new key where there was none, and none where there was one.
+    let plain = table("t", &[("id", "integer")]);
+    let mut keyed = plain.clone();
+    keyed.primary_key = key(&["id"]);
+    let (a, b) = (schema(&[plain]), schema(&[keyed]));
+    assert_eq!(kinds_of(&a, &b), ["add_primary_key"]);
+    assert_eq!(kinds_of(&b, &a), ["drop_primary_key"]);
+}
+
+fn kinds_of(from: &Schema, to: &Schema) -> Vec<&'static str> {
+    derive(RULES, from, to, &[])
+        .expect("derived")
+        .ops
+        .iter()
+        .map(Op::kind)
+        .collect()
+}
+
+#[test]
+fn a_key_the_table_cannot_be_without_is_refused_by_name() {
+    let mut t = table("users", &[("id", "integer"), ("name", "text")]);
+    t.primary_key = key(&["id"]);
+    t.options = vec!["without_rowid".into()];
+    let from = schema(std::slice::from_ref(&t));
+    t.primary_key = key(&["name"]);
     let to = schema(&[t]);
     let e = derive(RULES, &from, &to, &[]).expect_err("refused");
     assert!(
         e.to_string()
-            .contains("table users: the primary key differs"),
+            .contains("table users: the primary key differs, and the table cannot be without one"),
         "{e}"
     );
 }

@@ -444,6 +444,14 @@ impl Planner<'_> {
                     self.replace_enum(&to.name, &a, &b);
                     return Ok(());
                 }
+                // A sequence (its state kept) or a domain (its columns
+                // kept) altered in place where it can be.
+                if let Some(statements) = crate::ddl::alter::in_place(from, to) {
+                    for sql in statements {
+                        self.emit(sql);
+                    }
+                    return Ok(());
+                }
                 for sql in render::replace_definition(from, to) {
                     self.emit(sql);
                 }

@@ -107,12 +107,17 @@
 //!   FUNCTION / PROCEDURE / AGGREGATE / MATERIALIZED VIEW: definitions kept
 //!   whole (see `definitions` and docs/postgres-target.md). A serial column
 //!   is expanded into its sequence and a NOT NULL DEFAULT nextval(...).
+//! - ALTER SEQUENCE name options and ALTER DOMAIN name SET / DROP DEFAULT,
+//!   SET / DROP NOT NULL, ADD CHECK, DROP CONSTRAINT: the replace of the
+//!   definition by its CREATE statement written again with the change
+//!   made (see `alter`), planned in place.
 //! - INSERT, UPDATE, DELETE (and WITH ... leading into one) as data steps;
 //!   BEGIN / START TRANSACTION / COMMIT / END, which record nothing
 //!   (strata runs each change in one transaction of its own).
 //!
 //! Anything else is unsupported.
 
+pub(crate) mod alter;
 mod cursor;
 pub(crate) mod definitions;
 mod grammar;
@@ -321,6 +326,8 @@ fn statement_ops(source: &Source, statement: &Statement, rec: &mut Recorder) -> 
         ["SET" | "RESET", ..] => setting(&mut c),
         ["SELECT", ..] => set_config(&mut c),
         ["ALTER", "TYPE", ..] => definitions::alter_type(source, statement, rec),
+        ["ALTER", "SEQUENCE", ..] => alter::alter_sequence(source, statement, rec),
+        ["ALTER", "DOMAIN", ..] => alter::alter_domain(source, statement, rec),
         ["DROP", "TABLE" | "INDEX" | "VIEW" | "TRIGGER", ..] => drop(&mut c, rec),
         ["INSERT" | "UPDATE" | "DELETE" | "WITH", ..] => data(&mut c, statement, rec),
         ["BEGIN" | "START" | "COMMIT" | "END", ..] => {

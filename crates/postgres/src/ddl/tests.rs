@@ -1332,3 +1332,126 @@ fn drop_column_drops_its_comment_and_the_key_it_is_part_of() {
     let e = err(&referred, "ALTER TABLE p DROP COLUMN a");
     assert!(e.to_string().contains("c"), "{e}");
 }
+
+/// The `to` text of each replace among `ops`.
+fn replaced(ops: &[Op]) -> Vec<String> {
+    ops.iter()
+        .map(|op| match op {
+            Op::ReplaceDefinition { to, .. } => to.sql.clone(),
+            other => panic!("{other:?}"),
+        })
+        .collect()
+}
+
+#[test]
+fn alter_sequence_writes_the_sequence_again() {
+    let head =
+        schema("CREATE SEQUENCE s START 10; CREATE SEQUENCE t AS integer MAXVALUE 99 CYCLE;");
+    let ops = ops_on(
+        &head,
+        "ALTER SEQUENCE s INCREMENT BY 5 NO MAXVALUE;
+         ALTER SEQUENCE public.s AS int MINVALUE -3 CACHE 20 NO CYCLE;
+         ALTER SEQUENCE t NO CYCLE MAXVALUE 1000;
+         ALTER SEQUENCE IF EXISTS nothing INCREMENT 2;
+         ALTER SEQUENCE t OWNER TO someone;",
+    );
+    assert_eq!(
+        replaced(&ops),
+        [
+            "CREATE SEQUENCE s INCREMENT BY 5 NO MAXVALUE START WITH 10",
+            "CREATE SEQUENCE s AS integer INCREMENT BY 5 MINVALUE -3 NO MAXVALUE START WITH 10 CACHE 20 NO CYCLE",
+            "CREATE SEQUENCE t AS integer MAXVALUE 1000 NO CYCLE",
+        ]
+    );
+    // Where a sequence stands is data; ownership by a column is not kept.
+    assert!(not_recordable_on(&head, "ALTER SEQUENCE s RESTART WITH 100").contains("setval"));
+    assert!(not_recordable_on(&head, "ALTER SEQUENCE s OWNED BY t.a").contains("OWNED BY"));
+    assert!(not_recordable_on(&head, "ALTER SEQUENCE s RENAME TO u").contains("RENAME"));
+    assert!(matches!(
+        err(&head, "ALTER SEQUENCE nothing INCREMENT 2").kind,
+        DdlErrorKind::Project(_)
+    ));
+    // The same options again are no change.
+    assert_eq!(ops_on(&head, "ALTER SEQUENCE s START WITH 10"), vec![]);
+}
+
+#[test]
+fn alter_domain_writes_the_domain_again() {
+    let head = schema(
+        "CREATE DOMAIN year AS integer CHECK (VALUE >= 1901) CONSTRAINT upper CHECK (VALUE <= 2155);
+         CREATE TABLE film (y year);",
+    );
+    let ops = ops_on(
+        &head,
+        "ALTER DOMAIN year SET DEFAULT 2000;
+         ALTER DOMAIN year SET NOT NULL;
+         ALTER DOMAIN year DROP CONSTRAINT year_check;
+         ALTER DOMAIN public.year ADD CHECK (VALUE <> 1999);
+         ALTER DOMAIN year DROP CONSTRAINT IF EXISTS nothing;
+         ALTER DOMAIN year DROP DEFAULT;",
+    );
+    assert_eq!(
+        replaced(&ops),
+        [
+            "CREATE DOMAIN year AS integer DEFAULT 2000 CHECK (VALUE >= 1901) CONSTRAINT upper CHECK (VALUE <= 2155)",
+            "CREATE DOMAIN year AS integer DEFAULT 2000 NOT NULL CHECK (VALUE >= 1901) CONSTRAINT upper CHECK (VALUE <= 2155)",
+            "CREATE DOMAIN year AS integer DEFAULT 2000 NOT NULL CONSTRAINT upper CHECK (VALUE <= 2155)",
+            "CREATE DOMAIN year AS integer DEFAULT 2000 NOT NULL CONSTRAINT upper CHECK (VALUE <= 2155) CHECK (VALUE <> 1999)",
+            "CREATE DOMAIN year AS integer NOT NULL CONSTRAINT upper CHECK (VALUE <= 2155) CHECK (VALUE <> 1999)",
+        ]
+    );
+    assert!(matches!(
+        err(&head, "ALTER DOMAIN year DROP CONSTRAINT nothing").kind,
+        DdlErrorKind::Project(_)
+    ));
+    assert!(
+        not_recordable_on(&head, "ALTER DOMAIN year RENAME TO y").contains("SET / DROP DEFAULT")
+    );
+    assert!(
+        not_recordable_on(&head, "ALTER DOMAIN year ADD CHECK (VALUE > 0) NOT VALID")
+            .contains("NOT VALID")
+    );
+}
+
+#[test]
+fn a_sequence_or_domain_replaced_is_altered_in_place() {
+    use super::alter::in_place;
+    let def = |kind, name: &str, sql: &str| strata_schema::Definition {
+        kind,
+        name: name.into(),
+        sql: sql.into(),
+        depends_on: Vec::new(),
+    };
+    let seq = strata_schema::DefinitionKind::Sequence;
+    let from = def(
+        seq,
+        "s",
+        "CREATE SEQUENCE s AS integer INCREMENT BY 5 CYCLE",
+    );
+    let to = def(seq, "s", "CREATE SEQUENCE s MAXVALUE 50");
+    assert_eq!(
+        in_place(&from, &to).expect("in place"),
+        ["ALTER SEQUENCE s AS bigint INCREMENT BY 1 NO MINVALUE MAXVALUE 50 START WITH 1 CACHE 1 NO CYCLE"]
+    );
+    let down = def(seq, "s", "CREATE SEQUENCE s INCREMENT BY -1 MAXVALUE 10");
+    assert!(in_place(&from, &down).expect("in place")[0].contains("START WITH 10"));
+    let dom = strata_schema::DefinitionKind::Domain;
+    let from = def(
+        dom,
+        "year",
+        "CREATE DOMAIN year AS integer CHECK (VALUE >= 1901) CHECK (VALUE < 3000)",
+    );
+    let to = def(dom, "year", "CREATE DOMAIN year AS integer DEFAULT 2000 NOT NULL CONSTRAINT year_check1 CHECK (VALUE < 3000) CHECK (VALUE > 0)");
+    assert_eq!(
+        in_place(&from, &to).expect("in place"),
+        [
+            "ALTER DOMAIN year DROP CONSTRAINT year_check",
+            "ALTER DOMAIN year SET DEFAULT 2000",
+            "ALTER DOMAIN year SET NOT NULL",
+            "ALTER DOMAIN year ADD CONSTRAINT year_check CHECK (VALUE > 0)",
+        ]
+    );
+    // Another type is a new domain.
+    let other = def(dom, "year", "CREATE DOMAIN year AS bigint");
+    assert_eq!(in_place(&from, &other), None);
+}

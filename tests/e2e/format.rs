@@ -1,9 +1,10 @@
 //! The ledger's format versions and its dialect: ledgers written before
-//! dialects were recorded (format 2) and before table options were the
-//! dialect's (format 3), kept in tests/fixtures/ exactly as those stratas
-//! wrote them, keep verifying with their original hashes and take new
-//! events in their own format; a new ledger is format 4, whose hashes
-//! include its dialect.
+//! dialects were recorded (format 2), before table options were the
+//! dialect's (format 3) and before the model held definitions, identity
+//! columns and primary-key ops (format 4), kept in tests/fixtures/ exactly
+//! as those stratas wrote them, keep verifying with their original hashes
+//! and take new events in their own format; a new ledger is format 5,
+//! whose hashes include its dialect.
 
 use std::path::Path;
 
@@ -205,6 +206,198 @@ fn a_format_3_ledger_takes_new_events_with_options_in_its_own_layout() {
     env.ok(&["apply", "--db", "app.db"])
         .says("is now at event 7");
     env.ok(&["verify", "--db", "app.db"]);
+}
+
+/// The format-4 fixture: tables with every SQLite option, an
+/// `alter_table_options`, a revert, a baseline, an event `rebase`
+/// re-recorded (with its origin) and a tag, as the last strata of format 4
+/// wrote them (tests/fixtures/ledger-format-4/README.md).
+fn with_format_4_ledger() -> Env {
+    with_fixture("ledger-format-4")
+}
+
+/// A JSON file of a fixture as its strata printed it, untouched.
+fn fixture_json(name: &str, file: &str) -> Value {
+    let path = fixture(name).join(file);
+    serde_json::from_str(&std::fs::read_to_string(path).expect("read")).expect("json")
+}
+
+#[test]
+fn a_format_4_ledger_verifies_with_its_original_hashes() {
+    let env = with_format_4_ledger();
+    let verified = env.json(&["verify", "--deep"]);
+    assert_eq!(verified["ok"], true);
+    assert_eq!(verified["format_version"], 4);
+    assert_eq!(verified["dialect"], "sqlite");
+    assert_eq!(verified["events"], 8);
+    assert_eq!(
+        verified["head"]["hash"],
+        "dc3a2d33488378b0c7aa97b89f216fd9382b98ff794b939cdd0fbc2f6f01251f"
+    );
+    // Every event, hash, fingerprint, link and origin as that strata wrote
+    // and printed them, compared without any normalising: format 4's JSON
+    // already had `options`, and the fields format 5 added (a column's
+    // `identity`, an index's `method` and `include`, the schema's
+    // `definitions`) are printed only when they hold something, which
+    // nothing of a format-4 ledger does.
+    let log = env.json(&["log"]);
+    assert_eq!(log, fixture_json("ledger-format-4", "log.json"));
+    let schema = env.json(&["schema"]);
+    assert_eq!(schema, fixture_json("ledger-format-4", "schema.json"));
+    assert_eq!(
+        schema["tables"]["flags"]["options"],
+        serde_json::json!(["strict", "without_rowid"])
+    );
+    assert_eq!(
+        schema["tables"]["counters"]["options"],
+        serde_json::json!(["autoincrement", "strict"])
+    );
+    // The event rebase re-recorded keeps where it was before the rebase.
+    let events = env.events();
+    assert_eq!(events.len(), 8);
+    let rebased = &events[6];
+    assert_eq!(rebased["seq"], 7);
+    assert_eq!(rebased["message"], "counter steps");
+    assert_eq!(
+        rebased["origin"],
+        serde_json::json!({
+            "seq": 6,
+            "hash": "4ff2fa0c0312125f3d0bb35eaab2981a03c4d1d125053a61e8f7f7bb1b91df57",
+            "message": "onto main",
+        })
+    );
+    assert_eq!(env.json(&["show", "7"])["origin"], rebased["origin"]);
+    assert!(events
+        .iter()
+        .filter(|e| e["seq"] != 7)
+        .all(|e| e.get("origin").is_none()));
+    env.ok(&["log"])
+        .says("rebased from event 6 (4ff2fa0c0312): onto main");
+    // The op format 4 added reads back, and projects: notes is STRICT from
+    // event 2 on.
+    assert_eq!(
+        events[1]["ops"],
+        serde_json::json!([{
+            "alter_table_options": {"table": "notes", "from": [], "to": ["strict"]}
+        }])
+    );
+    let at_1 = env.json(&["schema", "--at", "1"]);
+    assert_eq!(at_1["tables"]["notes"]["options"], serde_json::json!([]));
+    let at_v1 = env.json(&["schema", "--at", "v1"]);
+    assert_eq!(
+        at_v1["tables"]["notes"]["options"],
+        serde_json::json!(["strict"])
+    );
+    env.ok(&["schema", "--at", "v1"])
+        .says("WITHOUT ROWID, STRICT")
+        .says("AUTOINCREMENT");
+}
+
+#[test]
+fn a_format_4_ledger_takes_new_events_in_its_own_layout() {
+    let env = with_format_4_ledger();
+    env.ok(&["--quiet", "apply", "--db", "app.db"]);
+    // An op of format 4's own, derived from a desired schema: notes is no
+    // longer STRICT.
+    let head = env.ok(&["schema"]).stdout;
+    let strict_notes = "\"body\" TEXT\n) STRICT;";
+    assert!(head.contains(strict_notes), "{head}");
+    let desired = env.file(
+        "desired.sql",
+        &head.replace(strict_notes, "\"body\" TEXT\n);"),
+    );
+    env.ok(&[
+        "record",
+        "-m",
+        "notes not strict",
+        "--author",
+        "a",
+        "--desired",
+        desired.to_str().expect("utf-8"),
+    ]);
+    env.ok(&[
+        "record",
+        "-m",
+        "more options",
+        "--author",
+        "a",
+        "--sql",
+        "CREATE TABLE kv (k TEXT PRIMARY KEY, v ANY) STRICT, WITHOUT ROWID; \
+         CREATE TABLE seqs (id INTEGER PRIMARY KEY AUTOINCREMENT, n INT) STRICT; \
+         DROP TABLE flags;",
+    ]);
+    let verified = env.json(&["verify", "--deep"]);
+    assert_eq!(verified["format_version"], 4);
+    assert_eq!(verified["events"], 10);
+    // The old events are untouched; the new ones link to the old head.
+    let log = env.json(&["log"]);
+    let log = log.as_array().expect("array");
+    assert_eq!(
+        Value::Array(log[2..].to_vec()),
+        fixture_json("ledger-format-4", "log.json")
+    );
+    assert_eq!(log[1]["prev"], log[2]["hash"]);
+    assert_eq!(log[0]["prev"], log[1]["hash"]);
+    assert_eq!(
+        log[1]["ops"],
+        serde_json::json!([{
+            "alter_table_options": {"table": "notes", "from": ["strict"], "to": []}
+        }])
+    );
+    let schema = env.json(&["schema"]);
+    assert_eq!(schema["tables"]["notes"]["options"], serde_json::json!([]));
+    assert_eq!(
+        schema["tables"]["kv"]["options"],
+        serde_json::json!(["strict", "without_rowid"])
+    );
+    assert_eq!(
+        schema["tables"]["seqs"]["options"],
+        serde_json::json!(["autoincrement", "strict"])
+    );
+    // The database moves forward, back through the rebased event, the
+    // baseline, the revert and the options op, and forward again.
+    env.ok(&["apply", "--db", "app.db"])
+        .says("is now at event 10");
+    env.ok(&["apply", "--db", "app.db", "--to", "1"])
+        .says("is now at event 1");
+    env.ok(&["apply", "--db", "app.db"])
+        .says("is now at event 10");
+    env.ok(&["verify", "--db", "app.db"]);
+}
+
+/// What format 5 added and a SQLite ledger can express is a primary key
+/// that changes (`drop_primary_key`, `add_primary_key`; definitions,
+/// identity columns and index methods are not SQLite's): plan shows it,
+/// and recording it into a format-4 ledger is refused by name, with
+/// nothing appended, where a format-5 ledger takes it.
+#[test]
+fn a_format_4_ledger_refuses_by_name_what_came_in_5() {
+    let rekey = |env: &Env| {
+        env.record("kv", "CREATE TABLE kv (k TEXT PRIMARY KEY, v TEXT)");
+        let head = env.ok(&["schema"]).stdout;
+        let key = "\"v\" TEXT,\n  PRIMARY KEY (\"k\")";
+        assert!(head.contains(key), "{head}");
+        let desired = env.file(
+            "desired.sql",
+            &head.replace(key, "\"v\" TEXT,\n  PRIMARY KEY (\"k\", \"v\")"),
+        );
+        let desired = desired.to_str().expect("utf-8").to_string();
+        env.ok(&["plan", "--desired", &desired])
+            .says("drop from kv: PRIMARY KEY (k)")
+            .says("add to kv: PRIMARY KEY (k, v)");
+        desired
+    };
+    let env = with_format_4_ledger();
+    let desired = rekey(&env);
+    env.fails(&["record", "-m", "rekey", "--desired", &desired], 1)
+        .says("an op of kind drop_primary_key, which format versions 2 to 4 cannot hold");
+    let verified = env.json(&["verify", "--deep"]);
+    assert_eq!(verified["format_version"], 4);
+    assert_eq!(verified["events"], 9);
+    let fresh = Env::init();
+    let desired = rekey(&fresh);
+    fresh.ok(&["record", "-m", "rekey", "--desired", &desired]);
+    assert_eq!(fresh.json(&["verify"])["format_version"], 5);
 }
 
 #[test]

@@ -64,13 +64,17 @@ impl Pg {
     }
 }
 
-/// Every row of every user table, as text, by table: what "the same rows"
-/// means here (every value, under its column's name).
+/// Every row of every user table, as text, by table (`schema.table` out of
+/// `public`): what "the same rows" means here (every value, under its
+/// column's name).
 fn rows(client: &mut Client) -> BTreeMap<String, Vec<String>> {
     let tables: Vec<String> = client
         .query(
-            "SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
-             WHERE n.nspname = 'public' AND c.relkind = 'r' ORDER BY 1",
+            "SELECT CASE WHEN n.nspname = 'public' THEN quote_ident(c.relname) \
+             ELSE quote_ident(n.nspname) || '.' || quote_ident(c.relname) END \
+             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE n.nspname NOT LIKE 'pg\\_%' AND n.nspname NOT IN ('information_schema', 'strata') \
+             AND c.relkind = 'r' ORDER BY 1",
             &[],
         )
         .expect("tables")
@@ -82,7 +86,7 @@ fn rows(client: &mut Client) -> BTreeMap<String, Vec<String>> {
         .map(|t| {
             // Each row as a JSON object, keys sorted (jsonb): a column that
             // came back after the others compares by its name.
-            let q = format!("SELECT to_jsonb(t)::text FROM \"{t}\" AS t ORDER BY 1");
+            let q = format!("SELECT to_jsonb(t)::text FROM {t} AS t ORDER BY 1");
             let rows = client
                 .query(q.as_str(), &[])
                 .expect("rows")
@@ -1675,4 +1679,165 @@ fn sequences_and_domains_are_altered_in_place_and_back() {
         .expect("row")
         .get(0);
     assert_eq!(rows, 4);
+}
+
+/// Two schemas beside `public`, an object of each kind in them, and names
+/// that cross: a foreign key to `public`, a view joining both, a trigger
+/// running another schema's function.
+const SCHEMAS: &str = "
+CREATE SCHEMA sales;
+CREATE SCHEMA util;
+CREATE FUNCTION util.touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+CREATE TYPE sales.state AS ENUM ('open', 'paid');
+CREATE TABLE customers (id integer PRIMARY KEY, name text NOT NULL);
+CREATE TABLE sales.orders (
+    id integer PRIMARY KEY,
+    customer integer NOT NULL REFERENCES customers,
+    state sales.state NOT NULL DEFAULT 'open',
+    total numeric(8,2)
+);
+CREATE INDEX ON sales.orders (customer);
+CREATE VIEW sales.open_orders AS
+    SELECT o.id, c.name FROM sales.orders o JOIN customers c ON c.id = o.customer WHERE o.state = 'open';
+CREATE TRIGGER touch BEFORE UPDATE ON sales.orders FOR EACH ROW EXECUTE FUNCTION util.touch();
+COMMENT ON TABLE sales.orders IS 'one order a row';
+";
+
+fn namespaces(client: &mut Client) -> Vec<String> {
+    client
+        .query(
+            "SELECT nspname::text FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%' \
+             AND nspname NOT IN ('information_schema', 'public', 'strata') ORDER BY 1",
+            &[],
+        )
+        .expect("namespaces")
+        .iter()
+        .map(|r| r.get(0))
+        .collect()
+}
+
+#[test]
+fn objects_in_several_schemas_are_kept_moved_and_brought_back() {
+    let pg = Pg::new();
+    // The development database has a schema sales of its own: a proof sets
+    // it aside, and it is never touched.
+    pg.client(&pg.dev)
+        .batch_execute("CREATE SCHEMA sales; CREATE TABLE sales.orders (other text)")
+        .expect("the development database's own sales");
+    pg.record("shop", SCHEMAS);
+    let db = pg.database("shop");
+    pg.ok(&["apply", "--db", &db]);
+    pg.ok(&["status", "--db", &db]);
+    let mut c = pg.client(&db);
+    c.batch_execute(
+        "INSERT INTO customers VALUES (1, 'ada'), (2, 'bob'); \
+         INSERT INTO sales.orders VALUES (10, 1, 'open', 12.50), (11, 2, 'paid', 99.99)",
+    )
+    .expect("rows");
+    let before = rows(&mut c);
+    assert_eq!(before["sales.orders"].len(), 2);
+    let shown = pg.ok(&["schema"]);
+    assert!(
+        shown.stdout.contains("CREATE TABLE sales.orders"),
+        "{}",
+        shown.stdout
+    );
+
+    // A column of another schema's table dropped and brought back.
+    pg.record(
+        "no totals",
+        "DROP VIEW sales.open_orders; ALTER TABLE sales.orders DROP COLUMN total",
+    );
+    pg.ok(&["apply", "--db", &db]);
+    pg.ok(&["revert", "head", "-m", "totals back"]);
+    pg.ok(&["apply", "--db", &db]);
+    assert_eq!(rows(&mut c), before, "every value is back");
+    pg.ok(&["status", "--db", &db]);
+
+    // Drift in another schema is seen.
+    c.batch_execute("ALTER TABLE sales.orders ADD COLUMN note text")
+        .expect("by hand");
+    let drift = pg.fails(&["status", "--db", &db], 4);
+    assert!(drift.stdout.contains("sales.orders"), "{}", drift.stdout);
+    c.batch_execute("ALTER TABLE sales.orders DROP COLUMN note")
+        .expect("undone");
+
+    // Back to nothing: the schemas go with their last object; and forward
+    // again, every row back.
+    pg.ok(&["apply", "--db", &db, "--to", "0"]);
+    assert!(namespaces(&mut c).is_empty(), "{:?}", namespaces(&mut c));
+    pg.ok(&["apply", "--db", &db]);
+    assert_eq!(rows(&mut c), before);
+    assert_eq!(namespaces(&mut c), ["sales", "util"]);
+    pg.ok(&["status", "--db", &db]);
+
+    // A checkout builds what the moves built.
+    let fresh = pg.database("checkout");
+    pg.ok(&["checkout", "--to", "head", "--db", &fresh]);
+    same_dump(&pg, &fresh, &db);
+    pg.ok(&["verify", "--db", &db]);
+    // The development database's own sales is as it was.
+    let own: i64 = pg
+        .client(&pg.dev)
+        .query_one(
+            "SELECT count(*) FROM information_schema.columns \
+             WHERE table_schema = 'sales' AND table_name = 'orders' AND column_name = 'other'",
+            &[],
+        )
+        .expect("read")
+        .get(0);
+    assert_eq!(own, 1);
+}
+
+#[test]
+fn a_desired_schema_and_a_baseline_span_several_schemas() {
+    let pg = Pg::new();
+    let file = pg.env.file("shop.sql", SCHEMAS);
+    let file = file.to_str().expect("utf-8");
+    pg.ok(&["record", "-m", "shop", "--desired", file]);
+    let built = pg.database("built");
+    pg.ok(&["apply", "--db", &built]);
+    let loaded = pg.database("loaded");
+    pg.client(&loaded).batch_execute(SCHEMAS).expect("a load");
+    same_dump(&pg, &built, &loaded);
+    let again = pg.ok(&["record", "-m", "again", "--desired", file]);
+    assert!(
+        again.stdout.contains("nothing to record"),
+        "{}",
+        again.stdout
+    );
+    // A change in another schema is the op that makes it.
+    let more = pg.env.file(
+        "more.sql",
+        &SCHEMAS.replace(
+            "total numeric(8,2)",
+            "total numeric(8,2),\n    paid_at timestamptz",
+        ),
+    );
+    let planned = pg.ok(&["plan", "--desired", more.to_str().expect("utf-8")]);
+    assert!(
+        planned
+            .stdout
+            .contains("ALTER TABLE sales.orders ADD COLUMN paid_at"),
+        "{}",
+        planned.stdout
+    );
+
+    // A database loaded by hand, adopted with its schemas by a new ledger.
+    let other = Pg::new();
+    let shop = other.database("shop");
+    other.client(&shop).batch_execute(SCHEMAS).expect("a load");
+    other.ok(&[
+        "baseline", "--db", &shop, "-m", "adopt", "--schema", "sales", "--schema", "util",
+    ]);
+    other.ok(&["status", "--db", &shop]);
+    let adopted = other.ok(&["schema"]);
+    assert!(
+        adopted.stdout.contains("sales.orders") && adopted.stdout.contains("util.touch"),
+        "{}",
+        adopted.stdout
+    );
+    let copy = other.database("copy");
+    other.ok(&["checkout", "--to", "head", "--db", &copy]);
+    same_dump(&other, &copy, &shop);
 }

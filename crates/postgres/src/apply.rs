@@ -206,7 +206,11 @@ pub fn apply(
         }
     }
     // The live schema must be the target's, part for part.
-    let live = crate::introspect::introspect(&mut tx, ns)?;
+    let live = crate::introspect::introspect_in(
+        &mut tx,
+        ns,
+        crate::introspect::Spaces::Named(&crate::render::schemas(target)),
+    )?;
     let aligned = spelling::align(&live, target)
         .map_err(|m| PgError::new(format!("after the plan ran, {m}; nothing was changed (this is a bug in strata's PostgreSQL planner)")))?;
     if let Some(m) = spelling::mismatch(target, &aligned) {

@@ -6,6 +6,7 @@
 //! Objects that belong to an extension are left out, and so is a
 //! sequence that belongs to an identity column.
 
+use postgres::types::Type;
 use postgres::GenericClient;
 use strata_schema::{Definition, DefinitionKind, Schema};
 
@@ -20,15 +21,17 @@ fn not_extension(oid: &str) -> String {
     NOT_EXTENSION.replace("{oid}", oid)
 }
 
-/// Adds the definitions held in namespace `ns` to `schema`.
+/// Adds the definitions held in namespaces `spaces` to `schema`, those of
+/// `ns` named bare, the others `schema.name`.
 pub fn introspect_definitions<C: GenericClient>(
     client: &mut C,
     ns: &str,
+    spaces: &[String],
     schema: &mut Schema,
 ) -> Result<(), PgError> {
     let mut q = |what: &str, sql: &str| {
         client
-            .query(sql, &[&ns])
+            .query_typed(sql, &[(&ns, Type::NAME), (&spaces, Type::NAME_ARRAY)])
             .map_err(|e| PgError::server(&format!("reading the schema ({what})"), &e))
     };
     let add = |schema: &mut Schema, kind, name: String, sql: String, depends_on| {
@@ -46,10 +49,10 @@ pub fn introspect_definitions<C: GenericClient>(
     for row in q(
         "sequences",
         &format!(
-            "SELECT c.relname, format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement, \
+            "SELECT (CASE WHEN n.nspname = $1 THEN c.relname::text ELSE n.nspname::text || '.' || c.relname::text END), format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement, \
              s.seqmin, s.seqmax, s.seqcache, s.seqcycle FROM pg_sequence s \
              JOIN pg_class c ON c.oid = s.seqrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
-             WHERE n.nspname = $1 AND {} AND NOT EXISTS (SELECT 1 FROM pg_depend d \
+             WHERE n.nspname = ANY($2) AND {} AND NOT EXISTS (SELECT 1 FROM pg_depend d \
              WHERE d.objid = c.oid AND d.deptype = 'i') ORDER BY 1",
             not_extension("c.oid")
         ),
@@ -72,19 +75,20 @@ pub fn introspect_definitions<C: GenericClient>(
     for row in q(
         "types",
         &format!(
-            "SELECT t.typname, t.typtype::text, \
+            "SELECT (CASE WHEN n.nspname = $1 THEN t.typname::text ELSE n.nspname::text || '.' || t.typname::text END), t.typtype::text, \
              ARRAY(SELECT quote_literal(e.enumlabel) FROM pg_enum e WHERE e.enumtypid = t.oid ORDER BY e.enumsortorder), \
              ARRAY(SELECT quote_ident(a.attname) || ' ' || format_type(a.atttypid, a.atttypmod) \
                    FROM pg_attribute a WHERE a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum), \
              format_type(t.typbasetype, t.typtypmod), t.typnotnull, t.typdefault, \
              ARRAY(SELECT 'CONSTRAINT ' || quote_ident(k.conname) || ' ' || pg_get_constraintdef(k.oid, true) \
                    FROM pg_constraint k WHERE k.contypid = t.oid ORDER BY k.conname), \
-             ARRAY(SELECT DISTINCT u.typname::text FROM pg_type u \
-                   WHERE u.typnamespace = t.typnamespace AND u.oid <> t.oid AND (u.oid = t.typbasetype \
+             ARRAY(SELECT DISTINCT (CASE WHEN un.nspname = $1 THEN u.typname::text ELSE un.nspname::text || '.' || u.typname::text END) FROM pg_type u \
+                   JOIN pg_namespace un ON un.oid = u.typnamespace \
+                   WHERE un.nspname = ANY($2) AND u.oid <> t.oid AND (u.oid = t.typbasetype \
                    OR u.oid IN (SELECT a.atttypid FROM pg_attribute a WHERE a.attrelid = t.typrelid AND a.attnum > 0))) \
              FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace \
              LEFT JOIN pg_class r ON r.oid = t.typrelid \
-             WHERE n.nspname = $1 AND {} AND (t.typtype IN ('e', 'd') OR (t.typtype = 'c' AND r.relkind = 'c')) \
+             WHERE n.nspname = ANY($2) AND {} AND (t.typtype IN ('e', 'd') OR (t.typtype = 'c' AND r.relkind = 'c')) \
              ORDER BY 1",
             not_extension("t.oid")
         ),
@@ -128,18 +132,20 @@ pub fn introspect_definitions<C: GenericClient>(
     for row in q(
         "routines",
         &format!(
-            "SELECT p.proname, pg_get_function_identity_arguments(p.oid), p.prokind::text, \
+            "SELECT (CASE WHEN n.nspname = $1 THEN p.proname::text ELSE n.nspname::text || '.' || p.proname::text END), pg_get_function_identity_arguments(p.oid), p.prokind::text, \
              CASE WHEN p.prokind <> 'a' THEN pg_get_functiondef(p.oid) END, \
              a.aggtransfn::regproc::text, format_type(a.aggtranstype, NULL), \
              NULLIF(a.aggfinalfn::oid, 0)::regproc::text, a.agginitval, \
-             ARRAY(SELECT DISTINCT f.proname || '(' || pg_get_function_identity_arguments(f.oid) || ')' \
-                   FROM pg_proc f WHERE f.oid IN (a.aggtransfn, a.aggfinalfn) AND f.pronamespace = p.pronamespace), \
-             ARRAY(SELECT DISTINCT c.relname::text FROM pg_class c \
-                   WHERE c.relnamespace = p.pronamespace AND c.relkind IN ('r', 'p', 'v', 'm') \
+             ARRAY(SELECT DISTINCT (CASE WHEN fn.nspname = $1 THEN f.proname::text ELSE fn.nspname::text || '.' || f.proname::text END) || '(' || pg_get_function_identity_arguments(f.oid) || ')' \
+                   FROM pg_proc f JOIN pg_namespace fn ON fn.oid = f.pronamespace \
+                   WHERE f.oid IN (a.aggtransfn, a.aggfinalfn) AND fn.nspname = ANY($2)), \
+             ARRAY(SELECT DISTINCT (CASE WHEN cn.nspname = $1 THEN c.relname::text ELSE cn.nspname::text || '.' || c.relname::text END) FROM pg_class c \
+                   JOIN pg_namespace cn ON cn.oid = c.relnamespace \
+                   WHERE cn.nspname = ANY($2) AND c.relkind IN ('r', 'p', 'v', 'm') \
                    AND c.reltype IN (SELECT unnest(p.proargtypes::oid[]) UNION SELECT p.prorettype) ORDER BY 1) \
              FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace \
              LEFT JOIN pg_aggregate a ON a.aggfnoid = p.oid \
-             WHERE n.nspname = $1 AND {} ORDER BY 1, 2",
+             WHERE n.nspname = ANY($2) AND {} ORDER BY 1, 2",
             not_extension("p.oid")
         ),
     )? {
@@ -184,14 +190,15 @@ pub fn introspect_definitions<C: GenericClient>(
     for row in q(
         "materialized views",
         &format!(
-            "SELECT c.relname, pg_get_viewdef(c.oid, true), c.relispopulated, \
-             ARRAY(SELECT DISTINCT d.relname::text FROM pg_rewrite r \
+            "SELECT (CASE WHEN n.nspname = $1 THEN c.relname::text ELSE n.nspname::text || '.' || c.relname::text END), pg_get_viewdef(c.oid, true), c.relispopulated, \
+             ARRAY(SELECT DISTINCT (CASE WHEN dn.nspname = $1 THEN d.relname::text ELSE dn.nspname::text || '.' || d.relname::text END) FROM pg_rewrite r \
                    JOIN pg_depend dep ON dep.objid = r.oid AND dep.classid = 'pg_rewrite'::regclass \
                    AND dep.refclassid = 'pg_class'::regclass \
                    JOIN pg_class d ON d.oid = dep.refobjid \
+                   JOIN pg_namespace dn ON dn.oid = d.relnamespace \
                    WHERE r.ev_class = c.oid AND d.oid <> c.oid ORDER BY 1) \
              FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
-             WHERE n.nspname = $1 AND c.relkind = 'm' AND {} ORDER BY 1",
+             WHERE n.nspname = ANY($2) AND c.relkind = 'm' AND {} ORDER BY 1",
             not_extension("c.oid")
         ),
     )? {
@@ -211,26 +218,26 @@ pub fn introspect_definitions<C: GenericClient>(
         "comments",
         "SELECT CASE c.relkind WHEN 'r' THEN 'TABLE' WHEN 'v' THEN 'VIEW' \
                 WHEN 'm' THEN 'MATERIALIZED VIEW' WHEN 'i' THEN 'INDEX' WHEN 'S' THEN 'SEQUENCE' END, \
-                quote_ident(c.relname) || CASE WHEN d.objsubid > 0 THEN '.' || quote_ident(a.attname) ELSE '' END, \
-                c.relname::text, d.objsubid, d.description \
+                CASE WHEN n.nspname = $1 THEN '' ELSE quote_ident(n.nspname) || '.' END || quote_ident(c.relname) || CASE WHEN d.objsubid > 0 THEN '.' || quote_ident(a.attname) ELSE '' END, \
+                (CASE WHEN n.nspname = $1 THEN c.relname::text ELSE n.nspname::text || '.' || c.relname::text END), d.objsubid, d.description \
          FROM pg_description d JOIN pg_class c ON d.classoid = 'pg_class'::regclass AND c.oid = d.objoid \
          JOIN pg_namespace n ON n.oid = c.relnamespace \
          LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = d.objsubid \
-         WHERE n.nspname = $1 AND c.relkind IN ('r', 'v', 'm', 'i', 'S') \
+         WHERE n.nspname = ANY($2) AND c.relkind IN ('r', 'v', 'm', 'i', 'S') \
          AND NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.objid = c.oid AND e.deptype IN ('e', 'i')) \
          UNION ALL \
-         SELECT CASE t.typtype WHEN 'd' THEN 'DOMAIN' ELSE 'TYPE' END, quote_ident(t.typname), \
-                t.typname::text, 0, d.description \
+         SELECT CASE t.typtype WHEN 'd' THEN 'DOMAIN' ELSE 'TYPE' END, CASE WHEN n.nspname = $1 THEN '' ELSE quote_ident(n.nspname) || '.' END || quote_ident(t.typname), \
+                (CASE WHEN n.nspname = $1 THEN t.typname::text ELSE n.nspname::text || '.' || t.typname::text END), 0, d.description \
          FROM pg_description d JOIN pg_type t ON d.classoid = 'pg_type'::regclass AND t.oid = d.objoid \
          JOIN pg_namespace n ON n.oid = t.typnamespace \
-         WHERE n.nspname = $1 AND NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.objid = t.oid AND e.deptype = 'e') \
+         WHERE n.nspname = ANY($2) AND NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.objid = t.oid AND e.deptype = 'e') \
          UNION ALL \
          SELECT CASE p.prokind WHEN 'p' THEN 'PROCEDURE' WHEN 'a' THEN 'AGGREGATE' ELSE 'FUNCTION' END, \
-                quote_ident(p.proname) || '(' || pg_get_function_identity_arguments(p.oid) || ')', \
-                p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')', 0, d.description \
+                CASE WHEN n.nspname = $1 THEN '' ELSE quote_ident(n.nspname) || '.' END || quote_ident(p.proname) || '(' || pg_get_function_identity_arguments(p.oid) || ')', \
+                (CASE WHEN n.nspname = $1 THEN p.proname::text ELSE n.nspname::text || '.' || p.proname::text END) || '(' || pg_get_function_identity_arguments(p.oid) || ')', 0, d.description \
          FROM pg_description d JOIN pg_proc p ON d.classoid = 'pg_proc'::regclass AND p.oid = d.objoid \
          JOIN pg_namespace n ON n.oid = p.pronamespace \
-         WHERE n.nspname = $1 AND NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.objid = p.oid AND e.deptype = 'e') \
+         WHERE n.nspname = ANY($2) AND NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.objid = p.oid AND e.deptype = 'e') \
          ORDER BY 1, 2",
     )? {
         let kind: String = row.get(0);

@@ -10,27 +10,56 @@
 //! renders head's part is head's part, in the ledger's words
 //! ([`crate::spelling`]): only what really differs becomes an op.
 
+use std::collections::BTreeSet;
+
 use postgres::{Client, GenericClient};
 use strata_schema::Schema;
 
 use crate::error::PgError;
+use crate::introspect::Spaces;
 use crate::render::{ident, render_schema};
 use crate::spelling::{align, translate};
 use crate::target::{connect, Postgres};
 
-/// The relations in schemas other than the scratch ones and the system's:
+/// The relations in the schemas a scratch read leaves out (`except`: the
+/// database's own, set aside, and head's build) and in schema `strata`:
 /// what loading the file must not change.
-fn elsewhere(client: &mut impl GenericClient, scratch: &[&str]) -> Result<i64, PgError> {
-    let scratch: Vec<String> = scratch.iter().map(|s| s.to_string()).collect();
+fn elsewhere(client: &mut impl GenericClient, except: &[String]) -> Result<i64, PgError> {
     let row = client
         .query_one(
             "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
-             WHERE NOT (n.nspname = ANY($1)) AND n.nspname NOT LIKE 'pg\\_%' \
-             AND n.nspname <> 'information_schema'",
-            &[&scratch],
+             WHERE n.nspname = ANY($1) OR n.nspname = 'strata'",
+            &[&except],
         )
         .map_err(|e| PgError::server("reading the development database", &e))?;
     Ok(row.get(0))
+}
+
+/// What a scratch read leaves out, once `public` is set aside (or not) and
+/// before anything is built: every schema the development database has
+/// (those of `building` set aside first, under their new names), the real
+/// `public` (under its aside name, or its own where it stays), and the
+/// scratch schemas `scratch`.
+fn scratch_except(
+    tx: &mut impl GenericClient,
+    pid: u32,
+    aside: bool,
+    scratch: &[&str],
+    building: &BTreeSet<String>,
+) -> Result<Vec<String>, PgError> {
+    let mut except: Vec<String> = scratch.iter().map(|s| s.to_string()).collect();
+    except.push(if aside {
+        format!("strata_public_{pid}")
+    } else {
+        "public".to_string()
+    });
+    let moved = set_aside(tx, pid, building)?;
+    let found = crate::introspect::namespaces(tx, "public", &except)?;
+    except.extend(found.into_iter().filter(|n| n != "public"));
+    except.extend(moved);
+    except.sort();
+    except.dedup();
+    Ok(except)
 }
 
 /// Sets the real schema `public` aside for the length of the transaction
@@ -48,6 +77,61 @@ fn public_aside(tx: &mut impl GenericClient, pid: u32) -> Result<bool, PgError> 
             .map_err(|e| PgError::server("setting schema public aside", &e))?;
     }
     Ok(renamed.is_ok())
+}
+
+/// Renames those of schemas `names` the development database has to
+/// `strata_aside_<pid>_<n>` for the length of the transaction, so that a
+/// scratch build of them (`sales` for `sales.orders`) never meets the
+/// database's own. Returns their names now. A schema the role may not
+/// rename stays, and the build meets it (the server says what clashes).
+pub(crate) fn set_aside(
+    tx: &mut impl GenericClient,
+    pid: u32,
+    names: &BTreeSet<String>,
+) -> Result<Vec<String>, PgError> {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let mut out = Vec::new();
+    let found = crate::introspect::namespaces(tx, "public", &[])?;
+    for name in found.iter().filter(|n| names.contains(*n)) {
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let aside = format!("strata_aside_{pid}_{n}");
+        let renamed = tx.batch_execute(&format!(
+            "SAVEPOINT strata_aside; ALTER SCHEMA {} RENAME TO {}; RELEASE SAVEPOINT strata_aside",
+            ident(name),
+            ident(&aside)
+        ));
+        if renamed.is_ok() {
+            out.push(aside);
+        } else {
+            tx.batch_execute("ROLLBACK TO SAVEPOINT strata_aside; RELEASE SAVEPOINT strata_aside")
+                .map_err(|e| PgError::server("setting a schema aside", &e))?;
+            out.push(name.clone());
+        }
+    }
+    Ok(out)
+}
+
+/// Renames the schemas other than `public` that `schema` has objects in
+/// (a build of it made them) to `strata_<label>_<pid>_<n>`, adding the new
+/// names to `except`: what is read next leaves them out.
+fn built_aside(
+    tx: &mut impl GenericClient,
+    schema: &Schema,
+    label: &str,
+    pid: u32,
+    except: &mut Vec<String>,
+) -> Result<(), PgError> {
+    for (n, name) in crate::render::schemas(schema).iter().enumerate() {
+        let aside = format!("strata_{label}_{pid}_{n}");
+        tx.batch_execute(&format!(
+            "ALTER SCHEMA {} RENAME TO {}",
+            ident(name),
+            ident(&aside)
+        ))
+        .map_err(|e| PgError::server("setting a scratch schema aside", &e))?;
+        except.push(aside);
+    }
+    Ok(())
 }
 
 /// Works in scratch schema `ns` from here: named `public` when the real
@@ -102,14 +186,26 @@ pub fn desired(target: &Postgres, sql: &str, head: &Schema) -> Result<Schema, Pg
     // may set the real one aside (see `public_aside`), so that SQL kept as
     // written that names `public.` lands in it.
     let aside = public_aside(&mut tx, pid)?;
+    let building: BTreeSet<String> = crate::render::schemas(head)
+        .into_iter()
+        .chain(crate::ddl::schemas_created(sql))
+        .collect();
+    let mut except = scratch_except(&mut tx, pid, aside, &[&at_head, &wanted], &building)?;
     let head_ns = enter(&mut tx, &at_head, aside)?;
     for statement in render_schema(head) {
         tx.batch_execute(&statement)
             .map_err(fail("building the schema at head"))?;
     }
-    let head_server = crate::introspect::introspect(&mut tx, &head_ns)?;
+    let head_server = crate::introspect::introspect_in(
+        &mut tx,
+        &head_ns,
+        Spaces::Named(&crate::render::schemas(head)),
+    )?;
     leave(&mut tx, &at_head, aside)?;
-    let before = elsewhere(&mut tx, &[&at_head, &wanted])?;
+    built_aside(&mut tx, head, "head", pid, &mut except)?;
+    except.push(at_head.clone());
+    except.retain(|n| n != &wanted);
+    let before = elsewhere(&mut tx, &except)?;
     if !aside && crate::ddl::names_public(sql) {
         return Err(PgError::new(
             "the desired schema names schema public or sets search_path (as pg_dump writes it), and the development database's role cannot set schema public aside for the scratch schema to stand in for it",
@@ -124,12 +220,13 @@ pub fn desired(target: &Postgres, sql: &str, head: &Schema) -> Result<Schema, Pg
     // back to the scratch schema's before the schema is read.
     tx.batch_execute(&format!("SET LOCAL search_path = {}", ident(&scratch)))
         .map_err(fail("setting the search path"))?;
-    if elsewhere(&mut tx, &[&at_head, &scratch])? != before {
+    if elsewhere(&mut tx, &except)? != before {
         return Err(PgError::new(
-            "the desired schema makes objects outside its own schema: keep every name in schema public",
+            "the desired schema makes objects in schema strata or in a schema of the development database's own: keep its objects in public and in schemas the file makes",
         ));
     }
-    let wanted_server = crate::introspect::introspect(&mut tx, &scratch)?;
+    let wanted_server =
+        crate::introspect::introspect_in(&mut tx, &scratch, Spaces::AllBut(&except))?;
     tx.rollback()
         .map_err(fail("rolling the scratch transaction back"))?;
     let aligned = align(&head_server, head)
@@ -140,9 +237,16 @@ pub fn desired(target: &Postgres, sql: &str, head: &Schema) -> Result<Schema, Pg
 /// The schema of the database at `url`, in the words of `head` wherever it
 /// holds what head has: `plan --from-db URL`.
 pub fn from_db(target: &Postgres, url: &str, head: &Schema) -> Result<Schema, PgError> {
+    // Every schema of that database's own is read: it is the model.
     let live = {
-        use strata_target::{Database, Target};
-        target.open(std::path::Path::new(url))?.introspect()?
+        use strata_target::Target;
+        let db = target.open(std::path::Path::new(url))?;
+        let now = db.whole_server_schema()?;
+        let state = crate::apply::read_state(&mut *db.client())?;
+        match state {
+            Some(state) => translate(&now, &state.ledger, &state.server),
+            None => now,
+        }
     };
     // A database strata keeps reads back in the ledger's words already;
     // one it never applied to reads in the server's, which the schema at
@@ -157,13 +261,19 @@ pub fn from_db(target: &Postgres, url: &str, head: &Schema) -> Result<Schema, Pg
         .map_err(|e| PgError::server("beginning a scratch transaction", &e))?;
     tx.batch_execute(&format!("CREATE SCHEMA {h}", h = ident(&at_head)))
         .map_err(|e| PgError::server("making a scratch schema", &e))?;
-    let aside = public_aside(&mut tx, std::process::id())?;
+    let pid = std::process::id();
+    let aside = public_aside(&mut tx, pid)?;
+    set_aside(&mut tx, pid, &crate::render::schemas(head))?;
     let head_ns = enter(&mut tx, &at_head, aside)?;
     for statement in render_schema(head) {
         tx.batch_execute(&statement)
             .map_err(|e| PgError::server("building the schema at head", &e))?;
     }
-    let head_server = crate::introspect::introspect(&mut tx, &head_ns)?;
+    let head_server = crate::introspect::introspect_in(
+        &mut tx,
+        &head_ns,
+        Spaces::Named(&crate::render::schemas(head)),
+    )?;
     tx.rollback()
         .map_err(|e| PgError::server("rolling the scratch transaction back", &e))?;
     let aligned = align(&head_server, head)

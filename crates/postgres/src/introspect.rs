@@ -13,8 +13,9 @@
 //! triggers) is left out: the model holds them on the parent only, and a
 //! partition holds what is its own.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
+use postgres::types::Type;
 use postgres::GenericClient;
 use strata_dialect::postgres::RULES;
 use strata_schema::{
@@ -36,11 +37,39 @@ fn unsupported(what: String) -> PgError {
     .help("see docs/postgres-target.md, \"Not supported yet\"")
 }
 
-/// The schema held in namespace `ns`, in the server's spelling.
+/// The namespaces a read takes beside the one whose objects are named
+/// bare (normally `public`); their objects are named `schema.name`.
+#[derive(Debug, Clone, Copy)]
+pub enum Spaces<'a> {
+    /// These (the schemas a ledger's objects are in).
+    Named(&'a BTreeSet<String>),
+    /// Every namespace of the database's own (see [`namespaces`]) but
+    /// these.
+    AllBut(&'a [String]),
+}
+
+/// The schema held in namespace `ns` alone, in the server's spelling.
 pub fn introspect<C: GenericClient>(client: &mut C, ns: &str) -> Result<Schema, PgError> {
+    introspect_in(client, ns, Spaces::Named(&BTreeSet::new()))
+}
+
+/// The schema held in namespace `ns` (its objects named bare) and in
+/// `spaces` (named `schema.name`), in the server's spelling.
+pub fn introspect_in<C: GenericClient>(
+    client: &mut C,
+    ns: &str,
+    spaces: Spaces<'_>,
+) -> Result<Schema, PgError> {
+    let spaces = match spaces {
+        Spaces::Named(named) => std::iter::once(ns.to_string())
+            .chain(named.iter().filter(|n| *n != ns).cloned())
+            .collect(),
+        Spaces::AllBut(except) => namespaces(client, ns, except)?,
+    };
+    refuse_periods(client, &spaces)?;
     let q = |client: &mut C, what: &str, sql: &str| {
         client
-            .query(sql, &[&ns])
+            .query_typed(sql, &[(&ns, Type::NAME), (&spaces, Type::NAME_ARRAY)])
             .map_err(|e| PgError::server(&format!("reading the schema ({what})"), &e))
     };
     let mut schema = Schema::default();
@@ -49,14 +78,15 @@ pub fn introspect<C: GenericClient>(client: &mut C, ns: &str) -> Result<Schema, 
     for row in q(
         client,
         "relations",
-        "SELECT c.oid, c.relname, c.relkind::text, c.relispartition, \
+        "SELECT c.oid, (CASE WHEN n.nspname = $1 THEN c.relname::text ELSE n.nspname::text || '.' || c.relname::text END), c.relkind::text, c.relispartition, \
          CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END, \
-         (SELECT p.relname::text FROM pg_inherits h JOIN pg_class p ON p.oid = h.inhparent \
+         (SELECT (CASE WHEN pn.nspname = $1 THEN p.relname::text ELSE pn.nspname::text || '.' || p.relname::text END) FROM pg_inherits h JOIN pg_class p ON p.oid = h.inhparent \
+          JOIN pg_namespace pn ON pn.oid = p.relnamespace \
           WHERE h.inhrelid = c.oid AND c.relispartition), \
          CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END \
          FROM pg_class c \
          JOIN pg_namespace n ON n.oid = c.relnamespace \
-         WHERE n.nspname = $1 AND c.relkind IN ('r', 'p', 'm', 'f') ORDER BY c.relname",
+         WHERE n.nspname = ANY($2) AND c.relkind IN ('r', 'p', 'm', 'f') ORDER BY 2",
     )? {
         let oid: u32 = row.get(0);
         let name: String = row.get(1);
@@ -71,11 +101,11 @@ pub fn introspect<C: GenericClient>(client: &mut C, ns: &str) -> Result<Schema, 
                 "m" => "a materialized view",
                 _ => "a foreign table",
             };
-            return Err(unsupported(format!("{ns}.{name} is {what}")));
+            return Err(unsupported(format!("{name} is {what}")));
         }
         if kind == "p" && partition {
             return Err(unsupported(format!(
-                "{ns}.{name} is a partition that is partitioned itself (sub-partitioning)"
+                "{name} is a partition that is partitioned itself (sub-partitioning)"
             )));
         }
         let mut options = Vec::new();
@@ -87,7 +117,7 @@ pub fn introspect<C: GenericClient>(client: &mut C, ns: &str) -> Result<Schema, 
             let bound: Option<String> = row.get(6);
             let (Some(parent), Some(bound)) = (parent, bound) else {
                 return Err(unsupported(format!(
-                    "{ns}.{name} is a partition whose parent or bound cannot be read"
+                    "{name} is a partition whose parent or bound cannot be read"
                 )));
             };
             options.push(partition_of_option(&parent, &bound));
@@ -114,7 +144,7 @@ pub fn introspect<C: GenericClient>(client: &mut C, ns: &str) -> Result<Schema, 
          JOIN pg_type t ON t.oid = a.atttypid \
          LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
          LEFT JOIN pg_collation co ON co.oid = a.attcollation \
-         WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped \
+         WHERE n.nspname = ANY($2) AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped \
          ORDER BY a.attrelid, a.attnum",
     )? {
         let oid: u32 = row.get(0);
@@ -158,7 +188,7 @@ pub fn introspect<C: GenericClient>(client: &mut C, ns: &str) -> Result<Schema, 
         "SELECT con.conrelid, con.conname, con.contype::text, \
          ARRAY(SELECT a.attname::text FROM unnest(con.conkey) WITH ORDINALITY k(n, i) \
                JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.n ORDER BY k.i), \
-         f.relname::text, fn.nspname::text, \
+         (CASE WHEN fn.nspname = $1 THEN f.relname::text ELSE fn.nspname::text || '.' || f.relname::text END), fn.nspname = ANY($2), \
          ARRAY(SELECT a.attname::text FROM unnest(con.confkey) WITH ORDINALITY k(n, i) \
                JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.n ORDER BY k.i), \
          con.confdeltype::text, con.confupdtype::text, con.condeferrable, con.condeferred, \
@@ -167,7 +197,7 @@ pub fn introspect<C: GenericClient>(client: &mut C, ns: &str) -> Result<Schema, 
          JOIN pg_namespace n ON n.oid = c.relnamespace \
          LEFT JOIN pg_class f ON f.oid = con.confrelid \
          LEFT JOIN pg_namespace fn ON fn.oid = f.relnamespace \
-         WHERE n.nspname = $1 AND con.contype IN ('p', 'u', 'c', 'f', 'x') \
+         WHERE n.nspname = ANY($2) AND con.contype IN ('p', 'u', 'c', 'f', 'x') \
          AND con.conparentid = 0 AND (con.conislocal OR NOT c.relispartition) \
          ORDER BY con.conrelid, con.oid",
     )? {
@@ -197,12 +227,11 @@ pub fn introspect<C: GenericClient>(client: &mut C, ns: &str) -> Result<Schema, 
                 })
             }
             "f" => {
-                let ref_ns: Option<String> = row.get(5);
-                if ref_ns.as_deref() != Some(ns) {
+                let ref_table: String = row.get::<_, Option<String>>(4).unwrap_or_default();
+                if row.get::<_, Option<bool>>(5) != Some(true) {
                     return Err(unsupported(format!(
-                        "foreign key {name} of {} refers to a table in schema {}",
-                        table.name,
-                        ref_ns.unwrap_or_default()
+                        "foreign key {name} of {} refers to {ref_table}, in a schema strata does not keep",
+                        table.name
                     )));
                 }
                 let deferrable: bool = row.get(9);
@@ -216,7 +245,7 @@ pub fn introspect<C: GenericClient>(client: &mut C, ns: &str) -> Result<Schema, 
                 table.foreign_keys.push(ForeignKey {
                     name: Some(name),
                     columns,
-                    ref_table: row.get::<_, Option<String>>(4).unwrap_or_default(),
+                    ref_table,
                     ref_columns: row.get(6),
                     on_delete: fk_action(&row.get::<_, String>(7)),
                     on_update: fk_action(&row.get::<_, String>(8)),
@@ -235,7 +264,7 @@ pub fn introspect<C: GenericClient>(client: &mut C, ns: &str) -> Result<Schema, 
     for row in q(
         client,
         "indexes",
-        "SELECT i.relname, t.relname, x.indisunique, x.indnkeyatts::int, x.indnatts::int, \
+        "SELECT (CASE WHEN n.nspname = $1 THEN i.relname::text ELSE n.nspname::text || '.' || i.relname::text END), (CASE WHEN n.nspname = $1 THEN t.relname::text ELSE n.nspname::text || '.' || t.relname::text END), x.indisunique, x.indnkeyatts::int, x.indnatts::int, \
          pg_get_expr(x.indpred, x.indrelid, true), \
          ARRAY(SELECT pg_get_indexdef(x.indexrelid, k, true) FROM generate_series(1, x.indnkeyatts) k ORDER BY k), \
          ARRAY(SELECT coalesce(a.attname::text, '') FROM unnest(x.indkey::int2[]) WITH ORDINALITY k(n, i) \
@@ -248,7 +277,7 @@ pub fn introspect<C: GenericClient>(client: &mut C, ns: &str) -> Result<Schema, 
          FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid \
          JOIN pg_class t ON t.oid = x.indrelid JOIN pg_namespace n ON n.oid = t.relnamespace \
          JOIN pg_am am ON am.oid = i.relam \
-         WHERE n.nspname = $1 AND t.relkind IN ('r', 'p', 'm') AND NOT i.relispartition \
+         WHERE n.nspname = ANY($2) AND t.relkind IN ('r', 'p', 'm') AND NOT i.relispartition \
          AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid AND c.contype IN ('p', 'u', 'x')) \
          ORDER BY i.relname",
     )? {
@@ -294,14 +323,15 @@ pub fn introspect<C: GenericClient>(client: &mut C, ns: &str) -> Result<Schema, 
     for row in q(
         client,
         "views",
-        "SELECT c.relname, pg_get_viewdef(c.oid, true), \
-         ARRAY(SELECT DISTINCT d.relname::text FROM pg_rewrite r \
+        "SELECT (CASE WHEN n.nspname = $1 THEN c.relname::text ELSE n.nspname::text || '.' || c.relname::text END), pg_get_viewdef(c.oid, true), \
+         ARRAY(SELECT DISTINCT (CASE WHEN dn.nspname = $1 THEN d.relname::text ELSE dn.nspname::text || '.' || d.relname::text END) FROM pg_rewrite r \
                JOIN pg_depend dep ON dep.objid = r.oid AND dep.classid = 'pg_rewrite'::regclass \
                AND dep.refclassid = 'pg_class'::regclass \
                JOIN pg_class d ON d.oid = dep.refobjid \
+               JOIN pg_namespace dn ON dn.oid = d.relnamespace \
                WHERE r.ev_class = c.oid AND d.oid <> c.oid ORDER BY 1) \
          FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
-         WHERE n.nspname = $1 AND c.relkind = 'v' ORDER BY c.relname",
+         WHERE n.nspname = ANY($2) AND c.relkind = 'v' ORDER BY 1",
     )? {
         let name: String = row.get(0);
         let def: String = row.get(1);
@@ -323,9 +353,9 @@ pub fn introspect<C: GenericClient>(client: &mut C, ns: &str) -> Result<Schema, 
     for row in q(
         client,
         "triggers",
-        "SELECT t.tgname, c.relname, pg_get_triggerdef(t.oid, true) FROM pg_trigger t \
+        "SELECT t.tgname, (CASE WHEN n.nspname = $1 THEN c.relname::text ELSE n.nspname::text || '.' || c.relname::text END), pg_get_triggerdef(t.oid, true) FROM pg_trigger t \
          JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
-         WHERE n.nspname = $1 AND NOT t.tgisinternal AND t.tgparentid = 0 ORDER BY t.tgname",
+         WHERE n.nspname = ANY($2) AND NOT t.tgisinternal AND t.tgparentid = 0 ORDER BY t.tgname",
     )? {
         let name: String = row.get(0);
         let table: String = row.get(1);
@@ -339,8 +369,64 @@ pub fn introspect<C: GenericClient>(client: &mut C, ns: &str) -> Result<Schema, 
             },
         );
     }
-    crate::defs::introspect_definitions(client, ns, &mut schema)?;
+    crate::defs::introspect_definitions(client, ns, &spaces, &mut schema)?;
     Ok(schema)
+}
+
+/// The namespaces strata keeps in a database: `ns` and every other one
+/// but PostgreSQL's own (`pg_*`, `information_schema`), strata's
+/// (`strata`), an extension's, and `except`.
+pub fn namespaces<C: GenericClient>(
+    client: &mut C,
+    ns: &str,
+    except: &[String],
+) -> Result<Vec<String>, PgError> {
+    let rows = client
+        .query(
+            "SELECT n.nspname::text FROM pg_namespace n WHERE n.nspname = $1 \
+             OR (n.nspname NOT LIKE 'pg\\_%' AND n.nspname NOT IN ('information_schema', 'strata') \
+                 AND NOT (n.nspname = ANY($2)) \
+                 AND NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = 'pg_namespace'::regclass \
+                                 AND e.objid = n.oid AND e.deptype = 'e')) \
+             ORDER BY 1",
+            &[&ns, &except],
+        )
+        .map_err(|e| PgError::server("reading the schema (namespaces)", &e))?;
+    Ok(rows.iter().map(|r| r.get(0)).collect())
+}
+
+/// A period in a name of what strata keeps would read as a schema's: such
+/// a schema, relation, column, constraint, type, routine or trigger is
+/// refused by name.
+fn refuse_periods<C: GenericClient>(client: &mut C, spaces: &[String]) -> Result<(), PgError> {
+    let found = client
+        .query(
+            "SELECT what FROM ( \
+               SELECT 'schema ' || nspname AS what FROM pg_namespace WHERE nspname = ANY($1) AND strpos(nspname, '.') > 0 \
+               UNION ALL SELECT 'relation ' || n.nspname || '.' || c.relname FROM pg_class c \
+                 JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ANY($1) AND strpos(c.relname, '.') > 0 \
+               UNION ALL SELECT 'column ' || c.relname || '.' || a.attname FROM pg_attribute a \
+                 JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
+                 WHERE n.nspname = ANY($1) AND a.attnum > 0 AND NOT a.attisdropped AND strpos(a.attname, '.') > 0 \
+               UNION ALL SELECT 'constraint ' || k.conname FROM pg_constraint k \
+                 JOIN pg_namespace n ON n.oid = k.connamespace WHERE n.nspname = ANY($1) AND strpos(k.conname, '.') > 0 \
+               UNION ALL SELECT 'type ' || t.typname FROM pg_type t \
+                 JOIN pg_namespace n ON n.oid = t.typnamespace WHERE n.nspname = ANY($1) AND strpos(t.typname, '.') > 0 \
+               UNION ALL SELECT 'routine ' || p.proname FROM pg_proc p \
+                 JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = ANY($1) AND strpos(p.proname, '.') > 0 \
+               UNION ALL SELECT 'trigger ' || g.tgname FROM pg_trigger g JOIN pg_class c ON c.oid = g.tgrelid \
+                 JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ANY($1) AND strpos(g.tgname, '.') > 0 \
+             ) x LIMIT 1",
+            &[&spaces],
+        )
+        .map_err(|e| PgError::server("reading the schema (names)", &e))?;
+    match found.first() {
+        Some(row) => Err(unsupported(format!(
+            "the {} has a period in its name (strata writes an object of another schema as schema.name)",
+            row.get::<_, String>(0)
+        ))),
+        None => Ok(()),
+    }
 }
 
 fn fk_action(code: &str) -> FkAction {

@@ -121,13 +121,25 @@ pub fn plan_in(
         },
         bodies_unchecked: false,
     };
+    // A schema other than `public` is made before the first object in it
+    // and dropped after the last goes.
+    let mut schemas = render::schemas(from);
     for step in steps {
         for (i, op) in step.ops.iter().enumerate() {
+            if let Some(s) = render::schema_made_by(op) {
+                if schemas.insert(s.to_string()) {
+                    p.emit(render::create_schema(s));
+                }
+            }
             let lineage = step.lineage_of(i);
             p.op(op, lineage, step.seq, i as u32)?;
             project(rules, &mut p.schema, op)
                 .map_err(|e| PgError::new(format!("event {} op {}: {e}", step.seq, i + 1)))?;
         }
+    }
+    let left = render::schemas(&p.schema);
+    for gone in schemas.difference(&left) {
+        p.emit(render::drop_schema(gone));
     }
     Ok(p.plan)
 }
@@ -275,7 +287,17 @@ impl Planner<'_> {
                 self.emit(format!("DROP TABLE {t}"));
             }
             Op::RenameTable { from, to } => {
-                self.emit(format!("ALTER TABLE {} RENAME TO {}", ident(from), ident(to)))
+                if render::schema_of(from) != render::schema_of(to) {
+                    return Err(PgError::new(format!(
+                        "table {from} renamed {to}: a table is renamed within its schema; moving it to another (ALTER TABLE ... SET SCHEMA) is not supported yet"
+                    ))
+                    .help("create the table in the other schema and move the rows with a data step"));
+                }
+                self.emit(format!(
+                    "ALTER TABLE {} RENAME TO {}",
+                    ident(from),
+                    ident(render::bare(to))
+                ))
             }
             Op::AddColumn { table, column, .. } => {
                 // PostgreSQL adds a column after the others whatever its
@@ -596,7 +618,10 @@ impl Planner<'_> {
                 literal(&message)
             ));
         }
-        self.emit(format!("ALTER TYPE {t} RENAME TO {}", ident(&old)));
+        self.emit(format!(
+            "ALTER TYPE {t} RENAME TO {}",
+            ident(render::bare(&old))
+        ));
         self.emit(crate::ddl::definitions::enum_sql(name, b));
         // A comment stays with the old type: the new one gets it again.
         let comments: Vec<String> = self
@@ -978,7 +1003,7 @@ impl Planner<'_> {
             let coll = to
                 .collation
                 .as_ref()
-                .map(|c| format!(" COLLATE {}", ident(c)))
+                .map(|c| format!(" COLLATE {}", crate::render::collation(c)))
                 .unwrap_or_default();
             let shape = self.table(table)?.clone();
             let back = self.values_back(&shape, &to.name, lineage);

@@ -8,10 +8,94 @@ use strata_schema::{
     PrimaryKey, Schema, Table, Unique,
 };
 
-/// `name` as an identifier PostgreSQL reads back as exactly `name`: bare
-/// when it can be, quoted otherwise.
+/// `name` as PostgreSQL reads back exactly `name`: each identifier bare
+/// when it can be, quoted otherwise. The name of an object in a schema
+/// other than `public` is `schema.name` in the model (no identifier of a
+/// PostgreSQL ledger holds a period), written qualified.
 pub fn ident(name: &str) -> String {
+    match name.split_once('.') {
+        Some((schema, bare)) => format!("{}.{}", one(schema), one(bare)),
+        None => one(name),
+    }
+}
+
+fn one(name: &str) -> String {
     strata_dialect::postgres::text::quote_ident(name)
+}
+
+/// A collation's name, which may hold a period (`en_US.utf8`): one
+/// identifier, quoted where it must be.
+pub fn collation(name: &str) -> String {
+    one(name)
+}
+
+/// The schema an object's name puts it in, when not `public`.
+pub fn schema_of(name: &str) -> Option<&str> {
+    name.split_once('.').map(|(schema, _)| schema)
+}
+
+/// An object's name without its schema: what `RENAME TO` and `CREATE
+/// INDEX` take (the object stays in, or goes into, its table's schema).
+pub fn bare(name: &str) -> &str {
+    name.split_once('.').map_or(name, |(_, bare)| bare)
+}
+
+/// The schemas other than `public` that `schema`'s objects are in.
+pub fn schemas(schema: &Schema) -> BTreeSet<String> {
+    let named = schema
+        .tables
+        .keys()
+        .chain(schema.views.keys())
+        .chain(schema.indexes.keys())
+        .chain(
+            schema
+                .definitions
+                .values()
+                .filter(|d| d.kind != DefinitionKind::Comment)
+                .map(|d| &d.name),
+        );
+    named
+        .filter_map(|n| schema_of(n))
+        .map(str::to_string)
+        .collect()
+}
+
+/// The schema other than `public` an op makes an object in, if any.
+pub fn schema_made_by(op: &strata_schema::Op) -> Option<&str> {
+    use strata_schema::Op;
+    match op {
+        Op::CreateTable { table } => schema_of(&table.name),
+        Op::CreateView { view } => schema_of(&view.name),
+        Op::CreateDefinition { definition } if definition.kind != DefinitionKind::Comment => {
+            schema_of(&definition.name)
+        }
+        _ => None,
+    }
+}
+
+/// The statement that makes schema `name` where it is missing.
+pub fn create_schema(name: &str) -> String {
+    format!("CREATE SCHEMA IF NOT EXISTS {}", one(name))
+}
+
+/// The statement that drops schema `name` when nothing is left in it
+/// (something strata does not model may be, and stays, with its schema).
+pub fn drop_schema(name: &str) -> String {
+    format!(
+        "DO $strata$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_depend WHERE refclassid = 'pg_namespace'::regclass \
+         AND refobjid = (SELECT oid FROM pg_namespace WHERE nspname = {})) THEN DROP SCHEMA {}; END IF; END $strata$",
+        literal(name),
+        one(name)
+    )
+}
+
+/// `bare` in the schema of `like` (an index in its table's, a renamed
+/// table in its own).
+pub fn in_schema_of(like: &str, bare: &str) -> String {
+    match schema_of(like) {
+        Some(schema) => format!("{schema}.{bare}"),
+        None => bare.to_string(),
+    }
 }
 
 /// `text` as a string literal.
@@ -32,7 +116,7 @@ pub fn idents<S: AsRef<str>>(names: &[S]) -> String {
 pub fn column(c: &Column) -> String {
     let mut s = format!("{} {}", ident(&c.name), c.ty);
     if let Some(coll) = &c.collation {
-        s.push_str(&format!(" COLLATE {}", ident(coll)));
+        s.push_str(&format!(" COLLATE {}", collation(coll)));
     }
     if let Some(g) = &c.generated {
         s.push_str(&format!(" GENERATED ALWAYS AS ({}) STORED", g.expr));
@@ -146,7 +230,7 @@ pub fn create_index(i: &Index) -> String {
                 IndexTerm::Expr(e) => format!("({e})"),
             };
             if let Some(coll) = &c.collation {
-                s.push_str(&format!(" COLLATE {}", ident(coll)));
+                s.push_str(&format!(" COLLATE {}", collation(coll)));
             }
             if c.desc {
                 s.push_str(" DESC");
@@ -161,7 +245,7 @@ pub fn create_index(i: &Index) -> String {
     let mut s = format!(
         "CREATE {}INDEX {} ON {} {method}({})",
         if i.unique { "UNIQUE " } else { "" },
-        ident(&i.name),
+        ident(bare(&i.name)),
         ident(&i.table),
         terms.join(", ")
     );
@@ -233,14 +317,14 @@ pub fn replace_definition(from: &Definition, to: &Definition) -> Vec<String> {
     }
 }
 
-/// The statements that build `schema` in an empty schema, in an order that
-/// runs: sequences, types, domains, functions and procedures (with
+/// The statements that build `schema` in an empty database, in an order
+/// that runs: its schemas other than `public`; sequences, types, domains, functions and procedures (with
 /// function bodies left unchecked, as pg_dump does); tables (partitioned
 /// tables before their partitions, a foreign key to a table made later is
 /// added after it); indexes; aggregates, views and materialized views after
 /// what they read; indexes on materialized views; triggers; comments.
 pub fn render_schema(schema: &Schema) -> Vec<String> {
-    let mut out = Vec::new();
+    let mut out: Vec<String> = schemas(schema).iter().map(|s| create_schema(s)).collect();
     let (early, relations, comments) = crate::defs::in_order(schema);
     let routines = schema.definitions.values().any(|d| {
         matches!(

@@ -3,6 +3,7 @@
 //! told otherwise), and strata's own tables live in schema `strata`.
 
 use std::cell::RefCell;
+use std::collections::BTreeSet;
 use std::path::Path;
 use std::time::Duration;
 
@@ -131,6 +132,9 @@ pub struct PostgresDb {
     client: RefCell<Client>,
     name: String,
     namespace: String,
+    /// Schemas other than `public` to read besides those of the ledger's
+    /// schema where the database stands ([`PostgresDb::read_also`]).
+    also: RefCell<BTreeSet<String>>,
 }
 
 impl std::fmt::Debug for PostgresDb {
@@ -178,11 +182,40 @@ impl PostgresDb {
         self.client.borrow_mut()
     }
 
-    /// The live schema in the server's spelling, untranslated.
+    /// Reads schemas `names` too from now on (beside `public` and the
+    /// schemas of the ledger's schema where the database stands): the
+    /// schemas of the ledger at head for a baseline, those the user names.
+    pub fn read_also(&self, names: impl IntoIterator<Item = String>) {
+        self.also.borrow_mut().extend(names);
+    }
+
+    /// The live schema in the server's spelling, untranslated: `public`,
+    /// the schemas the ledger's schema where the database stands has
+    /// objects in, and those of [`PostgresDb::read_also`].
     pub fn server_schema(&self) -> Result<Schema, PgError> {
+        let mut named = self.also.borrow().clone();
+        if let Some(state) = crate::apply::read_state(&mut *self.client())? {
+            named.extend(render::schemas(&state.ledger));
+        }
         let mut client = self.client.borrow_mut();
-        crate::introspect::introspect(&mut *client, &self.namespace)
-            .map_err(|e| name_the_lock(&mut client, &self.namespace, e))
+        crate::introspect::introspect_in(
+            &mut *client,
+            &self.namespace,
+            crate::introspect::Spaces::Named(&named),
+        )
+        .map_err(|e| name_the_lock(&mut client, &self.namespace, e))
+    }
+
+    /// The live schema in the server's spelling, every schema of the
+    /// database's own read (`plan --from-db`).
+    pub fn whole_server_schema(&self) -> Result<Schema, PgError> {
+        let mut client = self.client.borrow_mut();
+        crate::introspect::introspect_in(
+            &mut *client,
+            &self.namespace,
+            crate::introspect::Spaces::AllBut(&[]),
+        )
+        .map_err(|e| name_the_lock(&mut client, &self.namespace, e))
     }
 }
 
@@ -229,6 +262,7 @@ impl strata_target::Target for Postgres {
             client: RefCell::new(connect(url, &self.namespace, self.lock_timeout)?),
             name: redact(url),
             namespace: self.namespace.clone(),
+            also: RefCell::default(),
         })
     }
 
@@ -434,6 +468,9 @@ pub struct Scratch {
     schema: Schema,
     /// The id the next scratch archive gets.
     next_id: i64,
+    /// The schemas other than `public` the scratch has made, or found
+    /// none of the database's own under the name of.
+    ours: std::collections::BTreeSet<String>,
 }
 
 /// Renames scratch schema `ns` to `public` for the length of the
@@ -477,6 +514,10 @@ impl Scratch {
             ))
             .map_err(fail)?;
         stand_in_for_public(&mut client, &namespace).map_err(fail)?;
+        // The development database's schemas of the same names as the
+        // ledger's are set aside, so those the build makes are new.
+        let ours = render::schemas(schema);
+        crate::desired::set_aside(&mut client, std::process::id(), &ours)?;
         for sql in render::render_schema(schema) {
             client.batch_execute(&sql).map_err(|e| {
                 PgError::server("building the schema before the change", &e).at_stage(Stage::Before)
@@ -487,10 +528,25 @@ impl Scratch {
             namespace,
             schema: schema.clone(),
             next_id: 1,
+            ours,
         })
     }
 
     fn run(&mut self, steps: &[Step], stage: Stage) -> Result<(), PgError> {
+        // A schema the change makes, that the database has of its own, is
+        // set aside first.
+        let new: std::collections::BTreeSet<String> = steps
+            .iter()
+            .flat_map(|s| &s.ops)
+            .filter_map(render::schema_made_by)
+            .filter(|s| !self.ours.contains(*s))
+            .map(str::to_string)
+            .collect();
+        if !new.is_empty() {
+            crate::desired::set_aside(&mut self.client, std::process::id(), &new)
+                .map_err(|e| e.at_stage(stage))?;
+            self.ours.extend(new);
+        }
         let custody = Custody {
             next_id: self.next_id,
             ..Custody::default()

@@ -285,7 +285,7 @@ fn the_catalog_gives_partitions_their_options_and_refuses_sub_partitioning() {
         .expect_err("refused")
         .to_string();
     assert!(
-        e.contains("public.n1 is a partition that is partitioned itself"),
+        e.contains("n1 is a partition that is partitioned itself"),
         "{e}"
     );
 }

@@ -142,7 +142,9 @@ fn draw() -> impl Strategy<Value = Draw> {
 // A history: the ops of each event, valid where they stand.
 // ---------------------------------------------------------------------
 
-const TABLES: &[&str] = &["alpha", "beta", "gamma", "delta", "epsilon"];
+/// Tables of `public`, and of schema `sales` (named `sales.name`), which
+/// the plan makes before its first table and drops after its last.
+const TABLES: &[&str] = &["alpha", "beta", "gamma", "sales.delta", "sales.epsilon"];
 const COLUMNS: &[&str] = &["a", "b", "c", "d", "e", "f", "g", "h"];
 const TYPES: &[&str] = &["text", "integer", "numeric(10,2)", "varchar(20)", "bigint"];
 
@@ -490,8 +492,14 @@ fn op_of(c: &Choice, schema: &Schema, names: &mut u32) -> Option<Op> {
             }
         }
         4 => {
+            // Within its schema.
             let t = table?;
-            let to = free(TABLES, |n| schema.tables.contains_key(n), c.b)?;
+            let home = |n: &str| n.split_once('.').map(|(s, _)| s.to_string());
+            let to = free(
+                TABLES,
+                |n| schema.tables.contains_key(n) || home(n) != home(&t.name),
+                c.b,
+            )?;
             Op::RenameTable {
                 from: t.name.clone(),
                 to,
@@ -506,7 +514,11 @@ fn op_of(c: &Choice, schema: &Schema, names: &mut u32) -> Option<Op> {
             *names += 1;
             Op::CreateIndex {
                 index: Index {
-                    name: format!("ix_{names}"),
+                    // In its table's schema.
+                    name: match t.name.split_once('.') {
+                        Some((schema, _)) => format!("{schema}.ix_{names}"),
+                        None => format!("ix_{names}"),
+                    },
                     table: t.name.clone(),
                     unique: false,
                     columns: vec![IndexedColumn {
@@ -819,8 +831,9 @@ fn dump(pg: &Pg, location: &Path) -> Vec<String> {
     let mut client = pg.client(location);
     let tables: Vec<String> = client
         .query(
-            "SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
-             WHERE n.nspname = 'public' AND c.relkind = 'r' ORDER BY 1",
+            "SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) FROM pg_class c \
+             JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE n.nspname IN ('public', 'sales') AND c.relkind = 'r' ORDER BY 1",
             &[],
         )
         .expect("tables")
@@ -833,7 +846,7 @@ fn dump(pg: &Pg, location: &Path) -> Vec<String> {
             .query(
                 "SELECT a.attname::text || ' ' || format_type(a.atttypid, a.atttypmod) \
                  || CASE WHEN a.attnotnull THEN ' not null' ELSE '' END \
-                 FROM pg_attribute a WHERE a.attrelid = format('public.%I', $1::text)::regclass \
+                 FROM pg_attribute a WHERE a.attrelid = $1::text::regclass \
                  AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attname",
                 &[&t],
             )
@@ -846,7 +859,7 @@ fn dump(pg: &Pg, location: &Path) -> Vec<String> {
         for r in client
             .query(
                 &format!(
-                    "SELECT format('(%s) %s', t.{}, to_jsonb(t)) FROM public.{t} AS t ORDER BY 1",
+                    "SELECT format('(%s) %s', t.{}, to_jsonb(t)) FROM {t} AS t ORDER BY 1",
                     key
                 ),
                 &[],
@@ -864,7 +877,7 @@ fn key_of(client: &mut strata_postgres::postgres::Client, t: &str) -> String {
     client
         .query_one(
             "SELECT quote_ident(a.attname) FROM pg_attribute a \
-             WHERE a.attrelid = format('public.%I', $1::text)::regclass \
+             WHERE a.attrelid = $1::text::regclass \
              AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum LIMIT 1",
             &[&t],
         )

@@ -18,7 +18,8 @@ use crate::report::{self, plural, Text};
 
 pub const EXAMPLES: &str = "Examples:
   strata baseline --db app.db -m 'adopt app.db'
-  strata baseline --db app.db -m 'adopt the hotfixed schema' --force-after head";
+  strata baseline --db app.db -m 'adopt the hotfixed schema' --force-after head
+  strata baseline --db postgresql://app@/shop -m 'adopt shop' --schema sales";
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -36,6 +37,10 @@ pub struct Args {
     pub when: When,
     #[command(flatten)]
     pub dry_run: DryRun,
+    /// PostgreSQL: adopt the objects of this schema too (repeatable), beside
+    /// `public` and the schemas the ledger names.
+    #[arg(long = "schema", value_name = "NAME")]
+    pub schemas: Vec<String>,
 }
 
 pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
@@ -75,6 +80,21 @@ pub fn run(cx: &Context, args: Args) -> Result<u8, Failure> {
     }
     let r = reconciler(&ledger)?;
     let mut db = r.open(&path)?;
+    match &db {
+        super::any::AnyDb::Postgres(pg) => {
+            let mut names = args.schemas.clone();
+            names.extend(strata_postgres::render::schemas(&ledger.schema_at(head)?));
+            pg.read_also(names);
+        }
+        _ if !args.schemas.is_empty() => {
+            return Err(Failure::new(format!(
+                "--schema names a PostgreSQL schema, and {} is a SQLite file",
+                super::any::shown(&path)
+            ))
+            .help("a SQLite file is one schema: leave --schema out"))
+        }
+        _ => {}
+    }
     let from = db
         .position()
         .map_err(|e| Failure::target(e).context(super::any::shown(&path)))?;

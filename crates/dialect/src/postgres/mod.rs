@@ -12,7 +12,7 @@
 
 pub mod text;
 
-use strata_schema::{Definition, Rules, Table};
+use strata_schema::{Definition, Index, Rules, Table};
 
 /// PostgreSQL's rules.
 #[derive(Debug, Clone, Copy, Default)]
@@ -175,6 +175,20 @@ impl Rules for Postgres {
     /// (`ATTACH PARTITION` / `DETACH PARTITION`).
     fn alterable_option(&self, option: &str) -> bool {
         partition_of(option).is_some()
+    }
+
+    /// An index is in its table's schema (an object of another schema
+    /// than `public` is named `schema.name`), as PostgreSQL makes it.
+    fn check_index(&self, index: &Index) -> Result<(), String> {
+        let schema = |n: &str| n.split_once('.').map(|(s, _)| s.to_string());
+        if schema(&index.name) == schema(&index.table) {
+            Ok(())
+        } else {
+            Err(format!(
+                "it is not in the schema of its table {}, where PostgreSQL makes an index",
+                index.table
+            ))
+        }
     }
 
     /// Every kind of definition is PostgreSQL's; the server checks what

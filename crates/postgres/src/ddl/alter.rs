@@ -209,7 +209,7 @@ impl DomainParts {
     fn create(&self, name: &str) -> String {
         let mut sql = format!("CREATE DOMAIN {} AS {}", ident(name), self.ty);
         if let Some(c) = &self.collation {
-            sql.push_str(&format!(" COLLATE {}", ident(c)));
+            sql.push_str(&format!(" COLLATE {}", crate::render::collation(c)));
         }
         if let Some(d) = &self.default {
             sql.push_str(&format!(" DEFAULT {d}"));

@@ -9,7 +9,7 @@ use sqlparser::parser::{Parser, ParserError};
 use sqlparser::tokenizer::{Location, Span, Token, TokenWithSpan};
 
 use super::script::{is_word, Source, DIALECT};
-use super::{names, Fault, ONE_SCHEMA};
+use super::{names, Fault};
 
 pub(crate) struct Cursor<'s, 'a> {
     parser: Parser<'static>,
@@ -237,35 +237,60 @@ pub(crate) fn fold(ident: &Ident) -> String {
     names::clip(&name, names::MAX_NAME).to_string()
 }
 
-/// The name an object name stands for. `public.t` is `t`; any other
-/// qualifier is refused: strata's PostgreSQL target keeps schema `public`.
+/// The name an object name stands for: `t` and `public.t` are `t`, an
+/// object of another schema is `schema.t` (see [`qualify`]).
 pub(crate) fn object_name(name: &ObjectName) -> Result<String, Fault> {
     let parts: Vec<&Ident> = name.0.iter().filter_map(ObjectNamePart::as_ident).collect();
     if parts.len() != name.0.len() {
         return Err(Fault::Syntax(format!("{name} is not a name")));
     }
     match parts.as_slice() {
-        [one] => Ok(fold(one)),
-        [schema, one] if fold(schema) == "public" => Ok(fold(one)),
-        _ => Err(Fault::NotRecordable(format!("{name}: {ONE_SCHEMA}"))),
+        [one] => qualify(None, &fold(one)),
+        [schema, one] => qualify(Some(&fold(schema)), &fold(one)),
+        _ => Err(Fault::NotRecordable(format!(
+            "{name}: a name qualified by a database is not recorded; name the schema and the object"
+        ))),
     }
 }
 
-/// A collation's name: as [`object_name`], and `pg_catalog.x` (where
-/// PostgreSQL keeps its own collations, which every search finds) is `x`.
+/// The model's name of object `name` in `schema`: bare in `public` (or
+/// where no schema is written), `schema.name` elsewhere. A period in
+/// either part is refused (it would read as a schema), and so is schema
+/// `strata`, which is strata's own.
+pub(crate) fn qualify(schema: Option<&str>, name: &str) -> Result<String, Fault> {
+    if name.contains('.') || schema.is_some_and(|s| s.contains('.')) {
+        return Err(Fault::NotRecordable(format!(
+            "{name}: a name with a period in it is not recorded (strata writes an object of another schema as schema.name); choose a name without one"
+        )));
+    }
+    match schema {
+        None | Some("public") => Ok(name.to_string()),
+        Some(super::STRATA_SCHEMA) => Err(Fault::NotRecordable(format!(
+            "strata.{name}: schema strata is strata's own (its position, log and archives); keep your objects in other schemas"
+        ))),
+        Some(schema) => Ok(format!("{schema}.{name}")),
+    }
+}
+
+/// A collation's name, which may hold a period (`"en_US.utf8"`): `x`,
+/// `pg_catalog.x` (where PostgreSQL keeps its own collations, which every
+/// search finds) and `public.x` are `x`; another schema's is refused.
 pub(crate) fn collation_name(name: &ObjectName) -> Result<String, Fault> {
-    match name.0.as_slice() {
-        [schema, one] if schema.as_ident().is_some_and(|s| fold(s) == "pg_catalog") => {
-            object_name(&ObjectName(vec![one.clone()]))
-        }
-        _ => object_name(name),
+    let parts: Vec<&Ident> = name.0.iter().filter_map(ObjectNamePart::as_ident).collect();
+    match parts.as_slice() {
+        [one] => Ok(fold(one)),
+        [schema, one] if matches!(fold(schema).as_str(), "pg_catalog" | "public") => Ok(fold(one)),
+        _ => Err(Fault::NotRecordable(format!(
+            "collation {name}: a collation of another schema is not recorded"
+        ))),
     }
 }
 
-/// Whether a name other than `public` qualifies `name`.
-pub(crate) fn in_other_schema(name: &ObjectName) -> bool {
+/// Whether `name` is qualified by one of PostgreSQL's own schemas
+/// (`pg_catalog`, `information_schema`): a relation of the system's.
+pub(crate) fn in_system_schema(name: &ObjectName) -> bool {
     let parts: Vec<&Ident> = name.0.iter().filter_map(ObjectNamePart::as_ident).collect();
-    parts.len() > 1 && !(parts.len() == 2 && fold(parts[0]) == "public")
+    parts.len() == 2 && matches!(fold(parts[0]).as_str(), "pg_catalog" | "information_schema")
 }
 
 pub(crate) fn syntax(e: ParserError) -> Fault {

@@ -37,8 +37,8 @@ fn name_of(token: &Token) -> Option<String> {
     }
 }
 
-/// A possibly qualified name at `tokens[at..]`: the name (`public.` left
-/// out, another schema refused) and where it ends.
+/// A possibly qualified name at `tokens[at..]`: the model's name (`public.`
+/// left out, another schema's `schema.name`) and where it ends.
 fn qualified(tokens: &[TokenWithSpan], at: usize) -> Result<(String, usize), Fault> {
     let first = tokens
         .get(at)
@@ -49,15 +49,9 @@ fn qualified(tokens: &[TokenWithSpan], at: usize) -> Result<(String, usize), Fau
             .get(at + 2)
             .and_then(|t| name_of(&t.token))
             .ok_or_else(|| Fault::Syntax("expected a name after the period".into()))?;
-        if first != "public" {
-            return refuse(format!(
-                "{first}.{second} is in another schema: {}",
-                super::ONE_SCHEMA
-            ));
-        }
-        return Ok((second, at + 3));
+        return Ok((super::cursor::qualify(Some(&first), &second)?, at + 3));
     }
-    Ok((first, at + 1))
+    Ok((super::cursor::qualify(None, &first)?, at + 1))
 }
 
 /// The kind a statement's leading words make, and where its name starts.
@@ -506,11 +500,8 @@ fn comment(source: &Source, statement: &Statement, rec: &mut Recorder) -> Result
                 at += 1;
             }
             let (table, column) = match parts.as_slice() {
-                [t, c] => (t.clone(), c.clone()),
-                [s, t, c] if s == "public" => (t.clone(), c.clone()),
-                [s, t, c] => {
-                    return refuse(format!("{s}.{t}.{c} is in another schema: {}", super::ONE_SCHEMA))
-                }
+                [t, c] => (super::cursor::qualify(None, t)?, c.clone()),
+                [s, t, c] => (super::cursor::qualify(Some(s), t)?, c.clone()),
                 _ => return Err(Fault::Syntax("expected COMMENT ON COLUMN table.column".into())),
             };
             let found = rec

@@ -20,9 +20,11 @@
 //! As PostgreSQL reads them: an unquoted name is folded to lower case
 //! (`Users` is `users`), a quoted one is kept exactly (`"Users"`); the
 //! model holds the resolved name, cut to PostgreSQL's 63 bytes as
-//! PostgreSQL cuts it. `public.t` is `t`; a name in any other
-//! schema is refused, since strata's PostgreSQL target keeps schema
-//! `public` only.
+//! PostgreSQL cuts it. `public.t` is `t`; an object of another schema is
+//! `schema.t` (an index takes its table's schema; a name with a period in
+//! it, and schema `strata`, are refused). CREATE SCHEMA records nothing
+//! (an apply makes a schema before its first object), and DROP SCHEMA
+//! records nothing once the ledger has nothing left in it.
 //!
 //! Constraints in a PostgreSQL ledger always carry the names PostgreSQL
 //! gives them: one written without a name is recorded with the name
@@ -133,8 +135,8 @@ use std::convert::Infallible;
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{
-    CreateTableOptions, Expr, ObjectName, ObjectNamePart, Query, SetExpr,
-    Statement as SqlStatement, TableFactor, Visit, Visitor,
+    CreateTableOptions, Expr, ObjectName, Query, SetExpr, Statement as SqlStatement, TableFactor,
+    Visit, Visitor,
 };
 use sqlparser::tokenizer::{Span, Token, TokenWithSpan, TokenizerError, Whitespace};
 use strata_dialect::postgres::RULES;
@@ -143,7 +145,7 @@ use strata_schema::{
     Schema, Table, Trigger, View,
 };
 
-use cursor::{fold, in_other_schema, object_name, Cursor};
+use cursor::{fold, in_system_schema, object_name, Cursor};
 use grammar::Constraint;
 use names::Kind;
 use script::{is_significant, is_word, Source, Statement};
@@ -153,7 +155,12 @@ pub use strata_target::{DdlError, DdlErrorKind};
 use DdlErrorKind as Fault;
 
 /// Why a name in another schema is refused.
-pub(crate) const ONE_SCHEMA: &str = "strata's PostgreSQL target keeps one schema (public)";
+pub(crate) const ONE_SCHEMA: &str =
+    "names are resolved in schema public (write another schema's names qualified, schema.name)";
+
+/// strata's own schema, where it keeps a database's position, log and
+/// archives: no object of a ledger may be in it.
+pub(crate) const STRATA_SCHEMA: &str = "strata";
 
 /// The ops of one change event, from the statements of `sql` resolved in
 /// order against `head`. The ops project cleanly onto `head`, one after
@@ -199,6 +206,26 @@ pub fn names_public(sql: &str) -> bool {
         Token::SingleQuotedString(v) => v.eq_ignore_ascii_case("search_path"),
         _ => false,
     })
+}
+
+/// The schemas a script makes by `CREATE SCHEMA` (a desired schema file's
+/// own, which a scratch load must not find already there).
+pub fn schemas_created(sql: &str) -> BTreeSet<String> {
+    let source = Source::new(sql);
+    let Ok(tokens) = script::tokenize(sql) else {
+        return BTreeSet::new();
+    };
+    let mut out = BTreeSet::new();
+    for statement in script::split(&source, tokens) {
+        let mut c = Cursor::new(&source, statement.tokens.clone());
+        if c.eat("CREATE") && c.eat("SCHEMA") {
+            c.eat_all(&["IF", "NOT", "EXISTS"]);
+            if let Ok(name) = c.ident() {
+                out.insert(name);
+            }
+        }
+    }
+    out
 }
 
 /// The ops so far, and the schema they lead to.
@@ -323,6 +350,11 @@ fn statement_ops(source: &Source, statement: &Statement, rec: &mut Recorder) -> 
             "recursive views are not recorded: write the view with WITH RECURSIVE in its query",
         ),
         ["ALTER", "TABLE", ..] => alter_table(&mut c, rec),
+        ["CREATE", "SCHEMA", ..] => create_schema(&mut c),
+        ["DROP", "SCHEMA", ..] => drop_schema(&mut c, rec),
+        ["ALTER", "SCHEMA", ..] => refuse(
+            "ALTER SCHEMA is not recorded: a schema is where the ledger's objects are, by their names; move them by dropping and creating them",
+        ),
         ["SET" | "RESET", ..] => setting(&mut c),
         ["SELECT", ..] => set_config(&mut c),
         ["ALTER", "TYPE", ..] => definitions::alter_type(source, statement, rec),
@@ -667,7 +699,8 @@ fn alter_table(c: &mut Cursor, rec: &mut Recorder) -> Result<(), Fault> {
     if c.eat("RENAME") {
         if c.eat("TO") {
             partition::may_rename(rec, &table)?;
-            let to = c.ident()?;
+            // The table stays in its schema.
+            let to = crate::render::in_schema_of(&table, &cursor::qualify(None, &c.ident()?)?);
             c.expect_end()?;
             return rec.push(Op::RenameTable { from: table, to });
         }
@@ -998,10 +1031,11 @@ fn create_index(c: &mut Cursor, rec: &mut Recorder) -> Result<(), Fault> {
         return refuse("CREATE INDEX CONCURRENTLY cannot run inside a transaction, and strata applies each change in one; remove CONCURRENTLY");
     }
     let if_not_exists = c.eat_all(&["IF", "NOT", "EXISTS"]);
+    // An index is made in its table's schema: its name is written bare.
     let name = if c.peek_is("ON") {
         None
     } else {
-        Some(c.object_name()?)
+        Some(cursor::qualify(None, &c.ident()?)?)
     };
     c.expect("ON")?;
     if c.peek_is("ONLY") {
@@ -1065,7 +1099,7 @@ fn create_index(c: &mut Cursor, rec: &mut Recorder) -> Result<(), Fault> {
     };
     c.expect_end()?;
     let name = match name {
-        Some(n) => n,
+        Some(n) => crate::render::in_schema_of(&table, &n),
         None => {
             let parts: Vec<String> = columns
                 .iter()
@@ -1142,22 +1176,22 @@ fn index_term(c: &mut Cursor) -> Result<IndexedColumn, Fault> {
 /// The tables and views a query reads: every relation named in a FROM or
 /// JOIN or a subquery, leaving out names a WITH clause defines and
 /// table-valued functions. A relation of `pg_catalog` or
-/// `information_schema` is PostgreSQL's and left out; one of any other
-/// schema but `public` is refused.
+/// `information_schema` is PostgreSQL's and left out; one of another
+/// schema is named `schema.name`.
 #[derive(Default)]
 struct Relations {
     named: Vec<String>,
     ctes: Vec<String>,
     function_next: bool,
-    elsewhere: Option<String>,
+    fault: Option<Fault>,
 }
 
 impl Relations {
     fn read(node: &impl Visit, except: Option<&str>) -> Result<Vec<String>, Fault> {
         let mut r = Relations::default();
         let _ = node.visit(&mut r);
-        if let Some(name) = r.elsewhere {
-            return refuse(format!("{name}: {ONE_SCHEMA}"));
+        if let Some(fault) = r.fault {
+            return Err(fault);
         }
         let mut out: Vec<String> = Vec::new();
         for name in r.named {
@@ -1191,22 +1225,14 @@ impl Visitor for Relations {
         if std::mem::take(&mut self.function_next) {
             return ControlFlow::Continue(());
         }
-        let parts: Vec<String> = relation
-            .0
-            .iter()
-            .filter_map(ObjectNamePart::as_ident)
-            .map(fold)
-            .collect();
-        if in_other_schema(relation) {
-            if !matches!(
-                parts.first().map(String::as_str),
-                Some("pg_catalog" | "information_schema")
-            ) && self.elsewhere.is_none()
-            {
-                self.elsewhere = Some(relation.to_string());
+        if in_system_schema(relation) {
+            return ControlFlow::Continue(());
+        }
+        match object_name(relation) {
+            Ok(name) => self.named.push(name),
+            Err(fault) => {
+                self.fault.get_or_insert(fault);
             }
-        } else if let Some(last) = parts.last() {
-            self.named.push(last.clone());
         }
         ControlFlow::Continue(())
     }
@@ -1448,6 +1474,72 @@ fn drop(c: &mut Cursor, rec: &mut Recorder) -> Result<(), Fault> {
             }
         }
     }
+}
+
+/// `CREATE SCHEMA [IF NOT EXISTS] name [AUTHORIZATION role]`: records
+/// nothing. A schema other than `public` is there while an object of the
+/// ledger is in it: an apply makes it before the first and drops it after
+/// the last (see docs/postgres-target.md, "Schemas").
+fn create_schema(c: &mut Cursor) -> Result<(), Fault> {
+    c.expect("CREATE")?;
+    c.expect("SCHEMA")?;
+    c.eat_all(&["IF", "NOT", "EXISTS"]);
+    if c.peek_is("AUTHORIZATION") {
+        return refuse(
+            "CREATE SCHEMA AUTHORIZATION without a name is not recorded: name the schema",
+        );
+    }
+    let name = c.ident()?;
+    cursor::qualify(Some(&name), "x")?;
+    if c.eat("AUTHORIZATION") {
+        c.ident()?;
+    }
+    if !c.at_end() {
+        return refuse(
+            "CREATE SCHEMA with objects in it is not recorded: create each object on its own, named schema.name",
+        );
+    }
+    Ok(())
+}
+
+/// `DROP SCHEMA [IF EXISTS] name, ... [RESTRICT]`: records nothing, as a
+/// schema goes with the last object of the ledger in it; one that still
+/// holds an object is refused, naming it.
+fn drop_schema(c: &mut Cursor, rec: &mut Recorder) -> Result<(), Fault> {
+    c.expect("DROP")?;
+    c.expect("SCHEMA")?;
+    c.eat_all(&["IF", "EXISTS"]);
+    let mut names = vec![c.ident()?];
+    while c.eat_token(&Token::Comma) {
+        names.push(c.ident()?);
+    }
+    no_cascade(c)?;
+    c.expect_end()?;
+    for name in names {
+        if name == "public" {
+            return refuse("schema public is not dropped: strata keeps it");
+        }
+        let within = |n: &str| crate::render::schema_of(n) == Some(name.as_str());
+        let s = &rec.schema;
+        let held = s
+            .tables
+            .keys()
+            .chain(s.views.keys())
+            .chain(s.indexes.keys())
+            .chain(
+                s.definitions
+                    .values()
+                    .filter(|d| d.kind != strata_schema::DefinitionKind::Comment)
+                    .map(|d| &d.name),
+            )
+            .find(|n| within(n));
+        if let Some(object) = held {
+            return refuse(format!(
+                "schema {name} still holds {object}: drop what is in it first, in the same change"
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// DROP TABLE drops the table's triggers and indexes with it, as

@@ -14,6 +14,8 @@ use std::collections::BTreeSet;
 
 use strata_schema::Schema;
 
+use crate::render::{bare, in_schema_of, schema_of};
+
 /// PostgreSQL's longest name, in bytes (NAMEDATALEN - 1).
 pub(crate) const MAX_NAME: usize = 63;
 
@@ -96,9 +98,13 @@ fn columns_part(columns: &[String]) -> String {
 /// every relation's name (tables, views, indexes, and the indexes of
 /// primary keys and uniques). `own` are the names the statement has given
 /// already, which `schema` does not show yet; `table` is the table's name.
+///
+/// All of it within the table's schema, by the names' bare parts.
 fn taken(schema: &Schema, table: &str, own: &BTreeSet<String>, kind: Kind) -> BTreeSet<String> {
+    let home = schema_of(table);
+    let here = |name: &str| schema_of(name) == home;
     let mut names = own.clone();
-    for t in schema.tables.values() {
+    for t in schema.tables.values().filter(|t| here(&t.name)) {
         names.extend(t.primary_key.as_ref().and_then(|p| p.name.clone()));
         names.extend(t.uniques.iter().filter_map(|u| u.name.clone()));
         if kind != Kind::Index {
@@ -107,10 +113,15 @@ fn taken(schema: &Schema, table: &str, own: &BTreeSet<String>, kind: Kind) -> BT
         }
     }
     if kind != Kind::Check && kind != Kind::ForeignKey {
-        names.extend(schema.tables.values().map(|t| t.name.clone()));
-        names.extend(schema.indexes.values().map(|i| i.name.clone()));
-        names.extend(schema.views.values().map(|v| v.name.clone()));
-        names.insert(table.to_string());
+        let relations = schema
+            .tables
+            .keys()
+            .chain(schema.indexes.keys())
+            .chain(schema.views.keys())
+            .chain(schema.definitions.keys())
+            .filter(|n| here(n));
+        names.extend(relations.map(|n| bare(n).to_string()));
+        names.insert(bare(table).to_string());
     }
     names
 }
@@ -119,7 +130,8 @@ fn taken(schema: &Schema, table: &str, own: &BTreeSet<String>, kind: Kind) -> BT
 /// in `schema`, where `own` holds the names the statement has already
 /// given on the table that `schema` does not show yet: `columns` are the
 /// key's columns, or for a check the one column it reads (none when it
-/// reads no column or more than one).
+/// reads no column or more than one). Made from the table's bare name; an
+/// index's is in the table's schema (`sales.orders_day_idx`).
 pub(crate) fn choose(
     schema: &Schema,
     table: &str,
@@ -142,9 +154,12 @@ pub(crate) fn choose(
         } else {
             format!("{label}{pass}")
         };
-        let name = object_name(table, part.as_deref(), &label);
+        let name = object_name(bare(table), part.as_deref(), &label);
         if !taken.contains(&name) || pass == u32::MAX {
-            return name;
+            return match kind {
+                Kind::Index => in_schema_of(table, &name),
+                _ => name,
+            };
         }
         pass += 1;
     }

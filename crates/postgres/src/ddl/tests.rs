@@ -222,13 +222,17 @@ fn names_fold_unless_quoted() {
         "ALTER TABLE USERS ADD COLUMN Age int; ALTER TABLE public.\"Users\" DROP COLUMN X",
     );
     assert_eq!(table(&s, "users").columns[2].name, "age");
-    assert_eq!(
-        not_recordable("CREATE TABLE other.t (a int)"),
-        "other.t: strata's PostgreSQL target keeps one schema (public)"
-    );
-    // "public" quoted is still public; "PUBLIC" is not.
-    schema("CREATE TABLE \"public\".t (a int)");
-    assert!(not_recordable("CREATE TABLE \"PUBLIC\".t (a int)").contains("one schema (public)"));
+    // Another schema's objects are schema.name; "public" quoted is still
+    // public; "PUBLIC" is another schema.
+    assert!(schema("CREATE TABLE Other.T (a int)")
+        .tables
+        .contains_key("other.t"));
+    assert!(schema("CREATE TABLE \"public\".t (a int)")
+        .tables
+        .contains_key("t"));
+    assert!(schema("CREATE TABLE \"PUBLIC\".t (a int)")
+        .tables
+        .contains_key("PUBLIC.t"));
 }
 
 #[test]
@@ -274,7 +278,12 @@ fn refusals_say_why() {
             "NO INHERIT",
         ),
         ("CREATE SEQUENCE s OWNED BY t.a", "OWNED BY"),
-        ("CREATE MATERIALIZED VIEW s.v AS SELECT 1", "one schema"),
+        (
+            "CREATE MATERIALIZED VIEW strata.v AS SELECT 1",
+            "strata's own",
+        ),
+        ("CREATE TABLE \"a.b\" (x int)", "a period"),
+        ("CREATE TABLE db.s.t (x int)", "qualified by a database"),
         ("COMMENT ON TRIGGER x ON t IS 'x'", "COMMENT ON TRIGGER"),
     ] {
         let m = not_recordable(sql);
@@ -523,9 +532,10 @@ fn views() {
         &ops_on(&s, "DROP VIEW v")[..],
         [Op::DropView { .. }]
     ));
-    assert!(
-        not_recordable_on(&head, "CREATE VIEW v AS SELECT * FROM other.t").contains("one schema")
-    );
+    assert!(matches!(
+        err(&head, "CREATE VIEW v AS SELECT * FROM other.t").kind,
+        DdlErrorKind::Project(_)
+    ));
     assert!(not_recordable_on(&head, "CREATE TEMP VIEW v AS SELECT 1").contains("temporary"));
     assert!(
         not_recordable_on(&head, "CREATE OR REPLACE TEMP VIEW v AS SELECT 1").contains("temporary")
@@ -619,7 +629,7 @@ fn data_steps_and_transactions() {
             "DELETE FROM t WHERE a = 2"
         ]
     );
-    assert!(not_recordable("INSERT INTO strata.x VALUES (1)").contains("one schema"));
+    assert!(not_recordable("INSERT INTO strata.x VALUES (1)").contains("strata's own"));
     for sql in ["SELECT 1", "GRANT SELECT ON t TO x"] {
         assert_eq!(
             err(&Schema::default(), sql).kind,
@@ -940,7 +950,10 @@ fn pg_dump_session_statements_record_nothing() {
         "SET search_path = other",
         "SELECT pg_catalog.set_config('search_path', 'other, public', false)",
     ] {
-        assert!(not_recordable(sql).contains("one schema"), "{sql}");
+        assert!(
+            not_recordable(sql).contains("search_path other than public"),
+            "{sql}"
+        );
     }
     assert_eq!(
         err(&head, "SELECT pg_catalog.now()").kind,
@@ -1454,4 +1467,73 @@ fn a_sequence_or_domain_replaced_is_altered_in_place() {
     // Another type is a new domain.
     let other = def(dom, "year", "CREATE DOMAIN year AS bigint");
     assert_eq!(in_place(&from, &other), None);
+}
+
+#[test]
+fn objects_of_other_schemas_are_named_schema_dot_name() {
+    let s = schema(
+        "CREATE SCHEMA IF NOT EXISTS sales AUTHORIZATION someone;
+         CREATE TYPE sales.state AS ENUM ('open', 'paid');
+         CREATE TABLE customers (id int PRIMARY KEY);
+         CREATE TABLE sales.orders (id int PRIMARY KEY, customer int REFERENCES public.customers, state sales.state, day date UNIQUE);
+         CREATE INDEX ON sales.orders (day, id);
+         CREATE INDEX by_state ON sales.orders (state);
+         CREATE VIEW sales.open AS SELECT id FROM sales.orders o JOIN customers c ON c.id = o.customer;
+         CREATE FUNCTION sales.touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+         CREATE TRIGGER touch BEFORE UPDATE ON sales.orders FOR EACH ROW EXECUTE FUNCTION sales.touch();
+         COMMENT ON COLUMN sales.orders.day IS 'the day';",
+    );
+    let orders = table(&s, "sales.orders");
+    // Constraints are named from the table's bare name, as PostgreSQL
+    // names them; indexes are relations of the table's schema.
+    assert_eq!(
+        orders
+            .primary_key
+            .as_ref()
+            .and_then(|k| k.name.clone())
+            .as_deref(),
+        Some("orders_pkey")
+    );
+    assert_eq!(orders.foreign_keys[0].ref_table, "customers");
+    assert_eq!(orders.uniques[0].name.as_deref(), Some("orders_day_key"));
+    assert_eq!(orders.columns[2].ty, "sales.state");
+    assert!(s.indexes.contains_key("sales.orders_day_id_idx"));
+    assert_eq!(s.indexes["sales.by_state"].table, "sales.orders");
+    assert_eq!(
+        s.views["sales.open"].depends_on,
+        ["sales.orders", "customers"]
+    );
+    assert!(s.definitions.contains_key("sales.state"));
+    assert!(s.definitions.contains_key("sales.touch()"));
+    assert!(s.definitions.contains_key("COLUMN sales.orders.day"));
+    assert_eq!(
+        s.triggers.values().next().map(|t| t.table.as_str()),
+        Some("sales.orders")
+    );
+    // A rename keeps the table in its schema; DROP SCHEMA of one that
+    // holds an object is refused, of an empty one records nothing.
+    let renamed = schema_on(
+        s.clone(),
+        "COMMENT ON COLUMN sales.orders.day IS NULL; ALTER TABLE sales.orders RENAME TO sold",
+    );
+    assert!(renamed.tables.contains_key("sales.sold"));
+    assert!(not_recordable_on(&s, "DROP SCHEMA sales").contains("still holds"));
+    assert_eq!(ops_on(&s, "DROP SCHEMA IF EXISTS empty"), vec![]);
+    assert!(not_recordable_on(&s, "DROP SCHEMA sales CASCADE").contains("CASCADE"));
+    assert!(not_recordable("CREATE SCHEMA s CREATE TABLE t (a int)").contains("on its own"));
+    assert!(not_recordable("CREATE TABLE strata.t (a int)").contains("strata's own"));
+    assert!(not_recordable("CREATE INDEX i ON strata.t (a)").contains("strata's own"));
+}
+
+#[test]
+fn a_collation_name_may_hold_a_period() {
+    let s =
+        schema("CREATE TABLE t (a text COLLATE \"en_US.utf8\", b text COLLATE pg_catalog.\"C\")");
+    let t = table(&s, "t");
+    assert_eq!(t.columns[0].collation.as_deref(), Some("en_US.utf8"));
+    assert_eq!(
+        crate::render::column(&t.columns[0]),
+        "a text COLLATE \"en_US.utf8\""
+    );
+    assert_eq!(t.columns[1].collation.as_deref(), Some("C"));
 }

@@ -1841,3 +1841,57 @@ fn a_desired_schema_and_a_baseline_span_several_schemas() {
     other.ok(&["checkout", "--to", "head", "--db", &copy]);
     same_dump(&other, &copy, &shop);
 }
+
+#[test]
+fn comments_on_constraints_and_triggers_are_kept_dropped_and_brought_back() {
+    let pg = Pg::new();
+    pg.record(
+        "commented",
+        "CREATE SCHEMA sales;
+         CREATE TABLE sales.orders (id integer PRIMARY KEY, total numeric CONSTRAINT total_positive CHECK (total > 0));
+         CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+         CREATE TRIGGER touch BEFORE UPDATE ON sales.orders FOR EACH ROW EXECUTE FUNCTION touch();
+         COMMENT ON CONSTRAINT total_positive ON sales.orders IS 'no free orders';
+         COMMENT ON TRIGGER touch ON sales.orders IS 'keeps the row fresh';",
+    );
+    let db = pg.database("commented");
+    pg.ok(&["apply", "--db", &db]);
+    pg.ok(&["status", "--db", &db]);
+    let comment = |sql: &str| -> Option<String> {
+        pg.client(&db)
+            .query_one(sql, &[])
+            .expect("a comment")
+            .get(0)
+    };
+    let on_check = "SELECT obj_description(oid, 'pg_constraint') FROM pg_constraint WHERE conname = 'total_positive'";
+    let on_trigger =
+        "SELECT obj_description(oid, 'pg_trigger') FROM pg_trigger WHERE tgname = 'touch'";
+    assert_eq!(comment(on_check).as_deref(), Some("no free orders"));
+    assert_eq!(comment(on_trigger).as_deref(), Some("keeps the row fresh"));
+
+    // A comment changed by hand is drift.
+    pg.client(&db)
+        .batch_execute("COMMENT ON TRIGGER touch ON sales.orders IS 'other'")
+        .expect("by hand");
+    pg.fails(&["status", "--db", &db], 4);
+    pg.client(&db)
+        .batch_execute("COMMENT ON TRIGGER touch ON sales.orders IS 'keeps the row fresh'")
+        .expect("back");
+    pg.ok(&["status", "--db", &db]);
+
+    // Dropped with what they are on, and back with it.
+    pg.record(
+        "plainer",
+        "ALTER TABLE sales.orders DROP CONSTRAINT total_positive; DROP TRIGGER touch ON sales.orders",
+    );
+    pg.ok(&["apply", "--db", &db]);
+    pg.ok(&["status", "--db", &db]);
+    pg.ok(&["revert", "head", "-m", "commented again"]);
+    pg.ok(&["apply", "--db", &db]);
+    pg.ok(&["status", "--db", &db]);
+    assert_eq!(comment(on_check).as_deref(), Some("no free orders"));
+    assert_eq!(comment(on_trigger).as_deref(), Some("keeps the row fresh"));
+    let fresh = pg.database("fresh");
+    pg.ok(&["checkout", "--to", "head", "--db", &fresh]);
+    same_dump(&pg, &fresh, &db);
+}

@@ -2,7 +2,8 @@
 //! server's spelling: sequences (composed from `pg_sequence`), enum and
 //! composite types, domains, functions and procedures
 //! (`pg_get_functiondef`), aggregates (composed from `pg_aggregate`),
-//! materialized views (`pg_get_viewdef`) and comments (`pg_description`).
+//! materialized views (`pg_get_viewdef`) and comments (`pg_description`:
+//! on relations, columns, types, routines, constraints and triggers).
 //! Objects that belong to an extension are left out, and so is a
 //! sequence that belongs to an identity column.
 
@@ -238,6 +239,18 @@ pub fn introspect_definitions<C: GenericClient>(
          FROM pg_description d JOIN pg_proc p ON d.classoid = 'pg_proc'::regclass AND p.oid = d.objoid \
          JOIN pg_namespace n ON n.oid = p.pronamespace \
          WHERE n.nspname = ANY($2) AND NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.objid = p.oid AND e.deptype = 'e') \
+         UNION ALL \
+         SELECT 'CONSTRAINT', quote_ident(k.conname) || ' ON ' || CASE WHEN n.nspname = $1 THEN '' ELSE quote_ident(n.nspname) || '.' END || quote_ident(c.relname), \
+                (CASE WHEN n.nspname = $1 THEN c.relname::text ELSE n.nspname::text || '.' || c.relname::text END), 0, d.description \
+         FROM pg_description d JOIN pg_constraint k ON d.classoid = 'pg_constraint'::regclass AND k.oid = d.objoid \
+         JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
+         WHERE n.nspname = ANY($2) AND k.conparentid = 0 \
+         UNION ALL \
+         SELECT 'TRIGGER', quote_ident(g.tgname) || ' ON ' || CASE WHEN n.nspname = $1 THEN '' ELSE quote_ident(n.nspname) || '.' END || quote_ident(c.relname), \
+                (CASE WHEN n.nspname = $1 THEN c.relname::text ELSE n.nspname::text || '.' || c.relname::text END), 0, d.description \
+         FROM pg_description d JOIN pg_trigger g ON d.classoid = 'pg_trigger'::regclass AND g.oid = d.objoid \
+         JOIN pg_class c ON c.oid = g.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
+         WHERE n.nspname = ANY($2) AND g.tgparentid = 0 AND NOT g.tgisinternal \
          ORDER BY 1, 2",
     )? {
         let kind: String = row.get(0);

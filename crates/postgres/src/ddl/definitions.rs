@@ -484,6 +484,40 @@ fn comment(source: &Source, statement: &Statement, rec: &mut Recorder) -> Result
             }
             (ident(&name), name)
         }
+        "CONSTRAINT" | "TRIGGER" => {
+            // name ON [schema.]table
+            let name = tokens
+                .get(at)
+                .and_then(|t| name_of(&t.token))
+                .ok_or_else(|| Fault::Syntax(format!("expected COMMENT ON {kind} name ON table")))?;
+            if !tokens.get(at + 1).is_some_and(|t| is_word(&t.token, "ON")) {
+                return Err(Fault::Syntax(format!("expected COMMENT ON {kind} name ON table")));
+            }
+            if tokens.get(at + 2).is_some_and(|t| is_word(&t.token, "DOMAIN")) {
+                return refuse("COMMENT ON CONSTRAINT ... ON DOMAIN is not recorded: strata keeps a domain whole, with its constraints");
+            }
+            let (table, next) = qualified(&tokens, at + 2)?;
+            at = next;
+            let t = rec
+                .schema
+                .tables
+                .get(&table)
+                .ok_or_else(|| Fault::Project(ProjectError::NoSuchTable(table.clone())))?;
+            let found = if kind == "TRIGGER" {
+                rec.schema
+                    .triggers
+                    .contains_key(&strata_dialect::postgres::RULES.trigger_key(&table, &name))
+            } else {
+                constraint_names(t).any(|n| n == name)
+            };
+            if !found {
+                return Err(Fault::Project(ProjectError::NoSuchObject {
+                    kind: if kind == "TRIGGER" { "trigger" } else { "constraint" },
+                    name: format!("{name} on {table}"),
+                }));
+            }
+            (format!("{} ON {}", ident(&name), ident(&table)), table)
+        }
         "COLUMN" => {
             // [public.]table.column
             let mut parts = vec![];
@@ -534,7 +568,7 @@ fn comment(source: &Source, statement: &Statement, rec: &mut Recorder) -> Result
         }
         other => {
             return refuse(format!(
-                "COMMENT ON {other} is not recorded: strata keeps comments on tables, columns, views, materialized views, indexes, sequences, types, domains and routines"
+                "COMMENT ON {other} is not recorded: strata keeps comments on tables, columns, constraints, triggers, views, materialized views, indexes, sequences, types, domains and routines"
             ))
         }
     };
@@ -704,6 +738,37 @@ pub(super) fn drop_comments(rec: &mut Recorder, target: &str) -> Result<(), Faul
         rec.push(Op::DropDefinition { definition })?;
     }
     Ok(())
+}
+
+/// The names of a table's constraints.
+fn constraint_names(t: &strata_schema::Table) -> impl Iterator<Item = &str> {
+    t.primary_key
+        .iter()
+        .filter_map(|k| k.name.as_deref())
+        .chain(t.uniques.iter().filter_map(|u| u.name.as_deref()))
+        .chain(t.checks.iter().filter_map(|c| c.name.as_deref()))
+        .chain(t.foreign_keys.iter().filter_map(|f| f.name.as_deref()))
+}
+
+/// Record the drop of the comment on constraint or trigger `name` of
+/// `table` (`kind` `CONSTRAINT` or `TRIGGER`), before it goes (PostgreSQL
+/// drops the comment with it).
+pub(super) fn drop_comment_on(
+    rec: &mut Recorder,
+    kind: &str,
+    table: &str,
+    name: Option<&str>,
+) -> Result<(), Fault> {
+    let Some(name) = name else {
+        return Ok(());
+    };
+    let key = format!("{kind} {} ON {}", ident(name), ident(table));
+    match rec.schema.definitions.get(&key).cloned() {
+        Some(definition) if definition.kind == DefinitionKind::Comment => {
+            rec.push(Op::DropDefinition { definition })
+        }
+        _ => Ok(()),
+    }
 }
 
 /// Record the drop of the comment on column `column` of `table`, before

@@ -235,8 +235,32 @@ struct Recorder {
 }
 
 impl Recorder {
-    /// Record `op`, which must fit the schema as it stands.
+    /// Record `op`, which must fit the schema as it stands. A constraint or
+    /// trigger that goes takes its comment with it, as in PostgreSQL: the
+    /// comment's drop is recorded first.
     fn push(&mut self, op: Op) -> Result<(), Fault> {
+        let commented = match &op {
+            Op::DropUnique { table, unique, .. } => {
+                Some(("CONSTRAINT", table, unique.name.as_deref()))
+            }
+            Op::DropCheck { table, check, .. } => {
+                Some(("CONSTRAINT", table, check.name.as_deref()))
+            }
+            Op::DropForeignKey {
+                table, foreign_key, ..
+            } => Some(("CONSTRAINT", table, foreign_key.name.as_deref())),
+            Op::DropPrimaryKey { table, primary_key } => {
+                Some(("CONSTRAINT", table, primary_key.name.as_deref()))
+            }
+            Op::DropTrigger { trigger } => {
+                Some(("TRIGGER", &trigger.table, Some(trigger.name.as_str())))
+            }
+            _ => None,
+        };
+        if let Some((kind, table, name)) = commented {
+            let (table, name) = (table.clone(), name.map(str::to_string));
+            definitions::drop_comment_on(self, kind, &table, name.as_deref())?;
+        }
         project(RULES, &mut self.schema, &op).map_err(Fault::Project)?;
         self.ops.push(op);
         Ok(())

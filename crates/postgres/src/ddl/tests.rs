@@ -284,7 +284,8 @@ fn refusals_say_why() {
         ),
         ("CREATE TABLE \"a.b\" (x int)", "a period"),
         ("CREATE TABLE db.s.t (x int)", "qualified by a database"),
-        ("COMMENT ON TRIGGER x ON t IS 'x'", "COMMENT ON TRIGGER"),
+        ("COMMENT ON CONSTRAINT c ON DOMAIN d IS 'x'", "ON DOMAIN"),
+        ("COMMENT ON SCHEMA s IS 'x'", "COMMENT ON SCHEMA"),
     ] {
         let m = not_recordable(sql);
         assert!(m.contains(says), "{sql}: {m}");
@@ -1536,4 +1537,50 @@ fn a_collation_name_may_hold_a_period() {
         "a text COLLATE \"en_US.utf8\""
     );
     assert_eq!(t.columns[1].collation.as_deref(), Some("C"));
+}
+
+#[test]
+fn comments_on_constraints_and_triggers_go_with_them() {
+    let head = schema(
+        "CREATE TABLE t (id int PRIMARY KEY, a int CONSTRAINT a_positive CHECK (a > 0), b int UNIQUE);
+         CREATE FUNCTION f() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+         CREATE TRIGGER touch BEFORE UPDATE ON t FOR EACH ROW EXECUTE FUNCTION f();
+         COMMENT ON CONSTRAINT a_positive ON t IS 'no zero';
+         COMMENT ON CONSTRAINT t_b_key ON public.t IS 'one b a row';
+         COMMENT ON TRIGGER touch ON t IS 'touches';",
+    );
+    assert_eq!(
+        definition(&head, "CONSTRAINT a_positive ON t").sql,
+        "COMMENT ON CONSTRAINT a_positive ON t IS 'no zero'"
+    );
+    assert_eq!(definition(&head, "TRIGGER touch ON t").depends_on, ["t"]);
+    assert!(head.definitions.contains_key("CONSTRAINT t_b_key ON t"));
+    // Each goes before what it is on.
+    let ops = ops_on(&head, "ALTER TABLE t DROP CONSTRAINT a_positive");
+    assert_eq!(
+        kinds(&ops),
+        ["drop_definition CONSTRAINT a_positive ON t", "drop_check "]
+    );
+    let ops = ops_on(&head, "DROP TRIGGER touch ON t");
+    assert_eq!(
+        kinds(&ops),
+        ["drop_definition TRIGGER touch ON t", "drop_trigger "]
+    );
+    let ops = ops_on(&head, "ALTER TABLE t DROP COLUMN b");
+    assert_eq!(
+        kinds(&ops),
+        [
+            "drop_definition CONSTRAINT t_b_key ON t",
+            "drop_unique ",
+            "drop_column b"
+        ]
+    );
+    assert!(matches!(
+        err(&head, "COMMENT ON CONSTRAINT nothing ON t IS 'x'").kind,
+        DdlErrorKind::Project(_)
+    ));
+    assert!(matches!(
+        err(&head, "COMMENT ON TRIGGER nothing ON t IS 'x'").kind,
+        DdlErrorKind::Project(_)
+    ));
 }

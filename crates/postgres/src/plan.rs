@@ -559,6 +559,114 @@ impl Planner<'_> {
     /// the old one renamed, the new one made, every column of the type
     /// moved to it (`USING c::text::type`, refused first, clearly, when
     /// a row holds a value the new type lacks), the old one dropped.
+    /// Drops the views and materialized views that read `tables`
+    /// (directly, or through one another), each after those that read it;
+    /// returns the statements that make them again as they were (each
+    /// after what it reads), with the indexes, triggers and comments on
+    /// them, for the caller to run once the tables are changed.
+    fn lift_views(&mut self, tables: &[&str]) -> Vec<String> {
+        let s = &self.schema;
+        // (name, sql, depends_on, materialized)
+        let relations: Vec<(&str, &str, &[String], bool)> = s
+            .views
+            .values()
+            .map(|v| {
+                (
+                    v.name.as_str(),
+                    v.sql.as_str(),
+                    v.depends_on.as_slice(),
+                    false,
+                )
+            })
+            .chain(
+                s.definitions
+                    .values()
+                    .filter(|d| d.kind == strata_schema::DefinitionKind::MaterializedView)
+                    .map(|d| {
+                        (
+                            d.name.as_str(),
+                            d.sql.as_str(),
+                            d.depends_on.as_slice(),
+                            true,
+                        )
+                    }),
+            )
+            .collect();
+        // Every relation that reads the tables, or one that does.
+        let mut reading: Vec<&str> = Vec::new();
+        loop {
+            let more: Vec<&str> = relations
+                .iter()
+                .filter(|(name, _, deps, _)| {
+                    !reading.contains(name)
+                        && deps
+                            .iter()
+                            .any(|d| tables.contains(&d.as_str()) || reading.contains(&d.as_str()))
+                })
+                .map(|r| r.0)
+                .collect();
+            if more.is_empty() {
+                break;
+            }
+            reading.extend(more);
+        }
+        // In making order: each after the relations of the set it reads (a
+        // cycle no database holds is written as found).
+        let mut lifted: Vec<(&str, &str, bool)> = Vec::new();
+        let mut pending: Vec<&(&str, &str, &[String], bool)> = relations
+            .iter()
+            .filter(|r| reading.contains(&r.0))
+            .collect();
+        while !pending.is_empty() {
+            let ready = pending.iter().position(|(_, _, deps, _)| {
+                deps.iter().all(|d| {
+                    !reading.contains(&d.as_str()) || lifted.iter().any(|l| l.0 == d.as_str())
+                })
+            });
+            let (name, sql, _, materialized) = *pending.remove(ready.unwrap_or(0));
+            lifted.push((name, sql, materialized));
+        }
+        let names: Vec<&str> = lifted.iter().map(|l| l.0).collect();
+        let mut after: Vec<String> = lifted.iter().map(|l| l.1.to_string()).collect();
+        after.extend(
+            s.indexes
+                .values()
+                .filter(|i| names.contains(&i.table.as_str()))
+                .map(render::create_index),
+        );
+        after.extend(
+            s.triggers
+                .values()
+                .filter(|t| names.contains(&t.table.as_str()))
+                .map(|t| t.sql.clone()),
+        );
+        after.extend(
+            s.definitions
+                .values()
+                .filter(|d| {
+                    d.kind == strata_schema::DefinitionKind::Comment
+                        && d.depends_on.iter().any(|x| names.contains(&x.as_str()))
+                })
+                .map(|d| d.sql.clone()),
+        );
+        let drops: Vec<String> = lifted
+            .iter()
+            .rev()
+            .map(|(name, _, materialized)| {
+                let kind = if *materialized {
+                    "MATERIALIZED VIEW"
+                } else {
+                    "VIEW"
+                };
+                format!("DROP {kind} {}", ident(name))
+            })
+            .collect();
+        for sql in drops {
+            self.emit(sql);
+        }
+        after
+    }
+
     fn replace_enum(&mut self, name: &str, a: &[String], b: &[String]) {
         let t = ident(name);
         if b.len() == a.len() + 1 {
@@ -618,6 +726,11 @@ impl Planner<'_> {
                 literal(&message)
             ));
         }
+        // The views that read the columns go, and come back once the
+        // columns have the new type.
+        let tables: Vec<String> = columns.iter().map(|(t, _)| t.clone()).collect();
+        let tables: Vec<&str> = tables.iter().map(String::as_str).collect();
+        let views_back = self.lift_views(&tables);
         self.emit(format!(
             "ALTER TYPE {t} RENAME TO {}",
             ident(render::bare(&old))
@@ -652,6 +765,9 @@ impl Planner<'_> {
             }
         }
         self.emit(format!("DROP TYPE {}", ident(&old)));
+        for sql in views_back {
+            self.emit(sql);
+        }
     }
 
     /// Whether `ty` (an array of it too) is a type or domain of the schema.
@@ -1005,6 +1121,9 @@ impl Planner<'_> {
                 .as_ref()
                 .map(|c| format!(" COLLATE {}", crate::render::collation(c)))
                 .unwrap_or_default();
+            // PostgreSQL changes no column's type while a view reads the
+            // table: the views go first and come back after.
+            let views_back = self.lift_views(&[table]);
             let shape = self.table(table)?.clone();
             let back = self.values_back(&shape, &to.name, lineage);
             // Values are set aside only when the change can give a value
@@ -1031,6 +1150,9 @@ impl Planner<'_> {
             }
             if let Some(d) = &to.default {
                 self.emit(format!("ALTER TABLE {t} ALTER COLUMN {c} SET DEFAULT {d}"));
+            }
+            for sql in views_back {
+                self.emit(sql);
             }
         } else if from.default != to.default {
             match &to.default {

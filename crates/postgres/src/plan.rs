@@ -1125,10 +1125,15 @@ impl Planner<'_> {
             // table: the views go first and come back after.
             let views_back = self.lift_views(&[table]);
             let shape = self.table(table)?.clone();
-            let back = self.values_back(&shape, &to.name, lineage);
+            // A generated column's values are computed again from its
+            // expression (below): nothing of them is kept or put back.
+            let stored = to.generated.is_none();
+            let back = stored
+                .then(|| self.values_back(&shape, &to.name, lineage))
+                .flatten();
             // Values are set aside only when the change can give a value
             // another value (crate::types::alters_values).
-            let archive = crate::types::alters_values(&from.ty, &to.ty)
+            let archive = (stored && crate::types::alters_values(&from.ty, &to.ty))
                 .then(|| self.archive_values(&shape, &to.name, lineage, seq, at));
             if from.default.is_some() {
                 self.emit(format!("ALTER TABLE {t} ALTER COLUMN {c} DROP DEFAULT"));
@@ -1142,6 +1147,26 @@ impl Planner<'_> {
                 "ALTER TABLE {t} ALTER COLUMN {c} TYPE {}{coll}{using}",
                 to.ty
             ));
+            if let Some(g) = &to.generated {
+                // PostgreSQL casts the values a generated column holds:
+                // they are computed again, in the new type, by setting the
+                // columns its expression reads to themselves (what makes
+                // PostgreSQL compute it), with the table's own triggers
+                // quiet.
+                let read: Vec<String> = shape
+                    .columns
+                    .iter()
+                    .filter(|x| {
+                        x.generated.is_none() && self.rules.mentions_column(&g.expr, &x.name)
+                    })
+                    .map(|x| format!("{0} = {0}", ident(&x.name)))
+                    .collect();
+                if !read.is_empty() {
+                    let quiet = self.quiet_triggers(table);
+                    self.emit(format!("UPDATE {t} SET {}", read.join(", ")));
+                    self.wake_triggers(quiet);
+                }
+            }
             if let Some(archive) = archive {
                 self.witness(&archive, table, &to.name, &to.ty);
             }

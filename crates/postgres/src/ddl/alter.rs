@@ -323,15 +323,25 @@ fn replace(rec: &mut Recorder, from: Definition, sql: String) -> Result<(), Faul
     rec.push(Op::ReplaceDefinition { from, to })
 }
 
+/// A cursor past `ALTER <kind>`.
+fn altering<'s, 'a>(
+    source: &'s Source<'a>,
+    statement: &Statement,
+    kind: &str,
+) -> Result<Cursor<'s, 'a>, Fault> {
+    let mut c = Cursor::new(source, statement.tokens.clone());
+    c.expect("ALTER")?;
+    c.expect(kind)?;
+    Ok(c)
+}
+
 /// `ALTER SEQUENCE [IF EXISTS] name options`.
 pub(super) fn alter_sequence(
     source: &Source,
     statement: &Statement,
     rec: &mut Recorder,
 ) -> Result<(), Fault> {
-    let mut c = Cursor::new(source, statement.tokens.clone());
-    c.expect("ALTER")?;
-    c.expect("SEQUENCE")?;
+    let mut c = altering(source, statement, "SEQUENCE")?;
     let if_exists = c.eat_all(&["IF", "EXISTS"]);
     let name = c.object_name()?;
     for (word, what) in [
@@ -374,9 +384,7 @@ pub(super) fn alter_domain(
     statement: &Statement,
     rec: &mut Recorder,
 ) -> Result<(), Fault> {
-    let mut c = Cursor::new(source, statement.tokens.clone());
-    c.expect("ALTER")?;
-    c.expect("DOMAIN")?;
+    let mut c = altering(source, statement, "DOMAIN")?;
     let name = c.object_name()?;
     let from = definition(rec, &name, DefinitionKind::Domain)?;
     let (_, parts) = read_domain(&from.sql).map_err(|_| {

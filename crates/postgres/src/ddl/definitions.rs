@@ -759,15 +759,9 @@ pub(super) fn drop_comment_on(
     table: &str,
     name: Option<&str>,
 ) -> Result<(), Fault> {
-    let Some(name) = name else {
-        return Ok(());
-    };
-    let key = format!("{kind} {} ON {}", ident(name), ident(table));
-    match rec.schema.definitions.get(&key).cloned() {
-        Some(definition) if definition.kind == DefinitionKind::Comment => {
-            rec.push(Op::DropDefinition { definition })
-        }
-        _ => Ok(()),
+    match name {
+        Some(name) => drop_comment(rec, &format!("{kind} {} ON {}", ident(name), ident(table))),
+        None => Ok(()),
     }
 }
 
@@ -778,8 +772,12 @@ pub(super) fn drop_column_comment(
     table: &str,
     column: &str,
 ) -> Result<(), Fault> {
-    let name = format!("COLUMN {}.{}", ident(table), ident(column));
-    match rec.schema.definitions.get(&name).cloned() {
+    drop_comment(rec, &format!("COLUMN {}.{}", ident(table), ident(column)))
+}
+
+/// Record the drop of comment `name` (`KIND target`), when there is one.
+fn drop_comment(rec: &mut Recorder, name: &str) -> Result<(), Fault> {
+    match rec.schema.definitions.get(name).cloned() {
         Some(definition) if definition.kind == DefinitionKind::Comment => {
             rec.push(Op::DropDefinition { definition })
         }

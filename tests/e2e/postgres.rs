@@ -1861,6 +1861,18 @@ fn a_desired_schema_and_a_baseline_span_several_schemas() {
     let copy = other.database("copy");
     other.ok(&["checkout", "--to", "head", "--db", &copy]);
     same_dump(&other, &copy, &shop);
+    // `--schema '*'` adopts every schema of the database's own.
+    let every = Pg::new();
+    let all = every.database("all");
+    every.client(&all).batch_execute(SCHEMAS).expect("a load");
+    every.ok(&["baseline", "--db", &all, "-m", "adopt", "--schema", "*"]);
+    let adopted = every.ok(&["schema"]);
+    assert!(
+        adopted.stdout.contains("sales.orders") && adopted.stdout.contains("util.touch"),
+        "{}",
+        adopted.stdout
+    );
+    every.ok(&["status", "--db", &all]);
 }
 
 #[test]

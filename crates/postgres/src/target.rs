@@ -185,6 +185,8 @@ impl PostgresDb {
     /// Reads schemas `names` too from now on (beside `public` and the
     /// schemas of the ledger's schema where the database stands): the
     /// schemas of the ledger at head for a baseline, those the user names.
+    /// `*` stands for every schema of the database's own (not PostgreSQL's,
+    /// strata's or an extension's).
     pub fn read_also(&self, names: impl IntoIterator<Item = String>) {
         self.also.borrow_mut().extend(names);
     }
@@ -193,6 +195,9 @@ impl PostgresDb {
     /// the schemas the ledger's schema where the database stands has
     /// objects in, and those of [`PostgresDb::read_also`].
     pub fn server_schema(&self) -> Result<Schema, PgError> {
+        if self.also.borrow().contains("*") {
+            return self.whole_server_schema();
+        }
         let mut named = self.also.borrow().clone();
         if let Some(state) = crate::apply::read_state(&mut *self.client())? {
             named.extend(render::schemas(&state.ledger));

@@ -38,7 +38,8 @@ pub struct Args {
     #[command(flatten)]
     pub dry_run: DryRun,
     /// PostgreSQL: adopt the objects of this schema too (repeatable), beside
-    /// `public` and the schemas the ledger names.
+    /// `public` and the schemas the ledger names; `*` adopts every schema
+    /// of the database's own.
     #[arg(long = "schema", value_name = "NAME")]
     pub schemas: Vec<String>,
 }

@@ -1710,6 +1710,7 @@ CREATE SCHEMA sales;
 CREATE SCHEMA util;
 CREATE FUNCTION util.touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
 CREATE TYPE sales.state AS ENUM ('open', 'paid');
+CREATE FUNCTION is_open(s sales.state) RETURNS boolean LANGUAGE sql AS $$ SELECT s = 'open' $$;
 CREATE TABLE customers (id integer PRIMARY KEY, name text NOT NULL);
 CREATE TABLE sales.orders (
     id integer PRIMARY KEY,

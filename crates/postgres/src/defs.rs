@@ -140,10 +140,21 @@ pub fn introspect_definitions<C: GenericClient>(
              ARRAY(SELECT DISTINCT (CASE WHEN fn.nspname = $1 THEN f.proname::text ELSE fn.nspname::text || '.' || f.proname::text END) || '(' || pg_get_function_identity_arguments(f.oid) || ')' \
                    FROM pg_proc f JOIN pg_namespace fn ON fn.oid = f.pronamespace \
                    WHERE f.oid IN (a.aggtransfn, a.aggfinalfn) AND fn.nspname = ANY($2)), \
-             ARRAY(SELECT DISTINCT (CASE WHEN cn.nspname = $1 THEN c.relname::text ELSE cn.nspname::text || '.' || c.relname::text END) FROM pg_class c \
+             ARRAY(WITH sig(o) AS (SELECT unnest(coalesce(p.proallargtypes, p.proargtypes::oid[])) \
+                                   UNION SELECT p.prorettype), \
+                        used(o) AS (SELECT o FROM sig UNION SELECT e.typelem FROM pg_type e JOIN sig ON sig.o = e.oid) \
+                   SELECT DISTINCT d FROM ( \
+                   SELECT (CASE WHEN cn.nspname = $1 THEN c.relname::text ELSE cn.nspname::text || '.' || c.relname::text END) AS d FROM pg_class c \
                    JOIN pg_namespace cn ON cn.oid = c.relnamespace \
                    WHERE cn.nspname = ANY($2) AND c.relkind IN ('r', 'p', 'v', 'm') \
-                   AND c.reltype IN (SELECT unnest(p.proargtypes::oid[]) UNION SELECT p.prorettype) ORDER BY 1) \
+                   AND c.reltype IN (SELECT o FROM sig) \
+                   UNION \
+                   SELECT (CASE WHEN tn.nspname = $1 THEN t.typname::text ELSE tn.nspname::text || '.' || t.typname::text END) FROM pg_type t \
+                   JOIN pg_namespace tn ON tn.oid = t.typnamespace \
+                   WHERE tn.nspname = ANY($2) AND t.oid IN (SELECT o FROM used) \
+                   AND (t.typtype IN ('e', 'd') OR (t.typtype = 'c' AND EXISTS \
+                        (SELECT 1 FROM pg_class r WHERE r.oid = t.typrelid AND r.relkind = 'c'))) \
+                   ) deps ORDER BY 1) \
              FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace \
              LEFT JOIN pg_aggregate a ON a.aggfnoid = p.oid \
              WHERE n.nspname = ANY($2) AND {} ORDER BY 1, 2",
@@ -171,8 +182,9 @@ pub fn introspect_definitions<C: GenericClient>(
                 sql.push(')');
                 (DefinitionKind::Aggregate, sql, row.get(8))
             }
-            // A routine names the relations whose row types its signature
-            // takes or returns: it is made after them.
+            // A routine names the relations whose row types, and the types
+            // of the schema, its signature takes or returns: it is made
+            // after them.
             "p" => (
                 DefinitionKind::Procedure,
                 row.get::<_, String>(3).trim().to_string(),

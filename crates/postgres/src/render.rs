@@ -29,9 +29,11 @@ pub fn collation(name: &str) -> String {
     one(name)
 }
 
-/// The schema an object's name puts it in, when not `public`.
+/// The schema an object's name puts it in, when not `public`. A routine's
+/// name is read up to its arguments (`f(sales.state)` is `public`'s).
 pub fn schema_of(name: &str) -> Option<&str> {
-    name.split_once('.').map(|(schema, _)| schema)
+    let head = name.split('(').next().unwrap_or(name);
+    head.split_once('.').map(|(schema, _)| schema)
 }
 
 /// An object's name without its schema: what `RENAME TO` and `CREATE
@@ -365,4 +367,24 @@ pub fn render_schema(schema: &Schema) -> Vec<String> {
     out.extend(schema.triggers.values().map(|t| t.sql.clone()));
     out.extend(comments);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_name_is_in_the_schema_before_its_period() {
+        assert_eq!(schema_of("sales.orders"), Some("sales"));
+        assert_eq!(schema_of("orders"), None);
+        assert_eq!(schema_of("util.touch()"), Some("util"));
+        assert_eq!(schema_of("f(sales.state)"), None);
+        assert_eq!(schema_of("util.f(sales.state, integer)"), Some("util"));
+        assert_eq!(ident("sales.Orders"), "sales.\"Orders\"");
+        assert_eq!(
+            in_schema_of("sales.orders", "orders_day_idx"),
+            "sales.orders_day_idx"
+        );
+        assert_eq!(collation("en_US.utf8"), "\"en_US.utf8\"");
+    }
 }

@@ -195,11 +195,18 @@ impl PostgresDb {
     /// the schemas the ledger's schema where the database stands has
     /// objects in, and those of [`PostgresDb::read_also`].
     pub fn server_schema(&self) -> Result<Schema, PgError> {
+        let state = crate::apply::read_state(&mut *self.client())?;
+        self.server_schema_at(state.as_ref())
+    }
+
+    /// [`PostgresDb::server_schema`], where the database stands at
+    /// `state` (read by the caller).
+    fn server_schema_at(&self, state: Option<&crate::apply::State>) -> Result<Schema, PgError> {
         if self.also.borrow().contains("*") {
             return self.whole_server_schema();
         }
         let mut named = self.also.borrow().clone();
-        if let Some(state) = crate::apply::read_state(&mut *self.client())? {
+        if let Some(state) = state {
             named.extend(render::schemas(&state.ledger));
         }
         let mut client = self.client.borrow_mut();
@@ -363,7 +370,7 @@ impl strata_target::Database for PostgresDb {
         let Some(state) = crate::apply::read_state(&mut *self.client())? else {
             return Ok(false);
         };
-        let now = self.server_schema()?;
+        let now = self.server_schema_at(Some(&state))?;
         Ok(
             crate::spelling::align(&now, &state.ledger)
                 .is_ok_and(|aligned| aligned == state.server),
@@ -371,8 +378,9 @@ impl strata_target::Database for PostgresDb {
     }
 
     fn introspect(&self) -> Result<Schema, PgError> {
-        let now = self.server_schema()?;
-        Ok(match crate::apply::read_state(&mut *self.client())? {
+        let state = crate::apply::read_state(&mut *self.client())?;
+        let now = self.server_schema_at(state.as_ref())?;
+        Ok(match state {
             Some(state) => crate::spelling::translate(&now, &state.ledger, &state.server),
             None => now,
         })

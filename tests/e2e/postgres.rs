@@ -2013,3 +2013,40 @@ fn a_generated_column_changes_type_and_back_computed_again() {
     pg.ok(&["status", "--db", &db]);
     assert_eq!(rows(&mut c), before, "computed again, as exact as before");
 }
+
+#[test]
+fn a_table_whose_serial_owns_its_sequence_is_dropped_and_brought_back() {
+    let pg = Pg::new();
+    let db = pg.database("serial");
+    // Made by hand with serial: PostgreSQL makes the sequence owned by the
+    // column (OWNED BY), which strata's model does not hold.
+    pg.client(&db)
+        .batch_execute(
+            "CREATE TABLE note (id serial PRIMARY KEY, body text); \
+             CREATE TABLE tag (id serial PRIMARY KEY, note integer, label text); \
+             INSERT INTO note (body) VALUES ('a'), ('b'); INSERT INTO tag (note, label) VALUES (1, 'x')",
+        )
+        .expect("a database made by hand");
+    pg.ok(&["baseline", "--db", &db, "-m", "as found"]);
+    let before = rows(&mut pg.client(&db));
+    pg.record(
+        "no notes",
+        "DROP TABLE note; ALTER TABLE tag DROP COLUMN id",
+    );
+    pg.ok(&["apply", "--db", &db]);
+    pg.ok(&["status", "--db", &db]);
+    pg.ok(&["revert", "head", "-m", "notes back"]);
+    pg.ok(&["apply", "--db", &db]);
+    pg.ok(&["status", "--db", &db]);
+    assert_eq!(rows(&mut pg.client(&db)), before);
+    // The sequences stand where they stood.
+    pg.client(&db)
+        .batch_execute("INSERT INTO note (body) VALUES ('c')")
+        .expect("a new row");
+    let id: i32 = pg
+        .client(&db)
+        .query_one("SELECT max(id) FROM note", &[])
+        .expect("row")
+        .get(0);
+    assert_eq!(id, 3);
+}

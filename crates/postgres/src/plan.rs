@@ -284,6 +284,7 @@ impl Planner<'_> {
                     format!("CREATE TABLE {} AS TABLE {t}", self.qualified(&a))
                 };
                 self.archive_statement(index, sql);
+                self.emit(release_sequences(&table.name, None));
                 self.emit(format!("DROP TABLE {t}"));
             }
             Op::RenameTable { from, to } => {
@@ -347,6 +348,7 @@ impl Planner<'_> {
                 if column.generated.is_none() {
                     self.archive_column(&t, column, lineage, seq, at);
                 }
+                self.emit(release_sequences(table, Some(&column.name)));
                 self.emit(format!(
                     "ALTER TABLE {} DROP COLUMN {}",
                     ident(table),
@@ -1257,6 +1259,31 @@ fn row_key(t: &Table, column: &str) -> Vec<String> {
             .map(|c| c.name.clone())
             .collect(),
     }
+}
+
+/// The statement that frees the sequences owned by `table` (by its column
+/// `column` only, when given) from that ownership, so they stay when it
+/// goes. A `serial` made outside strata owns its sequence (`OWNED BY`),
+/// which PostgreSQL drops with the column; strata's model keeps a sequence
+/// until its own drop, and so must the database. Identity sequences
+/// (internal to their column) are not touched.
+fn release_sequences(table: &str, column: Option<&str>) -> String {
+    let column = match column {
+        Some(c) => format!(
+            " AND d.refobjsubid = (SELECT attnum FROM pg_attribute WHERE attrelid = {}::regclass AND attname = {})",
+            literal(&ident(table)),
+            literal(c)
+        ),
+        None => String::new(),
+    };
+    format!(
+        "DO $strata$ DECLARE s regclass; BEGIN FOR s IN SELECT d.objid::regclass FROM pg_depend d \
+         JOIN pg_class q ON q.oid = d.objid AND q.relkind = 'S' \
+         WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass \
+         AND d.refobjid = {}::regclass AND d.deptype = 'a'{column} \
+         LOOP EXECUTE format('ALTER SEQUENCE %s OWNED BY NONE', s); END LOOP; END $strata$",
+        literal(&ident(table))
+    )
 }
 
 /// The archive column that holds the value a type change gave a row: the

@@ -200,7 +200,7 @@ fn garble(file: &str, garbage: &[u8]) -> LedgerError {
     drop(l);
     let path = dir.path().join("ledger");
     std::fs::write(path.join(STORE_DIR).join(file), garbage).unwrap();
-    match Ledger::open_to_write(&path) {
+    match open_when_free(&path) {
         Err(e) => e,
         // sled may accept a damaged file whose damage it cannot see; then
         // reading must fail or verify must say so.
@@ -244,7 +244,7 @@ fn a_ledger_of_another_format_version_is_refused() {
         .unwrap();
     l.meta.flush().unwrap();
     drop(l);
-    let e = Ledger::open_to_write(dir.path().join("ledger")).unwrap_err();
+    let e = open_when_free(dir.path().join("ledger")).unwrap_err();
     assert!(
         matches!(e, LedgerError::FormatVersion { found: 1, .. }),
         "{e:?}"
@@ -340,7 +340,7 @@ fn a_ledger_whose_dialect_is_unknown_or_missing_is_refused() {
         };
         l.meta.flush().unwrap();
         drop(l);
-        let e = Ledger::open_to_write(dir.path().join("ledger")).unwrap_err();
+        let e = open_when_free(dir.path().join("ledger")).unwrap_err();
         assert!(matches!(e, LedgerError::NotALedger { .. }), "{e:?}");
         assert!(e.to_string().contains("dialect"), "{e}");
     }
@@ -1303,13 +1303,20 @@ fn proptest_config() -> ProptestConfig {
 /// sled's flusher thread lets the store go a moment later, so a busy store
 /// is waited for (as the binary's `--wait` does), a few seconds at most.
 fn reopen(dir: &std::path::Path) -> Ledger {
+    open_when_free(dir).expect("reopen the ledger")
+}
+
+/// `Ledger::open_to_write` once the handle this process dropped has let
+/// the store go: sled's flusher thread holds it a moment after the drop,
+/// and a store still held is "in use".
+fn open_when_free(dir: impl AsRef<std::path::Path>) -> Result<Ledger, LedgerError> {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     loop {
-        match Ledger::open_to_write(dir) {
+        match Ledger::open_to_write(dir.as_ref()) {
             Err(LedgerError::InUse { .. }) if std::time::Instant::now() < deadline => {
                 std::thread::sleep(std::time::Duration::from_millis(20));
             }
-            other => return other.expect("reopen the ledger"),
+            other => return other,
         }
     }
 }
@@ -1581,7 +1588,7 @@ fn a_rebase_cut_short_between_its_renames_is_finished_by_the_next_writer() {
         .unwrap();
     drop(new);
     // Without the marker, a build is unfinished and never used.
-    let l = Ledger::open_to_write(&path).unwrap();
+    let l = open_when_free(&path).unwrap();
     assert!(l.schema_at(1).unwrap().tables.contains_key("users"));
     drop(l);
     // With it, the rebase is done; a reader reads what is there, the store
@@ -1596,7 +1603,7 @@ fn a_rebase_cut_short_between_its_renames_is_finished_by_the_next_writer() {
     let e = Ledger::open(&path).unwrap_err();
     assert!(e.to_string().contains("a rebase stopped"), "{e}");
     assert!(build.join(STORE_DIR).is_dir(), "a reader moves nothing");
-    let l = Ledger::open_to_write(&path).unwrap();
+    let l = open_when_free(&path).unwrap();
     assert!(!build.exists());
     assert!(l.schema_at(1).unwrap().tables.contains_key("posts"));
     assert!(path.join("store.before-rebase-x").is_dir());

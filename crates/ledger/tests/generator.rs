@@ -32,7 +32,18 @@ fn generated_ledger_is_the_appended_one() {
             VerifyReport::Ok(s) => assert_eq!((s.events, s.snapshots), (n, 5)),
             VerifyReport::Broken(p) => panic!("{p}"),
         }
-        let l = Ledger::open_to_write(dir).expect("open the store");
+        // The dropped handles' flusher may hold the store a moment.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        let l = loop {
+            match Ledger::open_to_write(dir) {
+                Err(strata_ledger::LedgerError::InUse { .. })
+                    if std::time::Instant::now() < deadline =>
+                {
+                    std::thread::sleep(std::time::Duration::from_millis(20))
+                }
+                other => break other.expect("open the store"),
+            }
+        };
         match l.verify(true).expect("verify") {
             VerifyReport::Ok(s) => assert_eq!((s.events, s.snapshots), (n, 5)),
             VerifyReport::Broken(p) => panic!("{p}"),

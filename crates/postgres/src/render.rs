@@ -42,9 +42,10 @@ pub fn bare(name: &str) -> &str {
     name.split_once('.').map_or(name, |(_, bare)| bare)
 }
 
-/// The schemas other than `public` that `schema`'s objects are in.
-pub fn schemas(schema: &Schema) -> BTreeSet<String> {
-    let named = schema
+/// The names of `schema`'s objects that live in a schema: tables, views,
+/// indexes and definitions but comments.
+pub fn object_names(schema: &Schema) -> impl Iterator<Item = &String> {
+    schema
         .tables
         .keys()
         .chain(schema.views.keys())
@@ -55,8 +56,12 @@ pub fn schemas(schema: &Schema) -> BTreeSet<String> {
                 .values()
                 .filter(|d| d.kind != DefinitionKind::Comment)
                 .map(|d| &d.name),
-        );
-    named
+        )
+}
+
+/// The schemas other than `public` that `schema`'s objects are in.
+pub fn schemas(schema: &Schema) -> BTreeSet<String> {
+    object_names(schema)
         .filter_map(|n| schema_of(n))
         .map(str::to_string)
         .collect()

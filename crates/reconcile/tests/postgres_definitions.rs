@@ -8,7 +8,7 @@
 use std::path::Path;
 
 use strata_ledger::{Body, Dialect, Draft, Ledger};
-use strata_reconcile::{Mover, Outcome, Reconciler};
+use strata_reconcile::{Mover, Reconciler};
 use tempfile::TempDir;
 
 mod support;
@@ -79,16 +79,7 @@ impl History {
 }
 
 fn move_to(pg: &Pg, h: &History, location: &Path, to: u64) {
-    let r = Reconciler::new(&pg.target, &h.ledger);
-    let mut db = r.open(location).expect("open");
-    let survey = r.survey(&db).expect("survey");
-    survey.refuse_drift().expect("no drift before the move");
-    let planned = r.plan(&db, survey, to).expect("a plan");
-    match strata_reconcile::apply(&mut db, &planned, &Mover::named("test")) {
-        Ok(Outcome::Applied(_)) => {}
-        Ok(Outcome::AlreadyThere) => panic!("nothing applied moving to {to}"),
-        Err(e) => panic!("apply to {to}: {e}\nplan:\n{}", planned.plan.sql()),
-    }
+    pg.move_to(&h.ledger, location, to);
 }
 
 /// What the survey of `location` finds drifted.

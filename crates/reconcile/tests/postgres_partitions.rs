@@ -10,7 +10,7 @@
 use std::path::Path;
 
 use strata_ledger::{Body, Dialect, Draft, Ledger};
-use strata_reconcile::{Mover, Outcome, Reconciler};
+use strata_reconcile::Reconciler;
 use tempfile::TempDir;
 
 mod support;
@@ -53,17 +53,7 @@ fn append(ledger: &Ledger, message: &str, body: Body) -> u64 {
 }
 
 fn move_to(pg: &Pg, ledger: &Ledger, location: &Path, to: u64) {
-    let r = Reconciler::new(&pg.target, ledger);
-    let mut db = r.open(location).expect("open");
-    let survey = r.survey(&db).expect("survey");
-    survey.refuse_drift().expect("no drift before the move");
-    let from = survey.seq();
-    let planned = r.plan(&db, survey, to).expect("a plan");
-    match strata_reconcile::apply(&mut db, &planned, &Mover::named("test")) {
-        Ok(Outcome::Applied(_)) => {}
-        Ok(Outcome::AlreadyThere) => panic!("{from} -> {to}: nothing applied"),
-        Err(e) => panic!("apply {from} -> {to}: {e}\nplan:\n{}", planned.plan.sql()),
-    }
+    pg.move_to(ledger, location, to);
     stands_at(pg, ledger, location, to);
 }
 

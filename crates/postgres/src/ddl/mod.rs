@@ -1543,20 +1543,8 @@ fn drop_schema(c: &mut Cursor, rec: &mut Recorder) -> Result<(), Fault> {
         if name == "public" {
             return refuse("schema public is not dropped: strata keeps it");
         }
-        let within = |n: &str| crate::render::schema_of(n) == Some(name.as_str());
-        let s = &rec.schema;
-        let held = s
-            .tables
-            .keys()
-            .chain(s.views.keys())
-            .chain(s.indexes.keys())
-            .chain(
-                s.definitions
-                    .values()
-                    .filter(|d| d.kind != strata_schema::DefinitionKind::Comment)
-                    .map(|d| &d.name),
-            )
-            .find(|n| within(n));
+        let held = crate::render::object_names(&rec.schema)
+            .find(|n| crate::render::schema_of(n) == Some(name.as_str()));
         if let Some(object) = held {
             return refuse(format!(
                 "schema {name} still holds {object}: drop what is in it first, in the same change"

@@ -113,13 +113,7 @@ fn taken(schema: &Schema, table: &str, own: &BTreeSet<String>, kind: Kind) -> BT
         }
     }
     if kind != Kind::Check && kind != Kind::ForeignKey {
-        let relations = schema
-            .tables
-            .keys()
-            .chain(schema.indexes.keys())
-            .chain(schema.views.keys())
-            .chain(schema.definitions.keys())
-            .filter(|n| here(n));
+        let relations = crate::render::object_names(schema).filter(|n| here(n));
         names.extend(relations.map(|n| bare(n).to_string()));
         names.insert(bare(table).to_string());
     }

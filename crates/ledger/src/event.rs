@@ -603,6 +603,7 @@ pub(crate) mod tests {
                     primary_key: strata_schema::PrimaryKey {
                         name: Some("users_pkey".into()),
                         columns: vec!["id".into()],
+                        ..strata_schema::PrimaryKey::default()
                     },
                 },
             ],
@@ -766,6 +767,7 @@ pub(crate) mod tests {
             primary_key: Some(strata_schema::PrimaryKey {
                 name: None,
                 columns: vec!["id".into()],
+                ..strata_schema::PrimaryKey::default()
             }),
             options: vec!["autoincrement".into(), "strict".into()],
             ..users()

@@ -572,6 +572,7 @@ mod tests {
                 primary_key: Some(PrimaryKey {
                     name: None,
                     columns: vec!["id".into()],
+                    ..PrimaryKey::default()
                 }),
                 options: vec!["autoincrement".into(), "strict".into()],
                 ..Table::default()

@@ -308,6 +308,7 @@ impl From<Column4> for Column {
             collation: c.collation,
             generated: c.generated,
             identity: None,
+            identity_options: None,
         }
     }
 }
@@ -401,6 +402,7 @@ impl From<Table3> for Table {
             primary_key: t.primary_key.map(|pk| PrimaryKey {
                 name: pk.name,
                 columns: pk.columns,
+                ..PrimaryKey::default()
             }),
             uniques: t.uniques,
             checks: t.checks,

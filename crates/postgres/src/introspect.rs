@@ -179,6 +179,7 @@ pub fn introspect_in<C: GenericClient>(
             collation: row.get(7),
             generated,
             identity,
+            ..Column::default()
         });
     }
 
@@ -213,11 +214,13 @@ pub fn introspect_in<C: GenericClient>(
                 table.primary_key = Some(PrimaryKey {
                     name: Some(name),
                     columns,
+                    ..PrimaryKey::default()
                 })
             }
             "u" => table.uniques.push(Unique {
                 name: Some(name),
                 columns,
+                ..Unique::default()
             }),
             "c" => {
                 let expr: String = row.get::<_, Option<String>>(11).unwrap_or_default();
@@ -250,6 +253,7 @@ pub fn introspect_in<C: GenericClient>(
                     on_delete: fk_action(&row.get::<_, String>(7)),
                     on_update: fk_action(&row.get::<_, String>(8)),
                     deferred,
+                    ..ForeignKey::default()
                 })
             }
             _ => {

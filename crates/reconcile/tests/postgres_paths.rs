@@ -445,6 +445,7 @@ fn op_of(c: &Choice, schema: &Schema, names: &mut u32) -> Option<Op> {
                     primary_key: Some(PrimaryKey {
                         name: None,
                         columns: vec!["id".to_string()],
+                        ..PrimaryKey::default()
                     }),
                     ..Table::default()
                 },
@@ -559,6 +560,7 @@ fn op_of(c: &Choice, schema: &Schema, names: &mut u32) -> Option<Op> {
                 unique: Unique {
                     name: Some(format!("uq_{names}")),
                     columns: vec![column.name.clone()],
+                    ..Unique::default()
                 },
                 position: t.uniques.len() as u32,
             }
@@ -1113,6 +1115,7 @@ fn keyed(name: &str, columns: Vec<Column>) -> Table {
         primary_key: Some(PrimaryKey {
             name: None,
             columns: vec!["id".to_string()],
+            ..PrimaryKey::default()
         }),
         ..Table::default()
     }
@@ -1122,6 +1125,7 @@ fn named_unique(name: &str, column: &str) -> Unique {
     Unique {
         name: Some(name.to_string()),
         columns: vec![column.to_string()],
+        ..Unique::default()
     }
 }
 

@@ -14,8 +14,10 @@ use crate::rules::Rules;
 
 /// A whole database schema.
 ///
-/// The parts format 5 added (definitions here, a column's identity, an
-/// index's access method and included columns) are left out of
+/// The parts formats 5 and 6 added (definitions here, a column's identity
+/// and its options, an index's access method and included columns, a
+/// foreign key's DEFERRABLE INITIALLY IMMEDIATE, a key's or unique
+/// constraint's deferral) are left out of
 /// human-readable encodings (JSON) when empty, so the text of what an older
 /// format could hold stays as it was; binary encodings hold every field.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
@@ -62,6 +64,13 @@ pub struct Column {
     /// of its own.
     #[serde(default)]
     pub identity: Option<Identity>,
+    /// The options of an identity column's sequence that differ from the
+    /// defaults for its type, in the dialect's one spelling
+    /// (`INCREMENT BY 10 START WITH 100`); None when every one is the
+    /// default, and for a column that is not an identity column (format 6
+    /// on).
+    #[serde(default)]
+    pub identity_options: Option<String>,
 }
 
 /// How an identity column takes its values.
@@ -82,16 +91,28 @@ pub struct Generated {
     pub stored: bool,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 pub struct PrimaryKey {
     pub name: Option<String>,
     pub columns: Vec<String>,
+    /// DEFERRABLE INITIALLY DEFERRED (format 6 on), as on [`ForeignKey`].
+    #[serde(default)]
+    pub deferred: bool,
+    /// DEFERRABLE INITIALLY IMMEDIATE (format 6 on), as on [`ForeignKey`].
+    #[serde(default)]
+    pub deferrable: bool,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 pub struct Unique {
     pub name: Option<String>,
     pub columns: Vec<String>,
+    /// DEFERRABLE INITIALLY DEFERRED (format 6 on), as on [`ForeignKey`].
+    #[serde(default)]
+    pub deferred: bool,
+    /// DEFERRABLE INITIALLY IMMEDIATE (format 6 on), as on [`ForeignKey`].
+    #[serde(default)]
+    pub deferrable: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -101,7 +122,7 @@ pub struct Check {
     pub expr: String,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 pub struct ForeignKey {
     pub name: Option<String>,
     pub columns: Vec<String>,
@@ -110,8 +131,21 @@ pub struct ForeignKey {
     pub ref_columns: Vec<String>,
     pub on_delete: FkAction,
     pub on_update: FkAction,
-    /// DEFERRABLE INITIALLY DEFERRED.
+    /// DEFERRABLE INITIALLY DEFERRED: checked at commit.
     pub deferred: bool,
+    /// DEFERRABLE INITIALLY IMMEDIATE: checked at each statement unless a
+    /// transaction puts it off (`SET CONSTRAINTS ... DEFERRED`). Never set
+    /// together with `deferred`, which is deferrable already (format 6
+    /// on).
+    #[serde(default)]
+    pub deferrable: bool,
+}
+
+impl ForeignKey {
+    /// Whether a transaction may put the check off to commit.
+    pub fn is_deferrable(&self) -> bool {
+        self.deferred || self.deferrable
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -235,7 +269,7 @@ impl DefinitionKind {
 }
 
 /// Writes a struct's fields in order; in a human-readable encoding, the
-/// ones format 5 added only when they hold something.
+/// ones formats 5 and 6 added only when they hold something.
 macro_rules! serialize_fields {
     ($ty:ident { $($field:ident),* ; $($added:ident: $empty:expr),* }) => {
         impl Serialize for $ty {
@@ -262,7 +296,22 @@ macro_rules! serialize_fields {
 serialize_fields!(Schema { tables, indexes, views, triggers; definitions: BTreeMap::is_empty });
 serialize_fields!(Column {
     name, ty, not_null, default, collation, generated;
-    identity: Option::is_none
+    identity: Option::is_none,
+    identity_options: Option::is_none
+});
+serialize_fields!(PrimaryKey {
+    name, columns;
+    deferred: |d: &bool| !*d,
+    deferrable: |d: &bool| !*d
+});
+serialize_fields!(Unique {
+    name, columns;
+    deferred: |d: &bool| !*d,
+    deferrable: |d: &bool| !*d
+});
+serialize_fields!(ForeignKey {
+    name, columns, ref_table, ref_columns, on_delete, on_update, deferred;
+    deferrable: |d: &bool| !*d
 });
 serialize_fields!(Index {
     name, table, unique, columns, predicate;

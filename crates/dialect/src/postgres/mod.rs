@@ -146,6 +146,28 @@ impl Rules for Postgres {
     /// one of them at most; PostgreSQL's column types are the database's
     /// to check.
     fn check_table(&self, t: &Table) -> Result<(), String> {
+        if let Some(c) = t
+            .columns
+            .iter()
+            .find(|c| c.identity_options.is_some() && c.identity.is_none())
+        {
+            return Err(format!(
+                "column {}.{} has identity options but is not an identity column",
+                t.name, c.name
+            ));
+        }
+        let both = |deferred: bool, deferrable: bool| deferred && deferrable;
+        if t.primary_key.iter().any(|k| both(k.deferred, k.deferrable))
+            || t.uniques.iter().any(|u| both(u.deferred, u.deferrable))
+            || t.foreign_keys
+                .iter()
+                .any(|f| both(f.deferred, f.deferrable))
+        {
+            return Err(format!(
+                "table {} has a constraint marked both DEFERRABLE INITIALLY IMMEDIATE and INITIALLY DEFERRED",
+                t.name
+            ));
+        }
         for o in &t.options {
             if partition_by(o).is_none() && partition_of(o).is_none() {
                 return Err(format!(

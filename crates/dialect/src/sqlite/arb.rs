@@ -387,6 +387,7 @@ fn gen_fk(c: &mut Choices, t: &Table, parent: &Table) -> Option<ForeignKey> {
         on_delete: *c.of(&ACTIONS),
         on_update: *c.of(&ACTIONS),
         deferred: c.chance(3),
+        deferrable: false,
     })
 }
 
@@ -434,7 +435,11 @@ fn gen_table(c: &mut Choices, s: &Schema) -> Table {
             let name = maybe_constraint_name(c, &t);
             let columns = vec![t.columns[0].name.clone()];
             let autoincrement = c.chance(2);
-            t.primary_key = Some(PrimaryKey { name, columns });
+            t.primary_key = Some(PrimaryKey {
+                name,
+                columns,
+                ..PrimaryKey::default()
+            });
             t.set_option(AUTOINCREMENT, autoincrement);
         }
         _ => {
@@ -443,6 +448,7 @@ fn gen_table(c: &mut Choices, s: &Schema) -> Table {
             t.primary_key = Some(PrimaryKey {
                 name: maybe_constraint_name(c, &t),
                 columns: plain[start..start + k].to_vec(),
+                ..PrimaryKey::default()
             });
             let without_rowid = c.chance(2);
             t.set_option(WITHOUT_ROWID, without_rowid);
@@ -454,6 +460,7 @@ fn gen_table(c: &mut Choices, s: &Schema) -> Table {
         t.uniques.push(Unique {
             name: maybe_constraint_name(c, &t),
             columns: plain[start..start + k].to_vec(),
+            ..Unique::default()
         });
     }
     for _ in 0..c.pick(3) {
@@ -1009,6 +1016,7 @@ pub fn propose_kind(s: &Schema, c: &mut Choices, kind: usize) -> Option<Step> {
                 unique: Unique {
                     name: maybe_constraint_name(c, &t),
                     columns,
+                    ..Unique::default()
                 },
                 position: t.uniques.len() as u32,
                 table: t.name,

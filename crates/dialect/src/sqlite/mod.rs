@@ -75,6 +75,20 @@ impl Rules for Sqlite {
                 t.name, c.name
             ));
         }
+        if t.primary_key.iter().any(|k| k.deferred || k.deferrable)
+            || t.uniques.iter().any(|u| u.deferred || u.deferrable)
+        {
+            return Err(format!(
+                "table {} has a deferrable primary key or unique constraint, which SQLite does not have",
+                t.name
+            ));
+        }
+        if t.foreign_keys.iter().any(|f| f.deferrable) {
+            return Err(format!(
+                "table {} has a foreign key DEFERRABLE INITIALLY IMMEDIATE, which SQLite checks as one not deferrable (write it without DEFERRABLE)",
+                t.name
+            ));
+        }
         if let Some(o) = t.options.iter().find(|o| !OPTIONS.contains(&o.as_str())) {
             return Err(format!(
                 "table {} has the option {o:?}, which SQLite does not know (it knows {})",

@@ -90,6 +90,7 @@ pub(crate) fn column_def(c: &mut Cursor) -> Result<ColumnDef, Fault> {
             def.constraints.push(Constraint::PrimaryKey(PrimaryKey {
                 name: constraint_name,
                 columns: vec![name.clone()],
+                ..PrimaryKey::default()
             }));
         } else if c.eat_all(&["NOT", "NULL"]) {
             def.column.not_null = true;
@@ -99,6 +100,7 @@ pub(crate) fn column_def(c: &mut Cursor) -> Result<ColumnDef, Fault> {
             def.constraints.push(Constraint::Unique(Unique {
                 name: constraint_name,
                 columns: vec![name.clone()],
+                ..Unique::default()
             }));
         } else if c.peek_is("CHECK") {
             let (check, reads) = check(c, constraint_name)?;
@@ -366,14 +368,22 @@ pub(crate) fn table_constraint(c: &mut Cursor) -> Result<Constraint, Fault> {
     if c.eat_all(&["PRIMARY", "KEY"]) {
         let columns = c.ident_list()?;
         index_options(c, "PRIMARY KEY")?;
-        Ok(Constraint::PrimaryKey(PrimaryKey { name, columns }))
+        Ok(Constraint::PrimaryKey(PrimaryKey {
+            name,
+            columns,
+            ..PrimaryKey::default()
+        }))
     } else if c.eat("UNIQUE") {
         if c.peek_is("NULLS") {
             index_options(c, "UNIQUE")?;
         }
         let columns = c.ident_list()?;
         index_options(c, "UNIQUE")?;
-        Ok(Constraint::Unique(Unique { name, columns }))
+        Ok(Constraint::Unique(Unique {
+            name,
+            columns,
+            ..Unique::default()
+        }))
     } else if c.peek_is("CHECK") {
         let (check, reads) = check(c, name)?;
         Ok(Constraint::Check(check, reads))

@@ -111,14 +111,16 @@ fn create_table_with_every_column_clause() {
         users.primary_key,
         Some(PrimaryKey {
             name: Some("users_pkey".into()),
-            columns: vec!["id".into()]
+            columns: vec!["id".into()],
+            ..PrimaryKey::default()
         })
     );
     assert_eq!(
         users.uniques,
         vec![Unique {
             name: Some("users_email_key".into()),
-            columns: vec!["email".into()]
+            columns: vec!["email".into()],
+            ..Unique::default()
         }]
     );
     assert_eq!(
@@ -398,7 +400,8 @@ fn drop_constraint_by_the_name_postgresql_gave_it() {
             table: "users".into(),
             unique: Unique {
                 name: Some("users_email_key".into()),
-                columns: vec!["email".into()]
+                columns: vec!["email".into()],
+                ..Unique::default()
             },
             position: 0
         }
@@ -890,7 +893,8 @@ fn primary_keys_by_their_own_ops() {
         t.primary_key,
         Some(PrimaryKey {
             name: Some("actor_pkey".into()),
-            columns: vec!["actor_id".into()]
+            columns: vec!["actor_id".into()],
+            ..PrimaryKey::default()
         })
     );
     assert!(t.columns[0].not_null);

@@ -194,6 +194,7 @@ fn a_primary_key_that_changes_is_dropped_and_added_again() {
         on_delete: Default::default(),
         on_update: Default::default(),
         deferred: false,
+        ..Default::default()
     });
     let from = schema(&[users.clone(), posts.clone()]);
     let mut rekeyed = users.clone();

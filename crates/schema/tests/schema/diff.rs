@@ -38,15 +38,18 @@ fn users() -> Table {
         primary_key: Some(PrimaryKey {
             name: None,
             columns: vec!["id".into()],
+            ..PrimaryKey::default()
         }),
         uniques: vec![
             Unique {
                 name: Some("users_email".into()),
                 columns: vec!["email".into()],
+                ..Unique::default()
             },
             Unique {
                 name: None,
                 columns: vec!["name".into(), "email".into()],
+                ..Unique::default()
             },
         ],
         checks: vec![Check {
@@ -61,6 +64,7 @@ fn users() -> Table {
             on_delete: FkAction::Cascade,
             on_update: FkAction::NoAction,
             deferred: true,
+            ..ForeignKey::default()
         }],
         options: vec!["autoincrement".to_string()],
     }

@@ -31,6 +31,7 @@ fn every_op() -> Vec<Op> {
     let unique = Unique {
         name: None,
         columns: vec!["a".into()],
+        ..Unique::default()
     };
     let check = Check {
         name: None,

@@ -27,6 +27,7 @@ fn with_pk(mut t: Table, columns: &[&str]) -> Table {
     t.primary_key = Some(PrimaryKey {
         name: None,
         columns: strings(columns),
+        ..PrimaryKey::default()
     });
     t
 }
@@ -49,6 +50,7 @@ fn unique(name: Option<&str>, columns: &[&str]) -> Unique {
     Unique {
         name: name.map(str::to_string),
         columns: strings(columns),
+        ..Unique::default()
     }
 }
 

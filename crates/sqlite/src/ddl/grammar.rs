@@ -186,6 +186,7 @@ pub(crate) fn column_def(c: &mut Cursor) -> Result<ColumnDef, Fault> {
                 PrimaryKey {
                     name: constraint_name,
                     columns: vec![name.clone()],
+                    ..PrimaryKey::default()
                 },
                 autoincrement,
             ));
@@ -199,6 +200,7 @@ pub(crate) fn column_def(c: &mut Cursor) -> Result<ColumnDef, Fault> {
             def.constraints.push(Constraint::Unique(Unique {
                 name: constraint_name,
                 columns: vec![name.clone()],
+                ..Unique::default()
             }));
         } else if c.eat("CHECK") {
             let (_, expr) = c.parenthesized_expr()?;
@@ -444,13 +446,21 @@ pub(crate) fn table_constraint(c: &mut Cursor) -> Result<Constraint, Fault> {
         let (columns, autoincrement) = key_columns(c, true)?;
         conflict_clause(c)?;
         Ok(Constraint::PrimaryKey(
-            PrimaryKey { name, columns },
+            PrimaryKey {
+                name,
+                columns,
+                ..PrimaryKey::default()
+            },
             autoincrement,
         ))
     } else if c.eat("UNIQUE") {
         let (columns, _) = key_columns(c, false)?;
         conflict_clause(c)?;
-        Ok(Constraint::Unique(Unique { name, columns }))
+        Ok(Constraint::Unique(Unique {
+            name,
+            columns,
+            ..Unique::default()
+        }))
     } else if c.eat("CHECK") {
         let (_, expr) = c.parenthesized_expr()?;
         Ok(Constraint::Check(Check { name, expr }))

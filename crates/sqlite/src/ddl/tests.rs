@@ -142,15 +142,18 @@ fn create_table_with_every_column_feature() {
         primary_key: Some(PrimaryKey {
             name: Some("t_pk".into()),
             columns: vec!["a".into(), "b".into()],
+            ..PrimaryKey::default()
         }),
         uniques: vec![
             Unique {
                 name: Some("g_unique".into()),
                 columns: vec!["g".into()],
+                ..Unique::default()
             },
             Unique {
                 name: None,
                 columns: vec!["c".into(), "d".into()],
+                ..Unique::default()
             },
         ],
         checks: vec![
@@ -172,6 +175,7 @@ fn create_table_with_every_column_feature() {
                 on_delete: FkAction::Cascade,
                 on_update: FkAction::NoAction,
                 deferred: true,
+                ..ForeignKey::default()
             },
             ForeignKey {
                 name: Some("i_fk".into()),
@@ -181,6 +185,7 @@ fn create_table_with_every_column_feature() {
                 on_delete: FkAction::NoAction,
                 on_update: FkAction::SetNull,
                 deferred: false,
+                ..ForeignKey::default()
             },
             ForeignKey {
                 name: None,
@@ -190,6 +195,7 @@ fn create_table_with_every_column_feature() {
                 on_delete: FkAction::SetDefault,
                 on_update: FkAction::Restrict,
                 deferred: false,
+                ..ForeignKey::default()
             },
         ],
         options: vec![strata_dialect::sqlite::WITHOUT_ROWID.to_string()],
@@ -200,6 +206,7 @@ fn create_table_with_every_column_feature() {
         Some(PrimaryKey {
             name: None,
             columns: vec!["id".into()],
+            ..PrimaryKey::default()
         })
     );
     assert!(table(&s, "p").has_option(strata_dialect::sqlite::AUTOINCREMENT));

@@ -449,7 +449,11 @@ fn gen_table(c: &mut Choices, global: &mut Names, tables: &[Table]) -> Table {
                 .is_some_and(|col| col.ty.eq_ignore_ascii_case("INTEGER"));
         let name = maybe_name(c);
         let autoincrement = integer && !t.has_option(WITHOUT_ROWID) && c.chance(2);
-        t.primary_key = Some(PrimaryKey { name, columns });
+        t.primary_key = Some(PrimaryKey {
+            name,
+            columns,
+            ..PrimaryKey::default()
+        });
         t.set_option(AUTOINCREMENT, autoincrement);
     }
     for _ in 0..c.pick(3) {
@@ -458,6 +462,7 @@ fn gen_table(c: &mut Choices, global: &mut Names, tables: &[Table]) -> Table {
         t.uniques.push(Unique {
             name: maybe_name(c),
             columns: plain[start..start + k].to_vec(),
+            ..Unique::default()
         });
     }
     for _ in 0..c.pick(3) {
@@ -494,6 +499,7 @@ fn gen_table(c: &mut Choices, global: &mut Names, tables: &[Table]) -> Table {
             on_delete: *c.of(&ACTIONS),
             on_update: *c.of(&ACTIONS),
             deferred: c.chance(2),
+            ..ForeignKey::default()
         });
     }
     t

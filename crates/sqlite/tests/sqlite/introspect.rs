@@ -84,6 +84,7 @@ fn without_rowid_strict_autoincrement_and_composite_keys() {
         Some(PrimaryKey {
             name: None,
             columns: vec!["id".into()],
+            ..PrimaryKey::default()
         })
     );
     assert!(a.has_option(strata_dialect::sqlite::AUTOINCREMENT));
@@ -169,11 +170,13 @@ fn uniques_checks_named_constraints_and_foreign_keys() {
         vec![
             Unique {
                 name: None,
-                columns: vec!["code".into()]
+                columns: vec!["code".into()],
+                ..Unique::default()
             },
             Unique {
                 name: Some("parent_ab".into()),
-                columns: vec!["a".into(), "b".into()]
+                columns: vec!["a".into(), "b".into()],
+                ..Unique::default()
             },
         ]
     );
@@ -206,6 +209,7 @@ fn uniques_checks_named_constraints_and_foreign_keys() {
                 on_delete: FkAction::Cascade,
                 on_update: FkAction::SetNull,
                 deferred: false,
+                ..ForeignKey::default()
             },
             ForeignKey {
                 name: None,
@@ -215,6 +219,7 @@ fn uniques_checks_named_constraints_and_foreign_keys() {
                 on_delete: FkAction::Restrict,
                 on_update: FkAction::NoAction,
                 deferred: true,
+                ..ForeignKey::default()
             },
             ForeignKey {
                 name: None,
@@ -224,6 +229,7 @@ fn uniques_checks_named_constraints_and_foreign_keys() {
                 on_delete: FkAction::SetDefault,
                 on_update: FkAction::NoAction,
                 deferred: false,
+                ..ForeignKey::default()
             },
             ForeignKey {
                 name: Some("self".into()),
@@ -233,6 +239,7 @@ fn uniques_checks_named_constraints_and_foreign_keys() {
                 on_delete: FkAction::NoAction,
                 on_update: FkAction::NoAction,
                 deferred: false,
+                ..ForeignKey::default()
             },
         ]
     );

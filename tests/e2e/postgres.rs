@@ -2050,3 +2050,208 @@ fn a_table_whose_serial_owns_its_sequence_is_dropped_and_brought_back() {
         .get(0);
     assert_eq!(id, 3);
 }
+
+/// What `pg_constraint` says of the constraint `name`: (deferrable,
+/// initially deferred).
+fn deferral(client: &mut Client, name: &str) -> (bool, bool) {
+    let row = client
+        .query_one(
+            "SELECT condeferrable, condeferred FROM pg_constraint WHERE conname = $1",
+            &[&name],
+        )
+        .expect("the constraint");
+    (row.get(0), row.get(1))
+}
+
+/// The ids a table `child` gives the next rows it takes.
+fn next_ids(client: &mut Client, n: usize) -> Vec<i64> {
+    (0..n)
+        .map(|_| {
+            client
+                .query_one("INSERT INTO child (parent) VALUES (NULL) RETURNING id", &[])
+                .expect("a row")
+                .get(0)
+        })
+        .collect()
+}
+
+#[test]
+fn deferrable_constraints_and_identity_options_are_kept_changed_and_brought_back() {
+    let pg = Pg::new();
+    pg.record(
+        "parents and children",
+        "CREATE TABLE parent (id integer PRIMARY KEY, code text UNIQUE DEFERRABLE INITIALLY DEFERRED, rank integer UNIQUE DEFERRABLE);
+         CREATE TABLE child (
+             id bigint GENERATED ALWAYS AS IDENTITY (START WITH 100 INCREMENT BY 10) PRIMARY KEY,
+             parent integer REFERENCES parent DEFERRABLE,
+             note text);",
+    );
+    let db = pg.database("deferred");
+    pg.ok(&["apply", "--db", &db]);
+    pg.ok(&["status", "--db", &db]);
+    let mut c = pg.client(&db);
+    assert_eq!(deferral(&mut c, "parent_rank_key"), (true, false));
+    assert_eq!(deferral(&mut c, "parent_code_key"), (true, true));
+    assert_eq!(deferral(&mut c, "child_parent_fkey"), (true, false));
+    // Deferrable: a child may come before its parent once the transaction
+    // defers the check.
+    c.batch_execute(
+        "BEGIN; SET CONSTRAINTS ALL DEFERRED; \
+         INSERT INTO child (parent, note) VALUES (1, 'early'); \
+         INSERT INTO parent VALUES (1, 'a', 1); COMMIT",
+    )
+    .expect("checked at commit");
+    assert!(c
+        .batch_execute("INSERT INTO child (parent) VALUES (2)")
+        .is_err());
+    // The row refused took 110.
+    assert_eq!(next_ids(&mut c, 1), [120]);
+
+    pg.record(
+        "by fives, checked at commit",
+        "ALTER TABLE child ALTER CONSTRAINT child_parent_fkey DEFERRABLE INITIALLY DEFERRED;
+         ALTER TABLE child ALTER COLUMN id SET INCREMENT BY 5",
+    );
+    let planned = pg.ok(&["apply", "--db", &db, "--dry-run"]);
+    assert!(
+        planned.stdout.contains("SET INCREMENT BY 5") && !planned.stdout.contains("DROP COLUMN"),
+        "{}",
+        planned.stdout
+    );
+    pg.ok(&["apply", "--db", &db]);
+    pg.ok(&["status", "--db", &db]);
+    assert_eq!(deferral(&mut c, "child_parent_fkey"), (true, true));
+    assert_eq!(next_ids(&mut c, 1), [125], "by fives from where it stood");
+    let at_fives = rows(&mut c);
+
+    pg.record("no ids", "ALTER TABLE child DROP COLUMN id");
+    pg.ok(&["apply", "--db", &db]);
+    pg.ok(&["revert", "head", "-m", "ids back"]);
+    pg.ok(&["apply", "--db", &db]);
+    pg.ok(&["status", "--db", &db]);
+    assert_eq!(rows(&mut c), at_fives, "every id is back");
+    assert_eq!(
+        next_ids(&mut c, 1),
+        [130],
+        "the identity goes on past the ids brought back, by fives"
+    );
+    c.batch_execute("DELETE FROM child WHERE id = 130")
+        .expect("delete");
+
+    // A database built from nothing at the same point has the same
+    // catalog (the id column aside, which came back last).
+    let fresh = pg.database("fresh");
+    pg.ok(&["checkout", "--to", "head", "--db", &fresh]);
+    same_dump_but_column_order(&pg, &fresh, &db);
+
+    pg.ok(&["revert", "2", "-m", "by tens, checked at once"]);
+    pg.ok(&["apply", "--db", &db]);
+    pg.ok(&["status", "--db", &db]);
+    assert_eq!(deferral(&mut c, "child_parent_fkey"), (true, false));
+    assert_eq!(next_ids(&mut c, 1), [140]);
+
+    // Drift: a deferral or an identity option changed by hand is seen.
+    c.batch_execute("ALTER TABLE child ALTER COLUMN id SET CACHE 7")
+        .expect("by hand");
+    let drift = pg.fails(&["status", "--db", &db], 4);
+    assert!(drift.stdout.contains("CACHE 7"), "{}", drift.stdout);
+    c.batch_execute("ALTER TABLE child ALTER COLUMN id SET CACHE 1")
+        .expect("by hand");
+    pg.ok(&["status", "--db", &db]);
+    c.batch_execute(
+        "ALTER TABLE parent DROP CONSTRAINT parent_code_key, ADD CONSTRAINT parent_code_key UNIQUE (code)",
+    )
+    .expect("by hand");
+    pg.fails(&["status", "--db", &db], 4);
+    c.batch_execute(
+        "ALTER TABLE parent DROP CONSTRAINT parent_code_key, ADD CONSTRAINT parent_code_key UNIQUE (code) DEFERRABLE INITIALLY DEFERRED",
+    )
+    .expect("by hand");
+    pg.ok(&["status", "--db", &db]);
+
+    // A desired schema that differs only in deferral and identity options
+    // gives the ops that reach it.
+    let desired = pg.env.file(
+        "desired.sql",
+        "CREATE TABLE parent (id integer PRIMARY KEY, code text UNIQUE DEFERRABLE, rank integer UNIQUE);
+         CREATE TABLE child (
+             id bigint GENERATED BY DEFAULT AS IDENTITY (START WITH 100 INCREMENT BY 10 CACHE 3) PRIMARY KEY,
+             parent integer REFERENCES parent DEFERRABLE,
+             note text);",
+    );
+    let desired = desired.to_str().expect("utf-8");
+    let plan = pg.ok(&["--json", "plan", "--desired", desired]);
+    assert!(
+        plan.stdout.matches("\"drop_unique\"").count() == 2,
+        "{}",
+        plan.stdout
+    );
+    pg.ok(&["record", "-m", "as desired", "--desired", desired]);
+    pg.ok(&["apply", "--db", &db]);
+    pg.ok(&["status", "--db", &db]);
+    assert_eq!(deferral(&mut c, "parent_rank_key"), (false, false));
+    assert_eq!(deferral(&mut c, "parent_code_key"), (true, false));
+    let cache: i64 = c
+        .query_one(
+            "SELECT cache_size FROM pg_sequences WHERE sequencename = 'child_id_seq'",
+            &[],
+        )
+        .expect("row")
+        .get(0);
+    assert_eq!(cache, 3);
+    let plan = pg.ok(&["--json", "plan", "--desired", desired]);
+    let plan: serde_json::Value = serde_json::from_str(&plan.stdout).expect("json");
+    assert_eq!(plan["ops"], serde_json::json!([]), "head is as desired");
+
+    // Adopted as found: a baseline reads deferral and identity options,
+    // and a database checked out at the baseline has the same catalog.
+    let pg2 = Pg::new();
+    let found = pg2.database("found");
+    pg2.client(&found)
+        .batch_execute(
+            "CREATE TABLE a (id smallint GENERATED ALWAYS AS IDENTITY (INCREMENT BY -2 MAXVALUE 1000 START 1000 CYCLE) PRIMARY KEY DEFERRABLE INITIALLY DEFERRED); \
+             CREATE TABLE c (id integer PRIMARY KEY); \
+             CREATE TABLE b (a smallint REFERENCES c DEFERRABLE, UNIQUE (a) DEFERRABLE)",
+        )
+        .expect("made by hand");
+    pg2.ok(&["baseline", "--db", &found, "-m", "as found"]);
+    pg2.ok(&["status", "--db", &found]);
+    let copy = pg2.database("copy");
+    pg2.ok(&["checkout", "--to", "head", "--db", &copy]);
+    same_dump(&pg2, &found, &copy);
+}
+
+#[test]
+fn rows_told_apart_only_by_what_was_dropped_get_their_own_values_back() {
+    let pg = Pg::new();
+    // No key: the rows of one kind differ only in the column dropped.
+    pg.record(
+        "readings",
+        "CREATE TABLE reading (station integer, tag text, value numeric(6,2), doc json)",
+    );
+    let db = pg.database("keyless");
+    pg.ok(&["apply", "--db", &db]);
+    let mut c = pg.client(&db);
+    c.batch_execute(
+        "INSERT INTO reading VALUES (1, 'a', 1.21, '{}'), (1, 'a', 1.24, '{}'), (1, 'a', 1.24, '{}'), \
+         (1, 'a', 7.5, '{}'), (2, NULL, 0.5, '[1]'), (2, NULL, 0.51, '[1]'), (3, 'b', NULL, NULL)",
+    )
+    .expect("rows");
+    let before = rows(&mut c);
+    pg.record("no values", "ALTER TABLE reading DROP COLUMN value");
+    pg.ok(&["apply", "--db", &db]);
+    pg.ok(&["revert", "head", "-m", "values back"]);
+    pg.ok(&["apply", "--db", &db]);
+    pg.ok(&["status", "--db", &db]);
+    assert_eq!(rows(&mut c), before, "each row has its own value again");
+    // And a lossy type change of the same column, undone.
+    pg.record(
+        "tenths",
+        "ALTER TABLE reading ALTER COLUMN value TYPE numeric(3,1)",
+    );
+    pg.ok(&["apply", "--db", &db]);
+    pg.ok(&["revert", "head", "-m", "hundredths"]);
+    pg.ok(&["apply", "--db", &db]);
+    pg.ok(&["status", "--db", &db]);
+    assert_eq!(rows(&mut c), before, "each row has its own value again");
+}

@@ -23,7 +23,7 @@ use strata_schema::{
     PrimaryKey, Schema, Table, Trigger, Unique, View,
 };
 
-use strata_dialect::postgres::{partition_of_option, PARTITION_BY};
+use strata_dialect::postgres::{identity, partition_of_option, PARTITION_BY};
 
 use crate::error::PgError;
 use crate::render::ident;
@@ -138,7 +138,11 @@ pub fn introspect_in<C: GenericClient>(
         "columns",
         "SELECT a.attrelid, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, \
          pg_get_expr(d.adbin, d.adrelid), a.attgenerated::text, a.attidentity::text, \
-         CASE WHEN a.attcollation <> t.typcollation THEN co.collname END \
+         CASE WHEN a.attcollation <> t.typcollation THEN co.collname END, \
+         (SELECT ARRAY[s.seqincrement, s.seqmin, s.seqmax, s.seqstart, s.seqcache, s.seqcycle::int::int8] \
+          FROM pg_depend dep JOIN pg_sequence s ON s.seqrelid = dep.objid \
+          WHERE dep.classid = 'pg_class'::regclass AND dep.refclassid = 'pg_class'::regclass \
+          AND dep.refobjid = a.attrelid AND dep.refobjsubid = a.attnum AND dep.deptype = 'i' LIMIT 1) \
          FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid \
          JOIN pg_namespace n ON n.oid = c.relnamespace \
          JOIN pg_type t ON t.oid = a.atttypid \
@@ -171,15 +175,32 @@ pub fn introspect_in<C: GenericClient>(
         } else {
             (expr, None)
         };
+        let ty: String = row.get(2);
+        // The identity's sequence, as the model keeps it: the options
+        // that differ from the defaults for the column's type.
+        let identity_options = match (identity, row.get::<_, Option<Vec<i64>>>(8)) {
+            (Some(_), Some(v)) if v.len() == 6 => identity::range(&ty).and_then(|range| {
+                identity::Sequence {
+                    increment: v[0],
+                    min: v[1],
+                    max: v[2],
+                    start: v[3],
+                    cache: v[4],
+                    cycle: v[5] != 0,
+                }
+                .options(range)
+            }),
+            _ => None,
+        };
         table.columns.push(Column {
             name,
-            ty: row.get(2),
+            ty,
             not_null: row.get(3),
             default,
             collation: row.get(7),
             generated,
             identity,
-            ..Column::default()
+            identity_options,
         });
     }
 
@@ -209,18 +230,24 @@ pub fn introspect_in<C: GenericClient>(
         let name: String = row.get(1);
         let kind: String = row.get(2);
         let columns: Vec<String> = row.get(3);
+        // As the model keeps it: INITIALLY DEFERRED, or deferrable and
+        // initially immediate.
+        let deferred: bool = row.get(10);
+        let deferrable = row.get::<_, bool>(9) && !deferred;
         match kind.as_str() {
             "p" => {
                 table.primary_key = Some(PrimaryKey {
                     name: Some(name),
                     columns,
-                    ..PrimaryKey::default()
+                    deferred,
+                    deferrable,
                 })
             }
             "u" => table.uniques.push(Unique {
                 name: Some(name),
                 columns,
-                ..Unique::default()
+                deferred,
+                deferrable,
             }),
             "c" => {
                 let expr: String = row.get::<_, Option<String>>(11).unwrap_or_default();
@@ -237,14 +264,6 @@ pub fn introspect_in<C: GenericClient>(
                         table.name
                     )));
                 }
-                let deferrable: bool = row.get(9);
-                let deferred: bool = row.get(10);
-                if deferrable && !deferred {
-                    return Err(unsupported(format!(
-                        "foreign key {name} of {} is DEFERRABLE INITIALLY IMMEDIATE",
-                        table.name
-                    )));
-                }
                 table.foreign_keys.push(ForeignKey {
                     name: Some(name),
                     columns,
@@ -253,7 +272,7 @@ pub fn introspect_in<C: GenericClient>(
                     on_delete: fk_action(&row.get::<_, String>(7)),
                     on_update: fk_action(&row.get::<_, String>(8)),
                     deferred,
-                    ..ForeignKey::default()
+                    deferrable,
                 })
             }
             _ => {

@@ -4,6 +4,7 @@
 //! in schema `strata`, and taken back by the op that undoes it (by
 //! lineage, as on every target: docs/ARCHITECTURE.md).
 
+use strata_dialect::postgres::identity;
 use strata_schema::{project, Column, Identity, Op, Rules, Schema, Table};
 use strata_target::{Lineage, Loss, Step};
 
@@ -333,12 +334,11 @@ impl Planner<'_> {
                         ident(&column.name)
                     ));
                 }
-                if let Some(identity) = later {
+                if let Some(identity) = later.and_then(|_| render::identity(column)) {
                     self.emit(format!(
-                        "ALTER TABLE {} ALTER COLUMN {} ADD {}",
+                        "ALTER TABLE {} ALTER COLUMN {} ADD {identity}",
                         ident(table),
                         ident(&column.name),
-                        generated(identity)
                     ));
                     self.emit(past_values(table, &column.name));
                 }
@@ -485,7 +485,7 @@ impl Planner<'_> {
     }
 
     fn archive_column(&mut self, t: &Table, column: &Column, lineage: Lineage, seq: u64, at: u32) {
-        self.archive_keyed(Kind::Column, t, &column.name, lineage, seq, at);
+        self.archive_keyed(Kind::Column, t, &column.name, None, lineage, seq, at);
     }
 
     fn loss(&mut self, h: &Held) {
@@ -926,19 +926,40 @@ impl Planner<'_> {
         let index = self.plan.restores.len() - 1;
         let t = ident(table);
         let quiet = self.quiet_triggers(table);
-        self.plan.statements.push(Statement {
-            sql: format!(
+        let sql = if numbered(&h) {
+            // The rows numbered as the archive numbered them, each taking
+            // the value of its number among the rows like it.
+            let live: Vec<String> = key.iter().map(|(x, _)| ident(x)).collect();
+            format!(
+                "UPDATE {t} SET {} = \"a\".{} FROM (SELECT tableoid, ctid, {}, row_number() OVER ({}) AS {o} FROM {t}) AS \"r\", \
+                 {a} AS \"a\" WHERE {t}.tableoid = \"r\".tableoid AND {t}.ctid = \"r\".ctid AND {} AND \"r\".{o} = \"a\".{o}",
+                ident(&column.name),
+                ident(value),
+                live.join(", "),
+                partition_by(&live),
+                text_on("\"r\"", "\"a\"", &key),
+                o = ident(ORDINAL)
+            )
+        } else {
+            format!(
                 "UPDATE {t} SET {} = \"a\".{} FROM {a} AS \"a\" WHERE {}",
                 ident(&column.name),
                 ident(value),
                 same_on(&t, "\"a\"", &key)
-            ),
+            )
+        };
+        self.plan.statements.push(Statement {
+            sql,
             role: Role::Restore { index },
         });
         self.wake_triggers(quiet);
+        let same_key = if numbered(&h) {
+            text_on(&t, "\"a\"", &key)
+        } else {
+            same_on(&t, "\"a\"", &key)
+        };
         self.emit(format!(
-            "DELETE FROM {a} AS \"a\" USING {t} WHERE {} AND {t}.{} IS NOT DISTINCT FROM \"a\".{}",
-            same_on(&t, "\"a\"", &key),
+            "DELETE FROM {a} AS \"a\" USING {t} WHERE {same_key} AND {t}.{}::text IS NOT DISTINCT FROM \"a\".{}::text",
             ident(&column.name),
             ident(value)
         ));
@@ -970,43 +991,87 @@ impl Planner<'_> {
             "ALTER TABLE {a} ADD COLUMN {} boolean NOT NULL DEFAULT false",
             ident(MATCH)
         ));
-        self.emit(format!(
-            "UPDATE {a} AS \"a\" SET {} = true FROM {tn} WHERE {} AND {tn}.{} IS NOT DISTINCT FROM \"a\".{}",
-            ident(MATCH),
-            same_on(&tn, "\"a\"", &key),
-            ident(column),
-            ident(AFTER)
-        ));
+        let c = ident(column);
+        if numbered(&h) {
+            // As many rows of each kind as still hold the value the change
+            // gave them, counted as the archive counted them.
+            let live: Vec<String> = key.iter().map(|(x, _)| ident(x)).collect();
+            let mut group = live.clone();
+            group.push(c.clone());
+            self.emit(format!(
+                "UPDATE {a} AS \"a\" SET {m} = true FROM (SELECT {}, {c}, row_number() OVER ({}) AS {o} FROM {tn}) AS \"r\" \
+                 WHERE {} AND \"r\".{c}::text IS NOT DISTINCT FROM \"a\".{}::text AND \"r\".{o} = \"a\".{o}",
+                live.join(", "),
+                partition_by(&group),
+                text_on("\"r\"", "\"a\"", &key),
+                ident(AFTER),
+                m = ident(MATCH),
+                o = ident(ORDINAL)
+            ));
+        } else {
+            self.emit(format!(
+                "UPDATE {a} AS \"a\" SET {} = true FROM {tn} WHERE {} AND {tn}.{c}::text IS NOT DISTINCT FROM \"a\".{}::text",
+                ident(MATCH),
+                same_on(&tn, "\"a\"", &key),
+                ident(AFTER)
+            ));
+        }
         Some((h, key))
     }
 
-    /// Sets aside `column`'s values before its type changes, with the key
-    /// that finds each row.
+    /// Sets aside `column`'s values before its type changes to `ty`, with
+    /// the key that finds each row.
     fn archive_values(
         &mut self,
         t: &Table,
         column: &str,
+        ty: &str,
         lineage: Lineage,
         seq: u64,
         at: u32,
     ) -> String {
-        self.archive_keyed(Kind::Values, t, column, lineage, seq, at)
+        self.archive_keyed(Kind::Values, t, column, Some(ty), lineage, seq, at)
     }
 
-    /// Copies every row's key and `column` into a new archive of `kind`;
+    /// Copies every row's key and `column` into a new archive of `kind`
+    /// (for the values of a type change to `after`, of `Kind::Values`);
     /// returns the archive table's name.
+    ///
+    /// Where the key is every other column, rows alike in all of them are
+    /// numbered among themselves (`ORDINAL`), so that each takes one value
+    /// back, and the value a type change gives each row is kept from the
+    /// start, cast as the change casts it.
+    #[allow(clippy::too_many_arguments)]
     fn archive_keyed(
         &mut self,
         kind: Kind,
         t: &Table,
         column: &str,
+        after: Option<&str>,
         lineage: Lineage,
         seq: u64,
         at: u32,
     ) -> String {
         let key = row_key(t, column);
-        let mut select = key.clone();
-        select.push(column.to_string());
+        let c = ident(column);
+        let mut select: Vec<String> = key.iter().map(|k| ident(k)).collect();
+        select.push(c.clone());
+        let mut values = vec![column.to_string()];
+        if !is_primary_key(t, &key) {
+            let mut group: Vec<String> = key.iter().map(|k| ident(k)).collect();
+            if let Some(ty) = after {
+                let cast = format!("CAST({c} AS {ty})");
+                select.push(format!("{cast} AS {}", ident(AFTER)));
+                group.push(cast);
+            }
+            select.push(format!(
+                "row_number() OVER ({}) AS {}",
+                partition_by(&group),
+                ident(ORDINAL)
+            ));
+            values.push(ORDINAL.to_string());
+        }
+        let select = select.join(", ");
         let what = Held {
             id: 0,
             archive_table: String::new(),
@@ -1015,7 +1080,7 @@ impl Planner<'_> {
             table: t.name.clone(),
             column: Some(column.to_string()),
             key,
-            values: vec![column.to_string()],
+            values,
             rows: 0,
             purged_at: None,
         };
@@ -1023,9 +1088,8 @@ impl Planner<'_> {
         self.archive_statement(
             index,
             format!(
-                "CREATE TABLE {} AS SELECT {} FROM {}",
+                "CREATE TABLE {} AS SELECT {select} FROM {}",
                 self.qualified(&a),
-                idents(&select),
                 ident(&t.name)
             ),
         );
@@ -1042,6 +1106,10 @@ impl Planner<'_> {
         else {
             return;
         };
+        if numbered(&h) {
+            // The archive holds the values already (Planner::archive_keyed).
+            return;
+        }
         let a = self.qualified(archive);
         let t = ident(table);
         self.emit(format!("ALTER TABLE {a} ADD COLUMN {} {ty}", ident(AFTER)));
@@ -1055,7 +1123,15 @@ impl Planner<'_> {
 
     /// Puts back the values `held` marked (see [`Planner::values_back`]),
     /// then lets the archive go when nothing else is left in it.
-    fn put_values_back(&mut self, h: &Held, key: &[(String, String)], table: &str, column: &str) {
+    /// `ty` is the column's type, back again.
+    fn put_values_back(
+        &mut self,
+        h: &Held,
+        key: &[(String, String)],
+        table: &str,
+        column: &str,
+        ty: &str,
+    ) {
         let a = self.qualified(&h.archive_table);
         let t = ident(table);
         self.plan.restores.push(Restore {
@@ -1066,14 +1142,44 @@ impl Planner<'_> {
         });
         let index = self.plan.restores.len() - 1;
         let quiet = self.quiet_triggers(table);
-        self.plan.statements.push(Statement {
-            sql: format!(
-                "UPDATE {t} SET {} = \"a\".{} FROM {a} AS \"a\" WHERE {} AND \"a\".{}",
-                ident(column),
+        let c = ident(column);
+        let sql = if numbered(h) {
+            // The rows alike in every column, this one too (now cast
+            // back), take the values of the marked rows that were so
+            // alike, one each.
+            let live: Vec<String> = key.iter().map(|(x, _)| ident(x)).collect();
+            let kept: Vec<String> = key.iter().map(|(_, y)| ident(y)).collect();
+            let back = format!("CAST({} AS {ty})", ident(AFTER));
+            let mut live_group = live.clone();
+            live_group.push(c.clone());
+            let mut kept_group = kept.clone();
+            kept_group.push(back.clone());
+            format!(
+                "UPDATE {t} SET {c} = \"a\".{} FROM \
+                 (SELECT tableoid, ctid, {}, {c}::text AS {s}, row_number() OVER ({}) AS {o} FROM {t}) AS \"r\", \
+                 (SELECT *, {back}::text AS {s}, row_number() OVER ({}) AS {again} FROM {a} WHERE {m}) AS \"a\" \
+                 WHERE {t}.tableoid = \"r\".tableoid AND {t}.ctid = \"r\".ctid AND {} \
+                 AND \"r\".{s} IS NOT DISTINCT FROM \"a\".{s} AND \"r\".{o} = \"a\".{again}",
+                ident(&h.values[0]),
+                live.join(", "),
+                partition_by(&live_group),
+                partition_by(&kept_group),
+                text_on("\"r\"", "\"a\"", key),
+                s = ident(TEXT),
+                o = ident(ORDINAL),
+                again = ident(AGAIN),
+                m = ident(MATCH)
+            )
+        } else {
+            format!(
+                "UPDATE {t} SET {c} = \"a\".{} FROM {a} AS \"a\" WHERE {} AND \"a\".{}",
                 ident(&h.values[0]),
                 same_on(&t, "\"a\"", key),
                 ident(MATCH)
-            ),
+            )
+        };
+        self.plan.statements.push(Statement {
+            sql,
             role: Role::Restore { index },
         });
         self.wake_triggers(quiet);
@@ -1136,7 +1242,7 @@ impl Planner<'_> {
             // Values are set aside only when the change can give a value
             // another value (crate::types::alters_values).
             let archive = (stored && crate::types::alters_values(&from.ty, &to.ty))
-                .then(|| self.archive_values(&shape, &to.name, lineage, seq, at));
+                .then(|| self.archive_values(&shape, &to.name, &to.ty, lineage, seq, at));
             if from.default.is_some() {
                 self.emit(format!("ALTER TABLE {t} ALTER COLUMN {c} DROP DEFAULT"));
             }
@@ -1173,7 +1279,7 @@ impl Planner<'_> {
                 self.witness(&archive, table, &to.name, &to.ty);
             }
             if let Some((held, key)) = back {
-                self.put_values_back(&held, &key, table, &to.name);
+                self.put_values_back(&held, &key, table, &to.name, &to.ty);
             }
             if let Some(d) = &to.default {
                 self.emit(format!("ALTER TABLE {t} ALTER COLUMN {c} SET DEFAULT {d}"));
@@ -1196,22 +1302,27 @@ impl Planner<'_> {
             let verb = if to.not_null { "SET" } else { "DROP" };
             self.emit(format!("ALTER TABLE {t} ALTER COLUMN {c} {verb} NOT NULL"));
         }
-        match (from.identity, to.identity) {
+        match (from.identity, render::identity(to)) {
             (None, Some(identity)) => {
-                self.emit(format!(
-                    "ALTER TABLE {t} ALTER COLUMN {c} ADD {}",
-                    generated(identity)
-                ));
+                self.emit(format!("ALTER TABLE {t} ALTER COLUMN {c} ADD {identity}"));
                 self.emit(past_values(table, &to.name));
             }
-            (Some(a), Some(b)) if a != b => {
-                let how = match b {
-                    Identity::Always => "ALWAYS",
-                    Identity::ByDefault => "BY DEFAULT",
-                };
-                self.emit(format!(
-                    "ALTER TABLE {t} ALTER COLUMN {c} SET GENERATED {how}"
-                ));
+            (Some(a), Some(_)) => {
+                if Some(a) != to.identity {
+                    let how = match to.identity {
+                        Some(Identity::Always) => "ALWAYS",
+                        _ => "BY DEFAULT",
+                    };
+                    self.emit(format!(
+                        "ALTER TABLE {t} ALTER COLUMN {c} SET GENERATED {how}"
+                    ));
+                }
+                if from.identity_options != to.identity_options {
+                    self.emit(format!(
+                        "ALTER TABLE {t} ALTER COLUMN {c} {}",
+                        identity_sequence(table, to)?.alter_clauses()
+                    ));
+                }
             }
             _ => {}
         }
@@ -1291,23 +1402,83 @@ fn release_sequences(table: &str, column: Option<&str>) -> String {
 const AFTER: &str = "strata after";
 /// The archive column that marks the rows whose value comes back.
 const MATCH: &str = "strata match";
+/// The archive column that numbers the rows of a dropped column's archive
+/// among those of the same key, where the key is every other column.
+const ORDINAL: &str = "strata row";
 
-/// `GENERATED ... AS IDENTITY`.
-fn generated(identity: Identity) -> &'static str {
-    match identity {
-        Identity::Always => "GENERATED ALWAYS AS IDENTITY",
-        Identity::ByDefault => "GENERATED BY DEFAULT AS IDENTITY",
+/// The archive column of the text both sides of a pairing compare.
+const TEXT: &str = "strata text";
+/// The archive column that numbers the marked rows again.
+const AGAIN: &str = "strata again";
+
+/// Whether archive `h` numbers rows alike in its key (see
+/// [`Planner::archive_keyed`]).
+fn numbered(h: &Held) -> bool {
+    h.values.iter().any(|v| v == ORDINAL)
+}
+
+/// The window that numbers rows alike in the SQL expressions `group`: by
+/// their text, which every type has (json has no equality to group by).
+fn partition_by(group: &[String]) -> String {
+    if group.is_empty() {
+        return String::new();
     }
+    let parts: Vec<String> = group.iter().map(|e| format!("({e})::text")).collect();
+    format!("PARTITION BY {}", parts.join(", "))
+}
+
+/// As [`same_on`], by the values' text: for keys of every other column,
+/// which may be of a type without equality (json).
+fn text_on(a: &str, b: &str, columns: &[(String, String)]) -> String {
+    columns
+        .iter()
+        .map(|(x, y)| {
+            format!(
+                "{a}.{}::text IS NOT DISTINCT FROM {b}.{}::text",
+                ident(x),
+                ident(y)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" AND ")
+}
+
+/// Whether `key` is `t`'s primary key, which tells every row apart.
+fn is_primary_key(t: &Table, key: &[String]) -> bool {
+    t.primary_key
+        .as_ref()
+        .is_some_and(|pk| !key.is_empty() && pk.columns == key)
+}
+
+/// Every value of the sequence of identity column `column` of `table`.
+fn identity_sequence(table: &str, column: &Column) -> Result<identity::Sequence, PgError> {
+    identity::range(&column.ty)
+        .ok_or_else(|| format!("it is of type {}", column.ty))
+        .and_then(|range| {
+            identity::Sequence::from_options(range, column.identity_options.as_deref())
+        })
+        .map_err(|why| {
+            PgError::new(format!(
+                "identity column {table}.{}'s sequence cannot be made: {why}",
+                column.name
+            ))
+        })
 }
 
 /// Sets the sequence of identity column `column` of `table` past the
-/// greatest value the column holds (when it holds one of 1 or more), so
-/// the values it gives next do not collide with rows already there.
+/// values the column holds (the greatest for an ascending sequence, the
+/// least for a descending one), when that value lies between the
+/// sequence's start and its far bound, so the values it gives next do not
+/// collide with rows already there.
 fn past_values(table: &str, column: &str) -> String {
     let t = ident(table);
     let c = ident(column);
     format!(
-        "SELECT setval(pg_get_serial_sequence({}, {}), \"m\") FROM (SELECT max({c}) AS \"m\" FROM {t}) AS \"x\" WHERE \"m\" >= 1",
+        "SELECT setval(s.seqrelid, CASE WHEN s.seqincrement > 0 THEN x.hi ELSE x.lo END) \
+         FROM pg_sequence s, (SELECT max({c}) AS hi, min({c}) AS lo FROM {t}) AS x \
+         WHERE s.seqrelid = pg_get_serial_sequence({}, {})::regclass \
+         AND CASE WHEN s.seqincrement > 0 THEN x.hi BETWEEN s.seqstart AND s.seqmax \
+         ELSE x.lo BETWEEN s.seqmin AND s.seqstart END",
         literal(&t),
         literal(column)
     )

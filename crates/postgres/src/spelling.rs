@@ -23,8 +23,10 @@ pub fn align(server: &Schema, ledger: &Schema) -> Result<Schema, String> {
         let Some(s) = out.tables.get_mut(name) else {
             return Err(format!("table {name} is missing"));
         };
-        s.uniques = take_in_order(&s.uniques, &l.uniques, |s, l| s.columns == l.columns)
-            .ok_or_else(|| format!("a unique constraint of {name} is missing or different"))?;
+        s.uniques = take_in_order(&s.uniques, &l.uniques, |s, l| {
+            s.columns == l.columns && s.deferred == l.deferred && s.deferrable == l.deferrable
+        })
+        .ok_or_else(|| format!("a unique constraint of {name} is missing or different"))?;
         s.foreign_keys = take_in_order(&s.foreign_keys, &l.foreign_keys, same_fk)
             .ok_or_else(|| format!("a foreign key of {name} is missing or different"))?;
         s.checks = align_checks(&s.checks, &l.checks)
@@ -40,6 +42,7 @@ fn same_fk(s: &ForeignKey, l: &ForeignKey) -> bool {
         && s.on_delete == l.on_delete
         && s.on_update == l.on_update
         && s.deferred == l.deferred
+        && s.deferrable == l.deferrable
         && l.name.as_ref().is_none_or(|n| s.name.as_ref() == Some(n))
 }
 
@@ -269,13 +272,15 @@ fn option_shape(t: &Table) -> (bool, Option<String>) {
 }
 
 /// A column's name, nullability, whether it has a default and a
-/// generating expression, and its identity
-/// (0 none, 1 always, 2 by default).
-type ColumnShape<'a> = (&'a String, bool, bool, bool, u8);
+/// generating expression, and its identity (0 none, 1 always, 2 by
+/// default) with its options (which both sides spell alike).
+type ColumnShape<'a> = (&'a String, bool, bool, bool, u8, &'a Option<String>);
+/// A key's or unique constraint's columns and deferral.
+type KeyShape<'a> = (&'a Vec<String>, bool, bool);
 type TableShape<'a> = (
     Vec<ColumnShape<'a>>,
-    Option<&'a Vec<String>>,
-    Vec<&'a Vec<String>>,
+    Option<KeyShape<'a>>,
+    Vec<KeyShape<'a>>,
     usize,
 );
 
@@ -295,14 +300,20 @@ fn table_shape(t: &Table) -> TableShape<'_> {
                     Some(Identity::Always) => 1,
                     Some(Identity::ByDefault) => 2,
                 },
+                &c.identity_options,
             )
         })
         .collect();
     columns.sort();
     (
         columns,
-        t.primary_key.as_ref().map(|k| &k.columns),
-        t.uniques.iter().map(|u| &u.columns).collect(),
+        t.primary_key
+            .as_ref()
+            .map(|k| (&k.columns, k.deferred, k.deferrable)),
+        t.uniques
+            .iter()
+            .map(|u| (&u.columns, u.deferred, u.deferrable))
+            .collect(),
         t.checks.len(),
     )
 }

@@ -141,13 +141,6 @@ pub struct ForeignKey {
     pub deferrable: bool,
 }
 
-impl ForeignKey {
-    /// Whether a transaction may put the check off to commit.
-    pub fn is_deferrable(&self) -> bool {
-        self.deferred || self.deferrable
-    }
-}
-
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FkAction {

@@ -1,7 +1,7 @@
 //! PostgreSQL's dialect: its rules for names (kept as PostgreSQL resolves
 //! them, so compared exactly), its reserved `pg_` prefix, its table options
-//! (partitioning, see [`partition_of`] and [`partition_by`]) and its SQL
-//! text ([`text`]).
+//! (partitioning, see [`partition_of`] and [`partition_by`]), an identity
+//! column's sequence ([`identity`]) and its SQL text ([`text`]).
 //!
 //! PostgreSQL folds an unquoted identifier to lower case when it reads SQL
 //! and keeps a quoted one exactly; the model holds names already resolved
@@ -10,6 +10,7 @@
 //! schema of their own (`strata`), so no name of the user's schema is kept
 //! for strata.
 
+pub mod identity;
 pub mod text;
 
 use strata_schema::{Definition, Index, Rules, Table};
@@ -146,15 +147,15 @@ impl Rules for Postgres {
     /// one of them at most; PostgreSQL's column types are the database's
     /// to check.
     fn check_table(&self, t: &Table) -> Result<(), String> {
-        if let Some(c) = t
-            .columns
-            .iter()
-            .find(|c| c.identity_options.is_some() && c.identity.is_none())
-        {
-            return Err(format!(
-                "column {}.{} has identity options but is not an identity column",
-                t.name, c.name
-            ));
+        for c in t.columns.iter().filter(|c| c.identity_options.is_some()) {
+            let Some(range) = identity::range(&c.ty).filter(|_| c.identity.is_some()) else {
+                return Err(format!(
+                    "column {}.{} has identity options but is not an identity column of type smallint, integer or bigint",
+                    t.name, c.name
+                ));
+            };
+            identity::Sequence::from_options(range, c.identity_options.as_deref())
+                .map_err(|e| format!("column {}.{}: {e}", t.name, c.name))?;
         }
         let both = |deferred: bool, deferrable: bool| deferred && deferrable;
         if t.primary_key.iter().any(|k| both(k.deferred, k.deferrable))

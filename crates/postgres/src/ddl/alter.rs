@@ -15,9 +15,10 @@ use strata_schema::{Definition, DefinitionKind, Op, ProjectError};
 use super::cursor::Cursor;
 use super::grammar::{default_expr, type_name};
 use super::names::{clip, MAX_NAME};
-use super::script::{self, Source, Statement};
+use super::script::{self, is_word, Source, Statement};
 use super::{refuse, Fault, Recorder};
 use crate::render::ident;
+use strata_dialect::postgres::identity::{self, Sequence};
 
 /// A sequence's options as a CREATE SEQUENCE writes them; None where it
 /// writes none (the default). `min` and `max` are `Some(None)` for `NO
@@ -31,6 +32,8 @@ pub(crate) struct SequenceOptions {
     start: Option<String>,
     cache: Option<String>,
     cycle: Option<bool>,
+    /// `SEQUENCE NAME`, which only an identity column's options have.
+    name: Option<String>,
 }
 
 impl SequenceOptions {
@@ -44,6 +47,7 @@ impl SequenceOptions {
             start,
             cache,
             cycle,
+            name: _,
         } = other.clone();
         self.ty = ty.or(self.ty.take());
         self.increment = increment.or(self.increment.take());
@@ -140,46 +144,192 @@ fn number(c: &mut Cursor) -> Result<String, Fault> {
 fn sequence_options(c: &mut Cursor) -> Result<SequenceOptions, Fault> {
     let mut o = SequenceOptions::default();
     while !c.at_end() {
-        if c.eat("AS") {
-            let ty = c.ident()?;
-            o.ty = Some(
-                match ty.as_str() {
-                    "smallint" | "int2" => "smallint",
-                    "integer" | "int" | "int4" => "integer",
-                    "bigint" | "int8" => "bigint",
-                    _ => return Err(Fault::Syntax(format!("{ty} is not a sequence's type"))),
-                }
-                .to_string(),
-            );
-        } else if c.eat("INCREMENT") {
-            c.eat("BY");
-            o.increment = Some(number(c)?);
-        } else if c.eat_all(&["NO", "MINVALUE"]) {
-            o.min = Some(None);
-        } else if c.eat("MINVALUE") {
-            o.min = Some(Some(number(c)?));
-        } else if c.eat_all(&["NO", "MAXVALUE"]) {
-            o.max = Some(None);
-        } else if c.eat("MAXVALUE") {
-            o.max = Some(Some(number(c)?));
-        } else if c.eat("START") {
-            c.eat("WITH");
-            o.start = Some(number(c)?);
-        } else if c.eat("CACHE") {
-            o.cache = Some(number(c)?);
-        } else if c.eat_all(&["NO", "CYCLE"]) {
-            o.cycle = Some(false);
-        } else if c.eat("CYCLE") {
-            o.cycle = Some(true);
-        } else if c.peek_is("RESTART") {
-            return refuse("ALTER SEQUENCE ... RESTART is not recorded: where a sequence stands is data, not schema (strata keeps it when it drops the sequence and sets it again when it brings the sequence back); set it with setval outside the ledger");
-        } else if c.peek_is("OWNED") {
-            return refuse("OWNED BY is not recorded yet: a sequence strata records belongs to no column, and stays until dropped");
-        } else {
+        if !sequence_option(c, &mut o)? {
             return Err(c.expected("a sequence option"));
         }
     }
     Ok(o)
+}
+
+/// One sequence option into `o`, when one comes next.
+fn sequence_option(c: &mut Cursor, o: &mut SequenceOptions) -> Result<bool, Fault> {
+    if c.eat("AS") {
+        let ty = c.ident()?;
+        o.ty = Some(
+            match ty.as_str() {
+                "smallint" | "int2" => "smallint",
+                "integer" | "int" | "int4" => "integer",
+                "bigint" | "int8" => "bigint",
+                _ => return Err(Fault::Syntax(format!("{ty} is not a sequence's type"))),
+            }
+            .to_string(),
+        );
+    } else if c.eat("INCREMENT") {
+        c.eat("BY");
+        o.increment = Some(number(c)?);
+    } else if c.eat_all(&["NO", "MINVALUE"]) {
+        o.min = Some(None);
+    } else if c.eat("MINVALUE") {
+        o.min = Some(Some(number(c)?));
+    } else if c.eat_all(&["NO", "MAXVALUE"]) {
+        o.max = Some(None);
+    } else if c.eat("MAXVALUE") {
+        o.max = Some(Some(number(c)?));
+    } else if c.eat("START") {
+        c.eat("WITH");
+        o.start = Some(number(c)?);
+    } else if c.eat("CACHE") {
+        o.cache = Some(number(c)?);
+    } else if c.eat_all(&["NO", "CYCLE"]) {
+        o.cycle = Some(false);
+    } else if c.eat("CYCLE") {
+        o.cycle = Some(true);
+    } else if c.peek_is("RESTART") {
+        return refuse("RESTART is not recorded: where a sequence stands is data, not schema (strata keeps it when it drops the sequence and sets it again when it brings the sequence back); set it with setval outside the ledger");
+    } else if c.peek_is("OWNED") {
+        return refuse("OWNED BY is not recorded yet: a sequence strata records belongs to no column, and stays until dropped");
+    } else {
+        return Ok(false);
+    }
+    Ok(true)
+}
+
+/// The options in parentheses after `AS IDENTITY`, when there are any.
+pub(crate) fn identity_parens(c: &mut Cursor) -> Result<SequenceOptions, Fault> {
+    let mut o = SequenceOptions::default();
+    if !c.eat_token(&Token::LParen) {
+        return Ok(o);
+    }
+    while !c.eat_token(&Token::RParen) {
+        if c.eat_all(&["SEQUENCE", "NAME"]) {
+            o.name = Some(c.object_name()?);
+        } else if !sequence_option(c, &mut o)? {
+            return Err(c.expected("a sequence option or )"));
+        }
+    }
+    Ok(o)
+}
+
+/// One `SET option` or `RESTART` of `ALTER COLUMN` on an identity column
+/// into `o`, when one comes next (not `SET GENERATED`, which is the
+/// caller's).
+pub(crate) fn identity_alteration(c: &mut Cursor, o: &mut SequenceOptions) -> Result<bool, Fault> {
+    if c.peek_is("RESTART") {
+        return sequence_option(c, o);
+    }
+    if !c.peek_is("SET") || is_word(&c.peek_nth(1).token, "GENERATED") {
+        return Ok(false);
+    }
+    c.advance();
+    if c.peek_is("AS") || !sequence_option(c, o)? {
+        return Err(c.expected("a sequence option after SET"));
+    }
+    Ok(true)
+}
+
+/// Whether an identity column's `SET GENERATED`, `SET option` or
+/// `RESTART` comes next.
+pub(crate) fn identity_alteration_next(c: &Cursor) -> bool {
+    const OPTIONS: [&str; 8] = [
+        "GENERATED",
+        "INCREMENT",
+        "START",
+        "MINVALUE",
+        "MAXVALUE",
+        "NO",
+        "CACHE",
+        "CYCLE",
+    ];
+    c.peek_is("RESTART")
+        || (c.peek_is("SET") && OPTIONS.iter().any(|w| is_word(&c.peek_nth(1).token, w)))
+}
+
+/// An identity column's options as the model keeps them
+/// ([`strata_dialect::postgres::identity`]): `change` made to the
+/// options `was` (`None` for a column made an identity column now) of
+/// column `column` of type `ty` of `table`.
+pub(crate) fn identity_options(
+    table: &str,
+    column: &str,
+    ty: &str,
+    change: &SequenceOptions,
+    was: Option<Option<&str>>,
+) -> Result<Option<String>, Fault> {
+    let Some(range) = identity::range(ty) else {
+        return refuse(format!(
+            "column {table}.{column} is of type {ty}: an identity column is smallint, integer or bigint"
+        ));
+    };
+    if change.ty.is_some() {
+        return refuse(format!(
+            "AS in the options of identity column {table}.{column} is not recorded: its sequence has the column's type"
+        ));
+    }
+    if let Some(name) = &change.name {
+        let chosen = crate::render::in_schema_of(
+            table,
+            &format!("{}_{column}_seq", crate::render::bare(table)),
+        );
+        if *name != chosen && name.rsplit('.').next() != Some(chosen.as_str()) {
+            return refuse(format!(
+                "SEQUENCE NAME {name} of identity column {table}.{column} is not recorded: strata lets PostgreSQL name it ({chosen}); remove SEQUENCE NAME"
+            ));
+        }
+    }
+    let int = |v: &String| {
+        v.parse::<i64>().map_err(|_| {
+            Fault::NotRecordable(format!(
+                "{v} in the options of identity column {table}.{column} is out of range for a sequence"
+            ))
+        })
+    };
+    let was = match was {
+        Some(options) => Some(
+            Sequence::from_options(range, options)
+                .map_err(|e| Fault::NotRecordable(format!("column {table}.{column}: {e}")))?,
+        ),
+        None => None,
+    };
+    let increment = match &change.increment {
+        Some(i) => int(i)?,
+        None => was.map_or(1, |w| w.increment),
+    };
+    if increment == 0 {
+        return refuse(format!(
+            "INCREMENT of identity column {table}.{column} must not be zero"
+        ));
+    }
+    let d = Sequence::defaults(range, increment);
+    let bound = |given: &Option<Option<String>>, default: i64, kept: Option<i64>| match given {
+        Some(Some(v)) => int(v),
+        Some(None) => Ok(default),
+        None => Ok(kept.unwrap_or(default)),
+    };
+    let min = bound(&change.min, d.min, was.map(|w| w.min))?;
+    let max = bound(&change.max, d.max, was.map(|w| w.max))?;
+    let start = match (&change.start, was) {
+        (Some(s), _) => int(s)?,
+        (None, Some(w)) => w.start,
+        (None, None) if increment > 0 => min,
+        (None, None) => max,
+    };
+    let sequence = Sequence {
+        increment,
+        min,
+        max,
+        start,
+        cache: match &change.cache {
+            Some(c) => int(c)?,
+            None => was.map_or(1, |w| w.cache),
+        },
+        cycle: change.cycle.or(was.map(|w| w.cycle)).unwrap_or(false),
+    };
+    if !(min < max && (min..=max).contains(&start) && sequence.cache >= 1) {
+        return refuse(format!(
+            "the options of identity column {table}.{column} do not make a sequence: MINVALUE {min} must be below MAXVALUE {max}, START WITH {start} between them, CACHE at least 1"
+        ));
+    }
+    Ok(sequence.options(range))
 }
 
 /// The name and options of a CREATE SEQUENCE statement's text.

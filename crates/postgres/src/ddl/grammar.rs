@@ -14,6 +14,7 @@ use sqlparser::ast::{visit_expressions, Expr};
 use sqlparser::tokenizer::Token;
 use strata_schema::{Check, Column, FkAction, ForeignKey, Generated, Identity, PrimaryKey, Unique};
 
+use super::alter::{self, SequenceOptions};
 use super::cursor::{fold, Cursor};
 use super::script::is_word;
 use super::Fault;
@@ -66,10 +67,10 @@ pub(crate) fn starts_table_constraint(c: &Cursor) -> bool {
     .any(|w| c.peek_is(w))
 }
 
-/// `name type [column-constraint ...]`. Names on NOT NULL, NULL, DEFAULT,
-/// COLLATE and GENERATED are accepted and dropped: the model has no place
-/// for them.
-pub(crate) fn column_def(c: &mut Cursor) -> Result<ColumnDef, Fault> {
+/// `name type [column-constraint ...]` of a column of `table`. Names on
+/// NOT NULL, NULL, DEFAULT, COLLATE and GENERATED are accepted and
+/// dropped: the model has no place for them.
+pub(crate) fn column_def(c: &mut Cursor, table: &str) -> Result<ColumnDef, Fault> {
     let name = c.ident()?;
     let ty = type_name(c, &COLUMN_CLAUSES)?;
     let mut def = ColumnDef {
@@ -86,21 +87,25 @@ pub(crate) fn column_def(c: &mut Cursor) -> Result<ColumnDef, Fault> {
         };
         if c.eat_all(&["PRIMARY", "KEY"]) {
             index_options(c, "PRIMARY KEY")?;
+            let (deferred, deferrable) = deferral(c)?;
             def.column.not_null = true;
             def.constraints.push(Constraint::PrimaryKey(PrimaryKey {
                 name: constraint_name,
                 columns: vec![name.clone()],
-                ..PrimaryKey::default()
+                deferred,
+                deferrable,
             }));
         } else if c.eat_all(&["NOT", "NULL"]) {
             def.column.not_null = true;
         } else if c.eat("NULL") {
         } else if c.eat("UNIQUE") {
             index_options(c, "UNIQUE")?;
+            let (deferred, deferrable) = deferral(c)?;
             def.constraints.push(Constraint::Unique(Unique {
                 name: constraint_name,
                 columns: vec![name.clone()],
-                ..Unique::default()
+                deferred,
+                deferrable,
             }));
         } else if c.peek_is("CHECK") {
             let (check, reads) = check(c, constraint_name)?;
@@ -123,8 +128,10 @@ pub(crate) fn column_def(c: &mut Cursor) -> Result<ColumnDef, Fault> {
                 return Err(twice("GENERATED"));
             }
             match generated(c)? {
-                Ok(identity) => {
+                Ok((identity, options)) => {
                     def.column.identity = Some(identity);
+                    def.column.identity_options =
+                        alter::identity_options(table, &name, &def.column.ty, &options, None)?;
                     def.column.not_null = true;
                 }
                 Err(g) => def.column.generated = Some(g),
@@ -139,9 +146,9 @@ pub(crate) fn column_def(c: &mut Cursor) -> Result<ColumnDef, Fault> {
 }
 
 /// After GENERATED: `ALWAYS AS (expr) STORED` (a generated column, the
-/// `Err` side) or `{ALWAYS | BY DEFAULT} AS IDENTITY` (an identity column,
-/// the `Ok` side; see [`identity`]).
-fn generated(c: &mut Cursor) -> Result<Result<Identity, Generated>, Fault> {
+/// `Err` side) or `{ALWAYS | BY DEFAULT} AS IDENTITY [(options)]` (an
+/// identity column, the `Ok` side; see [`identity`]).
+fn generated(c: &mut Cursor) -> Result<Result<(Identity, SequenceOptions), Generated>, Fault> {
     if c.peek_is("BY") || is_word(&c.peek_nth(2).token, "IDENTITY") {
         return identity(c).map(Ok);
     }
@@ -157,10 +164,10 @@ fn generated(c: &mut Cursor) -> Result<Result<Identity, Generated>, Fault> {
     Ok(Err(Generated { expr, stored: true }))
 }
 
-/// `{ALWAYS | BY DEFAULT} AS IDENTITY`, after GENERATED. Sequence options
-/// in parentheses are refused: the model keeps how an identity column
-/// takes its values, not its sequence.
-pub(crate) fn identity(c: &mut Cursor) -> Result<Identity, Fault> {
+/// `{ALWAYS | BY DEFAULT} AS IDENTITY [(options)]`, after GENERATED: how
+/// an identity column takes its values, and its sequence's options as
+/// written.
+pub(crate) fn identity(c: &mut Cursor) -> Result<(Identity, SequenceOptions), Fault> {
     let identity = if c.eat("ALWAYS") {
         Identity::Always
     } else if c.eat_all(&["BY", "DEFAULT"]) {
@@ -170,12 +177,7 @@ pub(crate) fn identity(c: &mut Cursor) -> Result<Identity, Fault> {
     };
     c.expect("AS")?;
     c.expect("IDENTITY")?;
-    if c.peek().token == Token::LParen {
-        return Err(Fault::NotRecordable(
-            "an identity column's sequence options (START WITH, INCREMENT BY, ...) are not recorded: strata's model keeps GENERATED ALWAYS / BY DEFAULT AS IDENTITY only; remove the parenthesized options".into(),
-        ));
-    }
-    Ok(identity)
+    Ok((identity, alter::identity_parens(c)?))
 }
 
 /// A DEFAULT's expression: PostgreSQL's `b_expr`, which runs up to the
@@ -313,11 +315,55 @@ fn index_options(c: &mut Cursor, what: &str) -> Result<(), Fault> {
     if c.peek_is("USING") {
         return refuse("USING INDEX TABLESPACE");
     }
-    if c.peek_is("DEFERRABLE") || c.peek_is("INITIALLY") {
-        return refuse("DEFERRABLE");
-    }
-    c.eat_all(&["NOT", "DEFERRABLE"]);
     Ok(())
+}
+
+/// `[NOT] DEFERRABLE` and `INITIALLY {DEFERRED | IMMEDIATE}`, in either
+/// order, as they end a key, a unique constraint or a foreign key.
+#[derive(Default)]
+struct Deferral {
+    deferrable: Option<bool>,
+    initially_deferred: bool,
+}
+
+impl Deferral {
+    /// Reads one of the clauses; false when none comes next.
+    fn eat(&mut self, c: &mut Cursor) -> bool {
+        if c.eat_all(&["NOT", "DEFERRABLE"]) {
+            self.deferrable = Some(false);
+        } else if c.eat("DEFERRABLE") {
+            self.deferrable = Some(true);
+        } else if c.eat_all(&["INITIALLY", "DEFERRED"]) {
+            self.initially_deferred = true;
+        } else if c.eat_all(&["INITIALLY", "IMMEDIATE"]) {
+            self.initially_deferred = false;
+        } else {
+            return false;
+        }
+        true
+    }
+
+    /// `(deferred, deferrable)` as the model keeps them: INITIALLY
+    /// DEFERRED is deferrable, and `deferrable` is left for DEFERRABLE
+    /// INITIALLY IMMEDIATE.
+    fn model(self) -> Result<(bool, bool), Fault> {
+        if self.initially_deferred && self.deferrable == Some(false) {
+            return Err(Fault::NotRecordable(
+                "a constraint declared INITIALLY DEFERRED must be DEFERRABLE".into(),
+            ));
+        }
+        Ok((
+            self.initially_deferred,
+            self.deferrable == Some(true) && !self.initially_deferred,
+        ))
+    }
+}
+
+/// The deferral clauses that come next: `(deferred, deferrable)`.
+pub(crate) fn deferral(c: &mut Cursor) -> Result<(bool, bool), Fault> {
+    let mut d = Deferral::default();
+    while d.eat(c) {}
+    d.model()
 }
 
 /// `CHECK ( expr ) [NOT VALID]`: the check and the names it reads.
@@ -368,10 +414,12 @@ pub(crate) fn table_constraint(c: &mut Cursor) -> Result<Constraint, Fault> {
     if c.eat_all(&["PRIMARY", "KEY"]) {
         let columns = c.ident_list()?;
         index_options(c, "PRIMARY KEY")?;
+        let (deferred, deferrable) = deferral(c)?;
         Ok(Constraint::PrimaryKey(PrimaryKey {
             name,
             columns,
-            ..PrimaryKey::default()
+            deferred,
+            deferrable,
         }))
     } else if c.eat("UNIQUE") {
         if c.peek_is("NULLS") {
@@ -379,10 +427,12 @@ pub(crate) fn table_constraint(c: &mut Cursor) -> Result<Constraint, Fault> {
         }
         let columns = c.ident_list()?;
         index_options(c, "UNIQUE")?;
+        let (deferred, deferrable) = deferral(c)?;
         Ok(Constraint::Unique(Unique {
             name,
             columns,
-            ..Unique::default()
+            deferred,
+            deferrable,
         }))
     } else if c.peek_is("CHECK") {
         let (check, reads) = check(c, name)?;
@@ -402,7 +452,7 @@ pub(crate) fn table_constraint(c: &mut Cursor) -> Result<Constraint, Fault> {
 
 /// What follows REFERENCES: `table [(cols)] [MATCH SIMPLE] [ON DELETE
 /// action] [ON UPDATE action] [[NOT] DEFERRABLE] [INITIALLY DEFERRED |
-/// IMMEDIATE]`. The model keeps DEFERRABLE INITIALLY DEFERRED or neither.
+/// IMMEDIATE]`.
 fn references(
     c: &mut Cursor,
     name: Option<String>,
@@ -421,7 +471,7 @@ fn references(
         ref_columns,
         ..ForeignKey::default()
     };
-    let (mut deferrable, mut initially_deferred) = (false, false);
+    let mut deferral = Deferral::default();
     loop {
         if c.eat("MATCH") {
             if !c.eat("SIMPLE") {
@@ -433,14 +483,7 @@ fn references(
             fk.on_delete = action(c)?;
         } else if c.eat_all(&["ON", "UPDATE"]) {
             fk.on_update = action(c)?;
-        } else if c.eat_all(&["NOT", "DEFERRABLE"]) {
-            deferrable = false;
-        } else if c.eat("DEFERRABLE") {
-            deferrable = true;
-        } else if c.eat_all(&["INITIALLY", "DEFERRED"]) {
-            initially_deferred = true;
-        } else if c.eat_all(&["INITIALLY", "IMMEDIATE"]) {
-            initially_deferred = false;
+        } else if deferral.eat(c) {
         } else if c.peek_is("NOT") && is_word(&c.peek_nth(1).token, "VALID") {
             return Err(Fault::NotRecordable(
                 "NOT VALID is not recorded: strata records constraints that hold for every row"
@@ -450,12 +493,7 @@ fn references(
             break;
         }
     }
-    if deferrable && !initially_deferred {
-        return Err(Fault::NotRecordable(
-            "DEFERRABLE INITIALLY IMMEDIATE is not recorded: strata's model keeps a foreign key either not deferrable or DEFERRABLE INITIALLY DEFERRED".into(),
-        ));
-    }
-    fk.deferred = initially_deferred;
+    (fk.deferred, fk.deferrable) = deferral.model()?;
     Ok(fk)
 }
 

@@ -545,7 +545,7 @@ fn create_table(c: &mut Cursor, rec: &mut Recorder) -> Result<(), Fault> {
             if grammar::starts_table_constraint(c) {
                 constraints.push(grammar::table_constraint(c)?);
             } else {
-                let def = grammar::column_def(c)?;
+                let def = grammar::column_def(c, &table.name)?;
                 table.columns.push(def.column);
                 constraints.extend(def.constraints);
             }
@@ -790,7 +790,7 @@ fn alteration(c: &mut Cursor, rec: &mut Recorder, table: &str) -> Result<(), Fau
         }
         c.eat("COLUMN");
         let if_not_exists = c.eat_all(&["IF", "NOT", "EXISTS"]);
-        let def = grammar::column_def(c)?;
+        let def = grammar::column_def(c, table)?;
         if if_not_exists && column_at(rec, table, &def.column.name).is_ok() {
             return Ok(());
         }
@@ -839,6 +839,10 @@ fn alteration(c: &mut Cursor, rec: &mut Recorder, table: &str) -> Result<(), Fau
         }
         return drop_column(rec, table, &name);
     }
+    if c.eat_all(&["ALTER", "CONSTRAINT"]) {
+        let name = c.ident()?;
+        return alter_constraint(c, rec, table, &name);
+    }
     if c.eat("ALTER") {
         c.eat("COLUMN");
         let name = c.ident()?;
@@ -867,30 +871,47 @@ fn alteration(c: &mut Cursor, rec: &mut Recorder, table: &str) -> Result<(), Fau
                     "column {table}.{name} is already an identity column"
                 ));
             }
-            to.identity = Some(grammar::identity(c)?);
+            let (identity, options) = grammar::identity(c)?;
+            to.identity = Some(identity);
+            to.identity_options = alter::identity_options(table, &name, &to.ty, &options, None)?;
         } else if c.eat_all(&["DROP", "IDENTITY"]) {
             let if_exists = c.eat_all(&["IF", "EXISTS"]);
             if from.identity.is_none() && !if_exists {
                 return refuse(format!("column {table}.{name} is not an identity column"));
             }
             to.identity = None;
-        } else if c.eat_all(&["SET", "GENERATED"]) {
+            to.identity_options = None;
+        } else if alter::identity_alteration_next(c) {
+            // SET GENERATED, SET sequence option and RESTART, as many as
+            // are written.
             if from.identity.is_none() {
                 return refuse(format!("column {table}.{name} is not an identity column"));
             }
-            to.identity = Some(if c.eat("ALWAYS") {
-                Identity::Always
-            } else if c.eat_all(&["BY", "DEFAULT"]) {
-                Identity::ByDefault
-            } else {
-                return Err(c.expected("ALWAYS or BY DEFAULT"));
-            });
-        } else if c.peek_is("SET") || c.peek_is("RESTART") {
-            return refuse("an identity column's sequence options (SET INCREMENT, RESTART, ...) are not recorded: strata's model keeps GENERATED ALWAYS / BY DEFAULT AS IDENTITY only");
+            let mut change = alter::SequenceOptions::default();
+            loop {
+                if c.eat_all(&["SET", "GENERATED"]) {
+                    to.identity = Some(if c.eat("ALWAYS") {
+                        Identity::Always
+                    } else if c.eat_all(&["BY", "DEFAULT"]) {
+                        Identity::ByDefault
+                    } else {
+                        return Err(c.expected("ALWAYS or BY DEFAULT"));
+                    });
+                } else if !alter::identity_alteration(c, &mut change)? {
+                    break;
+                }
+            }
+            to.identity_options = alter::identity_options(
+                table,
+                &name,
+                &to.ty,
+                &change,
+                Some(from.identity_options.as_deref()),
+            )?;
         } else {
             let what = c.token_text(c.peek()).to_uppercase();
             return refuse(format!(
-                "ALTER COLUMN ... {what} is not recorded: strata records TYPE, SET / DROP NOT NULL, SET / DROP DEFAULT, ADD GENERATED ... AS IDENTITY, SET GENERATED and DROP IDENTITY"
+                "ALTER COLUMN ... {what} is not recorded: strata records TYPE, SET / DROP NOT NULL, SET / DROP DEFAULT, ADD GENERATED ... AS IDENTITY, SET GENERATED, SET of an identity's sequence option and DROP IDENTITY"
             ));
         }
         if to != from {
@@ -962,6 +983,55 @@ fn drop_constraint(
         }));
     };
     rec.push(op)
+}
+
+/// `ALTER CONSTRAINT name [NOT] DEFERRABLE [INITIALLY ...]` of a foreign
+/// key (PostgreSQL alters no other kind): the key dropped and added again
+/// in its place, deferred as now written.
+fn alter_constraint(
+    c: &mut Cursor,
+    rec: &mut Recorder,
+    table: &str,
+    name: &str,
+) -> Result<(), Fault> {
+    let t = rec.table(table)?;
+    let Some(at) = t
+        .foreign_keys
+        .iter()
+        .position(|k| k.name.as_deref() == Some(name))
+    else {
+        let other = t.uniques.iter().any(|u| u.name.as_deref() == Some(name))
+            || t.checks.iter().any(|k| k.name.as_deref() == Some(name))
+            || t.primary_key
+                .as_ref()
+                .is_some_and(|k| k.name.as_deref() == Some(name));
+        if other {
+            return refuse(format!(
+                "constraint {name} of {table} is not a foreign key: PostgreSQL alters only a foreign key's deferral; drop the constraint and add it again"
+            ));
+        }
+        return Err(Fault::Project(ProjectError::NoSuchObject {
+            kind: "constraint",
+            name: format!("{name} on {table}"),
+        }));
+    };
+    let from = t.foreign_keys[at].clone();
+    let mut to = from.clone();
+    (to.deferred, to.deferrable) = grammar::deferral(c)?;
+    if to == from {
+        return Ok(());
+    }
+    let (table, position) = (t.name.clone(), position(at)?);
+    rec.push(Op::DropForeignKey {
+        table: table.clone(),
+        foreign_key: from,
+        position,
+    })?;
+    rec.push(Op::AddForeignKey {
+        table,
+        foreign_key: to,
+        position,
+    })
 }
 
 /// DROP COLUMN drops the table's indexes and constraints that involve the

@@ -142,7 +142,35 @@ pub fn plan_in(
     for gone in schemas.difference(&left) {
         p.emit(render::drop_schema(gone));
     }
+    // A constraint checked at commit leaves trigger events pending after
+    // the rows a move writes, and PostgreSQL alters no table with events
+    // pending: the move checks every constraint as it goes.
+    let deferred = from.tables.values().any(defers)
+        || p.schema.tables.values().any(defers)
+        || steps.iter().flat_map(|s| &s.ops).any(|op| match op {
+            Op::CreateTable { table } => defers(table),
+            Op::AddForeignKey { foreign_key, .. } => foreign_key.deferred,
+            Op::AddUnique { unique, .. } => unique.deferred,
+            Op::AddPrimaryKey { primary_key, .. } => primary_key.deferred,
+            _ => false,
+        });
+    if deferred && !p.plan.statements.is_empty() {
+        p.plan.statements.insert(
+            0,
+            Statement {
+                sql: "SET CONSTRAINTS ALL IMMEDIATE".to_string(),
+                role: Role::Plain,
+            },
+        );
+    }
     Ok(p.plan)
+}
+
+/// Whether a constraint of `t` is checked at commit (INITIALLY DEFERRED).
+fn defers(t: &Table) -> bool {
+    t.primary_key.as_ref().is_some_and(|k| k.deferred)
+        || t.uniques.iter().any(|u| u.deferred)
+        || t.foreign_keys.iter().any(|f| f.deferred)
 }
 
 struct Planner<'a> {

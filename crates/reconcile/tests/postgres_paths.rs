@@ -13,12 +13,14 @@
 //! tables comes back from the archives, by lineage).
 //!
 //! The ops: tables made (a key `id integer`, plain or an identity column
-//! GENERATED ALWAYS or BY DEFAULT, and 1-3 columns of `text`,
+//! GENERATED ALWAYS or BY DEFAULT, with sequence options or without, and
+//! 1-3 columns of `text`,
 //! `integer`, `bigint`, `numeric(10,2)` or `varchar(20)`, nullable or NOT
 //! NULL with a default), dropped and renamed; columns added, dropped,
 //! renamed (the key's too); indexes on a column made and dropped; named
-//! uniques added and dropped; foreign keys (on a new column, to a table's
-//! key, its own too) added and dropped; columns but the key and foreign
+//! uniques (deferrable or not) added and dropped; foreign keys (on a new
+//! column, to a table's key, its own too; deferrable or not) added and
+//! dropped; columns but the key and foreign
 //! keys' altered: their type changed (`integer`, `bigint` and
 //! `numeric(10,2)` among themselves, `text` and `varchar(20)` between
 //! them: the conversions `USING col::type` takes for every value a row can
@@ -235,15 +237,30 @@ fn key_column() -> Column {
 }
 
 /// The key of a new table: a plain integer, or an identity column
-/// (GENERATED ALWAYS or BY DEFAULT), by `n`.
+/// (GENERATED ALWAYS or BY DEFAULT, with sequence options or without), by
+/// `n`.
 fn key_column_of(n: u32) -> Column {
+    let identity = match n % 3 {
+        1 => Some(Identity::Always),
+        2 => Some(Identity::ByDefault),
+        _ => None,
+    };
     Column {
-        identity: match n % 3 {
-            1 => Some(Identity::Always),
-            2 => Some(Identity::ByDefault),
-            _ => None,
-        },
+        identity,
+        identity_options: identity
+            .filter(|_| (n / 3) % 2 == 1)
+            .map(|_| "INCREMENT BY 5 START WITH 3".to_string()),
         ..key_column()
+    }
+}
+
+/// A constraint's deferral by `n`: (deferred, deferrable), none, DEFERRABLE
+/// or DEFERRABLE INITIALLY DEFERRED.
+fn deferral(n: u32) -> (bool, bool) {
+    match n % 3 {
+        1 => (false, true),
+        2 => (true, false),
+        _ => (false, false),
     }
 }
 
@@ -289,6 +306,7 @@ fn ops_of(c: &Choice, schema: &Schema, names: &mut u32) -> Option<Vec<Op>> {
             } else {
                 key.columns.clone()
             };
+            let (deferred, deferrable) = deferral(c.c / 2);
             Some(vec![
                 Op::AddColumn {
                     table: t.name.clone(),
@@ -302,6 +320,8 @@ fn ops_of(c: &Choice, schema: &Schema, names: &mut u32) -> Option<Vec<Op>> {
                         columns: vec![column],
                         ref_table: parent.name.clone(),
                         ref_columns,
+                        deferred,
+                        deferrable,
                         ..ForeignKey::default()
                     },
                     position: t.foreign_keys.len() as u32,
@@ -555,12 +575,14 @@ fn op_of(c: &Choice, schema: &Schema, names: &mut u32) -> Option<Op> {
                 .collect();
             let column = pick(&unique, c.b)?;
             *names += 1;
+            let (deferred, deferrable) = deferral(c.c);
             Op::AddUnique {
                 table: t.name.clone(),
                 unique: Unique {
                     name: Some(format!("uq_{names}")),
                     columns: vec![column.name.clone()],
-                    ..Unique::default()
+                    deferred,
+                    deferrable,
                 },
                 position: t.uniques.len() as u32,
             }

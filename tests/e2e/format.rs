@@ -3,7 +3,7 @@
 //! dialect's (format 3) and before the model held definitions, identity
 //! columns and primary-key ops (format 4), kept in tests/fixtures/ exactly
 //! as those stratas wrote them, keep verifying with their original hashes
-//! and take new events in their own format; a new ledger is format 5,
+//! and take new events in their own format; a new ledger is format 6,
 //! whose hashes include its dialect.
 
 use std::path::Path;
@@ -369,7 +369,7 @@ fn a_format_4_ledger_takes_new_events_in_its_own_layout() {
 /// that changes (`drop_primary_key`, `add_primary_key`; definitions,
 /// identity columns and index methods are not SQLite's): plan shows it,
 /// and recording it into a format-4 ledger is refused by name, with
-/// nothing appended, where a format-5 ledger takes it.
+/// nothing appended, where a new ledger (format 6) takes it.
 #[test]
 fn a_format_4_ledger_refuses_by_name_what_came_in_5() {
     let rekey = |env: &Env| {
@@ -397,22 +397,22 @@ fn a_format_4_ledger_refuses_by_name_what_came_in_5() {
     let fresh = Env::init();
     let desired = rekey(&fresh);
     fresh.ok(&["record", "-m", "rekey", "--desired", &desired]);
-    assert_eq!(fresh.json(&["verify"])["format_version"], 5);
+    assert_eq!(fresh.json(&["verify"])["format_version"], 6);
 }
 
 #[test]
-fn a_new_ledger_is_format_5_and_hashes_its_dialect() {
+fn a_new_ledger_is_format_6_and_hashes_its_dialect() {
     let env = Env::new();
     env.ok(&["init", "--dialect", "sqlite"]);
     let verified = env.json(&["verify"]);
-    assert_eq!(verified["format_version"], 5);
+    assert_eq!(verified["format_version"], 6);
     assert_eq!(verified["dialect"], "sqlite");
     let init = Env::new();
     let made = init.json(&["init"]);
     assert_eq!(made["dialect"], "sqlite");
-    assert_eq!(made["format_version"], 5);
+    assert_eq!(made["format_version"], 6);
     // The format-3 fixture's first event, recorded again with the same time
-    // and author, is the same change and another event under format 5: its
+    // and author, is the same change and another event under format 6: its
     // hash differs.
     let sql = include_str!("../fixtures/ledger-format-3/tables.sql");
     let file = env.file("tables.sql", sql);

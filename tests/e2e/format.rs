@@ -1,9 +1,10 @@
 //! The ledger's format versions and its dialect: ledgers written before
 //! dialects were recorded (format 2), before table options were the
-//! dialect's (format 3) and before the model held definitions, identity
-//! columns and primary-key ops (format 4), kept in tests/fixtures/ exactly
+//! dialect's (format 3), before the model held definitions, identity
+//! columns and primary-key ops (format 4) and before it held identity
+//! options and deferrable keys (format 5), kept in tests/fixtures/ exactly
 //! as those stratas wrote them, keep verifying with their original hashes
-//! and take new events in their own format; a new ledger is format 5,
+//! and take new events in their own format; a new ledger is format 6,
 //! whose hashes include its dialect.
 
 use std::path::Path;
@@ -369,7 +370,7 @@ fn a_format_4_ledger_takes_new_events_in_its_own_layout() {
 /// that changes (`drop_primary_key`, `add_primary_key`; definitions,
 /// identity columns and index methods are not SQLite's): plan shows it,
 /// and recording it into a format-4 ledger is refused by name, with
-/// nothing appended, where a format-5 ledger takes it.
+/// nothing appended, where a new ledger (format 6) takes it.
 #[test]
 fn a_format_4_ledger_refuses_by_name_what_came_in_5() {
     let rekey = |env: &Env| {
@@ -397,22 +398,255 @@ fn a_format_4_ledger_refuses_by_name_what_came_in_5() {
     let fresh = Env::init();
     let desired = rekey(&fresh);
     fresh.ok(&["record", "-m", "rekey", "--desired", &desired]);
-    assert_eq!(fresh.json(&["verify"])["format_version"], 5);
+    assert_eq!(fresh.json(&["verify"])["format_version"], 6);
+}
+
+/// The format-5 fixtures (tests/fixtures/ledger-format-5/README.md), as
+/// the last strata of format 5 wrote them: a SQLite ledger with table
+/// options, the primary-key ops, a foreign key DEFERRABLE INITIALLY
+/// DEFERRED, a revert, a baseline, a rebased event and a tag; and a
+/// PostgreSQL ledger with a sequence, identity columns, an index with an
+/// included column and a deferred foreign key.
+fn with_format_5_ledger() -> Env {
+    with_fixture("ledger-format-5")
+}
+
+fn with_format_5_postgres_ledger() -> Env {
+    with_fixture("ledger-format-5/postgres")
 }
 
 #[test]
-fn a_new_ledger_is_format_5_and_hashes_its_dialect() {
+fn a_format_5_ledger_verifies_with_its_original_hashes() {
+    let env = with_format_5_ledger();
+    let verified = env.json(&["verify", "--deep"]);
+    assert_eq!(verified["ok"], true);
+    assert_eq!(verified["format_version"], 5);
+    assert_eq!(verified["dialect"], "sqlite");
+    assert_eq!(verified["events"], 8);
+    assert_eq!(
+        verified["head"]["hash"],
+        "f7e1f3dd4ab16a73d4c2beb93f1f545c182d198243642af736294fae54ddea6a"
+    );
+    // Every event, hash, fingerprint, link and origin as that strata wrote
+    // and printed them, compared without any normalising: the fields
+    // format 6 added (a column's `identity_options`, a key's or unique
+    // constraint's `deferred` and `deferrable`, a foreign key's
+    // `deferrable`) are printed only when set, which nothing of a format-5
+    // ledger is.
+    let log = env.json(&["log"]);
+    assert_eq!(log, fixture_json("ledger-format-5", "log.json"));
+    let schema = env.json(&["schema"]);
+    assert_eq!(schema, fixture_json("ledger-format-5", "schema.json"));
+    assert_eq!(
+        schema["tables"]["counters"]["options"],
+        serde_json::json!(["autoincrement", "strict"])
+    );
+    let deferred = &schema["tables"]["links"]["foreign_keys"][0];
+    assert_eq!(deferred["deferred"], true);
+    assert!(deferred.get("deferrable").is_none(), "{deferred}");
+    // The event rebase re-recorded keeps where it was before the rebase.
+    let events = env.events();
+    assert_eq!(events.len(), 8);
+    let rebased = &events[6];
+    assert_eq!(rebased["message"], "counter steps");
+    assert_eq!(
+        rebased["origin"],
+        serde_json::json!({
+            "seq": 6,
+            "hash": "053b7058729201c84ce001877573acd5596c0a667c0c61bf1e851f435245f399",
+            "message": "onto main",
+        })
+    );
+    env.ok(&["log"])
+        .says("rebased from event 6 (053b70587292): onto main");
+    // The ops format 5 added read back, and project: kv is keyed by k
+    // until event 2, by k and v from there.
+    assert_eq!(
+        events[1]["ops"],
+        serde_json::json!([
+            {"drop_primary_key": {"table": "kv", "primary_key": {"name": null, "columns": ["k"]}}},
+            {"add_primary_key": {"table": "kv", "primary_key": {"name": "kv_pkey", "columns": ["k", "v"]}}},
+        ])
+    );
+    let at_1 = env.json(&["schema", "--at", "1"]);
+    assert_eq!(
+        at_1["tables"]["kv"]["primary_key"],
+        serde_json::json!({"name": null, "columns": ["k"]})
+    );
+    env.ok(&["schema", "--at", "v1"])
+        .says("CONSTRAINT \"kv_pkey\" PRIMARY KEY (\"k\", \"v\")")
+        .says("DEFERRABLE INITIALLY DEFERRED")
+        .says("WITHOUT ROWID, STRICT");
+    // The PostgreSQL ledger: format 5's definitions, identity columns and
+    // included columns, as that strata showed them.
+    let pg = with_format_5_postgres_ledger();
+    let verified = pg.json(&["verify", "--deep"]);
+    assert_eq!(verified["ok"], true);
+    assert_eq!(verified["format_version"], 5);
+    assert_eq!(verified["dialect"], "postgres");
+    assert_eq!(verified["events"], 3);
+    assert_eq!(
+        verified["head"]["hash"],
+        "aa26e5c5c5f7a96e4b2eaaa82a7d6eb90d6cdfb367b8c3b6165d1d45950f12d3"
+    );
+    assert_eq!(
+        pg.json(&["log"]),
+        fixture_json("ledger-format-5/postgres", "log.json")
+    );
+    assert_eq!(
+        pg.json(&["schema"]),
+        fixture_json("ledger-format-5/postgres", "schema.json")
+    );
+    pg.ok(&["schema", "--at", "v1"])
+        .says("CREATE SEQUENCE ticket_no START 100")
+        .says("id integer GENERATED BY DEFAULT AS IDENTITY NOT NULL")
+        .says("INCLUDE (author_id)")
+        .says("REFERENCES authors (id) DEFERRABLE INITIALLY DEFERRED");
+}
+
+#[test]
+fn a_format_5_ledger_takes_new_events_in_its_own_layout() {
+    let env = with_format_5_ledger();
+    env.ok(&["--quiet", "apply", "--db", "app.db"]);
+    // The ops of format 5's own, derived from a desired schema: kv is
+    // keyed by k again.
+    let head = env.ok(&["schema"]).stdout;
+    let key = "CONSTRAINT \"kv_pkey\" PRIMARY KEY (\"k\", \"v\")";
+    assert!(head.contains(key), "{head}");
+    let desired = env.file("desired.sql", &head.replace(key, "PRIMARY KEY (\"k\")"));
+    env.ok(&[
+        "record",
+        "-m",
+        "kv keyed by k",
+        "--author",
+        "a",
+        "--desired",
+        desired.to_str().expect("utf-8"),
+    ]);
+    env.ok(&[
+        "record",
+        "-m",
+        "more tables",
+        "--author",
+        "a",
+        "--sql",
+        "CREATE TABLE kv2 (k TEXT PRIMARY KEY, v ANY) STRICT, WITHOUT ROWID; \
+         CREATE TABLE refs (id INTEGER PRIMARY KEY AUTOINCREMENT, counter INTEGER, \
+           CONSTRAINT refs_counter UNIQUE (counter), \
+           CONSTRAINT refs_counter_fk FOREIGN KEY (counter) REFERENCES counters (id) DEFERRABLE INITIALLY DEFERRED); \
+         DROP TABLE flags;",
+    ]);
+    let verified = env.json(&["verify", "--deep"]);
+    assert_eq!(verified["format_version"], 5);
+    assert_eq!(verified["events"], 10);
+    // The old events are untouched; the new ones link to the old head.
+    let log = env.json(&["log"]);
+    let log = log.as_array().expect("array");
+    assert_eq!(
+        Value::Array(log[2..].to_vec()),
+        fixture_json("ledger-format-5", "log.json")
+    );
+    assert_eq!(log[1]["prev"], log[2]["hash"]);
+    assert_eq!(log[0]["prev"], log[1]["hash"]);
+    assert_eq!(
+        log[1]["ops"],
+        serde_json::json!([
+            {"drop_primary_key": {"table": "kv", "primary_key": {"name": "kv_pkey", "columns": ["k", "v"]}}},
+            {"add_primary_key": {"table": "kv", "primary_key": {"name": null, "columns": ["k"]}}},
+        ])
+    );
+    let schema = env.json(&["schema"]);
+    assert_eq!(
+        schema["tables"]["kv"]["primary_key"],
+        serde_json::json!({"name": null, "columns": ["k"]})
+    );
+    assert_eq!(
+        schema["tables"]["kv2"]["options"],
+        serde_json::json!(["strict", "without_rowid"])
+    );
+    let refs = &schema["tables"]["refs"];
+    assert_eq!(refs["options"], serde_json::json!(["autoincrement"]));
+    assert_eq!(
+        refs["uniques"],
+        serde_json::json!([{"name": "refs_counter", "columns": ["counter"]}])
+    );
+    assert_eq!(refs["foreign_keys"][0]["deferred"], true);
+    // The database moves forward, back through the rebased event, the
+    // baseline, the revert and the primary-key ops, and forward again.
+    env.ok(&["apply", "--db", "app.db"])
+        .says("is now at event 10");
+    env.ok(&["apply", "--db", "app.db", "--to", "1"])
+        .says("is now at event 1");
+    env.ok(&["apply", "--db", "app.db"])
+        .says("is now at event 10");
+    env.ok(&["verify", "--db", "app.db"]);
+}
+
+/// What format 6 added (a column's identity options, a deferrable
+/// primary key or unique constraint, a foreign key DEFERRABLE INITIALLY
+/// IMMEDIATE) is PostgreSQL's, and neither SQL reader records it yet
+/// (SQLite has none of it), so it reaches a ledger as events written out:
+/// a text form. The PostgreSQL fixture's text form imports as a format-5
+/// ledger hash for hash; given any of those fields, it is refused by name,
+/// by `verify --text` and by `import`, which makes no ledger.
+#[test]
+fn a_format_5_ledger_refuses_by_name_what_came_in_6() {
+    let env = with_format_5_postgres_ledger();
+    env.ok(&["export", "text"]);
+    env.ok(&["--ledger", "copy", "import", "text"]);
+    let copy = env.json(&["--ledger", "copy", "verify", "--deep"]);
+    assert_eq!(copy["format_version"], 5);
+    assert_eq!(copy["dialect"], "postgres");
+    assert_eq!(
+        env.json(&["--ledger", "copy", "log"]),
+        fixture_json("ledger-format-5/postgres", "log.json")
+    );
+    let event_1 = std::fs::read_to_string(env.path().join("text/000001.json")).expect("read");
+    for (from, to, refused) in [
+        (
+            "\"identity\": \"by_default\"",
+            "\"identity\": \"by_default\", \"identity_options\": \"START WITH 100\"",
+            "column authors.id has identity options",
+        ),
+        (
+            "\"name\": \"authors_pkey\",",
+            "\"name\": \"authors_pkey\", \"deferrable\": true,",
+            "the primary key of table authors is deferrable",
+        ),
+        (
+            "\"name\": \"authors_name_key\",",
+            "\"name\": \"authors_name_key\", \"deferred\": true,",
+            "unique constraint authors_name_key of table authors is deferrable",
+        ),
+        (
+            "\"deferred\": true",
+            "\"deferred\": false, \"deferrable\": true",
+            "foreign key books_author_fkey of table books is DEFERRABLE INITIALLY IMMEDIATE",
+        ),
+    ] {
+        assert_eq!(event_1.matches(from).count(), 1, "{from}");
+        env.file("text/000001.json", &event_1.replace(from, to));
+        let message = format!("{refused}, which format versions 2 to 5 cannot hold");
+        env.fails(&["verify", "--text", "text"], 3).says(&message);
+        env.fails(&["--ledger", "other", "import", "text"], 3)
+            .says(&message);
+        assert!(!env.path().join("other").exists());
+    }
+}
+
+#[test]
+fn a_new_ledger_is_format_6_and_hashes_its_dialect() {
     let env = Env::new();
     env.ok(&["init", "--dialect", "sqlite"]);
     let verified = env.json(&["verify"]);
-    assert_eq!(verified["format_version"], 5);
+    assert_eq!(verified["format_version"], 6);
     assert_eq!(verified["dialect"], "sqlite");
     let init = Env::new();
     let made = init.json(&["init"]);
     assert_eq!(made["dialect"], "sqlite");
-    assert_eq!(made["format_version"], 5);
+    assert_eq!(made["format_version"], 6);
     // The format-3 fixture's first event, recorded again with the same time
-    // and author, is the same change and another event under format 5: its
+    // and author, is the same change and another event under format 6: its
     // hash differs.
     let sql = include_str!("../fixtures/ledger-format-3/tables.sql");
     let file = env.file("tables.sql", sql);

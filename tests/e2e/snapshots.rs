@@ -145,7 +145,7 @@ fn init() {
     {
       "dialect": "sqlite",
       "events": 0,
-      "format_version": 5,
+      "format_version": 6,
       "ledger": "other"
     }
     "#);
@@ -172,8 +172,8 @@ fn record() {
     exit 0
     {
       "seq": 4,
-      "hash": "11360dea10dc826753c7c755304c901f95bf485b9d9f025e6443657570e36491",
-      "prev": "ab811d1e0bdc2019c952ef498815b125492eeff773064678c3c4c441eef28487",
+      "hash": "db595aa817c1a0de7a5b4b81e04f0efd458e15a3d1e9de7b749f65a50f3e2034",
+      "prev": "2e571c5d404f3c4f84a205da1912b4bf34957593de27fbfa0131f16d6f25b634",
       "at": "2099-02-01T00:00:00Z",
       "author": "tester",
       "message": "add city",
@@ -194,7 +194,7 @@ fn record() {
           }
         }
       ],
-      "fingerprint": "ec409c12c09535f138e18466483ca95e3f2f6435445f5d897724868550f62f4d"
+      "fingerprint": "b965acbf5a349027c4ae133e9152771711a36ba94f6d28874a9dde52ce562642"
     }
     "#);
     insta::assert_snapshot!(run(&env, &["-v", "record", "-m", "add city", "--timestamp", at, "--dry-run", "--sql", sql]), @r#"
@@ -204,14 +204,14 @@ fn record() {
     "#);
     insta::assert_snapshot!(run(&env, &["record", "-m", "add city", "--timestamp", at, "--sql", sql]), @"
     exit 0
-    recorded event 4 (11360dea10dc): add city
+    recorded event 4 (db595aa817c1): add city
     ");
     insta::assert_snapshot!(json(&env, &["record", "-m", "drop city", "--timestamp", "2099-02-02T00:00:00Z", "--sql", "ALTER TABLE users DROP COLUMN city"]), @r#"
     exit 0
     {
       "seq": 5,
-      "hash": "39b5cf87a489cc97ee8cd0f01e7377982238ae32f99e3d801e2f376847fe5d05",
-      "prev": "11360dea10dc826753c7c755304c901f95bf485b9d9f025e6443657570e36491",
+      "hash": "651f9fcbba727d143354c08bba857d51afcae390d41217ce98199c66bf3ff9a0",
+      "prev": "db595aa817c1a0de7a5b4b81e04f0efd458e15a3d1e9de7b749f65a50f3e2034",
       "at": "2099-02-02T00:00:00Z",
       "author": "tester",
       "message": "drop city",
@@ -232,7 +232,7 @@ fn record() {
           }
         }
       ],
-      "fingerprint": "56d01a6c1c588b9566bd9f9eaec4d24bfec15b551d61c6ab460f8ea5e477aced"
+      "fingerprint": "f461452130be96726ba7fc708a768f2581dd33901c2b495be47d567acb74434e"
     }
     --- stderr
     warning: this drops column users.city; apply keeps its data in the database's archive, and a revert brings it back [drop]
@@ -243,7 +243,7 @@ fn record() {
     );
     insta::assert_snapshot!(run(&env, &["record", "-m", "from a file", "--timestamp", "2099-02-03T00:00:00Z", "change.sql"]), @"
     exit 0
-    recorded event 6 (dbbcfb954c05): from a file
+    recorded event 6 (8f30661b94a8): from a file
     ");
 }
 
@@ -337,29 +337,29 @@ fn log() {
     let env = seeded();
     insta::assert_snapshot!(run(&env, &["log"]), @r#"
     exit 0
-    event 3  ab811d1e0bdc  2099-01-03T00:00:00Z  tester  change
+    event 3  2e571c5d404f  2099-01-03T00:00:00Z  tester  change
         create orders
           create table orders
           create index orders_by_user on orders (user_id)
 
-    event 2  31a8ac39af15  2099-01-02T00:00:00Z  tester  change
+    event 2  ad66faeb9340  2099-01-02T00:00:00Z  tester  change
         add age
           add column users.age: "age" integer
 
-    event 1  95536f4b8fa8  2099-01-01T00:00:00Z  tester  change
+    event 1  e837a61c452f  2099-01-01T00:00:00Z  tester  change
         create users
           create table users
     "#);
     insta::assert_snapshot!(run(&env, &["log", "--limit", "1"]), @"
     exit 0
-    event 3  ab811d1e0bdc  2099-01-03T00:00:00Z  tester  change
+    event 3  2e571c5d404f  2099-01-03T00:00:00Z  tester  change
         create orders
           create table orders
           create index orders_by_user on orders (user_id)
     ");
     insta::assert_snapshot!(run(&env, &["log", "--table", "orders"]), @"
     exit 0
-    event 3  ab811d1e0bdc  2099-01-03T00:00:00Z  tester  change
+    event 3  2e571c5d404f  2099-01-03T00:00:00Z  tester  change
         create orders
           create table orders
           create index orders_by_user on orders (user_id)
@@ -369,8 +369,8 @@ fn log() {
     [
     {
       "seq": 3,
-      "hash": "ab811d1e0bdc2019c952ef498815b125492eeff773064678c3c4c441eef28487",
-      "prev": "31a8ac39af1514db0177adc6a31090c6288db58790c156ca0a16a59661ff1ebf",
+      "hash": "2e571c5d404f3c4f84a205da1912b4bf34957593de27fbfa0131f16d6f25b634",
+      "prev": "ad66faeb934090e5c40e68864b3ff2ed7a818d002c939e64e64973366c937515",
       "at": "2099-01-03T00:00:00Z",
       "author": "tester",
       "message": "create orders",
@@ -453,7 +453,7 @@ fn log() {
           }
         }
       ],
-      "fingerprint": "56d01a6c1c588b9566bd9f9eaec4d24bfec15b551d61c6ab460f8ea5e477aced"
+      "fingerprint": "f461452130be96726ba7fc708a768f2581dd33901c2b495be47d567acb74434e"
     }
     ]
     "#);
@@ -479,12 +479,12 @@ fn show() {
     insta::assert_snapshot!(run(&env, &["show"]), @r#"
     exit 0
     event 4
-    hash        c29c1f766dad191d2790b6f6206e9bb3d5484665bccdb3393c33ece849a06dd6
-    prev        ab811d1e0bdc2019c952ef498815b125492eeff773064678c3c4c441eef28487
+    hash        6584ae4325b35740dfadcb9318ab4af9e6763fe4a9e9bc56e7997831d41c7047
+    prev        2e571c5d404f3c4f84a205da1912b4bf34957593de27fbfa0131f16d6f25b634
     at          2099-01-04T00:00:00Z
     author      tester
     kind        change
-    fingerprint eaa07e2745113b030d05e55f0fda7bad2944fed8f9d6bb07b89b9ddb5286d29f
+    fingerprint a471715dd17b5162d432b15ce184b043d2752de6e948ddbf407ac190837672c1
 
         retype age
 
@@ -495,12 +495,12 @@ fn show() {
     insta::assert_snapshot!(run(&env, &["show", "1"]), @r#"
     exit 0
     event 1
-    hash        95536f4b8fa8fb713322e9a8cf8cccafa02da5e523893d7374a00203d2838e57
+    hash        e837a61c452f5e727b36a12e089702400ae9e418f3d71bfa7ff3fc10d099a949
     prev        0000000000000000000000000000000000000000000000000000000000000000
     at          2099-01-01T00:00:00Z
     author      tester
     kind        change
-    fingerprint ef45d3d96200295ea6e845aba5fd00f18ef499cf0e91e7665ca35a9dcf6a517b
+    fingerprint ba0f044e0b08d5494bdff9d2fc7b535e4d944318881222079ca2952f30f7b578
 
         create users
 
@@ -516,8 +516,8 @@ fn show() {
     exit 0
     {
       "seq": 2,
-      "hash": "31a8ac39af1514db0177adc6a31090c6288db58790c156ca0a16a59661ff1ebf",
-      "prev": "95536f4b8fa8fb713322e9a8cf8cccafa02da5e523893d7374a00203d2838e57",
+      "hash": "ad66faeb934090e5c40e68864b3ff2ed7a818d002c939e64e64973366c937515",
+      "prev": "e837a61c452f5e727b36a12e089702400ae9e418f3d71bfa7ff3fc10d099a949",
       "at": "2099-01-02T00:00:00Z",
       "author": "tester",
       "message": "add age",
@@ -538,7 +538,7 @@ fn show() {
           }
         }
       ],
-      "fingerprint": "df289e02fb64945baf87e8ff17a637e668a788aca854780585db9b33c17bb144"
+      "fingerprint": "9e62eb7ff1c53a26c2ae7a5a237a9068c410ad943e6f965712c070d37c2b720c"
     }
     "#);
     // A bad point, an event that is not there, point 0, an unknown tag.
@@ -820,14 +820,14 @@ fn blame() {
     insta::assert_snapshot!(run(&env, &["blame", "users"]), @r#"
     exit 0
     table users at event 6 (head): 4 columns, 2 other objects
-    1  95536f4b8fa8  tester  2099-01-01T00:00:00Z  create users  table users
-    1  95536f4b8fa8  tester  2099-01-01T00:00:00Z  create users  column id integer
-    1  95536f4b8fa8  tester  2099-01-01T00:00:00Z  create users  column name text NOT NULL
-    1  95536f4b8fa8  tester  2099-01-01T00:00:00Z  create users  column mail text
-    4  4279c797926b  tester  2099-01-04T00:00:00Z  rename email    renamed email -> mail
-    6  baaa02984a5f  tester  2099-01-06T00:00:00Z  age back      column age integer
-    1  95536f4b8fa8  tester  2099-01-01T00:00:00Z  create users  PRIMARY KEY ("id")
-    1  95536f4b8fa8  tester  2099-01-01T00:00:00Z  create users  UNIQUE ("mail")
+    1  e837a61c452f  tester  2099-01-01T00:00:00Z  create users  table users
+    1  e837a61c452f  tester  2099-01-01T00:00:00Z  create users  column id integer
+    1  e837a61c452f  tester  2099-01-01T00:00:00Z  create users  column name text NOT NULL
+    1  e837a61c452f  tester  2099-01-01T00:00:00Z  create users  column mail text
+    4  793df3c4075e  tester  2099-01-04T00:00:00Z  rename email    renamed email -> mail
+    6  616f6bb422b2  tester  2099-01-06T00:00:00Z  age back      column age integer
+    1  e837a61c452f  tester  2099-01-01T00:00:00Z  create users  PRIMARY KEY ("id")
+    1  e837a61c452f  tester  2099-01-01T00:00:00Z  create users  UNIQUE ("mail")
     "#);
     insta::assert_snapshot!(json(&env, &["blame", "orders"]), @r#"
     exit 0
@@ -840,7 +840,7 @@ fn blame() {
           "event": {
             "at": "2099-01-03T00:00:00Z",
             "author": "tester",
-            "hash": "ab811d1e0bdc2019c952ef498815b125492eeff773064678c3c4c441eef28487",
+            "hash": "2e571c5d404f3c4f84a205da1912b4bf34957593de27fbfa0131f16d6f25b634",
             "kind": "change",
             "message": "create orders",
             "seq": 3
@@ -854,7 +854,7 @@ fn blame() {
           "event": {
             "at": "2099-01-03T00:00:00Z",
             "author": "tester",
-            "hash": "ab811d1e0bdc2019c952ef498815b125492eeff773064678c3c4c441eef28487",
+            "hash": "2e571c5d404f3c4f84a205da1912b4bf34957593de27fbfa0131f16d6f25b634",
             "kind": "change",
             "message": "create orders",
             "seq": 3
@@ -868,7 +868,7 @@ fn blame() {
           "event": {
             "at": "2099-01-03T00:00:00Z",
             "author": "tester",
-            "hash": "ab811d1e0bdc2019c952ef498815b125492eeff773064678c3c4c441eef28487",
+            "hash": "2e571c5d404f3c4f84a205da1912b4bf34957593de27fbfa0131f16d6f25b634",
             "kind": "change",
             "message": "create orders",
             "seq": 3
@@ -882,7 +882,7 @@ fn blame() {
           "event": {
             "at": "2099-01-03T00:00:00Z",
             "author": "tester",
-            "hash": "ab811d1e0bdc2019c952ef498815b125492eeff773064678c3c4c441eef28487",
+            "hash": "2e571c5d404f3c4f84a205da1912b4bf34957593de27fbfa0131f16d6f25b634",
             "kind": "change",
             "message": "create orders",
             "seq": 3
@@ -896,7 +896,7 @@ fn blame() {
           "event": {
             "at": "2099-01-03T00:00:00Z",
             "author": "tester",
-            "hash": "ab811d1e0bdc2019c952ef498815b125492eeff773064678c3c4c441eef28487",
+            "hash": "2e571c5d404f3c4f84a205da1912b4bf34957593de27fbfa0131f16d6f25b634",
             "kind": "change",
             "message": "create orders",
             "seq": 3
@@ -910,7 +910,7 @@ fn blame() {
           "event": {
             "at": "2099-01-03T00:00:00Z",
             "author": "tester",
-            "hash": "ab811d1e0bdc2019c952ef498815b125492eeff773064678c3c4c441eef28487",
+            "hash": "2e571c5d404f3c4f84a205da1912b4bf34957593de27fbfa0131f16d6f25b634",
             "kind": "change",
             "message": "create orders",
             "seq": 3
@@ -924,7 +924,7 @@ fn blame() {
           "event": {
             "at": "2099-01-03T00:00:00Z",
             "author": "tester",
-            "hash": "ab811d1e0bdc2019c952ef498815b125492eeff773064678c3c4c441eef28487",
+            "hash": "2e571c5d404f3c4f84a205da1912b4bf34957593de27fbfa0131f16d6f25b634",
             "kind": "change",
             "message": "create orders",
             "seq": 3
@@ -940,11 +940,11 @@ fn blame() {
     insta::assert_snapshot!(run(&env, &["blame", "users.mail"]), @"
     exit 0
     column users.mail at event 6 (head): mail text
-    1  95536f4b8fa8  tester  2099-01-01T00:00:00Z  create users  made it what it is
-    4  4279c797926b  tester  2099-01-04T00:00:00Z  rename email  renamed email -> mail
+    1  e837a61c452f  tester  2099-01-01T00:00:00Z  create users  made it what it is
+    4  793df3c4075e  tester  2099-01-04T00:00:00Z  rename email  renamed email -> mail
     history (2 events):
-      1  95536f4b8fa8  tester  2099-01-01T00:00:00Z  create users  create table users
-      4  4279c797926b  tester  2099-01-04T00:00:00Z  rename email  rename column users.email to mail
+      1  e837a61c452f  tester  2099-01-01T00:00:00Z  create users  create table users
+      4  793df3c4075e  tester  2099-01-04T00:00:00Z  rename email  rename column users.email to mail
     ");
     insta::assert_snapshot!(json(&env, &["blame", "users.age"]), @r#"
     exit 0
@@ -955,7 +955,7 @@ fn blame() {
       "event": {
         "at": "2099-01-06T00:00:00Z",
         "author": "tester",
-        "hash": "baaa02984a5fb7a9f8ae576b56df9fa36618a7d88386c9db327f03b3e431c93a",
+        "hash": "616f6bb422b21ce77f2181a02f2af0d08c74b62481559f991017770ab1499161",
         "kind": "revert",
         "message": "age back",
         "seq": 6
@@ -966,7 +966,7 @@ fn blame() {
           "event": {
             "at": "2099-01-02T00:00:00Z",
             "author": "tester",
-            "hash": "31a8ac39af1514db0177adc6a31090c6288db58790c156ca0a16a59661ff1ebf",
+            "hash": "ad66faeb934090e5c40e68864b3ff2ed7a818d002c939e64e64973366c937515",
             "kind": "change",
             "message": "add age",
             "seq": 2
@@ -979,7 +979,7 @@ fn blame() {
           "event": {
             "at": "2099-01-05T00:00:00Z",
             "author": "tester",
-            "hash": "1992d2825794f01aad40a871c6a4657e4c1eb83fa82cb662ff524941cf8aeb5b",
+            "hash": "2cb903df92aac845532c0b1db85bb9d337f7fe664ea1be78757254998d51195c",
             "kind": "change",
             "message": "drop age",
             "seq": 5
@@ -992,7 +992,7 @@ fn blame() {
           "event": {
             "at": "2099-01-06T00:00:00Z",
             "author": "tester",
-            "hash": "baaa02984a5fb7a9f8ae576b56df9fa36618a7d88386c9db327f03b3e431c93a",
+            "hash": "616f6bb422b21ce77f2181a02f2af0d08c74b62481559f991017770ab1499161",
             "kind": "revert",
             "message": "age back",
             "seq": 6
@@ -1008,12 +1008,12 @@ fn blame() {
     "#);
     insta::assert_snapshot!(run(&env, &["blame", "users", "--at", "1", "-q"]), @r#"
     exit 0
-    1  95536f4b8fa8  tester  2099-01-01T00:00:00Z  create users  table users
-    1  95536f4b8fa8  tester  2099-01-01T00:00:00Z  create users  column id integer
-    1  95536f4b8fa8  tester  2099-01-01T00:00:00Z  create users  column name text NOT NULL
-    1  95536f4b8fa8  tester  2099-01-01T00:00:00Z  create users  column email text
-    1  95536f4b8fa8  tester  2099-01-01T00:00:00Z  create users  PRIMARY KEY ("id")
-    1  95536f4b8fa8  tester  2099-01-01T00:00:00Z  create users  UNIQUE ("email")
+    1  e837a61c452f  tester  2099-01-01T00:00:00Z  create users  table users
+    1  e837a61c452f  tester  2099-01-01T00:00:00Z  create users  column id integer
+    1  e837a61c452f  tester  2099-01-01T00:00:00Z  create users  column name text NOT NULL
+    1  e837a61c452f  tester  2099-01-01T00:00:00Z  create users  column email text
+    1  e837a61c452f  tester  2099-01-01T00:00:00Z  create users  PRIMARY KEY ("id")
+    1  e837a61c452f  tester  2099-01-01T00:00:00Z  create users  UNIQUE ("email")
     "#);
     insta::assert_snapshot!(run(&env, &["blame", "user"]), @"
     exit 1
@@ -1149,7 +1149,7 @@ fn tag() {
     let env = seeded();
     insta::assert_snapshot!(run(&env, &["tag", "v1", "2"]), @"
     exit 0
-    tagged point 2 as v1 (event 4, 5729daf3867c)
+    tagged point 2 as v1 (event 4, cce8162b3dad)
     --- stderr
     warning: the clock ([now]) is behind head's time (2099-01-03T00:00:00Z): event 4 takes head's time, as times never decrease along the ledger
     ");
@@ -1157,8 +1157,8 @@ fn tag() {
     exit 0
     {
       "seq": 5,
-      "hash": "48573698e4a2481ecefae112b2870bf86adfe8de28028a70279a9b054d2d2741",
-      "prev": "5729daf3867c2290185d02749565f7ffa36ca1b88cde9f3d1794fccc60150357",
+      "hash": "4eb083237af512ceb96946572b3facfcbd19610017d492016335363d8daf31ae",
+      "prev": "cce8162b3dad8ccb37b2c8301c8d0fdd9dee7e593f02e952a360a09fc044b975",
       "at": "2099-01-03T00:00:00Z",
       "author": "tester",
       "message": "the release",
@@ -1168,22 +1168,22 @@ fn tag() {
         "name": "v2",
         "target": 4
       },
-      "fingerprint": "56d01a6c1c588b9566bd9f9eaec4d24bfec15b551d61c6ab460f8ea5e477aced"
+      "fingerprint": "f461452130be96726ba7fc708a768f2581dd33901c2b495be47d567acb74434e"
     }
     --- stderr
     warning: the clock ([now]) is behind head's time (2099-01-03T00:00:00Z): event 5 takes head's time, as times never decrease along the ledger
     "#);
     insta::assert_snapshot!(run(&env, &["log", "--limit", "3"]), @"
     exit 0
-    event 5  48573698e4a2  2099-01-03T00:00:00Z  tester  tag
+    event 5  4eb083237af5  2099-01-03T00:00:00Z  tester  tag
         the release
         tag v2 names point 4
 
-    event 4  5729daf3867c  2099-01-03T00:00:00Z  tester  tag  (tag: v2)
+    event 4  cce8162b3dad  2099-01-03T00:00:00Z  tester  tag  (tag: v2)
         tag v1
         tag v1 names point 2
 
-    event 3  ab811d1e0bdc  2099-01-03T00:00:00Z  tester  change
+    event 3  2e571c5d404f  2099-01-03T00:00:00Z  tester  change
         create orders
           create table orders
           create index orders_by_user on orders (user_id)
@@ -1226,11 +1226,11 @@ fn verify() {
     let env = applied();
     insta::assert_snapshot!(run(&env, &["verify"]), @"
     exit 0
-    ok: 3 events, 0 tags, head event 3 ab811d1e0bdc2019c952ef498815b125492eeff773064678c3c4c441eef28487
+    ok: 3 events, 0 tags, head event 3 2e571c5d404f3c4f84a205da1912b4bf34957593de27fbfa0131f16d6f25b634
     ");
     insta::assert_snapshot!(run(&env, &["verify", "--deep"]), @"
     exit 0
-    ok: 3 events, 0 tags, head event 3 ab811d1e0bdc2019c952ef498815b125492eeff773064678c3c4c441eef28487; every schema re-projected, 0 snapshots checked
+    ok: 3 events, 0 tags, head event 3 2e571c5d404f3c4f84a205da1912b4bf34957593de27fbfa0131f16d6f25b634; every schema re-projected, 0 snapshots checked
     ");
     insta::assert_snapshot!(json(&env, &["verify", "--deep", "--db", "app.db"]), @r#"
     exit 0
@@ -1239,9 +1239,9 @@ fn verify() {
       "deep": true,
       "dialect": "sqlite",
       "events": 3,
-      "format_version": 5,
+      "format_version": 6,
       "head": {
-        "hash": "ab811d1e0bdc2019c952ef498815b125492eeff773064678c3c4c441eef28487",
+        "hash": "2e571c5d404f3c4f84a205da1912b4bf34957593de27fbfa0131f16d6f25b634",
         "seq": 3
       },
       "ok": true,
@@ -1251,14 +1251,14 @@ fn verify() {
     "#);
     insta::assert_snapshot!(run(&env, &["verify", "--db", "app.db"]), @"
     exit 0
-    ok: 3 events, 0 tags, head event 3 ab811d1e0bdc2019c952ef498815b125492eeff773064678c3c4c441eef28487
+    ok: 3 events, 0 tags, head event 3 2e571c5d404f3c4f84a205da1912b4bf34957593de27fbfa0131f16d6f25b634
     ok: app.db is at event 3, which is in the chain
     ");
     // A head other than the one expected: an integrity failure.
     insta::assert_snapshot!(run(&env, &["verify", "--expect-head", "deadbeef"]), @"
     exit 3
     --- stderr
-    error: head is event 3 (ab811d1e0bdc), not deadbeef: events may have been lost from the end or added
+    error: head is event 3 (2e571c5d404f), not deadbeef: events may have been lost from the end or added
     help: compare with `strata log`; restore the ledger from a copy you trust
     ");
     insta::assert_snapshot!(json(&env, &["verify", "--expect-head", "deadbeef"]), @r#"
@@ -1267,12 +1267,12 @@ fn verify() {
       "deep": false,
       "ok": false,
       "problem": {
-        "reason": "head is event 3 (ab811d1e0bdc), not deadbeef",
+        "reason": "head is event 3 (2e571c5d404f), not deadbeef",
         "seq": null
       }
     }
     --- stderr
-    error: head is event 3 (ab811d1e0bdc), not deadbeef: events may have been lost from the end or added
+    error: head is event 3 (2e571c5d404f), not deadbeef: events may have been lost from the end or added
     help: compare with `strata log`; restore the ledger from a copy you trust
     "#);
     insta::assert_snapshot!(run(&Env::new(), &["verify"]), @"
@@ -1302,9 +1302,9 @@ fn text_form() {
       "dialect": "sqlite",
       "dir": "text",
       "events": 4,
-      "format_version": 5,
+      "format_version": 6,
       "head": {
-        "hash": "d0dfbb2d02a0c98a4d815b3282abdce00127d11b8eb0aaff354901e48ed17771",
+        "hash": "ed28bbe84811fdb22ef8f726cfb9c43e9c3ce293e07a57783c1264ffff8ee681",
         "seq": 4
       },
       "text_version": 2,
@@ -1317,8 +1317,8 @@ fn text_form() {
         @r#"
     {
       "seq": 4,
-      "hash": "d0dfbb2d02a0c98a4d815b3282abdce00127d11b8eb0aaff354901e48ed17771",
-      "prev": "ab811d1e0bdc2019c952ef498815b125492eeff773064678c3c4c441eef28487",
+      "hash": "ed28bbe84811fdb22ef8f726cfb9c43e9c3ce293e07a57783c1264ffff8ee681",
+      "prev": "2e571c5d404f3c4f84a205da1912b4bf34957593de27fbfa0131f16d6f25b634",
       "at": "2099-01-03T00:00:00Z",
       "author": "tester",
       "message": "tag v1",
@@ -1328,13 +1328,13 @@ fn text_form() {
           "target": 3
         }
       },
-      "fingerprint": "56d01a6c1c588b9566bd9f9eaec4d24bfec15b551d61c6ab460f8ea5e477aced"
+      "fingerprint": "f461452130be96726ba7fc708a768f2581dd33901c2b495be47d567acb74434e"
     }
     "#
     );
     insta::assert_snapshot!(run(&env, &["verify", "--text", "text"]), @"
     exit 0
-    ok: text: 4 events, 1 tag, head event 4 d0dfbb2d02a0c98a4d815b3282abdce00127d11b8eb0aaff354901e48ed17771
+    ok: text: 4 events, 1 tag, head event 4 ed28bbe84811fdb22ef8f726cfb9c43e9c3ce293e07a57783c1264ffff8ee681
     ");
     insta::assert_snapshot!(json(&env, &["verify", "--text", "text", "--deep"]), @r#"
     exit 0
@@ -1343,9 +1343,9 @@ fn text_form() {
       "dialect": "sqlite",
       "dir": "text",
       "events": 4,
-      "format_version": 5,
+      "format_version": 6,
       "head": {
-        "hash": "d0dfbb2d02a0c98a4d815b3282abdce00127d11b8eb0aaff354901e48ed17771",
+        "hash": "ed28bbe84811fdb22ef8f726cfb9c43e9c3ce293e07a57783c1264ffff8ee681",
         "seq": 4
       },
       "ok": true,
@@ -1355,12 +1355,12 @@ fn text_form() {
     "#);
     insta::assert_snapshot!(run(&env, &["--ledger", "copy", "import", "text"]), @"
     exit 0
-    created a format-5 sqlite ledger in copy
-    imported 4 events from text; head is event 4 d0dfbb2d02a0c98a4d815b3282abdce00127d11b8eb0aaff354901e48ed17771
+    created a format-6 sqlite ledger in copy
+    imported 4 events from text; head is event 4 ed28bbe84811fdb22ef8f726cfb9c43e9c3ce293e07a57783c1264ffff8ee681
     ");
     insta::assert_snapshot!(run(&env, &["--ledger", "copy", "import", "text"]), @"
     exit 0
-    nothing to import: the ledger holds all 4 events of text; head is event 4 d0dfbb2d02a0c98a4d815b3282abdce00127d11b8eb0aaff354901e48ed17771
+    nothing to import: the ledger holds all 4 events of text; head is event 4 ed28bbe84811fdb22ef8f726cfb9c43e9c3ce293e07a57783c1264ffff8ee681
     ");
     insta::assert_snapshot!(json(&env, &["--ledger", "copy2", "import", "text"]), @r#"
     exit 0
@@ -1369,9 +1369,9 @@ fn text_form() {
       "dialect": "sqlite",
       "dir": "text",
       "events": 4,
-      "format_version": 5,
+      "format_version": 6,
       "head": {
-        "hash": "d0dfbb2d02a0c98a4d815b3282abdce00127d11b8eb0aaff354901e48ed17771",
+        "hash": "ed28bbe84811fdb22ef8f726cfb9c43e9c3ce293e07a57783c1264ffff8ee681",
         "seq": 4
       },
       "imported": 4,
@@ -1400,13 +1400,13 @@ fn text_form() {
     insta::assert_snapshot!(run(&env, &["--ledger", "copy", "import", "text"]), @"
     exit 3
     --- stderr
-    error: the ledger and text part at event 5: the ledger's has hash 918be1f3f95ee6a3d85dd6e9b0131b50be04c35b55332cae7b21aa1cf4e8cb3d, text's has a4be4896a52d05e45044c80a498fbaa8f4bc9b9f0c237ad7ac7c4987706ba913
+    error: the ledger and text part at event 5: the ledger's has hash ceecdbe0186d5ade52a8fc12018e168b5dbfe14e5b2c86eb51d929984ac1ccfd, text's has c60bd793bfef2277bc98e5d3958b3640d7951d42f5f805f435b53d0af275ef27
     help: the two histories diverged there: `strata rebase text -m MESSAGE` re-records the ledger's own events after the folder's; or keep one, or export this ledger to another folder
     ");
     insta::assert_snapshot!(run(&env, &["--ledger", "copy", "export", "text"]), @"
     exit 3
     --- stderr
-    error: text/000005.json does not hold the ledger's event 5 (918be1f3f95ee6a3d85dd6e9b0131b50be04c35b55332cae7b21aa1cf4e8cb3d): it holds one with hash a4be4896a52d05e45044c80a498fbaa8f4bc9b9f0c237ad7ac7c4987706ba913
+    error: text/000005.json does not hold the ledger's event 5 (ceecdbe0186d5ade52a8fc12018e168b5dbfe14e5b2c86eb51d929984ac1ccfd): it holds one with hash c60bd793bfef2277bc98e5d3958b3640d7951d42f5f805f435b53d0af275ef27
     help: import the folder first (it may hold another history), or export to another folder
     ");
     // A tampered file.
@@ -1416,7 +1416,7 @@ fn text_form() {
     insta::assert_snapshot!(run(&env, &["verify", "--text", "text"]), @"
     exit 3
     --- stderr
-    error: the text form is broken: text/000002.json: it records hash 31a8ac39af1514db0177adc6a31090c6288db58790c156ca0a16a59661ff1ebf, but what it holds hashes to 4806e4c15d5d3adcfad428f3e239a910dc23ba6e2b71ab28e8a222a88a46b10c: it was changed
+    error: the text form is broken: text/000002.json: it records hash ad66faeb934090e5c40e68864b3ff2ed7a818d002c939e64e64973366c937515, but what it holds hashes to 9d21b911fd81ffcc81208c1930425e8e3991cb4cae75f38ac2dbd3e91f5a57a6: it was changed
     help: the files before it are intact; restore the folder from a copy you trust (git checkout), or export it again from a ledger that verifies
     ");
     insta::assert_snapshot!(json(&env, &["verify", "--text", "text"]), @r#"
@@ -1426,11 +1426,11 @@ fn text_form() {
       "ok": false,
       "problem": {
         "file": "text/000002.json",
-        "reason": "it records hash 31a8ac39af1514db0177adc6a31090c6288db58790c156ca0a16a59661ff1ebf, but what it holds hashes to 4806e4c15d5d3adcfad428f3e239a910dc23ba6e2b71ab28e8a222a88a46b10c: it was changed"
+        "reason": "it records hash ad66faeb934090e5c40e68864b3ff2ed7a818d002c939e64e64973366c937515, but what it holds hashes to 9d21b911fd81ffcc81208c1930425e8e3991cb4cae75f38ac2dbd3e91f5a57a6: it was changed"
       }
     }
     --- stderr
-    error: the text form is broken: text/000002.json: it records hash 31a8ac39af1514db0177adc6a31090c6288db58790c156ca0a16a59661ff1ebf, but what it holds hashes to 4806e4c15d5d3adcfad428f3e239a910dc23ba6e2b71ab28e8a222a88a46b10c: it was changed
+    error: the text form is broken: text/000002.json: it records hash ad66faeb934090e5c40e68864b3ff2ed7a818d002c939e64e64973366c937515, but what it holds hashes to 9d21b911fd81ffcc81208c1930425e8e3991cb4cae75f38ac2dbd3e91f5a57a6: it was changed
     help: the files before it are intact; restore the folder from a copy you trust (git checkout), or export it again from a ledger that verifies
     "#);
     std::fs::remove_file(&path).expect("rm");
@@ -1474,17 +1474,17 @@ fn rebase() {
       "exported": 1,
       "fork": 3,
       "head": {
-        "hash": "8fa016763616f62b8b65344931054cb5e1660581400ff40e145d0b4e7e507dab",
+        "hash": "6ed958eb95b204d191b7665efafad1404b5e07deefb3d40749647a9222a36dee",
         "seq": 5
       },
-      "kept": "ours/store.before-rebase-144eaf59ea91",
+      "kept": "ours/store.before-rebase-a8e58bc68748",
       "ledger": "ours",
       "moved": [
         {
           "from": 4,
-          "from_hash": "144eaf59ea9148ad2b246200c5a47896b3e75138268ef67c312e3fbe186afbac",
+          "from_hash": "a8e58bc687484810a1596487d51546960ef94cdfadffa1d26ae6e8733cec96c0",
           "to": 5,
-          "to_hash": "8fa016763616f62b8b65344931054cb5e1660581400ff40e145d0b4e7e507dab"
+          "to_hash": "6ed958eb95b204d191b7665efafad1404b5e07deefb3d40749647a9222a36dee"
         }
       ],
       "outcome": "rebased",
@@ -1493,9 +1493,9 @@ fn rebase() {
     "#);
     insta::assert_snapshot!(run(&env, &["--ledger", "ours", "log", "-n", "1"]), @r#"
     exit 0
-    event 5  8fa016763616  2099-01-05T00:00:00Z  tester  change
+    event 5  6ed958eb95b2  2099-01-05T00:00:00Z  tester  change
         add city
-        rebased from event 4 (144eaf59ea91): onto main
+        rebased from event 4 (a8e58bc68748): onto main
           add column users.city: "city" text
     "#);
     insta::assert_snapshot!(run(&env, &["--ledger", "ours", "rebase", "text", "-m", "again"]), @"
@@ -1515,7 +1515,7 @@ fn status() {
     let env = applied();
     insta::assert_snapshot!(run(&env, &["status", "--db", "app.db"]), @"
     exit 0
-    app.db is at event 3 (ab811d1e0bdc)
+    app.db is at event 3 (2e571c5d404f)
     head is event 3; 0 pending
     no drift
     ");
@@ -1527,7 +1527,7 @@ fn status() {
     );
     insta::assert_snapshot!(run(&env, &["status", "--db", "app.db"]), @"
     exit 0
-    app.db is at event 3 (ab811d1e0bdc)
+    app.db is at event 3 (2e571c5d404f)
     head is event 4; 1 pending
       event 4 change: add note
     no drift
@@ -1538,7 +1538,7 @@ fn status() {
       "applied": true,
       "db": "app.db",
       "drift": [],
-      "hash": "ab811d1e0bdc2019c952ef498815b125492eeff773064678c3c4c441eef28487",
+      "hash": "2e571c5d404f3c4f84a205da1912b4bf34957593de27fbfa0131f16d6f25b634",
       "head": 4,
       "pending": [
         {
@@ -1576,7 +1576,7 @@ fn drift_is_exit_4() {
         .expect("drift");
     insta::assert_snapshot!(run(&env, &["status", "--db", "app.db"]), @r#"
     exit 4
-    app.db is at event 3 (ab811d1e0bdc)
+    app.db is at event 3 (2e571c5d404f)
     head is event 3; 0 pending
     drift: table users: column sneaky is not in the ledger ("sneaky" text)
     drift: index users_by_name: not in the ledger
@@ -1593,7 +1593,7 @@ fn drift_is_exit_4() {
         "table users: column sneaky is not in the ledger (\"sneaky\" text)",
         "index users_by_name: not in the ledger"
       ],
-      "hash": "ab811d1e0bdc2019c952ef498815b125492eeff773064678c3c4c441eef28487",
+      "hash": "2e571c5d404f3c4f84a205da1912b4bf34957593de27fbfa0131f16d6f25b634",
       "head": 3,
       "pending": [],
       "rebased": null,
@@ -1613,7 +1613,7 @@ fn drift_is_exit_4() {
     "#);
     insta::assert_snapshot!(run(&env, &["verify", "--db", "app.db"]), @"
     exit 0
-    ok: 3 events, 0 tags, head event 3 ab811d1e0bdc2019c952ef498815b125492eeff773064678c3c4c441eef28487
+    ok: 3 events, 0 tags, head event 3 2e571c5d404f3c4f84a205da1912b4bf34957593de27fbfa0131f16d6f25b634
     ok: app.db is at event 3, which is in the chain
     ");
 }
@@ -1636,19 +1636,19 @@ fn a_database_of_another_ledger_is_exit_3() {
     insta::assert_snapshot!(run(&env, &["--ledger", "other", "status", "--db", "app.db"]), @"
     exit 3
     --- stderr
-    error: app.db was reconciled by another ledger (id 95536f4b8fa8), not other (id 7ddbd4b5705f)
+    error: app.db was reconciled by another ledger (id e837a61c452f), not other (id 2375bdd12cc2)
     help: give the --ledger it belongs to
     ");
     insta::assert_snapshot!(json(&env, &["--ledger", "other", "apply", "--db", "app.db"]), @"
     exit 3
     --- stderr
-    error: app.db was reconciled by another ledger (id 95536f4b8fa8), not other (id 7ddbd4b5705f)
+    error: app.db was reconciled by another ledger (id e837a61c452f), not other (id 2375bdd12cc2)
     help: give the --ledger it belongs to
     ");
     insta::assert_snapshot!(run(&env, &["--ledger", "other", "archive", "list", "--db", "app.db"]), @"
     exit 3
     --- stderr
-    error: app.db was reconciled by another ledger (id 95536f4b8fa8), not other (id 7ddbd4b5705f)
+    error: app.db was reconciled by another ledger (id e837a61c452f), not other (id 2375bdd12cc2)
     help: give the --ledger it belongs to
     ");
 }
@@ -1660,7 +1660,7 @@ fn check() {
     let env = applied();
     insta::assert_snapshot!(run(&env, &["check", "--db", "app.db"]), @"
     exit 0
-    app.db is at event 3 (ab811d1e0bdc)
+    app.db is at event 3 (2e571c5d404f)
     checked against event 3 (head): 0 pending
     no drift
     ok: app.db is at event 3 (head)
@@ -1671,7 +1671,7 @@ fn check() {
       "applied": true,
       "db": "app.db",
       "drift": [],
-      "hash": "ab811d1e0bdc2019c952ef498815b125492eeff773064678c3c4c441eef28487",
+      "hash": "2e571c5d404f3c4f84a205da1912b4bf34957593de27fbfa0131f16d6f25b634",
       "head": 3,
       "pending": [],
       "rebased": false,
@@ -1688,7 +1688,7 @@ fn check() {
     );
     insta::assert_snapshot!(run(&env, &["check", "--db", "app.db"]), @"
     exit 5
-    app.db is at event 3 (ab811d1e0bdc)
+    app.db is at event 3 (2e571c5d404f)
     checked against event 4 (head): 1 pending
       event 4 change: add note
     no drift
@@ -1702,7 +1702,7 @@ fn check() {
       "applied": true,
       "db": "app.db",
       "drift": [],
-      "hash": "ab811d1e0bdc2019c952ef498815b125492eeff773064678c3c4c441eef28487",
+      "hash": "2e571c5d404f3c4f84a205da1912b4bf34957593de27fbfa0131f16d6f25b634",
       "head": 4,
       "pending": [
         {
@@ -1722,14 +1722,14 @@ fn check() {
     "#);
     insta::assert_snapshot!(run(&env, &["check", "--db", "app.db", "--to", "3"]), @"
     exit 0
-    app.db is at event 3 (ab811d1e0bdc)
+    app.db is at event 3 (2e571c5d404f)
     checked against event 3: 0 pending
     no drift
     ok: app.db is at event 3
     ");
     insta::assert_snapshot!(run(&env, &["check", "--db", "app.db", "--to", "2"]), @"
     exit 3
-    app.db is at event 3 (ab811d1e0bdc)
+    app.db is at event 3 (2e571c5d404f)
     checked against event 2: it is past that point
     no drift
     --- stderr
@@ -1742,7 +1742,7 @@ fn check() {
       "applied": true,
       "db": "app.db",
       "drift": [],
-      "hash": "ab811d1e0bdc2019c952ef498815b125492eeff773064678c3c4c441eef28487",
+      "hash": "2e571c5d404f3c4f84a205da1912b4bf34957593de27fbfa0131f16d6f25b634",
       "head": 4,
       "pending": [],
       "rebased": false,
@@ -1759,7 +1759,7 @@ fn check() {
         .expect("drift");
     insta::assert_snapshot!(run(&env, &["check", "--db", "app.db"]), @r#"
     exit 4
-    app.db is at event 3 (ab811d1e0bdc)
+    app.db is at event 3 (2e571c5d404f)
     checked against event 4 (head): 1 pending
       event 4 change: add note
     drift: table users: column sneaky is not in the ledger ("sneaky" text)
@@ -1775,7 +1775,7 @@ fn check() {
       "drift": [
         "table users: column sneaky is not in the ledger (\"sneaky\" text)"
       ],
-      "hash": "ab811d1e0bdc2019c952ef498815b125492eeff773064678c3c4c441eef28487",
+      "hash": "2e571c5d404f3c4f84a205da1912b4bf34957593de27fbfa0131f16d6f25b634",
       "head": 4,
       "pending": [
         {
@@ -2001,7 +2001,7 @@ fn checkout() {
     "#);
     insta::assert_snapshot!(run(&env, &["status", "--db", "one.db"]), @"
     exit 0
-    one.db is at event 1 (95536f4b8fa8)
+    one.db is at event 1 (e837a61c452f)
     head is event 3; 2 pending
       event 2 change: add age
       event 3 change: create orders
@@ -2040,8 +2040,8 @@ fn revert() {
     exit 0
     {
       "seq": 5,
-      "hash": "929f9e994361dadd07458f0c47eeebfacc65bf1c6db22177a3a8b907833e5813",
-      "prev": "027f0fe1a4d7a2d9d492233077c4e4d93c5ea4c875ecd79db248e116bad9cfbb",
+      "hash": "029d709128f706caecbec9969c6b910b21f5d77d100f9bc9efaa4240c64a94c7",
+      "prev": "e0a1207e78bfb56d56ec1ef93573a5dca74c086c5e432bd6f102510ee39b4f9c",
       "at": "2099-01-05T00:00:00Z",
       "author": "tester",
       "message": "undo",
@@ -2065,12 +2065,12 @@ fn revert() {
       "reverts": [
         4
       ],
-      "fingerprint": "56d01a6c1c588b9566bd9f9eaec4d24bfec15b551d61c6ab460f8ea5e477aced"
+      "fingerprint": "f461452130be96726ba7fc708a768f2581dd33901c2b495be47d567acb74434e"
     }
     "#);
     insta::assert_snapshot!(run(&env, &["revert", "head", "-m", "undo", "--timestamp", at]), @"
     exit 0
-    recorded revert event 5 (929f9e994361) undoing event 4: undo
+    recorded revert event 5 (029d709128f7) undoing event 4: undo
     ");
     insta::assert_snapshot!(run(&env, &["apply", "--db", "app.db"]), @r#"
     exit 0
@@ -2081,8 +2081,8 @@ fn revert() {
     exit 0
     {
       "seq": 6,
-      "hash": "1db7abb94062d91f1dc1bb26e2ffd1542eab8e9a880c58df8ccd07050ca63dd8",
-      "prev": "929f9e994361dadd07458f0c47eeebfacc65bf1c6db22177a3a8b907833e5813",
+      "hash": "3566f67ab58fb61ed89912a04f07067433d9071ccd04a1e0310977d8046815d4",
+      "prev": "029d709128f706caecbec9969c6b910b21f5d77d100f9bc9efaa4240c64a94c7",
       "at": "2099-01-06T00:00:00Z",
       "author": "tester",
       "message": "back to 2",
@@ -2198,7 +2198,7 @@ fn revert() {
         4,
         5
       ],
-      "fingerprint": "df289e02fb64945baf87e8ff17a637e668a788aca854780585db9b33c17bb144"
+      "fingerprint": "9e62eb7ff1c53a26c2ae7a5a237a9068c410ad943e6f965712c070d37c2b720c"
     }
     "#);
     insta::assert_snapshot!(run(&env, &["apply", "--db", "app.db"]), @r#"
@@ -2279,7 +2279,7 @@ fn baseline() {
     exit 0
     {
       "seq": 1,
-      "hash": "b46c2fb6495a1878b9ccf1c9da14f6f829d64cbd3a9debfade3c5653d5372969",
+      "hash": "ce79e8f355008871c64276dbbf7cfdd6d7d71ae04224a0eade0f3d4f83967854",
       "prev": "0000000000000000000000000000000000000000000000000000000000000000",
       "at": "2099-01-01T00:00:00Z",
       "author": "tester",
@@ -2348,22 +2348,22 @@ fn baseline() {
         },
         "triggers": {}
       },
-      "fingerprint": "683e9755af12b88d47bd27b909fb02d7267e3d7b6a847f764a51ca868845a33f"
+      "fingerprint": "297bad55d5d909cc892d3c2aebf74f7b41649be933cad20c331531eca441c8d0"
     }
     "#);
     insta::assert_snapshot!(run(&env, &["baseline", "--db", "legacy.db", "-m", "adopt", "--timestamp", at]), @"
     exit 0
-    recorded baseline event 1 (b46c2fb6495a): 1 table, 3 objects from legacy.db; it is marked at event 1
+    recorded baseline event 1 (ce79e8f35500): 1 table, 3 objects from legacy.db; it is marked at event 1
     ");
     insta::assert_snapshot!(run(&env, &["show", "1"]), @r#"
     exit 0
     event 1
-    hash        b46c2fb6495a1878b9ccf1c9da14f6f829d64cbd3a9debfade3c5653d5372969
+    hash        ce79e8f355008871c64276dbbf7cfdd6d7d71ae04224a0eade0f3d4f83967854
     prev        0000000000000000000000000000000000000000000000000000000000000000
     at          2099-01-01T00:00:00Z
     author      tester
     kind        baseline
-    fingerprint 683e9755af12b88d47bd27b909fb02d7267e3d7b6a847f764a51ca868845a33f
+    fingerprint 297bad55d5d909cc892d3c2aebf74f7b41649be933cad20c331531eca441c8d0
 
         adopt
 
@@ -2377,7 +2377,7 @@ fn baseline() {
     "#);
     insta::assert_snapshot!(run(&env, &["status", "--db", "legacy.db"]), @"
     exit 0
-    legacy.db is at event 1 (b46c2fb6495a)
+    legacy.db is at event 1 (ce79e8f35500)
     head is event 1; 0 pending
     no drift
     ");
@@ -2400,8 +2400,8 @@ fn baseline() {
       "db": "other.db",
       "event": {
         "seq": 2,
-        "hash": "9e1ff751111d6abadedc19c76c53646ec4746f8bf09e47cdee6f67c4f2954d03",
-        "prev": "b46c2fb6495a1878b9ccf1c9da14f6f829d64cbd3a9debfade3c5653d5372969",
+        "hash": "57d75d2be4f90556c2a6ef5570c88096fe1eb714c2253974105ba6693a2c1547",
+        "prev": "ce79e8f355008871c64276dbbf7cfdd6d7d71ae04224a0eade0f3d4f83967854",
         "at": "2099-01-02T00:00:00Z",
         "author": "tester",
         "message": "adopt",
@@ -2432,7 +2432,7 @@ fn baseline() {
           "views": {},
           "triggers": {}
         },
-        "fingerprint": "d7d2e2265c4868543e496e8fcfa31dc25c8a3e135c9701bc3ed20246e09c0fb7"
+        "fingerprint": "0c3e72155d5f0ee0e63afb57677eec95f78b4be8afcbe8fec78459160a31db5a"
       }
     }
     "#);
@@ -2454,7 +2454,7 @@ fn baseline() {
     insta::assert_snapshot!(run(&fresh, &["baseline", "--db", "legacy.db", "-m", "adopt", "--timestamp", at]), @"
     exit 3
     --- stderr
-    error: legacy.db is already reconciled by another ledger (id b46c2fb6495a)
+    error: legacy.db is already reconciled by another ledger (id ce79e8f35500)
     help: give the --ledger it belongs to
     ");
 }
@@ -2590,7 +2590,7 @@ fn plan() {
     "#);
     insta::assert_snapshot!(run(&env, &["record", "-m", "sync", "--timestamp", "2099-02-01T00:00:00Z", "--desired", "desired.sql"]), @"
     exit 0
-    recorded event 4 (31cf1df443b0): sync
+    recorded event 4 (c0bb5a0142d6): sync
     ");
     // Nothing to change; bad desired SQL; no file.
     insta::assert_snapshot!(run(&env, &["plan", "--desired", "desired.sql"]), @r#"
@@ -2729,8 +2729,8 @@ fn import_sql() {
     "#);
     insta::assert_snapshot!(run(&env, &["import-sql", "--timestamp", at, "migrations"]), @"
     exit 0
-    recorded event 1 (92efffcba728): V1__users.sql
-    recorded event 2 (d4e6989d02ca): V2__email.sql
+    recorded event 1 (22c9d8849731): V1__users.sql
+    recorded event 2 (04b0f8ed23a9): V2__email.sql
     ");
     insta::assert_snapshot!(json(&env, &["import-sql", "--timestamp", "2099-01-02T00:00:00Z", "migrations"]), @r#"
     exit 0
@@ -2738,12 +2738,12 @@ fn import_sql() {
     "#);
     insta::assert_snapshot!(run(&env, &["log"]), @r#"
     exit 0
-    event 2  d4e6989d02ca  2099-01-01T00:00:00Z  tester  change
+    event 2  04b0f8ed23a9  2099-01-01T00:00:00Z  tester  change
         V2__email.sql
           add column users.email: "email" text
           data step: UPDATE users SET email = ''
 
-    event 1  92efffcba728  2099-01-01T00:00:00Z  tester  change
+    event 1  22c9d8849731  2099-01-01T00:00:00Z  tester  change
         V1__users.sql
           create table users
     "#);
@@ -3019,11 +3019,11 @@ fn a_closed_stdout_ends_a_command_quietly() {
     strata checkout --db copy.db: exit 0
     head is event 6
     exit 0
-    app.db is at event 6 (931d17b3da34)
+    app.db is at event 6 (bd810a856f6b)
     head is event 6; 0 pending
     no drift
     exit 0
-    copy.db is at event 6 (931d17b3da34)
+    copy.db is at event 6 (bd810a856f6b)
     head is event 6; 0 pending
     no drift
     ");
@@ -3229,20 +3229,20 @@ fn a_closed_stdout_ends_every_other_command_quietly() {
     strata --json schema --at 2: exit 0
     head is event 7
     exit 0
-    event 7  3f81c8cd74c9  2099-01-07T00:00:00Z  tester  baseline
+    event 7  245a4548d5ae  2099-01-07T00:00:00Z  tester  baseline
         adopt
         baseline: 1 table, 0 indexes, 0 views, 0 triggers
 
-    event 6  7ca3c295f616  2099-01-06T00:00:00Z  tester  change
+    event 6  a78c2cfb3f15  2099-01-06T00:00:00Z  tester  change
         V4__note.sql
           add column orders.note: "note" text
 
-    event 5  966334864d93  2099-01-05T00:00:00Z  tester  revert
+    event 5  b44b6e3e536c  2099-01-05T00:00:00Z  tester  revert
         undo note
         reverts event 4
           drop column users.note (was "note" text, column 5)
 
-    event 4  e67772ab8c8a  2099-01-04T00:00:00Z  tester  change
+    event 4  5a54890c98c7  2099-01-04T00:00:00Z  tester  change
         add note
           add column users.note: "note" text
     "#);
@@ -3304,15 +3304,15 @@ fn a_closed_stdout_does_not_stop_an_import() {
     insta::assert_snapshot!(out, @r#"
     strata import-sql --timestamp 2099-01-01T00:00:00Z migrations: exit 0
     exit 0
-    event 3  bcdd6d639af2  2099-01-01T00:00:00Z  tester  change
+    event 3  3c8b88355f57  2099-01-01T00:00:00Z  tester  change
         V3__email.sql
           add column users.email: "email" text
 
-    event 2  206513f6be21  2099-01-01T00:00:00Z  tester  change
+    event 2  7588a9cba09b  2099-01-01T00:00:00Z  tester  change
         V2__name.sql
           add column users.name: "name" text
 
-    event 1  e10d521737da  2099-01-01T00:00:00Z  tester  change
+    event 1  1e9b5eee5724  2099-01-01T00:00:00Z  tester  change
         V1__users.sql
           create table users
     "#);

@@ -422,7 +422,7 @@ fn a_format_2_ledger_travels_with_its_own_hashes() {
     let three = Env::init();
     three
         .fails(&["import", &env.path().join("text").to_string_lossy()], 1)
-        .says("is the text form of a format-2 sqlite ledger, and the ledger is format 5 sqlite");
+        .says("is the text form of a format-2 sqlite ledger, and the ledger is format 6 sqlite");
 }
 
 fn copy_tree(from: &Path, to: &Path) {

@@ -502,7 +502,11 @@ mod tests {
         version: 4,
         dialect: Dialect::Sqlite,
     };
-    const V5: Format = Format::new(Dialect::Sqlite);
+    const V5: Format = Format {
+        version: 5,
+        dialect: Dialect::Sqlite,
+    };
+    const V6: Format = Format::new(Dialect::Sqlite);
 
     /// The kept fingerprint and bytes are the full ones.
     fn assert_same(f: &mut Fingerprints, format: Format, schema: &Schema) {
@@ -595,7 +599,7 @@ mod tests {
             f.fingerprint(&schema).unwrap().to_string(),
             "5bace1d296d8bae249393b76a25fb72d79447d11a74152f57fd2946e60f282f5"
         );
-        for format in [V2, V3, V4, V5] {
+        for format in [V2, V3, V4, V5, V6] {
             assert_same(
                 &mut Fingerprints::new(format, &schema).unwrap(),
                 format,
@@ -656,7 +660,7 @@ mod tests {
         /// fingerprint and bytes are the full ones, in every layout.
         #[test]
         fn any_ops_keep_up((start, ops) in arb::arb_ops(40), split in any::<u64>()) {
-            for format in [V4, V3, V2] {
+            for format in [V5, V4, V3, V2] {
                 let mut schema = Schema::default();
                 let mut f = Fingerprints::new(format, &schema).unwrap();
                 let mut rng = Rng(split);

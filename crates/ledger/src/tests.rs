@@ -251,7 +251,7 @@ fn a_ledger_of_another_format_version_is_refused() {
     );
     assert!(e
         .to_string()
-        .contains("format version 1, but this strata reads versions 2 to 5"));
+        .contains("format version 1, but this strata reads versions 2 to 6"));
 }
 
 #[test]

@@ -1457,7 +1457,7 @@ pub(crate) mod tests {
         let bytes = render_header(Format::new(Dialect::Sqlite));
         assert_eq!(
             String::from_utf8(bytes.clone()).unwrap(),
-            "{\n  \"text_version\": 2,\n  \"format_version\": 5,\n  \"dialect\": \"sqlite\"\n}\n"
+            "{\n  \"text_version\": 2,\n  \"format_version\": 6,\n  \"dialect\": \"sqlite\"\n}\n"
         );
         let path = Path::new(HEADER_FILE);
         assert_eq!(

@@ -676,3 +676,53 @@ fn init_records_the_dialect_and_refuses_one_it_does_not_know() {
     other.fails(&["init", "--dialect", "oracle"], 2);
     assert!(!other.path().join("ledger-data").exists());
 }
+
+#[test]
+fn recording_what_came_in_6_on_a_format_5_postgres_ledger_is_refused() {
+    let env = with_format_5_postgres_ledger();
+    let cluster = strata_postgres::cluster::Cluster::start().expect("a PostgreSQL cluster");
+    let dev = cluster.database("dev").expect("a development database");
+    let head = env.json(&["verify"])["events"].clone();
+    let record = |sql: &str| {
+        let args = [
+            "--dev-db",
+            dev.as_str(),
+            "record",
+            "-m",
+            "new",
+            "--sql",
+            sql,
+        ];
+        let out = env.command(&args).output().expect("run strata");
+        env.finish(&args, out)
+    };
+    for (sql, refused) in [
+        (
+            "ALTER TABLE books ADD CONSTRAINT books_title_key UNIQUE (title) DEFERRABLE",
+            "unique constraint books_title_key of table books is deferrable",
+        ),
+        (
+            "ALTER TABLE authors ALTER COLUMN id SET INCREMENT BY 5",
+            "column authors.id has identity options",
+        ),
+        (
+            "ALTER TABLE books ALTER CONSTRAINT books_author_fkey DEFERRABLE INITIALLY IMMEDIATE",
+            "foreign key books_author_fkey of table books is DEFERRABLE INITIALLY IMMEDIATE",
+        ),
+    ] {
+        let run = record(sql);
+        assert_ne!(run.code, 0, "{sql}: {}", run.stdout);
+        assert!(
+            run.stderr.contains(&format!(
+                "{refused}, which format versions 2 to 5 cannot hold"
+            )),
+            "{sql}: {}",
+            run.stderr
+        );
+    }
+    assert_eq!(env.json(&["verify"])["events"], head, "nothing appended");
+    // What format 5 holds is still recorded there.
+    let run = record("ALTER TABLE books ADD CONSTRAINT books_title_key UNIQUE (title)");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(env.json(&["verify"])["format_version"], 5);
+}

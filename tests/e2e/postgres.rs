@@ -2019,7 +2019,7 @@ fn a_table_whose_serial_owns_its_sequence_is_dropped_and_brought_back() {
     let pg = Pg::new();
     let db = pg.database("serial");
     // Made by hand with serial: PostgreSQL makes the sequence owned by the
-    // column (OWNED BY), which strata's model does not hold.
+    // column (OWNED BY), and drops it with the column or the table.
     pg.client(&db)
         .batch_execute(
             "CREATE TABLE note (id serial PRIMARY KEY, body text); \
@@ -2254,4 +2254,89 @@ fn rows_told_apart_only_by_what_was_dropped_get_their_own_values_back() {
     pg.ok(&["apply", "--db", &db]);
     pg.ok(&["status", "--db", &db]);
     assert_eq!(rows(&mut c), before, "each row has its own value again");
+}
+
+#[test]
+fn serial_columns_own_their_sequences_as_postgresql_makes_them() {
+    let pg = Pg::new();
+    let hand = pg.database("by_hand");
+    let db = pg.database("by_strata");
+    // Each change run by hand on one database and recorded and applied on
+    // the other: the two catalogs stay the same, sequences owned, renamed
+    // with their columns and dropped with them as PostgreSQL does.
+    let steps = [
+        "CREATE TABLE note (id serial PRIMARY KEY, body text);
+         CREATE TABLE tag (id bigserial, note integer, label text);
+         CREATE SEQUENCE label_no START 10 OWNED BY tag.label",
+        "ALTER TABLE note RENAME TO notes; ALTER TABLE tag RENAME COLUMN id TO tag_id",
+        "ALTER SEQUENCE label_no OWNED BY notes.body",
+        "ALTER TABLE tag DROP COLUMN tag_id; DROP TABLE notes",
+        "CREATE TABLE note (id serial)",
+    ];
+    let mut before = BTreeMap::new();
+    for (n, sql) in steps.iter().enumerate() {
+        pg.client(&hand).batch_execute(sql).expect("by hand");
+        pg.record(&format!("step {}", n + 1), sql);
+        pg.ok(&["apply", "--db", &db]);
+        pg.ok(&["status", "--db", &db]);
+        same_dump(&pg, &hand, &db);
+        if n == 0 {
+            let mut c = pg.client(&db);
+            c.batch_execute(
+                "INSERT INTO note (body) VALUES ('a'), ('b'); INSERT INTO tag (note, label) VALUES (1, 'x'); \
+                 SELECT nextval('label_no')",
+            )
+            .expect("rows");
+            before = rows(&mut c);
+        }
+    }
+    let sequences: Vec<String> = pg
+        .client(&db)
+        .query(
+            "SELECT relname::text FROM pg_class WHERE relkind = 'S' AND relnamespace = 'public'::regnamespace ORDER BY 1",
+            &[],
+        )
+        .expect("sequences")
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(sequences, ["note_id_seq"], "dropped with their columns");
+
+    // Back to the first point: every row, and every sequence where it stood.
+    pg.ok(&["apply", "--db", &db, "--to", "1"]);
+    pg.ok(&["status", "--db", &db]);
+    let mut c = pg.client(&db);
+    assert_eq!(rows(&mut c), before);
+    let next: (i32, i64) = {
+        let row = c
+            .query_one(
+                "SELECT nextval('note_id_seq')::int, nextval('label_no')",
+                &[],
+            )
+            .expect("row");
+        (row.get(0), row.get(1))
+    };
+    assert_eq!(next, (3, 11));
+    let first = pg.database("first");
+    pg.client(&first).batch_execute(steps[0]).expect("by hand");
+    same_dump_but_column_order(&pg, &first, &db);
+
+    // Adopted as found: a baseline reads which column owns each sequence.
+    let other = Pg::new();
+    let found = other.database("found");
+    other
+        .client(&found)
+        .batch_execute(steps[0])
+        .expect("by hand");
+    other.ok(&["baseline", "--db", &found, "-m", "as found"]);
+    other.ok(&["status", "--db", &found]);
+    let copy = other.database("copy");
+    other.ok(&["checkout", "--to", "head", "--db", &copy]);
+    same_dump(&other, &found, &copy);
+    other
+        .client(&found)
+        .batch_execute("ALTER SEQUENCE label_no OWNED BY NONE")
+        .expect("by hand");
+    let drift = other.fails(&["status", "--db", &found], 4);
+    assert!(drift.stdout.contains("label_no"), "{}", drift.stdout);
 }

@@ -973,6 +973,51 @@ pub(crate) mod tests {
             let cannot = format!("{what}, which format versions {versions} cannot hold");
             assert!(err.contains(&cannot), "{err}");
         }
+        // A sequence's ownership came in 6: in a schema, and in each op of
+        // a definition.
+        let ownership = strata_schema::Definition {
+            kind: strata_schema::DefinitionKind::Ownership,
+            name: "ownership of users_id_seq".into(),
+            sql: "ALTER SEQUENCE users_id_seq OWNED BY users.id".into(),
+            depends_on: vec!["users_id_seq".into(), "users".into()],
+        };
+        let pg5 = Format {
+            version: 5,
+            dialect: Dialect::Postgres,
+        };
+        let cannot = "sequence ownership ownership of users_id_seq, which format versions 2 to 5 cannot hold";
+        let mut schema = golden_schema_v5();
+        schema
+            .definitions
+            .insert(ownership.name.clone(), ownership.clone());
+        let err = pg5.encode_schema(&schema).unwrap_err().to_string();
+        assert!(err.contains(cannot), "{err}");
+        let sequence = golden_schema_v5()
+            .definitions
+            .values()
+            .next()
+            .cloned()
+            .expect("the golden schema has a definition");
+        for op in [
+            Op::CreateDefinition {
+                definition: ownership.clone(),
+            },
+            Op::DropDefinition {
+                definition: ownership.clone(),
+            },
+            Op::ReplaceDefinition {
+                from: sequence,
+                to: ownership.clone(),
+            },
+        ] {
+            let mut e = golden_event_v5();
+            e.body = Body::Change {
+                ops: vec![op],
+                revert_sql: None,
+            };
+            let err = pg5.encode_event(&e).unwrap_err().to_string();
+            assert!(err.contains(cannot), "{err}");
+        }
         // INITIALLY DEFERRED: format 5 holds it, reads it back, and so do 2
         // to 4 (without what 5 added).
         let (mut e, mut schema) = golden_5_with(&|t| t.foreign_keys.push(fk(true, false)));

@@ -34,8 +34,8 @@ use serde::de::DeserializeOwned;
 use serde::ser::{SerializeSeq, SerializeStruct};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use strata_schema::{
-    Check, Column, Definition, FkAction, ForeignKey, Generated, Identity, Index, IndexedColumn, Op,
-    PrimaryKey, Schema, Table, Trigger, Unique, View,
+    Check, Column, Definition, DefinitionKind, FkAction, ForeignKey, Generated, Identity, Index,
+    IndexedColumn, Op, PrimaryKey, Schema, Table, Trigger, Unique, View,
 };
 
 use crate::event::{encode_into, Body, CodecError, Event, Origin};
@@ -486,16 +486,36 @@ fn check_index<T: OldTable>(i: &Index) -> Result<(), CodecError> {
 
 /// Checks that every part of `schema` fits layout `T`.
 fn check_schema<T: OldTable>(schema: &Schema) -> Result<(), CodecError> {
-    if !T::ADDED_IN_5 {
-        if let Some(d) = schema.definitions.values().next() {
-            return Err(cannot_hold(
-                format!("the schema has the {} {}", d.kind.describe(), d.name),
-                T::VERSIONS,
-            ));
-        }
+    if let Some(d) = schema
+        .definitions
+        .values()
+        .find(|d| !T::ADDED_IN_5 || !in_5(d))
+    {
+        return Err(cannot_hold(
+            format!("the schema has the {} {}", d.kind.describe(), d.name),
+            T::VERSIONS,
+        ));
     }
     schema.tables.values().try_for_each(check_table::<T>)?;
     schema.indexes.values().try_for_each(check_index::<T>)
+}
+
+/// Whether format 5 has definitions of `d`'s kind: a sequence's ownership
+/// came in 6.
+fn in_5(d: &Definition) -> bool {
+    d.kind != DefinitionKind::Ownership
+}
+
+/// The definition `d`, which layout `T` must have the kind of.
+fn definition<T: OldTable>(d: &Definition) -> Result<Definition, CodecError> {
+    if in_5(d) {
+        Ok(d.clone())
+    } else {
+        Err(cannot_hold(
+            format!("the {} {}", d.kind.describe(), d.name),
+            T::VERSIONS,
+        ))
+    }
 }
 
 /// Whether the versions of layout `T` have the op's kind.
@@ -1281,15 +1301,15 @@ fn op_old<T: OldTable>(op: &Op) -> Result<OpOld<T>, CodecError> {
             table: table.clone(),
             primary_key: primary_key(table, k)?,
         },
-        Op::CreateDefinition { definition } => OpOld::CreateDefinition {
-            definition: definition.clone(),
+        Op::CreateDefinition { definition: d } => OpOld::CreateDefinition {
+            definition: definition::<T>(d)?,
         },
-        Op::DropDefinition { definition } => OpOld::DropDefinition {
-            definition: definition.clone(),
+        Op::DropDefinition { definition: d } => OpOld::DropDefinition {
+            definition: definition::<T>(d)?,
         },
         Op::ReplaceDefinition { from, to } => OpOld::ReplaceDefinition {
-            from: from.clone(),
-            to: to.clone(),
+            from: definition::<T>(from)?,
+            to: definition::<T>(to)?,
         },
     })
 }

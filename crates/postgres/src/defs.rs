@@ -2,6 +2,7 @@
 //! server's spelling: sequences (composed from `pg_sequence`), enum and
 //! composite types, domains, functions and procedures
 //! (`pg_get_functiondef`), aggregates (composed from `pg_aggregate`),
+//! which column a sequence belongs to (`pg_depend`),
 //! materialized views (`pg_get_viewdef`) and comments (`pg_description`:
 //! on relations, columns, types, routines, constraints and triggers).
 //! Objects that belong to an extension are left out, and so is a
@@ -71,6 +72,26 @@ pub fn introspect_definitions<C: GenericClient>(
             if row.get::<_, bool>(7) { " CYCLE" } else { "" }
         );
         add(schema, DefinitionKind::Sequence, name, sql, Vec::new());
+    }
+
+    // A sequence that belongs to a column (`OWNED BY`, what `serial`
+    // makes): pg_depend deptype 'a' from the sequence to the column.
+    for row in q(
+        "sequence ownerships",
+        &format!(
+            "SELECT (CASE WHEN n.nspname = $1 THEN s.relname::text ELSE n.nspname::text || '.' || s.relname::text END), \
+             (CASE WHEN n.nspname = $1 THEN t.relname::text ELSE n.nspname::text || '.' || t.relname::text END), a.attname::text \
+             FROM pg_depend d JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S' \
+             JOIN pg_namespace n ON n.oid = s.relnamespace \
+             JOIN pg_class t ON t.oid = d.refobjid \
+             JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid \
+             WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass \
+             AND d.deptype = 'a' AND d.refobjsubid > 0 AND n.nspname = ANY($2) AND {} ORDER BY 1",
+            not_extension("s.oid")
+        ),
+    )? {
+        let d = crate::render::ownership(&row.get::<_, String>(0), &row.get::<_, String>(1), &row.get::<_, String>(2));
+        schema.definitions.insert(d.name.clone(), d);
     }
 
     for row in q(
@@ -282,8 +303,8 @@ pub fn introspect_definitions<C: GenericClient>(
 /// runs, in three groups: what tables may use (sequences, types, domains,
 /// functions, procedures: each after the definitions it names), made
 /// before the tables; aggregates, views and materialized views, each
-/// after what it names, made after the tables and indexes; and comments,
-/// made last.
+/// after what it names, made after the tables and indexes; and comments
+/// and sequence ownerships, made last.
 pub fn in_order(schema: &Schema) -> (Vec<String>, Vec<String>, Vec<String>) {
     use DefinitionKind as K;
     // A routine whose signature takes or returns a table's or a view's
@@ -320,7 +341,7 @@ pub fn in_order(schema: &Schema) -> (Vec<String>, Vec<String>, Vec<String>) {
     let comments = schema
         .definitions
         .values()
-        .filter(|d| d.kind == K::Comment)
+        .filter(|d| matches!(d.kind, K::Comment | K::Ownership))
         .map(|d| d.sql.clone())
         .collect();
     (sorted(early), sorted(late), comments)

@@ -43,7 +43,8 @@ pub fn bare(name: &str) -> &str {
 }
 
 /// The names of `schema`'s objects that live in a schema: tables, views,
-/// indexes and definitions but comments.
+/// indexes and definitions but comments and sequence ownerships (named by
+/// what they are on).
 pub fn object_names(schema: &Schema) -> impl Iterator<Item = &String> {
     schema
         .tables
@@ -54,7 +55,7 @@ pub fn object_names(schema: &Schema) -> impl Iterator<Item = &String> {
             schema
                 .definitions
                 .values()
-                .filter(|d| d.kind != DefinitionKind::Comment)
+                .filter(|d| !is_about_another(d))
                 .map(|d| &d.name),
         )
 }
@@ -73,10 +74,45 @@ pub fn schema_made_by(op: &strata_schema::Op) -> Option<&str> {
     match op {
         Op::CreateTable { table } => schema_of(&table.name),
         Op::CreateView { view } => schema_of(&view.name),
-        Op::CreateDefinition { definition } if definition.kind != DefinitionKind::Comment => {
+        Op::CreateDefinition { definition } if !is_about_another(definition) => {
             schema_of(&definition.name)
         }
         _ => None,
+    }
+}
+
+/// Whether a definition is named by the object it is about (a comment, a
+/// sequence's ownership) rather than being an object of a schema itself.
+fn is_about_another(d: &Definition) -> bool {
+    matches!(d.kind, DefinitionKind::Comment | DefinitionKind::Ownership)
+}
+
+/// The name of the ownership of `sequence`.
+pub fn ownership_name(sequence: &str) -> String {
+    format!("{OWNERSHIP_OF}{sequence}")
+}
+
+const OWNERSHIP_OF: &str = "ownership of ";
+
+/// The sequence an ownership definition is of.
+pub fn owned_sequence(d: &Definition) -> &str {
+    d.name.strip_prefix(OWNERSHIP_OF).unwrap_or(&d.name)
+}
+
+/// That `sequence` belongs to `column` of `table`, as the model keeps it:
+/// `ALTER SEQUENCE s OWNED BY t.c`, made after both and dropped before
+/// either.
+pub fn ownership(sequence: &str, table: &str, column: &str) -> Definition {
+    Definition {
+        kind: DefinitionKind::Ownership,
+        name: ownership_name(sequence),
+        sql: format!(
+            "ALTER SEQUENCE {} OWNED BY {}.{}",
+            ident(sequence),
+            ident(table),
+            ident(column)
+        ),
+        depends_on: vec![sequence.to_string(), table.to_string()],
     }
 }
 
@@ -312,6 +348,9 @@ fn signature(name: &str) -> String {
 pub fn drop_definition(d: &Definition) -> String {
     match d.kind {
         DefinitionKind::Comment => format!("COMMENT ON {} IS NULL", d.name),
+        DefinitionKind::Ownership => {
+            format!("ALTER SEQUENCE {} OWNED BY NONE", ident(owned_sequence(d)))
+        }
         DefinitionKind::Function | DefinitionKind::Procedure | DefinitionKind::Aggregate => {
             format!("DROP {} {}", keyword(d.kind), signature(&d.name))
         }
@@ -329,6 +368,7 @@ fn keyword(kind: DefinitionKind) -> &'static str {
         DefinitionKind::Aggregate => "AGGREGATE",
         DefinitionKind::MaterializedView => "MATERIALIZED VIEW",
         DefinitionKind::Comment => "COMMENT",
+        DefinitionKind::Ownership => "SEQUENCE",
     }
 }
 
@@ -337,7 +377,7 @@ fn keyword(kind: DefinitionKind) -> &'static str {
 /// else dropped and created again.
 pub fn replace_definition(from: &Definition, to: &Definition) -> Vec<String> {
     match to.kind {
-        DefinitionKind::Comment => vec![to.sql.clone()],
+        DefinitionKind::Comment | DefinitionKind::Ownership => vec![to.sql.clone()],
         DefinitionKind::Function | DefinitionKind::Procedure => {
             let create = "CREATE ";
             let sql = &to.sql;

@@ -379,7 +379,9 @@ fn stage(r: &dyn Rules, schema: &Schema, d: &Definition) -> Stage {
             .any(|n| schema.tables.contains_key(&r.key(n)) || schema.views.contains_key(&r.key(n)))
     };
     match d.kind {
-        DefinitionKind::MaterializedView | DefinitionKind::Comment => Stage::Late,
+        DefinitionKind::MaterializedView | DefinitionKind::Comment | DefinitionKind::Ownership => {
+            Stage::Late
+        }
         DefinitionKind::Function | DefinitionKind::Procedure if names_relation() => Stage::Late,
         _ => Stage::Early,
     }

@@ -238,6 +238,9 @@ pub enum DefinitionKind {
     Aggregate,
     MaterializedView,
     Comment,
+    /// That a sequence belongs to a table's column (format 6 on): it goes
+    /// when the column or its table goes. Named `ownership of <sequence>`.
+    Ownership,
 }
 
 impl DefinitionKind {
@@ -252,6 +255,7 @@ impl DefinitionKind {
             DefinitionKind::Aggregate => "aggregate",
             DefinitionKind::MaterializedView => "materialized view",
             DefinitionKind::Comment => "comment",
+            DefinitionKind::Ownership => "sequence ownership",
         }
     }
 

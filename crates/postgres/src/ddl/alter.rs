@@ -34,6 +34,9 @@ pub(crate) struct SequenceOptions {
     cycle: Option<bool>,
     /// `SEQUENCE NAME`, which only an identity column's options have.
     name: Option<String>,
+    /// `OWNED BY table.column` (`Some(None)`: `OWNED BY NONE`), which
+    /// the model keeps apart from the sequence (a definition of its own).
+    owned: Option<Option<(String, String)>>,
 }
 
 impl SequenceOptions {
@@ -48,6 +51,7 @@ impl SequenceOptions {
             cache,
             cycle,
             name: _,
+            owned: _,
         } = other.clone();
         self.ty = ty.or(self.ty.take());
         self.increment = increment.or(self.increment.take());
@@ -186,8 +190,20 @@ fn sequence_option(c: &mut Cursor, o: &mut SequenceOptions) -> Result<bool, Faul
         o.cycle = Some(true);
     } else if c.peek_is("RESTART") {
         return refuse("RESTART is not recorded: where a sequence stands is data, not schema (strata keeps it when it drops the sequence and sets it again when it brings the sequence back); set it with setval outside the ledger");
-    } else if c.peek_is("OWNED") {
-        return refuse("OWNED BY is not recorded yet: a sequence strata records belongs to no column, and stays until dropped");
+    } else if c.eat_all(&["OWNED", "BY"]) {
+        o.owned = Some(if c.eat("NONE") {
+            None
+        } else {
+            // table.column, or schema.table.column.
+            let first = c.ident()?;
+            c.expect_token(&Token::Period)?;
+            let second = c.ident()?;
+            Some(if c.eat_token(&Token::Period) {
+                (super::cursor::qualify(Some(&first), &second)?, c.ident()?)
+            } else {
+                (super::cursor::qualify(None, &first)?, second)
+            })
+        });
     } else {
         return Ok(false);
     }
@@ -520,10 +536,56 @@ pub(super) fn alter_sequence(
     })?;
     let before = options.clone();
     options.apply(&change);
-    if options == before {
-        return Ok(());
+    if options != before {
+        replace(rec, from, options.create(&name))?;
     }
-    replace(rec, from, options.create(&name))
+    owned_by(rec, &name, &change.owned)
+}
+
+/// The ownership `OWNED BY` gives sequence `name`, if it says one.
+fn owned_by(
+    rec: &mut Recorder,
+    name: &str,
+    owned: &Option<Option<(String, String)>>,
+) -> Result<(), Fault> {
+    match owned {
+        None => Ok(()),
+        Some(None) => super::definitions::disown(rec, name),
+        Some(Some((table, column))) => {
+            let t = rec.table(table)?;
+            if !t.columns.iter().any(|c| &c.name == column) {
+                return Err(Fault::Project(ProjectError::NoSuchObject {
+                    kind: "column",
+                    name: format!("{table}.{column}"),
+                }));
+            }
+            if crate::render::schema_of(table) != crate::render::schema_of(name) {
+                return refuse(format!(
+                    "sequence {name} cannot belong to {table}.{column}: a sequence must be in the schema of the table it belongs to"
+                ));
+            }
+            let table = t.name.clone();
+            super::definitions::own(rec, name, &table, column)
+        }
+    }
+}
+
+/// `CREATE SEQUENCE name options OWNED BY table.column`: the sequence
+/// (written again without OWNED BY), then its ownership.
+pub(super) fn create_owned_sequence(
+    statement: &Statement,
+    rec: &mut Recorder,
+) -> Result<(), Fault> {
+    let (name, options) = read_sequence(statement.text)?;
+    rec.push(Op::CreateDefinition {
+        definition: Definition {
+            kind: DefinitionKind::Sequence,
+            name: name.clone(),
+            sql: options.create(&name),
+            depends_on: Vec::new(),
+        },
+    })?;
+    owned_by(rec, &name, &options.owned)
 }
 
 /// `ALTER DOMAIN name` SET DEFAULT expr, DROP DEFAULT, SET / DROP NOT

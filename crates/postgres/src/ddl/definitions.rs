@@ -148,11 +148,6 @@ fn create(
         }
         _ => base,
     };
-    if kind == DefinitionKind::Sequence && tokens.iter().any(|t| is_word(&t.token, "OWNED")) {
-        return refuse(
-            "CREATE SEQUENCE ... OWNED BY is not recorded yet: create the sequence without it",
-        );
-    }
     if kind == DefinitionKind::Aggregate && tokens.iter().any(|t| is_word(&t.token, "BASETYPE")) {
         return refuse(
             "the old CREATE AGGREGATE syntax (BASETYPE = ...) is not recorded: write CREATE AGGREGATE name (argument types) (...)",
@@ -161,6 +156,9 @@ fn create(
     let exists = rec.schema.definitions.get(&name).cloned();
     if if_not_exists && (exists.is_some() || relation_exists(&rec.schema, &name)) {
         return Ok(());
+    }
+    if kind == DefinitionKind::Sequence && tokens.iter().any(|t| is_word(&t.token, "OWNED")) {
+        return super::alter::create_owned_sequence(statement, rec);
     }
     let depends_on = names_read(rec, &tokens, &name);
     let sql = if or_replace {
@@ -725,13 +723,17 @@ fn drop(source: &Source, statement: &Statement, rec: &mut Recorder) -> Result<()
 }
 
 /// Record the drop of the comments on `target` (a table's, its columns',
-/// or a definition's), before `target` goes.
+/// or a definition's) and of the sequence ownerships that name it, before
+/// `target` goes.
 pub(super) fn drop_comments(rec: &mut Recorder, target: &str) -> Result<(), Fault> {
     let comments: Vec<Definition> = rec
         .schema
         .definitions
         .values()
-        .filter(|d| d.kind == DefinitionKind::Comment && d.depends_on.iter().any(|x| x == target))
+        .filter(|d| {
+            matches!(d.kind, DefinitionKind::Comment | DefinitionKind::Ownership)
+                && d.depends_on.iter().any(|x| x == target)
+        })
         .cloned()
         .collect();
     for definition in comments {
@@ -788,19 +790,19 @@ fn drop_comment(rec: &mut Recorder, name: &str) -> Result<(), Fault> {
 /// A serial column of `table` expanded as PostgreSQL expands it: the
 /// sequence `<table>_<column>_seq` (a number added while the name is
 /// taken) made first, and the column `integer` (`bigint`, `smallint`)
-/// NOT NULL DEFAULT `nextval('<sequence>'::regclass)`. The sequence is not
-/// owned by the column (strata does not record OWNED BY): it stays when
-/// the table goes, until dropped.
+/// NOT NULL DEFAULT `nextval('<sequence>'::regclass)`; the sequence's
+/// name, which the caller makes the column's once the column is there
+/// ([`own`]), so it goes with the column, as PostgreSQL's does.
 pub(super) fn expand_serial(
     rec: &mut Recorder,
     table: &str,
     column: &mut strata_schema::Column,
-) -> Result<(), Fault> {
+) -> Result<Option<String>, Fault> {
     let base = match column.ty.as_str() {
         "serial" | "serial4" => "integer",
         "bigserial" | "serial8" => "bigint",
         "smallserial" | "serial2" => "smallint",
-        _ => return Ok(()),
+        _ => return Ok(None),
     };
     if column.default.is_some() || column.generated.is_some() {
         return refuse(format!(
@@ -841,7 +843,63 @@ pub(super) fn expand_serial(
         "nextval({}::regclass)",
         crate::render::literal(&ident(&name))
     ));
-    Ok(())
+    Ok(Some(name))
+}
+
+/// Record that `sequence` belongs to `column` of `table` (`OWNED BY`),
+/// in place of whatever it belonged to.
+pub(super) fn own(
+    rec: &mut Recorder,
+    sequence: &str,
+    table: &str,
+    column: &str,
+) -> Result<(), Fault> {
+    let to = crate::render::ownership(sequence, table, column);
+    match rec.schema.definitions.get(&to.name).cloned() {
+        Some(from) if from == to => Ok(()),
+        Some(from) => rec.push(Op::ReplaceDefinition { from, to }),
+        None => rec.push(Op::CreateDefinition { definition: to }),
+    }
+}
+
+/// Record that `sequence` belongs to no column (`OWNED BY NONE`).
+pub(super) fn disown(rec: &mut Recorder, sequence: &str) -> Result<(), Fault> {
+    let name = crate::render::ownership_name(sequence);
+    match rec.schema.definitions.get(&name).cloned() {
+        Some(definition) => rec.push(Op::DropDefinition { definition }),
+        None => Ok(()),
+    }
+}
+
+/// The sequences that belong to a column of `table` (to `column` only,
+/// when given), with the column.
+pub(super) fn owned_by(rec: &Recorder, table: &str, column: Option<&str>) -> Vec<(String, String)> {
+    rec.schema
+        .definitions
+        .values()
+        .filter(|d| {
+            d.kind == DefinitionKind::Ownership && d.depends_on.get(1).is_some_and(|t| t == table)
+        })
+        .filter_map(|d| {
+            let sequence = crate::render::owned_sequence(d).to_string();
+            let t = rec.schema.tables.get(table)?;
+            let c = t.columns.iter().find(|c| {
+                column.is_none_or(|x| x == c.name)
+                    && crate::render::ownership(&sequence, table, &c.name).sql == d.sql
+            })?;
+            Some((sequence, c.name.clone()))
+        })
+        .collect()
+}
+
+/// Record the drop of `sequence`, owned by a column that went: PostgreSQL
+/// drops it with the column.
+pub(super) fn drop_owned(rec: &mut Recorder, sequence: &str) -> Result<(), Fault> {
+    drop_comments(rec, sequence)?;
+    match rec.schema.definitions.get(sequence).cloned() {
+        Some(definition) => rec.push(Op::DropDefinition { definition }),
+        None => Ok(()),
+    }
 }
 
 /// The labels of an enum type's statement, `None` when it is not one.

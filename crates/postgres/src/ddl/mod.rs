@@ -568,8 +568,11 @@ fn create_table(c: &mut Cursor, rec: &mut Recorder) -> Result<(), Fault> {
         return Ok(());
     }
     let name = table.name.clone();
+    let mut serials = Vec::new();
     for column in table.columns.iter_mut() {
-        definitions::expand_serial(rec, &name, column)?;
+        if let Some(sequence) = definitions::expand_serial(rec, &name, column)? {
+            serials.push((sequence, column.name.clone()));
+        }
     }
     name_constraints(&rec.schema, &table, &mut constraints);
     for constraint in constraints {
@@ -593,7 +596,11 @@ fn create_table(c: &mut Cursor, rec: &mut Recorder) -> Result<(), Fault> {
             Constraint::ForeignKey(fk) => table.foreign_keys.push(fk),
         }
     }
-    rec.push(Op::CreateTable { table })
+    rec.push(Op::CreateTable { table })?;
+    for (sequence, column) in serials {
+        definitions::own(rec, &sequence, &name, &column)?;
+    }
+    Ok(())
 }
 
 /// The column a check is named after: the one column of `table` it
@@ -726,7 +733,19 @@ fn alter_table(c: &mut Cursor, rec: &mut Recorder) -> Result<(), Fault> {
             // The table stays in its schema.
             let to = crate::render::in_schema_of(&table, &cursor::qualify(None, &c.ident()?)?);
             c.expect_end()?;
-            return rec.push(Op::RenameTable { from: table, to });
+            // A sequence stays the column's under the table's new name.
+            let owned = definitions::owned_by(rec, &table, None);
+            for (sequence, _) in &owned {
+                definitions::disown(rec, sequence)?;
+            }
+            rec.push(Op::RenameTable {
+                from: table,
+                to: to.clone(),
+            })?;
+            for (sequence, column) in owned {
+                definitions::own(rec, &sequence, &to, &column)?;
+            }
+            return Ok(());
         }
         if c.peek_is("CONSTRAINT") {
             return refuse("RENAME CONSTRAINT is not recorded: drop the constraint and add it under its new name");
@@ -746,7 +765,19 @@ fn alter_table(c: &mut Cursor, rec: &mut Recorder) -> Result<(), Fault> {
                 to: to.clone(),
             })?;
         }
-        return rec.push(Op::RenameColumn { table, from, to });
+        let owned = definitions::owned_by(rec, &table, Some(&from));
+        for (sequence, _) in &owned {
+            definitions::disown(rec, sequence)?;
+        }
+        rec.push(Op::RenameColumn {
+            table: table.clone(),
+            from,
+            to: to.clone(),
+        })?;
+        for (sequence, _) in owned {
+            definitions::own(rec, &sequence, &table, &to)?;
+        }
+        return Ok(());
     }
     loop {
         alteration(c, rec, &table)?;
@@ -797,7 +828,7 @@ fn alteration(c: &mut Cursor, rec: &mut Recorder, table: &str) -> Result<(), Fau
         partition::may_alter_columns(rec, table)?;
         let at = rec.table(table)?.columns.len();
         let mut column = def.column.clone();
-        definitions::expand_serial(rec, table, &mut column)?;
+        let serial = definitions::expand_serial(rec, table, &mut column)?;
         rec.push(Op::AddColumn {
             table: table.to_string(),
             column: column.clone(),
@@ -810,6 +841,9 @@ fn alteration(c: &mut Cursor, rec: &mut Recorder, table: &str) -> Result<(), Fau
                 column: column.clone(),
                 position: position(at)?,
             })?;
+        }
+        if let Some(sequence) = serial {
+            definitions::own(rec, &sequence, table, &column.name)?;
         }
         for constraint in def.constraints {
             add_constraint(rec, table, constraint)?;
@@ -1108,13 +1142,21 @@ fn drop_column(rec: &mut Recorder, table: &str, name: &str) -> Result<(), Fault>
         })?;
     }
     definitions::drop_column_comment(rec, &t.name, name)?;
+    let owned = definitions::owned_by(rec, &t.name, Some(name));
+    for (sequence, _) in &owned {
+        definitions::disown(rec, sequence)?;
+    }
     let at = column_at(rec, table, name)?;
     let column = rec.table(table)?.columns[at].clone();
     rec.push(Op::DropColumn {
         table: t.name.clone(),
         column,
         position: position(at)?,
-    })
+    })?;
+    for (sequence, _) in owned {
+        definitions::drop_owned(rec, &sequence)?;
+    }
+    Ok(())
 }
 
 fn create_index(c: &mut Cursor, rec: &mut Recorder) -> Result<(), Fault> {
@@ -1663,8 +1705,13 @@ fn drop_table(
     for index in indexes {
         rec.push(Op::DropIndex { index })?;
     }
+    let owned = definitions::owned_by(rec, &table.name, None);
     definitions::drop_comments(rec, &table.name)?;
-    rec.push(Op::DropTable { table })
+    rec.push(Op::DropTable { table })?;
+    for (sequence, _) in owned {
+        definitions::drop_owned(rec, &sequence)?;
+    }
+    Ok(())
 }
 
 /// INSERT, UPDATE and DELETE, kept verbatim as a data step once sqlparser

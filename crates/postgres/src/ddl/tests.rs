@@ -2,11 +2,11 @@
 //! and where they are, names, round trips, and inputs that must not panic.
 
 use proptest::prelude::*;
-use strata_schema::Identity;
 use strata_schema::{
     project, Check, Column, FkAction, ForeignKey, Generated, Index, IndexTerm, IndexedColumn, Op,
     PrimaryKey, ProjectError, Schema, Table, Trigger, Unique, View,
 };
+use strata_schema::{DefinitionKind, Identity};
 
 use super::{parse_change, DdlError, DdlErrorKind, RULES};
 
@@ -302,7 +302,6 @@ fn refusals_say_why() {
             "CREATE TABLE t (a int CHECK (a > 0) NO INHERIT)",
             "NO INHERIT",
         ),
-        ("CREATE SEQUENCE s OWNED BY t.a", "OWNED BY"),
         (
             "CREATE MATERIALIZED VIEW strata.v AS SELECT 1",
             "strata's own",
@@ -1388,6 +1387,91 @@ fn serial_columns_expand_as_postgresql_expands_them() {
     );
     assert_eq!(t.columns[2].ty, "integer");
     assert!(s.definitions.contains_key("t_m_seq"));
+    // Each belongs to its column; the sequence made by hand to none.
+    let owned: Vec<&str> = s
+        .definitions
+        .values()
+        .filter(|d| d.kind == DefinitionKind::Ownership)
+        .map(|d| d.sql.as_str())
+        .collect();
+    assert_eq!(
+        owned,
+        [
+            "ALTER SEQUENCE t_id_seq1 OWNED BY t.id",
+            "ALTER SEQUENCE t_m_seq OWNED BY t.m",
+            "ALTER SEQUENCE t_n_seq OWNED BY t.n",
+        ]
+    );
+}
+
+#[test]
+fn a_sequence_owned_by_a_column_is_renamed_and_dropped_with_it() {
+    let head = schema(
+        "CREATE TABLE t (id serial, a text, b int);
+         CREATE SEQUENCE s START 5 OWNED BY t.a;
+         CREATE SEQUENCE u;",
+    );
+    assert_eq!(head.definitions["s"].sql, "CREATE SEQUENCE s START WITH 5");
+    assert_eq!(
+        head.definitions["ownership of s"].sql,
+        "ALTER SEQUENCE s OWNED BY t.a"
+    );
+    let kinds = |sql: &str| -> Vec<String> {
+        ops_on(&head, sql)
+            .iter()
+            .map(|op| match op {
+                Op::CreateDefinition { definition } | Op::DropDefinition { definition } => {
+                    format!("{} {}", op.kind(), definition.name)
+                }
+                Op::ReplaceDefinition { to, .. } => format!("{} {}", op.kind(), to.sql),
+                op => op.kind().to_string(),
+            })
+            .collect()
+    };
+    assert_eq!(
+        kinds("ALTER TABLE t RENAME TO v"),
+        [
+            "drop_definition ownership of s",
+            "drop_definition ownership of t_id_seq",
+            "rename_table",
+            "create_definition ownership of s",
+            "create_definition ownership of t_id_seq",
+        ]
+    );
+    assert_eq!(
+        kinds("ALTER TABLE t DROP COLUMN a"),
+        [
+            "drop_definition ownership of s",
+            "drop_column",
+            "drop_definition s"
+        ]
+    );
+    assert_eq!(
+        kinds("DROP TABLE t"),
+        [
+            "drop_definition ownership of s",
+            "drop_definition ownership of t_id_seq",
+            "drop_table",
+            "drop_definition s",
+            "drop_definition t_id_seq"
+        ]
+    );
+    assert_eq!(
+        kinds("ALTER SEQUENCE s OWNED BY t.b; ALTER SEQUENCE u OWNED BY t.a; ALTER SEQUENCE t_id_seq OWNED BY NONE"),
+        [
+            "replace_definition ALTER SEQUENCE s OWNED BY t.b",
+            "create_definition ownership of u",
+            "drop_definition ownership of t_id_seq",
+        ]
+    );
+    assert_eq!(
+        kinds("DROP SEQUENCE s"),
+        ["drop_definition ownership of s", "drop_definition s"]
+    );
+    assert!(matches!(
+        err(&head, "ALTER SEQUENCE u OWNED BY t.nothing").kind,
+        DdlErrorKind::Project(_)
+    ));
 }
 
 #[test]
@@ -1523,9 +1607,8 @@ fn alter_sequence_writes_the_sequence_again() {
             "CREATE SEQUENCE t AS integer MAXVALUE 1000 NO CYCLE",
         ]
     );
-    // Where a sequence stands is data; ownership by a column is not kept.
+    // Where a sequence stands is data.
     assert!(not_recordable_on(&head, "ALTER SEQUENCE s RESTART WITH 100").contains("setval"));
-    assert!(not_recordable_on(&head, "ALTER SEQUENCE s OWNED BY t.a").contains("OWNED BY"));
     assert!(not_recordable_on(&head, "ALTER SEQUENCE s RENAME TO u").contains("RENAME"));
     assert!(matches!(
         err(&head, "ALTER SEQUENCE nothing INCREMENT 2").kind,

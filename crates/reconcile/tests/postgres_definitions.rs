@@ -230,12 +230,12 @@ COMMENT ON COLUMN film.title IS NULL;",
         pg.rows(&db, "SELECT col_description('film'::regclass, 2)"),
         vec!["The film's title"]
     );
-    // Dropping the lot, and back.
+    // Dropping the lot (the serial's sequence goes with its table, as in
+    // PostgreSQL), and back.
     h.record(
         "DROP MATERIALIZED VIEW film_by_rating;
 DROP TABLE film;
 DROP TABLE language;
-DROP SEQUENCE language_language_id_seq;
 DROP AGGREGATE group_concat(text);
 DROP FUNCTION _group_concat(text, text), last_updated();
 DROP SEQUENCE film_film_id_seq;

@@ -174,3 +174,80 @@ fn a_new_table_is_created_net_of_the_columns_later_events_add_and_drop() {
     );
     env.ok(&["verify", "--db", "a.db"]);
 }
+
+#[test]
+fn a_new_table_takes_in_the_rebuilds_later_events_make_before_it_holds_a_row() {
+    let env = Env::init();
+    for (message, sql) in [
+        (
+            "tables",
+            "CREATE TABLE p (id integer primary key);
+             CREATE TABLE t (id integer primary key, a integer, b text)",
+        ),
+        (
+            "retype",
+            "ALTER TABLE t ALTER COLUMN b TYPE integer;
+             ALTER TABLE t ADD CONSTRAINT t_pos CHECK (a > 0)",
+        ),
+        (
+            "index",
+            "CREATE INDEX t_a ON t (a);
+             ALTER TABLE t ADD CONSTRAINT t_p FOREIGN KEY (a) REFERENCES p (id)",
+        ),
+        (
+            "not null",
+            "ALTER TABLE t ALTER COLUMN a SET NOT NULL; ALTER TABLE t DROP COLUMN b",
+        ),
+        (
+            "c",
+            "ALTER TABLE t DROP CONSTRAINT t_pos; ALTER TABLE t ADD COLUMN c text DEFAULT 'x'",
+        ),
+        (
+            "rows",
+            "INSERT INTO p (id) VALUES (1); INSERT INTO t (id, a) VALUES (5, 1)",
+        ),
+        ("default", "ALTER TABLE t ALTER COLUMN c SET DEFAULT 'y'"),
+    ] {
+        if message == "rows" {
+            let undo = env.file("undo.sql", "DELETE FROM t; DELETE FROM p");
+            let undo = undo.to_str().expect("utf-8 path");
+            env.ok(&["record", "-m", message, "--revert-sql", undo, "--sql", sql]);
+        } else {
+            env.record(message, sql);
+        }
+    }
+    let plan = env.ok(&["apply", "--db", "a.db", "--dry-run"]);
+    // One rebuild, for the change after the rows came.
+    assert_eq!(
+        plan.stdout
+            .matches("CREATE TABLE \"_strata_new_t\"")
+            .count(),
+        1,
+        "{}",
+        plan.stdout
+    );
+    env.ok(&["apply", "--db", "a.db"]);
+    for to in 1..=7 {
+        env.ok(&["apply", "--db", "b.db", "--to", &to.to_string()]);
+    }
+    assert_eq!(state(&env, "a.db"), state(&env, "b.db"));
+    // The archives each event makes one at a time are there, empty.
+    assert_eq!(state(&env, "a.db").1.len(), 2);
+    for db in ["a.db", "b.db"] {
+        env.ok(&["verify", "--db", db]);
+    }
+    // Back to before the table, and to head again, each in one apply.
+    env.ok(&["apply", "--db", "a.db", "--to", "0"]);
+    for to in (0..=6).rev() {
+        env.ok(&["apply", "--db", "b.db", "--to", &to.to_string()]);
+    }
+    assert_eq!(state(&env, "a.db"), state(&env, "b.db"));
+    env.ok(&["apply", "--db", "a.db"]);
+    env.ok(&["apply", "--db", "b.db"]);
+    assert_eq!(state(&env, "a.db"), state(&env, "b.db"));
+    assert_eq!(
+        crate::values(&env.db("a.db"), "SELECT id, a, c FROM t"),
+        [r#"Integer(5)|Integer(1)|Text("x")"#]
+    );
+    env.ok(&["verify", "--db", "a.db"]);
+}

@@ -31,7 +31,7 @@ use strata_dialect::sqlite::{key, same_name};
 use strata_schema::{project, Column, IndexTerm, Op, ProjectError, Schema, Table};
 
 use crate::custody::{Custody, Held};
-use crate::render::render_index;
+use crate::render::{render_index, render_table};
 use ops::OpAt;
 pub use strata_target::{Lineage, Loss, Step};
 
@@ -238,8 +238,9 @@ pub fn plan_with(from: &Schema, steps: &[Step], custody: &Custody) -> Result<Pla
         },
         pending: Vec::new(),
         custody: custody.clone(),
-        widened: None,
         table_goes: false,
+        fresh: BTreeMap::new(),
+        made_with: BTreeMap::new(),
     };
     // Every op of the move in order, and whether it ends its step.
     let mut flat: Vec<(Here, &Op, bool)> = Vec::new();
@@ -283,32 +284,19 @@ pub fn plan_with(from: &Schema, steps: &[Step], custody: &Custody) -> Result<Pla
             .take_while(move |&&m| m < until)
             .map(|&m| (m, flat[m].0, flat[m].1))
     };
-    let mut folded = BTreeSet::new();
     for (n, (at, op, last)) in flat.iter().enumerate() {
-        if folded.remove(&n) {
-            planner.fold(*at, op)?;
-        } else {
-            planner.table_goes = false;
-            match op {
-                Op::CreateTable { table } => {
-                    let (widened, into) =
-                        planner.columns_to_fold(table, *at, later(n, &table.name));
-                    folded.extend(into);
-                    planner.widened = widened;
-                }
-                Op::DropColumn { table, .. } => {
-                    planner.table_goes = later(n, table).next().is_some_and(
-                        |(_, _, next)| matches!(next, Op::DropTable { table: t } if same_name(&t.name, table)),
-                    );
-                }
-                _ => {}
-            }
-            planner.op(*at, op)?;
+        planner.table_goes = false;
+        if let Op::DropColumn { table, .. } = op {
+            planner.table_goes = later(n, table).next().is_some_and(
+                |(_, _, next)| matches!(next, Op::DropTable { table: t } if same_name(&t.name, table)),
+            );
         }
+        planner.op(*at, op)?;
         if *last {
             planner.flush_all()?;
         }
     }
+    planner.finish();
     planner.plan.schema = Arc::unwrap_or_clone(planner.schema);
     Ok(planner.plan)
 }
@@ -404,6 +392,12 @@ struct Pending {
     /// The columns of `before` whose values the rebuild converts (a type
     /// change): no witness of a row, since they change on the way.
     converted: Vec<String>,
+    /// The table is fresh (see [`Fresh`]): the rebuild makes its archives,
+    /// empty, and copies nothing.
+    ghost: bool,
+    /// How many of `archives` were gathered while the table was fresh:
+    /// made empty, as the table held no row then.
+    nothing: usize,
 }
 
 /// Where the values of a column of a rebuilt table come from.
@@ -424,6 +418,25 @@ impl Pending {
         match self.source(column)? {
             Source::Column(c) => Some(c),
             Source::Added(_) => None,
+        }
+    }
+
+    /// What a row of the table holds in `column` at this point of the
+    /// rebuild, read from the table as the database has it: the column it
+    /// comes from, or for one this rebuild adds, what its ADD COLUMN gave
+    /// every row (its default then, NULL when none). `None` for a column
+    /// whose values come back from an archive, or a generated one it adds.
+    fn value_of(&self, column: &str) -> Option<String> {
+        match self.source(column)? {
+            Source::Column(c) => Some(quote_ident(c)),
+            Source::Added(a) => {
+                let filled = self.fills.iter().any(|f| same_name(&f.column, column));
+                (a.generated.is_none() && !filled).then(|| {
+                    a.default
+                        .as_deref()
+                        .map_or_else(|| "NULL".to_string(), crate::ddl::default_as_expr)
+                })
+            }
         }
     }
 
@@ -483,13 +496,38 @@ struct Planner {
     pending: Vec<Pending>,
     /// The database's archives as the plan leaves them so far.
     custody: Custody,
-    /// The table the CREATE TABLE about to be planned writes, when later
-    /// ops of the move that add columns to it are folded into it.
-    widened: Option<Table>,
     /// Whether the DROP COLUMN about to be planned is followed, in the
     /// move, by the drop of its table, with no op naming the table and no
     /// data step between.
     table_goes: bool,
+    /// The tables this move has created that have held no row since, by
+    /// key: what later ops do to them is written into their CREATE TABLE
+    /// (see [`Fresh`]).
+    fresh: BTreeMap<String, Fresh>,
+    /// Statements that go right after the statement at each position: the
+    /// indexes of a fresh table, made with it.
+    made_with: BTreeMap<usize, Vec<Statement>>,
+}
+
+/// A table the move has created and that has held no row since: no data
+/// step has run, nothing has been put back into it. What a later op does
+/// to its shape (a column added, dropped or altered, a foreign key or a
+/// check added or dropped, its options, its indexes) needs no statement of
+/// its own: there is no row to copy, convert or check, so the table is
+/// created as those ops leave it, and its indexes with it. The ops are
+/// planned as ever, so each archive an op makes one event at a time is
+/// made, empty (a rebuild it begins is a *ghost*: its archives, and no
+/// copy). The table becomes ordinary (*materialized*) before any other op
+/// that names it, an op that puts data back into it, a change of its
+/// primary key or unique constraints (another table's foreign key may need
+/// them as they are), and every data step.
+#[derive(Debug, Clone)]
+struct Fresh {
+    /// The position of its CREATE TABLE among the plan's statements.
+    stmt: usize,
+    /// Its indexes made so far, by key, in the order they were made, with
+    /// the comment of the op that made each.
+    indexes: Vec<(String, String)>,
 }
 
 impl Planner {
@@ -508,87 +546,6 @@ impl Planner {
     fn pending_index(&self, table: &str) -> Option<usize> {
         let k = key(table);
         self.pending.iter().position(|p| p.key == k)
-    }
-
-    /// The net plan of a table the move creates: the ADD and DROP COLUMNs
-    /// of the ops that follow it are written in its CREATE TABLE, and
-    /// planned as nothing but the (empty) archive of a dropped column (see
-    /// [`Planner::fold`]). `later` is every later op of the move that
-    /// names the table, up to the first data step, with its index in the
-    /// move. Folded are the ADD and DROP COLUMNs up to the first op that
-    /// names the table otherwise (an index, a view, a rename, a rebuild,
-    /// ...), and none that takes values back from an archive, nor an ADD
-    /// COLUMN of a name a folded DROP COLUMN dropped (it may take back the
-    /// archive that drop makes); nor any when the table comes back with
-    /// rows. The new table holds no row until then, so the result is the
-    /// same; returns the table to create and the indexes of the ops
-    /// folded.
-    fn columns_to_fold<'o>(
-        &self,
-        table: &Table,
-        at: Here,
-        later: impl Iterator<Item = (usize, Here, &'o Op)>,
-    ) -> (Option<Table>, Vec<usize>) {
-        if self
-            .custody
-            .wanted(at.lineage, ArchiveKind::Table)
-            .is_some()
-        {
-            return (None, Vec::new());
-        }
-        let k = key(&table.name);
-        let mut widened = table.clone();
-        let mut into = Vec::new();
-        let mut dropped: Vec<&str> = Vec::new();
-        for (n, at, op) in later {
-            match op {
-                Op::AddColumn {
-                    table: t,
-                    column,
-                    position,
-                } if key(t) == k
-                    && self
-                        .custody
-                        .wanted(at.lineage, ArchiveKind::Column)
-                        .is_none()
-                    && !dropped.iter().any(|d| same_name(d, &column.name))
-                    && (*position as usize) <= widened.columns.len() =>
-                {
-                    widened.columns.insert(*position as usize, column.clone());
-                    into.push(n);
-                }
-                Op::DropColumn {
-                    table: t, column, ..
-                } if key(t) == k => {
-                    let Some(i) = widened
-                        .columns
-                        .iter()
-                        .position(|c| same_name(&c.name, &column.name))
-                    else {
-                        break;
-                    };
-                    widened.columns.remove(i);
-                    dropped.push(&column.name);
-                    into.push(n);
-                }
-                _ => break,
-            }
-        }
-        (Some(widened).filter(|_| !into.is_empty()), into)
-    }
-
-    /// An op folded into the CREATE TABLE of its table: projected, with no
-    /// statement of its own but, for a dropped column, the archive of its
-    /// values, which the table, empty, does not have.
-    fn fold(&mut self, at: Here, op: &Op) -> Result<(), PlanError> {
-        if let Op::DropColumn { table, column, .. } = op {
-            if column.generated.is_none() {
-                let current = self.schema.table(RULES, table).cloned().unwrap_or_default();
-                let k = keep::Keep::native(at, &current, column)?;
-                self.archive_of_nothing(&k)?;
-            }
-        }
-        self.project_here(at, op)
     }
 
     /// Projects `op` onto the planner's schema in place (an op that does
@@ -623,6 +580,7 @@ impl Planner {
         // The archive this op takes its data back from, if it is one that
         // brings data back and the database keeps it.
         let back = self.take_back(at, op);
+        self.settle(op, back.is_some());
         let before = Arc::clone(&self.schema);
         let o = OpAt {
             at,
@@ -759,8 +717,120 @@ impl Planner {
             archives: Vec::new(),
             fills: Vec::new(),
             converted: Vec::new(),
+            ghost: self.fresh.contains_key(&key(&table.name)),
+            nothing: 0,
         });
         self.pending.len() - 1
+    }
+
+    /// Whether `table` is fresh (see [`Fresh`]).
+    fn is_fresh(&self, table: &str) -> bool {
+        !self.fresh.is_empty() && self.fresh.contains_key(&key(table))
+    }
+
+    /// Before `op` is planned: makes ordinary the fresh tables it must find
+    /// as the database has them (see [`Fresh`]). `back` is whether it puts
+    /// data back.
+    fn settle(&mut self, op: &Op, back: bool) {
+        if self.fresh.is_empty() {
+            return;
+        }
+        if matches!(op, Op::Data { .. }) {
+            self.materialize_all();
+            return;
+        }
+        let shape_only = matches!(
+            op,
+            Op::AddColumn { .. }
+                | Op::DropColumn { .. }
+                | Op::AlterColumn { .. }
+                | Op::AddForeignKey { .. }
+                | Op::DropForeignKey { .. }
+                | Op::AddCheck { .. }
+                | Op::DropCheck { .. }
+                | Op::AlterTableOptions { .. }
+                | Op::CreateIndex { .. }
+                | Op::DropIndex { .. }
+        );
+        if back || !shape_only {
+            for t in op.tables() {
+                self.materialize(&key(t));
+            }
+        }
+    }
+
+    /// Makes the fresh table `k` ordinary: its CREATE TABLE is written as
+    /// the table stands now, its indexes right after it, and a ghost
+    /// rebuild gathering its ops goes on as a rebuild of the table as that
+    /// statement makes it, with the archives gathered so far made empty.
+    fn materialize(&mut self, k: &str) {
+        let Some(fresh) = self.fresh.remove(k) else {
+            return;
+        };
+        let Some(table) = self.schema.tables.get(k).cloned() else {
+            return;
+        };
+        if let Some(i) = self.pending_index(k) {
+            let p = &mut self.pending[i];
+            p.ghost = false;
+            p.nothing = p.archives.len();
+            p.origins = table
+                .columns
+                .iter()
+                .map(|c| (c.name.clone(), Source::Column(c.name.clone())))
+                .collect();
+            p.converted.clear();
+            p.before = table.clone();
+        }
+        let sql = render_table(&table);
+        let stmt = &mut self.plan.statements[fresh.stmt];
+        if stmt.sql != sql {
+            stmt.sql = sql;
+            stmt.comment
+                .push_str(" (as later ops of the move leave it, before it holds a row)");
+        }
+        let made: Vec<Statement> = fresh
+            .indexes
+            .iter()
+            .filter_map(|(ik, comment)| {
+                let index = self.schema.indexes.get(ik)?;
+                same_name(&index.table, &table.name).then(|| Statement {
+                    sql: render_index(index),
+                    comment: comment.clone(),
+                    role: Role::Plain,
+                })
+            })
+            .collect();
+        if !made.is_empty() {
+            self.made_with.entry(fresh.stmt).or_default().extend(made);
+        }
+    }
+
+    fn materialize_all(&mut self) {
+        let keys: Vec<String> = self.fresh.keys().cloned().collect();
+        for k in keys {
+            self.materialize(&k);
+        }
+    }
+
+    /// The plan's statements once every table is ordinary, with the
+    /// indexes made with fresh tables in their places.
+    fn finish(&mut self) {
+        self.materialize_all();
+        let mut made_with = std::mem::take(&mut self.made_with);
+        if made_with.is_empty() {
+            return;
+        }
+        let old = std::mem::take(&mut self.plan.statements);
+        let mut out =
+            Vec::with_capacity(old.len() + made_with.values().map(Vec::len).sum::<usize>());
+        for (n, s) in old.into_iter().enumerate() {
+            out.push(s);
+            if let Some(made) = made_with.remove(&n) {
+                out.extend(made);
+            }
+        }
+        self.plan.statements = out;
     }
 
     /// Adds `op` to the rebuild being gathered at `i`.

@@ -37,10 +37,12 @@ pub(super) struct Keep {
     column: Option<String>,
     /// By rowid ([`ROWID_COLUMN`]) or by the primary key's columns.
     rowid: bool,
+    /// The key's, the values' and the witnesses' columns, each with the SQL
+    /// that reads it from the table as the database has it.
     key: Vec<(String, String)>,
     values: Vec<(String, String)>,
     /// The column whose value after a type change [`AFTER_COLUMN`] holds,
-    /// its new declared type and its source.
+    /// its new declared type and the SQL that reads its value.
     after: Option<(String, String, String)>,
     witness: Vec<(String, String)>,
     /// The table's AUTOINCREMENT counter is kept too.
@@ -59,6 +61,11 @@ pub(super) struct Fill {
     /// What a row the archive has no value for gets: the column's default
     /// (a re-added column), or its own value (a type change back).
     otherwise: Otherwise,
+    /// The archive's key and witness columns, as the rebuild named them
+    /// when this fill joined it, with the column of the table as the
+    /// database has it that each comes from: a later op of the rebuild may
+    /// rename them.
+    origins: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone)]
@@ -71,7 +78,7 @@ impl Keep {
     /// Every row of a table about to be dropped.
     pub(super) fn table(at: Here, table: &Table) -> Result<Keep, PlanError> {
         let stored = table.columns.iter().filter(|c| c.generated.is_none());
-        let same = |c: &Column| (c.name.clone(), c.name.clone());
+        let same = |c: &Column| (c.name.clone(), quote_ident(&c.name));
         let (rowid, key, values) = if table.has_option(WITHOUT_ROWID) {
             let pk = primary_key(table);
             let values = stored
@@ -80,7 +87,7 @@ impl Keep {
                 .collect();
             (
                 false,
-                pk.iter().map(|k| (k.clone(), k.clone())).collect(),
+                pk.iter().map(|k| (k.clone(), quote_ident(k))).collect(),
                 values,
             )
         } else {
@@ -115,10 +122,16 @@ impl Keep {
                 table: table.name.clone(),
             })?),
         };
-        Ok(
-            Keep::column(at, table, column, None, |c| Some(c.to_string()), rowid)
-                .expect("every column is its own source"),
+        Ok(Keep::column(
+            at,
+            table,
+            column,
+            None,
+            |c| Some(quote_ident(c)),
+            |_| true,
+            rowid,
         )
+        .expect("every column is its own source"))
     }
 
     /// A column's values, dropped (`to` is `None`) or changed by an
@@ -141,12 +154,15 @@ impl Keep {
             true => None,
             false => Some(rowid_name(&p.before)?),
         };
+        // A column the rebuild adds is no witness: the row's values in it
+        // are its ADD COLUMN's, not what a user left there.
         Keep::column(
             at,
             t,
             column,
             to,
-            |c| p.origin(c).map(str::to_string),
+            |c| p.value_of(c),
+            |c| p.origin(c).is_some(),
             rowid,
         )
     }
@@ -157,6 +173,7 @@ impl Keep {
         column: &Column,
         to: Option<&Column>,
         source: impl Fn(&str) -> Option<String>,
+        witnessed: impl Fn(&str) -> bool,
         rowid: Option<&str>,
     ) -> Option<Keep> {
         let value = source(&column.name)?;
@@ -187,6 +204,7 @@ impl Keep {
             .filter(|c| {
                 rowid.is_none() || rowid_alias(table).is_none_or(|a| !same_name(a, &c.name))
             })
+            .filter(|c| witnessed(&c.name))
             .filter_map(|c| source(&c.name).map(|s| (c.name.clone(), s)))
             .collect();
         Some(Keep {
@@ -268,12 +286,12 @@ impl Planner {
                 defs.push(quote_ident(c));
             }
             targets.push(quote_ident(c));
-            sources.push(source_sql(src));
+            sources.push(src.clone());
         }
         for (c, src) in k.values.iter().chain(&k.witness) {
             defs.push(quote_ident(c));
             targets.push(quote_ident(c));
-            sources.push(source_sql(src));
+            sources.push(src.clone());
         }
         if let Some((_, ty, src)) = &k.after {
             // Declared with the new type, the value converts on the way in
@@ -284,7 +302,7 @@ impl Planner {
                     .to_string(),
             );
             targets.push(quote_ident(AFTER_COLUMN));
-            sources.push(source_sql(src));
+            sources.push(src.clone());
         }
         let what = match &k.column {
             Some(c) => format!("{}.{c}", k.table),
@@ -545,11 +563,23 @@ impl Planner {
             Some(_) => Otherwise::Own,
             None => Otherwise::Default(column.default.clone()),
         };
+        let p = &self.pending[i];
+        let origins = held
+            .key
+            .iter()
+            .map(|k| match k == AFTER_COLUMN {
+                true => held.after.as_deref().unwrap_or_default(),
+                false => k.as_str(),
+            })
+            .chain(held.witness.iter().map(String::as_str))
+            .filter_map(|c| Some((c.to_string(), p.origin(c)?.to_string())))
+            .collect();
         self.pending[i].fills.push(Fill {
             column: column.name.clone(),
             held,
             index,
             otherwise,
+            origins,
         });
     }
 }
@@ -561,14 +591,6 @@ impl Planner {
 const ALIAS: &str = "_strata_a";
 
 /// A source column, or the rowid under one of its names.
-fn source_sql(src: &str) -> String {
-    if ["rowid", "_rowid_", "oid"].contains(&src) {
-        src.to_string()
-    } else {
-        quote_ident(src)
-    }
-}
-
 impl Fill {
     /// The expression the rebuild copies into the column for each row of
     /// `before` (the table as the database has it, `old` its quoted name):
@@ -598,7 +620,7 @@ impl Fill {
             }
         }
         for w in &self.held.witness {
-            if let Some(src) = p.origin(w) {
+            if let Some(src) = self.origin(p, w) {
                 if p.converted.iter().any(|c| same_name(c, src))
                     || p.fills.iter().any(|f| same_name(&f.column, w))
                 {
@@ -620,6 +642,16 @@ impl Fill {
             "CASE WHEN EXISTS (SELECT 1 FROM {a} AS {ALIAS} WHERE {found}) THEN (SELECT {ALIAS}.{} FROM {a} AS {ALIAS} WHERE {found}) ELSE {own} END",
             quote_ident(&value)
         )
+    }
+
+    /// The column of the table as the database has it that `column` (an
+    /// archive key or witness) comes from: as the rebuild named it when
+    /// this fill joined it, or else as it names it now.
+    fn origin<'p>(&'p self, p: &'p Pending, column: &str) -> Option<&'p str> {
+        match self.origins.iter().find(|(c, _)| same_name(c, column)) {
+            Some((_, o)) => Some(o),
+            None => p.origin(column),
+        }
     }
 
     /// The conditions that find a row of `before`'s archive entry by its
@@ -647,7 +679,7 @@ impl Fill {
             } else {
                 k.as_str()
             };
-            let src = p.origin(column)?;
+            let src = self.origin(p, column)?;
             out.push(format!(
                 "{old}.{} IS +{ALIAS}.{}",
                 quote_ident(src),

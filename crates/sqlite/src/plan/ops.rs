@@ -4,9 +4,9 @@
 //! the archives and restores that keep its data. [`Planner::op`] projects
 //! the op and hands it here.
 
-use strata_dialect::sqlite::same_name;
 use strata_dialect::sqlite::text::quote_ident;
 use strata_dialect::sqlite::RULES;
+use strata_dialect::sqlite::{key, same_name};
 use strata_schema::{Column, Index, Op, Schema, Table};
 
 use super::{is_referenced, keep, native_add, own_text_mentions, Here, PlanError, Planner, Role};
@@ -48,20 +48,22 @@ impl Planner {
     }
 
     /// CREATE TABLE, then the rows of the table back from `back`, the
-    /// archive of its drop, when the database keeps one.
+    /// archive of its drop, when the database keeps one; without them, the
+    /// table is fresh (see [`super::Fresh`]).
     pub(super) fn create_table(&mut self, o: OpAt, table: &Table, back: Option<Held>) {
-        match self.widened.take() {
-            Some(widened) => self.emit(
-                o.note(&format!(
-                    "{} (net of the columns later ops add and drop)",
-                    table.name
-                )),
-                render_table(&widened),
-            ),
-            None => self.emit(o.note(&table.name), render_table(table)),
-        }
-        if let Some(held) = back {
-            self.restore_table(o.at, table, &held);
+        self.emit(o.note(&table.name), render_table(table));
+        match back {
+            Some(held) => self.restore_table(o.at, table, &held),
+            None => {
+                let stmt = self.plan.statements.len() - 1;
+                self.fresh.insert(
+                    key(&table.name),
+                    super::Fresh {
+                        stmt,
+                        indexes: Vec::new(),
+                    },
+                );
+            }
         }
     }
 
@@ -135,6 +137,8 @@ impl Planner {
             let i = self.start(o.at, &current, o.at.kind);
             self.absorb(i, o.at, o.op);
             self.fill(i, o.at, table, column, Some(held), None);
+        } else if self.is_fresh(table) {
+            // Written into its CREATE TABLE.
         } else if native_add(&current, column, position) {
             self.emit(
                 o.note(&format!("{table}.{}", column.name)),
@@ -168,11 +172,15 @@ impl Planner {
             return Ok(());
         }
         let current = o.before.table(RULES, table).cloned().unwrap_or_default();
+        let fresh = self.is_fresh(table);
         if column.generated.is_none() {
             let k = keep::Keep::native(o.at, &current, column)?;
-            self.archive(&k, table)?;
+            match fresh {
+                true => self.archive_of_nothing(&k)?,
+                false => self.archive(&k, table)?,
+            }
         }
-        if std::mem::take(&mut self.table_goes) {
+        if std::mem::take(&mut self.table_goes) || fresh {
             return Ok(());
         }
         self.emit(
@@ -254,20 +262,25 @@ impl Planner {
         Ok(())
     }
 
-    /// CREATE INDEX, unless the index's table is being rebuilt, which
-    /// makes its indexes.
+    /// CREATE INDEX, unless the index's table is fresh (it is made with
+    /// the table) or being rebuilt, which makes its indexes.
     pub(super) fn create_index(&mut self, o: OpAt, index: &Index) {
-        if let Some(i) = self.pending_index(&index.table) {
+        if let Some(f) = self.fresh.get_mut(&key(&index.table)) {
+            f.indexes.push((key(&index.name), o.note(&index.name)));
+        } else if let Some(i) = self.pending_index(&index.table) {
             self.absorb(i, o.at, o.op);
         } else {
             self.emit(o.note(&index.name), render_index(index));
         }
     }
 
-    /// DROP INDEX, unless the index's table is being rebuilt, which drops
-    /// its indexes with it.
+    /// DROP INDEX, unless the index's table is fresh (it was never made)
+    /// or being rebuilt, which drops its indexes with it.
     pub(super) fn drop_index(&mut self, o: OpAt, index: &Index) {
-        if let Some(i) = self.pending_index(&index.table) {
+        if let Some(f) = self.fresh.get_mut(&key(&index.table)) {
+            let k = key(&index.name);
+            f.indexes.retain(|(i, _)| *i != k);
+        } else if let Some(i) = self.pending_index(&index.table) {
             self.absorb(i, o.at, o.op);
         } else {
             self.emit(

@@ -57,6 +57,29 @@ fn added_value(added: &Column, now: &Column) -> Option<String> {
     )
 }
 
+/// The rowid a rebuild copies from `p`'s table into `after`, as the names
+/// that read it in each (`None` when either has none, or the copy of the
+/// rowid's alias carries it): an error when one of them hides it.
+fn rowid_copy(
+    p: &Pending,
+    after: &Table,
+) -> Result<Option<(&'static str, &'static str)>, PlanError> {
+    let before = &p.before;
+    if before.has_option(WITHOUT_ROWID) || after.has_option(WITHOUT_ROWID) {
+        return Ok(None);
+    }
+    if rowid_alias(after).is_some_and(|a| p.origin(a).is_some()) {
+        return Ok(None);
+    }
+    let from = rowid_name(before).ok_or_else(|| PlanError::RowidHidden {
+        table: before.name.clone(),
+    })?;
+    let to = rowid_name(after).ok_or_else(|| PlanError::RowidHidden {
+        table: after.name.clone(),
+    })?;
+    Ok(Some((to, from)))
+}
+
 impl Planner {
     /// Rebuilds the table of `p` into its shape in the current schema.
     pub(super) fn rebuild(&mut self, p: Pending) -> Result<(), PlanError> {
@@ -85,8 +108,11 @@ impl Planner {
             p.kinds.join(", ")
         );
 
-        for k in &p.archives {
-            self.archive(k, &before.name)?;
+        for (n, k) in p.archives.iter().enumerate() {
+            match p.ghost || n < p.nothing {
+                true => self.archive_of_nothing(k)?,
+                false => self.archive(k, &before.name)?,
+            }
         }
 
         let referenced = is_referenced(&self.schema, &after.name)
@@ -102,6 +128,12 @@ impl Planner {
             });
         if referenced {
             self.plan.foreign_keys_off = true;
+        }
+        let rowid = rowid_copy(&p, &after)?;
+        if p.ghost {
+            // A fresh table: no row to copy, its CREATE TABLE is written as
+            // it ends.
+            return Ok(());
         }
 
         // Steps 3 and 9: views and triggers that read the table go first,
@@ -133,17 +165,23 @@ impl Planner {
                 sources.push(value);
             }
         }
-        if !before.has_option(WITHOUT_ROWID) && !after.has_option(WITHOUT_ROWID) {
-            let alias_copied = rowid_alias(&after).is_some_and(|a| p.origin(a).is_some());
-            if !alias_copied {
-                let from = rowid_name(before).ok_or_else(|| PlanError::RowidHidden {
-                    table: before.name.clone(),
-                })?;
-                let to = rowid_name(&after).ok_or_else(|| PlanError::RowidHidden {
-                    table: after.name.clone(),
-                })?;
-                targets.insert(0, to.to_string());
-                sources.insert(0, from.to_string());
+        if let Some((to, from)) = rowid {
+            targets.insert(0, to.to_string());
+            sources.insert(0, from.to_string());
+        }
+        if targets.is_empty() {
+            // Not one column or rowid carried over (every column the table
+            // had is gone, the ones it has are new, and one side has no
+            // rowid): each row is still a row, holding what its ADD
+            // COLUMNs gave it, which the first stored column, written
+            // out, makes the copy give it.
+            if let Some(c) = after.columns.iter().find(|c| c.generated.is_none()) {
+                targets.push(quote_ident(&c.name));
+                sources.push(
+                    p.added(&c.name)
+                        .and_then(|a| a.default.as_deref())
+                        .map_or_else(|| "NULL".to_string(), default_as_expr),
+                );
             }
         }
         if !targets.is_empty() {

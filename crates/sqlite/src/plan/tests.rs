@@ -234,19 +234,21 @@ fn a_new_table_is_created_with_the_columns_later_events_add() {
     let p = plan(&Schema::default(), &steps).expect("plan");
     assert_eq!(p.schema, at);
     let sql = sqls(&p);
-    assert_eq!(sql.len(), 6, "{sql:#?}");
+    assert_eq!(sql.len(), 5, "{sql:#?}");
     assert!(
-        sql[0].contains("\"a\" INT,\n  \"b\" TEXT,\n  \"c\" INT NOT NULL DEFAULT 0\n)"),
+        sql[0].contains(
+            "\"a\" INT,\n  \"b\" TEXT,\n  \"c\" INT NOT NULL DEFAULT 0,\n  \"d\" TEXT\n)"
+        ),
         "{}",
         sql[0]
     );
-    assert!(sql[1].contains("\"x\" INT,\n  \"y\" INT\n)"), "{}", sql[1]);
-    // The index names t: the ADD COLUMN after it is its own statement; so
-    // is the one after the data step.
-    assert!(sql[2].starts_with("CREATE INDEX"), "{}", sql[2]);
-    assert_eq!(sql[3], "ALTER TABLE \"t\" ADD COLUMN \"d\" TEXT");
-    assert_eq!(sql[4], "INSERT INTO u (x) VALUES (1)");
-    assert_eq!(sql[5], "ALTER TABLE \"u\" ADD COLUMN \"z\" INT");
+    // The index is made with its table, which the ADD COLUMN after it
+    // widens too.
+    assert_eq!(sql[1], "CREATE INDEX \"t_b\" ON \"t\" (\"b\")");
+    assert!(sql[2].contains("\"x\" INT,\n  \"y\" INT\n)"), "{}", sql[2]);
+    // u holds a row after the data step: the ADD COLUMN is its own.
+    assert_eq!(sql[3], "INSERT INTO u (x) VALUES (1)");
+    assert_eq!(sql[4], "ALTER TABLE \"u\" ADD COLUMN \"z\" INT");
 }
 
 #[test]
@@ -255,14 +257,18 @@ fn a_new_table_is_created_without_the_columns_later_events_drop() {
         "CREATE TABLE t (a INT, b TEXT)",
         "ALTER TABLE t ADD COLUMN c INT",
         "ALTER TABLE t DROP COLUMN b; ALTER TABLE t DROP COLUMN c",
-        // Added again under a dropped name: not folded, as it may take
-        // back what the drop archived.
+        // Added again under a dropped name, as a new column: it takes
+        // nothing back, so it is written into the CREATE TABLE too.
         "ALTER TABLE t ADD COLUMN c TEXT",
     ]);
     let p = plan(&Schema::default(), &steps).expect("plan");
     assert_eq!(p.schema, at);
     let sql = sqls(&p);
-    assert!(sql[0].contains("(\n  \"a\" INT\n)"), "{}", sql[0]);
+    assert!(
+        sql[0].contains("(\n  \"a\" INT,\n  \"c\" TEXT\n)"),
+        "{}",
+        sql[0]
+    );
     assert!(!sql.iter().any(|s| s.contains("DROP COLUMN")), "{sql:#?}");
     // Each dropped column still gets its archive, empty, with no copy
     // from the table, which never had the column.
@@ -276,8 +282,91 @@ fn a_new_table_is_created_without_the_columns_later_events_drop() {
             .any(|s| s.starts_with("INSERT INTO \"_strata_archive_")),
         "{sql:#?}"
     );
-    assert_eq!(
-        sql.last().copied(),
-        Some("ALTER TABLE \"t\" ADD COLUMN \"c\" TEXT")
+    assert!(!sql.iter().any(|s| s.contains("ADD COLUMN")), "{sql:#?}");
+}
+
+/// The archive catalog rows of `p`, by what they keep (ids aside).
+fn catalog(p: &Plan) -> Vec<String> {
+    p.archives
+        .iter()
+        .map(|a| {
+            format!(
+                "{} {} {:?} {}.{} {:?} {:?} {:?} {:?} {:?}",
+                a.kind.as_str(),
+                a.table,
+                a.column,
+                a.seq,
+                a.op,
+                a.key,
+                a.values,
+                a.witness,
+                a.after,
+                a.lineage
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_new_table_takes_in_the_rebuilds_later_events_make_before_it_holds_a_row() {
+    let scripts = [
+        "CREATE TABLE p (id INTEGER PRIMARY KEY); CREATE TABLE t (id INTEGER PRIMARY KEY, a INT, b TEXT)",
+        "ALTER TABLE t ALTER COLUMN b TYPE INT; ALTER TABLE t ADD CONSTRAINT t_pos CHECK (a > 0)",
+        "CREATE INDEX t_a ON t (a); ALTER TABLE t ADD CONSTRAINT t_p FOREIGN KEY (a) REFERENCES p (id)",
+        "ALTER TABLE t ALTER COLUMN a SET NOT NULL; ALTER TABLE t DROP COLUMN b",
+        "ALTER TABLE t DROP CONSTRAINT t_pos; ALTER TABLE t ADD COLUMN c TEXT DEFAULT 'x'; CREATE INDEX t_c ON t (c)",
+        "DROP INDEX t_a",
+        "INSERT INTO t (id, a) VALUES (1, 1)",
+        "ALTER TABLE t ALTER COLUMN c SET DEFAULT 'y'",
+    ];
+    let (steps, at) = events(&scripts);
+    let p = plan(&Schema::default(), &steps).expect("plan");
+    assert_eq!(p.schema, at);
+    let sql = sqls(&p);
+    // No rebuild until the table holds a row: t is created as event 6
+    // leaves it, with the index that is left, and rebuilt once, for the
+    // change after the data step.
+    assert_eq!(p.rebuilds.len(), 1, "{sql:#?}");
+    assert_eq!(p.rebuilds[0].seq, 8);
+    let t = at.tables.get("t").expect("t");
+    let mut six = t.clone();
+    six.columns[2].default = Some("'x'".into());
+    assert_eq!(sql[1], crate::render::render_table(&six), "{sql:#?}");
+    assert_eq!(sql[2], "CREATE INDEX \"t_c\" ON \"t\" (\"c\")");
+    assert!(!sql.iter().any(|s| s.contains("t_a")), "{sql:#?}");
+    assert!(!sql.iter().any(|s| s.contains("DROP COLUMN")), "{sql:#?}");
+    // Each archive the events make one at a time is made, empty.
+    let mut one_by_one = Vec::new();
+    let mut from = Schema::default();
+    for step in &steps {
+        let q = plan(&from, std::slice::from_ref(step)).expect("plan");
+        one_by_one.extend(catalog(&q));
+        from = q.schema;
+    }
+    assert_eq!(catalog(&p), one_by_one);
+    assert_eq!(p.archives.len(), 2, "{:#?}", catalog(&p));
+    assert!(
+        !sql.iter()
+            .any(|s| s.starts_with("INSERT INTO \"_strata_archive_")),
+        "{sql:#?}"
     );
+}
+
+#[test]
+fn a_new_table_is_written_out_before_its_keys_change() {
+    let (steps, at) = events(&[
+        "CREATE TABLE t (id INTEGER PRIMARY KEY, a INT, b TEXT)",
+        "ALTER TABLE t ALTER COLUMN b TYPE INT",
+        // Another table's foreign key may need the keys as they are.
+        "ALTER TABLE t ADD CONSTRAINT t_a UNIQUE (a)",
+        "ALTER TABLE t ALTER COLUMN a TYPE TEXT",
+    ]);
+    let p = plan(&Schema::default(), &steps).expect("plan");
+    assert_eq!(p.schema, at);
+    let sql = sqls(&p);
+    // Created as event 2 leaves it, then rebuilt for the UNIQUE and the
+    // type change after it, one event at a time.
+    assert!(sql[0].contains("\"b\" INT\n"), "{sql:#?}");
+    let seqs: Vec<u64> = p.rebuilds.iter().map(|r| r.seq).collect();
+    assert_eq!(seqs, [3, 4], "{sql:#?}");
 }

@@ -460,6 +460,74 @@ fn without_rowid_tables_rebuild_and_archive_by_primary_key() {
     );
 }
 
+/// One event that drops every column of a table and gives it a new one as
+/// its key, WITHOUT ROWID: no column and no rowid carries over, but the
+/// row is still a row, holding what the ADD COLUMN gave it (a copy with
+/// nothing to copy used to leave the table empty).
+#[test]
+fn a_rebuild_that_carries_no_column_over_keeps_every_row() {
+    let mut db = Db::new();
+    db.change("CREATE TABLE kv (k TEXT, v TEXT)");
+    db.exec("INSERT INTO kv VALUES ('a', '1')");
+    let kv = db.schema.tables.get("kv").expect("kv").clone();
+    let added = strata_schema::Column {
+        name: "c".into(),
+        ty: "TEXT".into(),
+        not_null: true,
+        default: Some("'x'".into()),
+        ..kv.columns[1].clone()
+    };
+    let retyped = strata_schema::Column {
+        ty: "INTEGER".into(),
+        ..kv.columns[1].clone()
+    };
+    // The type change begins the rebuild, which the rest joins.
+    let ops = vec![
+        Op::AlterColumn {
+            table: "kv".into(),
+            from: kv.columns[1].clone(),
+            to: retyped.clone(),
+        },
+        Op::AddColumn {
+            table: "kv".into(),
+            column: added,
+            position: 2,
+        },
+        Op::AddPrimaryKey {
+            table: "kv".into(),
+            primary_key: strata_schema::PrimaryKey {
+                columns: vec!["c".into()],
+                ..Default::default()
+            },
+        },
+        Op::AlterTableOptions {
+            table: "kv".into(),
+            from: Vec::new(),
+            to: vec!["without_rowid".into()],
+        },
+        Op::DropColumn {
+            table: "kv".into(),
+            column: kv.columns[0].clone(),
+            position: 0,
+        },
+        Op::DropColumn {
+            table: "kv".into(),
+            column: retyped,
+            position: 0,
+        },
+    ];
+    let steps = [Step::new(db.seq() + 1, ops.clone())];
+    let p = plan_with(&db.schema, &steps, &db.custody()).expect("plan");
+    db.run(&p, &ops).expect("apply");
+    assert_eq!(db.rows("SELECT c FROM kv"), vec![vec![text("x")]]);
+    // The old values and both dropped columns are archived, by rowid.
+    assert_eq!(p.archives.len(), 3, "{}", p.sql());
+    assert_eq!(
+        db.rows("SELECT k FROM _strata_archive_2"),
+        vec![vec![text("a")]]
+    );
+}
+
 #[test]
 fn autoincrement_counters_survive_a_rebuild() {
     let mut db = Db::new();

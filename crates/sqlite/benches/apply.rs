@@ -121,10 +121,25 @@ fn thousand_changes(c: &mut Criterion) {
         .map(|s| s.sql.clone())
         .filter(|sql| !sql.contains("\"_strata_archive"))
         .collect();
+    // The same changes as each event's own DDL, one after another: what
+    // running the 1,000 changes by hand, each as SQLite needs it, takes.
+    let mut from = Schema::default();
+    let mut by_event: Vec<String> = Vec::new();
+    for step in &steps {
+        let p = plan(&from, std::slice::from_ref(step)).expect("plan");
+        by_event.extend(
+            p.statements
+                .iter()
+                .map(|s| s.sql.clone())
+                .filter(|sql| !sql.contains("\"_strata_archive")),
+        );
+        from = p.schema;
+    }
     eprintln!(
-        "1,000 changes: {} statements in the plan ({} raw), {} rebuilds, {} archives",
+        "1,000 changes: {} statements in the plan ({} raw, {} event by event), {} rebuilds, {} archives",
         once.statements.len(),
         raw.len(),
+        by_event.len(),
         once.rebuilds.len(),
         once.archives.len()
     );
@@ -169,6 +184,125 @@ fn thousand_changes(c: &mut Criterion) {
             BatchSize::PerIteration,
         )
     });
+    g.bench_function("raw event by event", |b| {
+        b.iter_batched(
+            || Connection::open(fresh(dir.path(), "raw.db")).expect("open"),
+            |mut conn| {
+                run_raw(&mut conn, &by_event);
+                conn
+            },
+            BatchSize::PerIteration,
+        )
+    });
+    g.finish();
+}
+
+/// The same 1,000 changes on tables that hold rows: the 200 CREATE TABLEs
+/// are applied first and each table given a row, then the other 800
+/// changes are one move, where a rebuild is a rebuild and a type change
+/// archives the old values. Against the net script's own DDL, and against
+/// each event's DDL one after another.
+fn changes_on_rows(c: &mut Criterion) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let all = changes();
+    let (creates, rest): (Vec<&Step>, Vec<&Step>) = all
+        .iter()
+        .partition(|s| s.ops.iter().all(|o| matches!(o, Op::CreateTable { .. })));
+    let creates: Vec<Step> = creates
+        .iter()
+        .enumerate()
+        .map(|(i, s)| Step::new(i as u64 + 1, s.ops.clone()))
+        .collect();
+    let made = creates.len() as u64;
+    let rest: Vec<Step> = rest
+        .iter()
+        .enumerate()
+        .map(|(i, s)| Step::new(made + i as u64 + 1, s.ops.clone()))
+        .collect();
+    let template = fresh(dir.path(), "template.db");
+    let start = {
+        let mut conn = open(&template).expect("open");
+        let p = plan(&Schema::default(), &creates).expect("plan");
+        apply(
+            &mut conn,
+            &p,
+            None,
+            &position(made),
+            &p.schema,
+            "bench",
+            "0",
+        )
+        .expect("apply");
+        for t in p.schema.tables.keys() {
+            conn.execute_batch(&format!("INSERT INTO {t} (name, email) VALUES ('n', 'e')"))
+                .expect("a row");
+        }
+        p.schema
+    };
+    let once = plan(&start, &rest).expect("plan");
+    let raw: Vec<String> = once
+        .statements
+        .iter()
+        .map(|s| s.sql.clone())
+        .filter(|sql| !sql.contains("\"_strata_archive"))
+        .collect();
+    let mut from = start.clone();
+    let mut by_event: Vec<String> = Vec::new();
+    for step in &rest {
+        let p = plan(&from, std::slice::from_ref(step)).expect("plan");
+        by_event.extend(
+            p.statements
+                .iter()
+                .map(|s| s.sql.clone())
+                .filter(|sql| !sql.contains("\"_strata_archive")),
+        );
+        from = p.schema;
+    }
+    eprintln!(
+        "800 changes on rows: {} statements in the plan ({} raw, {} event by event), {} rebuilds, {} archives",
+        once.statements.len(),
+        raw.len(),
+        by_event.len(),
+        once.rebuilds.len(),
+        once.archives.len()
+    );
+    let (at, to) = (position(made), position(CHANGES as u64));
+    let mut g = c.benchmark_group("800 changes on rows");
+    g.sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(10));
+    g.bench_function("strata plan+apply", |b| {
+        b.iter_batched(
+            || open(&copy_of(&template, dir.path(), "strata.db")).expect("open"),
+            |mut conn| {
+                let custody = Custody::load(&conn, &|seq, op, undo| Lineage {
+                    seq,
+                    op,
+                    forward: !undo,
+                })
+                .expect("custody");
+                let p = plan_with(&start, &rest, &custody).expect("plan");
+                apply(&mut conn, &p, Some(&at), &to, &p.schema, "bench", "0").expect("apply");
+                conn
+            },
+            BatchSize::PerIteration,
+        )
+    });
+    for (name, script) in [
+        ("raw same statements", &raw),
+        ("raw event by event", &by_event),
+    ] {
+        g.bench_function(name, |b| {
+            b.iter_batched(
+                || Connection::open(copy_of(&template, dir.path(), "raw.db")).expect("open"),
+                |mut conn| {
+                    run_raw(&mut conn, script);
+                    conn
+                },
+                BatchSize::PerIteration,
+            )
+        });
+    }
     g.finish();
 }
 
@@ -297,5 +431,10 @@ fn million_row_rebuild(c: &mut Criterion) {
     let _keep: &TempDir = &dir;
 }
 
-criterion_group!(benches, thousand_changes, million_row_rebuild);
+criterion_group!(
+    benches,
+    thousand_changes,
+    changes_on_rows,
+    million_row_rebuild
+);
 criterion_main!(benches);

@@ -251,3 +251,77 @@ fn a_new_table_takes_in_the_rebuilds_later_events_make_before_it_holds_a_row() {
     );
     env.ok(&["verify", "--db", "a.db"]);
 }
+
+#[test]
+fn rebuilds_of_one_table_in_several_events_are_one_while_each_event_leaves_the_rows_as_they_are() {
+    let env = Env::init();
+    env.record(
+        "t",
+        "CREATE TABLE t (id integer primary key, a text, b text NOT NULL, c integer)",
+    );
+    env.ok(&["apply", "--db", "a.db"]);
+    env.db("a.db")
+        .execute_batch("INSERT INTO t VALUES (1, 'one', 'b1', 10), (2, NULL, 'b2', 20)")
+        .expect("rows");
+    for copy in ["b.db", "c.db"] {
+        std::fs::copy(env.path().join("a.db"), env.path().join(copy)).expect("copy");
+    }
+    for (message, sql) in [
+        ("default", "ALTER TABLE t ALTER COLUMN a SET DEFAULT 'x'"),
+        ("type", "ALTER TABLE t ALTER COLUMN a TYPE varchar(20)"),
+        (
+            "b and c",
+            "ALTER TABLE t ALTER COLUMN b DROP NOT NULL; ALTER TABLE t DROP COLUMN c",
+        ),
+        ("not null", "ALTER TABLE t ALTER COLUMN a SET NOT NULL"),
+        ("null again", "ALTER TABLE t ALTER COLUMN a DROP NOT NULL"),
+    ] {
+        env.record(message, sql);
+    }
+    // Row 2's a is NULL: event 5's NOT NULL refuses it, in one apply as
+    // event by event, and nothing changes.
+    let plan = env.ok(&["apply", "--db", "a.db", "--dry-run"]);
+    assert!(
+        plan.stdout
+            .contains("-- events 2 (op 1), 3 (op 1), 4 (ops 1, 2), 5 (op 1): rebuild of t"),
+        "{}",
+        plan.stdout
+    );
+    let before = state(&env, "a.db");
+    env.fails(&["apply", "--db", "a.db"], 1);
+    assert_eq!(state(&env, "a.db"), before);
+    for to in 2..=4 {
+        env.ok(&["apply", "--db", "c.db", "--to", &to.to_string()]);
+    }
+    env.fails(&["apply", "--db", "c.db", "--to", "5"], 1);
+
+    // With a value in row 2, both go to head: one rebuild up to event 5,
+    // one for event 6, and the same database as event by event.
+    for db in ["a.db", "b.db"] {
+        env.db(db)
+            .execute_batch("UPDATE t SET a = 'two' WHERE id = 2")
+            .expect("a value");
+    }
+    env.ok(&["apply", "--db", "a.db"]);
+    for to in 2..=6 {
+        env.ok(&["apply", "--db", "b.db", "--to", &to.to_string()]);
+    }
+    assert_eq!(state(&env, "a.db"), state(&env, "b.db"));
+    // Back to 1 and to head again, each in one apply: c's values are back.
+    env.ok(&["apply", "--db", "a.db", "--to", "1"]);
+    for to in (1..=5).rev() {
+        env.ok(&["apply", "--db", "b.db", "--to", &to.to_string()]);
+    }
+    assert_eq!(state(&env, "a.db"), state(&env, "b.db"));
+    assert_eq!(
+        crate::values(&env.db("a.db"), "SELECT id, a, b, c FROM t ORDER BY id"),
+        [
+            r#"Integer(1)|Text("one")|Text("b1")|Integer(10)"#,
+            r#"Integer(2)|Text("two")|Text("b2")|Integer(20)"#
+        ]
+    );
+    env.ok(&["apply", "--db", "a.db"]);
+    env.ok(&["apply", "--db", "b.db"]);
+    assert_eq!(state(&env, "a.db"), state(&env, "b.db"));
+    env.ok(&["verify", "--db", "a.db"]);
+}

@@ -152,11 +152,13 @@ pub struct ArchiveEntry {
 /// One table rebuild and the ops of its event it carries out.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rebuild {
+    /// The first event it serves.
     pub seq: u64,
     /// The table's name after the rebuild.
     pub table: String,
-    /// The indexes, within the event, of the ops the rebuild serves.
-    pub ops: Vec<u32>,
+    /// The ops the rebuild serves: each event's seq, and the op's index
+    /// within it.
+    pub ops: Vec<(u64, u32)>,
 }
 
 /// The SQL that moves a database from one schema to another.
@@ -293,9 +295,10 @@ pub fn plan_with(from: &Schema, steps: &[Step], custody: &Custody) -> Result<Pla
         }
         planner.op(*at, op)?;
         if *last {
-            planner.flush_all()?;
+            planner.end_event()?;
         }
     }
+    planner.flush_all()?;
     planner.finish();
     planner.plan.schema = Arc::unwrap_or_clone(planner.schema);
     Ok(planner.plan)
@@ -381,8 +384,10 @@ struct Pending {
     /// Each column of the table as it will be, with where its values come
     /// from.
     origins: Vec<(String, Source)>,
+    /// The first event it gathers ops of.
     seq: u64,
-    ops: Vec<u32>,
+    /// The ops it gathers: each event's seq, and the op's index within it.
+    ops: Vec<(u64, u32)>,
     kinds: Vec<&'static str>,
     /// Data to archive from `before` before the rebuild.
     archives: Vec<keep::Keep>,
@@ -838,7 +843,7 @@ impl Planner {
         // Before the op: the schema as the op finds it.
         let now = Arc::clone(&self.schema);
         let p = &mut self.pending[i];
-        p.ops.push(at.op);
+        p.ops.push((at.seq, at.op));
         if p.kinds.last() != Some(&at.kind) {
             p.kinds.push(at.kind);
         }
@@ -915,6 +920,68 @@ impl Planner {
                     .foreign_keys
                     .iter()
                     .any(|fk| same_name(&fk.ref_table, table))
+        })
+    }
+
+    /// At the end of an event: carries out the gathered rebuilds, but for
+    /// those that may go on gathering the next event's ops (see
+    /// [`Planner::carries_over`]).
+    fn end_event(&mut self) -> Result<(), PlanError> {
+        let mut i = 0;
+        while i < self.pending.len() {
+            if self.carries_over(&self.pending[i]) {
+                i += 1;
+            } else {
+                let p = self.pending.remove(i);
+                self.rebuild(p)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether the rebuild `p` may go on into the next event: the table as
+    /// this event leaves it holds the rows as the database has them, so
+    /// copying them at this point would check and change nothing. Its
+    /// columns are the table's own, unrenamed, none added, with the same
+    /// type affinity, collation and generation and NOT NULL only where
+    /// they had it; no value is converted or put back; its key, unique
+    /// constraints and options are the table's, and its checks and foreign
+    /// keys are among the table's. A rebuild of a fresh table is done with
+    /// at the end of its event as ever (it copies nothing).
+    fn carries_over(&self, p: &Pending) -> bool {
+        if p.ghost || p.nothing > 0 || !p.fills.is_empty() || !p.converted.is_empty() {
+            return false;
+        }
+        let Some(now) = self.schema.tables.get(&p.key) else {
+            return false;
+        };
+        let before = &p.before;
+        if now.options != before.options
+            || now.primary_key != before.primary_key
+            || now.uniques != before.uniques
+            || !now.checks.iter().all(|c| before.checks.contains(c))
+            || !now
+                .foreign_keys
+                .iter()
+                .all(|f| before.foreign_keys.contains(f))
+        {
+            return false;
+        }
+        p.origins.iter().all(|(name, source)| match source {
+            Source::Added(_) => false,
+            Source::Column(o) => {
+                same_name(o, name)
+                    && match (before.column(RULES, o), now.column(RULES, name)) {
+                        (Some(b), Some(n)) => {
+                            affinity(&b.ty) == affinity(&n.ty)
+                                && b.collation == n.collation
+                                && b.generated == n.generated
+                                && b.identity == n.identity
+                                && (b.not_null || !n.not_null)
+                        }
+                        _ => false,
+                    }
+            }
         })
     }
 

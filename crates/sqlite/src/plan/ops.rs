@@ -113,7 +113,7 @@ impl Planner {
         let t = after.table(RULES, table).cloned().unwrap_or_default();
         if own_text_mentions(&t, name) {
             let i = self.start(o.at, &t, "refresh of the table's own SQL text");
-            self.pending[i].ops.push(o.at.op);
+            self.pending[i].ops.push((o.at.seq, o.at.op));
         }
     }
 

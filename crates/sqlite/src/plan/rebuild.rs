@@ -89,21 +89,37 @@ impl Planner {
             return Ok(());
         };
         let before = &p.before;
-        // Ops are numbered from 1 in text, as `show` lists them.
-        let ops: Vec<String> = p
-            .ops
-            .iter()
-            .map(|o| o.saturating_add(1).to_string())
-            .collect();
-        let comment = format!(
-            "event {} op{} {}: rebuild of {} ({})",
-            p.seq,
-            if p.ops.len() == 1 { "" } else { "s" },
-            if ops.is_empty() {
-                "-".to_string()
-            } else {
+        // Ops are numbered from 1 in text, as `show` lists them; by event
+        // when the rebuild serves several.
+        let mut events: Vec<(u64, Vec<String>)> = Vec::new();
+        for (seq, op) in &p.ops {
+            let n = op.saturating_add(1).to_string();
+            match events.last_mut() {
+                Some((s, ops)) if s == seq => ops.push(n),
+                _ => events.push((*seq, vec![n])),
+            }
+        }
+        let served = match events.as_slice() {
+            [] => format!("event {} op -", p.seq),
+            [(seq, ops)] => format!(
+                "event {seq} op{} {}",
+                if ops.len() == 1 { "" } else { "s" },
                 ops.join(", ")
-            },
+            ),
+            many => format!(
+                "events {}",
+                many.iter()
+                    .map(|(seq, ops)| format!(
+                        "{seq} (op{} {})",
+                        if ops.len() == 1 { "" } else { "s" },
+                        ops.join(", ")
+                    ))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
+        let comment = format!(
+            "{served}: rebuild of {} ({})",
             after.name,
             p.kinds.join(", ")
         );

@@ -207,7 +207,8 @@ fn three_alter_columns_on_one_table_are_one_rebuild_that_keeps_rows() {
          ALTER TABLE users ALTER COLUMN nick SET DEFAULT 'anon'",
     );
     assert_eq!(p.rebuilds.len(), 1, "{}", p.sql());
-    assert_eq!(p.rebuilds[0].ops, vec![0, 1, 2]);
+    let seq = p.rebuilds[0].seq;
+    assert_eq!(p.rebuilds[0].ops, vec![(seq, 0), (seq, 1), (seq, 2)]);
     assert_eq!(
         p.statements
             .iter()

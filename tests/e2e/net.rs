@@ -53,6 +53,20 @@ fn state(env: &Env, db: &str) -> State {
     (dump(&conn), archives)
 }
 
+/// Records each `(message, sql)` as an event; the one named "rows" is a
+/// data step, recorded with `undo` as its revert SQL.
+fn record_all(env: &Env, events: &[(&str, &str)], undo: &str) {
+    for &(message, sql) in events {
+        if message == "rows" {
+            let undo = env.file("undo.sql", undo);
+            let undo = undo.to_str().expect("utf-8 path");
+            env.ok(&["record", "-m", message, "--revert-sql", undo, "--sql", sql]);
+        } else {
+            env.record(message, sql);
+        }
+    }
+}
+
 #[test]
 fn a_column_dropped_and_then_its_table_is_archived_without_a_drop_column() {
     let env = with_history();
@@ -123,7 +137,7 @@ fn a_column_dropped_when_its_table_stays_is_dropped() {
 #[test]
 fn a_new_table_is_created_net_of_the_columns_later_events_add_and_drop() {
     let env = Env::init();
-    for (message, sql) in [
+    let events = [
         (
             "t",
             "CREATE TABLE t (id integer primary key, a text, b text)",
@@ -137,15 +151,8 @@ fn a_new_table_is_created_net_of_the_columns_later_events_add_and_drop() {
             "INSERT INTO t (id, a) VALUES (1, 'one'), (2, 'two')",
         ),
         ("drop d", "ALTER TABLE t DROP COLUMN d"),
-    ] {
-        if message == "rows" {
-            let undo = env.file("undo.sql", "DELETE FROM t WHERE id IN (1, 2)");
-            let undo = undo.to_str().expect("utf-8 path");
-            env.ok(&["record", "-m", message, "--revert-sql", undo, "--sql", sql]);
-        } else {
-            env.record(message, sql);
-        }
-    }
+    ];
+    record_all(&env, &events, "DELETE FROM t WHERE id IN (1, 2)");
     let plan = env.ok(&["apply", "--db", "a.db", "--dry-run"]);
     // The columns dropped before the rows came are never written; the one
     // dropped after is.
@@ -178,7 +185,7 @@ fn a_new_table_is_created_net_of_the_columns_later_events_add_and_drop() {
 #[test]
 fn a_new_table_takes_in_the_rebuilds_later_events_make_before_it_holds_a_row() {
     let env = Env::init();
-    for (message, sql) in [
+    let events = [
         (
             "tables",
             "CREATE TABLE p (id integer primary key);
@@ -207,15 +214,8 @@ fn a_new_table_takes_in_the_rebuilds_later_events_make_before_it_holds_a_row() {
             "INSERT INTO p (id) VALUES (1); INSERT INTO t (id, a) VALUES (5, 1)",
         ),
         ("default", "ALTER TABLE t ALTER COLUMN c SET DEFAULT 'y'"),
-    ] {
-        if message == "rows" {
-            let undo = env.file("undo.sql", "DELETE FROM t; DELETE FROM p");
-            let undo = undo.to_str().expect("utf-8 path");
-            env.ok(&["record", "-m", message, "--revert-sql", undo, "--sql", sql]);
-        } else {
-            env.record(message, sql);
-        }
-    }
+    ];
+    record_all(&env, &events, "DELETE FROM t; DELETE FROM p");
     let plan = env.ok(&["apply", "--db", "a.db", "--dry-run"]);
     // One rebuild, for the change after the rows came.
     assert_eq!(

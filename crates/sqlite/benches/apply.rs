@@ -92,6 +92,41 @@ fn changes() -> Vec<Step> {
     steps
 }
 
+/// A plan's DDL without strata's own tables: the archive tables and their
+/// catalog rows are strata's bookkeeping.
+fn own_ddl(p: &Plan) -> impl Iterator<Item = String> + '_ {
+    p.statements
+        .iter()
+        .map(|s| s.sql.clone())
+        .filter(|sql| !sql.contains("\"_strata_archive"))
+}
+
+/// The DDL of each of `steps` planned on its own from `from`, one after
+/// another: what running the changes by hand, each as SQLite needs it,
+/// takes.
+fn event_by_event(from: &Schema, steps: &[Step]) -> Vec<String> {
+    let mut from = from.clone();
+    let mut out = Vec::new();
+    for step in steps {
+        let p = plan(&from, std::slice::from_ref(step)).expect("plan");
+        out.extend(own_ddl(&p));
+        from = p.schema;
+    }
+    out
+}
+
+/// The figures of a move's plan, on stderr.
+fn describe(what: &str, once: &Plan, raw: &[String], by_event: &[String]) {
+    eprintln!(
+        "{what}: {} statements in the plan ({} raw, {} event by event), {} rebuilds, {} archives",
+        once.statements.len(),
+        raw.len(),
+        by_event.len(),
+        once.rebuilds.len(),
+        once.archives.len()
+    );
+}
+
 fn fresh(dir: &Path, name: &str) -> PathBuf {
     let path = dir.join(name);
     let _ = std::fs::remove_file(&path);
@@ -113,36 +148,10 @@ fn thousand_changes(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("temp dir");
     let steps = changes();
     let once = plan(&Schema::default(), &steps).expect("plan");
-    // The plan's DDL without strata's own tables: the archive tables and
-    // their catalog rows are strata's bookkeeping (and empty here).
-    let raw: Vec<String> = once
-        .statements
-        .iter()
-        .map(|s| s.sql.clone())
-        .filter(|sql| !sql.contains("\"_strata_archive"))
-        .collect();
-    // The same changes as each event's own DDL, one after another: what
-    // running the 1,000 changes by hand, each as SQLite needs it, takes.
-    let mut from = Schema::default();
-    let mut by_event: Vec<String> = Vec::new();
-    for step in &steps {
-        let p = plan(&from, std::slice::from_ref(step)).expect("plan");
-        by_event.extend(
-            p.statements
-                .iter()
-                .map(|s| s.sql.clone())
-                .filter(|sql| !sql.contains("\"_strata_archive")),
-        );
-        from = p.schema;
-    }
-    eprintln!(
-        "1,000 changes: {} statements in the plan ({} raw, {} event by event), {} rebuilds, {} archives",
-        once.statements.len(),
-        raw.len(),
-        by_event.len(),
-        once.rebuilds.len(),
-        once.archives.len()
-    );
+    // The archives are empty here.
+    let raw: Vec<String> = own_ddl(&once).collect();
+    let by_event = event_by_event(&Schema::default(), &steps);
+    describe("1,000 changes", &once, &raw, &by_event);
     let to = position(CHANGES as u64);
 
     let mut g = c.benchmark_group("1000 changes");
@@ -240,32 +249,9 @@ fn changes_on_rows(c: &mut Criterion) {
         p.schema
     };
     let once = plan(&start, &rest).expect("plan");
-    let raw: Vec<String> = once
-        .statements
-        .iter()
-        .map(|s| s.sql.clone())
-        .filter(|sql| !sql.contains("\"_strata_archive"))
-        .collect();
-    let mut from = start.clone();
-    let mut by_event: Vec<String> = Vec::new();
-    for step in &rest {
-        let p = plan(&from, std::slice::from_ref(step)).expect("plan");
-        by_event.extend(
-            p.statements
-                .iter()
-                .map(|s| s.sql.clone())
-                .filter(|sql| !sql.contains("\"_strata_archive")),
-        );
-        from = p.schema;
-    }
-    eprintln!(
-        "800 changes on rows: {} statements in the plan ({} raw, {} event by event), {} rebuilds, {} archives",
-        once.statements.len(),
-        raw.len(),
-        by_event.len(),
-        once.rebuilds.len(),
-        once.archives.len()
-    );
+    let raw: Vec<String> = own_ddl(&once).collect();
+    let by_event = event_by_event(&start, &rest);
+    describe("800 changes on rows", &once, &raw, &by_event);
     let (at, to) = (position(made), position(CHANGES as u64));
     let mut g = c.benchmark_group("800 changes on rows");
     g.sample_size(10)

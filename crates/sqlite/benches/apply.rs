@@ -127,6 +127,25 @@ fn describe(what: &str, once: &Plan, raw: &[String], by_event: &[String]) {
     );
 }
 
+/// Plans `steps` from `from` against the archives `conn` keeps, as `strata
+/// apply` does (a plan made without them is refused), and applies it.
+fn plan_and_apply(
+    conn: &mut Connection,
+    from: &Schema,
+    steps: &[Step],
+    at: &Position,
+    to: &Position,
+) {
+    let custody = Custody::load(conn, &|seq, op, undo| Lineage {
+        seq,
+        op,
+        forward: !undo,
+    })
+    .expect("custody");
+    let p = plan_with(from, steps, &custody).expect("plan");
+    apply(conn, &p, Some(at), to, &p.schema, "bench", "0").expect("apply");
+}
+
 fn fresh(dir: &Path, name: &str) -> PathBuf {
     let path = dir.join(name);
     let _ = std::fs::remove_file(&path);
@@ -261,14 +280,7 @@ fn changes_on_rows(c: &mut Criterion) {
         b.iter_batched(
             || open(&copy_of(&template, dir.path(), "strata.db")).expect("open"),
             |mut conn| {
-                let custody = Custody::load(&conn, &|seq, op, undo| Lineage {
-                    seq,
-                    op,
-                    forward: !undo,
-                })
-                .expect("custody");
-                let p = plan_with(&start, &rest, &custody).expect("plan");
-                apply(&mut conn, &p, Some(&at), &to, &p.schema, "bench", "0").expect("apply");
+                plan_and_apply(&mut conn, &start, &rest, &at, &to);
                 conn
             },
             BatchSize::PerIteration,
@@ -370,16 +382,7 @@ fn million_row_rebuild(c: &mut Criterion) {
         b.iter_batched(
             || open(&copy_of(&template, dir.path(), "strata.db")).expect("open"),
             |mut conn| {
-                // The database's archive catalog, as `strata apply` reads
-                // it before planning (a plan made without it is refused).
-                let custody = Custody::load(&conn, &|seq, op, undo| Lineage {
-                    seq,
-                    op,
-                    forward: !undo,
-                })
-                .expect("custody");
-                let p = plan_with(&at_one, &steps, &custody).expect("plan");
-                apply(&mut conn, &p, Some(&from), &to, &p.schema, "bench", "0").expect("apply");
+                plan_and_apply(&mut conn, &at_one, &steps, &from, &to);
                 conn
             },
             BatchSize::PerIteration,

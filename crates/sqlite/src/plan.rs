@@ -417,6 +417,24 @@ enum Source {
     Added(Column),
 }
 
+/// What an ADD COLUMN of `added` gives every row already in the table:
+/// its default, evaluated as the default is, NULL when none.
+fn added_value(added: &Column) -> String {
+    added
+        .default
+        .as_deref()
+        .map_or_else(|| "NULL".to_string(), crate::ddl::default_as_expr)
+}
+
+/// Each column of `table` coming from itself.
+fn own_origins(table: &Table) -> Vec<(String, Source)> {
+    table
+        .columns
+        .iter()
+        .map(|c| (c.name.clone(), Source::Column(c.name.clone())))
+        .collect()
+}
+
 impl Pending {
     /// The column of `before` the values of `column` come from.
     fn origin(&self, column: &str) -> Option<&str> {
@@ -436,11 +454,7 @@ impl Pending {
             Source::Column(c) => Some(quote_ident(c)),
             Source::Added(a) => {
                 let filled = self.fills.iter().any(|f| same_name(&f.column, column));
-                (a.generated.is_none() && !filled).then(|| {
-                    a.default
-                        .as_deref()
-                        .map_or_else(|| "NULL".to_string(), crate::ddl::default_as_expr)
-                })
+                (a.generated.is_none() && !filled).then(|| added_value(a))
             }
         }
     }
@@ -711,18 +725,14 @@ impl Planner {
         self.pending.push(Pending {
             key: key(&table.name),
             before: table.clone(),
-            origins: table
-                .columns
-                .iter()
-                .map(|c| (c.name.clone(), Source::Column(c.name.clone())))
-                .collect(),
+            origins: own_origins(table),
             seq: at.seq,
             ops: Vec::new(),
             kinds: vec![kind],
             archives: Vec::new(),
             fills: Vec::new(),
             converted: Vec::new(),
-            ghost: self.fresh.contains_key(&key(&table.name)),
+            ghost: self.is_fresh(&table.name),
             nothing: 0,
         });
         self.pending.len() - 1
@@ -730,7 +740,7 @@ impl Planner {
 
     /// Whether `table` is fresh (see [`Fresh`]).
     fn is_fresh(&self, table: &str) -> bool {
-        !self.fresh.is_empty() && self.fresh.contains_key(&key(table))
+        self.fresh.contains_key(&key(table))
     }
 
     /// Before `op` is planned: makes ordinary the fresh tables it must find
@@ -779,11 +789,7 @@ impl Planner {
             let p = &mut self.pending[i];
             p.ghost = false;
             p.nothing = p.archives.len();
-            p.origins = table
-                .columns
-                .iter()
-                .map(|c| (c.name.clone(), Source::Column(c.name.clone())))
-                .collect();
+            p.origins = own_origins(&table);
             p.converted.clear();
             p.before = table.clone();
         }

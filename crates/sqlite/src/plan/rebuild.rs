@@ -10,7 +10,6 @@ use strata_dialect::sqlite::{AUTOINCREMENT, WITHOUT_ROWID};
 use strata_schema::{Column, Table};
 
 use super::{is_referenced, quote_literal, Dependents, Pending, PlanError, Planner, Rebuild, Role};
-use crate::ddl::default_as_expr;
 use crate::render::{render_index, render_table};
 
 /// The first of SQLite's names for the rowid that no column of `table`
@@ -45,16 +44,11 @@ pub(super) fn rowid_alias(table: &Table) -> Option<&str> {
 /// then (NULL when none), evaluated as the default is. `None` when leaving
 /// the column out of the copy gives the same, because the default is still
 /// the one it was added with; a generated column is not copied.
-fn added_value(added: &Column, now: &Column) -> Option<String> {
+fn copied_value(added: &Column, now: &Column) -> Option<String> {
     if added.generated.is_some() || added.default == now.default {
         return None;
     }
-    Some(
-        added
-            .default
-            .as_deref()
-            .map_or_else(|| "NULL".to_string(), default_as_expr),
-    )
+    Some(super::added_value(added))
 }
 
 /// The rowid a rebuild copies from `p`'s table into `after`, as the names
@@ -176,7 +170,7 @@ impl Planner {
             } else if let Some(origin) = origin {
                 targets.push(quote_ident(&c.name));
                 sources.push(quote_ident(origin));
-            } else if let Some(value) = p.added(&c.name).and_then(|a| added_value(a, c)) {
+            } else if let Some(value) = p.added(&c.name).and_then(|a| copied_value(a, c)) {
                 targets.push(quote_ident(&c.name));
                 sources.push(value);
             }
@@ -191,13 +185,10 @@ impl Planner {
             // rowid): each row is still a row, holding what its ADD
             // COLUMNs gave it, which the first stored column, written
             // out, makes the copy give it.
-            if let Some(c) = after.columns.iter().find(|c| c.generated.is_none()) {
+            let first = after.columns.iter().find(|c| c.generated.is_none());
+            if let Some((c, value)) = first.and_then(|c| Some((c, p.value_of(&c.name)?))) {
                 targets.push(quote_ident(&c.name));
-                sources.push(
-                    p.added(&c.name)
-                        .and_then(|a| a.default.as_deref())
-                        .map_or_else(|| "NULL".to_string(), default_as_expr),
-                );
+                sources.push(value);
             }
         }
         if !targets.is_empty() {

@@ -243,6 +243,8 @@ pub fn plan_with(from: &Schema, steps: &[Step], custody: &Custody) -> Result<Pla
         table_goes: false,
         fresh: BTreeMap::new(),
         made_with: BTreeMap::new(),
+        added: BTreeMap::new(),
+        left_out: BTreeSet::new(),
     };
     // Every op of the move in order, and whether it ends its step.
     let mut flat: Vec<(Here, &Op, bool)> = Vec::new();
@@ -526,6 +528,30 @@ struct Planner {
     /// Statements that go right after the statement at each position: the
     /// indexes of a fresh table, made with it.
     made_with: BTreeMap<usize, Vec<Statement>>,
+    /// The columns of tables holding rows that a native ADD COLUMN of this
+    /// move has added and no op has read or written since, by table key
+    /// (see [`Added`]).
+    added: BTreeMap<String, Vec<Added>>,
+    /// The positions of statements the plan leaves out after all: the ADD
+    /// COLUMN of a column the move drops again (see [`Added`]).
+    left_out: BTreeSet<usize>,
+}
+
+/// A column a native ADD COLUMN of the move has added to a table that may
+/// hold rows, where every such row holds one value, written as a literal
+/// SQLite stores as it is in a column of the column's type. Until an op
+/// other than an ADD or DROP COLUMN names the table (or a data step runs),
+/// nothing has read or written it: what any statement would read from it
+/// is that literal. When the move drops it in that time, its ADD COLUMN is
+/// left out and its DROP COLUMN is not written; its archive is made as one
+/// event at a time makes it, from the literal.
+#[derive(Debug, Clone)]
+struct Added {
+    column: String,
+    /// What every row holds in it.
+    value: String,
+    /// The position of its ADD COLUMN among the plan's statements.
+    stmt: usize,
 }
 
 /// A table the move has created and that has held no row since: no data
@@ -747,6 +773,18 @@ impl Planner {
     /// as the database has them (see [`Fresh`]). `back` is whether it puts
     /// data back.
     fn settle(&mut self, op: &Op, back: bool) {
+        if !self.added.is_empty() {
+            match op {
+                Op::Data { .. } => self.added.clear(),
+                // Their own functions see to it.
+                Op::AddColumn { .. } | Op::DropColumn { .. } => {}
+                _ => {
+                    for t in op.tables() {
+                        self.added.remove(&key(t));
+                    }
+                }
+            }
+        }
         if self.fresh.is_empty() {
             return;
         }
@@ -829,14 +867,17 @@ impl Planner {
     fn finish(&mut self) {
         self.materialize_all();
         let mut made_with = std::mem::take(&mut self.made_with);
-        if made_with.is_empty() {
+        let left_out = std::mem::take(&mut self.left_out);
+        if made_with.is_empty() && left_out.is_empty() {
             return;
         }
         let old = std::mem::take(&mut self.plan.statements);
         let mut out =
             Vec::with_capacity(old.len() + made_with.values().map(Vec::len).sum::<usize>());
         for (n, s) in old.into_iter().enumerate() {
-            out.push(s);
+            if !left_out.contains(&n) {
+                out.push(s);
+            }
             if let Some(made) = made_with.remove(&n) {
                 out.extend(made);
             }
@@ -1053,6 +1094,41 @@ fn native_add(table: &Table, column: &Column, position: u32) -> bool {
         None => !column.not_null,
         Some(d) => constant_default(d) && !(is_null(d) && column.not_null),
     }
+}
+
+/// What every row already in a table holds in `column` once a native ADD
+/// COLUMN has added it, as SQL that gives that very value wherever it is
+/// stored, an archive's untyped columns included: NULL, or a default
+/// literal the column's type affinity keeps as it is (text in a text
+/// column, an integer in an integer or numeric one, a blob in a blob one,
+/// anything in an untyped or ANY one). `None` where the affinity would
+/// change the literal (`'5'` in an integer column), and for a generated
+/// column.
+fn stored_as_is(column: &Column) -> Option<String> {
+    if column.generated.is_some() {
+        return None;
+    }
+    let Some(d) = column.default.as_deref().filter(|d| !is_null(d)) else {
+        return Some("NULL".to_string());
+    };
+    let t = d.trim();
+    let digits = t.strip_prefix(['+', '-']).unwrap_or(t);
+    let integer =
+        (!digits.is_empty() && digits.len() <= 18 && digits.bytes().all(|b| b.is_ascii_digit()))
+            || t.eq_ignore_ascii_case("true")
+            || t.eq_ignore_ascii_case("false");
+    let text = t.len() >= 2
+        && t.starts_with('\'')
+        && t.ends_with('\'')
+        && !t[1..t.len() - 1].replace("''", "").contains('\'');
+    let blob = (t.starts_with("x'") || t.starts_with("X'")) && t.ends_with('\'') && t.len() >= 3;
+    let kept = match affinity(&column.ty) {
+        "any" | "blob" => integer || text || blob,
+        "text" => text,
+        "integer" | "numeric" => integer,
+        _ => false,
+    };
+    kept.then(|| added_value(column))
 }
 
 /// Whether a default is NULL.

@@ -114,8 +114,14 @@ impl Keep {
         })
     }
 
-    /// A column's values, dropped by a native DROP COLUMN.
-    pub(super) fn native(at: Here, table: &Table, column: &Column) -> Result<Keep, PlanError> {
+    /// A column's values, dropped by a native DROP COLUMN; `value_of` gives
+    /// the SQL that reads each column of the table as the database has it.
+    pub(super) fn native(
+        at: Here,
+        table: &Table,
+        column: &Column,
+        value_of: impl Fn(&str) -> String,
+    ) -> Result<Keep, PlanError> {
         let rowid = match table.has_option(WITHOUT_ROWID) {
             true => None,
             false => Some(rowid_name(table).ok_or_else(|| PlanError::RowidHidden {
@@ -127,7 +133,7 @@ impl Keep {
             table,
             column,
             None,
-            |c| Some(quote_ident(c)),
+            |c| Some(value_of(c)),
             |_| true,
             rowid,
         )

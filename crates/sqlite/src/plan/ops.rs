@@ -9,7 +9,10 @@ use strata_dialect::sqlite::RULES;
 use strata_dialect::sqlite::{key, same_name};
 use strata_schema::{Column, Index, Op, Schema, Table};
 
-use super::{is_referenced, keep, native_add, own_text_mentions, Here, PlanError, Planner, Role};
+use super::{
+    is_referenced, keep, native_add, own_text_mentions, stored_as_is, Added, Here, PlanError,
+    Planner, Role,
+};
 use crate::custody::Held;
 use crate::render::{render_column_def, render_index, render_table};
 
@@ -130,6 +133,11 @@ impl Planner {
         back: Option<Held>,
     ) {
         let current = o.before.table(RULES, table).cloned().unwrap_or_default();
+        let native = back.is_none() && native_add(&current, column, position);
+        if !native {
+            // A rebuild reads every column of the table.
+            self.added.remove(&key(table));
+        }
         if let Some(i) = self.pending_index(table) {
             self.absorb(i, o.at, o.op);
             self.fill(i, o.at, table, column, back, None);
@@ -139,7 +147,7 @@ impl Planner {
             self.fill(i, o.at, table, column, Some(held), None);
         } else if self.is_fresh(table) {
             // Written into its CREATE TABLE.
-        } else if native_add(&current, column, position) {
+        } else if native {
             self.emit(
                 o.note(&format!("{table}.{}", column.name)),
                 format!(
@@ -148,6 +156,13 @@ impl Planner {
                     render_column_def(column)
                 ),
             );
+            if let Some(value) = stored_as_is(column) {
+                self.added.entry(key(table)).or_default().push(Added {
+                    column: column.name.clone(),
+                    value,
+                    stmt: self.plan.statements.len() - 1,
+                });
+            }
         } else {
             let i = self.start(o.at, &current, o.at.kind);
             self.absorb(i, o.at, o.op);
@@ -161,24 +176,45 @@ impl Planner {
     /// goes with it: its archive copies the columns the model gives it,
     /// so the database ends as the events leave it one by one, without a
     /// DROP COLUMN (which makes SQLite parse every object of the schema).
+    /// A column the move added and nothing has touched since (see
+    /// [`super::Added`]) is never written: its ADD COLUMN is left out, and
+    /// its archive holds what that ADD COLUMN gave every row.
     pub(super) fn drop_column(
         &mut self,
         o: OpAt,
         table: &str,
         column: &Column,
     ) -> Result<(), PlanError> {
+        let k_table = key(table);
         if let Some(i) = self.pending_index(table) {
+            self.added.remove(&k_table);
             self.absorb(i, o.at, o.op);
             return Ok(());
         }
         let current = o.before.table(RULES, table).cloned().unwrap_or_default();
         let fresh = self.is_fresh(table);
+        let added = self.added.get(&k_table).map_or(&[][..], Vec::as_slice);
+        let unwritten = added
+            .iter()
+            .position(|a| same_name(&a.column, &column.name));
         if column.generated.is_none() {
-            let k = keep::Keep::native(o.at, &current, column)?;
+            let k = keep::Keep::native(o.at, &current, column, |c| {
+                added
+                    .iter()
+                    .find(|a| same_name(&a.column, c))
+                    .map_or_else(|| quote_ident(c), |a| a.value.clone())
+            })?;
             match fresh {
                 true => self.archive_of_nothing(&k)?,
                 false => self.archive(&k, table)?,
             }
+        }
+        if let Some(n) = unwritten {
+            if let Some(added) = self.added.get_mut(&k_table) {
+                let a = added.remove(n);
+                self.left_out.insert(a.stmt);
+            }
+            return Ok(());
         }
         if std::mem::take(&mut self.table_goes) || fresh {
             return Ok(());

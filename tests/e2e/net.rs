@@ -278,25 +278,46 @@ fn rebuilds_of_one_table_in_several_events_are_one_while_each_event_leaves_the_r
     ] {
         env.record(message, sql);
     }
-    // Row 2's a is NULL: event 5's NOT NULL refuses it, in one apply as
-    // event by event, and nothing changes.
+    // One rebuild for events 2 to 6; at the end of event 5, a query on the
+    // rows as they are stands for that event's copy of them. Row 2's a is
+    // NULL: event 5's NOT NULL refuses it, in one apply as event by event,
+    // and nothing changes.
     let plan = env.ok(&["apply", "--db", "a.db", "--dry-run"]);
     assert!(
+        plan.stdout.contains(
+            "-- events 2 (op 1), 3 (op 1), 4 (ops 1, 2), 5 (op 1), 6 (op 1): rebuild of t"
+        ),
+        "{}",
         plan.stdout
-            .contains("-- events 2 (op 1), 3 (op 1), 4 (ops 1, 2), 5 (op 1): rebuild of t"),
+    );
+    assert!(
+        plan.stdout
+            .contains("SELECT 'NOT NULL constraint failed: t.a' FROM \"t\" WHERE \"a\" IS NULL"),
         "{}",
         plan.stdout
     );
     let before = state(&env, "a.db");
-    env.fails(&["apply", "--db", "a.db"], 1);
+    let refused = env.fails(&["apply", "--db", "a.db"], 1);
+    assert!(
+        refused.stderr.contains("NOT NULL constraint failed: t.a"),
+        "{}",
+        refused.stderr
+    );
     assert_eq!(state(&env, "a.db"), before);
     for to in 2..=4 {
         env.ok(&["apply", "--db", "c.db", "--to", &to.to_string()]);
     }
-    env.fails(&["apply", "--db", "c.db", "--to", "5"], 1);
+    // Event by event, the rebuild's copy names the table it copies into.
+    let refused = env.fails(&["apply", "--db", "c.db", "--to", "5"], 1);
+    assert!(
+        refused
+            .stderr
+            .contains("NOT NULL constraint failed: _strata_new_t.a"),
+        "{}",
+        refused.stderr
+    );
 
-    // With a value in row 2, both go to head: one rebuild up to event 5,
-    // one for event 6, and the same database as event by event.
+    // With a value in row 2, both go to head, and to the same database.
     for db in ["a.db", "b.db"] {
         env.db(db)
             .execute_batch("UPDATE t SET a = 'two' WHERE id = 2")
@@ -361,12 +382,13 @@ fn a_column_added_to_a_table_with_rows_and_dropped_later_in_the_move_is_never_wr
                 "flag and note",
                 "ALTER TABLE t ADD COLUMN flag integer NOT NULL DEFAULT 0; ALTER TABLE t ADD COLUMN note text",
             ),
-            ("code", "ALTER TABLE t ADD COLUMN code varchar(8) DEFAULT 'n/a'"),
+            // A text column keeps 5 as '5': the archive holds '5'.
+            ("code", "ALTER TABLE t ADD COLUMN code varchar(8) DEFAULT 5"),
             ("no flag", "ALTER TABLE t DROP COLUMN flag"),
             ("no code", "ALTER TABLE t DROP COLUMN code"),
-            // A real column keeps 1 as 1.0: what ADD COLUMN gives the rows
-            // is not the literal, so the column is written both ways.
-            ("ratio", "ALTER TABLE t ADD COLUMN ratio real DEFAULT 1"),
+            // A real column keeps '1' as 1.0, which is not written as a
+            // literal here: the column is written both ways.
+            ("ratio", "ALTER TABLE t ADD COLUMN ratio real DEFAULT '1'"),
             ("no ratio", "ALTER TABLE t DROP COLUMN ratio"),
         ],
         "",
@@ -399,12 +421,12 @@ fn a_column_added_to_a_table_with_rows_and_dropped_later_in_the_move_is_never_wr
         archive_rows(&env, "a.db"),
         [
             vec![
-                "Integer(1)|Integer(0)|Text(\"ada\")|Null|Text(\"n/a\")",
-                "Integer(7)|Integer(0)|Text(\"bob\")|Null|Text(\"n/a\")"
+                "Integer(1)|Integer(0)|Text(\"ada\")|Null|Text(\"5\")",
+                "Integer(7)|Integer(0)|Text(\"bob\")|Null|Text(\"5\")"
             ],
             vec![
-                "Integer(1)|Text(\"n/a\")|Text(\"ada\")|Null",
-                "Integer(7)|Text(\"n/a\")|Text(\"bob\")|Null"
+                "Integer(1)|Text(\"5\")|Text(\"ada\")|Null",
+                "Integer(7)|Text(\"5\")|Text(\"bob\")|Null"
             ],
             vec![
                 "Integer(1)|Real(1.0)|Text(\"ada\")|Null",
@@ -429,12 +451,91 @@ fn a_column_added_to_a_table_with_rows_and_dropped_later_in_the_move_is_never_wr
     assert_eq!(
         crate::values(&env.db("a.db"), "SELECT * FROM t ORDER BY id"),
         [
-            r#"Integer(1)|Text("ada")|Integer(0)|Null|Text("n/a")"#,
-            r#"Integer(7)|Text("bob")|Integer(0)|Text("kept")|Text("n/a")"#
+            r#"Integer(1)|Text("ada")|Integer(0)|Null|Text("5")"#,
+            r#"Integer(7)|Text("bob")|Integer(0)|Text("kept")|Text("5")"#
         ]
     );
     env.ok(&["apply", "--db", "a.db"]);
     env.ok(&["apply", "--db", "b.db"]);
     assert_eq!(state(&env, "a.db"), state(&env, "b.db"));
     env.ok(&["verify", "--db", "a.db"]);
+}
+
+#[test]
+fn a_constraint_one_event_sets_and_a_later_one_takes_away_refuses_the_same_rows_in_one_apply() {
+    for (sets, takes_away, refusal) in [
+        (
+            "CREATE UNIQUE INDEX t_a ON t (a)",
+            "DROP INDEX t_a",
+            "UNIQUE constraint failed: ",
+        ),
+        (
+            "ALTER TABLE t ADD CONSTRAINT t_a UNIQUE (a)",
+            "ALTER TABLE t DROP CONSTRAINT t_a",
+            "UNIQUE constraint failed: ",
+        ),
+        (
+            "ALTER TABLE t ADD CONSTRAINT short CHECK (length(a) < 3)",
+            "ALTER TABLE t DROP CONSTRAINT short",
+            "CHECK constraint failed: short",
+        ),
+    ] {
+        let env = Env::init();
+        env.record(
+            "t",
+            "CREATE TABLE t (id integer primary key, a text, b integer)",
+        );
+        env.ok(&["apply", "--db", "a.db"]);
+        env.db("a.db")
+            .execute_batch("INSERT INTO t VALUES (1, 'abc', 1), (2, 'abc', 2)")
+            .expect("rows");
+        std::fs::copy(env.path().join("a.db"), env.path().join("b.db")).expect("copy");
+        // Each event rebuilds t; the first sets the constraint the rows
+        // break, the second takes it away.
+        record_all(
+            &env,
+            &[
+                (
+                    "sets",
+                    &format!("ALTER TABLE t ALTER COLUMN b TYPE bigint; {sets}"),
+                ),
+                (
+                    "takes away",
+                    &format!("{takes_away}; ALTER TABLE t ALTER COLUMN b TYPE int"),
+                ),
+            ],
+            "",
+        );
+        let plan = env.ok(&["apply", "--db", "a.db", "--dry-run"]);
+        assert!(
+            plan.stdout
+                .contains("-- events 2 (ops 1, 2), 3 (ops 1, 2): rebuild of t"),
+            "{sets}: {}",
+            plan.stdout
+        );
+        let before = state(&env, "a.db");
+        let one = env.fails(&["apply", "--db", "a.db"], 1);
+        let by_event = env.fails(&["apply", "--db", "b.db", "--to", "2"], 1);
+        // The same refusal (the rebuild's copy event by event names its
+        // table `_strata_new_t`).
+        for out in [&one, &by_event] {
+            assert!(out.stderr.contains(refusal), "{sets}: {}", out.stderr);
+        }
+        assert!(one.stderr.contains("t.a") || refusal.contains("CHECK"));
+        assert_eq!(state(&env, "a.db"), before, "{sets}");
+        assert_eq!(state(&env, "b.db"), before, "{sets}");
+
+        // Rows that meet it: one apply and event by event agree.
+        for db in ["a.db", "b.db"] {
+            env.db(db)
+                .execute_batch("UPDATE t SET a = 'x' || id")
+                .expect("rows that meet it");
+        }
+        env.ok(&["apply", "--db", "a.db"]);
+        for to in 2..=3 {
+            env.ok(&["apply", "--db", "b.db", "--to", &to.to_string()]);
+        }
+        assert_eq!(state(&env, "a.db"), state(&env, "b.db"), "{sets}");
+        env.ok(&["verify", "--db", "a.db"]);
+    }
 }

@@ -699,6 +699,20 @@ fn execute(
             st.raw_execute().map_err(failed)?;
             Ok(0)
         }
+        Role::Refusal => {
+            let why: Option<String> = conn
+                .query_row(&statement.sql, [], |r| r.get(0))
+                .optional()
+                .map_err(failed)?;
+            match why {
+                None => Ok(0),
+                Some(message) => Err(ApplyError::Statement {
+                    comment: statement.comment.clone(),
+                    sql: statement.sql.clone(),
+                    message,
+                }),
+            }
+        }
         Role::ForeignKeyCheck => {
             let mut st = conn.prepare(&statement.sql).map_err(failed)?;
             let first = st

@@ -28,7 +28,7 @@ use std::sync::Arc;
 use strata_dialect::sqlite::text::{self, quote_ident};
 use strata_dialect::sqlite::RULES;
 use strata_dialect::sqlite::{key, same_name};
-use strata_schema::{project, Column, IndexTerm, Op, ProjectError, Schema, Table};
+use strata_schema::{project, Column, Index, IndexTerm, Op, ProjectError, Schema, Table};
 
 use crate::custody::{Custody, Held};
 use crate::render::{render_index, render_table};
@@ -77,6 +77,9 @@ pub(crate) enum Role {
     Consume { index: usize, id: i64 },
     /// `PRAGMA foreign_key_check`: its rows are violations.
     ForeignKeyCheck,
+    /// A query whose first row, if it has one, says why the move cannot go
+    /// on: a constraint an event sets that a row of the table breaks.
+    Refusal,
     /// The seal, bound as `:seal`: `apply` runs it last, after its check
     /// of the schema.
     Seal,
@@ -405,6 +408,16 @@ struct Pending {
     /// How many of `archives` were gathered while the table was fresh:
     /// made empty, as the table held no row then.
     nothing: usize,
+    /// The table's indexes as the database has them.
+    indexes: Vec<Index>,
+    /// The refusals written at the ends of events it went on past (see
+    /// [`Planner::carry`]): the rows do not change while it gathers, so
+    /// each is written once.
+    checked: BTreeSet<String>,
+    /// The refusals of the last event it went on past, written before it
+    /// gathers a later op: when it is carried out first, its copy of the
+    /// rows checks the same constraints.
+    owed: Vec<(String, String)>,
 }
 
 /// Where the values of a column of a rebuilt table come from.
@@ -760,6 +773,9 @@ impl Planner {
             converted: Vec::new(),
             ghost: self.is_fresh(&table.name),
             nothing: 0,
+            indexes: indexes_of(&self.schema, &table.name),
+            checked: BTreeSet::new(),
+            owed: Vec::new(),
         });
         self.pending.len() - 1
     }
@@ -829,6 +845,7 @@ impl Planner {
             p.nothing = p.archives.len();
             p.origins = own_origins(&table);
             p.converted.clear();
+            p.indexes = indexes_of(&self.schema, &table.name);
             p.before = table.clone();
         }
         let sql = render_table(&table);
@@ -885,8 +902,13 @@ impl Planner {
         self.plan.statements = out;
     }
 
-    /// Adds `op` to the rebuild being gathered at `i`.
+    /// Adds `op` to the rebuild being gathered at `i`, after the refusals
+    /// it owes (see [`Pending::owed`]).
     fn absorb(&mut self, i: usize, at: Here, op: &Op) {
+        for (comment, sql) in std::mem::take(&mut self.pending[i].owed) {
+            self.pending[i].checked.insert(sql.clone());
+            self.emit_role(comment, sql, Role::Refusal);
+        }
         // Before the op: the schema as the op finds it.
         let now = Arc::clone(&self.schema);
         let p = &mut self.pending[i];
@@ -972,49 +994,61 @@ impl Planner {
 
     /// At the end of an event: carries out the gathered rebuilds, but for
     /// those that may go on gathering the next event's ops (see
-    /// [`Planner::carries_over`]).
+    /// [`Planner::carry`]), which then owe the refusals that stand for the
+    /// copy of the rows they put off.
     fn end_event(&mut self) -> Result<(), PlanError> {
         let mut i = 0;
         while i < self.pending.len() {
-            if self.carries_over(&self.pending[i]) {
-                i += 1;
-            } else {
-                let p = self.pending.remove(i);
-                self.rebuild(p)?;
+            match self.carry(&self.pending[i]) {
+                Some(refusals) => {
+                    let p = &mut self.pending[i];
+                    p.owed = refusals
+                        .into_iter()
+                        .filter(|(_, sql)| !p.checked.contains(sql))
+                        .collect();
+                    i += 1;
+                }
+                None => {
+                    let p = self.pending.remove(i);
+                    self.rebuild(p)?;
+                }
             }
         }
         Ok(())
     }
 
-    /// Whether the rebuild `p` may go on into the next event: the table as
-    /// this event leaves it holds the rows as the database has them, so
-    /// copying them at this point would check and change nothing. Its
-    /// columns are the table's own, unrenamed, none added, with the same
-    /// type affinity, collation and generation and NOT NULL only where
-    /// they had it; no value is converted or put back; its key, unique
-    /// constraints and options are the table's, and its checks and foreign
-    /// keys are among the table's. A rebuild of a fresh table is done with
-    /// at the end of its event as ever (it copies nothing).
-    fn carries_over(&self, p: &Pending) -> bool {
+    /// Whether the rebuild `p` may go on into the next event, and the
+    /// refusals that must stand for the copy of the rows it puts off: the
+    /// table as this event leaves it holds the rows as the database has
+    /// them, so copying them at this point would change nothing, and could
+    /// fail only on a constraint the event sets. Its columns are the
+    /// table's own, unrenamed, none added, with the same type affinity,
+    /// collation and generation; no value is converted or put back; its
+    /// key and options are the table's, its foreign keys among the
+    /// table's, its unique constraints include the table's, and each index
+    /// it has that the table has not is a plain one (no expression or
+    /// predicate). A column made NOT NULL, a check, a unique constraint or
+    /// a unique index the table has not is a query on the rows as they are
+    /// (a [`Role::Refusal`]) that fails the move as the copy would. A
+    /// rebuild of a fresh table is done with at the end of its event as
+    /// ever (it copies nothing).
+    fn carry(&self, p: &Pending) -> Option<Vec<(String, String)>> {
         if p.ghost || p.nothing > 0 || !p.fills.is_empty() || !p.converted.is_empty() {
-            return false;
+            return None;
         }
-        let Some(now) = self.schema.tables.get(&p.key) else {
-            return false;
-        };
+        let now = self.schema.tables.get(&p.key)?;
         let before = &p.before;
         if now.options != before.options
             || now.primary_key != before.primary_key
-            || now.uniques != before.uniques
-            || !now.checks.iter().all(|c| before.checks.contains(c))
+            || !before.uniques.iter().all(|u| now.uniques.contains(u))
             || !now
                 .foreign_keys
                 .iter()
                 .all(|f| before.foreign_keys.contains(f))
         {
-            return false;
+            return None;
         }
-        p.origins.iter().all(|(name, source)| match source {
+        let same_rows = p.origins.iter().all(|(name, source)| match source {
             Source::Added(_) => false,
             Source::Column(o) => {
                 same_name(o, name)
@@ -1024,12 +1058,95 @@ impl Planner {
                                 && b.collation == n.collation
                                 && b.generated == n.generated
                                 && b.identity == n.identity
-                                && (b.not_null || !n.not_null)
                         }
                         _ => false,
                     }
             }
-        })
+        });
+        if !same_rows {
+            return None;
+        }
+        let indexes = indexes_of(&self.schema, &now.name);
+        let new_indexes: Vec<&Index> = indexes.iter().filter(|i| !p.indexes.contains(i)).collect();
+        if new_indexes.iter().any(|i| has_expressions(i)) {
+            return None;
+        }
+        let t = quote_ident(&before.name);
+        let comment = |what: &str| {
+            format!(
+                "event {}: {what}, checked on the rows of {} as they are (its rebuild goes on into the next event)",
+                p.ops.last().map_or(p.seq, |(seq, _)| *seq),
+                now.name
+            )
+        };
+        let refusal = |message: String, rest: String| {
+            format!("SELECT {} FROM {t} {rest} LIMIT 1", quote_literal(&message))
+        };
+        let mut out = Vec::new();
+        for n in now.columns.iter().filter(|n| n.not_null) {
+            if before.column(RULES, &n.name).is_some_and(|b| !b.not_null) {
+                out.push((
+                    comment(&format!("NOT NULL {}", n.name)),
+                    refusal(
+                        format!("NOT NULL constraint failed: {}.{}", now.name, n.name),
+                        format!("WHERE {} IS NULL", quote_ident(&n.name)),
+                    ),
+                ));
+            }
+        }
+        for c in now.checks.iter().filter(|c| !before.checks.contains(c)) {
+            let what = c.name.clone().unwrap_or_else(|| c.expr.clone());
+            out.push((
+                comment(&format!("CHECK {}", one_line(&what))),
+                refusal(
+                    format!("CHECK constraint failed: {what}"),
+                    format!("WHERE NOT ({})", c.expr),
+                ),
+            ));
+        }
+        let mut unique = |columns: Vec<(String, Option<String>)>| {
+            let names: Vec<String> = columns
+                .iter()
+                .map(|(c, _)| format!("{}.{c}", now.name))
+                .collect();
+            let present: Vec<String> = columns
+                .iter()
+                .map(|(c, _)| format!("{} IS NOT NULL", quote_ident(c)))
+                .collect();
+            let grouped: Vec<String> = columns
+                .iter()
+                .map(|(c, collation)| match collation {
+                    Some(x) => format!("{} COLLATE {x}", quote_ident(c)),
+                    None => quote_ident(c),
+                })
+                .collect();
+            out.push((
+                comment(&format!("UNIQUE ({})", names.join(", "))),
+                refusal(
+                    format!("UNIQUE constraint failed: {}", names.join(", ")),
+                    format!(
+                        "WHERE {} GROUP BY {} HAVING count(*) > 1",
+                        present.join(" AND "),
+                        grouped.join(", ")
+                    ),
+                ),
+            ));
+        };
+        for u in now.uniques.iter().filter(|u| !before.uniques.contains(u)) {
+            unique(u.columns.iter().map(|c| (c.clone(), None)).collect());
+        }
+        for i in new_indexes.iter().filter(|i| i.unique) {
+            unique(
+                i.columns
+                    .iter()
+                    .filter_map(|c| match &c.term {
+                        IndexTerm::Column(name) => Some((name.clone(), c.collation.clone())),
+                        IndexTerm::Expr(_) => None,
+                    })
+                    .collect(),
+            );
+        }
+        Some(out)
     }
 
     fn flush_all(&mut self) -> Result<(), PlanError> {
@@ -1098,13 +1215,16 @@ fn native_add(table: &Table, column: &Column, position: u32) -> bool {
 
 /// What every row already in a table holds in `column` once a native ADD
 /// COLUMN has added it, as SQL that gives that very value wherever it is
-/// stored, an archive's untyped columns included: NULL, or a default
-/// literal the column's type affinity keeps as it is (text in a text
-/// column, an integer in an integer or numeric one, a blob in a blob one,
-/// anything in an untyped or ANY one). `None` where the affinity would
-/// change the literal (`'5'` in an integer column), and for a generated
-/// column.
-fn stored_as_is(column: &Column) -> Option<String> {
+/// stored, an archive's untyped columns included: NULL, or the default
+/// literal as the column's type affinity leaves it. Text in a text column,
+/// an integer in an integer, numeric or ANY one, any literal in an untyped
+/// one are kept as they are; an integer in a text column becomes its
+/// digits as text, and in a real one a real. `None` where the affinity
+/// would change the literal in other ways (`'5'` in an integer column,
+/// `1.5` in a numeric one), and for a generated column. In a `strict`
+/// table, only a default of the column's own type (any for ANY), which it
+/// keeps as it is.
+fn stored_as_is(column: &Column, strict: bool) -> Option<String> {
     if column.generated.is_some() {
         return None;
     }
@@ -1113,22 +1233,42 @@ fn stored_as_is(column: &Column) -> Option<String> {
     };
     let t = d.trim();
     let digits = t.strip_prefix(['+', '-']).unwrap_or(t);
-    let integer =
-        (!digits.is_empty() && digits.len() <= 18 && digits.bytes().all(|b| b.is_ascii_digit()))
-            || t.eq_ignore_ascii_case("true")
-            || t.eq_ignore_ascii_case("false");
+    let integer: Option<i64> = if t.eq_ignore_ascii_case("true") {
+        Some(1)
+    } else if t.eq_ignore_ascii_case("false") {
+        Some(0)
+    } else if !digits.is_empty() && digits.len() <= 15 && digits.bytes().all(|b| b.is_ascii_digit())
+    {
+        t.trim_start_matches('+').parse().ok()
+    } else {
+        None
+    };
     let text = t.len() >= 2
         && t.starts_with('\'')
         && t.ends_with('\'')
         && !t[1..t.len() - 1].replace("''", "").contains('\'');
     let blob = (t.starts_with("x'") || t.starts_with("X'")) && t.ends_with('\'') && t.len() >= 3;
-    let kept = match affinity(&column.ty) {
-        "any" | "blob" => integer || text || blob,
-        "text" => text,
-        "integer" | "numeric" => integer,
-        _ => false,
-    };
-    kept.then(|| added_value(column))
+    if strict {
+        // A STRICT table takes a default of the column's own type only
+        // (ANY takes any), and keeps it as it is.
+        let kept = match column.ty.trim().to_ascii_uppercase().as_str() {
+            "TEXT" => text,
+            "INT" | "INTEGER" => integer.is_some(),
+            "BLOB" => blob,
+            "ANY" => text || blob || integer.is_some(),
+            _ => false,
+        };
+        return kept.then(|| added_value(column));
+    }
+    match (affinity(&column.ty), integer) {
+        ("blob", _) if constant_default(t) => Some(added_value(column)),
+        ("text", _) if text => Some(added_value(column)),
+        ("text", Some(n)) => Some(quote_literal(&n.to_string())),
+        // ANY is numeric outside a STRICT table.
+        ("integer" | "numeric" | "any", Some(_)) => Some(added_value(column)),
+        ("real", Some(n)) => Some(format!("{n}.0")),
+        _ => None,
+    }
 }
 
 /// Whether a default is NULL.
@@ -1169,6 +1309,16 @@ fn own_text_mentions(t: &Table, name: &str) -> bool {
                 .as_ref()
                 .is_some_and(|g| text::mentions(&g.expr, name))
         })
+}
+
+/// The indexes of `table`, in the order of their keys.
+fn indexes_of(schema: &Schema, table: &str) -> Vec<Index> {
+    schema
+        .indexes
+        .values()
+        .filter(|i| same_name(&i.table, table))
+        .cloned()
+        .collect()
 }
 
 fn has_expressions(i: &strata_schema::Index) -> bool {

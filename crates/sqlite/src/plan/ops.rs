@@ -5,8 +5,8 @@
 //! the op and hands it here.
 
 use strata_dialect::sqlite::text::quote_ident;
-use strata_dialect::sqlite::RULES;
 use strata_dialect::sqlite::{key, same_name};
+use strata_dialect::sqlite::{RULES, STRICT};
 use strata_schema::{Column, Index, Op, Schema, Table};
 
 use super::{
@@ -117,6 +117,7 @@ impl Planner {
         if own_text_mentions(&t, name) {
             let i = self.start(o.at, &t, "refresh of the table's own SQL text");
             self.pending[i].ops.push((o.at.seq, o.at.op));
+            self.pending[i].indexes = super::indexes_of(after, table);
         }
     }
 
@@ -156,7 +157,7 @@ impl Planner {
                     render_column_def(column)
                 ),
             );
-            if let Some(value) = stored_as_is(column) {
+            if let Some(value) = stored_as_is(column, current.has_option(STRICT)) {
                 self.added.entry(key(table)).or_default().push(Added {
                     column: column.name.clone(),
                     value,

@@ -367,11 +367,21 @@ fn a_new_table_is_written_out_before_its_keys_change() {
     let p = plan(&Schema::default(), &steps).expect("plan");
     assert_eq!(p.schema, at);
     let sql = sqls(&p);
-    // Created as event 2 leaves it, then rebuilt for the UNIQUE and the
-    // type change after it, one event at a time.
+    // Created as event 2 leaves it, then rebuilt once for the UNIQUE and
+    // the type change after it, with the rows checked against the UNIQUE
+    // at the end of event 3.
     assert!(sql[0].contains("\"b\" INT\n"), "{sql:#?}");
     let seqs: Vec<u64> = p.rebuilds.iter().map(|r| r.seq).collect();
-    assert_eq!(seqs, [3, 4], "{sql:#?}");
+    assert_eq!(seqs, [3], "{sql:#?}");
+    let refusal = p
+        .statements
+        .iter()
+        .position(|s| s.role == Role::Refusal)
+        .expect("a refusal");
+    assert_eq!(
+        sql[refusal],
+        "SELECT 'UNIQUE constraint failed: t.a' FROM \"t\" WHERE \"a\" IS NOT NULL GROUP BY \"a\" HAVING count(*) > 1 LIMIT 1"
+    );
 }
 
 #[test]
@@ -383,7 +393,8 @@ fn rebuilds_of_one_table_in_several_events_are_one_while_each_event_leaves_the_r
         "ALTER TABLE t ALTER COLUMN a SET DEFAULT 'x'",
         "ALTER TABLE t ALTER COLUMN a TYPE varchar(20)",
         "ALTER TABLE t ALTER COLUMN b DROP NOT NULL; ALTER TABLE t DROP COLUMN c",
-        // A NOT NULL the rows may not meet: this event's rebuild checks it.
+        // A NOT NULL the rows may not meet: a query on the rows as they are
+        // stands for this event's copy of them.
         "ALTER TABLE t ALTER COLUMN a SET NOT NULL",
         "ALTER TABLE t ALTER COLUMN a DROP NOT NULL",
     ]
@@ -400,70 +411,141 @@ fn rebuilds_of_one_table_in_several_events_are_one_while_each_event_leaves_the_r
         p.rebuilds.iter().map(|r| (r.seq, r.ops.clone())).collect();
     assert_eq!(
         got,
-        vec![
-            (1, vec![(1, 0), (2, 0), (3, 0), (3, 1), (4, 0)]),
-            (5, vec![(5, 0)]),
-        ],
+        vec![(1, vec![(1, 0), (2, 0), (3, 0), (3, 1), (4, 0), (5, 0)])],
         "{}",
         p.sql()
     );
     // The dropped column is archived from the table as the database has it.
     assert_eq!(p.archives.len(), 1);
     assert!(
-        p.statements[0]
+        p.statements[1]
             .comment
             .starts_with("event 3 op 2: drop_column t.c (archive"),
         "{}",
         p.sql()
     );
     assert!(
-        p.statements.iter().any(|s| s
-            .comment
-            .starts_with("events 1 (op 1), 2 (op 1), 3 (ops 1, 2), 4 (op 1): rebuild of t")),
+        p.statements.iter().any(|s| s.comment.starts_with(
+            "events 1 (op 1), 2 (op 1), 3 (ops 1, 2), 4 (op 1), 5 (op 1): rebuild of t"
+        )),
         "{}",
         p.sql()
+    );
+    let refusals: Vec<&str> = p
+        .statements
+        .iter()
+        .filter(|s| s.role == Role::Refusal)
+        .map(|s| s.sql.as_str())
+        .collect();
+    assert_eq!(
+        refusals,
+        ["SELECT 'NOT NULL constraint failed: t.a' FROM \"t\" WHERE \"a\" IS NULL LIMIT 1"]
     );
 }
 
 #[test]
-fn what_add_column_gives_a_row_is_written_as_a_literal_only_where_affinity_keeps_it() {
-    let column = |ty: &str, default: Option<&str>| Column {
+fn what_add_column_gives_a_row_is_written_as_sqlite_reads_it() {
+    // Each default in each type, against SQLite itself: a row that was
+    // there before ADD COLUMN reads as what `stored_as_is` writes, value
+    // and type, once stored in an untyped column as an archive stores it.
+    let db = rusqlite::Connection::open_in_memory().expect("db");
+    let types = [
+        "text",
+        "varchar(8)",
+        "integer",
+        "int",
+        "numeric",
+        "decimal(10,2)",
+        "real",
+        "double",
+        "blob",
+        "",
+        "ANY",
+    ];
+    let defaults = [
+        None,
+        Some("NULL"),
+        Some("'x'"),
+        Some("'5'"),
+        Some("' 5'"),
+        Some("'1.5'"),
+        Some("-5"),
+        Some("+12"),
+        Some("007"),
+        Some("0"),
+        Some("123456789012345"),
+        Some("1.5"),
+        Some("1.0"),
+        Some("1e3"),
+        Some("0x10"),
+        Some("TRUE"),
+        Some("false"),
+        Some("x'00ff'"),
+        Some("99999999999999999999"),
+    ];
+    let mut written = 0;
+    let strict_types = ["text", "integer", "int", "real", "blob", "ANY"];
+    let cases = types
+        .iter()
+        .map(|ty| (*ty, ""))
+        .chain(strict_types.iter().map(|ty| (*ty, " STRICT")));
+    for (ty, strict) in cases {
+        for default in defaults {
+            let column = Column {
+                name: "c".into(),
+                ty: ty.into(),
+                default: default.map(String::from),
+                ..Column::default()
+            };
+            let def = default.map_or(String::new(), |d| format!(" DEFAULT {d}"));
+            let added = db.execute_batch(&format!(
+                "DROP TABLE IF EXISTS t; DROP TABLE IF EXISTS a;
+                 CREATE TABLE t (id INTEGER PRIMARY KEY){strict}; INSERT INTO t VALUES (1);
+                 ALTER TABLE t ADD COLUMN c {ty}{def}"
+            ));
+            let Some(value) = stored_as_is(&column, !strict.is_empty()) else {
+                continue;
+            };
+            // Never for an ADD COLUMN SQLite refuses.
+            added.unwrap_or_else(|e| panic!("{ty}{def}{strict}: {e}"));
+            written += 1;
+            db.execute_batch(&format!(
+                "CREATE TABLE a (v); INSERT INTO a SELECT {value} FROM t"
+            ))
+            .expect("archive");
+            let read = |sql: &str| -> (String, String) {
+                db.query_row(sql, [], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .expect("read")
+            };
+            assert_eq!(
+                read("SELECT quote(v), typeof(v) FROM a"),
+                read("SELECT quote(c), typeof(c) FROM t"),
+                "{ty}{def}{strict} written as {value}"
+            );
+        }
+    }
+    // Most of them: NULL everywhere, literals the affinity keeps, integers
+    // as text and as reals.
+    assert!(written > 80, "{written}");
+    for (ty, default) in [("integer", "'5'"), ("numeric", "1.5"), ("real", "'x'")] {
+        let column = Column {
+            name: "c".into(),
+            ty: ty.into(),
+            default: Some(default.into()),
+            ..Column::default()
+        };
+        assert_eq!(stored_as_is(&column, false), None, "{ty} {default}");
+    }
+    let generated = Column {
         name: "c".into(),
-        ty: ty.into(),
-        default: default.map(String::from),
+        ty: "int".into(),
+        generated: Some(strata_schema::Generated {
+            expr: "1".into(),
+            stored: false,
+        }),
         ..Column::default()
     };
-    for (ty, default, value) in [
-        ("text", None, Some("NULL")),
-        ("integer", Some("NULL"), Some("NULL")),
-        ("text", Some("'x'"), Some("('x')")),
-        ("varchar(8)", Some("'5'"), Some("('5')")),
-        ("integer", Some("-5"), Some("(-5)")),
-        ("numeric", Some("TRUE"), Some("(TRUE)")),
-        ("", Some("1.5"), None),
-        ("", Some("'x'"), Some("('x')")),
-        ("blob", Some("x'00'"), Some("(x'00')")),
-        ("ANY", Some("7"), Some("(7)")),
-        // Affinity would change these.
-        ("integer", Some("'5'"), None),
-        ("text", Some("5"), None),
-        ("real", Some("1"), None),
-        ("integer", Some("1.0"), None),
-        ("text", Some("x'00'"), None),
-        ("integer", Some("99999999999999999999"), None),
-    ] {
-        assert_eq!(
-            stored_as_is(&column(ty, default)).as_deref(),
-            value,
-            "{ty} DEFAULT {default:?}"
-        );
-    }
-    let mut generated = column("int", None);
-    generated.generated = Some(strata_schema::Generated {
-        expr: "1".into(),
-        stored: false,
-    });
-    assert_eq!(stored_as_is(&generated), None);
+    assert_eq!(stored_as_is(&generated, false), None);
 }
 
 #[test]
@@ -498,7 +580,8 @@ fn a_column_added_and_dropped_in_one_move_is_written_only_when_something_touched
         "{sql}"
     );
     assert_eq!(p.archives.len(), 2);
-    // Named by another op, or a data step: written both ways.
+    // Named by another op, or a data step: written, and archived from the
+    // column.
     for between in [
         "CREATE INDEX t_c ON t (c); DROP INDEX t_c",
         "UPDATE t SET c = 4",
@@ -511,6 +594,54 @@ fn a_column_added_and_dropped_in_one_move_is_written_only_when_something_touched
             sql.contains("ADD COLUMN \"c\" INT DEFAULT 3"),
             "{between}: {sql}"
         );
-        assert!(sql.contains("DROP COLUMN \"c\""), "{between}: {sql}");
+        assert!(sql.contains("SELECT rowid, \"c\""), "{between}: {sql}");
+    }
+}
+
+#[test]
+fn a_rebuild_goes_on_past_a_plain_index_and_stops_at_one_with_expressions() {
+    let start = schema("CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, b INT)");
+    let two = |index: &str| {
+        let mut at = start.clone();
+        let mut steps = Vec::new();
+        for (seq, sql) in [
+            format!("ALTER TABLE t ALTER COLUMN b TYPE bigint; {index}"),
+            "ALTER TABLE t ALTER COLUMN b TYPE int".to_string(),
+        ]
+        .iter()
+        .enumerate()
+        {
+            let ops = parse_change(sql, &at).expect("ops");
+            project_all(RULES, &mut at, &ops).expect("fits");
+            steps.push(Step::new(seq as u64 + 1, ops));
+        }
+        let p = plan(&start, &steps).expect("plan");
+        assert_eq!(p.schema, at);
+        p
+    };
+    // A plain index: one rebuild, nothing to check.
+    let p = two("CREATE INDEX t_a ON t (a)");
+    assert_eq!(p.rebuilds.len(), 1, "{}", p.sql());
+    assert!(p.statements.iter().all(|s| s.role != Role::Refusal));
+    // A unique one with a collation: one rebuild, the rows checked with it.
+    let p = two("CREATE UNIQUE INDEX t_a ON t (a COLLATE NOCASE, b)");
+    assert_eq!(p.rebuilds.len(), 1, "{}", p.sql());
+    let refusals: Vec<&str> = p
+        .statements
+        .iter()
+        .filter(|s| s.role == Role::Refusal)
+        .map(|s| s.sql.as_str())
+        .collect();
+    assert_eq!(
+        refusals,
+        ["SELECT 'UNIQUE constraint failed: t.a, t.b' FROM \"t\" WHERE \"a\" IS NOT NULL AND \"b\" IS NOT NULL GROUP BY \"a\" COLLATE NOCASE, \"b\" HAVING count(*) > 1 LIMIT 1"]
+    );
+    // An expression or a predicate may fail on a row in its own ways: the
+    // rebuild is carried out at the end of its event.
+    for index in [
+        "CREATE INDEX t_a ON t (lower(a))",
+        "CREATE INDEX t_a ON t (a) WHERE b > 0",
+    ] {
+        assert_eq!(two(index).rebuilds.len(), 2, "{index}");
     }
 }

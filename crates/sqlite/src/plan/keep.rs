@@ -160,6 +160,31 @@ impl Keep {
             true => None,
             false => Some(rowid_name(&p.before)?),
         };
+        // Keyed by the primary key: the table's at this op, or, when an
+        // earlier op of the rebuild dropped it (a WITHOUT ROWID table
+        // becoming a rowid table), the one the rows have in the database,
+        // under the names the rebuild gives its columns now.
+        let keyed;
+        let t = match (rowid, &t.primary_key, &p.before.primary_key) {
+            (None, None, Some(pk)) => {
+                let mut columns = Vec::with_capacity(pk.columns.len());
+                for k in &pk.columns {
+                    let (now_named, _) = p
+                        .origins
+                        .iter()
+                        .find(|(_, s)| matches!(s, super::Source::Column(c) if same_name(c, k)))?;
+                    columns.push(now_named.clone());
+                }
+                let mut with_key = t.clone();
+                with_key.primary_key = Some(strata_schema::PrimaryKey {
+                    columns,
+                    ..pk.clone()
+                });
+                keyed = with_key;
+                &keyed
+            }
+            _ => t,
+        };
         // A column the rebuild adds is no witness: the row's values in it
         // are its ADD COLUMN's, not what a user left there.
         Keep::column(
@@ -662,7 +687,7 @@ impl Fill {
 
     /// The conditions that find a row of `before`'s archive entry by its
     /// key; `None` when the key cannot be matched (the table lost a key
-    /// column, or changed between rowid and WITHOUT ROWID).
+    /// column, or an archive keyed by rowid meets a WITHOUT ROWID table).
     fn key_match(&self, p: &Pending, old: &str) -> Option<Vec<String>> {
         let by_rowid = self.held.key.len() == 1 && self.held.key[0] == ROWID_COLUMN;
         if by_rowid {
@@ -675,9 +700,9 @@ impl Fill {
                 quote_ident(ROWID_COLUMN)
             )]);
         }
-        if !p.before.has_option(WITHOUT_ROWID) {
-            return None;
-        }
+        // By the primary key's columns: in a WITHOUT ROWID table, its key;
+        // in a rowid table (one that was WITHOUT ROWID when the values were
+        // archived), the same columns, which the witnesses back up.
         let mut out = Vec::new();
         for k in &self.held.key {
             let column = if k == AFTER_COLUMN {

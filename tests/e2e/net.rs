@@ -539,3 +539,95 @@ fn a_constraint_one_event_sets_and_a_later_one_takes_away_refuses_the_same_rows_
         env.ok(&["verify", "--db", "a.db"]);
     }
 }
+
+#[test]
+fn a_rebuild_goes_on_past_the_columns_it_adds_when_what_they_hold_is_known() {
+    let env = Env::init();
+    env.record(
+        "t",
+        "CREATE TABLE t (id integer primary key, a text, b integer)",
+    );
+    env.ok(&["apply", "--db", "a.db"]);
+    env.db("a.db")
+        .execute_batch("INSERT INTO t VALUES (1, 'one', 10), (2, 'two', 20)")
+        .expect("rows");
+    for copy in ["b.db", "c.db"] {
+        std::fs::copy(env.path().join("a.db"), env.path().join(copy)).expect("copy");
+    }
+    record_all(
+        &env,
+        &[
+            (
+                "x and y",
+                "ALTER TABLE t ALTER COLUMN a TYPE varchar(20); ALTER TABLE t ADD COLUMN x text DEFAULT 7; ALTER TABLE t ADD COLUMN y integer",
+            ),
+            (
+                "no a",
+                "ALTER TABLE t ALTER COLUMN b SET DEFAULT 3; ALTER TABLE t DROP COLUMN a",
+            ),
+            (
+                "no x",
+                "ALTER TABLE t ALTER COLUMN b SET DEFAULT 4; ALTER TABLE t DROP COLUMN x",
+            ),
+        ],
+        "",
+    );
+    let plan = env.ok(&["apply", "--db", "a.db", "--dry-run"]);
+    assert!(
+        plan.stdout
+            .contains("-- events 2 (ops 1, 2, 3), 3 (ops 1, 2), 4 (ops 1, 2): rebuild of t"),
+        "{}",
+        plan.stdout
+    );
+    env.ok(&["apply", "--db", "a.db"]);
+    for to in 2..=4 {
+        env.ok(&["apply", "--db", "b.db", "--to", &to.to_string()]);
+    }
+    // The same rows, and the same archives: a's witnesses include x and
+    // y as the rows held them, and x's archive holds '7' as text.
+    assert_eq!(state(&env, "a.db"), state(&env, "b.db"));
+    assert_eq!(archive_rows(&env, "a.db"), archive_rows(&env, "b.db"));
+    assert_eq!(
+        archive_rows(&env, "a.db")[1],
+        [
+            r#"Integer(1)|Text("7")|Integer(10)|Null"#,
+            r#"Integer(2)|Text("7")|Integer(20)|Null"#
+        ]
+    );
+    // Back to 1, in one apply and event by event: every value is back.
+    env.ok(&["apply", "--db", "a.db", "--to", "1"]);
+    for to in (1..=3).rev() {
+        env.ok(&["apply", "--db", "b.db", "--to", &to.to_string()]);
+    }
+    assert_eq!(state(&env, "a.db"), state(&env, "b.db"));
+    assert_eq!(state(&env, "a.db").0, state(&env, "c.db").0);
+
+    // A NOT NULL column added without a value, whose NOT NULL a later
+    // event drops: refused by the rows in one apply as event by event.
+    record_all(
+        &env,
+        &[
+            (
+                "z",
+                "ALTER TABLE t ALTER COLUMN b TYPE bigint; ALTER TABLE t ADD COLUMN z text NOT NULL",
+            ),
+            ("z null", "ALTER TABLE t ALTER COLUMN z DROP NOT NULL"),
+        ],
+        "",
+    );
+    let refused = env.fails(&["apply", "--db", "c.db"], 1);
+    assert!(
+        refused.stderr.contains("NOT NULL constraint failed: t.z"),
+        "{}",
+        refused.stderr
+    );
+    for to in 2..=4 {
+        env.ok(&["apply", "--db", "b.db", "--to", &to.to_string()]);
+    }
+    let refused = env.fails(&["apply", "--db", "b.db", "--to", "5"], 1);
+    assert!(
+        refused.stderr.contains("NOT NULL constraint failed"),
+        "{}",
+        refused.stderr
+    );
+}

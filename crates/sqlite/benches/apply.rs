@@ -1,8 +1,10 @@
 //! The SQLite target's costs against raw SQLite, measured in the same run
 //! (issue 3): applying 1,000 recorded changes to a fresh database through
 //! plan + apply, against the plan's own statements run by rusqlite in one
-//! transaction; and the 12-step rebuild of a 1,000,000-row table for a
-//! column type change, against the same rebuild written by hand.
+//! transaction; the same changes on tables that hold rows; tables holding
+//! rows changed back and forth over several events (net plans); and the
+//! 12-step rebuild of a 1,000,000-row table for a column type change,
+//! against the same rebuild written by hand.
 //! `cargo bench -p strata-sqlite --bench apply`; results in
 //! docs/performance.md.
 
@@ -267,20 +269,44 @@ fn changes_on_rows(c: &mut Criterion) {
         }
         p.schema
     };
-    let once = plan(&start, &rest).expect("plan");
+    let at = position(made);
+    moved_on_rows(
+        c,
+        "800 changes on rows",
+        &dir,
+        &template,
+        &start,
+        &rest,
+        &at,
+    );
+}
+
+/// Benchmarks moving a copy of `template` (at `at`, with schema `start`)
+/// over `steps` in one plan and apply, against the plan's own DDL and
+/// against each event's DDL one after another, run by hand.
+fn moved_on_rows(
+    c: &mut Criterion,
+    name: &str,
+    dir: &TempDir,
+    template: &Path,
+    start: &Schema,
+    steps: &[Step],
+    at: &Position,
+) {
+    let once = plan(start, steps).expect("plan");
     let raw: Vec<String> = own_ddl(&once).collect();
-    let by_event = event_by_event(&start, &rest);
-    describe("800 changes on rows", &once, &raw, &by_event);
-    let (at, to) = (position(made), position(CHANGES as u64));
-    let mut g = c.benchmark_group("800 changes on rows");
+    let by_event = event_by_event(start, steps);
+    describe(name, &once, &raw, &by_event);
+    let to = position(steps.last().map_or(at.seq, |s| s.seq));
+    let mut g = c.benchmark_group(name);
     g.sample_size(10)
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(10));
     g.bench_function("strata plan+apply", |b| {
         b.iter_batched(
-            || open(&copy_of(&template, dir.path(), "strata.db")).expect("open"),
+            || open(&copy_of(template, dir.path(), "strata.db")).expect("open"),
             |mut conn| {
-                plan_and_apply(&mut conn, &start, &rest, &at, &to);
+                plan_and_apply(&mut conn, start, steps, at, &to);
                 conn
             },
             BatchSize::PerIteration,
@@ -292,7 +318,7 @@ fn changes_on_rows(c: &mut Criterion) {
     ] {
         g.bench_function(name, |b| {
             b.iter_batched(
-                || Connection::open(copy_of(&template, dir.path(), "raw.db")).expect("open"),
+                || Connection::open(copy_of(template, dir.path(), "raw.db")).expect("open"),
                 |mut conn| {
                     run_raw(&mut conn, script);
                     conn
@@ -302,6 +328,63 @@ fn changes_on_rows(c: &mut Criterion) {
         });
     }
     g.finish();
+}
+
+/// Tables holding rows, each changed back and forth over five events of
+/// one move, the tables' events interleaved: a NOT NULL set, a column
+/// added, a type changed within its affinity, the NOT NULL dropped, the
+/// added column dropped. One by one, that is three rebuilds, an ADD and a
+/// DROP COLUMN per table; net, one rebuild that checks the NOT NULL on
+/// the rows as they are, and the added column never written.
+fn churn_on_rows(c: &mut Criterion) {
+    const TABLES: usize = 100;
+    const PER_TABLE: i64 = 1_000;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let template = fresh(dir.path(), "template.db");
+    let create: String = (0..TABLES)
+        .map(|t| format!("CREATE TABLE t{t} (id integer primary key, a text, b integer);"))
+        .collect();
+    let mut schema = Schema::default();
+    let ops = parse_change(&create, &schema).expect("parse");
+    strata_schema::project_all(RULES, &mut schema, &ops).expect("fits");
+    let first = Step::new(1, ops);
+    {
+        let mut conn = open(&template).expect("open");
+        let p = plan(&Schema::default(), std::slice::from_ref(&first)).expect("plan");
+        apply(&mut conn, &p, None, &position(1), &p.schema, "bench", "0").expect("apply");
+        for t in 0..TABLES {
+            conn.execute_batch(&format!(
+                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {PER_TABLE}) \
+                 INSERT INTO t{t} (a, b) SELECT 'a' || i, i FROM n"
+            ))
+            .expect("rows");
+        }
+    }
+    let start = schema.clone();
+    let mut steps = Vec::new();
+    for change in [
+        "ALTER TABLE t{t} ALTER COLUMN a SET NOT NULL",
+        "ALTER TABLE t{t} ADD COLUMN c text DEFAULT 'x'",
+        "ALTER TABLE t{t} ALTER COLUMN b TYPE bigint",
+        "ALTER TABLE t{t} ALTER COLUMN a DROP NOT NULL",
+        "ALTER TABLE t{t} DROP COLUMN c",
+    ] {
+        for t in 0..TABLES {
+            let sql = change.replace("{t}", &t.to_string());
+            let ops = parse_change(&sql, &schema).unwrap_or_else(|e| panic!("{sql}: {e}"));
+            strata_schema::project_all(RULES, &mut schema, &ops).expect("fits");
+            steps.push(Step::new(steps.len() as u64 + 2, ops));
+        }
+    }
+    moved_on_rows(
+        c,
+        "500 changes back and forth on rows",
+        &dir,
+        &template,
+        &start,
+        &steps,
+        &position(1),
+    );
 }
 
 const CREATE_ITEMS: &str = "CREATE TABLE items (id integer primary key, sku varchar(32) not null, qty integer not null, price real, note text); \
@@ -424,6 +507,7 @@ criterion_group!(
     benches,
     thousand_changes,
     changes_on_rows,
+    churn_on_rows,
     million_row_rebuild
 );
 criterion_main!(benches);

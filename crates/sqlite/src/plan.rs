@@ -26,8 +26,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use strata_dialect::sqlite::text::{self, quote_ident};
-use strata_dialect::sqlite::RULES;
 use strata_dialect::sqlite::{key, same_name};
+use strata_dialect::sqlite::{RULES, STRICT};
 use strata_schema::{project, Column, Index, IndexTerm, Op, ProjectError, Schema, Table};
 
 use crate::custody::{Custody, Held};
@@ -418,6 +418,10 @@ struct Pending {
     /// gathers a later op: when it is carried out first, its copy of the
     /// rows checks the same constraints.
     owed: Vec<(String, String)>,
+    /// The columns it adds that it carried past the end of an event, by
+    /// the key of their names as added: one at a time, the table has them
+    /// from then on, so they witness a row as its other columns do.
+    settled: BTreeSet<String>,
 }
 
 /// Where the values of a column of a rebuilt table come from.
@@ -469,8 +473,22 @@ impl Pending {
             Source::Column(c) => Some(quote_ident(c)),
             Source::Added(a) => {
                 let filled = self.fills.iter().any(|f| same_name(&f.column, column));
-                (a.generated.is_none() && !filled).then(|| added_value(a))
+                (a.generated.is_none() && !filled).then(|| {
+                    stored_as_is(a, self.before.has_option(STRICT))
+                        .unwrap_or_else(|| added_value(a))
+                })
             }
+        }
+    }
+
+    /// Whether `column` witnesses a row: a column of the table as the
+    /// database has it, or one this rebuild adds that it carried past the
+    /// end of an event.
+    fn witnesses(&self, column: &str) -> bool {
+        match self.source(column) {
+            Some(Source::Column(_)) => true,
+            Some(Source::Added(a)) => self.settled.contains(&key(&a.name)),
+            None => false,
         }
     }
 
@@ -679,7 +697,7 @@ impl Planner {
                 table,
                 column,
                 position,
-            } => self.add_column(o, table, column, *position, back),
+            } => self.add_column(o, table, column, *position, back)?,
             Op::DropColumn { table, column, .. } => self.drop_column(o, table, column)?,
             Op::AlterColumn { table, .. }
             | Op::AddForeignKey { table, .. }
@@ -776,6 +794,7 @@ impl Planner {
             indexes: indexes_of(&self.schema, &table.name),
             checked: BTreeSet::new(),
             owed: Vec::new(),
+            settled: BTreeSet::new(),
         });
         self.pending.len() - 1
     }
@@ -1002,6 +1021,11 @@ impl Planner {
             match self.carry(&self.pending[i]) {
                 Some(refusals) => {
                     let p = &mut self.pending[i];
+                    for (_, source) in &p.origins {
+                        if let Source::Added(a) = source {
+                            p.settled.insert(key(&a.name));
+                        }
+                    }
                     p.owed = refusals
                         .into_iter()
                         .filter(|(_, sql)| !p.checked.contains(sql))
@@ -1048,8 +1072,27 @@ impl Planner {
         {
             return None;
         }
+        // The columns this rebuild adds, each with what every row holds in
+        // it (see `stored_as_is`): they carry over when that is exact.
+        let strict = before.has_option(STRICT);
+        let mut added: Vec<(&str, String)> = Vec::new();
         let same_rows = p.origins.iter().all(|(name, source)| match source {
-            Source::Added(_) => false,
+            Source::Added(a) => {
+                let value = stored_as_is(a, strict);
+                let same = now.column(RULES, name).is_some_and(|n| {
+                    affinity(&a.ty) == affinity(&n.ty)
+                        && a.collation == n.collation
+                        && n.generated.is_none()
+                        && a.identity == n.identity
+                });
+                match value {
+                    Some(v) if same => {
+                        added.push((name, v));
+                        true
+                    }
+                    _ => false,
+                }
+            }
             Source::Column(o) => {
                 same_name(o, name)
                     && match (before.column(RULES, o), now.column(RULES, name)) {
@@ -1071,6 +1114,28 @@ impl Planner {
         if new_indexes.iter().any(|i| has_expressions(i)) {
             return None;
         }
+        // The refusals read the table as the database has it, which has
+        // no added column: a new check, unique constraint or unique index
+        // that names one is left to the copy.
+        let names_added = |column: &str| added.iter().any(|(a, _)| same_name(a, column));
+        if now
+            .checks
+            .iter()
+            .filter(|c| !before.checks.contains(c))
+            .any(|c| added.iter().any(|(a, _)| text::mentions(&c.expr, a)))
+            || now
+                .uniques
+                .iter()
+                .filter(|u| !before.uniques.contains(u))
+                .any(|u| u.columns.iter().any(|c| names_added(c)))
+            || new_indexes.iter().filter(|i| i.unique).any(|i| {
+                i.columns
+                    .iter()
+                    .any(|c| matches!(&c.term, IndexTerm::Column(n) if names_added(n)))
+            })
+        {
+            return None;
+        }
         let t = quote_ident(&before.name);
         let comment = |what: &str| {
             format!(
@@ -1080,19 +1145,37 @@ impl Planner {
             )
         };
         let refusal = |message: String, rest: String| {
-            format!("SELECT {} FROM {t} {rest} LIMIT 1", quote_literal(&message))
+            let rest = if rest.is_empty() {
+                rest
+            } else {
+                format!("{rest} ")
+            };
+            format!("SELECT {} FROM {t} {rest}LIMIT 1", quote_literal(&message))
         };
         let mut out = Vec::new();
-        for n in now.columns.iter().filter(|n| n.not_null) {
-            if before.column(RULES, &n.name).is_some_and(|b| !b.not_null) {
-                out.push((
-                    comment(&format!("NOT NULL {}", n.name)),
-                    refusal(
-                        format!("NOT NULL constraint failed: {}.{}", now.name, n.name),
-                        format!("WHERE {} IS NULL", quote_ident(&n.name)),
-                    ),
-                ));
-            }
+        for (name, source) in &p.origins {
+            let Some(n) = now.column(RULES, name).filter(|n| n.not_null) else {
+                continue;
+            };
+            // A column of the table that was not NOT NULL, or one this
+            // rebuild adds whose rows all hold NULL.
+            let rest = match source {
+                Source::Column(o) => match before.column(RULES, o) {
+                    Some(b) if !b.not_null => format!("WHERE {} IS NULL", quote_ident(o)),
+                    _ => continue,
+                },
+                Source::Added(_) => match added.iter().find(|(a, _)| same_name(a, name)) {
+                    Some((_, v)) if v == "NULL" => String::new(),
+                    _ => continue,
+                },
+            };
+            out.push((
+                comment(&format!("NOT NULL {}", n.name)),
+                refusal(
+                    format!("NOT NULL constraint failed: {}.{}", now.name, n.name),
+                    rest,
+                ),
+            ));
         }
         for c in now.checks.iter().filter(|c| !before.checks.contains(c)) {
             let what = c.name.clone().unwrap_or_else(|| c.expr.clone());

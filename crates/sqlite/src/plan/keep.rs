@@ -185,15 +185,17 @@ impl Keep {
             }
             _ => t,
         };
-        // A column the rebuild adds is no witness: the row's values in it
-        // are its ADD COLUMN's, not what a user left there.
+        // A column the rebuild adds is no witness (the row's values in it
+        // are its ADD COLUMN's, not what a user left there), but for one it
+        // carried past the end of an event, as the table has it from then
+        // on one event at a time.
         Keep::column(
             at,
             t,
             column,
             to,
             |c| p.value_of(c),
-            |c| p.origin(c).is_some(),
+            |c| p.witnesses(c),
             rowid,
         )
     }

@@ -132,7 +132,10 @@ impl Planner {
         column: &Column,
         position: u32,
         back: Option<Held>,
-    ) {
+    ) -> Result<(), PlanError> {
+        if back.is_some() {
+            self.flush_settled(table)?;
+        }
         let current = o.before.table(RULES, table).cloned().unwrap_or_default();
         let native = back.is_none() && native_add(&current, column, position);
         if !native {
@@ -168,6 +171,17 @@ impl Planner {
             let i = self.start(o.at, &current, o.at.kind);
             self.absorb(i, o.at, o.op);
         }
+        Ok(())
+    }
+
+    /// Before an op puts values back into `table`: carries out the rebuild
+    /// it is gathered into if that rebuild carried a column it adds past
+    /// the end of an event. Values come back to a row whose witnesses
+    /// still hold what they held, which a column the table has in the
+    /// database compares as it does one event at a time.
+    fn flush_settled(&mut self, table: &str) -> Result<(), PlanError> {
+        let k = key(table);
+        self.flush_where(|p| p.key == k && !p.settled.is_empty())
     }
 
     /// A dropped column: part of the rebuild its table is gathered into, or
@@ -279,6 +293,9 @@ impl Planner {
         table: &str,
         back: Option<Held>,
     ) -> Result<(), PlanError> {
+        if back.is_some() {
+            self.flush_settled(table)?;
+        }
         if let (Op::AlterColumn { from, to, .. }, Some(i)) = (o.op, self.pending_index(table)) {
             if self.pending[i].needs_values_first(from, to) {
                 let p = self.pending.remove(i);

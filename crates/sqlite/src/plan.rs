@@ -1046,8 +1046,10 @@ impl Planner {
     /// table as this event leaves it holds the rows as the database has
     /// them, so copying them at this point would change nothing, and could
     /// fail only on a constraint the event sets. Its columns are the
-    /// table's own, unrenamed, none added, with the same type affinity,
-    /// collation and generation; no value is converted or put back; its
+    /// table's own, unrenamed, with the same type affinity, collation and
+    /// generation, or ones it adds whose every value is known exactly
+    /// (`stored_as_is`) and that no new check, unique constraint or unique
+    /// index names; no value is converted or put back; its
     /// key and options are the table's, its foreign keys among the
     /// table's, its unique constraints include the table's, and each index
     /// it has that the table has not is a plain one (no expression or
@@ -1326,11 +1328,7 @@ fn stored_as_is(column: &Column, strict: bool) -> Option<String> {
     } else {
         None
     };
-    let text = t.len() >= 2
-        && t.starts_with('\'')
-        && t.ends_with('\'')
-        && !t[1..t.len() - 1].replace("''", "").contains('\'');
-    let blob = (t.starts_with("x'") || t.starts_with("X'")) && t.ends_with('\'') && t.len() >= 3;
+    let (text, blob) = (is_string(t), is_blob(t));
     if strict {
         // A STRICT table takes a default of the column's own type only
         // (ANY takes any), and keeps it as it is.
@@ -1354,6 +1352,19 @@ fn stored_as_is(column: &Column, strict: bool) -> Option<String> {
     }
 }
 
+/// A string literal: `'...'`, quotes within doubled.
+fn is_string(t: &str) -> bool {
+    t.len() >= 2
+        && t.starts_with('\'')
+        && t.ends_with('\'')
+        && !t[1..t.len() - 1].replace("''", "").contains('\'')
+}
+
+/// A blob literal: `x'...'`.
+fn is_blob(t: &str) -> bool {
+    (t.starts_with("x'") || t.starts_with("X'")) && t.ends_with('\'') && t.len() >= 3
+}
+
 /// Whether a default is NULL.
 fn is_null(default: &str) -> bool {
     default.trim().eq_ignore_ascii_case("null")
@@ -1369,14 +1380,9 @@ fn constant_default(text: &str) -> bool {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '.')
         && number.starts_with(|c: char| c.is_ascii_digit() || c == '.');
-    let string = t.len() >= 2
-        && t.starts_with('\'')
-        && t.ends_with('\'')
-        && !t[1..t.len() - 1].replace("''", "").contains('\'');
-    let blob = (t.starts_with("x'") || t.starts_with("X'")) && t.ends_with('\'') && t.len() >= 3;
     is_number
-        || string
-        || blob
+        || is_string(t)
+        || is_blob(t)
         || ["null", "true", "false"]
             .iter()
             .any(|w| t.eq_ignore_ascii_case(w))

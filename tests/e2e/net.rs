@@ -53,6 +53,19 @@ fn state(env: &Env, db: &str) -> State {
     (dump(&conn), archives)
 }
 
+/// A ledger whose event 1 is `create`, and `a.db` at event 1 holding
+/// `rows`, with a copy of it under each of `copies`.
+fn at_one_with_rows(create: &str, rows: &str, copies: &[&str]) -> Env {
+    let env = Env::init();
+    env.record("t", create);
+    env.ok(&["apply", "--db", "a.db"]);
+    env.db("a.db").execute_batch(rows).expect("rows");
+    for copy in copies {
+        std::fs::copy(env.path().join("a.db"), env.path().join(copy)).expect("copy");
+    }
+    env
+}
+
 /// Records each `(message, sql)` as an event; the one named "rows" is a
 /// data step, recorded with `undo` as its revert SQL.
 fn record_all(env: &Env, events: &[(&str, &str)], undo: &str) {
@@ -254,18 +267,11 @@ fn a_new_table_takes_in_the_rebuilds_later_events_make_before_it_holds_a_row() {
 
 #[test]
 fn rebuilds_of_one_table_in_several_events_are_one_while_each_event_leaves_the_rows_as_they_are() {
-    let env = Env::init();
-    env.record(
-        "t",
+    let env = at_one_with_rows(
         "CREATE TABLE t (id integer primary key, a text, b text NOT NULL, c integer)",
+        "INSERT INTO t VALUES (1, 'one', 'b1', 10), (2, NULL, 'b2', 20)",
+        &["b.db", "c.db"],
     );
-    env.ok(&["apply", "--db", "a.db"]);
-    env.db("a.db")
-        .execute_batch("INSERT INTO t VALUES (1, 'one', 'b1', 10), (2, NULL, 'b2', 20)")
-        .expect("rows");
-    for copy in ["b.db", "c.db"] {
-        std::fs::copy(env.path().join("a.db"), env.path().join(copy)).expect("copy");
-    }
     for (message, sql) in [
         ("default", "ALTER TABLE t ALTER COLUMN a SET DEFAULT 'x'"),
         ("type", "ALTER TABLE t ALTER COLUMN a TYPE varchar(20)"),
@@ -365,16 +371,11 @@ fn archive_rows(env: &Env, db: &str) -> Vec<Vec<String>> {
 
 #[test]
 fn a_column_added_to_a_table_with_rows_and_dropped_later_in_the_move_is_never_written() {
-    let env = Env::init();
-    env.record(
-        "t",
+    let env = at_one_with_rows(
         "CREATE TABLE t (id integer primary key, name text NOT NULL)",
+        "INSERT INTO t VALUES (1, 'ada'), (7, 'bob')",
+        &["b.db"],
     );
-    env.ok(&["apply", "--db", "a.db"]);
-    env.db("a.db")
-        .execute_batch("INSERT INTO t VALUES (1, 'ada'), (7, 'bob')")
-        .expect("rows");
-    std::fs::copy(env.path().join("a.db"), env.path().join("b.db")).expect("copy");
     record_all(
         &env,
         &[
@@ -480,16 +481,11 @@ fn a_constraint_one_event_sets_and_a_later_one_takes_away_refuses_the_same_rows_
             "CHECK constraint failed: short",
         ),
     ] {
-        let env = Env::init();
-        env.record(
-            "t",
+        let env = at_one_with_rows(
             "CREATE TABLE t (id integer primary key, a text, b integer)",
+            "INSERT INTO t VALUES (1, 'abc', 1), (2, 'abc', 2)",
+            &["b.db"],
         );
-        env.ok(&["apply", "--db", "a.db"]);
-        env.db("a.db")
-            .execute_batch("INSERT INTO t VALUES (1, 'abc', 1), (2, 'abc', 2)")
-            .expect("rows");
-        std::fs::copy(env.path().join("a.db"), env.path().join("b.db")).expect("copy");
         // Each event rebuilds t; the first sets the constraint the rows
         // break, the second takes it away.
         record_all(
@@ -542,18 +538,11 @@ fn a_constraint_one_event_sets_and_a_later_one_takes_away_refuses_the_same_rows_
 
 #[test]
 fn a_rebuild_goes_on_past_the_columns_it_adds_when_what_they_hold_is_known() {
-    let env = Env::init();
-    env.record(
-        "t",
+    let env = at_one_with_rows(
         "CREATE TABLE t (id integer primary key, a text, b integer)",
+        "INSERT INTO t VALUES (1, 'one', 10), (2, 'two', 20)",
+        &["b.db", "c.db"],
     );
-    env.ok(&["apply", "--db", "a.db"]);
-    env.db("a.db")
-        .execute_batch("INSERT INTO t VALUES (1, 'one', 10), (2, 'two', 20)")
-        .expect("rows");
-    for copy in ["b.db", "c.db"] {
-        std::fs::copy(env.path().join("a.db"), env.path().join(copy)).expect("copy");
-    }
     record_all(
         &env,
         &[

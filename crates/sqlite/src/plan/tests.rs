@@ -213,14 +213,29 @@ fn only_a_change_of_affinity_can_change_stored_values() {
 /// The steps of events 1, 2, ... each recorded from one script, from the
 /// empty schema, and the schema they leave.
 fn events(scripts: &[&str]) -> (Vec<Step>, Schema) {
-    let mut at = Schema::default();
+    events_from(&Schema::default(), scripts)
+}
+
+/// The steps of events 1, 2, ... each recorded from one script, from
+/// `start`, and the schema they leave.
+fn events_from<S: AsRef<str>>(start: &Schema, scripts: &[S]) -> (Vec<Step>, Schema) {
+    let mut at = start.clone();
     let mut steps = Vec::new();
     for (seq, sql) in scripts.iter().enumerate() {
-        let ops = parse_change(sql, &at).expect("ops");
+        let ops = parse_change(sql.as_ref(), &at).expect("ops");
         project_all(RULES, &mut at, &ops).expect("fits");
         steps.push(Step::new(seq as u64 + 1, ops));
     }
     (steps, at)
+}
+
+/// The SQL of a plan's refusals (see [`Role::Refusal`]).
+fn refusals(p: &Plan) -> Vec<&str> {
+    p.statements
+        .iter()
+        .filter(|s| s.role == Role::Refusal)
+        .map(|s| s.sql.as_str())
+        .collect()
 }
 
 #[test]
@@ -387,24 +402,18 @@ fn a_new_table_is_written_out_before_its_keys_change() {
 #[test]
 fn rebuilds_of_one_table_in_several_events_are_one_while_each_event_leaves_the_rows_as_they_are() {
     let start = schema("CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, b TEXT NOT NULL, c INT)");
-    let mut at = start.clone();
-    let mut steps = Vec::new();
-    for (seq, sql) in [
-        "ALTER TABLE t ALTER COLUMN a SET DEFAULT 'x'",
-        "ALTER TABLE t ALTER COLUMN a TYPE varchar(20)",
-        "ALTER TABLE t ALTER COLUMN b DROP NOT NULL; ALTER TABLE t DROP COLUMN c",
-        // A NOT NULL the rows may not meet: a query on the rows as they are
-        // stands for this event's copy of them.
-        "ALTER TABLE t ALTER COLUMN a SET NOT NULL",
-        "ALTER TABLE t ALTER COLUMN a DROP NOT NULL",
-    ]
-    .iter()
-    .enumerate()
-    {
-        let ops = parse_change(sql, &at).expect("ops");
-        project_all(RULES, &mut at, &ops).expect("fits");
-        steps.push(Step::new(seq as u64 + 1, ops));
-    }
+    let (steps, at) = events_from(
+        &start,
+        &[
+            "ALTER TABLE t ALTER COLUMN a SET DEFAULT 'x'",
+            "ALTER TABLE t ALTER COLUMN a TYPE varchar(20)",
+            "ALTER TABLE t ALTER COLUMN b DROP NOT NULL; ALTER TABLE t DROP COLUMN c",
+            // A NOT NULL the rows may not meet: a query on the rows as they
+            // are stands for this event's copy of them.
+            "ALTER TABLE t ALTER COLUMN a SET NOT NULL",
+            "ALTER TABLE t ALTER COLUMN a DROP NOT NULL",
+        ],
+    );
     let p = plan(&start, &steps).expect("plan");
     assert_eq!(p.schema, at);
     let got: Vec<(u64, Vec<(u64, u32)>)> =
@@ -431,14 +440,8 @@ fn rebuilds_of_one_table_in_several_events_are_one_while_each_event_leaves_the_r
         "{}",
         p.sql()
     );
-    let refusals: Vec<&str> = p
-        .statements
-        .iter()
-        .filter(|s| s.role == Role::Refusal)
-        .map(|s| s.sql.as_str())
-        .collect();
     assert_eq!(
-        refusals,
+        refusals(&p),
         ["SELECT 'NOT NULL constraint failed: t.a' FROM \"t\" WHERE \"a\" IS NULL LIMIT 1"]
     );
 }
@@ -602,19 +605,13 @@ fn a_column_added_and_dropped_in_one_move_is_written_only_when_something_touched
 fn a_rebuild_goes_on_past_a_plain_index_and_stops_at_one_with_expressions() {
     let start = schema("CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, b INT)");
     let two = |index: &str| {
-        let mut at = start.clone();
-        let mut steps = Vec::new();
-        for (seq, sql) in [
-            format!("ALTER TABLE t ALTER COLUMN b TYPE bigint; {index}"),
-            "ALTER TABLE t ALTER COLUMN b TYPE int".to_string(),
-        ]
-        .iter()
-        .enumerate()
-        {
-            let ops = parse_change(sql, &at).expect("ops");
-            project_all(RULES, &mut at, &ops).expect("fits");
-            steps.push(Step::new(seq as u64 + 1, ops));
-        }
+        let (steps, at) = events_from(
+            &start,
+            &[
+                format!("ALTER TABLE t ALTER COLUMN b TYPE bigint; {index}"),
+                "ALTER TABLE t ALTER COLUMN b TYPE int".to_string(),
+            ],
+        );
         let p = plan(&start, &steps).expect("plan");
         assert_eq!(p.schema, at);
         p
@@ -622,18 +619,12 @@ fn a_rebuild_goes_on_past_a_plain_index_and_stops_at_one_with_expressions() {
     // A plain index: one rebuild, nothing to check.
     let p = two("CREATE INDEX t_a ON t (a)");
     assert_eq!(p.rebuilds.len(), 1, "{}", p.sql());
-    assert!(p.statements.iter().all(|s| s.role != Role::Refusal));
+    assert!(refusals(&p).is_empty());
     // A unique one with a collation: one rebuild, the rows checked with it.
     let p = two("CREATE UNIQUE INDEX t_a ON t (a COLLATE NOCASE, b)");
     assert_eq!(p.rebuilds.len(), 1, "{}", p.sql());
-    let refusals: Vec<&str> = p
-        .statements
-        .iter()
-        .filter(|s| s.role == Role::Refusal)
-        .map(|s| s.sql.as_str())
-        .collect();
     assert_eq!(
-        refusals,
+        refusals(&p),
         ["SELECT 'UNIQUE constraint failed: t.a, t.b' FROM \"t\" WHERE \"a\" IS NOT NULL AND \"b\" IS NOT NULL GROUP BY \"a\" COLLATE NOCASE, \"b\" HAVING count(*) > 1 LIMIT 1"]
     );
     // An expression or a predicate may fail on a row in its own ways: the

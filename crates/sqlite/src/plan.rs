@@ -244,6 +244,7 @@ pub fn plan_with(from: &Schema, steps: &[Step], custody: &Custody) -> Result<Pla
         pending: Vec::new(),
         custody: custody.clone(),
         table_goes: false,
+        rows_wait: false,
         fresh: BTreeMap::new(),
         made_with: BTreeMap::new(),
         added: BTreeMap::new(),
@@ -293,6 +294,14 @@ pub fn plan_with(from: &Schema, steps: &[Step], custody: &Custody) -> Result<Pla
     };
     for (n, (at, op, last)) in flat.iter().enumerate() {
         planner.table_goes = false;
+        planner.rows_wait = false;
+        if let Op::CreateTable { table } = op {
+            planner.rows_wait = later(n, &table.name)
+                .next()
+                .is_some_and(|(_, next_at, next)| {
+                    next_at.seq == at.seq && next.tables().len() == 1 && rows_can_wait(next)
+                });
+        }
         if let Op::DropColumn { table, .. } = op {
             planner.table_goes = later(n, table).next().is_some_and(
                 |(_, _, next)| matches!(next, Op::DropTable { table: t } if same_name(&t.name, table)),
@@ -552,6 +561,10 @@ struct Planner {
     /// move, by the drop of its table, with no op naming the table and no
     /// data step between.
     table_goes: bool,
+    /// Whether the CREATE TABLE about to be planned, when it brings rows
+    /// back, is followed right away in its event by an op its rows can
+    /// wait for (see [`Fresh::restore`]).
+    rows_wait: bool,
     /// The tables this move has created that have held no row since, by
     /// key: what later ops do to them is written into their CREATE TABLE
     /// (see [`Fresh`]).
@@ -604,6 +617,46 @@ struct Fresh {
     /// Its indexes made so far, by key, in the order they were made, with
     /// the comment of the op that made each.
     indexes: Vec<(String, String)>,
+    /// The op that created it and the archive its rows come back from,
+    /// when it is created with rows that wait: the table was dropped, its
+    /// creation brings its rows back, and the ops of its event that name it
+    /// next change only its shape, leaving rows as they are (a constraint,
+    /// a default, an option, an index). Those ops are written into its
+    /// CREATE TABLE and the rows come back into the table as they leave it,
+    /// as an event's constraints are checked when it ends: so a revert that
+    /// redoes a drop brings back rows that a constraint undone on the way
+    /// would refuse. It ends, and the rows come back, before any other op
+    /// that names it, before a data step, and at the end of the event.
+    restore: Option<(Here, Held)>,
+}
+
+/// Whether `op`, on a table created with rows that wait (see
+/// [`Fresh::restore`]), leaves the rows as they are: a change of a
+/// column's NOT NULL, default, collation or type within its affinity, a
+/// check or foreign key added or dropped, STRICT set or taken away, an
+/// index made or dropped.
+fn rows_can_wait(op: &Op) -> bool {
+    match op {
+        Op::AlterColumn { from, to, .. } => {
+            !loses_values(from, to) && from.generated == to.generated
+        }
+        Op::AlterTableOptions { from, to, .. } => {
+            let others = |o: &[String]| -> Vec<String> {
+                o.iter()
+                    .filter(|x| !x.eq_ignore_ascii_case(STRICT))
+                    .map(|x| x.to_ascii_lowercase())
+                    .collect()
+            };
+            others(from) == others(to)
+        }
+        Op::AddCheck { .. }
+        | Op::DropCheck { .. }
+        | Op::AddForeignKey { .. }
+        | Op::DropForeignKey { .. }
+        | Op::CreateIndex { .. }
+        | Op::DropIndex { .. } => true,
+        _ => false,
+    }
 }
 
 impl Planner {
@@ -827,6 +880,22 @@ impl Planner {
             self.materialize_all();
             return;
         }
+        // A table whose rows wait (see [`Fresh::restore`]) waits for the
+        // ops on it alone that leave its rows as they are.
+        let waiting: Vec<String> = self
+            .fresh
+            .iter()
+            .filter(|(_, f)| f.restore.is_some())
+            .map(|(k, _)| k.clone())
+            .collect();
+        let names = op.tables();
+        for k in waiting {
+            let alone = matches!(names.as_slice(), [t] if key(t) == k);
+            let named = names.iter().any(|t| key(t) == k);
+            if named && (back || !alone || !rows_can_wait(op)) {
+                self.materialize(&k);
+            }
+        }
         let shape_only = matches!(
             op,
             Op::AddColumn { .. }
@@ -858,6 +927,16 @@ impl Planner {
         let Some(table) = self.schema.tables.get(k).cloned() else {
             return;
         };
+        // Rows that waited go into the table as it stands: what the ops
+        // waited for did to its shape is in its CREATE TABLE, and made no
+        // archive, so their ghost rebuild has nothing left to do.
+        if fresh.restore.is_some() {
+            if let Some(i) = self.pending_index(k) {
+                if self.pending[i].archives.is_empty() {
+                    self.pending.remove(i);
+                }
+            }
+        }
         if let Some(i) = self.pending_index(k) {
             let p = &mut self.pending[i];
             p.ghost = false;
@@ -871,8 +950,12 @@ impl Planner {
         let stmt = &mut self.plan.statements[fresh.stmt];
         if stmt.sql != sql {
             stmt.sql = sql;
-            stmt.comment
-                .push_str(" (as later ops of the move leave it, before it holds a row)");
+            stmt.comment.push_str(match fresh.restore {
+                Some(_) => {
+                    " (as the next ops of its event on it leave it, its rows back after them)"
+                }
+                None => " (as later ops of the move leave it, before it holds a row)",
+            });
         }
         let made: Vec<Statement> = fresh
             .indexes
@@ -888,6 +971,9 @@ impl Planner {
             .collect();
         if !made.is_empty() {
             self.made_with.entry(fresh.stmt).or_default().extend(made);
+        }
+        if let Some((at, held)) = &fresh.restore {
+            self.restore_table(*at, &table, held);
         }
     }
 
@@ -1016,6 +1102,15 @@ impl Planner {
     /// [`Planner::carry`]), which then owe the refusals that stand for the
     /// copy of the rows they put off.
     fn end_event(&mut self) -> Result<(), PlanError> {
+        let waiting: Vec<String> = self
+            .fresh
+            .iter()
+            .filter(|(_, f)| f.restore.is_some())
+            .map(|(k, _)| k.clone())
+            .collect();
+        for k in waiting {
+            self.materialize(&k);
+        }
         let mut i = 0;
         while i < self.pending.len() {
             match self.carry(&self.pending[i]) {

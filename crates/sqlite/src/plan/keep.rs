@@ -77,30 +77,50 @@ enum Otherwise {
 impl Keep {
     /// Every row of a table about to be dropped.
     pub(super) fn table(at: Here, table: &Table) -> Result<Keep, PlanError> {
-        let stored = table.columns.iter().filter(|c| c.generated.is_none());
-        let same = |c: &Column| (c.name.clone(), quote_ident(&c.name));
+        Keep::table_read(at, table, table, |c| Some(quote_ident(c)))
+            .map(|k| k.expect("every column is its own source"))
+    }
+
+    /// Every row of `table` (as the model has it) about to be dropped, read
+    /// from `db` (the table as the database has it, with the same rowid or
+    /// key) through `source`, the SQL that reads each of `table`'s columns
+    /// from it; `None` when a column has none.
+    pub(super) fn table_read(
+        at: Here,
+        table: &Table,
+        db: &Table,
+        source: impl Fn(&str) -> Option<String>,
+    ) -> Result<Option<Keep>, PlanError> {
+        let read: Option<Vec<(String, String)>> = table
+            .columns
+            .iter()
+            .filter(|c| c.generated.is_none())
+            .map(|c| source(&c.name).map(|sql| (c.name.clone(), sql)))
+            .collect();
+        let Some(read) = read else {
+            return Ok(None);
+        };
         let (rowid, key, values) = if table.has_option(WITHOUT_ROWID) {
             let pk = primary_key(table);
-            let values = stored
-                .filter(|c| !pk.iter().any(|k| same_name(k, &c.name)))
-                .map(same)
+            let key: Option<Vec<(String, String)>> = pk
+                .iter()
+                .map(|k| source(k).map(|sql| (k.clone(), sql)))
                 .collect();
-            (
-                false,
-                pk.iter().map(|k| (k.clone(), quote_ident(k))).collect(),
-                values,
-            )
+            let Some(key) = key else {
+                return Ok(None);
+            };
+            let values = read
+                .into_iter()
+                .filter(|(c, _)| !pk.iter().any(|k| same_name(k, c)))
+                .collect();
+            (false, key, values)
         } else {
-            let r = rowid_name(table).ok_or_else(|| PlanError::RowidHidden {
+            let r = rowid_name(db).ok_or_else(|| PlanError::RowidHidden {
                 table: table.name.clone(),
             })?;
-            (
-                true,
-                vec![(ROWID_COLUMN.to_string(), r.to_string())],
-                stored.map(same).collect(),
-            )
+            (true, vec![(ROWID_COLUMN.to_string(), r.to_string())], read)
         };
-        Ok(Keep {
+        Ok(Some(Keep {
             at,
             kind: ArchiveKind::Table,
             table: table.name.clone(),
@@ -111,7 +131,7 @@ impl Keep {
             after: None,
             witness: Vec::new(),
             counter: table.has_option(AUTOINCREMENT),
-        })
+        }))
     }
 
     /// A column's values, dropped by a native DROP COLUMN; `value_of` gives

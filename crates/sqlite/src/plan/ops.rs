@@ -6,7 +6,7 @@
 
 use strata_dialect::sqlite::text::quote_ident;
 use strata_dialect::sqlite::{key, same_name};
-use strata_dialect::sqlite::{RULES, STRICT};
+use strata_dialect::sqlite::{RULES, STRICT, WITHOUT_ROWID};
 use strata_schema::{Column, Index, Op, Schema, Table};
 
 use super::{
@@ -51,23 +51,29 @@ impl Planner {
     }
 
     /// CREATE TABLE, then the rows of the table back from `back`, the
-    /// archive of its drop, when the database keeps one; without them, the
-    /// table is fresh (see [`super::Fresh`]).
+    /// archive of its drop, when the database keeps one, unless they wait
+    /// for the next ops of its event on it (see [`super::Fresh::restore`]);
+    /// without
+    /// them, the table is fresh (see [`super::Fresh`]).
     pub(super) fn create_table(&mut self, o: OpAt, table: &Table, back: Option<Held>) {
         self.emit(o.note(&table.name), render_table(table));
-        match back {
-            Some(held) => self.restore_table(o.at, table, &held),
-            None => {
-                let stmt = self.plan.statements.len() - 1;
-                self.fresh.insert(
-                    key(&table.name),
-                    super::Fresh {
-                        stmt,
-                        indexes: Vec::new(),
-                    },
-                );
+        let restore = match back {
+            Some(held) if !std::mem::take(&mut self.rows_wait) => {
+                self.restore_table(o.at, table, &held);
+                return;
             }
-        }
+            Some(held) => Some((o.at, held)),
+            None => None,
+        };
+        let stmt = self.plan.statements.len() - 1;
+        self.fresh.insert(
+            key(&table.name),
+            super::Fresh {
+                stmt,
+                indexes: Vec::new(),
+                restore,
+            },
+        );
     }
 
     /// DROP TABLE, with its rows archived first. A gathered rebuild that
@@ -75,17 +81,74 @@ impl Planner {
     /// dropped constraint not yet rebuilt away) goes first, as ON DELETE
     /// would fire when the table goes.
     pub(super) fn drop_table(&mut self, o: OpAt, table: &Table) -> Result<(), PlanError> {
+        let unbuilt = self.unbuilt(o.at, table);
         self.flush_for_drop(&table.name)?;
         if is_referenced(o.before, &table.name) {
             self.plan.foreign_keys_off = true;
         }
-        let k = keep::Keep::table(o.at, table)?;
-        self.archive(&k, &table.name)?;
+        match unbuilt {
+            Some((p, k)) => {
+                for (comment, sql) in p.owed {
+                    self.emit_role(comment, sql, Role::Refusal);
+                }
+                for a in &p.archives {
+                    self.archive(a, &p.before.name)?;
+                }
+                self.archive(&k, &p.before.name)?;
+            }
+            None => {
+                let k = keep::Keep::table(o.at, table)?;
+                self.archive(&k, &table.name)?;
+            }
+        }
         self.emit(
             o.note(&table.name),
             format!("DROP TABLE {}", quote_ident(&table.name)),
         );
         Ok(())
+    }
+
+    /// The rebuild of `table` being gathered, taken out, when the drop of
+    /// the table at `at` can do without it, with the archive of the
+    /// table's rows read from the table as the database has it: what the
+    /// rebuild's ops of this event do to a table the event then drops is
+    /// seen by no row, as an event's constraints are checked as it ends.
+    /// So it makes only its archives, after the refusals it owes for the
+    /// events it went on past. Not when it converts or puts back values,
+    /// or changes the key or an option other than STRICT (the archive's
+    /// key is the database's).
+    fn unbuilt(&mut self, at: Here, table: &Table) -> Option<(super::Pending, keep::Keep)> {
+        let i = self.pending_index(&table.name)?;
+        let p = &self.pending[i];
+        let others = |t: &Table| {
+            let mut o = t.options.clone();
+            o.retain(|x| !x.eq_ignore_ascii_case(STRICT));
+            o
+        };
+        let keyed_alike = match table.has_option(WITHOUT_ROWID) {
+            true => {
+                p.before.has_option(WITHOUT_ROWID) && {
+                    let (a, b) = (&p.before.primary_key, &table.primary_key);
+                    a.as_ref().map(|k| &k.columns) == b.as_ref().map(|k| &k.columns)
+                        && b.iter()
+                            .flat_map(|k| &k.columns)
+                            .all(|c| p.origin(c).is_some_and(|o| same_name(o, c)))
+                }
+            }
+            false => !p.before.has_option(WITHOUT_ROWID),
+        };
+        if p.ghost
+            || p.nothing > 0
+            || !p.fills.is_empty()
+            || !p.converted.is_empty()
+            || !keyed_alike
+            || others(&p.before) != others(table)
+        {
+            return None;
+        }
+        let k = keep::Keep::table_read(at, table, &p.before, |c| p.value_of(c)).ok()??;
+        let p = self.pending.remove(i);
+        Some((p, k))
     }
 
     /// ALTER TABLE ... RENAME TO, after the gathered rebuilds of the tables

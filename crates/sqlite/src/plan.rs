@@ -708,7 +708,7 @@ impl Planner {
     fn op(&mut self, at: Here, op: &Op) -> Result<(), PlanError> {
         // The archive this op takes its data back from, if it is one that
         // brings data back and the database keeps it.
-        let back = self.take_back(at, op);
+        let back = self.take_back(at, op)?;
         self.settle(op, back.is_some());
         let before = Arc::clone(&self.schema);
         let o = OpAt {

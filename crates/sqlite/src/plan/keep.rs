@@ -471,15 +471,26 @@ impl Planner {
 
     /// The archive `op` takes its data back from: the newest the database
     /// keeps (or the plan made) of the inverse of what `op` carries out.
-    /// One that was purged is noted as a loss.
-    pub(super) fn take_back(&mut self, at: Here, op: &Op) -> Option<Held> {
+    /// One that was purged is noted as a loss. A rebuild being gathered
+    /// that would make that archive is carried out first, so that the
+    /// archive is there to take from.
+    pub(super) fn take_back(&mut self, at: Here, op: &Op) -> Result<Option<Held>, PlanError> {
         let kind = match op {
             Op::CreateTable { .. } => ArchiveKind::Table,
             Op::AddColumn { column, .. } if column.generated.is_none() => ArchiveKind::Column,
             Op::AlterColumn { from, to, .. } if takes_back_values(from, to) => ArchiveKind::Values,
-            _ => return None,
+            _ => return Ok(None),
         };
-        let held = self.custody.wanted(at.lineage, kind)?.clone();
+        let want = at.lineage.inverse();
+        self.flush_where(|p| {
+            p.archives
+                .iter()
+                .any(|k| k.at.lineage == want && k.kind == kind)
+        })?;
+        let Some(held) = self.custody.wanted(at.lineage, kind) else {
+            return Ok(None);
+        };
+        let held = held.clone();
         self.custody.held.retain(|h| h.id != held.id);
         if let Some(purged_at) = &held.purged_at {
             if held.rows > 0 {
@@ -491,9 +502,9 @@ impl Planner {
                     purged_at: purged_at.clone(),
                 });
             }
-            return None;
+            return Ok(None);
         }
-        Some(held)
+        Ok(Some(held))
     }
 
     fn restore_entry(&mut self, held: &Held, table: &str, column: Option<&str>) -> usize {

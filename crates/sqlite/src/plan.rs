@@ -299,7 +299,10 @@ pub fn plan_with(from: &Schema, steps: &[Step], custody: &Custody) -> Result<Pla
             planner.rows_wait = later(n, &table.name)
                 .next()
                 .is_some_and(|(_, next_at, next)| {
-                    next_at.seq == at.seq && next.tables().len() == 1 && rows_can_wait(next)
+                    next_at.seq == at.seq
+                        && next.tables().len() == 1
+                        && (rows_can_wait(next)
+                            || matches!(next, Op::RenameColumn { .. } | Op::CreateView { .. }))
                 });
         }
         if let Op::DropColumn { table, .. } = op {
@@ -621,20 +624,23 @@ struct Fresh {
     /// when it is created with rows that wait: the table was dropped, its
     /// creation brings its rows back, and the ops of its event that name it
     /// next change only its shape, leaving rows as they are (a constraint,
-    /// a default, an option, an index). Those ops are written into its
+    /// a default, an option, an index, a view on it, a column renamed: see
+    /// [`Planner::rows_wait_for`]). Those ops are written into its
     /// CREATE TABLE and the rows come back into the table as they leave it,
     /// as an event's constraints are checked when it ends: so a revert that
     /// redoes a drop brings back rows that a constraint undone on the way
     /// would refuse. It ends, and the rows come back, before any other op
     /// that names it, before a data step, and at the end of the event.
     restore: Option<(Here, Held)>,
+    /// The columns renamed while its rows wait, in order (from, to).
+    renamed: Vec<(String, String)>,
 }
 
 /// Whether `op`, on a table created with rows that wait (see
 /// [`Fresh::restore`]), leaves the rows as they are: a change of a
 /// column's NOT NULL, default, collation or type within its affinity, a
-/// check or foreign key added or dropped, STRICT set or taken away, an
-/// index made or dropped.
+/// check, unique constraint or foreign key added or dropped, STRICT set or
+/// taken away, an index made or dropped.
 fn rows_can_wait(op: &Op) -> bool {
     match op {
         Op::AlterColumn { from, to, .. } => {
@@ -651,6 +657,8 @@ fn rows_can_wait(op: &Op) -> bool {
         }
         Op::AddCheck { .. }
         | Op::DropCheck { .. }
+        | Op::AddUnique { .. }
+        | Op::DropUnique { .. }
         | Op::AddForeignKey { .. }
         | Op::DropForeignKey { .. }
         | Op::CreateIndex { .. }
@@ -852,6 +860,44 @@ impl Planner {
         self.pending.len() - 1
     }
 
+    /// Whether the rows of the fresh table `k`, which wait (see
+    /// [`Fresh::restore`]), can wait for `op` on it: one that leaves rows
+    /// as they are ([`rows_can_wait`]), the creation of a view (which
+    /// reads no row), or a rename of one of its columns when nothing else
+    /// names the columns (no view, trigger or expression index on it, no
+    /// other table's foreign key to it): the rename is then in its CREATE
+    /// TABLE, and the rows come back under the new names.
+    fn rows_wait_for(&self, k: &str, op: &Op) -> bool {
+        match op {
+            Op::CreateView { .. } => true,
+            Op::RenameColumn { table, .. } => {
+                let deps = Dependents::of(&self.schema, table);
+                deps.is_empty()
+                    && !self
+                        .schema
+                        .indexes
+                        .values()
+                        .any(|i| same_name(&i.table, table) && has_expressions(i))
+                    && !self.schema.tables.iter().any(|(other, t)| {
+                        other != k
+                            && t.foreign_keys
+                                .iter()
+                                .any(|f| same_name(&f.ref_table, table))
+                    })
+            }
+            _ => rows_can_wait(op),
+        }
+    }
+
+    /// The fresh tables whose rows wait (see [`Fresh::restore`]), by key.
+    fn waiting(&self) -> Vec<String> {
+        self.fresh
+            .iter()
+            .filter(|(_, f)| f.restore.is_some())
+            .map(|(k, _)| k.clone())
+            .collect()
+    }
+
     /// Whether `table` is fresh (see [`Fresh`]).
     fn is_fresh(&self, table: &str) -> bool {
         self.fresh.contains_key(&key(table))
@@ -882,17 +928,11 @@ impl Planner {
         }
         // A table whose rows wait (see [`Fresh::restore`]) waits for the
         // ops on it alone that leave its rows as they are.
-        let waiting: Vec<String> = self
-            .fresh
-            .iter()
-            .filter(|(_, f)| f.restore.is_some())
-            .map(|(k, _)| k.clone())
-            .collect();
         let names = op.tables();
-        for k in waiting {
+        for k in self.waiting() {
             let alone = matches!(names.as_slice(), [t] if key(t) == k);
             let named = names.iter().any(|t| key(t) == k);
-            if named && (back || !alone || !rows_can_wait(op)) {
+            if named && (back || !alone || !self.rows_wait_for(&k, op)) {
                 self.materialize(&k);
             }
         }
@@ -911,7 +951,10 @@ impl Planner {
         );
         if back || !shape_only {
             for t in op.tables() {
-                self.materialize(&key(t));
+                // One whose rows wait stays so (see above).
+                if self.fresh.get(&key(t)).is_none_or(|f| f.restore.is_none()) {
+                    self.materialize(&key(t));
+                }
             }
         }
     }
@@ -973,7 +1016,7 @@ impl Planner {
             self.made_with.entry(fresh.stmt).or_default().extend(made);
         }
         if let Some((at, held)) = &fresh.restore {
-            self.restore_table(*at, &table, held);
+            self.restore_table_renamed(*at, &table, held, &fresh.renamed);
         }
     }
 
@@ -1102,13 +1145,7 @@ impl Planner {
     /// [`Planner::carry`]), which then owe the refusals that stand for the
     /// copy of the rows they put off.
     fn end_event(&mut self) -> Result<(), PlanError> {
-        let waiting: Vec<String> = self
-            .fresh
-            .iter()
-            .filter(|(_, f)| f.restore.is_some())
-            .map(|(k, _)| k.clone())
-            .collect();
-        for k in waiting {
+        for k in self.waiting() {
             self.materialize(&k);
         }
         let mut i = 0;
@@ -1534,6 +1571,10 @@ struct Dependents {
 }
 
 impl Dependents {
+    fn is_empty(&self) -> bool {
+        self.views.is_empty() && self.triggers.is_empty()
+    }
+
     fn of(schema: &Schema, table: &str) -> Dependents {
         let mut names: BTreeSet<String> = BTreeSet::from([key(table)]);
         let mut found: BTreeSet<String> = BTreeSet::new();

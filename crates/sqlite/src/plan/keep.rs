@@ -520,6 +520,28 @@ impl Planner {
     /// (so no trigger of it exists yet), with their rowids and its
     /// AUTOINCREMENT counter.
     pub(super) fn restore_table(&mut self, at: Here, table: &Table, held: &Held) {
+        self.restore_table_renamed(at, table, held, &[]);
+    }
+
+    /// [`Planner::restore_table`] into a table whose columns were renamed
+    /// since it was created, `renamed` in order (from, to): each archive
+    /// column goes to the column it is called now.
+    pub(super) fn restore_table_renamed(
+        &mut self,
+        at: Here,
+        table: &Table,
+        held: &Held,
+        renamed: &[(String, String)],
+    ) {
+        let now = |c: &str| {
+            renamed.iter().fold(c.to_string(), |c, (from, to)| {
+                if same_name(&c, from) {
+                    to.clone()
+                } else {
+                    c
+                }
+            })
+        };
         let comment = format!(
             "event {} op {}: {} (rows back from {})",
             at.seq,
@@ -545,14 +567,14 @@ impl Planner {
                 }
             }
         } else {
-            for k in held.key.iter().filter(|k| stored(k)) {
-                targets.push(quote_ident(k));
+            for k in held.key.iter().filter(|k| stored(&now(k))) {
+                targets.push(quote_ident(&now(k)));
                 sources.push(quote_ident(k));
             }
         }
-        let placed: Vec<&String> = held.values.iter().filter(|c| stored(c)).collect();
+        let placed: Vec<&String> = held.values.iter().filter(|c| stored(&now(c))).collect();
         for c in &placed {
-            targets.push(quote_ident(c));
+            targets.push(quote_ident(&now(c)));
             sources.push(quote_ident(c));
         }
         if targets.is_empty() {

@@ -72,6 +72,7 @@ impl Planner {
                 stmt,
                 indexes: Vec::new(),
                 restore,
+                renamed: Vec::new(),
             },
         );
     }
@@ -321,6 +322,16 @@ impl Planner {
         from: &str,
         to: &str,
     ) -> Result<(), PlanError> {
+        // A table whose rows wait (see `Fresh::restore`) is created with
+        // the column's new name, and its rows come back under it.
+        if let Some(f) = self
+            .fresh
+            .get_mut(&key(table))
+            .filter(|f| f.restore.is_some())
+        {
+            f.renamed.push((from.to_string(), to.to_string()));
+            return Ok(());
+        }
         let child_names_it = o.before.tables.values().any(|t| {
             !same_name(&t.name, table)
                 && t.foreign_keys.iter().any(|fk| {
@@ -407,15 +418,20 @@ impl Planner {
         }
     }
 
-    /// `sql`, which creates or drops the view or trigger `name`, after the
-    /// gathered rebuilds of the tables it reads.
+    /// `sql`, which creates or drops the view or trigger `name`; a creation
+    /// after the gathered rebuilds of the tables it reads. A drop reads no
+    /// table, so those rebuilds go on: each makes the views and triggers
+    /// the model has when it is carried out, and this one is gone by then
+    /// (a table the event then drops need not be rebuilt at all).
     pub(super) fn view_or_trigger(
         &mut self,
         o: OpAt,
         name: &str,
         sql: String,
     ) -> Result<(), PlanError> {
-        self.flush_touching(o.op)?;
+        if matches!(o.op, Op::CreateView { .. } | Op::CreateTrigger { .. }) {
+            self.flush_touching(o.op)?;
+        }
         self.emit(o.note(name), sql);
         Ok(())
     }

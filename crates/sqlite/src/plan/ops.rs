@@ -53,8 +53,7 @@ impl Planner {
     /// CREATE TABLE, then the rows of the table back from `back`, the
     /// archive of its drop, when the database keeps one, unless they wait
     /// for the next ops of its event on it (see [`super::Fresh::restore`]);
-    /// without
-    /// them, the table is fresh (see [`super::Fresh`]).
+    /// without them, the table is fresh (see [`super::Fresh`]).
     pub(super) fn create_table(&mut self, o: OpAt, table: &Table, back: Option<Held>) {
         self.emit(o.note(&table.name), render_table(table));
         let restore = match back {

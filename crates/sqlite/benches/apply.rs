@@ -204,26 +204,21 @@ fn thousand_changes(c: &mut Criterion) {
             BatchSize::PerIteration,
         )
     });
-    g.bench_function("raw same statements", |b| {
-        b.iter_batched(
-            || Connection::open(fresh(dir.path(), "raw.db")).expect("open"),
-            |mut conn| {
-                run_raw(&mut conn, &raw);
-                conn
-            },
-            BatchSize::PerIteration,
-        )
-    });
-    g.bench_function("raw event by event", |b| {
-        b.iter_batched(
-            || Connection::open(fresh(dir.path(), "raw.db")).expect("open"),
-            |mut conn| {
-                run_raw(&mut conn, &by_event);
-                conn
-            },
-            BatchSize::PerIteration,
-        )
-    });
+    for (name, script) in [
+        ("raw same statements", &raw),
+        ("raw event by event", &by_event),
+    ] {
+        g.bench_function(name, |b| {
+            b.iter_batched(
+                || Connection::open(fresh(dir.path(), "raw.db")).expect("open"),
+                |mut conn| {
+                    run_raw(&mut conn, script);
+                    conn
+                },
+                BatchSize::PerIteration,
+            )
+        });
+    }
     g.finish();
 }
 

@@ -245,6 +245,7 @@ pub fn plan_with(from: &Schema, steps: &[Step], custody: &Custody) -> Result<Pla
         custody: custody.clone(),
         table_goes: false,
         rows_wait: false,
+        waiting: BTreeSet::new(),
         fresh: BTreeMap::new(),
         made_with: BTreeMap::new(),
         added: BTreeMap::new(),
@@ -434,6 +435,9 @@ struct Pending {
     /// the key of their names as added: one at a time, the table has them
     /// from then on, so they witness a row as its other columns do.
     settled: BTreeSet<String>,
+    /// How many ops it had gathered when it last went on past the end of
+    /// an event.
+    carried: Option<usize>,
 }
 
 /// Where the values of a column of a rebuilt table come from.
@@ -565,9 +569,14 @@ struct Planner {
     /// data step between.
     table_goes: bool,
     /// Whether the CREATE TABLE about to be planned, when it brings rows
-    /// back, is followed right away in its event by an op its rows can
-    /// wait for (see [`Fresh::restore`]).
+    /// back, is named next in its event by an op its rows may wait for
+    /// (see [`Fresh::restore`]).
     rows_wait: bool,
+    /// The keys of the fresh tables whose rows wait (see
+    /// [`Fresh::restore`]): few, and looked at on every op and at the end
+    /// of every event, where going through every fresh table would make a
+    /// move that creates many tables quadratic.
+    waiting: BTreeSet<String>,
     /// The tables this move has created that have held no row since, by
     /// key: what later ops do to them is written into their CREATE TABLE
     /// (see [`Fresh`]).
@@ -636,6 +645,16 @@ struct Fresh {
     renamed: Vec<(String, String)>,
 }
 
+/// A table's options other than STRICT, which changes what rows a table
+/// takes but not how it keeps them (its rowid, its counter).
+fn but_strict(options: &[String]) -> Vec<String> {
+    options
+        .iter()
+        .filter(|x| !x.eq_ignore_ascii_case(STRICT))
+        .map(|x| x.to_ascii_lowercase())
+        .collect()
+}
+
 /// Whether `op`, on a table created with rows that wait (see
 /// [`Fresh::restore`]), leaves the rows as they are: a change of a
 /// column's NOT NULL, default, collation or type within its affinity, a
@@ -646,15 +665,7 @@ fn rows_can_wait(op: &Op) -> bool {
         Op::AlterColumn { from, to, .. } => {
             !loses_values(from, to) && from.generated == to.generated
         }
-        Op::AlterTableOptions { from, to, .. } => {
-            let others = |o: &[String]| -> Vec<String> {
-                o.iter()
-                    .filter(|x| !x.eq_ignore_ascii_case(STRICT))
-                    .map(|x| x.to_ascii_lowercase())
-                    .collect()
-            };
-            others(from) == others(to)
-        }
+        Op::AlterTableOptions { from, to, .. } => but_strict(from) == but_strict(to),
         Op::AddCheck { .. }
         | Op::DropCheck { .. }
         | Op::AddUnique { .. }
@@ -856,6 +867,7 @@ impl Planner {
             checked: BTreeSet::new(),
             owed: Vec::new(),
             settled: BTreeSet::new(),
+            carried: None,
         });
         self.pending.len() - 1
     }
@@ -889,15 +901,6 @@ impl Planner {
         }
     }
 
-    /// The fresh tables whose rows wait (see [`Fresh::restore`]), by key.
-    fn waiting(&self) -> Vec<String> {
-        self.fresh
-            .iter()
-            .filter(|(_, f)| f.restore.is_some())
-            .map(|(k, _)| k.clone())
-            .collect()
-    }
-
     /// Whether `table` is fresh (see [`Fresh`]).
     fn is_fresh(&self, table: &str) -> bool {
         self.fresh.contains_key(&key(table))
@@ -929,10 +932,11 @@ impl Planner {
         // A table whose rows wait (see [`Fresh::restore`]) waits for the
         // ops on it alone that leave its rows as they are.
         let names = op.tables();
-        for k in self.waiting() {
-            let alone = matches!(names.as_slice(), [t] if key(t) == k);
-            let named = names.iter().any(|t| key(t) == k);
-            if named && (back || !alone || !self.rows_wait_for(&k, op)) {
+        for t in &names {
+            let k = key(t);
+            if self.waiting.contains(&k)
+                && (back || names.len() != 1 || !self.rows_wait_for(&k, op))
+            {
                 self.materialize(&k);
             }
         }
@@ -952,7 +956,7 @@ impl Planner {
         if back || !shape_only {
             for t in op.tables() {
                 // One whose rows wait stays so (see above).
-                if self.fresh.get(&key(t)).is_none_or(|f| f.restore.is_none()) {
+                if !self.waiting.contains(&key(t)) {
                     self.materialize(&key(t));
                 }
             }
@@ -967,6 +971,7 @@ impl Planner {
         let Some(fresh) = self.fresh.remove(k) else {
             return;
         };
+        self.waiting.remove(k);
         let Some(table) = self.schema.tables.get(k).cloned() else {
             return;
         };
@@ -1145,14 +1150,21 @@ impl Planner {
     /// [`Planner::carry`]), which then owe the refusals that stand for the
     /// copy of the rows they put off.
     fn end_event(&mut self) -> Result<(), PlanError> {
-        for k in self.waiting() {
+        for k in std::mem::take(&mut self.waiting) {
             self.materialize(&k);
         }
         let mut i = 0;
         while i < self.pending.len() {
+            // Gathered nothing since it went on past the last event: what
+            // it owes, and whether it goes on, are as they were.
+            if self.pending[i].carried == Some(self.pending[i].ops.len()) {
+                i += 1;
+                continue;
+            }
             match self.carry(&self.pending[i]) {
                 Some(refusals) => {
                     let p = &mut self.pending[i];
+                    p.carried = Some(p.ops.len());
                     for (_, source) in &p.origins {
                         if let Source::Added(a) = source {
                             p.settled.insert(key(&a.name));
@@ -1210,34 +1222,26 @@ impl Planner {
         // it (see `stored_as_is`): they carry over when that is exact.
         let strict = before.has_option(STRICT);
         let mut added: Vec<(&str, String)> = Vec::new();
+        // A column that keeps its values as the table holds them: the same
+        // affinity, collation, generation and identity.
+        let keeps = |was: &Column, name: &str| {
+            now.column(RULES, name).is_some_and(|n| {
+                affinity(&was.ty) == affinity(&n.ty)
+                    && was.collation == n.collation
+                    && was.generated == n.generated
+                    && was.identity == n.identity
+            })
+        };
         let same_rows = p.origins.iter().all(|(name, source)| match source {
-            Source::Added(a) => {
-                let value = stored_as_is(a, strict);
-                let same = now.column(RULES, name).is_some_and(|n| {
-                    affinity(&a.ty) == affinity(&n.ty)
-                        && a.collation == n.collation
-                        && n.generated.is_none()
-                        && a.identity == n.identity
-                });
-                match value {
-                    Some(v) if same => {
-                        added.push((name, v));
-                        true
-                    }
-                    _ => false,
+            Source::Added(a) => match stored_as_is(a, strict) {
+                Some(v) if keeps(a, name) => {
+                    added.push((name, v));
+                    true
                 }
-            }
+                _ => false,
+            },
             Source::Column(o) => {
-                same_name(o, name)
-                    && match (before.column(RULES, o), now.column(RULES, name)) {
-                        (Some(b), Some(n)) => {
-                            affinity(&b.ty) == affinity(&n.ty)
-                                && b.collation == n.collation
-                                && b.generated == n.generated
-                                && b.identity == n.identity
-                        }
-                        _ => false,
-                    }
+                same_name(o, name) && before.column(RULES, o).is_some_and(|b| keeps(b, name))
             }
         });
         if !same_rows {
@@ -1270,6 +1274,21 @@ impl Planner {
         {
             return None;
         }
+        Some(Self::refusals(p, now, &added, &new_indexes))
+    }
+
+    /// The queries that stand for the copy of the rows the rebuild `p`
+    /// puts off (see [`Planner::carry`]), with their comments: one for
+    /// each column made NOT NULL (`added`: the columns it adds, with what
+    /// every row holds in them), check, unique constraint and unique index
+    /// (`new_indexes`) the table as the database has it lacks.
+    fn refusals(
+        p: &Pending,
+        now: &Table,
+        added: &[(&str, String)],
+        new_indexes: &[&Index],
+    ) -> Vec<(String, String)> {
+        let before = &p.before;
         let t = quote_ident(&before.name);
         let comment = |what: &str| {
             format!(
@@ -1363,7 +1382,7 @@ impl Planner {
                     .collect(),
             );
         }
-        Some(out)
+        out
     }
 
     fn flush_all(&mut self) -> Result<(), PlanError> {

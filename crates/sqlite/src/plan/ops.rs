@@ -61,7 +61,10 @@ impl Planner {
                 self.restore_table(o.at, table, &held);
                 return;
             }
-            Some(held) => Some((o.at, held)),
+            Some(held) => {
+                self.waiting.insert(key(&table.name));
+                Some((o.at, held))
+            }
             None => None,
         };
         let stmt = self.plan.statements.len() - 1;
@@ -120,11 +123,6 @@ impl Planner {
     fn unbuilt(&mut self, at: Here, table: &Table) -> Option<(super::Pending, keep::Keep)> {
         let i = self.pending_index(&table.name)?;
         let p = &self.pending[i];
-        let others = |t: &Table| {
-            let mut o = t.options.clone();
-            o.retain(|x| !x.eq_ignore_ascii_case(STRICT));
-            o
-        };
         let keyed_alike = match table.has_option(WITHOUT_ROWID) {
             true => {
                 p.before.has_option(WITHOUT_ROWID) && {
@@ -142,7 +140,7 @@ impl Planner {
             || !p.fills.is_empty()
             || !p.converted.is_empty()
             || !keyed_alike
-            || others(&p.before) != others(table)
+            || super::but_strict(&p.before.options) != super::but_strict(&table.options)
         {
             return None;
         }
